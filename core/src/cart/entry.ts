@@ -1,0 +1,74 @@
+import type { CartEntry, CartLine } from './types.js';
+
+export const DEFAULT_MAX_PER_LINE = 10;
+/** Entries whose qty exceeds this are treated as hostile and ignored. */
+export const MAX_ENTRY_QTY = 1_000_000;
+const MAX_PRODUCT_ID_LENGTH = 128;
+
+/** Returns the entry when the value is a well-formed v1 line entry, otherwise null. Never throws. */
+export function parseEntry(value: unknown): CartEntry | null {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
+  const v = value as Record<string, unknown>;
+  const { productId, kind, qty, at } = v;
+  if (typeof productId !== 'string' || productId.length === 0 || productId.length > MAX_PRODUCT_ID_LENGTH) return null;
+  if (kind !== 'set' && kind !== 'add') return null;
+  if (typeof qty !== 'number' || !Number.isSafeInteger(qty) || qty < 0 || qty > MAX_ENTRY_QTY) return null;
+  if (kind === 'add' && qty === 0) return null;
+  const when = typeof at === 'number' && Number.isFinite(at) ? at : 0;
+  return { productId, kind, qty, at: when };
+}
+
+export interface ReadResult {
+  lines: CartLine[];
+  valid: Map<string, CartEntry>;
+  malformed: number;
+}
+
+/**
+ * The read rule: quantity(p) = max(set entries of p, or 0) + sum(add entries of p), clamped to
+ * [0, maxPerLine]; a line with quantity 0 is absent. A pure function of the entry set, so every
+ * replica that holds the same entries reads the same cart.
+ */
+export function readEntries(raw: Iterable<[string, unknown]>, maxPerLine = DEFAULT_MAX_PER_LINE): ReadResult {
+  const valid = new Map<string, CartEntry>();
+  const perProduct = new Map<string, { max: number; sum: number; tags: string[] }>();
+  let malformed = 0;
+  for (const [tag, value] of raw) {
+    const entry = parseEntry(value);
+    if (!entry) {
+      malformed++;
+      continue;
+    }
+    valid.set(tag, entry);
+    let acc = perProduct.get(entry.productId);
+    if (!acc) {
+      acc = { max: 0, sum: 0, tags: [] };
+      perProduct.set(entry.productId, acc);
+    }
+    if (entry.kind === 'set') acc.max = Math.max(acc.max, entry.qty);
+    else acc.sum += entry.qty;
+    acc.tags.push(tag);
+  }
+  const lines: CartLine[] = [];
+  for (const [productId, acc] of perProduct) {
+    const quantity = Math.min(Math.max(acc.max + acc.sum, 0), maxPerLine);
+    if (quantity > 0) lines.push({ productId, quantity, tags: acc.tags.sort() });
+  }
+  lines.sort((a, b) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0));
+  return { lines, valid, malformed };
+}
+
+let fallbackCounter = 0;
+/** Default tag generator: random, so tags are unique across devices and time without coordination. */
+export function randomTag(): string {
+  const c = globalThis.crypto;
+  if (c?.randomUUID) return c.randomUUID();
+  fallbackCounter++;
+  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${fallbackCounter}`;
+}
+
+export function validateQuantity(n: number, what: string): void {
+  if (!Number.isSafeInteger(n) || n < 0 || n > MAX_ENTRY_QTY) {
+    throw new RangeError(`${what} must be an integer in [0, ${MAX_ENTRY_QTY}], got ${n}`);
+  }
+}

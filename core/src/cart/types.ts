@@ -1,0 +1,60 @@
+/**
+ * Cart document format v1 (ARCHITECTURE.md): a map `lines` from a unique tag to a line entry.
+ * Entries are only inserted and deleted, never rewritten.
+ */
+export type EntryKind = 'set' | 'add';
+
+export interface CartEntry {
+  productId: string;
+  kind: EntryKind;
+  qty: number;
+  /** Epoch milliseconds when the entry was written (informational; never used to order). */
+  at: number;
+}
+
+/** One product line of the read view. */
+export interface CartLine {
+  productId: string;
+  quantity: number;
+  /** Tags of the entries behind this line: what a device has observed of it. */
+  tags: string[];
+}
+
+export interface CartOptions {
+  /** Upper clamp of one line's quantity (default 10). */
+  maxPerLine?: number;
+  /** Clock, injectable for deterministic tests. */
+  now?: () => number;
+  /** Tag generator, injectable for deterministic tests; tags must be unique across devices and time. */
+  newTag?: () => string;
+}
+
+export interface CartChange {
+  /** True when the change came from this replica's own operations. */
+  local: boolean;
+}
+
+/**
+ * One cart over some CRDT document. Every operation is local, instant and never refused.
+ * Backends (Yjs, Automerge) implement this and pass one conformance suite.
+ */
+export interface CartDocument {
+  /** Inserts a new `add` entry of +n; returns its tag. */
+  add(productId: string, n: number): string;
+  /** Deletes the observed entries of the product and inserts one `set` entry of q (q = 0 removes). */
+  setQuantity(productId: string, q: number): void;
+  /** Deletes the observed entries of the product. */
+  remove(productId: string): void;
+  /** Replaces the observed entries of the product by one `set` entry of its current quantity. */
+  normalize(productId: string): void;
+  /** Deletes exactly the given observed entries (all observed entries when omitted); returns how many. */
+  clear(observedTags?: Iterable<string>): number;
+  /** The read view, sorted by productId. */
+  lines(): CartLine[];
+  quantity(productId: string): number;
+  /** Every well-formed entry by tag. */
+  entries(): Map<string, CartEntry>;
+  /** Count of malformed entries the read view ignored at the last read. */
+  malformedCount(): number;
+  onChange(listener: (change: CartChange) => void): () => void;
+}

@@ -1,0 +1,114 @@
+import * as Y from 'yjs';
+import { DEFAULT_MAX_PER_LINE, randomTag, readEntries, validateQuantity } from './entry.js';
+import type { CartChange, CartDocument, CartEntry, CartLine, CartOptions } from './types.js';
+
+/** The name of the shared map that holds the entries (cart document format v1). */
+export const LINES_KEY = 'lines';
+
+/** The cart on a Yjs document: `doc.getMap('lines')` keyed by tag, values plain entry objects. */
+export class YjsCart implements CartDocument {
+  readonly doc: Y.Doc;
+  readonly map: Y.Map<unknown>;
+  private readonly maxPerLine: number;
+  private readonly now: () => number;
+  private readonly newTag: () => string;
+  private lastMalformed = 0;
+
+  constructor(doc: Y.Doc = new Y.Doc(), options: CartOptions = {}) {
+    this.doc = doc;
+    this.map = doc.getMap(LINES_KEY);
+    this.maxPerLine = options.maxPerLine ?? DEFAULT_MAX_PER_LINE;
+    this.now = options.now ?? Date.now;
+    this.newTag = options.newTag ?? randomTag;
+  }
+
+  add(productId: string, n: number): string {
+    validateQuantity(n, 'add quantity');
+    const tag = this.newTag();
+    if (n === 0) return tag;
+    this.doc.transact(() => {
+      this.map.set(tag, this.entry(productId, 'add', n));
+    }, this);
+    return tag;
+  }
+
+  setQuantity(productId: string, q: number): void {
+    validateQuantity(q, 'quantity');
+    const observed = this.tagsOf(productId);
+    this.doc.transact(() => {
+      for (const tag of observed) this.map.delete(tag);
+      if (q > 0) this.map.set(this.newTag(), this.entry(productId, 'set', q));
+    }, this);
+  }
+
+  remove(productId: string): void {
+    this.setQuantity(productId, 0);
+  }
+
+  normalize(productId: string): void {
+    const observed = this.tagsOf(productId);
+    if (observed.length <= 1) return;
+    this.setQuantity(productId, this.quantity(productId));
+  }
+
+  clear(observedTags?: Iterable<string>): number {
+    const tags = observedTags ? [...observedTags] : [...this.map.keys()];
+    let removed = 0;
+    this.doc.transact(() => {
+      for (const tag of tags) {
+        if (this.map.has(tag)) {
+          this.map.delete(tag);
+          removed++;
+        }
+      }
+    }, this);
+    return removed;
+  }
+
+  lines(): CartLine[] {
+    const result = readEntries(this.map.entries(), this.maxPerLine);
+    this.lastMalformed = result.malformed;
+    return result.lines;
+  }
+
+  quantity(productId: string): number {
+    return this.lines().find((l) => l.productId === productId)?.quantity ?? 0;
+  }
+
+  entries(): Map<string, CartEntry> {
+    const result = readEntries(this.map.entries(), this.maxPerLine);
+    this.lastMalformed = result.malformed;
+    return result.valid;
+  }
+
+  malformedCount(): number {
+    return this.lastMalformed;
+  }
+
+  onChange(listener: (change: CartChange) => void): () => void {
+    const handler = (_event: Y.YMapEvent<unknown>, tx: Y.Transaction) => listener({ local: tx.local });
+    this.map.observe(handler);
+    return () => this.map.unobserve(handler);
+  }
+
+  /** Tags of every entry (well-formed or not) that names the product: what this replica observes. */
+  private tagsOf(productId: string): string[] {
+    const tags: string[] = [];
+    for (const [tag, value] of this.map.entries()) {
+      if (value && typeof value === 'object' && (value as { productId?: unknown }).productId === productId) {
+        tags.push(tag);
+      }
+    }
+    return tags;
+  }
+
+  private entry(productId: string, kind: CartEntry['kind'], qty: number): CartEntry {
+    if (typeof productId !== 'string' || productId.length === 0) throw new TypeError('productId is required');
+    return { productId, kind, qty, at: this.now() };
+  }
+}
+
+/** Union of entries: merges another cart document's state into this one (guest cart into user cart). */
+export function mergeYjsCart(target: Y.Doc, source: Y.Doc): void {
+  Y.applyUpdate(target, Y.encodeStateAsUpdate(source, Y.encodeStateVector(target)), 'merge');
+}

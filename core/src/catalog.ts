@@ -1,0 +1,119 @@
+import { z } from 'zod';
+import { Money } from './money.js';
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+
+export const ProductId = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, 'product ids are letters, digits, _ and -');
+
+export const Attributes = z.record(z.string().max(100), z.string().max(2000));
+
+/** A product as the API returns it. */
+export const Product = z.object({
+  id: ProductId,
+  title: z.string(),
+  brand: z.string(),
+  description: z.string(),
+  category: z.string(),
+  price: Money,
+  stock: z.number().int().min(0),
+  images: z.array(z.string()),
+  attributes: Attributes,
+  version: z.number().int().min(1),
+  createdAt: z.number().int(),
+  updatedAt: z.number().int(),
+});
+export type Product = z.infer<typeof Product>;
+
+const PriceInput = z.union([
+  z.number().int().min(0).max(100_000_000),
+  Money.pick({ amount: true }).extend({ currency: Money.shape.currency.optional() }),
+]);
+
+/** A vendor's create request (POST /api/products). Price is minor units or a Money object. */
+export const ProductInput = z.object({
+  id: ProductId.optional(),
+  title: text(300),
+  brand: text(100),
+  description: z.string().max(20_000).default(''),
+  price: PriceInput,
+  stock: z.number().int().min(0).max(10_000_000),
+  category: text(100).optional(),
+  images: z.array(z.string().url().max(2000)).max(20).default([]),
+  attributes: Attributes.default({}),
+});
+export type ProductInput = z.infer<typeof ProductInput>;
+
+/** A vendor's update request (PATCH /api/products/:id): any subset of the create fields but the id. */
+export const ProductPatch = ProductInput.omit({ id: true }).partial().strict();
+export type ProductPatch = z.infer<typeof ProductPatch>;
+
+export const StockInput = z.object({ stock: z.number().int().min(0).max(10_000_000) }).strict();
+
+export function priceAmount(p: z.infer<typeof PriceInput>): number {
+  return typeof p === 'number' ? p : p.amount;
+}
+
+export const SearchSort = z.enum(['relevance', 'price_asc', 'price_desc', 'newest']);
+export type SearchSort = z.infer<typeof SearchSort>;
+
+const optionalNumber = z.preprocess(
+  (v) => (v === '' || v === undefined ? undefined : Number(v)),
+  z.number().int().min(0).max(100_000_000).optional(),
+);
+
+/** GET /api/search query string. */
+export const SearchParams = z.object({
+  q: z.string().max(500).default(''),
+  brand: z.string().max(200).optional(),
+  category: z.string().max(200).optional(),
+  minPrice: optionalNumber,
+  maxPrice: optionalNumber,
+  inStock: z.preprocess((v) => (v === undefined || v === '' ? undefined : v === 'true' || v === '1'), z.boolean().optional()),
+  sort: SearchSort.default('relevance'),
+  page: z.coerce.number().int().min(1).max(1000).default(1),
+  pageSize: z.coerce.number().int().min(1).max(100).default(24),
+});
+export type SearchParams = z.infer<typeof SearchParams>;
+
+export interface SearchHit {
+  id: string;
+  title: string;
+  brand: string;
+  category: string;
+  price: Money;
+  stock: number;
+  image: string | null;
+  score: number;
+  /** Title with matched terms wrapped in <mark>…</mark> (the rest HTML-escaped). */
+  highlights: { title: string };
+}
+
+export interface FacetValue {
+  value: string;
+  count: number;
+}
+
+export interface PriceFacet {
+  value: string;
+  min: number;
+  max: number | null;
+  count: number;
+}
+
+export interface SearchResult {
+  hits: SearchHit[];
+  total: number;
+  page: number;
+  pageSize: number;
+  facets: { brand: FacetValue[]; category: FacetValue[]; price: PriceFacet[] };
+  tookMs: number;
+}
+
+export interface Suggestion {
+  text: string;
+  kind: 'brand' | 'category' | 'term' | 'product';
+}

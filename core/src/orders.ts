@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import type { Money } from './money.js';
+
+export const CartLineInput = z.object({
+  productId: z.string().min(1).max(64),
+  quantity: z.number().int().min(1).max(100),
+});
+export const CartQuantityInput = z.object({ quantity: z.number().int().min(0).max(100) });
+
+export const PlaceOrderInput = z.object({
+  cartId: z.string().min(1).max(64),
+  tags: z.array(z.string().min(1).max(128)).max(500).optional(),
+  addressId: z.string().max(64).optional(),
+});
+export type PlaceOrderInput = z.infer<typeof PlaceOrderInput>;
+
+export type OrderStatus = 'pending' | 'confirmed' | 'rejected' | 'cancelled';
+export type RejectCode = 'out_of_stock' | 'price_changed' | 'not_found';
+
+export interface OrderLine {
+  productId: string;
+  title: string;
+  quantity: number;
+  unitPrice: Money;
+  tags: string[];
+}
+
+export interface RejectReason {
+  productId: string;
+  code: RejectCode;
+  available?: number;
+  price?: Money;
+}
+
+export interface Order {
+  id: string;
+  status: OrderStatus;
+  lines: OrderLine[];
+  total: Money;
+  reasons?: RejectReason[];
+  addressId?: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface CartView {
+  cartId: string;
+  lines: { tag: string; productId: string; quantity: number; tags: string[] }[];
+  syncUrl: string;
+  syncToken: string;
+}
