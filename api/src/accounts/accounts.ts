@@ -1,0 +1,100 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Address, AddressInput, User } from '@shopsync/core';
+import type { Db } from '../db.js';
+import { newId } from '../ids.js';
+import { dummyPasswordHash, hashPassword, verifyPassword } from './passwords.js';
+
+const SESSION_TTL_MS = 30 * 24 * 3600 * 1000;
+
+interface UserRow {
+  id: string;
+  email: string;
+  name: string;
+  password_hash: string;
+  created_at: number;
+}
+
+const toUser = (r: UserRow): User => ({ id: r.id, email: r.email, name: r.name, createdAt: r.created_at });
+const hashToken = (token: string) => createHash('sha256').update(token).digest('base64url');
+
+export type SignupResult = { ok: true; user: User; token: string } | { ok: false; reason: 'email_taken' };
+export type LoginResult =
+  | { ok: true; user: User; token: string }
+  | { ok: false; reason: 'invalid_credentials' };
+
+/** Accounts and sessions. Session tokens are random; only their hash is stored. */
+export class Accounts {
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async signup(email: string, password: string, name: string): Promise<SignupResult> {
+    if (this.findByEmail(email)) return { ok: false, reason: 'email_taken' };
+    const hash = await hashPassword(password);
+    const user: User = { id: newId('u'), email, name, createdAt: this.now() };
+    try {
+      this.db
+        .prepare('INSERT INTO users (id, email, name, password_hash, created_at) VALUES (?, ?, ?, ?, ?)')
+        .run(user.id, email, name, hash, user.createdAt);
+    } catch (err) {
+      // Two signups for one email at once: the UNIQUE constraint decides.
+      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE')
+        return { ok: false, reason: 'email_taken' };
+      throw err;
+    }
+    return { ok: true, user, token: this.createSession(user.id) };
+  }
+
+  async login(email: string, password: string): Promise<LoginResult> {
+    const row = this.findByEmail(email);
+    const valid = await verifyPassword(password, row?.password_hash ?? (await dummyPasswordHash()));
+    if (!row || !valid) return { ok: false, reason: 'invalid_credentials' };
+    return { ok: true, user: toUser(row), token: this.createSession(row.id) };
+  }
+
+  logout(token: string): void {
+    this.db.prepare('DELETE FROM sessions WHERE token_hash = ?').run(hashToken(token));
+  }
+
+  userForToken(token: string): User | undefined {
+    const row = this.db
+      .prepare(
+        `SELECT u.* FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ?`,
+      )
+      .get(hashToken(token), this.now()) as UserRow | undefined;
+    return row ? toUser(row) : undefined;
+  }
+
+  addresses(userId: string): Address[] {
+    const rows = this.db
+      .prepare('SELECT id, body FROM addresses WHERE user_id = ? ORDER BY created_at')
+      .all(userId) as { id: string; body: string }[];
+    return rows.map((r) => ({ ...(JSON.parse(r.body) as AddressInput), id: r.id }));
+  }
+
+  addAddress(userId: string, input: AddressInput): Address {
+    const id = newId('addr', 9);
+    this.db
+      .prepare('INSERT INTO addresses (id, user_id, body, created_at) VALUES (?, ?, ?, ?)')
+      .run(id, userId, JSON.stringify(input), this.now());
+    return { ...input, id };
+  }
+
+  hasAddress(userId: string, addressId: string): boolean {
+    return !!this.db.prepare('SELECT 1 FROM addresses WHERE id = ? AND user_id = ?').get(addressId, userId);
+  }
+
+  private findByEmail(email: string): UserRow | undefined {
+    return this.db.prepare('SELECT * FROM users WHERE email = ?').get(email) as UserRow | undefined;
+  }
+
+  private createSession(userId: string): string {
+    const token = randomBytes(32).toString('base64url');
+    const at = this.now();
+    this.db
+      .prepare('INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)')
+      .run(hashToken(token), userId, at, at + SESSION_TTL_MS);
+    return token;
+  }
+}

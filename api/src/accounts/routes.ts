@@ -1,0 +1,51 @@
+import { AddressInput, LoginInput, SignupInput } from '@shopsync/core';
+import { Hono } from 'hono';
+import type { Carts } from '../cart/carts.js';
+import { type AppEnv, clearSessionCookie, readGuestId, requireUser, setSessionCookie } from '../http/auth.js';
+import { ApiError, parseBody } from '../http/errors.js';
+import type { Accounts } from './accounts.js';
+
+export function accountRoutes(accounts: Accounts, carts: Carts, secureCookies: boolean) {
+  const app = new Hono<AppEnv>();
+
+  app.post('/auth/signup', async (c) => {
+    const input = await parseBody(c, SignupInput);
+    const result = await accounts.signup(input.email, input.password, input.name);
+    if (!result.ok) throw new ApiError(409, 'email_taken', 'an account with this email exists');
+    setSessionCookie(c, result.token, secureCookies);
+    const guest = readGuestId(c);
+    if (guest) await carts.mergeGuestCart(guest, result.user.id);
+    return c.json({ user: result.user, token: result.token }, 201);
+  });
+
+  app.post('/auth/login', async (c) => {
+    const input = await parseBody(c, LoginInput);
+    const result = await accounts.login(input.email, input.password);
+    if (!result.ok) throw new ApiError(401, 'invalid_credentials', 'the email or the password is wrong');
+    setSessionCookie(c, result.token, secureCookies);
+    const guest = readGuestId(c);
+    if (guest) await carts.mergeGuestCart(guest, result.user.id);
+    return c.json({ user: result.user, token: result.token });
+  });
+
+  app.post('/auth/logout', (c) => {
+    const token = c.get('sessionToken');
+    if (token) accounts.logout(token);
+    clearSessionCookie(c);
+    return c.body(null, 204);
+  });
+
+  app.get('/me', (c) => c.json({ user: requireUser(c) }));
+
+  app.get('/me/addresses', (c) => c.json({ items: accounts.addresses(requireUser(c).id) }));
+
+  app.post('/me/addresses', async (c) => {
+    const user = requireUser(c);
+    const input = await parseBody(c, AddressInput);
+    if (accounts.addresses(user.id).length >= 50)
+      throw new ApiError(409, 'too_many_addresses', 'at most 50 addresses');
+    return c.json(accounts.addAddress(user.id, input), 201);
+  });
+
+  return app;
+}

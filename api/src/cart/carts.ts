@@ -1,0 +1,86 @@
+import { type CartView, LINES_KEY, YjsCart } from '@shopsync/core';
+import type * as Y from 'yjs';
+import type { Db } from '../db.js';
+import { newId } from '../ids.js';
+
+/** Where cart documents live: the sync server's rooms (edits are persisted and broadcast). */
+export interface CartDocuments {
+  getDocument(cartId: string): Promise<Y.Doc>;
+  withDocument<T>(cartId: string, fn: (doc: Y.Doc) => T): Promise<T>;
+}
+
+/** An owner is `user:<id>` or `guest:<id>`: one cart each. */
+export type Owner = `user:${string}` | `guest:${string}`;
+
+export class Carts {
+  constructor(
+    private readonly db: Db,
+    private readonly documents: CartDocuments,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** The owner's cart id, creating the cart on first use. */
+  cartFor(owner: Owner): string {
+    const row = this.db.prepare('SELECT id FROM carts WHERE owner = ?').get(owner) as
+      | { id: string }
+      | undefined;
+    if (row) return row.id;
+    const id = newId('c', 12);
+    this.db
+      .prepare('INSERT OR IGNORE INTO carts (id, owner, created_at) VALUES (?, ?, ?)')
+      .run(id, owner, this.now());
+    return (this.db.prepare('SELECT id FROM carts WHERE owner = ?').get(owner) as { id: string }).id;
+  }
+
+  findCart(owner: Owner): string | undefined {
+    return (this.db.prepare('SELECT id FROM carts WHERE owner = ?').get(owner) as { id: string } | undefined)
+      ?.id;
+  }
+
+  ownerOf(cartId: string): Owner | undefined {
+    return (
+      this.db.prepare('SELECT owner FROM carts WHERE id = ?').get(cartId) as { owner: Owner } | undefined
+    )?.owner;
+  }
+
+  async lines(cartId: string): Promise<CartView['lines']> {
+    const doc = await this.documents.getDocument(cartId);
+    return new YjsCart(doc)
+      .lines()
+      .map((l) => ({ tag: l.tags[0]!, productId: l.productId, quantity: l.quantity, tags: l.tags }));
+  }
+
+  /** The same `add` operation a device makes, applied to the server's copy (API clients without a CRDT). */
+  async add(cartId: string, productId: string, quantity: number): Promise<void> {
+    await this.documents.withDocument(cartId, (doc) => new YjsCart(doc).add(productId, quantity));
+  }
+
+  async setQuantity(cartId: string, productId: string, quantity: number): Promise<void> {
+    await this.documents.withDocument(cartId, (doc) => new YjsCart(doc).setQuantity(productId, quantity));
+  }
+
+  /** Deletes exactly these entries (an order's), so entries added meanwhile elsewhere stay. */
+  async removeEntries(cartId: string, tags: string[]): Promise<number> {
+    return this.documents.withDocument(cartId, (doc) => new YjsCart(doc).clear(tags));
+  }
+
+  /** On sign-in: the guest cart's entries join the user's cart (a union), and the guest cart empties. */
+  async mergeGuestCart(guestId: string, userId: string): Promise<boolean> {
+    const guestCart = this.findCart(`guest:${guestId}`);
+    if (!guestCart) return false;
+    const guestDoc = await this.documents.getDocument(guestCart);
+    if (new YjsCart(guestDoc).lines().length === 0) return false;
+    const userCart = this.cartFor(`user:${userId}`);
+    // Copy the guest's entries (not its Yjs history): applying the guest document's update would also
+    // replay its deletions of entries merged at an earlier sign-in and remove them from the user cart.
+    const entries = new YjsCart(guestDoc).entries();
+    await this.documents.withDocument(userCart, (doc) => {
+      const lines = doc.getMap(LINES_KEY);
+      doc.transact(() => {
+        for (const [tag, entry] of entries) if (!lines.has(tag)) lines.set(tag, entry);
+      });
+    });
+    await this.documents.withDocument(guestCart, (doc) => new YjsCart(doc).clear());
+    return true;
+  }
+}

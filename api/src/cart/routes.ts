@@ -1,0 +1,49 @@
+import { CartLineInput, CartQuantityInput, type CartView } from '@shopsync/core';
+import type { Context } from 'hono';
+import { Hono } from 'hono';
+import type { Catalog } from '../catalog/products.js';
+import { type AppEnv, guestId } from '../http/auth.js';
+import { ApiError, parseBody } from '../http/errors.js';
+import type { Carts, Owner } from './carts.js';
+import type { SyncTokens } from './tokens.js';
+
+/** Who owns the cart of this request: the signed-in user, else the guest of the cookie (made on first use). */
+export function cartOwner(c: Context<AppEnv>, secureCookies: boolean): Owner {
+  const user = c.get('user');
+  return user ? `user:${user.id}` : `guest:${guestId(c, secureCookies)}`;
+}
+
+export function cartRoutes(carts: Carts, catalog: Catalog, tokens: SyncTokens, secureCookies: boolean) {
+  const app = new Hono<AppEnv>();
+
+  const view = async (owner: Owner): Promise<CartView> => {
+    const cartId = carts.cartFor(owner);
+    return {
+      cartId,
+      lines: await carts.lines(cartId),
+      syncUrl: '/sync',
+      syncToken: tokens.issue(owner, cartId),
+    };
+  };
+
+  app.get('/cart', async (c) => c.json(await view(cartOwner(c, secureCookies))));
+
+  app.post('/cart/lines', async (c) => {
+    const owner = cartOwner(c, secureCookies);
+    const { productId, quantity } = await parseBody(c, CartLineInput);
+    if (!catalog.get(productId)) throw new ApiError(404, 'product_not_found', 'no such product');
+    await carts.add(carts.cartFor(owner), productId, quantity);
+    return c.json(await view(owner));
+  });
+
+  app.patch('/cart/lines/:productId', async (c) => {
+    const owner = cartOwner(c, secureCookies);
+    const productId = c.req.param('productId');
+    const { quantity } = await parseBody(c, CartQuantityInput);
+    if (productId.length > 64) throw new ApiError(404, 'product_not_found', 'no such product');
+    await carts.setQuantity(carts.cartFor(owner), productId, quantity);
+    return c.json(await view(owner));
+  });
+
+  return app;
+}

@@ -1,0 +1,58 @@
+import path from 'node:path';
+import { loadConfig } from '../config.js';
+import { openDatabase } from '../db.js';
+import { importRecords, readRecords } from './import.js';
+import { Catalog } from './products.js';
+import { ensureSeeded } from './seed.js';
+
+/** `npm run import -- FILE...`: loads products into DATA_DIR, idempotently, with progress on stderr. */
+function main(argv: string[]): number {
+  const files = argv.filter((a) => !a.startsWith('--'));
+  if (files.length === 0) {
+    console.error('usage: npm run import -- FILE... (Icecat .json.zip, JSON arrays or JSON Lines)');
+    return 2;
+  }
+  const config = loadConfig();
+  const db = openDatabase(config.dataDir);
+  const catalog = new Catalog(db);
+  const seeded = ensureSeeded(db, catalog, { seed: config.seed, count: config.seedCount }, (done, total) =>
+    progress('seeding generated catalog', done, total),
+  );
+  if (seeded) process.stderr.write('\n');
+  let failed = false;
+  for (const file of files) {
+    let records: unknown[];
+    try {
+      records = readRecords(path.resolve(file));
+    } catch (err) {
+      console.error(`${file}: cannot read: ${(err as Error).message}`);
+      failed = true;
+      continue;
+    }
+    const report = importRecords(
+      catalog,
+      (fn) => db.transaction(fn)(),
+      file,
+      records,
+      (f, done, total) => progress(path.basename(f), done, total),
+    );
+    process.stderr.write('\n');
+    for (const r of report.rejected.slice(0, 20)) console.error(`  record #${r.position}: ${r.error}`);
+    if (report.rejected.length > 20)
+      console.error(`  … and ${report.rejected.length - 20} more rejected records`);
+    console.log(
+      `${file}: ${report.records} records, ${report.created} created, ${report.updated} updated, ` +
+        `${report.unchanged} unchanged, ${report.rejected.length} rejected`,
+    );
+  }
+  console.log(`catalog in ${config.dataDir}: ${catalog.count()} products`);
+  db.close();
+  return failed ? 1 : 0;
+}
+
+function progress(label: string, done: number, total: number): void {
+  const pct = total ? Math.floor((done / total) * 100) : 100;
+  process.stderr.write(`\r${label}: ${done}/${total} (${pct}%)`);
+}
+
+process.exitCode = main(process.argv.slice(2));

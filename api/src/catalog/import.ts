@@ -1,0 +1,113 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { ProductInput } from '@shopsync/core';
+import { icecatToProduct } from '@shopsync/search';
+import { unzipSync } from 'fflate';
+import type { Catalog } from './products.js';
+
+export interface ImportReport {
+  file: string;
+  records: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  rejected: { position: number; error: string }[];
+}
+
+export type ImportProgress = (file: string, done: number, total: number) => void;
+
+/** Reads a file's records: a zip holding JSON, a JSON array, or JSON Lines. Throws on unreadable files. */
+export function readRecords(file: string): unknown[] {
+  const bytes = fs.readFileSync(file);
+  const isZip =
+    bytes.length > 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
+  if (isZip) {
+    const entries = unzipSync(new Uint8Array(bytes), {
+      filter: (f) => /\.(json|jsonl|ndjson)$/i.test(f.name),
+    });
+    const names = Object.keys(entries).sort();
+    if (names.length === 0) throw new Error('the zip holds no .json, .jsonl or .ndjson file');
+    return names.flatMap((name) => parseText(new TextDecoder().decode(entries[name]!), name));
+  }
+  return parseText(bytes.toString('utf8'), path.basename(file));
+}
+
+function parseText(text: string, name: string): unknown[] {
+  const trimmed = text.trimStart();
+  if (trimmed.startsWith('[')) {
+    const parsed: unknown = JSON.parse(trimmed);
+    if (!Array.isArray(parsed)) throw new Error(`${name}: expected a JSON array`);
+    return parsed;
+  }
+  // JSON Lines: a line that does not parse becomes a rejected record, not a failed file.
+  return text
+    .split(/\r?\n/)
+    .filter((line) => line.trim() !== '')
+    .map((line) => {
+      try {
+        return JSON.parse(line) as unknown;
+      } catch {
+        return { __invalidJson: line.slice(0, 80) };
+      }
+    });
+}
+
+type Mapped =
+  | { ok: true; product: ProductInput & { id: string; category?: string } }
+  | { ok: false; error: string };
+
+/** One record to a product: Icecat records by their fields, others as the vendor API's product shape. */
+export function mapRecord(raw: unknown): Mapped {
+  if (raw && typeof raw === 'object' && '__invalidJson' in raw)
+    return { ok: false, error: 'invalid JSON line' };
+  if (raw && typeof raw === 'object' && ('supplier' in raw || 'short_description' in raw)) {
+    return icecatToProduct(raw);
+  }
+  const parsed = ProductInput.safeParse(raw);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      error: parsed.error.issues.map((i) => `${i.path.join('.') || 'record'}: ${i.message}`).join('; '),
+    };
+  }
+  if (!parsed.data.id)
+    return { ok: false, error: 'id: required for imported products (it makes re-imports idempotent)' };
+  return { ok: true, product: { ...parsed.data, id: parsed.data.id } };
+}
+
+/** Imports records idempotently: an existing id is updated (version bumped only if it changed). */
+export function importRecords(
+  catalog: Catalog,
+  runInTransaction: <T>(fn: () => T) => T,
+  file: string,
+  records: unknown[],
+  onProgress?: ImportProgress,
+): ImportReport {
+  const report: ImportReport = {
+    file,
+    records: records.length,
+    created: 0,
+    updated: 0,
+    unchanged: 0,
+    rejected: [],
+  };
+  const batch = 500;
+  for (let start = 0; start < records.length; start += batch) {
+    runInTransaction(() => {
+      for (let i = start; i < Math.min(start + batch, records.length); i++) {
+        const mapped = mapRecord(records[i]);
+        if (!mapped.ok) {
+          report.rejected.push({ position: i + 1, error: mapped.error });
+          continue;
+        }
+        const result = catalog.create(mapped.product, { upsert: true });
+        if (!result.ok) report.rejected.push({ position: i + 1, error: result.reason });
+        else if (result.created) report.created++;
+        else if (result.changed) report.updated++;
+        else report.unchanged++;
+      }
+    });
+    onProgress?.(file, Math.min(start + batch, records.length), records.length);
+  }
+  return report;
+}

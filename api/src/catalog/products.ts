@@ -1,0 +1,202 @@
+import {
+  DEFAULT_CURRENCY,
+  type Product,
+  type ProductInput,
+  type ProductPatch,
+  priceAmount,
+} from '@shopsync/core';
+import type { Db } from '../db.js';
+import { newId } from '../ids.js';
+
+interface ProductRow {
+  id: string;
+  title: string;
+  brand: string;
+  description: string;
+  category: string;
+  price_amount: number;
+  currency: string;
+  stock: number;
+  images: string;
+  attributes: string;
+  version: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export function rowToProduct(r: ProductRow): Product {
+  return {
+    id: r.id,
+    title: r.title,
+    brand: r.brand,
+    description: r.description,
+    category: r.category,
+    price: { amount: r.price_amount, currency: r.currency },
+    stock: r.stock,
+    images: JSON.parse(r.images) as string[],
+    attributes: JSON.parse(r.attributes) as Record<string, string>,
+    version: r.version,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+export type WriteResult =
+  | { ok: true; product: Product; created: boolean; changed: boolean }
+  | { ok: false; reason: 'not_found' | 'version_mismatch' | 'id_taken'; current?: Product };
+
+/**
+ * The catalog store. Every write appends to the change feed (`product_changes`) and, when stock
+ * moves, to the stock ledger, in the same transaction as the product row.
+ */
+export class Catalog {
+  private readonly stmts;
+
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.stmts = {
+      get: db.prepare('SELECT * FROM products WHERE id = ?'),
+      insert:
+        db.prepare(`INSERT INTO products (id, title, brand, description, category, price_amount, currency,
+        stock, images, attributes, version, created_at, updated_at)
+        VALUES (@id, @title, @brand, @description, @category, @price_amount, @currency, @stock, @images,
+        @attributes, @version, @created_at, @updated_at)`),
+      update: db.prepare(`UPDATE products SET title = @title, brand = @brand, description = @description,
+        category = @category, price_amount = @price_amount, currency = @currency, stock = @stock, images = @images,
+        attributes = @attributes, version = @version, updated_at = @updated_at WHERE id = @id`),
+      delete: db.prepare('DELETE FROM products WHERE id = ?'),
+      change: db.prepare('INSERT INTO product_changes (product_id, op, at) VALUES (?, ?, ?)'),
+      movement: db.prepare(
+        'INSERT INTO stock_movements (product_id, delta, reason, order_id, at) VALUES (?, ?, ?, ?, ?)',
+      ),
+      all: db.prepare('SELECT * FROM products ORDER BY id'),
+      count: db.prepare('SELECT COUNT(*) AS n FROM products'),
+    };
+  }
+
+  get(id: string): Product | undefined {
+    const row = this.stmts.get.get(id) as ProductRow | undefined;
+    return row ? rowToProduct(row) : undefined;
+  }
+
+  count(): number {
+    return (this.stmts.count.get() as { n: number }).n;
+  }
+
+  *all(): IterableIterator<Product> {
+    for (const row of this.stmts.all.iterate() as IterableIterator<ProductRow>) yield rowToProduct(row);
+  }
+
+  /** Creates a product; with `upsert`, an existing id is updated instead (the importer's idempotence). */
+  create(input: ProductInput & { category?: string }, options: { upsert?: boolean } = {}): WriteResult {
+    return this.db.transaction((): WriteResult => {
+      const id = input.id ?? newId('p', 9);
+      const existing = this.get(id);
+      if (existing) {
+        if (!options.upsert) return { ok: false, reason: 'id_taken', current: existing };
+        return this.applyPatch(existing, { ...input, category: input.category ?? existing.category });
+      }
+      const at = this.now();
+      const product: Product = {
+        id,
+        title: input.title,
+        brand: input.brand,
+        description: input.description ?? '',
+        category: input.category ?? 'Uncategorized',
+        price: { amount: priceAmount(input.price), currency: currencyOf(input.price) },
+        stock: input.stock,
+        images: input.images ?? [],
+        attributes: input.attributes ?? {},
+        version: 1,
+        createdAt: at,
+        updatedAt: at,
+      };
+      this.stmts.insert.run(toRow(product));
+      this.stmts.change.run(id, 'upsert', at);
+      if (product.stock > 0) this.stmts.movement.run(id, product.stock, 'initial', null, at);
+      return { ok: true, product, created: true, changed: true };
+    })();
+  }
+
+  /** Updates a product; `expectedVersion` (from If-Match) makes it a compare-and-set. */
+  update(id: string, patch: ProductPatch, expectedVersion?: number): WriteResult {
+    return this.db.transaction((): WriteResult => {
+      const existing = this.get(id);
+      if (!existing) return { ok: false, reason: 'not_found' };
+      if (expectedVersion !== undefined && existing.version !== expectedVersion) {
+        return { ok: false, reason: 'version_mismatch', current: existing };
+      }
+      return this.applyPatch(existing, patch);
+    })();
+  }
+
+  setStock(id: string, stock: number): WriteResult {
+    return this.update(id, { stock });
+  }
+
+  delete(id: string): boolean {
+    return this.db.transaction(() => {
+      const existing = this.get(id);
+      if (!existing) return false;
+      const at = this.now();
+      this.stmts.delete.run(id);
+      this.stmts.change.run(id, 'delete', at);
+      if (existing.stock > 0) this.stmts.movement.run(id, -existing.stock, 'delete', null, at);
+      return true;
+    })();
+  }
+
+  private applyPatch(existing: Product, patch: ProductPatch & { category?: string }): WriteResult {
+    const next: Product = {
+      ...existing,
+      title: patch.title ?? existing.title,
+      brand: patch.brand ?? existing.brand,
+      description: patch.description ?? existing.description,
+      category: patch.category ?? existing.category,
+      price:
+        patch.price === undefined
+          ? existing.price
+          : { amount: priceAmount(patch.price), currency: currencyOf(patch.price, existing.price.currency) },
+      stock: patch.stock ?? existing.stock,
+      images: patch.images ?? existing.images,
+      attributes: patch.attributes ?? existing.attributes,
+    };
+    if (sameContent(existing, next)) return { ok: true, product: existing, created: false, changed: false };
+    const at = this.now();
+    next.version = existing.version + 1;
+    next.updatedAt = at;
+    this.stmts.update.run(toRow(next));
+    this.stmts.change.run(existing.id, 'upsert', at);
+    const delta = next.stock - existing.stock;
+    if (delta !== 0) this.stmts.movement.run(existing.id, delta, 'adjust', null, at);
+    return { ok: true, product: next, created: false, changed: true };
+  }
+}
+
+function currencyOf(price: ProductInput['price'], fallback = DEFAULT_CURRENCY): string {
+  return typeof price === 'number' ? fallback : (price.currency ?? fallback);
+}
+
+function sameContent(a: Product, b: Product): boolean {
+  return JSON.stringify(toRow(a)) === JSON.stringify(toRow(b));
+}
+
+function toRow(p: Product): ProductRow {
+  return {
+    id: p.id,
+    title: p.title,
+    brand: p.brand,
+    description: p.description,
+    category: p.category,
+    price_amount: p.price.amount,
+    currency: p.price.currency,
+    stock: p.stock,
+    images: JSON.stringify(p.images),
+    attributes: JSON.stringify(p.attributes),
+    version: p.version,
+    created_at: p.createdAt,
+    updated_at: p.updatedAt,
+  };
+}

@@ -1,0 +1,95 @@
+import { ProductInput, ProductPatch, SearchParams, StockInput } from '@shopsync/core';
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { type AppEnv, requireVendor } from '../http/auth.js';
+import { ApiError, parseBody, parseQuery } from '../http/errors.js';
+import type { SearchFeed } from '../search/feed.js';
+import type { Catalog, WriteResult } from './products.js';
+
+const ProductIdParam = z.string().min(1).max(64);
+const SuggestParams = z.object({
+  q: z.string().max(200).default(''),
+  limit: z.coerce.number().int().min(1).max(20).default(8),
+});
+
+export function catalogRoutes(catalog: Catalog, feed: SearchFeed) {
+  const app = new Hono<AppEnv>();
+
+  const productId = (raw: string) => {
+    const parsed = ProductIdParam.safeParse(raw);
+    if (!parsed.success) throw new ApiError(404, 'product_not_found', 'no such product');
+    return parsed.data;
+  };
+
+  /** Maps a failed catalog write to its API error; a success is made searchable at once. */
+  const written = (result: WriteResult) => {
+    if (!result.ok) {
+      if (result.reason === 'not_found') throw new ApiError(404, 'product_not_found', 'no such product');
+      if (result.reason === 'id_taken')
+        throw new ApiError(409, 'product_exists', 'a product with this id exists');
+      throw new ApiError(412, 'version_mismatch', 'the product changed; reload it', {
+        version: result.current?.version,
+      });
+    }
+    feed.catchUp();
+    return result.product;
+  };
+
+  app.get('/products/:id', (c) => {
+    const product = catalog.get(productId(c.req.param('id')));
+    if (!product) throw new ApiError(404, 'product_not_found', 'no such product');
+    const etag = `"${product.version}"`;
+    // Compression turns the ETag weak (W/"n"); the version matches either way.
+    const ifNoneMatch = c.req.header('if-none-match')?.replace(/^W\//, '');
+    if (ifNoneMatch === etag) return c.body(null, 304, { ETag: etag });
+    return c.json(product, 200, { ETag: etag });
+  });
+
+  app.post('/products', async (c) => {
+    requireVendor(c);
+    const input = await parseBody(c, ProductInput);
+    return c.json(written(catalog.create(input)), 201);
+  });
+
+  app.patch('/products/:id', async (c) => {
+    requireVendor(c);
+    const id = productId(c.req.param('id'));
+    const patch = await parseBody(c, ProductPatch);
+    const ifMatch = c.req.header('if-match');
+    let expected: number | undefined;
+    if (ifMatch !== undefined) {
+      expected = Number(ifMatch.replace(/^W\//, '').replaceAll('"', ''));
+      if (!Number.isSafeInteger(expected))
+        throw new ApiError(400, 'invalid_if_match', 'If-Match must be a version');
+    }
+    const product = written(catalog.update(id, patch, expected));
+    return c.json(product, 200, { ETag: `"${product.version}"` });
+  });
+
+  app.delete('/products/:id', (c) => {
+    requireVendor(c);
+    if (!catalog.delete(productId(c.req.param('id'))))
+      throw new ApiError(404, 'product_not_found', 'no such product');
+    feed.catchUp();
+    return c.body(null, 204);
+  });
+
+  app.put('/products/:id/stock', async (c) => {
+    requireVendor(c);
+    const id = productId(c.req.param('id'));
+    const { stock } = await parseBody(c, StockInput);
+    return c.json(written(catalog.setStock(id, stock)));
+  });
+
+  app.get('/search', async (c) => {
+    const params = parseQuery(c, SearchParams);
+    return c.json(await feed.index.search(params));
+  });
+
+  app.get('/suggest', async (c) => {
+    const { q, limit } = parseQuery(c, SuggestParams);
+    return c.json({ suggestions: await feed.index.suggest(q, limit) });
+  });
+
+  return app;
+}

@@ -1,0 +1,126 @@
+import { createHash } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { type CartEntry, type OrderLine, type PlaceOrderInput, readEntries, YjsCart } from '@shopsync/core';
+import type { CartDocuments } from '../cart/carts.js';
+import type { Catalog } from '../catalog/products.js';
+import type { StockStore } from './stock.js';
+import type { OrderStore, StoredOrder } from './store.js';
+import type { StockWriter } from './writer.js';
+
+export type PlaceOrderResult =
+  | { ok: true; order: StoredOrder; replayed: boolean }
+  | { ok: false; reason: 'cart_out_of_date'; missingTags: string[] }
+  | { ok: false; reason: 'empty_cart' }
+  | { ok: false; reason: 'idempotency_key_reused' };
+
+/** How long place-order waits for the writer's decision before answering `pending`. */
+const DECISION_WAIT_MS = 2000;
+
+/**
+ * Checkout: builds an order from the entries the shopper reviewed, records it as pending under
+ * its idempotency key, and hands it to the serialized stock writer. Emits `status` for each
+ * order whose status changed, for live status streams.
+ */
+export class Checkout extends EventEmitter<{ status: [StoredOrder] }> {
+  private readonly clearing = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly store: OrderStore,
+    private readonly stock: StockStore,
+    private readonly writer: StockWriter,
+    private readonly catalog: Catalog,
+    private readonly documents: CartDocuments,
+  ) {
+    super();
+    this.setMaxListeners(0);
+    writer.on('decided', (decision) => {
+      const order = store.get(decision.orderId);
+      if (!order) return;
+      this.emit('status', order);
+      if (order.status === 'confirmed') {
+        const done = this.clearCart(order).finally(() => this.clearing.delete(order.id));
+        this.clearing.set(order.id, done);
+      }
+    });
+  }
+
+  async placeOrder(userId: string, key: string, input: PlaceOrderInput): Promise<PlaceOrderResult> {
+    const requestHash = createHash('sha256')
+      .update(JSON.stringify([input.cartId, input.tags ?? null, input.addressId ?? null]))
+      .digest('base64url');
+    const earlier = this.store.replay(userId, key, requestHash);
+    if (earlier) return earlier;
+
+    const entries = new YjsCart(await this.documents.getDocument(input.cartId)).entries();
+    let chosen: [string, CartEntry][];
+    if (input.tags) {
+      // A tag the server lacks means the device is ahead of the server: it must sync first.
+      const missing = input.tags.filter((t) => !entries.has(t));
+      if (missing.length) return { ok: false, reason: 'cart_out_of_date', missingTags: missing };
+      chosen = [...new Set(input.tags)].map((t) => [t, entries.get(t)!]);
+    } else chosen = [...entries];
+    // Quantities follow the cart's read rule over exactly the chosen entries.
+    const wanted = readEntries(chosen).lines;
+    if (wanted.length === 0) return { ok: false, reason: 'empty_cart' };
+
+    const lines: OrderLine[] = wanted.map(({ productId, quantity, tags }) => {
+      const product = this.catalog.get(productId);
+      return {
+        productId,
+        title: product?.title ?? '',
+        quantity,
+        unitPrice: product?.price ?? { amount: 0, currency: 'USD' },
+        tags,
+      };
+    });
+    const inserted = this.store.insertPending(userId, key, requestHash, {
+      cartId: input.cartId,
+      lines,
+      addressId: input.addressId,
+    });
+    if (!inserted.ok || inserted.replayed) return inserted;
+    const order = await this.awaitDecision(inserted.order);
+    return { ok: true, order, replayed: false };
+  }
+
+  /** Cancels the shopper's confirmed order and restocks it. */
+  cancel(userId: string, orderId: string): StoredOrder | 'not_found' | 'not_cancellable' {
+    const order = this.store.getForUser(userId, orderId);
+    if (!order) return 'not_found';
+    if (!this.stock.cancel(orderId)) return 'not_cancellable';
+    const updated = this.store.get(orderId)!;
+    this.emit('status', updated);
+    return updated;
+  }
+
+  /** At start: decides orders left pending by a crash, and finishes clearing carts of confirmed ones. */
+  async recover(): Promise<{ pending: number; carts: number }> {
+    const pending = this.store.pendingIds();
+    await Promise.all(pending.map((id) => this.writer.submit(id)));
+    const uncleared = this.store.unclearedConfirmed();
+    for (const order of uncleared) await this.clearCart(order);
+    return { pending: pending.length, carts: uncleared.length };
+  }
+
+  private async awaitDecision(order: StoredOrder): Promise<StoredOrder> {
+    let timer: NodeJS.Timeout | undefined;
+    // The answer waits for the decision and for the cart edit it causes, so a client that reads
+    // its cart after a confirmed order never sees the ordered lines again.
+    const decided = this.writer.submit(order.id).then(() => this.clearing.get(order.id));
+    await Promise.race([
+      decided,
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, DECISION_WAIT_MS);
+      }),
+    ]);
+    clearTimeout(timer);
+    return this.store.get(order.id) ?? order;
+  }
+
+  /** Deletes exactly the order's entries, so items added meanwhile on another device stay. */
+  private async clearCart(order: StoredOrder): Promise<void> {
+    const tags = order.lines.flatMap((l) => l.tags);
+    await this.documents.withDocument(order.cartId, (doc) => new YjsCart(doc).clear(tags));
+    this.store.markCartCleared(order.id);
+  }
+}

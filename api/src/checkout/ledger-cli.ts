@@ -1,0 +1,16 @@
+import { loadConfig } from '../config.js';
+import { openDatabase } from '../db.js';
+import { checkLedger } from './ledger.js';
+
+/** `npm run check-ledger`: verifies stock against the ledger and the orders; exits 1 on any problem. */
+const config = loadConfig();
+const db = openDatabase(config.dataDir);
+const problems = checkLedger(db);
+for (const p of problems.slice(0, 50)) console.log(JSON.stringify(p));
+const products = (db.prepare('SELECT COUNT(*) AS n FROM products').get() as { n: number }).n;
+const orders = (db.prepare('SELECT COUNT(*) AS n FROM orders').get() as { n: number }).n;
+console.log(
+  `${problems.length === 0 ? 'ledger ok' : `${problems.length} problems`}: ${products} products, ${orders} orders`,
+);
+db.close();
+process.exitCode = problems.length === 0 ? 0 : 1;

@@ -1,0 +1,100 @@
+import { PlaceOrderInput } from '@shopsync/core';
+import { Hono } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import type { Accounts } from '../accounts/accounts.js';
+import type { Carts } from '../cart/carts.js';
+import { type AppEnv, requireUser } from '../http/auth.js';
+import { ApiError, parseBody } from '../http/errors.js';
+import type { Checkout } from './checkout.js';
+import { type OrderStore, publicOrder, type StoredOrder } from './store.js';
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{8,128}$/;
+
+export function orderRoutes(checkout: Checkout, orders: OrderStore, carts: Carts, accounts: Accounts) {
+  const app = new Hono<AppEnv>();
+
+  const own = (userId: string, orderId: string) => {
+    const order = orders.getForUser(userId, orderId);
+    if (!order) throw new ApiError(404, 'order_not_found', 'no such order');
+    return order;
+  };
+
+  app.post('/orders', async (c) => {
+    const user = requireUser(c);
+    const key = c.req.header('idempotency-key');
+    if (!key || !IDEMPOTENCY_KEY.test(key)) {
+      throw new ApiError(
+        400,
+        'idempotency_key_required',
+        'send an Idempotency-Key header of 8-128 visible characters',
+      );
+    }
+    const input = await parseBody(c, PlaceOrderInput);
+    // Another user's cart is indistinguishable from a missing one.
+    if (carts.ownerOf(input.cartId) !== `user:${user.id}`)
+      throw new ApiError(404, 'cart_not_found', 'no such cart');
+    if (input.addressId && !accounts.hasAddress(user.id, input.addressId)) {
+      throw new ApiError(404, 'address_not_found', 'no such address');
+    }
+    const result = await checkout.placeOrder(user.id, key, input);
+    if (result.ok) return c.json(publicOrder(result.order), 202);
+    switch (result.reason) {
+      case 'cart_out_of_date':
+        throw new ApiError(
+          409,
+          'cart_out_of_date',
+          'the cart on this device is ahead of the server; sync and retry',
+          {
+            missingTags: result.missingTags,
+          },
+        );
+      case 'empty_cart':
+        throw new ApiError(400, 'empty_cart', 'there is nothing to order');
+      case 'idempotency_key_reused':
+        throw new ApiError(
+          422,
+          'idempotency_key_reused',
+          'this Idempotency-Key was used with another request',
+        );
+    }
+  });
+
+  app.get('/orders', (c) => c.json({ items: orders.list(requireUser(c).id).map(publicOrder) }));
+
+  app.get('/orders/:id', (c) => c.json(publicOrder(own(requireUser(c).id, c.req.param('id')))));
+
+  app.post('/orders/:id/cancel', (c) => {
+    const result = checkout.cancel(requireUser(c).id, c.req.param('id'));
+    if (result === 'not_found') throw new ApiError(404, 'order_not_found', 'no such order');
+    if (result === 'not_cancellable')
+      throw new ApiError(409, 'not_cancellable', 'only a confirmed order can be cancelled');
+    return c.json(publicOrder(result));
+  });
+
+  /** Live status: server-sent events, one `status` event now and one at each change, until final. */
+  app.get('/orders/:id/events', (c) => {
+    const order = own(requireUser(c).id, c.req.param('id'));
+    return streamSSE(c, async (stream) => {
+      let resolveDone: () => void = () => {};
+      const done = new Promise<void>((r) => {
+        resolveDone = r;
+      });
+      const send = (o: StoredOrder) =>
+        stream.writeSSE({ event: 'status', data: JSON.stringify(publicOrder(o)) });
+      const listener = (o: StoredOrder) => {
+        if (o.id !== order.id) return;
+        void send(o);
+        if (o.status !== 'pending') resolveDone();
+      };
+      checkout.on('status', listener);
+      stream.onAbort(resolveDone);
+      const current = orders.get(order.id)!;
+      await send(current);
+      if (current.status !== 'pending') resolveDone();
+      await done;
+      checkout.off('status', listener);
+    });
+  });
+
+  return app;
+}

@@ -1,0 +1,102 @@
+import type { OrderLine, RejectReason } from '@shopsync/core';
+import type { Db } from '../db.js';
+
+export interface Decision {
+  orderId: string;
+  status: 'confirmed' | 'rejected';
+  reasons: RejectReason[];
+}
+
+/**
+ * Where stock lives. `decide` takes a batch of pending orders and, in one commit, confirms each
+ * order whose every line is in stock at its snapshot price (decrementing stock and writing the
+ * ledger) or rejects it with a reason per line: all or nothing per order, never partial.
+ * The embedded default is SQLite; a Postgres store would implement the same interface.
+ */
+export interface StockStore {
+  decide(orderIds: string[]): Decision[];
+  /** Cancels a confirmed order and puts its units back; false when it is not confirmed. */
+  cancel(orderId: string): boolean;
+}
+
+interface ProductStock {
+  stock: number;
+  price_amount: number;
+  currency: string;
+}
+
+export class SqliteStockStore implements StockStore {
+  private readonly stmts;
+
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.stmts = {
+      order: db.prepare(`SELECT status, lines FROM orders WHERE id = ?`),
+      product: db.prepare('SELECT stock, price_amount, currency FROM products WHERE id = ?'),
+      decrement: db.prepare('UPDATE products SET stock = stock - ? WHERE id = ? AND stock >= ?'),
+      increment: db.prepare('UPDATE products SET stock = stock + ? WHERE id = ?'),
+      movement: db.prepare(
+        'INSERT INTO stock_movements (product_id, delta, reason, order_id, at) VALUES (?, ?, ?, ?, ?)',
+      ),
+      change: db.prepare(`INSERT INTO product_changes (product_id, op, at) VALUES (?, 'upsert', ?)`),
+      status: db.prepare('UPDATE orders SET status = ?, reasons = ?, updated_at = ? WHERE id = ?'),
+    };
+  }
+
+  decide(orderIds: string[]): Decision[] {
+    return this.db.transaction(() => orderIds.flatMap((id) => this.decideOne(id) ?? []))();
+  }
+
+  cancel(orderId: string): boolean {
+    return this.db.transaction(() => {
+      const row = this.stmts.order.get(orderId) as { status: string; lines: string } | undefined;
+      if (row?.status !== 'confirmed') return false;
+      const at = this.now();
+      for (const line of JSON.parse(row.lines) as OrderLine[]) {
+        // A product deleted since keeps no stock to return to.
+        if (this.stmts.increment.run(line.quantity, line.productId).changes === 0) continue;
+        this.stmts.movement.run(line.productId, line.quantity, 'cancel', orderId, at);
+        this.stmts.change.run(line.productId, at);
+      }
+      this.stmts.status.run('cancelled', null, at, orderId);
+      return true;
+    })();
+  }
+
+  /** Inside the batch transaction. An order no longer pending (a recovered duplicate) is skipped. */
+  private decideOne(orderId: string): Decision | undefined {
+    const row = this.stmts.order.get(orderId) as { status: string; lines: string } | undefined;
+    if (row?.status !== 'pending') return undefined;
+    const lines = JSON.parse(row.lines) as OrderLine[];
+    const reasons: RejectReason[] = [];
+    for (const line of lines) {
+      const p = this.stmts.product.get(line.productId) as ProductStock | undefined;
+      if (!p) reasons.push({ productId: line.productId, code: 'not_found' });
+      else if (p.price_amount !== line.unitPrice.amount || p.currency !== line.unitPrice.currency) {
+        reasons.push({
+          productId: line.productId,
+          code: 'price_changed',
+          price: { amount: p.price_amount, currency: p.currency },
+        });
+      } else if (p.stock < line.quantity) {
+        reasons.push({ productId: line.productId, code: 'out_of_stock', available: p.stock });
+      }
+    }
+    const at = this.now();
+    if (reasons.length) {
+      this.stmts.status.run('rejected', JSON.stringify(reasons), at, orderId);
+      return { orderId, status: 'rejected', reasons };
+    }
+    for (const line of lines) {
+      const moved = this.stmts.decrement.run(line.quantity, line.productId, line.quantity).changes;
+      // Checked above in this same transaction, so this cannot fail; if it did, stock would be wrong.
+      if (moved !== 1) throw new Error(`stock for ${line.productId} moved inside its own transaction`);
+      this.stmts.movement.run(line.productId, -line.quantity, 'order', orderId, at);
+      this.stmts.change.run(line.productId, at);
+    }
+    this.stmts.status.run('confirmed', null, at, orderId);
+    return { orderId, status: 'confirmed', reasons: [] };
+  }
+}

@@ -1,0 +1,149 @@
+import type { Order, OrderLine, RejectReason } from '@shopsync/core';
+import type { Db } from '../db.js';
+import { newId } from '../ids.js';
+
+interface OrderRow {
+  id: string;
+  user_id: string;
+  cart_id: string;
+  status: Order['status'];
+  lines: string;
+  total_amount: number;
+  currency: string;
+  reasons: string | null;
+  address_id: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface StoredOrder extends Order {
+  userId: string;
+  cartId: string;
+}
+
+const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
+
+function rowToOrder(r: OrderRow): StoredOrder {
+  return {
+    id: r.id,
+    userId: r.user_id,
+    cartId: r.cart_id,
+    status: r.status,
+    lines: JSON.parse(r.lines) as OrderLine[],
+    total: { amount: r.total_amount, currency: r.currency },
+    ...(r.reasons ? { reasons: JSON.parse(r.reasons) as RejectReason[] } : {}),
+    addressId: r.address_id,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+/** What the shopper sees of an order (no internal fields). */
+export function publicOrder(o: StoredOrder): Order {
+  const { userId: _u, cartId: _c, ...order } = o;
+  return order;
+}
+
+export type IdempotentInsert =
+  | { ok: true; order: StoredOrder; replayed: boolean }
+  | { ok: false; reason: 'idempotency_key_reused' };
+
+/** Orders and idempotency keys in SQLite. */
+export class OrderStore {
+  private readonly stmts;
+
+  constructor(
+    readonly db: Db,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.stmts = {
+      get: db.prepare('SELECT * FROM orders WHERE id = ?'),
+      list: db.prepare('SELECT * FROM orders WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT ?'),
+      key: db.prepare(
+        'SELECT request_hash, order_id, created_at FROM idempotency_keys WHERE owner = ? AND key = ?',
+      ),
+      insertKey: db.prepare(
+        'INSERT OR REPLACE INTO idempotency_keys (owner, key, request_hash, order_id, created_at) VALUES (?, ?, ?, ?, ?)',
+      ),
+      insert:
+        db.prepare(`INSERT INTO orders (id, user_id, cart_id, status, lines, total_amount, currency, address_id,
+        created_at, updated_at) VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)`),
+      pending: db.prepare(`SELECT id FROM orders WHERE status = 'pending' ORDER BY created_at, id`),
+      uncleared: db.prepare(`SELECT * FROM orders WHERE status = 'confirmed' AND cart_cleared = 0`),
+      cleared: db.prepare('UPDATE orders SET cart_cleared = 1 WHERE id = ?'),
+      expireKeys: db.prepare('DELETE FROM idempotency_keys WHERE created_at < ?'),
+    };
+  }
+
+  get(orderId: string): StoredOrder | undefined {
+    const row = this.stmts.get.get(orderId) as OrderRow | undefined;
+    return row ? rowToOrder(row) : undefined;
+  }
+
+  getForUser(userId: string, orderId: string): StoredOrder | undefined {
+    const order = this.get(orderId);
+    return order?.userId === userId ? order : undefined;
+  }
+
+  list(userId: string, limit = 100): StoredOrder[] {
+    return (this.stmts.list.all(userId, limit) as OrderRow[]).map(rowToOrder);
+  }
+
+  /** The order an earlier request with this key made, or the key's misuse; undefined for a new key. */
+  replay(userId: string, key: string, requestHash: string): IdempotentInsert | undefined {
+    const row = this.stmts.key.get(userId, key) as
+      | { request_hash: string; order_id: string; created_at: number }
+      | undefined;
+    if (!row || row.created_at < this.now() - IDEMPOTENCY_TTL_MS) return undefined;
+    if (row.request_hash !== requestHash) return { ok: false, reason: 'idempotency_key_reused' };
+    const order = this.get(row.order_id);
+    return order ? { ok: true, order, replayed: true } : undefined;
+  }
+
+  /** Records a new pending order under its idempotency key, unless a concurrent duplicate won. */
+  insertPending(
+    userId: string,
+    key: string,
+    requestHash: string,
+    order: { cartId: string; lines: OrderLine[]; addressId?: string | undefined },
+  ): IdempotentInsert {
+    return this.db.transaction((): IdempotentInsert => {
+      const earlier = this.replay(userId, key, requestHash);
+      if (earlier) return earlier;
+      const at = this.now();
+      const id = newId('o', 12);
+      const currency = order.lines[0]?.unitPrice.currency ?? 'USD';
+      const total = order.lines.reduce((s, l) => s + l.unitPrice.amount * l.quantity, 0);
+      this.stmts.insert.run(
+        id,
+        userId,
+        order.cartId,
+        JSON.stringify(order.lines),
+        total,
+        currency,
+        order.addressId ?? null,
+        at,
+        at,
+      );
+      this.stmts.insertKey.run(userId, key, requestHash, id, at);
+      return { ok: true, order: this.get(id)!, replayed: false };
+    })();
+  }
+
+  pendingIds(): string[] {
+    return (this.stmts.pending.all() as { id: string }[]).map((r) => r.id);
+  }
+
+  /** Confirmed orders whose entries may still be in the cart document (a crash came in between). */
+  unclearedConfirmed(): StoredOrder[] {
+    return (this.stmts.uncleared.all() as OrderRow[]).map(rowToOrder);
+  }
+
+  markCartCleared(orderId: string): void {
+    this.stmts.cleared.run(orderId);
+  }
+
+  expireIdempotencyKeys(): number {
+    return this.stmts.expireKeys.run(this.now() - IDEMPOTENCY_TTL_MS).changes;
+  }
+}

@@ -1,0 +1,88 @@
+import { EventEmitter } from 'node:events';
+import type { OrderQueue } from './queue.js';
+import type { Decision, StockStore } from './stock.js';
+
+export interface StockWriterOptions {
+  /** Most orders decided in one transaction (one commit). */
+  maxBatch?: number;
+  /** How long the first order of a batch may wait for company, in ms (0: the next turn of the event loop). */
+  maxWaitMs?: number;
+}
+
+/**
+ * The serialized checkout: the one writer of a stock partition. It drains the queue in batches
+ * and decides each batch in a single transaction (group commit), so many orders share one commit
+ * while no two decisions on the same stock ever interleave.
+ */
+export class StockWriter extends EventEmitter<{ decided: [Decision]; error: [unknown] }> {
+  private readonly waiting = new Map<string, ((d: Decision | undefined) => void)[]>();
+  private scheduled = false;
+  private readonly maxBatch: number;
+  private readonly maxWaitMs: number;
+  batches = 0;
+  decided = 0;
+
+  constructor(
+    private readonly store: StockStore,
+    private readonly queue: OrderQueue,
+    options: StockWriterOptions = {},
+  ) {
+    super();
+    this.maxBatch = options.maxBatch ?? 512;
+    this.maxWaitMs = options.maxWaitMs ?? 0;
+    queue.onReady(() => this.schedule());
+  }
+
+  /** Queues a pending order; resolves with its decision (undefined if it was no longer pending). */
+  submit(orderId: string): Promise<Decision | undefined> {
+    return new Promise((resolve) => {
+      const list = this.waiting.get(orderId);
+      if (list) list.push(resolve);
+      else {
+        this.waiting.set(orderId, [resolve]);
+        this.queue.enqueue(orderId);
+      }
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    const run = () => {
+      this.scheduled = false;
+      this.flush();
+    };
+    if (this.maxWaitMs > 0) setTimeout(run, this.maxWaitMs);
+    else setImmediate(run);
+  }
+
+  private flush(): void {
+    while (this.queue.size > 0) {
+      const ids = this.queue.take(this.maxBatch);
+      let decisions: Decision[];
+      try {
+        decisions = this.store.decide(ids);
+      } catch (err) {
+        // The transaction rolled back: nothing of this batch happened. Leave the orders pending
+        // (recovered at the next start) and tell the waiters we could not decide.
+        for (const id of ids) this.settle(id, undefined);
+        this.emit('error', err);
+        continue;
+      }
+      this.batches++;
+      this.decided += decisions.length;
+      const byId = new Map(decisions.map((d) => [d.orderId, d]));
+      for (const id of ids) {
+        const decision = byId.get(id);
+        this.settle(id, decision);
+        if (decision) this.emit('decided', decision);
+      }
+    }
+  }
+
+  private settle(orderId: string, decision: Decision | undefined): void {
+    const list = this.waiting.get(orderId);
+    this.waiting.delete(orderId);
+    for (const resolve of list ?? []) resolve(decision);
+  }
+}

@@ -1,0 +1,55 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+const Env = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8787),
+  HOST: z.string().default('127.0.0.1'),
+  DATA_DIR: z.string().default('./data'),
+  SHOPSYNC_ADMIN_TOKEN: z.string().min(1).optional(),
+  SHOPSYNC_SEED: z.enum(['generated', 'none']).default('generated'),
+  SHOPSYNC_SEED_COUNT: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
+  SHOPSYNC_SECRET: z.string().min(16).optional(),
+  SHOPSYNC_CLIENT_DIR: z.string().optional(),
+  SHOPSYNC_SECURE_COOKIES: z.enum(['0', '1']).default('0'),
+  SHOPSYNC_CHECKOUT_BATCH: z.coerce.number().int().min(1).max(10_000).default(512),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  adminToken: string | undefined;
+  seed: 'generated' | 'none';
+  seedCount: number;
+  /** Signs sync tokens; when unset a random secret is generated and kept in the database. */
+  secret: string | undefined;
+  clientDir: string;
+  secureCookies: boolean;
+  /** Most orders the stock writer decides in one transaction (1: a transaction per order). */
+  checkoutBatch: number;
+  logLevel: string;
+}
+
+/** The one config loader: every setting comes from the environment, with the defaults of API.md. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`invalid configuration: ${problems}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: path.resolve(e.DATA_DIR),
+    adminToken: e.SHOPSYNC_ADMIN_TOKEN,
+    seed: e.SHOPSYNC_SEED,
+    seedCount: e.SHOPSYNC_SEED_COUNT,
+    secret: e.SHOPSYNC_SECRET,
+    clientDir: path.resolve(e.SHOPSYNC_CLIENT_DIR ?? path.join(import.meta.dirname, '../../client/dist')),
+    secureCookies: e.SHOPSYNC_SECURE_COOKIES === '1',
+    checkoutBatch: e.SHOPSYNC_CHECKOUT_BATCH,
+    logLevel: e.LOG_LEVEL,
+  };
+}

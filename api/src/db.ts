@@ -1,0 +1,93 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+
+export type Db = Database.Database;
+
+/**
+ * Schema migrations, applied in order once each (user_version tracks the last one).
+ * Append new migrations; never edit an applied one.
+ */
+const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE users (
+    id TEXT PRIMARY KEY, email TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
+    password_hash TEXT NOT NULL, created_at INTEGER NOT NULL
+  );
+  CREATE TABLE sessions (
+    token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id),
+    created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL
+  );
+  CREATE INDEX sessions_user ON sessions(user_id);
+  CREATE TABLE addresses (
+    id TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id), body TEXT NOT NULL, created_at INTEGER NOT NULL
+  );
+  CREATE INDEX addresses_user ON addresses(user_id);
+  CREATE TABLE products (
+    id TEXT PRIMARY KEY, title TEXT NOT NULL, brand TEXT NOT NULL, description TEXT NOT NULL,
+    category TEXT NOT NULL, price_amount INTEGER NOT NULL, currency TEXT NOT NULL,
+    stock INTEGER NOT NULL CHECK (stock >= 0), images TEXT NOT NULL, attributes TEXT NOT NULL,
+    version INTEGER NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL
+  );
+  -- The change feed: written in the same transaction as the product, consumed in order by search.
+  CREATE TABLE product_changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, product_id TEXT NOT NULL, op TEXT NOT NULL, at INTEGER NOT NULL
+  );
+  -- Every stock movement with its cause, so stock can be audited against orders.
+  CREATE TABLE stock_movements (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, product_id TEXT NOT NULL, delta INTEGER NOT NULL,
+    reason TEXT NOT NULL, order_id TEXT, at INTEGER NOT NULL
+  );
+  CREATE INDEX stock_movements_product ON stock_movements(product_id);
+  CREATE TABLE carts (id TEXT PRIMARY KEY, owner TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL);
+  CREATE TABLE orders (
+    id TEXT PRIMARY KEY, user_id TEXT NOT NULL, cart_id TEXT NOT NULL, status TEXT NOT NULL,
+    lines TEXT NOT NULL, total_amount INTEGER NOT NULL, currency TEXT NOT NULL, reasons TEXT,
+    address_id TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+    -- 1 once a confirmed order's entries are gone from the cart document (redone after a crash).
+    cart_cleared INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX orders_user ON orders(user_id, created_at);
+  CREATE INDEX orders_open ON orders(status, cart_cleared);
+  CREATE TABLE idempotency_keys (
+    owner TEXT NOT NULL, key TEXT NOT NULL, request_hash TEXT NOT NULL, order_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL, PRIMARY KEY (owner, key)
+  );
+  `,
+];
+
+/** Opens (creating if needed) the one SQLite file of the embedded default, in WAL mode. */
+export function openDatabase(dataDir: string, file = 'shopsync.sqlite'): Db {
+  fs.mkdirSync(dataDir, { recursive: true });
+  const db = new Database(path.join(dataDir, file));
+  db.pragma('journal_mode = WAL');
+  // NORMAL in WAL mode: a commit is durable against a process crash (kill -9); only an OS crash
+  // or power loss can lose the last transactions, which is the trade every WAL store makes.
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+  return db;
+}
+
+function migrate(db: Db): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}
+
+export function getMeta(db: Db, key: string): string | undefined {
+  const row = db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
+  return row?.value;
+}
+
+export function setMeta(db: Db, key: string, value: string): void {
+  db.prepare(
+    'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+  ).run(key, value);
+}

@@ -1,0 +1,55 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { compress } from 'hono/compress';
+import { secureHeaders } from 'hono/secure-headers';
+import type { Logger } from 'pino';
+import { type AppEnv, authenticate } from './auth.js';
+import { ApiError, errorBody } from './errors.js';
+import { serveClient } from './static.js';
+
+export interface AppParts {
+  logger: Logger;
+  clientDir: string;
+  accounts: import('../accounts/accounts.js').Accounts;
+  adminToken: string | undefined;
+  /** Sub-apps mounted under /api. */
+  routes: Hono<AppEnv>[];
+  /** Extra top-level handlers (health, metrics). */
+  extra?: (app: Hono<AppEnv>) => void;
+}
+
+/** Composes the HTTP app: middleware, the /api routes, the one error shape, and the storefront. */
+export function createApp(parts: AppParts): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.onError((err, c) => {
+    if (err instanceof ApiError) return c.json(errorBody(err.code, err.message, err.details), err.status);
+    parts.logger.error({ err, path: c.req.path, method: c.req.method }, 'unhandled error');
+    return c.json(errorBody('internal_error', 'something went wrong on our side'), 500);
+  });
+  app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
+
+  app.use('*', secureHeaders({ contentSecurityPolicy: undefined, crossOriginEmbedderPolicy: false }));
+  app.use('*', compress());
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: 1024 * 1024,
+      // Close the connection: the rest of the oversized body is never read, so it cannot be reused.
+      onError: (c) =>
+        c.json(errorBody('payload_too_large', 'request bodies are limited to 1 MiB'), 413, {
+          Connection: 'close',
+        }),
+    }),
+  );
+  app.use('/api/*', authenticate(parts.accounts, parts.adminToken));
+  app.use('/api/*', async (c, next) => {
+    await next();
+    if (!c.res.headers.has('Cache-Control')) c.res.headers.set('Cache-Control', 'no-store');
+  });
+
+  parts.extra?.(app);
+  for (const routes of parts.routes) app.route('/api', routes);
+  app.use('*', serveClient(parts.clientDir));
+  return app;
+}

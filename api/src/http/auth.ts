@@ -1,0 +1,91 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { User } from '@shopsync/core';
+import type { Context, MiddlewareHandler } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import type { Accounts } from '../accounts/accounts.js';
+import { newId } from '../ids.js';
+import { ApiError } from './errors.js';
+
+export const SESSION_COOKIE = 'shopsync_session';
+export const GUEST_COOKIE = 'shopsync_guest';
+const GUEST_ID = /^g_[A-Za-z0-9_-]{16,32}$/;
+
+export interface AppEnv {
+  Variables: {
+    user: User | undefined;
+    sessionToken: string | undefined;
+    vendor: boolean;
+  };
+}
+
+function bearer(c: Context): string | undefined {
+  const header = c.req.header('authorization');
+  const match = header?.match(/^Bearer\s+(\S+)$/i);
+  return match?.[1];
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** Resolves who is calling: a session (bearer token or cookie), and whether the caller is a vendor. */
+export function authenticate(accounts: Accounts, adminToken: string | undefined): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const token = bearer(c);
+    const vendor = !!(token && adminToken && sameSecret(token, adminToken));
+    const sessionToken = vendor ? undefined : (token ?? getCookie(c, SESSION_COOKIE));
+    const user = sessionToken && sessionToken.length <= 200 ? accounts.userForToken(sessionToken) : undefined;
+    c.set('vendor', vendor);
+    c.set('user', user);
+    c.set('sessionToken', user ? sessionToken : undefined);
+    await next();
+  };
+}
+
+export function requireUser(c: Context<AppEnv>): User {
+  const user = c.get('user');
+  if (!user) throw new ApiError(401, 'unauthenticated', 'sign in first');
+  return user;
+}
+
+export function requireVendor(c: Context<AppEnv>): void {
+  if (!c.get('vendor')) {
+    throw new ApiError(c.req.header('authorization') ? 403 : 401, 'forbidden', 'this needs the vendor role');
+  }
+}
+
+export function setSessionCookie(c: Context, token: string, secure: boolean): void {
+  setCookie(c, SESSION_COOKIE, token, {
+    httpOnly: true,
+    sameSite: 'Lax',
+    path: '/',
+    secure,
+    maxAge: 30 * 24 * 3600,
+  });
+}
+
+export function clearSessionCookie(c: Context): void {
+  deleteCookie(c, SESSION_COOKIE, { path: '/' });
+}
+
+export function readGuestId(c: Context): string | undefined {
+  const id = getCookie(c, GUEST_COOKIE);
+  return id && GUEST_ID.test(id) ? id : undefined;
+}
+
+/** The guest id from the cookie, creating one (and its cookie) on first use. */
+export function guestId(c: Context, secure: boolean): string {
+  const existing = readGuestId(c);
+  if (existing) return existing;
+  const id = newId('g', 16);
+  setCookie(c, GUEST_COOKIE, id, {
+    httpOnly: true,
+    sameSite: 'Lax',
+    path: '/',
+    secure,
+    maxAge: 90 * 24 * 3600,
+  });
+  return id;
+}

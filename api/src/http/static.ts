@@ -1,0 +1,57 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { MiddlewareHandler } from 'hono';
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.webmanifest': 'application/manifest+json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+/**
+ * Serves the built storefront: hashed files under /assets/ are immutable for a year, everything
+ * else revalidates; unknown paths fall back to index.html so client-side routes load.
+ */
+export function serveClient(root: string): MiddlewareHandler {
+  const rootDir = path.resolve(root);
+  return async (c, next) => {
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') return next();
+    const urlPath = decodeURIComponent(new URL(c.req.url).pathname);
+    if (urlPath.startsWith('/api/') || urlPath === '/api' || urlPath.startsWith('/sync')) return next();
+    let file = path.join(rootDir, path.normalize(urlPath));
+    if (!file.startsWith(rootDir)) return next();
+    let stat = statOrNull(file);
+    const isAsset = urlPath.startsWith('/assets/');
+    if (!stat?.isFile()) {
+      if (isAsset || path.extname(urlPath) !== '') return next();
+      file = path.join(rootDir, 'index.html');
+      stat = statOrNull(file);
+      if (!stat?.isFile()) {
+        return c.text('The storefront is not built. Run `npm run build -w @shopsync/client`.', 503);
+      }
+    }
+    const headers: Record<string, string> = {
+      'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream',
+      'Cache-Control': isAsset ? 'public, max-age=31536000, immutable' : 'no-cache',
+    };
+    if (c.req.method === 'HEAD') return c.body(null, 200, headers);
+    return c.body(new Uint8Array(await fs.promises.readFile(file)), 200, headers);
+  };
+}
+
+function statOrNull(file: string): fs.Stats | null {
+  try {
+    return fs.statSync(file);
+  } catch {
+    return null;
+  }
+}

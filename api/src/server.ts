@@ -1,0 +1,135 @@
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { ProductIndex } from '@shopsync/search';
+import { createSyncServer, type SyncServer } from '@shopsync/sync-server';
+import type { Logger } from 'pino';
+import { Accounts } from './accounts/accounts.js';
+import { accountRoutes } from './accounts/routes.js';
+import { authorizeSync } from './cart/authorize.js';
+import { Carts, type Owner } from './cart/carts.js';
+import { cartRoutes } from './cart/routes.js';
+import { SyncTokens } from './cart/tokens.js';
+import { Catalog } from './catalog/products.js';
+import { catalogRoutes } from './catalog/routes.js';
+import { ensureSeeded } from './catalog/seed.js';
+import { Checkout } from './checkout/checkout.js';
+import { InMemoryOrderQueue } from './checkout/queue.js';
+import { orderRoutes } from './checkout/routes.js';
+import { SqliteStockStore } from './checkout/stock.js';
+import { OrderStore } from './checkout/store.js';
+import { StockWriter } from './checkout/writer.js';
+import type { Config } from './config.js';
+import { type Db, getMeta, openDatabase, setMeta } from './db.js';
+import { createApp } from './http/app.js';
+import { SearchFeed } from './search/feed.js';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  db: Db;
+  sync: SyncServer;
+  feed: SearchFeed;
+  writer: StockWriter;
+  close(): Promise<void>;
+}
+
+function syncSecret(db: Db, configured: string | undefined): string {
+  if (configured) return configured;
+  let secret = getMeta(db, 'sync_secret');
+  if (!secret) {
+    secret = randomBytes(32).toString('base64url');
+    setMeta(db, 'sync_secret', secret);
+  }
+  return secret;
+}
+
+/** Starts the whole shop in this process: api, sync server, search, storefront, on one port. */
+export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  const db = openDatabase(config.dataDir);
+  const catalog = new Catalog(db);
+  const seeded = ensureSeeded(db, catalog, { seed: config.seed, count: config.seedCount }, (done, total) => {
+    if (done === total || done % 5000 === 0) logger.info({ done, total }, 'seeding the generated catalog');
+  });
+  if (seeded) logger.info({ products: seeded }, 'seeded a fresh data directory');
+
+  const accounts = new Accounts(db);
+  const tokens = new SyncTokens(syncSecret(db, config.secret));
+  let carts: Carts | undefined;
+  const sync = createSyncServer({
+    db,
+    logger: logger.child({ component: 'sync' }),
+    authorize: (req, cartId) =>
+      authorizeSync(req, cartId, { tokens, accounts, owner: (id) => carts!.ownerOf(id) }),
+  });
+  carts = new Carts(db, sync);
+  const orders = new OrderStore(db);
+  const stock = new SqliteStockStore(db);
+  const writer = new StockWriter(stock, new InMemoryOrderQueue(), { maxBatch: config.checkoutBatch });
+  writer.on('error', (err) => logger.error({ err }, 'stock writer batch failed; its orders stay pending'));
+  const checkout = new Checkout(orders, stock, writer, catalog, sync);
+
+  const started = performance.now();
+  const feed = new SearchFeed(db, catalog, new ProductIndex());
+  feed.rebuild();
+  feed.start();
+  logger.info(
+    { products: feed.index.size, ms: Math.round(performance.now() - started) },
+    'search index ready',
+  );
+
+  const app = createApp({
+    logger,
+    clientDir: config.clientDir,
+    accounts,
+    adminToken: config.adminToken,
+    routes: [
+      accountRoutes(accounts, carts, config.secureCookies),
+      catalogRoutes(catalog, feed),
+      cartRoutes(carts, catalog, tokens, config.secureCookies),
+      orderRoutes(checkout, orders, carts, accounts),
+    ],
+    extra: (a) => {
+      a.get('/api/health', (c) => c.json({ status: 'ok' }));
+      a.get('/metrics', async (c) =>
+        c.text(await sync.metricsText(), 200, { 'Content-Type': 'text/plain; version=0.0.4' }),
+      );
+    },
+  });
+
+  const recovered = await checkout.recover();
+  if (recovered.pending || recovered.carts)
+    logger.info(recovered, 'recovered orders left open by the last run');
+  orders.expireIdempotencyKeys();
+
+  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
+  server.on('upgrade', (req, socket, head) => {
+    const path = (req.url ?? '').split('?')[0] ?? '';
+    if (path === '/sync' || path.startsWith('/sync/')) sync.handleUpgrade(req, socket, head);
+    else {
+      socket.write('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      socket.destroy();
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  logger.info({ url, dataDir: config.dataDir }, 'ShopSync is listening');
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      feed.stop();
+      await sync.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      db.close();
+    })();
+    return closing;
+  };
+  return { url, port, db, sync, feed, writer, close };
+}
+
+export type { Owner };

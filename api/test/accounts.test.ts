@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client, startTestServer } from './harness.js';
+
+let server: Awaited<ReturnType<typeof startTestServer>>;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server.close());
+
+describe('accounts', () => {
+  it('signs up, sets an HttpOnly SameSite=Lax session cookie, and knows the user', async () => {
+    const c = new Client(server.url);
+    const res = await c.post('/api/auth/signup', {
+      email: 'Ada@Example.com',
+      password: 'analytical1',
+      name: 'Ada',
+    });
+    expect(res.status).toBe(201);
+    expect(res.json.user).toMatchObject({ email: 'ada@example.com', name: 'Ada' });
+    expect(res.json.user.password_hash).toBeUndefined();
+    expect(typeof res.json.token).toBe('string');
+    const cookie = res.headers.getSetCookie().find((x) => x.startsWith('shopsync_session='))!;
+    expect(cookie).toMatch(/HttpOnly/i);
+    expect(cookie).toMatch(/SameSite=Lax/i);
+    expect((await c.get('/api/me')).json.user.email).toBe('ada@example.com');
+  });
+
+  it('refuses a taken email, weak passwords and malformed emails', async () => {
+    const c = new Client(server.url);
+    await c.post('/api/auth/signup', { email: 'bob@example.com', password: 'builder12', name: 'Bob' });
+    expect(
+      (await c.post('/api/auth/signup', { email: 'BOB@example.com', password: 'builder12', name: 'B' })).json
+        .error.code,
+    ).toBe('email_taken');
+    expect(
+      (await c.post('/api/auth/signup', { email: 'x@example.com', password: 'short', name: 'X' })).status,
+    ).toBe(400);
+    expect(
+      (await c.post('/api/auth/signup', { email: 'not-an-email', password: 'longenough1', name: 'X' }))
+        .status,
+    ).toBe(400);
+  });
+
+  it('answers unknown email and wrong password alike, and accepts the bearer token', async () => {
+    const c = new Client(server.url);
+    await c.post('/api/auth/signup', { email: 'cy@example.com', password: 'password-9', name: 'Cy' });
+    const wrong = await new Client(server.url).post('/api/auth/login', {
+      email: 'cy@example.com',
+      password: 'nope-nope1',
+    });
+    const unknown = await new Client(server.url).post('/api/auth/login', {
+      email: 'zz@example.com',
+      password: 'nope-nope1',
+    });
+    expect(wrong.status).toBe(401);
+    expect(unknown.status).toBe(401);
+    expect(wrong.json).toEqual(unknown.json);
+    const ok = await new Client(server.url).post('/api/auth/login', {
+      email: 'cy@example.com',
+      password: 'password-9',
+    });
+    expect(ok.status).toBe(200);
+    const api = new Client(server.url);
+    api.bearer = ok.json.token;
+    expect((await api.get('/api/me')).json.user.name).toBe('Cy');
+  });
+
+  it('logs out: the session no longer works', async () => {
+    const c = new Client(server.url);
+    const res = await c.post('/api/auth/signup', {
+      email: 'dee@example.com',
+      password: 'password-9',
+      name: 'Dee',
+    });
+    const api = new Client(server.url);
+    api.bearer = res.json.token;
+    expect((await api.post('/api/auth/logout')).status).toBe(204);
+    expect((await api.get('/api/me')).status).toBe(401);
+  });
+
+  it('stores addresses per user and validates them', async () => {
+    const c = new Client(server.url);
+    await c.post('/api/auth/signup', { email: 'eve@example.com', password: 'password-9', name: 'Eve' });
+    const created = await c.post('/api/me/addresses', {
+      name: 'Eve',
+      line1: '1 Main St',
+      city: 'Springfield',
+      postalCode: '12345',
+      country: 'us',
+    });
+    expect(created.status).toBe(201);
+    expect(created.json.country).toBe('US');
+    expect((await c.get('/api/me/addresses')).json.items).toHaveLength(1);
+    expect((await c.post('/api/me/addresses', { name: 'Eve' })).status).toBe(400);
+    expect((await new Client(server.url).get('/api/me/addresses')).status).toBe(401);
+  });
+});

@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { admin, Client, signUp, startTestServer } from './harness.js';
+
+let server: Awaited<ReturnType<typeof startTestServer>>;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server.close());
+
+const bodies = ['', 'not json', '{', '[]', 'null', '42', '"x"', '{"a":1}', JSON.stringify({ email: ['x'] })];
+const writes: [string, string][] = [
+  ['POST', '/api/auth/signup'],
+  ['POST', '/api/auth/login'],
+  ['POST', '/api/me/addresses'],
+  ['POST', '/api/products'],
+  ['PATCH', '/api/products/gen-000001'],
+  ['PUT', '/api/products/gen-000001/stock'],
+  ['POST', '/api/cart/lines'],
+  ['PATCH', '/api/cart/lines/gen-000001'],
+  ['POST', '/api/orders'],
+];
+
+describe('bad input', () => {
+  it('answers every malformed body on every write endpoint with a 4xx JSON error', async () => {
+    const user = await signUp(server.url);
+    const vendor = admin(server.url);
+    for (const [method, url] of writes) {
+      for (const client of [user, vendor, new Client(server.url)]) {
+        for (const body of bodies) {
+          const res = await client.request(method, url, body, { 'idempotency-key': 'key-12345678' });
+          expect(res.status, `${method} ${url} ${body}`).toBeGreaterThanOrEqual(400);
+          expect(res.status, `${method} ${url} ${body}`).toBeLessThan(500);
+          expect(res.json?.error?.code, `${method} ${url} ${body}`).toMatch(/^[a-z_]+$/);
+        }
+      }
+    }
+  });
+
+  it('answers bad query strings with 400 and odd search text with results', async () => {
+    const c = new Client(server.url);
+    for (const q of [
+      'page=0',
+      'page=abc',
+      'pageSize=1000',
+      'sort=sideways',
+      'minPrice=-5',
+      `q=${'a'.repeat(600)}`,
+    ]) {
+      const res = await c.get(`/api/search?${q}`);
+      expect(res.status, q).toBe(400);
+      expect(res.json.error.code).toBe('invalid_query');
+    }
+    for (const q of [
+      'title:foo',
+      'a~2',
+      'x^10',
+      'lap*',
+      '+must -not',
+      '"quoted',
+      '🛒🎧',
+      '\u0000\u0007',
+      ':',
+      '*',
+    ]) {
+      const res = await c.get(`/api/search?q=${encodeURIComponent(q)}`);
+      expect(res.status, q).toBe(200);
+      expect(Array.isArray(res.json.hits)).toBe(true);
+    }
+  });
+
+  it('refuses bodies over 1 MiB with 413', async () => {
+    const res = await admin(server.url).post(
+      '/api/products',
+      JSON.stringify({ title: 'x'.repeat(1_100_000) }),
+    );
+    expect(res.status).toBe(413);
+  });
+
+  it('answers unknown API routes with a JSON 404', async () => {
+    const res = await new Client(server.url).get('/api/nothing-here');
+    expect(res.status).toBe(404);
+    expect(res.json.error.code).toBe('not_found');
+  });
+});

@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { admin, Client, startTestServer } from './harness.js';
+
+let server: Awaited<ReturnType<typeof startTestServer>>;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server.close());
+
+const widget = {
+  title: 'Quokka Trail Backpack 30L',
+  brand: 'Quokka',
+  description: 'A hiking backpack with a rain cover.',
+  price: 8999,
+  stock: 7,
+};
+
+describe('catalog', () => {
+  it('seeds a fresh data directory with the generated catalog', async () => {
+    const res = await new Client(server.url).get('/api/search?q=&pageSize=5');
+    expect(res.status).toBe(200);
+    expect(res.json.total).toBe(200);
+    expect(res.json.hits).toHaveLength(5);
+  });
+
+  it('serves a product with an ETag and 404s unknown ids', async () => {
+    const c = new Client(server.url);
+    const res = await c.get('/api/products/gen-000001');
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ id: 'gen-000001', version: 1 });
+    expect(res.json.price).toEqual({ amount: expect.any(Number), currency: 'USD' });
+    expect(res.headers.get('etag')).toMatch(/^(W\/)?"1"$/);
+    expect((await c.get('/api/products/gen-000001', { 'if-none-match': '"1"' })).status).toBe(304);
+    expect((await c.get('/api/products/gen-000001', { 'if-none-match': 'W/"1"' })).status).toBe(304);
+    expect((await c.get('/api/products/gen-000001', { 'if-none-match': '"2"' })).status).toBe(200);
+    expect((await c.get('/api/products/nope')).json.error.code).toBe('product_not_found');
+  });
+
+  it('lets only the vendor role write products', async () => {
+    const anon = new Client(server.url);
+    expect((await anon.post('/api/products', widget)).status).toBe(401);
+    const wrong = new Client(server.url);
+    wrong.bearer = 'not-the-token';
+    expect((await wrong.post('/api/products', widget)).status).toBe(403);
+  });
+
+  it('creates, searches, updates with If-Match, sets stock and deletes', async () => {
+    const v = admin(server.url);
+    const created = await v.post('/api/products', widget);
+    expect(created.status).toBe(201);
+    const id = created.json.id;
+    // Searchable right after the write returns.
+    const found = await v.get('/api/search?q=quokka');
+    expect(found.json.hits.map((h: { id: string }) => h.id)).toContain(id);
+
+    expect((await v.patch(`/api/products/${id}`, { price: 7999 }, { 'if-match': '"9"' })).status).toBe(412);
+    const updated = await v.patch(
+      `/api/products/${id}`,
+      { title: 'Quokka Summit Backpack 30L' },
+      { 'if-match': '"1"' },
+    );
+    expect(updated.status).toBe(200);
+    expect(updated.json.version).toBe(2);
+    expect((await v.get('/api/search?q=summit')).json.hits[0].id).toBe(id);
+
+    const stocked = await v.put(`/api/products/${id}/stock`, { stock: 3 });
+    expect(stocked.json.stock).toBe(3);
+    expect((await v.put(`/api/products/${id}/stock`, { stock: -1 })).status).toBe(400);
+
+    expect((await v.delete(`/api/products/${id}`)).status).toBe(204);
+    expect((await v.get(`/api/products/${id}`)).status).toBe(404);
+    expect((await v.get('/api/search?q=quokka')).json.hits).toHaveLength(0);
+  });
+
+  it('filters search by brand and pages with a stable order', async () => {
+    const c = new Client(server.url);
+    const all = await c.get('/api/search?q=&sort=price_asc&pageSize=100');
+    const brand = all.json.facets.brand[0].value as string;
+    const filtered = await c.get(`/api/search?q=&brand=${encodeURIComponent(brand)}&pageSize=100`);
+    expect(filtered.json.total).toBe(all.json.facets.brand[0].count);
+    expect(filtered.json.hits.every((h: { brand: string }) => h.brand === brand)).toBe(true);
+    const p1 = await c.get('/api/search?q=&sort=price_asc&page=1&pageSize=10');
+    const p2 = await c.get('/api/search?q=&sort=price_asc&page=2&pageSize=10');
+    const ids = [...p1.json.hits, ...p2.json.hits].map((h: { id: string }) => h.id);
+    expect(new Set(ids).size).toBe(20);
+    expect(ids).toEqual(all.json.hits.slice(0, 20).map((h: { id: string }) => h.id));
+  });
+});

@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkLedger } from '../src/checkout/ledger.js';
+import { SqliteStockStore } from '../src/checkout/stock.js';
+import { OrderStore } from '../src/checkout/store.js';
+import { admin, type Client, signUp, startTestServer } from './harness.js';
+
+let server: Awaited<ReturnType<typeof startTestServer>>;
+let vendor: Client;
+beforeAll(async () => {
+  server = await startTestServer();
+  vendor = admin(server.url);
+});
+afterAll(() => server.close());
+
+async function product(stock: number, price = 500): Promise<string> {
+  return (await vendor.post('/api/products', { title: `Item ${randomUUID()}`, brand: 'Acme', price, stock }))
+    .json.id;
+}
+
+async function shopperWith(lines: [string, number][]): Promise<{ client: Client; cartId: string }> {
+  const client = await signUp(server.url);
+  let cartId = '';
+  for (const [p, n] of lines)
+    cartId = (await client.post('/api/cart/lines', { productId: p, quantity: n })).json.cartId;
+  return { client, cartId };
+}
+
+const place = (s: { client: Client; cartId: string }, key = randomUUID()) =>
+  s.client.post('/api/orders', { cartId: s.cartId }, { 'idempotency-key': key });
+
+async function finalStatus(c: Client, id: string): Promise<string> {
+  for (;;) {
+    const o = (await c.get(`/api/orders/${id}`)).json;
+    if (o.status !== 'pending') return o.status;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('serialized checkout', () => {
+  it('gives 20 shoppers of 5 units against 40 in stock exactly 8 confirmed orders', async () => {
+    const p = await product(40);
+    const shoppers = await Promise.all(Array.from({ length: 20 }, () => shopperWith([[p, 5]])));
+    const results = await Promise.all(shoppers.map((s) => place(s)));
+    const statuses = await Promise.all(results.map((r, i) => finalStatus(shoppers[i]!.client, r.json.id)));
+    expect(statuses.filter((s) => s === 'confirmed')).toHaveLength(8);
+    expect(statuses.filter((s) => s === 'rejected')).toHaveLength(12);
+    expect((await vendor.get(`/api/products/${p}`)).json.stock).toBe(0);
+    const rejected = results.find((r) => r.json.status === 'rejected')!;
+    expect(rejected.json.reasons).toEqual([
+      { productId: p, code: 'out_of_stock', available: expect.any(Number) },
+    ]);
+    expect(checkLedger(server.db)).toEqual([]);
+  });
+
+  it('never confirms part of an order: one short line rejects the whole order', async () => {
+    const [plenty, scarce] = [await product(10), await product(1)];
+    const s = await shopperWith([
+      [plenty, 2],
+      [scarce, 2],
+    ]);
+    const res = await place(s);
+    expect(res.json.status).toBe('rejected');
+    expect(res.json.reasons).toEqual([{ productId: scarce, code: 'out_of_stock', available: 1 }]);
+    expect((await vendor.get(`/api/products/${plenty}`)).json.stock).toBe(10);
+  });
+
+  it('rejects with price_changed when the price moved between the snapshot and the decision', async () => {
+    const p = await product(5, 1000);
+    const store = new OrderStore(server.db);
+    const inserted = store.insertPending('u_test', randomUUID(), 'hash', {
+      cartId: 'c_test',
+      lines: [
+        { productId: p, title: 'x', quantity: 1, unitPrice: { amount: 1000, currency: 'USD' }, tags: ['t1'] },
+      ],
+    });
+    if (!inserted.ok) throw new Error('insert failed');
+    await vendor.patch(`/api/products/${p}`, { price: 1200 });
+    const [decision] = new SqliteStockStore(server.db).decide([inserted.order.id]);
+    expect(decision).toEqual({
+      orderId: inserted.order.id,
+      status: 'rejected',
+      reasons: [{ productId: p, code: 'price_changed', price: { amount: 1200, currency: 'USD' } }],
+    });
+    expect((await vendor.get(`/api/products/${p}`)).json.stock).toBe(5);
+    // A decided order is never decided twice (a recovered duplicate is skipped).
+    expect(new SqliteStockStore(server.db).decide([inserted.order.id])).toEqual([]);
+  });
+
+  it('produces one order for concurrent duplicates with one key', async () => {
+    const p = await product(10);
+    const s = await shopperWith([[p, 1]]);
+    const key = randomUUID();
+    const results = await Promise.all(Array.from({ length: 8 }, () => place(s, key)));
+    expect(new Set(results.map((r) => r.json.id)).size).toBe(1);
+    expect((await vendor.get(`/api/products/${p}`)).json.stock).toBe(9);
+    expect((await s.client.get('/api/orders')).json.items).toHaveLength(1);
+  });
+
+  it('cancels a confirmed order back into stock, once', async () => {
+    const p = await product(3);
+    const s = await shopperWith([[p, 2]]);
+    const order = (await place(s)).json;
+    expect(order.status).toBe('confirmed');
+    const cancelled = await s.client.post(`/api/orders/${order.id}/cancel`);
+    expect(cancelled.json.status).toBe('cancelled');
+    expect((await vendor.get(`/api/products/${p}`)).json.stock).toBe(3);
+    expect((await s.client.post(`/api/orders/${order.id}/cancel`)).status).toBe(409);
+    expect(checkLedger(server.db)).toEqual([]);
+  });
+
+  it('streams the order status as server-sent events', async () => {
+    const p = await product(3);
+    const s = await shopperWith([[p, 1]]);
+    const order = (await place(s)).json;
+    const res = await fetch(`${server.url}/api/orders/${order.id}/events`, {
+      headers: { cookie: [...s.client.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
+    });
+    expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
+    const text = await res.text();
+    expect(text).toMatch(/event: status/);
+    expect(JSON.parse(text.split('data: ')[1]!.split('\n')[0]!).status).toBe('confirmed');
+  });
+});

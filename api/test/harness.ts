@@ -1,0 +1,95 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { loadConfig } from '../src/config.js';
+import { type RunningServer, startServer } from '../src/server.js';
+
+export const ADMIN = 'test-admin-token';
+
+export async function startTestServer(
+  env: Record<string, string> = {},
+): Promise<RunningServer & { dataDir: string }> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'shopsync-api-'));
+  const config = loadConfig({
+    PORT: '0',
+    DATA_DIR: dataDir,
+    SHOPSYNC_SEED_COUNT: '200',
+    SHOPSYNC_ADMIN_TOKEN: ADMIN,
+    SHOPSYNC_CLIENT_DIR: path.join(dataDir, 'no-client'),
+    ...env,
+  });
+  const server = await startServer(config, pino({ level: 'silent' }));
+  return { ...server, dataDir };
+}
+
+/** A minimal HTTP client with its own cookie jar: one browser, or one device. */
+export class Client {
+  cookies = new Map<string, string>();
+  bearer: string | undefined;
+
+  constructor(readonly base: string) {}
+
+  async request(method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
+    const h: Record<string, string> = { ...headers };
+    if (body !== undefined && typeof body !== 'string') h['content-type'] = 'application/json';
+    if (typeof body === 'string') h['content-type'] ??= 'application/json';
+    if (this.cookies.size) h.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    if (this.bearer && !h.authorization) h.authorization = `Bearer ${this.bearer}`;
+    const res = await fetch(this.base + url, {
+      method,
+      headers: h,
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(';');
+      const [k, ...v] = pair!.split('=');
+      if (/max-age=0|expires=thu, 01 jan 1970/i.test(c)) this.cookies.delete(k!);
+      else this.cookies.set(k!, v.join('='));
+    }
+    const text = await res.text();
+    // biome-ignore lint/suspicious/noExplicitAny: tests assert response fields one by one
+    let json: any;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    return { status: res.status, json, headers: res.headers, text };
+  }
+
+  get(url: string, headers?: Record<string, string>) {
+    return this.request('GET', url, undefined, headers);
+  }
+  post(url: string, body?: unknown, headers?: Record<string, string>) {
+    return this.request('POST', url, body ?? {}, headers);
+  }
+  patch(url: string, body?: unknown, headers?: Record<string, string>) {
+    return this.request('PATCH', url, body ?? {}, headers);
+  }
+  put(url: string, body?: unknown, headers?: Record<string, string>) {
+    return this.request('PUT', url, body ?? {}, headers);
+  }
+  delete(url: string, headers?: Record<string, string>) {
+    return this.request('DELETE', url, undefined, headers);
+  }
+}
+
+let counter = 0;
+export async function signUp(base: string, name = 'Shopper'): Promise<Client> {
+  const client = new Client(base);
+  counter++;
+  const res = await client.post('/api/auth/signup', {
+    email: `shopper${counter}-${Date.now()}@example.com`,
+    password: 'correct horse 1',
+    name,
+  });
+  if (res.status !== 201) throw new Error(`signup failed: ${res.status} ${res.text}`);
+  return client;
+}
+
+export function admin(base: string): Client {
+  const c = new Client(base);
+  c.bearer = ADMIN;
+  return c;
+}

@@ -1,0 +1,95 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { zipSync } from 'fflate';
+import { describe, expect, it } from 'vitest';
+import { importRecords, readRecords } from '../src/catalog/import.js';
+import { Catalog } from '../src/catalog/products.js';
+import { openDatabase } from '../src/db.js';
+
+const repo = path.resolve(import.meta.dirname, '../..');
+const icecatDir = path.resolve(repo, '../shared/data/icecat');
+const hasIcecat = fs.existsSync(icecatDir);
+if (!hasIcecat) console.warn(`skipping the Icecat import test: ${icecatDir} is absent`);
+
+function tmp(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'shopsync-import-'));
+}
+
+const good = (id: string, title = `Product ${id}`) => ({ id, title, brand: 'Acme', price: 1999, stock: 3 });
+
+describe('importer', () => {
+  it('reads JSON arrays, JSON Lines and zips of JSON', () => {
+    const dir = tmp();
+    fs.writeFileSync(path.join(dir, 'a.json'), JSON.stringify([good('a1'), good('a2')]));
+    fs.writeFileSync(
+      path.join(dir, 'b.jsonl'),
+      `${JSON.stringify(good('b1'))}\n{oops\n${JSON.stringify(good('b2'))}\n`,
+    );
+    fs.writeFileSync(
+      path.join(dir, 'c.json.zip'),
+      zipSync({ 'c.json': new TextEncoder().encode(JSON.stringify([good('c1')])) }),
+    );
+    expect(readRecords(path.join(dir, 'a.json'))).toHaveLength(2);
+    expect(readRecords(path.join(dir, 'b.jsonl'))).toHaveLength(3);
+    expect(readRecords(path.join(dir, 'c.json.zip'))).toEqual([good('c1')]);
+  });
+
+  it('reports bad records by position, skips them, and is idempotent', () => {
+    const db = openDatabase(tmp());
+    const catalog = new Catalog(db);
+    const tx = <T>(fn: () => T) => db.transaction(fn)();
+    const records = [
+      good('x1'),
+      { id: 'x2', title: '', brand: 'Acme', price: 5, stock: 1 },
+      { title: 'no id', brand: 'B', price: 1, stock: 1 },
+      'junk',
+      good('x3'),
+    ];
+    const first = importRecords(catalog, tx, 'f', records);
+    expect(first).toMatchObject({ records: 5, created: 2, updated: 0, unchanged: 0 });
+    expect(first.rejected.map((r) => r.position)).toEqual([2, 3, 4]);
+    expect(first.rejected[0]!.error).toMatch(/title/);
+    const again = importRecords(catalog, tx, 'f', [good('x1'), good('x3', 'Renamed')]);
+    expect(again).toMatchObject({ created: 0, updated: 1, unchanged: 1 });
+    expect(catalog.count()).toBe(2);
+    expect(catalog.get('x3')).toMatchObject({ title: 'Renamed', version: 2 });
+  });
+
+  it('runs as `npm run import` with progress, honouring SHOPSYNC_SEED=none', () => {
+    const dir = tmp();
+    const file = path.join(dir, 'p.json');
+    fs.writeFileSync(file, JSON.stringify([good('cli1'), good('cli2'), { bad: true }]));
+    const run = spawnSync(
+      'node',
+      ['--import', 'tsx', path.join(repo, 'api/src/catalog/import-cli.ts'), file],
+      {
+        cwd: repo,
+        env: { ...process.env, DATA_DIR: path.join(dir, 'data'), SHOPSYNC_SEED: 'none' },
+        encoding: 'utf8',
+      },
+    );
+    expect(run.status).toBe(0);
+    expect(run.stderr).toMatch(/p\.json: 3\/3 \(100%\)/);
+    expect(run.stderr).toMatch(/record #3/);
+    expect(run.stdout).toMatch(/2 created, 0 updated, 0 unchanged, 1 rejected/);
+    expect(run.stdout).toMatch(/2 products/);
+  });
+
+  it.skipIf(!hasIcecat)('imports an Icecat zip with brand, price in cents and a derived category', () => {
+    const db = openDatabase(tmp());
+    const catalog = new Catalog(db);
+    const file = path.join(icecatDir, 'products-4.json.zip');
+    const records = readRecords(file);
+    expect(records.length).toBe(4406);
+    const report = importRecords(catalog, (fn) => db.transaction(fn)(), file, records);
+    expect(report.created + report.rejected.length).toBe(4406);
+    expect(report.created).toBeGreaterThan(4000);
+    const raw = records[0] as { id: unknown; supplier: string };
+    const product = catalog.get(String(raw.id))!;
+    expect(product.brand).toBe(raw.supplier);
+    expect(product.category.length).toBeGreaterThan(0);
+    expect(product.category).not.toBe('Uncategorized');
+  });
+});

@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { admin, Client, signUp, startTestServer } from './harness.js';
+
+let server: Awaited<ReturnType<typeof startTestServer>>;
+let vendor: Client;
+beforeAll(async () => {
+  server = await startTestServer();
+  vendor = admin(server.url);
+});
+afterAll(() => server.close());
+
+async function product(stock: number, price = 1250): Promise<string> {
+  const res = await vendor.post('/api/products', {
+    title: `Thing ${randomUUID()}`,
+    brand: 'Acme',
+    price,
+    stock,
+  });
+  return res.json.id;
+}
+
+const order = (c: Client, body: unknown, key = randomUUID()) =>
+  c.post('/api/orders', body, { 'idempotency-key': key });
+
+describe('cart and orders', () => {
+  it('adds lines on the server copy and sums repeated adds', async () => {
+    const c = await signUp(server.url);
+    const p = await product(5);
+    await c.post('/api/cart/lines', { productId: p, quantity: 1 });
+    const view = await c.post('/api/cart/lines', { productId: p, quantity: 2 });
+    expect(view.status).toBe(200);
+    expect(view.json.lines).toEqual([
+      { tag: expect.any(String), productId: p, quantity: 3, tags: expect.any(Array) },
+    ]);
+    expect(view.json.syncUrl).toBe('/sync');
+    expect((await c.patch(`/api/cart/lines/${p}`, { quantity: 0 })).json.lines).toEqual([]);
+    expect((await c.post('/api/cart/lines', { productId: 'missing', quantity: 1 })).status).toBe(404);
+  });
+
+  it('confirms an order, decrements stock and removes the ordered entries only', async () => {
+    const c = await signUp(server.url);
+    const [p1, p2] = [await product(5, 1000), await product(5, 250)];
+    await c.post('/api/cart/lines', { productId: p1, quantity: 2 });
+    const cart = await c.post('/api/cart/lines', { productId: p2, quantity: 1 });
+    const reviewed = cart.json.lines
+      .filter((l: { productId: string }) => l.productId === p1)
+      .flatMap((l: { tags: string[] }) => l.tags);
+    const res = await order(c, { cartId: cart.json.cartId, tags: reviewed });
+    expect(res.status).toBe(202);
+    expect(res.json).toMatchObject({ status: 'confirmed', total: { amount: 2000, currency: 'USD' } });
+    expect((await c.get(`/api/products/${p1}`)).json.stock).toBe(3);
+    const after = await c.get('/api/cart');
+    expect(after.json.lines.map((l: { productId: string }) => l.productId)).toEqual([p2]);
+    expect((await c.get(`/api/orders/${res.json.id}`)).json.status).toBe('confirmed');
+    expect((await c.get('/api/orders')).json.items[0].id).toBe(res.json.id);
+  });
+
+  it('rejects an order beyond stock with the available quantity and leaves the cart alone', async () => {
+    const c = await signUp(server.url);
+    const p = await product(1);
+    const cart = await c.post('/api/cart/lines', { productId: p, quantity: 3 });
+    const res = await order(c, { cartId: cart.json.cartId });
+    expect(res.json.status).toBe('rejected');
+    expect(res.json.reasons).toEqual([{ productId: p, code: 'out_of_stock', available: 1 }]);
+    expect((await c.get(`/api/products/${p}`)).json.stock).toBe(1);
+    expect((await c.get('/api/cart')).json.lines).toHaveLength(1);
+  });
+
+  it('is idempotent: a retry returns the first order; another body with the key is 422', async () => {
+    const c = await signUp(server.url);
+    const p = await product(10);
+    const cart = await c.post('/api/cart/lines', { productId: p, quantity: 1 });
+    const key = randomUUID();
+    const body = { cartId: cart.json.cartId, tags: cart.json.lines[0].tags };
+    const first = await order(c, body, key);
+    const again = await order(c, body, key);
+    expect(again.json.id).toBe(first.json.id);
+    expect((await c.get(`/api/products/${p}`)).json.stock).toBe(9);
+    expect((await order(c, { cartId: cart.json.cartId }, key)).status).toBe(422);
+    expect((await c.post('/api/orders', body)).status).toBe(400);
+  });
+
+  it('answers 409 for tags the server has not seen, 404 for another user cart and order', async () => {
+    const a = await signUp(server.url);
+    const b = await signUp(server.url);
+    const p = await product(10);
+    const cart = await a.post('/api/cart/lines', { productId: p, quantity: 1 });
+    expect((await order(a, { cartId: cart.json.cartId, tags: ['never-seen'] })).json.error.code).toBe(
+      'cart_out_of_date',
+    );
+    const stolen = await order(b, { cartId: cart.json.cartId });
+    expect(stolen.status).toBe(404);
+    const placed = await order(a, { cartId: cart.json.cartId });
+    expect((await b.get(`/api/orders/${placed.json.id}`)).status).toBe(404);
+    expect(
+      (await new Client(server.url).post('/api/orders', {}, { 'idempotency-key': randomUUID() })).status,
+    ).toBe(401);
+  });
+
+  it('sells exactly the stock to concurrent shoppers', async () => {
+    const p = await product(4);
+    const shoppers = await Promise.all(Array.from({ length: 6 }, () => signUp(server.url)));
+    const carts = await Promise.all(
+      shoppers.map((s) => s.post('/api/cart/lines', { productId: p, quantity: 1 })),
+    );
+    const results = await Promise.all(shoppers.map((s, i) => order(s, { cartId: carts[i]!.json.cartId })));
+    expect(results.filter((r) => r.json.status === 'confirmed')).toHaveLength(4);
+    expect(results.filter((r) => r.json.status === 'rejected')).toHaveLength(2);
+    expect((await vendor.get(`/api/products/${p}`)).json.stock).toBe(0);
+  });
+
+  it('merges a guest cart into the account cart on sign-in', async () => {
+    const p = await product(10);
+    const account = await signUp(server.url);
+    const userCart = await account.post('/api/cart/lines', { productId: p, quantity: 1 });
+    const guest = new Client(server.url);
+    const guestCart = await guest.post('/api/cart/lines', { productId: p, quantity: 2 });
+    expect(guestCart.json.cartId).not.toBe(userCart.json.cartId);
+    const email = (await account.get('/api/me')).json.user.email;
+    const login = await guest.post('/api/auth/login', { email, password: 'correct horse 1' });
+    expect(login.status).toBe(200);
+    const merged = await guest.get('/api/cart');
+    expect(merged.json.cartId).toBe(userCart.json.cartId);
+    expect(merged.json.lines).toMatchObject([{ productId: p, quantity: 3 }]);
+  });
+});

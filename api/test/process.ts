@@ -1,0 +1,37 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+
+const repo = path.resolve(import.meta.dirname, '../..');
+
+export interface ShopProcess {
+  url: string;
+  child: ChildProcess;
+  exited: Promise<number | null>;
+}
+
+/** Starts `api/src/main.ts` as its own process (so a test can kill -9 it) and waits until it listens. */
+export function startShopProcess(env: Record<string, string>): Promise<ShopProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repo, 'api/src/main.ts')], {
+    cwd: repo,
+    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    child.stderr!.on('data', (d) => {
+      err += d;
+    });
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const match = out.match(
+        /"url":"(http:[^"]+)"[^\n]*ShopSync is listening|ShopSync is listening[^\n]*"url":"(http:[^"]+)"/,
+      );
+      if (match) resolve({ url: (match[1] ?? match[2])!, child, exited });
+    });
+    void exited.then((code) =>
+      reject(new Error(`the shop exited (${code}) before listening:\n${out}\n${err}`)),
+    );
+  });
+}

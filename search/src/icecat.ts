@@ -1,0 +1,76 @@
+import type { ProductInput } from '@shopsync/core';
+import { z } from 'zod';
+import { deriveCategory } from './category.js';
+
+const IcecatRecord = z
+  .object({
+    id: z.union([z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), z.number().int().nonnegative()]),
+    title: z.string().trim().min(1).max(1000),
+    supplier: z.string().trim().min(1).max(200),
+    short_description: z.string().max(20_000).nullish(),
+    price: z.number().int().min(0).max(100_000_000).nullish(),
+    img_500x500: z.string().nullish(),
+    img_high: z.string().nullish(),
+    img_low: z.string().nullish(),
+    img_thumb: z.string().nullish(),
+    date_released: z.string().nullish(),
+    name: z.string().nullish(),
+    attr_t_product_type: z.unknown().optional(),
+  })
+  .passthrough();
+
+export type IcecatProduct = ProductInput & { id: string; category: string };
+
+/** Default stock for imported Icecat products (the data has none); vendors set real levels. */
+export const ICECAT_DEFAULT_STOCK = 25;
+
+function url(u: string | null | undefined): string | undefined {
+  if (!u) return undefined;
+  // Icecat serves the same images over HTTPS; the storefront is served securely too.
+  return u.replace(/^http:\/\//, 'https://');
+}
+
+/** One raw Icecat record to a product, or the reason it is not one. Never throws. */
+export function icecatToProduct(
+  raw: unknown,
+): { ok: true; product: IcecatProduct } | { ok: false; error: string } {
+  const parsed = IcecatRecord.safeParse(raw);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      error: parsed.error.issues.map((i) => `${i.path.join('.') || 'record'}: ${i.message}`).join('; '),
+    };
+  }
+  const r = parsed.data;
+  if (r.price === null || r.price === undefined)
+    return { ok: false, error: 'price: missing (cannot be sold)' };
+  const attributes: Record<string, string> = {};
+  if (r.name) attributes.model = r.name;
+  if (r.date_released) attributes.released = r.date_released.slice(0, 10);
+  for (const [key, value] of Object.entries(r)) {
+    if (!key.startsWith('attr_') || value === null || value === undefined) continue;
+    const label = key
+      .replace(/^attr_[a-z]_/, '')
+      .replace(/__/g, ' ')
+      .replace(/_/g, ' ')
+      .trim();
+    attributes[label] = String(value).slice(0, 2000);
+    if (Object.keys(attributes).length >= 60) break;
+  }
+  const productType = typeof r.attr_t_product_type === 'string' ? r.attr_t_product_type : undefined;
+  const images = [url(r.img_500x500), url(r.img_high), url(r.img_thumb)].filter((u): u is string => !!u);
+  return {
+    ok: true,
+    product: {
+      id: String(r.id),
+      title: r.title,
+      brand: r.supplier,
+      description: r.short_description ?? '',
+      price: r.price,
+      stock: ICECAT_DEFAULT_STOCK,
+      category: deriveCategory(r.title, r.supplier, productType),
+      images: [...new Set(images)],
+      attributes,
+    },
+  };
+}

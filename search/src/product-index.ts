@@ -1,0 +1,256 @@
+import type {
+  FacetValue,
+  PriceFacet,
+  Product,
+  SearchHit,
+  SearchParams,
+  SearchResult,
+  Suggestion,
+} from '@shopsync/core';
+import { type IndexedDoc, SearchSegment } from './segment.js';
+import { Suggester } from './suggest.js';
+import { highlight, queryTerms } from './text.js';
+
+interface Row {
+  id: string;
+  title: string;
+  brand: string;
+  category: string;
+  price: number;
+  currency: string;
+  stock: number;
+  image: string | null;
+  createdAt: number;
+  /** Insertion order: the stable default order of an empty query. */
+  ordinal: number;
+  doc: IndexedDoc;
+}
+
+export interface ProductIndexOptions {
+  /** The delta segment is folded into a new base beyond this many products. */
+  maxDelta?: number;
+  /** Cached query results (keyed by normalized query and index generation). */
+  cacheSize?: number;
+}
+
+const PRICE_BUCKETS: [number, number | null][] = [
+  [0, 2500],
+  [2500, 5000],
+  [5000, 10000],
+  [10000, 25000],
+  [25000, 50000],
+  [50000, 100000],
+  [100000, null],
+];
+
+/**
+ * The product index: a large immutable base segment plus a small delta segment holding products
+ * written since the base was built; their stale base entries are tombstoned. Filters, facets and
+ * sort run on in-memory rows, not in Lunr.
+ */
+export class ProductIndex {
+  private rows = new Map<string, Row>();
+  private base = new SearchSegment([]);
+  private delta = new SearchSegment([]);
+  /** Ids whose base entry is stale (changed or deleted since the base was built). */
+  private tombstones = new Set<string>();
+  private deltaIds = new Set<string>();
+  private deltaDirty = false;
+  private nextOrdinal = 0;
+  private readonly suggester = new Suggester();
+  private readonly cache = new Map<string, SearchResult>();
+  private readonly maxDelta: number;
+  private readonly cacheSize: number;
+  generation = 0;
+
+  constructor(options: ProductIndexOptions = {}) {
+    this.maxDelta = options.maxDelta ?? 2000;
+    this.cacheSize = options.cacheSize ?? 500;
+  }
+
+  get size(): number {
+    return this.rows.size;
+  }
+
+  replaceAll(products: Iterable<Product>): void {
+    this.rows.clear();
+    this.nextOrdinal = 0;
+    for (const p of products) this.rows.set(p.id, this.toRow(p));
+    this.rebuildBase();
+  }
+
+  upsert(product: Product): void {
+    const previous = this.rows.get(product.id);
+    const row = this.toRow(product, previous?.ordinal);
+    this.rows.set(product.id, row);
+    this.changed(product.id, true);
+  }
+
+  remove(id: string): void {
+    if (!this.rows.delete(id)) return;
+    this.changed(id, false);
+  }
+
+  search(params: SearchParams): SearchResult {
+    const started = performance.now();
+    this.refreshDelta();
+    const terms = queryTerms(params.q);
+    const key = JSON.stringify([
+      this.generation,
+      terms,
+      params.brand,
+      params.category,
+      params.minPrice,
+      params.maxPrice,
+      params.inStock,
+      params.sort,
+      params.page,
+      params.pageSize,
+    ]);
+    const cached = this.cache.get(key);
+    if (cached) {
+      this.cache.delete(key);
+      this.cache.set(key, cached);
+      return { ...cached, tookMs: round(performance.now() - started) };
+    }
+
+    const scored = this.match(terms);
+    const pass = (r: Row, skip?: 'brand' | 'category') =>
+      (skip === 'brand' || !params.brand || r.brand === params.brand) &&
+      (skip === 'category' || !params.category || r.category === params.category) &&
+      (params.minPrice === undefined || r.price >= params.minPrice) &&
+      (params.maxPrice === undefined || r.price <= params.maxPrice) &&
+      (!params.inStock || r.stock > 0);
+
+    const matched: { row: Row; score: number }[] = [];
+    const brandCounts = new Map<string, number>();
+    const categoryCounts = new Map<string, number>();
+    for (const [row, score] of scored) {
+      // Facets count the whole match set; each facet ignores its own filter so siblings stay visible.
+      if (pass(row, 'brand')) brandCounts.set(row.brand, (brandCounts.get(row.brand) ?? 0) + 1);
+      if (pass(row, 'category'))
+        categoryCounts.set(row.category, (categoryCounts.get(row.category) ?? 0) + 1);
+      if (pass(row)) matched.push({ row, score });
+    }
+    const byId = (a: { row: Row }, b: { row: Row }) => a.row.ordinal - b.row.ordinal;
+    const order: Record<
+      SearchParams['sort'],
+      (a: { row: Row; score: number }, b: { row: Row; score: number }) => number
+    > = {
+      relevance: (a, b) => b.score - a.score || byId(a, b),
+      price_asc: (a, b) => a.row.price - b.row.price || byId(a, b),
+      price_desc: (a, b) => b.row.price - a.row.price || byId(a, b),
+      newest: (a, b) => b.row.createdAt - a.row.createdAt || byId(a, b),
+    };
+    matched.sort(order[params.sort]);
+    const start = (params.page - 1) * params.pageSize;
+    const hits: SearchHit[] = matched.slice(start, start + params.pageSize).map(({ row, score }) => ({
+      id: row.id,
+      title: row.title,
+      brand: row.brand,
+      category: row.category,
+      price: { amount: row.price, currency: row.currency },
+      stock: row.stock,
+      image: row.image,
+      score: round(score),
+      highlights: { title: highlight(row.title, terms) },
+    }));
+    const price: PriceFacet[] = PRICE_BUCKETS.map(([min, max]) => ({
+      value: max === null ? `${min}-` : `${min}-${max}`,
+      min,
+      max,
+      count: matched.filter(({ row }) => row.price >= min && (max === null || row.price < max)).length,
+    }));
+    const result: SearchResult = {
+      hits,
+      total: matched.length,
+      page: params.page,
+      pageSize: params.pageSize,
+      facets: { brand: topFacets(brandCounts), category: topFacets(categoryCounts), price },
+      tookMs: 0,
+    };
+    this.cache.set(key, result);
+    if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
+    return { ...result, tookMs: round(performance.now() - started) };
+  }
+
+  suggest(q: string, limit = 8): Suggestion[] {
+    if (this.suggester.stale) this.suggester.rebuild(this.rows.values());
+    return this.suggester.suggest(q, limit);
+  }
+
+  /** Text matches with scores: all terms first, relaxed to any term (with typos) when that finds nothing. */
+  private match(terms: string[]): [Row, number][] {
+    if (terms.length === 0) return [...this.rows.values()].map((r) => [r, 0]);
+    for (const all of [true, false]) {
+      const out: [Row, number][] = [];
+      for (const [id, score] of this.base.search(terms, all)) {
+        if (this.tombstones.has(id)) continue;
+        const row = this.rows.get(id);
+        if (row) out.push([row, score]);
+      }
+      for (const [id, score] of this.delta.search(terms, all)) {
+        const row = this.rows.get(id);
+        if (row) out.push([row, score]);
+      }
+      if (out.length > 0) return out;
+    }
+    return [];
+  }
+
+  private changed(id: string, present: boolean): void {
+    if (this.base.ids.has(id)) this.tombstones.add(id);
+    if (present) this.deltaIds.add(id);
+    else this.deltaIds.delete(id);
+    this.deltaDirty = true;
+    this.generation++;
+    this.suggester.stale = true;
+    this.cache.clear();
+    if (this.deltaIds.size > this.maxDelta) this.rebuildBase();
+  }
+
+  private refreshDelta(): void {
+    if (!this.deltaDirty) return;
+    this.delta = new SearchSegment([...this.deltaIds].flatMap((id) => this.rows.get(id)?.doc ?? []));
+    this.deltaDirty = false;
+  }
+
+  /** Compaction: one new base of every product, an empty delta, no tombstones. */
+  private rebuildBase(): void {
+    this.base = new SearchSegment([...this.rows.values()].map((r) => r.doc));
+    this.delta = new SearchSegment([]);
+    this.deltaIds.clear();
+    this.tombstones.clear();
+    this.deltaDirty = false;
+    this.generation++;
+    this.suggester.stale = true;
+    this.cache.clear();
+  }
+
+  private toRow(p: Product, ordinal?: number): Row {
+    return {
+      id: p.id,
+      title: p.title,
+      brand: p.brand,
+      category: p.category,
+      price: p.price.amount,
+      currency: p.price.currency,
+      stock: p.stock,
+      image: p.images[0] ?? null,
+      createdAt: p.createdAt,
+      ordinal: ordinal ?? this.nextOrdinal++,
+      doc: { id: p.id, title: p.title, brand: p.brand, category: p.category, description: p.description },
+    };
+  }
+}
+
+function topFacets(counts: Map<string, number>, limit = 30): FacetValue[] {
+  return [...counts]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, limit)
+    .map(([value, count]) => ({ value, count }));
+}
+
+function round(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}

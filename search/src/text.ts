@@ -1,0 +1,66 @@
+import lunr from 'lunr';
+
+const MAX_QUERY_CHARS = 500;
+const MAX_QUERY_TERMS = 12;
+
+/**
+ * Splits user text into lowercase word tokens. Everything that is not a letter or a digit
+ * separates words, so no query syntax (`:`, `~`, `^`, `*`, `+`, `-`, quotes) survives, and
+ * control characters and emoji simply vanish.
+ */
+export function tokenize(text: string, maxTerms = Number.POSITIVE_INFINITY): string[] {
+  const out: string[] = [];
+  for (const m of text
+    .slice(0, MAX_QUERY_CHARS * 4)
+    .toLowerCase()
+    .matchAll(/[\p{L}\p{N}]+/gu)) {
+    out.push(m[0]);
+    if (out.length >= maxTerms) break;
+  }
+  return out;
+}
+
+export function queryTerms(q: string): string[] {
+  return tokenize(q.slice(0, MAX_QUERY_CHARS), MAX_QUERY_TERMS);
+}
+
+const stopWords = new Set(
+  'a an and are as at be but by for if in into is it no not of on or such that the their then there these they this to was will with'.split(
+    ' ',
+  ),
+);
+
+export function isStopWord(term: string): boolean {
+  return stopWords.has(term);
+}
+
+export function stem(term: string): string {
+  return lunr.stemmer(new lunr.Token(term, {})).toString();
+}
+
+export function escapeHtml(s: string): string {
+  return s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
+}
+
+/**
+ * The title as safe HTML with every word that matches a query term (same stem, or the last
+ * term as a prefix) wrapped in <mark>.
+ */
+export function highlight(title: string, terms: string[]): string {
+  if (terms.length === 0) return escapeHtml(title);
+  const stems = new Set(terms.map(stem));
+  const prefix = terms[terms.length - 1]!;
+  let out = '';
+  let last = 0;
+  for (const m of title.matchAll(/[\p{L}\p{N}]+/gu)) {
+    const word = m[0].toLowerCase();
+    const hit = stems.has(stem(word)) || (prefix.length >= 3 && word.startsWith(prefix));
+    if (!hit) continue;
+    out += `${escapeHtml(title.slice(last, m.index))}<mark>${escapeHtml(m[0])}</mark>`;
+    last = m.index! + m[0].length;
+  }
+  return out + escapeHtml(title.slice(last));
+}

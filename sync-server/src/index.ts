@@ -1,0 +1,13 @@
+export { createMetrics, type SyncMetrics } from './metrics.js';
+export { MESSAGE_AWARENESS, MESSAGE_SAVED, MESSAGE_SYNC } from './protocol.js';
+export {
+  type AuthDecision,
+  createSyncServer,
+  DOC_NAME,
+  type Logger,
+  type SyncLimits,
+  type SyncServer,
+  type SyncServerOptions,
+} from './server.js';
+export { type DocumentStorage, SqliteDocumentStorage } from './storage.js';
+export { createSyncToken, type SyncClaims, verifySyncToken } from './tokens.js';

@@ -1,0 +1,63 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * Where cart documents are kept: an append-only log of updates plus a snapshot per document.
+ * The SQLite adapter is the embedded default; a Postgres one would implement the same interface.
+ */
+export interface DocumentStorage {
+  /** The snapshot (if any) followed by every update logged after it, in order. */
+  load(docName: string): Uint8Array[];
+  /** Appends updates of several documents in one transaction (group commit). */
+  append(batch: { docName: string; update: Uint8Array }[]): void;
+  /** Replaces a document's snapshot and drops the log entries it covers. */
+  compact(docName: string, snapshot: Uint8Array): void;
+  /** Number of updates logged since the last snapshot. */
+  logLength(docName: string): number;
+}
+
+export class SqliteDocumentStorage implements DocumentStorage {
+  private readonly stmts;
+
+  constructor(private readonly db: Database.Database) {
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS sync_snapshots (doc TEXT PRIMARY KEY, state BLOB NOT NULL, updated_at INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS sync_updates (id INTEGER PRIMARY KEY AUTOINCREMENT, doc TEXT NOT NULL, data BLOB NOT NULL);
+      CREATE INDEX IF NOT EXISTS sync_updates_doc ON sync_updates(doc, id);
+    `);
+    this.stmts = {
+      snapshot: db.prepare('SELECT state FROM sync_snapshots WHERE doc = ?'),
+      updates: db.prepare('SELECT data FROM sync_updates WHERE doc = ? ORDER BY id'),
+      append: db.prepare('INSERT INTO sync_updates (doc, data) VALUES (?, ?)'),
+      count: db.prepare('SELECT COUNT(*) AS n FROM sync_updates WHERE doc = ?'),
+      save: db.prepare(`INSERT INTO sync_snapshots (doc, state, updated_at) VALUES (?, ?, ?)
+        ON CONFLICT(doc) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`),
+      drop: db.prepare('DELETE FROM sync_updates WHERE doc = ?'),
+    };
+  }
+
+  load(docName: string): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    const snap = this.stmts.snapshot.get(docName) as { state: Buffer } | undefined;
+    if (snap) out.push(new Uint8Array(snap.state));
+    for (const row of this.stmts.updates.all(docName) as { data: Buffer }[])
+      out.push(new Uint8Array(row.data));
+    return out;
+  }
+
+  append(batch: { docName: string; update: Uint8Array }[]): void {
+    this.db.transaction(() => {
+      for (const { docName, update } of batch) this.stmts.append.run(docName, Buffer.from(update));
+    })();
+  }
+
+  compact(docName: string, snapshot: Uint8Array): void {
+    this.db.transaction(() => {
+      this.stmts.save.run(docName, Buffer.from(snapshot), Date.now());
+      this.stmts.drop.run(docName);
+    })();
+  }
+
+  logLength(docName: string): number {
+    return (this.stmts.count.get(docName) as { n: number }).n;
+  }
+}
