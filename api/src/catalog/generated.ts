@@ -172,12 +172,13 @@ export function* generateCatalog(
     const dollars = faker.number.int({ min: type.price[0], max: type.price[1] });
     const cents = faker.helpers.arrayElement([99, 95, 0, 49]);
     const color = faker.color.human();
+    const material = faker.commerce.productMaterial();
     yield {
       id: `gen-${String(i).padStart(6, '0')}`,
       title,
       brand,
       category: `${type.department} > ${type.name}`,
-      description: `${faker.commerce.productDescription()} ${features.join('. ')}. Colour: ${color}.`,
+      description: `${adjective} ${type.name.toLowerCase()} from ${brand}: ${features.join(', ')}. ${material} finish in ${color}. ${faker.helpers.arrayElement(['Ships in 24 hours.', 'Two-year warranty.', 'Free returns within 30 days.', 'Gift wrapping available.'])}`,
       price: dollars * 100 + (dollars > 1 ? cents : 0),
       stock: faker.helpers.weightedArrayElement([
         { weight: 1, value: 0 },
@@ -188,7 +189,7 @@ export function* generateCatalog(
       attributes: {
         model,
         colour: color,
-        material: faker.commerce.productMaterial(),
+        material,
         released: new Date(epoch - i * 3_600_000).toISOString().slice(0, 10),
       },
     };

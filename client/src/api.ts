@@ -1,0 +1,72 @@
+import type { CartView, Order, Product, SearchResult, Suggestion, User } from '@shopsync/core';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+/** True when the failure is the network, not the server's answer. */
+export const isOffline = (err: unknown) => err instanceof ApiError && err.status === 0;
+
+async function request<T>(
+  method: string,
+  url: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method,
+      credentials: 'same-origin',
+      headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, 'offline', 'You are offline: this needs a connection.');
+  }
+  if (res.status === 204) return undefined as T;
+  const data = await res.json().catch(() => undefined);
+  if (!res.ok) {
+    const e = (data as { error?: { code: string; message: string; details?: unknown } } | undefined)?.error;
+    throw new ApiError(res.status, e?.code ?? 'http_error', e?.message ?? `HTTP ${res.status}`, e?.details);
+  }
+  return data as T;
+}
+
+export interface Address {
+  id: string;
+  name: string;
+  line1: string;
+  line2?: string;
+  city: string;
+  postalCode: string;
+  country: string;
+}
+
+export const api = {
+  me: () => request<{ user: User }>('GET', '/api/me'),
+  signup: (email: string, password: string, name: string) =>
+    request<{ user: User }>('POST', '/api/auth/signup', { email, password, name }),
+  login: (email: string, password: string) =>
+    request<{ user: User }>('POST', '/api/auth/login', { email, password }),
+  logout: () => request<void>('POST', '/api/auth/logout', {}),
+  search: (params: URLSearchParams) => request<SearchResult>('GET', `/api/search?${params}`),
+  suggest: (q: string) =>
+    request<{ suggestions: Suggestion[] }>('GET', `/api/suggest?q=${encodeURIComponent(q)}`),
+  product: (id: string) => request<Product>('GET', `/api/products/${encodeURIComponent(id)}`),
+  cart: () => request<CartView>('GET', '/api/cart'),
+  addresses: () => request<{ items: Address[] }>('GET', '/api/me/addresses'),
+  addAddress: (a: Omit<Address, 'id'>) => request<Address>('POST', '/api/me/addresses', a),
+  placeOrder: (key: string, body: { cartId: string; tags: string[]; addressId?: string }) =>
+    request<Order>('POST', '/api/orders', body, { 'idempotency-key': key }),
+  order: (id: string) => request<Order>('GET', `/api/orders/${encodeURIComponent(id)}`),
+  orders: () => request<{ items: Order[] }>('GET', '/api/orders'),
+  cancelOrder: (id: string) => request<Order>('POST', `/api/orders/${encodeURIComponent(id)}/cancel`, {}),
+};

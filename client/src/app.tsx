@@ -1,0 +1,110 @@
+import type { ComponentType } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { cartState } from './cart/session.js';
+import { SearchBox } from './components/search-box.js';
+import { route } from './router.js';
+import { currentUser, signOut } from './session.js';
+import { useStore } from './store.js';
+
+type Page = ComponentType<{ url: URL; params: string[] }>;
+
+/** Routes load their page on demand, so the first load ships only the shell. */
+const routes: [RegExp, () => Promise<{ default: Page }>][] = [
+  [/^\/$/, () => import('./pages/home.js')],
+  [/^\/search$/, () => import('./pages/search.js')],
+  [/^\/products\/([^/]+)$/, () => import('./pages/product.js')],
+  [/^\/cart$/, () => import('./pages/cart.js')],
+  [/^\/checkout$/, () => import('./pages/checkout.js')],
+  [/^\/orders$/, () => import('./pages/orders.js')],
+  [/^\/orders\/([^/]+)$/, () => import('./pages/order.js')],
+  [/^\/(signin|signup)$/, () => import('./pages/account.js')],
+];
+
+function Router() {
+  const url = useStore(route);
+  const [page, setPage] = useState<{ Page: Page; params: string[] } | null>(null);
+  const [failed, setFailed] = useState(false);
+  useEffect(() => {
+    const match = routes.find(([re]) => re.test(url.pathname));
+    if (!match) {
+      setPage(null);
+      return;
+    }
+    const params = match[0].exec(url.pathname)!.slice(1).map(decodeURIComponent);
+    let cancelled = false;
+    setFailed(false);
+    match[1]().then(
+      (m) => !cancelled && setPage({ Page: m.default, params }),
+      () => !cancelled && setFailed(true),
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [url.pathname]);
+  if (failed) return <p class="notice">This page could not load. Are you offline?</p>;
+  if (!routes.some(([re]) => re.test(url.pathname))) {
+    return (
+      <section>
+        <h1>Page not found</h1>
+        <p>
+          <a href="/">Back to the shop</a>
+        </p>
+      </section>
+    );
+  }
+  if (!page) return <p class="loading">Loading…</p>;
+  return <page.Page url={url} params={page.params} />;
+}
+
+function Header() {
+  const user = useStore(currentUser);
+  const cart = useStore(cartState);
+  const count = cart.lines.reduce((n, l) => n + l.quantity, 0);
+  return (
+    <header class="top">
+      <a class="brand" href="/" aria-label="ShopSync home">
+        ShopSync
+      </a>
+      <SearchBox />
+      <nav aria-label="Account">
+        {user ? (
+          <>
+            <a href="/orders">Orders</a>
+            <button type="button" class="link" onClick={() => void signOut()}>
+              Sign out
+            </button>
+          </>
+        ) : (
+          <a href="/signin">Sign in</a>
+        )}
+        <a class="cart-link" href="/cart" aria-label={`Cart, ${count} item${count === 1 ? '' : 's'}`}>
+          Cart{' '}
+          <span class="count" data-testid="cart-count">
+            {count}
+          </span>
+        </a>
+      </nav>
+    </header>
+  );
+}
+
+export function App() {
+  return (
+    <>
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
+      <Header />
+      <main id="main" tabIndex={-1}>
+        <Router />
+      </main>
+      <footer>
+        <p>
+          Product data from Icecat (icecat.biz), Open Content License, provided as is, without warranty of any
+          kind.
+        </p>
+        <p>ShopSync: your cart follows you on every device, online or offline.</p>
+      </footer>
+    </>
+  );
+}

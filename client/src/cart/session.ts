@@ -1,0 +1,138 @@
+import { type CartLine, YjsCart } from '@shopsync/core';
+import * as decoding from 'lib0/decoding';
+import { IndexeddbPersistence } from 'y-indexeddb';
+import { WebsocketProvider } from 'y-websocket';
+import * as Y from 'yjs';
+import { api } from '../api.js';
+import { Store } from '../store.js';
+
+/** The sync server's "saved" message: its state vector after the commit (see sync-server README). */
+const MESSAGE_SAVED = 100;
+const TOKEN_REFRESH_MS = 10 * 60 * 1000;
+
+export type SyncStatus = 'saved' | 'saving' | 'offline';
+
+export interface CartState {
+  cartId: string | null;
+  lines: CartLine[];
+  status: SyncStatus;
+  /** Other devices with this cart open right now. */
+  otherDevices: number;
+  /** True once the local copy (IndexedDB) has loaded. */
+  ready: boolean;
+}
+
+const empty: CartState = { cartId: null, lines: [], status: 'offline', otherDevices: 0, ready: false };
+export const cartState = new Store<CartState>(empty);
+
+/**
+ * One cart on this device: a Yjs document kept in IndexedDB (so it works offline and survives
+ * reloads) and synced through the WebSocket provider. Every edit applies locally at once.
+ */
+export class CartSession {
+  readonly doc = new Y.Doc();
+  readonly cart = new YjsCart(this.doc);
+  private readonly persistence: IndexeddbPersistence;
+  private readonly provider: WebsocketProvider;
+  private serverVector = new Map<number, number>();
+  private refreshTimer: ReturnType<typeof setInterval>;
+  private destroyed = false;
+
+  constructor(
+    readonly cartId: string,
+    token: string,
+  ) {
+    this.persistence = new IndexeddbPersistence(`shopsync-cart-${cartId}`, this.doc);
+    this.persistence.once('synced', () => this.publish({ ready: true }));
+    const origin = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/sync`;
+    this.provider = new WebsocketProvider(origin, cartId, this.doc, { params: { token, saved: '1' } });
+    this.provider.messageHandlers[MESSAGE_SAVED] = (_encoder, decoder) => {
+      this.serverVector = Y.decodeStateVector(decoding.readVarUint8Array(decoder));
+      this.publish();
+    };
+    this.provider.on('status', () => this.publish());
+    // A refused or dropped connection may mean an expired token: fetch a fresh one before the retry.
+    this.provider.on('connection-close', () => void this.refreshToken());
+    this.refreshTimer = setInterval(() => void this.refreshToken(), TOKEN_REFRESH_MS);
+    this.provider.awareness.setLocalStateField('device', { since: Date.now() });
+    this.provider.awareness.on('change', () => this.publish());
+    this.cart.onChange(() => this.publish());
+    this.publish();
+  }
+
+  private lastRefresh = 0;
+  private async refreshToken(): Promise<void> {
+    if (this.destroyed || Date.now() - this.lastRefresh < 5000) return;
+    this.lastRefresh = Date.now();
+    try {
+      const view = await api.cart();
+      if (view.cartId === this.cartId) this.provider.params = { token: view.syncToken, saved: '1' };
+    } catch {
+      // Offline: the provider keeps retrying with backoff; the next close tries again.
+    }
+  }
+
+  private status(): SyncStatus {
+    // Not connected: every edit is still kept in this device's IndexedDB copy.
+    if (!this.provider.wsconnected) return 'offline';
+    const own = Y.decodeStateVector(Y.encodeStateVector(this.doc)).get(this.doc.clientID) ?? 0;
+    return (this.serverVector.get(this.doc.clientID) ?? 0) >= own ? 'saved' : 'saving';
+  }
+
+  private publish(extra: Partial<CartState> = {}): void {
+    if (this.destroyed) return;
+    const current = cartState.get();
+    cartState.set({
+      cartId: this.cartId,
+      lines: this.cart.lines(),
+      status: this.status(),
+      otherDevices: Math.max(0, this.provider.awareness.getStates().size - 1),
+      ready: current.cartId === this.cartId ? current.ready : false,
+      ...extra,
+    });
+  }
+
+  /** Stops syncing; with `forget`, also erases this device's copy (signing out on a shared device). */
+  async destroy(forget = false): Promise<void> {
+    this.destroyed = true;
+    clearInterval(this.refreshTimer);
+    this.provider.awareness.setLocalState(null);
+    this.provider.destroy();
+    if (forget) await this.persistence.clearData();
+    else await this.persistence.destroy();
+    this.doc.destroy();
+  }
+}
+
+let session: CartSession | null = null;
+
+export function currentCart(): CartSession | null {
+  return session;
+}
+
+/** Opens the cart the server says this browser owns (guest or account), replacing any other. */
+export async function openCart(options: { forgetPrevious?: boolean } = {}): Promise<void> {
+  let view: Awaited<ReturnType<typeof api.cart>>;
+  try {
+    view = await api.cart();
+    localStorage.setItem('shopsync-cart', JSON.stringify({ cartId: view.cartId, token: view.syncToken }));
+  } catch {
+    // Offline start: reopen the last cart from this device's copy.
+    const saved = localStorage.getItem('shopsync-cart');
+    if (!saved) return;
+    const { cartId, token } = JSON.parse(saved) as { cartId: string; token: string };
+    view = { cartId, syncToken: token, lines: [], syncUrl: '/sync' };
+  }
+  if (session?.cartId === view.cartId) return;
+  const previous = session;
+  session = new CartSession(view.cartId, view.syncToken);
+  await previous?.destroy(options.forgetPrevious);
+}
+
+export async function closeCart(forget: boolean): Promise<void> {
+  const previous = session;
+  session = null;
+  cartState.set(empty);
+  localStorage.removeItem('shopsync-cart');
+  await previous?.destroy(forget);
+}

@@ -1,0 +1,111 @@
+import type { Suggestion } from '@shopsync/core';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api } from '../api.js';
+import { navigate, route } from '../router.js';
+import { useStore } from '../store.js';
+
+/** The search box with as-you-type suggestions (arrow keys to choose, Enter to search, Esc to close). */
+export function SearchBox() {
+  const url = useStore(route);
+  const [q, setQ] = useState(url.pathname === '/search' ? (url.searchParams.get('q') ?? '') : '');
+  const [items, setItems] = useState<Suggestion[]>([]);
+  const [active, setActive] = useState(-1);
+  const [open, setOpen] = useState(false);
+  const seq = useRef(0);
+
+  useEffect(() => {
+    if (url.pathname === '/search') setQ(url.searchParams.get('q') ?? '');
+  }, [url]);
+
+  useEffect(() => {
+    const text = q.trim();
+    if (text.length < 2) {
+      setItems([]);
+      return;
+    }
+    const mine = ++seq.current;
+    const timer = setTimeout(() => {
+      api.suggest(text).then(
+        (r) => {
+          if (mine !== seq.current) return;
+          setItems(r.suggestions);
+          setActive(-1);
+        },
+        () => setItems([]),
+      );
+    }, 120);
+    return () => clearTimeout(timer);
+  }, [q]);
+
+  const go = (text: string, suggestion?: Suggestion) => {
+    setOpen(false);
+    const params = new URLSearchParams();
+    if (suggestion?.kind === 'brand') params.set('brand', suggestion.text);
+    else if (suggestion?.kind === 'category') params.set('category', suggestion.text);
+    else params.set('q', text.trim());
+    navigate(`/search?${params}`);
+  };
+
+  return (
+    <form
+      class="search"
+      aria-label="Search the catalog"
+      onSubmit={(e) => {
+        e.preventDefault();
+        go(active >= 0 && items[active] ? items[active]!.text : q, active >= 0 ? items[active] : undefined);
+      }}
+    >
+      <label for="q" class="visually-hidden">
+        Search products
+      </label>
+      {/* The WAI-ARIA combobox pattern: a text input that owns a listbox of options. */}
+      <input
+        id="q"
+        type="search"
+        placeholder="Search products, brands and categories"
+        autocomplete="off"
+        role="combobox"
+        aria-expanded={open && items.length > 0}
+        aria-controls="suggestions"
+        aria-activedescendant={active >= 0 ? `suggestion-${active}` : undefined}
+        value={q}
+        onInput={(e) => {
+          setQ((e.target as HTMLInputElement).value);
+          setOpen(true);
+        }}
+        onFocus={() => setOpen(true)}
+        onBlur={() => setTimeout(() => setOpen(false), 150)}
+        onKeyDown={(e) => {
+          if (e.key === 'ArrowDown') {
+            e.preventDefault();
+            setActive((a) => Math.min(items.length - 1, a + 1));
+          } else if (e.key === 'ArrowUp') {
+            e.preventDefault();
+            setActive((a) => Math.max(-1, a - 1));
+          } else if (e.key === 'Escape') setOpen(false);
+        }}
+      />
+      <button type="submit">Search</button>
+      {open && items.length > 0 && (
+        <ul id="suggestions" role="listbox" class="suggestions">
+          {items.map((s, i) => (
+            <li
+              id={`suggestion-${i}`}
+              role="option"
+              aria-selected={i === active}
+              class={i === active ? 'active' : ''}
+              key={`${s.kind}:${s.text}`}
+              onMouseDown={(e) => {
+                e.preventDefault();
+                go(s.text, s);
+              }}
+            >
+              <span>{s.text}</span>
+              {s.kind !== 'term' && <small>{s.kind}</small>}
+            </li>
+          ))}
+        </ul>
+      )}
+    </form>
+  );
+}

@@ -1,0 +1,72 @@
+import { useState } from 'preact/hooks';
+import { api } from '../api.js';
+import { navigate } from '../router.js';
+import { signedIn } from '../session.js';
+
+export default function Account({ params, url }: { params: string[]; url: URL }) {
+  const mode = params[0] as 'signin' | 'signup';
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const next = url.searchParams.get('next')?.startsWith('/') ? url.searchParams.get('next')! : '/';
+  const other = mode === 'signin' ? 'signup' : 'signin';
+  return (
+    <section class="account">
+      <h1>{mode === 'signin' ? 'Sign in' : 'Create your account'}</h1>
+      <form
+        onSubmit={async (e) => {
+          e.preventDefault();
+          const f = new FormData(e.currentTarget as HTMLFormElement);
+          setBusy(true);
+          setError(null);
+          try {
+            const email = String(f.get('email'));
+            const password = String(f.get('password'));
+            const { user } =
+              mode === 'signin'
+                ? await api.login(email, password)
+                : await api.signup(email, password, String(f.get('name')));
+            await signedIn(user);
+            navigate(next, true);
+          } catch (err) {
+            setError((err as Error).message);
+            setBusy(false);
+          }
+        }}
+      >
+        {mode === 'signup' && (
+          <label>
+            Name <input name="name" required autocomplete="name" />
+          </label>
+        )}
+        <label>
+          Email <input name="email" type="email" required autocomplete="email" />
+        </label>
+        <label>
+          Password{' '}
+          <input
+            name="password"
+            type="password"
+            required
+            minLength={mode === 'signup' ? 8 : 1}
+            autocomplete={mode === 'signin' ? 'current-password' : 'new-password'}
+          />
+        </label>
+        {mode === 'signup' && <p class="hint">At least 8 characters, with a digit or a symbol.</p>}
+        {error && (
+          <p class="notice error" role="alert">
+            {error}
+          </p>
+        )}
+        <button type="submit" class="primary" disabled={busy}>
+          {mode === 'signin' ? 'Sign in' : 'Create account'}
+        </button>
+      </form>
+      <p>
+        {mode === 'signin' ? 'New here? ' : 'Have an account? '}
+        <a href={`/${other}${next !== '/' ? `?next=${encodeURIComponent(next)}` : ''}`}>
+          {mode === 'signin' ? 'Create an account' : 'Sign in'}
+        </a>
+      </p>
+    </section>
+  );
+}

@@ -1,0 +1,76 @@
+import { formatMoney } from '@shopsync/core';
+import { cartState, currentCart } from '../cart/session.js';
+import { ProductImage } from '../components/image.js';
+import { SyncBadge } from '../components/sync-badge.js';
+import { useProducts } from '../products.js';
+import { useStore } from '../store.js';
+
+export default function CartPage() {
+  const state = useStore(cartState);
+  const products = useProducts(state.lines.map((l) => l.productId));
+  const cart = currentCart()?.cart;
+  const subtotal = state.lines.reduce(
+    (s, l) => s + (products.get(l.productId)?.price.amount ?? 0) * l.quantity,
+    0,
+  );
+  return (
+    <section class="cart">
+      <h1>Your cart</h1>
+      <SyncBadge />
+      {state.lines.length === 0 ? (
+        <p class="empty" data-testid="cart-empty">
+          Your cart is empty. <a href="/search">Find something you like</a>.
+        </p>
+      ) : (
+        <>
+          <ul class="lines" data-testid="cart-lines">
+            {state.lines.map((line) => {
+              const p = products.get(line.productId);
+              return (
+                <li key={line.productId} class="line" data-product={line.productId}>
+                  <ProductImage src={p?.images[0]} alt="" size="sm" />
+                  <div class="line-info">
+                    <a href={`/products/${encodeURIComponent(line.productId)}`} class="title">
+                      {p?.title ?? (p === null ? 'No longer available' : line.productId)}
+                    </a>
+                    {p && <span class="price">{formatMoney(p.price)}</span>}
+                  </div>
+                  <fieldset class="qty">
+                    <legend class="visually-hidden">Quantity</legend>
+                    <button
+                      type="button"
+                      aria-label="Decrease quantity"
+                      onClick={() => cart?.setQuantity(line.productId, line.quantity - 1)}
+                    >
+                      −
+                    </button>
+                    <output data-testid="quantity" aria-live="polite">
+                      {line.quantity}
+                    </output>
+                    <button
+                      type="button"
+                      aria-label="Increase quantity"
+                      disabled={line.quantity >= 10}
+                      onClick={() => cart?.setQuantity(line.productId, line.quantity + 1)}
+                    >
+                      +
+                    </button>
+                  </fieldset>
+                  <button type="button" class="link" onClick={() => cart?.remove(line.productId)}>
+                    Remove
+                  </button>
+                </li>
+              );
+            })}
+          </ul>
+          <p class="subtotal">
+            Subtotal: <strong>{formatMoney({ amount: subtotal, currency: 'USD' })}</strong>
+          </p>
+          <a class="button primary" href="/checkout">
+            Proceed to checkout
+          </a>
+        </>
+      )}
+    </section>
+  );
+}

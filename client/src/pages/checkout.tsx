@@ -1,0 +1,240 @@
+import { type CartLine, formatMoney } from '@shopsync/core';
+import { useEffect, useState } from 'preact/hooks';
+import { type Address, ApiError, api } from '../api.js';
+import { cartState } from '../cart/session.js';
+import { useProducts } from '../products.js';
+import { navigate } from '../router.js';
+import { currentUser } from '../session.js';
+import { useStore } from '../store.js';
+
+interface Review {
+  lines: CartLine[];
+  key: string;
+}
+
+export default function Checkout() {
+  const user = useStore(currentUser);
+  const state = useStore(cartState);
+  // The order is exactly what the shopper reviewed: these lines and their entry tags.
+  const [review, setReview] = useState<Review | null>(null);
+  const [addresses, setAddresses] = useState<Address[]>([]);
+  const [addressId, setAddressId] = useState<string>('');
+  const [error, setError] = useState<string | null>(null);
+  const [placing, setPlacing] = useState(false);
+  const products = useProducts((review?.lines ?? []).map((l) => l.productId));
+
+  useEffect(() => {
+    if (!review && state.ready && state.lines.length)
+      setReview({ lines: state.lines, key: crypto.randomUUID() });
+  }, [state, review]);
+  useEffect(() => {
+    if (user)
+      api.addresses().then(
+        (r) => {
+          setAddresses(r.items);
+          if (r.items[0]) setAddressId(r.items[0].id);
+        },
+        () => undefined,
+      );
+  }, [user]);
+
+  if (user === undefined) return <p class="loading">Loading…</p>;
+  if (!user) {
+    return (
+      <section>
+        <h1>Checkout</h1>
+        <p>
+          Please <a href="/signin?next=/checkout">sign in</a> or{' '}
+          <a href="/signup?next=/checkout">create an account</a> to place your order. Your cart comes with
+          you.
+        </p>
+      </section>
+    );
+  }
+  if (!review)
+    return (
+      <section>
+        <h1>Checkout</h1>
+        <p class="empty">Your cart is empty.</p>
+      </section>
+    );
+
+  const changed =
+    JSON.stringify(state.lines.map((l) => [l.productId, l.quantity])) !==
+    JSON.stringify(review.lines.map((l) => [l.productId, l.quantity]));
+  const total = review.lines.reduce(
+    (s, l) => s + (products.get(l.productId)?.price.amount ?? 0) * l.quantity,
+    0,
+  );
+
+  const place = async () => {
+    setPlacing(true);
+    setError(null);
+    const body = {
+      cartId: state.cartId!,
+      tags: review.lines.flatMap((l) => l.tags),
+      ...(addressId ? { addressId } : {}),
+    };
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        const order = await api.placeOrder(review.key, body);
+        navigate(`/orders/${order.id}`);
+        return;
+      } catch (err) {
+        // The server has not received this device's latest edits yet: let them sync, then retry.
+        if (err instanceof ApiError && err.code === 'cart_out_of_date') {
+          await new Promise((r) => setTimeout(r, 400 * (attempt + 1)));
+          continue;
+        }
+        setError(
+          err instanceof ApiError && err.status === 0
+            ? 'You are offline. Placing an order needs a connection.'
+            : (err as Error).message,
+        );
+        break;
+      }
+    }
+    setPlacing(false);
+  };
+
+  return (
+    <section class="checkout">
+      <h1>Checkout</h1>
+      <AddressPicker
+        addresses={addresses}
+        selected={addressId}
+        onSelect={setAddressId}
+        onAdded={(a) => {
+          setAddresses([...addresses, a]);
+          setAddressId(a.id);
+        }}
+      />
+      <h2>Review your order</h2>
+      <ul class="lines review" data-testid="review-lines">
+        {review.lines.map((l) => (
+          <li key={l.productId} class="line" data-product={l.productId}>
+            <span class="title">{products.get(l.productId)?.title ?? l.productId}</span>
+            <span>× {l.quantity}</span>
+            <span class="price">
+              {formatMoney({
+                amount: (products.get(l.productId)?.price.amount ?? 0) * l.quantity,
+                currency: 'USD',
+              })}
+            </span>
+          </li>
+        ))}
+      </ul>
+      <p class="subtotal">
+        Total: <strong>{formatMoney({ amount: total, currency: 'USD' })}</strong>
+      </p>
+      {changed && (
+        <p class="notice">
+          Your cart changed on another device.{' '}
+          <button
+            type="button"
+            class="link"
+            onClick={() =>
+              setReview(state.lines.length ? { lines: state.lines, key: crypto.randomUUID() } : null)
+            }
+          >
+            Review the new cart
+          </button>
+        </p>
+      )}
+      {error && (
+        <p class="notice error" role="alert">
+          {error}
+        </p>
+      )}
+      <button type="button" class="primary" disabled={placing} onClick={() => void place()}>
+        {placing ? 'Placing your order…' : 'Place order'}
+      </button>
+    </section>
+  );
+}
+
+function AddressPicker(props: {
+  addresses: Address[];
+  selected: string;
+  onSelect: (id: string) => void;
+  onAdded: (a: Address) => void;
+}) {
+  const [adding, setAdding] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  if (props.addresses.length && !adding) {
+    return (
+      <fieldset>
+        <legend>Deliver to</legend>
+        {props.addresses.map((a) => (
+          <label key={a.id} class="check">
+            <input
+              type="radio"
+              name="address"
+              checked={props.selected === a.id}
+              onChange={() => props.onSelect(a.id)}
+            />
+            {a.name}, {a.line1}, {a.city} {a.postalCode}, {a.country}
+          </label>
+        ))}
+        <button type="button" class="link" onClick={() => setAdding(true)}>
+          Add an address
+        </button>
+      </fieldset>
+    );
+  }
+  return (
+    <form
+      class="address"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        const f = new FormData(e.currentTarget as HTMLFormElement);
+        try {
+          const a = await api.addAddress({
+            name: String(f.get('name')),
+            line1: String(f.get('line1')),
+            city: String(f.get('city')),
+            postalCode: String(f.get('postalCode')),
+            country: String(f.get('country')),
+          });
+          props.onAdded(a);
+          setAdding(false);
+        } catch (err) {
+          setError((err as Error).message);
+        }
+      }}
+    >
+      <fieldset>
+        <legend>Delivery address</legend>
+        <label>
+          Full name <input name="name" required autocomplete="name" />
+        </label>
+        <label>
+          Address <input name="line1" required autocomplete="address-line1" />
+        </label>
+        <label>
+          City <input name="city" required autocomplete="address-level2" />
+        </label>
+        <label>
+          Postal code <input name="postalCode" required autocomplete="postal-code" />
+        </label>
+        <label>
+          Country code{' '}
+          <input
+            name="country"
+            required
+            minLength={2}
+            maxLength={2}
+            placeholder="US"
+            autocomplete="country"
+          />
+        </label>
+        {error && (
+          <p class="notice error" role="alert">
+            {error}
+          </p>
+        )}
+        <button type="submit">Save address</button>
+      </fieldset>
+    </form>
+  );
+}

@@ -1,0 +1,85 @@
+import { formatMoney } from '@shopsync/core';
+import { useState } from 'preact/hooks';
+import { api } from '../api.js';
+import { currentCart } from '../cart/session.js';
+import { ProductImage } from '../components/image.js';
+import { ErrorNotice, useFetch } from './use-fetch.js';
+
+export default function ProductPage({ params }: { params: string[] }) {
+  const id = params[0]!;
+  const result = useFetch(() => api.product(id), id);
+  const [qty, setQty] = useState(1);
+  const [added, setAdded] = useState(false);
+  if (result.state === 'loading') return <p class="loading">Loading…</p>;
+  if (result.state === 'error') {
+    return result.error.status === 404 ? (
+      <p class="notice">This product is no longer in the catalog.</p>
+    ) : (
+      <ErrorNotice error={result.error} />
+    );
+  }
+  const p = result.data;
+  const add = () => {
+    currentCart()?.cart.add(p.id, qty);
+    setAdded(true);
+  };
+  const specs = Object.entries(p.attributes).slice(0, 24);
+  return (
+    <article class="product">
+      <div class="gallery">
+        <ProductImage src={p.images[0]} alt={p.title} size="lg" />
+      </div>
+      <div class="buy">
+        <p class="brand-name">{p.brand}</p>
+        <h1 data-testid="product-title">{p.title}</h1>
+        <p class="category">
+          <a href={`/search?category=${encodeURIComponent(p.category)}`}>{p.category}</a>
+        </p>
+        <p class="price big">{formatMoney(p.price)}</p>
+        <p class={`stock ${p.stock === 0 ? 'out' : p.stock < 5 ? 'low' : ''}`} data-testid="stock">
+          {p.stock === 0
+            ? 'Out of stock'
+            : p.stock < 5
+              ? `Only ${p.stock} left in stock`
+              : `In stock (${p.stock})`}
+        </p>
+        <div class="add">
+          <label>
+            Quantity{' '}
+            <select value={qty} onChange={(e) => setQty(Number((e.target as HTMLSelectElement).value))}>
+              {Array.from({ length: 10 }, (_, i) => i + 1).map((n) => (
+                <option key={n} value={n}>
+                  {n}
+                </option>
+              ))}
+            </select>
+          </label>
+          <button type="button" class="primary" disabled={p.stock === 0} onClick={add}>
+            Add to cart
+          </button>
+        </div>
+        {added && (
+          <p class="notice ok" role="status">
+            Added to your cart. <a href="/cart">View cart</a>
+          </p>
+        )}
+        {p.description && <p class="description">{p.description}</p>}
+      </div>
+      {specs.length > 0 && (
+        <section class="specs">
+          <h2>Specifications</h2>
+          <table>
+            <tbody>
+              {specs.map(([k, v]) => (
+                <tr key={k}>
+                  <th scope="row">{k}</th>
+                  <td>{v}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      )}
+    </article>
+  );
+}
