@@ -41,7 +41,13 @@ function Router() {
       cancelled = true;
     };
   }, [url.pathname]);
-  if (failed) return <p class="notice">This page could not load. Are you offline?</p>;
+  if (failed) {
+    return (
+      <p class="notice error" role="alert">
+        This page could not load: you seem to be offline. Your cart still works.
+      </p>
+    );
+  }
   if (!routes.some(([re]) => re.test(url.pathname))) {
     return (
       <section>

@@ -57,8 +57,22 @@ export class CartSession {
     this.provider.awareness.setLocalStateField('device', { since: Date.now() });
     this.provider.awareness.on('change', () => this.publish());
     this.cart.onChange(() => this.publish());
+    // The browser knows before a socket times out: stop syncing when it goes offline, resume at once.
+    addEventListener('offline', this.goOffline);
+    addEventListener('online', this.goOnline);
+    if (!navigator.onLine) this.provider.disconnect();
     this.publish();
   }
+
+  private readonly goOffline = () => {
+    this.provider.disconnect();
+    this.publish();
+  };
+
+  private readonly goOnline = () => {
+    this.provider.connect();
+    void this.refreshToken();
+  };
 
   private lastRefresh = 0;
   private async refreshToken(): Promise<void> {
@@ -96,6 +110,8 @@ export class CartSession {
   async destroy(forget = false): Promise<void> {
     this.destroyed = true;
     clearInterval(this.refreshTimer);
+    removeEventListener('offline', this.goOffline);
+    removeEventListener('online', this.goOnline);
     this.provider.awareness.setLocalState(null);
     this.provider.destroy();
     if (forget) await this.persistence.clearData();

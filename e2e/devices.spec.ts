@@ -1,0 +1,191 @@
+import { expect, test } from '@playwright/test';
+import {
+  createProduct,
+  expectQuantity,
+  expectSaved,
+  line,
+  logInContext,
+  PASSWORD,
+  serverCart,
+  signUpContext,
+} from './helpers.js';
+
+test('two devices, one offline, converge to the quantities the cart semantics predict', async ({
+  browser,
+  request,
+}, testInfo) => {
+  const [p1, p2, p3] = [
+    await createProduct(request, 'Offline Kettle'),
+    await createProduct(request, 'Removed Toaster'),
+    await createProduct(request, 'Quantity Mug'),
+  ];
+  const a = await browser.newContext();
+  const email = await signUpContext(a);
+  await a.request.post('/api/cart/lines', { data: { productId: p2, quantity: 1 } });
+  await a.request.post('/api/cart/lines', { data: { productId: p3, quantity: 1 } });
+  const b = await browser.newContext();
+  await logInContext(b, email);
+
+  const pageA = await a.newPage();
+  await pageA.goto('/cart');
+  await expectQuantity(pageA, p3, 1);
+  await pageA.goto(`/products/${p1}`); // loads the product page while online
+  await expect(pageA.getByRole('button', { name: 'Add to cart' })).toBeEnabled();
+  const pageB = await b.newPage();
+  await pageB.goto('/cart');
+  await expectQuantity(pageB, p3, 1);
+
+  // Device A goes offline: adds p1 and removes p2, both only on the device for now.
+  await a.setOffline(true);
+  await pageA.getByRole('button', { name: 'Add to cart' }).click();
+  await pageA.getByRole('link', { name: /^Cart/ }).click();
+  await expect(pageA.getByTestId('sync-status')).toHaveText('Offline: saved on this device');
+  await line(pageA, p2).getByRole('button', { name: 'Remove' }).click();
+  await expect(line(pageA, p2)).toHaveCount(0);
+  await pageA.screenshot({ path: testInfo.outputPath('device-a-offline.png'), fullPage: true });
+
+  // Device B, online: sets p3 to 3 and adds the same product as A.
+  await line(pageB, p3).getByRole('button', { name: 'Increase quantity' }).click();
+  await line(pageB, p3).getByRole('button', { name: 'Increase quantity' }).click();
+  await expectQuantity(pageB, p3, 3);
+  await pageB.goto(`/products/${p1}`);
+  await pageB.getByRole('button', { name: 'Add to cart' }).click();
+  await pageB.getByRole('link', { name: /^Cart/ }).click();
+  await expectQuantity(pageB, p1, 1);
+  await expectQuantity(pageB, p2, 1);
+
+  // A reconnects: two adds of p1 both count, A's remove of p2 wins over nothing, B's set of p3 stays.
+  await a.setOffline(false);
+  for (const page of [pageA, pageB]) {
+    await expectQuantity(page, p1, 2);
+    await expect(line(page, p2)).toHaveCount(0);
+    await expectQuantity(page, p3, 3);
+  }
+  await expectSaved(pageA);
+  expect(await serverCart(a)).toEqual({ [p1]: 2, [p3]: 3 });
+  await pageB.screenshot({ path: testInfo.outputPath('device-b-converged.png'), fullPage: true });
+  await a.close();
+  await b.close();
+});
+
+test('a reload while offline still shows the app, the cart and a viewed product', async ({
+  browser,
+  request,
+}, testInfo) => {
+  const p = await createProduct(request, 'Offline Lamp');
+  const context = await browser.newContext();
+  await signUpContext(context);
+  const page = await context.newPage();
+  await page.goto(`/products/${p}`);
+  await page.getByRole('button', { name: 'Add to cart' }).click();
+  await page.goto('/cart');
+  await expectSaved(page);
+  // Wait until the service worker controls the page, then visit once more so it caches what it serves.
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+    if (!navigator.serviceWorker.controller) {
+      await new Promise((r) =>
+        navigator.serviceWorker.addEventListener('controllerchange', r, { once: true }),
+      );
+    }
+  });
+  await page.goto(`/products/${p}`);
+  await expect(page.getByTestId('product-title')).toBeVisible();
+  await page.goto('/cart');
+  await expectQuantity(page, p, 1);
+
+  await context.setOffline(true);
+  await page.reload();
+  await expectQuantity(page, p, 1);
+  await expect(page.getByTestId('sync-status')).toHaveText('Offline: saved on this device');
+  await page.screenshot({ path: testInfo.outputPath('offline-cart.png'), fullPage: true });
+  await line(page, p).getByRole('link').click();
+  await expect(page.getByTestId('product-title')).toBeVisible();
+  // Search needs the server, and says so.
+  await page.getByLabel('Search products').fill('lamp');
+  await page.getByLabel('Search products').press('Enter');
+  await expect(page.getByRole('alert')).toContainText('offline');
+  await context.close();
+});
+
+test('checkout on one device orders the reviewed lines while another device adds an item', async ({
+  browser,
+  request,
+}) => {
+  const [reviewed, added] = [
+    await createProduct(request, 'Reviewed Chair'),
+    await createProduct(request, 'Later Desk'),
+  ];
+  const b = await browser.newContext();
+  const email = await signUpContext(b);
+  await b.request.post('/api/cart/lines', { data: { productId: reviewed, quantity: 1 } });
+  const a = await browser.newContext();
+  await logInContext(a, email);
+
+  const pageB = await b.newPage();
+  await pageB.goto('/checkout');
+  await expect(pageB.getByTestId('review-lines')).toContainText('Reviewed Chair');
+
+  const pageA = await a.newPage();
+  await pageA.goto(`/products/${added}`);
+  await pageA.getByRole('button', { name: 'Add to cart' }).click();
+  await pageA.goto('/cart');
+  await expectSaved(pageA);
+  await expect(pageB.getByText('Your cart changed on another device')).toBeVisible();
+
+  await pageB.getByRole('button', { name: 'Place order' }).click();
+  await expect(pageB.getByTestId('order-status')).toHaveText('Confirmed');
+  const orders = await (await b.request.get('/api/orders')).json();
+  expect(orders.items[0].lines.map((l: { productId: string }) => l.productId)).toEqual([reviewed]);
+  // A's new item stays in both carts; the ordered one is gone from both.
+  await expect(line(pageA, reviewed)).toHaveCount(0);
+  await expectQuantity(pageA, added, 1);
+  await pageB.goto('/cart');
+  await expectQuantity(pageB, added, 1);
+  expect(await serverCart(a)).toEqual({ [added]: 1 });
+  await a.close();
+  await b.close();
+});
+
+test('a guest cart merges into the account on sign-in, and signing out clears the device', async ({
+  browser,
+  request,
+}, testInfo) => {
+  const [guestItem, accountItem] = [
+    await createProduct(request, 'Guest Scarf'),
+    await createProduct(request, 'Account Gloves'),
+  ];
+  const owner = await browser.newContext();
+  const email = await signUpContext(owner);
+  await owner.request.post('/api/cart/lines', { data: { productId: accountItem, quantity: 1 } });
+  await owner.close();
+
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`/products/${guestItem}`);
+  await page.getByRole('button', { name: 'Add to cart' }).click();
+  await page.goto('/cart');
+  await expectQuantity(page, guestItem, 1);
+  await expectSaved(page);
+
+  await page.goto('/signin?next=/cart');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/cart$/);
+  await expectQuantity(page, guestItem, 1);
+  await expectQuantity(page, accountItem, 1);
+  await page.screenshot({ path: testInfo.outputPath('merged-cart.png'), fullPage: true });
+
+  const accountCartId = (await (await context.request.get('/api/cart')).json()).cartId;
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page.getByRole('link', { name: 'Sign in' })).toBeVisible();
+  await expect(page.getByTestId('cart-count')).toHaveText('0');
+  await page.goto('/cart');
+  await expect(page.getByTestId('cart-empty')).toBeVisible();
+  // Nothing of the account cart is left in this browser's storage.
+  const databases = await page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name));
+  expect(databases).not.toContain(`shopsync-cart-${accountCartId}`);
+  expect(databases.filter((n) => n?.startsWith('shopsync-cart-'))).toHaveLength(1); // the guest cart only
+  await context.close();
+});

@@ -1,0 +1,67 @@
+import { randomUUID } from 'node:crypto';
+import { type APIRequestContext, type BrowserContext, expect, type Page } from '@playwright/test';
+
+export const ADMIN = { Authorization: 'Bearer e2e-admin' };
+export const PASSWORD = 'e2e-password-1';
+
+/** A product of our own, so assertions do not depend on the generated catalog. */
+export async function createProduct(
+  request: APIRequestContext,
+  title: string,
+  stock = 10,
+  price = 2599,
+): Promise<string> {
+  const res = await request.post('/api/products', {
+    headers: ADMIN,
+    data: {
+      title: `${title} ${randomUUID().slice(0, 6)}`,
+      brand: 'Testbrand',
+      description: 'Made for the end-to-end suite.',
+      price,
+      stock,
+    },
+  });
+  expect(res.status()).toBe(201);
+  return (await res.json()).id;
+}
+
+export async function productTitle(request: APIRequestContext, id: string): Promise<string> {
+  return (await (await request.get(`/api/products/${id}`)).json()).title;
+}
+
+export async function stockOf(request: APIRequestContext, id: string): Promise<number> {
+  return (await (await request.get(`/api/products/${id}`)).json()).stock;
+}
+
+/** Signs a browser context up through the API (cookies land in the context). */
+export async function signUpContext(context: BrowserContext, name = 'Dee Vice'): Promise<string> {
+  const email = `e2e-${randomUUID()}@example.com`;
+  const res = await context.request.post('/api/auth/signup', { data: { email, password: PASSWORD, name } });
+  expect(res.status()).toBe(201);
+  return email;
+}
+
+export async function logInContext(context: BrowserContext, email: string): Promise<void> {
+  const res = await context.request.post('/api/auth/login', { data: { email, password: PASSWORD } });
+  expect(res.status()).toBe(200);
+}
+
+export function line(page: Page, productId: string) {
+  return page.locator(`.lines [data-product="${productId}"]`);
+}
+
+export async function expectQuantity(page: Page, productId: string, quantity: number): Promise<void> {
+  await expect(line(page, productId).getByTestId('quantity')).toHaveText(String(quantity));
+}
+
+export async function expectSaved(page: Page): Promise<void> {
+  await expect(page.getByTestId('sync-status')).toHaveText('Saved');
+}
+
+/** The cart as the server sees it: productId -> quantity. */
+export async function serverCart(context: BrowserContext): Promise<Record<string, number>> {
+  const view = await (await context.request.get('/api/cart')).json();
+  return Object.fromEntries(
+    view.lines.map((l: { productId: string; quantity: number }) => [l.productId, l.quantity]),
+  );
+}
