@@ -1,0 +1,64 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { createSyncServer } from './server.js';
+import { verifySyncToken } from './tokens.js';
+
+/**
+ * The sync server alone: `npm run sync-server` (PORT, HOST, DATA_DIR, SHOPSYNC_SECRET). Devices
+ * authenticate with sync tokens signed by the same secret the shop uses.
+ */
+const secret = process.env.SHOPSYNC_SECRET;
+if (!secret || secret.length < 16) {
+  console.error('SHOPSYNC_SECRET (at least 16 characters) must name the secret that signs sync tokens');
+  process.exit(2);
+}
+const dataDir = path.resolve(process.env.DATA_DIR ?? './data');
+fs.mkdirSync(dataDir, { recursive: true });
+const db = new Database(path.join(dataDir, 'sync.sqlite'));
+db.pragma('journal_mode = WAL');
+db.pragma('synchronous = NORMAL');
+
+const log = (level: string) => (obj: object, msg?: string) =>
+  console.log(JSON.stringify({ level, time: Date.now(), ...obj, msg }));
+const sync = createSyncServer({
+  db,
+  logger: { info: log('info'), warn: log('warn'), error: log('error'), debug: () => {} },
+  authorize: (req, docName) => {
+    const token = new URL(req.url ?? '/', 'http://localhost').searchParams.get('token');
+    const claims = token ? verifySyncToken(secret, token) : undefined;
+    if (!claims) return { ok: false, status: 401, reason: 'a valid sync token is required' };
+    if (claims.cart !== docName) return { ok: false, status: 403, reason: 'the token is for another cart' };
+    return { ok: true, principal: claims.sub };
+  },
+});
+
+const server = http.createServer(async (req, res) => {
+  if (req.url === '/metrics') {
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(await sync.metricsText());
+  } else if (req.url === '/health') {
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+  } else res.writeHead(404).end();
+});
+server.on('upgrade', (req, socket, head) => {
+  if ((req.url ?? '').startsWith('/sync/')) sync.handleUpgrade(req, socket, head);
+  else socket.destroy();
+});
+server.listen(Number(process.env.PORT ?? 8788), process.env.HOST ?? '127.0.0.1', () => {
+  const { port } = server.address() as AddressInfo;
+  log('info')({ url: `http://127.0.0.1:${port}` }, 'sync server listening');
+});
+
+let stopping = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, async () => {
+    if (stopping) return;
+    stopping = true;
+    await sync.close();
+    server.close();
+    db.close();
+    process.exit(0);
+  });
+}

@@ -1,0 +1,138 @@
+import { YjsCart } from '@shopsync/core';
+import * as decoding from 'lib0/decoding';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import * as Y from 'yjs';
+import { device, startSync, type TestSyncServer, token, until } from './harness.js';
+
+let server: TestSyncServer;
+beforeAll(async () => {
+  server = await startSync({ idleRoomMs: 100 });
+});
+afterAll(() => server.close());
+
+/** Opens a raw socket and reports how it ended: the HTTP refusal, or the close code and every byte received. */
+function raw(url: string): Promise<{ ws: WebSocket; opened: boolean; status?: number; received: Buffer[] }> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url);
+    const received: Buffer[] = [];
+    ws.on('message', (d: Buffer) => received.push(d));
+    ws.on('unexpected-response', (_req, res) =>
+      resolve({ ws, opened: false, status: res.statusCode, received }),
+    );
+    ws.on('open', () => resolve({ ws, opened: true, received }));
+  });
+}
+
+function closed(ws: WebSocket): Promise<{ code: number; reason: string }> {
+  return new Promise((resolve) =>
+    ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
+}
+
+describe('sync server', () => {
+  it('lets two stock y-websocket clients converge on one cart', async () => {
+    const a = device(server.url, 'cart-converge');
+    const b = device(server.url, 'cart-converge');
+    const cartA = new YjsCart(a.doc);
+    const cartB = new YjsCart(b.doc);
+    cartA.add('p1', 1);
+    cartB.add('p1', 2);
+    cartB.add('p2', 1);
+    await until(
+      () => cartA.quantity('p1') === 3 && cartB.quantity('p2') === 1 && cartA.quantity('p2') === 1,
+      'convergence',
+    );
+    expect(cartA.lines()).toEqual(cartB.lines());
+    a.provider.destroy();
+    b.provider.destroy();
+  });
+
+  it('refuses no token, a bad token, an expired token and another cart token before sending anything', async () => {
+    const cases: [string, number][] = [
+      [`${server.url}/cart-x`, 401],
+      [`${server.url}/cart-x?token=garbage`, 401],
+      [`${server.url}/cart-x?token=${token('cart-x', 'user:u1', -1000)}`, 401],
+      [`${server.url}/cart-x?token=${token('cart-other')}`, 403],
+      [`${server.url}/bad%20name?token=${token('bad name')}`, 400],
+    ];
+    for (const [url, status] of cases) {
+      const result = await raw(url);
+      expect(result.opened, url).toBe(false);
+      expect(result.status, url).toBe(status);
+      expect(result.received).toHaveLength(0);
+    }
+  });
+
+  it('closes only the connection that sends garbage, truncated or oversized frames', async () => {
+    const bystander = device(server.url, 'cart-bad');
+    await until(() => bystander.provider.synced, 'bystander synced');
+    const frames = [
+      Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]),
+      Buffer.from([0, 2, 50, 1, 2]), // a sync update that claims 50 bytes and has 3
+      Buffer.from([7]), // an unknown message type
+      Buffer.alloc(8 * 1024 * 1024, 1),
+    ];
+    const codes: number[] = [];
+    for (const frame of frames) {
+      const { ws, opened } = await raw(`${server.url}/cart-bad?token=${token('cart-bad')}`);
+      expect(opened).toBe(true);
+      const end = closed(ws);
+      ws.send(frame);
+      codes.push((await end).code);
+    }
+    expect(codes).toEqual([4400, 4400, 4400, 1009]);
+    // The bystander in the same room still syncs.
+    const other = device(server.url, 'cart-bad');
+    new YjsCart(other.doc).add('still-works', 1);
+    await until(() => new YjsCart(bystander.doc).quantity('still-works') === 1, 'bystander update');
+    other.provider.destroy();
+    bystander.provider.destroy();
+  });
+
+  it('closes a connection that floods messages', async () => {
+    const { ws } = await raw(`${server.url}/cart-flood?token=${token('cart-flood')}`);
+    const end = closed(ws);
+    const awarenessPing = Buffer.from([1, 1, 0]); // an empty awareness update
+    for (let i = 0; i < 500; i++) ws.send(awarenessPing);
+    expect((await end).code).toBe(4429);
+  });
+
+  it('sends opted-in clients a saved message covering their edits after the commit', async () => {
+    const a = device(server.url, 'cart-saved', token('cart-saved'), { saved: '1' });
+    let saved = new Map<number, number>();
+    a.provider.messageHandlers[100] = (_e, decoder) => {
+      saved = Y.decodeStateVector(decoding.readVarUint8Array(decoder));
+    };
+    new YjsCart(a.doc).add('p1', 1);
+    const own = () => Y.decodeStateVector(Y.encodeStateVector(a.doc)).get(a.doc.clientID) ?? 0;
+    await until(() => (saved.get(a.doc.clientID) ?? -1) >= own(), 'saved message');
+    const rows = server.db
+      .prepare(`SELECT COUNT(*) AS n FROM sync_updates WHERE doc = 'cart-saved'`)
+      .get() as { n: number };
+    expect(rows.n).toBeGreaterThan(0);
+    a.provider.destroy();
+  });
+
+  it('broadcasts server-side edits and relays awareness between devices', async () => {
+    const a = device(server.url, 'cart-server');
+    const b = device(server.url, 'cart-server');
+    await until(() => a.provider.synced && b.provider.synced, 'synced');
+    await server.sync.withDocument('cart-server', (doc) => new YjsCart(doc).add('from-server', 2));
+    await until(() => new YjsCart(a.doc).quantity('from-server') === 2, 'server edit');
+    a.provider.awareness.setLocalStateField('device', 'phone');
+    await until(
+      () => [...b.provider.awareness.getStates().values()].some((s) => s.device === 'phone'),
+      'awareness',
+    );
+    a.provider.destroy();
+    b.provider.destroy();
+  });
+
+  it('evicts idle rooms and reloads them from storage', async () => {
+    await server.sync.withDocument('cart-idle', (doc) => new YjsCart(doc).add('kept', 4));
+    await until(() => server.sync.stats().rooms === 0, 'eviction', 5000);
+    const doc = await server.sync.getDocument('cart-idle');
+    expect(new YjsCart(doc).quantity('kept')).toBe(4);
+  });
+});
