@@ -1,33 +1,92 @@
 /**
  * A category for products that have none (Icecat has no category field).
  *
- * Icecat titles follow "Brand Model product type attributes…" ("HP Pavilion dv7 Notebook Silver…",
- * "Xerox 006R90321 toner cartridge Original Black"): the product type is the first run of
- * lowercase words after the brand. When Icecat states `attr_t_product_type`, that wins. Units and
- * connecting words that can start such a run ("cm", "for", "with") are not a product type.
+ * Icecat titles follow "Brand Model product type attributes…" ("Xerox 006R90321 toner cartridge
+ * Original Black"): most titles spell the product type as a run of lowercase words after the
+ * model. Some capitalize it ("HP Pavilion dv7 Notebook Silver"), so the types are learnt from the
+ * catalog itself: every lowercase run seen in at least a few titles, plus every type Icecat
+ * states in `attr_t_product_type`, forms a vocabulary; a title's category is the first (longest)
+ * vocabulary phrase after its brand. A stated `attr_t_product_type` always wins.
  */
 const NOT_A_TYPE = new Set(
-  'to for with and or of on in over by from at cm mm ft m in inch kg g ml l ppm pcs pc sheets pages dots gen series year born blank de'.split(
+  'to for with and or of on in over by from at cm mm ft m inch kg g ml l ppm pcs pc sheets pages dots gen series year born blank de'.split(
     ' ',
   ),
 );
+const MAX_PHRASE = 4;
 
 function capitalize(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
-export function deriveCategory(title: string, brand: string, productType?: string | null): string {
-  const stated = productType?.trim();
-  if (stated && /[A-Za-z]{3}/.test(stated)) return capitalize(stated);
-  const rest = title.startsWith(brand) ? title.slice(brand.length) : title;
-  const words = rest.split(/\s+/).filter(Boolean);
+function afterBrand(title: string, brand: string): string[] {
+  const rest = title.toLowerCase().startsWith(brand.toLowerCase()) ? title.slice(brand.length) : title;
+  return rest.split(/\s+/).filter(Boolean);
+}
+
+/** The first run of lowercase words after the brand and model, as Icecat titles spell types. */
+function lowercaseRun(words: string[]): string[] {
   const phrase: string[] = [];
   for (const w of words) {
-    if (/^[a-z][a-z-]*$/.test(w) && !(phrase.length === 0 && NOT_A_TYPE.has(w))) {
-      if (NOT_A_TYPE.has(w)) break;
+    if (/^[a-z][a-z-]*$/.test(w) && !NOT_A_TYPE.has(w)) {
       phrase.push(w);
-      if (phrase.length === 4) break;
+      if (phrase.length === MAX_PHRASE) break;
     } else if (phrase.length) break;
   }
-  return phrase.length ? capitalize(phrase.join(' ')) : 'Other';
+  return phrase;
+}
+
+export class CategoryVocabulary {
+  private readonly phrases = new Set<string>();
+
+  /** Learns product-type phrases from a catalog's titles and stated types. */
+  static learn(
+    records: Iterable<{ title: string; brand: string; productType?: string | null }>,
+    minCount = 3,
+  ) {
+    const counts = new Map<string, number>();
+    const vocabulary = new CategoryVocabulary();
+    for (const r of records) {
+      const stated = usableType(r.productType);
+      if (stated) vocabulary.phrases.add(stated.toLowerCase());
+      const run = lowercaseRun(afterBrand(r.title, r.brand)).join(' ');
+      if (run) counts.set(run, (counts.get(run) ?? 0) + 1);
+    }
+    for (const [phrase, n] of counts) if (n >= minCount) vocabulary.phrases.add(phrase);
+    return vocabulary;
+  }
+
+  get size(): number {
+    return this.phrases.size;
+  }
+
+  /** The longest vocabulary phrase starting earliest among the title's words. */
+  find(words: string[]): string | undefined {
+    const lower = words.map((w) => w.toLowerCase());
+    for (let i = 0; i < lower.length; i++) {
+      for (let len = Math.min(MAX_PHRASE, lower.length - i); len >= 1; len--) {
+        const phrase = lower.slice(i, i + len).join(' ');
+        if (this.phrases.has(phrase)) return phrase;
+      }
+    }
+    return undefined;
+  }
+}
+
+function usableType(productType: string | null | undefined): string | undefined {
+  const stated = productType?.trim();
+  return stated && /[A-Za-z]{3}/.test(stated) ? stated : undefined;
+}
+
+export function deriveCategory(
+  title: string,
+  brand: string,
+  productType?: string | null,
+  vocabulary?: CategoryVocabulary,
+): string {
+  const stated = usableType(productType);
+  if (stated) return capitalize(stated);
+  const words = afterBrand(title, brand);
+  const phrase = vocabulary?.find(words) ?? lowercaseRun(words).join(' ');
+  return phrase ? capitalize(phrase) : 'Other';
 }

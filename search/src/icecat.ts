@@ -1,6 +1,6 @@
 import type { ProductInput } from '@shopsync/core';
 import { z } from 'zod';
-import { deriveCategory } from './category.js';
+import { CategoryVocabulary, deriveCategory } from './category.js';
 
 const IcecatRecord = z
   .object({
@@ -33,6 +33,7 @@ function url(u: string | null | undefined): string | undefined {
 /** One raw Icecat record to a product, or the reason it is not one. Never throws. */
 export function icecatToProduct(
   raw: unknown,
+  vocabulary?: CategoryVocabulary,
 ): { ok: true; product: IcecatProduct } | { ok: false; error: string } {
   const parsed = IcecatRecord.safeParse(raw);
   if (!parsed.success) {
@@ -68,9 +69,27 @@ export function icecatToProduct(
       description: r.short_description ?? '',
       price: r.price,
       stock: ICECAT_DEFAULT_STOCK,
-      category: deriveCategory(r.title, r.supplier, productType),
+      category: deriveCategory(r.title, r.supplier, productType, vocabulary),
       images: [...new Set(images)],
       attributes,
     },
   };
+}
+
+/** The product-type vocabulary of a batch of raw Icecat records (see category.ts). */
+export function icecatVocabulary(records: unknown[]): CategoryVocabulary {
+  return CategoryVocabulary.learn(
+    records.flatMap((r) => {
+      if (!r || typeof r !== 'object') return [];
+      const { title, supplier, attr_t_product_type } = r as Record<string, unknown>;
+      if (typeof title !== 'string' || typeof supplier !== 'string') return [];
+      return [
+        {
+          title,
+          brand: supplier,
+          productType: typeof attr_t_product_type === 'string' ? attr_t_product_type : null,
+        },
+      ];
+    }),
+  );
 }

@@ -1,5 +1,5 @@
-export { deriveCategory } from './category.js';
-export { ICECAT_DEFAULT_STOCK, type IcecatProduct, icecatToProduct } from './icecat.js';
+export { CategoryVocabulary, deriveCategory } from './category.js';
+export { ICECAT_DEFAULT_STOCK, type IcecatProduct, icecatToProduct, icecatVocabulary } from './icecat.js';
 export { ProductIndex, type ProductIndexOptions } from './product-index.js';
 export { SearchSegment } from './segment.js';
 export { highlight, queryTerms, tokenize } from './text.js';

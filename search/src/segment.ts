@@ -56,7 +56,8 @@ export class SearchSegment {
           } else q.term(term, { presence: lunr.Query.presence.REQUIRED });
         } else {
           q.term(term, { presence: lunr.Query.presence.OPTIONAL, boost: 3 });
-          const distance = term.length >= 8 ? 2 : term.length >= 4 ? 1 : 0;
+          // Typo tolerance by length; very long terms get none (Lunr's fuzzy expansion grows fast).
+          const distance = term.length > 20 ? 0 : term.length >= 8 ? 2 : term.length >= 4 ? 1 : 0;
           if (distance)
             q.term(stem(term), {
               presence: lunr.Query.presence.OPTIONAL,

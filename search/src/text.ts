@@ -2,6 +2,8 @@ import lunr from 'lunr';
 
 const MAX_QUERY_CHARS = 500;
 const MAX_QUERY_TERMS = 12;
+/** No product word is longer; a longer "word" is noise, and fuzzy matching on it is costly. */
+const MAX_TERM_CHARS = 40;
 
 /**
  * Splits user text into lowercase word tokens. Everything that is not a letter or a digit

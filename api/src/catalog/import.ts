@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ProductInput } from '@shopsync/core';
-import { icecatToProduct } from '@shopsync/search';
+import { type CategoryVocabulary, icecatToProduct, icecatVocabulary } from '@shopsync/search';
 import { unzipSync } from 'fflate';
 import type { Catalog } from './products.js';
 
@@ -57,11 +57,11 @@ type Mapped =
   | { ok: false; error: string };
 
 /** One record to a product: Icecat records by their fields, others as the vendor API's product shape. */
-export function mapRecord(raw: unknown): Mapped {
+export function mapRecord(raw: unknown, vocabulary?: CategoryVocabulary): Mapped {
   if (raw && typeof raw === 'object' && '__invalidJson' in raw)
     return { ok: false, error: 'invalid JSON line' };
   if (raw && typeof raw === 'object' && ('supplier' in raw || 'short_description' in raw)) {
-    return icecatToProduct(raw);
+    return icecatToProduct(raw, vocabulary);
   }
   const parsed = ProductInput.safeParse(raw);
   if (!parsed.success) {
@@ -92,10 +92,12 @@ export function importRecords(
     rejected: [],
   };
   const batch = 500;
+  // Product types are learnt from the whole file first (Icecat states few of them).
+  const vocabulary = icecatVocabulary(records);
   for (let start = 0; start < records.length; start += batch) {
     runInTransaction(() => {
       for (let i = start; i < Math.min(start + batch, records.length); i++) {
-        const mapped = mapRecord(records[i]);
+        const mapped = mapRecord(records[i], vocabulary);
         if (!mapped.ok) {
           report.rejected.push({ position: i + 1, error: mapped.error });
           continue;

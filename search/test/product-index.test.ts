@@ -1,0 +1,215 @@
+import type { Product, SearchParams } from '@shopsync/core';
+import { SearchParams as Params } from '@shopsync/core';
+import { describe, expect, it } from 'vitest';
+import { CategoryVocabulary, deriveCategory, icecatToProduct, ProductIndex } from '../src/index.js';
+
+let n = 0;
+function product(
+  title: string,
+  brand: string,
+  category: string,
+  price: number,
+  extra: Partial<Product> = {},
+): Product {
+  n++;
+  return {
+    id: `t${n}`,
+    title,
+    brand,
+    category,
+    description: '',
+    price: { amount: price, currency: 'USD' },
+    stock: 5,
+    images: [],
+    attributes: {},
+    version: 1,
+    createdAt: 1000 + n,
+    updatedAt: 1000 + n,
+    ...extra,
+  };
+}
+
+const q = (input: Record<string, unknown>): SearchParams => Params.parse(input);
+
+function catalog(): { index: ProductIndex; items: Product[] } {
+  const items = [
+    product('Sony WH-1000XM4 Wireless Noise Cancelling Headphones', 'Sony', 'Headphones', 27900),
+    product('Bose QuietComfort 45 Headphones', 'Bose', 'Headphones', 32900),
+    product('JBL Flip 5 Portable Bluetooth Speaker', 'JBL', 'Speakers', 9900, { stock: 0 }),
+    product('Sony SRS-XB13 Bluetooth Speaker', 'Sony', 'Speakers', 4900),
+    product('Lenovo ThinkPad X1 Carbon Laptop', 'Lenovo', 'Notebooks', 149900, {
+      description: 'Business notebook with headphone jack',
+    }),
+    product('Anker USB-C Cable for Laptops', 'Anker', 'Cables', 1500),
+  ];
+  const index = new ProductIndex();
+  index.replaceAll(items);
+  return { index, items };
+}
+
+describe('ProductIndex', () => {
+  it('ranks title matches first and requires every term before relaxing', () => {
+    const { index } = catalog();
+    const res = index.search(q({ q: 'sony headphones' }));
+    expect(res.hits.map((h) => h.title)).toEqual(['Sony WH-1000XM4 Wireless Noise Cancelling Headphones']);
+    const relaxed = index.search(q({ q: 'sony toaster' }));
+    expect(relaxed.hits.map((h) => h.brand)).toEqual(['Sony', 'Sony']);
+  });
+
+  it('stems, completes prefixes from three characters and tolerates typos', () => {
+    const { index } = catalog();
+    expect(index.search(q({ q: 'laptops' })).hits.map((h) => h.brand)).toContain('Lenovo');
+    expect(index.search(q({ q: 'headp' })).total).toBe(3);
+    expect(index.search(q({ q: 'speker' })).hits.every((h) => h.category === 'Speakers')).toBe(true);
+    expect(index.search(q({ q: 'speker' })).total).toBe(2);
+  });
+
+  it('filters by brand, category, price and stock, with facets over the whole match set', () => {
+    const { index } = catalog();
+    const all = index.search(q({ q: 'speaker', pageSize: 1 }));
+    expect(all.total).toBe(2);
+    expect(all.hits).toHaveLength(1);
+    expect(all.facets.brand).toEqual([
+      { value: 'JBL', count: 1 },
+      { value: 'Sony', count: 1 },
+    ]);
+    const sony = index.search(q({ q: 'speaker', brand: 'Sony' }));
+    expect(sony.hits.map((h) => h.brand)).toEqual(['Sony']);
+    // A facet ignores its own filter, so the other brands stay visible to switch to.
+    expect(sony.facets.brand.map((b) => b.value).sort()).toEqual(['JBL', 'Sony']);
+    expect(index.search(q({ q: '', category: 'Headphones' })).total).toBe(2);
+    expect(
+      index
+        .search(q({ q: '', minPrice: '5000', maxPrice: '30000' }))
+        .hits.map((h) => h.price.amount)
+        .sort((a, b) => a - b),
+    ).toEqual([9900, 27900]);
+    expect(index.search(q({ q: 'speaker', inStock: 'true' })).total).toBe(1);
+    const price = index.search(q({ q: '' })).facets.price;
+    expect(price.reduce((s, b) => s + b.count, 0)).toBe(6);
+  });
+
+  it('sorts by price and newest and pages in a stable order', () => {
+    const { index } = catalog();
+    const asc = index.search(q({ q: '', sort: 'price_asc' })).hits.map((h) => h.price.amount);
+    expect(asc).toEqual([...asc].sort((a, b) => a - b));
+    const desc = index.search(q({ q: '', sort: 'price_desc' })).hits.map((h) => h.price.amount);
+    expect(desc).toEqual([...asc].reverse());
+    const newest = index.search(q({ q: '', sort: 'newest', pageSize: 1 }));
+    expect(newest.hits[0]!.title).toMatch(/Anker/);
+    const pages = [1, 2, 3].flatMap((page) =>
+      index.search(q({ q: '', page, pageSize: 2 })).hits.map((h) => h.id),
+    );
+    expect(new Set(pages).size).toBe(6);
+  });
+
+  it('highlights matched words in HTML-escaped titles', () => {
+    const index = new ProductIndex();
+    index.replaceAll([product('Fish & Chips <Deluxe> Headphones', 'Acme', 'Headphones', 100)]);
+    expect(index.search(q({ q: 'headphone' })).hits[0]!.highlights.title).toBe(
+      'Fish &amp; Chips &lt;Deluxe&gt; <mark>Headphones</mark>',
+    );
+  });
+
+  it('never passes query syntax to Lunr and never throws on odd input', () => {
+    const { index } = catalog();
+    for (const text of [
+      'title:sony',
+      'sony~2',
+      'sony^10',
+      'son*',
+      '+sony -bose',
+      '"sony',
+      '🎧🎧',
+      '\u0000\u001f',
+      ':',
+      '*',
+      'a'.repeat(500),
+      '- + ~ ^',
+    ]) {
+      expect(() => index.search(q({ q: text })), text).not.toThrow();
+    }
+    expect(index.search(q({ q: 'title:sony' })).hits.every((h) => h.brand === 'Sony')).toBe(true);
+  });
+
+  it('sees upserts and removals at once, through a delta segment and tombstones', () => {
+    const { index, items } = catalog();
+    const generation = index.generation;
+    index.upsert({ ...items[0]!, title: 'Sony Studio Monitor Headphones' });
+    index.upsert(product('Marshall Major IV Headphones', 'Marshall', 'Headphones', 12900));
+    index.remove(items[1]!.id);
+    expect(index.generation).toBeGreaterThan(generation);
+    const res = index.search(q({ q: 'headphones' }));
+    // Bose is gone; Lenovo matches through "headphone jack" in its description.
+    expect(res.hits.map((h) => h.brand).sort()).toEqual(['Lenovo', 'Marshall', 'Sony']);
+    expect(res.hits[res.hits.length - 1]!.brand).toBe('Lenovo');
+    expect(index.search(q({ q: 'studio' })).hits.map((h) => h.id)).toEqual([items[0]!.id]);
+    expect(index.search(q({ q: 'wireless noise' })).total).toBe(0);
+    expect(index.size).toBe(6);
+  });
+
+  it('folds a large delta into a new base without losing a product', () => {
+    const index = new ProductIndex({ maxDelta: 3 });
+    index.replaceAll([]);
+    for (let i = 0; i < 10; i++) index.upsert(product(`Widget number${i}`, 'Acme', 'Widgets', 100 + i));
+    expect(index.search(q({ q: 'widget', pageSize: 50 })).total).toBe(10);
+    expect(index.search(q({ q: 'number7' })).total).toBe(1);
+  });
+
+  it('serves repeated queries from its cache until something changes', () => {
+    const { index, items } = catalog();
+    const first = index.search(q({ q: 'speaker' }));
+    expect(index.search(q({ q: 'SPEAKER!' })).hits).toBe(first.hits);
+    index.upsert({ ...items[3]!, price: { amount: 100, currency: 'USD' } });
+    expect(index.search(q({ q: 'speaker' })).hits).not.toBe(first.hits);
+  });
+
+  it('suggests brands, categories and title words by prefix', () => {
+    const { index } = catalog();
+    expect(index.suggest('so')).toContainEqual({ text: 'Sony', kind: 'brand' });
+    expect(index.suggest('head')).toContainEqual({ text: 'Headphones', kind: 'category' });
+    expect(index.suggest('blue')).toContainEqual({ text: 'bluetooth', kind: 'term' });
+    expect(index.suggest('')).toEqual([]);
+  });
+});
+
+describe('Icecat mapping', () => {
+  it('maps a record, derives its category from the title, and rejects broken ones', () => {
+    const vocabulary = CategoryVocabulary.learn(
+      ['HP 250 notebook', 'Dell Vostro notebook', 'Acer Aspire notebook'].map((title) => ({
+        title,
+        brand: title.split(' ')[0]!,
+      })),
+    );
+    const ok = icecatToProduct(
+      {
+        id: '2101957',
+        title: 'HP Pavilion dv7-1211ea Notebook Silver 43.2 cm',
+        supplier: 'HP',
+        short_description: 'Intel Core 2 Duo',
+        price: 10995,
+        img_500x500: 'http://images.icecat.biz/x.jpg',
+        attr_t_product_colour: 'Silver',
+      },
+      vocabulary,
+    );
+    expect(ok.ok && ok.product).toMatchObject({
+      id: '2101957',
+      brand: 'HP',
+      price: 10995,
+      category: 'Notebook',
+      images: ['https://images.icecat.biz/x.jpg'],
+      attributes: { 'product colour': 'Silver' },
+    });
+    expect(icecatToProduct({ id: '1', title: 'x', supplier: 'y' }).ok).toBe(false);
+    expect(icecatToProduct('junk').ok).toBe(false);
+    expect(icecatToProduct({ id: 'a b', title: 'x', supplier: 'y', price: 1 }).ok).toBe(false);
+  });
+
+  it('prefers the stated product type and skips units when reading one from the title', () => {
+    expect(deriveCategory('Xerox 006R90321 toner cartridge Original Black', 'Xerox')).toBe('Toner cartridge');
+    expect(deriveCategory('Belkin 2 m networking cable Cat6', 'Belkin')).toBe('Networking cable');
+    expect(deriveCategory('Intel Core i7 processor', 'Intel', 'Processor')).toBe('Processor');
+    expect(deriveCategory('ACME 123 456', 'ACME', '1')).toBe('Other');
+  });
+});
