@@ -72,7 +72,10 @@ export const SearchParams = z.object({
   category: z.string().max(200).optional(),
   minPrice: optionalNumber,
   maxPrice: optionalNumber,
-  inStock: z.preprocess((v) => (v === undefined || v === '' ? undefined : v === 'true' || v === '1'), z.boolean().optional()),
+  inStock: z.preprocess(
+    (v) => (v === undefined || v === '' ? undefined : v === 'true' || v === '1'),
+    z.boolean().optional(),
+  ),
   sort: SearchSort.default('relevance'),
   page: z.coerce.number().int().min(1).max(1000).default(1),
   pageSize: z.coerce.number().int().min(1).max(100).default(24),

@@ -16,7 +16,7 @@ export function tokenize(text: string, maxTerms = Number.POSITIVE_INFINITY): str
     .slice(0, MAX_QUERY_CHARS * 4)
     .toLowerCase()
     .matchAll(/[\p{L}\p{N}]+/gu)) {
-    out.push(m[0]);
+    out.push(m[0].slice(0, MAX_TERM_CHARS));
     if (out.length >= maxTerms) break;
   }
   return out;

@@ -10,7 +10,8 @@ export function parseEntry(value: unknown): CartEntry | null {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
   const v = value as Record<string, unknown>;
   const { productId, kind, qty, at } = v;
-  if (typeof productId !== 'string' || productId.length === 0 || productId.length > MAX_PRODUCT_ID_LENGTH) return null;
+  if (typeof productId !== 'string' || productId.length === 0 || productId.length > MAX_PRODUCT_ID_LENGTH)
+    return null;
   if (kind !== 'set' && kind !== 'add') return null;
   if (typeof qty !== 'number' || !Number.isSafeInteger(qty) || qty < 0 || qty > MAX_ENTRY_QTY) return null;
   if (kind === 'add' && qty === 0) return null;
