@@ -109,6 +109,25 @@ describe('serialized checkout', () => {
     expect(checkLedger(server.db)).toEqual([]);
   });
 
+  it('compacts long cart lines at the order boundary without changing their quantity', async () => {
+    const [tapped, ordered] = [await product(50), await product(5)];
+    const s = await shopperWith([[ordered, 1]]);
+    for (let i = 0; i < 12; i++) await s.client.post('/api/cart/lines', { productId: tapped, quantity: 1 });
+    const cart = (await s.client.get('/api/cart')).json;
+    const tags = cart.lines.find((l: { productId: string }) => l.productId === ordered).tags;
+    expect(cart.lines.find((l: { productId: string }) => l.productId === tapped).tags).toHaveLength(12);
+    const res = await s.client.post(
+      '/api/orders',
+      { cartId: s.cartId, tags },
+      { 'idempotency-key': randomUUID() },
+    );
+    expect(res.json.status).toBe('confirmed');
+    const after = (await s.client.get('/api/cart')).json.lines;
+    expect(after).toEqual([
+      { tag: expect.any(String), productId: tapped, quantity: 10, tags: [expect.any(String)] },
+    ]);
+  });
+
   it('streams the order status as server-sent events', async () => {
     const p = await product(3);
     const s = await shopperWith([[p, 1]]);

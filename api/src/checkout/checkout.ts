@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { type CartEntry, type OrderLine, type PlaceOrderInput, readEntries, YjsCart } from '@shopsync/core';
+import {
+  type CartEntry,
+  compactCart,
+  type OrderLine,
+  type PlaceOrderInput,
+  readEntries,
+  YjsCart,
+} from '@shopsync/core';
 import type { CartDocuments } from '../cart/carts.js';
 import type { Catalog } from '../catalog/products.js';
 import type { StockStore } from './stock.js';
@@ -120,7 +127,12 @@ export class Checkout extends EventEmitter<{ status: [StoredOrder] }> {
   /** Deletes exactly the order's entries, so items added meanwhile on another device stay. */
   private async clearCart(order: StoredOrder): Promise<void> {
     const tags = order.lines.flatMap((l) => l.tags);
-    await this.documents.withDocument(order.cartId, (doc) => new YjsCart(doc).clear(tags));
+    await this.documents.withDocument(order.cartId, (doc) => {
+      const cart = new YjsCart(doc);
+      cart.clear(tags);
+      // The order boundary is the cart's compaction point (core/README.md): long lines become one entry.
+      compactCart(cart);
+    });
     this.store.markCartCleared(order.id);
   }
 }

@@ -59,13 +59,18 @@ export function readEntries(raw: Iterable<[string, unknown]>, maxPerLine = DEFAU
   return { lines, valid, malformed };
 }
 
-let fallbackCounter = 0;
-/** Default tag generator: random, so tags are unique across devices and time without coordination. */
+const TAG_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+/**
+ * Default tag generator: 12 characters of 72 random bits, so tags are unique across devices and
+ * time without coordination (a collision needs ~2^36 tags in one cart). Short on purpose: a Yjs
+ * map keeps every key it ever held, so the tag length is most of a cart document's growth.
+ */
 export function randomTag(): string {
-  const c = globalThis.crypto;
-  if (c?.randomUUID) return c.randomUUID();
-  fallbackCounter++;
-  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${fallbackCounter}`;
+  const bytes = new Uint8Array(12);
+  globalThis.crypto.getRandomValues(bytes);
+  let tag = '';
+  for (const b of bytes) tag += TAG_ALPHABET[b & 63];
+  return tag;
 }
 
 export function validateQuantity(n: number, what: string): void {

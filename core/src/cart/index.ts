@@ -1,3 +1,7 @@
+export { type CompactionPolicy, compactCart } from './compaction.js';
 export * from './entry.js';
+export { ReferenceCart, referenceBackend } from './reference.js';
+export type * from './replica.js';
 export type * from './types.js';
-export { LINES_KEY, mergeYjsCart, YjsCart } from './yjs.js';
+export { LINES_KEY, YjsCart, yjsBackend } from './yjs.js';
+// The Automerge backend loads WebAssembly; import it from '@shopsync/core/cart/automerge'.

@@ -1,5 +1,6 @@
 import * as Y from 'yjs';
 import { DEFAULT_MAX_PER_LINE, randomTag, readEntries, validateQuantity } from './entry.js';
+import type { CartBackend, CartReplica } from './replica.js';
 import type { CartChange, CartDocument, CartEntry, CartLine, CartOptions } from './types.js';
 
 /** The name of the shared map that holds the entries (cart document format v1). */
@@ -108,7 +109,21 @@ export class YjsCart implements CartDocument {
   }
 }
 
-/** Union of entries: merges another cart document's state into this one (guest cart into user cart). */
-export function mergeYjsCart(target: Y.Doc, source: Y.Doc): void {
-  Y.applyUpdate(target, Y.encodeStateAsUpdate(source, Y.encodeStateVector(target)), 'merge');
-}
+/** The Yjs backend for the conformance suite and the benchmarks: updates are Yjs binary updates. */
+export const yjsBackend: CartBackend = {
+  name: 'yjs',
+  create(options?: CartOptions): CartReplica {
+    const cart = new YjsCart(new Y.Doc(), options);
+    return {
+      cart,
+      encodeState: () => Y.encodeStateAsUpdate(cart.doc),
+      apply: (m) => Y.applyUpdate(cart.doc, m, 'remote'),
+      onLocalUpdate: (listener) =>
+        cart.doc.on('update', (update: Uint8Array, origin: unknown) => {
+          if (origin !== 'remote') listener(update);
+        }),
+      writeRaw: (tag, value) => cart.map.set(tag, value),
+      size: () => Y.encodeStateAsUpdate(cart.doc).length,
+    };
+  },
+};

@@ -1,0 +1,152 @@
+/**
+ * Checkout throughput and latency through HTTP: the serialized pipeline (group commit, batches of
+ * up to 512 orders a transaction) against the naive path (a transaction per order), under a
+ * uniform catalog and under one hot product. Carts are filled over the sync protocol beforehand
+ * (one Yjs update per shopper), so the measured loop is only `POST /api/orders` with reviewed tags.
+ *
+ *   node --import tsx bench/checkout.ts [--orders 6000] [--concurrency 64] [--shoppers 32]
+ */
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { YjsCart } from '@shopsync/core';
+import WebSocket from 'ws';
+import { WebsocketProvider } from 'y-websocket';
+import * as Y from 'yjs';
+import { ADMIN, admin, type Client, signUp } from '../api/test/harness.js';
+import { startShopProcess } from '../api/test/process.js';
+import { progress, summarize, table } from './lib/stats.js';
+
+const args = Object.fromEntries(
+  process.argv.slice(2).flatMap((a, i, all) => (a.startsWith('--') ? [[a.slice(2), all[i + 1]]] : [])),
+);
+const ORDERS = Number(args.orders ?? 6000);
+const CONCURRENCY = Number(args.concurrency ?? 64);
+const SHOPPERS = Number(args.shoppers ?? 32);
+
+interface Shopper {
+  client: Client;
+  cartId: string;
+  tags: string[];
+}
+
+/** Fills a shopper's cart with one entry per future order, as an offline device would, then syncs. */
+async function fillCart(base: string, client: Client, products: string[], count: number): Promise<Shopper> {
+  const view = (await client.get('/api/cart')).json;
+  const doc = new Y.Doc();
+  const cart = new YjsCart(doc);
+  const tags: string[] = [];
+  doc.transact(() => {
+    for (let i = 0; i < count; i++) tags.push(cart.add(products[i % products.length]!, 1));
+  });
+  const provider = new WebsocketProvider(`${base.replace(/^http/, 'ws')}/sync`, view.cartId, doc, {
+    params: { token: view.syncToken },
+    WebSocketPolyfill: WebSocket as never,
+    disableBc: true,
+  });
+  // Done when the server's copy holds every entry.
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 50));
+    const lines = (await client.get('/api/cart')).json.lines as { tags: string[] }[];
+    if (lines.reduce((n, l) => n + l.tags.length, 0) >= count) break;
+  }
+  provider.destroy();
+  return { client, cartId: view.cartId, tags };
+}
+
+async function run(variant: 'pipeline' | 'naive', scenario: 'uniform' | 'hot') {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `shopsync-bench-checkout-${variant}-`));
+  const shop = await startShopProcess({
+    DATA_DIR: dataDir,
+    SHOPSYNC_SEED: 'none',
+    SHOPSYNC_ADMIN_TOKEN: ADMIN,
+    SHOPSYNC_CHECKOUT_BATCH: variant === 'pipeline' ? '512' : '1',
+    LOG_LEVEL: 'info',
+  });
+  try {
+    const vendor = admin(shop.url);
+    const productCount = scenario === 'uniform' ? 200 : 1;
+    // Hot: stock for half the orders, so the writer confirms and rejects under contention.
+    const stock = scenario === 'uniform' ? 1_000_000 : Math.floor(ORDERS / 2);
+    const products: string[] = [];
+    for (let i = 0; i < productCount; i++) {
+      products.push(
+        (await vendor.post('/api/products', { title: `Bench item ${i}`, brand: 'Bench', price: 999, stock }))
+          .json.id,
+      );
+    }
+    const perShopper = Math.ceil(ORDERS / SHOPPERS);
+    const shoppers: Shopper[] = [];
+    for (let i = 0; i < SHOPPERS; i++) {
+      shoppers.push(await fillCart(shop.url, await signUp(shop.url), products, perShopper));
+      progress(`${variant}/${scenario} setup`, i + 1, SHOPPERS);
+    }
+    const work = shoppers.flatMap((s) => s.tags.map((tag) => ({ s, tag }))).slice(0, ORDERS);
+    const latencies: number[] = [];
+    const statuses = { confirmed: 0, rejected: 0, pending: 0, failed: 0 };
+    let next = 0;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next < work.length) {
+          const { s, tag } = work[next++]!;
+          const t0 = performance.now();
+          const res = await s.client.post(
+            '/api/orders',
+            { cartId: s.cartId, tags: [tag] },
+            { 'idempotency-key': randomUUID() },
+          );
+          let status = res.json?.status as string | undefined;
+          while (status === 'pending')
+            status = (await s.client.get(`/api/orders/${res.json.id}`)).json.status;
+          latencies.push(performance.now() - t0);
+          if (status === 'confirmed' || status === 'rejected') statuses[status]++;
+          else statuses.failed++;
+          if (latencies.length % 500 === 0)
+            progress(`${variant}/${scenario} orders`, latencies.length, work.length);
+        }
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    return {
+      variant,
+      scenario,
+      ordersPerSecond: work.length / seconds,
+      ...summarize(latencies),
+      ...statuses,
+    };
+  } finally {
+    shop.child.kill('SIGTERM');
+    await shop.exited;
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+const results = [];
+for (const scenario of ['uniform', 'hot'] as const) {
+  for (const variant of ['pipeline', 'naive'] as const) results.push(await run(variant, scenario));
+}
+const rows = results.map((r) => {
+  const base = results.find((x) => x.scenario === r.scenario && x.variant === 'naive')!;
+  return [
+    r.scenario,
+    r.variant,
+    r.ordersPerSecond,
+    r.p50,
+    r.p99,
+    r.confirmed,
+    r.rejected,
+    r.failed,
+    `${(r.ordersPerSecond / base.ordersPerSecond).toFixed(2)}x`,
+  ];
+});
+console.log(
+  `\ncheckout through HTTP: ${ORDERS} orders, ${CONCURRENCY} concurrent requests, ${SHOPPERS} shoppers`,
+);
+console.log(
+  table(
+    ['catalog', 'checkout', 'orders/s', 'p50 ms', 'p99 ms', 'confirmed', 'rejected', 'failed', 'vs naive'],
+    rows,
+  ),
+);
