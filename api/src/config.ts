@@ -11,6 +11,7 @@ const Env = z.object({
   SHOPSYNC_SECRET: z.string().min(16).optional(),
   SHOPSYNC_CLIENT_DIR: z.string().optional(),
   SHOPSYNC_SECURE_COOKIES: z.enum(['0', '1']).default('0'),
+  SHOPSYNC_SYNC_IDLE_MS: z.coerce.number().int().min(10).max(86_400_000).default(60_000),
   SHOPSYNC_CHECKOUT_BATCH: z.coerce.number().int().min(1).max(10_000).default(512),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -26,6 +27,8 @@ export interface Config {
   secret: string | undefined;
   clientDir: string;
   secureCookies: boolean;
+  /** Cart documents with no device connected leave memory after this long. */
+  syncIdleMs: number;
   /** Most orders the stock writer decides in one transaction (1: a transaction per order). */
   checkoutBatch: number;
   logLevel: string;
@@ -49,6 +52,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secret: e.SHOPSYNC_SECRET,
     clientDir: path.resolve(e.SHOPSYNC_CLIENT_DIR ?? path.join(import.meta.dirname, '../../client/dist')),
     secureCookies: e.SHOPSYNC_SECURE_COOKIES === '1',
+    syncIdleMs: e.SHOPSYNC_SYNC_IDLE_MS,
     checkoutBatch: e.SHOPSYNC_CHECKOUT_BATCH,
     logLevel: e.LOG_LEVEL,
   };

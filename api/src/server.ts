@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import { compactCart, YjsCart } from '@shopsync/core';
 import { ProductIndex } from '@shopsync/search';
 import { createSyncServer, type SyncServer } from '@shopsync/sync-server';
 import type { Logger } from 'pino';
@@ -61,6 +62,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     logger: logger.child({ component: 'sync' }),
     authorize: (req, cartId) =>
       authorizeSync(req, cartId, { tokens, accounts, owner: (id) => carts!.ownerOf(id) }),
+    limits: { idleRoomMs: config.syncIdleMs },
+    // A cart's compaction point (core/README.md): when no device has it open, long lines become one entry.
+    hooks: { onIdle: (_cartId, doc) => compactCart(new YjsCart(doc)) },
   });
   carts = new Carts(db, sync);
   const orders = new OrderStore(db);

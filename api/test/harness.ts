@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
+import { hashToken } from '../src/accounts/accounts.js';
 import { loadConfig } from '../src/config.js';
 import { type RunningServer, startServer } from '../src/server.js';
 
@@ -92,4 +94,29 @@ export function admin(base: string): Client {
   const c = new Client(base);
   c.bearer = ADMIN;
   return c;
+}
+
+/**
+ * Many signed-in shoppers at once without paying scrypt for each (what is under test is not
+ * signup): users and sessions are written straight into the database.
+ */
+export function quickShoppers(
+  server: { url: string; db: import('../src/db.js').Db },
+  count: number,
+): Client[] {
+  const insertUser = server.db.prepare(
+    `INSERT INTO users (id, email, name, password_hash, created_at) VALUES (?, ?, 'Load Shopper', 'none', 0)`,
+  );
+  const insertSession = server.db.prepare(
+    'INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, 0, ?)',
+  );
+  return Array.from({ length: count }, () => {
+    const id = `u_quick_${randomUUID()}`;
+    const token = randomUUID();
+    insertUser.run(id, `${id}@example.com`);
+    insertSession.run(hashToken(token), id, Date.now() + 3600_000);
+    const client = new Client(server.url);
+    client.bearer = token;
+    return client;
+  });
 }

@@ -38,7 +38,11 @@ export interface SyncServerOptions {
   authorize(req: IncomingMessage, docName: string): AuthDecision | Promise<AuthDecision>;
   logger?: Logger;
   limits?: Partial<SyncLimits>;
-  hooks?: { onChange?(docName: string, doc: Y.Doc, origin: unknown): void };
+  hooks?: {
+    onChange?(docName: string, doc: Y.Doc, origin: unknown): void;
+    /** Runs before an idle room is evicted (no device connected); edits made here are persisted. */
+    onIdle?(docName: string, doc: Y.Doc): void;
+  };
   metrics?: SyncMetrics;
 }
 
@@ -261,6 +265,13 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       (r) => r.connections.size === 0 && (all || now - r.lastUsed >= limits.idleRoomMs),
     );
     if (idle.length === 0) return;
+    for (const room of idle) {
+      try {
+        room.doc.transact(() => options.hooks?.onIdle?.(room.name, room.doc), SERVER_ORIGIN);
+      } catch (err) {
+        logger.error({ err, doc: room.name }, 'onIdle hook failed');
+      }
+    }
     flushNow();
     for (const room of idle) {
       if (storage.logLength(room.name) > 0) storage.compact(room.name, Y.encodeStateAsUpdate(room.doc));

@@ -15,7 +15,8 @@ interface UserRow {
 }
 
 const toUser = (r: UserRow): User => ({ id: r.id, email: r.email, name: r.name, createdAt: r.created_at });
-const hashToken = (token: string) => createHash('sha256').update(token).digest('base64url');
+/** Session tokens are stored only as this hash. */
+export const hashToken = (token: string) => createHash('sha256').update(token).digest('base64url');
 
 export type SignupResult = { ok: true; user: User; token: string } | { ok: false; reason: 'email_taken' };
 export type LoginResult =

@@ -127,12 +127,7 @@ export class Checkout extends EventEmitter<{ status: [StoredOrder] }> {
   /** Deletes exactly the order's entries, so items added meanwhile on another device stay. */
   private async clearCart(order: StoredOrder): Promise<void> {
     const tags = order.lines.flatMap((l) => l.tags);
-    await this.documents.withDocument(order.cartId, (doc) => {
-      const cart = new YjsCart(doc);
-      cart.clear(tags);
-      // The order boundary is the cart's compaction point (core/README.md): long lines become one entry.
-      compactCart(cart);
-    });
+    await this.documents.withDocument(order.cartId, (doc) => new YjsCart(doc).clear(tags));
     this.store.markCartCleared(order.id);
   }
 }
