@@ -109,7 +109,7 @@ describe('serialized checkout', () => {
     expect(statuses.filter((s) => s === 'confirmed')).toHaveLength(20);
     expect((await vendor.get(`/api/products/${hot}`)).json.stock).toBe(0);
     // Cold stock moved only for confirmed orders: a rejected order took nothing.
-    const coldSold = results.reduce((n, r, i) => n + (statuses[i] === 'confirmed' ? 1 + (i % 2) : 0), 0);
+    const coldSold = results.reduce((n, _r, i) => n + (statuses[i] === 'confirmed' ? 1 + (i % 2) : 0), 0);
     const coldLeft = await Promise.all(
       cold.map(async (id) => (await vendor.get(`/api/products/${id}`)).json.stock as number),
     );

@@ -1,13 +1,6 @@
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import {
-  type CartEntry,
-  compactCart,
-  type OrderLine,
-  type PlaceOrderInput,
-  readEntries,
-  YjsCart,
-} from '@shopsync/core';
+import { type CartEntry, type OrderLine, type PlaceOrderInput, readEntries, YjsCart } from '@shopsync/core';
 import type { CartDocuments } from '../cart/carts.js';
 import type { Catalog } from '../catalog/products.js';
 import type { StockStore } from './stock.js';
