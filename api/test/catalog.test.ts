@@ -86,3 +86,24 @@ describe('catalog', () => {
     expect(ids).toEqual(all.json.hits.slice(0, 20).map((h: { id: string }) => h.id));
   });
 });
+
+describe('compression', () => {
+  it('compresses large answers for clients that accept it and leaves small ones alone', async () => {
+    const big = await fetch(`${server.url}/api/search?q=&pageSize=100`, {
+      headers: { 'accept-encoding': 'gzip' },
+    });
+    expect(big.headers.get('content-encoding')).toBe('gzip');
+    expect((await big.json()).hits).toHaveLength(100);
+    const br = await fetch(`${server.url}/api/search?q=&pageSize=100`, {
+      headers: { 'accept-encoding': 'br' },
+    });
+    expect(br.headers.get('content-encoding')).toBe('br');
+    const small = await fetch(`${server.url}/api/health`, { headers: { 'accept-encoding': 'gzip, br' } });
+    expect(small.headers.get('content-encoding')).toBeNull();
+    expect(small.headers.get('content-length')).toBe(String('{"status":"ok"}'.length));
+    const plain = await fetch(`${server.url}/api/search?q=&pageSize=100`, {
+      headers: { 'accept-encoding': 'identity' },
+    });
+    expect(plain.headers.get('content-encoding')).toBeNull();
+  });
+});

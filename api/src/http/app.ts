@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { compress } from 'hono/compress';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Logger } from 'pino';
 import { type AppEnv, authenticate } from './auth.js';
+import { compressResponses } from './compress.js';
 import { ApiError, errorBody } from './errors.js';
 import { serveClient } from './static.js';
 
@@ -30,7 +30,7 @@ export function createApp(parts: AppParts): Hono<AppEnv> {
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
 
   app.use('*', secureHeaders({ contentSecurityPolicy: undefined, crossOriginEmbedderPolicy: false }));
-  app.use('*', compress());
+  app.use('*', compressResponses());
   app.use(
     '/api/*',
     bodyLimit({
