@@ -14,6 +14,7 @@ const NOT_A_TYPE = new Set(
   ),
 );
 const MAX_PHRASE = 4;
+const STOP_SCAN = new Set(['for', 'with', 'compatible', '-', '/']);
 
 function capitalize(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
@@ -28,7 +29,9 @@ function afterBrand(title: string, brand: string): string[] {
 function lowercaseRun(words: string[]): string[] {
   const phrase: string[] = [];
   for (const w of words) {
-    if (/^[a-z][a-z-]*$/.test(w) && !NOT_A_TYPE.has(w)) {
+    // What follows "for" or "with" is what the product fits or comes with, not what it is.
+    if (STOP_SCAN.has(w.toLowerCase())) break;
+    if (/^[a-z][a-z-]*$/.test(w) && !NOT_A_TYPE.has(w) && (phrase.length > 0 || w.length >= 3)) {
       phrase.push(w);
       if (phrase.length === MAX_PHRASE) break;
     } else if (phrase.length) break;
@@ -87,6 +90,8 @@ export function deriveCategory(
   const stated = usableType(productType);
   if (stated) return capitalize(stated);
   const words = afterBrand(title, brand);
-  const phrase = vocabulary?.find(words) ?? lowercaseRun(words).join(' ');
+  // Icecat's own convention (a lowercase run) first; the learnt vocabulary for capitalized titles.
+  const run = lowercaseRun(words).join(' ');
+  const phrase = run || vocabulary?.find(words);
   return phrase ? capitalize(phrase) : 'Other';
 }

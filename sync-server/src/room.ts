@@ -19,6 +19,8 @@ export class Room {
   readonly awareness = new awarenessProtocol.Awareness(this.doc);
   readonly connections = new Set<Connection>();
   lastUsed = Date.now();
+  /** Updates logged since the last snapshot (counted here to spare a query per commit). */
+  logLength = 0;
   /** Resolves when every update applied so far is committed. */
   pendingFlush: Promise<void> | undefined;
 

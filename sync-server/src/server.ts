@@ -107,12 +107,18 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     end();
     metrics.updates.inc(batch.length);
     const touched = new Set(batch.map((b) => b.room));
+    for (const { room } of batch) room.logLength++;
     for (const room of touched) {
-      if (storage.logLength(room.name) >= limits.compactAfterUpdates) {
+      if (room.logLength >= limits.compactAfterUpdates) {
         storage.compact(room.name, Y.encodeStateAsUpdate(room.doc));
+        room.logLength = 0;
       }
-      const saved = savedMessage(room.doc);
-      for (const conn of room.connections) if (conn.wantsSaved) send(conn, saved);
+      let saved: Uint8Array | undefined;
+      for (const conn of room.connections) {
+        if (!conn.wantsSaved) continue;
+        saved ??= savedMessage(room.doc);
+        send(conn, saved);
+      }
     }
   }
 
@@ -140,7 +146,11 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     }
     room = new Room(name);
     const stored = storage.load(name);
-    if (stored.length) Y.applyUpdate(room.doc, Y.mergeUpdates(stored), SERVER_ORIGIN);
+    // Applying the snapshot and the log in one transaction is cheaper than merging them first.
+    room.doc.transact(() => {
+      for (const update of stored) Y.applyUpdate(room!.doc, update, SERVER_ORIGIN);
+    }, SERVER_ORIGIN);
+    room.logLength = storage.logLength(name);
     const r = room;
     r.doc.on('update', (update: Uint8Array, origin: unknown) => {
       queue.push({ room: r, update });
@@ -274,7 +284,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     }
     flushNow();
     for (const room of idle) {
-      if (storage.logLength(room.name) > 0) storage.compact(room.name, Y.encodeStateAsUpdate(room.doc));
+      if (room.logLength > 0) storage.compact(room.name, Y.encodeStateAsUpdate(room.doc));
       rooms.delete(room.name);
       room.destroy();
     }
