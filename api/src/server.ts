@@ -5,6 +5,7 @@ import { compactCart, YjsCart } from '@shopsync/core';
 import { ProductIndex } from '@shopsync/search';
 import { createSyncServer, type SyncServer } from '@shopsync/sync-server';
 import type { Logger } from 'pino';
+import { Counter } from 'prom-client';
 import { Accounts } from './accounts/accounts.js';
 import { accountRoutes } from './accounts/routes.js';
 import { authorizeSync } from './cart/authorize.js';
@@ -67,6 +68,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     hooks: { onIdle: (_cartId, doc) => compactCart(new YjsCart(doc)) },
   });
   carts = new Carts(db, sync);
+  const malformed = new Counter({
+    name: 'shopsync_cart_malformed_entries_total',
+    help: 'Malformed cart entries skipped by reads (written by a buggy or hostile client)',
+    registers: [sync.metrics.registry],
+  });
+  carts.onMalformed = (n) => malformed.inc(n);
   const orders = new OrderStore(db);
   const stock = new SqliteStockStore(db);
   const writer = new StockWriter(stock, new InMemoryOrderQueue(), { maxBatch: config.checkoutBatch });

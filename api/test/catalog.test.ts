@@ -93,7 +93,7 @@ describe('compression', () => {
       headers: { 'accept-encoding': 'gzip' },
     });
     expect(big.headers.get('content-encoding')).toBe('gzip');
-    expect((await big.json()).hits).toHaveLength(100);
+    expect(((await big.json()) as { hits: unknown[] }).hits).toHaveLength(100);
     const br = await fetch(`${server.url}/api/search?q=&pageSize=100`, {
       headers: { 'accept-encoding': 'br' },
     });
@@ -105,5 +105,19 @@ describe('compression', () => {
       headers: { 'accept-encoding': 'identity' },
     });
     expect(plain.headers.get('content-encoding')).toBeNull();
+  });
+});
+
+describe('metrics', () => {
+  it('counts malformed cart entries that reads skip', async () => {
+    const shopper = new Client(server.url);
+    const cartId = (await shopper.get('/api/cart')).json.cartId;
+    await server.sync.withDocument(cartId, (doc) => {
+      doc.getMap('lines').set('evil', { productId: 'p', kind: 'add', qty: -100, at: 0 });
+    });
+    expect((await shopper.get('/api/cart')).json.lines).toEqual([]);
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    expect(text).toMatch(/shopsync_cart_malformed_entries_total [1-9]/);
+    expect(text).toMatch(/shopsync_sync_rooms/);
   });
 });

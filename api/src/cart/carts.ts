@@ -13,6 +13,9 @@ export interface CartDocuments {
 export type Owner = `user:${string}` | `guest:${string}`;
 
 export class Carts {
+  /** Called with the number of malformed entries a read skipped (a buggy or hostile client wrote them). */
+  onMalformed: (count: number) => void = () => {};
+
   constructor(
     private readonly db: Db,
     private readonly documents: CartDocuments,
@@ -44,10 +47,15 @@ export class Carts {
   }
 
   async lines(cartId: string): Promise<CartView['lines']> {
-    const doc = await this.documents.getDocument(cartId);
-    return new YjsCart(doc)
-      .lines()
-      .map((l) => ({ tag: l.tags[0]!, productId: l.productId, quantity: l.quantity, tags: l.tags }));
+    const cart = new YjsCart(await this.documents.getDocument(cartId));
+    const lines = cart.lines();
+    if (cart.malformedCount() > 0) this.onMalformed(cart.malformedCount());
+    return lines.map((l) => ({
+      tag: l.tags[0]!,
+      productId: l.productId,
+      quantity: l.quantity,
+      tags: l.tags,
+    }));
   }
 
   /** The same `add` operation a device makes, applied to the server's copy (API clients without a CRDT). */
