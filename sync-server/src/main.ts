@@ -7,12 +7,14 @@ import { createSyncServer } from './server.js';
 import { verifySyncToken } from './tokens.js';
 
 /**
- * The sync server alone: `npm run sync-server` (PORT, HOST, DATA_DIR, SHOPSYNC_SECRET). Devices
+ * The sync server alone: `npm run sync-server` (PORT, HOST, DATA_DIR, SHOPSYNC_SYNC_SECRET or SHOPSYNC_SECRET). Devices
  * authenticate with sync tokens signed by the same secret the shop uses.
  */
-const secret = process.env.SHOPSYNC_SECRET;
+const secret = process.env.SHOPSYNC_SYNC_SECRET ?? process.env.SHOPSYNC_SECRET;
 if (!secret || secret.length < 16) {
-  console.error('SHOPSYNC_SECRET (at least 16 characters) must name the secret that signs sync tokens');
+  console.error(
+    'SHOPSYNC_SYNC_SECRET or SHOPSYNC_SECRET (at least 16 characters) must name the secret that signs sync tokens',
+  );
   process.exit(2);
 }
 const dataDir = path.resolve(process.env.DATA_DIR ?? './data');
