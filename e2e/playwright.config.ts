@@ -5,7 +5,9 @@ import { defineConfig } from '@playwright/test';
 
 // One fresh data directory per run (the config is loaded again in workers: keep the first one).
 process.env.E2E_DATA_DIR ??= fs.mkdtempSync(path.join(os.tmpdir(), 'shopsync-e2e-'));
-const port = Number(process.env.E2E_PORT ?? 8799);
+// A port of its own per run (workers inherit it), so a run never meets another one's server.
+process.env.E2E_PORT ??= String(20_000 + Math.floor(Math.random() * 20_000));
+const port = Number(process.env.E2E_PORT);
 export const ADMIN_TOKEN = 'e2e-admin';
 
 export default defineConfig({
