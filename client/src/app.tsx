@@ -1,5 +1,5 @@
 import type { ComponentType } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { cartState } from './cart/session.js';
 import { SearchBox } from './components/search-box.js';
 import { route } from './router.js';
@@ -24,6 +24,18 @@ function Router() {
   const url = useStore(route);
   const [page, setPage] = useState<{ Page: Page; params: string[] } | null>(null);
   const [failed, setFailed] = useState(false);
+  const firstPage = useRef(true);
+  // After a client-side page change, move focus to the new content (as a page load would),
+  // so keyboard and screen-reader users do not stay on the link they left.
+  useEffect(() => {
+    if (!page) return;
+    if (firstPage.current) {
+      firstPage.current = false;
+      return;
+    }
+    const main = document.getElementById('main');
+    if (main && !main.contains(document.activeElement)) main.focus({ preventScroll: true });
+  }, [page]);
   useEffect(() => {
     const match = routes.find(([re]) => re.test(url.pathname));
     if (!match) {

@@ -13,6 +13,4 @@ export function money(amount: number, currency = DEFAULT_CURRENCY): Money {
   return { amount, currency };
 }
 
-export function formatMoney(m: Money, locale = 'en-US'): string {
-  return new Intl.NumberFormat(locale, { style: 'currency', currency: m.currency }).format(m.amount / 100);
-}
+export { formatMoney } from './format.js';

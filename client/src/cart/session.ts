@@ -1,16 +1,16 @@
-import { type CartLine, YjsCart } from '@shopsync/core';
-import * as decoding from 'lib0/decoding';
+import type { CartLine } from '@shopsync/core';
+// The Yjs cart alone: the package index would also pull in zod's schemas.
+import { YjsCart } from '@shopsync/core/cart/yjs';
 import { IndexeddbPersistence } from 'y-indexeddb';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import { api } from '../api.js';
 import { Store } from '../store.js';
+import { announceDevice, otherDevices, SavedTracker, type SyncStatus } from './sync-status.js';
 
-/** The sync server's "saved" message: its state vector after the commit (see sync-server README). */
-const MESSAGE_SAVED = 100;
+export type { SyncStatus } from './sync-status.js';
+
 const TOKEN_REFRESH_MS = 10 * 60 * 1000;
-
-export type SyncStatus = 'saved' | 'saving' | 'offline';
 
 export interface CartState {
   cartId: string | null;
@@ -34,7 +34,7 @@ export class CartSession {
   readonly cart = new YjsCart(this.doc);
   private readonly persistence: IndexeddbPersistence;
   private readonly provider: WebsocketProvider;
-  private serverVector = new Map<number, number>();
+  private readonly saved: SavedTracker;
   private refreshTimer: ReturnType<typeof setInterval>;
   private destroyed = false;
 
@@ -46,17 +46,12 @@ export class CartSession {
     this.persistence.once('synced', () => this.publish({ ready: true }));
     const origin = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/sync`;
     this.provider = new WebsocketProvider(origin, cartId, this.doc, { params: { token, saved: '1' } });
-    this.provider.messageHandlers[MESSAGE_SAVED] = (_encoder, decoder) => {
-      this.serverVector = Y.decodeStateVector(decoding.readVarUint8Array(decoder));
-      this.publish();
-    };
-    this.provider.on('status', () => this.publish());
+    this.saved = new SavedTracker(this.provider, this.doc, () => this.publish());
     // A refused or dropped connection may mean an expired token: fetch a fresh one before the retry.
     this.provider.on('connection-close', () => void this.refreshToken());
     this.refreshTimer = setInterval(() => void this.refreshToken(), TOKEN_REFRESH_MS);
-    this.provider.awareness.setLocalStateField('device', { since: Date.now() });
+    announceDevice(this.provider);
     this.provider.awareness.on('change', () => this.publish());
-    this.cart.onChange(() => this.publish());
     // The browser knows before a socket times out: stop syncing when it goes offline, resume at once.
     addEventListener('offline', this.goOffline);
     addEventListener('online', this.goOnline);
@@ -86,21 +81,14 @@ export class CartSession {
     }
   }
 
-  private status(): SyncStatus {
-    // Not connected: every edit is still kept in this device's IndexedDB copy.
-    if (!this.provider.wsconnected) return 'offline';
-    const own = Y.decodeStateVector(Y.encodeStateVector(this.doc)).get(this.doc.clientID) ?? 0;
-    return (this.serverVector.get(this.doc.clientID) ?? 0) >= own ? 'saved' : 'saving';
-  }
-
   private publish(extra: Partial<CartState> = {}): void {
     if (this.destroyed) return;
     const current = cartState.get();
     cartState.set({
       cartId: this.cartId,
       lines: this.cart.lines(),
-      status: this.status(),
-      otherDevices: Math.max(0, this.provider.awareness.getStates().size - 1),
+      status: this.saved.status(),
+      otherDevices: otherDevices(this.provider),
       ready: current.cartId === this.cartId ? current.ready : false,
       ...extra,
     });

@@ -1,7 +1,7 @@
-import { formatMoney } from '@shopsync/core';
 import { cartState, currentCart } from '../cart/session.js';
 import { ProductImage } from '../components/image.js';
 import { SyncBadge } from '../components/sync-badge.js';
+import { formatMoney } from '../format.js';
 import { useProducts } from '../products.js';
 import { useStore } from '../store.js';
 

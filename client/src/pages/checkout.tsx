@@ -1,7 +1,8 @@
-import { type CartLine, formatMoney } from '@shopsync/core';
+import type { CartLine } from '@shopsync/core';
 import { useEffect, useState } from 'preact/hooks';
 import { type Address, ApiError, api } from '../api.js';
 import { cartState } from '../cart/session.js';
+import { formatMoney } from '../format.js';
 import { useProducts } from '../products.js';
 import { navigate } from '../router.js';
 import { currentUser } from '../session.js';

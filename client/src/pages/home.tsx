@@ -17,13 +17,20 @@ export default function Home() {
         <p>Add on your phone, check out on your laptop. Your cart keeps working offline.</p>
       </section>
       <section aria-labelledby="departments">
-        <h2 id="departments">Shop by category</h2>
-        <ul class="chips">
-          {facets.category.slice(0, 16).map((c) => (
-            <li key={c.value}>
-              <a class="chip" href={`/search?category=${encodeURIComponent(c.value)}`}>
-                {c.value} <small>{c.count}</small>
-              </a>
+        <h2 id="departments">Shop by department</h2>
+        <ul class="departments">
+          {departments(facets.category).map((d) => (
+            <li key={d.name} class="department">
+              <h3>{d.name}</h3>
+              <ul class="chips">
+                {d.categories.map((c) => (
+                  <li key={c.value}>
+                    <a class="chip" href={`/search?category=${encodeURIComponent(c.value)}`}>
+                      {c.label} <small>{c.count}</small>
+                    </a>
+                  </li>
+                ))}
+              </ul>
             </li>
           ))}
         </ul>
@@ -38,4 +45,24 @@ export default function Home() {
       </section>
     </>
   );
+}
+
+interface Department {
+  name: string;
+  count: number;
+  categories: { value: string; label: string; count: number }[];
+}
+
+/** Categories are paths ("Electronics > Monitor"): group them under their top level, biggest first. */
+function departments(categories: { value: string; count: number }[]): Department[] {
+  const byName = new Map<string, Department>();
+  for (const c of categories) {
+    const [top, ...rest] = c.value.split(' > ');
+    const name = top || c.value;
+    const d = byName.get(name) ?? { name, count: 0, categories: [] };
+    d.count += c.count;
+    d.categories.push({ value: c.value, label: rest.length ? rest.join(' › ') : 'All', count: c.count });
+    byName.set(name, d);
+  }
+  return [...byName.values()].sort((a, b) => b.count - a.count);
 }

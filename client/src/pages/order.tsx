@@ -1,6 +1,7 @@
-import { formatMoney, type Order } from '@shopsync/core';
+import type { Order } from '@shopsync/core';
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.js';
+import { formatMoney } from '../format.js';
 import { ErrorNotice, useFetch } from './use-fetch.js';
 
 const STATUS = {

@@ -1,5 +1,5 @@
-import { formatMoney } from '@shopsync/core';
 import { api } from '../api.js';
+import { formatMoney } from '../format.js';
 import { ErrorNotice, useFetch } from './use-fetch.js';
 
 export default function Orders() {

@@ -1,5 +1,6 @@
-import { formatMoney, type SearchHit } from '@shopsync/core';
+import type { SearchHit } from '@shopsync/core';
 import { ProductImage } from '../components/image.js';
+import { formatMoney } from '../format.js';
 
 export function ProductCard({ hit }: { hit: SearchHit }) {
   return (

@@ -1,8 +1,8 @@
-import { formatMoney } from '@shopsync/core';
 import { useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { currentCart } from '../cart/session.js';
 import { ProductImage } from '../components/image.js';
+import { formatMoney } from '../format.js';
 import { ErrorNotice, useFetch } from './use-fetch.js';
 
 export default function ProductPage({ params }: { params: string[] }) {

@@ -1,5 +1,5 @@
-import { formatMoney } from '@shopsync/core';
 import { api } from '../api.js';
+import { formatMoney } from '../format.js';
 import { navigate } from '../router.js';
 import { ProductCard } from './product-card.js';
 import { ErrorNotice, useFetch } from './use-fetch.js';

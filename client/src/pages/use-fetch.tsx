@@ -28,9 +28,14 @@ export function useFetch<T>(load: () => Promise<T>, key: string): Loaded<T> {
 export function ErrorNotice({ error }: { error: ApiError }) {
   return (
     <p class="notice error" role="alert">
-      {error.status === 0
-        ? 'You are offline. This needs a connection; try again when you are back online.'
-        : error.message}
+      {error.status === 0 ? (
+        <>
+          You are offline. This needs a connection; try again when you are back online. Your{' '}
+          <a href="/cart">cart</a> and the products you viewed still work.
+        </>
+      ) : (
+        error.message
+      )}
     </p>
   );
 }
