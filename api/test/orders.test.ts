@@ -110,6 +110,18 @@ describe('cart and orders', () => {
     expect((await vendor.get(`/api/products/${p}`)).json.stock).toBe(0);
   });
 
+  it('lists best sellers by units in confirmed orders', async () => {
+    const c = await signUp(server.url);
+    const [hit, miss] = [await product(50), await product(50)];
+    const cart = await c.post('/api/cart/lines', { productId: hit, quantity: 9 });
+    expect((await order(c, { cartId: cart.json.cartId })).json.status).toBe('confirmed');
+    const popular = await c.get('/api/products/popular?limit=3');
+    expect(popular.status).toBe(200);
+    expect(popular.json.items[0].id).toBe(hit);
+    expect(popular.json.items.map((p: { id: string }) => p.id)).not.toContain(miss);
+    expect((await c.get('/api/products/popular?limit=1000')).status).toBe(400);
+  });
+
   it('merges a guest cart into the account cart on sign-in', async () => {
     const p = await product(10);
     const account = await signUp(server.url);

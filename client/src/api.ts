@@ -60,6 +60,7 @@ export const api = {
   search: (params: URLSearchParams) => request<SearchResult>('GET', `/api/search?${params}`),
   suggest: (q: string) =>
     request<{ suggestions: Suggestion[] }>('GET', `/api/suggest?q=${encodeURIComponent(q)}`),
+  popular: (limit = 8) => request<{ items: Product[] }>('GET', `/api/products/popular?limit=${limit}`),
   product: (id: string) => request<Product>('GET', `/api/products/${encodeURIComponent(id)}`),
   cart: () => request<CartView>('GET', '/api/cart'),
   addresses: () => request<{ items: Address[] }>('GET', '/api/me/addresses'),

@@ -1,2 +1,2 @@
 // The formatter alone: @shopsync/core's index also defines the zod schemas (~30 KB gzipped).
-export { formatMoney } from '@shopsync/core/format';
+export { escapeHtml, formatMoney } from '@shopsync/core/format';

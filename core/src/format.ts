@@ -16,3 +16,11 @@ export function formatMoney(m: MoneyValue, locale = 'en-US'): string {
   }
   return f.format(m.amount / 100);
 }
+
+/** Text made safe to place as HTML. */
+export function escapeHtml(s: string): string {
+  return s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
+}

@@ -1,3 +1,4 @@
+import { escapeHtml } from '@shopsync/core/format';
 import lunr from 'lunr';
 
 const MAX_QUERY_CHARS = 500;
@@ -38,13 +39,6 @@ export function isStopWord(term: string): boolean {
 
 export function stem(term: string): string {
   return lunr.stemmer(new lunr.Token(term, {})).toString();
-}
-
-export function escapeHtml(s: string): string {
-  return s.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
-  );
 }
 
 /**

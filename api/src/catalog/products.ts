@@ -81,6 +81,20 @@ export class Catalog {
     return row ? rowToProduct(row) : undefined;
   }
 
+  /** Best sellers by units in confirmed, uncancelled orders (the ledger's order movements net of cancels). */
+  popular(limit: number): Product[] {
+    const rows = this.db
+      .prepare(
+        `SELECT p.* FROM products p JOIN (
+           SELECT product_id, -SUM(delta) AS sold FROM stock_movements
+           WHERE reason IN ('order', 'cancel') GROUP BY product_id HAVING sold > 0
+         ) s ON s.product_id = p.id
+         ORDER BY s.sold DESC, p.id LIMIT ?`,
+      )
+      .all(limit) as ProductRow[];
+    return rows.map(rowToProduct);
+  }
+
   count(): number {
     return (this.stmts.count.get() as { n: number }).n;
   }

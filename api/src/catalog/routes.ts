@@ -6,6 +6,7 @@ import { ApiError, parseBody, parseQuery } from '../http/errors.js';
 import type { SearchFeed } from '../search/feed.js';
 import type { Catalog, WriteResult } from './products.js';
 
+const PopularParams = z.object({ limit: z.coerce.number().int().min(1).max(48).default(12) });
 const ProductIdParam = z.string().min(1).max(64);
 const SuggestParams = z.object({
   q: z.string().max(200).default(''),
@@ -34,6 +35,11 @@ export function catalogRoutes(catalog: Catalog, feed: SearchFeed) {
     feed.catchUp();
     return result.product;
   };
+
+  app.get('/products/popular', (c) => {
+    const { limit } = parseQuery(c, PopularParams);
+    return c.json({ items: catalog.popular(limit) });
+  });
 
   app.get('/products/:id', (c) => {
     const product = catalog.get(productId(c.req.param('id')));

@@ -1,4 +1,5 @@
 import { api } from '../api.js';
+import { escapeHtml } from '../format.js';
 import { ProductCard } from './product-card.js';
 import { ErrorNotice, useFetch } from './use-fetch.js';
 
@@ -7,6 +8,8 @@ export default function Home() {
     () => api.search(new URLSearchParams({ q: '', sort: 'newest', pageSize: '12' })),
     'home',
   );
+  // Best sellers when there are any; a shop with no orders yet shows what is new.
+  const popular = useFetch(() => api.popular(8), 'popular');
   if (result.state === 'loading') return <p class="loading">Loading the shop…</p>;
   if (result.state === 'error') return <ErrorNotice error={result.error} />;
   const { facets, hits } = result.data;
@@ -35,6 +38,24 @@ export default function Home() {
           ))}
         </ul>
       </section>
+      {popular.state === 'ok' && popular.data.items.length > 0 && (
+        <section aria-labelledby="popular">
+          <h2 id="popular">Popular right now</h2>
+          <ul class="grid" data-testid="popular">
+            {popular.data.items.map((p) => (
+              <ProductCard
+                key={p.id}
+                hit={{
+                  ...p,
+                  image: p.images[0] ?? null,
+                  score: 0,
+                  highlights: { title: escapeHtml(p.title) },
+                }}
+              />
+            ))}
+          </ul>
+        </section>
+      )}
       <section aria-labelledby="new">
         <h2 id="new">New in</h2>
         <ul class="grid">
