@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkLedger } from '../src/checkout/ledger.js';
 import { SqliteStockStore } from '../src/checkout/stock.js';
 import { OrderStore } from '../src/checkout/store.js';
-import { admin, type Client, quickShoppers, signUp, startTestServer } from './harness.js';
+import { admin, type Client, createProduct, quickShoppers, signUp, startTestServer } from './harness.js';
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
 let vendor: Client;
@@ -13,10 +13,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-async function product(stock: number, price = 500): Promise<string> {
-  return (await vendor.post('/api/products', { title: `Item ${randomUUID()}`, brand: 'Acme', price, stock }))
-    .json.id;
-}
+const product = (stock: number, price = 500) => createProduct(vendor, stock, price);
 
 async function shopperWith(lines: [string, number][]): Promise<{ client: Client; cartId: string }> {
   const client = await signUp(server.url);

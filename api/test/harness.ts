@@ -120,3 +120,15 @@ export function quickShoppers(
     return client;
   });
 }
+
+/** A product of the test's own, created through the vendor API; returns its id. */
+export async function createProduct(vendor: Client, stock: number, price = 500): Promise<string> {
+  const res = await vendor.post('/api/products', {
+    title: `Item ${randomUUID()}`,
+    brand: 'Acme',
+    price,
+    stock,
+  });
+  if (res.status !== 201) throw new Error(`product create failed: ${res.status} ${res.text}`);
+  return res.json.id;
+}

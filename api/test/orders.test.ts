@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { admin, Client, signUp, startTestServer } from './harness.js';
+import { admin, Client, createProduct, signUp, startTestServer } from './harness.js';
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
 let vendor: Client;
@@ -10,15 +10,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-async function product(stock: number, price = 1250): Promise<string> {
-  const res = await vendor.post('/api/products', {
-    title: `Thing ${randomUUID()}`,
-    brand: 'Acme',
-    price,
-    stock,
-  });
-  return res.json.id;
-}
+const product = (stock: number, price = 1250) => createProduct(vendor, stock, price);
 
 const order = (c: Client, body: unknown, key = randomUUID()) =>
   c.post('/api/orders', body, { 'idempotency-key': key });
