@@ -1,14 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { CartBackend, CartReplica } from '../src/cart/replica.js';
-
-/** Full exchange between replicas, as after every device has been online together. */
-export function syncAll(...replicas: CartReplica[]): void {
-  const states = replicas.map((r) => r.encodeState());
-  for (const r of replicas) for (const s of states) r.apply(s);
-}
-
-let seq = 0;
-const tags = () => () => `tag-${++seq}`;
+import { changeEventConformance } from './change-events.js';
+import { syncAll, countingTags as tags } from './exchange.js';
+import { hostileConformance } from './hostile.js';
+import { mergeConformance } from './merge.js';
 
 /**
  * One conformance suite for every cart backend (like automerge-repo's adapter tests): the
@@ -84,6 +79,49 @@ export function cartConformance(backend: CartBackend): void {
       expect(small.cart.quantity('x')).toBe(3);
     });
 
+    it('clamps at 10 by default, and a larger maxPerLine lets larger quantities through', () => {
+      const byDefault = backend.create();
+      byDefault.cart.add('a', 7);
+      byDefault.cart.add('a', 7);
+      expect(byDefault.cart.quantity('a')).toBe(10);
+      const wholesale = backend.create({ maxPerLine: 50 });
+      wholesale.cart.add('a', 7);
+      wholesale.cart.add('a', 7);
+      wholesale.cart.setQuantity('b', 40);
+      expect(wholesale.cart.quantity('a')).toBe(14);
+      expect(wholesale.cart.quantity('b')).toBe(40);
+    });
+
+    it('clamps the read only: the entries keep their values, and a lower set still lowers the line', () => {
+      const r = backend.create();
+      r.cart.add('a', 8);
+      r.cart.add('a', 8);
+      expect([...r.cart.entries().values()].map((e) => e.qty)).toEqual([8, 8]);
+      r.cart.setQuantity('a', 2);
+      expect(r.cart.quantity('a')).toBe(2);
+    });
+
+    it('keeps a line at quantity 0 out of the view, and reads an unknown product as 0', () => {
+      const r = backend.create();
+      r.cart.setQuantity('a', 0);
+      r.cart.add('b', 1);
+      r.cart.remove('b');
+      expect(r.cart.lines()).toEqual([]);
+      expect(r.cart.entries().size).toBe(0);
+      expect(r.cart.quantity('never-added')).toBe(0);
+    });
+
+    it('lists lines sorted by productId with the tags behind each', () => {
+      const r = backend.create({ newTag: tags() });
+      const tagC = r.cart.add('c', 1);
+      const tagA = r.cart.add('a', 1);
+      const tagA2 = r.cart.add('a', 2);
+      expect(r.cart.lines()).toEqual([
+        { productId: 'a', quantity: 3, tags: [tagA, tagA2].sort() },
+        { productId: 'c', quantity: 1, tags: [tagC] },
+      ]);
+    });
+
     it('setQuantity replaces the observed entries with one set entry', () => {
       const r = backend.create();
       r.cart.add('a', 1);
@@ -112,32 +150,8 @@ export function cartConformance(backend: CartBackend): void {
         ['q', 1],
       ]);
       expect(phone.cart.clear(['no-such-tag'])).toBe(0);
-    });
-
-    it('tells listeners whether a change was local or came from another replica', () => {
-      const a = backend.create();
-      const b = backend.create();
-      const seen: boolean[] = [];
-      a.cart.onChange((c) => seen.push(c.local));
-      a.cart.add('p', 1);
-      b.cart.add('q', 1);
-      a.apply(b.encodeState());
-      expect(seen).toEqual([true, false]);
-    });
-
-    it('merges a guest cart into a user cart as a union of entries', () => {
-      const user = backend.create();
-      const guest = backend.create();
-      user.cart.add('shoes', 1);
-      user.cart.setQuantity('hat', 2);
-      guest.cart.add('shoes', 1);
-      guest.cart.add('scarf', 3);
-      user.apply(guest.encodeState());
-      expect(user.cart.lines().map((l) => [l.productId, l.quantity])).toEqual([
-        ['hat', 2],
-        ['scarf', 3],
-        ['shoes', 2],
-      ]);
+      const twice = phone.cart.lines()[0]!.tags;
+      expect(phone.cart.clear([...twice, ...twice])).toBe(twice.length);
     });
 
     it('converges whatever the order and repetition of state exchanges', () => {
@@ -158,43 +172,7 @@ export function cartConformance(backend: CartBackend): void {
     });
   });
 
-  describe(`${backend.name} cart: hostile documents`, () => {
-    const hostile: [string, unknown][] = [
-      ['not-object', 'hello'],
-      ['null', null],
-      ['array', [1, 2]],
-      ['no-product', { kind: 'add', qty: 1, at: 0 }],
-      ['empty-product', { productId: '', kind: 'add', qty: 1, at: 0 }],
-      ['long-product', { productId: 'x'.repeat(500), kind: 'add', qty: 1, at: 0 }],
-      ['bad-kind', { productId: 'p', kind: 'multiply', qty: 2, at: 0 }],
-      ['negative', { productId: 'p', kind: 'add', qty: -5, at: 0 }],
-      ['fraction', { productId: 'p', kind: 'set', qty: 2.5, at: 0 }],
-      ['huge', { productId: 'p', kind: 'set', qty: 1e12, at: 0 }],
-      ['string-qty', { productId: 'p', kind: 'add', qty: '3', at: 0 }],
-      ['nan', { productId: 'p', kind: 'add', qty: Number.NaN, at: 0 }],
-    ];
-
-    it('ignores malformed entries in the read view, counts them, and never throws', () => {
-      const r = backend.create();
-      r.cart.add('p', 2);
-      for (const [tag, value] of hostile) r.writeRaw(tag, value);
-      expect(() => r.cart.lines()).not.toThrow();
-      expect(r.cart.lines()).toEqual([{ productId: 'p', quantity: 2, tags: expect.any(Array) }]);
-      expect(r.cart.malformedCount()).toBe(hostile.length);
-      expect(r.cart.entries().size).toBe(1);
-    });
-
-    it('keeps working on a hostile document, and a remove clears the bad entries of its product too', () => {
-      const r = backend.create();
-      for (const [tag, value] of hostile) r.writeRaw(tag, value);
-      r.cart.add('p', 1);
-      r.cart.setQuantity('p', 3);
-      expect(r.cart.quantity('p')).toBe(3);
-      r.cart.remove('p');
-      expect(r.cart.quantity('p')).toBe(0);
-      const other = backend.create();
-      other.apply(r.encodeState());
-      expect(other.cart.lines()).toEqual([]);
-    });
-  });
+  hostileConformance(backend);
+  mergeConformance(backend);
+  changeEventConformance(backend);
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { automergeBackend } from '../src/cart/automerge.js';
 import type { CartBackend, CartReplica } from '../src/cart/replica.js';
 import { referenceBackend, yjsBackend } from '../src/index.js';
-import { syncAll } from './conformance.js';
+import { syncAll } from './exchange.js';
 
 const products = ['a', 'b', 'c'];
 const replicaCount = fc.integer({ min: 2, max: 5 });
@@ -14,6 +14,7 @@ type Command =
   | { op: 'remove'; r: number; p: number }
   | { op: 'normalize'; r: number; p: number }
   | { op: 'clear'; r: number }
+  | { op: 'clearLine'; r: number; p: number }
   | { op: 'send'; from: number; to: number }
   | { op: 'deliver'; i: number; keep: boolean };
 
@@ -31,6 +32,8 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   { arbitrary: fc.record({ op: fc.constant('remove' as const), r, p }), weight: 2 },
   { arbitrary: fc.record({ op: fc.constant('normalize' as const), r, p }), weight: 1 },
   { arbitrary: fc.record({ op: fc.constant('clear' as const), r }), weight: 1 },
+  // clear(observed) of one line's tags, as checkout removes the entries it ordered.
+  { arbitrary: fc.record({ op: fc.constant('clearLine' as const), r, p }), weight: 1 },
   { arbitrary: fc.record({ op: fc.constant('send' as const), from: r, to: r }), weight: 4 },
   // Delivery in any order; `keep` leaves the message in flight so it arrives again (a duplicate).
   {
@@ -54,6 +57,8 @@ function local(replica: CartReplica, cmd: Command): void {
   else if (cmd.op === 'remove') replica.cart.remove(product);
   else if (cmd.op === 'normalize') replica.cart.normalize(product);
   else if (cmd.op === 'clear') replica.cart.clear();
+  else if (cmd.op === 'clearLine')
+    replica.cart.clear(replica.cart.lines().find((l) => l.productId === product)?.tags ?? []);
 }
 
 const snapshot = (rs: CartReplica[]) =>

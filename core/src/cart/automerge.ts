@@ -1,9 +1,51 @@
 import * as A from '@automerge/automerge';
-import { DEFAULT_MAX_PER_LINE, randomTag, readEntries, validateQuantity } from './entry.js';
+import { DEFAULT_MAX_PER_LINE, parseEntry, randomTag, readEntries, validateQuantity } from './entry.js';
 import type { CartBackend, CartReplica } from './replica.js';
 import type { CartChange, CartDocument, CartEntry, CartLine, CartOptions } from './types.js';
 
 type CartShape = { lines: Record<string, unknown> };
+
+/**
+ * Automerge 3 stores a JS string as collaborative Text (an op per character). Entries are never
+ * rewritten, so productId and kind are written as immutable scalar strings: measured, this makes
+ * the document smaller and operations faster. Reads accept both forms.
+ */
+function stored(entry: CartEntry): Record<string, unknown> {
+  return {
+    productId: new A.ImmutableString(entry.productId),
+    kind: new A.ImmutableString(entry.kind),
+    qty: entry.qty,
+    at: entry.at,
+  };
+}
+
+/** The value as read: immutable strings become plain strings, anything else is left for parseEntry. */
+function plain(value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = A.isImmutableString(v) ? v.toString() : v;
+  return out;
+}
+
+function isMap(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && !A.isImmutableString(value);
+}
+
+/** The lines map, or an empty one when a hostile client replaced it with something else. */
+function linesOf(doc: CartShape): Record<string, unknown> {
+  return isMap(doc.lines) ? doc.lines : {};
+}
+
+/** Inside a change: the lines map, recreated first if a hostile client replaced it. */
+function writableLines(d: CartShape): Record<string, unknown> {
+  if (!isMap(d.lines)) d.lines = {};
+  return d.lines;
+}
+
+function productOf(value: unknown): unknown {
+  const id = (value as { productId?: unknown } | null)?.productId;
+  return A.isImmutableString(id) ? id.toString() : id;
+}
 
 /**
  * The cart on an Automerge document, the same shape as Yjs: `lines` maps a tag to an entry.
@@ -37,14 +79,16 @@ export class AutomergeCart implements CartDocument {
 
   /** Replaces the document with a merged one (remote changes). */
   update(next: A.Doc<CartShape>): void {
-    if (next === this.doc) return;
+    const before = A.getHeads(this.doc);
     this.doc = next;
-    this.emit(false);
+    // A duplicate or already-known message yields a new value with the same heads: not a change.
+    const after = A.getHeads(next);
+    if (after.length !== before.length || after.some((h, i) => h !== before[i])) this.emit(false);
   }
 
   private tagsOf(productId: string): string[] {
-    return Object.entries(this.doc.lines)
-      .filter(([, v]) => (v as { productId?: unknown } | null)?.productId === productId)
+    return Object.entries(linesOf(this.doc))
+      .filter(([, v]) => productOf(v) === productId)
       .map(([tag]) => tag);
   }
 
@@ -54,7 +98,7 @@ export class AutomergeCart implements CartDocument {
     if (n === 0) return tag;
     const entry: CartEntry = { productId, kind: 'add', qty: n, at: this.now() };
     this.change((d) => {
-      d.lines[tag] = entry;
+      writableLines(d)[tag] = stored(entry);
     });
     return tag;
   }
@@ -64,9 +108,11 @@ export class AutomergeCart implements CartDocument {
     const observed = this.tagsOf(productId);
     const entry: CartEntry = { productId, kind: 'set', qty: q, at: this.now() };
     const tag = q > 0 ? this.newTag() : undefined;
+    if (observed.length === 0 && !tag) return;
     this.change((d) => {
-      for (const t of observed) delete d.lines[t];
-      if (tag) d.lines[tag] = entry;
+      const lines = writableLines(d);
+      for (const t of observed) delete lines[t];
+      if (tag) lines[tag] = stored(entry);
     });
   }
 
@@ -79,20 +125,52 @@ export class AutomergeCart implements CartDocument {
     this.setQuantity(productId, this.quantity(productId));
   }
 
+  insertEntries(entries: Iterable<[string, CartEntry]>): number {
+    const fresh = new Map<string, CartEntry>();
+    for (const [tag, value] of entries) {
+      const entry = parseEntry(value);
+      if (entry && !(tag in linesOf(this.doc))) fresh.set(tag, entry);
+    }
+    if (fresh.size > 0) for (const tag of this.keysEverHeld()) fresh.delete(tag);
+    if (fresh.size === 0) return 0;
+    this.change((d) => {
+      const lines = writableLines(d);
+      for (const [tag, entry] of fresh) lines[tag] = stored(entry);
+    });
+    return fresh.size;
+  }
+
+  /**
+   * Every key the lines map ever held, from the change history: Automerge has no view of deleted
+   * keys. Linear in the history, which is fine for a guest merge (once per sign-in).
+   */
+  private keysEverHeld(): Set<string> {
+    const linesId = A.getObjectId(this.doc, 'lines');
+    const keys = new Set<string>();
+    for (const change of A.getAllChanges(this.doc)) {
+      for (const op of A.decodeChange(change).ops) {
+        if (op.obj === linesId && typeof op.key === 'string') keys.add(op.key);
+      }
+    }
+    return keys;
+  }
+
   clear(observedTags?: Iterable<string>): number {
-    const present = observedTags
-      ? [...observedTags].filter((t) => t in this.doc.lines)
-      : Object.keys(this.doc.lines);
+    const lines = linesOf(this.doc);
+    const present = observedTags ? [...new Set(observedTags)].filter((t) => t in lines) : Object.keys(lines);
     if (present.length === 0) return 0;
     this.change((d) => {
-      for (const t of present) delete d.lines[t];
+      const writable = writableLines(d);
+      for (const t of present) delete writable[t];
     });
     return present.length;
   }
 
   private read() {
-    const r = readEntries(Object.entries(this.doc.lines ?? {}), this.maxPerLine);
-    this.lastMalformed = r.malformed;
+    const raw = Object.entries(linesOf(this.doc)).map(([tag, v]): [string, unknown] => [tag, plain(v)]);
+    const r = readEntries(raw, this.maxPerLine);
+    // A `lines` replaced by something that is not a map counts as one malformed value.
+    this.lastMalformed = r.malformed + (isMap(this.doc.lines) ? 0 : 1);
     return r;
   }
 
@@ -140,7 +218,7 @@ export const automergeBackend: CartBackend = {
       onLocalUpdate: (l) => listeners.push(l),
       writeRaw: (tag, value) => {
         cart.doc = A.change(cart.doc, (d) => {
-          d.lines[tag] = value as never;
+          writableLines(d)[tag] = value as never;
         });
       },
       size: () => A.save(cart.doc).length,

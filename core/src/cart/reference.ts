@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_PER_LINE, randomTag, readEntries, validateQuantity } from './entry.js';
+import { DEFAULT_MAX_PER_LINE, parseEntry, randomTag, readEntries, validateQuantity } from './entry.js';
 import type { CartBackend, CartReplica } from './replica.js';
 import type { CartChange, CartDocument, CartEntry, CartLine, CartOptions } from './types.js';
 
@@ -47,10 +47,11 @@ export class ReferenceCart implements CartDocument {
 
   setQuantity(productId: string, q: number): void {
     validateQuantity(q, 'quantity');
-    for (const tag of this.observedTags(productId)) this.removed.add(tag);
+    const observed = this.observedTags(productId);
+    for (const tag of observed) this.removed.add(tag);
     if (q > 0)
       this.added.set(this.newTag(), { productId, kind: 'set', qty: q, at: this.now() } satisfies CartEntry);
-    this.emit(true);
+    if (q > 0 || observed.length > 0) this.emit(true);
   }
 
   remove(productId: string): void {
@@ -60,6 +61,19 @@ export class ReferenceCart implements CartDocument {
   normalize(productId: string): void {
     if (this.observedTags(productId).length <= 1) return;
     this.setQuantity(productId, this.quantity(productId));
+  }
+
+  insertEntries(entries: Iterable<[string, CartEntry]>): number {
+    let n = 0;
+    for (const [tag, value] of entries) {
+      const entry = parseEntry(value);
+      // A tag is added once and removed forever: the OR-set never re-adds a tag it has seen.
+      if (!entry || this.added.has(tag) || this.removed.has(tag)) continue;
+      this.added.set(tag, entry);
+      n++;
+    }
+    if (n) this.emit(true);
+    return n;
   }
 
   clear(observedTags?: Iterable<string>): number {
@@ -102,9 +116,10 @@ export class ReferenceCart implements CartDocument {
 
   /** Union of states. */
   merge(state: { added: [string, unknown][]; removed: string[] }): void {
+    const before = this.added.size + this.removed.size;
     for (const [tag, v] of state.added) if (!this.added.has(tag)) this.added.set(tag, v);
     for (const tag of state.removed) this.removed.add(tag);
-    this.emit(false);
+    if (this.added.size + this.removed.size !== before) this.emit(false);
   }
 
   state(): { added: [string, unknown][]; removed: string[] } {

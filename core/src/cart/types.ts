@@ -47,6 +47,14 @@ export interface CartDocument {
   remove(productId: string): void;
   /** Replaces the observed entries of the product by one `set` entry of its current quantity. */
   normalize(productId: string): void;
+  /**
+   * Inserts entries under their own tags (a guest cart joining a user cart: a union of entries),
+   * skipping malformed values and every tag this replica holds or has ever removed, so a merge
+   * repeated later never brings back an entry the shopper removed. Returns how many were inserted.
+   * Run it on one replica (the server): two replicas inserting the same tag concurrently make two
+   * CRDT writes of one key, and a remove that saw only one of them leaves the other (Automerge).
+   */
+  insertEntries(entries: Iterable<[string, CartEntry]>): number;
   /** Deletes exactly the given observed entries (all observed entries when omitted); returns how many. */
   clear(observedTags?: Iterable<string>): number;
   /** The read view, sorted by productId. */

@@ -1,5 +1,5 @@
 import * as Y from 'yjs';
-import { DEFAULT_MAX_PER_LINE, randomTag, readEntries, validateQuantity } from './entry.js';
+import { DEFAULT_MAX_PER_LINE, parseEntry, randomTag, readEntries, validateQuantity } from './entry.js';
 import type { CartBackend, CartReplica } from './replica.js';
 import type { CartChange, CartDocument, CartEntry, CartLine, CartOptions } from './types.js';
 
@@ -50,6 +50,21 @@ export class YjsCart implements CartDocument {
     const observed = this.tagsOf(productId);
     if (observed.length <= 1) return;
     this.setQuantity(productId, this.quantity(productId));
+  }
+
+  insertEntries(entries: Iterable<[string, CartEntry]>): number {
+    const fresh = new Map<string, CartEntry>();
+    for (const [tag, value] of entries) {
+      const entry = parseEntry(value);
+      // `_map` keeps the last item of every key the map ever held, deleted or not: a removed tag
+      // stays removed (the reference model's rule), even when a guest cart is merged twice.
+      if (entry && !this.map._map.has(tag)) fresh.set(tag, entry);
+    }
+    if (fresh.size === 0) return 0;
+    this.doc.transact(() => {
+      for (const [tag, entry] of fresh) this.map.set(tag, entry);
+    }, this);
+    return fresh.size;
   }
 
   clear(observedTags?: Iterable<string>): number {
@@ -107,6 +122,15 @@ export class YjsCart implements CartDocument {
     if (typeof productId !== 'string' || productId.length === 0) throw new TypeError('productId is required');
     return { productId, kind, qty, at: this.now() };
   }
+}
+
+/**
+ * Guest merge: copies the source cart's live entries (same tags) into the target, a union of
+ * entries. Copies entries, not history: applying the source's Yjs update would also replay its
+ * deletions, including those of entries merged at an earlier sign-in. Returns entries inserted.
+ */
+export function mergeYjsCart(target: Y.Doc, source: Y.Doc): number {
+  return new YjsCart(target).insertEntries(new YjsCart(source).entries());
 }
 
 /** The Yjs backend for the conformance suite and the benchmarks: updates are Yjs binary updates. */

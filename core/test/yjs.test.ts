@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { LINES_KEY, mergeYjsCart, YjsCart } from '../src/index.js';
+
+/** Round-trips a document through its encoded state, as a server that reloads it from storage. */
+const reload = (doc: Y.Doc) => {
+  const fresh = new Y.Doc();
+  Y.applyUpdate(fresh, Y.encodeStateAsUpdate(doc));
+  return fresh;
+};
+
+describe('YjsCart specifics', () => {
+  it('stores format v1: plain entry objects in getMap("lines") keyed by tag', () => {
+    const cart = new YjsCart(new Y.Doc(), { now: () => 1234, newTag: () => 'tag-1' });
+    expect(cart.add('p', 2)).toBe('tag-1');
+    expect(cart.doc.getMap(LINES_KEY).toJSON()).toEqual({
+      'tag-1': { productId: 'p', kind: 'add', qty: 2, at: 1234 },
+    });
+  });
+
+  it('ignores Yjs shared types and binary values written under a tag', () => {
+    const cart = new YjsCart();
+    const nested = new Y.Map<unknown>();
+    cart.map.set('y-map', nested);
+    nested.set('productId', 'p');
+    cart.map.set('y-text', new Y.Text('p'));
+    cart.map.set('y-array', Y.Array.from([1, 2]));
+    cart.add('p', 1);
+    expect(cart.lines()).toEqual([{ productId: 'p', quantity: 1, tags: expect.any(Array) }]);
+    expect(cart.malformedCount()).toBe(3);
+  });
+
+  it('ignores list items a hostile client wrote under the root name "lines", before or after it loaded', () => {
+    const evil = new Y.Doc();
+    evil.getArray('lines').push(['x', { productId: 'p', kind: 'add', qty: 5, at: 0 }]);
+    const server = new YjsCart();
+    server.add('p', 1);
+    Y.applyUpdate(server.doc, Y.encodeStateAsUpdate(evil));
+    expect(server.quantity('p')).toBe(1);
+    const loadedFirst = new Y.Doc();
+    Y.applyUpdate(loadedFirst, Y.encodeStateAsUpdate(evil));
+    const cart = new YjsCart(loadedFirst);
+    cart.add('q', 2);
+    expect(cart.lines().map((l) => [l.productId, l.quantity])).toEqual([['q', 2]]);
+  });
+
+  it('generates short unique tags by default', () => {
+    const cart = new YjsCart();
+    const tags = new Set(Array.from({ length: 2000 }, () => cart.add('p', 1)));
+    expect(tags.size).toBe(2000);
+    for (const tag of tags) expect(tag).toMatch(/^[A-Za-z0-9_-]{12}$/);
+  });
+});
+
+describe('mergeYjsCart (guest cart into user cart)', () => {
+  it('copies the guest entries under their tags and returns how many', () => {
+    const user = new YjsCart();
+    const guest = new YjsCart();
+    user.add('shoes', 1);
+    guest.add('shoes', 2);
+    guest.setQuantity('hat', 3);
+    expect(mergeYjsCart(user.doc, guest.doc)).toBe(2);
+    expect(user.lines().map((l) => [l.productId, l.quantity])).toEqual([
+      ['hat', 3],
+      ['shoes', 3],
+    ]);
+  });
+
+  it('does not replay the guest history: entries merged at an earlier sign-in stay', () => {
+    const user = new YjsCart();
+    const guest = new YjsCart();
+    guest.add('shoes', 1);
+    mergeYjsCart(user.doc, guest.doc);
+    guest.clear();
+    guest.add('hat', 1);
+    mergeYjsCart(user.doc, guest.doc);
+    expect(user.lines().map((l) => l.productId)).toEqual(['hat', 'shoes']);
+  });
+
+  it('remembers removed tags across a reload, so merging the same guest cart again adds nothing back', () => {
+    const user = new YjsCart();
+    const guest = new YjsCart();
+    guest.add('shoes', 1);
+    mergeYjsCart(user.doc, guest.doc);
+    user.remove('shoes');
+    const reloaded = reload(user.doc);
+    expect(mergeYjsCart(reloaded, guest.doc)).toBe(0);
+    expect(new YjsCart(reloaded).lines()).toEqual([]);
+  });
+});
