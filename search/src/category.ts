@@ -14,7 +14,7 @@ const NOT_A_TYPE = new Set(
   ),
 );
 const MAX_PHRASE = 4;
-const STOP_SCAN = new Set(['for', 'with', 'compatible', '-', '/']);
+const STOP_SCAN = new Set(['for', 'with', 'compatible']);
 
 function capitalize(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
@@ -25,13 +25,33 @@ function afterBrand(title: string, brand: string): string[] {
   return rest.split(/\s+/).filter(Boolean);
 }
 
-/** The first run of lowercase words after the brand and model, as Icecat titles spell types. */
-function lowercaseRun(words: string[]): string[] {
+/** Colour names every catalog uses; the vocabulary learns more from stated product colours. */
+const BASE_COLOURS =
+  'black white grey gray silver red blue green yellow magenta cyan pink purple orange brown gold beige transparent'.split(
+    ' ',
+  );
+
+/** A number or a measurement ("1080", "48.3", "(19\")"): a word after it is a unit, not a type. */
+const NUMERIC = /^[(]?[\d.,x"'/-]+[)]?$/;
+
+/**
+ * The first run of lowercase words after the brand and model, as Icecat titles spell types.
+ * Colours and units ("1920 x 1080 pixels") are not types.
+ */
+function lowercaseRun(words: string[], colours: ReadonlySet<string> = new Set(BASE_COLOURS)): string[] {
   const phrase: string[] = [];
-  for (const w of words) {
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
     // What follows "for" or "with" is what the product fits or comes with, not what it is.
     if (STOP_SCAN.has(w.toLowerCase())) break;
-    if (/^[a-z][a-z-]*$/.test(w) && !NOT_A_TYPE.has(w) && (phrase.length > 0 || w.length >= 3)) {
+    // Position 1 is the model ("HP 250 notebook"); later a number is a measurement.
+    const unit = phrase.length === 0 && i > 1 && NUMERIC.test(words[i - 1]!);
+    const typeWord =
+      /^[a-z][a-z-]*$/.test(w) &&
+      !NOT_A_TYPE.has(w) &&
+      !colours.has(w) &&
+      (phrase.length > 0 || w.length >= 3);
+    if (typeWord && !unit) {
       phrase.push(w);
       if (phrase.length === MAX_PHRASE) break;
     } else if (phrase.length) break;
@@ -41,18 +61,23 @@ function lowercaseRun(words: string[]): string[] {
 
 export class CategoryVocabulary {
   private readonly phrases = new Set<string>();
+  readonly colours = new Set(BASE_COLOURS);
 
-  /** Learns product-type phrases from a catalog's titles and stated types. */
+  /** Learns product-type phrases (and colour names, which are not types) from a catalog. */
   static learn(
-    records: Iterable<{ title: string; brand: string; productType?: string | null }>,
+    records: Iterable<{ title: string; brand: string; productType?: string | null; colour?: string | null }>,
     minCount = 3,
   ) {
+    const list = [...records];
     const counts = new Map<string, number>();
     const vocabulary = new CategoryVocabulary();
-    for (const r of records) {
+    for (const r of list)
+      for (const c of r.colour?.toLowerCase().split(/[,/]/) ?? [])
+        if (/^[a-z]+$/.test(c.trim())) vocabulary.colours.add(c.trim());
+    for (const r of list) {
       const stated = usableType(r.productType);
       if (stated) vocabulary.phrases.add(stated.toLowerCase());
-      const run = lowercaseRun(afterBrand(r.title, r.brand)).join(' ');
+      const run = lowercaseRun(afterBrand(r.title, r.brand), vocabulary.colours).join(' ');
       if (run) counts.set(run, (counts.get(run) ?? 0) + 1);
     }
     for (const [phrase, n] of counts) if (n >= minCount) vocabulary.phrases.add(phrase);
@@ -63,13 +88,21 @@ export class CategoryVocabulary {
     return this.phrases.size;
   }
 
-  /** The longest vocabulary phrase starting earliest among the title's words. */
+  /**
+   * The vocabulary phrase that ends last before "for"/"with" (capitalized English titles put the
+   * head noun last: "4 Port USB 2.0 Hub"), the longest one ending there.
+   */
   find(words: string[]): string | undefined {
-    const lower = words.map((w) => w.toLowerCase());
-    for (let i = 0; i < lower.length; i++) {
-      for (let len = Math.min(MAX_PHRASE, lower.length - i); len >= 1; len--) {
-        const phrase = lower.slice(i, i + len).join(' ');
-        if (this.phrases.has(phrase)) return phrase;
+    const lower: string[] = [];
+    for (const w of words) {
+      const word = w.toLowerCase().replace(/[,;:]+$/, '');
+      if (STOP_SCAN.has(word)) break;
+      lower.push(word);
+    }
+    for (let end = lower.length; end > 0; end--) {
+      for (let len = Math.min(MAX_PHRASE, end); len >= 1; len--) {
+        const phrase = lower.slice(end - len, end).join(' ');
+        if (this.phrases.has(phrase) && !this.colours.has(phrase)) return phrase;
       }
     }
     return undefined;
@@ -91,7 +124,7 @@ export function deriveCategory(
   if (stated) return capitalize(stated);
   const words = afterBrand(title, brand);
   // Icecat's own convention (a lowercase run) first; the learnt vocabulary for capitalized titles.
-  const run = lowercaseRun(words).join(' ');
+  const run = lowercaseRun(words, vocabulary?.colours).join(' ');
   const phrase = run || vocabulary?.find(words);
   return phrase ? capitalize(phrase) : 'Other';
 }

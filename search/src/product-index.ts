@@ -7,9 +7,11 @@ import type {
   SearchResult,
   Suggestion,
 } from '@shopsync/core';
-import { type IndexedDoc, SearchSegment } from './segment.js';
+import { type IndexedDoc, type TypeSignature, toIndexedDoc, typeSignature } from './document.js';
+import { belowAll, phraseFactor, typeFactor } from './ranking.js';
+import { SearchSegment } from './segment.js';
 import { Suggester } from './suggest.js';
-import { highlight, queryTerms } from './text.js';
+import { highlight, isStopWord, queryTerms, stem, tokenize } from './text.js';
 
 interface Row {
   id: string;
@@ -24,6 +26,8 @@ interface Row {
   /** Insertion order: the stable default order of an empty query. */
   ordinal: number;
   doc: IndexedDoc;
+  signature: TypeSignature;
+  titleStems: string[];
 }
 
 export interface ProductIndexOptions {
@@ -32,6 +36,9 @@ export interface ProductIndexOptions {
   /** Cached query results (keyed by normalized query and index generation). */
   cacheSize?: number;
 }
+
+/** All-terms matching is relaxed to any term when it finds fewer products than this. */
+const RELAX_BELOW = 10;
 
 const PRICE_BUCKETS: [number, number | null][] = [
   [0, 2500],
@@ -179,23 +186,35 @@ export class ProductIndex {
     return this.suggester.suggest(q, limit);
   }
 
-  /** Text matches with scores: all terms first, relaxed to any term (with typos) when that finds nothing. */
+  /**
+   * Text matches with scores: all terms first; when that finds fewer than RELAX_BELOW products,
+   * any-term matches (with typos) follow them. Scores are weighted by the product's type.
+   */
   private match(terms: string[]): [Row, number][] {
     if (terms.length === 0) return [...this.rows.values()].map((r) => [r, 0]);
-    for (const all of [true, false]) {
-      const out: [Row, number][] = [];
-      for (const [id, score] of this.base.search(terms, all)) {
-        if (this.tombstones.has(id)) continue;
-        const row = this.rows.get(id);
-        if (row) out.push([row, score]);
-      }
-      for (const [id, score] of this.delta.search(terms, all)) {
-        const row = this.rows.get(id);
-        if (row) out.push([row, score]);
-      }
-      if (out.length > 0) return out;
-    }
-    return [];
+    const stems = terms.filter((t) => !isStopWord(t)).map(stem);
+    const strict = this.segmentMatches(terms, true, stems);
+    if (strict.length >= RELAX_BELOW) return strict;
+    const seen = new Set(strict.map(([r]) => r.id));
+    return belowAll(
+      strict,
+      this.segmentMatches(terms, false, stems).filter(([r]) => !seen.has(r.id)),
+    );
+  }
+
+  private segmentMatches(terms: string[], all: boolean, stems: string[]): [Row, number][] {
+    const out: [Row, number][] = [];
+    const stemSet = new Set(stems);
+    const add = (id: string, score: number) => {
+      const row = this.rows.get(id);
+      if (row)
+        out.push([row, score * typeFactor(row.signature, stemSet) * phraseFactor(row.titleStems, stems)]);
+    };
+    const known = (term: string) => this.base.knows(term) || this.delta.knows(term);
+    for (const [id, score] of this.base.search(terms, all, known))
+      if (!this.tombstones.has(id)) add(id, score);
+    for (const [id, score] of this.delta.search(terms, all, known)) add(id, score);
+    return out;
   }
 
   private changed(id: string, present: boolean): void {
@@ -239,7 +258,9 @@ export class ProductIndex {
       image: p.images[0] ?? null,
       createdAt: p.createdAt,
       ordinal: ordinal ?? this.nextOrdinal++,
-      doc: { id: p.id, title: p.title, brand: p.brand, category: p.category, description: p.description },
+      doc: toIndexedDoc(p),
+      signature: typeSignature(p.category),
+      titleStems: tokenize(p.title).map(stem),
     };
   }
 }

@@ -1,82 +1,119 @@
 import lunr from 'lunr';
+import type { IndexedDoc } from './document.js';
 import { isStopWord, stem } from './text.js';
 
-export interface IndexedDoc {
-  id: string;
-  title: string;
-  brand: string;
-  category: string;
-  description: string;
-}
+export type { IndexedDoc } from './document.js';
 
 /** Field boosts: a word in the title says more about the product than one in its description. */
-const FIELDS: [keyof IndexedDoc, number][] = [
+const FIELDS: [Exclude<keyof IndexedDoc, 'id'>, number][] = [
   ['title', 10],
+  ['type', 3],
   ['brand', 6],
-  ['category', 5],
+  ['fits', 1.5],
   ['description', 1],
 ];
+
+/** As-you-type completes the last term to at most this many index terms, the most common first. */
+const MAX_EXPANSIONS = 30;
+const EXACT_BOOST = 3;
 
 /** One immutable Lunr index over some products (Lunr indexes cannot change once built). */
 export class SearchSegment {
   readonly index: lunr.Index;
   readonly ids: Set<string>;
+  /** The index terms in order, for prefix completion by binary search. */
+  private readonly terms: string[];
+  private readonly documentFrequency = new Map<string, number>();
 
   constructor(docs: IndexedDoc[]) {
     this.ids = new Set(docs.map((d) => d.id));
     this.index = lunr(function build() {
       this.ref('id');
+      // Less length normalization than Lunr's 0.75: long Icecat titles list specs, not other products.
+      this.b(0.5);
       for (const [field, boost] of FIELDS) this.field(field, { boost });
       for (const d of docs) this.add(d);
     });
+    const inverted = (this.index as unknown as { invertedIndex: Record<string, Record<string, object>> })
+      .invertedIndex;
+    this.terms = Object.keys(inverted).sort();
+    for (const term of this.terms) {
+      let df = 0;
+      for (const field of FIELDS) df += Object.keys(inverted[term]?.[field[0]] ?? {}).length;
+      this.documentFrequency.set(term, df);
+    }
   }
 
   /**
-   * Scores for the query terms. `all`: every term must match (the last may be a prefix);
-   * otherwise any term may, with typo tolerance. Built with Lunr's query API, never its parser.
+   * Scores for the query terms, built with Lunr's query API, never its parser.
+   * `all`: every term must match (the last also as a prefix of 3+ characters, for as-you-type);
+   * checked here on Lunr's match data rather than with Lunr's required clauses, so that a prefix
+   * can be a bounded set of completions. Otherwise any term may match, and terms no segment
+   * knows (`known`) match with typos.
    */
-  search(terms: string[], all: boolean): Map<string, number> {
+  search(
+    terms: string[],
+    all: boolean,
+    known: (term: string) => boolean = (t) => this.knows(t),
+  ): Map<string, number> {
     const usable = terms.filter((t) => !isStopWord(t));
     const out = new Map<string, number>();
     if (usable.length === 0) return out;
-    const results = this.index.query((q) => {
-      usable.forEach((term, i) => {
-        const last = i === usable.length - 1;
-        if (all) {
-          if (last && term.length >= 3) {
-            // Prefix for as-you-type; an exact clause on top ranks whole words first.
-            // The index holds stems ("laptops" is "laptop"), so the prefix is the stem of what was typed.
-            q.term(stem(term), {
-              presence: lunr.Query.presence.REQUIRED,
-              wildcard: lunr.Query.wildcard.TRAILING,
-              usePipeline: false,
-              boost: 1,
-            });
-            q.term(term, { presence: lunr.Query.presence.OPTIONAL, boost: 3 });
-          } else q.term(term, { presence: lunr.Query.presence.REQUIRED });
-        } else {
-          q.term(term, { presence: lunr.Query.presence.OPTIONAL, boost: 3 });
-          // Typo tolerance by length; very long terms get none (Lunr's fuzzy expansion grows fast).
-          const distance = term.length > 20 ? 0 : term.length >= 8 ? 2 : term.length >= 4 ? 1 : 0;
-          if (distance)
-            q.term(stem(term), {
-              presence: lunr.Query.presence.OPTIONAL,
-              editDistance: distance,
-              usePipeline: false,
-              boost: 1,
-            });
-          if (last && term.length >= 3) {
-            q.term(stem(term), {
-              presence: lunr.Query.presence.OPTIONAL,
-              wildcard: lunr.Query.wildcard.TRAILING,
-              usePipeline: false,
-              boost: 1,
-            });
-          }
-        }
-      });
+    const alternatives = usable.map((term, i) => {
+      const exact = stem(term);
+      const last = i === usable.length - 1;
+      return { exact, completions: last && term.length >= 3 ? this.complete(exact) : [] };
     });
-    for (const r of results) out.set(r.ref, r.score);
+    const results = this.index.query((q) => {
+      for (const { exact, completions } of alternatives) {
+        // A required clause lets Lunr skip scoring documents that lack the word (most of the cost).
+        const required = all && completions.length === 0;
+        q.term(exact, {
+          usePipeline: false,
+          boost: EXACT_BOOST,
+          presence: required ? lunr.Query.presence.REQUIRED : lunr.Query.presence.OPTIONAL,
+        });
+        for (const c of completions) if (c !== exact) q.term(c, { usePipeline: false, boost: 1 });
+        // Typo tolerance by length, only for words the index does not know (it is costly).
+        if (!all && !known(exact)) {
+          const distance = exact.length > 20 ? 0 : exact.length >= 8 ? 2 : exact.length >= 4 ? 1 : 0;
+          if (distance) q.term(exact, { usePipeline: false, editDistance: distance, boost: 1 });
+        }
+      }
+    });
+    for (const r of results) {
+      if (all) {
+        const matched = r.matchData.metadata;
+        const every = alternatives.every(
+          ({ exact, completions }) => exact in matched || completions.some((c) => c in matched),
+        );
+        if (!every) continue;
+      }
+      out.set(r.ref, r.score);
+    }
     return out;
+  }
+
+  /** Whether some product of this segment has the (stemmed) term. */
+  knows(term: string): boolean {
+    return this.documentFrequency.has(term);
+  }
+
+  /** The most common index terms starting with the prefix. */
+  private complete(prefix: string): string[] {
+    let lo = 0;
+    let hi = this.terms.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.terms[mid]! < prefix) lo = mid + 1;
+      else hi = mid;
+    }
+    const found: string[] = [];
+    for (let i = lo; i < this.terms.length && this.terms[i]!.startsWith(prefix); i++)
+      found.push(this.terms[i]!);
+    if (found.length <= MAX_EXPANSIONS) return found;
+    return found
+      .sort((a, b) => (this.documentFrequency.get(b) ?? 0) - (this.documentFrequency.get(a) ?? 0))
+      .slice(0, MAX_EXPANSIONS);
   }
 }

@@ -48,18 +48,34 @@ function catalog(): { index: ProductIndex; items: Product[] } {
 }
 
 describe('ProductIndex', () => {
-  it('ranks title matches first and requires every term before relaxing', () => {
+  it('ranks all-terms matches first and relaxes to any term when they are few', () => {
     const { index } = catalog();
     const res = index.search(q({ q: 'sony headphones' }));
-    expect(res.hits.map((h) => h.title)).toEqual(['Sony WH-1000XM4 Wireless Noise Cancelling Headphones']);
+    expect(res.hits[0]!.title).toBe('Sony WH-1000XM4 Wireless Noise Cancelling Headphones');
+    // The other Sony product and the other headphones follow, below the all-terms match.
+    expect(res.hits.slice(1).map((h) => h.title)).toContain('Sony SRS-XB13 Bluetooth Speaker');
+    expect(res.hits.slice(1).every((h) => h.score < res.hits[0]!.score)).toBe(true);
     const relaxed = index.search(q({ q: 'sony toaster' }));
     expect(relaxed.hits.map((h) => h.brand)).toEqual(['Sony', 'Sony']);
+  });
+
+  it('ranks the product a query names above accessories for it, and exact phrases first', () => {
+    const index = new ProductIndex();
+    index.replaceAll([
+      product('Acme Sleeve for Tablet 10 inch', 'Acme', 'Tablet case', 1900),
+      product('Acme Tab 10 tablet 64 GB', 'Acme', 'Tablet', 19900),
+      product('Hub Co 4 port hub with USB power', 'Hub Co', 'Hub', 2500),
+      product('Hub Co 4 port USB hub', 'Hub Co', 'Hub', 2500),
+    ]);
+    expect(index.search(q({ q: 'tablet' })).hits[0]!.category).toBe('Tablet');
+    expect(index.search(q({ q: 'usb hub' })).hits[0]!.title).toBe('Hub Co 4 port USB hub');
   });
 
   it('stems, completes prefixes from three characters and tolerates typos', () => {
     const { index } = catalog();
     expect(index.search(q({ q: 'laptops' })).hits.map((h) => h.brand)).toContain('Lenovo');
     expect(index.search(q({ q: 'headp' })).total).toBe(3);
+    expect(index.search(q({ q: 'sony headp' })).hits[0]!.category).toBe('Headphones');
     expect(index.search(q({ q: 'speker' })).hits.every((h) => h.category === 'Speakers')).toBe(true);
     expect(index.search(q({ q: 'speker' })).total).toBe(2);
   });
@@ -211,5 +227,22 @@ describe('Icecat mapping', () => {
     expect(deriveCategory('Belkin 2 m networking cable Cat6', 'Belkin')).toBe('Networking cable');
     expect(deriveCategory('Intel Core i7 processor', 'Intel', 'Processor')).toBe('Processor');
     expect(deriveCategory('ACME 123 456', 'ACME', '1')).toBe('Other');
+    // Colours and units after a measurement are no product types.
+    expect(deriveCategory('HP L1906 Flat Panel Monitor 48.3 cm (19") 1280 x 1024 pixels', 'HP')).toBe(
+      'Other',
+    );
+    expect(deriveCategory('Brother LC61BK ink Original black', 'Brother')).toBe('Ink');
+    expect(deriveCategory('HP 250 notebook', 'HP')).toBe('Notebook');
+  });
+
+  it('reads capitalized titles by their last known product type, skipping learnt colours', () => {
+    const vocabulary = CategoryVocabulary.learn([
+      ...['A', 'B', 'C'].map((m) => ({ title: `Acme ${m} monitor`, brand: 'Acme' })),
+      ...['A', 'B', 'C'].map((m) => ({ title: `Acme ${m} mauve`, brand: 'Acme', colour: 'Mauve' })),
+    ]);
+    expect(
+      deriveCategory('HP L1906 Flat Panel Monitor 48.3 cm (19") 1280 x 1024 pixels', 'HP', null, vocabulary),
+    ).toBe('Monitor');
+    expect(deriveCategory('Acme XL Mauve', 'Acme', null, vocabulary)).toBe('Other');
   });
 });

@@ -1,0 +1,189 @@
+/**
+ * Product search side by side: this engine (@shopsync/search, in-process) vs plain Lunr vs
+ * MiniSearch on the same fields (title, brand, category, description) of the Icecat catalog, at
+ * its real size (19k) and replicated to 100k with distinct ids: build time, heap, NDCG@10 on the
+ * dev judgments, p50/p99 latency for the dev queries and for as-you-type prefixes, suggestions.
+ *
+ *   node --expose-gc --max-old-space-size=6144 --import tsx bench/search.ts [--sizes 19000,100000]
+ */
+import type { Product } from '@shopsync/core';
+import { ProductIndex } from '@shopsync/search';
+import lunr from 'lunr';
+import MiniSearch from 'minisearch';
+import { icecatAvailable, loadIcecat, loadJudgments, ndcg } from '../search/scripts/load-icecat.js';
+import { fmt, progress, summarize, table } from './lib/stats.js';
+
+interface Engine {
+  name: string;
+  build(products: Product[]): void;
+  /** The ids of the first 10 hits. */
+  query(q: string): string[];
+}
+
+/** The cached row reruns the dev queries after the NDCG pass already ran them: cache hits. */
+const words = (q: string) => q.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+
+function shopsync(cacheSize: number): Engine & { index: ProductIndex } {
+  const engine = {
+    name: cacheSize ? 'shopsync (cached)' : 'shopsync',
+    index: new ProductIndex({ cacheSize }),
+    build(products: Product[]) {
+      engine.index.replaceAll(products);
+    },
+    query: (q: string) =>
+      engine.index.search({ q, page: 1, pageSize: 10, sort: 'relevance' }).hits.map((h) => h.id),
+  };
+  return engine;
+}
+
+function plainLunr(): Engine {
+  let index: lunr.Index;
+  return {
+    name: 'plain Lunr',
+    build(products) {
+      index = lunr(function build() {
+        this.ref('id');
+        for (const f of ['title', 'brand', 'category', 'description']) this.field(f);
+        for (const p of products) this.add(p);
+      });
+    },
+    // All terms, then any term: the usual Lunr setup (query API, so no syntax errors).
+    query(q) {
+      const terms = words(q);
+      for (const presence of [lunr.Query.presence.REQUIRED, lunr.Query.presence.OPTIONAL]) {
+        const hits = index.query((query) => {
+          for (const t of terms) query.term(t, { presence });
+        });
+        if (hits.length) return hits.slice(0, 10).map((h) => h.ref);
+      }
+      return [];
+    },
+  };
+}
+
+function miniSearch(): Engine {
+  let index: MiniSearch;
+  return {
+    name: 'MiniSearch',
+    build(products) {
+      index = new MiniSearch({ fields: ['title', 'brand', 'category', 'description'], idField: 'id' });
+      index.addAll(products);
+    },
+    query: (q) =>
+      index
+        .search(q, { prefix: true, fuzzy: 0.2 })
+        .slice(0, 10)
+        .map((h) => String(h.id)),
+  };
+}
+
+function replicate(products: Product[], size: number): Product[] {
+  const out: Product[] = [];
+  for (let copy = 0; out.length < size; copy++)
+    for (const p of products) {
+      if (out.length >= size) break;
+      out.push(copy === 0 ? p : { ...p, id: `${p.id}-r${copy}` });
+    }
+  return out;
+}
+
+function heapMb(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  return process.memoryUsage().heapUsed / 1e6;
+}
+
+function time(fn: () => void): number {
+  const t = performance.now();
+  fn();
+  return performance.now() - t;
+}
+
+if (!icecatAvailable()) {
+  console.error('shared/data/icecat is absent: nothing to benchmark');
+  process.exit(2);
+}
+const sizesArg = process.argv.indexOf('--sizes');
+const sizes = sizesArg > 0 ? process.argv[sizesArg + 1]!.split(',').map(Number) : [19000, 100000];
+const { products: icecat } = loadIcecat();
+const judgments = loadJudgments();
+const queries = [...judgments.keys()];
+// As-you-type: every prefix of 3+ characters of every dev query.
+const prefixes = [
+  ...new Set(
+    queries.flatMap((q) => [...q].map((_, i) => q.slice(0, i + 1)).filter((p) => p.length >= 3 && p !== q)),
+  ),
+];
+console.log(`${icecat.length} Icecat products, ${queries.length} dev queries, ${prefixes.length} prefixes`);
+
+for (const size of sizes) {
+  const products = replicate(icecat, size);
+  console.log(`\n## ${products.length} products`);
+  const rows: (string | number)[][] = [];
+  // One engine alive at a time, so heap figures are each engine's own.
+  const makers: (() => Engine & { index?: ProductIndex })[] = [
+    () => shopsync(0),
+    plainLunr,
+    miniSearch,
+    () => shopsync(500),
+  ];
+  for (const make of makers) {
+    const engine = make();
+    const cached = engine.index && engine.name.includes('cached') ? engine.index : null;
+    const before = heapMb();
+    const buildMs = time(() => engine.build(products));
+    const heap = heapMb() - before;
+    let score = 0;
+    let scored = 0;
+    for (const [q, labels] of judgments) {
+      const s = ndcg(engine.query(q), labels);
+      if (s !== null) {
+        score += s;
+        scored++;
+      }
+    }
+    const full: number[] = [];
+    const typed: number[] = [];
+    queries.forEach((q, i) => {
+      full.push(time(() => engine.query(q)));
+      progress(`${engine.name} queries`, i + 1, queries.length);
+    });
+    for (const p of prefixes) typed.push(time(() => engine.query(p)));
+    const f = summarize(full);
+    const t = summarize(typed);
+    rows.push([engine.name, buildMs / 1000, heap, score / scored, f.p50, f.p99, t.p50, t.p99]);
+    if (cached) {
+      const suggest = summarize(prefixes.map((p) => time(() => cached.suggest(p, 8))));
+      console.log(`suggest (shopsync): p50 ${fmt(suggest.p50)} ms, p99 ${fmt(suggest.p99)} ms`);
+    }
+  }
+  console.log(
+    table(
+      [
+        'engine',
+        'build s',
+        'heap MB',
+        'NDCG@10',
+        'full p50 ms',
+        'full p99 ms',
+        'prefix p50 ms',
+        'prefix p99 ms',
+      ],
+      rows,
+    ),
+  );
+  const us = rows[0]!;
+  console.log('\nratios (other / shopsync; > 1 means shopsync is better, NDCG: shopsync / other):');
+  console.log(
+    table(
+      ['engine', 'build', 'heap', 'NDCG@10', 'full p50', 'full p99', 'prefix p50', 'prefix p99'],
+      rows
+        .slice(1, 3)
+        .map((r) => [
+          r[0]!,
+          ...[1, 2].map((i) => (r[i] as number) / (us[i] as number)),
+          (us[3] as number) / (r[3] as number),
+          ...[4, 5, 6, 7].map((i) => (r[i] as number) / (us[i] as number)),
+        ]),
+    ),
+  );
+}

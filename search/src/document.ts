@@ -1,0 +1,54 @@
+import type { Product } from '@shopsync/core';
+import { stem, tokenize } from './text.js';
+
+/** What Lunr indexes of a product: the fields are modelled on how shoppers describe products. */
+export interface IndexedDoc {
+  id: string;
+  /** The title up to "for …" / "compatible with …": what the product is. */
+  title: string;
+  /** The rest of the title: what the product fits ("Battery for Dell laptops" is no laptop). */
+  fits: string;
+  brand: string;
+  /** The category plus attributes that name a product type (Icecat "device type", "form factor"…). */
+  type: string;
+  description: string;
+}
+
+/** Attribute labels that name what a product is, rather than a property of it. */
+const TYPE_ATTRIBUTES = ['product type', 'device type', 'form factor', 'platform', 'type'];
+const FITS = /\s(?:for|compatible with|f\/|suitable for|fits)\s/i;
+
+export function toIndexedDoc(p: Product): IndexedDoc {
+  const cut = p.title.search(FITS);
+  const typeWords = TYPE_ATTRIBUTES.flatMap((label) => {
+    const value = p.attributes[label];
+    // Short alphabetic values only: "Full-size tablet", not "Original" codes or sentences.
+    return value && value.length <= 40 && /^[\p{L}][\p{L}\s()-]*$/u.test(value) ? [value] : [];
+  });
+  return {
+    id: p.id,
+    title: cut > 0 ? p.title.slice(0, cut) : p.title,
+    fits: cut > 0 ? p.title.slice(cut) : '',
+    brand: p.brand,
+    type: [p.category, ...typeWords].join(' '),
+    description: p.description,
+  };
+}
+
+/**
+ * The product type a category names: its head noun is the last word ("Notebook case" is a case),
+ * the words before it say what it is for. Stemmed, as query terms are.
+ */
+export interface TypeSignature {
+  head: string | null;
+  modifiers: Set<string>;
+}
+
+const UNTYPED = new Set(['other', '']);
+
+export function typeSignature(category: string): TypeSignature {
+  const words = tokenize(category);
+  const last = words[words.length - 1];
+  if (!last || UNTYPED.has(category.trim().toLowerCase())) return { head: null, modifiers: new Set() };
+  return { head: stem(last), modifiers: new Set(words.slice(0, -1).map(stem)) };
+}

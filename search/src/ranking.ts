@@ -1,0 +1,40 @@
+import type { TypeSignature } from './document.js';
+
+/** A product whose type is what the query names ("tablet" -> a Tablet) is what the shopper wants. */
+const IS_A = 1.5;
+/** One whose type only mentions it ("tablet" -> a Tablet case) is an accessory for it. */
+const ACCESSORY = 0.7;
+
+/** Query understanding against a product's type: multiplies the text score. */
+export function typeFactor(signature: TypeSignature, queryStems: Set<string>): number {
+  if (!signature.head) return 1;
+  if (queryStems.has(signature.head)) return IS_A;
+  for (const m of signature.modifiers) if (queryStems.has(m)) return ACCESSORY;
+  return 1;
+}
+
+/**
+ * Relaxed (any-term) matches rank below every all-terms match: their scores are scaled under the
+ * lowest all-terms score, keeping their own order.
+ */
+export function belowAll<T>(strict: [T, number][], relaxed: [T, number][]): [T, number][] {
+  if (strict.length === 0 || relaxed.length === 0) return [...strict, ...relaxed];
+  let floor = Number.POSITIVE_INFINITY;
+  for (const [, s] of strict) floor = Math.min(floor, s);
+  let top = 0;
+  for (const [, s] of relaxed) top = Math.max(top, s);
+  const scale = top > 0 ? (floor * 0.9) / top : 1;
+  return [...strict, ...relaxed.map(([r, s]): [T, number] => [r, s * scale])];
+}
+
+const PHRASE = 2;
+
+/** Query words side by side and in order in the title ("usb hub" in "4 Port USB Hub") rank higher. */
+export function phraseFactor(titleStems: string[], queryStems: string[]): number {
+  if (queryStems.length < 2) return 1;
+  outer: for (let i = 0; i + queryStems.length <= titleStems.length; i++) {
+    for (let j = 0; j < queryStems.length; j++) if (titleStems[i + j] !== queryStems[j]) continue outer;
+    return PHRASE;
+  }
+  return 1;
+}
