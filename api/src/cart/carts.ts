@@ -1,4 +1,4 @@
-import { type CartView, LINES_KEY, YjsCart } from '@shopsync/core';
+import { type CartView, mergeYjsCart, YjsCart } from '@shopsync/core';
 import type * as Y from 'yjs';
 import type { Db } from '../db.js';
 import { newId } from '../ids.js';
@@ -79,15 +79,9 @@ export class Carts {
     const guestDoc = await this.documents.getDocument(guestCart);
     if (new YjsCart(guestDoc).lines().length === 0) return false;
     const userCart = this.cartFor(`user:${userId}`);
-    // Copy the guest's entries (not its Yjs history): applying the guest document's update would also
-    // replay its deletions of entries merged at an earlier sign-in and remove them from the user cart.
-    const entries = new YjsCart(guestDoc).entries();
-    await this.documents.withDocument(userCart, (doc) => {
-      const lines = doc.getMap(LINES_KEY);
-      doc.transact(() => {
-        for (const [tag, entry] of entries) if (!lines.has(tag)) lines.set(tag, entry);
-      });
-    });
+    // Copies the guest's live entries, not its Yjs history: replaying that would also replay its
+    // deletions of entries merged at an earlier sign-in. Tags the user cart removed stay removed.
+    await this.documents.withDocument(userCart, (doc) => mergeYjsCart(doc, guestDoc));
     await this.documents.withDocument(guestCart, (doc) => new YjsCart(doc).clear());
     return true;
   }
