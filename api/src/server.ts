@@ -9,7 +9,7 @@ import { Counter } from 'prom-client';
 import { Accounts } from './accounts/accounts.js';
 import { accountRoutes } from './accounts/routes.js';
 import { authorizeSync } from './cart/authorize.js';
-import { Carts, type Owner } from './cart/carts.js';
+import { Carts } from './cart/carts.js';
 import { cartRoutes } from './cart/routes.js';
 import { SyncTokens } from './cart/tokens.js';
 import { Catalog } from './catalog/products.js';
@@ -142,5 +142,3 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   };
   return { url, port, db, sync, feed, writer, close };
 }
-
-export type { Owner };

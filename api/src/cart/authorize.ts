@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { parse as parseCookies } from 'hono/utils/cookie';
 import type { Accounts } from '../accounts/accounts.js';
 import { GUEST_COOKIE, SESSION_COOKIE } from '../http/auth.js';
 import type { Owner } from './carts.js';
@@ -7,14 +8,6 @@ import type { SyncTokens } from './tokens.js';
 export type SyncDecision =
   | { ok: true; principal: string }
   | { ok: false; status: 401 | 403 | 404; reason: string };
-
-function cookie(req: IncomingMessage, name: string): string | undefined {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const [k, ...v] = part.trim().split('=');
-    if (k === name) return decodeURIComponent(v.join('='));
-  }
-  return undefined;
-}
 
 /**
  * Who may open a cart's sync room: the bearer of a valid sync token for that cart, or a browser
@@ -33,10 +26,12 @@ export function authorizeSync(
     if (named !== owner) return { ok: false, status: 403, reason: 'this token does not own the cart' };
     return { ok: true, principal: named };
   }
-  const session = cookie(req, SESSION_COOKIE);
-  const user = session && session.length <= 200 ? deps.accounts.userForToken(session) : undefined;
+  // The same cookie parser the HTTP routes use (hono's), which never throws on bad escapes.
+  const cookies = parseCookies(req.headers.cookie ?? '');
+  const session = cookies[SESSION_COOKIE];
+  const user = session ? deps.accounts.userForToken(session) : undefined;
   if (user && owner === `user:${user.id}`) return { ok: true, principal: owner };
-  const guest = cookie(req, GUEST_COOKIE);
+  const guest = cookies[GUEST_COOKIE];
   if (guest && owner === `guest:${guest}`) return { ok: true, principal: owner };
   return { ok: false, status: user || guest ? 403 : 401, reason: 'no credentials for this cart' };
 }

@@ -24,15 +24,13 @@ export class Carts {
 
   /** The owner's cart id, creating the cart on first use. */
   cartFor(owner: Owner): string {
-    const row = this.db.prepare('SELECT id FROM carts WHERE owner = ?').get(owner) as
-      | { id: string }
-      | undefined;
-    if (row) return row.id;
-    const id = newId('c', 12);
+    const existing = this.findCart(owner);
+    if (existing) return existing;
+    // OR IGNORE: a concurrent first use may have created it; the owner is UNIQUE either way.
     this.db
       .prepare('INSERT OR IGNORE INTO carts (id, owner, created_at) VALUES (?, ?, ?)')
-      .run(id, owner, this.now());
-    return (this.db.prepare('SELECT id FROM carts WHERE owner = ?').get(owner) as { id: string }).id;
+      .run(newId('c', 12), owner, this.now());
+    return this.findCart(owner)!;
   }
 
   findCart(owner: Owner): string | undefined {
@@ -65,11 +63,6 @@ export class Carts {
 
   async setQuantity(cartId: string, productId: string, quantity: number): Promise<void> {
     await this.documents.withDocument(cartId, (doc) => new YjsCart(doc).setQuantity(productId, quantity));
-  }
-
-  /** Deletes exactly these entries (an order's), so entries added meanwhile elsewhere stay. */
-  async removeEntries(cartId: string, tags: string[]): Promise<number> {
-    return this.documents.withDocument(cartId, (doc) => new YjsCart(doc).clear(tags));
   }
 
   /** On sign-in: the guest cart's entries join the user's cart (a union), and the guest cart empties. */

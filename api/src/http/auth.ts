@@ -36,7 +36,7 @@ export function authenticate(accounts: Accounts, adminToken: string | undefined)
     const token = bearer(c);
     const vendor = !!(token && adminToken && sameSecret(token, adminToken));
     const sessionToken = vendor ? undefined : (token ?? getCookie(c, SESSION_COOKIE));
-    const user = sessionToken && sessionToken.length <= 200 ? accounts.userForToken(sessionToken) : undefined;
+    const user = sessionToken ? accounts.userForToken(sessionToken) : undefined;
     c.set('vendor', vendor);
     c.set('user', user);
     c.set('sessionToken', user ? sessionToken : undefined);
