@@ -21,8 +21,6 @@ export class Room {
   lastUsed = Date.now();
   /** Updates logged since the last snapshot (counted here to spare a query per commit). */
   logLength = 0;
-  /** Resolves when every update applied so far is committed. */
-  pendingFlush: Promise<void> | undefined;
 
   constructor(readonly name: string) {
     // The server itself has no presence: only devices appear in awareness.

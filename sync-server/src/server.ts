@@ -154,8 +154,8 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     const r = room;
     r.doc.on('update', (update: Uint8Array, origin: unknown) => {
       queue.push({ room: r, update });
-      r.pendingFlush = scheduleFlush();
-      r.pendingFlush.catch(noop);
+      // Failures are logged in scheduleFlush; callers that need durability await flush().
+      scheduleFlush().catch(noop);
       const message = updateMessage(update);
       for (const conn of r.connections) send(conn, message);
       options.hooks?.onChange?.(name, r.doc, origin);
@@ -291,6 +291,16 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     metrics.rooms.set(rooms.size);
   }
 
+  /** A room for server-side use; a malformed name here is a bug of the caller. */
+  function openRoom(name: string): Room {
+    if (!DOC_NAME.test(name)) throw new RangeError(`bad document name ${name}`);
+    return loadRoom(name);
+  }
+
+  async function flush(): Promise<void> {
+    if (queue.length) await scheduleFlush();
+  }
+
   return {
     metrics,
     handleUpgrade(req, socket, head) {
@@ -301,22 +311,18 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       });
     },
     async getDocument(name) {
-      if (!DOC_NAME.test(name)) throw new RangeError(`bad document name ${name}`);
-      return loadRoom(name).doc;
+      return openRoom(name).doc;
     },
     async withDocument(name, fn) {
-      if (!DOC_NAME.test(name)) throw new RangeError(`bad document name ${name}`);
-      const room = loadRoom(name);
+      const room = openRoom(name);
       let result!: ReturnType<typeof fn>;
       room.doc.transact(() => {
         result = fn(room.doc);
       }, SERVER_ORIGIN);
-      if (queue.length) await scheduleFlush();
+      await flush();
       return result;
     },
-    async flush() {
-      if (queue.length) await scheduleFlush();
-    },
+    flush,
     metricsText: () => metrics.registry.metrics(),
     stats: () => ({
       rooms: rooms.size,
