@@ -1,6 +1,7 @@
 import type { Db } from '../db.js';
 import { getMeta, setMeta } from '../db.js';
 import { generateCatalog } from './generated.js';
+import { importRecords } from './import.js';
 import type { Catalog } from './products.js';
 
 export type Progress = (done: number, total: number) => void;
@@ -18,21 +19,15 @@ export function ensureSeeded(
   if (getMeta(db, 'seed') !== undefined) return 0;
   let written = 0;
   if (options.seed === 'generated') {
-    const batch = 1000;
-    let pending: ReturnType<typeof generateCatalog> extends Generator<infer T> ? T[] : never = [];
-    const flush = () => {
-      db.transaction(() => {
-        for (const p of pending) catalog.create(p, { upsert: true });
-      })();
-      written += pending.length;
-      pending = [];
-      onProgress?.(written, options.count);
-    };
-    for (const p of generateCatalog(options.count)) {
-      pending.push(p);
-      if (pending.length === batch) flush();
-    }
-    if (pending.length) flush();
+    // The importer's path: the same validation, batching and progress as any imported file.
+    const report = importRecords(
+      catalog,
+      (fn) => db.transaction(fn)(),
+      'generated catalog',
+      [...generateCatalog(options.count)],
+      (_file, done, total) => onProgress?.(done, total),
+    );
+    written = report.created;
   }
   setMeta(db, 'seed', options.seed);
   return written;
