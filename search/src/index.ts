@@ -1,3 +1,4 @@
+export { inProcessBuilder, type SegmentBuilder, workerBuilder } from './builder.js';
 export { CategoryVocabulary, deriveCategory } from './category.js';
 export { ICECAT_DEFAULT_STOCK, type IcecatProduct, icecatToProduct, icecatVocabulary } from './icecat.js';
 export { ProductIndex, type ProductIndexOptions } from './product-index.js';

@@ -7,6 +7,7 @@ import type {
   SearchResult,
   Suggestion,
 } from '@shopsync/core';
+import { inProcessBuilder, type SegmentBuilder } from './builder.js';
 import { type IndexedDoc, type TypeSignature, toIndexedDoc, typeSignature } from './document.js';
 import { belowAll, phraseFactor, typeFactor } from './ranking.js';
 import { SearchSegment } from './segment.js';
@@ -35,6 +36,15 @@ export interface ProductIndexOptions {
   maxDelta?: number;
   /** Cached query results (keyed by normalized query and index generation). */
   cacheSize?: number;
+  /**
+   * Builds bases at compaction (`compact`). Default: on the calling thread; servers pass
+   * `workerBuilder` so that searches go on while a base is built.
+   */
+  builder?: SegmentBuilder;
+  /** Called with each base a compaction produced and the `checkpoint` its products were taken at. */
+  onCompacted?: (serialized: string, checkpoint: number) => void;
+  /** A background compaction failed (the delta keeps serving; the next write retries). */
+  onError?: (err: unknown) => void;
 }
 
 /** All-terms matching is relaxed to any term when it finds fewer products than this. */
@@ -68,29 +78,85 @@ export class ProductIndex {
   private readonly cache = new Map<string, SearchResult>();
   private readonly maxDelta: number;
   private readonly cacheSize: number;
+  private readonly options: ProductIndexOptions;
+  private compaction: Promise<string> | undefined;
+  /** Bumped whenever the rows are replaced wholesale: a compaction begun before is discarded. */
+  private epoch = 0;
   generation = 0;
+  /**
+   * An opaque position in the owner's change feed that the rows reflect (the API sets it to the
+   * last change applied); handed to `onCompacted` so a saved base records what it covers.
+   */
+  checkpoint = 0;
 
   constructor(options: ProductIndexOptions = {}) {
     this.maxDelta = options.maxDelta ?? 2000;
     this.cacheSize = options.cacheSize ?? 500;
+    this.options = options;
   }
 
   get size(): number {
     return this.rows.size;
   }
 
+  /** Indexes exactly these products, building the base on this thread. */
   replaceAll(products: Iterable<Product>): void {
-    this.rows.clear();
-    this.nextOrdinal = 0;
-    for (const p of products) this.rows.set(p.id, this.toRow(p));
+    this.setRows(products);
     this.rebuildBase();
+  }
+
+  /**
+   * Indexes exactly these products, building the base with the builder (a worker thread for
+   * servers); searches find nothing until it resolves. Resolves to the serialized base.
+   */
+  load(products: Iterable<Product>): Promise<string> {
+    this.setRows(products);
+    this.base = new SearchSegment([]);
+    this.delta = new SearchSegment([]);
+    this.tombstones.clear();
+    this.deltaIds.clear();
+    this.deltaDirty = false;
+    this.invalidate();
+    // A compaction of the replaced rows still running is discarded when it ends; then ours runs.
+    const running = this.compaction?.catch(() => {}) ?? Promise.resolve();
+    return running.then(() => this.compact());
+  }
+
+  /**
+   * Restores the index from a base that `compact` produced earlier (no rebuild): rows come from
+   * the current products; base entries of products that are gone are tombstoned, products the
+   * base lacks go to the delta, and so do the products named in `changedSince` (those written
+   * after the base was built: the API reads them from its change feed after the base's
+   * checkpoint). Returns false, changing nothing, when the base was built with another format or
+   * is damaged.
+   */
+  restore(products: Iterable<Product>, serializedBase: string, changedSince: Iterable<string> = []): boolean {
+    const base = SearchSegment.deserialize(serializedBase);
+    if (!base) return false;
+    this.setRows(products);
+    this.base = base;
+    this.tombstones.clear();
+    this.deltaIds.clear();
+    for (const id of base.ids) if (!this.rows.has(id)) this.tombstones.add(id);
+    for (const id of this.rows.keys()) if (!base.ids.has(id)) this.deltaIds.add(id);
+    for (const id of changedSince) {
+      if (base.ids.has(id)) this.tombstones.add(id);
+      if (this.rows.has(id)) this.deltaIds.add(id);
+    }
+    this.deltaDirty = true;
+    this.invalidate();
+    this.compactIfLarge();
+    return true;
   }
 
   upsert(product: Product): void {
     const previous = this.rows.get(product.id);
     const row = this.toRow(product, previous?.ordinal);
     this.rows.set(product.id, row);
-    this.changed(product.id, true);
+    // Stock and price live in the rows, not in Lunr: a change that leaves the text alone (every
+    // order moves stock) touches no segment and never brings a compaction nearer.
+    if (previous && sameText(previous.doc, row.doc)) this.invalidate(false);
+    else this.changed(product.id, true);
   }
 
   remove(id: string): void {
@@ -217,15 +283,66 @@ export class ProductIndex {
     return out;
   }
 
+  /**
+   * Compaction: builds one new base of every product with the builder (in a worker thread for
+   * servers) while searches go on against the old base and delta; then swaps it in. Products
+   * written meanwhile stay in the delta, tombstoned in the new base. Resolves to the serialized
+   * base (also handed to `onCompacted`). Concurrent calls share one compaction.
+   */
+  compact(): Promise<string> {
+    this.compaction ??= this.runCompaction().finally(() => {
+      this.compaction = undefined;
+    });
+    return this.compaction;
+  }
+
+  /** Resolves when no compaction is running (a failed one included). */
+  async compacted(): Promise<void> {
+    while (this.compaction) await this.compaction.catch(() => {});
+  }
+
+  private async runCompaction(): Promise<string> {
+    const snapshot = new Map(this.rows);
+    const { checkpoint, epoch } = this;
+    const serialized = await (this.options.builder ?? inProcessBuilder)(
+      [...snapshot.values()].map((r) => r.doc),
+    );
+    const base = SearchSegment.deserialize(serialized);
+    if (!base) throw new Error('compaction produced an unreadable segment');
+    // replaceAll/load/restore ran meanwhile: this base describes products that were replaced.
+    if (epoch !== this.epoch) return serialized;
+    this.base = base;
+    this.tombstones.clear();
+    this.deltaIds.clear();
+    for (const [id, row] of snapshot) if (this.rows.get(id) !== row) this.tombstones.add(id);
+    for (const [id, row] of this.rows) if (snapshot.get(id) !== row) this.deltaIds.add(id);
+    this.deltaDirty = true;
+    this.invalidate();
+    this.options.onCompacted?.(serialized, checkpoint);
+    return serialized;
+  }
+
   private changed(id: string, present: boolean): void {
     if (this.base.ids.has(id)) this.tombstones.add(id);
     if (present) this.deltaIds.add(id);
     else this.deltaIds.delete(id);
     this.deltaDirty = true;
+    this.invalidate();
+    this.compactIfLarge();
+  }
+
+  /** Starts a background compaction once the delta outgrows its bound. */
+  private compactIfLarge(): void {
+    if (this.deltaIds.size > this.maxDelta && !this.compaction)
+      // A failed build leaves the delta serving; the next write past the bound tries again.
+      this.compact().catch((err) => this.options.onError?.(err));
+  }
+
+  /** Something changed: cached results are stale, and suggestions too when some text changed. */
+  private invalidate(text = true): void {
     this.generation++;
-    this.suggester.stale = true;
+    if (text) this.suggester.stale = true;
     this.cache.clear();
-    if (this.deltaIds.size > this.maxDelta) this.rebuildBase();
   }
 
   private refreshDelta(): void {
@@ -241,9 +358,14 @@ export class ProductIndex {
     this.deltaIds.clear();
     this.tombstones.clear();
     this.deltaDirty = false;
-    this.generation++;
-    this.suggester.stale = true;
-    this.cache.clear();
+    this.invalidate();
+  }
+
+  private setRows(products: Iterable<Product>): void {
+    this.epoch++;
+    this.rows.clear();
+    this.nextOrdinal = 0;
+    for (const p of products) this.rows.set(p.id, this.toRow(p));
   }
 
   private toRow(p: Product, ordinal?: number): Row {
@@ -263,6 +385,16 @@ export class ProductIndex {
       titleStems: tokenize(p.title).map(stem),
     };
   }
+}
+
+function sameText(a: IndexedDoc, b: IndexedDoc): boolean {
+  return (
+    a.title === b.title &&
+    a.fits === b.fits &&
+    a.brand === b.brand &&
+    a.type === b.type &&
+    a.description === b.description
+  );
 }
 
 function topFacets(counts: Map<string, number>, limit = 30): FacetValue[] {

@@ -17,6 +17,15 @@ const FIELDS: [Exclude<keyof IndexedDoc, 'id'>, number][] = [
 const MAX_EXPANSIONS = 30;
 const EXACT_BOOST = 3;
 
+/** Less length normalization than Lunr's 0.75: long Icecat titles list specs, not other products. */
+const LENGTH_NORMALIZATION = 0.5;
+
+/**
+ * What a serialized segment was built with: a segment saved by another field model is rebuilt,
+ * never loaded (its scores would silently disagree with fresh segments).
+ */
+export const SEGMENT_FORMAT = JSON.stringify({ v: 1, lunr: lunr.version, b: LENGTH_NORMALIZATION, FIELDS });
+
 /** One immutable Lunr index over some products (Lunr indexes cannot change once built). */
 export class SearchSegment {
   readonly index: lunr.Index;
@@ -25,15 +34,22 @@ export class SearchSegment {
   private readonly terms: string[];
   private readonly documentFrequency = new Map<string, number>();
 
-  constructor(docs: IndexedDoc[]) {
-    this.ids = new Set(docs.map((d) => d.id));
-    this.index = lunr(function build() {
-      this.ref('id');
-      // Less length normalization than Lunr's 0.75: long Icecat titles list specs, not other products.
-      this.b(0.5);
-      for (const [field, boost] of FIELDS) this.field(field, { boost });
-      for (const d of docs) this.add(d);
-    });
+  /** Builds a segment over the documents, or wraps a loaded Lunr index. */
+  constructor(source: IndexedDoc[] | lunr.Index) {
+    if (Array.isArray(source)) {
+      this.ids = new Set(source.map((d) => d.id));
+      this.index = lunr(function build() {
+        this.ref('id');
+        this.b(LENGTH_NORMALIZATION);
+        for (const [field, boost] of FIELDS) this.field(field, { boost });
+        for (const d of source) this.add(d);
+      });
+    } else {
+      this.index = source;
+      // Lunr keys its field vectors "field/ref"; field names have no slash.
+      const vectors = (source as unknown as { fieldVectors: Record<string, unknown> }).fieldVectors;
+      this.ids = new Set(Object.keys(vectors).map((key) => key.slice(key.indexOf('/') + 1)));
+    }
     const inverted = (this.index as unknown as { invertedIndex: Record<string, Record<string, object>> })
       .invertedIndex;
     this.terms = Object.keys(inverted).sort();
@@ -92,6 +108,22 @@ export class SearchSegment {
       out.set(r.ref, r.score);
     }
     return out;
+  }
+
+  /** The segment as text, for `deserialize` (in another thread, or after a restart). */
+  serialize(): string {
+    return `{"format":${JSON.stringify(SEGMENT_FORMAT)},"index":${JSON.stringify(this.index)}}`;
+  }
+
+  /** The segment `serialize` wrote, or null when it was built with another format (or is not one). */
+  static deserialize(text: string): SearchSegment | null {
+    try {
+      const parsed = JSON.parse(text) as { format?: unknown; index?: unknown };
+      if (parsed?.format !== SEGMENT_FORMAT || typeof parsed.index !== 'object' || !parsed.index) return null;
+      return new SearchSegment(lunr.Index.load(parsed.index));
+    } catch {
+      return null; // truncated or hand-edited: the caller rebuilds
+    }
   }
 
   /** Whether some product of this segment has the (stemmed) term. */

@@ -1,7 +1,17 @@
 import type { Product, SearchParams } from '@shopsync/core';
 import { SearchParams as Params } from '@shopsync/core';
 import { describe, expect, it } from 'vitest';
-import { CategoryVocabulary, deriveCategory, icecatToProduct, ProductIndex } from '../src/index.js';
+import { toIndexedDoc } from '../src/document.js';
+import {
+  CategoryVocabulary,
+  deriveCategory,
+  icecatToProduct,
+  inProcessBuilder,
+  ProductIndex,
+  type SegmentBuilder,
+  workerBuilder,
+} from '../src/index.js';
+import { SearchSegment } from '../src/segment.js';
 
 let n = 0;
 function product(
@@ -186,6 +196,117 @@ describe('ProductIndex', () => {
     expect(index.suggest('head')).toContainEqual({ text: 'Headphones', kind: 'category' });
     expect(index.suggest('blue')).toContainEqual({ text: 'bluetooth', kind: 'term' });
     expect(index.suggest('')).toEqual([]);
+  });
+});
+
+describe('Segments', () => {
+  const ids = (index: ProductIndex, query: string) =>
+    index
+      .search(q({ q: query, pageSize: 50 }))
+      .hits.map((h) => h.id)
+      .sort();
+
+  it('round-trips a serialized segment and refuses another format or a damaged one', () => {
+    const { items } = catalog();
+    const docs = items.map((p) => toIndexedDoc(p));
+    const built = new SearchSegment(docs);
+    const text = built.serialize();
+    const loaded = SearchSegment.deserialize(text)!;
+    expect(loaded.ids).toEqual(built.ids);
+    expect(loaded.index.search('headphon').map((r) => [r.ref, r.score])).toEqual(
+      built.index.search('headphon').map((r) => [r.ref, r.score]),
+    );
+    const parsed = JSON.parse(text) as { format: string; index: unknown };
+    expect(SearchSegment.deserialize(JSON.stringify({ ...parsed, format: 'other' }))).toBeNull();
+    expect(SearchSegment.deserialize(text.slice(0, text.length / 2))).toBeNull();
+    expect(SearchSegment.deserialize('null')).toBeNull();
+  });
+
+  it('restores from a saved base: gone products tombstoned, new and changed ones in the delta', async () => {
+    const { index, items } = catalog();
+    const saved = await index.compact();
+    const renamed = { ...items[0]!, title: 'Sony Studio Monitor Headphones' };
+    const added = product('Marshall Major IV Headphones', 'Marshall', 'Headphones', 12900);
+    const now = [renamed, ...items.slice(2), added]; // Bose (items[1]) was deleted
+    const restored = new ProductIndex();
+    expect(restored.restore(now, saved, [renamed.id])).toBe(true);
+    expect(restored.size).toBe(6);
+    expect(ids(restored, 'headphones')).toEqual([renamed.id, items[4]!.id, added.id].sort());
+    expect(ids(restored, 'studio')).toEqual([renamed.id]);
+    expect(ids(restored, 'wireless noise')).toEqual([]);
+    expect(ids(restored, 'quietcomfort')).toEqual([]);
+    expect(new ProductIndex().restore(now, '{"format":"old"}')).toBe(false);
+  });
+
+  it('compacts in the background: searches and writes go on, and nothing written meanwhile is lost', async () => {
+    let release!: () => void;
+    let builds = 0;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const slow: SegmentBuilder = async (docs) => {
+      builds++;
+      await gate;
+      return inProcessBuilder(docs);
+    };
+    const compacted: number[] = [];
+    const index = new ProductIndex({
+      maxDelta: 3,
+      builder: slow,
+      onCompacted: (_, at) => compacted.push(at),
+    });
+    index.replaceAll([]);
+    const first = Array.from({ length: 4 }, (_, i) =>
+      product(`Widget number${i}`, 'Acme', 'Widgets', 100 + i),
+    );
+    for (const p of first) index.upsert(p);
+    index.checkpoint = 4;
+    expect(builds).toBe(1); // the fourth product passed maxDelta
+    // While the base builds: searches answer from the delta, writes keep landing.
+    expect(index.search(q({ q: 'widget' })).total).toBe(4);
+    index.upsert({ ...first[0]!, title: 'Gadget thing0' });
+    const late = product('Widget latecomer', 'Acme', 'Widgets', 500);
+    index.upsert(late);
+    index.checkpoint = 6;
+    release();
+    await index.compacted();
+    expect(compacted).toEqual([0]); // the checkpoint when the compaction took its snapshot
+    // Every product once, with its latest text (the category still says Widgets).
+    expect(ids(index, 'widget')).toEqual([...first.map((p) => p.id), late.id].sort());
+    expect(ids(index, 'gadget')).toEqual([first[0]!.id]);
+    // The new base holds its old text (snapshot taken before the rename): tombstoned.
+    expect(ids(index, 'number0')).toEqual([]);
+    expect(ids(index, 'thing0')).toEqual([first[0]!.id]);
+    expect(ids(index, 'latecomer')).toEqual([late.id]);
+    expect(builds).toBe(1);
+  });
+
+  it('keeps stock-only changes out of the segments but applies them to filters at once', () => {
+    let builds = 0;
+    const counting: SegmentBuilder = (docs) => {
+      builds++;
+      return inProcessBuilder(docs);
+    };
+    const { items } = catalog();
+    const index = new ProductIndex({ maxDelta: 1, builder: counting });
+    index.replaceAll(items);
+    const generation = index.generation;
+    const jbl = items[2]!; // stock 0
+    expect(index.search(q({ q: 'speaker', inStock: 'true' })).hits.map((h) => h.id)).not.toContain(jbl.id);
+    for (let i = 0; i < 5; i++)
+      index.upsert({ ...jbl, stock: 10 + i, price: { amount: 9000 + i, currency: 'USD' } });
+    expect(index.generation).toBeGreaterThan(generation);
+    expect(builds).toBe(0);
+    const hit = index.search(q({ q: 'speaker', inStock: 'true' })).hits.find((h) => h.id === jbl.id);
+    expect(hit?.price.amount).toBe(9004);
+  });
+
+  it('builds a base in a worker thread', async () => {
+    const { items } = catalog();
+    const index = new ProductIndex({ builder: workerBuilder });
+    await index.load(items);
+    expect(ids(index, 'headphones')).toEqual([items[0]!.id, items[1]!.id, items[4]!.id].sort());
+    expect(index.suggest('blue')).toContainEqual({ text: 'bluetooth', kind: 'term' });
   });
 });
 
