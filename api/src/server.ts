@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { compactCart, YjsCart } from '@shopsync/core';
-import { ProductIndex } from '@shopsync/search';
 import { createSyncServer, type SyncServer } from '@shopsync/sync-server';
 import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
@@ -81,11 +80,14 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const checkout = new Checkout(orders, stock, writer, catalog, sync);
 
   const started = performance.now();
-  const feed = new SearchFeed(db, catalog, new ProductIndex());
-  feed.rebuild();
+  const feed = new SearchFeed(db, catalog, {
+    dir: config.dataDir,
+    logger: logger.child({ component: 'search' }),
+  });
+  const how = await feed.open();
   feed.start();
   logger.info(
-    { products: feed.index.size, ms: Math.round(performance.now() - started) },
+    { products: feed.index.size, ms: Math.round(performance.now() - started), how },
     'search index ready',
   );
 
@@ -133,7 +135,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
-      feed.stop();
+      await feed.stop();
       await sync.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       db.close();

@@ -7,6 +7,8 @@ export interface ShopProcess {
   url: string;
   child: ChildProcess;
   exited: Promise<number | null>;
+  /** Everything the process logged to stdout so far. */
+  output: () => string;
 }
 
 /** Starts `api/src/main.ts` as its own process (so a test can kill -9 it) and waits until it listens. */
@@ -28,7 +30,7 @@ export function startShopProcess(env: Record<string, string>): Promise<ShopProce
       const match = out.match(
         /"url":"(http:[^"]+)"[^\n]*ShopSync is listening|ShopSync is listening[^\n]*"url":"(http:[^"]+)"/,
       );
-      if (match) resolve({ url: (match[1] ?? match[2])!, child, exited });
+      if (match) resolve({ url: (match[1] ?? match[2])!, child, exited, output: () => out });
     });
     void exited.then((code) =>
       reject(new Error(`the shop exited (${code}) before listening:\n${out}\n${err}`)),

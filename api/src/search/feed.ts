@@ -1,34 +1,92 @@
-import type { ProductIndex } from '@shopsync/search';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ProductIndex, workerBuilder } from '@shopsync/search';
+import type { Logger } from 'pino';
 import type { Catalog } from '../catalog/products.js';
-import type { Db } from '../db.js';
+import { type Db, getMeta, setMeta } from '../db.js';
+
+export interface SearchFeedOptions {
+  /** Where the serialized base lives (`<dir>/search-base.json`); none: always rebuilt at start. */
+  dir?: string;
+  logger?: Logger;
+  /** Products in the delta before a compaction builds a new base (ProductIndex's maxDelta). */
+  maxDelta?: number;
+}
+
+const BASE_FILE = 'search-base.json';
 
 /**
  * Feeds the search index from the change feed (`product_changes`), in order, each change once.
  * Writes made through this process call `catchUp()` right away; a timer picks up writes made by
  * other processes (the importer) within a fraction of a second.
+ *
+ * The base segment is built in a worker thread and saved with the change-feed position it covers;
+ * a restart loads it and replays only the changes after that position (no rebuild).
  */
 export class SearchFeed {
+  readonly index: ProductIndex;
   private lastSeq = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly since;
+  private readonly file: string | undefined;
+  private saving: Promise<void> = Promise.resolve();
+  /** Names this database, so that a base saved for another one (a replaced file) is never loaded. */
+  private readonly databaseId: string;
 
   constructor(
     private readonly db: Db,
     private readonly catalog: Catalog,
-    readonly index: ProductIndex,
+    private readonly options: SearchFeedOptions = {},
   ) {
     this.since = db.prepare(
       'SELECT seq, product_id FROM product_changes WHERE seq > ? ORDER BY seq LIMIT 5000',
     );
+    this.file = options.dir ? path.join(options.dir, BASE_FILE) : undefined;
+    let id = getMeta(db, 'database_id');
+    if (!id) {
+      id = randomUUID();
+      setMeta(db, 'database_id', id);
+    }
+    this.databaseId = id;
+    this.index = new ProductIndex({
+      maxDelta: options.maxDelta,
+      builder: workerBuilder,
+      onCompacted: (serialized, seq) => this.save(serialized, seq),
+      onError: (err) => options.logger?.error({ err }, 'search compaction failed; the delta keeps serving'),
+    });
   }
 
-  /** Builds the index from the whole catalog and marks the feed as consumed up to now. */
-  rebuild(): void {
-    const row = this.db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM product_changes').get() as {
-      seq: number;
-    };
-    this.index.replaceAll([...this.catalog.all()]);
-    this.lastSeq = row.seq;
+  /**
+   * Makes the index current: loads the saved base and replays the changes after it, or, when
+   * there is none (or it is stale or damaged), builds one in a worker thread and saves it.
+   */
+  async open(): Promise<'restored' | 'built'> {
+    const saved = this.readSaved();
+    // Read the products and what changed since the save in one snapshot of the database.
+    const restored =
+      saved &&
+      this.db.transaction(() => {
+        if (!this.index.restore(this.catalog.all(), saved.segment, this.changedSince(saved.seq)))
+          return false;
+        this.lastSeq = this.maxSeq();
+        this.index.checkpoint = this.lastSeq;
+        return true;
+      })();
+    if (restored) {
+      // Many changes since the save (an import while stopped) start a compaction: wait for it
+      // rather than build a large delta on the first search.
+      await this.index.compacted();
+      return 'restored';
+    }
+    if (saved)
+      this.options.logger?.warn({ file: this.file }, 'saved search base has another format; rebuilding');
+    // Everything up to here is in the products read next; later changes are replayed by catchUp.
+    this.lastSeq = this.maxSeq();
+    this.index.checkpoint = this.lastSeq;
+    await this.index.load(this.catalog.all());
+    this.catchUp();
+    return 'built';
   }
 
   /** Applies every change after the last one seen; returns how many products it touched. */
@@ -45,6 +103,7 @@ export class SearchFeed {
       }
       touched += ids.size;
       this.lastSeq = rows[rows.length - 1]!.seq;
+      this.index.checkpoint = this.lastSeq;
     }
   }
 
@@ -53,7 +112,83 @@ export class SearchFeed {
     this.timer.unref();
   }
 
-  stop(): void {
+  /** Stops polling and waits for a base being saved. */
+  async stop(): Promise<void> {
     clearInterval(this.timer);
+    await this.saving;
+  }
+
+  private changedSince(seq: number): string[] {
+    const rows = this.db
+      .prepare('SELECT DISTINCT product_id FROM product_changes WHERE seq > ?')
+      .all(seq) as {
+      product_id: string;
+    }[];
+    return rows.map((r) => r.product_id);
+  }
+
+  private maxSeq(): number {
+    return (
+      this.db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM product_changes').get() as { seq: number }
+    ).seq;
+  }
+
+  /**
+   * The saved base: a first line `{"seq":N,"db":id}` (the last change the base includes, and the
+   * database it was built from), then the segment.
+   */
+  private readSaved(): { seq: number; segment: string } | null {
+    if (!this.file) return null;
+    let text: string;
+    try {
+      text = fs.readFileSync(this.file, 'utf8');
+    } catch {
+      return null;
+    }
+    const newline = text.indexOf('\n');
+    try {
+      const { seq, db } = JSON.parse(text.slice(0, newline)) as { seq?: unknown; db?: unknown };
+      if (
+        db !== this.databaseId ||
+        typeof seq !== 'number' ||
+        !Number.isInteger(seq) ||
+        seq < 0 ||
+        seq > this.maxSeq()
+      ) {
+        this.options.logger?.warn(
+          { file: this.file },
+          'saved search base is from another database; rebuilding',
+        );
+        return null;
+      }
+      return { seq, segment: text.slice(newline + 1) };
+    } catch {
+      this.options.logger?.warn({ file: this.file }, 'saved search base is unreadable; rebuilding');
+      return null;
+    }
+  }
+
+  /** Written to a temporary file, synced, then renamed: a crash leaves the old base or the new one. */
+  private save(serialized: string, seq: number): void {
+    const file = this.file;
+    if (!file) return;
+    this.saving = this.saving.then(async () => {
+      const tmp = `${file}.${process.pid}.tmp`;
+      try {
+        const handle = await fs.promises.open(tmp, 'w');
+        try {
+          await handle.writeFile(`${JSON.stringify({ seq, db: this.databaseId })}\n`);
+          await handle.writeFile(serialized);
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+        await fs.promises.rename(tmp, file);
+        this.options.logger?.info({ seq, bytes: serialized.length }, 'saved the search base');
+      } catch (err) {
+        this.options.logger?.error({ err }, 'could not save the search base; the next start rebuilds it');
+        await fs.promises.rm(tmp, { force: true });
+      }
+    });
   }
 }

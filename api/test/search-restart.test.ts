@@ -1,0 +1,93 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ADMIN, admin } from './harness.js';
+import { type ShopProcess, startShopProcess } from './process.js';
+
+/** How the search index came up: "restored" from the saved base or "built" from the catalog. */
+function howIndexed(shop: ShopProcess): string | undefined {
+  const line = shop
+    .output()
+    .split('\n')
+    .find((l) => l.includes('search index ready'));
+  return line ? (JSON.parse(line) as { how?: string }).how : undefined;
+}
+
+async function waitFor(check: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 400 && !check(); i++) await new Promise((r) => setTimeout(r, 25));
+  if (!check()) throw new Error(`timed out waiting for ${what}`);
+}
+
+async function stop(shop: ShopProcess, signal: NodeJS.Signals): Promise<void> {
+  shop.child.kill(signal);
+  await shop.exited;
+}
+
+describe('search across restarts', () => {
+  it('loads the saved base instead of rebuilding, with every write made before kill -9', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'shopsync-search-'));
+    const base = path.join(dataDir, 'search-base.json');
+    const env = { DATA_DIR: dataDir, SHOPSYNC_SEED_COUNT: '300', SHOPSYNC_ADMIN_TOKEN: ADMIN };
+    const ids = async (url: string, q: string) =>
+      ((await admin(url).get(`/api/search?q=${encodeURIComponent(q)}`)).json.hits as { id: string }[]).map(
+        (h) => h.id,
+      );
+
+    const first = await startShopProcess(env);
+    expect(howIndexed(first)).toBe('built');
+    await waitFor(() => first.output().includes('saved the search base'), 'the first base to be saved');
+    const vendor = admin(first.url);
+    const created = await vendor.post('/api/products', {
+      title: 'Zanzibar enamel kettle',
+      brand: 'Quokka',
+      price: 2500,
+      stock: 3,
+    });
+    expect(created.status).toBe(201);
+    const doomed = await vendor.post('/api/products', {
+      title: 'Marmoset toaster',
+      brand: 'Acme',
+      price: 900,
+      stock: 1,
+    });
+    expect(doomed.status).toBe(201);
+    // A product of the saved base renamed, one created and deleted: all after the save.
+    const [seeded] = (await vendor.get('/api/search?q=headphones')).json.hits;
+    expect(
+      (await vendor.patch(`/api/products/${seeded.id}`, { title: 'Wombat pressure cooker' })).status,
+    ).toBe(200);
+    expect((await vendor.delete(`/api/products/${doomed.json.id}`)).status).toBe(204);
+    expect(await ids(first.url, 'zanzibar kettle')).toEqual([created.json.id]);
+    await stop(first, 'SIGKILL');
+
+    const second = await startShopProcess(env);
+    try {
+      expect(howIndexed(second)).toBe('restored');
+      expect(await ids(second.url, 'zanzibar kettle')).toEqual([created.json.id]);
+      expect(await ids(second.url, 'wombat cooker')).toEqual([seeded.id]);
+      expect(await ids(second.url, 'marmoset')).toEqual([]);
+    } finally {
+      await stop(second, 'SIGTERM');
+    }
+
+    // A damaged base is never loaded: the shop rebuilds it and saves a good one.
+    fs.writeFileSync(base, fs.readFileSync(base, 'utf8').slice(0, 5000));
+    const third = await startShopProcess(env);
+    try {
+      expect(howIndexed(third)).toBe('built');
+      expect(third.output()).toContain('another format; rebuilding');
+      expect(await ids(third.url, 'zanzibar kettle')).toEqual([created.json.id]);
+      await waitFor(() => third.output().includes('saved the search base'), 'the rebuilt base to be saved');
+    } finally {
+      await stop(third, 'SIGTERM');
+    }
+    const fourth = await startShopProcess(env);
+    try {
+      expect(howIndexed(fourth)).toBe('restored');
+      expect(await ids(fourth.url, 'wombat cooker')).toEqual([seeded.id]);
+    } finally {
+      await stop(fourth, 'SIGTERM');
+    }
+  }, 120_000);
+});
