@@ -149,6 +149,11 @@ export class ProductIndex {
     return true;
   }
 
+  /** The base segment serialized as `restore` reads it (the delta is not in it: `compact` first). */
+  serializedBase(): string {
+    return this.base.serialize();
+  }
+
   upsert(product: Product): void {
     const previous = this.rows.get(product.id);
     const row = this.toRow(product, previous?.ordinal);
@@ -347,7 +352,10 @@ export class ProductIndex {
 
   private refreshDelta(): void {
     if (!this.deltaDirty) return;
-    this.delta = new SearchSegment([...this.deltaIds].flatMap((id) => this.rows.get(id)?.doc ?? []));
+    this.delta = new SearchSegment(
+      [...this.deltaIds].flatMap((id) => this.rows.get(id)?.doc ?? []),
+      this.base,
+    );
     this.deltaDirty = false;
   }
 

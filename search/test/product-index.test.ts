@@ -238,6 +238,26 @@ describe('Segments', () => {
     expect(new ProductIndex().restore(now, '{"format":"old"}')).toBe(false);
   });
 
+  it('scores a product in the delta like the same product in the base', () => {
+    const { index, items } = catalog();
+    const filler = Array.from({ length: 300 }, (_, i) =>
+      product(`Garden hose ${i} metres`, 'Gardena', 'Hoses', 1000 + i),
+    );
+    index.replaceAll([...items, ...filler]);
+    const original = items[0]!; // Sony WH-1000XM4 Wireless Noise Cancelling Headphones
+    const copy = { ...original, id: 'copy-of-sony' };
+    index.upsert(copy);
+    for (const query of ['sony headphones', 'wireless noise cancelling', 'headphones', 'sony hose']) {
+      const hits = index.search(q({ q: query, pageSize: 50 })).hits;
+      const score = (id: string) => hits.find((h) => h.id === id)?.score ?? 0;
+      expect(score(original.id), query).toBeGreaterThan(0);
+      // Equal but for the copy itself in the delta's statistics (one more product with the
+      // words makes them a little less rare); with the delta's own statistics it was 0.09.
+      expect(score(copy.id) / score(original.id), query).toBeGreaterThan(0.85);
+      expect(score(copy.id) / score(original.id), query).toBeLessThan(1.15);
+    }
+  });
+
   it('compacts in the background: searches and writes go on, and nothing written meanwhile is lost', async () => {
     let release!: () => void;
     let builds = 0;
