@@ -220,9 +220,9 @@ export class ProductIndex {
       price_desc: (a, b) => b.row.price - a.row.price || byId(a, b),
       newest: (a, b) => b.row.createdAt - a.row.createdAt || byId(a, b),
     };
-    matched.sort(order[params.sort]);
     const start = (params.page - 1) * params.pageSize;
-    const hits: SearchHit[] = matched.slice(start, start + params.pageSize).map(({ row, score }) => ({
+    const page = firstInOrder(matched, start + params.pageSize, order[params.sort]).slice(start);
+    const hits: SearchHit[] = page.map(({ row, score }) => ({
       id: row.id,
       title: row.title,
       brand: row.brand,
@@ -282,9 +282,12 @@ export class ProductIndex {
         out.push([row, score * typeFactor(row.signature, stemSet) * phraseFactor(row.titleStems, stems)]);
     };
     const known = (term: string) => this.base.knows(term) || this.delta.knows(term);
-    for (const [id, score] of this.base.search(terms, all, known))
-      if (!this.tombstones.has(id)) add(id, score);
-    for (const [id, score] of this.delta.search(terms, all, known)) add(id, score);
+    const base = this.base.search(terms, all, known);
+    const check = this.tombstones.size > 0;
+    for (let i = 0; i < base.ids.length; i++)
+      if (!check || !this.tombstones.has(base.ids[i]!)) add(base.ids[i]!, base.scores[i]!);
+    const delta = this.delta.search(terms, all, known);
+    for (let i = 0; i < delta.ids.length; i++) add(delta.ids[i]!, delta.scores[i]!);
     return out;
   }
 
@@ -393,6 +396,44 @@ export class ProductIndex {
       titleStems: tokenize(p.title).map(stem),
     };
   }
+}
+
+/**
+ * The first `k` items in `compare` order, sorted: a bounded heap (n log k) when k is small against
+ * n, as for a page of results out of thousands of matches; a full sort otherwise.
+ */
+export function firstInOrder<T>(items: T[], k: number, compare: (a: T, b: T) => number): T[] {
+  if (k * 4 >= items.length) return [...items].sort(compare).slice(0, k);
+  // A heap whose root is the last of the best k so far.
+  const heap: T[] = [];
+  const after = (i: number, j: number) => compare(heap[i]!, heap[j]!) > 0;
+  const swap = (i: number, j: number) => {
+    const t = heap[i]!;
+    heap[i] = heap[j]!;
+    heap[j] = t;
+  };
+  const down = (from: number) => {
+    for (let i = from; ; ) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let top = i;
+      if (l < heap.length && after(l, top)) top = l;
+      if (r < heap.length && after(r, top)) top = r;
+      if (top === i) return;
+      swap(i, top);
+      i = top;
+    }
+  };
+  for (const item of items) {
+    if (heap.length < k) {
+      heap.push(item);
+      for (let i = heap.length - 1; i > 0 && after(i, (i - 1) >> 1); i = (i - 1) >> 1) swap(i, (i - 1) >> 1);
+    } else if (k > 0 && compare(item, heap[0]!) < 0) {
+      heap[0] = item;
+      down(0);
+    }
+  }
+  return heap.sort(compare);
 }
 
 function sameText(a: IndexedDoc, b: IndexedDoc): boolean {

@@ -26,6 +26,45 @@ const LENGTH_NORMALIZATION = 0.5;
  */
 export const SEGMENT_FORMAT = JSON.stringify({ v: 2, lunr: lunr.version, b: LENGTH_NORMALIZATION, FIELDS });
 
+/** The products a search matched (ids, each once) and their scores, in no particular order. */
+export interface Matches {
+  ids: string[];
+  scores: number[];
+}
+
+interface Posting {
+  docs: Int32Array;
+  weights: Float64Array;
+}
+
+const EMPTY_POSTING: Posting = { docs: new Int32Array(0), weights: new Float64Array(0) };
+
+/** Cached posting entries per segment (16 bytes each): 4M is 64 MB at most. */
+const MAX_POSTING_ENTRIES = 4_000_000;
+
+/** The index terms within `distance` edits of `term` (Lunr's token set automaton). */
+function fuzzy(index: lunr.Index, term: string, distance: number): string[] {
+  const tokens = (index as unknown as { tokenSet: lunr.TokenSet }).tokenSet;
+  const automaton = (
+    lunr.TokenSet as unknown as { fromFuzzyString(term: string, distance: number): lunr.TokenSet }
+  ).fromFuzzyString(term, distance);
+  return tokens.intersect(automaton).toArray();
+}
+
+/** The value at `index` in a Lunr vector's sorted [index, value, index, value, …] elements. */
+function weightIn(elements: number[], index: number): number {
+  let lo = 0;
+  let hi = elements.length / 2 - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const at = elements[mid * 2]!;
+    if (at === index) return elements[mid * 2 + 1]!;
+    if (at < index) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return 0;
+}
+
 type Builder = lunr.Builder & {
   invertedIndex: Record<string, Record<string, object>>;
   documentCount: number;
@@ -52,6 +91,13 @@ export class SearchSegment {
   /** The index terms in order, for prefix completion by binary search. */
   private readonly terms: string[];
   private readonly documentFrequency = new Map<string, number>();
+  /** Products by ordinal (postings and scratch arrays are indexed by it). */
+  private readonly refs: string[];
+  private readonly ordinals = new Map<string, number>();
+  /** Each term's products and weights (summed over fields), built on first use. */
+  private readonly postings = new Map<string, Posting>();
+  private postingEntries = 0;
+  private scratchArrays: { scores: Float64Array; masks: Uint32Array } | undefined;
 
   /** Builds a segment over the documents (with corpus statistics shared with `reference`). */
   constructor(docs: IndexedDoc[], reference?: SearchSegment);
@@ -63,7 +109,8 @@ export class SearchSegment {
     averageFieldLength: Record<string, number> = {},
   ) {
     if (Array.isArray(source)) {
-      this.ids = new Set(source.map((d) => d.id));
+      this.refs = source.map((d) => d.id);
+      this.ids = new Set(this.refs);
       let averages: Record<string, number> = {};
       this.index = lunr(function build() {
         this.ref('id');
@@ -86,7 +133,9 @@ export class SearchSegment {
       // Lunr keys its field vectors "field/ref"; field names have no slash.
       const vectors = (source as unknown as { fieldVectors: Record<string, unknown> }).fieldVectors;
       this.ids = new Set(Object.keys(vectors).map((key) => key.slice(key.indexOf('/') + 1)));
+      this.refs = [...this.ids];
     }
+    this.refs.forEach((ref, ordinal) => this.ordinals.set(ref, ordinal));
     const inverted = (this.index as unknown as { invertedIndex: Record<string, Record<string, object>> })
       .invertedIndex;
     this.terms = Object.keys(inverted).sort();
@@ -98,62 +147,58 @@ export class SearchSegment {
   }
 
   /**
-   * Scores for the query terms, built with Lunr's query API, never its parser.
-   * `all`: every term must match (the last also as a prefix of 3+ characters, for as-you-type);
-   * checked here on Lunr's match data rather than with Lunr's required clauses, so that a prefix
-   * can be a bounded set of completions. Otherwise any term may match, and terms no segment
+   * Scores for the query terms (never parsed as Lunr query syntax): Lunr's BM25 dot product
+   * of the query's boosts and each product's field vectors, computed over cached postings
+   * (`posting`) rather than with `lunr.Index.query`, which builds match data for every matching
+   * field of every product and spent most of a query's time in it and in garbage collection.
+   * `all`: every term must match (the last also as a prefix of 3+ characters, for as-you-type:
+   * any of a bounded set of completions). Otherwise any term may match, and terms no segment
    * knows (`known`) match with typos.
    */
-  search(
-    terms: string[],
-    all: boolean,
-    known: (term: string) => boolean = (t) => this.knows(t),
-  ): Map<string, number> {
+  search(terms: string[], all: boolean, known: (term: string) => boolean = (t) => this.knows(t)): Matches {
     const usable = terms.filter((t) => !isStopWord(t));
-    const out = new Map<string, number>();
+    const out: Matches = { ids: [], scores: [] };
     if (usable.length === 0) return out;
     const alternatives = usable.map((term, i) => {
       const exact = stem(term);
       const last = i === usable.length - 1;
       return { exact, completions: last && term.length >= 3 ? this.complete(exact) : [] };
     });
-    const results = this.index.query((q) => {
-      for (const { exact, completions } of alternatives) {
-        // A required clause lets Lunr skip scoring documents that lack the word (most of the cost).
-        const required = all && completions.length === 0;
-        q.term(exact, {
-          usePipeline: false,
-          boost: EXACT_BOOST,
-          presence: required ? lunr.Query.presence.REQUIRED : lunr.Query.presence.OPTIONAL,
-        });
-        for (const c of completions) if (c !== exact) q.term(c, { usePipeline: false, boost: 1 });
-        // Typo tolerance by length, only for words the index does not know (it is costly).
-        if (!all && !known(exact)) {
-          const distance = exact.length > 20 ? 0 : exact.length >= 8 ? 2 : exact.length >= 4 ? 1 : 0;
-          if (distance) q.term(exact, { usePipeline: false, editDistance: distance, boost: 1 });
-        }
+    // Clauses as Lunr would score them: every (term, boost) of the query, with the query word
+    // (alternative) it stands for. Boosts of a term named twice add up, as in Lunr's query vector.
+    const clauses: { term: string; boost: number; alternative: number }[] = [];
+    alternatives.forEach(({ exact, completions }, alternative) => {
+      clauses.push({ term: exact, boost: EXACT_BOOST, alternative });
+      for (const c of completions) if (c !== exact) clauses.push({ term: c, boost: 1, alternative });
+      // Typo tolerance by length, only for words the index does not know (expansion is costly).
+      if (!all && !known(exact)) {
+        const distance = exact.length > 20 ? 0 : exact.length >= 8 ? 2 : exact.length >= 4 ? 1 : 0;
+        if (distance)
+          for (const term of fuzzy(this.index, exact, distance))
+            clauses.push({ term, boost: 1, alternative });
       }
     });
-    // Lunr divides each score by the length of the query vector: the boosts of the query words
-    // this segment knows (completions are its own terms). Undone, so that segments compare;
-    // typo expansions are left out of it (they are rare, and only for words no segment knows).
-    const boosts = new Map<string, number>();
-    for (const { exact, completions } of alternatives) {
-      if (this.knows(exact)) boosts.set(exact, (boosts.get(exact) ?? 0) + EXACT_BOOST);
-      for (const c of completions) if (c !== exact) boosts.set(c, (boosts.get(c) ?? 0) + 1);
-    }
-    let squares = 0;
-    for (const b of boosts.values()) squares += b * b;
-    const magnitude = Math.sqrt(squares) || 1;
-    for (const r of results) {
-      if (all) {
-        const matched = r.matchData.metadata;
-        const every = alternatives.every(
-          ({ exact, completions }) => exact in matched || completions.some((c) => c in matched),
-        );
-        if (!every) continue;
+    const scores = this.scratch.scores;
+    const masks = this.scratch.masks;
+    const touched: number[] = [];
+    for (const { term, boost, alternative } of clauses) {
+      const { docs, weights } = this.posting(term);
+      const bit = 1 << alternative;
+      for (let k = 0; k < docs.length; k++) {
+        const doc = docs[k]!;
+        if (masks[doc] === 0) touched.push(doc);
+        masks[doc]! |= bit;
+        scores[doc]! += boost * weights[k]!;
       }
-      out.set(r.ref, r.score * magnitude);
+    }
+    const every = (1 << alternatives.length) - 1;
+    for (const doc of touched) {
+      if (!all || masks[doc] === every) {
+        out.ids.push(this.refs[doc]!);
+        out.scores.push(scores[doc]!);
+      }
+      masks[doc] = 0;
+      scores[doc] = 0;
     }
     return out;
   }
@@ -178,6 +223,55 @@ export class SearchSegment {
     } catch {
       return null; // truncated or hand-edited: the caller rebuilds
     }
+  }
+
+  /** Per-product accumulators of one search, all zero between searches (searches are synchronous). */
+  private get scratch(): { scores: Float64Array; masks: Uint32Array } {
+    this.scratchArrays ??= {
+      scores: new Float64Array(this.refs.length),
+      masks: new Uint32Array(this.refs.length),
+    };
+    return this.scratchArrays;
+  }
+
+  /**
+   * The products with the term and the term's weight in each (the sum over fields of the BM25
+   * weight Lunr stored in the field vector, boost included). Built from Lunr's inverted index and
+   * field vectors on first use and kept, up to MAX_POSTING_ENTRIES in all (then the oldest go).
+   */
+  private posting(term: string): Posting {
+    const cached = this.postings.get(term);
+    if (cached) return cached;
+    const index = this.index as unknown as {
+      invertedIndex: Record<string, Record<string, Record<string, object>> & { _index: number }>;
+      fieldVectors: Record<string, { elements: number[] }>;
+    };
+    const entry = index.invertedIndex[term];
+    if (!entry) return EMPTY_POSTING;
+    const termIndex = entry._index;
+    const weightOf = new Map<number, number>();
+    for (const [field] of FIELDS) {
+      const products = entry[field];
+      if (!products) continue;
+      for (const ref in products) {
+        const ordinal = this.ordinals.get(ref);
+        const vector = index.fieldVectors[`${field}/${ref}`];
+        if (ordinal === undefined || !vector) continue;
+        weightOf.set(ordinal, (weightOf.get(ordinal) ?? 0) + weightIn(vector.elements, termIndex));
+      }
+    }
+    const posting: Posting = {
+      docs: Int32Array.from(weightOf.keys()),
+      weights: Float64Array.from(weightOf.values()),
+    };
+    this.postings.set(term, posting);
+    this.postingEntries += posting.docs.length;
+    for (const [old, p] of this.postings) {
+      if (this.postingEntries <= MAX_POSTING_ENTRIES || old === term) break;
+      this.postings.delete(old);
+      this.postingEntries -= p.docs.length;
+    }
+    return posting;
   }
 
   /** How many (product, field) pairs of this segment have the (stemmed) term, as Lunr counts for IDF. */

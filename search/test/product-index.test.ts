@@ -11,6 +11,7 @@ import {
   type SegmentBuilder,
   workerBuilder,
 } from '../src/index.js';
+import { firstInOrder } from '../src/product-index.js';
 import { SearchSegment } from '../src/segment.js';
 
 let n = 0;
@@ -327,6 +328,23 @@ describe('Segments', () => {
     await index.load(items);
     expect(ids(index, 'headphones')).toEqual([items[0]!.id, items[1]!.id, items[4]!.id].sort());
     expect(index.suggest('blue')).toContainEqual({ text: 'bluetooth', kind: 'term' });
+  });
+});
+
+describe('firstInOrder', () => {
+  it('returns the first k items of a full sort, ties and all', () => {
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const compare = (a: [number, number], b: [number, number]) => b[0] - a[0] || a[1] - b[1];
+    for (const n of [0, 1, 5, 40, 1000]) {
+      const items = Array.from({ length: n }, (_, i): [number, number] => [Math.floor(random() * 20), i]);
+      const sorted = [...items].sort(compare);
+      for (const k of [0, 1, 3, 10, 250, 2000])
+        expect(firstInOrder(items, k, compare)).toEqual(sorted.slice(0, k));
+    }
   });
 });
 
