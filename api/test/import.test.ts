@@ -93,3 +93,24 @@ describe('importer', () => {
     expect(product.category).not.toBe('Uncategorized');
   });
 });
+
+describe('Catalog.forIndex', () => {
+  it('yields what the search index reads exactly as the full products give it', () => {
+    const catalog = new Catalog(openDatabase(tmp()));
+    catalog.create({
+      ...good('f1', 'Kestrel 10 inch tablet'),
+      images: ['https://img.example/f1-a.jpg', 'https://img.example/f1-b.jpg'],
+      attributes: { 'product type': 'Tablet', 'form factor': 'Slate', colour: 'Grey', "it's": '"quoted"' },
+    });
+    catalog.create({ ...good('f2', 'Plain widget'), attributes: {} });
+    const wanted = ['product type', 'form factor', 'platform'];
+    const full = [...catalog.all()];
+    const light = [...catalog.forIndex(wanted)];
+    expect(light.map((p) => p.id)).toEqual(full.map((p) => p.id));
+    expect(light[0]!.attributes).toEqual({ 'product type': 'Tablet', 'form factor': 'Slate' });
+    expect(light[0]!.images).toEqual(['https://img.example/f1-a.jpg']);
+    expect(light[1]!).toEqual({ ...full[1]!, images: [], attributes: {} });
+    const { attributes: _a, images: _i, ...rest } = full[0]!;
+    expect(light[0]!).toMatchObject(rest);
+  });
+});

@@ -15,7 +15,8 @@ export interface IndexedDoc {
 }
 
 /** Attribute labels that name what a product is, rather than a property of it. */
-const TYPE_ATTRIBUTES = ['product type', 'device type', 'form factor', 'platform', 'type'];
+/** The only attributes the index reads (a caller may pass products with just these). */
+export const TYPE_ATTRIBUTES = ['product type', 'device type', 'form factor', 'platform', 'type'];
 const FITS = /\s(?:for|compatible with|f\/|suitable for|fits)\s/i;
 
 export function toIndexedDoc(p: Product): IndexedDoc {

@@ -24,6 +24,10 @@ interface ProductRow {
   updated_at: number;
 }
 
+function sqlString(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
 export function rowToProduct(r: ProductRow): Product {
   return {
     id: r.id,
@@ -97,6 +101,32 @@ export class Catalog {
 
   count(): number {
     return (this.stmts.count.get() as { n: number }).n;
+  }
+
+  /**
+   * Every product, as `all` but with only the first image and the named attributes: what the
+   * search index reads. SQLite extracts them, so the (large) attribute JSON of a real catalog is
+   * never parsed in JavaScript: a third of the time of loading a saved search index.
+   */
+  *forIndex(attributes: readonly string[]): IterableIterator<Product> {
+    const extract = attributes.map((a, i) => `json_extract(attributes, ${sqlString(`$."${a}"`)}) AS a${i}`);
+    const stmt = this.db.prepare(
+      `SELECT id, title, brand, description, category, price_amount, currency, stock, version, created_at,
+       updated_at, json_extract(images, '$[0]') AS image${extract.map((e) => `, ${e}`).join('')}
+       FROM products ORDER BY id`,
+    );
+    for (const row of stmt.iterate() as IterableIterator<Record<string, unknown> & ProductRow>) {
+      const picked: Record<string, string> = {};
+      attributes.forEach((a, i) => {
+        const value = row[`a${i}`];
+        if (typeof value === 'string') picked[a] = value;
+      });
+      yield {
+        ...rowToProduct({ ...row, images: '[]', attributes: '{}' }),
+        images: typeof row.image === 'string' ? [row.image] : [],
+        attributes: picked,
+      };
+    }
   }
 
   *all(): IterableIterator<Product> {

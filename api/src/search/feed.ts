@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ProductIndex, workerBuilder } from '@shopsync/search';
+import { ProductIndex, TYPE_ATTRIBUTES, workerBuilder } from '@shopsync/search';
 import type { Logger } from 'pino';
 import type { Catalog } from '../catalog/products.js';
 import { type Db, getMeta, setMeta } from '../db.js';
@@ -67,7 +67,13 @@ export class SearchFeed {
     const restored =
       saved &&
       this.db.transaction(() => {
-        if (!this.index.restore(this.catalog.all(), saved.segment, this.changedSince(saved.seq)))
+        if (
+          !this.index.restore(
+            this.catalog.forIndex(TYPE_ATTRIBUTES),
+            saved.segment,
+            this.changedSince(saved.seq),
+          )
+        )
           return false;
         this.lastSeq = this.maxSeq();
         this.index.checkpoint = this.lastSeq;
@@ -84,7 +90,7 @@ export class SearchFeed {
     // Everything up to here is in the products read next; later changes are replayed by catchUp.
     this.lastSeq = this.maxSeq();
     this.index.checkpoint = this.lastSeq;
-    await this.index.load(this.catalog.all());
+    await this.index.load(this.catalog.forIndex(TYPE_ATTRIBUTES));
     this.catchUp();
     return 'built';
   }
