@@ -135,7 +135,9 @@ export class SearchSegment {
       this.ids = new Set(Object.keys(vectors).map((key) => key.slice(key.indexOf('/') + 1)));
       this.refs = [...this.ids];
     }
-    this.refs.forEach((ref, ordinal) => this.ordinals.set(ref, ordinal));
+    this.refs.forEach((ref, ordinal) => {
+      this.ordinals.set(ref, ordinal);
+    });
     const inverted = (this.index as unknown as { invertedIndex: Record<string, Record<string, object>> })
       .invertedIndex;
     this.terms = Object.keys(inverted).sort();
