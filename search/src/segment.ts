@@ -320,13 +320,13 @@ function blend(builder: Builder, reference: SearchSegment): Record<string, numbe
   return out;
 }
 
+const lunrIdf = lunr as unknown as { idf: (posting: object, documentCount: number) => number };
+
 /**
  * Builds with IDF over both segments. Lunr computes each term's IDF with the global `lunr.idf`
  * while `build` runs (synchronously), from the posting alone; the posting is mapped back to its
  * term to add the reference's document frequency.
  */
-const lunrIdf = lunr as unknown as { idf: (posting: object, documentCount: number) => number };
-
 function withSharedIdf(builder: Builder, reference: SearchSegment): void {
   const build = builder.build;
   builder.build = function sharedIdf() {
