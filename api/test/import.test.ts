@@ -99,10 +99,11 @@ describe('Catalog.forIndex', () => {
     const catalog = new Catalog(openDatabase(tmp()));
     catalog.create({
       ...good('f1', 'Kestrel 10 inch tablet'),
+      description: '',
       images: ['https://img.example/f1-a.jpg', 'https://img.example/f1-b.jpg'],
       attributes: { 'product type': 'Tablet', 'form factor': 'Slate', colour: 'Grey', "it's": '"quoted"' },
     });
-    catalog.create({ ...good('f2', 'Plain widget'), attributes: {} });
+    catalog.create({ ...good('f2', 'Plain widget'), description: '', images: [], attributes: {} });
     const wanted = ['product type', 'form factor', 'platform'];
     const full = [...catalog.all()];
     const light = [...catalog.forIndex(wanted)];
