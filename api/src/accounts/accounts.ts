@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Address, AddressInput, User } from '@shopsync/core';
-import type { Db } from '../db.js';
+import { type Db, statement } from '../db.js';
 import { newId } from '../ids.js';
 import { dummyPasswordHash, hashPassword, verifyPassword } from './passwords.js';
 
@@ -37,9 +37,10 @@ export class Accounts {
     const hash = await hashPassword(password);
     const user: User = { id: newId('u'), email, name, createdAt: this.now() };
     try {
-      this.db
-        .prepare('INSERT INTO users (id, email, name, password_hash, created_at) VALUES (?, ?, ?, ?, ?)')
-        .run(user.id, email, name, hash, user.createdAt);
+      statement(
+        this.db,
+        'INSERT INTO users (id, email, name, password_hash, created_at) VALUES (?, ?, ?, ?, ?)',
+      ).run(user.id, email, name, hash, user.createdAt);
     } catch (err) {
       // Two signups for one email at once: the UNIQUE constraint decides.
       if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE')
@@ -57,49 +58,56 @@ export class Accounts {
   }
 
   logout(token: string): void {
-    this.db.prepare('DELETE FROM sessions WHERE token_hash = ?').run(hashToken(token));
+    statement(this.db, 'DELETE FROM sessions WHERE token_hash = ?').run(hashToken(token));
   }
 
   /** The user of a live session; undefined for an unknown, expired or implausibly long token. */
   userForToken(token: string): User | undefined {
     if (token.length > MAX_TOKEN_LENGTH) return undefined;
-    const row = this.db
-      .prepare(
-        `SELECT u.* FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ?`,
-      )
-      .get(hashToken(token), this.now()) as UserRow | undefined;
+    const row = statement(
+      this.db,
+      `SELECT u.* FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ?`,
+    ).get(hashToken(token), this.now()) as UserRow | undefined;
     return row ? toUser(row) : undefined;
   }
 
   addresses(userId: string): Address[] {
-    const rows = this.db
-      .prepare('SELECT id, body FROM addresses WHERE user_id = ? ORDER BY created_at')
-      .all(userId) as { id: string; body: string }[];
+    const rows = statement(
+      this.db,
+      'SELECT id, body FROM addresses WHERE user_id = ? ORDER BY created_at',
+    ).all(userId) as { id: string; body: string }[];
     return rows.map((r) => ({ ...(JSON.parse(r.body) as AddressInput), id: r.id }));
   }
 
   addAddress(userId: string, input: AddressInput): Address {
     const id = newId('addr', 9);
-    this.db
-      .prepare('INSERT INTO addresses (id, user_id, body, created_at) VALUES (?, ?, ?, ?)')
-      .run(id, userId, JSON.stringify(input), this.now());
+    statement(this.db, 'INSERT INTO addresses (id, user_id, body, created_at) VALUES (?, ?, ?, ?)').run(
+      id,
+      userId,
+      JSON.stringify(input),
+      this.now(),
+    );
     return { ...input, id };
   }
 
   hasAddress(userId: string, addressId: string): boolean {
-    return !!this.db.prepare('SELECT 1 FROM addresses WHERE id = ? AND user_id = ?').get(addressId, userId);
+    return !!statement(this.db, 'SELECT 1 FROM addresses WHERE id = ? AND user_id = ?').get(
+      addressId,
+      userId,
+    );
   }
 
   private findByEmail(email: string): UserRow | undefined {
-    return this.db.prepare('SELECT * FROM users WHERE email = ?').get(email) as UserRow | undefined;
+    return statement(this.db, 'SELECT * FROM users WHERE email = ?').get(email) as UserRow | undefined;
   }
 
   private createSession(userId: string): string {
     const token = randomBytes(32).toString('base64url');
     const at = this.now();
-    this.db
-      .prepare('INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)')
-      .run(hashToken(token), userId, at, at + SESSION_TTL_MS);
+    statement(
+      this.db,
+      'INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)',
+    ).run(hashToken(token), userId, at, at + SESSION_TTL_MS);
     return token;
   }
 }

@@ -1,6 +1,6 @@
 import { type CartView, mergeYjsCart, YjsCart } from '@shopsync/core';
 import type * as Y from 'yjs';
-import type { Db } from '../db.js';
+import { type Db, statement } from '../db.js';
 import { newId } from '../ids.js';
 
 /** Where cart documents live: the sync server's rooms (edits are persisted and broadcast). */
@@ -27,20 +27,23 @@ export class Carts {
     const existing = this.findCart(owner);
     if (existing) return existing;
     // OR IGNORE: a concurrent first use may have created it; the owner is UNIQUE either way.
-    this.db
-      .prepare('INSERT OR IGNORE INTO carts (id, owner, created_at) VALUES (?, ?, ?)')
-      .run(newId('c', 12), owner, this.now());
+    statement(this.db, 'INSERT OR IGNORE INTO carts (id, owner, created_at) VALUES (?, ?, ?)').run(
+      newId('c', 12),
+      owner,
+      this.now(),
+    );
     return this.findCart(owner)!;
   }
 
   findCart(owner: Owner): string | undefined {
-    return (this.db.prepare('SELECT id FROM carts WHERE owner = ?').get(owner) as { id: string } | undefined)
-      ?.id;
+    return (
+      statement(this.db, 'SELECT id FROM carts WHERE owner = ?').get(owner) as { id: string } | undefined
+    )?.id;
   }
 
   ownerOf(cartId: string): Owner | undefined {
     return (
-      this.db.prepare('SELECT owner FROM carts WHERE id = ?').get(cartId) as { owner: Owner } | undefined
+      statement(this.db, 'SELECT owner FROM carts WHERE id = ?').get(cartId) as { owner: Owner } | undefined
     )?.owner;
   }
 

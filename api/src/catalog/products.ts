@@ -62,6 +62,7 @@ export class Catalog {
   ) {
     this.stmts = {
       get: db.prepare('SELECT * FROM products WHERE id = ?'),
+      offer: db.prepare('SELECT title, price_amount, currency FROM products WHERE id = ?'),
       insert:
         db.prepare(`INSERT INTO products (id, title, brand, description, category, price_amount, currency,
         stock, images, attributes, version, created_at, updated_at)
@@ -83,6 +84,14 @@ export class Catalog {
   get(id: string): Product | undefined {
     const row = this.stmts.get.get(id) as ProductRow | undefined;
     return row ? rowToProduct(row) : undefined;
+  }
+
+  /** A product's title and price only: what an order line snapshots (no attribute JSON to parse). */
+  offer(id: string): { title: string; price: Product['price'] } | undefined {
+    const row = this.stmts.offer.get(id) as
+      | { title: string; price_amount: number; currency: string }
+      | undefined;
+    return row && { title: row.title, price: { amount: row.price_amount, currency: row.currency } };
   }
 
   /** Best sellers by units in confirmed, uncancelled orders (the ledger's order movements net of cancels). */

@@ -64,7 +64,7 @@ export class Checkout extends EventEmitter<{ status: [StoredOrder] }> {
     if (wanted.length === 0) return { ok: false, reason: 'empty_cart' };
 
     const lines: OrderLine[] = wanted.map(({ productId, quantity, tags }) => {
-      const product = this.catalog.get(productId);
+      const product = this.catalog.offer(productId);
       return {
         productId,
         title: product?.title ?? '',
