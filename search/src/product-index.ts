@@ -10,7 +10,7 @@ import type {
 import { inProcessBuilder, type SegmentBuilder } from './builder.js';
 import { type IndexedDoc, type TypeSignature, toIndexedDoc, typeSignature } from './document.js';
 import { belowAll, phraseFactor, typeFactor } from './ranking.js';
-import { SearchSegment } from './segment.js';
+import { joinedTerms, SearchSegment } from './segment.js';
 import { Suggester } from './suggest.js';
 import { highlight, isStopWord, queryTerms, stem, tokenize } from './text.js';
 
@@ -263,25 +263,27 @@ export class ProductIndex {
    */
   private match(terms: string[]): [Row, number][] {
     if (terms.length === 0) return [...this.rows.values()].map((r) => [r, 0]);
-    const stems = terms.filter((t) => !isStopWord(t)).map(stem);
-    const strict = this.segmentMatches(terms, true, stems);
+    const words = terms.filter((t) => !isStopWord(t));
+    const stems = words.map(stem);
+    const strict = this.segmentMatches(terms, true, stems, words);
     if (strict.length >= RELAX_BELOW) return strict;
     const seen = new Set(strict.map(([r]) => r.id));
     return belowAll(
       strict,
-      this.segmentMatches(terms, false, stems).filter(([r]) => !seen.has(r.id)),
+      this.segmentMatches(terms, false, stems, words).filter(([r]) => !seen.has(r.id)),
     );
   }
 
-  private segmentMatches(terms: string[], all: boolean, stems: string[]): [Row, number][] {
+  private segmentMatches(terms: string[], all: boolean, stems: string[], words: string[]): [Row, number][] {
     const out: [Row, number][] = [];
-    const stemSet = new Set(stems);
+    // A product type named by two words joined ("head set": a headset) counts as named.
+    const known = (term: string) => this.base.knows(term) || this.delta.knows(term);
+    const stemSet = new Set([...stems, ...joinedTerms(words, known).map((j) => j.term)]);
     const add = (id: string, score: number) => {
       const row = this.rows.get(id);
       if (row)
         out.push([row, score * typeFactor(row.signature, stemSet) * phraseFactor(row.titleStems, stems)]);
     };
-    const known = (term: string) => this.base.knows(term) || this.delta.knows(term);
     const base = this.base.search(terms, all, known);
     const check = this.tombstones.size > 0;
     for (let i = 0; i < base.ids.length; i++)

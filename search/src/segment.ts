@@ -42,6 +42,22 @@ const EMPTY_POSTING: Posting = { docs: new Int32Array(0), weights: new Float64Ar
 /** Cached posting entries per segment (16 bytes each): 4M is 64 MB at most. */
 const MAX_POSTING_ENTRIES = 4_000_000;
 
+/**
+ * Stemmed joins of adjacent query words that `known` knows, with the position of the first
+ * word: "head set" -> "headset" when some product says "headset". Stop words are not joined.
+ */
+export function joinedTerms(
+  words: string[],
+  known: (term: string) => boolean,
+): { term: string; first: number }[] {
+  const out: { term: string; first: number }[] = [];
+  for (let i = 0; i + 1 < words.length; i++) {
+    const term = stem(words[i]! + words[i + 1]!);
+    if (known(term)) out.push({ term, first: i });
+  }
+  return out;
+}
+
 /** The index terms within `distance` edits of `term` (Lunr's token set automaton). */
 function fuzzy(index: lunr.Index, term: string, distance: number): string[] {
   const tokens = (index as unknown as { tokenSet: lunr.TokenSet }).tokenSet;
@@ -166,26 +182,29 @@ export class SearchSegment {
       const last = i === usable.length - 1;
       return { exact, completions: last && term.length >= 3 ? this.complete(exact) : [] };
     });
-    // Clauses as Lunr would score them: every (term, boost) of the query, with the query word
-    // (alternative) it stands for. Boosts of a term named twice add up, as in Lunr's query vector.
-    const clauses: { term: string; boost: number; alternative: number }[] = [];
+    // Clauses as Lunr would score them: every (term, boost) of the query, with the bits of the
+    // query words it stands for. Boosts of a term named twice add up, as in Lunr's query vector.
+    const clauses: { term: string; boost: number; bits: number }[] = [];
     alternatives.forEach(({ exact, completions }, alternative) => {
-      clauses.push({ term: exact, boost: EXACT_BOOST, alternative });
-      for (const c of completions) if (c !== exact) clauses.push({ term: c, boost: 1, alternative });
+      const bits = 1 << alternative;
+      clauses.push({ term: exact, boost: EXACT_BOOST, bits });
+      for (const c of completions) if (c !== exact) clauses.push({ term: c, boost: 1, bits });
       // Typo tolerance by length, only for words the index does not know (expansion is costly).
       if (!all && !known(exact)) {
         const distance = exact.length > 20 ? 0 : exact.length >= 8 ? 2 : exact.length >= 4 ? 1 : 0;
         if (distance)
-          for (const term of fuzzy(this.index, exact, distance))
-            clauses.push({ term, boost: 1, alternative });
+          for (const term of fuzzy(this.index, exact, distance)) clauses.push({ term, boost: 1, bits });
       }
     });
+    // Two query words the catalog spells as one ("head set", "power bank") match it as both,
+    // with the boost of both.
+    for (const { term, first } of joinedTerms(usable, (t) => this.knows(t)))
+      clauses.push({ term, boost: 2 * EXACT_BOOST, bits: (1 << first) | (1 << (first + 1)) });
     const scores = this.scratch.scores;
     const masks = this.scratch.masks;
     const touched: number[] = [];
-    for (const { term, boost, alternative } of clauses) {
+    for (const { term, boost, bits: bit } of clauses) {
       const { docs, weights } = this.posting(term);
-      const bit = 1 << alternative;
       for (let k = 0; k < docs.length; k++) {
         const doc = docs[k]!;
         if (masks[doc] === 0) touched.push(doc);

@@ -82,6 +82,22 @@ describe('ProductIndex', () => {
     expect(index.search(q({ q: 'usb hub' })).hits[0]!.title).toBe('Hub Co 4 port USB hub');
   });
 
+  it('matches two query words the catalog writes as one ("head set": headsets)', () => {
+    const index = new ProductIndex();
+    const headset = product('Logitech H390 USB Headset', 'Logitech', 'Headset', 3999);
+    const powerbank = product('Anker PowerBank 10000 mAh', 'Anker', 'Power banks', 2999);
+    index.replaceAll([
+      product('Styling Head Doll set', 'Toyco', 'Doll set', 1999),
+      headset,
+      powerbank,
+      product('Garden hose set', 'Gardena', 'Hoses', 999),
+    ]);
+    expect(index.search(q({ q: 'head set' })).hits[0]?.id).toBe(headset.id);
+    expect(index.search(q({ q: 'power bank' })).hits[0]?.id).toBe(powerbank.id);
+    // Joined only when the catalog knows the joined word: "garden hose" stays two words.
+    expect(index.search(q({ q: 'garden hose' })).hits.map((h) => h.brand)).toEqual(['Gardena']);
+  });
+
   it('stems, completes prefixes from three characters and tolerates typos', () => {
     const { index } = catalog();
     expect(index.search(q({ q: 'laptops' })).hits.map((h) => h.brand)).toContain('Lenovo');
