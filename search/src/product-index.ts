@@ -268,9 +268,12 @@ export class ProductIndex {
     const strict = this.segmentMatches(terms, true, stems, words);
     if (strict.length >= RELAX_BELOW) return strict;
     const seen = new Set(strict.map(([r]) => r.id));
+    // A one-character word ("iphone x") says little alone: any-term matching leaves it out.
+    const informative = terms.filter((t) => t.length > 1);
+    const relaxed = informative.length > 0 ? informative : terms;
     return belowAll(
       strict,
-      this.segmentMatches(terms, false, stems, words).filter(([r]) => !seen.has(r.id)),
+      this.segmentMatches(relaxed, false, stems, words).filter(([r]) => !seen.has(r.id)),
     );
   }
 

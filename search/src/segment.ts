@@ -180,7 +180,10 @@ export class SearchSegment {
     const alternatives = usable.map((term, i) => {
       const exact = stem(term);
       const last = i === usable.length - 1;
-      return { exact, completions: last && term.length >= 3 ? this.complete(exact) : [] };
+      // Any-term matching of several words completes none of them: "ps4 pro" relaxed to every
+      // product, professional and program would bury the few that say "ps4".
+      const completes = last && term.length >= 3 && (all || usable.length === 1);
+      return { exact, completions: completes ? this.complete(exact) : [] };
     });
     // Clauses as Lunr would score them: every (term, boost) of the query, with the bits of the
     // query words it stands for. Boosts of a term named twice add up, as in Lunr's query vector.

@@ -98,6 +98,20 @@ describe('ProductIndex', () => {
     expect(index.search(q({ q: 'garden hose' })).hits.map((h) => h.brand)).toEqual(['Gardena']);
   });
 
+  it('relaxes to any word without completions or one-character words', () => {
+    const { index, items } = catalog();
+    const frames = Array.from({ length: 12 }, (_, i) =>
+      product(`Photo frame 10 x ${20 + i} cm`, 'Ikea', 'Frames', 999),
+    );
+    index.replaceAll([...items, product('Apple iPhone 11 Silicone Case', 'Apple', 'Cases', 3900), ...frames]);
+    // Nothing has both words: the relaxed matches are the iPhone case, not every "10 x 20".
+    expect(index.search(q({ q: 'iphone x' })).hits.map((h) => h.brand)).toEqual(['Apple']);
+    // "head" completes to "headphones" only while every word must match (as-you-type).
+    const sonyHead = index.search(q({ q: 'sony head', pageSize: 50 })).hits.map((h) => h.brand);
+    expect(sonyHead[0]).toBe('Sony');
+    expect(sonyHead).not.toContain('Bose');
+  });
+
   it('stems, completes prefixes from three characters and tolerates typos', () => {
     const { index } = catalog();
     expect(index.search(q({ q: 'laptops' })).hits.map((h) => h.brand)).toContain('Lenovo');
