@@ -87,7 +87,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const how = await feed.open();
   feed.start();
   logger.info(
-    { products: feed.index.size, ms: Math.round(performance.now() - started), how },
+    { products: feed.index.size, ms: Math.round(performance.now() - started), how, replayed: feed.replayed },
     'search index ready',
   );
 

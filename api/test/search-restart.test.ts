@@ -1,18 +1,22 @@
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ADMIN, admin } from './harness.js';
+import { ADMIN, admin, signUp } from './harness.js';
 import { type ShopProcess, startShopProcess } from './process.js';
 
-/** How the search index came up: "restored" from the saved base or "built" from the catalog. */
-function howIndexed(shop: ShopProcess): string | undefined {
+/** The "search index ready" log line: how the index came up and what it replayed. */
+function indexReady(shop: ShopProcess): { how?: string; replayed?: number } {
   const line = shop
     .output()
     .split('\n')
     .find((l) => l.includes('search index ready'));
-  return line ? (JSON.parse(line) as { how?: string }).how : undefined;
+  return line ? JSON.parse(line) : {};
 }
+
+/** "restored" from the saved base or "built" from the catalog. */
+const howIndexed = (shop: ShopProcess) => indexReady(shop).how;
 
 async function waitFor(check: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 400 && !check(); i++) await new Promise((r) => setTimeout(r, 25));
@@ -53,17 +57,32 @@ describe('search across restarts', () => {
     });
     expect(doomed.status).toBe(201);
     // A product of the saved base renamed, one created and deleted: all after the save.
-    const [seeded] = (await vendor.get('/api/search?q=headphones')).json.hits;
+    const [seeded, sold] = (await vendor.get('/api/search?q=headphones')).json.hits;
     expect(
       (await vendor.patch(`/api/products/${seeded.id}`, { title: 'Wombat pressure cooker' })).status,
     ).toBe(200);
     expect((await vendor.delete(`/api/products/${doomed.json.id}`)).status).toBe(204);
     expect(await ids(first.url, 'zanzibar kettle')).toEqual([created.json.id]);
+    // An order moves stock only: the restart must not count it as a text change.
+    const shopper = await signUp(first.url);
+    const cart = await shopper.post('/api/cart/lines', { productId: sold.id, quantity: 2 });
+    const order = await shopper.post(
+      '/api/orders',
+      { cartId: cart.json.cartId },
+      { 'idempotency-key': randomUUID() },
+    );
+    expect(order.json.status).toBe('confirmed');
     await stop(first, 'SIGKILL');
 
     const second = await startShopProcess(env);
     try {
       expect(howIndexed(second)).toBe('restored');
+      // The kettle, the renamed product and the deleted one; not the product sold.
+      expect(indexReady(second).replayed).toBe(3);
+      const soldHit = (await admin(second.url).get('/api/search?q=headphones&pageSize=50')).json.hits.find(
+        (h: { id: string }) => h.id === sold.id,
+      );
+      expect(soldHit.stock).toBe(sold.stock - 2);
       expect(await ids(second.url, 'zanzibar kettle')).toEqual([created.json.id]);
       expect(await ids(second.url, 'wombat cooker')).toEqual([seeded.id]);
       expect(await ids(second.url, 'marmoset')).toEqual([]);

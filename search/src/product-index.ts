@@ -327,8 +327,15 @@ export class ProductIndex {
     this.base = base;
     this.tombstones.clear();
     this.deltaIds.clear();
-    for (const [id, row] of snapshot) if (this.rows.get(id) !== row) this.tombstones.add(id);
-    for (const [id, row] of this.rows) if (snapshot.get(id) !== row) this.deltaIds.add(id);
+    // Only text changes made meanwhile matter: a stock or price update is read from the row.
+    for (const [id, row] of snapshot) {
+      const now = this.rows.get(id);
+      if (!now || !sameText(now.doc, row.doc)) this.tombstones.add(id);
+    }
+    for (const [id, row] of this.rows) {
+      const then = snapshot.get(id);
+      if (!then || !sameText(then.doc, row.doc)) this.deltaIds.add(id);
+    }
     this.deltaDirty = true;
     this.invalidate();
     this.options.onCompacted?.(serialized, checkpoint);

@@ -40,7 +40,8 @@ export class SqliteStockStore implements StockStore {
       movement: db.prepare(
         'INSERT INTO stock_movements (product_id, delta, reason, order_id, at) VALUES (?, ?, ?, ?, ?)',
       ),
-      change: db.prepare(`INSERT INTO product_changes (product_id, op, at) VALUES (?, 'upsert', ?)`),
+      // 'stock': only the stock moved (orders, cancels); search reads it from the row, not the text.
+      change: db.prepare(`INSERT INTO product_changes (product_id, op, at) VALUES (?, 'stock', ?)`),
       status: db.prepare('UPDATE orders SET status = ?, reasons = ?, updated_at = ? WHERE id = ?'),
     };
   }

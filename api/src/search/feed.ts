@@ -26,6 +26,8 @@ const BASE_FILE = 'search-base.json';
  */
 export class SearchFeed {
   readonly index: ProductIndex;
+  /** Products put in the delta at the last restore (changed since the saved base). */
+  replayed = 0;
   private lastSeq = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly since;
@@ -67,14 +69,9 @@ export class SearchFeed {
     const restored =
       saved &&
       this.db.transaction(() => {
-        if (
-          !this.index.restore(
-            this.catalog.forIndex(TYPE_ATTRIBUTES),
-            saved.segment,
-            this.changedSince(saved.seq),
-          )
-        )
-          return false;
+        const changed = this.changedSince(saved.seq);
+        if (!this.index.restore(this.catalog.forIndex(TYPE_ATTRIBUTES), saved.segment, changed)) return false;
+        this.replayed = changed.length;
         this.lastSeq = this.maxSeq();
         this.index.checkpoint = this.lastSeq;
         return true;
@@ -124,9 +121,14 @@ export class SearchFeed {
     await this.saving;
   }
 
+  /**
+   * Products whose text may differ from the saved base: every change after it but stock moves
+   * (op 'stock', one per ordered product), whose rows read at start already carry the stock.
+   * Counting those would send every product sold since the last compaction to the delta.
+   */
   private changedSince(seq: number): string[] {
     const rows = this.db
-      .prepare('SELECT DISTINCT product_id FROM product_changes WHERE seq > ?')
+      .prepare(`SELECT DISTINCT product_id FROM product_changes WHERE seq > ? AND op != 'stock'`)
       .all(seq) as {
       product_id: string;
     }[];
