@@ -57,7 +57,12 @@ describe('search across restarts', () => {
     });
     expect(doomed.status).toBe(201);
     // A product of the saved base renamed, one created and deleted: all after the save.
-    const [seeded, sold] = (await vendor.get('/api/search?q=headphones')).json.hits;
+    const hits = (await vendor.get('/api/search?q=headphones&pageSize=50')).json.hits as {
+      id: string;
+      stock: number;
+    }[];
+    const seeded = hits[0]!;
+    const sold = hits.find((h) => h.id !== seeded.id && h.stock >= 2)!;
     expect(
       (await vendor.patch(`/api/products/${seeded.id}`, { title: 'Wombat pressure cooker' })).status,
     ).toBe(200);
