@@ -111,12 +111,7 @@ export class ProductIndex {
    */
   load(products: Iterable<Product>): Promise<string> {
     this.setRows(products);
-    this.base = new SearchSegment([]);
-    this.delta = new SearchSegment([]);
-    this.tombstones.clear();
-    this.deltaIds.clear();
-    this.deltaDirty = false;
-    this.invalidate();
+    this.useBase(new SearchSegment([]), [], []);
     // A compaction of the replaced rows still running is discarded when it ends; then ours runs.
     const running = this.compaction?.catch(() => {}) ?? Promise.resolve();
     return running.then(() => this.compact());
@@ -134,17 +129,12 @@ export class ProductIndex {
     const base = SearchSegment.deserialize(serializedBase);
     if (!base) return false;
     this.setRows(products);
-    this.base = base;
-    this.tombstones.clear();
-    this.deltaIds.clear();
-    for (const id of base.ids) if (!this.rows.has(id)) this.tombstones.add(id);
-    for (const id of this.rows.keys()) if (!base.ids.has(id)) this.deltaIds.add(id);
-    for (const id of changedSince) {
-      if (base.ids.has(id)) this.tombstones.add(id);
-      if (this.rows.has(id)) this.deltaIds.add(id);
-    }
-    this.deltaDirty = true;
-    this.invalidate();
+    const changed = new Set(changedSince);
+    this.useBase(
+      base,
+      [...base.ids].filter((id) => !this.rows.has(id) || changed.has(id)),
+      [...this.rows.keys()].filter((id) => !base.ids.has(id) || changed.has(id)),
+    );
     this.compactIfLarge();
     return true;
   }
@@ -324,20 +314,13 @@ export class ProductIndex {
     if (!base) throw new Error('compaction produced an unreadable segment');
     // replaceAll/load/restore ran meanwhile: this base describes products that were replaced.
     if (epoch !== this.epoch) return serialized;
-    this.base = base;
-    this.tombstones.clear();
-    this.deltaIds.clear();
     // Only text changes made meanwhile matter: a stock or price update is read from the row.
-    for (const [id, row] of snapshot) {
-      const now = this.rows.get(id);
-      if (!now || !sameText(now.doc, row.doc)) this.tombstones.add(id);
-    }
-    for (const [id, row] of this.rows) {
-      const then = snapshot.get(id);
-      if (!then || !sameText(then.doc, row.doc)) this.deltaIds.add(id);
-    }
-    this.deltaDirty = true;
-    this.invalidate();
+    const differs = (a: Row | undefined, b: Row | undefined) => !a || !b || !sameText(a.doc, b.doc);
+    this.useBase(
+      base,
+      [...snapshot.keys()].filter((id) => differs(snapshot.get(id), this.rows.get(id))),
+      [...this.rows.keys()].filter((id) => differs(snapshot.get(id), this.rows.get(id))),
+    );
     this.options.onCompacted?.(serialized, checkpoint);
     return serialized;
   }
@@ -374,13 +357,22 @@ export class ProductIndex {
     this.deltaDirty = false;
   }
 
-  /** Compaction: one new base of every product, an empty delta, no tombstones. */
+  /** One new base of every product, built on this thread; an empty delta, no tombstones. */
   private rebuildBase(): void {
-    this.base = new SearchSegment([...this.rows.values()].map((r) => r.doc));
-    this.delta = new SearchSegment([]);
-    this.deltaIds.clear();
+    this.useBase(new SearchSegment([...this.rows.values()].map((r) => r.doc)), [], []);
+  }
+
+  /**
+   * Swaps in a base: `stale` are its entries that no longer hold (tombstoned), `fresh` the
+   * products it lacks or holds with old text (the delta, rebuilt before the next search).
+   */
+  private useBase(base: SearchSegment, stale: Iterable<string>, fresh: Iterable<string>): void {
+    this.base = base;
     this.tombstones.clear();
-    this.deltaDirty = false;
+    for (const id of stale) this.tombstones.add(id);
+    this.deltaIds.clear();
+    for (const id of fresh) this.deltaIds.add(id);
+    this.deltaDirty = true;
     this.invalidate();
   }
 
