@@ -86,6 +86,16 @@ export function getMeta(db: Db, key: string): string | undefined {
   return row?.value;
 }
 
+/** The stored value, or `make()`'s, stored first (a generated secret or id, kept for good). */
+export function metaOr(db: Db, key: string, make: () => string): string {
+  let value = getMeta(db, key);
+  if (value === undefined) {
+    value = make();
+    setMeta(db, key, value);
+  }
+  return value;
+}
+
 export function setMeta(db: Db, key: string, value: string): void {
   db.prepare(
     'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',

@@ -21,7 +21,7 @@ import { SqliteStockStore } from './checkout/stock.js';
 import { OrderStore } from './checkout/store.js';
 import { StockWriter } from './checkout/writer.js';
 import type { Config } from './config.js';
-import { type Db, getMeta, openDatabase, setMeta } from './db.js';
+import { type Db, metaOr, openDatabase } from './db.js';
 import { createApp } from './http/app.js';
 import { SearchFeed } from './search/feed.js';
 
@@ -36,13 +36,7 @@ export interface RunningServer {
 }
 
 function syncSecret(db: Db, configured: string | undefined): string {
-  if (configured) return configured;
-  let secret = getMeta(db, 'sync_secret');
-  if (!secret) {
-    secret = randomBytes(32).toString('base64url');
-    setMeta(db, 'sync_secret', secret);
-  }
-  return secret;
+  return configured ?? metaOr(db, 'sync_secret', () => randomBytes(32).toString('base64url'));
 }
 
 /** Starts the whole shop in this process: api, sync server, search, storefront, on one port. */

@@ -14,8 +14,10 @@ export interface IndexedDoc {
   description: string;
 }
 
-/** Attribute labels that name what a product is, rather than a property of it. */
-/** The only attributes the index reads (a caller may pass products with just these). */
+/**
+ * Attribute labels that name what a product is, rather than a property of it: the only
+ * attributes the index reads (a caller may pass products with just these).
+ */
 export const TYPE_ATTRIBUTES = ['product type', 'device type', 'form factor', 'platform', 'type'];
 const FITS = /\s(?:for|compatible with|f\/|suitable for|fits)\s/i;
 

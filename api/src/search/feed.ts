@@ -4,7 +4,7 @@ import path from 'node:path';
 import { ProductIndex, TYPE_ATTRIBUTES, workerBuilder } from '@shopsync/search';
 import type { Logger } from 'pino';
 import type { Catalog } from '../catalog/products.js';
-import { type Db, getMeta, setMeta } from '../db.js';
+import { type Db, metaOr, statement } from '../db.js';
 
 export interface SearchFeedOptions {
   /** Where the serialized base lives (`<dir>/search-base.json`); none: always rebuilt at start. */
@@ -45,12 +45,7 @@ export class SearchFeed {
       'SELECT seq, product_id FROM product_changes WHERE seq > ? ORDER BY seq LIMIT 5000',
     );
     this.file = options.dir ? path.join(options.dir, BASE_FILE) : undefined;
-    let id = getMeta(db, 'database_id');
-    if (!id) {
-      id = randomUUID();
-      setMeta(db, 'database_id', id);
-    }
-    this.databaseId = id;
+    this.databaseId = metaOr(db, 'database_id', randomUUID);
     this.index = new ProductIndex({
       maxDelta: options.maxDelta,
       builder: workerBuilder,
@@ -127,17 +122,16 @@ export class SearchFeed {
    * Counting those would send every product sold since the last compaction to the delta.
    */
   private changedSince(seq: number): string[] {
-    const rows = this.db
-      .prepare(`SELECT DISTINCT product_id FROM product_changes WHERE seq > ? AND op != 'stock'`)
-      .all(seq) as {
-      product_id: string;
-    }[];
+    const rows = statement(
+      this.db,
+      `SELECT DISTINCT product_id FROM product_changes WHERE seq > ? AND op != 'stock'`,
+    ).all(seq) as { product_id: string }[];
     return rows.map((r) => r.product_id);
   }
 
   private maxSeq(): number {
     return (
-      this.db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM product_changes').get() as { seq: number }
+      statement(this.db, 'SELECT COALESCE(MAX(seq), 0) AS seq FROM product_changes').get() as { seq: number }
     ).seq;
   }
 
