@@ -132,7 +132,7 @@ export class ProductIndex {
     const changed = new Set(changedSince);
     this.useBase(
       base,
-      [...base.ids].filter((id) => !this.rows.has(id) || changed.has(id)),
+      [...base.ids.keys()].filter((id) => !this.rows.has(id) || changed.has(id)),
       [...this.rows.keys()].filter((id) => !base.ids.has(id) || changed.has(id)),
     );
     this.compactIfLarge();

@@ -101,15 +101,15 @@ type Builder = lunr.Builder & {
  */
 export class SearchSegment {
   readonly index: lunr.Index;
-  readonly ids: Set<string>;
+  /** The segment's products, each with its ordinal (postings and scratch arrays are indexed by it). */
+  readonly ids = new Map<string, number>();
   /** Average length of each field over the segment's products (BM25's length normalization). */
   readonly averageFieldLength: Record<string, number>;
   /** The index terms in order, for prefix completion by binary search. */
   private readonly terms: string[];
   private readonly documentFrequency = new Map<string, number>();
-  /** Products by ordinal (postings and scratch arrays are indexed by it). */
+  /** Products by ordinal. */
   private readonly refs: string[];
-  private readonly ordinals = new Map<string, number>();
   /** Each term's products and weights (summed over fields), built on first use. */
   private readonly postings = new Map<string, Posting>();
   private postingEntries = 0;
@@ -126,7 +126,6 @@ export class SearchSegment {
   ) {
     if (Array.isArray(source)) {
       this.refs = source.map((d) => d.id);
-      this.ids = new Set(this.refs);
       let averages: Record<string, number> = {};
       this.index = lunr(function build() {
         this.ref('id');
@@ -148,11 +147,10 @@ export class SearchSegment {
       this.averageFieldLength = averageFieldLength;
       // Lunr keys its field vectors "field/ref"; field names have no slash.
       const vectors = (source as unknown as { fieldVectors: Record<string, unknown> }).fieldVectors;
-      this.ids = new Set(Object.keys(vectors).map((key) => key.slice(key.indexOf('/') + 1)));
-      this.refs = [...this.ids];
+      this.refs = [...new Set(Object.keys(vectors).map((key) => key.slice(key.indexOf('/') + 1)))];
     }
     this.refs.forEach((ref, ordinal) => {
-      this.ordinals.set(ref, ordinal);
+      this.ids.set(ref, ordinal);
     });
     const inverted = (this.index as unknown as { invertedIndex: Record<string, Record<string, object>> })
       .invertedIndex;
@@ -278,7 +276,7 @@ export class SearchSegment {
       const products = entry[field];
       if (!products) continue;
       for (const ref in products) {
-        const ordinal = this.ordinals.get(ref);
+        const ordinal = this.ids.get(ref);
         const vector = index.fieldVectors[`${field}/${ref}`];
         if (ordinal === undefined || !vector) continue;
         weightOf.set(ordinal, (weightOf.get(ordinal) ?? 0) + weightIn(vector.elements, termIndex));
