@@ -255,7 +255,9 @@ export class ProductIndex {
     if (terms.length === 0) return [...this.rows.values()].map((r) => [r, 0]);
     const words = terms.filter((t) => !isStopWord(t));
     const stems = words.map(stem);
-    const strict = this.segmentMatches(terms, true, stems, words);
+    // A product type named by two words joined ("head set": a headset) counts as named.
+    const named = new Set([...stems, ...joinedTerms(words, (t) => this.knows(t)).map((j) => j.term)]);
+    const strict = this.segmentMatches(terms, true, stems, named);
     if (strict.length >= RELAX_BELOW) return strict;
     const seen = new Set(strict.map(([r]) => r.id));
     // A one-character word ("iphone x") says little alone: any-term matching leaves it out.
@@ -263,19 +265,23 @@ export class ProductIndex {
     const relaxed = informative.length > 0 ? informative : terms;
     return belowAll(
       strict,
-      this.segmentMatches(relaxed, false, stems, words).filter(([r]) => !seen.has(r.id)),
+      this.segmentMatches(relaxed, false, stems, named).filter(([r]) => !seen.has(r.id)),
     );
   }
 
-  private segmentMatches(terms: string[], all: boolean, stems: string[], words: string[]): [Row, number][] {
+  /** `named`: the stems (and joined words) that name a product type, for the type factor. */
+  private segmentMatches(
+    terms: string[],
+    all: boolean,
+    stems: string[],
+    named: Set<string>,
+  ): [Row, number][] {
     const out: [Row, number][] = [];
-    // A product type named by two words joined ("head set": a headset) counts as named.
-    const known = (term: string) => this.base.knows(term) || this.delta.knows(term);
-    const stemSet = new Set([...stems, ...joinedTerms(words, known).map((j) => j.term)]);
+    const known = (term: string) => this.knows(term);
     const add = (id: string, score: number) => {
       const row = this.rows.get(id);
       if (row)
-        out.push([row, score * typeFactor(row.signature, stemSet) * phraseFactor(row.titleStems, stems)]);
+        out.push([row, score * typeFactor(row.signature, named) * phraseFactor(row.titleStems, stems)]);
     };
     const base = this.base.search(terms, all, known);
     const check = this.tombstones.size > 0;
@@ -332,6 +338,11 @@ export class ProductIndex {
     this.deltaDirty = true;
     this.invalidate();
     this.compactIfLarge();
+  }
+
+  /** Whether some product of the base or the delta has the (stemmed) term. */
+  private knows(term: string): boolean {
+    return this.base.knows(term) || this.delta.knows(term);
   }
 
   /** Starts a background compaction once the delta outgrows its bound. */
