@@ -1,15 +1,16 @@
-import type {
-  FacetValue,
-  PriceFacet,
-  Product,
-  SearchHit,
-  SearchParams,
-  SearchResult,
-  Suggestion,
-} from '@shopsync/core';
+import type { Product, SearchParams, SearchResult, Suggestion } from '@shopsync/core';
 import { inProcessBuilder, type SegmentBuilder } from './builder.js';
 import { type IndexedDoc, type TypeSignature, toIndexedDoc, typeSignature } from './document.js';
-import { belowAll, phraseFactor, typeFactor } from './ranking.js';
+import {
+  mergeResults,
+  type PartialHit,
+  type PassResult,
+  PRICE_BUCKETS,
+  RELAX_BELOW,
+  round,
+  type ShardResult,
+} from './merge.js';
+import { phraseFactor, typeFactor } from './ranking.js';
 import { joinedTerms, SearchSegment } from './segment.js';
 import { Suggester } from './suggest.js';
 import { highlight, isStopWord, queryTerms, stem, tokenize } from './text.js';
@@ -47,18 +48,19 @@ export interface ProductIndexOptions {
   onError?: (err: unknown) => void;
 }
 
-/** All-terms matching is relaxed to any term when it finds fewer products than this. */
-const RELAX_BELOW = 10;
+/** A text match of one search: its row and score. */
+interface Candidate {
+  row: Row;
+  score: number;
+}
 
-const PRICE_BUCKETS: [number, number | null][] = [
-  [0, 2500],
-  [2500, 5000],
-  [5000, 10000],
-  [10000, 25000],
-  [25000, 50000],
-  [50000, 100000],
-  [100000, null],
-];
+/** The orders of `ORDERS` (merge.ts), on candidates. */
+const CANDIDATE_ORDERS: Record<SearchParams['sort'], (a: Candidate, b: Candidate) => number> = {
+  relevance: (a, b) => b.score - a.score || a.row.ordinal - b.row.ordinal,
+  price_asc: (a, b) => a.row.price - b.row.price || a.row.ordinal - b.row.ordinal,
+  price_desc: (a, b) => b.row.price - a.row.price || a.row.ordinal - b.row.ordinal,
+  newest: (a, b) => b.row.createdAt - a.row.createdAt || a.row.ordinal - b.row.ordinal,
+};
 
 /**
  * The product index: a large immutable base segment plus a small delta segment holding products
@@ -161,85 +163,57 @@ export class ProductIndex {
 
   search(params: SearchParams): SearchResult {
     const started = performance.now();
-    this.refreshDelta();
     const terms = queryTerms(params.q);
-    const key = JSON.stringify([
-      this.generation,
-      terms,
-      params.brand,
-      params.category,
-      params.minPrice,
-      params.maxPrice,
-      params.inStock,
-      params.sort,
-      params.page,
-      params.pageSize,
-    ]);
+    const key = cacheKey(this.generation, terms, params);
     const cached = this.cache.get(key);
     if (cached) {
       this.cache.delete(key);
       this.cache.set(key, cached);
       return { ...cached, tookMs: round(performance.now() - started) };
     }
-
-    const scored = this.match(terms);
-    const pass = (r: Row, skip?: 'brand' | 'category') =>
-      (skip === 'brand' || !params.brand || r.brand === params.brand) &&
-      (skip === 'category' || !params.category || r.category === params.category) &&
-      (params.minPrice === undefined || r.price >= params.minPrice) &&
-      (params.maxPrice === undefined || r.price <= params.maxPrice) &&
-      (!params.inStock || r.stock > 0);
-
-    const matched: { row: Row; score: number }[] = [];
-    const brandCounts = new Map<string, number>();
-    const categoryCounts = new Map<string, number>();
-    for (const [row, score] of scored) {
-      // Facets count the whole match set; each facet ignores its own filter so siblings stay visible.
-      if (pass(row, 'brand')) brandCounts.set(row.brand, (brandCounts.get(row.brand) ?? 0) + 1);
-      if (pass(row, 'category'))
-        categoryCounts.set(row.category, (categoryCounts.get(row.category) ?? 0) + 1);
-      if (pass(row)) matched.push({ row, score });
-    }
-    const byId = (a: { row: Row }, b: { row: Row }) => a.row.ordinal - b.row.ordinal;
-    const order: Record<
-      SearchParams['sort'],
-      (a: { row: Row; score: number }, b: { row: Row; score: number }) => number
-    > = {
-      relevance: (a, b) => b.score - a.score || byId(a, b),
-      price_asc: (a, b) => a.row.price - b.row.price || byId(a, b),
-      price_desc: (a, b) => b.row.price - a.row.price || byId(a, b),
-      newest: (a, b) => b.row.createdAt - a.row.createdAt || byId(a, b),
-    };
-    const start = (params.page - 1) * params.pageSize;
-    const page = firstInOrder(matched, start + params.pageSize, order[params.sort]).slice(start);
-    const hits: SearchHit[] = page.map(({ row, score }) => ({
-      id: row.id,
-      title: row.title,
-      brand: row.brand,
-      category: row.category,
-      price: { amount: row.price, currency: row.currency },
-      stock: row.stock,
-      image: row.image,
-      score: round(score),
-      highlights: { title: highlight(row.title, terms) },
-    }));
-    const price: PriceFacet[] = PRICE_BUCKETS.map(([min, max]) => ({
-      value: max === null ? `${min}-` : `${min}-${max}`,
-      min,
-      max,
-      count: matched.filter(({ row }) => row.price >= min && (max === null || row.price < max)).length,
-    }));
-    const result: SearchResult = {
-      hits,
-      total: matched.length,
-      page: params.page,
-      pageSize: params.pageSize,
-      facets: { brand: topFacets(brandCounts), category: topFacets(categoryCounts), price },
-      tookMs: 0,
-    };
+    const result = mergeResults([this.partial(terms, params)], params);
     this.cache.set(key, result);
     if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
     return { ...result, tookMs: round(performance.now() - started) };
+  }
+
+  /**
+   * This index's part of a search (`mergeResults` makes the result of it): all-terms matches,
+   * and the relaxed any-term matches (with typos) too when the all-terms pass found fewer than
+   * RELAX_BELOW products. Scores are weighted by the product's type.
+   */
+  partial(terms: string[], params: SearchParams): ShardResult {
+    this.refreshDelta();
+    if (terms.length === 0) {
+      const all: Candidate[] = [...this.rows.values()].map((row) => ({ row, score: 0 }));
+      return { strictMatches: all.length, strictFloor: 0, strict: this.pass(all, terms, params) };
+    }
+    const words = terms.filter((t) => !isStopWord(t));
+    const stems = words.map(stem);
+    // A product type named by two words joined ("head set": a headset) counts as named.
+    const named = new Set([...stems, ...joinedTerms(words, (t) => this.knows(t)).map((j) => j.term)]);
+    const strict = this.segmentMatches(terms, true, stems, named);
+    let strictFloor = Number.POSITIVE_INFINITY;
+    for (const { score } of strict) strictFloor = Math.min(strictFloor, score);
+    const result: ShardResult = {
+      strictMatches: strict.length,
+      strictFloor,
+      strict: this.pass(strict, terms, params),
+    };
+    if (strict.length >= RELAX_BELOW) return result;
+    const seen = new Set(strict.map(({ row }) => row.id));
+    // A one-character word ("iphone x") says little alone: any-term matching leaves it out.
+    const informative = terms.filter((t) => t.length > 1);
+    const relaxed = this.segmentMatches(
+      informative.length > 0 ? informative : terms,
+      false,
+      stems,
+      named,
+    ).filter(({ row }) => !seen.has(row.id));
+    let top = 0;
+    for (const { score } of relaxed) top = Math.max(top, score);
+    result.relaxed = { ...this.pass(relaxed, terms, params), matches: relaxed.length, top };
+    return result;
   }
 
   suggest(q: string, limit = 8): Suggestion[] {
@@ -247,41 +221,61 @@ export class ProductIndex {
     return this.suggester.suggest(q, limit);
   }
 
-  /**
-   * Text matches with scores: all terms first; when that finds fewer than RELAX_BELOW products,
-   * any-term matches (with typos) follow them. Scores are weighted by the product's type.
-   */
-  private match(terms: string[]): [Row, number][] {
-    if (terms.length === 0) return [...this.rows.values()].map((r) => [r, 0]);
-    const words = terms.filter((t) => !isStopWord(t));
-    const stems = words.map(stem);
-    // A product type named by two words joined ("head set": a headset) counts as named.
-    const named = new Set([...stems, ...joinedTerms(words, (t) => this.knows(t)).map((j) => j.term)]);
-    const strict = this.segmentMatches(terms, true, stems, named);
-    if (strict.length >= RELAX_BELOW) return strict;
-    const seen = new Set(strict.map(([r]) => r.id));
-    // A one-character word ("iphone x") says little alone: any-term matching leaves it out.
-    const informative = terms.filter((t) => t.length > 1);
-    const relaxed = informative.length > 0 ? informative : terms;
-    return belowAll(
-      strict,
-      this.segmentMatches(relaxed, false, stems, named).filter(([r]) => !seen.has(r.id)),
+  /** Filters, facet counts and the first hits of one pass's text matches. */
+  private pass(scored: Candidate[], terms: string[], params: SearchParams): PassResult {
+    const keep = (r: Row, skip?: 'brand' | 'category') =>
+      (skip === 'brand' || !params.brand || r.brand === params.brand) &&
+      (skip === 'category' || !params.category || r.category === params.category) &&
+      (params.minPrice === undefined || r.price >= params.minPrice) &&
+      (params.maxPrice === undefined || r.price <= params.maxPrice) &&
+      (!params.inStock || r.stock > 0);
+    const matched: Candidate[] = [];
+    const brand = new Map<string, number>();
+    const category = new Map<string, number>();
+    const price = PRICE_BUCKETS.map(() => 0);
+    for (const candidate of scored) {
+      const { row } = candidate;
+      // Facets count the whole match set; each facet ignores its own filter so siblings stay visible.
+      if (keep(row, 'brand')) brand.set(row.brand, (brand.get(row.brand) ?? 0) + 1);
+      if (keep(row, 'category')) category.set(row.category, (category.get(row.category) ?? 0) + 1);
+      if (!keep(row)) continue;
+      matched.push(candidate);
+      const bucket = PRICE_BUCKETS.findIndex(
+        ([min, max]) => row.price >= min && (max === null || row.price < max),
+      );
+      if (bucket >= 0) price[bucket]!++;
+    }
+    const first = firstInOrder(matched, params.page * params.pageSize, CANDIDATE_ORDERS[params.sort]);
+    const hits = first.map(
+      ({ row, score }): PartialHit => ({
+        id: row.id,
+        title: row.title,
+        brand: row.brand,
+        category: row.category,
+        price: { amount: row.price, currency: row.currency },
+        stock: row.stock,
+        image: row.image,
+        score,
+        // Worked out for the page alone.
+        highlights: { title: highlight(row.title, terms) },
+        ordinal: row.ordinal,
+        createdAt: row.createdAt,
+      }),
     );
+    return { total: matched.length, hits, brand: [...brand], category: [...category], price };
   }
 
   /** `named`: the stems (and joined words) that name a product type, for the type factor. */
-  private segmentMatches(
-    terms: string[],
-    all: boolean,
-    stems: string[],
-    named: Set<string>,
-  ): [Row, number][] {
-    const out: [Row, number][] = [];
+  private segmentMatches(terms: string[], all: boolean, stems: string[], named: Set<string>): Candidate[] {
+    const out: Candidate[] = [];
     const known = (term: string) => this.knows(term);
     const add = (id: string, score: number) => {
       const row = this.rows.get(id);
       if (row)
-        out.push([row, score * typeFactor(row.signature, named) * phraseFactor(row.titleStems, stems)]);
+        out.push({
+          row,
+          score: score * typeFactor(row.signature, named) * phraseFactor(row.titleStems, stems),
+        });
     };
     const base = this.base.search(terms, all, known);
     const check = this.tombstones.size > 0;
@@ -461,13 +455,18 @@ function sameText(a: IndexedDoc, b: IndexedDoc): boolean {
   );
 }
 
-function topFacets(counts: Map<string, number>, limit = 30): FacetValue[] {
-  return [...counts]
-    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-    .slice(0, limit)
-    .map(([value, count]) => ({ value, count }));
-}
-
-function round(n: number): number {
-  return Math.round(n * 1000) / 1000;
+/** The query cache's key: the index generation, the normalized query, the rest of the params. */
+export function cacheKey(generation: number, terms: string[], params: SearchParams): string {
+  return JSON.stringify([
+    generation,
+    terms,
+    params.brand,
+    params.category,
+    params.minPrice,
+    params.maxPrice,
+    params.inStock,
+    params.sort,
+    params.page,
+    params.pageSize,
+  ]);
 }

@@ -13,20 +13,6 @@ export function typeFactor(signature: TypeSignature, queryStems: Set<string>): n
   return 1;
 }
 
-/**
- * Relaxed (any-term) matches rank below every all-terms match: their scores are scaled under the
- * lowest all-terms score, keeping their own order.
- */
-export function belowAll<T>(strict: [T, number][], relaxed: [T, number][]): [T, number][] {
-  if (strict.length === 0 || relaxed.length === 0) return [...strict, ...relaxed];
-  let floor = Number.POSITIVE_INFINITY;
-  for (const [, s] of strict) floor = Math.min(floor, s);
-  let top = 0;
-  for (const [, s] of relaxed) top = Math.max(top, s);
-  const scale = top > 0 ? (floor * 0.9) / top : 1;
-  return [...strict, ...relaxed.map(([r, s]): [T, number] => [r, s * scale])];
-}
-
 const PHRASE = 2;
 
 /** Query words side by side and in order in the title ("usb hub" in "4 Port USB Hub") rank higher. */
