@@ -1,14 +1,18 @@
 /**
  * Relevance harness: the four Icecat files through icecatToProduct, an in-process ProductIndex,
  * NDCG@10 over the dev judgments computed as shared/tools/relevance.mjs does.
- * Usage: node --import tsx search/scripts/relevance.ts [--verbose] [--k 10]
+ * Usage: node --import tsx search/scripts/relevance.ts [--verbose] [--k 10] [--shards N]
+ * (--shards: a ShardedIndex of N worker threads instead of one ProductIndex)
  */
 import { ProductIndex } from '../src/product-index.js';
+import { ShardedIndex } from '../src/shards.js';
 import { icecatAvailable, JUDGMENTS_DEV, loadIcecat, loadJudgments, ndcg } from './load-icecat.js';
 
 const verbose = process.argv.includes('--verbose');
 const kArg = process.argv.indexOf('--k');
 const k = kArg > 0 ? Number(process.argv[kArg + 1]) : 10;
+const shardsArg = process.argv.indexOf('--shards');
+const shards = shardsArg > 0 ? Number(process.argv[shardsArg + 1]) : 0;
 
 if (!icecatAvailable()) {
   console.error('shared/data/icecat is absent: nothing to score');
@@ -20,14 +24,22 @@ console.log(
   `loaded ${products.length} products (${rejected} rejected) in ${Math.round(performance.now() - t)} ms`,
 );
 t = performance.now();
-const index = new ProductIndex();
-index.replaceAll(products);
-console.log(`indexed in ${Math.round(performance.now() - t)} ms`);
+let index: { search: ProductIndex['search'] | ShardedIndex['search'] };
+if (shards > 0) {
+  const sharded = new ShardedIndex({ shards });
+  await sharded.open(products, []);
+  index = sharded;
+} else {
+  const single = new ProductIndex();
+  single.replaceAll(products);
+  index = single;
+}
+console.log(`indexed in ${Math.round(performance.now() - t)} ms${shards > 0 ? ` (${shards} shards)` : ''}`);
 
 const judgments = loadJudgments(JUDGMENTS_DEV);
 const rows: [number, string][] = [];
 for (const [query, labels] of judgments) {
-  const result = index.search({ q: query, page: 1, pageSize: k, sort: 'relevance' });
+  const result = await index.search({ q: query, page: 1, pageSize: k, sort: 'relevance' });
   const score = ndcg(
     result.hits.map((h) => h.id),
     labels,
@@ -40,3 +52,4 @@ if (verbose)
 const mean = rows.reduce((s, [score]) => s + score, 0) / Math.max(rows.length, 1);
 console.log(`queries ${rows.length}`);
 console.log(`NDCG@${k} ${mean.toFixed(4)}`);
+if (index instanceof ShardedIndex) await index.close();

@@ -4,4 +4,5 @@ export { TYPE_ATTRIBUTES } from './document.js';
 export { ICECAT_DEFAULT_STOCK, type IcecatProduct, icecatToProduct, icecatVocabulary } from './icecat.js';
 export { ProductIndex, type ProductIndexOptions } from './product-index.js';
 export { SearchSegment } from './segment.js';
+export { ShardedIndex, type ShardedIndexOptions, type ShardOpening } from './shards.js';
 export { highlight, queryTerms, tokenize } from './text.js';

@@ -11,7 +11,7 @@ import {
   type ShardResult,
 } from './merge.js';
 import { phraseFactor, typeFactor } from './ranking.js';
-import { joinedTerms, SearchSegment } from './segment.js';
+import { type CorpusStatistics, idfOf, joinedTerms, SearchSegment } from './segment.js';
 import { Suggester } from './suggest.js';
 import { highlight, isStopWord, queryTerms, stem, tokenize } from './text.js';
 
@@ -31,6 +31,12 @@ interface Row {
   signature: TypeSignature;
   titleStems: string[];
 }
+
+/**
+ * A product with its place in insertion order, the stable tie-break of every sort: set by a
+ * sharded index, which hands each shard some of the products; otherwise the order of arrival.
+ */
+export type OrderedProduct = Product & { ordinal?: number };
 
 export interface ProductIndexOptions {
   /** The delta segment is folded into a new base beyond this many products. */
@@ -85,6 +91,8 @@ export class ProductIndex {
   /** Bumped whenever the rows are replaced wholesale: a compaction begun before is discarded. */
   private epoch = 0;
   generation = 0;
+  /** Corpus statistics to score with instead of this index's own (a shard's: the whole corpus's). */
+  private corpus: CorpusStatistics | undefined;
   /**
    * An opaque position in the owner's change feed that the rows reflect (the API sets it to the
    * last change applied); handed to `onCompacted` so a saved base records what it covers.
@@ -102,7 +110,7 @@ export class ProductIndex {
   }
 
   /** Indexes exactly these products, building the base on this thread. */
-  replaceAll(products: Iterable<Product>): void {
+  replaceAll(products: Iterable<OrderedProduct>): void {
     this.setRows(products);
     this.rebuildBase();
   }
@@ -111,7 +119,7 @@ export class ProductIndex {
    * Indexes exactly these products, building the base with the builder (a worker thread for
    * servers); searches find nothing until it resolves. Resolves to the serialized base.
    */
-  load(products: Iterable<Product>): Promise<string> {
+  load(products: Iterable<OrderedProduct>): Promise<string> {
     this.setRows(products);
     this.useBase(new SearchSegment([]), [], []);
     // A compaction of the replaced rows still running is discarded when it ends; then ours runs.
@@ -127,7 +135,11 @@ export class ProductIndex {
    * checkpoint). Returns false, changing nothing, when the base was built with another format or
    * is damaged.
    */
-  restore(products: Iterable<Product>, serializedBase: string, changedSince: Iterable<string> = []): boolean {
+  restore(
+    products: Iterable<OrderedProduct>,
+    serializedBase: string,
+    changedSince: Iterable<string> = [],
+  ): boolean {
     const base = SearchSegment.deserialize(serializedBase);
     if (!base) return false;
     this.setRows(products);
@@ -141,14 +153,28 @@ export class ProductIndex {
     return true;
   }
 
+  /** The base segment's statistics: a shard's share of the corpus statistics. */
+  baseStatistics(): CorpusStatistics {
+    return this.base.statistics();
+  }
+
+  /**
+   * Scores with these corpus statistics (IDF) from now on, rather than this index's own: shards
+   * of one catalog are given the sum of their bases' statistics, so that their scores compare.
+   */
+  useStatistics(corpus: CorpusStatistics | undefined): void {
+    this.corpus = corpus;
+    this.invalidate(false);
+  }
+
   /** The base segment serialized as `restore` reads it (the delta is not in it: `compact` first). */
   serializedBase(): string {
     return this.base.serialize();
   }
 
-  upsert(product: Product): void {
+  upsert(product: OrderedProduct): void {
     const previous = this.rows.get(product.id);
-    const row = this.toRow(product, previous?.ordinal);
+    const row = this.toRow(product, previous?.ordinal ?? product.ordinal);
     this.rows.set(product.id, row);
     // Stock and price live in the rows, not in Lunr: a change that leaves the text alone (every
     // order moves stock) touches no segment and never brings a compaction nearer.
@@ -269,6 +295,13 @@ export class ProductIndex {
   private segmentMatches(terms: string[], all: boolean, stems: string[], named: Set<string>): Candidate[] {
     const out: Candidate[] = [];
     const known = (term: string) => this.knows(term);
+    const { corpus, delta: fresh } = this;
+    // The corpus's bases, and this index's delta (products written since: those of other shards'
+    // deltas are not known here, and are few).
+    const idf =
+      corpus &&
+      ((term: string) =>
+        idfOf(corpus.documents + fresh.ids.size, (corpus.frequency.get(term) ?? 0) + fresh.frequency(term)));
     const add = (id: string, score: number) => {
       const row = this.rows.get(id);
       if (row)
@@ -277,11 +310,11 @@ export class ProductIndex {
           score: score * typeFactor(row.signature, named) * phraseFactor(row.titleStems, stems),
         });
     };
-    const base = this.base.search(terms, all, known);
+    const base = this.base.search(terms, all, known, idf);
     const check = this.tombstones.size > 0;
     for (let i = 0; i < base.ids.length; i++)
       if (!check || !this.tombstones.has(base.ids[i]!)) add(base.ids[i]!, base.scores[i]!);
-    const delta = this.delta.search(terms, all, known);
+    const delta = this.delta.search(terms, all, known, idf);
     for (let i = 0; i < delta.ids.length; i++) add(delta.ids[i]!, delta.scores[i]!);
     return out;
   }
@@ -334,9 +367,10 @@ export class ProductIndex {
     this.compactIfLarge();
   }
 
-  /** Whether some product of the base or the delta has the (stemmed) term. */
+  /** Whether some product of the base or the delta (or of the corpus) has the (stemmed) term. */
   private knows(term: string): boolean {
-    return this.base.knows(term) || this.delta.knows(term);
+    // A shard knows the words of the whole corpus: a word another shard has is no typo here.
+    return this.base.knows(term) || this.delta.knows(term) || (this.corpus?.frequency.has(term) ?? false);
   }
 
   /** Starts a background compaction once the delta outgrows its bound. */
@@ -381,14 +415,15 @@ export class ProductIndex {
     this.invalidate();
   }
 
-  private setRows(products: Iterable<Product>): void {
+  private setRows(products: Iterable<OrderedProduct>): void {
     this.epoch++;
     this.rows.clear();
     this.nextOrdinal = 0;
-    for (const p of products) this.rows.set(p.id, this.toRow(p));
+    for (const p of products) this.rows.set(p.id, this.toRow(p, p.ordinal));
   }
 
-  private toRow(p: Product, ordinal?: number): Row {
+  private toRow(p: Product, ordinal = this.nextOrdinal): Row {
+    this.nextOrdinal = Math.max(this.nextOrdinal, ordinal + 1);
     return {
       id: p.id,
       title: p.title,
@@ -399,7 +434,7 @@ export class ProductIndex {
       stock: p.stock,
       image: p.images[0] ?? null,
       createdAt: p.createdAt,
-      ordinal: ordinal ?? this.nextOrdinal++,
+      ordinal,
       doc: toIndexedDoc(p),
       signature: typeSignature(p.category),
       titleStems: tokenize(p.title).map(stem),

@@ -26,6 +26,20 @@ const LENGTH_NORMALIZATION = 0.5;
  */
 export const SEGMENT_FORMAT = JSON.stringify({ v: 2, lunr: lunr.version, b: LENGTH_NORMALIZATION, FIELDS });
 
+/**
+ * Corpus statistics that scores can be put on (`SearchSegment.search`'s `idf`): the products of
+ * several segments, and how many (product, field) pairs of them have each term.
+ */
+export interface CorpusStatistics {
+  documents: number;
+  frequency: Map<string, number>;
+}
+
+/** Lunr's BM25 IDF (lunr.idf) from a document count and the term's document frequency. */
+export function idfOf(documents: number, withTerm: number): number {
+  return Math.log(1 + Math.abs((documents - withTerm + 0.5) / (withTerm + 0.5)));
+}
+
 /** The products a search matched (ids, each once) and their scores, in no particular order. */
 export interface Matches {
   ids: string[];
@@ -114,6 +128,8 @@ export class SearchSegment {
   private readonly postings = new Map<string, Posting>();
   private postingEntries = 0;
   private scratchArrays: { scores: Float64Array; masks: Uint32Array } | undefined;
+  /** The segment whose statistics this one's IDF was built with (a delta's base). */
+  private readonly reference: SearchSegment | undefined;
 
   /** Builds a segment over the documents (with corpus statistics shared with `reference`). */
   constructor(docs: IndexedDoc[], reference?: SearchSegment);
@@ -124,6 +140,7 @@ export class SearchSegment {
     reference?: SearchSegment,
     averageFieldLength: Record<string, number> = {},
   ) {
+    this.reference = reference;
     if (Array.isArray(source)) {
       this.refs = source.map((d) => d.id);
       let averages: Record<string, number> = {};
@@ -169,9 +186,16 @@ export class SearchSegment {
    * field of every product and spent most of a query's time in it and in garbage collection.
    * `all`: every term must match (the last also as a prefix of 3+ characters, for as-you-type:
    * any of a bounded set of completions). Otherwise any term may match, and terms no segment
-   * knows (`known`) match with typos.
+   * knows (`known`) match with typos. `idf`: the IDF to score with instead of the one the
+   * segment was built with (each term's weights are rescaled by their ratio), so that segments
+   * built apart (shards) score on the same corpus statistics.
    */
-  search(terms: string[], all: boolean, known: (term: string) => boolean = (t) => this.knows(t)): Matches {
+  search(
+    terms: string[],
+    all: boolean,
+    known: (term: string) => boolean = (t) => this.knows(t),
+    idf?: (term: string) => number,
+  ): Matches {
     const usable = terms.filter((t) => !isStopWord(t));
     const out: Matches = { ids: [], scores: [] };
     if (usable.length === 0) return out;
@@ -204,8 +228,11 @@ export class SearchSegment {
     const scores = this.scratch.scores;
     const masks = this.scratch.masks;
     const touched: number[] = [];
-    for (const { term, boost, bits: bit } of clauses) {
+    for (const { term, boost: queryBoost, bits: bit } of clauses) {
       const { docs, weights } = this.posting(term);
+      if (docs.length === 0) continue;
+      const built = idf ? this.idf(term) : 0;
+      const boost = built > 0 ? (queryBoost * idf!(term)) / built : queryBoost;
       for (let k = 0; k < docs.length; k++) {
         const doc = docs[k]!;
         if (masks[doc] === 0) touched.push(doc);
@@ -301,6 +328,20 @@ export class SearchSegment {
     return this.documentFrequency.get(term) ?? 0;
   }
 
+  /** The IDF the segment's weights for the term were built with (with its reference's statistics). */
+  idf(term: string): number {
+    const reference = this.reference;
+    return idfOf(
+      this.ids.size + (reference?.ids.size ?? 0),
+      this.frequency(term) + (reference?.frequency(term) ?? 0),
+    );
+  }
+
+  /** The segment's own statistics (a shard's share of the corpus's). */
+  statistics(): CorpusStatistics {
+    return { documents: this.ids.size, frequency: this.documentFrequency };
+  }
+
   /** Whether some product of this segment has the (stemmed) term. */
   knows(term: string): boolean {
     return this.documentFrequency.has(term);
@@ -360,7 +401,7 @@ function withSharedIdf(builder: Builder, reference: SearchSegment): void {
       let withTerm = reference.frequency(term);
       for (const field in posting)
         if (field !== '_index') withTerm += Object.keys((posting as Record<string, object>)[field]!).length;
-      return Math.log(1 + Math.abs((documents - withTerm + 0.5) / (withTerm + 0.5)));
+      return idfOf(documents, withTerm);
     };
     try {
       return build.call(this);

@@ -1,0 +1,68 @@
+/**
+ * One shard of a ShardedIndex: a ProductIndex over the products hashed to it, in its own thread.
+ * Messages are handled in the order sent, so a search sent after a write sees it.
+ */
+import { parentPort } from 'node:worker_threads';
+import { workerBuilder } from './builder.js';
+import { ProductIndex } from './product-index.js';
+import type { ShardOpening, ShardReply, ShardRequest } from './shards.js';
+
+const port = parentPort!;
+const reply = (message: ShardReply) => port.postMessage(message);
+
+const index = new ProductIndex({
+  // Compactions build in a thread of their own, so this shard answers searches meanwhile.
+  builder: workerBuilder,
+  onCompacted: (serialized, checkpoint) =>
+    reply({ event: 'compacted', serialized, checkpoint, statistics: index.baseStatistics() }),
+  onError: (err) => reply({ event: 'error', message: String((err as Error)?.stack ?? err) }),
+});
+
+async function handle(request: ShardRequest): Promise<unknown> {
+  switch (request.op) {
+    case 'open': {
+      index.checkpoint = request.checkpoint;
+      let how: ShardOpening = 'built';
+      if (request.base !== null && index.restore(request.products, request.base, request.changed)) {
+        await index.compacted();
+        how = 'restored';
+      } else {
+        await index.load(request.products);
+      }
+      return { how, statistics: index.baseStatistics() };
+    }
+    case 'statistics':
+      index.useStatistics(request.corpus);
+      return undefined;
+    case 'upsert':
+      index.upsert(request.product);
+      return undefined;
+    case 'remove':
+      index.remove(request.id);
+      return undefined;
+    case 'checkpoint':
+      index.checkpoint = request.seq;
+      return undefined;
+    case 'search':
+      return index.partial(request.terms, request.params);
+    case 'compact':
+      await index.compact();
+      return undefined;
+    case 'compacted':
+      await index.compacted();
+      return undefined;
+  }
+}
+
+port.on('message', (request: ShardRequest) => {
+  handle(request).then(
+    (result) => {
+      if (request.call !== undefined) reply({ call: request.call, result });
+    },
+    (err: unknown) => {
+      const message = String((err as Error)?.stack ?? err);
+      if (request.call !== undefined) reply({ call: request.call, error: message });
+      else reply({ event: 'error', message });
+    },
+  );
+});

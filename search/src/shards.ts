@@ -1,0 +1,283 @@
+import { Worker } from 'node:worker_threads';
+import type { Product, SearchParams, SearchResult, Suggestion } from '@shopsync/core';
+import { mergeResults, round, type ShardResult } from './merge.js';
+import { cacheKey, type OrderedProduct } from './product-index.js';
+import type { CorpusStatistics } from './segment.js';
+import { Suggester } from './suggest.js';
+import { queryTerms } from './text.js';
+
+/** What the shard threads are told (shard-worker.ts); `call` asks for a reply. */
+export type ShardRequest = { call?: number } & (
+  | { op: 'open'; products: OrderedProduct[]; base: string | null; changed: string[]; checkpoint: number }
+  | { op: 'upsert'; product: OrderedProduct }
+  | { op: 'remove'; id: string }
+  | { op: 'checkpoint'; seq: number }
+  | { op: 'statistics'; corpus: CorpusStatistics }
+  | { op: 'search'; terms: string[]; params: SearchParams }
+  | { op: 'compact' }
+  | { op: 'compacted' }
+);
+
+export type ShardReply =
+  | { call: number; result?: unknown; error?: string }
+  | { event: 'compacted'; serialized: string; checkpoint: number; statistics: CorpusStatistics }
+  | { event: 'error'; message: string };
+
+export interface ShardedIndexOptions {
+  /** How many shards (worker threads); products are split among them by a hash of their id. */
+  shards: number;
+  /** Cached query results (keyed by normalized query and index generation). */
+  cacheSize?: number;
+  /** A shard compacted its delta into a new base, covering the change feed up to `checkpoint`. */
+  onCompacted?: (shard: number, serialized: string, checkpoint: number) => void;
+  /** A shard failed in the background (a compaction, or the thread itself). */
+  onError?: (shard: number, err: Error) => void;
+}
+
+export type ShardOpening = 'restored' | 'built';
+
+const WORKER = new URL('./shard-worker.mjs', import.meta.url);
+
+interface Light {
+  title: string;
+  brand: string;
+  category: string;
+  ordinal: number;
+}
+
+/**
+ * The product index split by product id across worker threads (each a ProductIndex with its own
+ * base, delta and compactions), searched in parallel and merged by score (`mergeResults`).
+ *
+ * Scores are comparable across shards: each shard's base is built with its own products' IDF,
+ * and the shards score on the corpus's (`shareStatistics`), as Elasticsearch's
+ * dfs_query_then_fetch does, but once per base rather than per query. The average field lengths
+ * stay each shard's own: products are spread by a hash of their id, so every shard holds a sample
+ * of the same catalog and they differ little. Counts, facets and the page are exact: see
+ * `mergeResults`.
+ *
+ * This thread keeps what suggestions need (titles, brands, categories), the products' order of
+ * arrival and the query cache; searches answered from the cache never reach the shards.
+ */
+export class ShardedIndex {
+  readonly shards: number;
+  generation = 0;
+  private readonly workers: Worker[];
+  private readonly calls = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private nextCall = 0;
+  private readonly rows = new Map<string, Light>();
+  private nextOrdinal = 0;
+  private readonly suggester = new Suggester();
+  private readonly cache = new Map<string, SearchResult>();
+  private readonly cacheSize: number;
+  private position = 0;
+  /** Each shard's base statistics; their sum is what every shard scores with. */
+  private readonly statistics: (CorpusStatistics | undefined)[];
+  /** Set when a shard thread died: every later search fails with it rather than miss products. */
+  private failure: Error | undefined;
+
+  constructor(private readonly options: ShardedIndexOptions) {
+    if (!Number.isInteger(options.shards) || options.shards < 1)
+      throw new RangeError(`shards must be a positive integer, not ${options.shards}`);
+    this.shards = options.shards;
+    this.cacheSize = options.cacheSize ?? 500;
+    this.workers = Array.from({ length: this.shards }, (_, shard) => this.spawn(shard));
+    this.statistics = this.workers.map(() => undefined);
+  }
+
+  get size(): number {
+    return this.rows.size;
+  }
+
+  /**
+   * An opaque position in the owner's change feed that the products reflect; each shard hands it
+   * to `onCompacted` with the bases it builds.
+   */
+  get checkpoint(): number {
+    return this.position;
+  }
+
+  set checkpoint(seq: number) {
+    if (seq === this.position) return;
+    this.position = seq;
+    for (const worker of this.workers) this.post(worker, { op: 'checkpoint', seq });
+  }
+
+  /** The shard that holds a product. */
+  shardOf(id: string): number {
+    return fnv1a(id) % this.shards;
+  }
+
+  /**
+   * Indexes exactly these products: each shard restores its saved base (`bases[shard]`, as
+   * `onCompacted` gave it; products in `changedSince` are re-indexed) or, when it has none or it
+   * is unreadable, builds one. Resolves with what each shard did.
+   */
+  async open(
+    products: Iterable<Product>,
+    bases: (string | null)[],
+    changedSince: Iterable<string> = [],
+  ): Promise<ShardOpening[]> {
+    this.rows.clear();
+    this.nextOrdinal = 0;
+    const parts: OrderedProduct[][] = this.workers.map(() => []);
+    for (const p of products) {
+      const ordinal = this.nextOrdinal++;
+      this.rows.set(p.id, { title: p.title, brand: p.brand, category: p.category, ordinal });
+      parts[this.shardOf(p.id)]!.push({ ...p, ordinal });
+    }
+    const changed = [...changedSince];
+    this.invalidate();
+    const opened = await Promise.all(
+      this.workers.map(
+        (worker, shard) =>
+          this.call(worker, {
+            op: 'open',
+            products: parts[shard]!,
+            base: bases[shard] ?? null,
+            changed: changed.filter((id) => this.shardOf(id) === shard),
+            checkpoint: this.position,
+          }) as Promise<{ how: ShardOpening; statistics: CorpusStatistics }>,
+      ),
+    );
+    opened.forEach(({ statistics }, shard) => {
+      this.statistics[shard] = statistics;
+    });
+    this.shareStatistics();
+    return opened.map(({ how }) => how);
+  }
+
+  upsert(product: Product): void {
+    const previous = this.rows.get(product.id);
+    const { title, brand, category } = product;
+    const ordinal = previous?.ordinal ?? this.nextOrdinal++;
+    this.rows.set(product.id, { title, brand, category, ordinal });
+    this.post(this.workers[this.shardOf(product.id)]!, { op: 'upsert', product: { ...product, ordinal } });
+    // Suggestions read titles, brands and categories: a stock or price change leaves them be.
+    const same = previous?.title === title && previous.brand === brand && previous.category === category;
+    this.invalidate(!same);
+  }
+
+  remove(id: string): void {
+    if (!this.rows.delete(id)) return;
+    this.post(this.workers[this.shardOf(id)]!, { op: 'remove', id });
+    this.invalidate();
+  }
+
+  async search(params: SearchParams): Promise<SearchResult> {
+    const started = performance.now();
+    const terms = queryTerms(params.q);
+    const key = cacheKey(this.generation, terms, params);
+    const cached = this.cache.get(key);
+    if (cached) {
+      this.cache.delete(key);
+      this.cache.set(key, cached);
+      return { ...cached, tookMs: round(performance.now() - started) };
+    }
+    const generation = this.generation;
+    const parts = (await Promise.all(
+      this.workers.map((worker) => this.call(worker, { op: 'search', terms, params })),
+    )) as ShardResult[];
+    const result = mergeResults(parts, params);
+    // A write that arrived meanwhile may or may not be in this result: answer it, cache it not.
+    if (generation === this.generation) {
+      this.cache.set(key, result);
+      if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
+    }
+    return { ...result, tookMs: round(performance.now() - started) };
+  }
+
+  suggest(q: string, limit = 8): Suggestion[] {
+    if (this.suggester.stale) this.suggester.rebuild(this.rows.values());
+    return this.suggester.suggest(q, limit);
+  }
+
+  /** Compacts every shard now (each resolves when its new base is in use). */
+  async compact(): Promise<void> {
+    await Promise.all(this.workers.map((worker) => this.call(worker, { op: 'compact' })));
+  }
+
+  /** Resolves when no shard is compacting. */
+  async compacted(): Promise<void> {
+    await Promise.all(this.workers.map((worker) => this.call(worker, { op: 'compacted' })));
+  }
+
+  /** Stops the shard threads (a compaction under way is abandoned; its base is not saved). */
+  async close(): Promise<void> {
+    this.failure ??= new Error('the search index is closed');
+    await Promise.all(this.workers.map((worker) => worker.terminate()));
+  }
+
+  private spawn(shard: number): Worker {
+    const worker = new Worker(WORKER);
+    worker.on('message', (reply: ShardReply) => {
+      if ('call' in reply) {
+        const pending = this.calls.get(reply.call);
+        this.calls.delete(reply.call);
+        if (reply.error !== undefined) pending?.reject(new Error(`search shard ${shard}: ${reply.error}`));
+        else pending?.resolve(reply.result);
+      } else if (reply.event === 'compacted') {
+        this.statistics[shard] = reply.statistics;
+        this.shareStatistics();
+        this.options.onCompacted?.(shard, reply.serialized, reply.checkpoint);
+      } else {
+        this.options.onError?.(shard, new Error(`search shard ${shard}: ${reply.message}`));
+      }
+    });
+    const died = (err: Error) => {
+      if (this.failure) return; // closed, or another shard died first
+      this.failure = err;
+      for (const { reject } of this.calls.values()) reject(err);
+      this.calls.clear();
+      this.options.onError?.(shard, err);
+    };
+    worker.on('error', (err) => died(new Error(`search shard ${shard} failed: ${err.message}`)));
+    worker.on('exit', (code) => died(new Error(`search shard ${shard} exited with code ${code}`)));
+    return worker;
+  }
+
+  /**
+   * Gives every shard the corpus statistics: the sum of the shards' bases'. Shards are built
+   * apart, each with its own products' IDF; scoring on the sum makes a product's score what it
+   * would be in one index, whichever shard holds it. Sent again whenever a shard's base changes.
+   */
+  private shareStatistics(): void {
+    if (this.statistics.some((s) => !s)) return;
+    const corpus: CorpusStatistics = { documents: 0, frequency: new Map() };
+    for (const { documents, frequency } of this.statistics as CorpusStatistics[]) {
+      corpus.documents += documents;
+      for (const [term, n] of frequency) corpus.frequency.set(term, (corpus.frequency.get(term) ?? 0) + n);
+    }
+    for (const worker of this.workers) this.post(worker, { op: 'statistics', corpus });
+    this.invalidate(false);
+  }
+
+  private post(worker: Worker, request: ShardRequest): void {
+    if (!this.failure) worker.postMessage(request);
+  }
+
+  private call(worker: Worker, request: ShardRequest): Promise<unknown> {
+    if (this.failure) return Promise.reject(this.failure);
+    const call = this.nextCall++;
+    return new Promise((resolve, reject) => {
+      this.calls.set(call, { resolve, reject });
+      worker.postMessage({ ...request, call });
+    });
+  }
+
+  private invalidate(text = true): void {
+    this.generation++;
+    if (text) this.suggester.stale = true;
+    this.cache.clear();
+  }
+}
+
+/** FNV-1a over the id's UTF-16 code units: cheap, and spreads similar ids evenly. */
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}

@@ -1,0 +1,209 @@
+import type { Product, SearchParams, SearchResult } from '@shopsync/core';
+import { SearchParams as Params } from '@shopsync/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ProductIndex, ShardedIndex } from '../src/index.js';
+
+const q = (input: Record<string, unknown>): SearchParams => Params.parse(input);
+
+const BRANDS = ['Sony', 'Bose', 'Lenovo', 'Anker', 'Logitech', 'Samsung', 'Dell'];
+const TYPES = ['Headphones', 'Speaker', 'Laptop', 'Cable', 'Mouse', 'Keyboard', 'Monitor', 'Charger'];
+const WORDS = [
+  'wireless',
+  'bluetooth',
+  'usb',
+  'portable',
+  'gaming',
+  'ergonomic',
+  'black',
+  'silver',
+  'pro',
+  'mini',
+];
+
+/** A deterministic catalog: every query below matches a known number of products in each shard. */
+function catalog(size: number): Product[] {
+  let seed = 7;
+  const next = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+  return Array.from({ length: size }, (_, i) => {
+    const type = TYPES[next(TYPES.length)]!;
+    const brand = BRANDS[next(BRANDS.length)]!;
+    const words = [WORDS[next(WORDS.length)]!, WORDS[next(WORDS.length)]!];
+    // A rare word in a few products, for queries whose all-terms pass finds few.
+    if (i % 97 === 0) words.push('titanium');
+    return {
+      id: `p${i}`,
+      title: `${brand} ${words.join(' ')} ${type}`,
+      brand,
+      category: `${type}s`,
+      description: `A ${words[0]} ${type.toLowerCase()} by ${brand}`,
+      price: { amount: 500 + next(200_000), currency: 'USD' },
+      stock: next(4),
+      images: [],
+      attributes: {},
+      version: 1,
+      createdAt: 1_000 + next(10_000),
+      updatedAt: 1_000,
+    };
+  });
+}
+
+const open: ShardedIndex[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((index) => index.close()));
+});
+
+async function sharded(products: Product[], shards: number, bases: (string | null)[] = []) {
+  const saved: (string | null)[] = Array.from({ length: shards }, () => null);
+  const index = new ShardedIndex({
+    shards,
+    onCompacted: (shard, serialized) => {
+      saved[shard] = serialized;
+    },
+  });
+  open.push(index);
+  const how = await index.open(products, bases);
+  return { index, how, saved };
+}
+
+/** What must not depend on how the index is split: counts, facets, and the pages of a sort by a column. */
+function comparable(result: SearchResult, byColumn: boolean) {
+  return {
+    total: result.total,
+    facets: result.facets,
+    hits: byColumn ? result.hits.map((h) => h.id) : undefined,
+  };
+}
+
+describe('ShardedIndex', () => {
+  const products = catalog(400);
+  const single = new ProductIndex();
+  single.replaceAll(products);
+  const queries = [
+    'wireless headphones',
+    'usb',
+    'gaming mouse black',
+    'titanium',
+    'titanium sony',
+    'dell',
+    '',
+  ];
+
+  it('finds what one index finds: counts, facets and pages, over 1 and 3 shards', async () => {
+    for (const shards of [1, 3]) {
+      const { index, how } = await sharded(products, shards);
+      expect(how).toEqual(Array(shards).fill('built'));
+      expect(index.size).toBe(products.length);
+      for (const text of queries)
+        for (const extra of [
+          { sort: 'price_asc' },
+          { sort: 'newest', page: 2, pageSize: 5 },
+          { sort: 'price_desc', inStock: 'true', minPrice: 10_000 },
+          { sort: 'relevance', brand: 'Sony' },
+        ]) {
+          const params = q({ q: text, ...extra });
+          const got = await index.search(params);
+          const want = single.search(params);
+          const byColumn = params.sort !== 'relevance' || shards === 1;
+          expect(comparable(got, byColumn), `${shards} shards, ${JSON.stringify(params)}`).toEqual(
+            comparable(want, byColumn),
+          );
+        }
+    }
+  });
+
+  it('scores a product as one index would, whichever shard holds it (shared corpus statistics)', async () => {
+    const { index } = await sharded(products, 3);
+    for (const text of ['wireless headphones', 'titanium', 'sony pro', 'ergonomic keyboard black']) {
+      const params = q({ q: text, pageSize: 50 });
+      const want = new Map(single.search(params).hits.map((h) => [h.id, h.score]));
+      const got = (await index.search(params)).hits;
+      expect(got.length).toBeGreaterThan(0);
+      for (const hit of got) {
+        const score = want.get(hit.id);
+        if (score === undefined) continue; // ranked 51st or lower by one index: near the cut
+        // Within a few percent: each shard's own average field lengths remain.
+        expect(Math.abs(hit.score - score) / score, `${text}: ${hit.title}`).toBeLessThan(0.05);
+      }
+    }
+  });
+
+  it('relaxes to any term only when all shards together find too few all-terms matches', async () => {
+    const { index } = await sharded(products, 3);
+    // "titanium": 5 products, fewer than 10 in all: the relaxed pass counts, ranked below them.
+    const rare = await index.search(q({ q: 'titanium gaming', pageSize: 50 }));
+    const strict = products.filter((p) => /titanium/.test(p.title) && /gaming/.test(p.title)).length;
+    expect(strict).toBeLessThan(10);
+    expect(rare.total).toBe(single.search(q({ q: 'titanium gaming' })).total);
+    expect(rare.total).toBeGreaterThan(strict);
+    const both = rare.hits.slice(0, strict).map((h) => h.title);
+    for (const title of both) expect(title).toMatch(/titanium.*gaming|gaming.*titanium/i);
+    // A query that every shard alone finds too few of, but all together enough: nothing relaxed.
+    const words = (p: Product) => new Set(p.title.toLowerCase().split(' '));
+    const pairs = BRANDS.flatMap((brand) => WORDS.map((word) => [brand, word] as const));
+    const matches = ([b, w]: readonly [string, string]) =>
+      products.filter((p) => words(p).has(b.toLowerCase()) && words(p).has(w));
+    const fewInEach = (found: Product[]) =>
+      [0, 1, 2].every((shard) => found.filter((p) => index.shardOf(p.id) === shard).length < 10);
+    const pair = pairs.find((pair) => matches(pair).length >= 12 && fewInEach(matches(pair)));
+    expect(pair, 'the catalog has such a query').toBeDefined();
+    const [brand, word] = pair!;
+    const matching = matches(pair!);
+    const found = await index.search(q({ q: `${brand} ${word}`, pageSize: 50 }));
+    expect(found.total).toBe(matching.length);
+    expect(new Set(found.hits.map((h) => h.id))).toEqual(new Set(matching.map((p) => p.id)));
+  });
+
+  it('sees writes at once: new, renamed, removed and out-of-stock products', async () => {
+    const { index } = await sharded(products, 3);
+    const [first, second, third] = products;
+    index.upsert({ ...products[5]!, id: 'new-1', title: 'Zephyr quantum Headphones' });
+    expect((await index.search(q({ q: 'zephyr' }))).hits.map((h) => h.id)).toEqual(['new-1']);
+    index.upsert({ ...first!, title: 'Renamed Xylophone' });
+    expect((await index.search(q({ q: 'xylophone' }))).hits.map((h) => h.id)).toEqual([first!.id]);
+    index.remove(second!.id);
+    const all = await index.search(q({ q: '', pageSize: 100 }));
+    expect(all.total).toBe(products.length);
+    expect(all.hits.map((h) => h.id)).not.toContain(second!.id);
+    index.upsert({ ...third!, stock: 0 });
+    const inStock = await index.search(q({ q: third!.title, inStock: 'true', pageSize: 100 }));
+    expect(inStock.hits.map((h) => h.id)).not.toContain(third!.id);
+    // The new product was appended to the order of arrival: last by the default order.
+    const last = await index.search(q({ q: '', page: Math.ceil(all.total / 50), pageSize: 50 }));
+    expect(last.hits.at(-1)!.id).toBe('new-1');
+  });
+
+  it('serves repeated queries from its cache until something changes', async () => {
+    const { index } = await sharded(products, 2);
+    const params = q({ q: 'wireless' });
+    const first = await index.search(params);
+    const generation = index.generation;
+    expect(await index.search(params)).toEqual({ ...first, tookMs: expect.any(Number) });
+    index.upsert({ ...products[0]!, title: 'wireless wireless thing' });
+    expect(index.generation).toBeGreaterThan(generation);
+    expect((await index.search(params)).total).toBe(
+      first.total + (/wireless/.test(products[0]!.title) ? 0 : 1),
+    );
+  });
+
+  it('restores each shard from its saved base, and rebuilds only a shard whose base is damaged', async () => {
+    const { index, saved } = await sharded(products, 3);
+    expect(saved.every((s) => typeof s === 'string')).toBe(true);
+    const want = await index.search(q({ q: 'wireless', sort: 'price_asc' }));
+    const restored = await sharded(products, 3, saved);
+    expect(restored.how).toEqual(['restored', 'restored', 'restored']);
+    expect((await restored.index.search(q({ q: 'wireless', sort: 'price_asc' }))).hits).toEqual(want.hits);
+    const damaged = await sharded(products, 3, [saved[0]!, saved[1]!.slice(0, 1000), saved[2]!]);
+    expect(damaged.how).toEqual(['restored', 'built', 'restored']);
+    expect((await damaged.index.search(q({ q: 'wireless', sort: 'price_asc' }))).hits).toEqual(want.hits);
+  });
+
+  it('suggests from every shard, and fails searches once closed instead of hanging', async () => {
+    const { index } = await sharded(products, 3);
+    expect(index.suggest('logi').map((s) => s.text)).toContain('Logitech');
+    await index.close();
+    await expect(index.search(q({ q: 'usb' }))).rejects.toThrow(/closed/);
+  });
+});
