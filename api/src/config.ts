@@ -13,6 +13,7 @@ const Env = z.object({
   SHOPSYNC_SECURE_COOKIES: z.enum(['0', '1']).default('0'),
   SHOPSYNC_SYNC_IDLE_MS: z.coerce.number().int().min(10).max(86_400_000).default(60_000),
   SHOPSYNC_CHECKOUT_BATCH: z.coerce.number().int().min(1).max(10_000).default(512),
+  SHOPSYNC_SEARCH_SHARDS: z.coerce.number().int().min(0).max(64).default(0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -31,6 +32,8 @@ export interface Config {
   syncIdleMs: number;
   /** Most orders the stock writer decides in one transaction (1: a transaction per order). */
   checkoutBatch: number;
+  /** Worker-thread shards of the search index; 0: one index on the main thread. */
+  searchShards: number;
   logLevel: string;
 }
 
@@ -54,6 +57,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secureCookies: e.SHOPSYNC_SECURE_COOKIES === '1',
     syncIdleMs: e.SHOPSYNC_SYNC_IDLE_MS,
     checkoutBatch: e.SHOPSYNC_CHECKOUT_BATCH,
+    searchShards: e.SHOPSYNC_SEARCH_SHARDS,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -76,12 +76,19 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const started = performance.now();
   const feed = new SearchFeed(db, catalog, {
     dir: config.dataDir,
+    shards: config.searchShards,
     logger: logger.child({ component: 'search' }),
   });
   const how = await feed.open();
   feed.start();
   logger.info(
-    { products: feed.index.size, ms: Math.round(performance.now() - started), how, replayed: feed.replayed },
+    {
+      products: feed.index.size,
+      ms: Math.round(performance.now() - started),
+      how,
+      replayed: feed.replayed,
+      shards: config.searchShards,
+    },
     'search index ready',
   );
 

@@ -114,4 +114,61 @@ describe('search across restarts', () => {
       await stop(fourth, 'SIGTERM');
     }
   }, 120_000);
+
+  it('restores worker-thread shards from their own bases, and rebuilds when the shard count changes', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'shopsync-shards-'));
+    const env = { DATA_DIR: dataDir, SHOPSYNC_SEED_COUNT: '300', SHOPSYNC_ADMIN_TOKEN: ADMIN };
+    const shards = (n: number) => ({ ...env, SHOPSYNC_SEARCH_SHARDS: String(n) });
+    const bases = () =>
+      fs
+        .readdirSync(dataDir)
+        .filter((f) => /^search-base.*\.json$/.test(f))
+        .sort();
+    const search = async (url: string, q: string) =>
+      (await admin(url).get(`/api/search?q=${encodeURIComponent(q)}&pageSize=5`)).json as {
+        total: number;
+        hits: { id: string }[];
+      };
+
+    const first = await startShopProcess(shards(2));
+    expect(howIndexed(first)).toBe('built');
+    await waitFor(() => bases().length === 2, 'both shards to save their bases');
+    expect(bases()).toEqual(['search-base.1-of-2.json', 'search-base.2-of-2.json']);
+    const vendor = admin(first.url);
+    const created = await vendor.post('/api/products', {
+      title: 'Zanzibar enamel kettle',
+      brand: 'Quokka',
+      price: 2500,
+      stock: 3,
+    });
+    const renamed = (await search(first.url, 'headphones')).hits[0]!;
+    expect(
+      (await vendor.patch(`/api/products/${renamed.id}`, { title: 'Wombat pressure cooker' })).status,
+    ).toBe(200);
+    const headphones = await search(first.url, 'headphones');
+    expect((await search(first.url, 'zanzibar kettle')).hits.map((h) => h.id)).toEqual([created.json.id]);
+    await stop(first, 'SIGKILL');
+
+    const second = await startShopProcess(shards(2));
+    try {
+      expect(howIndexed(second)).toBe('restored');
+      expect(indexReady(second).replayed).toBe(2);
+      expect((await search(second.url, 'zanzibar kettle')).hits.map((h) => h.id)).toEqual([created.json.id]);
+      expect((await search(second.url, 'wombat cooker')).hits.map((h) => h.id)).toEqual([renamed.id]);
+      expect(await search(second.url, 'headphones')).toMatchObject({ total: headphones.total });
+    } finally {
+      await stop(second, 'SIGTERM');
+    }
+
+    // Another number of shards: built anew, the other layout's files removed, the same answers.
+    const third = await startShopProcess(shards(3));
+    try {
+      expect(howIndexed(third)).toBe('built');
+      expect(bases().some((f) => f.endsWith('-of-2.json'))).toBe(false);
+      expect((await search(third.url, 'wombat cooker')).hits.map((h) => h.id)).toEqual([renamed.id]);
+      expect((await search(third.url, 'headphones')).total).toBe(headphones.total);
+    } finally {
+      await stop(third, 'SIGTERM');
+    }
+  }, 120_000);
 });

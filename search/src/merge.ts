@@ -31,6 +31,8 @@ export interface ShardResult {
   /** The lowest all-terms score before the filters (Infinity when none). */
   strictFloor: number;
   strict: PassResult;
+  /** The query's stems this shard knows (the relaxed pass expands the others to typos). */
+  known?: string[];
   relaxed?: PassResult & {
     /** Products the relaxed pass matched, before the filters. */
     matches: number;

@@ -206,9 +206,10 @@ export class ProductIndex {
   /**
    * This index's part of a search (`mergeResults` makes the result of it): all-terms matches,
    * and the relaxed any-term matches (with typos) too when the all-terms pass found fewer than
-   * RELAX_BELOW products. Scores are weighted by the product's type.
+   * RELAX_BELOW products. Scores are weighted by the product's type. `alsoKnown`: query stems
+   * that other shards know (a known word is not expanded to its typos).
    */
-  partial(terms: string[], params: SearchParams): ShardResult {
+  partial(terms: string[], params: SearchParams, alsoKnown: readonly string[] = []): ShardResult {
     this.refreshDelta();
     if (terms.length === 0) {
       const all: Candidate[] = [...this.rows.values()].map((row) => ({ row, score: 0 }));
@@ -218,13 +219,16 @@ export class ProductIndex {
     const stems = words.map(stem);
     // A product type named by two words joined ("head set": a headset) counts as named.
     const named = new Set([...stems, ...joinedTerms(words, (t) => this.knows(t)).map((j) => j.term)]);
-    const strict = this.segmentMatches(terms, true, stems, named);
+    const others = new Set(alsoKnown);
+    const known = (term: string) => others.has(term) || this.knows(term);
+    const strict = this.segmentMatches(terms, true, stems, named, known);
     let strictFloor = Number.POSITIVE_INFINITY;
     for (const { score } of strict) strictFloor = Math.min(strictFloor, score);
     const result: ShardResult = {
       strictMatches: strict.length,
       strictFloor,
       strict: this.pass(strict, terms, params),
+      known: stems.filter(known),
     };
     if (strict.length >= RELAX_BELOW) return result;
     const seen = new Set(strict.map(({ row }) => row.id));
@@ -235,6 +239,7 @@ export class ProductIndex {
       false,
       stems,
       named,
+      known,
     ).filter(({ row }) => !seen.has(row.id));
     let top = 0;
     for (const { score } of relaxed) top = Math.max(top, score);
@@ -291,10 +296,18 @@ export class ProductIndex {
     return { total: matched.length, hits, brand: [...brand], category: [...category], price };
   }
 
-  /** `named`: the stems (and joined words) that name a product type, for the type factor. */
-  private segmentMatches(terms: string[], all: boolean, stems: string[], named: Set<string>): Candidate[] {
+  /**
+   * `named`: the stems (and joined words) that name a product type, for the type factor;
+   * `known`: whether a stem is a word of the catalog (not a typo).
+   */
+  private segmentMatches(
+    terms: string[],
+    all: boolean,
+    stems: string[],
+    named: Set<string>,
+    known: (term: string) => boolean,
+  ): Candidate[] {
     const out: Candidate[] = [];
-    const known = (term: string) => this.knows(term);
     const { corpus, delta: fresh } = this;
     // The corpus's bases, and this index's delta (products written since: those of other shards'
     // deltas are not known here, and are few).

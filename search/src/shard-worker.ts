@@ -2,7 +2,7 @@
  * One shard of a ShardedIndex: a ProductIndex over the products hashed to it, in its own thread.
  * Messages are handled in the order sent, so a search sent after a write sees it.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { workerBuilder } from './builder.js';
 import { ProductIndex } from './product-index.js';
 import type { ShardOpening, ShardReply, ShardRequest } from './shards.js';
@@ -10,7 +10,9 @@ import type { ShardOpening, ShardReply, ShardRequest } from './shards.js';
 const port = parentPort!;
 const reply = (message: ShardReply) => port.postMessage(message);
 
+const { maxDelta } = workerData as { maxDelta?: number };
 const index = new ProductIndex({
+  maxDelta,
   // Compactions build in a thread of their own, so this shard answers searches meanwhile.
   builder: workerBuilder,
   onCompacted: (serialized, checkpoint) =>
@@ -44,7 +46,7 @@ async function handle(request: ShardRequest): Promise<unknown> {
       index.checkpoint = request.seq;
       return undefined;
     case 'search':
-      return index.partial(request.terms, request.params);
+      return index.partial(request.terms, request.params, request.known);
     case 'compact':
       await index.compact();
       return undefined;

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { Product, SearchParams, SearchResult, Suggestion } from '@shopsync/core';
-import { mergeResults, round, type ShardResult } from './merge.js';
+import { mergeResults, RELAX_BELOW, round, type ShardResult } from './merge.js';
 import { cacheKey, type OrderedProduct } from './product-index.js';
 import type { CorpusStatistics } from './segment.js';
 import { Suggester } from './suggest.js';
@@ -13,7 +13,7 @@ export type ShardRequest = { call?: number } & (
   | { op: 'remove'; id: string }
   | { op: 'checkpoint'; seq: number }
   | { op: 'statistics'; corpus: CorpusStatistics }
-  | { op: 'search'; terms: string[]; params: SearchParams }
+  | { op: 'search'; terms: string[]; params: SearchParams; known?: string[] }
   | { op: 'compact' }
   | { op: 'compacted' }
 );
@@ -28,6 +28,8 @@ export interface ShardedIndexOptions {
   shards: number;
   /** Cached query results (keyed by normalized query and index generation). */
   cacheSize?: number;
+  /** Products in a shard's delta before it compacts them into a new base (ProductIndex's). */
+  maxDelta?: number;
   /** A shard compacted its delta into a new base, covering the change feed up to `checkpoint`. */
   onCompacted?: (shard: number, serialized: string, checkpoint: number) => void;
   /** A shard failed in the background (a compaction, or the thread itself). */
@@ -175,9 +177,20 @@ export class ShardedIndex {
       return { ...cached, tookMs: round(performance.now() - started) };
     }
     const generation = this.generation;
-    const parts = (await Promise.all(
-      this.workers.map((worker) => this.call(worker, { op: 'search', terms, params })),
-    )) as ShardResult[];
+    const ask = (worker: Worker, known?: string[]) =>
+      this.call(worker, { op: 'search', terms, params, known }) as Promise<ShardResult>;
+    const parts = await Promise.all(this.workers.map((worker) => ask(worker)));
+    // Relaxing: a shard that lacks a query word another shard has (written since the bases were
+    // built, so not in the shared statistics) took it for a typo. Ask it again, knowing better.
+    if (parts.reduce((n, p) => n + p.strictMatches, 0) < RELAX_BELOW) {
+      const known = [...new Set(parts.flatMap((p) => p.known ?? []))];
+      await Promise.all(
+        parts.map(async (part, shard) => {
+          if (known.some((stem) => !part.known?.includes(stem)))
+            parts[shard] = await ask(this.workers[shard]!, known);
+        }),
+      );
+    }
     const result = mergeResults(parts, params);
     // A write that arrived meanwhile may or may not be in this result: answer it, cache it not.
     if (generation === this.generation) {
@@ -209,7 +222,7 @@ export class ShardedIndex {
   }
 
   private spawn(shard: number): Worker {
-    const worker = new Worker(WORKER);
+    const worker = new Worker(WORKER, { workerData: { maxDelta: this.options.maxDelta } });
     worker.on('message', (reply: ShardReply) => {
       if ('call' in reply) {
         const pending = this.calls.get(reply.call);

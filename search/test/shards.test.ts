@@ -156,6 +156,28 @@ describe('ShardedIndex', () => {
     expect(new Set(found.hits.map((h) => h.id))).toEqual(new Set(matching.map((p) => p.id)));
   });
 
+  it('takes no word of another shard for a typo, even one written since the bases were built', async () => {
+    const { index } = await sharded(products, 3);
+    const one = new ProductIndex();
+    one.replaceAll(products);
+    // "Combat" is one edit from "wombat": a shard that has never seen "wombat" would expand it.
+    const ids = Array.from({ length: 20 }, (_, i) => `w${i}`);
+    const wombat = ids[0]!;
+    const combat = ids.find((id) => index.shardOf(id) !== index.shardOf(wombat))!;
+    for (const [id, title] of [
+      [wombat, 'Wombat pressure cooker'],
+      [combat, 'Combat boots'],
+    ] as const) {
+      index.upsert({ ...products[0]!, id, title, description: '' });
+      one.upsert({ ...products[0]!, id, title, description: '' });
+    }
+    const params = q({ q: 'wombat cooker' });
+    const found = await index.search(params);
+    expect(found.hits.map((h) => h.id)).not.toContain(combat);
+    expect(found.total).toBe(one.search(params).total);
+    expect(found.hits[0]!.id).toBe(wombat);
+  });
+
   it('sees writes at once: new, renamed, removed and out-of-stock products', async () => {
     const { index } = await sharded(products, 3);
     const [first, second, third] = products;

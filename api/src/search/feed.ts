@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ProductIndex, TYPE_ATTRIBUTES, workerBuilder } from '@shopsync/search';
+import { ProductIndex, ShardedIndex, TYPE_ATTRIBUTES, workerBuilder } from '@shopsync/search';
 import type { Logger } from 'pino';
 import type { Catalog } from '../catalog/products.js';
 import { type Db, metaOr, statement } from '../db.js';
@@ -12,9 +12,19 @@ export interface SearchFeedOptions {
   logger?: Logger;
   /** Products in the delta before a compaction builds a new base (ProductIndex's maxDelta). */
   maxDelta?: number;
+  /**
+   * Worker-thread shards to split the index across (ShardedIndex); 0: one index on this thread.
+   */
+  shards?: number;
 }
 
-const BASE_FILE = 'search-base.json';
+/** The saved bases: `search-base.json` for one index, `search-base.<i>-of-<n>.json` for shards. */
+const BASE_FILES = /^search-base(?:\.\d+-of-\d+)?\.json$/;
+
+interface Saved {
+  seq: number;
+  segment: string;
+}
 
 /**
  * Feeds the search index from the change feed (`product_changes`), in order, each change once.
@@ -25,13 +35,14 @@ const BASE_FILE = 'search-base.json';
  * a restart loads it and replays only the changes after that position (no rebuild).
  */
 export class SearchFeed {
-  readonly index: ProductIndex;
+  readonly index: ProductIndex | ShardedIndex;
   /** Products put in the delta at the last restore (changed since the saved base). */
   replayed = 0;
   private lastSeq = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly since;
-  private readonly file: string | undefined;
+  /** Where each shard's base is saved (one file for an unsharded index); none without a dir. */
+  private readonly files: string[];
   private saving: Promise<void> = Promise.resolve();
   /** Names this database, so that a base saved for another one (a replaced file) is never loaded. */
   private readonly databaseId: string;
@@ -44,14 +55,29 @@ export class SearchFeed {
     this.since = db.prepare(
       'SELECT seq, product_id FROM product_changes WHERE seq > ? ORDER BY seq LIMIT 5000',
     );
-    this.file = options.dir ? path.join(options.dir, BASE_FILE) : undefined;
     this.databaseId = metaOr(db, 'database_id', randomUUID);
-    this.index = new ProductIndex({
-      maxDelta: options.maxDelta,
-      builder: workerBuilder,
-      onCompacted: (serialized, seq) => this.save(serialized, seq),
-      onError: (err) => options.logger?.error({ err }, 'search compaction failed; the delta keeps serving'),
-    });
+    const shards = options.shards ?? 0;
+    const dir = options.dir;
+    this.files = !dir
+      ? []
+      : shards === 0
+        ? [path.join(dir, 'search-base.json')]
+        : Array.from({ length: shards }, (_, i) => path.join(dir, `search-base.${i + 1}-of-${shards}.json`));
+    this.index =
+      shards === 0
+        ? new ProductIndex({
+            maxDelta: options.maxDelta,
+            builder: workerBuilder,
+            onCompacted: (serialized, seq) => this.save(0, serialized, seq),
+            onError: (err) =>
+              options.logger?.error({ err }, 'search compaction failed; the delta keeps serving'),
+          })
+        : new ShardedIndex({
+            shards,
+            maxDelta: options.maxDelta,
+            onCompacted: (shard, serialized, seq) => this.save(shard, serialized, seq),
+            onError: (shard, err) => options.logger?.error({ err, shard }, 'search shard failed'),
+          });
   }
 
   /**
@@ -59,32 +85,80 @@ export class SearchFeed {
    * there is none (or it is stale or damaged), builds one in a worker thread and saves it.
    */
   async open(): Promise<'restored' | 'built'> {
-    const saved = this.readSaved();
+    const how = await this.openIndex();
+    this.removeOtherLayouts();
+    return how;
+  }
+
+  private async openIndex(): Promise<'restored' | 'built'> {
+    const index = this.index;
+    if (index instanceof ShardedIndex) return this.openShards(index);
+    const saved = this.files[0] ? this.readSaved(this.files[0]) : null;
     // Read the products and what changed since the save in one snapshot of the database.
     const restored =
       saved &&
       this.db.transaction(() => {
         const changed = this.changedSince(saved.seq);
-        if (!this.index.restore(this.catalog.forIndex(TYPE_ATTRIBUTES), saved.segment, changed)) return false;
+        if (!index.restore(this.catalog.forIndex(TYPE_ATTRIBUTES), saved.segment, changed)) return false;
         this.replayed = changed.length;
         this.lastSeq = this.maxSeq();
-        this.index.checkpoint = this.lastSeq;
+        index.checkpoint = this.lastSeq;
         return true;
       })();
     if (restored) {
       // Many changes since the save (an import while stopped) start a compaction: wait for it
       // rather than build a large delta on the first search.
-      await this.index.compacted();
+      await index.compacted();
       return 'restored';
     }
     if (saved)
-      this.options.logger?.warn({ file: this.file }, 'saved search base has another format; rebuilding');
+      this.options.logger?.warn({ file: this.files[0] }, 'saved search base has another format; rebuilding');
     // Everything up to here is in the products read next; later changes are replayed by catchUp.
     this.lastSeq = this.maxSeq();
-    this.index.checkpoint = this.lastSeq;
-    await this.index.load(this.catalog.forIndex(TYPE_ATTRIBUTES));
+    index.checkpoint = this.lastSeq;
+    await index.load(this.catalog.forIndex(TYPE_ATTRIBUTES));
     this.catchUp();
     return 'built';
+  }
+
+  /**
+   * Each shard restores its saved base or builds one (in parallel, in its thread); products
+   * changed after the oldest of the saved bases are re-indexed, read with the products in one
+   * snapshot of the database.
+   */
+  private async openShards(index: ShardedIndex): Promise<'restored' | 'built'> {
+    const saved = this.files.map((file) => this.readSaved(file));
+    const present = saved.filter((s): s is Saved => s !== null);
+    const snapshot = this.db.transaction(() => ({
+      products: [...this.catalog.forIndex(TYPE_ATTRIBUTES)],
+      changed: present.length > 0 ? this.changedSince(Math.min(...present.map((s) => s.seq))) : [],
+      seq: this.maxSeq(),
+    }))();
+    this.lastSeq = snapshot.seq;
+    index.checkpoint = snapshot.seq;
+    const how = await index.open(
+      snapshot.products,
+      saved.map((s) => s?.segment ?? null),
+      snapshot.changed,
+    );
+    this.replayed = snapshot.changed.length;
+    const built = how.filter((h) => h === 'built').length;
+    if (built > 0 && present.length > 0)
+      this.options.logger?.warn(
+        { built },
+        'some saved search bases were unusable; those shards were rebuilt',
+      );
+    this.catchUp();
+    return built === 0 ? 'restored' : 'built';
+  }
+
+  /** Deletes bases saved under another number of shards: they are never read again. */
+  private removeOtherLayouts(): void {
+    const dir = this.options.dir;
+    if (!dir) return;
+    const keep = new Set(this.files.map((f) => path.basename(f)));
+    for (const name of fs.readdirSync(dir))
+      if (BASE_FILES.test(name) && !keep.has(name)) fs.rmSync(path.join(dir, name), { force: true });
   }
 
   /** Applies every change after the last one seen; returns how many products it touched. */
@@ -110,10 +184,11 @@ export class SearchFeed {
     this.timer.unref();
   }
 
-  /** Stops polling and waits for a base being saved. */
+  /** Stops polling, waits for a base being saved, and stops the shard threads. */
   async stop(): Promise<void> {
     clearInterval(this.timer);
     await this.saving;
+    if (this.index instanceof ShardedIndex) await this.index.close();
   }
 
   /**
@@ -139,11 +214,10 @@ export class SearchFeed {
    * The saved base: a first line `{"seq":N,"db":id}` (the last change the base includes, and the
    * database it was built from), then the segment.
    */
-  private readSaved(): { seq: number; segment: string } | null {
-    if (!this.file) return null;
+  private readSaved(file: string): Saved | null {
     let text: string;
     try {
-      text = fs.readFileSync(this.file, 'utf8');
+      text = fs.readFileSync(file, 'utf8');
     } catch {
       return null;
     }
@@ -157,22 +231,19 @@ export class SearchFeed {
         seq < 0 ||
         seq > this.maxSeq()
       ) {
-        this.options.logger?.warn(
-          { file: this.file },
-          'saved search base is from another database; rebuilding',
-        );
+        this.options.logger?.warn({ file }, 'saved search base is from another database; rebuilding');
         return null;
       }
       return { seq, segment: text.slice(newline + 1) };
     } catch {
-      this.options.logger?.warn({ file: this.file }, 'saved search base is unreadable; rebuilding');
+      this.options.logger?.warn({ file }, 'saved search base is unreadable; rebuilding');
       return null;
     }
   }
 
   /** Written to a temporary file, synced, then renamed: a crash leaves the old base or the new one. */
-  private save(serialized: string, seq: number): void {
-    const file = this.file;
+  private save(shard: number, serialized: string, seq: number): void {
+    const file = this.files[shard];
     if (!file) return;
     this.saving = this.saving.then(async () => {
       const tmp = `${file}.${process.pid}.tmp`;
@@ -186,7 +257,7 @@ export class SearchFeed {
           await handle.close();
         }
         await fs.promises.rename(tmp, file);
-        this.options.logger?.info({ seq, bytes: serialized.length }, 'saved the search base');
+        this.options.logger?.info({ seq, bytes: serialized.length, file }, 'saved the search base');
       } catch (err) {
         this.options.logger?.error({ err }, 'could not save the search base; the next start rebuilds it');
         await fs.promises.rm(tmp, { force: true });
