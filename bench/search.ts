@@ -3,31 +3,35 @@
  * MiniSearch vs SQLite FTS5 (porter, bm25) on the same fields (title, brand, category,
  * description) of the Icecat catalog, at its real size (19k) and replicated to 100k with distinct
  * ids: build time, start time from a serialized index, heap, NDCG@10 on the dev judgments,
- * p50/p99 latency for the dev queries and for as-you-type prefixes, suggestions.
+ * p50/p99 latency for the dev queries and for as-you-type prefixes, queries per second with 4 in
+ * flight (only the sharded engine, in worker threads, uses both cores), suggestions.
  *
  *   node --expose-gc --max-old-space-size=6144 --import tsx bench/search.ts [--sizes 19000,100000]
  */
 import type { Product } from '@shopsync/core';
-import { ProductIndex } from '@shopsync/search';
+import { ProductIndex, ShardedIndex } from '@shopsync/search';
 import Database from 'better-sqlite3';
 import lunr from 'lunr';
 import MiniSearch from 'minisearch';
 import { icecatAvailable, loadIcecat, loadJudgments, ndcg } from '../search/scripts/load-icecat.js';
 import { fmt, progress, summarize, table } from './lib/stats.js';
 
+type Maybe<T> = T | Promise<T>;
+
 interface Engine {
   name: string;
-  build(products: Product[]): void;
+  build(products: Product[]): Maybe<void>;
   /**
    * Start from a saved index: `save` runs after the build; `restore` is what a restarted process
    * does (parse and load the saved index, with the products at hand) and is timed.
    */
-  save(): string | Buffer;
-  restore(saved: string | Buffer, products: Product[]): void;
+  save(): unknown;
+  restore(saved: unknown, products: Product[]): Maybe<void>;
   /** The ids of the first 10 hits. */
-  query(q: string): string[];
-  /** Memory outside the JavaScript heap (SQLite's pages), counted with the heap. */
-  nativeMb?(): number;
+  query(q: string): Maybe<string[]>;
+  /** Memory outside this thread's JavaScript heap (SQLite's pages, shard threads), counted with it. */
+  nativeMb?(): Maybe<number>;
+  close?(): Promise<void>;
 }
 
 /** The fields every engine indexes (this engine adds its own derived ones). */
@@ -52,6 +56,37 @@ function shopsync(cacheSize: number): Engine & { index: ProductIndex } {
       engine.index.search({ q, page: 1, pageSize: 10, sort: 'relevance' }).hits.map((h) => h.id),
   };
   return engine;
+}
+
+/** This engine split over worker threads (ShardedIndex): searched in parallel, merged by score. */
+function sharded(shards: number): Engine {
+  let index: ShardedIndex;
+  let bases: (string | null)[] = [];
+  const open = async (products: Product[], from: (string | null)[]) => {
+    bases = Array.from({ length: shards }, () => null);
+    index = new ShardedIndex({
+      shards,
+      cacheSize: 0,
+      onCompacted: (shard, serialized) => {
+        bases[shard] = serialized;
+      },
+    });
+    const how = await index.open(products, from);
+    if (from.length && how.some((h) => h !== 'restored')) throw new Error('a shard refused its own base');
+  };
+  return {
+    name: `shopsync (${shards} shards)`,
+    build: (products) => open(products, []),
+    save: () => [...bases],
+    async restore(saved, products) {
+      await index.close();
+      await open(products, saved as (string | null)[]);
+    },
+    query: async (q) =>
+      (await index.search({ q, page: 1, pageSize: 10, sort: 'relevance' })).hits.map((h) => h.id),
+    nativeMb: async () => (await index.heapUsed()) / 1e6,
+    close: () => index.close(),
+  };
 }
 
 function plainLunr(): Engine {
@@ -159,15 +194,37 @@ function replicate(products: Product[], size: number): Product[] {
   return out;
 }
 
-function heapMb(): number {
-  (globalThis as { gc?: () => void }).gc?.();
+/** The heap after collections; a tick first, so that threads stopped just before are gone. */
+async function heapMb(): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  for (let i = 0; i < 2; i++) (globalThis as { gc?: () => void }).gc?.();
   return process.memoryUsage().heapUsed / 1e6;
 }
 
-function time(fn: () => void): number {
+/** Milliseconds `fn` takes (a synchronous engine is timed without an await in the way). */
+async function time(fn: () => unknown): Promise<number> {
   const t = performance.now();
-  fn();
+  const result = fn();
+  if (result instanceof Promise) await result;
   return performance.now() - t;
+}
+
+/** Queries per second over `rounds` passes of the queries, `inFlight` at a time. */
+async function throughput(
+  engine: Engine,
+  queries: string[],
+  inFlight: number,
+  rounds: number,
+): Promise<number> {
+  const work = Array.from({ length: rounds }, () => queries).flat();
+  let next = 0;
+  const t = performance.now();
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next < work.length) await engine.query(work[next++]!);
+    }),
+  );
+  return work.length / ((performance.now() - t) / 1000);
 }
 
 if (!icecatAvailable()) {
@@ -194,6 +251,7 @@ for (const size of sizes) {
   // One engine alive at a time, so heap figures are each engine's own.
   const makers: (() => Engine & { index?: ProductIndex })[] = [
     () => shopsync(0),
+    () => sharded(2),
     plainLunr,
     miniSearch,
     fts5,
@@ -202,15 +260,15 @@ for (const size of sizes) {
   for (const make of makers) {
     const engine = make();
     const cached = engine.index && engine.name.includes('cached') ? engine.index : null;
-    const before = heapMb();
-    const buildMs = time(() => engine.build(products));
-    const heap = heapMb() - before + (engine.nativeMb?.() ?? 0);
+    const before = await heapMb();
+    const buildMs = await time(() => engine.build(products));
+    const heap = (await heapMb()) - before + ((await engine.nativeMb?.()) ?? 0);
     const saved = engine.save();
-    const startMs = time(() => engine.restore(saved, products));
+    const startMs = await time(() => engine.restore(saved, products));
     let score = 0;
     let scored = 0;
     for (const [q, labels] of judgments) {
-      const s = ndcg(engine.query(q), labels);
+      const s = ndcg(await engine.query(q), labels);
       if (s !== null) {
         score += s;
         scored++;
@@ -218,11 +276,13 @@ for (const size of sizes) {
     }
     const full: number[] = [];
     const typed: number[] = [];
-    queries.forEach((q, i) => {
-      full.push(time(() => engine.query(q)));
+    for (const [i, q] of queries.entries()) {
+      full.push(await time(() => engine.query(q)));
       progress(`${engine.name} queries`, i + 1, queries.length);
-    });
-    for (const p of prefixes) typed.push(time(() => engine.query(p)));
+    }
+    for (const p of prefixes) typed.push(await time(() => engine.query(p)));
+    const qps = await throughput(engine, queries, 4, 3);
+    await engine.close?.();
     const f = summarize(full);
     const t = summarize(typed);
     rows.push([
@@ -235,9 +295,12 @@ for (const size of sizes) {
       f.p99,
       t.p50,
       t.p99,
+      qps,
     ]);
     if (cached) {
-      const suggest = summarize(prefixes.map((p) => time(() => cached.suggest(p, 8))));
+      const times: number[] = [];
+      for (const p of prefixes) times.push(await time(() => cached.suggest(p, 8)));
+      const suggest = summarize(times);
       console.log(`suggest (shopsync): p50 ${fmt(suggest.p50)} ms, p99 ${fmt(suggest.p99)} ms`);
     }
   }
@@ -253,6 +316,7 @@ for (const size of sizes) {
         'full p99 ms',
         'prefix p50 ms',
         'prefix p99 ms',
+        'qps',
       ],
       rows,
     ),
@@ -261,14 +325,26 @@ for (const size of sizes) {
   console.log('\nratios (other / shopsync; > 1 means shopsync is better, NDCG: shopsync / other):');
   console.log(
     table(
-      ['engine', 'build', 'start', 'heap', 'NDCG@10', 'full p50', 'full p99', 'prefix p50', 'prefix p99'],
+      [
+        'engine',
+        'build',
+        'start',
+        'heap',
+        'NDCG@10',
+        'full p50',
+        'full p99',
+        'prefix p50',
+        'prefix p99',
+        'qps',
+      ],
       rows
-        .slice(1, 4)
+        .slice(1, 5)
         .map((r) => [
           r[0]!,
           ...[1, 2, 3].map((i) => (r[i] as number) / (us[i] as number)),
           (us[4] as number) / (r[4] as number),
           ...[5, 6, 7, 8].map((i) => (r[i] as number) / (us[i] as number)),
+          (us[9] as number) / (r[9] as number),
         ]),
     ),
   );

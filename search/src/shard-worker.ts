@@ -2,6 +2,7 @@
  * One shard of a ShardedIndex: a ProductIndex over the products hashed to it, in its own thread.
  * Messages are handled in the order sent, so a search sent after a write sees it.
  */
+import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { workerBuilder } from './builder.js';
 import { ProductIndex } from './product-index.js';
@@ -53,6 +54,9 @@ async function handle(request: ShardRequest): Promise<unknown> {
     case 'compacted':
       await index.compacted();
       return undefined;
+    case 'heap':
+      (globalThis as { gc?: () => void }).gc?.();
+      return getHeapStatistics().used_heap_size;
   }
 }
 

@@ -16,6 +16,7 @@ export type ShardRequest = { call?: number } & (
   | { op: 'search'; terms: string[]; params: SearchParams; known?: string[] }
   | { op: 'compact' }
   | { op: 'compacted' }
+  | { op: 'heap' }
 );
 
 export type ShardReply =
@@ -213,6 +214,12 @@ export class ShardedIndex {
   /** Resolves when no shard is compacting. */
   async compacted(): Promise<void> {
     await Promise.all(this.workers.map((worker) => this.call(worker, { op: 'compacted' })));
+  }
+
+  /** Bytes of JavaScript heap the shard threads use (after a collection where `gc` is exposed). */
+  async heapUsed(): Promise<number> {
+    const used = await Promise.all(this.workers.map((worker) => this.call(worker, { op: 'heap' })));
+    return (used as number[]).reduce((a, b) => a + b, 0);
   }
 
   /** Stops the shard threads (a compaction under way is abandoned; its base is not saved). */
