@@ -33,8 +33,13 @@ export interface ShardedIndexOptions {
   maxDelta?: number;
   /** A shard compacted its delta into a new base, covering the change feed up to `checkpoint`. */
   onCompacted?: (shard: number, serialized: string, checkpoint: number) => void;
-  /** A shard failed in the background (a compaction, or the thread itself). */
+  /** A shard's background work failed (a compaction); the shard goes on serving. */
   onError?: (shard: number, err: Error) => void;
+  /**
+   * A shard thread died: every search fails from now on (answering without its products would
+   * be wrong silently). The owner replaces the index (SearchFeed reopens the shards).
+   */
+  onFailed?: (shard: number, err: Error) => void;
 }
 
 export type ShardOpening = 'restored' | 'built';
@@ -222,6 +227,14 @@ export class ShardedIndex {
     return (used as number[]).reduce((a, b) => a + b, 0);
   }
 
+  /**
+   * Stops one shard thread as a crash would (`onFailed` follows): for failure drills, in tests or
+   * on a staging server.
+   */
+  async crashShard(shard: number): Promise<void> {
+    await this.workers[shard]?.terminate();
+  }
+
   /** Stops the shard threads (a compaction under way is abandoned; its base is not saved). */
   async close(): Promise<void> {
     this.failure ??= new Error('the search index is closed');
@@ -249,7 +262,7 @@ export class ShardedIndex {
       this.failure = err;
       for (const { reject } of this.calls.values()) reject(err);
       this.calls.clear();
-      this.options.onError?.(shard, err);
+      this.options.onFailed?.(shard, err);
     };
     worker.on('error', (err) => died(new Error(`search shard ${shard} failed: ${err.message}`)));
     worker.on('exit', (code) => died(new Error(`search shard ${shard} exited with code ${code}`)));

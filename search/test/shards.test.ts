@@ -222,6 +222,18 @@ describe('ShardedIndex', () => {
     expect((await damaged.index.search(q({ q: 'wireless', sort: 'price_asc' }))).hits).toEqual(want.hits);
   });
 
+  it('reports a dead shard thread once and fails every search after it, never answering without it', async () => {
+    const failures: number[] = [];
+    const index = new ShardedIndex({ shards: 2, onFailed: (shard) => failures.push(shard) });
+    open.push(index);
+    await index.open(products, []);
+    const pending = index.search(q({ q: 'usb' }));
+    await index.crashShard(0);
+    await pending.catch(() => {}); // answered before the crash, or failed by it
+    await expect(index.search(q({ q: 'wireless' }))).rejects.toThrow(/search shard 0/);
+    expect(failures).toEqual([0]);
+  });
+
   it('suggests from every shard, and fails searches once closed instead of hanging', async () => {
     const { index } = await sharded(products, 3);
     expect(index.suggest('logi').map((s) => s.text)).toContain('Logitech');

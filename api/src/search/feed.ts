@@ -35,7 +35,8 @@ interface Saved {
  * a restart loads it and replays only the changes after that position (no rebuild).
  */
 export class SearchFeed {
-  readonly index: ProductIndex | ShardedIndex;
+  /** Replaced when a shard thread dies (`recover`): read it on every use, never keep it. */
+  index: ProductIndex | ShardedIndex;
   /** Products put in the delta at the last restore (changed since the saved base). */
   replayed = 0;
   private lastSeq = 0;
@@ -46,6 +47,8 @@ export class SearchFeed {
   private saving: Promise<void> = Promise.resolve();
   /** Names this database, so that a base saved for another one (a replaced file) is never loaded. */
   private readonly databaseId: string;
+  private recovering: Promise<void> | undefined;
+  private stopped = false;
 
   constructor(
     private readonly db: Db,
@@ -72,12 +75,46 @@ export class SearchFeed {
             onError: (err) =>
               options.logger?.error({ err }, 'search compaction failed; the delta keeps serving'),
           })
-        : new ShardedIndex({
-            shards,
-            maxDelta: options.maxDelta,
-            onCompacted: (shard, serialized, seq) => this.save(shard, serialized, seq),
-            onError: (shard, err) => options.logger?.error({ err, shard }, 'search shard failed'),
-          });
+        : this.shardedIndex(shards);
+  }
+
+  /** Resolves when no restart of the shards is under way (see `recover`). */
+  async recovered(): Promise<void> {
+    while (this.recovering) await this.recovering;
+  }
+
+  private shardedIndex(shards: number): ShardedIndex {
+    const logger = this.options.logger;
+    return new ShardedIndex({
+      shards,
+      maxDelta: this.options.maxDelta,
+      onCompacted: (shard, serialized, seq) => this.save(shard, serialized, seq),
+      onError: (shard, err) => logger?.error({ err, shard }, 'search shard failed'),
+      onFailed: (shard, err) => {
+        logger?.error({ err, shard }, 'a search shard thread died; restarting the shards');
+        this.recover();
+      },
+    });
+  }
+
+  /**
+   * A shard thread died (a bug, or out of memory): its products cannot be searched, so searches
+   * fail until every shard is opened anew from the saved bases and the catalog (seconds).
+   */
+  private recover(): void {
+    if (this.stopped || this.recovering || !(this.index instanceof ShardedIndex)) return;
+    const broken = this.index;
+    const fresh = this.shardedIndex(broken.shards);
+    this.index = fresh;
+    this.recovering = this.openShards(fresh)
+      .then(
+        (how) => this.options.logger?.info({ how }, 'search shards restarted'),
+        (err) => this.options.logger?.error({ err }, 'could not restart the search shards'),
+      )
+      .finally(() => {
+        this.recovering = undefined;
+        return broken.close();
+      });
   }
 
   /**
@@ -186,7 +223,9 @@ export class SearchFeed {
 
   /** Stops polling, waits for a base being saved, and stops the shard threads. */
   async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
+    await this.recovered();
     await this.saving;
     if (this.index instanceof ShardedIndex) await this.index.close();
   }
