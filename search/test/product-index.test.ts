@@ -266,6 +266,8 @@ describe('Segments', () => {
     expect(ids(restored, 'studio')).toEqual([renamed.id]);
     expect(ids(restored, 'wireless noise')).toEqual([]);
     expect(ids(restored, 'quietcomfort')).toEqual([]);
+    // Typo expansion reads the restored base's token set, built on first use.
+    expect(ids(restored, 'speakr')).toEqual([items[2]!.id, items[3]!.id].sort());
     expect(new ProductIndex().restore(now, '{"format":"old"}')).toBe(false);
   });
 
