@@ -62,6 +62,11 @@ function lowercaseRun(words: string[], colours: ReadonlySet<string> = new Set(BA
 export class CategoryVocabulary {
   private readonly phrases = new Set<string>();
   readonly colours = new Set(BASE_COLOURS);
+  /**
+   * Words that describe rather than name a product (USB, Wireless, Optical, QWERTY…): learnt as
+   * the words Icecat titles put after their product type ("HP FK221AT keyboard USB QWERTY").
+   */
+  private readonly attributes = new Set<string>();
 
   /** Learns product-type phrases (and colour names, which are not types) from a catalog. */
   static learn(
@@ -74,13 +79,24 @@ export class CategoryVocabulary {
     for (const r of list)
       for (const c of r.colour?.toLowerCase().split(/[,/]/) ?? [])
         if (/^[a-z]+$/.test(c.trim())) vocabulary.colours.add(c.trim());
+    const attributeCounts = new Map<string, number>();
     for (const r of list) {
       const stated = usableType(r.productType);
       if (stated) vocabulary.phrases.add(stated.toLowerCase());
-      const run = lowercaseRun(afterBrand(r.title, r.brand), vocabulary.colours).join(' ');
-      if (run) counts.set(run, (counts.get(run) ?? 0) + 1);
+      const words = afterBrand(r.title, r.brand);
+      const runWords = lowercaseRun(words, vocabulary.colours);
+      const run = runWords.join(' ');
+      if (!run) continue;
+      counts.set(run, (counts.get(run) ?? 0) + 1);
+      const end = words.indexOf(runWords[runWords.length - 1]!) + 1;
+      for (const w of words.slice(end)) {
+        const word = plainWord(w);
+        if (STOP_SCAN.has(word)) break;
+        if (word) attributeCounts.set(word, (attributeCounts.get(word) ?? 0) + 1);
+      }
     }
     for (const [phrase, n] of counts) if (n >= minCount) vocabulary.phrases.add(phrase);
+    for (const [word, n] of attributeCounts) if (n >= minCount) vocabulary.attributes.add(word);
     return vocabulary;
   }
 
@@ -90,7 +106,9 @@ export class CategoryVocabulary {
 
   /**
    * The vocabulary phrase that ends last before "for"/"with" (capitalized English titles put the
-   * head noun last: "4 Port USB 2.0 Hub"), the longest one ending there.
+   * head noun last: "4 Port USB 2.0 Hub"), the longest one ending there, with the plain words
+   * that follow it: those name what the product is ("Monitor Stand", "Mouse Wrist Pillow": a
+   * stand, a pillow) unless they are colours or words the catalog uses for attributes.
    */
   find(words: string[]): string | undefined {
     const lower: string[] = [];
@@ -102,11 +120,31 @@ export class CategoryVocabulary {
     for (let end = lower.length; end > 0; end--) {
       for (let len = Math.min(MAX_PHRASE, end); len >= 1; len--) {
         const phrase = lower.slice(end - len, end).join(' ');
-        if (this.phrases.has(phrase) && !this.colours.has(phrase)) return phrase;
+        if (!this.phrases.has(phrase) || this.colours.has(phrase)) continue;
+        const head: string[] = [];
+        for (const w of lower.slice(end)) {
+          const word = plainWord(w);
+          if (
+            !word ||
+            word.length < 3 ||
+            NOT_A_TYPE.has(word) ||
+            this.colours.has(word) ||
+            this.attributes.has(word)
+          )
+            break;
+          head.push(word);
+        }
+        return [phrase, ...head.slice(0, MAX_PHRASE - 1)].join(' ');
       }
     }
     return undefined;
   }
+}
+
+/** The word lowercased without trailing punctuation, or '' when it is no plain word (codes, numbers). */
+function plainWord(w: string): string {
+  const word = w.toLowerCase().replace(/[,;:.]+$/, '');
+  return /^[a-z][a-z-]*$/.test(word) ? word : '';
 }
 
 function usableType(productType: string | null | undefined): string | undefined {

@@ -436,4 +436,29 @@ describe('Icecat mapping', () => {
     ).toBe('Monitor');
     expect(deriveCategory('Acme XL Mauve', 'Acme', null, vocabulary)).toBe('Other');
   });
+
+  it('reads the words after a known type as the head of a compound, unless they are attributes', () => {
+    // Titles in Icecat's convention teach "monitor" as a type and "USB" as an attribute word.
+    const vocabulary = CategoryVocabulary.learn(
+      ['A', 'B', 'C'].map((m) => ({ title: `Acme ${m} monitor USB`, brand: 'Acme' })),
+    );
+    const derive = (title: string) => deriveCategory(title, title.split(' ')[0]!, null, vocabulary);
+    expect(derive('Kensington SmartFit Extended Monitor Arm')).toBe('Monitor arm');
+    expect(derive('StarTech.com Monitor Privacy Screen for 24 inch PC Display')).toBe(
+      'Monitor privacy screen',
+    );
+    expect(derive('Zeta Z1 Monitor USB')).toBe('Monitor');
+    expect(derive('Zeta Z1 Monitor Black')).toBe('Monitor');
+    expect(derive('Zeta Z1 Monitor X200')).toBe('Monitor');
+    // So a monitor arm is an accessory for "monitor", below monitors, even with a shorter title.
+    const arm = 'Ergo Monitor Arm';
+    const monitor = 'Zeta Z1 UltraWide Curved Gaming Monitor';
+    expect(derive(arm)).toBe('Monitor arm');
+    const index = new ProductIndex();
+    index.replaceAll([
+      product(arm, 'Ergo', derive(arm), 5000),
+      product(monitor, 'Zeta', derive(monitor), 15000),
+    ]);
+    expect(index.search(q({ q: 'monitor' })).hits.map((h) => h.title)).toEqual([monitor, arm]);
+  });
 });
