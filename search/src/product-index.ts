@@ -218,10 +218,17 @@ export class ProductIndex {
     const words = terms.filter((t) => !isStopWord(t));
     const stems = words.map(stem);
     // A product type named by two words joined ("head set": a headset) counts as named.
-    const named = new Set([...stems, ...joinedTerms(words, (t) => this.knows(t)).map((j) => j.term)]);
+    const joined = joinedTerms(words, (t) => this.knows(t));
+    const named = new Set([...stems, ...joined.map((j) => j.term)]);
+    // What the shopper wants is the query's head noun, its last word ("gaming laptop": a laptop,
+    // not a game), or the last two joined ("head set").
+    const wanted = new Set([
+      ...stems.slice(-1),
+      ...joined.filter((j) => j.first === words.length - 2).map((j) => j.term),
+    ]);
     const others = new Set(alsoKnown);
     const known = (term: string) => others.has(term) || this.knows(term);
-    const strict = this.segmentMatches(terms, true, stems, named, known);
+    const strict = this.segmentMatches(terms, true, stems, wanted, named, known);
     let strictFloor = Number.POSITIVE_INFINITY;
     for (const { score } of strict) strictFloor = Math.min(strictFloor, score);
     const result: ShardResult = {
@@ -238,6 +245,7 @@ export class ProductIndex {
       informative.length > 0 ? informative : terms,
       false,
       stems,
+      wanted,
       named,
       known,
     ).filter(({ row }) => !seen.has(row.id));
@@ -304,6 +312,7 @@ export class ProductIndex {
     terms: string[],
     all: boolean,
     stems: string[],
+    wanted: Set<string>,
     named: Set<string>,
     known: (term: string) => boolean,
   ): Candidate[] {
@@ -320,7 +329,7 @@ export class ProductIndex {
       if (row)
         out.push({
           row,
-          score: score * typeFactor(row.signature, named) * phraseFactor(row.titleStems, stems),
+          score: score * typeFactor(row.signature, wanted, named) * phraseFactor(row.titleStems, stems),
         });
     };
     const base = this.base.search(terms, all, known, idf);

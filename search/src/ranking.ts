@@ -5,10 +5,14 @@ const IS_A = 1.5;
 /** One whose type only mentions it ("tablet" -> a Tablet case) is an accessory for it. */
 const ACCESSORY = 0.7;
 
-/** Query understanding against a product's type: multiplies the text score. */
-export function typeFactor(signature: TypeSignature, queryStems: Set<string>): number {
+/**
+ * Query understanding against a product's type: multiplies the text score. `wanted`: the type
+ * the query asks for (its head noun); `queryStems`: every word of it, which an accessory's type
+ * mentions ("tablet case" for "tablet").
+ */
+export function typeFactor(signature: TypeSignature, wanted: Set<string>, queryStems: Set<string>): number {
   if (!signature.head) return 1;
-  if (queryStems.has(signature.head)) return IS_A;
+  if (wanted.has(signature.head)) return IS_A;
   for (const m of signature.modifiers) if (queryStems.has(m)) return ACCESSORY;
   return 1;
 }

@@ -82,6 +82,19 @@ describe('ProductIndex', () => {
     expect(index.search(q({ q: 'usb hub' })).hits[0]!.title).toBe('Hub Co 4 port USB hub');
   });
 
+  it('takes the last query word as what the shopper wants ("tablet case": a case, not a tablet)', () => {
+    const index = new ProductIndex();
+    index.replaceAll([
+      product('Acme Tab tablet case bundle', 'Acme', 'Tablet', 19900),
+      product('Zed Folio Pro Leather Protective Tablet Case', 'Zed', 'Tablet case', 1900),
+    ]);
+    expect(index.search(q({ q: 'tablet case' })).hits.map((h) => h.category)).toEqual([
+      'Tablet case',
+      'Tablet',
+    ]);
+    expect(index.search(q({ q: 'tablet' })).hits.map((h) => h.category)).toEqual(['Tablet', 'Tablet case']);
+  });
+
   it('matches two query words the catalog writes as one ("head set": headsets)', () => {
     const index = new ProductIndex();
     const headset = product('Logitech H390 USB Headset', 'Logitech', 'Headset', 3999);
