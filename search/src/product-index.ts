@@ -13,6 +13,7 @@ import {
 import { phraseFactor, typeFactor } from './ranking.js';
 import { type CorpusStatistics, idfOf, joinedTerms, SearchSegment } from './segment.js';
 import { Suggester } from './suggest.js';
+import { countProduct, emptyVocabulary, learnSynonyms, type TypeVocabulary } from './synonyms.js';
 import { highlight, isStopWord, queryTerms, stem, tokenize } from './text.js';
 
 interface Row {
@@ -93,6 +94,8 @@ export class ProductIndex {
   generation = 0;
   /** Corpus statistics to score with instead of this index's own (a shard's: the whole corpus's). */
   private corpus: CorpusStatistics | undefined;
+  /** Shoppers' words for product types the catalog names otherwise (synonyms.ts); see `learnt`. */
+  private synonyms: Map<string, string> | undefined;
   /**
    * An opaque position in the owner's change feed that the rows reflect (the API sets it to the
    * last change applied); handed to `onCompacted` so a saved base records what it covers.
@@ -155,7 +158,7 @@ export class ProductIndex {
 
   /** The base segment's statistics: a shard's share of the corpus statistics. */
   baseStatistics(): CorpusStatistics {
-    return this.base.statistics();
+    return { ...this.base.statistics(), types: this.typeVocabulary() };
   }
 
   /**
@@ -164,6 +167,7 @@ export class ProductIndex {
    */
   useStatistics(corpus: CorpusStatistics | undefined): void {
     this.corpus = corpus;
+    this.synonyms = undefined;
     this.invalidate(false);
   }
 
@@ -222,8 +226,10 @@ export class ProductIndex {
     const named = new Set([...stems, ...joined.map((j) => j.term)]);
     // What the shopper wants is the query's head noun, its last word ("gaming laptop": a laptop,
     // not a game), or the last two joined ("head set").
+    const synonym = this.learnt().get(stems[stems.length - 1] ?? '');
     const wanted = new Set([
       ...stems.slice(-1),
+      ...(synonym ? [synonym] : []),
       ...joined.filter((j) => j.first === words.length - 2).map((j) => j.term),
     ]);
     const others = new Set(alsoKnown);
@@ -332,11 +338,13 @@ export class ProductIndex {
           score: score * typeFactor(row.signature, wanted, named) * phraseFactor(row.titleStems, stems),
         });
     };
-    const base = this.base.search(terms, all, known, idf);
+    const synonyms = this.learnt();
+    const synonymOf = (term: string) => synonyms.get(term);
+    const base = this.base.search(terms, all, known, idf, synonymOf);
     const check = this.tombstones.size > 0;
     for (let i = 0; i < base.ids.length; i++)
       if (!check || !this.tombstones.has(base.ids[i]!)) add(base.ids[i]!, base.scores[i]!);
-    const delta = this.delta.search(terms, all, known, idf);
+    const delta = this.delta.search(terms, all, known, idf, synonymOf);
     for (let i = 0; i < delta.ids.length; i++) add(delta.ids[i]!, delta.scores[i]!);
     return out;
   }
@@ -389,6 +397,30 @@ export class ProductIndex {
     this.compactIfLarge();
   }
 
+  /** The synonyms of the current base (or of the corpus statistics a shard was given). */
+  private learnt(): Map<string, string> {
+    this.synonyms ??= learnSynonyms(this.corpus?.types ?? this.typeVocabulary());
+    return this.synonyms;
+  }
+
+  /** How this index's titles pair words with product types (what synonyms are learnt from). */
+  private typeVocabulary(): TypeVocabulary {
+    const heads = new Set<string>();
+    for (const row of this.rows.values()) if (row.signature.head) heads.add(row.signature.head);
+    const vocabulary = emptyVocabulary();
+    const brandStems = new Map<string, Set<string>>();
+    for (const row of this.rows.values()) {
+      let stems = brandStems.get(row.brand);
+      if (!stems) brandStems.set(row.brand, (stems = new Set(tokenize(row.brand).map(stem))));
+      countProduct(
+        vocabulary,
+        { head: row.signature.head, titleStems: row.titleStems, brand: row.brand, brandStems: stems },
+        (t) => heads.has(t),
+      );
+    }
+    return vocabulary;
+  }
+
   /** Whether some product of the base or the delta (or of the corpus) has the (stemmed) term. */
   private knows(term: string): boolean {
     // A shard knows the words of the whole corpus: a word another shard has is no typo here.
@@ -429,6 +461,9 @@ export class ProductIndex {
    */
   private useBase(base: SearchSegment, stale: Iterable<string>, fresh: Iterable<string>): void {
     this.base = base;
+    // Learnt again with each base, like its IDF (a shard's come with the corpus statistics), on
+    // first use: a restart does not wait for it.
+    if (!this.corpus) this.synonyms = undefined;
     this.tombstones.clear();
     for (const id of stale) this.tombstones.add(id);
     this.deltaIds.clear();

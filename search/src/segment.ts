@@ -1,5 +1,6 @@
 import lunr from 'lunr';
 import type { IndexedDoc } from './document.js';
+import type { TypeVocabulary } from './synonyms.js';
 import { isStopWord, stem } from './text.js';
 
 export type { IndexedDoc } from './document.js';
@@ -16,6 +17,8 @@ const FIELDS: [Exclude<keyof IndexedDoc, 'id'>, number][] = [
 /** As-you-type completes the last term to at most this many index terms, the most common first. */
 const MAX_EXPANSIONS = 30;
 const EXACT_BOOST = 3;
+/** A learnt synonym of a query word counts a little less than the word itself. */
+const SYNONYM_BOOST = 0.8;
 
 /** Less length normalization than Lunr's 0.75: long Icecat titles list specs, not other products. */
 const LENGTH_NORMALIZATION = 0.5;
@@ -33,6 +36,8 @@ export const SEGMENT_FORMAT = JSON.stringify({ v: 2, lunr: lunr.version, b: LENG
 export interface CorpusStatistics {
   documents: number;
   frequency: Map<string, number>;
+  /** How title words pair with product types (synonyms are learnt from it); see synonyms.ts. */
+  types?: TypeVocabulary;
 }
 
 /** Lunr's BM25 IDF (lunr.idf) from a document count and the term's document frequency. */
@@ -195,6 +200,7 @@ export class SearchSegment {
     all: boolean,
     known: (term: string) => boolean = (t) => this.knows(t),
     idf?: (term: string) => number,
+    synonymOf?: (term: string) => string | undefined,
   ): Matches {
     const usable = terms.filter((t) => !isStopWord(t));
     const out: Matches = { ids: [], scores: [] };
@@ -213,6 +219,9 @@ export class SearchSegment {
     alternatives.forEach(({ exact, completions }, alternative) => {
       const bits = 1 << alternative;
       clauses.push({ term: exact, boost: EXACT_BOOST, bits });
+      // The type a shopper's word stands for ("laptop": notebook), for the query's head word.
+      const synonym = alternative === alternatives.length - 1 ? synonymOf?.(exact) : undefined;
+      if (synonym) clauses.push({ term: synonym, boost: EXACT_BOOST * SYNONYM_BOOST, bits });
       for (const c of completions) if (c !== exact) clauses.push({ term: c, boost: 1, bits });
       // Typo tolerance by length, only for words the index does not know (expansion is costly).
       if (!all && !known(exact)) {

@@ -4,6 +4,7 @@ import { mergeResults, RELAX_BELOW, round, type ShardResult } from './merge.js';
 import { cacheKey, type OrderedProduct } from './product-index.js';
 import type { CorpusStatistics } from './segment.js';
 import { Suggester } from './suggest.js';
+import { addVocabulary, emptyVocabulary } from './synonyms.js';
 import { queryTerms } from './text.js';
 
 /** What the shard threads are told (shard-worker.ts); `call` asks for a reply. */
@@ -276,10 +277,11 @@ export class ShardedIndex {
    */
   private shareStatistics(): void {
     if (this.statistics.some((s) => !s)) return;
-    const corpus: CorpusStatistics = { documents: 0, frequency: new Map() };
-    for (const { documents, frequency } of this.statistics as CorpusStatistics[]) {
+    const corpus = { documents: 0, frequency: new Map<string, number>(), types: emptyVocabulary() };
+    for (const { documents, frequency, types } of this.statistics as CorpusStatistics[]) {
       corpus.documents += documents;
       for (const [term, n] of frequency) corpus.frequency.set(term, (corpus.frequency.get(term) ?? 0) + n);
+      if (types) addVocabulary(corpus.types, types);
     }
     for (const worker of this.workers) this.post(worker, { op: 'statistics', corpus });
     this.invalidate(false);

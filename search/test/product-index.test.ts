@@ -9,10 +9,12 @@ import {
   inProcessBuilder,
   ProductIndex,
   type SegmentBuilder,
+  ShardedIndex,
   workerBuilder,
 } from '../src/index.js';
 import { firstInOrder } from '../src/product-index.js';
 import { SearchSegment } from '../src/segment.js';
+import { learnSynonyms } from '../src/synonyms.js';
 
 let n = 0;
 function product(
@@ -240,6 +242,64 @@ describe('ProductIndex', () => {
     expect(index.suggest('head')).toContainEqual({ text: 'Headphones', kind: 'category' });
     expect(index.suggest('blue')).toContainEqual({ text: 'bluetooth', kind: 'term' });
     expect(index.suggest('')).toEqual([]);
+  });
+});
+
+describe('Synonyms from the catalog', () => {
+  const TYPES = [
+    'bag',
+    'case',
+    'sleeve',
+    'stand',
+    'lock',
+    'battery',
+    'charger',
+    'adapter',
+    'keyboard',
+    'backpack',
+    'cooler',
+    'mount',
+  ];
+  const cap = (w: string) => w[0]!.toUpperCase() + w.slice(1);
+  function shop(): Product[] {
+    const items: Product[] = [];
+    for (const brand of ['Acme', 'Zed', 'Orbit'])
+      for (const type of TYPES) {
+        // Shoppers and some vendors say laptop; the catalog files the computers as notebooks.
+        items.push(product(`${brand} Laptop ${cap(type)}`, brand, cap(type), 1000));
+        items.push(product(`${brand} Notebook ${cap(type)}`, brand, `Notebook ${type}`, 1000));
+      }
+    for (let i = 0; i < 20; i++) items.push(product(`Acme N${i} notebook`, 'Acme', 'Notebook', 50000));
+    // A product line pairs with many types, but within one brand: no synonym.
+    for (const type of TYPES)
+      items.push(product(`Rack Co SmartRack ${cap(type)}`, 'Rack Co', cap(type), 900));
+    items.push(product('Party Gaming board game', 'Party', 'Board game', 2000));
+    items.push(product('Zeta Gaming notebook 15', 'Zeta', 'Notebook', 90000));
+    return items;
+  }
+
+  it('learns a shopper word for a type the catalog names otherwise, and nothing from brands or lines', () => {
+    const index = new ProductIndex();
+    index.replaceAll(shop());
+    expect([...learnSynonyms(index.baseStatistics().types!)]).toEqual([['laptop', 'notebook']]);
+  });
+
+  it('reads the query head through it ("gaming laptop": a gaming notebook, not a game)', async () => {
+    const index = new ProductIndex();
+    index.replaceAll(shop());
+    expect(index.search(q({ q: 'gaming laptop' })).hits[0]!.title).toBe('Zeta Gaming notebook 15');
+    // Only the head word: "laptop bag" is still about bags that say laptop first.
+    expect(index.search(q({ q: 'laptop bag' })).hits[0]!.title).toBe('Acme Laptop Bag');
+    // Shards learn it from their summed vocabularies.
+    const sharded = new ShardedIndex({ shards: 2 });
+    try {
+      await sharded.open(shop(), []);
+      expect((await sharded.search(q({ q: 'gaming laptop' }))).hits[0]!.title).toBe(
+        'Zeta Gaming notebook 15',
+      );
+    } finally {
+      await sharded.close();
+    }
   });
 });
 
