@@ -6,6 +6,7 @@
  *   (b) closed-loop throughput: C edits in flight, each waiting for the other device
  *   (c) memory per idle connected cart (server RSS growth / N)
  *   (d) cold load of a cart with 10k operations of history (after a server restart)
+ * plus the server process's CPU time per edit during (b), which moves less with machine noise.
  *
  *   node --import tsx bench/sync.ts [--carts 300] [--samples 2000] [--inflight 50]
  * The same file is each server's process: `bench/sync.ts --serve <kind>` prints `PORT=… PATH=…`.
@@ -30,6 +31,9 @@ const CARTS = Number(args.carts ?? 300);
 const SAMPLES = Number(args.samples ?? 2000);
 const INFLIGHT = Number(args.inflight ?? 50);
 const HISTORY = 10_000;
+/** `--only shopsync,ywebsocket` runs a subset; `--server-prof DIR` writes each server's CPU profile there. */
+const ONLY = args.only ? String(args.only).split(',') : undefined;
+const SERVER_PROF = args['server-prof'] as string | undefined;
 
 type Kind = 'shopsync' | 'hocuspocus' | 'ywebsocket';
 
@@ -99,7 +103,8 @@ async function start(
   kind: Kind,
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `bench-sync-${kind}-`)),
 ): Promise<Running> {
-  const child = spawn(process.execPath, ['--import', 'tsx', import.meta.filename, '--serve', kind], {
+  const prof = SERVER_PROF ? ['--cpu-prof', '--cpu-prof-dir', SERVER_PROF] : [];
+  const child = spawn(process.execPath, [...prof, '--import', 'tsx', import.meta.filename, '--serve', kind], {
     env: { ...process.env, DATA_DIR: dataDir },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -141,6 +146,15 @@ function connect(kind: Kind, url: string, name: string): Device {
 }
 
 const rssKb = (pid: number) => Number(execSync(`ps -o rss= -p ${pid}`).toString().trim());
+/** CPU time (user + system) a process has used, ms; NaN where /proc is missing. */
+function cpuMs(pid: number): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in USER_HZ (100)
+  } catch {
+    return Number.NaN;
+  }
+}
 
 async function until(check: () => boolean, timeoutMs = 60_000): Promise<void> {
   const started = Date.now();
@@ -189,6 +203,7 @@ async function measure(kind: Kind) {
     progress(`${kind}: latency samples`, Math.min(i + 10, SAMPLES), SAMPLES);
   }
   // (b) closed loop: INFLIGHT edits in flight for 5 s.
+  const cpuBefore = cpuMs(server.child.pid!);
   let done = 0;
   const loop: number[] = [];
   const end = performance.now() + 5000;
@@ -203,6 +218,7 @@ async function measure(kind: Kind) {
       }
     }),
   );
+  const serverCpuPerEdit = ((cpuMs(server.child.pid!) - cpuBefore) * 1000) / done;
   for (const [a, b] of pairs) {
     a.destroy();
     b.destroy();
@@ -241,6 +257,7 @@ async function measure(kind: Kind) {
     p99: lat.p99,
     throughput: done / 5,
     loopP99: closed.p99,
+    serverCpuPerEdit,
     kbPerCart: (connectedRss - idleRss) / CARTS,
     coldMs,
   };
@@ -248,7 +265,8 @@ async function measure(kind: Kind) {
 
 async function main(): Promise<void> {
   const results = [];
-  for (const kind of ['shopsync', 'hocuspocus', 'ywebsocket'] as const) results.push(await measure(kind));
+  for (const kind of ['shopsync', 'hocuspocus', 'ywebsocket'] as const)
+    if (!ONLY || ONLY.includes(kind)) results.push(await measure(kind));
   const ours = results[0]!;
   const ratio = (x: number, y: number) =>
     Number.isFinite(x) && Number.isFinite(y) ? `${(x / y).toFixed(2)}x` : 'n/a';
@@ -263,6 +281,7 @@ async function main(): Promise<void> {
         'p99 ms',
         'edits/s (b)',
         '(b) p99 ms',
+        'server CPU us/edit (b)',
         'KB per idle cart',
         'cold load 10k ops ms',
         'durable on ack',
@@ -273,6 +292,7 @@ async function main(): Promise<void> {
         r.p99,
         r.throughput,
         r.loopP99,
+        r.serverCpuPerEdit,
         r.kbPerCart,
         r.coldMs,
         r.kind === 'shopsync' ? 'yes' : 'no',
