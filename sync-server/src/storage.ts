@@ -17,6 +17,7 @@ export interface DocumentStorage {
 
 export class SqliteDocumentStorage implements DocumentStorage {
   private readonly stmts;
+  private readonly appendAll;
 
   constructor(private readonly db: Database.Database) {
     db.exec(`
@@ -33,6 +34,11 @@ export class SqliteDocumentStorage implements DocumentStorage {
         ON CONFLICT(doc) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`),
       drop: db.prepare('DELETE FROM sync_updates WHERE doc = ?'),
     };
+    const append = this.stmts.append;
+    // One transaction function for the life of the storage, not one per commit.
+    this.appendAll = db.transaction((batch: { docName: string; update: Uint8Array }[]) => {
+      for (const { docName, update } of batch) append.run(docName, asBuffer(update));
+    });
   }
 
   load(docName: string): Uint8Array[] {
@@ -45,9 +51,7 @@ export class SqliteDocumentStorage implements DocumentStorage {
   }
 
   append(batch: { docName: string; update: Uint8Array }[]): void {
-    this.db.transaction(() => {
-      for (const { docName, update } of batch) this.stmts.append.run(docName, Buffer.from(update));
-    })();
+    this.appendAll(batch);
   }
 
   compact(docName: string, snapshot: Uint8Array): void {
@@ -60,4 +64,9 @@ export class SqliteDocumentStorage implements DocumentStorage {
   logLength(docName: string): number {
     return (this.stmts.count.get(docName) as { n: number }).n;
   }
+}
+
+/** A Buffer over the same bytes (better-sqlite3 binds Buffers as BLOBs); no copy. */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
