@@ -14,10 +14,21 @@ export const MESSAGE_AWARENESS = 1;
  */
 export const MESSAGE_SAVED = 100;
 
+export const SYNC_STEP1 = syncProtocol.messageYjsSyncStep1;
+export const SYNC_STEP2 = syncProtocol.messageYjsSyncStep2;
+export const SYNC_UPDATE = syncProtocol.messageYjsUpdate;
+
 export function syncStep1(doc: Y.Doc): Uint8Array {
   const encoder = encoding.createEncoder();
   encoding.writeVarUint(encoder, MESSAGE_SYNC);
   syncProtocol.writeSyncStep1(encoder, doc);
+  return encoding.toUint8Array(encoder);
+}
+
+export function syncStep2(doc: Y.Doc, stateVector: Uint8Array): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, MESSAGE_SYNC);
+  syncProtocol.writeSyncStep2(encoder, doc, stateVector);
   return encoding.toUint8Array(encoder);
 }
 
@@ -42,33 +53,42 @@ export function savedMessage(doc: Y.Doc): Uint8Array {
   return encoding.toUint8Array(encoder);
 }
 
-export type Handled = { reply?: Uint8Array } | { error: string };
+/**
+ * One client frame, read but not applied. `payload` is a view into `data` (no copy): the state
+ * vector of a step 1, the update of a step 2 or update, the awareness update.
+ */
+export type Parsed =
+  | { type: typeof MESSAGE_SYNC; sub: number; payload: Uint8Array }
+  | { type: typeof MESSAGE_AWARENESS; sub: -1; payload: Uint8Array }
+  | { error: string };
 
 /**
- * Reads one client frame and applies it. Any malformed input is returned as an error (the caller
- * closes that one connection); nothing thrown by a decoder escapes.
+ * Reads one client frame: [type][sync sub-type][varUint8Array] or [1][varUint8Array]. The frame must
+ * end exactly where its payload does (the payload is a view into the frame, so a length that runs
+ * past the frame is refused before any byte of it is used). Never throws.
  */
-export function handleMessage(
-  data: Uint8Array,
-  doc: Y.Doc,
-  awareness: awarenessProtocol.Awareness,
-  origin: unknown,
-): Handled {
+export function parseMessage(data: Uint8Array): Parsed {
   try {
     const decoder = decoding.createDecoder(data);
     const type = decoding.readVarUint(decoder);
+    let sub = -1;
     if (type === MESSAGE_SYNC) {
-      const encoder = encoding.createEncoder();
-      encoding.writeVarUint(encoder, MESSAGE_SYNC);
-      syncProtocol.readSyncMessage(decoder, encoder, doc, origin);
-      if (decoder.pos !== data.length) return { error: 'trailing bytes after a sync message' };
-      return encoding.length(encoder) > 1 ? { reply: encoding.toUint8Array(encoder) } : {};
+      sub = decoding.readVarUint(decoder);
+      if (sub !== SYNC_STEP1 && sub !== SYNC_STEP2 && sub !== SYNC_UPDATE) {
+        return { error: `unknown sync message type ${sub}` };
+      }
+    } else if (type !== MESSAGE_AWARENESS) {
+      return { error: `unknown message type ${type}` };
     }
-    if (type === MESSAGE_AWARENESS) {
-      awarenessProtocol.applyAwarenessUpdate(awareness, decoding.readVarUint8Array(decoder), origin);
-      return {};
+    const len = decoding.readVarUint(decoder);
+    if (decoder.pos + len !== data.length) {
+      return {
+        error:
+          decoder.pos + len > data.length ? 'malformed message: truncated' : 'trailing bytes after a message',
+      };
     }
-    return { error: `unknown message type ${type}` };
+    const payload = data.subarray(decoder.pos);
+    return type === MESSAGE_SYNC ? { type, sub, payload } : { type, sub: -1, payload };
   } catch (err) {
     return { error: `malformed message: ${(err as Error).message}`.slice(0, 120) };
   }

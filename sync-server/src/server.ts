@@ -5,7 +5,17 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { createMetrics, type SyncMetrics } from './metrics.js';
-import { awarenessMessage, handleMessage, savedMessage, syncStep1, updateMessage } from './protocol.js';
+import {
+  awarenessMessage,
+  MESSAGE_SYNC,
+  parseMessage,
+  SYNC_STEP1,
+  SYNC_UPDATE,
+  savedMessage,
+  syncStep1,
+  syncStep2,
+  updateMessage,
+} from './protocol.js';
 import { type Connection, Room } from './room.js';
 import { type DocumentStorage, SqliteDocumentStorage } from './storage.js';
 
@@ -65,6 +75,13 @@ const SERVER_ORIGIN = Symbol('server');
 const noop = () => {};
 const silent: Logger = { info: noop, warn: noop, error: noop, debug: noop };
 
+/** Whether a transaction added structs (its state vector moved). */
+function stateChanged(tr: Y.Transaction): boolean {
+  if (tr.afterState.size !== tr.beforeState.size) return true;
+  for (const [client, clock] of tr.afterState) if (tr.beforeState.get(client) !== clock) return true;
+  return false;
+}
+
 const DEFAULT_LIMITS: SyncLimits = {
   maxFrameBytes: 1024 * 1024,
   messagesPerSecond: 50,
@@ -86,24 +103,36 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxFrameBytes });
   const rooms = new Map<string, Room>();
   const perPrincipal = new Map<string, number>();
-  let queue: { room: Room; update: Uint8Array }[] = [];
-  let flushScheduled: Promise<void> | undefined;
+  let queue: { docName: string; update: Uint8Array; room: Room }[] = [];
+  let flushScheduled = false;
+  let flushWaiters: { resolve(): void; reject(err: unknown): void }[] = [];
   let closed = false;
+  // Byte counters are summed here and handed to prom-client once per commit (or scrape), not per frame.
+  let bytesIn = 0;
+  let bytesOut = 0;
+
+  function syncCounters(): void {
+    if (bytesIn) metrics.bytesIn.inc(bytesIn);
+    if (bytesOut) metrics.bytesOut.inc(bytesOut);
+    bytesIn = 0;
+    bytesOut = 0;
+  }
 
   function send(conn: Connection, message: Uint8Array): void {
-    if (conn.ws.readyState !== conn.ws.OPEN) return;
-    metrics.bytesOut.inc(message.length);
-    conn.ws.send(message, (err) => err && conn.ws.terminate());
+    if (conn.ws.readyState !== 1 /* OPEN */) return;
+    bytesOut += message.length;
+    // No callback: a failed write errors the socket, and its 'error' handler terminates it.
+    conn.ws.send(message);
   }
 
   /** Commits every queued update in one transaction, then tells opted-in clients they are saved. */
   function flushNow(): void {
-    flushScheduled = undefined;
+    syncCounters();
     if (queue.length === 0) return;
     const batch = queue;
     queue = [];
     const end = metrics.persistSeconds.startTimer();
-    storage.append(batch.map(({ room, update }) => ({ docName: room.name, update })));
+    storage.append(batch);
     end();
     metrics.updates.inc(batch.length);
     const touched = new Set(batch.map((b) => b.room));
@@ -122,20 +151,36 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     }
   }
 
-  function scheduleFlush(): Promise<void> {
-    // setImmediate gathers every update that arrives in this turn of the event loop into one commit.
-    flushScheduled ??= new Promise<void>((resolve, reject) =>
-      setImmediate(() => {
-        try {
-          flushNow();
-          resolve();
-        } catch (err) {
-          logger.error({ err }, 'persisting cart updates failed');
-          reject(err);
-        }
-      }),
-    );
-    return flushScheduled;
+  function runScheduledFlush(): void {
+    flushScheduled = false;
+    const waiters = flushWaiters;
+    flushWaiters = [];
+    try {
+      flushNow();
+      for (const w of waiters) w.resolve();
+    } catch (err) {
+      logger.error({ err }, 'persisting cart updates failed');
+      for (const w of waiters) w.reject(err);
+    }
+  }
+
+  /** setImmediate gathers every update that arrives in this turn of the event loop into one commit. */
+  function scheduleFlush(): void {
+    if (flushScheduled) return;
+    flushScheduled = true;
+    setImmediate(runScheduledFlush);
+  }
+
+  /** Queues an update for the next commit and sends it to every device of the room but `except`. */
+  function publish(
+    room: Room,
+    update: Uint8Array,
+    message: Uint8Array,
+    except: Connection | undefined,
+  ): void {
+    queue.push({ docName: room.name, update, room });
+    scheduleFlush();
+    for (const conn of room.connections) if (conn !== except) send(conn, message);
   }
 
   function loadRoom(name: string): Room {
@@ -145,20 +190,43 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       return room;
     }
     room = new Room(name);
+    const r = room;
     const stored = storage.load(name);
     // Applying the snapshot and the log in one transaction is cheaper than merging them first.
     room.doc.transact(() => {
       for (const update of stored) Y.applyUpdate(room!.doc, update, SERVER_ORIGIN);
     }, SERVER_ORIGIN);
     room.logLength = storage.logLength(name);
-    const r = room;
-    r.doc.on('update', (update: Uint8Array, origin: unknown) => {
-      queue.push({ room: r, update });
-      // Failures are logged in scheduleFlush; callers that need durability await flush().
-      scheduleFlush().catch(noop);
-      const message = updateMessage(update);
-      for (const conn of r.connections) send(conn, message);
+    // Every change but a device's incremental update is encoded by Yjs ('update') and sent to all.
+    const onUpdate = (update: Uint8Array, origin: unknown, _doc: Y.Doc, tr: Y.Transaction) => {
+      if (tr === r.relay?.tr) return;
+      publish(r, update, updateMessage(update), undefined);
       options.hooks?.onChange?.(name, r.doc, origin);
+    };
+    r.onUpdate = onUpdate;
+    r.doc.on('update', onUpdate);
+    // A device's incremental update is relayed and logged as the bytes it sent (see relayUpdate):
+    // for its transaction only, Yjs is spared encoding it again.
+    r.doc.on('beforeTransaction', (tr: Y.Transaction) => {
+      if (r.relay && r.relay.tr === undefined) {
+        r.relay.tr = tr;
+        r.doc.off('update', onUpdate);
+      } else r.doc.on('update', onUpdate);
+    });
+    // Where Yjs would emit 'update' for it (the listener comes back in relayUpdate, once Yjs is done).
+    r.doc.on('afterTransactionCleanup', (tr: Y.Transaction) => {
+      const relay = r.relay;
+      if (relay?.tr !== tr) return;
+      const store = r.doc.store;
+      // Logged and relayed when it integrated anything or left anything pending (a no-op is dropped).
+      const changed =
+        tr.deleteSet.clients.size > 0 ||
+        store.pendingStructs !== relay.pendingStructs ||
+        store.pendingDs !== relay.pendingDs ||
+        stateChanged(tr);
+      if (!changed) return;
+      publish(r, relay.update, relay.message, relay.from);
+      options.hooks?.onChange?.(name, r.doc, relay.from);
     });
     r.awareness.on('update', ({ added, updated, removed }: Record<string, number[]>, origin: unknown) => {
       const changed = [...added!, ...updated!, ...removed!];
@@ -198,6 +266,30 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     conn.ws.close(code, reason);
   }
 
+  /**
+   * Applies a device's update and relays its own bytes: the frame it sent is the frame the other
+   * devices get (a sync update is the same message both ways), and those bytes are what is logged.
+   * The sender already has the update, so it is not echoed back.
+   */
+  function relayUpdate(room: Room, conn: Connection, data: Uint8Array, update: Uint8Array): void {
+    const store = room.doc.store;
+    room.relay = {
+      from: conn,
+      update,
+      // [0][2][update] is already an update message; anything else (a non-minimal varint) is re-encoded.
+      message: data[0] === MESSAGE_SYNC && data[1] === SYNC_UPDATE ? data : updateMessage(update),
+      pendingStructs: store.pendingStructs,
+      pendingDs: store.pendingDs,
+      tr: undefined,
+    };
+    try {
+      Y.applyUpdate(room.doc, update, conn);
+    } finally {
+      room.relay = undefined;
+      room.doc.on('update', room.onUpdate!);
+    }
+  }
+
   function attach(ws: WebSocket, room: Room, principal: string, wantsSaved: boolean): void {
     const conn: Connection = {
       ws,
@@ -210,8 +302,9 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     room.connections.add(conn);
     perPrincipal.set(principal, (perPrincipal.get(principal) ?? 0) + 1);
     metrics.connections.inc();
-    ws.binaryType = 'arraybuffer';
-    ws.on('message', (data: ArrayBuffer, isBinary: boolean) => {
+    // Buffers (not ArrayBuffers, which ws would copy a frame into): payloads are views of the frame.
+    ws.binaryType = 'nodebuffer';
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (!isBinary) return closeFor(conn, 4400, 'binary frames only');
       const now = Date.now();
       conn.tokens = Math.min(
@@ -221,12 +314,20 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       conn.lastRefill = now;
       if (conn.tokens < 1) return closeFor(conn, 4429, 'too many messages');
       conn.tokens -= 1;
-      const bytes = new Uint8Array(data);
-      metrics.bytesIn.inc(bytes.length);
+      bytesIn += data.length;
       room.lastUsed = now;
-      const result = handleMessage(bytes, room.doc, room.awareness, conn);
-      if ('error' in result) return closeFor(conn, 4400, result.error);
-      if (result.reply) send(conn, result.reply);
+      const msg = parseMessage(data);
+      if ('error' in msg) return closeFor(conn, 4400, msg.error);
+      try {
+        if (msg.type === MESSAGE_SYNC) {
+          if (msg.sub === SYNC_STEP1) send(conn, syncStep2(room.doc, msg.payload));
+          else if (msg.sub === SYNC_UPDATE) relayUpdate(room, conn, data, msg.payload);
+          // A step 2 (a device's state on connect) goes through Yjs: only what the server lacked is sent on.
+          else Y.applyUpdate(room.doc, msg.payload, conn);
+        } else awarenessProtocol.applyAwarenessUpdate(room.awareness, msg.payload, conn);
+      } catch (err) {
+        closeFor(conn, 4400, `malformed message: ${(err as Error).message}`.slice(0, 120));
+      }
     });
     ws.on('error', () => ws.terminate());
     ws.on('close', (code) => {
@@ -266,7 +367,13 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     wss.handleUpgrade(req, socket, head, (ws) => attach(ws, room, decision.principal, wantsSaved));
   }
 
-  const sweeper = setInterval(() => evictIdle(false), Math.max(1000, limits.idleRoomMs / 2));
+  const sweeper = setInterval(
+    () => {
+      syncCounters();
+      evictIdle(false);
+    },
+    Math.max(1000, limits.idleRoomMs / 2),
+  );
   sweeper.unref();
 
   function evictIdle(all: boolean): void {
@@ -297,8 +404,10 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     return loadRoom(name);
   }
 
-  async function flush(): Promise<void> {
-    if (queue.length) await scheduleFlush();
+  function flush(): Promise<void> {
+    if (queue.length === 0) return Promise.resolve();
+    scheduleFlush();
+    return new Promise((resolve, reject) => flushWaiters.push({ resolve, reject }));
   }
 
   return {
@@ -323,7 +432,10 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       return result;
     },
     flush,
-    metricsText: () => metrics.registry.metrics(),
+    metricsText: () => {
+      syncCounters();
+      return metrics.registry.metrics();
+    },
     stats: () => ({
       rooms: rooms.size,
       connections: [...rooms.values()].reduce((n, r) => n + r.connections.size, 0),
