@@ -20,11 +20,29 @@ export class SqliteDocumentStorage implements DocumentStorage {
   private readonly appendAll;
 
   constructor(private readonly db: Database.Database) {
+    // A plain rowid key (not AUTOINCREMENT): a new row's id is above every id in the table, which is
+    // all the per-document order needs, and a commit no longer rewrites sqlite_sequence's page too.
     db.exec(`
       CREATE TABLE IF NOT EXISTS sync_snapshots (doc TEXT PRIMARY KEY, state BLOB NOT NULL, updated_at INTEGER NOT NULL);
-      CREATE TABLE IF NOT EXISTS sync_updates (id INTEGER PRIMARY KEY AUTOINCREMENT, doc TEXT NOT NULL, data BLOB NOT NULL);
-      CREATE INDEX IF NOT EXISTS sync_updates_doc ON sync_updates(doc, id);
+      CREATE TABLE IF NOT EXISTS sync_updates (id INTEGER PRIMARY KEY, doc TEXT NOT NULL, data BLOB NOT NULL);
     `);
+    const { sql } = db
+      .prepare(`SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'sync_updates'`)
+      .get() as {
+      sql: string;
+    };
+    if (/AUTOINCREMENT/i.test(sql)) {
+      // A log made by an earlier version: the same rows, ids and order, in the plain table.
+      db.transaction(() => {
+        db.exec(`
+          CREATE TABLE sync_updates_plain (id INTEGER PRIMARY KEY, doc TEXT NOT NULL, data BLOB NOT NULL);
+          INSERT INTO sync_updates_plain (id, doc, data) SELECT id, doc, data FROM sync_updates ORDER BY id;
+          DROP TABLE sync_updates;
+          ALTER TABLE sync_updates_plain RENAME TO sync_updates;
+        `);
+      })();
+    }
+    db.exec('CREATE INDEX IF NOT EXISTS sync_updates_doc ON sync_updates(doc, id);');
     this.stmts = {
       snapshot: db.prepare('SELECT state FROM sync_snapshots WHERE doc = ?'),
       updates: db.prepare('SELECT data FROM sync_updates WHERE doc = ? ORDER BY id'),
