@@ -11,7 +11,12 @@ export interface Connection {
   /** Token bucket for the message rate limit. */
   tokens: number;
   lastRefill: number;
+  /** The server's sync step 1 went out (it waits for the device's own step 1 on an unloaded room). */
+  step1Sent: boolean;
 }
+
+/** The origin of the transaction that applies a room's stored state: not a change, not persisted. */
+export const LOAD_ORIGIN = Symbol('load');
 
 /** The device update being applied, relayed as the bytes that device sent (server.ts relayUpdate). */
 export interface Relay {
@@ -26,8 +31,9 @@ export interface Relay {
 
 /** One cart document in memory with its connected devices. */
 export class Room {
-  // The cart id as guid: Yjs would otherwise draw a random uuid (31 getRandomValues calls) per room.
-  readonly doc: Y.Doc;
+  private readonly ydoc: Y.Doc;
+  /** The stored snapshot and log, until they are applied to the document. */
+  private stored: Uint8Array[] | undefined;
   readonly awareness: awarenessProtocol.Awareness;
   readonly connections = new Set<Connection>();
   lastUsed = Date.now();
@@ -38,14 +44,49 @@ export class Room {
   onUpdate: ((update: Uint8Array, origin: unknown, doc: Y.Doc, tr: Y.Transaction) => void) | undefined;
 
   constructor(readonly name: string) {
-    this.doc = new Y.Doc({ gc: true, guid: name });
-    this.awareness = new awarenessProtocol.Awareness(this.doc);
+    // The cart id as guid: Yjs would otherwise draw a random uuid (31 getRandomValues calls) per room.
+    this.ydoc = new Y.Doc({ gc: true, guid: name });
+    this.awareness = new awarenessProtocol.Awareness(this.ydoc);
     // The server itself has no presence: only devices appear in awareness.
     this.awareness.setLocalState(null);
   }
 
+  /** The document, with its stored state applied on first use. */
+  get doc(): Y.Doc {
+    if (this.stored) this.load();
+    return this.ydoc;
+  }
+
+  get loaded(): boolean {
+    return this.stored === undefined;
+  }
+
+  /** Keeps the stored state (snapshot first, then the log) to apply when the document is first used. */
+  defer(stored: Uint8Array[]): void {
+    this.stored = stored;
+  }
+
+  private load(): void {
+    const stored = this.stored!;
+    this.stored = undefined;
+    // Applying the snapshot and the log in one transaction is cheaper than merging them first.
+    this.ydoc.transact(() => {
+      for (const update of stored) Y.applyUpdate(this.ydoc, update, LOAD_ORIGIN);
+    }, LOAD_ORIGIN);
+  }
+
+  /**
+   * What a device with state vector `sv` lacks, straight from a stored snapshot that has no log after
+   * it, without loading it into the document; undefined when the document has to answer.
+   */
+  storedDiff(sv: Uint8Array): Uint8Array | undefined {
+    if (this.stored?.length !== 1) return undefined;
+    const snapshot = this.stored[0]!;
+    return sv.length === 1 && sv[0] === 0 ? snapshot : Y.diffUpdate(snapshot, sv);
+  }
+
   destroy(): void {
     this.awareness.destroy();
-    this.doc.destroy();
+    this.ydoc.destroy();
   }
 }

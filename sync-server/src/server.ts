@@ -14,9 +14,10 @@ import {
   savedMessage,
   syncStep1,
   syncStep2,
+  syncStep2Message,
   updateMessage,
 } from './protocol.js';
-import { type Connection, Room } from './room.js';
+import { type Connection, LOAD_ORIGIN, Room } from './room.js';
 import { type DocumentStorage, SqliteDocumentStorage } from './storage.js';
 
 export type AuthDecision =
@@ -191,15 +192,10 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     }
     room = new Room(name);
     const r = room;
-    const stored = storage.load(name);
-    // Applying the snapshot and the log in one transaction is cheaper than merging them first.
-    room.doc.transact(() => {
-      for (const update of stored) Y.applyUpdate(room!.doc, update, SERVER_ORIGIN);
-    }, SERVER_ORIGIN);
     room.logLength = storage.logLength(name);
     // Every change but a device's incremental update is encoded by Yjs ('update') and sent to all.
     const onUpdate = (update: Uint8Array, origin: unknown, _doc: Y.Doc, tr: Y.Transaction) => {
-      if (tr === r.relay?.tr) return;
+      if (tr === r.relay?.tr || origin === LOAD_ORIGIN) return;
       publish(r, update, updateMessage(update), undefined);
       options.hooks?.onChange?.(name, r.doc, origin);
     };
@@ -210,6 +206,9 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     r.doc.on('beforeTransaction', (tr: Y.Transaction) => {
       if (r.relay && r.relay.tr === undefined) {
         r.relay.tr = tr;
+        r.doc.off('update', onUpdate);
+      } else if (tr.origin === LOAD_ORIGIN) {
+        // Loading the stored state is no change: no 'update' to encode (the next transaction re-attaches).
         r.doc.off('update', onUpdate);
       } else r.doc.on('update', onUpdate);
     });
@@ -228,6 +227,8 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       publish(r, relay.update, relay.message, relay.from);
       options.hooks?.onChange?.(name, r.doc, relay.from);
     });
+    // Applied when first needed: a device's first sync can be answered from the stored snapshot.
+    room.defer(storage.load(name));
     r.awareness.on('update', ({ added, updated, removed }: Record<string, number[]>, origin: unknown) => {
       const changed = [...added!, ...updated!, ...removed!];
       const conn = origin as Connection | undefined;
@@ -290,6 +291,12 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     }
   }
 
+  function sendStep1(room: Room, conn: Connection): void {
+    if (conn.step1Sent || !room.connections.has(conn)) return;
+    conn.step1Sent = true;
+    send(conn, syncStep1(room.doc));
+  }
+
   function attach(ws: WebSocket, room: Room, principal: string, wantsSaved: boolean): void {
     const conn: Connection = {
       ws,
@@ -298,6 +305,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       awarenessIds: new Set(),
       tokens: limits.messagesPerSecond * 2,
       lastRefill: Date.now(),
+      step1Sent: false,
     };
     room.connections.add(conn);
     perPrincipal.set(principal, (perPrincipal.get(principal) ?? 0) + 1);
@@ -320,8 +328,13 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       if ('error' in msg) return closeFor(conn, 4400, msg.error);
       try {
         if (msg.type === MESSAGE_SYNC) {
-          if (msg.sub === SYNC_STEP1) send(conn, syncStep2(room.doc, msg.payload));
-          else if (msg.sub === SYNC_UPDATE) relayUpdate(room, conn, data, msg.payload);
+          if (msg.sub === SYNC_STEP1) {
+            const stored = room.storedDiff(msg.payload);
+            send(conn, stored ? syncStep2Message(stored) : syncStep2(room.doc, msg.payload));
+            // Loading the document for the server's step 1 waits a turn: the reply goes out first.
+            if (stored) setImmediate(() => sendStep1(room, conn));
+            else sendStep1(room, conn);
+          } else if (msg.sub === SYNC_UPDATE) relayUpdate(room, conn, data, msg.payload);
           // A step 2 (a device's state on connect) goes through Yjs: only what the server lacked is sent on.
           else Y.applyUpdate(room.doc, msg.payload, conn);
         } else awarenessProtocol.applyAwarenessUpdate(room.awareness, msg.payload, conn);
@@ -340,8 +353,10 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       metrics.connections.dec();
       awarenessProtocol.removeAwarenessStates(room.awareness, [...conn.awarenessIds], null);
     });
-    // Authorized: now, and only now, the document's state goes out.
-    send(conn, syncStep1(room.doc));
+    // Authorized: now, and only now, the document's state goes out. On a room not loaded yet, the
+    // server's step 1 waits for the device's (answered from the stored snapshot, load after).
+    if (room.loaded) sendStep1(room, conn);
+    else setTimeout(() => sendStep1(room, conn), 100).unref();
     const states = [...room.awareness.getStates().keys()];
     if (states.length) send(conn, awarenessMessage(room.awareness, states));
   }
@@ -448,7 +463,11 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
         for (const conn of room.connections) conn.ws.close(1001, 'server shutting down');
       flushNow();
       evictIdle(true);
-      for (const room of rooms.values()) room.destroy();
+      // Rooms still open fold their log into a snapshot too: the next start loads one blob.
+      for (const room of rooms.values()) {
+        if (room.logLength > 0) storage.compact(room.name, Y.encodeStateAsUpdate(room.doc));
+        room.destroy();
+      }
       rooms.clear();
       wss.close();
     },
