@@ -4,10 +4,11 @@ import * as Y from 'yjs';
 
 export interface Connection {
   ws: WebSocket;
+  room: Room;
   principal: string;
   wantsSaved: boolean;
-  /** Awareness client ids this connection controls, removed when it closes. */
-  awarenessIds: Set<number>;
+  /** Awareness client ids this connection controls, removed when it closes (a Set once there are any). */
+  awarenessIds: Set<number> | undefined;
   /** Token bucket for the message rate limit. */
   tokens: number;
   lastRefill: number;
@@ -63,7 +64,7 @@ export class Room {
 
   /** Keeps the stored state (snapshot first, then the log) to apply when the document is first used. */
   defer(stored: Uint8Array[]): void {
-    this.stored = stored;
+    if (stored.length > 0) this.stored = stored;
   }
 
   private load(): void {

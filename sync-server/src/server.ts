@@ -73,6 +73,8 @@ export interface SyncServer {
 
 export const DOC_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const SERVER_ORIGIN = Symbol('server');
+const CONN = Symbol('connection');
+type ConnSocket = WebSocket & { [CONN]: Connection };
 const noop = () => {};
 const silent: Logger = { info: noop, warn: noop, error: noop, debug: noop };
 
@@ -233,8 +235,11 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       const changed = [...added!, ...updated!, ...removed!];
       const conn = origin as Connection | undefined;
       if (conn && r.connections.has(conn)) {
-        for (const id of added!) conn.awarenessIds.add(id);
-        for (const id of removed!) conn.awarenessIds.delete(id);
+        if (added!.length) {
+          conn.awarenessIds ??= new Set();
+          for (const id of added!) conn.awarenessIds.add(id);
+        }
+        for (const id of removed!) conn.awarenessIds?.delete(id);
       }
       const message = awarenessMessage(r.awareness, changed);
       for (const c of r.connections) send(c, message);
@@ -291,72 +296,98 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     }
   }
 
-  function sendStep1(room: Room, conn: Connection): void {
-    if (conn.step1Sent || !room.connections.has(conn)) return;
+  function sendStep1(conn: Connection): void {
+    if (conn.step1Sent || !conn.room.connections.has(conn)) return;
     conn.step1Sent = true;
-    send(conn, syncStep1(room.doc));
+    send(conn, syncStep1(conn.room.doc));
+  }
+
+  // One set of socket handlers for every connection (no closures per connection): `this` is the socket.
+  function onMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
+    const conn = (this as ConnSocket)[CONN];
+    const room = conn.room;
+    if (!isBinary) {
+      closeFor(conn, 4400, 'binary frames only');
+      return;
+    }
+    const now = Date.now();
+    conn.tokens = Math.min(
+      limits.messagesPerSecond * 2,
+      conn.tokens + ((now - conn.lastRefill) / 1000) * limits.messagesPerSecond,
+    );
+    conn.lastRefill = now;
+    if (conn.tokens < 1) {
+      closeFor(conn, 4429, 'too many messages');
+      return;
+    }
+    conn.tokens -= 1;
+    bytesIn += data.length;
+    room.lastUsed = now;
+    const msg = parseMessage(data);
+    if ('error' in msg) {
+      closeFor(conn, 4400, msg.error);
+      return;
+    }
+    try {
+      if (msg.type === MESSAGE_SYNC) {
+        if (msg.sub === SYNC_STEP1) {
+          const stored = room.storedDiff(msg.payload);
+          send(conn, stored ? syncStep2Message(stored) : syncStep2(room.doc, msg.payload));
+          // Loading the document for the server's step 1 waits a turn: the reply goes out first.
+          if (stored) setImmediate(sendStep1, conn);
+          else sendStep1(conn);
+        } else if (msg.sub === SYNC_UPDATE) relayUpdate(room, conn, data, msg.payload);
+        // A step 2 (a device's state on connect) goes through Yjs: only what the server lacked is sent on.
+        else Y.applyUpdate(room.doc, msg.payload, conn);
+      } else awarenessProtocol.applyAwarenessUpdate(room.awareness, msg.payload, conn);
+    } catch (err) {
+      closeFor(conn, 4400, `malformed message: ${(err as Error).message}`.slice(0, 120));
+    }
+  }
+
+  function onError(this: WebSocket): void {
+    this.terminate();
+  }
+
+  function onClose(this: WebSocket, code: number): void {
+    const conn = (this as ConnSocket)[CONN];
+    const room = conn.room;
+    if (code === 1009) metrics.refused.inc({ reason: '1009' });
+    room.connections.delete(conn);
+    room.lastUsed = Date.now();
+    const left = (perPrincipal.get(conn.principal) ?? 1) - 1;
+    if (left > 0) perPrincipal.set(conn.principal, left);
+    else perPrincipal.delete(conn.principal);
+    metrics.connections.dec();
+    if (conn.awarenessIds?.size) {
+      awarenessProtocol.removeAwarenessStates(room.awareness, [...conn.awarenessIds], null);
+    }
   }
 
   function attach(ws: WebSocket, room: Room, principal: string, wantsSaved: boolean): void {
     const conn: Connection = {
       ws,
+      room,
       principal,
       wantsSaved,
-      awarenessIds: new Set(),
+      awarenessIds: undefined,
       tokens: limits.messagesPerSecond * 2,
       lastRefill: Date.now(),
       step1Sent: false,
     };
+    (ws as ConnSocket)[CONN] = conn;
     room.connections.add(conn);
     perPrincipal.set(principal, (perPrincipal.get(principal) ?? 0) + 1);
     metrics.connections.inc();
     // Buffers (not ArrayBuffers, which ws would copy a frame into): payloads are views of the frame.
     ws.binaryType = 'nodebuffer';
-    ws.on('message', (data: Buffer, isBinary: boolean) => {
-      if (!isBinary) return closeFor(conn, 4400, 'binary frames only');
-      const now = Date.now();
-      conn.tokens = Math.min(
-        limits.messagesPerSecond * 2,
-        conn.tokens + ((now - conn.lastRefill) / 1000) * limits.messagesPerSecond,
-      );
-      conn.lastRefill = now;
-      if (conn.tokens < 1) return closeFor(conn, 4429, 'too many messages');
-      conn.tokens -= 1;
-      bytesIn += data.length;
-      room.lastUsed = now;
-      const msg = parseMessage(data);
-      if ('error' in msg) return closeFor(conn, 4400, msg.error);
-      try {
-        if (msg.type === MESSAGE_SYNC) {
-          if (msg.sub === SYNC_STEP1) {
-            const stored = room.storedDiff(msg.payload);
-            send(conn, stored ? syncStep2Message(stored) : syncStep2(room.doc, msg.payload));
-            // Loading the document for the server's step 1 waits a turn: the reply goes out first.
-            if (stored) setImmediate(() => sendStep1(room, conn));
-            else sendStep1(room, conn);
-          } else if (msg.sub === SYNC_UPDATE) relayUpdate(room, conn, data, msg.payload);
-          // A step 2 (a device's state on connect) goes through Yjs: only what the server lacked is sent on.
-          else Y.applyUpdate(room.doc, msg.payload, conn);
-        } else awarenessProtocol.applyAwarenessUpdate(room.awareness, msg.payload, conn);
-      } catch (err) {
-        closeFor(conn, 4400, `malformed message: ${(err as Error).message}`.slice(0, 120));
-      }
-    });
-    ws.on('error', () => ws.terminate());
-    ws.on('close', (code) => {
-      if (code === 1009) metrics.refused.inc({ reason: '1009' });
-      room.connections.delete(conn);
-      room.lastUsed = Date.now();
-      const left = (perPrincipal.get(principal) ?? 1) - 1;
-      if (left > 0) perPrincipal.set(principal, left);
-      else perPrincipal.delete(principal);
-      metrics.connections.dec();
-      awarenessProtocol.removeAwarenessStates(room.awareness, [...conn.awarenessIds], null);
-    });
+    ws.on('message', onMessage);
+    ws.on('error', onError);
+    ws.on('close', onClose);
     // Authorized: now, and only now, the document's state goes out. On a room not loaded yet, the
     // server's step 1 waits for the device's (answered from the stored snapshot, load after).
-    if (room.loaded) sendStep1(room, conn);
-    else setTimeout(() => sendStep1(room, conn), 100).unref();
+    if (room.loaded) sendStep1(conn);
+    else setTimeout(sendStep1, 100, conn).unref();
     const states = [...room.awareness.getStates().keys()];
     if (states.length) send(conn, awarenessMessage(room.awareness, states));
   }
