@@ -15,6 +15,7 @@ import { Catalog } from '../api/src/catalog/products.js';
 import { openDatabase } from '../api/src/db.js';
 import { type ShopProcess, startShopProcess } from '../api/test/process.js';
 import { icecatAvailable, loadIcecat, loadJudgments, ndcg } from '../search/scripts/load-icecat.js';
+import { replicate } from './lib/catalog.js';
 import { fmt, progress, summarize, table } from './lib/stats.js';
 
 const arg = (name: string, fallback: string) => {
@@ -36,17 +37,6 @@ const prefixes = [
     queries.flatMap((q) => [...q].map((_, i) => q.slice(0, i + 1)).filter((p) => p.length >= 3 && p !== q)),
   ),
 ];
-
-/** Icecat replicated to `size` products with distinct ids (as bench/search.ts does). */
-function replicate(products: Product[], n: number): Product[] {
-  const out: Product[] = [];
-  for (let copy = 0; out.length < n; copy++)
-    for (const p of products) {
-      if (out.length >= n) break;
-      out.push(copy === 0 ? p : { ...p, id: `${p.id}-r${copy}` });
-    }
-  return out;
-}
 
 /** A data directory holding the catalog, written as the importer writes it. */
 function dataDir(products: Product[]): string {

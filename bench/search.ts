@@ -14,6 +14,7 @@ import Database from 'better-sqlite3';
 import lunr from 'lunr';
 import MiniSearch from 'minisearch';
 import { icecatAvailable, loadIcecat, loadJudgments, ndcg } from '../search/scripts/load-icecat.js';
+import { replicate } from './lib/catalog.js';
 import { fmt, progress, summarize, table } from './lib/stats.js';
 
 type Maybe<T> = T | Promise<T>;
@@ -182,16 +183,6 @@ function fts5(): Engine {
       return [];
     },
   };
-}
-
-function replicate(products: Product[], size: number): Product[] {
-  const out: Product[] = [];
-  for (let copy = 0; out.length < size; copy++)
-    for (const p of products) {
-      if (out.length >= size) break;
-      out.push(copy === 0 ? p : { ...p, id: `${p.id}-r${copy}` });
-    }
-  return out;
 }
 
 /** The heap after collections; a tick first, so that threads stopped just before are gone. */

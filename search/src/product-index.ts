@@ -1,5 +1,6 @@
 import type { Product, SearchParams, SearchResult, Suggestion } from '@shopsync/core';
 import { inProcessBuilder, type SegmentBuilder } from './builder.js';
+import { QueryCache } from './cache.js';
 import { type IndexedDoc, type TypeSignature, toIndexedDoc, typeSignature } from './document.js';
 import {
   mergeResults,
@@ -84,9 +85,8 @@ export class ProductIndex {
   private deltaDirty = false;
   private nextOrdinal = 0;
   private readonly suggester = new Suggester();
-  private readonly cache = new Map<string, SearchResult>();
+  private readonly cache: QueryCache;
   private readonly maxDelta: number;
-  private readonly cacheSize: number;
   private readonly options: ProductIndexOptions;
   private compaction: Promise<string> | undefined;
   /** Bumped whenever the rows are replaced wholesale: a compaction begun before is discarded. */
@@ -104,7 +104,7 @@ export class ProductIndex {
 
   constructor(options: ProductIndexOptions = {}) {
     this.maxDelta = options.maxDelta ?? 2000;
-    this.cacheSize = options.cacheSize ?? 500;
+    this.cache = new QueryCache(options.cacheSize ?? 500);
     this.options = options;
   }
 
@@ -194,16 +194,11 @@ export class ProductIndex {
   search(params: SearchParams): SearchResult {
     const started = performance.now();
     const terms = queryTerms(params.q);
-    const key = cacheKey(this.generation, terms, params);
+    const key = QueryCache.key(this.generation, terms, params);
     const cached = this.cache.get(key);
-    if (cached) {
-      this.cache.delete(key);
-      this.cache.set(key, cached);
-      return { ...cached, tookMs: round(performance.now() - started) };
-    }
+    if (cached) return { ...cached, tookMs: round(performance.now() - started) };
     const result = mergeResults([this.partial(terms, params)], params);
     this.cache.set(key, result);
-    if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
     return { ...result, tookMs: round(performance.now() - started) };
   }
 
@@ -545,20 +540,4 @@ function sameText(a: IndexedDoc, b: IndexedDoc): boolean {
     a.type === b.type &&
     a.description === b.description
   );
-}
-
-/** The query cache's key: the index generation, the normalized query, the rest of the params. */
-export function cacheKey(generation: number, terms: string[], params: SearchParams): string {
-  return JSON.stringify([
-    generation,
-    terms,
-    params.brand,
-    params.category,
-    params.minPrice,
-    params.maxPrice,
-    params.inStock,
-    params.sort,
-    params.page,
-    params.pageSize,
-  ]);
 }

@@ -1,7 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import type { Product, SearchParams, SearchResult, Suggestion } from '@shopsync/core';
+import { QueryCache } from './cache.js';
 import { mergeResults, RELAX_BELOW, round, type ShardResult } from './merge.js';
-import { cacheKey, type OrderedProduct } from './product-index.js';
+import type { OrderedProduct } from './product-index.js';
 import type { CorpusStatistics } from './segment.js';
 import { Suggester } from './suggest.js';
 import { addVocabulary, emptyVocabulary } from './synonyms.js';
@@ -77,8 +78,7 @@ export class ShardedIndex {
   private readonly rows = new Map<string, Light>();
   private nextOrdinal = 0;
   private readonly suggester = new Suggester();
-  private readonly cache = new Map<string, SearchResult>();
-  private readonly cacheSize: number;
+  private readonly cache: QueryCache;
   private position = 0;
   /** Each shard's base statistics; their sum is what every shard scores with. */
   private readonly statistics: (CorpusStatistics | undefined)[];
@@ -89,7 +89,7 @@ export class ShardedIndex {
     if (!Number.isInteger(options.shards) || options.shards < 1)
       throw new RangeError(`shards must be a positive integer, not ${options.shards}`);
     this.shards = options.shards;
-    this.cacheSize = options.cacheSize ?? 500;
+    this.cache = new QueryCache(options.cacheSize ?? 500);
     this.workers = Array.from({ length: this.shards }, (_, shard) => this.spawn(shard));
     this.statistics = this.workers.map(() => undefined);
   }
@@ -176,13 +176,9 @@ export class ShardedIndex {
   async search(params: SearchParams): Promise<SearchResult> {
     const started = performance.now();
     const terms = queryTerms(params.q);
-    const key = cacheKey(this.generation, terms, params);
+    const key = QueryCache.key(this.generation, terms, params);
     const cached = this.cache.get(key);
-    if (cached) {
-      this.cache.delete(key);
-      this.cache.set(key, cached);
-      return { ...cached, tookMs: round(performance.now() - started) };
-    }
+    if (cached) return { ...cached, tookMs: round(performance.now() - started) };
     const generation = this.generation;
     const ask = (worker: Worker, known?: string[]) =>
       this.call(worker, { op: 'search', terms, params, known }) as Promise<ShardResult>;
@@ -202,7 +198,6 @@ export class ShardedIndex {
     // A write that arrived meanwhile may or may not be in this result: answer it, cache it not.
     if (generation === this.generation) {
       this.cache.set(key, result);
-      if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
     }
     return { ...result, tookMs: round(performance.now() - started) };
   }
