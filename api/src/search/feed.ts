@@ -167,7 +167,7 @@ export class SearchFeed {
     const saved = this.files.map((file) => this.readSaved(file));
     const present = saved.filter((s): s is Saved => s !== null);
     const snapshot = this.db.transaction(() => ({
-      products: [...this.catalog.forIndex(TYPE_ATTRIBUTES)],
+      products: this.catalog.forIndex(TYPE_ATTRIBUTES),
       changed: present.length > 0 ? this.changedSince(Math.min(...present.map((s) => s.seq))) : [],
       seq: this.maxSeq(),
     }))();
