@@ -406,7 +406,10 @@ export class ProductIndex {
     const brandStems = new Map<string, Set<string>>();
     for (const row of this.rows.values()) {
       let stems = brandStems.get(row.brand);
-      if (!stems) brandStems.set(row.brand, (stems = new Set(tokenize(row.brand).map(stem))));
+      if (!stems) {
+        stems = new Set(tokenize(row.brand).map(stem));
+        brandStems.set(row.brand, stems);
+      }
       countProduct(
         vocabulary,
         { head: row.signature.head, titleStems: row.titleStems, brand: row.brand, brandStems: stems },

@@ -78,7 +78,10 @@ export function learnSynonyms({ heads, pairs, brands }: TypeVocabulary): Map<str
     const space = key.indexOf(' ');
     const word = key.slice(0, space);
     let set = partners.get(word);
-    if (!set) partners.set(word, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      partners.set(word, set);
+    }
     set.add(key.slice(space + 1));
   }
   const brandCount = new Map<string, number>();
