@@ -79,8 +79,14 @@ export class ProductIndex {
   private rows = new Map<string, Row>();
   private base = new SearchSegment([]);
   private delta = new SearchSegment([]);
-  /** Ids whose base entry is stale (changed or deleted since the base was built). */
-  private tombstones = new Set<string>();
+  /**
+   * By segment ordinal: the base's and the delta's rows, so that a search maps its matches to
+   * rows without a lookup by id per match; and the base's tombstones, 1 for an entry that is
+   * stale (its product changed or was deleted since the base was built).
+   */
+  private baseRows: (Row | undefined)[] = [];
+  private deltaRows: (Row | undefined)[] = [];
+  private tombstones = new Uint8Array(0);
   private deltaIds = new Set<string>();
   private deltaDirty = false;
   private nextOrdinal = 0;
@@ -180,6 +186,7 @@ export class ProductIndex {
     const previous = this.rows.get(product.id);
     const row = this.toRow(product, previous?.ordinal ?? product.ordinal);
     this.rows.set(product.id, row);
+    this.place(product.id, row);
     // Stock and price live in the rows, not in Lunr: a change that leaves the text alone (every
     // order moves stock) touches no segment and never brings a compaction nearer.
     if (previous && sameText(previous.doc, row.doc)) this.invalidate(false);
@@ -188,7 +195,16 @@ export class ProductIndex {
 
   remove(id: string): void {
     if (!this.rows.delete(id)) return;
+    this.place(id, undefined);
     this.changed(id, false);
+  }
+
+  /** Points the segments' entries for the product at its current row. */
+  private place(id: string, row: Row | undefined): void {
+    const inBase = this.base.ids.get(id);
+    if (inBase !== undefined) this.baseRows[inBase] = row;
+    const inDelta = this.delta.ids.get(id);
+    if (inDelta !== undefined) this.deltaRows[inDelta] = row;
   }
 
   search(params: SearchParams): SearchResult {
@@ -325,8 +341,7 @@ export class ProductIndex {
       corpus &&
       ((term: string) =>
         idfOf(corpus.documents + fresh.ids.size, (corpus.frequency.get(term) ?? 0) + fresh.frequency(term)));
-    const add = (id: string, score: number) => {
-      const row = this.rows.get(id);
+    const add = (row: Row | undefined, score: number) => {
       if (row)
         out.push({
           row,
@@ -336,11 +351,13 @@ export class ProductIndex {
     const synonyms = this.learnt();
     const synonymOf = (term: string) => synonyms.get(term);
     const base = this.base.search(terms, all, known, idf, synonymOf);
-    const check = this.tombstones.size > 0;
-    for (let i = 0; i < base.ids.length; i++)
-      if (!check || !this.tombstones.has(base.ids[i]!)) add(base.ids[i]!, base.scores[i]!);
+    const { baseRows, deltaRows, tombstones } = this;
+    for (let i = 0; i < base.docs.length; i++) {
+      const doc = base.docs[i]!;
+      if (tombstones[doc] === 0) add(baseRows[doc], base.scores[i]!);
+    }
     const delta = this.delta.search(terms, all, known, idf, synonymOf);
-    for (let i = 0; i < delta.ids.length; i++) add(delta.ids[i]!, delta.scores[i]!);
+    for (let i = 0; i < delta.docs.length; i++) add(deltaRows[delta.docs[i]!], delta.scores[i]!);
     return out;
   }
 
@@ -384,7 +401,8 @@ export class ProductIndex {
   }
 
   private changed(id: string, present: boolean): void {
-    if (this.base.ids.has(id)) this.tombstones.add(id);
+    const inBase = this.base.ids.get(id);
+    if (inBase !== undefined) this.tombstones[inBase] = 1;
     if (present) this.deltaIds.add(id);
     else this.deltaIds.delete(id);
     this.deltaDirty = true;
@@ -445,6 +463,8 @@ export class ProductIndex {
       [...this.deltaIds].flatMap((id) => this.rows.get(id)?.doc ?? []),
       this.base,
     );
+    this.deltaRows = [];
+    for (const [id, ordinal] of this.delta.ids) this.deltaRows[ordinal] = this.rows.get(id);
     this.deltaDirty = false;
   }
 
@@ -462,8 +482,14 @@ export class ProductIndex {
     // Learnt again with each base, like its IDF (a shard's come with the corpus statistics), on
     // first use: a restart does not wait for it.
     if (!this.corpus) this.synonyms = undefined;
-    this.tombstones.clear();
-    for (const id of stale) this.tombstones.add(id);
+    this.tombstones = new Uint8Array(base.ids.size);
+    for (const id of stale) {
+      const ordinal = base.ids.get(id);
+      if (ordinal !== undefined) this.tombstones[ordinal] = 1;
+    }
+    this.baseRows = [];
+    for (const [id, ordinal] of base.ids) this.baseRows[ordinal] = this.rows.get(id);
+    this.deltaRows = [];
     this.deltaIds.clear();
     for (const id of fresh) this.deltaIds.add(id);
     this.deltaDirty = true;

@@ -48,6 +48,8 @@ export function idfOf(documents: number, withTerm: number): number {
 /** The products a search matched (ids, each once) and their scores, in no particular order. */
 export interface Matches {
   ids: string[];
+  /** The products' ordinals in the segment (its `ids` values), in the same order. */
+  docs: number[];
   scores: number[];
 }
 
@@ -203,7 +205,7 @@ export class SearchSegment {
     synonymOf?: (term: string) => string | undefined,
   ): Matches {
     const usable = terms.filter((t) => !isStopWord(t));
-    const out: Matches = { ids: [], scores: [] };
+    const out: Matches = { ids: [], docs: [], scores: [] };
     if (usable.length === 0) return out;
     const alternatives = usable.map((term, i) => {
       const exact = stem(term);
@@ -253,6 +255,7 @@ export class SearchSegment {
     for (const doc of touched) {
       if (!all || masks[doc] === every) {
         out.ids.push(this.refs[doc]!);
+        out.docs.push(doc);
         out.scores.push(scores[doc]!);
       }
       masks[doc] = 0;
