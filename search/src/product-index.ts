@@ -162,6 +162,24 @@ export class ProductIndex {
     return true;
   }
 
+  /**
+   * Indexes exactly these products from a saved base (`restore`) or, when there is none or it is
+   * unreadable, by building one (`load`). Waits for the compaction a restore with many changes
+   * starts, rather than leave a large delta to the first search.
+   */
+  async open(
+    products: Iterable<OrderedProduct>,
+    serializedBase: string | null,
+    changedSince: Iterable<string> = [],
+  ): Promise<'restored' | 'built'> {
+    if (serializedBase !== null && this.restore(products, serializedBase, changedSince)) {
+      await this.compacted();
+      return 'restored';
+    }
+    await this.load(products);
+    return 'built';
+  }
+
   /** The base segment's statistics: a shard's share of the corpus statistics. */
   baseStatistics(): CorpusStatistics {
     return { ...this.base.statistics(), types: this.typeVocabulary() };

@@ -6,7 +6,7 @@ import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { workerBuilder } from './builder.js';
 import { ProductIndex } from './product-index.js';
-import type { ShardOpening, ShardReply, ShardRequest } from './shards.js';
+import type { ShardReply, ShardRequest } from './shards.js';
 
 const port = parentPort!;
 const reply = (message: ShardReply) => port.postMessage(message);
@@ -25,13 +25,7 @@ async function handle(request: ShardRequest): Promise<unknown> {
   switch (request.op) {
     case 'open': {
       index.checkpoint = request.checkpoint;
-      let how: ShardOpening = 'built';
-      if (request.base !== null && index.restore(request.products, request.base, request.changed)) {
-        await index.compacted();
-        how = 'restored';
-      } else {
-        await index.load(request.products);
-      }
+      const how = await index.open(request.products, request.base, request.changed);
       return { how, statistics: index.baseStatistics() };
     }
     case 'statistics':

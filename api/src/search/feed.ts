@@ -106,7 +106,7 @@ export class SearchFeed {
     const broken = this.index;
     const fresh = this.shardedIndex(broken.shards);
     this.index = fresh;
-    this.recovering = this.openShards(fresh)
+    this.recovering = this.openIndex(fresh)
       .then(
         (how) => this.options.logger?.info({ how }, 'search shards restarted'),
         (err) => this.options.logger?.error({ err }, 'could not restart the search shards'),
@@ -118,52 +118,18 @@ export class SearchFeed {
   }
 
   /**
-   * Makes the index current: loads the saved base and replays the changes after it, or, when
-   * there is none (or it is stale or damaged), builds one in a worker thread and saves it.
+   * Makes the index current: loads the saved base (one per shard) and replays the changes after
+   * it, or, when there is none (or it is stale or damaged), builds one in a worker thread and
+   * saves it. The products and what changed since the oldest saved base are read in one snapshot
+   * of the database; changes after it are replayed by catchUp.
    */
   async open(): Promise<'restored' | 'built'> {
-    const how = await this.openIndex();
+    const how = await this.openIndex(this.index);
     this.removeOtherLayouts();
     return how;
   }
 
-  private async openIndex(): Promise<'restored' | 'built'> {
-    const index = this.index;
-    if (index instanceof ShardedIndex) return this.openShards(index);
-    const saved = this.files[0] ? this.readSaved(this.files[0]) : null;
-    // Read the products and what changed since the save in one snapshot of the database.
-    const restored =
-      saved &&
-      this.db.transaction(() => {
-        const changed = this.changedSince(saved.seq);
-        if (!index.restore(this.catalog.forIndex(TYPE_ATTRIBUTES), saved.segment, changed)) return false;
-        this.replayed = changed.length;
-        this.lastSeq = this.maxSeq();
-        index.checkpoint = this.lastSeq;
-        return true;
-      })();
-    if (restored) {
-      // Many changes since the save (an import while stopped) start a compaction: wait for it
-      // rather than build a large delta on the first search.
-      await index.compacted();
-      return 'restored';
-    }
-    if (saved)
-      this.options.logger?.warn({ file: this.files[0] }, 'saved search base has another format; rebuilding');
-    // Everything up to here is in the products read next; later changes are replayed by catchUp.
-    this.lastSeq = this.maxSeq();
-    index.checkpoint = this.lastSeq;
-    await index.load(this.catalog.forIndex(TYPE_ATTRIBUTES));
-    this.catchUp();
-    return 'built';
-  }
-
-  /**
-   * Each shard restores its saved base or builds one (in parallel, in its thread); products
-   * changed after the oldest of the saved bases are re-indexed, read with the products in one
-   * snapshot of the database.
-   */
-  private async openShards(index: ShardedIndex): Promise<'restored' | 'built'> {
+  private async openIndex(index: ProductIndex | ShardedIndex): Promise<'restored' | 'built'> {
     const saved = this.files.map((file) => this.readSaved(file));
     const present = saved.filter((s): s is Saved => s !== null);
     const snapshot = this.db.transaction(() => ({
@@ -173,20 +139,21 @@ export class SearchFeed {
     }))();
     this.lastSeq = snapshot.seq;
     index.checkpoint = snapshot.seq;
-    const how = await index.open(
-      snapshot.products,
-      saved.map((s) => s?.segment ?? null),
-      snapshot.changed,
-    );
-    this.replayed = snapshot.changed.length;
-    const built = how.filter((h) => h === 'built').length;
-    if (built > 0 && present.length > 0)
-      this.options.logger?.warn(
-        { built },
-        'some saved search bases were unusable; those shards were rebuilt',
-      );
+    const bases = saved.map((s) => s?.segment ?? null);
+    const how =
+      index instanceof ShardedIndex
+        ? await index.open(snapshot.products, bases, snapshot.changed)
+        : [await index.open(snapshot.products, bases[0] ?? null, snapshot.changed)];
+    how.forEach((h, i) => {
+      if (h === 'built' && saved[i])
+        this.options.logger?.warn(
+          { file: this.files[i] },
+          'saved search base has another format; rebuilding',
+        );
+    });
+    this.replayed = how.includes('restored') ? snapshot.changed.length : 0;
     this.catchUp();
-    return built === 0 ? 'restored' : 'built';
+    return how.every((h) => h === 'restored') ? 'restored' : 'built';
   }
 
   /** Deletes bases saved under another number of shards: they are never read again. */
