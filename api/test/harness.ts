@@ -9,6 +9,9 @@ import { type RunningServer, startServer } from '../src/server.js';
 
 export const ADMIN = 'test-admin-token';
 
+/** A product no seeded catalog has a word of: what search tests create and look for. */
+export const KETTLE = { title: 'Zanzibar enamel kettle', brand: 'Quokka', price: 2500, stock: 3 };
+
 export async function startTestServer(
   env: Record<string, string> = {},
 ): Promise<RunningServer & { dataDir: string }> {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ADMIN, admin, signUp } from './harness.js';
+import { ADMIN, admin, KETTLE, signUp } from './harness.js';
 import { type ShopProcess, startShopProcess } from './process.js';
 
 /** The "search index ready" log line: how the index came up and what it replayed. */
@@ -42,12 +42,7 @@ describe('search across restarts', () => {
     expect(howIndexed(first)).toBe('built');
     await waitFor(() => first.output().includes('saved the search base'), 'the first base to be saved');
     const vendor = admin(first.url);
-    const created = await vendor.post('/api/products', {
-      title: 'Zanzibar enamel kettle',
-      brand: 'Quokka',
-      price: 2500,
-      stock: 3,
-    });
+    const created = await vendor.post('/api/products', KETTLE);
     expect(created.status).toBe(201);
     const doomed = await vendor.post('/api/products', {
       title: 'Marmoset toaster',
@@ -135,12 +130,7 @@ describe('search across restarts', () => {
     await waitFor(() => bases().length === 2, 'both shards to save their bases');
     expect(bases()).toEqual(['search-base.1-of-2.json', 'search-base.2-of-2.json']);
     const vendor = admin(first.url);
-    const created = await vendor.post('/api/products', {
-      title: 'Zanzibar enamel kettle',
-      brand: 'Quokka',
-      price: 2500,
-      stock: 3,
-    });
+    const created = await vendor.post('/api/products', KETTLE);
     const renamed = (await search(first.url, 'headphones')).hits[0]!;
     expect(
       (await vendor.patch(`/api/products/${renamed.id}`, { title: 'Wombat pressure cooker' })).status,

@@ -1,6 +1,6 @@
 import type { ShardedIndex } from '@shopsync/search';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { admin, startTestServer } from './harness.js';
+import { admin, KETTLE, startTestServer } from './harness.js';
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
 
@@ -14,12 +14,7 @@ afterAll(async () => {
 describe('search over worker-thread shards', () => {
   it('answers through the API, and reopens the shards after one thread dies', async () => {
     const vendor = admin(server.url);
-    const created = await vendor.post('/api/products', {
-      title: 'Zanzibar enamel kettle',
-      brand: 'Quokka',
-      price: 2500,
-      stock: 3,
-    });
+    const created = await vendor.post('/api/products', KETTLE);
     expect(created.status).toBe(201);
     const search = async (q: string) => vendor.get(`/api/search?q=${encodeURIComponent(q)}`);
     expect((await search('zanzibar kettle')).json.hits.map((h: { id: string }) => h.id)).toEqual([
