@@ -5,6 +5,10 @@
  * (one Yjs update per shopper), so the measured loop is only `POST /api/orders` with reviewed tags.
  *
  *   node --import tsx bench/checkout.ts [--orders 6000] [--concurrency 64] [--shoppers 32]
+ *     [--only pipeline/uniform,naive/hot] [--server-prof DIR]
+ *
+ * Besides orders/s and latency it prints the server process's CPU time per order, which moves
+ * less with the shared machine's noise than throughput does.
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -16,7 +20,7 @@ import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import { ADMIN, admin, type Client, signUp } from '../api/test/harness.js';
 import { startShopProcess } from '../api/test/process.js';
-import { progress, summarize, table } from './lib/stats.js';
+import { cpuMs, progress, summarize, table } from './lib/stats.js';
 
 const args = Object.fromEntries(
   process.argv.slice(2).flatMap((a, i, all) => (a.startsWith('--') ? [[a.slice(2), all[i + 1]]] : [])),
@@ -24,6 +28,8 @@ const args = Object.fromEntries(
 const ORDERS = Number(args.orders ?? 6000);
 const CONCURRENCY = Number(args.concurrency ?? 64);
 const SHOPPERS = Number(args.shoppers ?? 32);
+const ONLY = args.only ? new Set(String(args.only).split(',')) : undefined;
+const SERVER_PROF = args['server-prof'] as string | undefined;
 
 interface Shopper {
   client: Client;
@@ -57,13 +63,16 @@ async function fillCart(base: string, client: Client, products: string[], count:
 
 async function run(variant: 'pipeline' | 'naive', scenario: 'uniform' | 'hot') {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `shopsync-bench-checkout-${variant}-`));
-  const shop = await startShopProcess({
-    DATA_DIR: dataDir,
-    SHOPSYNC_SEED: 'none',
-    SHOPSYNC_ADMIN_TOKEN: ADMIN,
-    SHOPSYNC_CHECKOUT_BATCH: variant === 'pipeline' ? '512' : '1',
-    LOG_LEVEL: 'info',
-  });
+  const shop = await startShopProcess(
+    {
+      DATA_DIR: dataDir,
+      SHOPSYNC_SEED: 'none',
+      SHOPSYNC_ADMIN_TOKEN: ADMIN,
+      SHOPSYNC_CHECKOUT_BATCH: variant === 'pipeline' ? '512' : '1',
+      LOG_LEVEL: 'info',
+    },
+    SERVER_PROF ? ['--cpu-prof', '--cpu-prof-dir', SERVER_PROF] : [],
+  );
   try {
     const vendor = admin(shop.url);
     const productCount = scenario === 'uniform' ? 200 : 1;
@@ -86,6 +95,7 @@ async function run(variant: 'pipeline' | 'naive', scenario: 'uniform' | 'hot') {
     const latencies: number[] = [];
     const statuses = { confirmed: 0, rejected: 0, pending: 0, failed: 0 };
     let next = 0;
+    const cpuBefore = cpuMs(shop.child.pid!);
     const started = performance.now();
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async () => {
@@ -109,7 +119,9 @@ async function run(variant: 'pipeline' | 'naive', scenario: 'uniform' | 'hot') {
       }),
     );
     const seconds = (performance.now() - started) / 1000;
+    const serverCpuUs = ((cpuMs(shop.child.pid!) - cpuBefore) * 1000) / work.length;
     return {
+      serverCpuUs,
       variant,
       scenario,
       ordersPerSecond: work.length / seconds,
@@ -125,20 +137,23 @@ async function run(variant: 'pipeline' | 'naive', scenario: 'uniform' | 'hot') {
 
 const results = [];
 for (const scenario of ['uniform', 'hot'] as const) {
-  for (const variant of ['pipeline', 'naive'] as const) results.push(await run(variant, scenario));
+  for (const variant of ['pipeline', 'naive'] as const) {
+    if (!ONLY || ONLY.has(`${variant}/${scenario}`)) results.push(await run(variant, scenario));
+  }
 }
 const rows = results.map((r) => {
-  const base = results.find((x) => x.scenario === r.scenario && x.variant === 'naive')!;
+  const base = results.find((x) => x.scenario === r.scenario && x.variant === 'naive');
   return [
     r.scenario,
     r.variant,
     r.ordersPerSecond,
     r.p50,
     r.p99,
+    r.serverCpuUs,
     r.confirmed,
     r.rejected,
     r.failed,
-    `${(r.ordersPerSecond / base.ordersPerSecond).toFixed(2)}x`,
+    base ? `${(r.ordersPerSecond / base.ordersPerSecond).toFixed(2)}x` : 'n/a',
   ];
 });
 console.log(
@@ -146,7 +161,18 @@ console.log(
 );
 console.log(
   table(
-    ['catalog', 'checkout', 'orders/s', 'p50 ms', 'p99 ms', 'confirmed', 'rejected', 'failed', 'vs naive'],
+    [
+      'catalog',
+      'checkout',
+      'orders/s',
+      'p50 ms',
+      'p99 ms',
+      'server CPU µs/order',
+      'confirmed',
+      'rejected',
+      'failed',
+      'vs naive',
+    ],
     rows,
   ),
 );

@@ -22,7 +22,7 @@ import { YjsCart } from '@shopsync/core';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
-import { progress, summarize, table } from './lib/stats.js';
+import { cpuMs, progress, summarize, table } from './lib/stats.js';
 
 const args = Object.fromEntries(
   process.argv.slice(2).flatMap((a, i, all) => (a.startsWith('--') ? [[a.slice(2), all[i + 1]]] : [])),
@@ -146,16 +146,6 @@ function connect(kind: Kind, url: string, name: string): Device {
 }
 
 const rssKb = (pid: number) => Number(execSync(`ps -o rss= -p ${pid}`).toString().trim());
-/** CPU time (user + system) a process has used, ms; NaN where /proc is missing. */
-function cpuMs(pid: number): number {
-  try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in USER_HZ (100)
-  } catch {
-    return Number.NaN;
-  }
-}
-
 async function until(check: () => boolean, timeoutMs = 60_000): Promise<void> {
   const started = Date.now();
   while (!check()) {

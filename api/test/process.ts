@@ -11,13 +11,20 @@ export interface ShopProcess {
   output: () => string;
 }
 
-/** Starts `api/src/main.ts` as its own process (so a test can kill -9 it) and waits until it listens. */
-export function startShopProcess(env: Record<string, string>): Promise<ShopProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repo, 'api/src/main.ts')], {
-    cwd: repo,
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/**
+ * Starts `api/src/main.ts` as its own process (so a test can kill -9 it) and waits until it listens.
+ * `nodeArgs` go to node before the script (a benchmark's `--cpu-prof`).
+ */
+export function startShopProcess(env: Record<string, string>, nodeArgs: string[] = []): Promise<ShopProcess> {
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, '--import', 'tsx', path.join(repo, 'api/src/main.ts')],
+    {
+      cwd: repo,
+      env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
     let out = '';
