@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { compactCart, YjsCart } from '@shopsync/core';
@@ -23,6 +24,7 @@ import { StockWriter } from './checkout/writer.js';
 import type { Config } from './config.js';
 import { type Db, metaOr, openDatabase } from './db.js';
 import { createApp } from './http/app.js';
+import { compressResponses } from './http/compress.js';
 import { SearchFeed } from './search/feed.js';
 
 export interface RunningServer {
@@ -116,7 +118,14 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     logger.info(recovered, 'recovered orders left open by the last run');
   orders.expireIdempotencyKeys();
 
-  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
+  const server = serve({
+    fetch: app.fetch,
+    port: config.port,
+    hostname: config.host,
+    // Compression wraps Node's listener, below Hono (see http/compress.ts).
+    createServer: ((options: http.ServerOptions, listener: http.RequestListener) =>
+      http.createServer(options, compressResponses(listener))) as typeof http.createServer,
+  });
   server.on('upgrade', (req, socket, head) => {
     const path = (req.url ?? '').split('?')[0] ?? '';
     if (path === '/sync' || path.startsWith('/sync/')) sync.handleUpgrade(req, socket, head);

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { admin, Client, signUp, startTestServer } from './harness.js';
 
@@ -74,6 +75,41 @@ describe('bad input', () => {
       JSON.stringify({ title: 'x'.repeat(1_100_000) }),
     );
     expect(res.status).toBe(413);
+  });
+
+  it('reads chunked bodies, and refuses chunked ones over 1 MiB with 413 before reading them all', async () => {
+    // No Content-Length: node sends the body in chunks, so the size is only known while reading.
+    const send = (chunks: string[]) =>
+      new Promise<{ status: number; body: string; connection: string | undefined }>((resolve, reject) => {
+        const req = http.request(
+          `${server.url}/api/auth/signup`,
+          { method: 'POST', headers: { 'content-type': 'application/json' } },
+          (res) => {
+            let body = '';
+            res.on('data', (d) => {
+              body += d;
+            });
+            res.on('end', () =>
+              resolve({ status: res.statusCode!, body, connection: res.headers.connection }),
+            );
+          },
+        );
+        // The server may close the connection before the client has written everything.
+        req.on('error', (err) => (req.writableFinished ? undefined : reject(err)));
+        for (const chunk of chunks) req.write(chunk);
+        req.end();
+      });
+    const body = JSON.stringify({
+      email: `chunked-${Date.now()}@example.com`,
+      password: 'correct horse 1',
+      name: 'Chunked',
+    });
+    const ok = await send([body.slice(0, 10), body.slice(10)]);
+    expect(ok.status, ok.body).toBe(201);
+    const big = await send(Array.from({ length: 18 }, () => 'x'.repeat(64 * 1024)));
+    expect(big.status).toBe(413);
+    expect(JSON.parse(big.body).error.code).toBe('payload_too_large');
+    expect(big.connection).toBe('close');
   });
 
   it('answers unknown API routes with a JSON 404', async () => {

@@ -93,18 +93,25 @@ describe('compression', () => {
       headers: { 'accept-encoding': 'gzip' },
     });
     expect(big.headers.get('content-encoding')).toBe('gzip');
-    expect(((await big.json()) as { hits: unknown[] }).hits).toHaveLength(100);
+    expect(big.headers.get('vary')).toMatch(/Accept-Encoding/);
+    const bigText = await big.text();
+    expect((JSON.parse(bigText) as { hits: unknown[] }).hits).toHaveLength(100);
     const br = await fetch(`${server.url}/api/search?q=&pageSize=100`, {
       headers: { 'accept-encoding': 'br' },
     });
     expect(br.headers.get('content-encoding')).toBe('br');
+    expect(Number(br.headers.get('content-length'))).toBeLessThan(bigText.length / 2);
+    const hits = (text: string) => (JSON.parse(text) as { hits: unknown[] }).hits;
+    expect(hits(await br.text())).toEqual(hits(bigText));
     const small = await fetch(`${server.url}/api/health`, { headers: { 'accept-encoding': 'gzip, br' } });
     expect(small.headers.get('content-encoding')).toBeNull();
     expect(small.headers.get('content-length')).toBe(String('{"status":"ok"}'.length));
+    expect(small.headers.get('vary')).toMatch(/Accept-Encoding/);
     const plain = await fetch(`${server.url}/api/search?q=&pageSize=100`, {
       headers: { 'accept-encoding': 'identity' },
     });
     expect(plain.headers.get('content-encoding')).toBeNull();
+    expect(hits(await plain.text())).toEqual(hits(bigText));
   });
 });
 

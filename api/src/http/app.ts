@@ -1,10 +1,9 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Logger } from 'pino';
 import { type AppEnv, authenticate } from './auth.js';
-import { compressResponses } from './compress.js';
-import { ApiError, errorBody } from './errors.js';
+import { limitBodies } from './body.js';
+import { ApiError, errorBody, MAX_BODY_BYTES } from './errors.js';
 import { serveClient } from './static.js';
 
 export interface AppParts {
@@ -30,17 +29,14 @@ export function createApp(parts: AppParts): Hono<AppEnv> {
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
 
   app.use('*', secureHeaders({ contentSecurityPolicy: undefined, crossOriginEmbedderPolicy: false }));
-  app.use('*', compressResponses());
   app.use(
     '/api/*',
-    bodyLimit({
-      maxSize: 1024 * 1024,
+    limitBodies(MAX_BODY_BYTES, (c) =>
       // Close the connection: the rest of the oversized body is never read, so it cannot be reused.
-      onError: (c) =>
-        c.json(errorBody('payload_too_large', 'request bodies are limited to 1 MiB'), 413, {
-          Connection: 'close',
-        }),
-    }),
+      c.json(errorBody('payload_too_large', 'request bodies are limited to 1 MiB'), 413, {
+        Connection: 'close',
+      }),
+    ),
   );
   app.use('/api/*', authenticate(parts.accounts, parts.adminToken));
   app.use('/api/*', async (c, next) => {

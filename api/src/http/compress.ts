@@ -1,61 +1,126 @@
+import type { IncomingMessage, OutgoingHttpHeaders, RequestListener, ServerResponse } from 'node:http';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
-import type { MiddlewareHandler } from 'hono';
 
 const COMPRESSIBLE =
   /^(?:text\/(?!event-stream)|application\/(?:json|javascript|manifest\+json)|image\/svg\+xml)/;
 const THRESHOLD = 1024;
 const IMMUTABLE_CACHE_LIMIT = 200;
 
-/**
- * Compresses buffered responses in place (brotli or gzip, as the client accepts).
- * Hono's compress middleware pipes every body through a CompressionStream, which on Node turned
- * each small JSON answer into a chunked, thread-pool round trip and cut throughput fourfold. API
- * answers are small and already in memory, so this compresses them synchronously, skips those
- * under 1 KiB, never touches event streams, and keeps the compressed form of immutable assets.
- */
-export function compressResponses(): MiddlewareHandler {
-  const immutable = new Map<string, { body: Uint8Array; encoding: string }>();
-  return async (c, next) => {
-    await next();
-    const res = c.res;
-    const type = res.headers.get('Content-Type') ?? '';
-    if (
-      !res.body ||
-      res.status === 204 ||
-      res.status === 206 ||
-      res.headers.has('Content-Encoding') ||
-      !COMPRESSIBLE.test(type)
-    ) {
-      return;
+type Encoding = 'br' | 'gzip';
+
+function header(headers: OutgoingHttpHeaders, name: string): string | undefined {
+  for (const key in headers) {
+    if (key.length === name.length && key.toLowerCase() === name) {
+      const value = headers[key];
+      return Array.isArray(value) ? value.join(', ') : value === undefined ? undefined : String(value);
     }
-    const accepted = c.req.header('Accept-Encoding') ?? '';
-    const encoding = /\bbr\b/.test(accepted) ? 'br' : /\bgzip\b/.test(accepted) ? 'gzip' : undefined;
-    const cacheControl = res.headers.get('Cache-Control') ?? '';
-    const key = cacheControl.includes('immutable') && encoding ? `${encoding} ${c.req.path}` : undefined;
-    const cached = key ? immutable.get(key) : undefined;
-    const raw = cached ? undefined : new Uint8Array(await res.arrayBuffer());
-    const headers = new Headers(res.headers);
-    headers.append('Vary', 'Accept-Encoding');
-    let body: Uint8Array;
-    if (cached) body = cached.body;
-    else if (!encoding || raw!.length < THRESHOLD) {
-      headers.set('Content-Length', String(raw!.length));
-      c.res = new Response(raw, { status: res.status, headers });
-      return;
-    } else {
-      body =
+  }
+  return undefined;
+}
+
+function setHeader(headers: OutgoingHttpHeaders, name: string, value: string): void {
+  for (const key in headers)
+    if (key.length === name.length && key.toLowerCase() === name) delete headers[key];
+  headers[name] = value;
+}
+
+function accepted(req: IncomingMessage): Encoding | undefined {
+  const value = req.headers['accept-encoding'] ?? '';
+  return /\bbr\b/.test(value) ? 'br' : /\bgzip\b/.test(value) ? 'gzip' : undefined;
+}
+
+/**
+ * Compresses buffered responses (brotli or gzip, as the client accepts) where they leave Node:
+ * at `res.end(body)`. Answers under 1 KiB, event streams and anything written in pieces go out as
+ * they are; the compressed form of immutable assets is kept.
+ *
+ * Why here and not as Hono middleware: Hono's compress middleware pipes every body through a
+ * CompressionStream (a chunked thread-pool round trip per small JSON answer: a fourfold loss of
+ * throughput), and any middleware that reads `c.res.body` makes @hono/node-server build a full web
+ * Response for every answer instead of writing its string straight to the socket. Wrapping the
+ * listener sees the finished headers and body for free.
+ */
+export function compressResponses(listener: RequestListener): RequestListener {
+  const immutable = new Map<string, Uint8Array>();
+
+  const compress = (req: IncomingMessage, status: number, headers: OutgoingHttpHeaders, body: unknown) => {
+    if (typeof body !== 'string' && !(body instanceof Uint8Array)) return body;
+    if (status === 204 || status === 206 || req.method === 'HEAD') return body;
+    if (!COMPRESSIBLE.test(header(headers, 'content-type') ?? '')) return body;
+    if (header(headers, 'content-encoding')) return body;
+    const vary = header(headers, 'vary');
+    setHeader(headers, 'vary', vary ? `${vary}, Accept-Encoding` : 'Accept-Encoding');
+    const encoding = accepted(req);
+    const size = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+    if (!encoding || size < THRESHOLD) return body;
+    const key = (header(headers, 'cache-control') ?? '').includes('immutable')
+      ? `${encoding} ${(req.url ?? '').split('?')[0]}`
+      : undefined;
+    let out = key ? immutable.get(key) : undefined;
+    if (!out) {
+      out =
         encoding === 'br'
-          ? brotliCompressSync(raw!, { params: { [constants.BROTLI_PARAM_QUALITY]: key ? 11 : 4 } })
-          : gzipSync(raw!, { level: key ? 9 : 6 });
+          ? brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: key ? 11 : 4 } })
+          : gzipSync(body, { level: key ? 9 : 6 });
       if (key) {
         if (immutable.size >= IMMUTABLE_CACHE_LIMIT) immutable.delete(immutable.keys().next().value!);
-        immutable.set(key, { body, encoding });
+        immutable.set(key, out);
       }
     }
-    headers.set('Content-Encoding', encoding!);
-    headers.set('Content-Length', String(body.length));
-    const etag = headers.get('ETag');
-    if (etag && !etag.startsWith('W/')) headers.set('ETag', `W/${etag}`);
-    c.res = new Response(body, { status: res.status, headers });
+    setHeader(headers, 'content-encoding', encoding);
+    setHeader(headers, 'content-length', String(out.byteLength));
+    const etag = header(headers, 'etag');
+    if (etag && !etag.startsWith('W/')) setHeader(headers, 'etag', `W/${etag}`);
+    return out;
+  };
+
+  return (req, res) => {
+    deferHead(res, (status, headers, body) => compress(req, status, headers, body));
+    listener(req, res);
+  };
+}
+
+/**
+ * Holds back `writeHead(status, headers)` until the response's first byte: `end(body)` lets
+ * `transform` rewrite the headers and body first; `write` and `flushHeaders` (streams) send the
+ * headers untouched.
+ */
+function deferHead(
+  res: ServerResponse,
+  transform: (status: number, headers: OutgoingHttpHeaders, body: unknown) => unknown,
+): void {
+  const { writeHead, end, write, flushHeaders } = res;
+  let held: [number, OutgoingHttpHeaders] | undefined;
+  const restore = () => {
+    res.writeHead = writeHead;
+    res.end = end;
+    res.write = write;
+    res.flushHeaders = flushHeaders;
+    if (held) writeHead.call(res, held[0], held[1]);
+    held = undefined;
+  };
+  res.writeHead = function (this: ServerResponse, status: number, ...rest: unknown[]) {
+    const [headers] = rest;
+    if (rest.length !== 1 || typeof headers !== 'object' || headers === null || Array.isArray(headers)) {
+      restore();
+      return writeHead.apply(this, [status, ...rest] as never);
+    }
+    held = [status, { ...(headers as OutgoingHttpHeaders) }];
+    return this;
+  } as ServerResponse['writeHead'];
+  res.end = function (this: ServerResponse, ...args: unknown[]) {
+    if (held && (typeof args[0] === 'string' || args[0] instanceof Uint8Array)) {
+      args[0] = transform(held[0], held[1], args[0]);
+    }
+    restore();
+    return end.apply(this, args as never);
+  } as ServerResponse['end'];
+  res.write = function (this: ServerResponse, ...args: unknown[]) {
+    restore();
+    return write.apply(this, args as never);
+  } as ServerResponse['write'];
+  res.flushHeaders = function (this: ServerResponse) {
+    restore();
+    flushHeaders.call(this);
   };
 }

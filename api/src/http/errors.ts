@@ -1,6 +1,10 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
+import { bodyText } from './body.js';
+
+/** The largest request body the API reads. */
+export const MAX_BODY_BYTES = 1024 * 1024;
 
 /** An error meant for the client: mapped to the API.md error shape by the app's error handler. */
 export class ApiError extends Error {
@@ -35,11 +39,14 @@ function issues(error: z.ZodError) {
 /** Parses a JSON body with a schema; a body that is not JSON or not of the shape is a 400. */
 export async function parseBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
   let raw: unknown;
+  let text: string | undefined;
   try {
-    raw = await c.req.json();
+    text = await bodyText(c, MAX_BODY_BYTES);
+    if (text !== undefined) raw = JSON.parse(text);
   } catch {
     throw new ApiError(400, 'invalid_json', 'the request body must be JSON');
   }
+  if (text === undefined) throw new ApiError(413, 'payload_too_large', 'request bodies are limited to 1 MiB');
   const parsed = schema.safeParse(raw);
   if (!parsed.success)
     throw new ApiError(400, 'invalid_request', 'the request body is not valid', issues(parsed.error));
