@@ -44,6 +44,18 @@ describe('YjsCart specifics', () => {
     expect(cart.lines().map((l) => [l.productId, l.quantity])).toEqual([['q', 2]]);
   });
 
+  it('reads the named entries alone, leaving out missing and malformed tags, as entries() would', () => {
+    const cart = new YjsCart();
+    const a = cart.add('a', 1);
+    const b = cart.add('b', 2);
+    cart.add('c', 3);
+    cart.map.set('bad', { productId: 'x', kind: 'add', qty: -1 });
+    const found = cart.entriesFor([b, 'missing', 'bad', a, b]);
+    expect([...found.keys()]).toEqual([b, a]);
+    expect(found.get(b)).toEqual(cart.entries().get(b));
+    expect(found.get(a)).toEqual(cart.entries().get(a));
+  });
+
   it('generates short unique tags by default', () => {
     const cart = new YjsCart();
     const tags = new Set(Array.from({ length: 2000 }, () => cart.add('p', 1)));

@@ -97,6 +97,20 @@ export class YjsCart implements CartDocument {
     return result.valid;
   }
 
+  /**
+   * The valid entries among `tags`, read without the rest of the cart (a checkout names a few
+   * entries of what may be a long cart). A tag that is missing or malformed is left out.
+   */
+  entriesFor(tags: Iterable<string>): Map<string, CartEntry> {
+    const found = new Map<string, CartEntry>();
+    for (const tag of tags) {
+      if (found.has(tag)) continue;
+      const entry = parseEntry(this.map.get(tag));
+      if (entry) found.set(tag, entry);
+    }
+    return found;
+  }
+
   malformedCount(): number {
     return this.lastMalformed;
   }
