@@ -74,6 +74,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const writer = new StockWriter(stock, new InMemoryOrderQueue(), { maxBatch: config.checkoutBatch });
   writer.on('error', (err) => logger.error({ err }, 'stock writer batch failed; its orders stay pending'));
   const checkout = new Checkout(orders, stock, writer, catalog, sync);
+  checkout.on('error', (err) =>
+    logger.error({ err }, 'noting a cleared cart failed; redone at the next start'),
+  );
 
   const started = performance.now();
   const feed = new SearchFeed(db, catalog, {
@@ -148,6 +151,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       await feed.stop();
       await sync.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      orders.flush();
       db.close();
     })();
     return closing;

@@ -129,7 +129,7 @@ describe('serialized checkout', () => {
   it('rejects with price_changed when the price moved between the snapshot and the decision', async () => {
     const p = await product(5, 1000);
     const store = new OrderStore(server.db);
-    const inserted = store.insertPending('u_test', randomUUID(), 'hash', {
+    const inserted = await store.insertPending('u_test', randomUUID(), 'hash', {
       cartId: 'c_test',
       lines: [
         { productId: p, title: 'x', quantity: 1, unitPrice: { amount: 1000, currency: 'USD' }, tags: ['t1'] },
@@ -142,6 +142,7 @@ describe('serialized checkout', () => {
       orderId: inserted.order.id,
       status: 'rejected',
       reasons: [{ productId: p, code: 'price_changed', price: { amount: 1200, currency: 'USD' } }],
+      at: expect.any(Number),
     });
     expect((await vendor.get(`/api/products/${p}`)).json.stock).toBe(5);
     // A decided order is never decided twice (a recovered duplicate is skipped).

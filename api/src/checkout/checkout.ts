@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { type CartEntry, type OrderLine, type PlaceOrderInput, readEntries, YjsCart } from '@shopsync/core';
 import type { CartDocuments } from '../cart/carts.js';
 import type { Catalog } from '../catalog/products.js';
-import type { StockStore } from './stock.js';
+import type { Decision, StockStore } from './stock.js';
 import type { OrderStore, StoredOrder } from './store.js';
 import type { StockWriter } from './writer.js';
 
@@ -21,8 +21,10 @@ const DECISION_WAIT_MS = 2000;
  * its idempotency key, and hands it to the serialized stock writer. Emits `status` for each
  * order whose status changed, for live status streams.
  */
-export class Checkout extends EventEmitter<{ status: [StoredOrder] }> {
+export class Checkout extends EventEmitter<{ status: [StoredOrder]; error: [unknown] }> {
   private readonly clearing = new Map<string, Promise<void>>();
+  /** Orders placed by this process and not yet decided, so a decision needs no read back. */
+  private readonly undecided = new Map<string, StoredOrder>();
 
   constructor(
     private readonly store: OrderStore,
@@ -34,7 +36,9 @@ export class Checkout extends EventEmitter<{ status: [StoredOrder] }> {
     super();
     this.setMaxListeners(0);
     writer.on('decided', (decision) => {
-      const order = store.get(decision.orderId);
+      const placed = this.undecided.get(decision.orderId);
+      this.undecided.delete(decision.orderId);
+      const order = placed ? decided(placed, decision) : store.get(decision.orderId);
       if (!order) return;
       this.emit('status', order);
       if (order.status === 'confirmed') {
@@ -51,14 +55,15 @@ export class Checkout extends EventEmitter<{ status: [StoredOrder] }> {
     const earlier = this.store.replay(userId, key, requestHash);
     if (earlier) return earlier;
 
-    const entries = new YjsCart(await this.documents.getDocument(input.cartId)).entries();
+    const cart = new YjsCart(await this.documents.getDocument(input.cartId));
     let chosen: [string, CartEntry][];
     if (input.tags) {
+      const entries = cart.entriesFor(input.tags);
       // A tag the server lacks means the device is ahead of the server: it must sync first.
       const missing = input.tags.filter((t) => !entries.has(t));
       if (missing.length) return { ok: false, reason: 'cart_out_of_date', missingTags: missing };
-      chosen = [...new Set(input.tags)].map((t) => [t, entries.get(t)!]);
-    } else chosen = [...entries];
+      chosen = [...entries];
+    } else chosen = [...cart.entries()];
     // Quantities follow the cart's read rule over exactly the chosen entries.
     const wanted = readEntries(chosen).lines;
     if (wanted.length === 0) return { ok: false, reason: 'empty_cart' };
@@ -73,7 +78,7 @@ export class Checkout extends EventEmitter<{ status: [StoredOrder] }> {
         tags,
       };
     });
-    const inserted = this.store.insertPending(userId, key, requestHash, {
+    const inserted = await this.store.insertPending(userId, key, requestHash, {
       cartId: input.cartId,
       lines,
       addressId: input.addressId,
@@ -104,16 +109,23 @@ export class Checkout extends EventEmitter<{ status: [StoredOrder] }> {
 
   private async awaitDecision(order: StoredOrder): Promise<StoredOrder> {
     let timer: NodeJS.Timeout | undefined;
+    this.undecided.set(order.id, order);
     // The answer waits for the decision and for the cart edit it causes, so a client that reads
     // its cart after a confirmed order never sees the ordered lines again.
-    const decided = this.writer.submit(order.id).then(() => this.clearing.get(order.id));
-    await Promise.race([
-      decided,
-      new Promise((resolve) => {
-        timer = setTimeout(resolve, DECISION_WAIT_MS);
+    const decision = this.writer.submit(order.id).then(async (d) => {
+      await this.clearing.get(order.id);
+      return d;
+    });
+    const outcome = await Promise.race([
+      decision,
+      new Promise<'waiting'>((resolve) => {
+        timer = setTimeout(() => resolve('waiting'), DECISION_WAIT_MS);
       }),
     ]);
     clearTimeout(timer);
+    if (outcome && outcome !== 'waiting') return decided(order, outcome);
+    // Still pending (a slow or failed batch), or decided by another path (recovery): ask the store.
+    this.undecided.delete(order.id);
     return this.store.get(order.id) ?? order;
   }
 
@@ -121,6 +133,24 @@ export class Checkout extends EventEmitter<{ status: [StoredOrder] }> {
   private async clearCart(order: StoredOrder): Promise<void> {
     const tags = order.lines.flatMap((l) => l.tags);
     await this.documents.withDocument(order.cartId, (doc) => new YjsCart(doc).clear(tags));
-    this.store.markCartCleared(order.id);
+    // The shopper's answer need not wait for this note: until it commits, a restart clears the
+    // same entries again, which changes nothing.
+    this.store.markCartCleared(order.id).catch((err) => this.emit('error', err));
   }
+}
+
+/** The order as its decision left it (what the store holds after the writer's commit). */
+function decided(order: StoredOrder, decision: Decision): StoredOrder {
+  return {
+    id: order.id,
+    userId: order.userId,
+    cartId: order.cartId,
+    status: decision.status,
+    lines: order.lines,
+    total: order.total,
+    ...(decision.status === 'rejected' ? { reasons: decision.reasons } : {}),
+    addressId: order.addressId,
+    createdAt: order.createdAt,
+    updatedAt: decision.at,
+  };
 }

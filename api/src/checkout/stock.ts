@@ -5,6 +5,8 @@ export interface Decision {
   orderId: string;
   status: 'confirmed' | 'rejected';
   reasons: RejectReason[];
+  /** When it was decided (the order's updatedAt). */
+  at: number;
 }
 
 /**
@@ -47,7 +49,14 @@ export class SqliteStockStore implements StockStore {
   }
 
   decide(orderIds: string[]): Decision[] {
-    return this.db.transaction(() => orderIds.flatMap((id) => this.decideOne(id) ?? []))();
+    return this.db.transaction(() => {
+      const touched = new Set<string>();
+      const decisions = orderIds.flatMap((id) => this.decideOne(id, touched) ?? []);
+      // One change-feed entry per product whose stock moved in the batch, however many orders.
+      const at = this.now();
+      for (const productId of touched) this.stmts.change.run(productId, at);
+      return decisions;
+    })();
   }
 
   cancel(orderId: string): boolean {
@@ -67,7 +76,7 @@ export class SqliteStockStore implements StockStore {
   }
 
   /** Inside the batch transaction. An order no longer pending (a recovered duplicate) is skipped. */
-  private decideOne(orderId: string): Decision | undefined {
+  private decideOne(orderId: string, touched: Set<string>): Decision | undefined {
     const row = this.stmts.order.get(orderId) as { status: string; lines: string } | undefined;
     if (row?.status !== 'pending') return undefined;
     const lines = JSON.parse(row.lines) as OrderLine[];
@@ -88,16 +97,16 @@ export class SqliteStockStore implements StockStore {
     const at = this.now();
     if (reasons.length) {
       this.stmts.status.run('rejected', JSON.stringify(reasons), at, orderId);
-      return { orderId, status: 'rejected', reasons };
+      return { orderId, status: 'rejected', reasons, at };
     }
     for (const line of lines) {
       const moved = this.stmts.decrement.run(line.quantity, line.productId, line.quantity).changes;
       // Checked above in this same transaction, so this cannot fail; if it did, stock would be wrong.
       if (moved !== 1) throw new Error(`stock for ${line.productId} moved inside its own transaction`);
       this.stmts.movement.run(line.productId, -line.quantity, 'order', orderId, at);
-      this.stmts.change.run(line.productId, at);
+      touched.add(line.productId);
     }
     this.stmts.status.run('confirmed', null, at, orderId);
-    return { orderId, status: 'confirmed', reasons: [] };
+    return { orderId, status: 'confirmed', reasons: [], at };
   }
 }

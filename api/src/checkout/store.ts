@@ -1,5 +1,6 @@
 import type { Order, OrderLine, RejectReason } from '@shopsync/core';
 import type { Db } from '../db.js';
+import { GroupCommit } from '../group-commit.js';
 import { newId } from '../ids.js';
 
 interface OrderRow {
@@ -48,9 +49,21 @@ export type IdempotentInsert =
   | { ok: true; order: StoredOrder; replayed: boolean }
   | { ok: false; reason: 'idempotency_key_reused' };
 
+interface NewOrder {
+  userId: string;
+  key: string;
+  requestHash: string;
+  cartId: string;
+  lines: OrderLine[];
+  addressId?: string | undefined;
+}
+
 /** Orders and idempotency keys in SQLite. */
 export class OrderStore {
   private readonly stmts;
+  /** New orders and cleared carts are written in one transaction per turn of the event loop. */
+  private readonly inserts: GroupCommit<NewOrder, IdempotentInsert>;
+  private readonly clears: GroupCommit<string, void>;
 
   constructor(
     readonly db: Db,
@@ -73,6 +86,10 @@ export class OrderStore {
       cleared: db.prepare('UPDATE orders SET cart_cleared = 1 WHERE id = ?'),
       expireKeys: db.prepare('DELETE FROM idempotency_keys WHERE created_at < ?'),
     };
+    this.inserts = new GroupCommit(db, (order) => this.insertOne(order));
+    this.clears = new GroupCommit(db, (orderId) => {
+      this.stmts.cleared.run(orderId);
+    });
   }
 
   get(orderId: string): StoredOrder | undefined {
@@ -100,34 +117,57 @@ export class OrderStore {
     return order ? { ok: true, order, replayed: true } : undefined;
   }
 
-  /** Records a new pending order under its idempotency key, unless a concurrent duplicate won. */
+  /**
+   * Records a new pending order under its idempotency key, unless a concurrent duplicate won.
+   * Resolves once committed; orders placed in the same turn of the event loop share the commit.
+   */
   insertPending(
     userId: string,
     key: string,
     requestHash: string,
     order: { cartId: string; lines: OrderLine[]; addressId?: string | undefined },
-  ): IdempotentInsert {
-    return this.db.transaction((): IdempotentInsert => {
-      const earlier = this.replay(userId, key, requestHash);
-      if (earlier) return earlier;
-      const at = this.now();
-      const id = newId('o', 12);
-      const currency = order.lines[0]?.unitPrice.currency ?? 'USD';
-      const total = order.lines.reduce((s, l) => s + l.unitPrice.amount * l.quantity, 0);
-      this.stmts.insert.run(
-        id,
-        userId,
-        order.cartId,
-        JSON.stringify(order.lines),
-        total,
-        currency,
-        order.addressId ?? null,
-        at,
-        at,
-      );
-      this.stmts.insertKey.run(userId, key, requestHash, id, at);
-      return { ok: true, order: this.get(id)!, replayed: false };
-    })();
+  ): Promise<IdempotentInsert> {
+    return this.inserts.push({ userId, key, requestHash, ...order });
+  }
+
+  private insertOne(o: NewOrder): IdempotentInsert {
+    const earlier = this.replay(o.userId, o.key, o.requestHash);
+    if (earlier) return earlier;
+    const at = this.now();
+    const id = newId('o', 12);
+    const currency = o.lines[0]?.unitPrice.currency ?? 'USD';
+    const total = o.lines.reduce((s, l) => s + l.unitPrice.amount * l.quantity, 0);
+    const addressId = o.addressId ?? null;
+    this.stmts.insert.run(
+      id,
+      o.userId,
+      o.cartId,
+      JSON.stringify(o.lines),
+      total,
+      currency,
+      addressId,
+      at,
+      at,
+    );
+    this.stmts.insertKey.run(o.userId, o.key, o.requestHash, id, at);
+    const order: StoredOrder = {
+      id,
+      userId: o.userId,
+      cartId: o.cartId,
+      status: 'pending',
+      lines: o.lines,
+      total: { amount: total, currency },
+      addressId,
+      createdAt: at,
+      updatedAt: at,
+    };
+    return { ok: true, order, replayed: false };
+  }
+
+  /** Commits waiting inserts and notes now (before the database closes). */
+  flush(): void {
+    this.inserts.flush();
+    this.clears.flush();
   }
 
   pendingIds(): string[] {
@@ -139,8 +179,9 @@ export class OrderStore {
     return (this.stmts.uncleared.all() as OrderRow[]).map(rowToOrder);
   }
 
-  markCartCleared(orderId: string): void {
-    this.stmts.cleared.run(orderId);
+  /** Notes that the order's entries are gone from its cart; resolves once committed. */
+  markCartCleared(orderId: string): Promise<void> {
+    return this.clears.push(orderId);
   }
 
   expireIdempotencyKeys(): number {
