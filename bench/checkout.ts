@@ -73,6 +73,13 @@ async function run(variant: 'pipeline' | 'naive', scenario: 'uniform' | 'hot') {
     },
     SERVER_PROF ? ['--cpu-prof', '--cpu-prof-dir', SERVER_PROF] : [],
   );
+  let stopping = false;
+  // A shop that dies mid-run would leave the load generator waiting forever: fail loudly instead.
+  void shop.exited.then((code) => {
+    if (stopping) return;
+    console.error(`\nthe shop exited (${code}) during the run:\n${shop.output().slice(-2000)}`);
+    process.exit(1);
+  });
   try {
     const vendor = admin(shop.url);
     const productCount = scenario === 'uniform' ? 200 : 1;
@@ -129,6 +136,7 @@ async function run(variant: 'pipeline' | 'naive', scenario: 'uniform' | 'hot') {
       ...statuses,
     };
   } finally {
+    stopping = true;
     shop.child.kill('SIGTERM');
     await shop.exited;
     fs.rmSync(dataDir, { recursive: true, force: true });
