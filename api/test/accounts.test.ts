@@ -1,4 +1,9 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Accounts } from '../src/accounts/accounts.js';
+import { openDatabase } from '../src/db.js';
 import { Client, startTestServer } from './harness.js';
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
@@ -93,5 +98,41 @@ describe('accounts', () => {
     expect((await c.get('/api/me/addresses')).json.items).toHaveLength(1);
     expect((await c.post('/api/me/addresses', { name: 'Eve' })).status).toBe(400);
     expect((await new Client(server.url).get('/api/me/addresses')).status).toBe(401);
+  });
+});
+
+describe('session lookups', () => {
+  it('remembers a session briefly, but never past its expiry or a logout', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shopsync-sessions-'));
+    const db = openDatabase(dir);
+    let now = 1_000_000;
+    const accounts = new Accounts(db, () => now);
+    const signed = await accounts.signup('fay@example.com', 'password-9', 'Fay');
+    if (!signed.ok) throw new Error('signup failed');
+    expect(accounts.userForToken(signed.token)?.name).toBe('Fay');
+
+    // Deleted by another process: still trusted for at most a few seconds, then refused.
+    db.prepare('DELETE FROM sessions').run();
+    now += 1000;
+    expect(accounts.userForToken(signed.token)?.name).toBe('Fay');
+    now += 5000;
+    expect(accounts.userForToken(signed.token)).toBeUndefined();
+
+    // A cached session stops at its own expiry, not at the end of the cache window.
+    const again = await accounts.login('fay@example.com', 'password-9');
+    if (!again.ok) throw new Error('login failed');
+    db.prepare('UPDATE sessions SET expires_at = ?').run(now + 1000);
+    expect(accounts.userForToken(again.token)?.name).toBe('Fay');
+    now += 1000;
+    expect(accounts.userForToken(again.token)).toBeUndefined();
+
+    // Logout through this process takes effect at once.
+    const third = await accounts.login('fay@example.com', 'password-9');
+    if (!third.ok) throw new Error('login failed');
+    expect(accounts.userForToken(third.token)?.name).toBe('Fay');
+    accounts.logout(third.token);
+    expect(accounts.userForToken(third.token)).toBeUndefined();
+    db.close();
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });

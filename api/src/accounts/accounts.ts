@@ -5,6 +5,12 @@ import { newId } from '../ids.js';
 import { dummyPasswordHash, hashPassword, verifyPassword } from './passwords.js';
 
 const SESSION_TTL_MS = 30 * 24 * 3600 * 1000;
+/**
+ * How long a looked-up session is trusted without asking the database again. Logout through this
+ * process takes effect at once; a session deleted by another process (scaled out) within this.
+ */
+const SESSION_CACHE_MS = 5000;
+const SESSION_CACHE_SIZE = 10_000;
 /** Our tokens are 43 characters; anything much longer is not worth hashing. */
 const MAX_TOKEN_LENGTH = 200;
 
@@ -27,6 +33,9 @@ export type LoginResult =
 
 /** Accounts and sessions. Session tokens are random; only their hash is stored. */
 export class Accounts {
+  /** Token -> its user and until when the entry may be used; bounded, oldest first out. */
+  private readonly sessions = new Map<string, { user: User; until: number }>();
+
   constructor(
     private readonly db: Db,
     private readonly now: () => number = Date.now,
@@ -58,17 +67,27 @@ export class Accounts {
   }
 
   logout(token: string): void {
+    this.sessions.delete(token);
     statement(this.db, 'DELETE FROM sessions WHERE token_hash = ?').run(hashToken(token));
   }
 
   /** The user of a live session; undefined for an unknown, expired or implausibly long token. */
   userForToken(token: string): User | undefined {
     if (token.length > MAX_TOKEN_LENGTH) return undefined;
+    const now = this.now();
+    const cached = this.sessions.get(token);
+    if (cached && cached.until > now) return cached.user;
     const row = statement(
       this.db,
-      `SELECT u.* FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ?`,
-    ).get(hashToken(token), this.now()) as UserRow | undefined;
-    return row ? toUser(row) : undefined;
+      `SELECT u.*, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ?`,
+    ).get(hashToken(token), now) as (UserRow & { expires_at: number }) | undefined;
+    this.sessions.delete(token);
+    if (!row) return undefined;
+    const user = toUser(row);
+    // Unknown tokens are not cached, so guessing cannot push real sessions out.
+    this.sessions.set(token, { user, until: Math.min(now + SESSION_CACHE_MS, row.expires_at) });
+    if (this.sessions.size > SESSION_CACHE_SIZE) this.sessions.delete(this.sessions.keys().next().value!);
+    return user;
   }
 
   addresses(userId: string): Address[] {

@@ -12,9 +12,12 @@ export interface CartDocuments {
 /** An owner is `user:<id>` or `guest:<id>`: one cart each. */
 export type Owner = `user:${string}` | `guest:${string}`;
 
+const OWNER_CACHE_SIZE = 10_000;
+
 export class Carts {
   /** Called with the number of malformed entries a read skipped (a buggy or hostile client wrote them). */
   onMalformed: (count: number) => void = () => {};
+  private readonly owners = new Map<string, Owner>();
 
   constructor(
     private readonly db: Db,
@@ -42,9 +45,17 @@ export class Carts {
   }
 
   ownerOf(cartId: string): Owner | undefined {
-    return (
+    const known = this.owners.get(cartId);
+    if (known) return known;
+    const owner = (
       statement(this.db, 'SELECT owner FROM carts WHERE id = ?').get(cartId) as { owner: Owner } | undefined
     )?.owner;
+    // A cart's owner never changes, so it can be remembered (bounded, oldest first out).
+    if (owner) {
+      this.owners.set(cartId, owner);
+      if (this.owners.size > OWNER_CACHE_SIZE) this.owners.delete(this.owners.keys().next().value!);
+    }
+    return owner;
   }
 
   async lines(cartId: string): Promise<CartView['lines']> {
