@@ -149,6 +149,22 @@ describe('serialized checkout', () => {
     expect(new SqliteStockStore(server.db).decide([inserted.order.id])).toEqual([]);
   });
 
+  it('decides from lines held in memory once, and never moves stock for an order decided before', async () => {
+    const p = await product(5, 1000);
+    const store = new OrderStore(server.db);
+    const lines = [
+      { productId: p, title: 'x', quantity: 2, unitPrice: { amount: 1000, currency: 'USD' }, tags: ['t1'] },
+    ];
+    const inserted = await store.insertPending('u_test', randomUUID(), 'hash', { cartId: 'c_test', lines });
+    if (!inserted.ok) throw new Error('insert failed');
+    const known = new Map([[inserted.order.id, lines]]);
+    const stock = new SqliteStockStore(server.db);
+    expect(stock.decide([inserted.order.id], known)).toMatchObject([{ status: 'confirmed' }]);
+    expect(store.get(inserted.order.id)?.status).toBe('confirmed');
+    expect(stock.decide([inserted.order.id], known)).toEqual([]);
+    expect((await vendor.get(`/api/products/${p}`)).json.stock).toBe(3);
+  });
+
   it('produces one order for concurrent duplicates with one key', async () => {
     const p = await product(10);
     const s = await shopperWith([[p, 1]]);

@@ -112,7 +112,7 @@ export class Checkout extends EventEmitter<{ status: [StoredOrder]; error: [unkn
     this.undecided.set(order.id, order);
     // The answer waits for the decision and for the cart edit it causes, so a client that reads
     // its cart after a confirmed order never sees the ordered lines again.
-    const decision = this.writer.submit(order.id).then(async (d) => {
+    const decision = this.writer.submit(order.id, order.lines).then(async (d) => {
       await this.clearing.get(order.id);
       return d;
     });

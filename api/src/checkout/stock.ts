@@ -16,7 +16,11 @@ export interface Decision {
  * The embedded default is SQLite; a Postgres store would implement the same interface.
  */
 export interface StockStore {
-  decide(orderIds: string[]): Decision[];
+  /**
+   * `known`: lines of orders the caller holds in memory (just placed by this process), so they
+   * need not be read back; any other order is read from the store.
+   */
+  decide(orderIds: string[], known?: ReadonlyMap<string, OrderLine[]>): Decision[];
   /** Cancels a confirmed order and puts its units back; false when it is not confirmed. */
   cancel(orderId: string): boolean;
 }
@@ -45,13 +49,16 @@ export class SqliteStockStore implements StockStore {
       // 'stock': only the stock moved (orders, cancels); search reads it from the row, not the text.
       change: db.prepare(`INSERT INTO product_changes (product_id, op, at) VALUES (?, 'stock', ?)`),
       status: db.prepare('UPDATE orders SET status = ?, reasons = ?, updated_at = ? WHERE id = ?'),
+      settle: db.prepare(
+        `UPDATE orders SET status = ?, reasons = ?, updated_at = ? WHERE id = ? AND status = 'pending'`,
+      ),
     };
   }
 
-  decide(orderIds: string[]): Decision[] {
+  decide(orderIds: string[], known?: ReadonlyMap<string, OrderLine[]>): Decision[] {
     return this.db.transaction(() => {
       const touched = new Set<string>();
-      const decisions = orderIds.flatMap((id) => this.decideOne(id, touched) ?? []);
+      const decisions = orderIds.flatMap((id) => this.decideOne(id, known?.get(id), touched) ?? []);
       // One change-feed entry per product whose stock moved in the batch, however many orders.
       const at = this.now();
       for (const productId of touched) this.stmts.change.run(productId, at);
@@ -76,10 +83,17 @@ export class SqliteStockStore implements StockStore {
   }
 
   /** Inside the batch transaction. An order no longer pending (a recovered duplicate) is skipped. */
-  private decideOne(orderId: string, touched: Set<string>): Decision | undefined {
-    const row = this.stmts.order.get(orderId) as { status: string; lines: string } | undefined;
-    if (row?.status !== 'pending') return undefined;
-    const lines = JSON.parse(row.lines) as OrderLine[];
+  private decideOne(
+    orderId: string,
+    known: OrderLine[] | undefined,
+    touched: Set<string>,
+  ): Decision | undefined {
+    let lines = known;
+    if (!lines) {
+      const row = this.stmts.order.get(orderId) as { status: string; lines: string } | undefined;
+      if (row?.status !== 'pending') return undefined;
+      lines = JSON.parse(row.lines) as OrderLine[];
+    }
     const reasons: RejectReason[] = [];
     for (const line of lines) {
       const p = this.stmts.product.get(line.productId) as ProductStock | undefined;
@@ -96,9 +110,12 @@ export class SqliteStockStore implements StockStore {
     }
     const at = this.now();
     if (reasons.length) {
-      this.stmts.status.run('rejected', JSON.stringify(reasons), at, orderId);
+      if (this.stmts.settle.run('rejected', JSON.stringify(reasons), at, orderId).changes === 0)
+        return undefined;
       return { orderId, status: 'rejected', reasons, at };
     }
+    // Settled first: an order no longer pending (decided before) must not move stock again.
+    if (this.stmts.settle.run('confirmed', null, at, orderId).changes === 0) return undefined;
     for (const line of lines) {
       const moved = this.stmts.decrement.run(line.quantity, line.productId, line.quantity).changes;
       // Checked above in this same transaction, so this cannot fail; if it did, stock would be wrong.
@@ -106,7 +123,6 @@ export class SqliteStockStore implements StockStore {
       this.stmts.movement.run(line.productId, -line.quantity, 'order', orderId, at);
       touched.add(line.productId);
     }
-    this.stmts.status.run('confirmed', null, at, orderId);
     return { orderId, status: 'confirmed', reasons: [], at };
   }
 }

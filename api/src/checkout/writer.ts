@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { OrderLine } from '@shopsync/core';
 import type { OrderQueue } from './queue.js';
 import type { Decision, StockStore } from './stock.js';
 
@@ -16,6 +17,8 @@ export interface StockWriterOptions {
  */
 export class StockWriter extends EventEmitter<{ decided: [Decision]; error: [unknown] }> {
   private readonly waiting = new Map<string, ((d: Decision | undefined) => void)[]>();
+  /** Lines of queued orders placed by this process, so deciding them reads nothing back. */
+  private readonly known = new Map<string, OrderLine[]>();
   private scheduled = false;
   private readonly maxBatch: number;
   private readonly maxWaitMs: number;
@@ -33,8 +36,12 @@ export class StockWriter extends EventEmitter<{ decided: [Decision]; error: [unk
     queue.onReady(() => this.schedule());
   }
 
-  /** Queues a pending order; resolves with its decision (undefined if it was no longer pending). */
-  submit(orderId: string): Promise<Decision | undefined> {
+  /**
+   * Queues a pending order; resolves with its decision (undefined if it was no longer pending).
+   * `lines`: the order's lines as stored, when the caller has them.
+   */
+  submit(orderId: string, lines?: OrderLine[]): Promise<Decision | undefined> {
+    if (lines) this.known.set(orderId, lines);
     return new Promise((resolve) => {
       const list = this.waiting.get(orderId);
       if (list) list.push(resolve);
@@ -61,7 +68,7 @@ export class StockWriter extends EventEmitter<{ decided: [Decision]; error: [unk
       const ids = this.queue.take(this.maxBatch);
       let decisions: Decision[];
       try {
-        decisions = this.store.decide(ids);
+        decisions = this.store.decide(ids, this.known);
       } catch (err) {
         // The transaction rolled back: nothing of this batch happened. Leave the orders pending
         // (recovered at the next start) and tell the waiters we could not decide.
@@ -81,6 +88,7 @@ export class StockWriter extends EventEmitter<{ decided: [Decision]; error: [unk
   }
 
   private settle(orderId: string, decision: Decision | undefined): void {
+    this.known.delete(orderId);
     const list = this.waiting.get(orderId);
     this.waiting.delete(orderId);
     for (const resolve of list ?? []) resolve(decision);
