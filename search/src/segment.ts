@@ -5,10 +5,14 @@ import { isStopWord, stem } from './text.js';
 
 export type { IndexedDoc } from './document.js';
 
-/** Field boosts: a word in the title says more about the product than one in its description. */
+/**
+ * Field boosts: a word in the title says more about the product than one in its description. The
+ * type field is weighted little more than the description: the category it holds is derived, and the
+ * type factor (ranking.ts) already rewards a product of the type the query names.
+ */
 const FIELDS: [Exclude<keyof IndexedDoc, 'id'>, number][] = [
   ['title', 10],
-  ['type', 3],
+  ['type', 1.5],
   ['brand', 6],
   ['fits', 1.5],
   ['description', 1],
