@@ -252,10 +252,12 @@ export class ProductIndex {
     const stems = words.map(stem);
     // A product type named by two words joined ("head set": a headset) counts as named.
     const joined = joinedTerms(words, (t) => this.knows(t));
-    const named = new Set([...stems, ...joined.map((j) => j.term)]);
     // What the shopper wants is the query's head noun, its last word ("gaming laptop": a laptop,
     // not a game), or the last two joined ("head set").
     const synonym = this.learnt().get(stems[stems.length - 1] ?? '');
+    // The catalog's word for the head is named too: for "laptop", a "Notebook cooling pad" is an
+    // accessory, as a "Laptop cooling pad" would be.
+    const named = new Set([...stems, ...joined.map((j) => j.term), ...(synonym ? [synonym] : [])]);
     const wanted = new Set([
       ...stems.slice(-1),
       ...(synonym ? [synonym] : []),

@@ -284,6 +284,17 @@ describe('Synonyms from the catalog', () => {
     expect([...learnSynonyms(index.baseStatistics().types!)]).toEqual([['laptop', 'notebook']]);
   });
 
+  it('knows an accessory for the type it stands for as one for the word itself', () => {
+    const index = new ProductIndex();
+    // Alike but in type: one filed as a notebook accessory ("Notebook stand"), one untyped.
+    const accessory = product('Kappa Laptop Riser Stand', 'Kappa', 'Notebook stand', 3000);
+    const untyped = product('Lambda Laptop Riser Stand', 'Lambda', 'Other', 3000);
+    index.replaceAll([...shop(), accessory, untyped]);
+    const ids = index.search(q({ q: 'laptop', pageSize: 100 })).hits.map((h) => h.id);
+    expect(ids.indexOf(untyped.id)).toBeGreaterThanOrEqual(0);
+    expect(ids.indexOf(accessory.id)).toBeGreaterThan(ids.indexOf(untyped.id));
+  });
+
   it('reads the query head through it ("gaming laptop": a gaming notebook, not a game)', async () => {
     const index = new ProductIndex();
     index.replaceAll(shop());
