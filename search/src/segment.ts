@@ -57,6 +57,17 @@ export interface Matches {
   scores: number[];
 }
 
+/**
+ * Per-product accumulators of one search: the score without completions, the query words matched
+ * (bits), the last word's own score and its best completion's (which counts where the word does not).
+ */
+interface Scratch {
+  scores: Float64Array;
+  masks: Uint32Array;
+  lastWord: Float64Array;
+  completed: Float64Array;
+}
+
 interface Posting {
   docs: Int32Array;
   weights: Float64Array;
@@ -138,7 +149,7 @@ export class SearchSegment {
   /** Each term's products and weights (summed over fields), built on first use. */
   private readonly postings = new Map<string, Posting>();
   private postingEntries = 0;
-  private scratchArrays: { scores: Float64Array; masks: Uint32Array } | undefined;
+  private scratchArrays: Scratch | undefined;
   /** The segment whose statistics this one's IDF was built with (a delta's base). */
   private readonly reference: SearchSegment | undefined;
 
@@ -221,14 +232,17 @@ export class SearchSegment {
     });
     // Clauses as Lunr would score them: every (term, boost) of the query, with the bits of the
     // query words it stands for. Boosts of a term named twice add up, as in Lunr's query vector.
-    const clauses: { term: string; boost: number; bits: number }[] = [];
+    // `completion`: a completion of the last word, which counts only for products without the word
+    // itself ("switch" in "SwitchView KVM switch" is one word matched, not two), the best one.
+    const clauses: { term: string; boost: number; bits: number; completion?: boolean }[] = [];
     alternatives.forEach(({ exact, completions }, alternative) => {
       const bits = 1 << alternative;
       clauses.push({ term: exact, boost: EXACT_BOOST, bits });
       // The type a shopper's word stands for ("laptop": notebook), for the query's head word.
       const synonym = alternative === alternatives.length - 1 ? synonymOf?.(exact) : undefined;
       if (synonym) clauses.push({ term: synonym, boost: EXACT_BOOST * SYNONYM_BOOST, bits });
-      for (const c of completions) if (c !== exact) clauses.push({ term: c, boost: 1, bits });
+      for (const c of completions)
+        if (c !== exact) clauses.push({ term: c, boost: 1, bits, completion: true });
       // Typo tolerance by length, only for words the index does not know (expansion is costly).
       if (!all && !known(exact)) {
         const distance = exact.length > 20 ? 0 : exact.length >= 8 ? 2 : exact.length >= 4 ? 1 : 0;
@@ -240,10 +254,10 @@ export class SearchSegment {
     // with the boost of both.
     for (const { term, first } of joinedTerms(usable, (t) => this.knows(t)))
       clauses.push({ term, boost: 2 * EXACT_BOOST, bits: (1 << first) | (1 << (first + 1)) });
-    const scores = this.scratch.scores;
-    const masks = this.scratch.masks;
+    const { scores, masks, lastWord, completed } = this.scratch;
+    const lastBit = 1 << (alternatives.length - 1);
     const touched: number[] = [];
-    for (const { term, boost: queryBoost, bits: bit } of clauses) {
+    for (const { term, boost: queryBoost, bits: bit, completion } of clauses) {
       const { docs, weights } = this.posting(term);
       if (docs.length === 0) continue;
       const built = idf ? this.idf(term) : 0;
@@ -252,7 +266,12 @@ export class SearchSegment {
         const doc = docs[k]!;
         if (masks[doc] === 0) touched.push(doc);
         masks[doc]! |= bit;
-        scores[doc]! += boost * weights[k]!;
+        const score = boost * weights[k]!;
+        if (completion) completed[doc] = Math.max(completed[doc]!, score);
+        else {
+          scores[doc]! += score;
+          if (bit === lastBit) lastWord[doc]! += score;
+        }
       }
     }
     const every = (1 << alternatives.length) - 1;
@@ -260,10 +279,12 @@ export class SearchSegment {
       if (!all || masks[doc] === every) {
         out.ids.push(this.refs[doc]!);
         out.docs.push(doc);
-        out.scores.push(scores[doc]!);
+        out.scores.push(scores[doc]! + (lastWord[doc]! > 0 ? 0 : completed[doc]!));
       }
       masks[doc] = 0;
       scores[doc] = 0;
+      lastWord[doc] = 0;
+      completed[doc] = 0;
     }
     return out;
   }
@@ -291,10 +312,12 @@ export class SearchSegment {
   }
 
   /** Per-product accumulators of one search, all zero between searches (searches are synchronous). */
-  private get scratch(): { scores: Float64Array; masks: Uint32Array } {
+  private get scratch(): Scratch {
     this.scratchArrays ??= {
       scores: new Float64Array(this.refs.length),
       masks: new Uint32Array(this.refs.length),
+      lastWord: new Float64Array(this.refs.length),
+      completed: new Float64Array(this.refs.length),
     };
     return this.scratchArrays;
   }

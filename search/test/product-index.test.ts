@@ -136,6 +136,20 @@ describe('ProductIndex', () => {
     expect(index.search(q({ q: 'speker' })).total).toBe(2);
   });
 
+  it('counts a word once, not again through its completions', () => {
+    const index = new ProductIndex();
+    const plain = product('Zed 8 port network switch', 'Zed', 'Switch', 5000);
+    // Says the word and a longer word that starts with it: one match, not two.
+    const both = product('Acme SwitchView 8 port KVM switch', 'Acme', 'Switch', 5000);
+    const completed = product('Orbit Switchable power strip', 'Orbit', 'Power strip', 2000);
+    index.replaceAll([both, completed, plain]);
+    const ids = index.search(q({ q: 'switch' })).hits.map((h) => h.id);
+    expect(ids.indexOf(plain.id)).toBeLessThan(ids.indexOf(both.id));
+    expect(ids).toContain(completed.id);
+    // A prefix still matches through its completions.
+    expect(index.search(q({ q: 'swi' })).total).toBe(3);
+  });
+
   it('filters by brand, category, price and stock, with facets over the whole match set', () => {
     const { index } = catalog();
     const all = index.search(q({ q: 'speaker', pageSize: 1 }));
