@@ -32,6 +32,10 @@ interface Row {
   doc: IndexedDoc;
   signature: TypeSignature;
   titleStems: string[];
+  /** How many of `titleStems` are the indexed title's: the words before "for …". */
+  titleTypeEnd: number;
+  /** For an untyped product (category "Other"): the type its title names (`titleSignature`). */
+  titleType?: { heads: ReadonlyMap<string, number>; signature: TypeSignature };
 }
 
 /**
@@ -102,6 +106,8 @@ export class ProductIndex {
   private corpus: CorpusStatistics | undefined;
   /** Shoppers' words for product types the catalog names otherwise (synonyms.ts); see `learnt`. */
   private synonyms: Map<string, string> | undefined;
+  /** How the titles pair words with types, which the synonyms and `titleSignature` read. */
+  private types: TypeVocabulary | undefined;
   /**
    * An opaque position in the owner's change feed that the rows reflect (the API sets it to the
    * last change applied); handed to `onCompacted` so a saved base records what it covers.
@@ -192,6 +198,7 @@ export class ProductIndex {
   useStatistics(corpus: CorpusStatistics | undefined): void {
     this.corpus = corpus;
     this.synonyms = undefined;
+    this.types = undefined;
     this.invalidate(false);
   }
 
@@ -361,12 +368,14 @@ export class ProductIndex {
       corpus &&
       ((term: string) =>
         idfOf(corpus.documents + fresh.ids.size, (corpus.frequency.get(term) ?? 0) + fresh.frequency(term)));
+    const heads = this.learntTypes().heads;
     const add = (row: Row | undefined, score: number) => {
-      if (row)
-        out.push({
-          row,
-          score: score * typeFactor(row.signature, wanted, named) * phraseFactor(row.titleStems, stems),
-        });
+      if (!row) return;
+      const signature = row.signature.head ? row.signature : titleSignature(row, heads);
+      out.push({
+        row,
+        score: score * typeFactor(signature, wanted, named) * phraseFactor(row.titleStems, stems),
+      });
     };
     const synonyms = this.learnt();
     const synonymOf = (term: string) => synonyms.get(term);
@@ -432,8 +441,14 @@ export class ProductIndex {
 
   /** The synonyms of the current base (or of the corpus statistics a shard was given). */
   private learnt(): Map<string, string> {
-    this.synonyms ??= learnSynonyms(this.corpus?.types ?? this.typeVocabulary());
+    this.synonyms ??= learnSynonyms(this.learntTypes());
     return this.synonyms;
+  }
+
+  /** The type vocabulary of the current base (or of the corpus a shard was given). */
+  private learntTypes(): TypeVocabulary {
+    this.types ??= this.corpus?.types ?? this.typeVocabulary();
+    return this.types;
   }
 
   /** How this index's titles pair words with product types (what synonyms are learnt from). */
@@ -501,7 +516,10 @@ export class ProductIndex {
     this.base = base;
     // Learnt again with each base, like its IDF (a shard's come with the corpus statistics), on
     // first use: a restart does not wait for it.
-    if (!this.corpus) this.synonyms = undefined;
+    if (!this.corpus) {
+      this.synonyms = undefined;
+      this.types = undefined;
+    }
     this.tombstones = new Uint8Array(base.ids.size);
     for (const id of stale) {
       const ordinal = base.ids.get(id);
@@ -525,6 +543,7 @@ export class ProductIndex {
 
   private toRow(p: Product, ordinal = this.nextOrdinal): Row {
     this.nextOrdinal = Math.max(this.nextOrdinal, ordinal + 1);
+    const doc = toIndexedDoc(p);
     return {
       id: p.id,
       title: p.title,
@@ -536,11 +555,35 @@ export class ProductIndex {
       image: p.images[0] ?? null,
       createdAt: p.createdAt,
       ordinal,
-      doc: toIndexedDoc(p),
+      doc,
       signature: typeSignature(p.category),
       titleStems: tokenize(p.title).map(stem),
+      titleTypeEnd: doc.fits ? tokenize(doc.title).length : Number.POSITIVE_INFINITY,
     };
   }
+}
+
+/** A type head needs this many products for an untyped title to be read as naming it. */
+const MIN_TITLE_HEAD = 10;
+
+/**
+ * The type an untyped product's title names: the last title word (before "for …") that is the
+ * type head of enough typed products ("StarTech.com Mini 4 Port USB 2.0 Hub": a hub). Without
+ * modifiers: the words before it are as often the product's line or what it is ("Tablet PC") as
+ * what it is for, so a title never makes an accessory. Worked out on first use per set of heads,
+ * and kept in the row.
+ */
+function titleSignature(row: Row, heads: ReadonlyMap<string, number>): TypeSignature {
+  if (row.titleType?.heads === heads) return row.titleType.signature;
+  const stems = row.titleStems;
+  let signature: TypeSignature = { head: null, modifiers: new Set() };
+  for (let i = Math.min(stems.length, row.titleTypeEnd) - 1; i > 0; i--) {
+    if ((heads.get(stems[i]!) ?? 0) < MIN_TITLE_HEAD) continue;
+    signature = { head: stems[i]!, modifiers: new Set() };
+    break;
+  }
+  row.titleType = { heads, signature };
+  return signature;
 }
 
 /**

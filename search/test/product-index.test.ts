@@ -136,6 +136,22 @@ describe('ProductIndex', () => {
     expect(index.search(q({ q: 'speker' })).total).toBe(2);
   });
 
+  it('reads an untyped title by the last known type word in it', () => {
+    const index = new ProductIndex();
+    const typed = ['Acme', 'Zed'].flatMap((brand) =>
+      Array.from({ length: 5 }, (_, i) => [
+        product(`${brand} H${i} USB hub`, brand, 'Hub', 2000),
+        product(`${brand} C${i} USB cable`, brand, 'Cable', 500),
+      ]).flat(),
+    );
+    // Neither has a category; the first names a hub last, the second a cable.
+    const hub = product('Qux Mini 4 Port USB Hub', 'Qux', 'Other', 1500);
+    const cable = product('Qux USB Hub Cable', 'Qux', 'Other', 900);
+    index.replaceAll([...typed, cable, hub]);
+    const ids = index.search(q({ q: 'usb hub', pageSize: 50 })).hits.map((h) => h.id);
+    expect(ids.indexOf(hub.id)).toBeLessThan(ids.indexOf(cable.id));
+  });
+
   it('counts a word once, not again through its completions', () => {
     const index = new ProductIndex();
     const plain = product('Zed 8 port network switch', 'Zed', 'Switch', 5000);
