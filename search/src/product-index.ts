@@ -11,7 +11,7 @@ import {
   round,
   type ShardResult,
 } from './merge.js';
-import { phraseFactor, typeFactor } from './ranking.js';
+import { phraseFactor, titleFactor, typeFactor } from './ranking.js';
 import { type CorpusStatistics, idfOf, joinedTerms, SearchSegment } from './segment.js';
 import { Suggester } from './suggest.js';
 import { countProduct, emptyVocabulary, learnSynonyms, type TypeVocabulary } from './synonyms.js';
@@ -272,7 +272,7 @@ export class ProductIndex {
     ]);
     const others = new Set(alsoKnown);
     const known = (term: string) => others.has(term) || this.knows(term);
-    const strict = this.segmentMatches(terms, true, stems, wanted, named, known);
+    const strict = this.segmentMatches(terms, true, stems, wanted, named, known, joined);
     let strictFloor = Number.POSITIVE_INFINITY;
     for (const { score } of strict) strictFloor = Math.min(strictFloor, score);
     const result: ShardResult = {
@@ -292,6 +292,7 @@ export class ProductIndex {
       wanted,
       named,
       known,
+      joined,
     ).filter(({ row }) => !seen.has(row.id));
     let top = 0;
     for (const { score } of relaxed) top = Math.max(top, score);
@@ -350,7 +351,8 @@ export class ProductIndex {
 
   /**
    * `named`: the stems (and joined words) that name a product type, for the type factor;
-   * `known`: whether a stem is a word of the catalog (not a typo).
+   * `known`: whether a stem is a word of the catalog (not a typo); `joined`: adjacent query words
+   * the catalog writes as one.
    */
   private segmentMatches(
     terms: string[],
@@ -359,6 +361,7 @@ export class ProductIndex {
     wanted: Set<string>,
     named: Set<string>,
     known: (term: string) => boolean,
+    joined: readonly { term: string; first: number }[],
   ): Candidate[] {
     const out: Candidate[] = [];
     const { corpus, delta: fresh } = this;
@@ -369,12 +372,17 @@ export class ProductIndex {
       ((term: string) =>
         idfOf(corpus.documents + fresh.ids.size, (corpus.frequency.get(term) ?? 0) + fresh.frequency(term)));
     const heads = this.learntTypes().heads;
+    const synonym = this.learnt().get(stems[stems.length - 1] ?? '');
     const add = (row: Row | undefined, score: number) => {
       if (!row) return;
       const signature = row.signature.head ? row.signature : titleSignature(row, heads);
       out.push({
         row,
-        score: score * typeFactor(signature, wanted, named) * phraseFactor(row.titleStems, stems),
+        score:
+          score *
+          typeFactor(signature, wanted, named) *
+          phraseFactor(row.titleStems, stems) *
+          titleFactor(row.titleStems, stems, synonym, joined),
       });
     };
     const synonyms = this.learnt();

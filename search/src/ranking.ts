@@ -28,3 +28,24 @@ export function phraseFactor(titleStems: string[], queryStems: string[]): number
   }
   return 1;
 }
+
+const IN_TITLE = 1.3;
+
+/**
+ * A title that says every query word names what the shopper asked for; a product that matched
+ * some word only in its description or type ranks lower ("cd drive": a CD-ROM drive, not a hard
+ * drive whose text mentions CDs). The head word may be said as the catalog's word for it (`head`),
+ * and two words as the one word they join into (`joined`: "head set" in "USB Headset").
+ */
+export function titleFactor(
+  titleStems: string[],
+  queryStems: string[],
+  head?: string,
+  joined: readonly { term: string; first: number }[] = [],
+): number {
+  let said = 0;
+  for (let i = 0; i < queryStems.length; i++) if (titleStems.includes(queryStems[i]!)) said |= 1 << i;
+  if (head && titleStems.includes(head)) said |= 1 << (queryStems.length - 1);
+  for (const { term, first } of joined) if (titleStems.includes(term)) said |= 3 << first;
+  return said === (1 << queryStems.length) - 1 ? IN_TITLE : 1;
+}

@@ -13,6 +13,7 @@ import {
   workerBuilder,
 } from '../src/index.js';
 import { firstInOrder } from '../src/product-index.js';
+import { titleFactor } from '../src/ranking.js';
 import { SearchSegment } from '../src/segment.js';
 import { learnSynonyms } from '../src/synonyms.js';
 
@@ -474,6 +475,22 @@ describe('Segments', () => {
     await index.load(items);
     expect(ids(index, 'headphones')).toEqual([items[0]!.id, items[1]!.id, items[4]!.id].sort());
     expect(index.suggest('blue')).toContainEqual({ text: 'bluetooth', kind: 'term' });
+  });
+});
+
+describe('titleFactor', () => {
+  const stems = (text: string) => text.split(' ');
+  it('rewards a title that says every query word, as the catalog words it or joined', () => {
+    const drive = titleFactor(stems('hp extern usb cd dvd drive'), ['cd', 'drive']);
+    const hard = titleFactor(stems('hp person media drive extern hard drive'), ['cd', 'drive']);
+    expect(drive).toBeGreaterThan(1);
+    expect(hard).toBe(1);
+    // The head word through its learnt synonym, two words through the word they join into.
+    expect(titleFactor(stems('acme game notebook'), ['game', 'laptop'], 'notebook')).toBe(drive);
+    expect(titleFactor(stems('acme game notebook'), ['laptop', 'game'], 'notebook')).toBe(1);
+    expect(
+      titleFactor(stems('logitech usb headset'), ['head', 'set'], undefined, [{ term: 'headset', first: 0 }]),
+    ).toBe(drive);
   });
 });
 
