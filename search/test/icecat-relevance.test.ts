@@ -45,7 +45,7 @@ describe('relevance on the Icecat catalog', () => {
       const others = products.filter((p) => p.category === 'Other').length;
       expect(others / products.length).toBeLessThan(0.3);
       // Plain Lunr (all terms, then any) scores 0.69 here; this engine measured 0.7673.
-      expect(await unsharded()).toBeGreaterThan(0.752);
+      expect(await unsharded()).toBeGreaterThan(0.762);
     },
     60_000,
   );
