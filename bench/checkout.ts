@@ -1,7 +1,8 @@
 /**
  * Checkout throughput and latency through HTTP: the serialized pipeline (group commit, batches of
- * up to 512 orders a transaction) against the naive path (a transaction per order), under a
- * uniform catalog and under one hot product. Carts are filled over the sync protocol beforehand
+ * up to 512 orders a transaction) against the naive path (SHOPSYNC_CHECKOUT_BATCH=1: a transaction
+ * for every write: the new order, its decision, its cleared-cart note), under a uniform catalog
+ * and under one hot product. Carts are filled over the sync protocol beforehand
  * (one Yjs update per shopper), so the measured loop is only `POST /api/orders` with reviewed tags.
  *
  *   node --import tsx bench/checkout.ts [--orders 6000] [--concurrency 64] [--shoppers 32]

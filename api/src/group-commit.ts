@@ -12,9 +12,11 @@ export class GroupCommit<I, O> {
   private scheduled = false;
   private readonly one: (item: I) => O;
 
+  /** `maxBatch`: most items in one transaction (1: a transaction per item, no grouping). */
   constructor(
     private readonly db: Db,
     write: (item: I) => O,
+    private readonly maxBatch = Number.POSITIVE_INFINITY,
   ) {
     this.one = db.transaction(write) as unknown as (item: I) => O;
   }
@@ -38,6 +40,13 @@ export class GroupCommit<I, O> {
     const settle = this.settle;
     this.items = [];
     this.settle = [];
+    for (let i = 0; i < items.length; i += this.maxBatch) {
+      const end = Math.min(items.length, i + this.maxBatch);
+      this.commit(items.slice(i, end), settle.slice(i, end));
+    }
+  }
+
+  private commit(items: I[], settle: { resolve: (o: O) => void; reject: (e: unknown) => void }[]): void {
     const results: ({ ok: true; value: O } | { ok: false; error: unknown })[] = [];
     try {
       this.db.transaction(() => {

@@ -69,7 +69,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     registers: [sync.metrics.registry],
   });
   carts.onMalformed = (n) => malformed.inc(n);
-  const orders = new OrderStore(db);
+  // SHOPSYNC_CHECKOUT_BATCH=1 is the naive path the checkout benchmark compares: a transaction
+  // for every write (new order, decision, cleared-cart note) instead of one per batch.
+  const orders = new OrderStore(db, Date.now, config.checkoutBatch);
   const stock = new SqliteStockStore(db);
   const writer = new StockWriter(stock, new InMemoryOrderQueue(), { maxBatch: config.checkoutBatch });
   writer.on('error', (err) => logger.error({ err }, 'stock writer batch failed; its orders stay pending'));

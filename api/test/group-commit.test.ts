@@ -41,6 +41,23 @@ describe('GroupCommit', () => {
     expect(committed()).toBe(3);
   });
 
+  it('commits at most maxBatch items a transaction', async () => {
+    const { db, committed } = database();
+    const seen: number[] = [];
+    const group = new GroupCommit(
+      db,
+      (n: number) => {
+        db.prepare('INSERT INTO items (n) VALUES (?)').run(n);
+        seen.push(committed());
+      },
+      2,
+    );
+    await Promise.all([1, 2, 3, 4, 5].map((n) => group.push(n)));
+    // Items 1-2 in one transaction, 3-4 in the next, 5 alone: each sees the batches before it.
+    expect(seen).toEqual([0, 0, 2, 2, 4]);
+    expect(committed()).toBe(5);
+  });
+
   it('rolls back and rejects only the item that failed', async () => {
     const { db, committed } = database();
     const group = new GroupCommit(db, (n: number) => {

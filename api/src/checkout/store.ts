@@ -65,9 +65,11 @@ export class OrderStore {
   private readonly inserts: GroupCommit<NewOrder, IdempotentInsert>;
   private readonly clears: GroupCommit<string, void>;
 
+  /** `maxBatch`: most new orders (or notes) in one transaction; 1 for a transaction each. */
   constructor(
     readonly db: Db,
     private readonly now: () => number = Date.now,
+    maxBatch = 512,
   ) {
     this.stmts = {
       get: db.prepare('SELECT * FROM orders WHERE id = ?'),
@@ -86,10 +88,14 @@ export class OrderStore {
       cleared: db.prepare('UPDATE orders SET cart_cleared = 1 WHERE id = ?'),
       expireKeys: db.prepare('DELETE FROM idempotency_keys WHERE created_at < ?'),
     };
-    this.inserts = new GroupCommit(db, (order) => this.insertOne(order));
-    this.clears = new GroupCommit(db, (orderId) => {
-      this.stmts.cleared.run(orderId);
-    });
+    this.inserts = new GroupCommit(db, (order) => this.insertOne(order), maxBatch);
+    this.clears = new GroupCommit(
+      db,
+      (orderId) => {
+        this.stmts.cleared.run(orderId);
+      },
+      maxBatch,
+    );
   }
 
   get(orderId: string): StoredOrder | undefined {
