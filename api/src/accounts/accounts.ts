@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Address, AddressInput, User } from '@shopsync/core';
+import { rememberBounded } from '../bounded.js';
 import { type Db, statement } from '../db.js';
 import { newId } from '../ids.js';
 import { dummyPasswordHash, hashPassword, verifyPassword } from './passwords.js';
@@ -85,8 +86,8 @@ export class Accounts {
     if (!row) return undefined;
     const user = toUser(row);
     // Unknown tokens are not cached, so guessing cannot push real sessions out.
-    this.sessions.set(token, { user, until: Math.min(now + SESSION_CACHE_MS, row.expires_at) });
-    if (this.sessions.size > SESSION_CACHE_SIZE) this.sessions.delete(this.sessions.keys().next().value!);
+    const until = Math.min(now + SESSION_CACHE_MS, row.expires_at);
+    rememberBounded(this.sessions, token, { user, until }, SESSION_CACHE_SIZE);
     return user;
   }
 

@@ -1,5 +1,6 @@
 import { type CartView, mergeYjsCart, YjsCart } from '@shopsync/core';
 import type * as Y from 'yjs';
+import { rememberBounded } from '../bounded.js';
 import { type Db, statement } from '../db.js';
 import { newId } from '../ids.js';
 
@@ -51,10 +52,7 @@ export class Carts {
       statement(this.db, 'SELECT owner FROM carts WHERE id = ?').get(cartId) as { owner: Owner } | undefined
     )?.owner;
     // A cart's owner never changes, so it can be remembered (bounded, oldest first out).
-    if (owner) {
-      this.owners.set(cartId, owner);
-      if (this.owners.size > OWNER_CACHE_SIZE) this.owners.delete(this.owners.keys().next().value!);
-    }
+    if (owner) rememberBounded(this.owners, cartId, owner, OWNER_CACHE_SIZE);
     return owner;
   }
 

@@ -1,5 +1,6 @@
 import type { IncomingMessage, OutgoingHttpHeaders, RequestListener, ServerResponse } from 'node:http';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { rememberBounded } from '../bounded.js';
 
 const COMPRESSIBLE =
   /^(?:text\/(?!event-stream)|application\/(?:json|javascript|manifest\+json)|image\/svg\+xml)/;
@@ -62,10 +63,7 @@ export function compressResponses(listener: RequestListener): RequestListener {
         encoding === 'br'
           ? brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: key ? 11 : 4 } })
           : gzipSync(body, { level: key ? 9 : 6 });
-      if (key) {
-        if (immutable.size >= IMMUTABLE_CACHE_LIMIT) immutable.delete(immutable.keys().next().value!);
-        immutable.set(key, out);
-      }
+      if (key) rememberBounded(immutable, key, out, IMMUTABLE_CACHE_LIMIT);
     }
     setHeader(headers, 'content-encoding', encoding);
     setHeader(headers, 'content-length', String(out.byteLength));
