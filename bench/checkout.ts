@@ -66,7 +66,7 @@ async function fillCart(base: string, client: Client, products: string[], count:
   provider.destroy();
   const auth = client.bearer
     ? { authorization: `Bearer ${client.bearer}` }
-    : { cookie: [...client.cookies].map(([k, v]) => `${k}=${v}`).join('; ') };
+    : { cookie: client.cookieHeader() ?? '' };
   return { client, auth, cartId: view.cartId, tags };
 }
 

@@ -192,7 +192,7 @@ describe('serialized checkout', () => {
     const s = await shopperWith([[p, 1]]);
     const order = (await place(s)).json;
     const res = await fetch(`${server.url}/api/orders/${order.id}/events`, {
-      headers: { cookie: [...s.client.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
+      headers: { cookie: s.client.cookieHeader() ?? '' },
     });
     expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
     const text = await res.text();

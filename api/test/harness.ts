@@ -35,11 +35,17 @@ export class Client {
 
   constructor(readonly base: string) {}
 
+  /** The cookie jar as a `Cookie` header; undefined while it is empty. */
+  cookieHeader(): string | undefined {
+    return this.cookies.size ? [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') : undefined;
+  }
+
   async request(method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
     const h: Record<string, string> = { ...headers };
     if (body !== undefined && typeof body !== 'string') h['content-type'] = 'application/json';
     if (typeof body === 'string') h['content-type'] ??= 'application/json';
-    if (this.cookies.size) h.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const cookie = this.cookieHeader();
+    if (cookie) h.cookie = cookie;
     if (this.bearer && !h.authorization) h.authorization = `Bearer ${this.bearer}`;
     const res = await fetch(this.base + url, {
       method,
