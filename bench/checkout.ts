@@ -64,7 +64,7 @@ async function fillCart(base: string, client: Client, products: string[], count:
     if (lines.reduce((n, l) => n + l.tags.length, 0) >= count) break;
   }
   provider.destroy();
-  const auth = client.bearer
+  const auth: Record<string, string> = client.bearer
     ? { authorization: `Bearer ${client.bearer}` }
     : { cookie: client.cookieHeader() ?? '' };
   return { client, auth, cartId: view.cartId, tags };
@@ -158,7 +158,7 @@ async function run(variant: 'pipeline' | 'naive', scenario: 'uniform' | 'hot') {
   }
 }
 
-const results = [];
+const results: Awaited<ReturnType<typeof run>>[] = [];
 for (const scenario of ['uniform', 'hot'] as const) {
   for (const variant of ['pipeline', 'naive'] as const) {
     if (!ONLY || ONLY.has(`${variant}/${scenario}`)) results.push(await run(variant, scenario));
