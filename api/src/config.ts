@@ -12,6 +12,7 @@ const Env = z.object({
   SHOPSYNC_CLIENT_DIR: z.string().optional(),
   SHOPSYNC_SECURE_COOKIES: z.enum(['0', '1']).default('0'),
   SHOPSYNC_SYNC_IDLE_MS: z.coerce.number().int().min(10).max(86_400_000).default(60_000),
+  SHOPSYNC_SYNC_MAX_ROOMS: z.coerce.number().int().min(1).max(10_000_000).default(50_000),
   SHOPSYNC_CHECKOUT_BATCH: z.coerce.number().int().min(1).max(10_000).default(512),
   SHOPSYNC_SEARCH_SHARDS: z.coerce.number().int().min(0).max(64).default(0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -30,6 +31,8 @@ export interface Config {
   secureCookies: boolean;
   /** Cart documents with no device connected leave memory after this long. */
   syncIdleMs: number;
+  /** Most cart documents in memory (see SyncLimits.maxRooms). */
+  syncMaxRooms: number;
   /** Most orders the stock writer decides in one transaction (1: a transaction per order). */
   checkoutBatch: number;
   /** Worker-thread shards of the search index; 0: one index on the main thread. */
@@ -56,6 +59,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     clientDir: path.resolve(e.SHOPSYNC_CLIENT_DIR ?? path.join(import.meta.dirname, '../../client/dist')),
     secureCookies: e.SHOPSYNC_SECURE_COOKIES === '1',
     syncIdleMs: e.SHOPSYNC_SYNC_IDLE_MS,
+    syncMaxRooms: e.SHOPSYNC_SYNC_MAX_ROOMS,
     checkoutBatch: e.SHOPSYNC_CHECKOUT_BATCH,
     searchShards: e.SHOPSYNC_SEARCH_SHARDS,
     logLevel: e.LOG_LEVEL,

@@ -58,7 +58,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     logger: logger.child({ component: 'sync' }),
     authorize: (req, cartId) =>
       authorizeSync(req, cartId, { tokens, accounts, owner: (id) => carts!.ownerOf(id) }),
-    limits: { idleRoomMs: config.syncIdleMs },
+    limits: { idleRoomMs: config.syncIdleMs, maxRooms: config.syncMaxRooms },
     // A cart's compaction point (core/README.md): when no device has it open, long lines become one entry.
     hooks: { onIdle: (_cartId, doc) => compactCart(new YjsCart(doc)) },
   });

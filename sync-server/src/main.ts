@@ -7,8 +7,9 @@ import { createSyncServer } from './server.js';
 import { verifySyncToken } from './tokens.js';
 
 /**
- * The sync server alone: `npm run sync-server` (PORT, HOST, DATA_DIR, SHOPSYNC_SYNC_SECRET or SHOPSYNC_SECRET). Devices
- * authenticate with sync tokens signed by the same secret the shop uses.
+ * The sync server alone: `npm run sync-server` (PORT, HOST, DATA_DIR, SHOPSYNC_SYNC_SECRET or SHOPSYNC_SECRET,
+ * SHOPSYNC_SYNC_IDLE_MS, SHOPSYNC_SYNC_MAX_ROOMS). Devices authenticate with sync tokens signed by the
+ * same secret the shop uses.
  */
 const secret = process.env.SHOPSYNC_SYNC_SECRET ?? process.env.SHOPSYNC_SECRET;
 if (!secret || secret.length < 16) {
@@ -23,10 +24,25 @@ const db = new Database(path.join(dataDir, 'sync.sqlite'));
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = NORMAL');
 
+/** A positive whole number from the environment, or the server's default when unset; anything else stops the start. */
+function limit(name: string): number | undefined {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(`${name} must be a positive whole number, not ${JSON.stringify(raw)}`);
+    process.exit(2);
+  }
+  return n;
+}
+const idleRoomMs = limit('SHOPSYNC_SYNC_IDLE_MS');
+const maxRooms = limit('SHOPSYNC_SYNC_MAX_ROOMS');
+
 const log = (level: string) => (obj: object, msg?: string) =>
   console.log(JSON.stringify({ level, time: Date.now(), ...obj, msg }));
 const sync = createSyncServer({
   db,
+  limits: { ...(idleRoomMs ? { idleRoomMs } : {}), ...(maxRooms ? { maxRooms } : {}) },
   logger: { info: log('info'), warn: log('warn'), error: log('error'), debug: () => {} },
   authorize: (req, docName) => {
     const token = new URL(req.url ?? '/', 'http://localhost').searchParams.get('token');

@@ -39,6 +39,12 @@ export interface SyncLimits {
   maxConnectionsPerPrincipal: number;
   /** Idle rooms (no connection) are flushed and evicted after this long. */
   idleRoomMs: number;
+  /**
+   * Most documents held in memory. At the limit, the least recently used idle rooms are flushed
+   * and evicted early; when every room held has a device connected, a device opening another cart
+   * is refused (503) until one closes.
+   */
+  maxRooms: number;
   /** Updates in a document's log before it is folded into its snapshot. */
   compactAfterUpdates: number;
 }
@@ -90,6 +96,7 @@ const DEFAULT_LIMITS: SyncLimits = {
   messagesPerSecond: 50,
   maxConnectionsPerPrincipal: 20,
   idleRoomMs: 60_000,
+  maxRooms: 50_000,
   compactAfterUpdates: 200,
 };
 
@@ -408,6 +415,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     if ((perPrincipal.get(decision.principal) ?? 0) >= limits.maxConnectionsPerPrincipal) {
       return refuse(socket, 429, 'too many connections');
     }
+    if (!rooms.has(name) && !makeSpace()) return refuse(socket, 503, 'too many carts open; retry later');
     const room = loadRoom(name);
     const wantsSaved = url.searchParams.get('saved') === '1';
     wss.handleUpgrade(req, socket, head, (ws) => attach(ws, room, decision.principal, wantsSaved));
@@ -424,9 +432,29 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
 
   function evictIdle(all: boolean): void {
     const now = Date.now();
-    const idle = [...rooms.values()].filter(
-      (r) => r.connections.size === 0 && (all || now - r.lastUsed >= limits.idleRoomMs),
+    evict(
+      [...rooms.values()].filter(
+        (r) => r.connections.size === 0 && (all || now - r.lastUsed >= limits.idleRoomMs),
+      ),
     );
+  }
+
+  /**
+   * Below the room limit, or brought below it by evicting the least recently used idle rooms
+   * (1% of the limit at a time, so a server at its limit does not sort its rooms for every new
+   * one). False when every room held has a device connected.
+   */
+  function makeSpace(): boolean {
+    if (rooms.size < limits.maxRooms) return true;
+    const idle = [...rooms.values()]
+      .filter((r) => r.connections.size === 0)
+      .sort((a, b) => a.lastUsed - b.lastUsed);
+    evict(idle.slice(0, Math.max(rooms.size - limits.maxRooms + 1, Math.ceil(limits.maxRooms / 100))));
+    return rooms.size < limits.maxRooms;
+  }
+
+  /** Runs the idle hook of each room, commits, folds each room's log into its snapshot, drops them. */
+  function evict(idle: Room[]): void {
     if (idle.length === 0) return;
     for (const room of idle) {
       try {
@@ -444,9 +472,13 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     metrics.rooms.set(rooms.size);
   }
 
-  /** A room for server-side use; a malformed name here is a bug of the caller. */
+  /**
+   * A room for server-side use; a malformed name here is a bug of the caller. Server-side edits
+   * are never refused: with every room busy, the limit is passed until the sweeper catches up.
+   */
   function openRoom(name: string): Room {
     if (!DOC_NAME.test(name)) throw new RangeError(`bad document name ${name}`);
+    if (!rooms.has(name)) makeSpace();
     return loadRoom(name);
   }
 

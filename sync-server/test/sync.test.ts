@@ -135,4 +135,37 @@ describe('sync server', () => {
     const doc = await server.sync.getDocument('cart-idle');
     expect(new YjsCart(doc).quantity('kept')).toBe(4);
   });
+
+  it('holds at most maxRooms documents: idle ones are evicted early, and busy ones refuse another cart', async () => {
+    const small = await startSync({ maxRooms: 2 });
+    try {
+      const a = device(small.url, 'cart-r1');
+      const b = device(small.url, 'cart-r2');
+      await until(() => a.provider.synced && b.provider.synced, 'two carts open');
+      new YjsCart(a.doc).add('kept', 3);
+      const held = await small.sync.getDocument('cart-r1');
+      await until(() => new YjsCart(held).quantity('kept') === 3, 'the edit on the server');
+      expect(small.sync.stats().rooms).toBe(2);
+      // Both rooms have a device: a third cart is refused before any byte of it is sent.
+      const refused = await raw(`${small.url}/cart-r3?token=${token('cart-r3')}`);
+      expect(refused.opened).toBe(false);
+      expect(refused.status).toBe(503);
+      expect(refused.received).toHaveLength(0);
+      // Once cart-r1's device leaves, its room is the idle one to go.
+      await small.sync.flush();
+      a.provider.destroy();
+      await until(() => small.sync.stats().connections === 1, 'device gone');
+      const c = device(small.url, 'cart-r3');
+      await until(() => c.provider.synced, 'third cart open');
+      expect(small.sync.stats().rooms).toBe(2);
+      // The evicted cart reloads from storage with its edit.
+      const doc = await small.sync.getDocument('cart-r1');
+      expect(new YjsCart(doc).quantity('kept')).toBe(3);
+      expect(await small.sync.metricsText()).toMatch(/reason="503"} 1/);
+      b.provider.destroy();
+      c.provider.destroy();
+    } finally {
+      await small.close();
+    }
+  });
 });
