@@ -25,6 +25,7 @@ import type { Config } from './config.js';
 import { type Db, metaOr, openDatabase } from './db.js';
 import { createApp } from './http/app.js';
 import { compressResponses } from './http/compress.js';
+import { baseHeaders } from './http/headers.js';
 import { SearchFeed } from './search/feed.js';
 
 export interface RunningServer {
@@ -127,9 +128,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     fetch: app.fetch,
     port: config.port,
     hostname: config.host,
-    // Compression wraps Node's listener, below Hono (see http/compress.ts).
+    // Compression and the headers every answer carries wrap Node's listener, below Hono
+    // (see http/compress.ts and http/headers.ts).
     createServer: ((options: http.ServerOptions, listener: http.RequestListener) =>
-      http.createServer(options, compressResponses(listener))) as typeof http.createServer,
+      http.createServer(options, compressResponses(baseHeaders(listener)))) as typeof http.createServer,
   });
   server.on('upgrade', (req, socket, head) => {
     const path = (req.url ?? '').split('?')[0] ?? '';

@@ -115,6 +115,24 @@ describe('compression', () => {
   });
 });
 
+describe('headers', () => {
+  it('sends the security headers on every answer and no-store on API answers', async () => {
+    for (const path of ['/api/health', '/api/products/nope', '/api/search?q=kettle']) {
+      const res = await fetch(`${server.url}${path}`);
+      expect(res.headers.get('cache-control'), path).toBe('no-store');
+      expect(res.headers.get('x-content-type-options'), path).toBe('nosniff');
+      expect(res.headers.get('x-frame-options'), path).toBe('SAMEORIGIN');
+      expect(res.headers.get('referrer-policy'), path).toBe('no-referrer');
+      expect(res.headers.get('cross-origin-opener-policy'), path).toBe('same-origin');
+      await res.arrayBuffer();
+    }
+    const page = await fetch(`${server.url}/`);
+    await page.arrayBuffer();
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(page.headers.get('cache-control')).not.toBe('no-store');
+  });
+});
+
 describe('metrics', () => {
   it('counts malformed cart entries that reads skip', async () => {
     const shopper = new Client(server.url);

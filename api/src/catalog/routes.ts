@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { type AppEnv, requireVendor } from '../http/auth.js';
 import { ApiError, parseBody, parseQuery } from '../http/errors.js';
+import { requestHeader } from '../http/headers.js';
 import type { SearchFeed } from '../search/feed.js';
 import type { Catalog, WriteResult } from './products.js';
 
@@ -46,7 +47,7 @@ export function catalogRoutes(catalog: Catalog, feed: SearchFeed) {
     if (!product) throw new ApiError(404, 'product_not_found', 'no such product');
     const etag = `"${product.version}"`;
     // Compression turns the ETag weak (W/"n"); the version matches either way.
-    const ifNoneMatch = c.req.header('if-none-match')?.replace(/^W\//, '');
+    const ifNoneMatch = requestHeader(c, 'if-none-match')?.replace(/^W\//, '');
     if (ifNoneMatch === etag) return c.body(null, 304, { ETag: etag });
     return c.json(product, 200, { ETag: etag });
   });
@@ -61,7 +62,7 @@ export function catalogRoutes(catalog: Catalog, feed: SearchFeed) {
     requireVendor(c);
     const id = productId(c.req.param('id'));
     const patch = await parseBody(c, ProductPatch);
-    const ifMatch = c.req.header('if-match');
+    const ifMatch = requestHeader(c, 'if-match');
     let expected: number | undefined;
     if (ifMatch !== undefined) {
       expected = Number(ifMatch.replace(/^W\//, '').replaceAll('"', ''));

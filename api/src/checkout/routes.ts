@@ -5,6 +5,7 @@ import type { Accounts } from '../accounts/accounts.js';
 import type { Carts } from '../cart/carts.js';
 import { type AppEnv, requireUser } from '../http/auth.js';
 import { ApiError, parseBody } from '../http/errors.js';
+import { requestHeader } from '../http/headers.js';
 import type { Checkout } from './checkout.js';
 import { type OrderStore, publicOrder, type StoredOrder } from './store.js';
 
@@ -21,7 +22,7 @@ export function orderRoutes(checkout: Checkout, orders: OrderStore, carts: Carts
 
   app.post('/orders', async (c) => {
     const user = requireUser(c);
-    const key = c.req.header('idempotency-key');
+    const key = requestHeader(c, 'idempotency-key');
     if (!key || !IDEMPOTENCY_KEY.test(key)) {
       throw new ApiError(
         400,

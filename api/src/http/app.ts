@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import { secureHeaders } from 'hono/secure-headers';
 import type { Logger } from 'pino';
 import { type AppEnv, authenticate } from './auth.js';
 import { limitBodies } from './body.js';
@@ -28,7 +27,6 @@ export function createApp(parts: AppParts): Hono<AppEnv> {
   });
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
 
-  app.use('*', secureHeaders({ contentSecurityPolicy: undefined, crossOriginEmbedderPolicy: false }));
   app.use(
     '/api/*',
     limitBodies(MAX_BODY_BYTES, (c) =>
@@ -39,10 +37,6 @@ export function createApp(parts: AppParts): Hono<AppEnv> {
     ),
   );
   app.use('/api/*', authenticate(parts.accounts, parts.adminToken));
-  app.use('/api/*', async (c, next) => {
-    await next();
-    if (!c.res.headers.has('Cache-Control')) c.res.headers.set('Cache-Control', 'no-store');
-  });
 
   parts.extra?.(app);
   for (const routes of parts.routes) app.route('/api', routes);

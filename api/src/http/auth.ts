@@ -1,10 +1,11 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { User } from '@shopsync/core';
 import type { Context, MiddlewareHandler } from 'hono';
-import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { deleteCookie, setCookie } from 'hono/cookie';
 import type { Accounts } from '../accounts/accounts.js';
 import { newId } from '../ids.js';
 import { ApiError } from './errors.js';
+import { requestCookie, requestHeader } from './headers.js';
 
 export const SESSION_COOKIE = 'shopsync_session';
 export const GUEST_COOKIE = 'shopsync_guest';
@@ -19,7 +20,7 @@ export interface AppEnv {
 }
 
 function bearer(c: Context): string | undefined {
-  const header = c.req.header('authorization');
+  const header = requestHeader(c, 'authorization');
   const match = header?.match(/^Bearer\s+(\S+)$/i);
   return match?.[1];
 }
@@ -35,7 +36,7 @@ export function authenticate(accounts: Accounts, adminToken: string | undefined)
   return async (c, next) => {
     const token = bearer(c);
     const vendor = !!(token && adminToken && sameSecret(token, adminToken));
-    const sessionToken = vendor ? undefined : (token ?? getCookie(c, SESSION_COOKIE));
+    const sessionToken = vendor ? undefined : (token ?? requestCookie(c, SESSION_COOKIE));
     const user = sessionToken ? accounts.userForToken(sessionToken) : undefined;
     c.set('vendor', vendor);
     c.set('user', user);
@@ -52,7 +53,11 @@ export function requireUser(c: Context<AppEnv>): User {
 
 export function requireVendor(c: Context<AppEnv>): void {
   if (!c.get('vendor')) {
-    throw new ApiError(c.req.header('authorization') ? 403 : 401, 'forbidden', 'this needs the vendor role');
+    throw new ApiError(
+      requestHeader(c, 'authorization') ? 403 : 401,
+      'forbidden',
+      'this needs the vendor role',
+    );
   }
 }
 
@@ -71,7 +76,7 @@ export function clearSessionCookie(c: Context): void {
 }
 
 export function readGuestId(c: Context): string | undefined {
-  const id = getCookie(c, GUEST_COOKIE);
+  const id = requestCookie(c, GUEST_COOKIE);
   return id && GUEST_ID.test(id) ? id : undefined;
 }
 
