@@ -22,16 +22,38 @@ function untouched(incoming: NodeIncoming): boolean {
   return incoming.readableFlowing === null && !incoming.readableDidRead;
 }
 
-/** Reads a whole stream, or undefined as soon as it passes `maxSize` bytes (the rest is not read). */
-async function readAtMost(incoming: NodeIncoming, maxSize: number): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of incoming) {
-    size += (chunk as Buffer).length;
-    if (size > maxSize) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
+/**
+ * Reads a whole request body, or undefined as soon as it passes `maxSize` bytes (the request is
+ * then paused and the rest never read; the caller answers with `Connection: close`). Plain
+ * 'data'/'end' listeners: an async iterator over the request cost more than the small bodies it
+ * reads.
+ */
+function readAtMost(incoming: NodeIncoming, maxSize: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const settle = (body: Buffer | undefined, err?: unknown) => {
+      if (settled) return;
+      settled = true;
+      if (err) reject(err);
+      else resolve(body);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxSize) {
+        chunks.push(chunk);
+        return;
+      }
+      incoming.off('data', onData);
+      incoming.pause();
+      settle(undefined);
+    };
+    incoming.on('data', onData);
+    incoming.once('end', () => settle(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)));
+    incoming.once('error', (err) => settle(undefined, err));
+    incoming.once('close', () => settle(undefined, new Error('the request closed before its body ended')));
+  });
 }
 
 /**
