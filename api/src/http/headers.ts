@@ -1,6 +1,5 @@
 import type { IncomingMessage, RequestListener } from 'node:http';
 import type { Context } from 'hono';
-import { parse } from 'hono/utils/cookie';
 
 /** Node's own request behind a Hono context; undefined where Hono runs without Node (app.request). */
 function incoming(c: Context): IncomingMessage | undefined {
@@ -22,7 +21,31 @@ export function requestHeader(c: Context, name: string): string | undefined {
 /** One cookie of the request (as hono/cookie's getCookie, without the Headers object). */
 export function requestCookie(c: Context, name: string): string | undefined {
   const header = requestHeader(c, 'cookie');
-  return header ? parse(header, name)[name] : undefined;
+  return header ? cookieValue(header, name) : undefined;
+}
+
+/**
+ * The value of the first cookie called `name` in a Cookie header: unquoted, and URI-decoded when
+ * it holds a %-escape (as Hono's setCookie writes them). Finds the one name asked for instead of
+ * parsing every pair as hono/cookie's parser does; values are not checked against the cookie
+ * grammar, since every caller checks what it reads (a session is looked up, a guest id matched).
+ */
+export function cookieValue(header: string, name: string): string | undefined {
+  for (let at = header.indexOf(name); at !== -1; at = header.indexOf(name, at + 1)) {
+    let before = at - 1;
+    while (before >= 0 && (header[before] === ' ' || header[before] === '\t')) before--;
+    if ((before >= 0 && header[before] !== ';') || header[at + name.length] !== '=') continue;
+    const end = header.indexOf(';', at);
+    let value = header.slice(at + name.length + 1, end === -1 ? header.length : end).trim();
+    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+    if (!value.includes('%')) return value;
+    try {
+      return decodeURIComponent(value);
+    } catch {
+      return value;
+    }
+  }
+  return undefined;
 }
 
 /** What Hono's secureHeaders() sets by default (no CSP, no COEP), set once per response by Node. */
