@@ -6,7 +6,10 @@
  * (one Yjs update per shopper), so the measured loop is only `POST /api/orders` with reviewed tags.
  *
  *   node --import tsx bench/checkout.ts [--orders 6000] [--concurrency 64] [--shoppers 32]
- *     [--only pipeline/uniform,naive/hot] [--server-prof DIR]
+ *     [--only pipeline/uniform,naive/hot] [--durability normal|full] [--server-prof DIR]
+ *
+ * `--durability full` runs both paths with SHOPSYNC_DURABILITY=full: every commit is fsynced, which
+ * is where group commit earns its keep (one fsync per batch instead of one per write).
  *
  * The measured loop runs on a lean keep-alive node:http client (lib/http.ts), not fetch, so the load
  * generator takes less of the shared cores from the server; its own CPU per order is printed too.
@@ -34,6 +37,8 @@ const CONCURRENCY = Number(args.concurrency ?? 64);
 const SHOPPERS = Number(args.shoppers ?? 32);
 const ONLY = args.only ? new Set(String(args.only).split(',')) : undefined;
 const SERVER_PROF = args['server-prof'] as string | undefined;
+const DURABILITY = String(args.durability ?? 'normal');
+if (DURABILITY !== 'normal' && DURABILITY !== 'full') throw new Error('--durability is normal or full');
 
 interface Shopper {
   client: Client;
@@ -78,6 +83,7 @@ async function run(variant: 'pipeline' | 'naive', scenario: 'uniform' | 'hot') {
       SHOPSYNC_SEED: 'none',
       SHOPSYNC_ADMIN_TOKEN: ADMIN,
       SHOPSYNC_CHECKOUT_BATCH: variant === 'pipeline' ? '512' : '1',
+      SHOPSYNC_DURABILITY: DURABILITY,
       LOG_LEVEL: 'info',
     },
     SERVER_PROF ? ['--cpu-prof', '--cpu-prof-dir', SERVER_PROF] : [],
@@ -181,7 +187,7 @@ const rows = results.map((r) => {
   ];
 });
 console.log(
-  `\ncheckout through HTTP: ${ORDERS} orders, ${CONCURRENCY} concurrent requests, ${SHOPPERS} shoppers`,
+  `\ncheckout through HTTP: ${ORDERS} orders, ${CONCURRENCY} concurrent requests, ${SHOPPERS} shoppers, durability ${DURABILITY}`,
 );
 console.log(
   table(

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import type { Durability } from './db.js';
 
 const Env = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8787),
@@ -12,6 +13,7 @@ const Env = z.object({
   SHOPSYNC_CLIENT_DIR: z.string().optional(),
   SHOPSYNC_SECURE_COOKIES: z.enum(['0', '1']).default('0'),
   SHOPSYNC_SYNC_IDLE_MS: z.coerce.number().int().min(10).max(86_400_000).default(60_000),
+  SHOPSYNC_DURABILITY: z.enum(['normal', 'full']).default('normal'),
   SHOPSYNC_SYNC_MAX_ROOMS: z.coerce.number().int().min(1).max(10_000_000).default(50_000),
   SHOPSYNC_CHECKOUT_BATCH: z.coerce.number().int().min(1).max(10_000).default(512),
   SHOPSYNC_SEARCH_SHARDS: z.coerce.number().int().min(0).max(64).default(0),
@@ -33,6 +35,8 @@ export interface Config {
   syncIdleMs: number;
   /** Most cart documents in memory (see SyncLimits.maxRooms). */
   syncMaxRooms: number;
+  /** 'full': every commit is fsynced (survives power loss); 'normal': survives a process crash. */
+  durability: Durability;
   /** Most orders the stock writer decides in one transaction (1: a transaction per order). */
   checkoutBatch: number;
   /** Worker-thread shards of the search index; 0: one index on the main thread. */
@@ -60,6 +64,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secureCookies: e.SHOPSYNC_SECURE_COOKIES === '1',
     syncIdleMs: e.SHOPSYNC_SYNC_IDLE_MS,
     syncMaxRooms: e.SHOPSYNC_SYNC_MAX_ROOMS,
+    durability: e.SHOPSYNC_DURABILITY,
     checkoutBatch: e.SHOPSYNC_CHECKOUT_BATCH,
     searchShards: e.SHOPSYNC_SEARCH_SHARDS,
     logLevel: e.LOG_LEVEL,

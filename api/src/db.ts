@@ -57,14 +57,24 @@ const MIGRATIONS: string[] = [
   `,
 ];
 
+/**
+ * How far a commit is durable. 'normal' (SQLite's synchronous=NORMAL in WAL mode): against a
+ * process crash (kill -9); an OS crash or power loss can lose the last transactions. 'full': every
+ * commit is fsynced before it returns, so it survives power loss too, at the cost of an fsync per
+ * commit; group commit shares that fsync among every order and cart update of a batch.
+ */
+export type Durability = 'normal' | 'full';
+
 /** Opens (creating if needed) the one SQLite file of the embedded default, in WAL mode. */
-export function openDatabase(dataDir: string, file = 'shopsync.sqlite'): Db {
+export function openDatabase(
+  dataDir: string,
+  file = 'shopsync.sqlite',
+  durability: Durability = 'normal',
+): Db {
   fs.mkdirSync(dataDir, { recursive: true });
   const db = new Database(path.join(dataDir, file));
   db.pragma('journal_mode = WAL');
-  // NORMAL in WAL mode: a commit is durable against a process crash (kill -9); only an OS crash
-  // or power loss can lose the last transactions, which is the trade every WAL store makes.
-  db.pragma('synchronous = NORMAL');
+  db.pragma(`synchronous = ${durability === 'full' ? 'FULL' : 'NORMAL'}`);
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   migrate(db);

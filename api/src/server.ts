@@ -44,7 +44,7 @@ function syncSecret(db: Db, configured: string | undefined): string {
 
 /** Starts the whole shop in this process: api, sync server, search, storefront, on one port. */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
-  const db = openDatabase(config.dataDir);
+  const db = openDatabase(config.dataDir, undefined, config.durability);
   const catalog = new Catalog(db);
   const seeded = ensureSeeded(db, catalog, { seed: config.seed, count: config.seedCount }, (done, total) => {
     if (done === total || done % 5000 === 0) logger.info({ done, total }, 'seeding the generated catalog');

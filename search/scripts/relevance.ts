@@ -60,7 +60,9 @@ if (verbose)
   for (const [score, query] of rows.sort((a, b) => a[0] - b[0])) console.log(`${score.toFixed(3)}  ${query}`);
 const mean = rows.reduce((s, [score]) => s + score, 0) / Math.max(rows.length, 1);
 console.log(`queries ${rows.length}`);
-console.log(`unjudged in the top ${k}: ${unjudged} of ${shown} hits (${((100 * unjudged) / shown).toFixed(1)}%)`);
+console.log(
+  `unjudged in the top ${k}: ${unjudged} of ${shown} hits (${((100 * unjudged) / shown).toFixed(1)}%)`,
+);
 console.log(`NDCG@${k} over condensed lists: ${(condensedSum / Math.max(rows.length, 1)).toFixed(4)}`);
 console.log(`NDCG@${k} ${mean.toFixed(4)}`);
 if (index instanceof ShardedIndex) await index.close();

@@ -8,7 +8,7 @@ import { verifySyncToken } from './tokens.js';
 
 /**
  * The sync server alone: `npm run sync-server` (PORT, HOST, DATA_DIR, SHOPSYNC_SYNC_SECRET or SHOPSYNC_SECRET,
- * SHOPSYNC_SYNC_IDLE_MS, SHOPSYNC_SYNC_MAX_ROOMS). Devices authenticate with sync tokens signed by the
+ * SHOPSYNC_SYNC_IDLE_MS, SHOPSYNC_SYNC_MAX_ROOMS, SHOPSYNC_DURABILITY). Devices authenticate with sync tokens signed by the
  * same secret the shop uses.
  */
 const secret = process.env.SHOPSYNC_SYNC_SECRET ?? process.env.SHOPSYNC_SECRET;
@@ -22,7 +22,13 @@ const dataDir = path.resolve(process.env.DATA_DIR ?? './data');
 fs.mkdirSync(dataDir, { recursive: true });
 const db = new Database(path.join(dataDir, 'sync.sqlite'));
 db.pragma('journal_mode = WAL');
-db.pragma('synchronous = NORMAL');
+// As the shop (SHOPSYNC_DURABILITY): 'full' fsyncs every commit, 'normal' survives kill -9.
+const durability = process.env.SHOPSYNC_DURABILITY ?? 'normal';
+if (durability !== 'normal' && durability !== 'full') {
+  console.error(`SHOPSYNC_DURABILITY must be normal or full, not ${JSON.stringify(durability)}`);
+  process.exit(2);
+}
+db.pragma(`synchronous = ${durability === 'full' ? 'FULL' : 'NORMAL'}`);
 
 /** A positive whole number from the environment, or the server's default when unset; anything else stops the start. */
 function limit(name: string): number | undefined {

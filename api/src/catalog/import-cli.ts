@@ -13,7 +13,7 @@ function main(argv: string[]): number {
     return 2;
   }
   const config = loadConfig();
-  const db = openDatabase(config.dataDir);
+  const db = openDatabase(config.dataDir, undefined, config.durability);
   const catalog = new Catalog(db);
   const seeded = ensureSeeded(db, catalog, { seed: config.seed, count: config.seedCount }, (done, total) =>
     progress('seeding generated catalog', done, total),

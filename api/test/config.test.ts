@@ -1,0 +1,42 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { openDatabase } from '../src/db.js';
+import { startTestServer } from './harness.js';
+
+describe('configuration', () => {
+  it('reads durability and the sync limits, and refuses values it cannot use', () => {
+    const defaults = loadConfig({});
+    expect(defaults.durability).toBe('normal');
+    expect(defaults.syncMaxRooms).toBe(50_000);
+    const set = loadConfig({ SHOPSYNC_DURABILITY: 'full', SHOPSYNC_SYNC_MAX_ROOMS: '10' });
+    expect(set.durability).toBe('full');
+    expect(set.syncMaxRooms).toBe(10);
+    expect(() => loadConfig({ SHOPSYNC_DURABILITY: 'sometimes' })).toThrow(/SHOPSYNC_DURABILITY/);
+    expect(() => loadConfig({ SHOPSYNC_SYNC_MAX_ROOMS: '0' })).toThrow(/SHOPSYNC_SYNC_MAX_ROOMS/);
+  });
+
+  it("opens the database with an fsync per commit only when durability is 'full'", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shopsync-config-'));
+    const normal = openDatabase(dir, 'normal.sqlite');
+    const full = openDatabase(dir, 'full.sqlite', 'full');
+    // SQLite's synchronous pragma: 1 = NORMAL, 2 = FULL.
+    expect(normal.pragma('synchronous', { simple: true })).toBe(1);
+    expect(full.pragma('synchronous', { simple: true })).toBe(2);
+    expect(full.pragma('journal_mode', { simple: true })).toBe('wal');
+    normal.close();
+    full.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('starts the shop on the durability it is given', async () => {
+    const server = await startTestServer({ SHOPSYNC_DURABILITY: 'full' });
+    try {
+      expect(server.db.pragma('synchronous', { simple: true })).toBe(2);
+    } finally {
+      await server.close();
+    }
+  });
+});
