@@ -6,7 +6,12 @@
  * (one Yjs update per shopper), so the measured loop is only `POST /api/orders` with reviewed tags.
  *
  *   node --import tsx bench/checkout.ts [--orders 6000] [--concurrency 64] [--shoppers 32]
- *     [--only pipeline/uniform,naive/hot] [--durability normal|full] [--server-prof DIR]
+ *     [--only pipeline/uniform,naive/hot] [--durability normal|full] [--rounds 5] [--warmup 300]
+ *     [--server-prof DIR]
+ *
+ * Both variants of a catalog run at once in their own shop processes and take turns: a warm-up
+ * round each (not counted), then `--rounds` rounds of orders/rounds orders each. Orders go round
+ * the shoppers' carts (one entry of each cart in turn), as many shoppers would place them.
  *
  * `--durability full` runs both paths with SHOPSYNC_DURABILITY=full: every commit is fsynced, which
  * is where group commit earns its keep (one fsync per batch instead of one per write).
@@ -38,6 +43,9 @@ const SHOPPERS = Number(args.shoppers ?? 32);
 const ONLY = args.only ? new Set(String(args.only).split(',')) : undefined;
 const SERVER_PROF = args['server-prof'] as string | undefined;
 const DURABILITY = String(args.durability ?? 'normal');
+/** Measured rounds per variant (the variants take turns), after a warm-up of WARMUP orders each. */
+const ROUNDS = Number(args.rounds ?? 5);
+const WARMUP = Number(args.warmup ?? 300);
 if (DURABILITY !== 'normal' && DURABILITY !== 'full') throw new Error('--durability is normal or full');
 
 interface Shopper {
@@ -75,7 +83,23 @@ async function fillCart(base: string, client: Client, products: string[], count:
   return { client, auth, cartId: view.cartId, tags };
 }
 
-async function run(variant: 'pipeline' | 'naive', scenario: 'uniform' | 'hot') {
+type Variant = 'pipeline' | 'naive';
+type Scenario = 'uniform' | 'hot';
+
+interface Setup {
+  variant: Variant;
+  scenario: Scenario;
+  shop: Awaited<ReturnType<typeof startShopProcess>>;
+  dataDir: string;
+  /** One order per cart entry, placed in this order. */
+  work: { s: Shopper; tag: string }[];
+  next: number;
+  load: LoadClient;
+  stopping: boolean;
+}
+
+/** A shop process for one variant, with its products and `total` orders' worth of filled carts. */
+async function setUp(variant: Variant, scenario: Scenario, total: number): Promise<Setup> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `shopsync-bench-checkout-${variant}-`));
   const shop = await startShopProcess(
     {
@@ -88,87 +112,150 @@ async function run(variant: 'pipeline' | 'naive', scenario: 'uniform' | 'hot') {
     },
     SERVER_PROF ? ['--cpu-prof', '--cpu-prof-dir', SERVER_PROF] : [],
   );
-  let stopping = false;
+  const setup: Setup = {
+    variant,
+    scenario,
+    shop,
+    dataDir,
+    work: [],
+    next: 0,
+    load: new LoadClient(shop.url, CONCURRENCY),
+    stopping: false,
+  };
   // A shop that dies mid-run would leave the load generator waiting forever: fail loudly instead.
   void shop.exited.then((code) => {
-    if (stopping) return;
+    if (setup.stopping) return;
     console.error(`\nthe shop exited (${code}) during the run:\n${shop.output().slice(-2000)}`);
     process.exit(1);
   });
-  try {
-    const vendor = admin(shop.url);
-    const productCount = scenario === 'uniform' ? 200 : 1;
-    // Hot: stock for half the orders, so the writer confirms and rejects under contention.
-    const stock = scenario === 'uniform' ? 1_000_000 : Math.floor(ORDERS / 2);
-    const products: string[] = [];
-    for (let i = 0; i < productCount; i++) {
-      products.push(
-        (await vendor.post('/api/products', { title: `Bench item ${i}`, brand: 'Bench', price: 999, stock }))
-          .json.id,
-      );
-    }
-    const perShopper = Math.ceil(ORDERS / SHOPPERS);
-    const shoppers: Shopper[] = [];
-    for (let i = 0; i < SHOPPERS; i++) {
-      shoppers.push(await fillCart(shop.url, await signUp(shop.url), products, perShopper));
-      progress(`${variant}/${scenario} setup`, i + 1, SHOPPERS);
-    }
-    const work = shoppers.flatMap((s) => s.tags.map((tag) => ({ s, tag }))).slice(0, ORDERS);
-    const latencies: number[] = [];
-    const statuses = { confirmed: 0, rejected: 0, pending: 0, failed: 0 };
-    let next = 0;
-    const load = new LoadClient(shop.url, CONCURRENCY);
-    const cpuBefore = cpuMs(shop.child.pid!);
-    const loadCpuBefore = cpuMs(process.pid);
-    const started = performance.now();
-    await Promise.all(
-      Array.from({ length: CONCURRENCY }, async () => {
-        while (next < work.length) {
-          const { s, tag } = work[next++]!;
-          const t0 = performance.now();
-          const res = await load.request(
-            'POST',
-            '/api/orders',
-            { ...s.auth, 'idempotency-key': randomUUID() },
-            { cartId: s.cartId, tags: [tag] },
-          );
-          let status = res.json?.status as string | undefined;
-          while (status === 'pending')
-            status = (await load.request('GET', `/api/orders/${res.json.id}`, s.auth)).json.status;
-          latencies.push(performance.now() - t0);
-          if (status === 'confirmed' || status === 'rejected') statuses[status]++;
-          else statuses.failed++;
-          if (latencies.length % 500 === 0)
-            progress(`${variant}/${scenario} orders`, latencies.length, work.length);
-        }
-      }),
+  const vendor = admin(shop.url);
+  const productCount = scenario === 'uniform' ? 200 : 1;
+  // Hot: stock for half the orders, so the writer confirms and rejects under contention.
+  const stock = scenario === 'uniform' ? 1_000_000 : Math.floor(total / 2);
+  const products: string[] = [];
+  for (let i = 0; i < productCount; i++) {
+    products.push(
+      (await vendor.post('/api/products', { title: `Bench item ${i}`, brand: 'Bench', price: 999, stock }))
+        .json.id,
     );
-    const seconds = (performance.now() - started) / 1000;
-    const serverCpuUs = ((cpuMs(shop.child.pid!) - cpuBefore) * 1000) / work.length;
-    const loadCpuUs = ((cpuMs(process.pid) - loadCpuBefore) * 1000) / work.length;
-    load.close();
-    return {
-      serverCpuUs,
-      loadCpuUs,
-      variant,
-      scenario,
-      ordersPerSecond: work.length / seconds,
-      ...summarize(latencies),
-      ...statuses,
-    };
-  } finally {
-    stopping = true;
-    shop.child.kill('SIGTERM');
-    await shop.exited;
-    fs.rmSync(dataDir, { recursive: true, force: true });
   }
+  const perShopper = Math.ceil(total / SHOPPERS);
+  const shoppers: Shopper[] = [];
+  for (let i = 0; i < SHOPPERS; i++) {
+    shoppers.push(await fillCart(shop.url, await signUp(shop.url), products, perShopper));
+    progress(`${variant}/${scenario} setup`, i + 1, SHOPPERS);
+  }
+  // Interleaved by shopper, so every stretch of the list spreads over every cart.
+  for (let i = 0; i < perShopper; i++)
+    for (const s of shoppers) if (s.tags[i]) setup.work.push({ s, tag: s.tags[i]! });
+  setup.work.length = Math.min(setup.work.length, total);
+  return setup;
 }
 
-const results: Awaited<ReturnType<typeof run>>[] = [];
-for (const scenario of ['uniform', 'hot'] as const) {
-  for (const variant of ['pipeline', 'naive'] as const) {
-    if (!ONLY || ONLY.has(`${variant}/${scenario}`)) results.push(await run(variant, scenario));
+/** Places the next `count` orders, CONCURRENCY at a time, each timed until its final status. */
+async function place(setup: Setup, count: number) {
+  const end = Math.min(setup.work.length, setup.next + count);
+  const latencies: number[] = [];
+  const statuses = { confirmed: 0, rejected: 0, failed: 0 };
+  const cpuBefore = cpuMs(setup.shop.child.pid!);
+  const loadCpuBefore = cpuMs(process.pid);
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (setup.next < end) {
+        const { s, tag } = setup.work[setup.next++]!;
+        const t0 = performance.now();
+        const res = await setup.load.request(
+          'POST',
+          '/api/orders',
+          { ...s.auth, 'idempotency-key': randomUUID() },
+          { cartId: s.cartId, tags: [tag] },
+        );
+        let status = res.json?.status as string | undefined;
+        while (status === 'pending')
+          status = (await setup.load.request('GET', `/api/orders/${res.json.id}`, s.auth)).json.status;
+        latencies.push(performance.now() - t0);
+        if (status === 'confirmed' || status === 'rejected') statuses[status]++;
+        else statuses.failed++;
+      }
+    }),
+  );
+  return {
+    latencies,
+    statuses,
+    seconds: (performance.now() - started) / 1000,
+    serverCpuMs: cpuMs(setup.shop.child.pid!) - cpuBefore,
+    loadCpuMs: cpuMs(process.pid) - loadCpuBefore,
+  };
+}
+
+async function tearDown(setup: Setup): Promise<void> {
+  setup.stopping = true;
+  setup.load.close();
+  setup.shop.child.kill('SIGTERM');
+  await setup.shop.exited;
+  fs.rmSync(setup.dataDir, { recursive: true, force: true });
+}
+
+/**
+ * Both variants of a scenario run at once, each in its own shop process, and take turns in
+ * ROUNDS rounds after a discarded warm-up round each: measured one after the other, the shared
+ * machine's drift between the two runs moved the ratio more than the code did.
+ */
+async function runScenario(scenario: Scenario, variants: Variant[]) {
+  const setups: Setup[] = [];
+  for (const variant of variants) setups.push(await setUp(variant, scenario, ORDERS + WARMUP));
+  const totals = new Map(
+    setups.map((s) => [
+      s,
+      {
+        latencies: [] as number[],
+        statuses: { confirmed: 0, rejected: 0, failed: 0 },
+        seconds: 0,
+        serverCpuMs: 0,
+        loadCpuMs: 0,
+        orders: 0,
+      },
+    ]),
+  );
+  const perRound = Math.ceil(ORDERS / ROUNDS);
+  try {
+    for (let round = 0; round <= ROUNDS; round++) {
+      const order = round % 2 ? [...setups].reverse() : setups;
+      for (const setup of order) {
+        const r = await place(setup, round === 0 ? WARMUP : perRound);
+        if (round === 0) continue;
+        const t = totals.get(setup)!;
+        t.latencies.push(...r.latencies);
+        for (const k of ['confirmed', 'rejected', 'failed'] as const) t.statuses[k] += r.statuses[k];
+        t.seconds += r.seconds;
+        t.serverCpuMs += r.serverCpuMs;
+        t.loadCpuMs += r.loadCpuMs;
+        t.orders += r.latencies.length;
+      }
+      progress(`${scenario}: rounds`, round, ROUNDS);
+    }
+  } finally {
+    for (const setup of setups) await tearDown(setup);
   }
+  return setups.map((setup) => {
+    const t = totals.get(setup)!;
+    return {
+      variant: setup.variant,
+      scenario,
+      ordersPerSecond: t.orders / t.seconds,
+      serverCpuUs: (t.serverCpuMs * 1000) / t.orders,
+      loadCpuUs: (t.loadCpuMs * 1000) / t.orders,
+      ...summarize(t.latencies),
+      ...t.statuses,
+    };
+  });
+}
+
+const results: Awaited<ReturnType<typeof runScenario>> = [];
+for (const scenario of ['uniform', 'hot'] as const) {
+  const variants = (['pipeline', 'naive'] as const).filter((v) => !ONLY || ONLY.has(`${v}/${scenario}`));
+  if (variants.length) results.push(...(await runScenario(scenario, [...variants])));
 }
 const rows = results.map((r) => {
   const base = results.find((x) => x.scenario === r.scenario && x.variant === 'naive');
