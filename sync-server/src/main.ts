@@ -30,19 +30,19 @@ if (durability !== 'normal' && durability !== 'full') {
 }
 db.pragma(`synchronous = ${durability === 'full' ? 'FULL' : 'NORMAL'}`);
 
-/** A positive whole number from the environment, or the server's default when unset; anything else stops the start. */
-function limit(name: string): number | undefined {
+/** A whole number in [min, max] from the environment (the shop's bounds), or undefined when unset. */
+function limit(name: string, min: number, max: number): number | undefined {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return undefined;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) {
-    console.error(`${name} must be a positive whole number, not ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    console.error(`${name} must be a whole number from ${min} to ${max}, not ${JSON.stringify(raw)}`);
     process.exit(2);
   }
   return n;
 }
-const idleRoomMs = limit('SHOPSYNC_SYNC_IDLE_MS');
-const maxRooms = limit('SHOPSYNC_SYNC_MAX_ROOMS');
+const idleRoomMs = limit('SHOPSYNC_SYNC_IDLE_MS', 10, 86_400_000);
+const maxRooms = limit('SHOPSYNC_SYNC_MAX_ROOMS', 1, 10_000_000);
 
 const log = (level: string) => (obj: object, msg?: string) =>
   console.log(JSON.stringify({ level, time: Date.now(), ...obj, msg }));

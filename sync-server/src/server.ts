@@ -112,6 +112,12 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
   const storage = options.storage ?? new SqliteDocumentStorage(options.db!);
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxFrameBytes });
   const rooms = new Map<string, Room>();
+  /**
+   * The rooms with no device connected, least recently used first (a room moves to the end when
+   * it is used or its last device leaves): what the sweeper and the room limit evict, found
+   * without scanning every room.
+   */
+  const idleRooms = new Map<string, Room>();
   const perPrincipal = new Map<string, number>();
   let queue: { docName: string; update: Uint8Array; room: Room }[] = [];
   let flushScheduled = false;
@@ -197,6 +203,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     let room = rooms.get(name);
     if (room) {
       room.lastUsed = Date.now();
+      if (idleRooms.delete(name)) idleRooms.set(name, room);
       return room;
     }
     room = new Room(name);
@@ -252,6 +259,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       for (const c of r.connections) send(c, message);
     });
     rooms.set(name, room);
+    idleRooms.set(name, room);
     metrics.rooms.set(rooms.size);
     return room;
   }
@@ -362,6 +370,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     if (code === 1009) metrics.refused.inc({ reason: '1009' });
     room.connections.delete(conn);
     room.lastUsed = Date.now();
+    if (room.connections.size === 0 && rooms.get(room.name) === room) idleRooms.set(room.name, room);
     const left = (perPrincipal.get(conn.principal) ?? 1) - 1;
     if (left > 0) perPrincipal.set(conn.principal, left);
     else perPrincipal.delete(conn.principal);
@@ -384,6 +393,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     };
     (ws as ConnSocket)[CONN] = conn;
     room.connections.add(conn);
+    idleRooms.delete(room.name);
     perPrincipal.set(principal, (perPrincipal.get(principal) ?? 0) + 1);
     metrics.connections.inc();
     // Buffers (not ArrayBuffers, which ws would copy a frame into): payloads are views of the frame.
@@ -432,24 +442,27 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
 
   function evictIdle(all: boolean): void {
     const now = Date.now();
-    evict(
-      [...rooms.values()].filter(
-        (r) => r.connections.size === 0 && (all || now - r.lastUsed >= limits.idleRoomMs),
-      ),
-    );
+    const idle: Room[] = [];
+    // Least recently used first: the first room still in use ends the list.
+    for (const room of idleRooms.values()) {
+      if (!all && now - room.lastUsed < limits.idleRoomMs) break;
+      idle.push(room);
+    }
+    evict(idle);
   }
 
   /**
-   * Below the room limit, or brought below it by evicting the least recently used idle rooms
-   * (1% of the limit at a time, so a server at its limit does not sort its rooms for every new
-   * one). False when every room held has a device connected.
+   * Below the room limit, or brought below it by evicting the least recently used idle rooms.
+   * False when every room held has a device connected.
    */
   function makeSpace(): boolean {
     if (rooms.size < limits.maxRooms) return true;
-    const idle = [...rooms.values()]
-      .filter((r) => r.connections.size === 0)
-      .sort((a, b) => a.lastUsed - b.lastUsed);
-    evict(idle.slice(0, Math.max(rooms.size - limits.maxRooms + 1, Math.ceil(limits.maxRooms / 100))));
+    const idle: Room[] = [];
+    for (const room of idleRooms.values()) {
+      if (rooms.size - idle.length < limits.maxRooms) break;
+      idle.push(room);
+    }
+    evict(idle);
     return rooms.size < limits.maxRooms;
   }
 
@@ -464,9 +477,15 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       }
     }
     flushNow();
+    // One transaction for every snapshot: with an fsync per commit, one fsync for the lot.
+    storage.compactAll(
+      idle
+        .filter((room) => room.logLength > 0)
+        .map((room) => ({ docName: room.name, snapshot: Y.encodeStateAsUpdate(room.doc) })),
+    );
     for (const room of idle) {
-      if (room.logLength > 0) storage.compact(room.name, Y.encodeStateAsUpdate(room.doc));
       rooms.delete(room.name);
+      idleRooms.delete(room.name);
       room.destroy();
     }
     metrics.rooms.set(rooms.size);
@@ -527,11 +546,14 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       flushNow();
       evictIdle(true);
       // Rooms still open fold their log into a snapshot too: the next start loads one blob.
-      for (const room of rooms.values()) {
-        if (room.logLength > 0) storage.compact(room.name, Y.encodeStateAsUpdate(room.doc));
-        room.destroy();
-      }
+      storage.compactAll(
+        [...rooms.values()]
+          .filter((room) => room.logLength > 0)
+          .map((room) => ({ docName: room.name, snapshot: Y.encodeStateAsUpdate(room.doc) })),
+      );
+      for (const room of rooms.values()) room.destroy();
       rooms.clear();
+      idleRooms.clear();
       wss.close();
     },
   };

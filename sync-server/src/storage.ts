@@ -11,6 +11,8 @@ export interface DocumentStorage {
   append(batch: { docName: string; update: Uint8Array }[]): void;
   /** Replaces a document's snapshot and drops the log entries it covers. */
   compact(docName: string, snapshot: Uint8Array): void;
+  /** `compact` for several documents in one transaction (evicting many rooms, shutting down). */
+  compactAll(snapshots: { docName: string; snapshot: Uint8Array }[]): void;
   /** Number of updates logged since the last snapshot. */
   logLength(docName: string): number;
 }
@@ -73,9 +75,17 @@ export class SqliteDocumentStorage implements DocumentStorage {
   }
 
   compact(docName: string, snapshot: Uint8Array): void {
+    this.compactAll([{ docName, snapshot }]);
+  }
+
+  compactAll(snapshots: { docName: string; snapshot: Uint8Array }[]): void {
+    if (snapshots.length === 0) return;
+    const at = Date.now();
     this.db.transaction(() => {
-      this.stmts.save.run(docName, Buffer.from(snapshot), Date.now());
-      this.stmts.drop.run(docName);
+      for (const { docName, snapshot } of snapshots) {
+        this.stmts.save.run(docName, asBuffer(snapshot), at);
+        this.stmts.drop.run(docName);
+      }
     })();
   }
 

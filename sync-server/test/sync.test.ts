@@ -168,4 +168,23 @@ describe('sync server', () => {
       await small.close();
     }
   });
+
+  it('evicts the least recently used idle room first, saving it in the same step', async () => {
+    const small = await startSync({ maxRooms: 2 });
+    try {
+      await small.sync.withDocument('lru-1', (doc) => new YjsCart(doc).add('one', 1));
+      await small.sync.withDocument('lru-2', (doc) => new YjsCart(doc).add('two', 2));
+      // Using lru-1 again makes lru-2 the least recently used.
+      await small.sync.getDocument('lru-1');
+      const c = device(small.url, 'lru-3');
+      await until(() => c.provider.synced, 'third cart open');
+      expect(small.sync.stats().rooms).toBe(2);
+      const snapshots = small.db.prepare('SELECT doc FROM sync_snapshots ORDER BY doc').all();
+      expect(snapshots).toEqual([{ doc: 'lru-2' }]);
+      expect(new YjsCart(await small.sync.getDocument('lru-2')).quantity('two')).toBe(2);
+      c.provider.destroy();
+    } finally {
+      await small.close();
+    }
+  });
 });
