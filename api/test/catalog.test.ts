@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { admin, Client, startTestServer } from './harness.js';
 
@@ -115,6 +116,22 @@ describe('compression', () => {
   });
 });
 
+/** Sends `GET target` over a plain socket and returns the answer's status line and headers. */
+function rawHead(host: string, target: string): Promise<string> {
+  const [hostname, port] = host.split(':');
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), hostname!, () =>
+      socket.write(`GET ${target} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`),
+    );
+    let text = '';
+    socket.on('data', (d) => {
+      text += d;
+    });
+    socket.on('end', () => resolve(`${text.split('\r\n\r\n')[0]}\r\n`));
+    socket.on('error', reject);
+  });
+}
+
 describe('headers', () => {
   it('sends the security headers on every answer and no-store on API answers', async () => {
     for (const path of ['/api/health', '/api/products/nope', '/api/search?q=kettle']) {
@@ -130,6 +147,12 @@ describe('headers', () => {
     await page.arrayBuffer();
     expect(page.headers.get('x-content-type-options')).toBe('nosniff');
     expect(page.headers.get('cache-control')).not.toBe('no-store');
+    // The request target in absolute form, and /api itself, are API requests too.
+    const { host } = new URL(server.url);
+    for (const target of [`${server.url}/api/health`, '/api', '/api?x=1']) {
+      const head = await rawHead(host, target);
+      expect(head, target).toMatch(/\r\ncache-control: no-store\r\n/i);
+    }
   });
 });
 

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { ApiError } from './errors.js';
 
 /**
  * Request bodies read straight from Node's request. @hono/node-server builds a web `Request`
@@ -24,7 +25,8 @@ function untouched(incoming: NodeIncoming): boolean {
 
 /**
  * Reads a whole request body, or undefined as soon as it passes `maxSize` bytes (the request is
- * then paused and the rest never read; the caller answers with `Connection: close`). Plain
+ * then paused; the caller answers with `Connection: close`, and @hono/node-server drains or drops
+ * the rest). A request closed before its body ended is a 400, not a server error. Plain
  * 'data'/'end' listeners: an async iterator over the request cost more than the small bodies it
  * reads.
  */
@@ -51,8 +53,11 @@ function readAtMost(incoming: NodeIncoming, maxSize: number): Promise<Buffer | u
     };
     incoming.on('data', onData);
     incoming.once('end', () => settle(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)));
-    incoming.once('error', (err) => settle(undefined, err));
-    incoming.once('close', () => settle(undefined, new Error('the request closed before its body ended')));
+    // Both only come from the client's side (an upload aborted, a reset connection).
+    const incomplete = () =>
+      settle(undefined, new ApiError(400, 'incomplete_body', 'the request closed before its body ended'));
+    incoming.once('error', incomplete);
+    incoming.once('close', incomplete);
   });
 }
 

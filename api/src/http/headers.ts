@@ -63,6 +63,19 @@ const SECURITY_HEADERS: [string, string][] = [
   ['X-XSS-Protection', '0'],
 ];
 
+/** Whether a request target is under /api: origin form (`/api/...`) or absolute form (`http://host/api/...`). */
+function isApi(target: string): boolean {
+  let path = target;
+  if (!target.startsWith('/')) {
+    try {
+      path = new URL(target).pathname;
+    } catch {
+      return false;
+    }
+  }
+  return path === '/api' || path.startsWith('/api/') || path.startsWith('/api?');
+}
+
 /**
  * The headers every answer carries, set on Node's response before Hono runs: the security headers,
  * and `Cache-Control: no-store` on /api answers. A route's own value of any of them wins (Node
@@ -72,7 +85,7 @@ const SECURITY_HEADERS: [string, string][] = [
 export function baseHeaders(listener: RequestListener): RequestListener {
   return (req, res) => {
     for (const [name, value] of SECURITY_HEADERS) res.setHeader(name, value);
-    if (req.url?.startsWith('/api/')) res.setHeader('Cache-Control', 'no-store');
+    if (isApi(req.url ?? '/')) res.setHeader('Cache-Control', 'no-store');
     listener(req, res);
   };
 }
