@@ -6,7 +6,7 @@
  * (one Yjs update per shopper), so the measured loop is only `POST /api/orders` with reviewed tags.
  *
  *   node --import tsx bench/checkout.ts [--orders 6000] [--concurrency 64] [--shoppers 32]
- *     [--only pipeline/uniform,naive/hot] [--durability normal|full] [--rounds 5] [--warmup 300]
+ *     [--only pipeline/uniform,naive/hot] [--durability normal|full] [--rounds 6] [--warmup 300]
  *     [--server-prof DIR]
  *
  * Both variants of a catalog run at once in their own shop processes and take turns: a warm-up
@@ -32,7 +32,7 @@ import * as Y from 'yjs';
 import { ADMIN, admin, type Client, signUp } from '../api/test/harness.js';
 import { startShopProcess } from '../api/test/process.js';
 import { LoadClient } from './lib/http.js';
-import { cpuMs, progress, summarize, table } from './lib/stats.js';
+import { cpuMs, progress, rotate, summarize, table } from './lib/stats.js';
 
 const args = Object.fromEntries(
   process.argv.slice(2).flatMap((a, i, all) => (a.startsWith('--') ? [[a.slice(2), all[i + 1]]] : [])),
@@ -44,7 +44,7 @@ const ONLY = args.only ? new Set(String(args.only).split(',')) : undefined;
 const SERVER_PROF = args['server-prof'] as string | undefined;
 const DURABILITY = String(args.durability ?? 'normal');
 /** Measured rounds per variant (the variants take turns), after a warm-up of WARMUP orders each. */
-const ROUNDS = Number(args.rounds ?? 5);
+const ROUNDS = Number(args.rounds ?? 6);
 const WARMUP = Number(args.warmup ?? 300);
 if (DURABILITY !== 'normal' && DURABILITY !== 'full') throw new Error('--durability is normal or full');
 
@@ -130,7 +130,8 @@ async function setUp(variant: Variant, scenario: Scenario, total: number): Promi
   });
   const vendor = admin(shop.url);
   const productCount = scenario === 'uniform' ? 200 : 1;
-  // Hot: stock for half the orders, so the writer confirms and rejects under contention.
+  // Hot: stock for half of all the orders (warm-up included), so the writer confirms and rejects
+  // under contention.
   const stock = scenario === 'uniform' ? 1_000_000 : Math.floor(total / 2);
   const products: string[] = [];
   for (let i = 0; i < productCount; i++) {
@@ -221,7 +222,7 @@ async function runScenario(scenario: Scenario, variants: Variant[]) {
   const perRound = Math.ceil(ORDERS / ROUNDS);
   try {
     for (let round = 0; round <= ROUNDS; round++) {
-      const order = round % 2 ? [...setups].reverse() : setups;
+      const order = rotate(setups, round);
       for (const setup of order) {
         const r = await place(setup, round === 0 ? WARMUP : perRound);
         if (round === 0) continue;

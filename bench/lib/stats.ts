@@ -47,3 +47,12 @@ export function cpuMs(pid: number): number {
     return Number.NaN;
   }
 }
+
+/**
+ * The list rotated by `round` places: in rounds that take turns, each entry goes first, second, …
+ * equally often over any number of rounds that is a multiple of the list's length.
+ */
+export function rotate<T>(list: T[], round: number): T[] {
+  const k = round % Math.max(1, list.length);
+  return [...list.slice(k), ...list.slice(0, k)];
+}
