@@ -61,7 +61,8 @@ const MIGRATIONS: string[] = [
  * How far a commit is durable. 'normal' (SQLite's synchronous=NORMAL in WAL mode): against a
  * process crash (kill -9); an OS crash or power loss can lose the last transactions. 'full': every
  * commit is fsynced before it returns, so it survives power loss too, at the cost of an fsync per
- * commit; group commit shares that fsync among every order and cart update of a batch.
+ * commit; group commit keeps commits few (one per batch of decided orders, one per event-loop
+ * turn of cart updates).
  */
 export type Durability = 'normal' | 'full';
 

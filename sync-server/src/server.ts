@@ -428,6 +428,8 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     if (!rooms.has(name) && !makeSpace()) return refuse(socket, 503, 'too many carts open; retry later');
     const room = loadRoom(name);
     const wantsSaved = url.searchParams.get('saved') === '1';
+    // Without a verifyClient hook, ws completes the upgrade synchronously: the room is attached to
+    // in this same turn, before the room limit or the sweeper could take it as idle.
     wss.handleUpgrade(req, socket, head, (ws) => attach(ws, room, decision.principal, wantsSaved));
   }
 
