@@ -136,3 +136,59 @@ describe('session lookups', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });
+
+describe('failed sign-ins', () => {
+  it('refuses an email after 10 failed sign-ins for 15 minutes, known or not, and a success resets it', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shopsync-logins-'));
+    const db = openDatabase(dir);
+    let now = 5_000_000;
+    const accounts = new Accounts(db, () => now);
+    await accounts.signup('gus@example.com', 'password-7', 'Gus');
+
+    // Nine failures, then the right password: the count starts again.
+    for (let i = 0; i < 9; i++) expect((await accounts.login('gus@example.com', 'wrong')).ok).toBe(false);
+    expect((await accounts.login('gus@example.com', 'password-7')).ok).toBe(true);
+
+    for (const email of ['gus@example.com', 'nobody@example.com']) {
+      for (let i = 0; i < 10; i++) {
+        expect(await accounts.login(email, 'wrong')).toEqual({ ok: false, reason: 'invalid_credentials' });
+      }
+      now += 60_000;
+      // Refused without a password check, even the right one, until 15 minutes after the first failure.
+      expect(await accounts.login(email, 'password-7')).toEqual({
+        ok: false,
+        reason: 'too_many_attempts',
+        retryAfterMs: 14 * 60_000,
+      });
+    }
+    now += 14 * 60_000;
+    expect((await accounts.login('gus@example.com', 'password-7')).ok).toBe(true);
+    db.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers 429 with Retry-After through HTTP, also to a burst of parallel guesses', async () => {
+    const owner = new Client(server.url);
+    await owner.post('/api/auth/signup', { email: 'hal@example.com', password: 'password-8', name: 'Hal' });
+    const guesses = await Promise.all(
+      Array.from({ length: 25 }, () =>
+        new Client(server.url).post('/api/auth/login', { email: 'hal@example.com', password: 'guess' }),
+      ),
+    );
+    const statuses = guesses.map((g) => g.status).sort();
+    expect(statuses.filter((s) => s === 401)).toHaveLength(10);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(15);
+    const refused = guesses.find((g) => g.status === 429)!;
+    expect(refused.json.error.code).toBe('too_many_attempts');
+    const retryAfter = Number(refused.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThan(800);
+    expect(retryAfter).toBeLessThanOrEqual(900);
+    expect(refused.json.error.details.retryAfterSeconds).toBe(retryAfter);
+    // Another account is untouched.
+    const other = await new Client(server.url).post('/api/auth/login', {
+      email: 'ada@example.com',
+      password: 'analytical1',
+    });
+    expect(other.status).toBe(200);
+  });
+});

@@ -14,6 +14,14 @@ const SESSION_CACHE_MS = 5000;
 const SESSION_CACHE_SIZE = 10_000;
 /** Our tokens are 43 characters; anything much longer is not worth hashing. */
 const MAX_TOKEN_LENGTH = 200;
+/**
+ * Failed sign-ins allowed per email address within the window; past them that address is refused
+ * without checking the password until the window (counted from its first failure) ends. Known and
+ * unknown addresses alike, so the refusal tells nothing about which accounts exist.
+ */
+const LOGIN_FAILURES_ALLOWED = 10;
+const LOGIN_WINDOW_MS = 15 * 60 * 1000;
+const LOGIN_TRACKED = 100_000;
 
 interface UserRow {
   id: string;
@@ -30,12 +38,15 @@ export const hashToken = (token: string) => createHash('sha256').update(token).d
 export type SignupResult = { ok: true; user: User; token: string } | { ok: false; reason: 'email_taken' };
 export type LoginResult =
   | { ok: true; user: User; token: string }
-  | { ok: false; reason: 'invalid_credentials' };
+  | { ok: false; reason: 'invalid_credentials' }
+  | { ok: false; reason: 'too_many_attempts'; retryAfterMs: number };
 
 /** Accounts and sessions. Session tokens are random; only their hash is stored. */
 export class Accounts {
   /** Token -> its user and until when the entry may be used; bounded, oldest first out. */
   private readonly sessions = new Map<string, { user: User; until: number }>();
+  /** Email -> sign-in attempts not yet followed by a success, since `since`; bounded, oldest first out. In memory: per process. */
+  private readonly failures = new Map<string, { count: number; since: number }>();
 
   constructor(
     private readonly db: Db,
@@ -61,9 +72,28 @@ export class Accounts {
   }
 
   async login(email: string, password: string): Promise<LoginResult> {
+    const key = email.toLowerCase();
+    const start = this.now();
+    let attempts = this.failures.get(key);
+    if (attempts && start - attempts.since >= LOGIN_WINDOW_MS) {
+      this.failures.delete(key);
+      attempts = undefined;
+    }
+    if (attempts && attempts.count >= LOGIN_FAILURES_ALLOWED) {
+      return {
+        ok: false,
+        reason: 'too_many_attempts',
+        retryAfterMs: attempts.since + LOGIN_WINDOW_MS - start,
+      };
+    }
+    // Counted before the slow password check, so a burst of parallel guesses is held to the limit
+    // too; a successful sign-in clears the count.
+    if (attempts) attempts.count++;
+    else rememberBounded(this.failures, key, { count: 1, since: start }, LOGIN_TRACKED);
     const row = this.findByEmail(email);
     const valid = await verifyPassword(password, row?.password_hash ?? (await dummyPasswordHash()));
     if (!row || !valid) return { ok: false, reason: 'invalid_credentials' };
+    this.failures.delete(key);
     return { ok: true, user: toUser(row), token: this.createSession(row.id) };
   }
 

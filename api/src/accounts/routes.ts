@@ -21,6 +21,16 @@ export function accountRoutes(accounts: Accounts, carts: Carts, secureCookies: b
   app.post('/auth/login', async (c) => {
     const input = await parseBody(c, LoginInput);
     const result = await accounts.login(input.email, input.password);
+    if (!result.ok && result.reason === 'too_many_attempts') {
+      const seconds = Math.max(1, Math.ceil(result.retryAfterMs / 1000));
+      c.header('Retry-After', String(seconds));
+      throw new ApiError(
+        429,
+        'too_many_attempts',
+        'too many failed sign-ins for this email; try again later',
+        { retryAfterSeconds: seconds },
+      );
+    }
     if (!result.ok) throw new ApiError(401, 'invalid_credentials', 'the email or the password is wrong');
     setSessionCookie(c, result.token, secureCookies);
     const guest = readGuestId(c);
