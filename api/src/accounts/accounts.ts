@@ -19,7 +19,7 @@ const MAX_TOKEN_LENGTH = 200;
  * without checking the password until the window (counted from its first failure) ends. Known and
  * unknown addresses alike, so the refusal tells nothing about which accounts exist.
  */
-const LOGIN_FAILURES_ALLOWED = 10;
+const LOGIN_FAILURES_ALLOWED = 20;
 const LOGIN_WINDOW_MS = 15 * 60 * 1000;
 const LOGIN_TRACKED = 100_000;
 
