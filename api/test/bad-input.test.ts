@@ -112,9 +112,11 @@ describe('bad input', () => {
     expect(big.connection).toBe('close');
   });
 
-  it('answers unknown API routes with a JSON 404', async () => {
-    const res = await new Client(server.url).get('/api/nothing-here');
-    expect(res.status).toBe(404);
-    expect(res.json.error.code).toBe('not_found');
+  it('answers unknown API routes, and paths with malformed %-escapes, with a JSON 404', async () => {
+    for (const path of ['/api/nothing-here', '/%E0%A4%A', '/assets/%zz', '/api/%zz']) {
+      const res = await new Client(server.url).get(path);
+      expect(res.status, path).toBe(404);
+      expect(res.json.error.code, path).toBe('not_found');
+    }
   });
 });

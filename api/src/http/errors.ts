@@ -43,7 +43,9 @@ export async function parseBody<S extends z.ZodType>(c: Context, schema: S): Pro
   try {
     text = await bodyText(c, MAX_BODY_BYTES);
     if (text !== undefined) raw = JSON.parse(text);
-  } catch {
+  } catch (err) {
+    // An upload that ended early is said as such (body.ts); anything else here is bad JSON.
+    if (err instanceof ApiError) throw err;
     throw new ApiError(400, 'invalid_json', 'the request body must be JSON');
   }
   if (text === undefined) throw new ApiError(413, 'payload_too_large', 'request bodies are limited to 1 MiB');

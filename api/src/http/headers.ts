@@ -63,29 +63,19 @@ const SECURITY_HEADERS: [string, string][] = [
   ['X-XSS-Protection', '0'],
 ];
 
-/** Whether a request target is under /api: origin form (`/api/...`) or absolute form (`http://host/api/...`). */
-function isApi(target: string): boolean {
-  let path = target;
-  if (!target.startsWith('/')) {
-    try {
-      path = new URL(target).pathname;
-    } catch {
-      return false;
-    }
-  }
-  return path === '/api' || path.startsWith('/api/') || path.startsWith('/api?');
-}
-
 /**
  * The headers every answer carries, set on Node's response before Hono runs: the security headers,
- * and `Cache-Control: no-store` on /api answers. A route's own value of any of them wins (Node
- * merges these under the headers of writeHead). As Hono middleware they ran after every handler and
- * made @hono/node-server turn each answer's plain header object into a WHATWG Headers object.
+ * and `Cache-Control: no-store`. A route's own value of any of them wins (Node merges these under
+ * the headers of writeHead): the storefront's files set their own caching. No-store is the default
+ * for everything else rather than decided by matching /api on the request target, which the router
+ * reads differently (`/%61pi/me` and `/x/../api/me` reach the API too). As Hono middleware these
+ * ran after every handler and made @hono/node-server turn each answer's plain header object into a
+ * WHATWG Headers object.
  */
 export function baseHeaders(listener: RequestListener): RequestListener {
   return (req, res) => {
     for (const [name, value] of SECURITY_HEADERS) res.setHeader(name, value);
-    if (isApi(req.url ?? '/')) res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Cache-Control', 'no-store');
     listener(req, res);
   };
 }

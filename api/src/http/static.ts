@@ -25,7 +25,12 @@ export function serveClient(root: string): MiddlewareHandler {
   const rootDir = path.resolve(root);
   return async (c, next) => {
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD') return next();
-    const urlPath = decodeURIComponent(new URL(c.req.url).pathname);
+    let urlPath: string;
+    try {
+      urlPath = decodeURIComponent(new URL(c.req.url).pathname);
+    } catch {
+      return next(); // a malformed %-escape names no file: the JSON 404
+    }
     if (urlPath.startsWith('/api/') || urlPath === '/api' || urlPath.startsWith('/sync')) return next();
     let file = path.join(rootDir, path.normalize(urlPath));
     if (!file.startsWith(rootDir)) return next();
