@@ -15,13 +15,20 @@ const SESSION_CACHE_SIZE = 10_000;
 /** Our tokens are 43 characters; anything much longer is not worth hashing. */
 const MAX_TOKEN_LENGTH = 200;
 /**
- * Failed sign-ins allowed per email address within the window; past them that address is refused
- * without checking the password until the window (counted from its first failure) ends. Known and
- * unknown addresses alike, so the refusal tells nothing about which accounts exist.
+ * Sign-in attempts without a success allowed per client address and email within the window;
+ * past them that pair is refused without a password check until the window (counted from its
+ * first attempt) ends. Known and unknown emails alike. Per address as well as email, so whoever
+ * guesses locks the account for their own address only, not for its owner elsewhere.
  */
-const LOGIN_FAILURES_ALLOWED = 20;
+const LOGIN_ATTEMPTS = 20;
 const LOGIN_WINDOW_MS = 15 * 60 * 1000;
 const LOGIN_TRACKED = 100_000;
+
+export interface AccountsOptions {
+  /** Sign-in attempts without a success allowed per client address and email in a window. */
+  loginAttempts?: number;
+  loginWindowMs?: number;
+}
 
 interface UserRow {
   id: string;
@@ -45,13 +52,22 @@ export type LoginResult =
 export class Accounts {
   /** Token -> its user and until when the entry may be used; bounded, oldest first out. */
   private readonly sessions = new Map<string, { user: User; until: number }>();
-  /** Email -> sign-in attempts not yet followed by a success, since `since`; bounded, oldest first out. In memory: per process. */
+  /**
+   * Client address and email -> sign-in attempts not yet followed by a success, since `since`;
+   * bounded, oldest first out. In memory: per process.
+   */
   private readonly failures = new Map<string, { count: number; since: number }>();
+  private readonly loginAttempts: number;
+  private readonly loginWindowMs: number;
 
   constructor(
     private readonly db: Db,
     private readonly now: () => number = Date.now,
-  ) {}
+    options: AccountsOptions = {},
+  ) {
+    this.loginAttempts = options.loginAttempts ?? LOGIN_ATTEMPTS;
+    this.loginWindowMs = options.loginWindowMs ?? LOGIN_WINDOW_MS;
+  }
 
   async signup(email: string, password: string, name: string): Promise<SignupResult> {
     if (this.findByEmail(email)) return { ok: false, reason: 'email_taken' };
@@ -71,19 +87,20 @@ export class Accounts {
     return { ok: true, user, token: this.createSession(user.id) };
   }
 
-  async login(email: string, password: string): Promise<LoginResult> {
-    const key = email.toLowerCase();
+  /** `from`: the client's address; attempts are counted per address and email. */
+  async login(email: string, password: string, from = ''): Promise<LoginResult> {
+    const key = `${from} ${email.toLowerCase()}`;
     const start = this.now();
     let attempts = this.failures.get(key);
-    if (attempts && start - attempts.since >= LOGIN_WINDOW_MS) {
+    if (attempts && start - attempts.since >= this.loginWindowMs) {
       this.failures.delete(key);
       attempts = undefined;
     }
-    if (attempts && attempts.count >= LOGIN_FAILURES_ALLOWED) {
+    if (attempts && attempts.count >= this.loginAttempts) {
       return {
         ok: false,
         reason: 'too_many_attempts',
-        retryAfterMs: attempts.since + LOGIN_WINDOW_MS - start,
+        retryAfterMs: attempts.since + this.loginWindowMs - start,
       };
     }
     // Counted before the slow password check, so a burst of parallel guesses is held to the limit

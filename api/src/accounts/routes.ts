@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import type { Carts } from '../cart/carts.js';
 import { type AppEnv, clearSessionCookie, readGuestId, requireUser, setSessionCookie } from '../http/auth.js';
 import { ApiError, parseBody } from '../http/errors.js';
+import { requestAddress } from '../http/headers.js';
 import type { Accounts } from './accounts.js';
 
 export function accountRoutes(accounts: Accounts, carts: Carts, secureCookies: boolean) {
@@ -20,14 +21,14 @@ export function accountRoutes(accounts: Accounts, carts: Carts, secureCookies: b
 
   app.post('/auth/login', async (c) => {
     const input = await parseBody(c, LoginInput);
-    const result = await accounts.login(input.email, input.password);
+    const result = await accounts.login(input.email, input.password, requestAddress(c));
     if (!result.ok && result.reason === 'too_many_attempts') {
       const seconds = Math.max(1, Math.ceil(result.retryAfterMs / 1000));
       c.header('Retry-After', String(seconds));
       throw new ApiError(
         429,
         'too_many_attempts',
-        'too many failed sign-ins for this email; try again later',
+        'too many failed sign-ins for this email from here; try again later',
         { retryAfterSeconds: seconds },
       );
     }

@@ -18,6 +18,14 @@ export function requestHeader(c: Context, name: string): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
+/**
+ * The address the request came from (the socket's peer). Behind a reverse proxy that is the
+ * proxy's address for every client.
+ */
+export function requestAddress(c: Context): string {
+  return incoming(c)?.socket.remoteAddress ?? '';
+}
+
 /** One cookie of the request (as hono/cookie's getCookie, without the Headers object). */
 export function requestCookie(c: Context, name: string): string | undefined {
   const header = requestHeader(c, 'cookie');
