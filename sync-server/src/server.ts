@@ -134,6 +134,13 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     bytesOut = 0;
   }
 
+  /** Snapshots of several documents, in one transaction where the storage can (compactAll). */
+  function compactAll(snapshots: { docName: string; snapshot: Uint8Array }[]): void {
+    if (snapshots.length === 0) return;
+    if (storage.compactAll) storage.compactAll(snapshots);
+    else for (const { docName, snapshot } of snapshots) storage.compact(docName, snapshot);
+  }
+
   function send(conn: Connection, message: Uint8Array): void {
     if (conn.ws.readyState !== 1 /* OPEN */) return;
     bytesOut += message.length;
@@ -153,11 +160,13 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     metrics.updates.inc(batch.length);
     const touched = new Set(batch.map((b) => b.room));
     for (const { room } of batch) room.logLength++;
+    // Logs grown past the threshold are folded into snapshots, all in one more transaction.
+    const full = [...touched].filter((room) => room.logLength >= limits.compactAfterUpdates);
+    if (full.length) {
+      compactAll(full.map((room) => ({ docName: room.name, snapshot: Y.encodeStateAsUpdate(room.doc) })));
+      for (const room of full) room.logLength = 0;
+    }
     for (const room of touched) {
-      if (room.logLength >= limits.compactAfterUpdates) {
-        storage.compact(room.name, Y.encodeStateAsUpdate(room.doc));
-        room.logLength = 0;
-      }
       let saved: Uint8Array | undefined;
       for (const conn of room.connections) {
         if (!conn.wantsSaved) continue;
@@ -454,14 +463,17 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
   }
 
   /**
-   * Below the room limit, or brought below it by evicting the least recently used idle rooms.
-   * False when every room held has a device connected.
+   * Below the room limit, or brought below it by evicting the least recently used idle rooms: 1%
+   * of the limit at a time (taken from the head of the use-ordered idle map, no scan), so a server
+   * at its limit commits once per hundred new rooms rather than once per room. False when every
+   * room held has a device connected.
    */
   function makeSpace(): boolean {
     if (rooms.size < limits.maxRooms) return true;
+    const wanted = Math.max(rooms.size - limits.maxRooms + 1, Math.ceil(limits.maxRooms / 100));
     const idle: Room[] = [];
     for (const room of idleRooms.values()) {
-      if (rooms.size - idle.length < limits.maxRooms) break;
+      if (idle.length >= wanted) break;
       idle.push(room);
     }
     evict(idle);
@@ -480,7 +492,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     }
     flushNow();
     // One transaction for every snapshot: with an fsync per commit, one fsync for the lot.
-    storage.compactAll(
+    compactAll(
       idle
         .filter((room) => room.logLength > 0)
         .map((room) => ({ docName: room.name, snapshot: Y.encodeStateAsUpdate(room.doc) })),
@@ -548,7 +560,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       flushNow();
       evictIdle(true);
       // Rooms still open fold their log into a snapshot too: the next start loads one blob.
-      storage.compactAll(
+      compactAll(
         [...rooms.values()]
           .filter((room) => room.logLength > 0)
           .map((room) => ({ docName: room.name, snapshot: Y.encodeStateAsUpdate(room.doc) })),

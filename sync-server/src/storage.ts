@@ -11,8 +11,11 @@ export interface DocumentStorage {
   append(batch: { docName: string; update: Uint8Array }[]): void;
   /** Replaces a document's snapshot and drops the log entries it covers. */
   compact(docName: string, snapshot: Uint8Array): void;
-  /** `compact` for several documents in one transaction (evicting many rooms, shutting down). */
-  compactAll(snapshots: { docName: string; snapshot: Uint8Array }[]): void;
+  /**
+   * `compact` for several documents in one transaction (evicting rooms, shutting down). Optional:
+   * without it the server compacts them one by one.
+   */
+  compactAll?(snapshots: { docName: string; snapshot: Uint8Array }[]): void;
   /** Number of updates logged since the last snapshot. */
   logLength(docName: string): number;
 }
