@@ -296,6 +296,17 @@ async function connectAll(kind: Kind): Promise<Setup> {
 }
 
 /**
+ * How long a server goes on working after its last edit: Hocuspocus stores a document 2 s after
+ * its last change (its debounce); the others do their work as it comes. Waited out after each of
+ * that server's turns, so its stores land in its own turn, not in the next server's.
+ */
+const SETTLE_MS: Record<Kind, number> = { shopsync: 0, hocuspocus: 2500, ywebsocket: 0 };
+
+function settle(kind: Kind): Promise<void> {
+  return new Promise((r) => setTimeout(r, SETTLE_MS[kind]));
+}
+
+/**
  * Waits until every given process is nearly idle (under 10% of a core over 200 ms, for at most
  * 3 s), so work a server deferred (Hocuspocus's debounced stores) does not land in the next
  * server's round.
@@ -365,6 +376,7 @@ async function measureAll(kinds: Kind[]) {
         from: edits,
         count,
       });
+      await settle(setup.kind);
       edits += count;
       if (round > 0) latencies.get(setup.kind)!.push(...lat);
     }
@@ -386,6 +398,8 @@ async function measureAll(kinds: Kind[]) {
           from: edits,
           ms: round === 0 ? 500 : LOOP_MS / ROUNDS,
         });
+        // The work a server defers after its turn is its own: it counts in its CPU per edit.
+        await settle(setup.kind);
         const cpu = cpuMs(setup.server.child.pid!) - cpuBefore;
         edits += r.done;
         if (round === 0) continue;
