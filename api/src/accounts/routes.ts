@@ -28,7 +28,8 @@ export function accountRoutes(accounts: Accounts, carts: Carts, secureCookies: b
       throw new ApiError(
         429,
         'too_many_attempts',
-        'too many failed sign-ins for this email from here; try again later',
+        // Shown as it is by the storefront's sign-in form.
+        `Too many failed sign-ins for this email from here. Try again in ${minutesText(seconds)}.`,
         { retryAfterSeconds: seconds },
       );
     }
@@ -59,4 +60,10 @@ export function accountRoutes(accounts: Accounts, carts: Carts, secureCookies: b
   });
 
   return app;
+}
+
+/** "1 minute", "14 minutes": a wait in whole minutes, rounded up. */
+function minutesText(seconds: number): string {
+  const minutes = Math.ceil(seconds / 60);
+  return `${minutes} minute${minutes === 1 ? '' : 's'}`;
 }
