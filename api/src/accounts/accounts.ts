@@ -92,21 +92,18 @@ export class Accounts {
     const key = `${from} ${email.toLowerCase()}`;
     const start = this.now();
     let attempts = this.failures.get(key);
-    if (attempts && start - attempts.since >= this.loginWindowMs) {
-      this.failures.delete(key);
-      attempts = undefined;
-    }
-    if (attempts && attempts.count >= this.loginAttempts) {
-      return {
-        ok: false,
-        reason: 'too_many_attempts',
-        retryAfterMs: attempts.since + this.loginWindowMs - start,
-      };
+    if (attempts && start - attempts.since >= this.loginWindowMs) attempts = undefined;
+    const count = attempts?.count ?? 0;
+    const since = attempts?.since ?? start;
+    // Re-inserted at every attempt, so a pair still being tried is the last the bounded map drops.
+    this.failures.delete(key);
+    if (count >= this.loginAttempts) {
+      rememberBounded(this.failures, key, { count, since }, LOGIN_TRACKED);
+      return { ok: false, reason: 'too_many_attempts', retryAfterMs: since + this.loginWindowMs - start };
     }
     // Counted before the slow password check, so a burst of parallel guesses is held to the limit
     // too; a successful sign-in clears the count.
-    if (attempts) attempts.count++;
-    else rememberBounded(this.failures, key, { count: 1, since: start }, LOGIN_TRACKED);
+    rememberBounded(this.failures, key, { count: count + 1, since }, LOGIN_TRACKED);
     const row = this.findByEmail(email);
     const valid = await verifyPassword(password, row?.password_hash ?? (await dummyPasswordHash()));
     if (!row || !valid) return { ok: false, reason: 'invalid_credentials' };
