@@ -29,7 +29,7 @@ export function accountRoutes(accounts: Accounts, carts: Carts, secureCookies: b
         429,
         'too_many_attempts',
         // Shown as it is by the storefront's sign-in form.
-        `Too many failed sign-ins for this email from here. Try again in ${minutesText(seconds)}.`,
+        `too many failed sign-ins for this email from here; try again in ${minutesText(seconds)}`,
         { retryAfterSeconds: seconds },
       );
     }
