@@ -272,7 +272,8 @@ export class ProductIndex {
     ]);
     const others = new Set(alsoKnown);
     const known = (term: string) => others.has(term) || this.knows(term);
-    const strict = this.segmentMatches(terms, true, stems, wanted, named, known, joined);
+    const reading: QueryReading = { stems, wanted, named, known, joined, synonym };
+    const strict = this.segmentMatches(terms, true, reading);
     let strictFloor = Number.POSITIVE_INFINITY;
     for (const { score } of strict) strictFloor = Math.min(strictFloor, score);
     const result: ShardResult = {
@@ -285,15 +286,9 @@ export class ProductIndex {
     const seen = new Set(strict.map(({ row }) => row.id));
     // A one-character word ("iphone x") says little alone: any-term matching leaves it out.
     const informative = terms.filter((t) => t.length > 1);
-    const relaxed = this.segmentMatches(
-      informative.length > 0 ? informative : terms,
-      false,
-      stems,
-      wanted,
-      named,
-      known,
-      joined,
-    ).filter(({ row }) => !seen.has(row.id));
+    const relaxed = this.segmentMatches(informative.length > 0 ? informative : terms, false, reading).filter(
+      ({ row }) => !seen.has(row.id),
+    );
     let top = 0;
     for (const { score } of relaxed) top = Math.max(top, score);
     result.relaxed = { ...this.pass(relaxed, terms, params), matches: relaxed.length, top };
@@ -349,20 +344,9 @@ export class ProductIndex {
     return { total: matched.length, hits, brand: [...brand], category: [...category], price };
   }
 
-  /**
-   * `named`: the stems (and joined words) that name a product type, for the type factor;
-   * `known`: whether a stem is a word of the catalog (not a typo); `joined`: adjacent query words
-   * the catalog writes as one.
-   */
-  private segmentMatches(
-    terms: string[],
-    all: boolean,
-    stems: string[],
-    wanted: Set<string>,
-    named: Set<string>,
-    known: (term: string) => boolean,
-    joined: readonly { term: string; first: number }[],
-  ): Candidate[] {
+  /** Every segment's matches for `terms` (all of them, or any), scored with the query's reading. */
+  private segmentMatches(terms: string[], all: boolean, reading: QueryReading): Candidate[] {
+    const { stems, wanted, named, known, joined, synonym } = reading;
     const out: Candidate[] = [];
     const { corpus, delta: fresh } = this;
     // The corpus's bases, and this index's delta (products written since: those of other shards'
@@ -372,7 +356,6 @@ export class ProductIndex {
       ((term: string) =>
         idfOf(corpus.documents + fresh.ids.size, (corpus.frequency.get(term) ?? 0) + fresh.frequency(term)));
     const heads = this.learntTypes().heads;
-    const synonym = this.learnt().get(stems[stems.length - 1] ?? '');
     const add = (row: Row | undefined, score: number) => {
       if (!row) return;
       const signature = row.signature.head ? row.signature : titleSignature(row, heads);
@@ -569,6 +552,21 @@ export class ProductIndex {
       titleTypeEnd: doc.fits ? tokenize(doc.title).length : Number.POSITIVE_INFINITY,
     };
   }
+}
+
+/** What `partial` made of a query, worked out once for both of its passes over the segments. */
+interface QueryReading {
+  stems: string[];
+  /** The product types the shopper wants: the head word, its catalog synonym, a joined head. */
+  wanted: Set<string>;
+  /** The stems (and joined words) that name a product type, for the type factor. */
+  named: Set<string>;
+  /** Whether a stem is a word of the catalog (not a typo). */
+  known: (term: string) => boolean;
+  /** Adjacent query words the catalog writes as one. */
+  joined: readonly { term: string; first: number }[];
+  /** The catalog's word for the head word, if it learnt one. */
+  synonym: string | undefined;
 }
 
 /** A type head needs this many products for an untyped title to be read as naming it. */
