@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { LIMIT_RANGES } from '@shopsync/sync-server/limits';
 import { z } from 'zod';
 import type { Durability } from './db.js';
 
@@ -12,9 +13,19 @@ const Env = z.object({
   SHOPSYNC_SECRET: z.string().min(16).optional(),
   SHOPSYNC_CLIENT_DIR: z.string().optional(),
   SHOPSYNC_SECURE_COOKIES: z.enum(['0', '1']).default('0'),
-  SHOPSYNC_SYNC_IDLE_MS: z.coerce.number().int().min(10).max(86_400_000).default(60_000),
+  SHOPSYNC_SYNC_IDLE_MS: z.coerce
+    .number()
+    .int()
+    .min(LIMIT_RANGES.idleRoomMs.min)
+    .max(LIMIT_RANGES.idleRoomMs.max)
+    .default(60_000),
   SHOPSYNC_DURABILITY: z.enum(['normal', 'full']).default('normal'),
-  SHOPSYNC_SYNC_MAX_ROOMS: z.coerce.number().int().min(1).max(10_000_000).default(50_000),
+  SHOPSYNC_SYNC_MAX_ROOMS: z.coerce
+    .number()
+    .int()
+    .min(LIMIT_RANGES.maxRooms.min)
+    .max(LIMIT_RANGES.maxRooms.max)
+    .default(50_000),
   SHOPSYNC_CHECKOUT_BATCH: z.coerce.number().int().min(1).max(10_000).default(512),
   SHOPSYNC_SEARCH_SHARDS: z.coerce.number().int().min(0).max(64).default(0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { LIMIT_RANGES } from './limits.js';
 import { createSyncServer } from './server.js';
 import { verifySyncToken } from './tokens.js';
 
@@ -30,8 +31,8 @@ if (durability !== 'normal' && durability !== 'full') {
 }
 db.pragma(`synchronous = ${durability === 'full' ? 'FULL' : 'NORMAL'}`);
 
-/** A whole number in [min, max] from the environment (the shop's bounds), or undefined when unset. */
-function limit(name: string, min: number, max: number): number | undefined {
+/** A whole number in [min, max] from the environment, or undefined when unset. */
+function limit(name: string, { min, max }: { min: number; max: number }): number | undefined {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return undefined;
   const n = Number(raw);
@@ -41,8 +42,8 @@ function limit(name: string, min: number, max: number): number | undefined {
   }
   return n;
 }
-const idleRoomMs = limit('SHOPSYNC_SYNC_IDLE_MS', 10, 86_400_000);
-const maxRooms = limit('SHOPSYNC_SYNC_MAX_ROOMS', 1, 10_000_000);
+const idleRoomMs = limit('SHOPSYNC_SYNC_IDLE_MS', LIMIT_RANGES.idleRoomMs);
+const maxRooms = limit('SHOPSYNC_SYNC_MAX_ROOMS', LIMIT_RANGES.maxRooms);
 
 const log = (level: string) => (obj: object, msg?: string) =>
   console.log(JSON.stringify({ level, time: Date.now(), ...obj, msg }));

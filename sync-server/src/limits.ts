@@ -1,0 +1,9 @@
+/**
+ * The ranges an operator may set for the sync server's limits; the shop's config and the
+ * standalone server both check them. An idle time past 2^31-1 ms would make Node run the sweeper
+ * every millisecond. A module of its own, so a config reader need not load the server.
+ */
+export const LIMIT_RANGES = {
+  idleRoomMs: { min: 10, max: 86_400_000 },
+  maxRooms: { min: 1, max: 10_000_000 },
+} as const;
