@@ -54,8 +54,12 @@ function readAtMost(incoming: NodeIncoming, maxSize: number): Promise<Buffer | u
     incoming.on('data', onData);
     incoming.once('end', () => settle(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)));
     // Both only come from the client's side (an upload aborted, a reset connection).
-    const incomplete = () =>
-      settle(undefined, new ApiError(400, 'incomplete_body', 'the request closed before its body ended'));
+    // Node closes every request after its end: only a close before it is an error (and an
+    // Error, with its stack trace, is built only then).
+    const incomplete = () => {
+      if (!settled)
+        settle(undefined, new ApiError(400, 'incomplete_body', 'the request closed before its body ended'));
+    };
     incoming.once('error', incomplete);
     incoming.once('close', incomplete);
   });
