@@ -34,8 +34,8 @@ interface Row {
   titleStems: string[];
   /** How many of `titleStems` are the indexed title's: the words before "for …". */
   titleTypeEnd: number;
-  /** For an untyped product (category "Other"): the type its title names (`titleSignature`). */
-  titleType?: { heads: ReadonlyMap<string, number>; signature: TypeSignature };
+  /** Its type as its category and title say it (`readType`), for the current set of heads. */
+  readType?: { heads: ReadonlyMap<string, number>; signature: TypeSignature };
 }
 
 /**
@@ -106,7 +106,7 @@ export class ProductIndex {
   private corpus: CorpusStatistics | undefined;
   /** Shoppers' words for product types the catalog names otherwise (synonyms.ts); see `learnt`. */
   private synonyms: Map<string, string> | undefined;
-  /** How the titles pair words with types, which the synonyms and `titleSignature` read. */
+  /** How the titles pair words with types, which the synonyms and `readType` read. */
   private types: TypeVocabulary | undefined;
   /**
    * An opaque position in the owner's change feed that the rows reflect (the API sets it to the
@@ -356,19 +356,18 @@ export class ProductIndex {
       ((term: string) =>
         idfOf(corpus.documents + fresh.ids.size, (corpus.frequency.get(term) ?? 0) + fresh.frequency(term)));
     const heads = this.learntTypes().heads;
+    const synonyms = this.learnt();
     const add = (row: Row | undefined, score: number) => {
       if (!row) return;
-      const signature = row.signature.head ? row.signature : titleSignature(row, heads);
       out.push({
         row,
         score:
           score *
-          typeFactor(signature, wanted, named) *
+          typeFactor(readType(row, heads, synonyms), wanted, named) *
           phraseFactor(row.titleStems, stems) *
           titleFactor(row.titleStems, stems, synonym, joined),
       });
     };
-    const synonyms = this.learnt();
     const synonymOf = (term: string) => synonyms.get(term);
     const base = this.base.search(terms, all, known, idf, synonymOf);
     const { baseRows, deltaRows, tombstones } = this;
@@ -573,22 +572,46 @@ interface QueryReading {
 const MIN_TITLE_HEAD = 10;
 
 /**
- * The type an untyped product's title names: the last title word (before "for …") that is the
- * type head of enough typed products ("StarTech.com Mini 4 Port USB 2.0 Hub": a hub). Without
- * modifiers: the words before it are as often the product's line or what it is ("Tablet PC") as
- * what it is for, so a title never makes an accessory. Worked out on first use per set of heads,
- * and kept in the row.
+ * A product's type as its category and title say it. An untyped product's (category "Other")
+ * head is the last title word (before "for …") that is the type head of enough typed products
+ * ("StarTech.com Mini 4 Port USB 2.0 Hub": a hub). Its modifiers, besides its category's, are
+ * the title words before the head that name a product type themselves, or are a shopper's word
+ * for one (`synonyms`): "Kensington MicroSaver Keyed Laptop Lock" and "Kensington Saddlebag
+ * Laptop Backpack" (a Backpack) are for laptops, accessories when the shopper asks for laptops.
+ * A word that names no type ("Gaming", "USB", a product line) is no modifier. Worked out on first
+ * use per set of heads, and kept in the row.
  */
-function titleSignature(row: Row, heads: ReadonlyMap<string, number>): TypeSignature {
-  if (row.titleType?.heads === heads) return row.titleType.signature;
+function readType(
+  row: Row,
+  heads: ReadonlyMap<string, number>,
+  synonyms: ReadonlyMap<string, string>,
+): TypeSignature {
+  if (row.readType?.heads === heads) return row.readType.signature;
   const stems = row.titleStems;
-  let signature: TypeSignature = { head: null, modifiers: new Set() };
-  for (let i = Math.min(stems.length, row.titleTypeEnd) - 1; i > 0; i--) {
-    if ((heads.get(stems[i]!) ?? 0) < MIN_TITLE_HEAD) continue;
-    signature = { head: stems[i]!, modifiers: new Set() };
-    break;
+  const end = Math.min(stems.length, row.titleTypeEnd);
+  let { head } = row.signature;
+  let at = -1;
+  if (head) at = stems.lastIndexOf(head, end - 1);
+  else {
+    for (let i = end - 1; i > 0; i--) {
+      if ((heads.get(stems[i]!) ?? 0) < MIN_TITLE_HEAD) continue;
+      head = stems[i]!;
+      at = i;
+      break;
+    }
   }
-  row.titleType = { heads, signature };
+  let modifiers = row.signature.modifiers;
+  for (let j = 1; j < at; j++) {
+    const word = stems[j]!;
+    if (word === head || modifiers.has(word)) continue;
+    if ((heads.get(word) ?? 0) < MIN_TITLE_HEAD && !synonyms.has(word)) continue;
+    // Copied on the first title modifier: most products have none and allocate nothing.
+    if (modifiers === row.signature.modifiers) modifiers = new Set(modifiers);
+    modifiers.add(word);
+  }
+  const same = head === row.signature.head && modifiers === row.signature.modifiers;
+  const signature = same ? row.signature : { head, modifiers };
+  row.readType = { heads, signature };
   return signature;
 }
 

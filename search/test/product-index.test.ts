@@ -326,6 +326,31 @@ describe('Synonyms from the catalog', () => {
     expect(ids.indexOf(accessory.id)).toBeGreaterThan(ids.indexOf(untyped.id));
   });
 
+  it('knows a product whose title names another type after the wanted one as an accessory', () => {
+    const index = new ProductIndex();
+    // Enough cable locks for "lock" to be a type an untyped title can name.
+    const locks = Array.from({ length: 10 }, (_, i) =>
+      product(`Omega L${i} cable lock`, 'Omega', 'Cable lock', 2000),
+    );
+    // Pairs alike in text. In the first of each, the title names the product's own type after
+    // "Laptop": a lock (read from the title of an untyped product), a backpack (its category).
+    // The second names no type after it (an unknown "Riser", a category its title does not say).
+    const lock = product('Kensington MicroSaver Laptop Lock', 'Kensington', 'Other', 3000);
+    const riser = product('Kensington MicroSaver Laptop Riser', 'Kensington', 'Other', 3000);
+    const backpack = product('Kensington Saddlebag Laptop Backpack', 'Kensington', 'Backpack', 6000);
+    const carrier = product('Kensington Saddlebag Laptop Carrier', 'Kensington', 'Backpack', 6000);
+    index.replaceAll([...shop(), ...locks, lock, riser, backpack, carrier]);
+    const ids = index.search(q({ q: 'laptops', pageSize: 100 })).hits.map((h) => h.id);
+    expect(ids.indexOf(riser.id)).toBeGreaterThanOrEqual(0);
+    expect(ids.indexOf(carrier.id)).toBeGreaterThanOrEqual(0);
+    expect(ids.indexOf(lock.id)).toBeGreaterThan(ids.indexOf(riser.id));
+    expect(ids.indexOf(backpack.id)).toBeGreaterThan(ids.indexOf(carrier.id));
+    // Asked for by its own type, it is what the shopper wants.
+    const backpacks = index.search(q({ q: 'laptop backpack', pageSize: 5 })).hits;
+    expect(backpacks.map((h) => h.id)).toContain(backpack.id);
+    expect(backpacks.every((h) => h.category === 'Backpack')).toBe(true);
+  });
+
   it('reads the query head through it ("gaming laptop": a gaming notebook, not a game)', async () => {
     const index = new ProductIndex();
     index.replaceAll(shop());
