@@ -14,7 +14,16 @@ import {
 import { phraseFactor, titleFactor, typeFactor } from './ranking.js';
 import { type CorpusStatistics, idfOf, joinedTerms, SearchSegment } from './segment.js';
 import { Suggester } from './suggest.js';
-import { countProduct, emptyVocabulary, learnSynonyms, type TypeVocabulary } from './synonyms.js';
+import {
+  countInitialisms,
+  countProduct,
+  emptyVocabulary,
+  learnAcronyms,
+  learnSynonyms,
+  type NamePhrase,
+  namePhrases,
+  type TypeVocabulary,
+} from './synonyms.js';
 import { highlight, isStopWord, queryTerms, stem, tokenize } from './text.js';
 
 interface Row {
@@ -106,6 +115,8 @@ export class ProductIndex {
   private corpus: CorpusStatistics | undefined;
   /** Shoppers' words for product types the catalog names otherwise (synonyms.ts); see `learnt`. */
   private synonyms: Map<string, string> | undefined;
+  /** Initialisms of type names the catalog writes (synonyms.ts); see `learntAcronyms`. */
+  private acronyms: Map<string, string[]> | undefined;
   /** How the titles pair words with types, which the synonyms and `readType` read. */
   private types: TypeVocabulary | undefined;
   /**
@@ -198,6 +209,7 @@ export class ProductIndex {
   useStatistics(corpus: CorpusStatistics | undefined): void {
     this.corpus = corpus;
     this.synonyms = undefined;
+    this.acronyms = undefined;
     this.types = undefined;
     this.invalidate(false);
   }
@@ -262,6 +274,8 @@ export class ProductIndex {
     // What the shopper wants is the query's head noun, its last word ("gaming laptop": a laptop,
     // not a game), or the last two joined ("head set").
     const synonym = this.learnt().get(stems[stems.length - 1] ?? '');
+    // An initialism the catalog writes for a type ("ssd": solid state drive) stands for its name.
+    const phrase = this.learntAcronyms().get(stems[stems.length - 1] ?? '');
     // The catalog's word for the head is named too: for "laptop", a "Notebook cooling pad" is an
     // accessory, as a "Laptop cooling pad" would be.
     const named = new Set([...stems, ...joined.map((j) => j.term), ...(synonym ? [synonym] : [])]);
@@ -272,7 +286,7 @@ export class ProductIndex {
     ]);
     const others = new Set(alsoKnown);
     const known = (term: string) => others.has(term) || this.knows(term);
-    const reading: QueryReading = { stems, wanted, named, known, joined, synonym };
+    const reading: QueryReading = { stems, wanted, named, known, joined, synonym, phrase };
     const strict = this.segmentMatches(terms, true, reading);
     let strictFloor = Number.POSITIVE_INFINITY;
     for (const { score } of strict) strictFloor = Math.min(strictFloor, score);
@@ -346,7 +360,7 @@ export class ProductIndex {
 
   /** Every segment's matches for `terms` (all of them, or any), scored with the query's reading. */
   private segmentMatches(terms: string[], all: boolean, reading: QueryReading): Candidate[] {
-    const { stems, wanted, named, known, joined, synonym } = reading;
+    const { stems, wanted, named, known, joined, synonym, phrase } = reading;
     const out: Candidate[] = [];
     const { corpus, delta: fresh } = this;
     // The corpus's bases, and this index's delta (products written since: those of other shards'
@@ -363,19 +377,19 @@ export class ProductIndex {
         row,
         score:
           score *
-          typeFactor(readType(row, heads, synonyms), wanted, named) *
+          typeFactor(readType(row, heads, synonyms), wanted, named, phrase) *
           phraseFactor(row.titleStems, stems) *
-          titleFactor(row.titleStems, stems, synonym, joined),
+          titleFactor(row.titleStems, stems, synonym, joined, phrase),
       });
     };
-    const synonymOf = (term: string) => synonyms.get(term);
-    const base = this.base.search(terms, all, known, idf, synonymOf);
+    const head = { synonym, phrase };
+    const base = this.base.search(terms, all, known, idf, head);
     const { baseRows, deltaRows, tombstones } = this;
     for (let i = 0; i < base.docs.length; i++) {
       const doc = base.docs[i]!;
       if (tombstones[doc] === 0) add(baseRows[doc], base.scores[i]!);
     }
-    const delta = this.delta.search(terms, all, known, idf, synonymOf);
+    const delta = this.delta.search(terms, all, known, idf, head);
     for (let i = 0; i < delta.docs.length; i++) add(deltaRows[delta.docs[i]!], delta.scores[i]!);
     return out;
   }
@@ -435,6 +449,12 @@ export class ProductIndex {
     return this.synonyms;
   }
 
+  /** The initialisms of the current base's type names (or of the corpus a shard was given). */
+  private learntAcronyms(): Map<string, string[]> {
+    this.acronyms ??= learnAcronyms(this.learntTypes());
+    return this.acronyms;
+  }
+
   /** The type vocabulary of the current base (or of the corpus a shard was given). */
   private learntTypes(): TypeVocabulary {
     this.types ??= this.corpus?.types ?? this.typeVocabulary();
@@ -447,6 +467,7 @@ export class ProductIndex {
     for (const row of this.rows.values()) if (row.signature.head) heads.add(row.signature.head);
     const vocabulary = emptyVocabulary();
     const brandStems = new Map<string, Set<string>>();
+    const namePhrasesOf = new Map<string, NamePhrase[]>();
     for (const row of this.rows.values()) {
       let stems = brandStems.get(row.brand);
       if (!stems) {
@@ -458,6 +479,13 @@ export class ProductIndex {
         { head: row.signature.head, titleStems: row.titleStems, brand: row.brand, brandStems: stems },
         (t) => heads.has(t),
       );
+      if (!row.signature.head) continue;
+      let phrases = namePhrasesOf.get(row.category);
+      if (!phrases) {
+        phrases = namePhrases(row.category);
+        namePhrasesOf.set(row.category, phrases);
+      }
+      if (phrases.length) countInitialisms(vocabulary, phrases, `${row.title} ${row.doc.description}`);
     }
     return vocabulary;
   }
@@ -508,6 +536,7 @@ export class ProductIndex {
     // first use: a restart does not wait for it.
     if (!this.corpus) {
       this.synonyms = undefined;
+      this.acronyms = undefined;
       this.types = undefined;
     }
     this.tombstones = new Uint8Array(base.ids.size);
@@ -566,6 +595,8 @@ interface QueryReading {
   joined: readonly { term: string; first: number }[];
   /** The catalog's word for the head word, if it learnt one. */
   synonym: string | undefined;
+  /** The type name the head word is an initialism of, stemmed, if it is one. */
+  phrase: string[] | undefined;
 }
 
 /** A type head needs this many products for an untyped title to be read as naming it. */

@@ -103,6 +103,15 @@ function fuzzy(index: lunr.Index, term: string, distance: number): string[] {
   return tokens.intersect(automaton).toArray();
 }
 
+/**
+ * What the query's head word also stands for: the catalog's word for it (`synonym`, "laptop":
+ * notebook), the stemmed type name it is an initialism of (`phrase`, "ssd": solid state drive).
+ */
+export interface HeadExpansion {
+  synonym?: string | undefined;
+  phrase?: readonly string[] | undefined;
+}
+
 /** The value at `index` in a Lunr vector's sorted [index, value, index, value, …] elements. */
 function weightIn(elements: number[], index: number): number {
   let lo = 0;
@@ -210,14 +219,15 @@ export class SearchSegment {
    * any of a bounded set of completions). Otherwise any term may match, and terms no segment
    * knows (`known`) match with typos. `idf`: the IDF to score with instead of the one the
    * segment was built with (each term's weights are rescaled by their ratio), so that segments
-   * built apart (shards) score on the same corpus statistics.
+   * built apart (shards) score on the same corpus statistics. `head`: what the last word also
+   * stands for; a product matches it by the synonym, or by every word of the phrase.
    */
   search(
     terms: string[],
     all: boolean,
     known: (term: string) => boolean = (t) => this.knows(t),
     idf?: (term: string) => number,
-    synonymOf?: (term: string) => string | undefined,
+    head: HeadExpansion = {},
   ): Matches {
     const usable = terms.filter((t) => !isStopWord(t));
     const out: Matches = { ids: [], docs: [], scores: [] };
@@ -238,9 +248,15 @@ export class SearchSegment {
     alternatives.forEach(({ exact, completions }, alternative) => {
       const bits = 1 << alternative;
       clauses.push({ term: exact, boost: EXACT_BOOST, bits });
-      // The type a shopper's word stands for ("laptop": notebook), for the query's head word.
-      const synonym = alternative === alternatives.length - 1 ? synonymOf?.(exact) : undefined;
-      if (synonym) clauses.push({ term: synonym, boost: EXACT_BOOST * SYNONYM_BOOST, bits });
+      if (alternative === alternatives.length - 1) {
+        // The type a shopper's word stands for ("laptop": notebook), for the query's head word.
+        if (head.synonym) clauses.push({ term: head.synonym, boost: EXACT_BOOST * SYNONYM_BOOST, bits });
+        // The words of the name an initialism stands for, each with a bit of its own: together
+        // they count as the word ("ssd" in "internal solid state drive").
+        head.phrase?.forEach((term, i) => {
+          clauses.push({ term, boost: EXACT_BOOST * SYNONYM_BOOST, bits: 1 << (alternatives.length + i) });
+        });
+      }
       for (const c of completions)
         if (c !== exact) clauses.push({ term: c, boost: 1, bits, completion: true });
       // Typo tolerance by length, only for words the index does not know (expansion is costly).
@@ -256,6 +272,8 @@ export class SearchSegment {
       clauses.push({ term, boost: 2 * EXACT_BOOST, bits: (1 << first) | (1 << (first + 1)) });
     const { scores, masks, lastWord, completed } = this.scratch;
     const lastBit = 1 << (alternatives.length - 1);
+    const every = (1 << alternatives.length) - 1;
+    const phraseBits = (((1 << (head.phrase?.length ?? 0)) - 1) << alternatives.length) >>> 0;
     const touched: number[] = [];
     for (const { term, boost: queryBoost, bits: bit, completion } of clauses) {
       const { docs, weights } = this.posting(term);
@@ -270,13 +288,14 @@ export class SearchSegment {
         if (completion) completed[doc] = Math.max(completed[doc]!, score);
         else {
           scores[doc]! += score;
-          if (bit === lastBit) lastWord[doc]! += score;
+          if (bit === lastBit || bit > every) lastWord[doc]! += score;
         }
       }
     }
-    const every = (1 << alternatives.length) - 1;
     for (const doc of touched) {
-      if (!all || masks[doc] === every) {
+      let words = masks[doc]! & every;
+      if (phraseBits && (masks[doc]! & phraseBits) === phraseBits) words |= lastBit;
+      if (all ? words === every : words !== 0) {
         out.ids.push(this.refs[doc]!);
         out.docs.push(doc);
         out.scores.push(scores[doc]! + (lastWord[doc]! > 0 ? 0 : completed[doc]!));

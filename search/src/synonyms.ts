@@ -2,8 +2,11 @@
  * Synonyms learnt from the catalog's own vocabulary. A shopper's word for a product type that
  * the catalog never uses as one ("laptop": Icecat files them all under "notebook") is read as the
  * type it stands in for: the type word that forms the same compounds in titles ("laptop bag,
- * laptop stand, laptop lock" beside "notebook bag, notebook stand, notebook lock").
+ * laptop stand, laptop lock" beside "notebook bag, notebook stand, notebook lock"). And the
+ * initialisms its vendors write for type names ("SSD" for solid state drive).
  */
+
+import { stem, tokenize } from './text.js';
 
 /**
  * How words pair with product types in titles: `heads`, how many products have each type head
@@ -15,6 +18,13 @@ export interface TypeVocabulary {
   heads: Map<string, number>;
   pairs: Map<string, number>;
   brands: Map<string, number>;
+  /**
+   * Initialisms of the type names, keyed "ssd solid state drive": how many products have a
+   * category ending in the phrase (`phrases`), and how many of those write the initialism in
+   * capitals in their title or description (`spelled`: "960GB SSD SATA"). See `learnAcronyms`.
+   */
+  phrases: Map<string, number>;
+  spelled: Map<string, number>;
 }
 
 /** A word needs this many distinct types after it in titles to be compared at all. */
@@ -29,7 +39,7 @@ const MIN_SIMILARITY = 0.25;
 const MARGIN = 1.5;
 
 export function emptyVocabulary(): TypeVocabulary {
-  return { heads: new Map(), pairs: new Map(), brands: new Map() };
+  return { heads: new Map(), pairs: new Map(), brands: new Map(), phrases: new Map(), spelled: new Map() };
 }
 
 /**
@@ -61,11 +71,79 @@ function add(counts: Map<string, number>, key: string): void {
   counts.set(key, (counts.get(key) ?? 0) + 1);
 }
 
+/** A phrase needs this many words for its initials to be a name (two letters say too little). */
+const MIN_PHRASE_WORDS = 3;
+/** Longer phrases are descriptions, not names (and each word takes a bit of a search's mask). */
+const MAX_PHRASE_WORDS = 5;
+
+/** A phrase that ends a category, keyed "ssd solid state drive", and its initials in capitals. */
+export interface NamePhrase {
+  key: string;
+  upper: string;
+}
+
+/**
+ * The phrases of 3+ words that end a category ("solid state drive" and "internal solid state
+ * drive" in "Internal solid state drive"), each with its initials.
+ */
+export function namePhrases(category: string): NamePhrase[] {
+  const words = tokenize(category);
+  const out: NamePhrase[] = [];
+  for (let k = MIN_PHRASE_WORDS; k <= Math.min(words.length, MAX_PHRASE_WORDS); k++) {
+    const phrase = words.slice(-k);
+    if (!phrase.every((w) => /^[a-z]/.test(w))) break;
+    const initials = phrase.map((w) => w[0]).join('');
+    out.push({ key: `${initials} ${phrase.join(' ')}`, upper: initials.toUpperCase() });
+  }
+  return out;
+}
+
+/**
+ * Counts one product's type name for initialisms (`namePhrases` of its category): whether its
+ * title or description writes each phrase's initials in capitals as a word.
+ */
+export function countInitialisms(
+  vocabulary: TypeVocabulary,
+  phrases: readonly NamePhrase[],
+  text: string,
+): void {
+  for (const { key, upper } of phrases) {
+    add(vocabulary.phrases, key);
+    if (text.includes(upper) && new RegExp(`(?<![\\p{L}\\p{N}])${upper}(?![\\p{L}\\p{N}])`, 'u').test(text))
+      add(vocabulary.spelled, key);
+  }
+}
+
 /** Adds `from` into `into` (shards' vocabularies sum to the catalog's). */
 export function addVocabulary(into: TypeVocabulary, from: TypeVocabulary): void {
-  for (const [k, n] of from.heads) into.heads.set(k, (into.heads.get(k) ?? 0) + n);
-  for (const [k, n] of from.pairs) into.pairs.set(k, (into.pairs.get(k) ?? 0) + n);
-  for (const [k, n] of from.brands) into.brands.set(k, (into.brands.get(k) ?? 0) + n);
+  for (const key of ['heads', 'pairs', 'brands', 'phrases', 'spelled'] as const)
+    for (const [k, n] of from[key]) into[key].set(k, (into[key].get(k) ?? 0) + n);
+}
+
+/** A type name needs this many products, and this share of them spelling its initials. */
+const MIN_NAMED_PRODUCTS = 5;
+const MIN_SPELLED_SHARE = 0.25;
+
+/**
+ * Initialisms the catalog uses for its type names, learnt from how its products write them: the
+ * stemmed initialism -> the type's phrase, stemmed ("ssd" -> solid state drive, "ups" ->
+ * uninterruptible power supply), where a quarter of the products of that type write it in
+ * capitals. Initials no product writes ("lmt" for label making tape) are no word at all. A word
+ * the catalog already uses as a type head is left alone; of two phrases with one initialism, the
+ * one written more often.
+ */
+export function learnAcronyms({ heads, phrases, spelled }: TypeVocabulary): Map<string, string[]> {
+  const best = new Map<string, { phrase: string[]; spelled: number }>();
+  for (const [key, total] of phrases) {
+    const times = spelled.get(key) ?? 0;
+    if (total < MIN_NAMED_PRODUCTS || times < MIN_SPELLED_SHARE * total) continue;
+    const [initials, ...phrase] = key.split(' ');
+    const term = stem(initials!);
+    if (heads.has(term)) continue;
+    const current = best.get(term);
+    if (!current || times > current.spelled) best.set(term, { phrase: phrase.map(stem), spelled: times });
+  }
+  return new Map([...best].map(([term, { phrase }]) => [term, phrase]));
 }
 
 /**

@@ -15,7 +15,7 @@ import {
 import { firstInOrder } from '../src/product-index.js';
 import { titleFactor } from '../src/ranking.js';
 import { SearchSegment } from '../src/segment.js';
-import { learnSynonyms } from '../src/synonyms.js';
+import { learnAcronyms, learnSynonyms } from '../src/synonyms.js';
 
 let n = 0;
 function product(
@@ -364,6 +364,71 @@ describe('Synonyms from the catalog', () => {
       expect((await sharded.search(q({ q: 'gaming laptop' }))).hits[0]!.title).toBe(
         'Zeta Gaming notebook 15',
       );
+    } finally {
+      await sharded.close();
+    }
+  });
+});
+
+describe('Initialisms learnt from the catalog', () => {
+  function catalog(): Product[] {
+    const items: Product[] = [];
+    for (let i = 0; i < 6; i++) {
+      // Vendors name the type in full in the title and write the initialism in the description.
+      items.push(
+        product(
+          `Acme A${i} internal solid state drive 2.5" ${i + 1}00 GB`,
+          'Acme',
+          'Internal solid state drive',
+          9000,
+          {
+            description: `${i + 1}00GB SSD SATA III`,
+          },
+        ),
+      );
+      items.push(
+        product(`Zed Z${i} internal hard drive 3.5" ${i + 1} TB`, 'Zed', 'Internal hard drive', 7000, {
+          description: 'SATA hard disk, 7200 RPM',
+        }),
+      );
+      // Initials nobody writes: "lmt" is no word for label making tape.
+      items.push(product(`Tape Co T${i} label making tape`, 'Tape Co', 'Label making tape', 900));
+    }
+    // Titles that say the initialism, of another type.
+    items.push(product('Orbit SATA to CF SSD adapter', 'Orbit', 'Adapter', 1500));
+    items.push(product('Orbit 2.5 to 3.5 SSD mounting bracket', 'Orbit', 'Mounting bracket', 700));
+    return items;
+  }
+
+  it('learns an initialism the products of a type write, and none that nobody writes', () => {
+    const index = new ProductIndex();
+    index.replaceAll(catalog());
+    const learnt = learnAcronyms(index.baseStatistics().types!);
+    expect([...learnt]).toEqual([['ssd', ['solid', 'state', 'drive']]]);
+  });
+
+  it('reads the initialism as the type it names', async () => {
+    const index = new ProductIndex();
+    const items = catalog();
+    index.replaceAll(items);
+    const result = index.search(q({ q: 'ssd', pageSize: 20 }));
+    // The drives first, then what only mentions SSDs; a hard drive is no match at all.
+    expect(result.hits.slice(0, 6).every((h) => h.category === 'Internal solid state drive')).toBe(true);
+    expect(
+      result.hits
+        .map((h) => h.category)
+        .slice(6)
+        .sort(),
+    ).toEqual(['Adapter', 'Mounting bracket']);
+    expect(result.total).toBe(8);
+    // "lmt" is no word of the catalog: no label tape for it.
+    expect(index.search(q({ q: 'lmt' })).hits.some((h) => h.category === 'Label making tape')).toBe(false);
+    // Shards learn it from their summed vocabularies.
+    const sharded = new ShardedIndex({ shards: 2 });
+    try {
+      await sharded.open(items, []);
+      const hits = (await sharded.search(q({ q: 'ssd', pageSize: 20 }))).hits;
+      expect(hits.slice(0, 6).every((h) => h.category === 'Internal solid state drive')).toBe(true);
     } finally {
       await sharded.close();
     }
