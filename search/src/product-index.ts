@@ -361,6 +361,8 @@ export class ProductIndex {
   /** Every segment's matches for `terms` (all of them, or any), scored with the query's reading. */
   private segmentMatches(terms: string[], all: boolean, reading: QueryReading): Candidate[] {
     const { stems, wanted, named, known, joined, synonym, phrase } = reading;
+    const heads = this.learntTypes().heads;
+    const headIsType = phrase !== undefined || [...wanted].some((w) => (heads.get(w) ?? 0) >= MIN_TITLE_HEAD);
     const out: Candidate[] = [];
     const { corpus, delta: fresh } = this;
     // The corpus's bases, and this index's delta (products written since: those of other shards'
@@ -369,7 +371,6 @@ export class ProductIndex {
       corpus &&
       ((term: string) =>
         idfOf(corpus.documents + fresh.ids.size, (corpus.frequency.get(term) ?? 0) + fresh.frequency(term)));
-    const heads = this.learntTypes().heads;
     const synonyms = this.learnt();
     const add = (row: Row | undefined, score: number) => {
       if (!row) return;
@@ -382,7 +383,7 @@ export class ProductIndex {
           titleFactor(row.titleStems, stems, synonym, joined, phrase),
       });
     };
-    const head = { synonym, phrase };
+    const head = { synonym, phrase, type: headIsType };
     const base = this.base.search(terms, all, known, idf, head);
     const { baseRows, deltaRows, tombstones } = this;
     for (let i = 0; i < base.docs.length; i++) {

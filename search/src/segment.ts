@@ -110,7 +110,16 @@ function fuzzy(index: lunr.Index, term: string, distance: number): string[] {
 export interface HeadExpansion {
   synonym?: string | undefined;
   phrase?: readonly string[] | undefined;
+  /**
+   * The head word names a product type ("usb fan": a fan). In any-term matching a product that
+   * matched other words only ("USB" cables, "Games" for "gaming keyboard") is not one: its score
+   * is multiplied by OFF_TYPE.
+   */
+  type?: boolean;
 }
+
+/** See `HeadExpansion.type`. */
+const OFF_TYPE = 0.5;
 
 /** The value at `index` in a Lunr vector's sorted [index, value, index, value, …] elements. */
 function weightIn(elements: number[], index: number): number {
@@ -298,7 +307,9 @@ export class SearchSegment {
       if (all ? words === every : words !== 0) {
         out.ids.push(this.refs[doc]!);
         out.docs.push(doc);
-        out.scores.push(scores[doc]! + (lastWord[doc]! > 0 ? 0 : completed[doc]!));
+        const score = scores[doc]! + (lastWord[doc]! > 0 ? 0 : completed[doc]!);
+        const offType = !all && head.type && every > 1 && (words & lastBit) === 0;
+        out.scores.push(offType ? score * OFF_TYPE : score);
       }
       masks[doc] = 0;
       scores[doc] = 0;

@@ -153,6 +153,32 @@ describe('ProductIndex', () => {
     expect(ids.indexOf(hub.id)).toBeLessThan(ids.indexOf(cable.id));
   });
 
+  it('relaxes to products of the type the query names before products of its other words', () => {
+    const index = new ProductIndex();
+    const keyboards = Array.from({ length: 12 }, (_, i) =>
+      product(`Acme K${i} keyboard USB QWERTY Black`, 'Acme', 'Keyboard', 2000),
+    );
+    const gaming = product('Zed Gaming keyboard', 'Zed', 'Keyboard', 9000);
+    // Say "games" (stemmed as "gaming" is) twice: a text match as strong as a keyboard's.
+    const games = Array.from({ length: 5 }, (_, i) =>
+      product(
+        `Spin Master Games Perplexus ${i}, 3D Maze Game with 100 Obstacles`,
+        'Spin Master',
+        'Other',
+        1500,
+      ),
+    );
+    const cables = Array.from({ length: 80 }, (_, i) =>
+      product(`Orbit C${i} USB cable 2 m`, 'Orbit', 'Cable', 500),
+    );
+    index.replaceAll([...games, ...keyboards, gaming, ...cables]);
+    const hits = index.search(q({ q: 'gaming keyboard', pageSize: 20 })).hits;
+    expect(hits[0]!.id).toBe(gaming.id);
+    // Fewer than RELAX_BELOW match both words: any-term matches follow, keyboards first.
+    expect(hits.slice(1, 13).every((h) => h.category === 'Keyboard')).toBe(true);
+    expect(hits.slice(13).map((h) => h.brand)).toEqual(Array(5).fill('Spin Master'));
+  });
+
   it('counts a word once, not again through its completions', () => {
     const index = new ProductIndex();
     const plain = product('Zed 8 port network switch', 'Zed', 'Switch', 5000);
