@@ -247,7 +247,9 @@ export class SearchSegment {
       // Any-term matching of several words completes none of them: "ps4 pro" relaxed to every
       // product, professional and program would bury the few that say "ps4".
       const completes = last && term.length >= 3 && (all || usable.length === 1);
-      return { exact, completions: completes ? this.complete(exact) : [] };
+      // Completions of what was typed, not of its stem: "apple" (stemmed "appl") is not the
+      // start of "appliance" (indexed "applianc").
+      return { exact, completions: completes ? this.complete(term) : [] };
     });
     // Clauses as Lunr would score them: every (term, boost) of the query, with the bits of the
     // query words it stands for. Boosts of a term named twice add up, as in Lunr's query vector.

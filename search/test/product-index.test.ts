@@ -179,6 +179,22 @@ describe('ProductIndex', () => {
     expect(hits.slice(13).map((h) => h.brand)).toEqual(Array(5).fill('Spin Master'));
   });
 
+  it('completes what was typed, not its stem', () => {
+    const index = new ProductIndex();
+    const appliance = product('APC NetBotz 420 Rack Appliance', 'APC', 'Rack appliance', 90000);
+    const cable = product('Philips Apple 30-pin cable', 'Philips', 'Cable', 900);
+    index.replaceAll([appliance, cable]);
+    // "apple" is stemmed "appl", the start of "applianc": the word typed in full is no prefix of it.
+    expect(index.search(q({ q: 'apple' })).hits.map((h) => h.id)).toEqual([cable.id]);
+    // As the word is typed, its start completes to both.
+    expect(
+      index
+        .search(q({ q: 'appl' }))
+        .hits.map((h) => h.id)
+        .sort(),
+    ).toEqual([appliance.id, cable.id].sort());
+  });
+
   it('counts a word once, not again through its completions', () => {
     const index = new ProductIndex();
     const plain = product('Zed 8 port network switch', 'Zed', 'Switch', 5000);
