@@ -21,8 +21,21 @@ export interface IndexedDoc {
 export const TYPE_ATTRIBUTES = ['product type', 'device type', 'form factor', 'platform', 'type'];
 const FITS = /\s(?:for|compatible with|f\/|suitable for|fits)\s/i;
 
+/**
+ * Where the title's "for …" part starts, or -1: only after some word that says what the product
+ * is. "Philips DLM63090 For iPhone 3G SlimShell" names the product after "For": brand and model
+ * code alone before it say nothing, so the whole title is what the product is.
+ */
+function fitsStart(title: string, brand: string): number {
+  const cut = title.search(FITS);
+  if (cut <= 0) return cut;
+  const before = title.slice(0, cut);
+  const rest = before.toLowerCase().startsWith(brand.toLowerCase()) ? before.slice(brand.length) : before;
+  return /(?:^|\s)\p{L}{2,}(?=\s|$)/u.test(rest) ? cut : -1;
+}
+
 export function toIndexedDoc(p: Product): IndexedDoc {
-  const cut = p.title.search(FITS);
+  const cut = fitsStart(p.title, p.brand);
   const typeWords = TYPE_ATTRIBUTES.flatMap((label) => {
     const value = p.attributes[label];
     // Short alphabetic values only: "Full-size tablet", not "Original" codes or sentences.

@@ -31,7 +31,7 @@ const LENGTH_NORMALIZATION = 0.5;
  * What a serialized segment was built with: a segment saved by another field model is rebuilt,
  * never loaded (its scores would silently disagree with fresh segments).
  */
-export const SEGMENT_FORMAT = JSON.stringify({ v: 2, lunr: lunr.version, b: LENGTH_NORMALIZATION, FIELDS });
+export const SEGMENT_FORMAT = JSON.stringify({ v: 3, lunr: lunr.version, b: LENGTH_NORMALIZATION, FIELDS });
 
 /**
  * Corpus statistics that scores can be put on (`SearchSegment.search`'s `idf`): the products of

@@ -179,6 +179,14 @@ describe('ProductIndex', () => {
     expect(hits.slice(13).map((h) => h.brand)).toEqual(Array(5).fill('Spin Master'));
   });
 
+  it('splits off what a title says the product fits only after a word for what it is', () => {
+    const toner = toIndexedDoc(product('DELL Toner f/ 7330dn Original Black', 'DELL', 'Toner', 9000));
+    expect([toner.title, toner.fits]).toEqual(['DELL Toner', ' f/ 7330dn Original Black']);
+    // Brand and model code alone say nothing: the product is named after "For".
+    const shell = toIndexedDoc(product('Philips DLM63090 For iPhone 3G SlimShell', 'Philips', 'Other', 900));
+    expect([shell.title, shell.fits]).toEqual(['Philips DLM63090 For iPhone 3G SlimShell', '']);
+  });
+
   it('completes what was typed, not its stem', () => {
     const index = new ProductIndex();
     const appliance = product('APC NetBotz 420 Rack Appliance', 'APC', 'Rack appliance', 90000);
