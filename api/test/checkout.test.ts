@@ -165,6 +165,41 @@ describe('serialized checkout', () => {
     expect((await vendor.get(`/api/products/${p}`)).json.stock).toBe(3);
   });
 
+  it('keeps an idempotency key for 24 hours, then lets it be used again', async () => {
+    let now = Date.now();
+    const store = new OrderStore(server.db, () => now);
+    const lines = [
+      {
+        productId: 'p_x',
+        title: 'x',
+        quantity: 1,
+        unitPrice: { amount: 100, currency: 'USD' },
+        tags: ['t1'],
+      },
+    ];
+    const key = randomUUID();
+    const first = await store.insertPending('u_keys', key, 'hash-a', { cartId: 'c_keys', lines });
+    if (!first.ok) throw new Error('insert failed');
+    // Within the day: the same request is the same order, another request under it is refused.
+    now += 23 * 3600 * 1000;
+    const again = await store.insertPending('u_keys', key, 'hash-a', { cartId: 'c_keys', lines });
+    expect(again).toMatchObject({ ok: true, replayed: true, order: { id: first.order.id } });
+    expect(await store.insertPending('u_keys', key, 'hash-b', { cartId: 'c_keys', lines })).toEqual({
+      ok: false,
+      reason: 'idempotency_key_reused',
+    });
+    // Another shopper's key of the same spelling is theirs.
+    const other = await store.insertPending('u_other', key, 'hash-b', { cartId: 'c_other', lines });
+    expect(other).toMatchObject({ ok: true, replayed: false });
+    // After the day, the key makes a new order, and then replays that one.
+    now += 2 * 3600 * 1000;
+    const later = await store.insertPending('u_keys', key, 'hash-b', { cartId: 'c_keys', lines });
+    if (!later.ok) throw new Error('expired key refused');
+    expect(later.replayed).toBe(false);
+    expect(later.order.id).not.toBe(first.order.id);
+    expect(store.replay('u_keys', key, 'hash-b')).toMatchObject({ ok: true, order: { id: later.order.id } });
+  });
+
   it('produces one order for concurrent duplicates with one key', async () => {
     const p = await product(10);
     const s = await shopperWith([[p, 1]]);

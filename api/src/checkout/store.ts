@@ -80,6 +80,13 @@ export class OrderStore {
       insertKey: db.prepare(
         'INSERT OR REPLACE INTO idempotency_keys (owner, key, request_hash, order_id, created_at) VALUES (?, ?, ?, ?, ?)',
       ),
+      // Takes a key unless a live one (created since the last parameter) holds it.
+      claimKey: db.prepare(
+        `INSERT INTO idempotency_keys (owner, key, request_hash, order_id, created_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (owner, key) DO UPDATE SET request_hash = excluded.request_hash,
+           order_id = excluded.order_id, created_at = excluded.created_at
+         WHERE idempotency_keys.created_at < ?`,
+      ),
       insert:
         db.prepare(`INSERT INTO orders (id, user_id, cart_id, status, lines, total_amount, currency, address_id,
         created_at, updated_at) VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)`),
@@ -137,10 +144,19 @@ export class OrderStore {
   }
 
   private insertOne(o: NewOrder): IdempotentInsert {
-    const earlier = this.replay(o.userId, o.key, o.requestHash);
-    if (earlier) return earlier;
     const at = this.now();
     const id = newId('o', 12);
+    // The key is claimed first, in this transaction: a duplicate placed concurrently (or a retry
+    // that raced this one) finds it held and gets the first request's order. Only then is the
+    // key read back, so a new order costs one statement here rather than a read and a write.
+    if (
+      this.stmts.claimKey.run(o.userId, o.key, o.requestHash, id, at, at - IDEMPOTENCY_TTL_MS).changes === 0
+    ) {
+      const earlier = this.replay(o.userId, o.key, o.requestHash);
+      if (earlier) return earlier;
+      // Held by an order that is gone (cannot happen while orders are never deleted): take it over.
+      this.stmts.insertKey.run(o.userId, o.key, o.requestHash, id, at);
+    }
     const currency = o.lines[0]?.unitPrice.currency ?? 'USD';
     const total = o.lines.reduce((s, l) => s + l.unitPrice.amount * l.quantity, 0);
     const addressId = o.addressId ?? null;
@@ -155,7 +171,6 @@ export class OrderStore {
       at,
       at,
     );
-    this.stmts.insertKey.run(o.userId, o.key, o.requestHash, id, at);
     const order: StoredOrder = {
       id,
       userId: o.userId,
