@@ -20,7 +20,7 @@ const HEAD_END = Buffer.from('\r\n\r\n');
  */
 class Connection {
   private readonly socket: net.Socket;
-  private buffer = Buffer.alloc(0);
+  private buffer: Buffer = Buffer.alloc(0);
   private current: Waiter | undefined;
   closed = false;
 
