@@ -16,7 +16,9 @@ const HEAD_END = Buffer.from('\r\n\r\n');
 
 /**
  * One keep-alive HTTP/1.1 connection, one request at a time. It reads what a JSON API answers
- * (a Content-Length or a chunked body) and nothing more: no header objects, no streams.
+ * (a Content-Length or a chunked body) and nothing more: no header objects, no streams, no
+ * trailers, no body delimited by the connection's end, no transfer codings but chunked alone.
+ * Enough for this project's server; anything else fails the connection rather than guessing.
  */
 class Connection {
   private readonly socket: net.Socket;
@@ -41,12 +43,14 @@ class Connection {
   }
 
   destroy(): void {
-    this.closed = true;
-    this.socket.destroy();
+    this.fail(new Error('the client closed'));
   }
 
+  /** Ends the connection once: its request (if any) fails, and the pool hears of it once. */
   private fail(err: Error): void {
+    if (this.closed) return;
     this.closed = true;
+    this.socket.destroy();
     const waiter = this.current;
     this.current = undefined;
     waiter?.reject(err);
@@ -54,6 +58,11 @@ class Connection {
   }
 
   private onData(chunk: Buffer): void {
+    // An answer nobody asked for (a 408 on an idle socket): the connection is out of step.
+    if (!this.current) {
+      this.fail(new Error('an answer to no request'));
+      return;
+    }
     this.buffer = this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk;
     const headEnd = this.buffer.indexOf(HEAD_END);
     if (headEnd < 0) return;
@@ -73,8 +82,17 @@ class Connection {
       for (;;) {
         const lineEnd = this.buffer.indexOf('\r\n', at);
         if (lineEnd < 0) return;
-        const size = Number.parseInt(this.buffer.toString('latin1', at, lineEnd), 16);
+        const line = this.buffer.toString('latin1', at, lineEnd);
+        const size = /^[0-9a-f]+$/i.test(line) ? Number.parseInt(line, 16) : Number.NaN;
+        if (!Number.isFinite(size)) {
+          this.fail(new Error(`bad chunk size line: ${JSON.stringify(line.slice(0, 40))}`));
+          return;
+        }
         if (this.buffer.length < lineEnd + 2 + size + 2) return;
+        if (this.buffer.toString('latin1', lineEnd + 2 + size, lineEnd + 4 + size) !== '\r\n') {
+          this.fail(new Error('a chunk not followed by CRLF'));
+          return;
+        }
         if (size === 0) {
           end = lineEnd + 4;
           break;
@@ -96,9 +114,9 @@ class Connection {
     }
     const waiter = this.current;
     this.current = undefined;
-    if (/\r\nconnection:\s*close/i.test(head)) this.destroy();
-    waiter?.resolve({ status, json });
-    this.done(this);
+    waiter.resolve({ status, json });
+    if (/\r\nconnection:\s*close/i.test(head)) this.fail(new Error('closed by the server'));
+    else this.done(this);
   }
 }
 
@@ -115,6 +133,7 @@ export class LoadClient {
   private readonly idle: Connection[] = [];
   private readonly queue: Waiter[] = [];
   private readonly all = new Set<Connection>();
+  private closed = false;
 
   constructor(
     base: string,
@@ -144,14 +163,17 @@ export class LoadClient {
     });
   }
 
+  /** Closes every connection; requests still queued fail, and none is sent any more. */
   close(): void {
+    this.closed = true;
+    for (const waiter of this.queue.splice(0)) waiter.reject(new Error('the client closed'));
     for (const connection of this.all) connection.destroy();
     this.all.clear();
     this.idle.length = 0;
   }
 
   private pump(): void {
-    while (this.queue.length > 0) {
+    while (!this.closed && this.queue.length > 0) {
       let connection = this.idle.pop();
       if (!connection && this.all.size < this.sockets) {
         connection = new Connection(this.host, this.port, (c) => this.release(c));

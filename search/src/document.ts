@@ -31,7 +31,7 @@ function fitsStart(title: string, brand: string): number {
   if (cut <= 0) return cut;
   const before = title.slice(0, cut);
   const rest = before.toLowerCase().startsWith(brand.toLowerCase()) ? before.slice(brand.length) : before;
-  return /(?:^|\s)\p{L}{2,}(?=\s|$)/u.test(rest) ? cut : -1;
+  return /(?<![\p{L}\p{N}])\p{L}{2,}(?![\p{L}\p{N}])/u.test(rest) ? cut : -1;
 }
 
 export function toIndexedDoc(p: Product): IndexedDoc {

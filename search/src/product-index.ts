@@ -18,6 +18,7 @@ import {
   countInitialisms,
   countProduct,
   emptyVocabulary,
+  initialismOf,
   learnAcronyms,
   learnSynonyms,
   type NamePhrase,
@@ -117,6 +118,7 @@ export class ProductIndex {
   private synonyms: Map<string, string> | undefined;
   /** Initialisms of type names the catalog writes (synonyms.ts); see `learntAcronyms`. */
   private acronyms: Map<string, string[]> | undefined;
+  private typeWords: Set<string> | undefined;
   /** How the titles pair words with types, which the synonyms and `readType` read. */
   private types: TypeVocabulary | undefined;
   /**
@@ -210,6 +212,7 @@ export class ProductIndex {
     this.corpus = corpus;
     this.synonyms = undefined;
     this.acronyms = undefined;
+    this.typeWords = undefined;
     this.types = undefined;
     this.invalidate(false);
   }
@@ -275,7 +278,7 @@ export class ProductIndex {
     // not a game), or the last two joined ("head set").
     const synonym = this.learnt().get(stems[stems.length - 1] ?? '');
     // An initialism the catalog writes for a type ("ssd": solid state drive) stands for its name.
-    const phrase = this.learntAcronyms().get(stems[stems.length - 1] ?? '');
+    const phrase = initialismOf(this.learntAcronyms(), words[words.length - 1] ?? '');
     // The catalog's word for the head is named too: for "laptop", a "Notebook cooling pad" is an
     // accessory, as a "Laptop cooling pad" would be.
     const named = new Set([...stems, ...joined.map((j) => j.term), ...(synonym ? [synonym] : [])]);
@@ -371,14 +374,14 @@ export class ProductIndex {
       corpus &&
       ((term: string) =>
         idfOf(corpus.documents + fresh.ids.size, (corpus.frequency.get(term) ?? 0) + fresh.frequency(term)));
-    const synonyms = this.learnt();
+    const typeWords = this.learntTypeWords();
     const add = (row: Row | undefined, score: number) => {
       if (!row) return;
       out.push({
         row,
         score:
           score *
-          typeFactor(readType(row, heads, synonyms), wanted, named, phrase) *
+          typeFactor(readType(row, heads, typeWords), wanted, named, phrase) *
           phraseFactor(row.titleStems, stems) *
           titleFactor(row.titleStems, stems, synonym, joined, phrase),
       });
@@ -454,6 +457,15 @@ export class ProductIndex {
   private learntAcronyms(): Map<string, string[]> {
     this.acronyms ??= learnAcronyms(this.learntTypes());
     return this.acronyms;
+  }
+
+  /**
+   * Words for types that head none: learnt synonyms and initialisms (stemmed, as title words are).
+   * Learnt from the same vocabulary as the heads, so `readType`'s cache by heads holds for them.
+   */
+  private learntTypeWords(): ReadonlySet<string> {
+    this.typeWords ??= new Set([...this.learnt().keys(), ...[...this.learntAcronyms().keys()].map(stem)]);
+    return this.typeWords;
   }
 
   /** The type vocabulary of the current base (or of the corpus a shard was given). */
@@ -538,6 +550,7 @@ export class ProductIndex {
     if (!this.corpus) {
       this.synonyms = undefined;
       this.acronyms = undefined;
+      this.typeWords = undefined;
       this.types = undefined;
     }
     this.tombstones = new Uint8Array(base.ids.size);
@@ -607,16 +620,18 @@ const MIN_TITLE_HEAD = 10;
  * A product's type as its category and title say it. An untyped product's (category "Other")
  * head is the last title word (before "for …") that is the type head of enough typed products
  * ("StarTech.com Mini 4 Port USB 2.0 Hub": a hub). Its modifiers, besides its category's, are
- * the title words before the head that name a product type themselves, or are a shopper's word
- * for one (`synonyms`): "Kensington MicroSaver Keyed Laptop Lock" and "Kensington Saddlebag
- * Laptop Backpack" (a Backpack) are for laptops, accessories when the shopper asks for laptops.
- * A word that names no type ("Gaming", "USB", a product line) is no modifier. Worked out on first
- * use per set of heads, and kept in the row.
+ * the title words before the head that head 10+ typed products themselves, or are a learnt word
+ * for a type (`typeWords`: a synonym, an initialism): "Kensington MicroSaver Keyed Laptop Lock"
+ * and "Kensington Saddlebag Laptop Backpack" (a Backpack) are for laptops, accessories when the
+ * shopper asks for laptops. A word that names no type ("Gaming", "USB", a product line) is no
+ * modifier. "Tablet PC" reads as a PC for tablets where "pc" heads a type; on Icecat it does not
+ * ("pc" is no type word, category.ts). Worked out on first use per set of heads, and kept in the
+ * row.
  */
 function readType(
   row: Row,
   heads: ReadonlyMap<string, number>,
-  synonyms: ReadonlyMap<string, string>,
+  typeWords: ReadonlySet<string>,
 ): TypeSignature {
   if (row.readType?.heads === heads) return row.readType.signature;
   const stems = row.titleStems;
@@ -636,7 +651,7 @@ function readType(
   for (let j = 1; j < at; j++) {
     const word = stems[j]!;
     if (word === head || modifiers.has(word)) continue;
-    if ((heads.get(word) ?? 0) < MIN_TITLE_HEAD && !synonyms.has(word)) continue;
+    if ((heads.get(word) ?? 0) < MIN_TITLE_HEAD && !typeWords.has(word)) continue;
     // Copied on the first title modifier: most products have none and allocate nothing.
     if (modifiers === row.signature.modifiers) modifiers = new Set(modifiers);
     modifiers.add(word);

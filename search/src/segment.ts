@@ -66,6 +66,8 @@ interface Scratch {
   masks: Uint32Array;
   lastWord: Float64Array;
   completed: Float64Array;
+  /** The words of an initialism's phrase: they count only once all of them matched. */
+  phrase: Float64Array;
 }
 
 interface Posting {
@@ -281,7 +283,7 @@ export class SearchSegment {
     // with the boost of both.
     for (const { term, first } of joinedTerms(usable, (t) => this.knows(t)))
       clauses.push({ term, boost: 2 * EXACT_BOOST, bits: (1 << first) | (1 << (first + 1)) });
-    const { scores, masks, lastWord, completed } = this.scratch;
+    const { scores, masks, lastWord, completed, phrase } = this.scratch;
     const lastBit = 1 << (alternatives.length - 1);
     const every = (1 << alternatives.length) - 1;
     const phraseBits = (((1 << (head.phrase?.length ?? 0)) - 1) << alternatives.length) >>> 0;
@@ -297,15 +299,22 @@ export class SearchSegment {
         masks[doc]! |= bit;
         const score = boost * weights[k]!;
         if (completion) completed[doc] = Math.max(completed[doc]!, score);
+        else if (bit > every) phrase[doc]! += score;
         else {
           scores[doc]! += score;
-          if (bit === lastBit || bit > every) lastWord[doc]! += score;
+          if (bit === lastBit) lastWord[doc]! += score;
         }
       }
     }
     for (const doc of touched) {
       let words = masks[doc]! & every;
-      if (phraseBits && (masks[doc]! & phraseBits) === phraseBits) words |= lastBit;
+      // The whole phrase says the word; some of its words ("solid" in a hard drive's text) say
+      // nothing, and neither score nor stand in for the word's completions.
+      if (phraseBits && (masks[doc]! & phraseBits) === phraseBits) {
+        words |= lastBit;
+        scores[doc]! += phrase[doc]!;
+        lastWord[doc]! += phrase[doc]!;
+      }
       if (all ? words === every : words !== 0) {
         out.ids.push(this.refs[doc]!);
         out.docs.push(doc);
@@ -317,6 +326,7 @@ export class SearchSegment {
       scores[doc] = 0;
       lastWord[doc] = 0;
       completed[doc] = 0;
+      phrase[doc] = 0;
     }
     return out;
   }
@@ -350,6 +360,7 @@ export class SearchSegment {
       masks: new Uint32Array(this.refs.length),
       lastWord: new Float64Array(this.refs.length),
       completed: new Float64Array(this.refs.length),
+      phrase: new Float64Array(this.refs.length),
     };
     return this.scratchArrays;
   }

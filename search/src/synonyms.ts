@@ -6,7 +6,7 @@
  * initialisms its vendors write for type names ("SSD" for solid state drive).
  */
 
-import { stem, tokenize } from './text.js';
+import { isStopWord, stem, tokenize } from './text.js';
 
 /**
  * How words pair with product types in titles: `heads`, how many products have each type head
@@ -76,10 +76,14 @@ const MIN_PHRASE_WORDS = 3;
 /** Longer phrases are descriptions, not names (and each word takes a bit of a search's mask). */
 const MAX_PHRASE_WORDS = 5;
 
-/** A phrase that ends a category, keyed "ssd solid state drive", and its initials in capitals. */
+/**
+ * A phrase that ends a category, keyed "ssd solid state drive", with its initials in capitals and
+ * the pattern that finds them written as a word ("SSD", "SSDs").
+ */
 export interface NamePhrase {
   key: string;
   upper: string;
+  spelled: RegExp;
 }
 
 /**
@@ -92,8 +96,13 @@ export function namePhrases(category: string): NamePhrase[] {
   for (let k = MIN_PHRASE_WORDS; k <= Math.min(words.length, MAX_PHRASE_WORDS); k++) {
     const phrase = words.slice(-k);
     if (!phrase.every((w) => /^[a-z]/.test(w))) break;
+    // The index drops stop words, so a phrase with one could never be matched word by word.
+    if (phrase.some(isStopWord)) break;
     const initials = phrase.map((w) => w[0]).join('');
-    out.push({ key: `${initials} ${phrase.join(' ')}`, upper: initials.toUpperCase() });
+    // Initials of lowercase letters only (checked above): safe to put in a pattern as they are.
+    const upper = initials.toUpperCase();
+    const spelled = new RegExp(`(?<![\\p{L}\\p{N}])${upper}s?(?![\\p{L}\\p{N}])`, 'u');
+    out.push({ key: `${initials} ${phrase.join(' ')}`, upper, spelled });
   }
   return out;
 }
@@ -107,10 +116,9 @@ export function countInitialisms(
   phrases: readonly NamePhrase[],
   text: string,
 ): void {
-  for (const { key, upper } of phrases) {
+  for (const { key, upper, spelled } of phrases) {
     add(vocabulary.phrases, key);
-    if (text.includes(upper) && new RegExp(`(?<![\\p{L}\\p{N}])${upper}(?![\\p{L}\\p{N}])`, 'u').test(text))
-      add(vocabulary.spelled, key);
+    if (text.includes(upper) && spelled.test(text)) add(vocabulary.spelled, key);
   }
 }
 
@@ -126,11 +134,11 @@ const MIN_SPELLED_SHARE = 0.25;
 
 /**
  * Initialisms the catalog uses for its type names, learnt from how its products write them: the
- * stemmed initialism -> the type's phrase, stemmed ("ssd" -> solid state drive, "ups" ->
- * uninterruptible power supply), where a quarter of the products of that type write it in
- * capitals. Initials no product writes ("lmt" for label making tape) are no word at all. A word
- * the catalog already uses as a type head is left alone; of two phrases with one initialism, the
- * one written more often.
+ * initialism as written, in lower case -> the type's phrase, stemmed ("ssd" -> solid state drive),
+ * where a quarter of the products of that type write it in capitals. Keyed by the letters, not
+ * their stem: "ups" stems to "up", which "pop up" ends with. Initials no product writes ("lmt" for
+ * label making tape) are no word at all. One the catalog already uses as a type head ("UPS",
+ * "PDU") is left to plain matching; of two phrases with one initialism, the one written more often.
  */
 export function learnAcronyms({ heads, phrases, spelled }: TypeVocabulary): Map<string, string[]> {
   const best = new Map<string, { phrase: string[]; spelled: number }>();
@@ -138,12 +146,17 @@ export function learnAcronyms({ heads, phrases, spelled }: TypeVocabulary): Map<
     const times = spelled.get(key) ?? 0;
     if (total < MIN_NAMED_PRODUCTS || times < MIN_SPELLED_SHARE * total) continue;
     const [initials, ...phrase] = key.split(' ');
-    const term = stem(initials!);
-    if (heads.has(term)) continue;
-    const current = best.get(term);
-    if (!current || times > current.spelled) best.set(term, { phrase: phrase.map(stem), spelled: times });
+    if (heads.has(stem(initials!))) continue;
+    const current = best.get(initials!);
+    if (!current || times > current.spelled)
+      best.set(initials!, { phrase: phrase.map(stem), spelled: times });
   }
-  return new Map([...best].map(([term, { phrase }]) => [term, phrase]));
+  return new Map([...best].map(([initials, { phrase }]) => [initials, phrase]));
+}
+
+/** The phrase a query word is the initialism of, as written or in the plural ("ssds"). */
+export function initialismOf(acronyms: ReadonlyMap<string, string[]>, word: string): string[] | undefined {
+  return acronyms.get(word) ?? (word.endsWith('s') ? acronyms.get(word.slice(0, -1)) : undefined);
 }
 
 /**

@@ -424,31 +424,69 @@ describe('Initialisms learnt from the catalog', () => {
   function catalog(): Product[] {
     const items: Product[] = [];
     for (let i = 0; i < 6; i++) {
-      // Vendors name the type in full in the title and write the initialism in the description.
+      // Vendors name the type in full in the title and write the initialism in the description,
+      // once in the plural; the last one never writes it.
+      const said = i === 5 ? 'flash storage' : i === 4 ? 'Samsung SSDs' : 'SSD';
       items.push(
         product(
-          `Acme A${i} internal solid state drive 2.5" ${i + 1}00 GB`,
-          'Acme',
+          `Samsung S${i} internal solid state drive 2.5" ${i + 1}00 GB`,
+          'Samsung',
           'Internal solid state drive',
           9000,
-          {
-            description: `${i + 1}00GB SSD SATA III`,
-          },
+          { description: `${i + 1}00GB ${said}, SATA III` },
         ),
       );
+      // Says two words of the phrase, but is no solid state drive.
       items.push(
-        product(`Zed Z${i} internal hard drive 3.5" ${i + 1} TB`, 'Zed', 'Internal hard drive', 7000, {
-          description: 'SATA hard disk, 7200 RPM',
-        }),
+        product(
+          `Samsung H${i} internal hard drive 3.5" ${i + 1} TB`,
+          'Samsung',
+          'Internal hard drive',
+          7000,
+          {
+            description: 'SATA hard disk on a solid aluminium frame',
+          },
+        ),
       );
       // Initials nobody writes: "lmt" is no word for label making tape.
       items.push(product(`Tape Co T${i} label making tape`, 'Tape Co', 'Label making tape', 900));
     }
+    // Say the initialism and two words of the phrase: hybrid drives with an SSD cache.
+    for (let i = 0; i < 2; i++)
+      items.push(
+        product(`Samsung Y${i} hybrid hard drive 2 TB`, 'Samsung', 'Hybrid hard drive', 8000, {
+          description: 'SSD cache, solid metal frame',
+        }),
+      );
     // Titles that say the initialism, of another type.
     items.push(product('Orbit SATA to CF SSD adapter', 'Orbit', 'Adapter', 1500));
     items.push(product('Orbit 2.5 to 3.5 SSD mounting bracket', 'Orbit', 'Mounting bracket', 700));
     return items;
   }
+
+  it('counts the words of the phrase only together', () => {
+    const doc = (id: string, title: string) => ({
+      id,
+      title,
+      fits: '',
+      brand: 'Acme',
+      type: 'Widget',
+      description: '',
+    });
+    // Alike but for one word: one says "solid" (a word of the phrase), the other "plain".
+    const segment = new SearchSegment([
+      doc('a', 'Acme SSD widget solid'),
+      doc('b', 'Acme SSD widget plain'),
+      doc('c', 'Acme widget solid state drive'),
+      doc('d', 'Acme widget solid drive'),
+    ]);
+    const head = { phrase: ['solid', 'state', 'drive'] };
+    const found = segment.search(['ssd'], true, undefined, undefined, head);
+    const score = new Map(found.ids.map((id, i) => [id, found.scores[i]!]));
+    // The whole phrase says the word; part of it neither matches nor adds to a match.
+    expect([...score.keys()].sort()).toEqual(['a', 'b', 'c']);
+    expect(score.get('a')).toBeCloseTo(score.get('b')!, 10);
+  });
 
   it('learns an initialism the products of a type write, and none that nobody writes', () => {
     const index = new ProductIndex();
@@ -462,15 +500,22 @@ describe('Initialisms learnt from the catalog', () => {
     const items = catalog();
     index.replaceAll(items);
     const result = index.search(q({ q: 'ssd', pageSize: 20 }));
-    // The drives first, then what only mentions SSDs; a hard drive is no match at all.
+    // The drives first (the one that never writes "SSD" too), then what only mentions SSDs; a
+    // hard drive that says "solid" and "drive" is no match at all.
     expect(result.hits.slice(0, 6).every((h) => h.category === 'Internal solid state drive')).toBe(true);
+    expect(result.hits.map((h) => h.title)).toContain('Samsung S5 internal solid state drive 2.5" 600 GB');
     expect(
       result.hits
         .map((h) => h.category)
         .slice(6)
         .sort(),
-    ).toEqual(['Adapter', 'Mounting bracket']);
-    expect(result.total).toBe(8);
+    ).toEqual(['Adapter', 'Hybrid hard drive', 'Hybrid hard drive', 'Mounting bracket']);
+    expect(result.total).toBe(10);
+    // With another word: the brand's SSDs first; its hybrid drives (which say "SSD", "solid" and
+    // "drive") after them, scored without the two words of the phrase they happen to say.
+    const samsung = index.search(q({ q: 'samsung ssd', pageSize: 20 })).hits;
+    expect(samsung.slice(0, 6).every((h) => h.category === 'Internal solid state drive')).toBe(true);
+    expect(index.search(q({ q: 'ssds' })).hits[0]!.category).toBe('Internal solid state drive');
     // "lmt" is no word of the catalog: no label tape for it.
     expect(index.search(q({ q: 'lmt' })).hits.some((h) => h.category === 'Label making tape')).toBe(false);
     // Shards learn it from their summed vocabularies.
