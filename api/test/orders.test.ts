@@ -71,6 +71,16 @@ describe('cart and orders', () => {
     expect((await c.get(`/api/products/${p}`)).json.stock).toBe(9);
     expect((await order(c, { cartId: cart.json.cartId }, key)).status).toBe(422);
     expect((await c.post('/api/orders', body)).status).toBe(400);
+    // The whole cart ordered, then refilled (another device): a retry is still the first order.
+    const whole = randomUUID();
+    await c.post('/api/cart/lines', { productId: p, quantity: 2 });
+    const wholeFirst = await order(c, { cartId: cart.json.cartId }, whole);
+    expect(wholeFirst.json).toMatchObject({ status: 'confirmed', lines: [{ productId: p, quantity: 2 }] });
+    await c.post('/api/cart/lines', { productId: p, quantity: 3 });
+    const wholeAgain = await order(c, { cartId: cart.json.cartId }, whole);
+    expect(wholeAgain.json.id).toBe(wholeFirst.json.id);
+    expect(wholeAgain.json.lines).toEqual(wholeFirst.json.lines);
+    expect((await c.get(`/api/products/${p}`)).json.stock).toBe(7);
   });
 
   it('answers 409 for tags the server has not seen, 404 for another user cart and order', async () => {

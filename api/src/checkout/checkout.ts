@@ -52,8 +52,11 @@ export class Checkout extends EventEmitter<{ status: [StoredOrder]; error: [unkn
     const requestHash = createHash('sha256')
       .update(JSON.stringify([input.cartId, input.tags ?? null, input.addressId ?? null]))
       .digest('base64url');
-    const earlier = this.store.replay(userId, key, requestHash);
-    if (earlier) return earlier;
+    // A retry is answered from its key. A new order is not looked up first: its key is claimed
+    // when the order is written (insertPending), which also answers a retry that comes while the
+    // first is pending. Only a request the cart cannot serve asks the key first: a retry after
+    // the order cleared its entries from the cart is the first order, not a 409.
+    const earlier = () => this.store.replay(userId, key, requestHash);
 
     const cart = new YjsCart(await this.documents.getDocument(input.cartId));
     let chosen: [string, CartEntry][];
@@ -61,12 +64,12 @@ export class Checkout extends EventEmitter<{ status: [StoredOrder]; error: [unkn
       const entries = cart.entriesFor(input.tags);
       // A tag the server lacks means the device is ahead of the server: it must sync first.
       const missing = input.tags.filter((t) => !entries.has(t));
-      if (missing.length) return { ok: false, reason: 'cart_out_of_date', missingTags: missing };
+      if (missing.length) return earlier() ?? { ok: false, reason: 'cart_out_of_date', missingTags: missing };
       chosen = [...entries];
     } else chosen = [...cart.entries()];
     // Quantities follow the cart's read rule over exactly the chosen entries.
     const wanted = readEntries(chosen).lines;
-    if (wanted.length === 0) return { ok: false, reason: 'empty_cart' };
+    if (wanted.length === 0) return earlier() ?? { ok: false, reason: 'empty_cart' };
 
     const lines: OrderLine[] = wanted.map(({ productId, quantity, tags }) => {
       const product = this.catalog.offer(productId);
