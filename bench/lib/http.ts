@@ -115,7 +115,9 @@ class Connection {
     const waiter = this.current;
     this.current = undefined;
     waiter.resolve({ status, json });
-    if (/\r\nconnection:\s*close/i.test(head)) this.fail(new Error('closed by the server'));
+    // Bytes past the answer are an answer to no request: the connection is out of step.
+    if (this.buffer.length > 0 || /\r\nconnection:\s*close/i.test(head))
+      this.fail(new Error('connection ended'));
     else this.done(this);
   }
 }
