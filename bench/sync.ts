@@ -64,7 +64,11 @@ async function serve(kind: Kind, dataDir: string): Promise<void> {
     const sync = createSyncServer({
       db,
       authorize: async () => ({ ok: true, principal: 'bench' }),
-      limits: { maxConnectionsPerPrincipal: 1_000_000, messagesPerSecond: 10_000 },
+      limits: {
+        maxConnectionsPerPrincipal: 1_000_000,
+        maxConnectionsPerAddress: 1_000_000,
+        messagesPerSecond: 10_000,
+      },
     });
     const server = http.createServer((_q, s) => s.writeHead(404).end());
     server.on('upgrade', (req, socket, head) => sync.handleUpgrade(req, socket, head));

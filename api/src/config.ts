@@ -26,6 +26,18 @@ const Env = z.object({
     .min(LIMIT_RANGES.maxRooms.min)
     .max(LIMIT_RANGES.maxRooms.max)
     .default(50_000),
+  SHOPSYNC_SYNC_MAX_PER_ADDRESS: z.coerce
+    .number()
+    .int()
+    .min(LIMIT_RANGES.maxConnectionsPerAddress.min)
+    .max(LIMIT_RANGES.maxConnectionsPerAddress.max)
+    .default(256),
+  SHOPSYNC_TRUSTED_PROXIES: z.coerce
+    .number()
+    .int()
+    .min(LIMIT_RANGES.trustedProxies.min)
+    .max(LIMIT_RANGES.trustedProxies.max)
+    .default(0),
   SHOPSYNC_CHECKOUT_BATCH: z.coerce.number().int().min(1).max(10_000).default(512),
   SHOPSYNC_SEARCH_SHARDS: z.coerce.number().int().min(0).max(64).default(0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -46,6 +58,13 @@ export interface Config {
   syncIdleMs: number;
   /** Most cart documents in memory (see SyncLimits.maxRooms). */
   syncMaxRooms: number;
+  /** Open sync connections from one client address (see SyncLimits.maxConnectionsPerAddress). */
+  syncMaxPerAddress: number;
+  /**
+   * Reverse proxies in front of the shop that append to X-Forwarded-For: the client address of
+   * the per-address limits (sync connections, sign-in attempts) is read through them.
+   */
+  trustedProxies: number;
   /** 'full': every commit is fsynced (survives power loss); 'normal': survives a process crash. */
   durability: Durability;
   /** Most orders the stock writer decides in one transaction (1: a transaction per order). */
@@ -75,6 +94,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secureCookies: e.SHOPSYNC_SECURE_COOKIES === '1',
     syncIdleMs: e.SHOPSYNC_SYNC_IDLE_MS,
     syncMaxRooms: e.SHOPSYNC_SYNC_MAX_ROOMS,
+    syncMaxPerAddress: e.SHOPSYNC_SYNC_MAX_PER_ADDRESS,
+    trustedProxies: e.SHOPSYNC_TRUSTED_PROXIES,
     durability: e.SHOPSYNC_DURABILITY,
     checkoutBatch: e.SHOPSYNC_CHECKOUT_BATCH,
     searchShards: e.SHOPSYNC_SEARCH_SHARDS,

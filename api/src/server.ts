@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { compactCart, YjsCart } from '@shopsync/core';
-import { createSyncServer, type SyncServer } from '@shopsync/sync-server';
+import { clientAddress, createSyncServer, type SyncServer } from '@shopsync/sync-server';
 import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
 import { Accounts } from './accounts/accounts.js';
@@ -59,7 +59,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     logger: logger.child({ component: 'sync' }),
     authorize: (req, cartId) =>
       authorizeSync(req, cartId, { tokens, accounts, owner: (id) => carts!.ownerOf(id) }),
-    limits: { idleRoomMs: config.syncIdleMs, maxRooms: config.syncMaxRooms },
+    limits: {
+      idleRoomMs: config.syncIdleMs,
+      maxRooms: config.syncMaxRooms,
+      maxConnectionsPerAddress: config.syncMaxPerAddress,
+    },
+    clientAddress: (req) => clientAddress(req, config.trustedProxies),
     // A cart's compaction point (core/README.md): when no device has it open, long lines become one entry.
     hooks: { onIdle: (_cartId, doc) => compactCart(new YjsCart(doc)) },
   });
@@ -106,7 +111,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     accounts,
     adminToken: config.adminToken,
     routes: [
-      accountRoutes(accounts, carts, config.secureCookies),
+      accountRoutes(accounts, carts, config.secureCookies, config.trustedProxies),
       catalogRoutes(catalog, feed),
       cartRoutes(carts, catalog, tokens, config.secureCookies),
       orderRoutes(checkout, orders, carts, accounts),

@@ -16,6 +16,11 @@ describe('configuration', () => {
     expect(set.syncMaxRooms).toBe(10);
     expect(() => loadConfig({ SHOPSYNC_DURABILITY: 'sometimes' })).toThrow(/SHOPSYNC_DURABILITY/);
     expect(() => loadConfig({ SHOPSYNC_SYNC_MAX_ROOMS: '0' })).toThrow(/SHOPSYNC_SYNC_MAX_ROOMS/);
+    expect([defaults.syncMaxPerAddress, defaults.trustedProxies]).toEqual([256, 0]);
+    const proxied = loadConfig({ SHOPSYNC_SYNC_MAX_PER_ADDRESS: '8', SHOPSYNC_TRUSTED_PROXIES: '1' });
+    expect([proxied.syncMaxPerAddress, proxied.trustedProxies]).toEqual([8, 1]);
+    expect(() => loadConfig({ SHOPSYNC_TRUSTED_PROXIES: '-1' })).toThrow(/SHOPSYNC_TRUSTED_PROXIES/);
+    expect(() => loadConfig({ SHOPSYNC_SYNC_MAX_PER_ADDRESS: '0' })).toThrow(/SHOPSYNC_SYNC_MAX_PER_ADDRESS/);
   });
 
   it("opens the database with an fsync per commit only when durability is 'full'", () => {

@@ -1,3 +1,4 @@
+export { clientAddress } from './address.js';
 export { LIMIT_RANGES } from './limits.js';
 export { createMetrics, type SyncMetrics } from './metrics.js';
 export { MESSAGE_AWARENESS, MESSAGE_SAVED, MESSAGE_SYNC } from './protocol.js';

@@ -3,13 +3,15 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { clientAddress } from './address.js';
 import { LIMIT_RANGES } from './limits.js';
 import { createSyncServer } from './server.js';
 import { verifySyncToken } from './tokens.js';
 
 /**
  * The sync server alone: `npm run sync-server` (PORT, HOST, DATA_DIR, SHOPSYNC_SYNC_SECRET or SHOPSYNC_SECRET,
- * SHOPSYNC_SYNC_IDLE_MS, SHOPSYNC_SYNC_MAX_ROOMS, SHOPSYNC_DURABILITY). Devices authenticate with sync tokens signed by the
+ * SHOPSYNC_SYNC_IDLE_MS, SHOPSYNC_SYNC_MAX_ROOMS, SHOPSYNC_SYNC_MAX_PER_ADDRESS,
+ * SHOPSYNC_TRUSTED_PROXIES, SHOPSYNC_DURABILITY). Devices authenticate with sync tokens signed by the
  * same secret the shop uses.
  */
 const secret = process.env.SHOPSYNC_SYNC_SECRET ?? process.env.SHOPSYNC_SECRET;
@@ -44,12 +46,22 @@ function limit(name: string, { min, max }: { min: number; max: number }): number
 }
 const idleRoomMs = limit('SHOPSYNC_SYNC_IDLE_MS', LIMIT_RANGES.idleRoomMs);
 const maxRooms = limit('SHOPSYNC_SYNC_MAX_ROOMS', LIMIT_RANGES.maxRooms);
+const maxConnectionsPerAddress = limit(
+  'SHOPSYNC_SYNC_MAX_PER_ADDRESS',
+  LIMIT_RANGES.maxConnectionsPerAddress,
+);
+const trustedProxies = limit('SHOPSYNC_TRUSTED_PROXIES', LIMIT_RANGES.trustedProxies) ?? 0;
 
 const log = (level: string) => (obj: object, msg?: string) =>
   console.log(JSON.stringify({ level, time: Date.now(), ...obj, msg }));
 const sync = createSyncServer({
   db,
-  limits: { ...(idleRoomMs ? { idleRoomMs } : {}), ...(maxRooms ? { maxRooms } : {}) },
+  limits: {
+    ...(idleRoomMs ? { idleRoomMs } : {}),
+    ...(maxRooms ? { maxRooms } : {}),
+    ...(maxConnectionsPerAddress ? { maxConnectionsPerAddress } : {}),
+  },
+  clientAddress: (req) => clientAddress(req, trustedProxies),
   logger: { info: log('info'), warn: log('warn'), error: log('error'), debug: () => {} },
   authorize: (req, docName) => {
     const token = new URL(req.url ?? '/', 'http://localhost').searchParams.get('token');

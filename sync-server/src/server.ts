@@ -37,6 +37,11 @@ export interface SyncLimits {
   /** Sustained messages per second per connection (bursts up to twice that). */
   messagesPerSecond: number;
   maxConnectionsPerPrincipal: number;
+  /**
+   * Open connections from one client address (SyncServerOptions.clientAddress). A guest's cart
+   * costs nothing to start, so without it one client could hold every room the server keeps.
+   */
+  maxConnectionsPerAddress: number;
   /** Idle rooms (no connection) are flushed and evicted after this long. */
   idleRoomMs: number;
   /**
@@ -61,6 +66,11 @@ export interface SyncServerOptions {
     onIdle?(docName: string, doc: Y.Doc): void;
   };
   metrics?: SyncMetrics;
+  /**
+   * The address a request comes from, for `maxConnectionsPerAddress`: by default the socket's
+   * peer; behind reverse proxies, `clientAddress(req, proxies)` (address.ts).
+   */
+  clientAddress?(req: IncomingMessage): string;
 }
 
 export interface SyncServer {
@@ -84,6 +94,13 @@ type ConnSocket = WebSocket & { [CONN]: Connection };
 const noop = () => {};
 const silent: Logger = { info: noop, warn: noop, error: noop, debug: noop };
 
+/** One connection fewer under `key`; the entry goes at zero. */
+function release(counts: Map<string, number>, key: string): void {
+  const left = (counts.get(key) ?? 1) - 1;
+  if (left > 0) counts.set(key, left);
+  else counts.delete(key);
+}
+
 /** Whether a transaction added structs (its state vector moved). */
 function stateChanged(tr: Y.Transaction): boolean {
   if (tr.afterState.size !== tr.beforeState.size) return true;
@@ -95,6 +112,7 @@ const DEFAULT_LIMITS: SyncLimits = {
   maxFrameBytes: 1024 * 1024,
   messagesPerSecond: 50,
   maxConnectionsPerPrincipal: 20,
+  maxConnectionsPerAddress: 256,
   idleRoomMs: 60_000,
   maxRooms: 50_000,
   compactAfterUpdates: 200,
@@ -119,6 +137,8 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
    */
   const idleRooms = new Map<string, Room>();
   const perPrincipal = new Map<string, number>();
+  const perAddress = new Map<string, number>();
+  const addressOf = options.clientAddress ?? ((req: IncomingMessage) => req.socket.remoteAddress ?? '');
   let queue: { docName: string; update: Uint8Array; room: Room }[] = [];
   let flushScheduled = false;
   let flushWaiters: { resolve(): void; reject(err: unknown): void }[] = [];
@@ -380,20 +400,20 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     room.connections.delete(conn);
     room.lastUsed = Date.now();
     if (room.connections.size === 0 && rooms.get(room.name) === room) idleRooms.set(room.name, room);
-    const left = (perPrincipal.get(conn.principal) ?? 1) - 1;
-    if (left > 0) perPrincipal.set(conn.principal, left);
-    else perPrincipal.delete(conn.principal);
+    release(perPrincipal, conn.principal);
+    release(perAddress, conn.address);
     metrics.connections.dec();
     if (conn.awarenessIds?.size) {
       awarenessProtocol.removeAwarenessStates(room.awareness, [...conn.awarenessIds], null);
     }
   }
 
-  function attach(ws: WebSocket, room: Room, principal: string, wantsSaved: boolean): void {
+  function attach(ws: WebSocket, room: Room, principal: string, address: string, wantsSaved: boolean): void {
     const conn: Connection = {
       ws,
       room,
       principal,
+      address,
       wantsSaved,
       awarenessIds: undefined,
       tokens: limits.messagesPerSecond * 2,
@@ -423,23 +443,39 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const name = decodeURIComponent(url.pathname.replace(/^\/sync\/?/, ''));
     if (!DOC_NAME.test(name)) return refuse(socket, 400, 'bad cart id');
-    let decision: AuthDecision;
+    // Before authorization: a client at its limit costs no token check or session lookup. The
+    // slot is taken now, so upgrades that wait for authorization together cannot pass the limit;
+    // the connection keeps it, or it is given back.
+    const address = addressOf(req);
+    if ((perAddress.get(address) ?? 0) >= limits.maxConnectionsPerAddress) {
+      return refuse(socket, 429, 'too many connections from this address');
+    }
+    perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
+    let attached = false;
     try {
-      decision = await options.authorize(req, name);
-    } catch (err) {
-      logger.error({ err }, 'sync authorization failed');
-      return refuse(socket, 401, 'authorization failed');
+      let decision: AuthDecision;
+      try {
+        decision = await options.authorize(req, name);
+      } catch (err) {
+        logger.error({ err }, 'sync authorization failed');
+        return refuse(socket, 401, 'authorization failed');
+      }
+      if (!decision.ok) return refuse(socket, decision.status, decision.reason);
+      if ((perPrincipal.get(decision.principal) ?? 0) >= limits.maxConnectionsPerPrincipal) {
+        return refuse(socket, 429, 'too many connections');
+      }
+      if (!rooms.has(name) && !makeSpace()) return refuse(socket, 503, 'too many carts open; retry later');
+      const room = loadRoom(name);
+      const wantsSaved = url.searchParams.get('saved') === '1';
+      // Without a verifyClient hook, ws completes the upgrade synchronously: the room is attached
+      // to in this same turn, before the room limit or the sweeper could take it as idle.
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        attached = true;
+        attach(ws, room, decision.principal, address, wantsSaved);
+      });
+    } finally {
+      if (!attached) release(perAddress, address);
     }
-    if (!decision.ok) return refuse(socket, decision.status, decision.reason);
-    if ((perPrincipal.get(decision.principal) ?? 0) >= limits.maxConnectionsPerPrincipal) {
-      return refuse(socket, 429, 'too many connections');
-    }
-    if (!rooms.has(name) && !makeSpace()) return refuse(socket, 503, 'too many carts open; retry later');
-    const room = loadRoom(name);
-    const wantsSaved = url.searchParams.get('saved') === '1';
-    // Without a verifyClient hook, ws completes the upgrade synchronously: the room is attached to
-    // in this same turn, before the room limit or the sweeper could take it as idle.
-    wss.handleUpgrade(req, socket, head, (ws) => attach(ws, room, decision.principal, wantsSaved));
   }
 
   const sweeper = setInterval(

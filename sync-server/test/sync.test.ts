@@ -187,4 +187,43 @@ describe('sync server', () => {
       await small.close();
     }
   });
+
+  it('caps the connections from one client address, whatever carts or tokens it brings', async () => {
+    const small = await startSync({ maxConnectionsPerAddress: 2 });
+    try {
+      // Guest carts are free to start: each of these is another cart and another principal.
+      const tries = await Promise.all(
+        Array.from({ length: 5 }, (_, i) =>
+          raw(`${small.url}/cart-a${i}?token=${token(`cart-a${i}`, `guest:g${i}`)}`),
+        ),
+      );
+      expect(tries.filter((t) => t.opened)).toHaveLength(2);
+      const refused = tries.filter((t) => !t.opened);
+      expect(refused.map((t) => t.status)).toEqual([429, 429, 429]);
+      expect(refused.every((t) => t.received.length === 0)).toBe(true);
+      // A refused or closed connection gives its place back.
+      const open = tries.filter((t) => t.opened);
+      const gone = closed(open[0]!.ws);
+      open[0]!.ws.close();
+      await gone;
+      await until(() => small.sync.stats().connections === 1, 'one connection left');
+      const again = await raw(`${small.url}/cart-a9?token=${token('cart-a9', 'guest:g9')}`);
+      expect(again.opened).toBe(true);
+      // At the limit, even a bad token is refused for the address, before authorization.
+      expect((await raw(`${small.url}/cart-a8?token=nope`)).status).toBe(429);
+      again.ws.close();
+      open[1]!.ws.close();
+      await until(() => small.sync.stats().connections === 0, 'all closed');
+      // A request refused by authorization gives its place back: two good ones still open after it.
+      expect((await raw(`${small.url}/cart-a8?token=nope`)).status).toBe(401);
+      const two = await Promise.all(
+        [6, 7].map((i) => raw(`${small.url}/cart-a${i}?token=${token(`cart-a${i}`, `guest:g${i}`)}`)),
+      );
+      expect(two.every((t) => t.opened)).toBe(true);
+      for (const t of two) t.ws.close();
+      expect(await small.sync.metricsText()).toMatch(/reason="429"} 4/);
+    } finally {
+      await small.close();
+    }
+  });
 });

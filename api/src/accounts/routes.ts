@@ -6,7 +6,8 @@ import { ApiError, parseBody } from '../http/errors.js';
 import { requestAddress } from '../http/headers.js';
 import type { Accounts } from './accounts.js';
 
-export function accountRoutes(accounts: Accounts, carts: Carts, secureCookies: boolean) {
+/** `trustedProxies`: reverse proxies whose X-Forwarded-For gives the client address (address.ts). */
+export function accountRoutes(accounts: Accounts, carts: Carts, secureCookies: boolean, trustedProxies = 0) {
   const app = new Hono<AppEnv>();
 
   app.post('/auth/signup', async (c) => {
@@ -21,7 +22,7 @@ export function accountRoutes(accounts: Accounts, carts: Carts, secureCookies: b
 
   app.post('/auth/login', async (c) => {
     const input = await parseBody(c, LoginInput);
-    const result = await accounts.login(input.email, input.password, requestAddress(c));
+    const result = await accounts.login(input.email, input.password, requestAddress(c, trustedProxies));
     if (!result.ok && result.reason === 'too_many_attempts') {
       const seconds = Math.max(1, Math.ceil(result.retryAfterMs / 1000));
       c.header('Retry-After', String(seconds));

@@ -1,4 +1,5 @@
 import type { IncomingMessage, RequestListener } from 'node:http';
+import { clientAddress } from '@shopsync/sync-server/address';
 import type { Context } from 'hono';
 
 /** Node's own request behind a Hono context; undefined where Hono runs without Node (app.request). */
@@ -19,11 +20,12 @@ export function requestHeader(c: Context, name: string): string | undefined {
 }
 
 /**
- * The address the request came from (the socket's peer). Behind a reverse proxy that is the
- * proxy's address for every client.
+ * The address the request came from: the socket's peer, or behind `trustedProxies` reverse
+ * proxies the address the outermost of them saw (`clientAddress`, X-Forwarded-For).
  */
-export function requestAddress(c: Context): string {
-  return incoming(c)?.socket.remoteAddress ?? '';
+export function requestAddress(c: Context, trustedProxies = 0): string {
+  const req = incoming(c);
+  return req ? clientAddress(req, trustedProxies) : '';
 }
 
 /** One cookie of the request (as hono/cookie's getCookie, without the Headers object). */
