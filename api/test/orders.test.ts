@@ -76,6 +76,9 @@ describe('cart and orders', () => {
     await c.post('/api/cart/lines', { productId: p, quantity: 2 });
     const wholeFirst = await order(c, { cartId: cart.json.cartId }, whole);
     expect(wholeFirst.json).toMatchObject({ status: 'confirmed', lines: [{ productId: p, quantity: 2 }] });
+    // Retried with the cart now empty: the first order, not an empty-cart 400.
+    const emptied = await order(c, { cartId: cart.json.cartId }, whole);
+    expect([emptied.status, emptied.json.id]).toEqual([202, wholeFirst.json.id]);
     await c.post('/api/cart/lines', { productId: p, quantity: 3 });
     const wholeAgain = await order(c, { cartId: cart.json.cartId }, whole);
     expect(wholeAgain.json.id).toBe(wholeFirst.json.id);

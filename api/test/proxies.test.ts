@@ -30,6 +30,17 @@ describe('behind a trusted reverse proxy', () => {
     // Another client behind the same proxy is not.
     const other = await openCart('203.0.113.2');
     expect(other.status).toBeUndefined();
+    // A request that did not come through the proxy (no X-Forwarded-For entry of its) counts as
+    // its peer, here 127.0.0.1, which has no connection yet.
+    const view = (await new Client(server.url).get('/api/cart')).json;
+    const direct = new WebSocket(
+      `${server.url.replace(/^http/, 'ws')}/sync/${view.cartId}?token=${view.syncToken}`,
+    );
+    await new Promise((resolve, reject) => {
+      direct.on('open', resolve);
+      direct.on('unexpected-response', (_req, res) => reject(new Error(`refused: ${res.statusCode}`)));
+    });
+    direct.close();
     first.ws.close();
     other.ws.close();
   });

@@ -6,8 +6,8 @@ export interface Connection {
   ws: WebSocket;
   room: Room;
   principal: string;
-  /** The client's address (SyncServerOptions.clientAddress), for the limit per address. */
-  address: string;
+  /** Gives back the connection's place under its client address's limit; once, however often called. */
+  releaseAddress: () => void;
   wantsSaved: boolean;
   /** Awareness client ids this connection controls, removed when it closes (a Set once there are any). */
   awarenessIds: Set<number> | undefined;

@@ -4,6 +4,7 @@ import type Database from 'better-sqlite3';
 import { type WebSocket, WebSocketServer } from 'ws';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
+import { clientAddress } from './address.js';
 import { createMetrics, type SyncMetrics } from './metrics.js';
 import {
   awarenessMessage,
@@ -138,7 +139,9 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
   const idleRooms = new Map<string, Room>();
   const perPrincipal = new Map<string, number>();
   const perAddress = new Map<string, number>();
-  const addressOf = options.clientAddress ?? ((req: IncomingMessage) => req.socket.remoteAddress ?? '');
+  const addressOf = options.clientAddress ?? ((req: IncomingMessage) => clientAddress(req));
+  /** When an address last hit its limit was logged: once a minute at most. */
+  let addressLimitLogged = 0;
   let queue: { docName: string; update: Uint8Array; room: Room }[] = [];
   let flushScheduled = false;
   let flushWaiters: { resolve(): void; reject(err: unknown): void }[] = [];
@@ -293,8 +296,9 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     return room;
   }
 
-  function refuse(socket: Duplex, status: number, reason: string): void {
-    metrics.refused.inc({ reason: String(status) });
+  /** `label`: the metric's reason when the status alone does not tell (429 per address or per user). */
+  function refuse(socket: Duplex, status: number, reason: string, label = String(status)): void {
+    metrics.refused.inc({ reason: label });
     const text =
       {
         400: 'Bad Request',
@@ -401,19 +405,25 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     room.lastUsed = Date.now();
     if (room.connections.size === 0 && rooms.get(room.name) === room) idleRooms.set(room.name, room);
     release(perPrincipal, conn.principal);
-    release(perAddress, conn.address);
+    conn.releaseAddress();
     metrics.connections.dec();
     if (conn.awarenessIds?.size) {
       awarenessProtocol.removeAwarenessStates(room.awareness, [...conn.awarenessIds], null);
     }
   }
 
-  function attach(ws: WebSocket, room: Room, principal: string, address: string, wantsSaved: boolean): void {
+  function attach(
+    ws: WebSocket,
+    room: Room,
+    principal: string,
+    releaseAddress: () => void,
+    wantsSaved: boolean,
+  ): void {
     const conn: Connection = {
       ws,
       room,
       principal,
-      address,
+      releaseAddress,
       wantsSaved,
       awarenessIds: undefined,
       tokens: limits.messagesPerSecond * 2,
@@ -448,9 +458,26 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     // the connection keeps it, or it is given back.
     const address = addressOf(req);
     if ((perAddress.get(address) ?? 0) >= limits.maxConnectionsPerAddress) {
-      return refuse(socket, 429, 'too many connections from this address');
+      if (Date.now() - addressLimitLogged > 60_000) {
+        addressLimitLogged = Date.now();
+        // Behind a reverse proxy not declared as trusted, every client is the proxy's address.
+        const forwarded = req.headers['x-forwarded-for'] !== undefined;
+        logger.warn(
+          { address, limit: limits.maxConnectionsPerAddress, forwarded },
+          forwarded
+            ? 'a client address reached its sync connection limit; if the shop is behind reverse proxies, set SHOPSYNC_TRUSTED_PROXIES'
+            : 'a client address reached its sync connection limit',
+        );
+      }
+      return refuse(socket, 429, 'too many connections from this address', 'address');
     }
     perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
+    let released = false;
+    const releaseAddress = () => {
+      if (released) return;
+      released = true;
+      release(perAddress, address);
+    };
     let attached = false;
     try {
       let decision: AuthDecision;
@@ -460,6 +487,8 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
         logger.error({ err }, 'sync authorization failed');
         return refuse(socket, 401, 'authorization failed');
       }
+      // The server may have closed while authorization ran: no room may be loaded now.
+      if (closed) return refuse(socket, 503, 'shutting down');
       if (!decision.ok) return refuse(socket, decision.status, decision.reason);
       if ((perPrincipal.get(decision.principal) ?? 0) >= limits.maxConnectionsPerPrincipal) {
         return refuse(socket, 429, 'too many connections');
@@ -471,10 +500,11 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       // to in this same turn, before the room limit or the sweeper could take it as idle.
       wss.handleUpgrade(req, socket, head, (ws) => {
         attached = true;
-        attach(ws, room, decision.principal, address, wantsSaved);
+        attach(ws, room, decision.principal, releaseAddress, wantsSaved);
       });
     } finally {
-      if (!attached) release(perAddress, address);
+      // Given back unless a connection holds it (then its close gives it back, once).
+      if (!attached) releaseAddress();
     }
   }
 

@@ -28,10 +28,14 @@ export interface TestSyncServer {
   close(): Promise<void>;
 }
 
-/** An in-process sync server on an ephemeral port, authorizing by token like the shop does. */
+/**
+ * An in-process sync server on an ephemeral port, authorizing by token like the shop does.
+ * `gate`: awaited by every authorization before it decides (an authorizer that takes its time).
+ */
 export async function startSync(
   limits: Partial<SyncLimits> = {},
   dataDir = tmpDir(),
+  gate?: () => Promise<void>,
 ): Promise<TestSyncServer> {
   const db = new Database(path.join(dataDir, 'sync.sqlite'));
   db.pragma('journal_mode = WAL');
@@ -39,7 +43,8 @@ export async function startSync(
   const sync = createSyncServer({
     db,
     limits,
-    authorize: (req, name) => {
+    authorize: async (req, name) => {
+      if (gate) await gate();
       const t = new URL(req.url ?? '/', 'http://x').searchParams.get('token');
       const claims = t ? verifySyncToken(SECRET, t) : undefined;
       if (!claims) return { ok: false, status: 401, reason: 'no valid token' };

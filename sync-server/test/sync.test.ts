@@ -221,9 +221,35 @@ describe('sync server', () => {
       );
       expect(two.every((t) => t.opened)).toBe(true);
       for (const t of two) t.ws.close();
-      expect(await small.sync.metricsText()).toMatch(/reason="429"} 4/);
+      expect(await small.sync.metricsText()).toMatch(/reason="address"} 4/);
     } finally {
       await small.close();
+    }
+  });
+
+  it('holds an address slot while authorization runs, so upgrades waiting together cannot pass the limit', async () => {
+    let open: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const slow = await startSync({ maxConnectionsPerAddress: 2 }, undefined, () => gate);
+    try {
+      // All five arrive while authorization is held: three are refused without waiting for it.
+      const pending = Array.from({ length: 5 }, (_, i) =>
+        raw(`${slow.url}/cart-w${i}?token=${token(`cart-w${i}`, `guest:w${i}`)}`),
+      );
+      const started = Date.now();
+      while (!/reason="address"} 3/.test(await slow.sync.metricsText())) {
+        if (Date.now() - started > 5000) throw new Error('timed out waiting for three refusals');
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      open();
+      const tries = await Promise.all(pending);
+      expect(tries.filter((t) => t.opened)).toHaveLength(2);
+      expect(tries.filter((t) => !t.opened).map((t) => t.status)).toEqual([429, 429, 429]);
+      for (const t of tries) if (t.opened) t.ws.close();
+    } finally {
+      await slow.close();
     }
   });
 });
