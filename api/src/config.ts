@@ -3,6 +3,10 @@ import { LIMIT_RANGES } from '@shopsync/sync-server/limits';
 import { z } from 'zod';
 import type { Durability } from './db.js';
 
+/** A whole number in one of the sync server's ranges (limits.ts), or the default when unset. */
+const within = ({ min, max }: { min: number; max: number }, fallback: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
 const Env = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8787),
   HOST: z.string().default('127.0.0.1'),
@@ -13,31 +17,11 @@ const Env = z.object({
   SHOPSYNC_SECRET: z.string().min(16).optional(),
   SHOPSYNC_CLIENT_DIR: z.string().optional(),
   SHOPSYNC_SECURE_COOKIES: z.enum(['0', '1']).default('0'),
-  SHOPSYNC_SYNC_IDLE_MS: z.coerce
-    .number()
-    .int()
-    .min(LIMIT_RANGES.idleRoomMs.min)
-    .max(LIMIT_RANGES.idleRoomMs.max)
-    .default(60_000),
+  SHOPSYNC_SYNC_IDLE_MS: within(LIMIT_RANGES.idleRoomMs, 60_000),
   SHOPSYNC_DURABILITY: z.enum(['normal', 'full']).default('normal'),
-  SHOPSYNC_SYNC_MAX_ROOMS: z.coerce
-    .number()
-    .int()
-    .min(LIMIT_RANGES.maxRooms.min)
-    .max(LIMIT_RANGES.maxRooms.max)
-    .default(50_000),
-  SHOPSYNC_SYNC_MAX_PER_ADDRESS: z.coerce
-    .number()
-    .int()
-    .min(LIMIT_RANGES.maxConnectionsPerAddress.min)
-    .max(LIMIT_RANGES.maxConnectionsPerAddress.max)
-    .default(256),
-  SHOPSYNC_TRUSTED_PROXIES: z.coerce
-    .number()
-    .int()
-    .min(LIMIT_RANGES.trustedProxies.min)
-    .max(LIMIT_RANGES.trustedProxies.max)
-    .default(0),
+  SHOPSYNC_SYNC_MAX_ROOMS: within(LIMIT_RANGES.maxRooms, 50_000),
+  SHOPSYNC_SYNC_MAX_PER_ADDRESS: within(LIMIT_RANGES.maxConnectionsPerAddress, 256),
+  SHOPSYNC_TRUSTED_PROXIES: within(LIMIT_RANGES.trustedProxies, 0),
   SHOPSYNC_CHECKOUT_BATCH: z.coerce.number().int().min(1).max(10_000).default(512),
   SHOPSYNC_SEARCH_SHARDS: z.coerce.number().int().min(0).max(64).default(0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
