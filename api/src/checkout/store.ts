@@ -77,10 +77,8 @@ export class OrderStore {
       key: db.prepare(
         'SELECT request_hash, order_id, created_at FROM idempotency_keys WHERE owner = ? AND key = ?',
       ),
-      insertKey: db.prepare(
-        'INSERT OR REPLACE INTO idempotency_keys (owner, key, request_hash, order_id, created_at) VALUES (?, ?, ?, ?, ?)',
-      ),
-      // Takes a key unless a live one (created since the last parameter) holds it.
+      // Takes a key unless a live one (created since the last parameter) holds it; with no bound
+      // (Number.MAX_SAFE_INTEGER), takes it over whatever holds it.
       claimKey: db.prepare(
         `INSERT INTO idempotency_keys (owner, key, request_hash, order_id, created_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (owner, key) DO UPDATE SET request_hash = excluded.request_hash,
@@ -155,7 +153,7 @@ export class OrderStore {
       const earlier = this.replay(o.userId, o.key, o.requestHash);
       if (earlier) return earlier;
       // Held by an order that is gone (cannot happen while orders are never deleted): take it over.
-      this.stmts.insertKey.run(o.userId, o.key, o.requestHash, id, at);
+      this.stmts.claimKey.run(o.userId, o.key, o.requestHash, id, at, Number.MAX_SAFE_INTEGER);
     }
     const currency = o.lines[0]?.unitPrice.currency ?? 'USD';
     const total = o.lines.reduce((s, l) => s + l.unitPrice.amount * l.quantity, 0);
