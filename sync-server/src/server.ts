@@ -95,6 +95,11 @@ type ConnSocket = WebSocket & { [CONN]: Connection };
 const noop = () => {};
 const silent: Logger = { info: noop, warn: noop, error: noop, debug: noop };
 
+/** One connection more under `key`. */
+function take(counts: Map<string, number>, key: string): void {
+  counts.set(key, (counts.get(key) ?? 0) + 1);
+}
+
 /** One connection fewer under `key`; the entry goes at zero. */
 function release(counts: Map<string, number>, key: string): void {
   const left = (counts.get(key) ?? 1) - 1;
@@ -433,7 +438,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     (ws as ConnSocket)[CONN] = conn;
     room.connections.add(conn);
     idleRooms.delete(room.name);
-    perPrincipal.set(principal, (perPrincipal.get(principal) ?? 0) + 1);
+    take(perPrincipal, principal);
     metrics.connections.inc();
     // Buffers (not ArrayBuffers, which ws would copy a frame into): payloads are views of the frame.
     ws.binaryType = 'nodebuffer';
@@ -471,7 +476,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       }
       return refuse(socket, 429, 'too many connections from this address', 'address');
     }
-    perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
+    take(perAddress, address);
     let released = false;
     const releaseAddress = () => {
       if (released) return;

@@ -24,6 +24,11 @@ function raw(url: string): Promise<{ ws: WebSocket; opened: boolean; status?: nu
   });
 }
 
+/** A raw socket to a guest's own cart `cart-<id>` (each guest a principal of its own). */
+function guestCart(url: string, id: string) {
+  return raw(`${url}/cart-${id}?token=${token(`cart-${id}`, `guest:${id}`)}`);
+}
+
 function closed(ws: WebSocket): Promise<{ code: number; reason: string }> {
   return new Promise((resolve) =>
     ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
@@ -192,11 +197,7 @@ describe('sync server', () => {
     const small = await startSync({ maxConnectionsPerAddress: 2 });
     try {
       // Guest carts are free to start: each of these is another cart and another principal.
-      const tries = await Promise.all(
-        Array.from({ length: 5 }, (_, i) =>
-          raw(`${small.url}/cart-a${i}?token=${token(`cart-a${i}`, `guest:g${i}`)}`),
-        ),
-      );
+      const tries = await Promise.all(Array.from({ length: 5 }, (_, i) => guestCart(small.url, `a${i}`)));
       expect(tries.filter((t) => t.opened)).toHaveLength(2);
       const refused = tries.filter((t) => !t.opened);
       expect(refused.map((t) => t.status)).toEqual([429, 429, 429]);
@@ -207,7 +208,7 @@ describe('sync server', () => {
       open[0]!.ws.close();
       await gone;
       await until(() => small.sync.stats().connections === 1, 'one connection left');
-      const again = await raw(`${small.url}/cart-a9?token=${token('cart-a9', 'guest:g9')}`);
+      const again = await guestCart(small.url, 'a9');
       expect(again.opened).toBe(true);
       // At the limit, even a bad token is refused for the address, before authorization.
       expect((await raw(`${small.url}/cart-a8?token=nope`)).status).toBe(429);
@@ -216,9 +217,7 @@ describe('sync server', () => {
       await until(() => small.sync.stats().connections === 0, 'all closed');
       // A request refused by authorization gives its place back: two good ones still open after it.
       expect((await raw(`${small.url}/cart-a8?token=nope`)).status).toBe(401);
-      const two = await Promise.all(
-        [6, 7].map((i) => raw(`${small.url}/cart-a${i}?token=${token(`cart-a${i}`, `guest:g${i}`)}`)),
-      );
+      const two = await Promise.all([6, 7].map((i) => guestCart(small.url, `a${i}`)));
       expect(two.every((t) => t.opened)).toBe(true);
       for (const t of two) t.ws.close();
       expect(await small.sync.metricsText()).toMatch(/reason="address"} 4/);
@@ -235,9 +234,7 @@ describe('sync server', () => {
     const slow = await startSync({ maxConnectionsPerAddress: 2 }, undefined, () => gate);
     try {
       // All five arrive while authorization is held: three are refused without waiting for it.
-      const pending = Array.from({ length: 5 }, (_, i) =>
-        raw(`${slow.url}/cart-w${i}?token=${token(`cart-w${i}`, `guest:w${i}`)}`),
-      );
+      const pending = Array.from({ length: 5 }, (_, i) => guestCart(slow.url, `w${i}`));
       const started = Date.now();
       while (!/reason="address"} 3/.test(await slow.sync.metricsText())) {
         if (Date.now() - started > 5000) throw new Error('timed out waiting for three refusals');
