@@ -28,10 +28,23 @@ const SYNONYM_BOOST = 0.8;
 const LENGTH_NORMALIZATION = 0.5;
 
 /**
+ * BM25 k1, later term-frequency saturation than Lunr's 1.2: a product that says the word again
+ * (title and description, or a category that repeats its title's type) is more surely about it.
+ * NDCG@10 on the dev judgments rose on both halves of the queries, flat from 2 to 3.
+ */
+const SATURATION = 2;
+
+/**
  * What a serialized segment was built with: a segment saved by another field model is rebuilt,
  * never loaded (its scores would silently disagree with fresh segments).
  */
-export const SEGMENT_FORMAT = JSON.stringify({ v: 3, lunr: lunr.version, b: LENGTH_NORMALIZATION, FIELDS });
+export const SEGMENT_FORMAT = JSON.stringify({
+  v: 3,
+  lunr: lunr.version,
+  b: LENGTH_NORMALIZATION,
+  k1: SATURATION,
+  FIELDS,
+});
 
 /**
  * Corpus statistics that scores can be put on (`SearchSegment.search`'s `idf`): the products of
@@ -123,6 +136,27 @@ export interface HeadExpansion {
 /** See `HeadExpansion.type`. */
 const OFF_TYPE = 0.5;
 
+/**
+ * In any-term matching a product's score is multiplied by the share of the query's IDF that
+ * its matched words carry, to this power: a rare word matched (in the description even) beats a
+ * common one matched in the title. For "ps4 pro" the PS4 games that do not say "pro" rank above
+ * "HP Pro" PCs that do not say "ps4"; with the words' count alone they came hundreds below. Not
+ * when the head word names a type (OFF_TYPE decides then): for "gaming keyboard" a keyboard is
+ * wanted before board games, however rare "gaming" is.
+ */
+const COVERAGE_POWER = 2;
+
+/**
+ * The share of the query words' IDF (`wordIdf`, by word bit; empty: every word was required)
+ * that the matched `words` carry, to COVERAGE_POWER.
+ */
+function coverage(words: number, wordIdf: readonly number[], total: number): number {
+  if (wordIdf.length === 0 || !(total > 0)) return 1;
+  let matched = 0;
+  for (let i = 0; i < wordIdf.length; i++) if (words & (1 << i)) matched += wordIdf[i]!;
+  return (matched / total) ** COVERAGE_POWER;
+}
+
 /** The value at `index` in a Lunr vector's sorted [index, value, index, value, …] elements. */
 function weightIn(elements: number[], index: number): number {
   let lo = 0;
@@ -189,6 +223,7 @@ export class SearchSegment {
       this.index = lunr(function build() {
         this.ref('id');
         this.b(LENGTH_NORMALIZATION);
+        this.k1(SATURATION);
         for (const [field, boost] of FIELDS) this.field(field, { boost });
         for (const d of source) this.add(d);
         const builder = this as Builder;
@@ -288,6 +323,13 @@ export class SearchSegment {
     const every = (1 << alternatives.length) - 1;
     const phraseBits = (((1 << (head.phrase?.length ?? 0)) - 1) << alternatives.length) >>> 0;
     const touched: number[] = [];
+    // Any-term matching of several words, none of which names a type: each word's IDF (on the
+    // corpus statistics when given, as scores are), for the coverage factor (COVERAGE_POWER).
+    const wordIdf =
+      !all && !head.type && alternatives.length > 1
+        ? alternatives.map(({ exact }) => (idf ? idf(exact) : this.idf(exact)))
+        : [];
+    const idfTotal = wordIdf.reduce((sum, w) => sum + w, 0);
     for (const { term, boost: queryBoost, bits: bit, completion } of clauses) {
       const { docs, weights } = this.posting(term);
       if (docs.length === 0) continue;
@@ -320,7 +362,7 @@ export class SearchSegment {
         out.docs.push(doc);
         const score = scores[doc]! + (lastWord[doc]! > 0 ? 0 : completed[doc]!);
         const offType = !all && head.type && every > 1 && (words & lastBit) === 0;
-        out.scores.push(offType ? score * OFF_TYPE : score);
+        out.scores.push((offType ? score * OFF_TYPE : score) * coverage(words, wordIdf, idfTotal));
       }
       masks[doc] = 0;
       scores[doc] = 0;

@@ -179,6 +179,20 @@ describe('ProductIndex', () => {
     expect(hits.slice(13).map((h) => h.brand)).toEqual(Array(5).fill('Spin Master'));
   });
 
+  it('relaxes to products of the rare query word before those of the common one', () => {
+    const index = new ProductIndex();
+    // "pro" is in many titles, "ps4" in a few descriptions: nothing says both.
+    const pcs = Array.from({ length: 60 }, (_, i) => product(`Acme Pro ${i} PC`, 'Acme', 'Other', 50000));
+    const games = Array.from({ length: 3 }, (_, i) =>
+      product(`Sony Quest ${i} video game`, 'Sony', 'Video game', 6000, {
+        description: 'An adventure for PS4 and PS5 owners, with a long story and many side quests.',
+      }),
+    );
+    index.replaceAll([...pcs, ...games]);
+    const hits = index.search(q({ q: 'ps4 pro', pageSize: 10 })).hits;
+    expect(hits.slice(0, 3).map((h) => h.brand)).toEqual(['Sony', 'Sony', 'Sony']);
+  });
+
   it('splits off what a title says the product fits only after a word for what it is', () => {
     const toner = toIndexedDoc(product('DELL Toner f/ 7330dn Original Black', 'DELL', 'Toner', 9000));
     expect([toner.title, toner.fits]).toEqual(['DELL Toner', ' f/ 7330dn Original Black']);
