@@ -1,7 +1,7 @@
 import type { Order, OrderLine, RejectReason } from '@shopsync/core';
 import type { Db } from '../db.js';
 import { GroupCommit } from '../group-commit.js';
-import { newId } from '../ids.js';
+import { newSortableId } from '../ids.js';
 
 interface OrderRow {
   id: string;
@@ -143,7 +143,7 @@ export class OrderStore {
 
   private insertOne(o: NewOrder): IdempotentInsert {
     const at = this.now();
-    const id = newId('o', 12);
+    const id = newSortableId('o');
     // The key is claimed first, in this transaction: a duplicate placed concurrently (or a retry
     // that raced this one) finds it held and gets the first request's order. Only then is the
     // key read back, so a new order costs one statement here rather than a read and a write.
