@@ -21,6 +21,7 @@ import { orderRoutes } from './checkout/routes.js';
 import { SqliteStockStore } from './checkout/stock.js';
 import { OrderStore } from './checkout/store.js';
 import { StockWriter } from './checkout/writer.js';
+import { Checkpointer } from './checkpointer.js';
 import type { Config } from './config.js';
 import { type Db, metaOr, openDatabase } from './db.js';
 import { createApp } from './http/app.js';
@@ -150,6 +151,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     server.once('listening', resolve);
     server.once('error', reject);
   });
+  // WAL checkpoints off the event loop from here on (see checkpointer.ts).
+  const checkpointer = Checkpointer.start(db, 100, (error) =>
+    logger.warn({ error }, 'background checkpoint failed'),
+  );
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   logger.info({ url, dataDir: config.dataDir }, 'ShopSync is listening');
@@ -161,6 +166,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       await sync.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       orders.flush();
+      await checkpointer.stop();
       db.close();
     })();
     return closing;

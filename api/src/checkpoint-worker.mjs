@@ -1,0 +1,40 @@
+// Copies committed WAL frames into the database file from a thread of its own (see
+// checkpointer.ts). Plain JavaScript: it needs nothing of the TypeScript sources, so it starts
+// without a loader in any thread.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+
+const { file, intervalMs } = workerData;
+
+/** An error's own words: a SqliteError thrown out of a worker reaches its parent as `{ code }` only. */
+const report = (what, error) => parentPort.postMessage({ error: `${what}: ${error?.message ?? error}` });
+
+let db;
+try {
+  db = new Database(file, { fileMustExist: true });
+  // A checkpoint syncs the WAL before copying and the database file after; a busy checkpointer or
+  // writer is skipped rather than waited for (the next turn tries again).
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 0');
+} catch (error) {
+  report(`cannot open ${file}`, error);
+  parentPort.close();
+}
+
+if (db) {
+  const timer = setInterval(() => {
+    try {
+      db.pragma('wal_checkpoint(PASSIVE)');
+    } catch (error) {
+      report('checkpoint', error);
+    }
+  }, intervalMs);
+
+  parentPort.on('message', (message) => {
+    if (message !== 'stop') return;
+    clearInterval(timer);
+    db.close();
+    parentPort.close();
+  });
+}

@@ -1,0 +1,50 @@
+import { Worker } from 'node:worker_threads';
+import type { Db } from './db.js';
+
+const WORKER = new URL('./checkpoint-worker.mjs', import.meta.url);
+
+/**
+ * How many WAL pages the main connection lets pile up before it checkpoints itself (32 MiB of 4 KiB
+ * pages). Its checkpoint is what lets the WAL start over from its beginning; with the background
+ * checkpointer it finds nearly every page already copied and synced.
+ */
+export const MAIN_CHECKPOINT_PAGES = 8192;
+
+/**
+ * Checkpoints the database's WAL from a worker thread every `intervalMs`. SQLite's automatic
+ * checkpoint runs inside a commit on the thread that serves requests: every 1,000 pages it copies
+ * them into the database file and fsyncs it. Under a checkout burst that was half of the time the
+ * commits took, mostly waiting on the disk, and one commit in 70 stalled for 13-77 ms. The
+ * worker's PASSIVE checkpoint takes no lock a writer needs, so the main connection keeps
+ * committing while pages are copied and synced; its own automatic checkpoint, now at
+ * MAIN_CHECKPOINT_PAGES, finishes what is left so that the WAL can start over from its beginning.
+ * Measured through HTTP (bench/checkout.ts, uniform catalog, 64 in flight): 4,900 -> 5,600 orders/s.
+ */
+export class Checkpointer {
+  private readonly worker: Worker;
+  private readonly exited: Promise<void>;
+  private stopping: Promise<void> | undefined;
+
+  private constructor(db: Db, intervalMs: number, onError: (error: string) => void) {
+    db.pragma(`wal_autocheckpoint = ${MAIN_CHECKPOINT_PAGES}`);
+    this.worker = new Worker(WORKER, { workerData: { file: db.name, intervalMs } });
+    this.worker.on('message', (m: { error: string }) => onError(m.error));
+    this.worker.on('error', (e) => onError(String(e)));
+    this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
+    // Never keeps the process alive on its own.
+    this.worker.unref();
+  }
+
+  static start(db: Db, intervalMs = 100, onError: (error: string) => void = () => {}): Checkpointer {
+    return new Checkpointer(db, intervalMs, onError);
+  }
+
+  /** Stops the worker and closes its connection (before the main connection closes). */
+  stop(): Promise<void> {
+    if (!this.stopping) {
+      this.worker.postMessage('stop');
+      this.stopping = this.exited;
+    }
+    return this.stopping;
+  }
+}

@@ -1,0 +1,82 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Checkpointer, MAIN_CHECKPOINT_PAGES } from '../src/checkpointer.js';
+import { openDatabase } from '../src/db.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+function database() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shopsync-checkpointer-'));
+  dirs.push(dir);
+  const db = openDatabase(dir);
+  db.exec('CREATE TABLE blobs (data BLOB NOT NULL)');
+  const file = path.join(dir, 'shopsync.sqlite');
+  return { db, file, size: () => fs.statSync(file).size };
+}
+
+/** About 2 MiB in 512 commits: 500+ pages, far below the main connection's own checkpoint. */
+function write(db: ReturnType<typeof openDatabase>): void {
+  const insert = db.prepare('INSERT INTO blobs (data) VALUES (?)');
+  for (let i = 0; i < 512; i++) insert.run(Buffer.alloc(4000, i));
+}
+
+async function until(condition: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('Checkpointer', () => {
+  it('copies committed pages into the database file from its own thread', async () => {
+    const { db, size } = database();
+    const checkpointer = Checkpointer.start(db, 20);
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(MAIN_CHECKPOINT_PAGES);
+    const before = size();
+    write(db);
+    // The main connection checkpoints only at MAIN_CHECKPOINT_PAGES: the file grows by the worker.
+    await until(() => size() > before + 2_000_000);
+    expect((db.prepare('SELECT count(*) AS n FROM blobs').get() as { n: number }).n).toBe(512);
+    await checkpointer.stop();
+    db.close();
+  });
+
+  it('leaves the database file alone without it (the pages stay in the WAL)', async () => {
+    const { db, size } = database();
+    db.pragma(`wal_autocheckpoint = ${MAIN_CHECKPOINT_PAGES}`);
+    const before = size();
+    write(db);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(size()).toBe(before);
+    db.close();
+  });
+
+  it('stops: its connection is closed, so closing the last one removes the WAL', async () => {
+    const { db, file } = database();
+    const checkpointer = Checkpointer.start(db, 20);
+    write(db);
+    await checkpointer.stop();
+    // Stopping twice is one stop.
+    await checkpointer.stop();
+    db.close();
+    expect(fs.existsSync(`${file}-wal`)).toBe(false);
+  });
+
+  it('reports a worker that cannot open the database, and still stops', async () => {
+    const { db, file } = database();
+    // The main connection keeps its open file; the worker finds no file at the path.
+    fs.rmSync(file);
+    const errors: string[] = [];
+    const checkpointer = Checkpointer.start(db, 20, (e) => errors.push(e));
+    await until(() => errors.length > 0);
+    expect(errors[0]).toMatch(/does not exist|unable to open/i);
+    await checkpointer.stop();
+    db.close();
+  });
+});
