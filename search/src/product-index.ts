@@ -11,7 +11,7 @@ import {
   round,
   type ShardResult,
 } from './merge.js';
-import { phraseFactor, titleFactor, typeFactor } from './ranking.js';
+import { phraseFactor, stemBit, titleFactor, typeFactor } from './ranking.js';
 import { type CorpusStatistics, idfOf, joinedTerms, SearchSegment } from './segment.js';
 import { Suggester } from './suggest.js';
 import {
@@ -42,6 +42,8 @@ interface Row {
   doc: IndexedDoc;
   signature: TypeSignature;
   titleStems: string[];
+  /** The bits of its title stems (`stemBit`): a stem whose bit is clear is not in the title. */
+  titleBits: number;
   /** How many of `titleStems` are the indexed title's: the words before "for …". */
   titleTypeEnd: number;
   /** Its type as its category and title say it (`readType`), for the current set of heads. */
@@ -103,6 +105,8 @@ export class ProductIndex {
   private tombstones = new Uint8Array(0);
   private deltaIds = new Set<string>();
   private deltaDirty = false;
+  /** Every title stem once, with its bit (`Row.titleBits`); see `titleTerm`. Kept until the rows are replaced wholesale. */
+  private titleTerms = new Map<string, TitleTerm>();
   private nextOrdinal = 0;
   private readonly suggester = new Suggester();
   private readonly cache: QueryCache;
@@ -289,7 +293,13 @@ export class ProductIndex {
     ]);
     const others = new Set(alsoKnown);
     const known = (term: string) => others.has(term) || this.knows(term);
-    const reading: QueryReading = { stems, wanted, named, known, joined, synonym, phrase };
+    // The query's stems as the titles' own copies, with their bits (0: no title says it).
+    const titleBits = stems.map((w, i) => {
+      const term = this.titleTerms.get(w);
+      if (term) stems[i] = term.stem;
+      return term?.bit ?? 0;
+    });
+    const reading: QueryReading = { stems, titleBits, wanted, named, known, joined, synonym, phrase };
     const strict = this.segmentMatches(terms, true, reading);
     let strictFloor = Number.POSITIVE_INFINITY;
     for (const { score } of strict) strictFloor = Math.min(strictFloor, score);
@@ -325,21 +335,35 @@ export class ProductIndex {
       (params.minPrice === undefined || r.price >= params.minPrice) &&
       (params.maxPrice === undefined || r.price <= params.maxPrice) &&
       (!params.inStock || r.stock > 0);
-    const matched: Candidate[] = [];
     const brand = new Map<string, number>();
     const category = new Map<string, number>();
     const price = PRICE_BUCKETS.map(() => 0);
-    for (const candidate of scored) {
-      const { row } = candidate;
-      // Facets count the whole match set; each facet ignores its own filter so siblings stay visible.
-      if (keep(row, 'brand')) brand.set(row.brand, (brand.get(row.brand) ?? 0) + 1);
-      if (keep(row, 'category')) category.set(row.category, (category.get(row.category) ?? 0) + 1);
-      if (!keep(row)) continue;
-      matched.push(candidate);
-      const bucket = PRICE_BUCKETS.findIndex(
-        ([min, max]) => row.price >= min && (max === null || row.price < max),
-      );
-      if (bucket >= 0) price[bucket]!++;
+    // The conditions `keep` tests.
+    const filtered =
+      Boolean(params.brand || params.category || params.inStock) ||
+      params.minPrice !== undefined ||
+      params.maxPrice !== undefined;
+    // Unfiltered (most searches): every match counts everywhere, thousands for a relaxed query.
+    let matched = scored;
+    if (filtered) {
+      matched = [];
+      for (const candidate of scored) {
+        const { row } = candidate;
+        // Facets count the whole match set; each facet ignores its own filter so siblings stay visible.
+        if (keep(row, 'brand')) brand.set(row.brand, (brand.get(row.brand) ?? 0) + 1);
+        if (keep(row, 'category')) category.set(row.category, (category.get(row.category) ?? 0) + 1);
+        if (!keep(row)) continue;
+        matched.push(candidate);
+        const bucket = priceBucket(row.price);
+        if (bucket >= 0) price[bucket]!++;
+      }
+    } else {
+      for (const { row } of scored) {
+        brand.set(row.brand, (brand.get(row.brand) ?? 0) + 1);
+        category.set(row.category, (category.get(row.category) ?? 0) + 1);
+        const bucket = priceBucket(row.price);
+        if (bucket >= 0) price[bucket]!++;
+      }
     }
     const first = firstInOrder(matched, params.page * params.pageSize, CANDIDATE_ORDERS[params.sort]);
     const hits = first.map(
@@ -363,7 +387,7 @@ export class ProductIndex {
 
   /** Every segment's matches for `terms` (all of them, or any), scored with the query's reading. */
   private segmentMatches(terms: string[], all: boolean, reading: QueryReading): Candidate[] {
-    const { stems, wanted, named, known, joined, synonym, phrase } = reading;
+    const { stems, titleBits, wanted, named, known, joined, synonym, phrase } = reading;
     const heads = this.learntTypes().heads;
     const headIsType = phrase !== undefined || [...wanted].some((w) => (heads.get(w) ?? 0) >= MIN_TITLE_HEAD);
     const out: Candidate[] = [];
@@ -382,8 +406,8 @@ export class ProductIndex {
         score:
           score *
           typeFactor(readType(row, heads, typeWords), wanted, named, phrase) *
-          phraseFactor(row.titleStems, stems) *
-          titleFactor(row.titleStems, stems, synonym, joined, phrase),
+          phraseFactor(row, stems, titleBits) *
+          titleFactor(row, stems, titleBits, synonym, joined, phrase),
       });
     };
     const head = { synonym, phrase, type: headIsType };
@@ -570,6 +594,7 @@ export class ProductIndex {
   private setRows(products: Iterable<OrderedProduct>): void {
     this.epoch++;
     this.rows.clear();
+    this.titleTerms.clear();
     this.nextOrdinal = 0;
     for (const p of products) this.rows.set(p.id, this.toRow(p, p.ordinal));
   }
@@ -577,6 +602,13 @@ export class ProductIndex {
   private toRow(p: Product, ordinal = this.nextOrdinal): Row {
     this.nextOrdinal = Math.max(this.nextOrdinal, ordinal + 1);
     const doc = toIndexedDoc(p);
+    const titleStems: string[] = [];
+    let titleBits = 0;
+    for (const word of tokenize(p.title)) {
+      const term = this.titleTerm(stem(word));
+      titleStems.push(term.stem);
+      titleBits |= term.bit;
+    }
     return {
       id: p.id,
       title: p.title,
@@ -590,15 +622,31 @@ export class ProductIndex {
       ordinal,
       doc,
       signature: typeSignature(p.category),
-      titleStems: tokenize(p.title).map(stem),
+      titleStems,
+      titleBits,
       titleTypeEnd: doc.fits ? tokenize(doc.title).length : Number.POSITIVE_INFINITY,
     };
+  }
+
+  /**
+   * The one copy of a title stem and its bit. 100k titles say ~20k distinct stems a million times:
+   * shared, they take far less memory, and the stems of one query compare by identity.
+   */
+  private titleTerm(stemmed: string): TitleTerm {
+    let term = this.titleTerms.get(stemmed);
+    if (!term) {
+      term = { stem: stemmed, bit: stemBit(stemmed) };
+      this.titleTerms.set(stemmed, term);
+    }
+    return term;
   }
 }
 
 /** What `partial` made of a query, worked out once for both of its passes over the segments. */
 interface QueryReading {
   stems: string[];
+  /** Each stem's bit in a title's summary (`Row.titleBits`), 0 for a stem no title says. */
+  titleBits: number[];
   /** The product types the shopper wants: the head word, its catalog synonym, a joined head. */
   wanted: Set<string>;
   /** The stems (and joined words) that name a product type, for the type factor. */
@@ -611,6 +659,20 @@ interface QueryReading {
   synonym: string | undefined;
   /** The type name the head word is an initialism of, stemmed, if it is one. */
   phrase: string[] | undefined;
+}
+
+/** The PRICE_BUCKETS entry a price falls in, or -1. */
+function priceBucket(amount: number): number {
+  for (let i = 0; i < PRICE_BUCKETS.length; i++) {
+    const [min, max] = PRICE_BUCKETS[i]!;
+    if (amount >= min && (max === null || amount < max)) return i;
+  }
+  return -1;
+}
+
+interface TitleTerm {
+  stem: string;
+  bit: number;
 }
 
 /** A type head needs this many products for an untyped title to be read as naming it. */

@@ -13,7 +13,7 @@ import {
   workerBuilder,
 } from '../src/index.js';
 import { firstInOrder } from '../src/product-index.js';
-import { titleFactor } from '../src/ranking.js';
+import { phraseFactor, stemBit, titleFactor } from '../src/ranking.js';
 import { SearchSegment } from '../src/segment.js';
 import { learnAcronyms, learnSynonyms } from '../src/synonyms.js';
 
@@ -678,18 +678,43 @@ describe('Segments', () => {
 });
 
 describe('titleFactor', () => {
-  const stems = (text: string) => text.split(' ');
+  const title = (text: string) => {
+    const titleStems = text.split(' ');
+    return { titleStems, titleBits: titleStems.reduce((bits, w) => bits | stemBit(w), 0) };
+  };
+  const bits = (stems: string[]) => stems.map(stemBit);
+  const factor = (text: string, query: string[], ...rest: [string?, { term: string; first: number }[]?]) =>
+    titleFactor(title(text), query, bits(query), ...rest);
   it('rewards a title that says every query word, as the catalog words it or joined', () => {
-    const drive = titleFactor(stems('hp extern usb cd dvd drive'), ['cd', 'drive']);
-    const hard = titleFactor(stems('hp person media drive extern hard drive'), ['cd', 'drive']);
+    const drive = factor('hp extern usb cd dvd drive', ['cd', 'drive']);
+    const hard = factor('hp person media drive extern hard drive', ['cd', 'drive']);
     expect(drive).toBeGreaterThan(1);
     expect(hard).toBe(1);
     // The head word through its learnt synonym, two words through the word they join into.
-    expect(titleFactor(stems('acme game notebook'), ['game', 'laptop'], 'notebook')).toBe(drive);
-    expect(titleFactor(stems('acme game notebook'), ['laptop', 'game'], 'notebook')).toBe(1);
-    expect(
-      titleFactor(stems('logitech usb headset'), ['head', 'set'], undefined, [{ term: 'headset', first: 0 }]),
-    ).toBe(drive);
+    expect(factor('acme game notebook', ['game', 'laptop'], 'notebook')).toBe(drive);
+    expect(factor('acme game notebook', ['laptop', 'game'], 'notebook')).toBe(1);
+    expect(factor('logitech usb headset', ['head', 'set'], undefined, [{ term: 'headset', first: 0 }])).toBe(
+      drive,
+    );
+    // A word no title says (bit 0) is not said, whatever the title's bits.
+    expect(titleFactor(title('hp usb cd drive'), ['cd', 'drive'], [0, stemBit('drive')])).toBe(1);
+  });
+});
+
+describe('phraseFactor', () => {
+  const title = (text: string) => {
+    const titleStems = text.split(' ');
+    return { titleStems, titleBits: titleStems.reduce((bits, w) => bits | stemBit(w), 0) };
+  };
+  it('rewards the query words side by side and in order, and reads no stems when a bit is clear', () => {
+    const query = ['usb', 'hub'];
+    const queryBits = query.map(stemBit);
+    expect(phraseFactor(title('acme 4 port usb hub'), query, queryBits)).toBeGreaterThan(1);
+    expect(phraseFactor(title('acme hub with usb'), query, queryBits)).toBe(1);
+    expect(phraseFactor(title('acme usb cable'), query, queryBits)).toBe(1);
+    // Whatever the stems say, a clear bit decides (the bits are the stems' own in an index).
+    expect(phraseFactor({ titleStems: ['usb', 'hub'], titleBits: 0 }, query, queryBits)).toBe(1);
+    expect(phraseFactor(title('acme usb hub'), ['hub'], [stemBit('hub')])).toBe(1);
   });
 });
 
