@@ -10,6 +10,18 @@ const WORKER = new URL('./checkpoint-worker.mjs', import.meta.url);
  */
 export const MAIN_CHECKPOINT_PAGES = 8192;
 
+export interface CheckpointerOptions {
+  /** How often the worker checkpoints (100 ms). */
+  intervalMs?: number;
+  /** The main connection's own automatic checkpoint, in pages (MAIN_CHECKPOINT_PAGES). */
+  mainCheckpointPages?: number;
+  /**
+   * A checkpoint the worker could not make (it tries again next time), or a worker that could not
+   * start; the main connection's own checkpoint still bounds the WAL then.
+   */
+  onError?: (error: string) => void;
+}
+
 /**
  * Checkpoints the database's WAL from a worker thread every `intervalMs`. SQLite's automatic
  * checkpoint runs inside a commit on the thread that serves requests: every 1,000 pages it copies
@@ -25,9 +37,12 @@ export class Checkpointer {
   private readonly exited: Promise<void>;
   private stopping: Promise<void> | undefined;
 
-  private constructor(db: Db, intervalMs: number, onError: (error: string) => void) {
-    db.pragma(`wal_autocheckpoint = ${MAIN_CHECKPOINT_PAGES}`);
-    this.worker = new Worker(WORKER, { workerData: { file: db.name, intervalMs } });
+  private constructor(db: Db, options: CheckpointerOptions) {
+    db.pragma(`wal_autocheckpoint = ${options.mainCheckpointPages ?? MAIN_CHECKPOINT_PAGES}`);
+    const onError = options.onError ?? (() => {});
+    this.worker = new Worker(WORKER, {
+      workerData: { file: db.name, intervalMs: options.intervalMs ?? 100 },
+    });
     this.worker.on('message', (m: { error: string }) => onError(m.error));
     this.worker.on('error', (e) => onError(String(e)));
     this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
@@ -35,8 +50,8 @@ export class Checkpointer {
     this.worker.unref();
   }
 
-  static start(db: Db, intervalMs = 100, onError: (error: string) => void = () => {}): Checkpointer {
-    return new Checkpointer(db, intervalMs, onError);
+  static start(db: Db, options: CheckpointerOptions = {}): Checkpointer {
+    return new Checkpointer(db, options);
   }
 
   /** Stops the worker and closes its connection (before the main connection closes). */

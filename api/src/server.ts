@@ -152,9 +152,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     server.once('error', reject);
   });
   // WAL checkpoints off the event loop from here on (see checkpointer.ts).
-  const checkpointer = Checkpointer.start(db, 100, (error) =>
-    logger.warn({ error }, 'background checkpoint failed'),
-  );
+  const checkpointer = Checkpointer.start(db, {
+    onError: (error) => logger.warn({ error }, 'background checkpoint failed'),
+  });
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   logger.info({ url, dataDir: config.dataDir }, 'ShopSync is listening');

@@ -36,13 +36,30 @@ async function until(condition: () => boolean, ms = 5000): Promise<void> {
 describe('Checkpointer', () => {
   it('copies committed pages into the database file from its own thread', async () => {
     const { db, size } = database();
-    const checkpointer = Checkpointer.start(db, 20);
+    const checkpointer = Checkpointer.start(db, { intervalMs: 20 });
     expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(MAIN_CHECKPOINT_PAGES);
     const before = size();
     write(db);
     // The main connection checkpoints only at MAIN_CHECKPOINT_PAGES: the file grows by the worker.
     await until(() => size() > before + 2_000_000);
     expect((db.prepare('SELECT count(*) AS n FROM blobs').get() as { n: number }).n).toBe(512);
+    await checkpointer.stop();
+    db.close();
+  });
+
+  it('keeps the WAL bounded while writes never stop', async () => {
+    const { db, file } = database();
+    // A small threshold (1 MiB) so that the WAL would have started over many times.
+    const checkpointer = Checkpointer.start(db, { intervalMs: 10, mainCheckpointPages: 256 });
+    const insert = db.prepare('INSERT INTO blobs (data) VALUES (?)');
+    let largest = 0;
+    // 16 MiB in 4 KiB commits, in turns of 64 so the worker runs in between (as under load).
+    for (let turn = 0; turn < 64; turn++) {
+      for (let i = 0; i < 64; i++) insert.run(Buffer.alloc(4000, i));
+      largest = Math.max(largest, fs.statSync(`${file}-wal`).size);
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(largest).toBeLessThan(4 * 256 * 4096);
     await checkpointer.stop();
     db.close();
   });
@@ -59,7 +76,7 @@ describe('Checkpointer', () => {
 
   it('stops: its connection is closed, so closing the last one removes the WAL', async () => {
     const { db, file } = database();
-    const checkpointer = Checkpointer.start(db, 20);
+    const checkpointer = Checkpointer.start(db, { intervalMs: 20 });
     write(db);
     await checkpointer.stop();
     // Stopping twice is one stop.
@@ -73,7 +90,7 @@ describe('Checkpointer', () => {
     // The main connection keeps its open file; the worker finds no file at the path.
     fs.rmSync(file);
     const errors: string[] = [];
-    const checkpointer = Checkpointer.start(db, 20, (e) => errors.push(e));
+    const checkpointer = Checkpointer.start(db, { intervalMs: 20, onError: (e) => errors.push(e) });
     await until(() => errors.length > 0);
     expect(errors[0]).toMatch(/does not exist|unable to open/i);
     await checkpointer.stop();

@@ -105,7 +105,10 @@ export class ProductIndex {
   private tombstones = new Uint8Array(0);
   private deltaIds = new Set<string>();
   private deltaDirty = false;
-  /** Every title stem once, with its bit (`Row.titleBits`); see `titleTerm`. Kept until the rows are replaced wholesale. */
+  /**
+   * Every title stem once, with its bit (`Row.titleBits`); see `titleTerm`. Kept until the rows
+   * are replaced wholesale.
+   */
   private titleTerms = new Map<string, TitleTerm>();
   private nextOrdinal = 0;
   private readonly suggester = new Suggester();
