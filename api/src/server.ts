@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { compactCart, YjsCart } from '@shopsync/core';
-import { clientAddress, createSyncServer, type SyncServer } from '@shopsync/sync-server';
+import { Checkpointer, clientAddress, createSyncServer, type SyncServer } from '@shopsync/sync-server';
 import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
 import { Accounts } from './accounts/accounts.js';
@@ -21,7 +21,6 @@ import { orderRoutes } from './checkout/routes.js';
 import { SqliteStockStore } from './checkout/stock.js';
 import { OrderStore } from './checkout/store.js';
 import { StockWriter } from './checkout/writer.js';
-import { Checkpointer } from './checkpointer.js';
 import type { Config } from './config.js';
 import { type Db, metaOr, openDatabase } from './db.js';
 import { createApp } from './http/app.js';
@@ -151,7 +150,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     server.once('listening', resolve);
     server.once('error', reject);
   });
-  // WAL checkpoints off the event loop from here on (see checkpointer.ts).
+  // WAL checkpoints off the event loop from here on (see sync-server/src/checkpointer.ts).
   const checkpointer = Checkpointer.start(db, {
     onError: (error) => logger.warn({ error }, 'background checkpoint failed'),
   });

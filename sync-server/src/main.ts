@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { clientAddress } from './address.js';
+import { Checkpointer } from './checkpointer.js';
 import { LIMIT_RANGES } from './limits.js';
 import { createSyncServer } from './server.js';
 import { verifySyncToken } from './tokens.js';
@@ -83,7 +84,12 @@ server.on('upgrade', (req, socket, head) => {
   if ((req.url ?? '').startsWith('/sync/')) sync.handleUpgrade(req, socket, head);
   else socket.destroy();
 });
+let checkpointer: Checkpointer | undefined;
 server.listen(Number(process.env.PORT ?? 8788), process.env.HOST ?? '127.0.0.1', () => {
+  // WAL checkpoints off the event loop (see checkpointer.ts).
+  checkpointer = Checkpointer.start(db, {
+    onError: (error) => log('warn')({ error }, 'background checkpoint failed'),
+  });
   const { port } = server.address() as AddressInfo;
   log('info')({ url: `http://127.0.0.1:${port}` }, 'sync server listening');
 });
@@ -95,6 +101,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     stopping = true;
     await sync.close();
     server.close();
+    await checkpointer?.stop();
     db.close();
     process.exit(0);
   });

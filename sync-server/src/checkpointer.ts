@@ -1,5 +1,7 @@
 import { Worker } from 'node:worker_threads';
-import type { Db } from './db.js';
+import type Database from 'better-sqlite3';
+
+type Db = Database.Database;
 
 const WORKER = new URL('./checkpoint-worker.mjs', import.meta.url);
 

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Checkpointer, MAIN_CHECKPOINT_PAGES } from '../src/checkpointer.js';
-import { openDatabase } from '../src/db.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -13,14 +13,17 @@ afterEach(() => {
 function database() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shopsync-checkpointer-'));
   dirs.push(dir);
-  const db = openDatabase(dir);
+  const file = path.join(dir, 'test.sqlite');
+  const db = new Database(file);
+  // As both servers open theirs.
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
   db.exec('CREATE TABLE blobs (data BLOB NOT NULL)');
-  const file = path.join(dir, 'shopsync.sqlite');
   return { db, file, size: () => fs.statSync(file).size };
 }
 
 /** About 2 MiB in 512 commits: 500+ pages, far below the main connection's own checkpoint. */
-function write(db: ReturnType<typeof openDatabase>): void {
+function write(db: Database.Database): void {
   const insert = db.prepare('INSERT INTO blobs (data) VALUES (?)');
   for (let i = 0; i < 512; i++) insert.run(Buffer.alloc(4000, i));
 }
