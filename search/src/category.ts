@@ -16,6 +16,15 @@ const NOT_A_TYPE = new Set(
 const MAX_PHRASE = 4;
 const STOP_SCAN = new Set(['for', 'with', 'compatible']);
 
+/**
+ * Whether a (lowercased) title word ends the part of the title that says what the product is:
+ * "for", "with", or their abbreviations "w/" and "f/", alone or glued to the next word
+ * ("Supermicro Thermal fan w/holder"). "Computer Case Fan w/ TX3 Connector" is a fan.
+ */
+function stopsScan(word: string): boolean {
+  return STOP_SCAN.has(word) || /^[wf]\//.test(word);
+}
+
 function capitalize(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
@@ -43,7 +52,7 @@ function lowercaseRun(words: string[], colours: ReadonlySet<string> = new Set(BA
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!;
     // What follows "for" or "with" is what the product fits or comes with, not what it is.
-    if (STOP_SCAN.has(w.toLowerCase())) break;
+    if (stopsScan(w.toLowerCase())) break;
     // Position 1 is the model ("HP 250 notebook"); later a number is a measurement.
     const unit = phrase.length === 0 && i > 1 && NUMERIC.test(words[i - 1]!);
     const typeWord =
@@ -51,9 +60,14 @@ function lowercaseRun(words: string[], colours: ReadonlySet<string> = new Set(BA
       !NOT_A_TYPE.has(w) &&
       !colours.has(w) &&
       (phrase.length > 0 || w.length >= 3);
+    // Alternatives ("power adapter/inverter"): the first names the type, and ends it.
+    const alternatives = phrase.length > 0 && !unit ? /^([a-z][a-z-]*)\/[a-z][a-z-]*$/.exec(w) : null;
     if (typeWord && !unit) {
       phrase.push(w);
       if (phrase.length === MAX_PHRASE) break;
+    } else if (alternatives && !NOT_A_TYPE.has(alternatives[1]!) && !colours.has(alternatives[1]!)) {
+      phrase.push(alternatives[1]!);
+      break;
     } else if (phrase.length) break;
   }
   return phrase;
@@ -61,6 +75,8 @@ function lowercaseRun(words: string[], colours: ReadonlySet<string> = new Set(BA
 
 export class CategoryVocabulary {
   private readonly phrases = new Set<string>();
+  /** The last words of the phrases: words that name a type. */
+  private readonly heads = new Set<string>();
   readonly colours = new Set(BASE_COLOURS);
   /**
    * Words that describe rather than name a product (USB, Wireless, Optical, QWERTY…): learnt as
@@ -90,12 +106,13 @@ export class CategoryVocabulary {
       counts.set(run, (counts.get(run) ?? 0) + 1);
       const end = words.indexOf(runWords[runWords.length - 1]!) + 1;
       for (const w of words.slice(end)) {
+        if (stopsScan(w.toLowerCase())) break;
         const word = plainWord(w);
-        if (STOP_SCAN.has(word)) break;
         if (word) attributeCounts.set(word, (attributeCounts.get(word) ?? 0) + 1);
       }
     }
     for (const [phrase, n] of counts) if (n >= minCount) vocabulary.phrases.add(phrase);
+    for (const phrase of vocabulary.phrases) vocabulary.heads.add(phrase.slice(phrase.lastIndexOf(' ') + 1));
     for (const [word, n] of attributeCounts) if (n >= minCount) vocabulary.attributes.add(word);
     return vocabulary;
   }
@@ -112,20 +129,28 @@ export class CategoryVocabulary {
    */
   find(words: string[]): string | undefined {
     const lower: string[] = [];
+    // Of alternatives ("Keypad/Calculator"), the first names the type, as in lowercase runs; after
+    // a type phrase only one that ends some phrase does ("Notebook Keypad/Calculator" is a keypad,
+    // "Mouse Medium/Small" a mouse).
+    const alternatives = new Set<number>();
     for (const w of words) {
       const word = w.toLowerCase().replace(/[,;:]+$/, '');
-      if (STOP_SCAN.has(word)) break;
-      lower.push(word);
+      if (stopsScan(word)) break;
+      if (/^[a-z][a-z-]*\/[a-z][a-z-]*$/.test(word)) {
+        alternatives.add(lower.length);
+        lower.push(word.slice(0, word.indexOf('/')));
+      } else lower.push(word);
     }
     for (let end = lower.length; end > 0; end--) {
       for (let len = Math.min(MAX_PHRASE, end); len >= 1; len--) {
         const phrase = lower.slice(end - len, end).join(' ');
         if (!this.phrases.has(phrase) || this.colours.has(phrase)) continue;
         const head: string[] = [];
-        for (const w of lower.slice(end)) {
-          const word = plainWord(w);
+        for (let i = end; i < lower.length; i++) {
+          const word = plainWord(lower[i]!);
           if (
             !word ||
+            (alternatives.has(i) && !this.heads.has(word)) ||
             word.length < 3 ||
             NOT_A_TYPE.has(word) ||
             this.colours.has(word) ||

@@ -627,7 +627,7 @@ export class ProductIndex {
       signature: typeSignature(p.category),
       titleStems,
       titleBits,
-      titleTypeEnd: doc.fits ? tokenize(doc.title).length : Number.POSITIVE_INFINITY,
+      titleTypeEnd: typeEnd(doc.title, doc.fits !== ''),
     };
   }
 
@@ -678,20 +678,35 @@ interface TitleTerm {
   bit: number;
 }
 
+/** " with …" or " w/…" in a title: what follows comes with the product, it is not what it is. */
+const WITH = /\s(?:with\s|w\/)/i;
+
+/**
+ * How many title words say what the product is, for `readType`: those before "for …" (the indexed
+ * title, when `cut`) and before "with …": "StarTech.com 3.5in USB 3.0 SATA Hard Drive Enclosure w/
+ * Fan" is an enclosure, not a fan. The title field keeps "with …" (splitting it there measured
+ * worse: what a product comes with is still searched for in its title).
+ */
+function typeEnd(title: string, cut: boolean): number {
+  const at = title.search(WITH);
+  if (at > 0) return tokenize(title.slice(0, at)).length;
+  return cut ? tokenize(title).length : Number.POSITIVE_INFINITY;
+}
+
 /** A type head needs this many products for an untyped title to be read as naming it. */
 const MIN_TITLE_HEAD = 10;
 
 /**
  * A product's type as its category and title say it. An untyped product's (category "Other")
- * head is the last title word (before "for …") that is the type head of enough typed products
+ * head is the last title word (before "for …" or "with …") that is the type head of enough typed products
  * ("StarTech.com Mini 4 Port USB 2.0 Hub": a hub). Its modifiers, besides its category's, are
- * the title words before the head that head 10+ typed products themselves, or are a learnt word
- * for a type (`typeWords`: a synonym, an initialism): "Kensington MicroSaver Keyed Laptop Lock"
- * and "Kensington Saddlebag Laptop Backpack" (a Backpack) are for laptops, accessories when the
- * shopper asks for laptops. A word that names no type ("Gaming", "USB", a product line) is no
- * modifier. "Tablet PC" reads as a PC for tablets where "pc" heads a type; on Icecat it does not
- * ("pc" is no type word, category.ts). Worked out on first use per set of heads, and kept in the
- * row.
+ * the title words before the head (and before "for …" and "with …") that head 10+ typed products
+ * themselves, or are a learnt word for a type (`typeWords`: a synonym, an initialism):
+ * "Kensington MicroSaver Keyed Laptop Lock" and "Kensington Saddlebag Laptop Backpack" (a
+ * Backpack) are for laptops, accessories when the shopper asks for laptops. A word that names no
+ * type ("Gaming", "USB", a product line) is no modifier. "Tablet PC" reads as a PC for tablets
+ * where "pc" heads a type; on Icecat it does not ("pc" is no type word, category.ts). Worked out on
+ * first use per set of heads, and kept in the row.
  */
 function readType(
   row: Row,

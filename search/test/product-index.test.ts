@@ -415,6 +415,21 @@ describe('Synonyms from the catalog', () => {
     expect(backpacks.every((h) => h.category === 'Backpack')).toBe(true);
   });
 
+  it('reads no type in an untyped title after "w/" or "with"', () => {
+    const index = new ProductIndex();
+    const fans = Array.from({ length: 10 }, (_, i) => product(`Omega F${i} fan`, 'Omega', 'Fan', 2000));
+    const enclosures = Array.from({ length: 10 }, (_, i) =>
+      product(`Omega E${i} drive enclosure`, 'Omega', 'Drive enclosure', 2000),
+    );
+    // Alike in text: an enclosure that comes with a fan, and one whose title ends with its type.
+    const withFan = product('Nu Drive Enclosure w/ Fan', 'Nu', 'Other', 3000);
+    const fan = product('Nu Drive Enclosure x Fan', 'Nu', 'Other', 3000);
+    index.replaceAll([withFan, fan, ...fans, ...enclosures]);
+    const ids = index.search(q({ q: 'fan', pageSize: 100 })).hits.map((h) => h.id);
+    expect(ids.indexOf(fan.id)).toBeGreaterThanOrEqual(0);
+    expect(ids.indexOf(withFan.id)).toBeGreaterThan(ids.indexOf(fan.id));
+  });
+
   it('reads the query head through it ("gaming laptop": a gaming notebook, not a game)', async () => {
     const index = new ProductIndex();
     index.replaceAll(shop());
@@ -790,6 +805,24 @@ describe('Icecat mapping', () => {
       deriveCategory('HP L1906 Flat Panel Monitor 48.3 cm (19") 1280 x 1024 pixels', 'HP', null, vocabulary),
     ).toBe('Monitor');
     expect(deriveCategory('Acme XL Mauve', 'Acme', null, vocabulary)).toBe('Other');
+  });
+
+  it('reads the first of alternatives as the type, and stops at "w/"', () => {
+    expect(deriveCategory('Canon AD-11 AC Adapter power adapter/inverter Black', 'Canon')).toBe(
+      'Power adapter',
+    );
+    const vocabulary = CategoryVocabulary.learn(
+      ['numeric keypad', 'notebook', 'mouse', 'computer case', 'connector'].flatMap((type) =>
+        ['A', 'B', 'C'].map((m) => ({ title: `Acme ${m} ${type}`, brand: 'Acme' })),
+      ),
+    );
+    const derive = (title: string) => deriveCategory(title, title.split(' ')[0]!, null, vocabulary);
+    // "keypad" ends a known type; "medium" none.
+    expect(derive('Kensington Wireless Notebook Keypad/Calculator With USB')).toBe('Notebook keypad');
+    expect(derive('Zeta Anir Mouse Medium/Small Black')).toBe('Mouse');
+    // What comes after "w/" comes with the product.
+    expect(derive('StarTech.com 70x15mm Computer Case Fan w/ TX3 Connector')).toBe('Computer case fan');
+    expect(derive('Supermicro Thermal Mouse w/holder')).toBe('Mouse');
   });
 
   it('reads the words after a known type as the head of a compound, unless they are attributes', () => {
