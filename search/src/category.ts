@@ -19,10 +19,11 @@ const STOP_SCAN = new Set(['for', 'with', 'compatible']);
 /**
  * Whether a (lowercased) title word ends the part of the title that says what the product is:
  * "for", "with", or their abbreviations "w/" and "f/", alone or glued to the next word
- * ("Supermicro Thermal fan w/holder"). "Computer Case Fan w/ TX3 Connector" is a fan.
+ * ("Supermicro Thermal fan w/holder"). "Computer Case Fan w/ TX3 Connector" is a fan. Not an
+ * aperture: "Canon EF 50mm f/1.8 STM lens" is a lens.
  */
 function stopsScan(word: string): boolean {
-  return STOP_SCAN.has(word) || /^[wf]\//.test(word);
+  return STOP_SCAN.has(word) || /^(?:w\/|f\/(?![\d.]))/.test(word);
 }
 
 function capitalize(s: string): string {
@@ -106,7 +107,7 @@ export class CategoryVocabulary {
       counts.set(run, (counts.get(run) ?? 0) + 1);
       const end = words.indexOf(runWords[runWords.length - 1]!) + 1;
       for (const w of words.slice(end)) {
-        if (stopsScan(w.toLowerCase())) break;
+        if (stopsScan(w.toLowerCase().replace(/[,;:.]+$/, ''))) break;
         const word = plainWord(w);
         if (word) attributeCounts.set(word, (attributeCounts.get(word) ?? 0) + 1);
       }

@@ -44,7 +44,7 @@ interface Row {
   titleStems: string[];
   /** The bits of its title stems (`stemBit`): a stem whose bit is clear is not in the title. */
   titleBits: number;
-  /** How many of `titleStems` are the indexed title's: the words before "for …". */
+  /** How many of `titleStems` say what the product is: those before "for …", "with …" or "w/…". */
   titleTypeEnd: number;
   /** Its type as its category and title say it (`readType`), for the current set of heads. */
   readType?: { heads: ReadonlyMap<string, number>; signature: TypeSignature };

@@ -324,9 +324,11 @@ export class SearchSegment {
     const phraseBits = (((1 << (head.phrase?.length ?? 0)) - 1) << alternatives.length) >>> 0;
     const touched: number[] = [];
     // Any-term matching of several words, none of which names a type: each word's IDF (on the
-    // corpus statistics when given, as scores are), for the coverage factor (COVERAGE_POWER).
+    // corpus statistics when given, as scores are), for the coverage factor (COVERAGE_POWER). Not
+    // with a word no segment knows (a typo): as typed it would have the highest IDF of all and
+    // hand it to whatever its typo expansions happen to match.
     const wordIdf =
-      !all && !head.type && alternatives.length > 1
+      !all && !head.type && alternatives.length > 1 && alternatives.every(({ exact }) => known(exact))
         ? alternatives.map(({ exact }) => (idf ? idf(exact) : this.idf(exact)))
         : [];
     const idfTotal = wordIdf.reduce((sum, w) => sum + w, 0);

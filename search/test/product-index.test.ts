@@ -193,6 +193,19 @@ describe('ProductIndex', () => {
     expect(hits.slice(0, 3).map((h) => h.brand)).toEqual(['Sony', 'Sony', 'Sony']);
   });
 
+  it('gives no share of the query to a word with a typo (its IDF as typed is the highest)', () => {
+    const index = new ProductIndex();
+    const gadgets = Array.from({ length: 60 }, (_, i) => product(`Acme Gadget ${i}`, 'Acme', 'Other', 5000));
+    const rare = Array.from({ length: 3 }, (_, i) =>
+      product(`Nu Thing ${i}`, 'Nu', 'Other', 6000, { description: 'A quantum thing for the desk.' }),
+    );
+    index.replaceAll([...gadgets, ...rare]);
+    // "gadgez" is in no product: its typo expansion "gadget" must not count as the rarest word.
+    const hits = index.search(q({ q: 'quantum gadgez', pageSize: 100 })).hits;
+    expect(hits.slice(0, 3).map((h) => h.brand)).toEqual(['Nu', 'Nu', 'Nu']);
+    expect(hits).toHaveLength(63);
+  });
+
   it('splits off what a title says the product fits only after a word for what it is', () => {
     const toner = toIndexedDoc(product('DELL Toner f/ 7330dn Original Black', 'DELL', 'Toner', 9000));
     expect([toner.title, toner.fits]).toEqual(['DELL Toner', ' f/ 7330dn Original Black']);
@@ -807,7 +820,8 @@ describe('Icecat mapping', () => {
     expect(deriveCategory('Acme XL Mauve', 'Acme', null, vocabulary)).toBe('Other');
   });
 
-  it('reads the first of alternatives as the type, and stops at "w/"', () => {
+  it('reads the first of alternatives as the type, and stops at "w/" but not at an aperture', () => {
+    expect(deriveCategory('Canon EF 50mm f/1.8 STM lens Black', 'Canon')).toBe('Lens');
     expect(deriveCategory('Canon AD-11 AC Adapter power adapter/inverter Black', 'Canon')).toBe(
       'Power adapter',
     );
