@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -50,7 +51,9 @@ describe('Checkpointer', () => {
     db.close();
   });
 
-  it('keeps the WAL bounded while writes never stop', async () => {
+  // The bound is the main connection's checkpoint; what can fail here is the worker keeping the
+  // WAL from starting over (a read it holds open, a lock it keeps).
+  it('keeps the WAL bounded while writes never stop, the worker checkpointing beside them', async () => {
     const { db, file } = database();
     // A small threshold (1 MiB) so that the WAL would have started over many times.
     const checkpointer = Checkpointer.start(db, { intervalMs: 10, mainCheckpointPages: 256 });
@@ -88,6 +91,26 @@ describe('Checkpointer', () => {
     expect(fs.existsSync(`${file}-wal`)).toBe(false);
   });
 
+  it('holds the process until the worker has stopped, with nothing else left to run', () => {
+    const { db, file } = database();
+    db.close();
+    // A process whose last work is the shutdown: stop, then close the database.
+    const script = `
+      import Database from 'better-sqlite3';
+      import { Checkpointer } from ${JSON.stringify(path.resolve(import.meta.dirname, '../src/checkpointer.ts'))};
+      const db = new Database(${JSON.stringify(file)});
+      const checkpointer = Checkpointer.start(db, { intervalMs: 20 });
+      await checkpointer.stop();
+      db.close();
+      console.log('closed');
+    `;
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: import.meta.dirname,
+      encoding: 'utf8',
+    });
+    expect(out.trim()).toBe('closed');
+  });
+
   it('reports a worker that cannot open the database, and still stops', async () => {
     const { db, file } = database();
     // The main connection keeps its open file; the worker finds no file at the path.
@@ -96,6 +119,8 @@ describe('Checkpointer', () => {
     const checkpointer = Checkpointer.start(db, { intervalMs: 20, onError: (e) => errors.push(e) });
     await until(() => errors.length > 0);
     expect(errors[0]).toMatch(/does not exist|unable to open/i);
+    // Without its worker the main connection checkpoints as often as SQLite would.
+    await until(() => db.pragma('wal_autocheckpoint', { simple: true }) === 1000);
     await checkpointer.stop();
     db.close();
   });
