@@ -698,8 +698,8 @@ const MIN_TITLE_HEAD = 10;
 
 /**
  * A product's type as its category and title say it. An untyped product's (category "Other")
- * head is the last title word (before "for …" or "with …") that is the type head of enough typed products
- * ("StarTech.com Mini 4 Port USB 2.0 Hub": a hub). Its modifiers, besides its category's, are
+ * head is the last title word (before "for …" or "with …") that is the type head of enough typed
+ * products ("StarTech.com Mini 4 Port USB 2.0 Hub": a hub). Its modifiers, besides its category's, are
  * the title words before the head (and before "for …" and "with …") that head 10+ typed products
  * themselves, or are a learnt word for a type (`typeWords`: a synonym, an initialism):
  * "Kensington MicroSaver Keyed Laptop Lock" and "Kensington Saddlebag Laptop Backpack" (a
