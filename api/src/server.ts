@@ -46,9 +46,14 @@ function syncSecret(db: Db, configured: string | undefined): string {
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const db = openDatabase(config.dataDir, undefined, config.durability);
   const catalog = new Catalog(db);
-  const seeded = ensureSeeded(db, catalog, { seed: config.seed, count: config.seedCount }, (done, total) => {
-    if (done === total || done % 5000 === 0) logger.info({ done, total }, 'seeding the generated catalog');
-  });
+  const seeded = await ensureSeeded(
+    db,
+    catalog,
+    { seed: config.seed, count: config.seedCount },
+    (done, total) => {
+      if (done === total || done % 5000 === 0) logger.info({ done, total }, 'seeding the generated catalog');
+    },
+  );
   if (seeded) logger.info({ products: seeded }, 'seeded a fresh data directory');
 
   const accounts = new Accounts(db);

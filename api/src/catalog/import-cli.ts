@@ -6,7 +6,7 @@ import { Catalog } from './products.js';
 import { ensureSeeded } from './seed.js';
 
 /** `npm run import -- FILE...`: loads products into DATA_DIR, idempotently, with progress on stderr. */
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   const files = argv.filter((a) => !a.startsWith('--'));
   if (files.length === 0) {
     console.error('usage: npm run import -- FILE... (Icecat .json.zip, JSON arrays or JSON Lines)');
@@ -15,8 +15,11 @@ function main(argv: string[]): number {
   const config = loadConfig();
   const db = openDatabase(config.dataDir, undefined, config.durability);
   const catalog = new Catalog(db);
-  const seeded = ensureSeeded(db, catalog, { seed: config.seed, count: config.seedCount }, (done, total) =>
-    progress('seeding generated catalog', done, total),
+  const seeded = await ensureSeeded(
+    db,
+    catalog,
+    { seed: config.seed, count: config.seedCount },
+    (done, total) => progress('seeding generated catalog', done, total),
   );
   if (seeded) process.stderr.write('\n');
   let failed = false;
@@ -55,4 +58,4 @@ function progress(label: string, done: number, total: number): void {
   process.stderr.write(`\r${label}: ${done}/${total} (${pct}%)`);
 }
 
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));
