@@ -22,6 +22,9 @@ const STOP_SCAN = new Set(['for', 'with', 'compatible']);
  * ("Supermicro Thermal fan w/holder"). "Computer Case Fan w/ TX3 Connector" is a fan. Not an
  * aperture: "Canon EF 50mm f/1.8 STM lens" is a lens.
  */
+/** Alternatives written with a slash ("adapter/inverter"); the first word is the capture. */
+const ALTERNATIVES = /^([a-z][a-z-]*)\/[a-z][a-z-]*$/;
+
 function stopsScan(word: string): boolean {
   return STOP_SCAN.has(word) || /^(?:w\/|f\/(?![\d.]))/.test(word);
 }
@@ -62,7 +65,7 @@ function lowercaseRun(words: string[], colours: ReadonlySet<string> = new Set(BA
       !colours.has(w) &&
       (phrase.length > 0 || w.length >= 3);
     // Alternatives ("power adapter/inverter"): the first names the type, and ends it.
-    const alternatives = phrase.length > 0 && !unit ? /^([a-z][a-z-]*)\/[a-z][a-z-]*$/.exec(w) : null;
+    const alternatives = phrase.length > 0 && !unit ? ALTERNATIVES.exec(w) : null;
     if (typeWord && !unit) {
       phrase.push(w);
       if (phrase.length === MAX_PHRASE) break;
@@ -137,10 +140,9 @@ export class CategoryVocabulary {
     for (const w of words) {
       const word = w.toLowerCase().replace(/[,;:]+$/, '');
       if (stopsScan(word)) break;
-      if (/^[a-z][a-z-]*\/[a-z][a-z-]*$/.test(word)) {
-        alternatives.add(lower.length);
-        lower.push(word.slice(0, word.indexOf('/')));
-      } else lower.push(word);
+      const first = ALTERNATIVES.exec(word)?.[1];
+      if (first) alternatives.add(lower.length);
+      lower.push(first ?? word);
     }
     for (let end = lower.length; end > 0; end--) {
       for (let len = Math.min(MAX_PHRASE, end); len >= 1; len--) {

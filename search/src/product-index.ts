@@ -346,27 +346,21 @@ export class ProductIndex {
       Boolean(params.brand || params.category || params.inStock) ||
       params.minPrice !== undefined ||
       params.maxPrice !== undefined;
-    // Unfiltered (most searches): every match counts everywhere, thousands for a relaxed query.
-    let matched = scored;
-    if (filtered) {
-      matched = [];
-      for (const candidate of scored) {
-        const { row } = candidate;
-        // Facets count the whole match set; each facet ignores its own filter so siblings stay visible.
-        if (keep(row, 'brand')) brand.set(row.brand, (brand.get(row.brand) ?? 0) + 1);
-        if (keep(row, 'category')) category.set(row.category, (category.get(row.category) ?? 0) + 1);
+    // Unfiltered (most searches): every match counts everywhere and is kept, with no filter test
+    // per match (thousands for a relaxed query).
+    const matched = filtered ? [] : scored;
+    for (const candidate of scored) {
+      const { row } = candidate;
+      // Facets count the whole match set; each facet ignores its own filter so siblings stay visible.
+      if (!filtered || keep(row, 'brand')) brand.set(row.brand, (brand.get(row.brand) ?? 0) + 1);
+      if (!filtered || keep(row, 'category'))
+        category.set(row.category, (category.get(row.category) ?? 0) + 1);
+      if (filtered) {
         if (!keep(row)) continue;
         matched.push(candidate);
-        const bucket = priceBucket(row.price);
-        if (bucket >= 0) price[bucket]!++;
       }
-    } else {
-      for (const { row } of scored) {
-        brand.set(row.brand, (brand.get(row.brand) ?? 0) + 1);
-        category.set(row.category, (category.get(row.category) ?? 0) + 1);
-        const bucket = priceBucket(row.price);
-        if (bucket >= 0) price[bucket]!++;
-      }
+      const bucket = priceBucket(row.price);
+      if (bucket >= 0) price[bucket]!++;
     }
     const first = firstInOrder(matched, params.page * params.pageSize, CANDIDATE_ORDERS[params.sort]);
     const hits = first.map(

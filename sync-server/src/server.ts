@@ -162,11 +162,16 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     bytesOut = 0;
   }
 
-  /** Snapshots of several documents, in one transaction where the storage can (compactAll). */
-  function compactAll(snapshots: { docName: string; snapshot: Uint8Array }[]): void {
-    if (snapshots.length === 0) return;
+  /**
+   * Folds the rooms' logs into snapshots, in one transaction where the storage can (compactAll):
+   * with an fsync per commit, one fsync for the lot.
+   */
+  function compactRooms(list: Room[]): void {
+    if (list.length === 0) return;
+    const snapshots = list.map((room) => ({ docName: room.name, snapshot: Y.encodeStateAsUpdate(room.doc) }));
     if (storage.compactAll) storage.compactAll(snapshots);
     else for (const { docName, snapshot } of snapshots) storage.compact(docName, snapshot);
+    for (const room of list) room.logLength = 0;
   }
 
   function send(conn: Connection, message: Uint8Array): void {
@@ -189,11 +194,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     const touched = new Set(batch.map((b) => b.room));
     for (const { room } of batch) room.logLength++;
     // Logs grown past the threshold are folded into snapshots, all in one more transaction.
-    const full = [...touched].filter((room) => room.logLength >= limits.compactAfterUpdates);
-    if (full.length) {
-      compactAll(full.map((room) => ({ docName: room.name, snapshot: Y.encodeStateAsUpdate(room.doc) })));
-      for (const room of full) room.logLength = 0;
-    }
+    compactRooms([...touched].filter((room) => room.logLength >= limits.compactAfterUpdates));
     for (const room of touched) {
       let saved: Uint8Array | undefined;
       for (const conn of room.connections) {
@@ -562,12 +563,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       }
     }
     flushNow();
-    // One transaction for every snapshot: with an fsync per commit, one fsync for the lot.
-    compactAll(
-      idle
-        .filter((room) => room.logLength > 0)
-        .map((room) => ({ docName: room.name, snapshot: Y.encodeStateAsUpdate(room.doc) })),
-    );
+    compactRooms(idle.filter((room) => room.logLength > 0));
     for (const room of idle) {
       rooms.delete(room.name);
       idleRooms.delete(room.name);
@@ -631,11 +627,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       flushNow();
       evictIdle(true);
       // Rooms still open fold their log into a snapshot too: the next start loads one blob.
-      compactAll(
-        [...rooms.values()]
-          .filter((room) => room.logLength > 0)
-          .map((room) => ({ docName: room.name, snapshot: Y.encodeStateAsUpdate(room.doc) })),
-      );
+      compactRooms([...rooms.values()].filter((room) => room.logLength > 0));
       for (const room of rooms.values()) room.destroy();
       rooms.clear();
       idleRooms.clear();
