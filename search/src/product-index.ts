@@ -11,7 +11,7 @@ import {
   round,
   type ShardResult,
 } from './merge.js';
-import { phraseFactor, stemBit, titleFactor, typeFactor } from './ranking.js';
+import { maxFactor, phraseFactor, stemBit, titleFactor, typeFactor } from './ranking.js';
 import { type CorpusStatistics, idfOf, joinedTerms, SearchSegment } from './segment.js';
 import { Suggester } from './suggest.js';
 import {
@@ -46,6 +46,9 @@ interface Row {
   titleBits: number;
   /** How many of `titleStems` say what the product is: those before "for …", "with …" or "w/…". */
   titleTypeEnd: number;
+  /** Its brand's and category's numbers in the index's facet values (`facetValue`). */
+  brandId: number;
+  categoryId: number;
   /** Its type as its category and title say it (`readType`), for the current set of heads. */
   readType?: { heads: ReadonlyMap<string, number>; signature: TypeSignature };
 }
@@ -72,11 +75,28 @@ export interface ProductIndexOptions {
   onError?: (err: unknown) => void;
 }
 
-/** A text match of one search: its row and score. */
+/** A text match of one search. */
 interface Candidate {
   row: Row;
+  /** Its text score: BM25 over the query's terms, with the query's own factors (segment.ts). */
+  text: number;
+  /**
+   * The text score times the product's type, phrase and title factors (ranking.ts), worked out
+   * by `Weigh` when first needed (-1 until then): a page of a broad query needs few of them.
+   */
   score: number;
 }
+
+/** One pass's text matches, and how to weigh one of them (its `score`, worked out once). */
+interface Matches {
+  candidates: Candidate[];
+  weigh: (candidate: Candidate) => number;
+  /** The most a candidate's score can be: its text score times its `maxFactor`. */
+  ceiling: (candidate: Candidate) => number;
+}
+
+/** The empty query's matches: every product, in insertion order. */
+const UNWEIGHED = (candidate: Candidate) => candidate.score;
 
 /** The orders of `ORDERS` (merge.ts), on candidates. */
 const CANDIDATE_ORDERS: Record<SearchParams['sort'], (a: Candidate, b: Candidate) => number> = {
@@ -110,6 +130,14 @@ export class ProductIndex {
    * are replaced wholesale.
    */
   private titleTerms = new Map<string, TitleTerm>();
+  /**
+   * Brand and category names by number, so a pass counts facets in arrays, not maps. Kept until
+   * the rows are replaced wholesale, as `titleTerms`.
+   */
+  private facetValues: string[] = [];
+  private readonly facetIds = new Map<string, number>();
+  private readonly brandTally = new Tally();
+  private readonly categoryTally = new Tally();
   private nextOrdinal = 0;
   private readonly suggester = new Suggester();
   private readonly cache: QueryCache;
@@ -274,8 +302,12 @@ export class ProductIndex {
   partial(terms: string[], params: SearchParams, alsoKnown: readonly string[] = []): ShardResult {
     this.refreshDelta();
     if (terms.length === 0) {
-      const all: Candidate[] = [...this.rows.values()].map((row) => ({ row, score: 0 }));
-      return { strictMatches: all.length, strictFloor: 0, strict: this.pass(all, terms, params) };
+      const all: Candidate[] = [...this.rows.values()].map((row) => ({ row, text: 0, score: 0 }));
+      return {
+        strictMatches: all.length,
+        strictFloor: 0,
+        strict: this.pass({ candidates: all, weigh: UNWEIGHED, ceiling: UNWEIGHED }, terms, params),
+      };
     }
     const words = terms.filter((t) => !isStopWord(t));
     const stems = words.map(stem);
@@ -288,7 +320,7 @@ export class ProductIndex {
     const phrase = initialismOf(this.learntAcronyms(), words[words.length - 1] ?? '');
     // The catalog's word for the head is named too: for "laptop", a "Notebook cooling pad" is an
     // accessory, as a "Laptop cooling pad" would be.
-    const named = new Set([...stems, ...joined.map((j) => j.term), ...(synonym ? [synonym] : [])]);
+    const named = [...new Set([...stems, ...joined.map((j) => j.term), ...(synonym ? [synonym] : [])])];
     const wanted = new Set([
       ...stems.slice(-1),
       ...(synonym ? [synonym] : []),
@@ -304,24 +336,28 @@ export class ProductIndex {
     });
     const reading: QueryReading = { stems, titleBits, wanted, named, known, joined, synonym, phrase };
     const strict = this.segmentMatches(terms, true, reading);
+    const few = strict.candidates.length < RELAX_BELOW;
+    // The floor matters only when the relaxed pass counts: when few products matched every term.
     let strictFloor = Number.POSITIVE_INFINITY;
-    for (const { score } of strict) strictFloor = Math.min(strictFloor, score);
+    if (few)
+      for (const candidate of strict.candidates) strictFloor = Math.min(strictFloor, strict.weigh(candidate));
     const result: ShardResult = {
-      strictMatches: strict.length,
+      strictMatches: strict.candidates.length,
       strictFloor,
       strict: this.pass(strict, terms, params),
       known: stems.filter(known),
     };
-    if (strict.length >= RELAX_BELOW) return result;
-    const seen = new Set(strict.map(({ row }) => row.id));
+    if (!few) return result;
+    const seen = new Set(strict.candidates.map(({ row }) => row.id));
     // A one-character word ("iphone x") says little alone: any-term matching leaves it out.
     const informative = terms.filter((t) => t.length > 1);
-    const relaxed = this.segmentMatches(informative.length > 0 ? informative : terms, false, reading).filter(
-      ({ row }) => !seen.has(row.id),
-    );
-    let top = 0;
-    for (const { score } of relaxed) top = Math.max(top, score);
-    result.relaxed = { ...this.pass(relaxed, terms, params), matches: relaxed.length, top };
+    const relaxed = this.segmentMatches(informative.length > 0 ? informative : terms, false, reading);
+    relaxed.candidates = relaxed.candidates.filter(({ row }) => !seen.has(row.id));
+    result.relaxed = {
+      ...this.pass(relaxed, terms, params),
+      matches: relaxed.candidates.length,
+      top: bestScore(relaxed),
+    };
     return result;
   }
 
@@ -331,15 +367,18 @@ export class ProductIndex {
   }
 
   /** Filters, facet counts and the first hits of one pass's text matches. */
-  private pass(scored: Candidate[], terms: string[], params: SearchParams): PassResult {
+  private pass(
+    { candidates: scored, weigh, ceiling }: Matches,
+    terms: string[],
+    params: SearchParams,
+  ): PassResult {
     const keep = (r: Row, skip?: 'brand' | 'category') =>
       (skip === 'brand' || !params.brand || r.brand === params.brand) &&
       (skip === 'category' || !params.category || r.category === params.category) &&
       (params.minPrice === undefined || r.price >= params.minPrice) &&
       (params.maxPrice === undefined || r.price <= params.maxPrice) &&
       (!params.inStock || r.stock > 0);
-    const brand = new Map<string, number>();
-    const category = new Map<string, number>();
+    const { brandTally: brand, categoryTally: category } = this;
     const price = PRICE_BUCKETS.map(() => 0);
     // The conditions `keep` tests.
     const filtered =
@@ -352,9 +391,8 @@ export class ProductIndex {
     for (const candidate of scored) {
       const { row } = candidate;
       // Facets count the whole match set; each facet ignores its own filter so siblings stay visible.
-      if (!filtered || keep(row, 'brand')) brand.set(row.brand, (brand.get(row.brand) ?? 0) + 1);
-      if (!filtered || keep(row, 'category'))
-        category.set(row.category, (category.get(row.category) ?? 0) + 1);
+      if (!filtered || keep(row, 'brand')) brand.add(row.brandId);
+      if (!filtered || keep(row, 'category')) category.add(row.categoryId);
       if (filtered) {
         if (!keep(row)) continue;
         matched.push(candidate);
@@ -362,9 +400,14 @@ export class ProductIndex {
       const bucket = priceBucket(row.price);
       if (bucket >= 0) price[bucket]!++;
     }
-    const first = firstInOrder(matched, params.page * params.pageSize, CANDIDATE_ORDERS[params.sort]);
-    const hits = first.map(
-      ({ row, score }): PartialHit => ({
+    const k = params.page * params.pageSize;
+    const first =
+      params.sort === 'relevance'
+        ? bestWeighed(matched, k, weigh, ceiling)
+        : firstInOrder(matched, k, CANDIDATE_ORDERS[params.sort]);
+    const hits = first.map((candidate): PartialHit => {
+      const { row } = candidate;
+      return {
         id: row.id,
         title: row.title,
         brand: row.brand,
@@ -372,18 +415,24 @@ export class ProductIndex {
         price: { amount: row.price, currency: row.currency },
         stock: row.stock,
         image: row.image,
-        score,
+        score: weigh(candidate),
         // Worked out for the page alone.
         highlights: { title: highlight(row.title, terms) },
         ordinal: row.ordinal,
         createdAt: row.createdAt,
-      }),
-    );
-    return { total: matched.length, hits, brand: [...brand], category: [...category], price };
+      };
+    });
+    return {
+      total: matched.length,
+      hits,
+      brand: brand.take(this.facetValues),
+      category: category.take(this.facetValues),
+      price,
+    };
   }
 
   /** Every segment's matches for `terms` (all of them, or any), scored with the query's reading. */
-  private segmentMatches(terms: string[], all: boolean, reading: QueryReading): Candidate[] {
+  private segmentMatches(terms: string[], all: boolean, reading: QueryReading): Matches {
     const { stems, titleBits, wanted, named, known, joined, synonym, phrase } = reading;
     const heads = this.learntTypes().heads;
     const headIsType = phrase !== undefined || [...wanted].some((w) => (heads.get(w) ?? 0) >= MIN_TITLE_HEAD);
@@ -396,16 +445,18 @@ export class ProductIndex {
       ((term: string) =>
         idfOf(corpus.documents + fresh.ids.size, (corpus.frequency.get(term) ?? 0) + fresh.frequency(term)));
     const typeWords = this.learntTypeWords();
-    const add = (row: Row | undefined, score: number) => {
-      if (!row) return;
-      out.push({
-        row,
-        score:
-          score *
-          typeFactor(readType(row, heads, typeWords), wanted, named, phrase) *
-          phraseFactor(row, stems, titleBits) *
-          titleFactor(row, stems, titleBits, synonym, joined, phrase),
-      });
+    const weigh = (candidate: Candidate) => {
+      if (candidate.score >= 0) return candidate.score;
+      const { row } = candidate;
+      candidate.score =
+        candidate.text *
+        typeFactor(readType(row, heads, typeWords), wanted, named, phrase) *
+        phraseFactor(row, stems, titleBits) *
+        titleFactor(row, stems, titleBits, synonym, joined, phrase);
+      return candidate.score;
+    };
+    const add = (row: Row | undefined, text: number) => {
+      if (row) out.push({ row, text, score: -1 });
     };
     const head = { synonym, phrase, type: headIsType };
     const base = this.base.search(terms, all, known, idf, head);
@@ -416,7 +467,8 @@ export class ProductIndex {
     }
     const delta = this.delta.search(terms, all, known, idf, head);
     for (let i = 0; i < delta.docs.length; i++) add(deltaRows[delta.docs[i]!], delta.scores[i]!);
-    return out;
+    const ceiling = (candidate: Candidate) => candidate.text * maxFactor(candidate.row, titleBits);
+    return { candidates: out, weigh, ceiling };
   }
 
   /**
@@ -592,6 +644,8 @@ export class ProductIndex {
     this.epoch++;
     this.rows.clear();
     this.titleTerms.clear();
+    this.facetValues = [];
+    this.facetIds.clear();
     this.nextOrdinal = 0;
     for (const p of products) this.rows.set(p.id, this.toRow(p, p.ordinal));
   }
@@ -622,7 +676,21 @@ export class ProductIndex {
       titleStems,
       titleBits,
       titleTypeEnd: typeEnd(doc.title, doc.fits !== ''),
+      brandId: this.facetValue(p.brand),
+      categoryId: this.facetValue(p.category),
+      // Set on first use; present from the start so that every row has the same shape.
+      readType: undefined,
     };
+  }
+
+  /** The number of a brand or category name (see `facetValues`). */
+  private facetValue(name: string): number {
+    let id = this.facetIds.get(name);
+    if (id === undefined) {
+      id = this.facetValues.push(name) - 1;
+      this.facetIds.set(name, id);
+    }
+    return id;
   }
 
   /**
@@ -647,7 +715,7 @@ interface QueryReading {
   /** The product types the shopper wants: the head word, its catalog synonym, a joined head. */
   wanted: Set<string>;
   /** The stems (and joined words) that name a product type, for the type factor. */
-  named: Set<string>;
+  named: readonly string[];
   /** Whether a stem is a word of the catalog (not a typo). */
   known: (term: string) => boolean;
   /** Adjacent query words the catalog writes as one. */
@@ -737,10 +805,71 @@ function readType(
 }
 
 /**
- * The first `k` items in `compare` order, sorted: a bounded heap (n log k) when k is small against
- * n, as for a page of results out of thousands of matches; a full sort otherwise.
+ * The `k` best-scored candidates, sorted (ties in insertion order), weighing few of them: one
+ * whose `ceiling` is below the k-th best score so far cannot be among the best k. The candidates
+ * with the best text scores go first, so that bar is high from the start. Exact, as weighing every
+ * candidate is.
  */
-export function firstInOrder<T>(items: T[], k: number, compare: (a: T, b: T) => number): T[] {
+export function bestWeighed(
+  candidates: Candidate[],
+  k: number,
+  weigh: (c: Candidate) => number,
+  ceiling: (c: Candidate) => number,
+): Candidate[] {
+  const order = (a: Candidate, b: Candidate) => weigh(b) - weigh(a) || a.row.ordinal - b.row.ordinal;
+  if (k * 4 >= candidates.length) return firstInOrder(candidates, k, order);
+  const first = new Set(firstInOrder(candidates, k, BY_TEXT));
+  const rest = candidates.filter((c) => !first.has(c));
+  return firstInOrder([...first, ...rest], k, order, (c, worst) => ceiling(c) < weigh(worst));
+}
+
+/** The best score of all matches (0 when none), weighing only those that could have it. */
+function bestScore({ candidates, weigh, ceiling }: Matches): number {
+  let first: Candidate | undefined;
+  for (const candidate of candidates) if (!first || candidate.text > first.text) first = candidate;
+  let best = first ? weigh(first) : 0;
+  for (const candidate of candidates) if (ceiling(candidate) > best) best = Math.max(best, weigh(candidate));
+  return best;
+}
+
+/** Counts by number (a facet value's), in arrays reused by every pass. */
+class Tally {
+  private counts = new Int32Array(1024);
+  private readonly counted: number[] = [];
+
+  add(id: number): void {
+    if (id >= this.counts.length) {
+      const grown = new Int32Array(Math.max(id + 1, this.counts.length * 2));
+      grown.set(this.counts);
+      this.counts = grown;
+    }
+    if (this.counts[id] === 0) this.counted.push(id);
+    this.counts[id]!++;
+  }
+
+  /** The counts so far as [name, count] (`names` by number), and zero for the next pass. */
+  take(names: readonly string[]): [string, number][] {
+    const out = this.counted.map((id): [string, number] => [names[id]!, this.counts[id]!]);
+    for (const id of this.counted) this.counts[id] = 0;
+    this.counted.length = 0;
+    return out;
+  }
+}
+
+const BY_TEXT = (a: Candidate, b: Candidate) => b.text - a.text;
+
+/**
+ * The first `k` items in `compare` order, sorted: a bounded heap (n log k) when k is small against
+ * n, as for a page of results out of thousands of matches; a full sort otherwise. `after_`, a cheap
+ * test that an item comes after another, spares the comparison where it says so.
+ */
+export function firstInOrder<T>(
+  items: T[],
+  k: number,
+  compare: (a: T, b: T) => number,
+  /** Whether an item surely comes after `worst`, the last of k so far (saves the comparison). */
+  after_?: (item: T, worst: T) => boolean,
+): T[] {
   if (k * 4 >= items.length) return [...items].sort(compare).slice(0, k);
   // A heap whose root is the last of the best k so far.
   const heap: T[] = [];
@@ -766,7 +895,7 @@ export function firstInOrder<T>(items: T[], k: number, compare: (a: T, b: T) => 
     if (heap.length < k) {
       heap.push(item);
       for (let i = heap.length - 1; i > 0 && after(i, (i - 1) >> 1); i = (i - 1) >> 1) swap(i, (i - 1) >> 1);
-    } else if (k > 0 && compare(item, heap[0]!) < 0) {
+    } else if (k > 0 && !after_?.(item, heap[0]!) && compare(item, heap[0]!) < 0) {
       heap[0] = item;
       down(0);
     }

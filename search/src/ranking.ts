@@ -14,12 +14,13 @@ const ACCESSORY = 0.7;
 export function typeFactor(
   signature: TypeSignature,
   wanted: Set<string>,
-  queryStems: Set<string>,
+  queryStems: readonly string[],
   phrase?: readonly string[],
 ): number {
   if (!signature.head) return 1;
   if (wanted.has(signature.head) || (phrase && namedBy(signature, phrase))) return IS_A;
-  for (const m of signature.modifiers) if (queryStems.has(m)) return ACCESSORY;
+  // The query's few words against the type's modifiers (a set): no iterator per product.
+  for (let i = 0; i < queryStems.length; i++) if (signature.modifiers.has(queryStems[i]!)) return ACCESSORY;
   return 1;
 }
 
@@ -76,6 +77,17 @@ export function phraseFactor(title: TitleStems, queryStems: string[], queryBits:
 }
 
 const IN_TITLE = 1.3;
+
+/**
+ * The most the factors above can multiply a title's product's text score by, with a margin for
+ * rounding: no phrase factor unless the title has every query stem's bit (`phraseFactor`). A
+ * candidate whose text score times this is below a page's lowest score need not be weighed.
+ */
+export function maxFactor(title: TitleStems, queryBits: readonly number[]): number {
+  let phrase = queryBits.length >= 2;
+  for (const bit of queryBits) if ((title.titleBits & bit) === 0) phrase = false;
+  return (phrase ? IS_A * PHRASE * IN_TITLE : IS_A * IN_TITLE) * (1 + 1e-9);
+}
 
 /**
  * A title that says every query word names what the shopper asked for; a product that matched

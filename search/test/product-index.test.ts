@@ -12,8 +12,8 @@ import {
   ShardedIndex,
   workerBuilder,
 } from '../src/index.js';
-import { firstInOrder } from '../src/product-index.js';
-import { phraseFactor, stemBit, titleFactor } from '../src/ranking.js';
+import { bestWeighed, firstInOrder } from '../src/product-index.js';
+import { maxFactor, phraseFactor, stemBit, titleFactor, typeFactor } from '../src/ranking.js';
 import { SearchSegment } from '../src/segment.js';
 import { learnAcronyms, learnSynonyms } from '../src/synonyms.js';
 
@@ -759,6 +759,72 @@ describe('firstInOrder', () => {
       const sorted = [...items].sort(compare);
       for (const k of [0, 1, 3, 10, 250, 2000])
         expect(firstInOrder(items, k, compare)).toEqual(sorted.slice(0, k));
+    }
+  });
+});
+
+describe('maxFactor', () => {
+  const title = (text: string) => {
+    const titleStems = text.split(' ');
+    return { titleStems, titleBits: titleStems.reduce((bits, w) => bits | stemBit(w), 0) };
+  };
+  it('bounds the type, phrase and title factors together, and leaves out a phrase the bits rule out', () => {
+    const titles = ['acme 4 port usb hub', 'usb hub', 'acme hub with usb', 'acme usb cable', 'acme notebook'];
+    const queries = [['usb', 'hub'], ['hub'], ['usb', 'hub', 'acme'], ['notebook', 'usb'], ['gadget']];
+    const wanted = { head: 'hub', modifiers: new Set(['usb']) };
+    for (const text of titles)
+      for (const query of queries) {
+        const t = title(text);
+        const bits = query.map(stemBit);
+        const most = typeFactor(wanted, new Set(['hub', 'notebook']), query) * phraseFactor(t, query, bits);
+        expect(most * titleFactor(t, query, bits)).toBeLessThanOrEqual(maxFactor(t, bits));
+      }
+    // "usb hub" can be no phrase of a title without "hub": a lower bound than one with it.
+    expect(maxFactor(title('acme usb cable'), ['usb', 'hub'].map(stemBit))).toBeLessThan(
+      maxFactor(title('acme usb hub'), ['usb', 'hub'].map(stemBit)),
+    );
+  });
+});
+
+describe('bestWeighed', () => {
+  it('finds the page that weighing every candidate finds, weighing fewer', () => {
+    let seed = 11;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    for (const n of [0, 3, 50, 2000]) {
+      // Text scores, and factors between 0.5 and each candidate's ceiling (some exactly at it),
+      // rounded so that ties happen.
+      const candidates = Array.from({ length: n }, (_, ordinal) => ({
+        row: { ordinal },
+        text: Math.round(1 + random() * 30),
+        score: -1,
+        most: random() < 0.5 ? 2 : 4,
+        factor: 0,
+      }));
+      for (const c of candidates) c.factor = random() < 0.1 ? c.most : 0.5 + Math.floor(random() * 4) / 4;
+      type C = (typeof candidates)[number];
+      let weighed = 0;
+      const weigh = (c: C) => {
+        if (c.score < 0) {
+          weighed++;
+          c.score = c.text * c.factor;
+        }
+        return c.score;
+      };
+      const ceiling = (c: C) => c.text * c.most;
+      const all = [...candidates].sort(
+        (a, b) => b.text * b.factor - a.text * a.factor || a.row.ordinal - b.row.ordinal,
+      );
+      for (const k of [1, 10, 40]) {
+        for (const c of candidates) c.score = -1;
+        weighed = 0;
+        // biome-ignore lint/suspicious/noExplicitAny: the test's candidates have what bestWeighed reads
+        const page = bestWeighed(candidates as any, k, weigh as any, ceiling as any) as unknown as C[];
+        expect(page.map((c) => c.row.ordinal)).toEqual(all.slice(0, k).map((c) => c.row.ordinal));
+        if (n === 2000) expect(weighed).toBeLessThan(n / 2);
+      }
     }
   });
 });
