@@ -34,8 +34,20 @@ function fitsStart(title: string, brand: string): number {
   return /(?<![\p{L}\p{N}])\p{L}{2,}(?![\p{L}\p{N}])/u.test(rest) ? cut : -1;
 }
 
+/** Icecat's count of pieces, "1 pc(s)": 1,586 titles of 19,406, toners mostly. */
+const PIECES = /(?<=\d\s?)pc\(s\)/gi;
+
+/**
+ * A title's words as the index reads them: a count of pieces ("Original Black 1 pc(s)") says
+ * "pieces", so that "pc" finds PCs, not every toner cartridge.
+ */
+export function indexedTitle(title: string): string {
+  return title.replace(PIECES, 'pieces');
+}
+
 export function toIndexedDoc(p: Product): IndexedDoc {
-  const cut = fitsStart(p.title, p.brand);
+  const title = indexedTitle(p.title);
+  const cut = fitsStart(title, p.brand);
   const typeWords = TYPE_ATTRIBUTES.flatMap((label) => {
     const value = p.attributes[label];
     // Short alphabetic values only: "Full-size tablet", not "Original" codes or sentences.
@@ -43,8 +55,8 @@ export function toIndexedDoc(p: Product): IndexedDoc {
   });
   return {
     id: p.id,
-    title: cut > 0 ? p.title.slice(0, cut) : p.title,
-    fits: cut > 0 ? p.title.slice(cut) : '',
+    title: cut > 0 ? title.slice(0, cut) : title,
+    fits: cut > 0 ? title.slice(cut) : '',
     brand: p.brand,
     type: [p.category, ...typeWords].join(' '),
     description: p.description,

@@ -1,7 +1,13 @@
 import type { Product, SearchParams, SearchResult, Suggestion } from '@shopsync/core';
 import { inProcessBuilder, type SegmentBuilder } from './builder.js';
 import { QueryCache } from './cache.js';
-import { type IndexedDoc, type TypeSignature, toIndexedDoc, typeSignature } from './document.js';
+import {
+  type IndexedDoc,
+  indexedTitle,
+  type TypeSignature,
+  toIndexedDoc,
+  typeSignature,
+} from './document.js';
 import {
   mergeResults,
   type PartialHit,
@@ -655,7 +661,7 @@ export class ProductIndex {
     const doc = toIndexedDoc(p);
     const titleStems: string[] = [];
     let titleBits = 0;
-    for (const word of tokenize(p.title)) {
+    for (const word of tokenize(indexedTitle(p.title))) {
       const term = this.titleTerm(stem(word));
       titleStems.push(term.stem);
       titleBits |= term.bit;

@@ -214,6 +214,17 @@ describe('ProductIndex', () => {
     expect([shell.title, shell.fits]).toEqual(['Philips DLM63090 For iPhone 3G SlimShell', '']);
   });
 
+  it("reads Icecat's count of pieces, '1 pc(s)', as pieces, not as a PC", () => {
+    const index = new ProductIndex();
+    const toner = product('DELL Toner f/ 7330dn Original Black 1 pc(s)', 'DELL', 'Toner', 9000);
+    const pc = product('HP rp5700 Desktop PC', 'HP', 'Other', 50000);
+    index.replaceAll([toner, pc]);
+    expect(index.search(q({ q: 'pc' })).hits.map((h) => h.id)).toEqual([pc.id]);
+    expect(index.search(q({ q: 'pieces' })).hits.map((h) => h.id)).toEqual([toner.id]);
+    // "PC(s)" without a count before it is left as written.
+    expect(toIndexedDoc(product('Acme PC(s) cable', 'Acme', 'Cable', 900)).title).toBe('Acme PC(s) cable');
+  });
+
   it('completes what was typed, not its stem', () => {
     const index = new ProductIndex();
     const appliance = product('APC NetBotz 420 Rack Appliance', 'APC', 'Rack appliance', 90000);
