@@ -1,7 +1,11 @@
 import type { FacetValue, PriceFacet, SearchHit, SearchParams, SearchResult } from '@shopsync/core';
+import { highlight } from './text.js';
 
-/** A hit before merging: its raw score, and what orders it among hits of other shards. */
-export interface PartialHit extends SearchHit {
+/**
+ * A hit before merging: its raw score, and what orders it among hits of other shards. Its
+ * highlights are worked out after the merge, for the page shown only.
+ */
+export interface PartialHit extends Omit<SearchHit, 'highlights'> {
   /** Insertion order across all shards: the stable tie-break of every sort. */
   ordinal: number;
   createdAt: number;
@@ -71,7 +75,7 @@ export const ORDERS: Record<SearchParams['sort'], Order> = {
  * the page is the first hits of all shards in the requested order. Exact for counts, facets and
  * order: each shard sent its own first `page * pageSize` of each pass.
  */
-export function mergeResults(results: ShardResult[], params: SearchParams): SearchResult {
+export function mergeResults(results: ShardResult[], params: SearchParams, terms: string[]): SearchResult {
   const strictMatches = results.reduce((n, r) => n + r.strictMatches, 0);
   const passes: PassResult[] = results.map((r) => r.strict);
   if (strictMatches < RELAX_BELOW && results.every((r) => r.relaxed)) {
@@ -110,6 +114,8 @@ export function mergeResults(results: ShardResult[], params: SearchParams): Sear
     hits: page.slice(start, start + params.pageSize).map(({ ordinal, createdAt, ...hit }) => ({
       ...hit,
       score: round(hit.score),
+      // The shards leave highlights to the page shown.
+      highlights: { title: highlight(hit.title, terms) },
     })),
     total,
     page: params.page,

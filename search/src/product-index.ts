@@ -31,7 +31,7 @@ import {
   namePhrases,
   type TypeVocabulary,
 } from './synonyms.js';
-import { highlight, isStopWord, queryTerms, stem, tokenize } from './text.js';
+import { isStopWord, queryTerms, stem, tokenize } from './text.js';
 
 interface Row {
   id: string;
@@ -294,7 +294,7 @@ export class ProductIndex {
     const key = QueryCache.key(this.generation, terms, params);
     const cached = this.cache.get(key);
     if (cached) return { ...cached, tookMs: round(performance.now() - started) };
-    const result = mergeResults([this.partial(terms, params)], params);
+    const result = mergeResults([this.partial(terms, params)], params, terms);
     this.cache.set(key, result);
     return { ...result, tookMs: round(performance.now() - started) };
   }
@@ -312,7 +312,7 @@ export class ProductIndex {
       return {
         strictMatches: all.length,
         strictFloor: 0,
-        strict: this.pass({ candidates: all, weigh: UNWEIGHED, ceiling: UNWEIGHED }, terms, params),
+        strict: this.pass({ candidates: all, weigh: UNWEIGHED, ceiling: UNWEIGHED }, params),
       };
     }
     const words = terms.filter((t) => !isStopWord(t));
@@ -350,7 +350,7 @@ export class ProductIndex {
     const result: ShardResult = {
       strictMatches: strict.candidates.length,
       strictFloor,
-      strict: this.pass(strict, terms, params),
+      strict: this.pass(strict, params),
       known: stems.filter(known),
     };
     if (!few) return result;
@@ -360,7 +360,7 @@ export class ProductIndex {
     const relaxed = this.segmentMatches(informative.length > 0 ? informative : terms, false, reading);
     relaxed.candidates = relaxed.candidates.filter(({ row }) => !seen.has(row.id));
     result.relaxed = {
-      ...this.pass(relaxed, terms, params),
+      ...this.pass(relaxed, params),
       matches: relaxed.candidates.length,
       top: bestScore(relaxed),
     };
@@ -373,11 +373,7 @@ export class ProductIndex {
   }
 
   /** Filters, facet counts and the first hits of one pass's text matches. */
-  private pass(
-    { candidates: scored, weigh, ceiling }: Matches,
-    terms: string[],
-    params: SearchParams,
-  ): PassResult {
+  private pass({ candidates: scored, weigh, ceiling }: Matches, params: SearchParams): PassResult {
     const keep = (r: Row, skip?: 'brand' | 'category') =>
       (skip === 'brand' || !params.brand || r.brand === params.brand) &&
       (skip === 'category' || !params.category || r.category === params.category) &&
@@ -422,8 +418,6 @@ export class ProductIndex {
         stock: row.stock,
         image: row.image,
         score: weigh(candidate),
-        // Worked out for the page alone.
-        highlights: { title: highlight(row.title, terms) },
         ordinal: row.ordinal,
         createdAt: row.createdAt,
       };

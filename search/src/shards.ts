@@ -194,7 +194,7 @@ export class ShardedIndex {
         }),
       );
     }
-    const result = mergeResults(parts, params);
+    const result = mergeResults(parts, params, terms);
     // A write that arrived meanwhile may or may not be in this result: answer it, cache it not.
     if (generation === this.generation) {
       this.cache.set(key, result);
