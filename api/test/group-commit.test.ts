@@ -72,6 +72,24 @@ describe('GroupCommit', () => {
     expect(db.prepare('SELECT n FROM items ORDER BY n').pluck().all()).toEqual([1, 3]);
   });
 
+  it('writes a batch plainly, and again item by item only when one fails', async () => {
+    const { db, committed } = database();
+    const calls: number[] = [];
+    const group = new GroupCommit(db, (n: number) => {
+      calls.push(n);
+      db.prepare('INSERT INTO items (n) VALUES (?)').run(n);
+      if (n === 12) throw new Error('twelve is refused');
+    });
+    await Promise.all([1, 2, 3].map((n) => group.push(n)));
+    expect(calls).toEqual([1, 2, 3]);
+    calls.length = 0;
+    await Promise.allSettled([11, 12, 13].map((n) => group.push(n)));
+    // The plain run stopped at 12 and was rolled back; the second run wrote 11 and 13 only.
+    expect(calls).toEqual([11, 12, 11, 12, 13]);
+    expect(db.prepare('SELECT n FROM items ORDER BY n').pluck().all()).toEqual([1, 2, 3, 11, 13]);
+    expect(committed()).toBe(5);
+  });
+
   it('writes what waits at once on flush, before the database closes', async () => {
     const { db, committed } = database();
     const group = new GroupCommit(db, (n: number) => {
