@@ -82,6 +82,9 @@ interface Scratch {
   completed: Float64Array;
   /** The words of an initialism's phrase: they count only once all of them matched. */
   phrase: Float64Array;
+  /** A posting being read (`posting`): each product's weight so far, and whether it has one. */
+  postingWeight: Float64Array;
+  postingSeen: Uint8Array;
 }
 
 interface Posting {
@@ -201,6 +204,12 @@ export class SearchSegment {
   private readonly documentFrequency = new Map<string, number>();
   /** Products by ordinal. */
   private readonly refs: string[];
+  /**
+   * Lunr's field vectors by field (FIELDS order) and product ordinal: reading a posting looks a
+   * product's vector up here, not by a "field/ref" key made for it in an object of every vector
+   * (the string, its hash and the lookup were most of a first read of a term's posting).
+   */
+  private readonly vectors: (number[] | undefined)[][];
   /** Each term's products and weights (summed over fields), built on first use. */
   private readonly postings = new Map<string, Posting>();
   private postingEntries = 0;
@@ -247,6 +256,16 @@ export class SearchSegment {
     this.refs.forEach((ref, ordinal) => {
       this.ids.set(ref, ordinal);
     });
+    this.vectors = FIELDS.map(() => new Array<number[] | undefined>(this.refs.length));
+    const fieldVectors = (this.index as unknown as { fieldVectors: Record<string, { elements: number[] }> })
+      .fieldVectors;
+    const fieldNumber = new Map(FIELDS.map(([field], f) => [field as string, f]));
+    for (const key in fieldVectors) {
+      const slash = key.indexOf('/');
+      const f = fieldNumber.get(key.slice(0, slash));
+      const ordinal = this.ids.get(key.slice(slash + 1));
+      if (f !== undefined && ordinal !== undefined) this.vectors[f]![ordinal] = fieldVectors[key]!.elements;
+    }
     const inverted = (this.index as unknown as { invertedIndex: Record<string, Record<string, object>> })
       .invertedIndex;
     this.terms = Object.keys(inverted).sort();
@@ -406,6 +425,8 @@ export class SearchSegment {
       lastWord: new Float64Array(this.refs.length),
       completed: new Float64Array(this.refs.length),
       phrase: new Float64Array(this.refs.length),
+      postingWeight: new Float64Array(this.refs.length),
+      postingSeen: new Uint8Array(this.refs.length),
     };
     return this.scratchArrays;
   }
@@ -418,28 +439,35 @@ export class SearchSegment {
   private posting(term: string): Posting {
     const cached = this.postings.get(term);
     if (cached) return cached;
-    const index = this.index as unknown as {
-      invertedIndex: Record<string, Record<string, Record<string, object>> & { _index: number }>;
-      fieldVectors: Record<string, { elements: number[] }>;
-    };
-    const entry = index.invertedIndex[term];
+    const entry = (
+      this.index as unknown as { invertedIndex: Record<string, Record<string, object> & { _index: number }> }
+    ).invertedIndex[term];
     if (!entry) return EMPTY_POSTING;
     const termIndex = entry._index;
-    const weightOf = new Map<number, number>();
-    for (const [field] of FIELDS) {
-      const products = entry[field];
+    const { postingWeight: weight, postingSeen: seen } = this.scratch;
+    const docs: number[] = [];
+    for (let f = 0; f < FIELDS.length; f++) {
+      const products = entry[FIELDS[f]![0]];
       if (!products) continue;
+      const vectors = this.vectors[f]!;
       for (const ref in products) {
         const ordinal = this.ids.get(ref);
-        const vector = index.fieldVectors[`${field}/${ref}`];
-        if (ordinal === undefined || !vector) continue;
-        weightOf.set(ordinal, (weightOf.get(ordinal) ?? 0) + weightIn(vector.elements, termIndex));
+        if (ordinal === undefined) continue;
+        const elements = vectors[ordinal];
+        if (!elements) continue;
+        if (seen[ordinal] === 0) {
+          seen[ordinal] = 1;
+          docs.push(ordinal);
+        }
+        weight[ordinal]! += weightIn(elements, termIndex);
       }
     }
-    const posting: Posting = {
-      docs: Int32Array.from(weightOf.keys()),
-      weights: Float64Array.from(weightOf.values()),
-    };
+    const posting: Posting = { docs: Int32Array.from(docs), weights: new Float64Array(docs.length) };
+    docs.forEach((ordinal, i) => {
+      posting.weights[i] = weight[ordinal]!;
+      weight[ordinal] = 0;
+      seen[ordinal] = 0;
+    });
     this.postings.set(term, posting);
     this.postingEntries += posting.docs.length;
     for (const [old, p] of this.postings) {
