@@ -39,8 +39,9 @@ const SATURATION = 2;
  * never loaded (its scores would silently disagree with fresh segments).
  */
 export const SEGMENT_FORMAT = JSON.stringify({
-  // The version of the indexed text (document.ts): 4 reads "1 pc(s)" as pieces.
-  v: 4,
+  // The version of the indexed text (document.ts) and of the saved form: 4 read "1 pc(s)" as
+  // pieces; 5 saves postings, not Lunr's index.
+  v: 5,
   lunr: lunr.version,
   b: LENGTH_NORMALIZATION,
   k1: SATURATION,
@@ -82,9 +83,6 @@ interface Scratch {
   completed: Float64Array;
   /** The words of an initialism's phrase: they count only once all of them matched. */
   phrase: Float64Array;
-  /** A posting being read (`posting`): each product's weight so far, and whether it has one. */
-  postingWeight: Float64Array;
-  postingSeen: Uint8Array;
 }
 
 interface Posting {
@@ -93,9 +91,6 @@ interface Posting {
 }
 
 const EMPTY_POSTING: Posting = { docs: new Int32Array(0), weights: new Float64Array(0) };
-
-/** Cached posting entries per segment (16 bytes each): 4M is 64 MB at most. */
-const MAX_POSTING_ENTRIES = 4_000_000;
 
 /**
  * Stemmed joins of adjacent query words that `known` knows, with the position of the first
@@ -114,8 +109,7 @@ export function joinedTerms(
 }
 
 /** The index terms within `distance` edits of `term` (Lunr's token set automaton). */
-function fuzzy(index: lunr.Index, term: string, distance: number): string[] {
-  const tokens = (index as unknown as { tokenSet: lunr.TokenSet }).tokenSet;
+function fuzzy(tokens: lunr.TokenSet, term: string, distance: number): string[] {
   const automaton = (
     lunr.TokenSet as unknown as { fromFuzzyString(term: string, distance: number): lunr.TokenSet }
   ).fromFuzzyString(term, distance);
@@ -161,29 +155,20 @@ function coverage(words: number, wordIdf: readonly number[], total: number): num
   return (matched / total) ** COVERAGE_POWER;
 }
 
-/** The value at `index` in a Lunr vector's sorted [index, value, index, value, …] elements. */
-function weightIn(elements: number[], index: number): number {
-  let lo = 0;
-  let hi = elements.length / 2 - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const at = elements[mid * 2]!;
-    if (at === index) return elements[mid * 2 + 1]!;
-    if (at < index) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return 0;
-}
-
 type Builder = lunr.Builder & {
   invertedIndex: Record<string, Record<string, object>>;
+  fieldVectors: Record<string, { elements: number[] }>;
   documentCount: number;
   averageFieldLength: Record<string, number>;
   calculateAverageFieldLengths(): void;
 };
 
 /**
- * One immutable Lunr index over some products (Lunr indexes cannot change once built).
+ * An immutable index over some products: Lunr builds it (tokenizer, stemmer, BM25 weights per
+ * field), and the segment keeps what searches read, each term's postings (its products and its
+ * weight in each, summed over fields) in flat typed arrays. Lunr's own index object is dropped:
+ * its inverted index holds an object per (term, field, product), which was most of a saved
+ * base's text, of the time to load it and of the heap.
  *
  * Scores are comparable across segments: Lunr bakes BM25 weights (IDF and the average field
  * length) into each document's vectors at build time, from that build's documents alone. A small
@@ -194,43 +179,40 @@ type Builder = lunr.Builder & {
  * query words.
  */
 export class SearchSegment {
-  readonly index: lunr.Index;
   /** The segment's products, each with its ordinal (postings and scratch arrays are indexed by it). */
   readonly ids = new Map<string, number>();
   /** Average length of each field over the segment's products (BM25's length normalization). */
   readonly averageFieldLength: Record<string, number>;
-  /** The index terms in order, for prefix completion by binary search. */
-  private readonly terms: string[];
-  private readonly documentFrequency = new Map<string, number>();
   /** Products by ordinal. */
   private readonly refs: string[];
+  /** Terms by number (Lunr's term index); a term's postings are its number's. */
+  private readonly termList: string[];
+  private readonly termNumbers = new Map<string, number>();
+  /** The terms in order, for prefix completion by binary search and for the typo automaton. */
+  private readonly terms: string[];
+  private tokens: lunr.TokenSet | undefined;
+  private readonly documentFrequency = new Map<string, number>();
   /**
-   * Lunr's field vectors by field (FIELDS order) and product ordinal: reading a posting looks a
-   * product's vector up here, not by a "field/ref" key made for it in an object of every vector
-   * (the string, its hash and the lookup were most of a first read of a term's posting).
+   * Postings: term n's products are `postingDocs[postingStart[n] .. postingStart[n + 1]]`, in
+   * ordinal order, with their weights at the same places in `postingWeights`.
    */
-  private readonly vectors: (number[] | undefined)[][];
-  /** Each term's products and weights (summed over fields), built on first use. */
-  private readonly postings = new Map<string, Posting>();
-  private postingEntries = 0;
+  private readonly postingStart: Int32Array;
+  private readonly postingDocs: Int32Array;
+  private readonly postingWeights: Float64Array;
   private scratchArrays: Scratch | undefined;
   /** The segment whose statistics this one's IDF was built with (a delta's base). */
   private readonly reference: SearchSegment | undefined;
 
   /** Builds a segment over the documents (with corpus statistics shared with `reference`). */
   constructor(docs: IndexedDoc[], reference?: SearchSegment);
-  /** Wraps a loaded Lunr index and the average field lengths it was built with. */
-  constructor(index: lunr.Index, reference: undefined, averageFieldLength: Record<string, number>);
-  constructor(
-    source: IndexedDoc[] | lunr.Index,
-    reference?: SearchSegment,
-    averageFieldLength: Record<string, number> = {},
-  ) {
+  /** A saved segment's parts (`deserialize`). */
+  constructor(saved: SavedSegment);
+  constructor(source: IndexedDoc[] | SavedSegment, reference?: SearchSegment) {
     this.reference = reference;
+    let saved: SavedSegment;
     if (Array.isArray(source)) {
-      this.refs = source.map((d) => d.id);
       let averages: Record<string, number> = {};
-      this.index = lunr(function build() {
+      const index = lunr(function build() {
         this.ref('id');
         this.b(LENGTH_NORMALIZATION);
         this.k1(SATURATION);
@@ -244,36 +226,27 @@ export class SearchSegment {
           averages = this.averageFieldLength;
         };
         if (reference) withSharedIdf(builder, reference);
-      });
-      this.averageFieldLength = averages;
-    } else {
-      this.index = source;
-      this.averageFieldLength = averageFieldLength;
-      // Lunr keys its field vectors "field/ref"; field names have no slash.
-      const vectors = (source as unknown as { fieldVectors: Record<string, unknown> }).fieldVectors;
-      this.refs = [...new Set(Object.keys(vectors).map((key) => key.slice(key.indexOf('/') + 1)))];
-    }
+      }) as unknown as Pick<Builder, 'invertedIndex' | 'fieldVectors'>;
+      saved = fromLunr(
+        source.map((d) => d.id),
+        index,
+        averages,
+      );
+    } else saved = source;
+    this.refs = saved.refs;
     this.refs.forEach((ref, ordinal) => {
       this.ids.set(ref, ordinal);
     });
-    this.vectors = FIELDS.map(() => new Array<number[] | undefined>(this.refs.length));
-    const fieldVectors = (this.index as unknown as { fieldVectors: Record<string, { elements: number[] }> })
-      .fieldVectors;
-    const fieldNumber = new Map(FIELDS.map(([field], f) => [field as string, f]));
-    for (const key in fieldVectors) {
-      const slash = key.indexOf('/');
-      const f = fieldNumber.get(key.slice(0, slash));
-      const ordinal = this.ids.get(key.slice(slash + 1));
-      if (f !== undefined && ordinal !== undefined) this.vectors[f]![ordinal] = fieldVectors[key]!.elements;
-    }
-    const inverted = (this.index as unknown as { invertedIndex: Record<string, Record<string, object>> })
-      .invertedIndex;
-    this.terms = Object.keys(inverted).sort();
-    for (const term of this.terms) {
-      let df = 0;
-      for (const field of FIELDS) df += Object.keys(inverted[term]?.[field[0]] ?? {}).length;
-      this.documentFrequency.set(term, df);
-    }
+    this.averageFieldLength = saved.avg;
+    this.termList = saved.terms;
+    this.termList.forEach((term, n) => {
+      this.termNumbers.set(term, n);
+      this.documentFrequency.set(term, saved.df[n]!);
+    });
+    this.terms = [...this.termList].sort();
+    this.postingStart = Int32Array.from(saved.start);
+    this.postingDocs = Int32Array.from(saved.docs);
+    this.postingWeights = Float64Array.from(saved.weights);
   }
 
   /**
@@ -331,7 +304,7 @@ export class SearchSegment {
       if (!all && !known(exact)) {
         const distance = exact.length > 20 ? 0 : exact.length >= 8 ? 2 : exact.length >= 4 ? 1 : 0;
         if (distance)
-          for (const term of fuzzy(this.index, exact, distance)) clauses.push({ term, boost: 1, bits });
+          for (const term of fuzzy(this.tokenSet, exact, distance)) clauses.push({ term, boost: 1, bits });
       }
     });
     // Two query words the catalog spells as one ("head set", "power bank") match it as both,
@@ -397,21 +370,25 @@ export class SearchSegment {
 
   /** The segment as text, for `deserialize` (in another thread, or after a restart). */
   serialize(): string {
-    const avg = JSON.stringify(this.averageFieldLength);
-    return `{"format":${JSON.stringify(SEGMENT_FORMAT)},"avg":${avg},"index":${JSON.stringify(this.index)}}`;
+    const saved: SavedSegment = {
+      refs: this.refs,
+      avg: this.averageFieldLength,
+      terms: this.termList,
+      df: this.termList.map((term) => this.documentFrequency.get(term) ?? 0),
+      start: [...this.postingStart],
+      docs: [...this.postingDocs],
+      weights: [...this.postingWeights],
+    };
+    return `{"format":${JSON.stringify(SEGMENT_FORMAT)},"segment":${JSON.stringify(saved)}}`;
   }
 
   /** The segment `serialize` wrote, or null when it was built with another format (or is not one). */
   static deserialize(text: string): SearchSegment | null {
     try {
-      const parsed = JSON.parse(text) as { format?: unknown; avg?: unknown; index?: unknown };
-      if (parsed?.format !== SEGMENT_FORMAT || typeof parsed.index !== 'object' || !parsed.index) return null;
-      if (typeof parsed.avg !== 'object' || !parsed.avg) return null;
-      return new SearchSegment(
-        loadIndex(parsed.index as SerializedIndex),
-        undefined,
-        parsed.avg as Record<string, number>,
-      );
+      const parsed = JSON.parse(text) as { format?: unknown; segment?: unknown };
+      if (parsed?.format !== SEGMENT_FORMAT) return null;
+      const saved = parsed.segment as SavedSegment;
+      return isSavedSegment(saved) ? new SearchSegment(saved) : null;
     } catch {
       return null; // truncated or hand-edited: the caller rebuilds
     }
@@ -425,57 +402,28 @@ export class SearchSegment {
       lastWord: new Float64Array(this.refs.length),
       completed: new Float64Array(this.refs.length),
       phrase: new Float64Array(this.refs.length),
-      postingWeight: new Float64Array(this.refs.length),
-      postingSeen: new Uint8Array(this.refs.length),
     };
     return this.scratchArrays;
   }
 
   /**
    * The products with the term and the term's weight in each (the sum over fields of the BM25
-   * weight Lunr stored in the field vector, boost included). Built from Lunr's inverted index and
-   * field vectors on first use and kept, up to MAX_POSTING_ENTRIES in all (then the oldest go).
+   * weight Lunr stored in the field vector, boost included): views of the segment's postings.
    */
   private posting(term: string): Posting {
-    const cached = this.postings.get(term);
-    if (cached) return cached;
-    const entry = (
-      this.index as unknown as { invertedIndex: Record<string, Record<string, object> & { _index: number }> }
-    ).invertedIndex[term];
-    if (!entry) return EMPTY_POSTING;
-    const termIndex = entry._index;
-    const { postingWeight: weight, postingSeen: seen } = this.scratch;
-    const docs: number[] = [];
-    for (let f = 0; f < FIELDS.length; f++) {
-      const products = entry[FIELDS[f]![0]];
-      if (!products) continue;
-      const vectors = this.vectors[f]!;
-      for (const ref in products) {
-        const ordinal = this.ids.get(ref);
-        if (ordinal === undefined) continue;
-        const elements = vectors[ordinal];
-        if (!elements) continue;
-        if (seen[ordinal] === 0) {
-          seen[ordinal] = 1;
-          docs.push(ordinal);
-        }
-        weight[ordinal]! += weightIn(elements, termIndex);
-      }
-    }
-    const posting: Posting = { docs: Int32Array.from(docs), weights: new Float64Array(docs.length) };
-    docs.forEach((ordinal, i) => {
-      posting.weights[i] = weight[ordinal]!;
-      weight[ordinal] = 0;
-      seen[ordinal] = 0;
-    });
-    this.postings.set(term, posting);
-    this.postingEntries += posting.docs.length;
-    for (const [old, p] of this.postings) {
-      if (this.postingEntries <= MAX_POSTING_ENTRIES || old === term) break;
-      this.postings.delete(old);
-      this.postingEntries -= p.docs.length;
-    }
-    return posting;
+    const n = this.termNumbers.get(term);
+    if (n === undefined) return EMPTY_POSTING;
+    const from = this.postingStart[n]!;
+    const to = this.postingStart[n + 1]!;
+    return { docs: this.postingDocs.subarray(from, to), weights: this.postingWeights.subarray(from, to) };
+  }
+
+  /** Lunr's automaton of every term, for typo expansion: built on first use (a third of a load). */
+  private get tokenSet(): lunr.TokenSet {
+    this.tokens ??= (lunr.TokenSet as unknown as { fromArray(terms: string[]): lunr.TokenSet }).fromArray(
+      this.terms,
+    );
+    return this.tokens;
   }
 
   /** How many (product, field) pairs of this segment have the (stemmed) term, as Lunr counts for IDF. */
@@ -521,42 +469,87 @@ export class SearchSegment {
   }
 }
 
-interface SerializedIndex {
-  version: string;
-  fields: string[];
-  fieldVectors: [string, number[]][];
-  invertedIndex: [string, object][];
-  pipeline: string[];
+/** A segment as saved: what the constructor makes its arrays of. */
+interface SavedSegment {
+  refs: string[];
+  avg: Record<string, number>;
+  /** Terms by number; `df[n]`: how many (product, field) pairs have term n. */
+  terms: string[];
+  df: number[];
+  /** Postings by term number (see SearchSegment.postingStart). */
+  start: number[];
+  docs: number[];
+  weights: number[];
+}
+
+function isSavedSegment(s: SavedSegment | undefined): s is SavedSegment {
+  if (typeof s !== 'object' || s === null || typeof s.avg !== 'object' || s.avg === null) return false;
+  const { refs, terms, df, start, docs, weights } = s;
+  if (![refs, terms, df, start, docs, weights].every(Array.isArray)) return false;
+  if (df.length !== terms.length || start.length !== terms.length + 1) return false;
+  if (docs.length !== weights.length || start[terms.length] !== docs.length) return false;
+  // Every posting within the arrays and naming a product of the segment.
+  for (let n = 0; n < terms.length; n++) if (!(start[n]! <= start[n + 1]!)) return false;
+  return (
+    start[0] === 0 &&
+    docs.every((d) => Number.isInteger(d) && d >= 0 && d < refs.length) &&
+    weights.every(Number.isFinite)
+  );
 }
 
 /**
- * `lunr.Index.load` without its token set (a trie of every term, a third of a load), which only
- * typo expansion reads: it is built on first use. A restart with a saved base loads sooner.
+ * A built Lunr index's postings: for each product (in `refs` order) and each of its fields in
+ * FIELDS order, the (term number, weight) pairs of its field vector, summed per product. In two
+ * passes over the vectors (count, then fill), so the arrays are allocated once.
  */
-function loadIndex(serialized: SerializedIndex): lunr.Index {
-  if (serialized.version !== lunr.version) throw new Error('another Lunr version');
-  const fieldVectors: Record<string, lunr.Vector> = {};
-  for (const [ref, elements] of serialized.fieldVectors) fieldVectors[ref] = new lunr.Vector(elements);
-  const invertedIndex: Record<string, object> = Object.create(null);
-  for (const [term, posting] of serialized.invertedIndex) invertedIndex[term] = posting;
-  const index = new lunr.Index({
-    fields: serialized.fields,
-    fieldVectors,
-    invertedIndex,
-    tokenSet: undefined as unknown as lunr.TokenSet,
-    pipeline: lunr.Pipeline.load(serialized.pipeline),
-  } as unknown as ConstructorParameters<typeof lunr.Index>[0]);
-  let tokenSet: lunr.TokenSet | undefined;
-  Object.defineProperty(index, 'tokenSet', {
-    get: () => {
-      // In order, as TokenSet.fromArray requires (and as Lunr serializes them).
-      tokenSet ??= (lunr.TokenSet as unknown as { fromArray(terms: string[]): lunr.TokenSet }).fromArray(
-        Object.keys(invertedIndex).sort(),
-      );
-      return tokenSet;
-    },
-  });
-  return index;
+function fromLunr(
+  refs: string[],
+  index: Pick<Builder, 'invertedIndex' | 'fieldVectors'>,
+  avg: Record<string, number>,
+): SavedSegment {
+  const terms: string[] = [];
+  for (const term in index.invertedIndex)
+    terms[(index.invertedIndex[term] as unknown as { _index: number })._index] = term;
+  const vectors = FIELDS.map(([field]) => refs.map((ref) => index.fieldVectors[`${field}/${ref}`]?.elements));
+  const df = new Array<number>(terms.length).fill(0);
+  const count = new Int32Array(terms.length);
+  const last = new Int32Array(terms.length).fill(-1);
+  for (let d = 0; d < refs.length; d++)
+    for (const byDoc of vectors) {
+      const elements = byDoc[d];
+      if (!elements) continue;
+      for (let i = 0; i < elements.length; i += 2) {
+        const t = elements[i]!;
+        df[t]!++;
+        if (last[t] !== d) {
+          last[t] = d;
+          count[t]!++;
+        }
+      }
+    }
+  const start = new Array<number>(terms.length + 1);
+  start[0] = 0;
+  for (let t = 0; t < terms.length; t++) start[t + 1] = start[t]! + count[t]!;
+  const docs = new Array<number>(start[terms.length]!);
+  const weights = new Array<number>(start[terms.length]!);
+  const next = Int32Array.from(start.slice(0, -1));
+  last.fill(-1);
+  for (let d = 0; d < refs.length; d++)
+    for (const byDoc of vectors) {
+      const elements = byDoc[d];
+      if (!elements) continue;
+      for (let i = 0; i < elements.length; i += 2) {
+        const t = elements[i]!;
+        const w = elements[i + 1]!;
+        if (last[t] !== d) {
+          last[t] = d;
+          docs[next[t]!] = d;
+          weights[next[t]!] = w;
+          next[t]!++;
+        } else weights[next[t]! - 1]! += w;
+      }
+    }
+  return { refs, avg, terms, df, start, docs, weights };
 }
 
 /** Average field lengths over the documents of both segments. */

@@ -597,13 +597,27 @@ describe('Segments', () => {
     const text = built.serialize();
     const loaded = SearchSegment.deserialize(text)!;
     expect(loaded.ids).toEqual(built.ids);
-    expect(loaded.index.search('headphon').map((r) => [r.ref, r.score])).toEqual(
-      built.index.search('headphon').map((r) => [r.ref, r.score]),
-    );
-    const parsed = JSON.parse(text) as { format: string; index: unknown };
+    for (const [terms, all] of [
+      [['headphones'], true],
+      [['wireless', 'headph'], true],
+      [['sony', 'usb'], false],
+    ] as const) {
+      const found = built.search([...terms], all);
+      expect(found.ids.length).toBeGreaterThan(0);
+      expect(loaded.search([...terms], all)).toEqual(found);
+    }
+    // A typo's expansion reads the terms the loaded segment rebuilt its automaton from.
+    expect(loaded.search(['headphonez'], false)).toEqual(built.search(['headphonez'], false));
+    expect(loaded.serialize()).toBe(text);
+    const parsed = JSON.parse(text) as { format: string; segment: { docs: number[]; start: number[] } };
     expect(SearchSegment.deserialize(JSON.stringify({ ...parsed, format: 'other' }))).toBeNull();
     expect(SearchSegment.deserialize(text.slice(0, text.length / 2))).toBeNull();
     expect(SearchSegment.deserialize('null')).toBeNull();
+    // Postings that point past the products, or arrays that disagree, are refused too.
+    const badDoc = { ...parsed.segment, docs: parsed.segment.docs.map((d, i) => (i === 0 ? 1e6 : d)) };
+    expect(SearchSegment.deserialize(JSON.stringify({ ...parsed, segment: badDoc }))).toBeNull();
+    const short = { ...parsed.segment, start: parsed.segment.start.slice(1) };
+    expect(SearchSegment.deserialize(JSON.stringify({ ...parsed, segment: short }))).toBeNull();
   });
 
   it('restores from a saved base: gone products tombstoned, new and changed ones in the delta', async () => {
