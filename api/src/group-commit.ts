@@ -58,6 +58,8 @@ export class GroupCommit<I, O> {
     try {
       results = this.write(items, false);
     } catch {
+      // An item threw (or the commit failed: the second run meets the same failure, and its
+      // error is what the items get).
       try {
         results = this.write(items, true);
       } catch (error) {

@@ -104,9 +104,11 @@ interface Matches {
 /** The empty query's matches: every product, in insertion order. */
 const UNWEIGHED = (candidate: Candidate) => candidate.score;
 
-/** The orders of `ORDERS` (merge.ts), on candidates. */
-const CANDIDATE_ORDERS: Record<SearchParams['sort'], (a: Candidate, b: Candidate) => number> = {
-  relevance: (a, b) => b.score - a.score || a.row.ordinal - b.row.ordinal,
+/** The orders of `ORDERS` (merge.ts) but relevance (`bestWeighed`), on candidates. */
+const CANDIDATE_ORDERS: Record<
+  Exclude<SearchParams['sort'], 'relevance'>,
+  (a: Candidate, b: Candidate) => number
+> = {
   price_asc: (a, b) => a.row.price - b.row.price || a.row.ordinal - b.row.ordinal,
   price_desc: (a, b) => b.row.price - a.row.price || a.row.ordinal - b.row.ordinal,
   newest: (a, b) => b.row.createdAt - a.row.createdAt || a.row.ordinal - b.row.ordinal,
@@ -381,6 +383,9 @@ export class ProductIndex {
       (params.maxPrice === undefined || r.price <= params.maxPrice) &&
       (!params.inStock || r.stock > 0);
     const { brandTally: brand, categoryTally: category } = this;
+    // Counts a pass that threw left behind must not add to this one's.
+    brand.clear();
+    category.clear();
     const price = PRICE_BUCKETS.map(() => 0);
     // The conditions `keep` tests.
     const filtered =
@@ -850,9 +855,13 @@ class Tally {
   /** The counts so far as [name, count] (`names` by number), and zero for the next pass. */
   take(names: readonly string[]): [string, number][] {
     const out = this.counted.map((id): [string, number] => [names[id]!, this.counts[id]!]);
+    this.clear();
+    return out;
+  }
+
+  clear(): void {
     for (const id of this.counted) this.counts[id] = 0;
     this.counted.length = 0;
-    return out;
   }
 }
 

@@ -484,17 +484,27 @@ interface SavedSegment {
 
 function isSavedSegment(s: SavedSegment | undefined): s is SavedSegment {
   if (typeof s !== 'object' || s === null || typeof s.avg !== 'object' || s.avg === null) return false;
-  const { refs, terms, df, start, docs, weights } = s;
+  const { refs, terms, df, start, docs, weights, avg } = s;
   if (![refs, terms, df, start, docs, weights].every(Array.isArray)) return false;
   if (df.length !== terms.length || start.length !== terms.length + 1) return false;
-  if (docs.length !== weights.length || start[terms.length] !== docs.length) return false;
-  // Every posting within the arrays and naming a product of the segment.
-  for (let n = 0; n < terms.length; n++) if (!(start[n]! <= start[n + 1]!)) return false;
-  return (
-    start[0] === 0 &&
-    docs.every((d) => Number.isInteger(d) && d >= 0 && d < refs.length) &&
-    weights.every(Number.isFinite)
-  );
+  if (docs.length !== weights.length || start[0] !== 0 || start[terms.length] !== docs.length) return false;
+  const distinct = (list: unknown[]) =>
+    list.every((x) => typeof x === 'string') && new Set(list).size === list.length;
+  if (!distinct(refs) || !distinct(terms)) return false;
+  if (!FIELDS.every(([field]) => Number.isFinite(avg[field]))) return false;
+  if (!df.every((n) => Number.isInteger(n) && n >= 0) || !weights.every(Number.isFinite)) return false;
+  // Each posting within the arrays, naming products of the segment once each, in order.
+  for (let n = 0; n < terms.length; n++) {
+    const from = start[n]!;
+    const to = start[n + 1]!;
+    if (!Number.isInteger(to) || !(from <= to)) return false;
+    for (let k = from; k < to; k++) {
+      const doc = docs[k]!;
+      if (!Number.isInteger(doc) || doc < 0 || doc >= refs.length || (k > from && doc <= docs[k - 1]!))
+        return false;
+    }
+  }
+  return true;
 }
 
 /**

@@ -618,6 +618,36 @@ describe('Segments', () => {
     expect(SearchSegment.deserialize(JSON.stringify({ ...parsed, segment: badDoc }))).toBeNull();
     const short = { ...parsed.segment, start: parsed.segment.start.slice(1) };
     expect(SearchSegment.deserialize(JSON.stringify({ ...parsed, segment: short }))).toBeNull();
+    // Parts of the wrong kind, which would fail or mislead later searches rather than the load.
+    const segment = parsed.segment as Record<string, unknown[] | Record<string, unknown>>;
+    const swap = (key: string, value: unknown) =>
+      SearchSegment.deserialize(JSON.stringify({ ...parsed, segment: { ...segment, [key]: value } }));
+    const terms = segment.terms as string[];
+    const docsOf = segment.docs as number[];
+    expect(swap('terms', [7, ...terms.slice(1)])).toBeNull();
+    expect(swap('terms', [terms[1], ...terms.slice(1)])).toBeNull();
+    expect(
+      swap(
+        'df',
+        (segment.df as number[]).map((n, i) => (i === 0 ? String(n) : n)),
+      ),
+    ).toBeNull();
+    expect(
+      swap(
+        'refs',
+        (segment.refs as string[]).map((_, i) => i),
+      ),
+    ).toBeNull();
+    expect(swap('avg', {})).toBeNull();
+    // A product twice in one posting (its weight would count twice).
+    const first = (segment.start as number[]).findIndex((at, n, all) => all[n + 1]! - at >= 2);
+    const at = (segment.start as number[])[first]!;
+    expect(
+      swap(
+        'docs',
+        docsOf.map((d, i) => (i === at + 1 ? docsOf[at]! : d)),
+      ),
+    ).toBeNull();
   });
 
   it('restores from a saved base: gone products tombstoned, new and changed ones in the delta', async () => {
