@@ -50,7 +50,8 @@ async function handle(request: ShardRequest): Promise<unknown> {
       return undefined;
     case 'heap':
       (globalThis as { gc?: () => void }).gc?.();
-      return getHeapStatistics().used_heap_size;
+      // Typed arrays (the segments' postings) live outside the heap: external memory.
+      return getHeapStatistics().used_heap_size + getHeapStatistics().external_memory;
   }
 }
 

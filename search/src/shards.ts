@@ -217,7 +217,10 @@ export class ShardedIndex {
     await Promise.all(this.workers.map((worker) => this.call(worker, { op: 'compacted' })));
   }
 
-  /** Bytes of JavaScript heap the shard threads use (after a collection where `gc` is exposed). */
+  /**
+   * Bytes of JavaScript heap and external memory (the postings' typed arrays) the shard threads
+   * use, after a collection where `gc` is exposed.
+   */
   async heapUsed(): Promise<number> {
     const used = await Promise.all(this.workers.map((worker) => this.call(worker, { op: 'heap' })));
     return (used as number[]).reduce((a, b) => a + b, 0);
