@@ -521,22 +521,24 @@ function fromLunr(
   for (const term in index.invertedIndex)
     terms[(index.invertedIndex[term] as unknown as { _index: number })._index] = term;
   const vectors = FIELDS.map(([field]) => refs.map((ref) => index.fieldVectors[`${field}/${ref}`]?.elements));
+  // Every (product, term number, weight) of the vectors, product by product, fields in order.
+  const eachWeight = (visit: (d: number, t: number, w: number) => void) => {
+    for (let d = 0; d < refs.length; d++)
+      for (const byDoc of vectors) {
+        const elements = byDoc[d];
+        if (elements) for (let i = 0; i < elements.length; i += 2) visit(d, elements[i]!, elements[i + 1]!);
+      }
+  };
   const df = new Array<number>(terms.length).fill(0);
   const count = new Int32Array(terms.length);
   const last = new Int32Array(terms.length).fill(-1);
-  for (let d = 0; d < refs.length; d++)
-    for (const byDoc of vectors) {
-      const elements = byDoc[d];
-      if (!elements) continue;
-      for (let i = 0; i < elements.length; i += 2) {
-        const t = elements[i]!;
-        df[t]!++;
-        if (last[t] !== d) {
-          last[t] = d;
-          count[t]!++;
-        }
-      }
+  eachWeight((d, t) => {
+    df[t]!++;
+    if (last[t] !== d) {
+      last[t] = d;
+      count[t]!++;
     }
+  });
   const start = new Array<number>(terms.length + 1);
   start[0] = 0;
   for (let t = 0; t < terms.length; t++) start[t + 1] = start[t]! + count[t]!;
@@ -544,21 +546,14 @@ function fromLunr(
   const weights = new Array<number>(start[terms.length]!);
   const next = Int32Array.from(start.slice(0, -1));
   last.fill(-1);
-  for (let d = 0; d < refs.length; d++)
-    for (const byDoc of vectors) {
-      const elements = byDoc[d];
-      if (!elements) continue;
-      for (let i = 0; i < elements.length; i += 2) {
-        const t = elements[i]!;
-        const w = elements[i + 1]!;
-        if (last[t] !== d) {
-          last[t] = d;
-          docs[next[t]!] = d;
-          weights[next[t]!] = w;
-          next[t]!++;
-        } else weights[next[t]! - 1]! += w;
-      }
-    }
+  eachWeight((d, t, w) => {
+    if (last[t] !== d) {
+      last[t] = d;
+      docs[next[t]!] = d;
+      weights[next[t]!] = w;
+      next[t]!++;
+    } else weights[next[t]! - 1]! += w;
+  });
   return { refs, avg, terms, df, start, docs, weights };
 }
 
