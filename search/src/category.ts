@@ -59,8 +59,10 @@ function lowercaseRun(words: string[], colours: ReadonlySet<string> = new Set(BA
     if (stopsScan(w.toLowerCase())) break;
     // Position 1 is the model ("HP 250 notebook"); later a number is a measurement.
     const unit = phrase.length === 0 && i > 1 && NUMERIC.test(words[i - 1]!);
+    // A word ending in a hyphen is the first half of a shared compound ("notebook- or telephone
+    // holder"), no type by itself.
     const typeWord =
-      /^[a-z][a-z-]*$/.test(w) &&
+      /^[a-z](?:[a-z-]*[a-z])?$/.test(w) &&
       !NOT_A_TYPE.has(w) &&
       !colours.has(w) &&
       (phrase.length > 0 || w.length >= 3);

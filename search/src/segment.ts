@@ -290,8 +290,15 @@ export class SearchSegment {
       const bits = 1 << alternative;
       clauses.push({ term: exact, boost: EXACT_BOOST, bits });
       if (alternative === alternatives.length - 1) {
-        // The type a shopper's word stands for ("laptop": notebook), for the query's head word.
-        if (head.synonym) clauses.push({ term: head.synonym, boost: EXACT_BOOST * SYNONYM_BOOST, bits });
+        // The type a shopper's word stands for ("laptop": notebook), for the query's head word,
+        // weighed with the word's IDF: it is the same word spelled the catalog's way, and the
+        // commoner spelling ("notebook", 5x as many products) would otherwise count for half as
+        // much, so that "Laptop Cooler" and "Laptop Sleeve" ranked above every notebook.
+        if (head.synonym) {
+          const scoreIdf = (t: string) => (idf ? idf(t) : this.idf(t));
+          const same = scoreIdf(head.synonym) > 0 ? scoreIdf(exact) / scoreIdf(head.synonym) : 1;
+          clauses.push({ term: head.synonym, boost: EXACT_BOOST * SYNONYM_BOOST * same, bits });
+        }
         // The words of the name an initialism stands for, each with a bit of its own: together
         // they count as the word ("ssd" in "internal solid state drive").
         head.phrase?.forEach((term, i) => {

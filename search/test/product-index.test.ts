@@ -403,6 +403,17 @@ describe('Synonyms from the catalog', () => {
     expect([...learnSynonyms(index.baseStatistics().types!)]).toEqual([['laptop', 'notebook']]);
   });
 
+  it("weighs the catalog's word for the shopper's with the shopper's word's weight", () => {
+    const index = new ProductIndex();
+    // An untyped accessory that says the shopper's word, rarer in the catalog than its own.
+    const cooler = product('Kappa USB Laptop Cooler', 'Kappa', 'Other', 3000);
+    index.replaceAll([...shop(), cooler]);
+    const hits = [1, 2].flatMap((page) => index.search(q({ q: 'laptop', page, pageSize: 100 })).hits);
+    const notebooks = hits.flatMap((h, i) => (h.category === 'Notebook' ? [i] : []));
+    expect(notebooks).toHaveLength(21);
+    expect(hits.findIndex((h) => h.id === cooler.id)).toBeGreaterThan(Math.max(...notebooks));
+  });
+
   it('knows an accessory for the type it stands for as one for the word itself', () => {
     const index = new ProductIndex();
     // Alike but in type: one filed as a notebook accessory ("Notebook stand"), one untyped.
@@ -920,6 +931,9 @@ describe('Icecat mapping', () => {
   it('prefers the stated product type and skips units when reading one from the title', () => {
     expect(deriveCategory('Xerox 006R90321 toner cartridge Original Black', 'Xerox')).toBe('Toner cartridge');
     expect(deriveCategory('Belkin 2 m networking cable Cat6', 'Belkin')).toBe('Networking cable');
+    // The first half of a shared compound is no type ("notebook- or telephone holder": a holder).
+    expect(deriveCategory('Newstar notebook- or telephone holder', 'Newstar')).toBe('Telephone holder');
+    expect(deriveCategory('Acme X1 e-book reader', 'Acme')).toBe('E-book reader');
     expect(deriveCategory('Intel Core i7 processor', 'Intel', 'Processor')).toBe('Processor');
     expect(deriveCategory('ACME 123 456', 'ACME', '1')).toBe('Other');
     // Colours and units after a measurement are no product types.
