@@ -286,6 +286,7 @@ export class SearchSegment {
     // `completion`: a completion of the last word, which counts only for products without the word
     // itself ("switch" in "SwitchView KVM switch" is one word matched, not two), the best one.
     const clauses: { term: string; boost: number; bits: number; completion?: boolean }[] = [];
+    const scoreIdf = (t: string) => (idf ? idf(t) : this.idf(t));
     alternatives.forEach(({ exact, completions }, alternative) => {
       const bits = 1 << alternative;
       clauses.push({ term: exact, boost: EXACT_BOOST, bits });
@@ -295,7 +296,6 @@ export class SearchSegment {
         // commoner spelling ("notebook", 5x as many products) would otherwise count for half as
         // much, so that "Laptop Cooler" and "Laptop Sleeve" ranked above every notebook.
         if (head.synonym) {
-          const scoreIdf = (t: string) => (idf ? idf(t) : this.idf(t));
           const same = scoreIdf(head.synonym) > 0 ? scoreIdf(exact) / scoreIdf(head.synonym) : 1;
           clauses.push({ term: head.synonym, boost: EXACT_BOOST * SYNONYM_BOOST * same, bits });
         }
@@ -305,8 +305,15 @@ export class SearchSegment {
           clauses.push({ term, boost: EXACT_BOOST * SYNONYM_BOOST, bits: 1 << (alternatives.length + i) });
         });
       }
+      // A completion stands for the word being typed: once that is a word of the catalog, a rare
+      // completion counts no more than it ("cable" typed: "CableSaver", a rare word, came before
+      // every product that says "cable", a common one).
+      const typed = known(exact) ? scoreIdf(exact) : 0;
       for (const c of completions)
-        if (c !== exact) clauses.push({ term: c, boost: 1, bits, completion: true });
+        if (c !== exact) {
+          const rarer = typed > 0 ? Math.min(1, typed / scoreIdf(c)) : 1;
+          clauses.push({ term: c, boost: rarer, bits, completion: true });
+        }
       // Typo tolerance by length, only for words the index does not know (expansion is costly).
       if (!all && !known(exact)) {
         const distance = exact.length > 20 ? 0 : exact.length >= 8 ? 2 : exact.length >= 4 ? 1 : 0;

@@ -225,6 +225,19 @@ describe('ProductIndex', () => {
     expect(toIndexedDoc(product('Acme PC(s) cable', 'Acme', 'Cable', 900)).title).toBe('Acme PC(s) cable');
   });
 
+  it('counts a rare completion of a word the catalog knows no more than the word', () => {
+    const index = new ProductIndex();
+    const cables = Array.from({ length: 30 }, (_, i) =>
+      product(`Acme C${i} USB 2.0 A/B cable 2 m shielded braided black`, 'Acme', 'Cable', 900),
+    );
+    const saver = product('Kensington CableSaver', 'Kensington', 'Other', 900);
+    index.replaceAll([...cables, saver]);
+    const hits = index.search(q({ q: 'cable', pageSize: 50 })).hits;
+    // Completed, "cable" finds the CableSaver too; it comes after what says "cable".
+    expect(hits.map((h) => h.id)).toContain(saver.id);
+    expect(hits[hits.length - 1]!.id).toBe(saver.id);
+  });
+
   it('completes what was typed, not its stem', () => {
     const index = new ProductIndex();
     const appliance = product('APC NetBotz 420 Rack Appliance', 'APC', 'Rack appliance', 90000);
