@@ -453,11 +453,12 @@ export class ProductIndex {
     const weigh = (candidate: Candidate) => {
       if (candidate.score >= 0) return candidate.score;
       const { row } = candidate;
+      const type = typeFactor(readType(row, heads, typeWords), wanted, named, phrase);
+      // An accessory names what it is for in its title, the query's words side by side as often
+      // as not ("Canon Camera interface cable" for "canon camera"): no phrase factor for it.
+      const side = type < 1 ? 1 : phraseFactor(row, stems, titleBits);
       candidate.score =
-        candidate.text *
-        typeFactor(readType(row, heads, typeWords), wanted, named, phrase) *
-        phraseFactor(row, stems, titleBits) *
-        titleFactor(row, stems, titleBits, synonym, joined, phrase);
+        candidate.text * type * side * titleFactor(row, stems, titleBits, synonym, joined, phrase);
       return candidate.score;
     };
     const add = (row: Row | undefined, text: number) => {

@@ -225,6 +225,20 @@ describe('ProductIndex', () => {
     expect(toIndexedDoc(product('Acme PC(s) cable', 'Acme', 'Cable', 900)).title).toBe('Acme PC(s) cable');
   });
 
+  it('gives an accessory no phrase factor for naming what it is for', () => {
+    const index = new ProductIndex();
+    const camera = product('Canon IXUS 105 compact camera 12.1 MP', 'Canon', 'Camera', 12000);
+    // Its title says "Canon Camera" side by side because it starts with the brand and is for one.
+    const cable = product(
+      'Canon Camera interface cable IFC-200U camera cable',
+      'Canon',
+      'Camera cable',
+      1500,
+    );
+    index.replaceAll([camera, cable]);
+    expect(index.search(q({ q: 'canon camera' })).hits.map((h) => h.id)).toEqual([camera.id, cable.id]);
+  });
+
   it('counts a rare completion of a word the catalog knows no more than the word', () => {
     const index = new ProductIndex();
     const cables = Array.from({ length: 30 }, (_, i) =>
