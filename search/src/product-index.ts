@@ -88,7 +88,7 @@ interface Candidate {
   text: number;
   /**
    * The text score times the product's type, phrase and title factors (ranking.ts), worked out
-   * by `Weigh` when first needed (-1 until then): a page of a broad query needs few of them.
+   * by `Matches.weigh` when first needed (-1 until then): a page of a broad query needs few of them.
    */
   score: number;
 }

@@ -227,10 +227,14 @@ export class SearchSegment {
         };
         if (reference) withSharedIdf(builder, reference);
       }) as unknown as Pick<Builder, 'invertedIndex' | 'fieldVectors'>;
+      // Lunr averages an empty segment's field lengths to 0/0; there are none, so 0.
+      const avg = Object.fromEntries(
+        FIELDS.map(([field]) => [field, Number.isFinite(averages[field]) ? averages[field]! : 0]),
+      );
       saved = fromLunr(
         source.map((d) => d.id),
         index,
-        averages,
+        avg,
       );
     } else saved = source;
     this.refs = saved.refs;
@@ -579,8 +583,10 @@ function blend(builder: Builder, reference: SearchSegment): Record<string, numbe
   for (const [field] of FIELDS) {
     const mine = builder.averageFieldLength[field];
     const theirs = reference.averageFieldLength[field];
-    if (mine === undefined || Number.isNaN(mine)) out[field] = theirs ?? 0;
-    else if (theirs === undefined) out[field] = mine;
+    // An empty segment has no lengths (Lunr's average is 0/0): it adds nothing to the blend.
+    const known = (n: number | undefined): n is number => n !== undefined && Number.isFinite(n);
+    if (!known(mine)) out[field] = known(theirs) ? theirs : 0;
+    else if (!known(theirs) || other === 0) out[field] = mine;
     else out[field] = (mine * own + theirs * other) / (own + other);
   }
   return out;

@@ -628,6 +628,22 @@ describe('Segments', () => {
       .hits.map((h) => h.id)
       .sort();
 
+  it('scores products written after an empty base (a new shop filled through the API)', () => {
+    const index = new ProductIndex();
+    index.replaceAll([]);
+    const usb = product('Acme USB cable', 'Acme', 'Cable', 900);
+    const hdmi = product('Acme HDMI cable', 'Acme', 'Cable', 900);
+    index.upsert(usb);
+    index.upsert(hdmi);
+    const hits = index.search(q({ q: 'usb cable' })).hits;
+    // The empty base's field lengths (0/0 in Lunr) must not turn the delta's scores into NaN.
+    expect(hits.map((h) => h.id)).toEqual([usb.id, hdmi.id]);
+    for (const h of hits) expect(Number.isFinite(h.score) && h.score! > 0).toBe(true);
+    // An empty segment saves and loads (it is what a shop with no products saves).
+    const empty = new SearchSegment([]);
+    expect(SearchSegment.deserialize(empty.serialize())).not.toBeNull();
+  });
+
   it('round-trips a serialized segment and refuses another format or a damaged one', () => {
     const { items } = catalog();
     const docs = items.map((p) => toIndexedDoc(p));
