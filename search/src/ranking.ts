@@ -62,12 +62,21 @@ function says(title: TitleStems, stem: string, bit: number): boolean {
 }
 
 /**
+ * Whether the title can hold the query as a phrase: two words or more, and every query stem's bit
+ * set in the title's summary. What `phraseFactor` checks first and `maxFactor` bounds by.
+ */
+function mayHoldPhrase(title: TitleStems, queryBits: readonly number[]): boolean {
+  if (queryBits.length < 2) return false;
+  for (const bit of queryBits) if ((title.titleBits & bit) === 0) return false;
+  return true;
+}
+
+/**
  * Query words side by side and in order in the title ("usb hub" in "4 Port USB Hub") rank higher.
  * `queryBits`: each query stem's bit (see TitleStems).
  */
 export function phraseFactor(title: TitleStems, queryStems: string[], queryBits: readonly number[]): number {
-  if (queryStems.length < 2) return 1;
-  for (const bit of queryBits) if (bit === 0 || (title.titleBits & bit) === 0) return 1;
+  if (!mayHoldPhrase(title, queryBits)) return 1;
   const { titleStems } = title;
   outer: for (let i = 0; i + queryStems.length <= titleStems.length; i++) {
     for (let j = 0; j < queryStems.length; j++) if (titleStems[i + j] !== queryStems[j]) continue outer;
@@ -84,9 +93,7 @@ const IN_TITLE = 1.3;
  * candidate whose text score times this is below a page's lowest score need not be weighed.
  */
 export function maxFactor(title: TitleStems, queryBits: readonly number[]): number {
-  let phrase = queryBits.length >= 2;
-  for (const bit of queryBits) if ((title.titleBits & bit) === 0) phrase = false;
-  return (phrase ? IS_A * PHRASE * IN_TITLE : IS_A * IN_TITLE) * (1 + 1e-9);
+  return (mayHoldPhrase(title, queryBits) ? IS_A * PHRASE * IN_TITLE : IS_A * IN_TITLE) * (1 + 1e-9);
 }
 
 /**

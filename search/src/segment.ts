@@ -340,7 +340,7 @@ export class SearchSegment {
     // hand it to whatever its typo expansions happen to match.
     const wordIdf =
       !all && !head.type && alternatives.length > 1 && alternatives.every(({ exact }) => known(exact))
-        ? alternatives.map(({ exact }) => (idf ? idf(exact) : this.idf(exact)))
+        ? alternatives.map(({ exact }) => scoreIdf(exact))
         : [];
     const idfTotal = wordIdf.reduce((sum, w) => sum + w, 0);
     for (const { term, boost: queryBoost, bits: bit, completion } of clauses) {
