@@ -16,15 +16,15 @@ const NOT_A_TYPE = new Set(
 const MAX_PHRASE = 4;
 const STOP_SCAN = new Set(['for', 'with', 'compatible']);
 
+/** Alternatives written with a slash ("adapter/inverter"); the first word is the capture. */
+const ALTERNATIVES = /^([a-z][a-z-]*)\/[a-z][a-z-]*$/;
+
 /**
  * Whether a (lowercased) title word ends the part of the title that says what the product is:
  * "for", "with", or their abbreviations "w/" and "f/", alone or glued to the next word
  * ("Supermicro Thermal fan w/holder"). "Computer Case Fan w/ TX3 Connector" is a fan. Not an
  * aperture: "Canon EF 50mm f/1.8 STM lens" is a lens.
  */
-/** Alternatives written with a slash ("adapter/inverter"); the first word is the capture. */
-const ALTERNATIVES = /^([a-z][a-z-]*)\/[a-z][a-z-]*$/;
-
 function stopsScan(word: string): boolean {
   return STOP_SCAN.has(word) || /^(?:w\/|f\/(?![\d.]))/.test(word);
 }

@@ -41,7 +41,7 @@ const PIECES = /(?<=\d\s?)pc\(s\)/gi;
  * A title's words as the index reads them: a count of pieces ("Original Black 1 pc(s)") says
  * "pieces", so that "pc" finds PCs, not every toner cartridge.
  */
-export function indexedTitle(title: string): string {
+function indexedTitle(title: string): string {
   return title.replace(PIECES, 'pieces');
 }
 

@@ -1,13 +1,7 @@
 import type { Product, SearchParams, SearchResult, Suggestion } from '@shopsync/core';
 import { inProcessBuilder, type SegmentBuilder } from './builder.js';
 import { QueryCache } from './cache.js';
-import {
-  type IndexedDoc,
-  indexedTitle,
-  type TypeSignature,
-  toIndexedDoc,
-  typeSignature,
-} from './document.js';
+import { type IndexedDoc, type TypeSignature, toIndexedDoc, typeSignature } from './document.js';
 import {
   mergeResults,
   type PartialHit,
@@ -661,7 +655,8 @@ export class ProductIndex {
     const doc = toIndexedDoc(p);
     const titleStems: string[] = [];
     let titleBits = 0;
-    for (const word of tokenize(indexedTitle(p.title))) {
+    // The title as indexed ("1 pc(s)" read as pieces), which the document holds in two parts.
+    for (const word of tokenize(doc.title + doc.fits)) {
       const term = this.titleTerm(stem(word));
       titleStems.push(term.stem);
       titleBits |= term.bit;
