@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { admin, Client, startTestServer } from './harness.js';
+import { admin, Client, signUp, startTestServer } from './harness.js';
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
 beforeAll(async () => {
@@ -38,11 +38,57 @@ describe('catalog', () => {
   });
 
   it('lets only the vendor role write products', async () => {
-    const anon = new Client(server.url);
-    expect((await anon.post('/api/products', widget)).status).toBe(401);
+    const anon = await new Client(server.url).post('/api/products', widget);
+    expect(anon.status).toBe(401);
+    expect(anon.json.error.code).toBe('unauthenticated');
     const wrong = new Client(server.url);
     wrong.bearer = 'not-the-token';
-    expect((await wrong.post('/api/products', widget)).status).toBe(403);
+    const refused = await wrong.post('/api/products', widget);
+    expect(refused.status).toBe(403);
+    expect(refused.json.error.code).toBe('forbidden');
+    const shopper = await signUp(server.url);
+    expect((await shopper.patch('/api/products/gen-000001', { stock: 1 })).status).toBe(403);
+  });
+
+  it('changes only the fields a PATCH names, and takes back a product as GET returned it', async () => {
+    const v = admin(server.url);
+    const full = {
+      ...widget,
+      category: 'Backpacks',
+      images: ['https://example.com/quokka.jpg'],
+      attributes: { volume: '30 L', colour: 'green' },
+    };
+    const id = (await v.post('/api/products', full)).json.id as string;
+    const patched = await v.patch(`/api/products/${id}`, { stock: 3 }, { 'if-match': '"1"' });
+    expect(patched.status).toBe(200);
+    const stored = (await v.get(`/api/products/${id}`)).json;
+    expect(stored).toMatchObject({
+      description: full.description,
+      category: 'Backpacks',
+      images: full.images,
+      attributes: full.attributes,
+      price: { amount: 8999 },
+      stock: 3,
+      version: 2,
+    });
+    // GET, edit, PATCH back: the server's own fields are accepted and not written.
+    const edited = await v.patch(
+      `/api/products/${id}`,
+      { ...stored, title: 'Quokka Ridge Backpack 30L', version: 99, createdAt: 0 },
+      { 'if-match': '"2"' },
+    );
+    expect(edited.status).toBe(200);
+    expect(edited.json).toMatchObject({
+      title: 'Quokka Ridge Backpack 30L',
+      version: 3,
+      createdAt: stored.createdAt,
+    });
+    expect(edited.json.attributes).toEqual(full.attributes);
+    const moved = await v.patch(`/api/products/${id}`, { id: 'another-id', stock: 1 });
+    expect(moved.status).toBe(400);
+    expect((await v.get(`/api/products/${id}`)).json.stock).toBe(3);
+    expect((await v.patch(`/api/products/${id}`, { colour: 'red' })).status).toBe(400);
+    await v.delete(`/api/products/${id}`);
   });
 
   it('creates, searches, updates with If-Match, sets stock and deletes', async () => {

@@ -33,22 +33,46 @@ const PriceInput = z.union([
   Money.pick({ amount: true }).extend({ currency: Money.shape.currency.optional() }),
 ]);
 
-/** A vendor's create request (POST /api/products). Price is minor units or a Money object. */
-export const ProductInput = z.object({
-  id: ProductId.optional(),
+/** The fields a vendor writes, as each is checked (no defaults: a patch names only what it changes). */
+const productFields = {
   title: text(300),
   brand: text(100),
-  description: z.string().max(20_000).default(''),
+  description: z.string().max(20_000),
   price: PriceInput,
   stock: z.number().int().min(0).max(10_000_000),
-  category: text(100).optional(),
-  images: z.array(z.string().url().max(2000)).max(20).default([]),
-  attributes: Attributes.default({}),
+  category: text(100),
+  images: z.array(z.string().url().max(2000)).max(20),
+  attributes: Attributes,
+};
+
+/** A vendor's create request (POST /api/products). Price is minor units or a Money object. */
+export const ProductInput = z.object({
+  ...productFields,
+  id: ProductId.optional(),
+  description: productFields.description.default(''),
+  category: productFields.category.optional(),
+  images: productFields.images.default([]),
+  attributes: productFields.attributes.default({}),
 });
 export type ProductInput = z.infer<typeof ProductInput>;
 
-/** A vendor's update request (PATCH /api/products/:id): any subset of the create fields but the id. */
-export const ProductPatch = ProductInput.omit({ id: true }).partial().strict();
+/**
+ * A vendor's update request (PATCH /api/products/:id): any subset of the create fields. A field
+ * left out keeps its value (the create request's defaults do not apply: they would blank the
+ * description, images and attributes of every partial update). The fields the server owns
+ * (`id`, `version`, `createdAt`, `updatedAt`) may be sent back as GET returned them and are not
+ * written; the route refuses an `id` other than the product's.
+ */
+export const ProductPatch = z
+  .object({
+    ...productFields,
+    id: ProductId,
+    version: z.number().int(),
+    createdAt: z.number().int(),
+    updatedAt: z.number().int(),
+  })
+  .partial()
+  .strict();
 export type ProductPatch = z.infer<typeof ProductPatch>;
 
 export const StockInput = z.object({ stock: z.number().int().min(0).max(10_000_000) }).strict();

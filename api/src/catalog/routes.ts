@@ -62,6 +62,8 @@ export function catalogRoutes(catalog: Catalog, feed: SearchFeed) {
     requireVendor(c);
     const id = productId(c.req.param('id'));
     const patch = await parseBody(c, ProductPatch);
+    if (patch.id !== undefined && patch.id !== id)
+      throw new ApiError(400, 'invalid_request', "a product's id cannot change", { id: patch.id });
     const ifMatch = requestHeader(c, 'if-match');
     let expected: number | undefined;
     if (ifMatch !== undefined) {

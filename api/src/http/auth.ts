@@ -51,14 +51,15 @@ export function requireUser(c: Context<AppEnv>): User {
   return user;
 }
 
+/**
+ * Vendor writes: 401 `unauthenticated` for a request that presents no credentials at all, 403
+ * `forbidden` for one that does (a shopper's session, or a bearer token that is not the vendor's).
+ */
 export function requireVendor(c: Context<AppEnv>): void {
-  if (!c.get('vendor')) {
-    throw new ApiError(
-      requestHeader(c, 'authorization') ? 403 : 401,
-      'forbidden',
-      'this needs the vendor role',
-    );
-  }
+  if (c.get('vendor')) return;
+  if (!c.get('user') && !requestHeader(c, 'authorization'))
+    throw new ApiError(401, 'unauthenticated', 'this needs the vendor role: sign in with its token');
+  throw new ApiError(403, 'forbidden', 'this needs the vendor role');
 }
 
 export function setSessionCookie(c: Context, token: string, secure: boolean): void {
