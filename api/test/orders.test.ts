@@ -12,7 +12,7 @@ afterAll(() => server.close());
 
 const product = (stock: number, price = 1250) => createProduct(vendor, stock, price);
 
-const order = (c: Client, body: unknown, key = randomUUID()) =>
+const order = (c: Client, body: unknown, key: string = randomUUID()) =>
   c.post('/api/orders', body, { 'idempotency-key': key });
 
 describe('cart and orders', () => {
@@ -70,7 +70,15 @@ describe('cart and orders', () => {
     expect(again.json.id).toBe(first.json.id);
     expect((await c.get(`/api/products/${p}`)).json.stock).toBe(9);
     expect((await order(c, { cartId: cart.json.cartId }, key)).status).toBe(422);
-    expect((await c.post('/api/orders', body)).status).toBe(400);
+    const missing = await c.post('/api/orders', body);
+    expect([missing.status, missing.json.error.code]).toEqual([400, 'idempotency_key_required']);
+    // Any key of 1-255 visible characters is a key; longer, or with spaces, is refused.
+    for (const bad of ['x'.repeat(256), 'two words'])
+      expect((await order(c, body, bad)).json.error.code).toBe('invalid_idempotency_key');
+    const line = (await c.post('/api/cart/lines', { productId: p, quantity: 1 })).json.lines[0];
+    const short = await order(c, { cartId: cart.json.cartId, tags: line.tags }, 'k1');
+    expect([short.status, short.json.status]).toEqual([202, 'confirmed']);
+    expect((await order(c, { cartId: cart.json.cartId }, 'k1')).status).toBe(422);
     // The whole cart ordered, then refilled (another device): a retry is still the first order.
     const whole = randomUUID();
     await c.post('/api/cart/lines', { productId: p, quantity: 2 });
@@ -83,7 +91,7 @@ describe('cart and orders', () => {
     const wholeAgain = await order(c, { cartId: cart.json.cartId }, whole);
     expect(wholeAgain.json.id).toBe(wholeFirst.json.id);
     expect(wholeAgain.json.lines).toEqual(wholeFirst.json.lines);
-    expect((await c.get(`/api/products/${p}`)).json.stock).toBe(7);
+    expect((await c.get(`/api/products/${p}`)).json.stock).toBe(6);
   });
 
   it('answers 409 for tags the server has not seen, 404 for another user cart and order', async () => {

@@ -9,7 +9,8 @@ import { requestHeader } from '../http/headers.js';
 import type { Checkout } from './checkout.js';
 import { type OrderStore, publicOrder, type StoredOrder } from './store.js';
 
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{8,128}$/;
+/** As Stripe takes them: up to 255 characters; any visible ASCII (a UUID, "order-1"). */
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 export function orderRoutes(checkout: Checkout, orders: OrderStore, carts: Carts, accounts: Accounts) {
   const app = new Hono<AppEnv>();
@@ -23,11 +24,12 @@ export function orderRoutes(checkout: Checkout, orders: OrderStore, carts: Carts
   app.post('/orders', async (c) => {
     const user = requireUser(c);
     const key = requestHeader(c, 'idempotency-key');
-    if (!key || !IDEMPOTENCY_KEY.test(key)) {
+    if (!key) throw new ApiError(400, 'idempotency_key_required', 'send an Idempotency-Key header');
+    if (!IDEMPOTENCY_KEY.test(key)) {
       throw new ApiError(
         400,
-        'idempotency_key_required',
-        'send an Idempotency-Key header of 8-128 visible characters',
+        'invalid_idempotency_key',
+        'an Idempotency-Key is 1-255 visible ASCII characters (a UUID is a good one)',
       );
     }
     const input = await parseBody(c, PlaceOrderInput);
