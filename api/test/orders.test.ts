@@ -28,6 +28,14 @@ describe('cart and orders', () => {
     expect(view.json.syncUrl).toBe('/sync');
     expect((await c.patch(`/api/cart/lines/${p}`, { quantity: 0 })).json.lines).toEqual([]);
     expect((await c.post('/api/cart/lines', { productId: 'missing', quantity: 1 })).status).toBe(404);
+    expect((await c.patch('/api/cart/lines/missing', { quantity: 3 })).status).toBe(404);
+    // A line of a product deleted since can still be removed.
+    const gone = await product(5);
+    await c.post('/api/cart/lines', { productId: gone, quantity: 1 });
+    await vendor.delete(`/api/products/${gone}`);
+    expect((await c.patch(`/api/cart/lines/${gone}`, { quantity: 2 })).status).toBe(404);
+    const removed = await c.patch(`/api/cart/lines/${gone}`, { quantity: 0 });
+    expect([removed.status, removed.json.lines]).toEqual([200, []]);
   });
 
   it('confirms an order, decrements stock and removes the ordered entries only', async () => {

@@ -40,7 +40,9 @@ export function cartRoutes(carts: Carts, catalog: Catalog, tokens: SyncTokens, s
     const owner = cartOwner(c, secureCookies);
     const productId = c.req.param('productId');
     const { quantity } = await parseBody(c, CartQuantityInput);
-    if (productId.length > 64) throw new ApiError(404, 'product_not_found', 'no such product');
+    // Setting 0 removes the line, also of a product deleted since; any other quantity is an add.
+    if (productId.length > 64 || (quantity > 0 && !catalog.get(productId)))
+      throw new ApiError(404, 'product_not_found', 'no such product');
     await carts.setQuantity(carts.cartFor(owner), productId, quantity);
     return c.json(await view(owner));
   });
