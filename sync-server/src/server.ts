@@ -89,6 +89,19 @@ export interface SyncServer {
 }
 
 export const DOC_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * An upgrade's target (`/sync/<cart id>?…`) and the cart id in it, or undefined when it does not
+ * parse (a bad %-escape).
+ */
+function upgradeTarget(target: string): { url: URL; name: string } | undefined {
+  try {
+    const url = new URL(target, 'http://localhost');
+    return { url, name: decodeURIComponent(url.pathname.replace(/^\/sync\/?/, '')) };
+  } catch {
+    return undefined;
+  }
+}
 const SERVER_ORIGIN = Symbol('server');
 const CONN = Symbol('connection');
 type ConnSocket = WebSocket & { [CONN]: Connection };
@@ -456,9 +469,9 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
 
   async function handle(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     if (closed) return refuse(socket, 503, 'shutting down');
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const name = decodeURIComponent(url.pathname.replace(/^\/sync\/?/, ''));
-    if (!DOC_NAME.test(name)) return refuse(socket, 400, 'bad cart id');
+    const target = upgradeTarget(req.url ?? '/');
+    if (!target || !DOC_NAME.test(target.name)) return refuse(socket, 400, 'bad cart id');
+    const { url, name } = target;
     // Before authorization: a client at its limit costs no token check or session lookup. The
     // slot is taken now, so upgrades that wait for authorization together cannot pass the limit;
     // the connection keeps it, or it is given back.

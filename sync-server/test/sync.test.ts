@@ -60,6 +60,8 @@ describe('sync server', () => {
       [`${server.url}/cart-x?token=${token('cart-x', 'user:u1', -1000)}`, 401],
       [`${server.url}/cart-x?token=${token('cart-other')}`, 403],
       [`${server.url}/bad%20name?token=${token('bad name')}`, 400],
+      // A %-escape that decodes to nothing: refused like any other bad id, not dropped.
+      [`${server.url}/cart%ZZ?token=${token('cart-x')}`, 400],
     ];
     for (const [url, status] of cases) {
       const result = await raw(url);
