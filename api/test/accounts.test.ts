@@ -57,9 +57,17 @@ describe('accounts', () => {
       email: 'zz@example.com',
       password: 'nope-nope1',
     });
+    const malformed = await new Client(server.url).post('/api/auth/login', {
+      email: 'not-an-email',
+      password: 'nope-nope1',
+    });
     expect(wrong.status).toBe(401);
     expect(unknown.status).toBe(401);
+    expect(malformed.status).toBe(401);
     expect(wrong.json).toEqual(unknown.json);
+    expect(malformed.json).toEqual(unknown.json);
+    // Not a sign-in request at all: 400.
+    expect((await new Client(server.url).post('/api/auth/login', { password: 'x' })).status).toBe(400);
     const ok = await new Client(server.url).post('/api/auth/login', {
       email: 'cy@example.com',
       password: 'password-9',

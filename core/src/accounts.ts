@@ -11,7 +11,14 @@ export const SignupInput = z.object({
     .refine((p) => /[A-Za-z]/.test(p) && /[^A-Za-z]/.test(p), 'password needs letters and a digit or symbol'),
   name: z.string().trim().min(1).max(100),
 });
-export const LoginInput = z.object({ email: Email, password: z.string().min(1).max(200) });
+/**
+ * Sign-in takes any email text: one that is not well formed belongs to no account, and gets the
+ * same 401 as an unknown email or a wrong password (API.md), not a 400 that tells them apart.
+ */
+export const LoginInput = z.object({
+  email: z.string().trim().toLowerCase().min(1).max(254),
+  password: z.string().min(1).max(200),
+});
 
 export const User = z.object({ id: z.string(), email: z.string(), name: z.string(), createdAt: z.number() });
 export type User = z.infer<typeof User>;
