@@ -10,8 +10,9 @@ export type SyncDecision =
   | { ok: false; status: 401 | 403 | 404; reason: string };
 
 /**
- * Who may open a cart's sync room: the bearer of a valid sync token for that cart, or a browser
- * whose session (or guest) cookie owns it. Anything else is refused before any document byte.
+ * Who may open a cart's sync room: the bearer of a valid sync token for that cart (`?token=`), a
+ * client whose session token (`Authorization: Bearer`, as every endpoint that takes a session) or
+ * session or guest cookie owns it. Anything else is refused before any document byte.
  */
 export function authorizeSync(
   req: IncomingMessage,
@@ -28,7 +29,8 @@ export function authorizeSync(
   }
   // The same cookie parser the HTTP routes use (hono's), which never throws on bad escapes.
   const cookies = parseCookies(req.headers.cookie ?? '');
-  const session = cookies[SESSION_COOKIE];
+  const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+  const session = bearer ?? cookies[SESSION_COOKIE];
   const user = session ? deps.accounts.userForToken(session) : undefined;
   if (user && owner === `user:${user.id}`) return { ok: true, principal: owner };
   const guest = cookies[GUEST_COOKIE];
