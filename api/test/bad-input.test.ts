@@ -67,6 +67,11 @@ describe('bad input', () => {
       expect(res.status, q).toBe(200);
       expect(Array.isArray(res.json.hits)).toBe(true);
     }
+    // Parameters sent empty, as a form leaves them, count as not sent.
+    const blank = await c.get('/api/search?q=&sort=&page=&pageSize=&brand=&minPrice=');
+    expect(blank.status).toBe(200);
+    expect(blank.json).toMatchObject({ page: 1, pageSize: 24 });
+    expect(blank.json.hits).toEqual((await c.get('/api/search?q=')).json.hits);
   });
 
   it('refuses bodies over 1 MiB with 413', async () => {

@@ -89,6 +89,10 @@ const optionalNumber = z.preprocess(
   z.number().int().min(0).max(100_000_000).optional(),
 );
 
+/** A query parameter sent empty (`sort=&page=`, as a form leaves them) counts as not sent. */
+const blankIsAbsent = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (v === '' ? undefined : v), schema);
+
 /** GET /api/search query string. */
 export const SearchParams = z.object({
   q: z.string().max(500).default(''),
@@ -100,9 +104,9 @@ export const SearchParams = z.object({
     (v) => (v === undefined || v === '' ? undefined : v === 'true' || v === '1'),
     z.boolean().optional(),
   ),
-  sort: SearchSort.default('relevance'),
-  page: z.coerce.number().int().min(1).max(1000).default(1),
-  pageSize: z.coerce.number().int().min(1).max(100).default(24),
+  sort: blankIsAbsent(SearchSort.default('relevance')),
+  page: blankIsAbsent(z.coerce.number().int().min(1).max(1000).default(1)),
+  pageSize: blankIsAbsent(z.coerce.number().int().min(1).max(100).default(24)),
 });
 export type SearchParams = z.infer<typeof SearchParams>;
 
