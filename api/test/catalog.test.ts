@@ -88,6 +88,8 @@ describe('catalog', () => {
     expect(moved.status).toBe(400);
     expect((await v.get(`/api/products/${id}`)).json.stock).toBe(3);
     expect((await v.patch(`/api/products/${id}`, { colour: 'red' })).status).toBe(400);
+    // The best-seller list's path is not a product id.
+    expect((await v.post('/api/products', { ...widget, id: 'popular' })).status).toBe(400);
     await v.delete(`/api/products/${id}`);
   });
 

@@ -48,7 +48,8 @@ const productFields = {
 /** A vendor's create request (POST /api/products). Price is minor units or a Money object. */
 export const ProductInput = z.object({
   ...productFields,
-  id: ProductId.optional(),
+  // GET /api/products/popular is the best-seller list: no product may be called that.
+  id: ProductId.refine((id) => id !== 'popular', 'the product id "popular" is reserved').optional(),
   description: productFields.description.default(''),
   category: productFields.category.optional(),
   images: productFields.images.default([]),
