@@ -315,18 +315,20 @@ export class ProductIndex {
     const stems = words.map(stem);
     // A product type named by two words joined ("head set": a headset) counts as named.
     const joined = joinedTerms(words, (t) => this.knows(t));
-    // What the shopper wants is the query's head noun, its last word ("gaming laptop": a laptop,
-    // not a game), or the last two joined ("head set").
-    const synonym = this.learnt().get(stems[stems.length - 1] ?? '');
+    // What the shopper wants is the query's head noun: its last word ("gaming laptop": a laptop,
+    // not a game), or the last two joined ("head set"), but for a brand, number or unit after it
+    // ("toner hp", "ssd 1tb").
+    const at = this.headPosition(words, stems);
+    const synonym = this.learnt().get(stems[at] ?? '');
     // An initialism the catalog writes for a type ("ssd": solid state drive) stands for its name.
-    const phrase = initialismOf(this.learntAcronyms(), words[words.length - 1] ?? '');
+    const phrase = initialismOf(this.learntAcronyms(), words[at] ?? '');
     // The catalog's word for the head is named too: for "laptop", a "Notebook cooling pad" is an
     // accessory, as a "Laptop cooling pad" would be.
     const named = [...new Set([...stems, ...joined.map((j) => j.term), ...(synonym ? [synonym] : [])])];
     const wanted = new Set([
-      ...stems.slice(-1),
+      ...stems.slice(at, at + 1),
       ...(synonym ? [synonym] : []),
-      ...joined.filter((j) => j.first === words.length - 2).map((j) => j.term),
+      ...joined.filter((j) => j.first === at - 1).map((j) => j.term),
     ]);
     const others = new Set(alsoKnown);
     const known = (term: string) => others.has(term) || this.knows(term);
@@ -336,7 +338,18 @@ export class ProductIndex {
       if (term) stems[i] = term.stem;
       return term?.bit ?? 0;
     });
-    const reading: QueryReading = { stems, titleBits, wanted, named, known, joined, synonym, phrase };
+    const reading: QueryReading = {
+      stems,
+      titleBits,
+      at,
+      head: stems[at] ?? '',
+      wanted,
+      named,
+      known,
+      joined,
+      synonym,
+      phrase,
+    };
     const strict = this.segmentMatches(terms, true, reading);
     const few = strict.candidates.length < RELAX_BELOW;
     // The floor matters only when the relaxed pass counts: when few products matched every term.
@@ -432,7 +445,7 @@ export class ProductIndex {
 
   /** Every segment's matches for `terms` (all of them, or any), scored with the query's reading. */
   private segmentMatches(terms: string[], all: boolean, reading: QueryReading): Matches {
-    const { stems, titleBits, wanted, named, known, joined, synonym, phrase } = reading;
+    const { stems, titleBits, at, head: headWord, wanted, named, known, joined, synonym, phrase } = reading;
     const heads = this.learntTypes().heads;
     const headIsType = phrase !== undefined || [...wanted].some((w) => (heads.get(w) ?? 0) >= MIN_TITLE_HEAD);
     const out: Candidate[] = [];
@@ -452,13 +465,13 @@ export class ProductIndex {
       // as not ("Canon Camera interface cable" for "canon camera"): no phrase factor for it.
       const side = type < 1 ? 1 : phraseFactor(row, stems, titleBits);
       candidate.score =
-        candidate.text * type * side * titleFactor(row, stems, titleBits, synonym, joined, phrase);
+        candidate.text * type * side * titleFactor(row, stems, titleBits, at, synonym, joined, phrase);
       return candidate.score;
     };
     const add = (row: Row | undefined, text: number) => {
       if (row) out.push({ row, text, score: -1 });
     };
-    const head = { synonym, phrase, type: headIsType };
+    const head = { word: headWord, synonym, phrase, type: headIsType };
     const base = this.base.search(terms, all, known, idf, head);
     const { baseRows, deltaRows, tombstones } = this;
     for (let i = 0; i < base.docs.length; i++) {
@@ -520,6 +533,29 @@ export class ProductIndex {
     this.compactIfLarge();
   }
 
+  /**
+   * Where the query's head noun is among its (stop-word-free) words: the last word, unless the
+   * words after an earlier one only qualify it and that one names a type (it heads 10+ products'
+   * types, or the catalog learnt it as a synonym or initialism): a brand ("toner hp", "monitor
+   * samsung"), a number or model ("ssd 1tb", "windows 10"), a unit after a number ("laptop 15
+   * inch"). "night vision" stays as it is: "night" names no type, whatever brand "Vision" is.
+   */
+  private headPosition(words: readonly string[], stems: readonly string[]): number {
+    const last = stems.length - 1;
+    const { heads, makers } = this.learntTypes();
+    const isType = (i: number) =>
+      (heads.get(stems[i]!) ?? 0) >= MIN_TITLE_HEAD ||
+      this.learnt().has(stems[i]!) ||
+      initialismOf(this.learntAcronyms(), words[i]!) !== undefined;
+    const qualifies = (i: number) =>
+      DIGIT.test(words[i]!) ||
+      (UNITS.has(words[i]!) && DIGIT.test(words[i - 1] ?? '')) ||
+      (makers.has(stems[i]!) && !isType(i));
+    let at = last;
+    while (at > 0 && qualifies(at)) at--;
+    return at !== last && isType(at) ? at : last;
+  }
+
   /** The synonyms of the current base (or of the corpus statistics a shard was given). */
   private learnt(): Map<string, string> {
     this.synonyms ??= learnSynonyms(this.learntTypes());
@@ -565,6 +601,10 @@ export class ProductIndex {
         { head: row.signature.head, titleStems: row.titleStems, brand: row.brand, brandStems: stems },
         (t) => heads.has(t),
       );
+      if (stems.size === 1) {
+        const [maker] = stems as Set<string>;
+        vocabulary.makers.set(maker!, (vocabulary.makers.get(maker!) ?? 0) + 1);
+      }
       if (!row.signature.head) continue;
       let phrases = namePhrasesOf.get(row.category);
       if (!phrases) {
@@ -713,6 +753,9 @@ interface QueryReading {
   stems: string[];
   /** Each stem's bit in a title's summary (`Row.titleBits`), 0 for a stem no title says. */
   titleBits: number[];
+  /** Where the head word is in `stems` (`headPosition`), and the head word (stemmed). */
+  at: number;
+  head: string;
   /** The product types the shopper wants: the head word, its catalog synonym, a joined head. */
   wanted: Set<string>;
   /** The stems (and joined words) that name a product type, for the type factor. */
@@ -758,6 +801,28 @@ function typeEnd(title: string, cut: boolean): number {
 
 /** A type head needs this many products for an untyped title to be read as naming it. */
 const MIN_TITLE_HEAD = 10;
+
+const DIGIT = /\d/;
+/** Units written after a number ("27 inch", "2 tb"): with it, a size, not what the shopper wants. */
+const UNITS = new Set([
+  'inch',
+  'inches',
+  'in',
+  'gb',
+  'tb',
+  'mb',
+  'ghz',
+  'mhz',
+  'hz',
+  'mm',
+  'cm',
+  'm',
+  'w',
+  'mah',
+  'kg',
+  'l',
+  'ml',
+]);
 
 /**
  * A product's type as its category and title say it. An untyped product's (category "Other")

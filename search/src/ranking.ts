@@ -99,7 +99,7 @@ export function maxFactor(title: TitleStems, queryBits: readonly number[]): numb
 /**
  * A title that says every query word names what the shopper asked for; a product that matched
  * some word only in its description or type ranks lower ("cd drive": a CD-ROM drive, not a hard
- * drive whose text mentions CDs). The head word may be said as the catalog's word for it (`head`),
+ * drive whose text mentions CDs). The head word (at `at`) may be said as the catalog's word for it (`head`),
  * two words as the one word they join into (`joined`: "head set" in "USB Headset"), and an
  * initialism as the words it stands for (`phrase`: "ssd" in "internal solid state drive").
  */
@@ -107,6 +107,7 @@ export function titleFactor(
   title: TitleStems,
   queryStems: string[],
   queryBits: readonly number[],
+  at: number,
   head?: string,
   joined: readonly { term: string; first: number }[] = [],
   phrase?: readonly string[],
@@ -116,8 +117,8 @@ export function titleFactor(
   for (let i = 0; i < queryStems.length; i++) if (says(title, queryStems[i]!, queryBits[i]!)) said |= 1 << i;
   const all = (1 << queryStems.length) - 1;
   if (said === all) return IN_TITLE;
-  if (head && titleStems.includes(head)) said |= 1 << (queryStems.length - 1);
-  if (phrase?.every((w) => titleStems.includes(w))) said |= 1 << (queryStems.length - 1);
+  if (head && titleStems.includes(head)) said |= 1 << at;
+  if (phrase?.every((w) => titleStems.includes(w))) said |= 1 << at;
   for (const { term, first } of joined) if (titleStems.includes(term)) said |= 3 << first;
   return said === all ? IN_TITLE : 1;
 }

@@ -121,6 +121,11 @@ function fuzzy(tokens: lunr.TokenSet, term: string, distance: number): string[] 
  * notebook), the stemmed type name it is an initialism of (`phrase`, "ssd": solid state drive).
  */
 export interface HeadExpansion {
+  /**
+   * The head word (stemmed) when it is not the last ("toner hp"): the expansions and the type
+   * test below go to its last occurrence among the terms. Unset or absent: the last term.
+   */
+  word?: string | undefined;
   synonym?: string | undefined;
   phrase?: readonly string[] | undefined;
   /**
@@ -262,7 +267,7 @@ export class SearchSegment {
    * any of a bounded set of completions). Otherwise any term may match, and terms no segment
    * knows (`known`) match with typos. `idf`: the IDF to score with instead of the one the
    * segment was built with (each term's weights are rescaled by their ratio), so that segments
-   * built apart (shards) score on the same corpus statistics. `head`: what the last word also
+   * built apart (shards) score on the same corpus statistics. `head`: what the head word also
    * stands for; a product matches it by the synonym, or by every word of the phrase.
    */
   search(
@@ -290,11 +295,14 @@ export class SearchSegment {
     // `completion`: a completion of the last word, which counts only for products without the word
     // itself ("switch" in "SwitchView KVM switch" is one word matched, not two), the best one.
     const clauses: { term: string; boost: number; bits: number; completion?: boolean }[] = [];
+    const named =
+      head.word === undefined ? -1 : alternatives.findLastIndex(({ exact }) => exact === head.word);
+    const headAt = named === -1 ? alternatives.length - 1 : named;
     const scoreIdf = (t: string) => (idf ? idf(t) : this.idf(t));
     alternatives.forEach(({ exact, completions }, alternative) => {
       const bits = 1 << alternative;
       clauses.push({ term: exact, boost: EXACT_BOOST, bits });
-      if (alternative === alternatives.length - 1) {
+      if (alternative === headAt) {
         // The type a shopper's word stands for ("laptop": notebook), for the query's head word,
         // weighed with the word's IDF: it is the same word spelled the catalog's way, and the
         // commoner spelling ("notebook", 5x as many products) would otherwise count for half as
@@ -331,6 +339,7 @@ export class SearchSegment {
       clauses.push({ term, boost: 2 * EXACT_BOOST, bits: (1 << first) | (1 << (first + 1)) });
     const { scores, masks, lastWord, completed, phrase } = this.scratch;
     const lastBit = 1 << (alternatives.length - 1);
+    const headBit = 1 << headAt;
     const every = (1 << alternatives.length) - 1;
     const phraseBits = (((1 << (head.phrase?.length ?? 0)) - 1) << alternatives.length) >>> 0;
     const touched: number[] = [];
@@ -366,15 +375,15 @@ export class SearchSegment {
       // The whole phrase says the word; some of its words ("solid" in a hard drive's text) say
       // nothing, and neither score nor stand in for the word's completions.
       if (phraseBits && (masks[doc]! & phraseBits) === phraseBits) {
-        words |= lastBit;
+        words |= headBit;
         scores[doc]! += phrase[doc]!;
-        lastWord[doc]! += phrase[doc]!;
+        if (headBit === lastBit) lastWord[doc]! += phrase[doc]!;
       }
       if (all ? words === every : words !== 0) {
         out.ids.push(this.refs[doc]!);
         out.docs.push(doc);
         const score = scores[doc]! + (lastWord[doc]! > 0 ? 0 : completed[doc]!);
-        const offType = !all && head.type && every > 1 && (words & lastBit) === 0;
+        const offType = !all && head.type && every > 1 && (words & headBit) === 0;
         out.scores.push((offType ? score * OFF_TYPE : score) * coverage(words, wordIdf, idfTotal));
       }
       masks[doc] = 0;

@@ -25,6 +25,8 @@ export interface TypeVocabulary {
    */
   phrases: Map<string, number>;
   spelled: Map<string, number>;
+  /** Brands whose name is one word, stemmed ("hp", "samsung"), with their number of products. */
+  makers: Map<string, number>;
 }
 
 /** A word needs this many distinct types after it in titles to be compared at all. */
@@ -39,7 +41,14 @@ const MIN_SIMILARITY = 0.25;
 const MARGIN = 1.5;
 
 export function emptyVocabulary(): TypeVocabulary {
-  return { heads: new Map(), pairs: new Map(), brands: new Map(), phrases: new Map(), spelled: new Map() };
+  return {
+    heads: new Map(),
+    pairs: new Map(),
+    brands: new Map(),
+    phrases: new Map(),
+    spelled: new Map(),
+    makers: new Map(),
+  };
 }
 
 /**
@@ -124,7 +133,7 @@ export function countInitialisms(
 
 /** Adds `from` into `into` (shards' vocabularies sum to the catalog's). */
 export function addVocabulary(into: TypeVocabulary, from: TypeVocabulary): void {
-  for (const key of ['heads', 'pairs', 'brands', 'phrases', 'spelled'] as const)
+  for (const key of ['heads', 'pairs', 'brands', 'phrases', 'spelled', 'makers'] as const)
     for (const [k, n] of from[key]) into[key].set(k, (into[key].get(k) ?? 0) + n);
 }
 

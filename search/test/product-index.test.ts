@@ -441,6 +441,16 @@ describe('Synonyms from the catalog', () => {
     expect(hits.findIndex((h) => h.id === cooler.id)).toBeGreaterThan(Math.max(...notebooks));
   });
 
+  it('reads the head before a brand, a number or a unit after it ("laptop zed", "notebook 512 gb")', () => {
+    const index = new ProductIndex();
+    const zed = product('Zed Z1 notebook 512 GB', 'Zed', 'Notebook', 60000);
+    index.replaceAll([...shop(), zed]);
+    expect(index.search(q({ q: 'laptop zed' })).hits[0]!.id).toBe(zed.id);
+    expect(index.search(q({ q: 'notebook 1024 gb' })).hits[0]!.category).toBe('Notebook');
+    // A brand that is the last word, with no type before it, is what the shopper asked for.
+    expect(index.search(q({ q: 'gaming zeta' })).hits[0]!.brand).toBe('Zeta');
+  });
+
   it('knows an accessory for the type it stands for as one for the word itself', () => {
     const index = new ProductIndex();
     // Alike but in type: one filed as a notebook accessory ("Notebook stand"), one untyped.
@@ -821,7 +831,7 @@ describe('titleFactor', () => {
   };
   const bits = (stems: string[]) => stems.map(stemBit);
   const factor = (text: string, query: string[], ...rest: [string?, { term: string; first: number }[]?]) =>
-    titleFactor(title(text), query, bits(query), ...rest);
+    titleFactor(title(text), query, bits(query), query.length - 1, ...rest);
   it('rewards a title that says every query word, as the catalog words it or joined', () => {
     const drive = factor('hp extern usb cd dvd drive', ['cd', 'drive']);
     const hard = factor('hp person media drive extern hard drive', ['cd', 'drive']);
@@ -830,11 +840,18 @@ describe('titleFactor', () => {
     // The head word through its learnt synonym, two words through the word they join into.
     expect(factor('acme game notebook', ['game', 'laptop'], 'notebook')).toBe(drive);
     expect(factor('acme game notebook', ['laptop', 'game'], 'notebook')).toBe(1);
+    // The head word where the query has it: "laptop hp" is a laptop, by HP.
+    expect(
+      titleFactor(title('hp game notebook'), ['laptop', 'hp'], bits(['laptop', 'hp']), 0, 'notebook'),
+    ).toBe(drive);
+    expect(
+      titleFactor(title('hp game notebook'), ['laptop', 'hp'], bits(['laptop', 'hp']), 1, 'notebook'),
+    ).toBe(1);
     expect(factor('logitech usb headset', ['head', 'set'], undefined, [{ term: 'headset', first: 0 }])).toBe(
       drive,
     );
     // A word no title says (bit 0) is not said, whatever the title's bits.
-    expect(titleFactor(title('hp usb cd drive'), ['cd', 'drive'], [0, stemBit('drive')])).toBe(1);
+    expect(titleFactor(title('hp usb cd drive'), ['cd', 'drive'], [0, stemBit('drive')], 1)).toBe(1);
   });
 });
 
@@ -886,7 +903,7 @@ describe('maxFactor', () => {
         const t = title(text);
         const bits = query.map(stemBit);
         const most = typeFactor(wanted, new Set(['hub', 'notebook']), query) * phraseFactor(t, query, bits);
-        expect(most * titleFactor(t, query, bits)).toBeLessThanOrEqual(maxFactor(t, bits));
+        expect(most * titleFactor(t, query, bits, query.length - 1)).toBeLessThanOrEqual(maxFactor(t, bits));
       }
     // "usb hub" can be no phrase of a title without "hub": a lower bound than one with it.
     expect(maxFactor(title('acme usb cable'), ['usb', 'hub'].map(stemBit))).toBeLessThan(
