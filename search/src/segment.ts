@@ -1,7 +1,7 @@
 import lunr from 'lunr';
 import type { IndexedDoc } from './document.js';
 import type { TypeVocabulary } from './synonyms.js';
-import { isStopWord, stem } from './text.js';
+import { indexTerms, isStopWord, stem } from './text.js';
 
 export type { IndexedDoc } from './document.js';
 
@@ -40,8 +40,8 @@ const SATURATION = 2;
  */
 export const SEGMENT_FORMAT = JSON.stringify({
   // The version of the indexed text (document.ts) and of the saved form: 4 read "1 pc(s)" as
-  // pieces; 5 saves postings, not Lunr's index.
-  v: 5,
+  // pieces; 5 saves postings, not Lunr's index; 6 splits words as queries do (text.ts).
+  v: 6,
   lunr: lunr.version,
   b: LENGTH_NORMALIZATION,
   k1: SATURATION,
@@ -160,6 +160,18 @@ function coverage(words: number, wordIdf: readonly number[], total: number): num
   return (matched / total) ** COVERAGE_POWER;
 }
 
+/** A field's words for Lunr's builder (`indexTerms`): the builder's tokenizer. */
+function lunrTokens(value: unknown): lunr.Token[] {
+  if (value === null || value === undefined) return [];
+  return indexTerms(String(value)).map((term) => new lunr.Token(term, {}));
+}
+
+/** Lunr's stemmer through the stem cache queries use (text.ts), as a pipeline function. */
+function stemToken(token: lunr.Token): lunr.Token {
+  return token.update((word) => stem(word));
+}
+lunr.Pipeline.registerFunction(stemToken, 'shopsyncStem');
+
 type Builder = lunr.Builder & {
   invertedIndex: Record<string, Record<string, object>>;
   fieldVectors: Record<string, { elements: number[] }>;
@@ -218,6 +230,10 @@ export class SearchSegment {
     if (Array.isArray(source)) {
       let averages: Record<string, number> = {};
       const index = lunr(function build() {
+        // Words as queries have them (text.ts): the same split, stop words and stemmer.
+        this.tokenizer = lunrTokens as typeof lunr.tokenizer;
+        this.pipeline.reset();
+        this.pipeline.add(stemToken);
         this.ref('id');
         this.b(LENGTH_NORMALIZATION);
         this.k1(SATURATION);

@@ -23,6 +23,21 @@ export function tokenize(text: string, maxTerms = Number.POSITIVE_INFINITY): str
   return out;
 }
 
+/**
+ * A product field's words as the index keeps them: split as queries are (`tokenize`), without the
+ * query's length limits, stop words left out. Lunr's own tokenizer splits on spaces and hyphens
+ * only and trims the ends of each piece, so "17.3\"", "3.0", "Phone/Smartphone" and
+ * "StarTech.com" were indexed as one word each, which no query could ever say.
+ */
+export function indexTerms(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.toLowerCase().matchAll(/[\p{L}\p{N}]+/gu)) {
+    const term = m[0].slice(0, MAX_TERM_CHARS);
+    if (!stopWords.has(term)) out.push(term);
+  }
+  return out;
+}
+
 export function queryTerms(q: string): string[] {
   return tokenize(q.slice(0, MAX_QUERY_CHARS), MAX_QUERY_TERMS);
 }

@@ -128,6 +128,24 @@ describe('ProductIndex', () => {
     expect(sonyHead).not.toContain('Bose');
   });
 
+  it('indexes the words a query can say: split at every mark, as queries are', () => {
+    const index = new ProductIndex();
+    const items = [
+      product('Acme 2 m USB 2.0 Cable A to B', 'Acme', 'Cable', 900),
+      product('Acme 2 m SuperSpeed USB 3.0 Cable A to B', 'StarTech.com', 'Cable', 900),
+      product('Zed Screen protector Mobile phone/Smartphone', 'Zed', 'Screen protector', 900),
+      product('Orbit monitor 68.6 cm (27") 2560 x 1440 pixels', 'Orbit', 'Monitor', 20000),
+    ];
+    index.replaceAll(items);
+    const first = (query: string) => index.search(q({ q: query })).hits[0]?.id;
+    // Lunr's own tokenizer kept "3.0", "phone/smartphone", "68.6" and "startech.com" whole,
+    // words no query could say.
+    expect(first('usb 3.0 cable')).toBe(items[1]!.id);
+    expect(first('smartphone')).toBe(items[2]!.id);
+    expect(first('monitor 68')).toBe(items[3]!.id);
+    expect(first('startech usb')).toBe(items[1]!.id);
+  });
+
   it('stems, completes prefixes from three characters and tolerates typos', () => {
     const { index } = catalog();
     expect(index.search(q({ q: 'laptops' })).hits.map((h) => h.brand)).toContain('Lenovo');
@@ -443,9 +461,10 @@ describe('Synonyms from the catalog', () => {
 
   it('reads the head before a brand, a number or a unit after it ("laptop zed", "notebook 512 gb")', () => {
     const index = new ProductIndex();
-    const zed = product('Zed Z1 notebook 512 GB', 'Zed', 'Notebook', 60000);
+    const zed = product('Zed Z1 notebook 43.9 cm (17.3") 512 GB', 'Zed', 'Notebook', 60000);
     index.replaceAll([...shop(), zed]);
     expect(index.search(q({ q: 'laptop zed' })).hits[0]!.id).toBe(zed.id);
+    expect(index.search(q({ q: 'laptop 17 inch' })).hits[0]!.id).toBe(zed.id);
     expect(index.search(q({ q: 'notebook 1024 gb' })).hits[0]!.category).toBe('Notebook');
     // A brand that is the last word, with no type before it, is what the shopper asked for.
     expect(index.search(q({ q: 'gaming zeta' })).hits[0]!.brand).toBe('Zeta');
