@@ -12,7 +12,7 @@ import {
   type ShardResult,
 } from './merge.js';
 import { maxFactor, phraseFactor, stemBit, titleFactor, typeFactor } from './ranking.js';
-import { type CorpusStatistics, idfOf, joinedTerms, SearchSegment } from './segment.js';
+import { type CorpusStatistics, idfOf, joinedTerms, SearchSegment, typoDistance } from './segment.js';
 import { Suggester } from './suggest.js';
 import {
   countInitialisms,
@@ -311,8 +311,15 @@ export class ProductIndex {
         strict: this.pass({ candidates: all, weigh: UNWEIGHED, ceiling: UNWEIGHED }, params),
       };
     }
+    const others = new Set(alsoKnown);
+    const known = (term: string) => others.has(term) || this.knows(term);
+    // A word no product says is read as the catalog's word it most likely misspells ("moniter"),
+    // in both passes and in the reading below.
+    const corrected = this.corrections(terms, known);
+    if (corrected.size > 0) terms = terms.map((t) => corrected.get(t) ?? t);
+    const stemmed = new Set(corrected.values());
     const words = terms.filter((t) => !isStopWord(t));
-    const stems = words.map(stem);
+    const stems = words.map((w) => (stemmed.has(w) ? w : stem(w)));
     // A product type named by two words joined ("head set": a headset) counts as named.
     const joined = joinedTerms(words, (t) => this.knows(t));
     // What the shopper wants is the query's head noun: its last word ("gaming laptop": a laptop,
@@ -330,8 +337,6 @@ export class ProductIndex {
       ...(synonym ? [synonym] : []),
       ...joined.filter((j) => j.first === at - 1).map((j) => j.term),
     ]);
-    const others = new Set(alsoKnown);
-    const known = (term: string) => others.has(term) || this.knows(term);
     // The query's stems as the titles' own copies, with their bits (0: no title says it).
     const titleBits = stems.map((w, i) => {
       const term = this.titleTerms.get(w);
@@ -340,6 +345,7 @@ export class ProductIndex {
     });
     const reading: QueryReading = {
       stems,
+      stemmed,
       titleBits,
       at,
       head: stems[at] ?? '',
@@ -445,7 +451,19 @@ export class ProductIndex {
 
   /** Every segment's matches for `terms` (all of them, or any), scored with the query's reading. */
   private segmentMatches(terms: string[], all: boolean, reading: QueryReading): Matches {
-    const { stems, titleBits, at, head: headWord, wanted, named, known, joined, synonym, phrase } = reading;
+    const {
+      stems,
+      stemmed,
+      titleBits,
+      at,
+      head: headWord,
+      wanted,
+      named,
+      known,
+      joined,
+      synonym,
+      phrase,
+    } = reading;
     const heads = this.learntTypes().heads;
     const headIsType = phrase !== undefined || [...wanted].some((w) => (heads.get(w) ?? 0) >= MIN_TITLE_HEAD);
     const out: Candidate[] = [];
@@ -472,13 +490,13 @@ export class ProductIndex {
       if (row) out.push({ row, text, score: -1 });
     };
     const head = { word: headWord, synonym, phrase, type: headIsType };
-    const base = this.base.search(terms, all, known, idf, head);
+    const base = this.base.search(terms, all, known, idf, head, stemmed);
     const { baseRows, deltaRows, tombstones } = this;
     for (let i = 0; i < base.docs.length; i++) {
       const doc = base.docs[i]!;
       if (tombstones[doc] === 0) add(baseRows[doc], base.scores[i]!);
     }
-    const delta = this.delta.search(terms, all, known, idf, head);
+    const delta = this.delta.search(terms, all, known, idf, head, stemmed);
     for (let i = 0; i < delta.docs.length; i++) add(deltaRows[delta.docs[i]!], delta.scores[i]!);
     const ceiling = (candidate: Candidate) => candidate.text * maxFactor(candidate.row, titleBits);
     return { candidates: out, weigh, ceiling };
@@ -531,6 +549,49 @@ export class ProductIndex {
     this.deltaDirty = true;
     this.invalidate();
     this.compactIfLarge();
+  }
+
+  /**
+   * Typos: each query word that no product says -> the index term it most likely misspells: the
+   * most common one within its typo distance (`typoDistance`) of the word as typed ("moniter":
+   * monitor), else of its stem ("hedphones", stemmed "hedphon": headphon). Also a word that no
+   * title and at most RARE (product, field) pairs say, when one 100x as common is an edit away
+   * ("cartrige", in one description: cartridge). Not words with a digit (models, sizes), words
+   * under 4 characters, nor a last word that starts some index term (as-you-type: "moni").
+   */
+  private corrections(terms: readonly string[], known: (term: string) => boolean): Map<string, string> {
+    const out = new Map<string, string>();
+    const { corpus, delta } = this;
+    const frequency = (term: string) =>
+      (corpus ? (corpus.frequency.get(term) ?? 0) : this.base.frequency(term)) + delta.frequency(term);
+    terms.forEach((word, i) => {
+      if (out.has(word) || word.length < 4 || isStopWord(word) || DIGIT.test(word)) return;
+      // The last word may be still being typed ("moni"): a word's start is no typo.
+      if (i === terms.length - 1 && (this.base.begins(word) || delta.begins(word))) return;
+      const stemmed = stem(word);
+      const seen = known(stemmed) ? Math.max(1, frequency(stemmed)) : 0;
+      // A word some title says is a product's word ("xbox" in two titles), however rare.
+      if (seen > RARE || (seen > 0 && this.titleTerms.has(stemmed))) return;
+      let best: string | undefined;
+      // A rare word's correction must be far commoner; an unknown word's needs only to exist.
+      let most = seen > 0 ? 100 * seen - 1 : 0;
+      for (const typed of [word, stemmed]) {
+        const distance = seen > 0 ? Math.min(1, typoDistance(typed)) : typoDistance(typed);
+        for (const segment of [this.base, delta])
+          for (const candidate of segment.near(typed, distance)) {
+            if (candidate === stemmed || DIGIT.test(candidate)) continue;
+            const n = frequency(candidate);
+            if (n > most || (n === most && best !== undefined && candidate < best)) {
+              best = candidate;
+              most = n;
+            }
+          }
+        // The word as typed says more than its stem: its stem is looked at only when it finds nothing.
+        if (best) break;
+      }
+      if (best) out.set(word, best);
+    });
+    return out;
   }
 
   /**
@@ -753,6 +814,8 @@ interface QueryReading {
   stems: string[];
   /** Each stem's bit in a title's summary (`Row.titleBits`), 0 for a stem no title says. */
   titleBits: number[];
+  /** Query terms that are index terms already (typo corrections), not to be stemmed. */
+  stemmed: ReadonlySet<string>;
   /** Where the head word is in `stems` (`headPosition`), and the head word (stemmed). */
   at: number;
   head: string;
@@ -803,6 +866,8 @@ function typeEnd(title: string, cut: boolean): number {
 const MIN_TITLE_HEAD = 10;
 
 const DIGIT = /\d/;
+/** A word this few products say may be a typo of a far commoner one (`corrections`). */
+const RARE = 2;
 /** Units written after a number ("27 inch", "2 tb"): with it, a size, not what the shopper wants. */
 const UNITS = new Set([
   'inch',

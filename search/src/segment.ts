@@ -108,6 +108,13 @@ export function joinedTerms(
   return out;
 }
 
+const NONE: ReadonlySet<string> = new Set();
+
+/** How many typos a word of this length may have: none up to 3 characters, 2 from 8, none over 20. */
+export function typoDistance(word: string): number {
+  return word.length > 20 ? 0 : word.length >= 8 ? 2 : word.length >= 4 ? 1 : 0;
+}
+
 /** The index terms within `distance` edits of `term` (Lunr's token set automaton). */
 function fuzzy(tokens: lunr.TokenSet, term: string, distance: number): string[] {
   const automaton = (
@@ -284,7 +291,8 @@ export class SearchSegment {
    * knows (`known`) match with typos. `idf`: the IDF to score with instead of the one the
    * segment was built with (each term's weights are rescaled by their ratio), so that segments
    * built apart (shards) score on the same corpus statistics. `head`: what the head word also
-   * stands for; a product matches it by the synonym, or by every word of the phrase.
+   * stands for; a product matches it by the synonym, or by every word of the phrase. `stemmed`:
+   * terms that are index terms already (a typo's correction), not to be stemmed again.
    */
   search(
     terms: string[],
@@ -292,12 +300,13 @@ export class SearchSegment {
     known: (term: string) => boolean = (t) => this.knows(t),
     idf?: (term: string) => number,
     head: HeadExpansion = {},
+    stemmed: ReadonlySet<string> = NONE,
   ): Matches {
     const usable = terms.filter((t) => !isStopWord(t));
     const out: Matches = { ids: [], docs: [], scores: [] };
     if (usable.length === 0) return out;
     const alternatives = usable.map((term, i) => {
-      const exact = stem(term);
+      const exact = stemmed.has(term) ? term : stem(term);
       const last = i === usable.length - 1;
       // Any-term matching of several words completes none of them: "ps4 pro" relaxed to every
       // product, professional and program would bury the few that say "ps4".
@@ -343,11 +352,8 @@ export class SearchSegment {
           clauses.push({ term: c, boost: rarer, bits, completion: true });
         }
       // Typo tolerance by length, only for words the index does not know (expansion is costly).
-      if (!all && !known(exact)) {
-        const distance = exact.length > 20 ? 0 : exact.length >= 8 ? 2 : exact.length >= 4 ? 1 : 0;
-        if (distance)
-          for (const term of fuzzy(this.tokenSet, exact, distance)) clauses.push({ term, boost: 1, bits });
-      }
+      if (!all && !known(exact))
+        for (const term of this.near(exact, typoDistance(exact))) clauses.push({ term, boost: 1, bits });
     });
     // Two query words the catalog spells as one ("head set", "power bank") match it as both,
     // with the boost of both.
@@ -469,6 +475,11 @@ export class SearchSegment {
     return this.tokens;
   }
 
+  /** The segment's terms within `distance` edits of `word` (typed or stemmed). */
+  near(word: string, distance: number): string[] {
+    return distance > 0 && this.terms.length > 0 ? fuzzy(this.tokenSet, word, distance) : [];
+  }
+
   /** How many (product, field) pairs of this segment have the (stemmed) term, as Lunr counts for IDF. */
   frequency(term: string): number {
     return this.documentFrequency.get(term) ?? 0;
@@ -493,8 +504,13 @@ export class SearchSegment {
     return this.documentFrequency.has(term);
   }
 
-  /** The most common index terms starting with the prefix. */
-  private complete(prefix: string): string[] {
+  /** Whether some index term starts with `prefix` (a word being typed may be one's start). */
+  begins(prefix: string): boolean {
+    return this.terms[this.firstFrom(prefix)]?.startsWith(prefix) ?? false;
+  }
+
+  /** Where the first term at or after `prefix` is in the sorted terms (binary search). */
+  private firstFrom(prefix: string): number {
     let lo = 0;
     let hi = this.terms.length;
     while (lo < hi) {
@@ -502,6 +518,12 @@ export class SearchSegment {
       if (this.terms[mid]! < prefix) lo = mid + 1;
       else hi = mid;
     }
+    return lo;
+  }
+
+  /** The most common index terms starting with the prefix. */
+  private complete(prefix: string): string[] {
+    const lo = this.firstFrom(prefix);
     const found: string[] = [];
     for (let i = lo; i < this.terms.length && this.terms[i]!.startsWith(prefix); i++)
       found.push(this.terms[i]!);

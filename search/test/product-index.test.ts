@@ -470,6 +470,35 @@ describe('Synonyms from the catalog', () => {
     expect(index.search(q({ q: 'gaming zeta' })).hits[0]!.brand).toBe('Zeta');
   });
 
+  it('reads a misspelt word as the catalog word it misspells, in every pass and in the reading', () => {
+    const index = new ProductIndex();
+    const items = [
+      ...shop(),
+      product('Acme M1 Wireless mouse', 'Acme', 'Mouse', 2000),
+      product('Zed M2 mouse with wire', 'Zed', 'Mouse', 1500),
+      product('Orbit Cartridge Black', 'Orbit', 'Cartridge', 3000, { description: 'Original cartrige' }),
+      ...Array.from({ length: 60 }, (_, i) => product(`Orbit Cartridge C${i}`, 'Orbit', 'Cartridge', 3000)),
+      product('Quux Xbox controller', 'Quux', 'Controller', 4000),
+      product('Acme LCD monitor', 'Acme', 'Monitor', 10000),
+      product('Sony S1 speaker', 'Sony', 'Speaker', 5000),
+    ];
+    index.replaceAll(items);
+    const titles = (query: string) => index.search(q({ q: query })).hits.map((h) => h.title);
+    // "labtop": laptop, and so notebooks (the learnt synonym), as for "laptop".
+    expect(titles('labtop')[0]).toBe(titles('laptop')[0]);
+    expect(index.search(q({ q: 'labtop' })).hits[0]!.category).toBe('Notebook');
+    // Stemmed "wirel" is an edit from "wire"; as typed, "wireles" is one from "wireless".
+    expect(titles('wireles mouse')[0]).toBe('Acme M1 Wireless mouse');
+    // A word one description misspells, where a word 100x as common is an edit away, is no word
+    // of the catalog: every cartridge, not the one.
+    expect(index.search(q({ q: 'cartrige' })).total).toBe(61);
+    // A word a title says is the product's own, however rare ("xbox", not "box").
+    expect(titles('xbox')).toEqual(['Quux Xbox controller']);
+    // A last word that starts a catalog word is being typed: "moni" is no typo of "sony".
+    expect(titles('moni')[0]).toBe('Acme LCD monitor');
+    expect(titles('moniter')).toEqual(['Acme LCD monitor']);
+  });
+
   it('knows an accessory for the type it stands for as one for the word itself', () => {
     const index = new ProductIndex();
     // Alike but in type: one filed as a notebook accessory ("Notebook stand"), one untyped.
