@@ -251,7 +251,7 @@ export class ProductIndex {
     this.acronyms = undefined;
     this.typeWords = undefined;
     this.types = undefined;
-    this.invalidate(false);
+    this.invalidate();
   }
 
   /** The base segment serialized as `restore` reads it (the delta is not in it: `compact` first). */
@@ -266,12 +266,19 @@ export class ProductIndex {
     this.place(product.id, row);
     // Stock and price live in the rows, not in Lunr: a change that leaves the text alone (every
     // order moves stock) touches no segment and never brings a compaction nearer.
-    if (previous && sameText(previous.doc, row.doc)) this.invalidate(false);
-    else this.changed(product.id, true);
+    if (previous && sameText(previous.doc, row.doc)) this.invalidate();
+    else {
+      if (previous) this.suggester.remove(previous);
+      this.suggester.add(row);
+      this.changed(product.id, true);
+    }
   }
 
   remove(id: string): void {
-    if (!this.rows.delete(id)) return;
+    const row = this.rows.get(id);
+    if (!row) return;
+    this.rows.delete(id);
+    this.suggester.remove(row);
     this.place(id, undefined);
     this.changed(id, false);
   }
@@ -691,9 +698,8 @@ export class ProductIndex {
   }
 
   /** Something changed: cached results are stale, and suggestions too when some text changed. */
-  private invalidate(text = true): void {
+  private invalidate(): void {
     this.generation++;
-    if (text) this.suggester.stale = true;
     this.cache.clear();
   }
 
@@ -749,6 +755,8 @@ export class ProductIndex {
     this.facetIds.clear();
     this.nextOrdinal = 0;
     for (const p of products) this.rows.set(p.id, this.toRow(p, p.ordinal));
+    // A new catalog: suggestions are counted again on first use.
+    this.suggester.stale = true;
   }
 
   private toRow(p: Product, ordinal = this.nextOrdinal): Row {

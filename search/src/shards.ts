@@ -136,6 +136,8 @@ export class ShardedIndex {
       parts[this.shardOf(p.id)]!.push({ ...p, ordinal });
     }
     const changed = [...changedSince];
+    // A new catalog: suggestions are counted again on first use.
+    this.suggester.stale = true;
     this.invalidate();
     const opened = await Promise.all(
       this.workers.map(
@@ -164,11 +166,18 @@ export class ShardedIndex {
     this.post(this.workers[this.shardOf(product.id)]!, { op: 'upsert', product: { ...product, ordinal } });
     // Suggestions read titles, brands and categories: a stock or price change leaves them be.
     const same = previous?.title === title && previous.brand === brand && previous.category === category;
-    this.invalidate(!same);
+    if (!same) {
+      if (previous) this.suggester.remove(previous);
+      this.suggester.add(product);
+    }
+    this.invalidate();
   }
 
   remove(id: string): void {
-    if (!this.rows.delete(id)) return;
+    const row = this.rows.get(id);
+    if (!row) return;
+    this.rows.delete(id);
+    this.suggester.remove(row);
     this.post(this.workers[this.shardOf(id)]!, { op: 'remove', id });
     this.invalidate();
   }
@@ -282,7 +291,7 @@ export class ShardedIndex {
       if (types) addVocabulary(corpus.types, types);
     }
     for (const worker of this.workers) this.post(worker, { op: 'statistics', corpus });
-    this.invalidate(false);
+    this.invalidate();
   }
 
   private post(worker: Worker, request: ShardRequest): void {
@@ -298,9 +307,8 @@ export class ShardedIndex {
     });
   }
 
-  private invalidate(text = true): void {
+  private invalidate(): void {
     this.generation++;
-    if (text) this.suggester.stale = true;
     this.cache.clear();
   }
 }

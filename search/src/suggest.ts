@@ -1,6 +1,13 @@
 import type { Suggestion } from '@shopsync/core';
 import { isStopWord, tokenize } from './text.js';
 
+/** What a product gives the suggestions. */
+export interface SuggestRow {
+  brand: string;
+  category: string;
+  title: string;
+}
+
 interface Entry {
   key: string;
   text: string;
@@ -8,58 +15,233 @@ interface Entry {
   weight: number;
 }
 
-/** As-you-type completions from the catalog's own vocabulary: brands, categories, title words. */
+/** Two title words side by side are suggested once this many titles say them. */
+const MIN_PAIR_TITLES = 2;
+
+/**
+ * As-you-type completions from the catalog's own vocabulary: brands, categories, title words,
+ * and title words two by two ("hp ton": hp toner cartridge). A query of several words is
+ * completed as a whole ("western dig": Western Digital), else by its last two words, else by its
+ * last word, with the words before kept ("sony headph": sony headphones).
+ *
+ * Counted per product, so a product written or removed updates the counts in microseconds
+ * (`add`, `remove`); only a whole new catalog (`stale`) is counted again, on first use.
+ */
 export class Suggester {
-  private entries: Entry[] = [];
+  /** Every key with something to suggest, sorted: a prefix's completions are a range of it. */
+  private keys: string[] = [];
+  /** Lowercased brand -> its spellings and their products. */
+  private readonly brands = new Map<string, Map<string, number>>();
+  private readonly categories = new Map<string, Map<string, number>>();
+  /** Products per brand and category key (the sums of the spellings' counts). */
+  private readonly brandTotals = new Map<string, number>();
+  private readonly categoryTotals = new Map<string, number>();
+  /** Title word (3+ characters) -> titles that say it. */
+  private readonly words = new Map<string, number>();
+  /** "word next" -> titles that say the two side by side. */
+  private readonly pairs = new Map<string, number>();
+  /** Counts are not of the current rows: `rebuild` before use. */
   stale = true;
 
-  rebuild(rows: Iterable<{ brand: string; category: string; title: string }>): void {
-    const brands = new Map<string, number>();
-    const categories = new Map<string, number>();
-    const terms = new Map<string, number>();
-    for (const r of rows) {
-      brands.set(r.brand, (brands.get(r.brand) ?? 0) + 1);
-      categories.set(r.category, (categories.get(r.category) ?? 0) + 1);
-      for (const t of new Set(tokenize(r.title))) {
-        if (t.length >= 3 && !isStopWord(t) && !/^\d+$/.test(t)) terms.set(t, (terms.get(t) ?? 0) + 1);
-      }
-    }
-    const entries: Entry[] = [];
-    // Brands and categories outrank loose words of the same popularity.
-    for (const [text, n] of brands)
-      entries.push({ key: text.toLowerCase(), text, kind: 'brand', weight: n * 3 });
-    for (const [text, n] of categories)
-      entries.push({ key: text.toLowerCase(), text, kind: 'category', weight: n * 2 });
-    for (const [text, n] of terms) if (n >= 2) entries.push({ key: text, text, kind: 'term', weight: n });
-    entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : b.weight - a.weight));
-    this.entries = entries;
+  rebuild(rows: Iterable<SuggestRow>): void {
+    this.brands.clear();
+    this.categories.clear();
+    this.brandTotals.clear();
+    this.categoryTotals.clear();
+    this.words.clear();
+    this.pairs.clear();
+    for (const row of rows) this.count(row, 1, undefined);
+    const keys = new Set<string>([...this.brands.keys(), ...this.categories.keys(), ...this.words.keys()]);
+    for (const [pair, n] of this.pairs) if (n >= MIN_PAIR_TITLES) keys.add(pair);
+    this.keys = [...keys].sort();
     this.stale = false;
   }
 
+  /** A product written (or written again: `remove` its previous row first). */
+  add(row: SuggestRow): void {
+    if (!this.stale) this.count(row, 1, this.keyChanges());
+  }
+
+  remove(row: SuggestRow): void {
+    if (!this.stale) this.count(row, -1, this.keyChanges());
+  }
+
   suggest(q: string, limit: number): Suggestion[] {
-    const prefix = tokenize(q, 8).join(' ');
-    if (prefix.length === 0) return [];
-    // Binary search for the first key at or after the prefix; candidates are contiguous from there.
+    const words = tokenize(q, 8);
+    if (words.length === 0 || limit < 1) return [];
+    const out: Suggestion[] = [];
+    const seen = new Set<string>();
+    // The whole query, then its last two words, then its last word, each completed; what comes
+    // before the completed part is kept as typed (a brand or category found so is just text then).
+    for (let from = 0; from < words.length && out.length < limit; from++) {
+      if (from > 0 && from < words.length - 2) continue;
+      const before = words.slice(0, from).join(' ');
+      const rest = words.slice(from).join(' ');
+      // One letter after other words says too little alone ("wireless m": music, magenta).
+      if (from > 0 && rest.length < 2) continue;
+      for (const entry of this.best(rest, limit)) {
+        const text = before ? `${before} ${entry.text.toLowerCase()}` : entry.text;
+        const key = text.toLowerCase();
+        if (seen.has(key)) continue;
+        seen.add(key);
+        out.push({ text, kind: before ? 'term' : entry.kind });
+        if (out.length === limit) break;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The `limit` weightiest suggestions whose key starts with `prefix`. The range is scanned whole,
+   * so a short prefix ("s") finds its most popular completions, not the first ones in
+   * alphabetical order. Brands and categories outrank loose words of the same popularity.
+   */
+  private best(prefix: string, limit: number): Entry[] {
+    const top: { key: string; weight: number }[] = [];
+    for (let i = this.firstFrom(prefix); i < this.keys.length && this.keys[i]!.startsWith(prefix); i++) {
+      const key = this.keys[i]!;
+      const weight = this.weight(key);
+      if (weight === 0 || (top.length === limit && weight <= top[limit - 1]!.weight)) continue;
+      let at = top.length;
+      while (at > 0 && top[at - 1]!.weight < weight) at--;
+      top.splice(at, 0, { key, weight });
+      if (top.length > limit) top.pop();
+    }
+    return top.map(({ key, weight }) => this.entry(key, weight));
+  }
+
+  /** The weight of a key's heaviest suggestion (0: none): as a brand, a category, title words. */
+  private weight(key: string): number {
+    const pair = this.pairs.get(key) ?? 0;
+    return Math.max(
+      (this.brandTotals.get(key) ?? 0) * 3,
+      (this.categoryTotals.get(key) ?? 0) * 2,
+      this.words.get(key) ?? 0,
+      pair >= MIN_PAIR_TITLES ? pair : 0,
+    );
+  }
+
+  /** The suggestion of that weight a key makes. */
+  private entry(key: string, weight: number): Entry {
+    if ((this.brandTotals.get(key) ?? 0) * 3 === weight)
+      return { key, text: commonest(this.brands.get(key)!), kind: 'brand', weight };
+    if ((this.categoryTotals.get(key) ?? 0) * 2 === weight)
+      return { key, text: commonest(this.categories.get(key)!), kind: 'category', weight };
+    return { key, text: key, kind: 'term', weight };
+  }
+
+  /**
+   * Adds `sign` to the counts of what the row says. `changes`, when given, is told of keys that
+   * start or stop having something to suggest.
+   */
+  private count(row: SuggestRow, sign: 1 | -1, changes: KeyChanges | undefined): void {
+    tally(this.brands, this.brandTotals, row.brand, sign, changes);
+    tally(this.categories, this.categoryTotals, row.category, sign, changes);
+    const words = tokenize(row.title);
+    const said = new Set<string>();
+    for (let i = 0; i < words.length; i++) {
+      const word = words[i]!;
+      if (!wordOfNote(word)) continue;
+      if (word.length >= 3) said.add(word);
+      const next = words[i + 1];
+      if (next !== undefined && wordOfNote(next)) said.add(`${word} ${next}`);
+    }
+    for (const key of said) {
+      const isPair = key.includes(' ');
+      const counts = isPair ? this.pairs : this.words;
+      const before = counts.get(key) ?? 0;
+      const after = before + sign;
+      if (after > 0) counts.set(key, after);
+      else counts.delete(key);
+      const min = isPair ? MIN_PAIR_TITLES : 1;
+      if (before < min && after >= min) changes?.gained(key);
+      else if (before >= min && after < min) changes?.lost(key);
+    }
+  }
+
+  /** Keeps the sorted keys in step with counts as they change one product at a time. */
+  private keyChanges(): KeyChanges {
+    return {
+      gained: (key) => {
+        const at = this.firstFrom(key);
+        if (this.keys[at] !== key) this.keys.splice(at, 0, key);
+      },
+      lost: (key) => {
+        if (this.has(key)) return;
+        const at = this.firstFrom(key);
+        if (this.keys[at] === key) this.keys.splice(at, 1);
+      },
+    };
+  }
+
+  /** Whether a key still has something to suggest. */
+  private has(key: string): boolean {
+    return (
+      this.brands.has(key) ||
+      this.categories.has(key) ||
+      this.words.has(key) ||
+      (this.pairs.get(key) ?? 0) >= MIN_PAIR_TITLES
+    );
+  }
+
+  /** Where the first key at or after `prefix` is (binary search). */
+  private firstFrom(prefix: string): number {
     let lo = 0;
-    let hi = this.entries.length;
+    let hi = this.keys.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (this.entries[mid]!.key < prefix) lo = mid + 1;
+      if (this.keys[mid]! < prefix) lo = mid + 1;
       else hi = mid;
     }
-    const found: Entry[] = [];
-    for (
-      let i = lo;
-      i < this.entries.length && this.entries[i]!.key.startsWith(prefix) && found.length < 500;
-      i++
-    ) {
-      found.push(this.entries[i]!);
-    }
-    const seen = new Set<string>();
-    return found
-      .sort((a, b) => b.weight - a.weight)
-      .filter((e) => !seen.has(e.key) && seen.add(e.key))
-      .slice(0, limit)
-      .map(({ text, kind }) => ({ text, kind }));
+    return lo;
   }
+}
+
+interface KeyChanges {
+  gained(key: string): void;
+  lost(key: string): void;
+}
+
+/** Counts a brand's or category's spelling under its lowercased key, and the key's total. */
+function tally(
+  counts: Map<string, Map<string, number>>,
+  totals: Map<string, number>,
+  text: string,
+  sign: 1 | -1,
+  changes: KeyChanges | undefined,
+): void {
+  const key = text.toLowerCase();
+  if (!key) return;
+  let spellings = counts.get(key);
+  if (!spellings) {
+    if (sign < 0) return;
+    spellings = new Map();
+    counts.set(key, spellings);
+    changes?.gained(key);
+  }
+  const n = (spellings.get(text) ?? 0) + sign;
+  if (n > 0) spellings.set(text, n);
+  else spellings.delete(text);
+  const sum = (totals.get(key) ?? 0) + sign;
+  if (spellings.size === 0) {
+    counts.delete(key);
+    totals.delete(key);
+    changes?.lost(key);
+  } else totals.set(key, sum);
+}
+
+function commonest(spellings: Map<string, number>): string {
+  let best = '';
+  let most = 0;
+  for (const [text, n] of spellings)
+    if (n > most) {
+      best = text;
+      most = n;
+    }
+  return best;
+}
+
+/** A title word worth suggesting: not a stop word, not a bare number. */
+function wordOfNote(word: string): boolean {
+  return !isStopWord(word) && !/^\d+$/.test(word);
 }

@@ -406,6 +406,62 @@ describe('ProductIndex', () => {
     expect(index.suggest('head')).toContainEqual({ text: 'Headphones', kind: 'category' });
     expect(index.suggest('blue')).toContainEqual({ text: 'bluetooth', kind: 'term' });
     expect(index.suggest('')).toEqual([]);
+    // Two title words side by side (in two titles or more), and a query's words before the part
+    // that is completed.
+    expect(index.suggest('bluetooth s')[0]).toEqual({ text: 'bluetooth speaker', kind: 'term' });
+    expect(index.suggest('portable bluetooth s')[0]).toEqual({
+      text: 'portable bluetooth speaker',
+      kind: 'term',
+    });
+    expect(index.suggest('sony headph')[0]).toEqual({ text: 'sony headphones', kind: 'term' });
+    // A word only one title says is suggested too ("quietcomfort").
+    expect(index.suggest('quiet').map((s) => s.text)).toContain('quietcomfort');
+  });
+
+  it('keeps suggestions in step with writes, as counting the catalog again would', () => {
+    const { index, items } = catalog();
+    expect(index.suggest('quok')).toEqual([]);
+    index.upsert({ ...product('Quokka Trail Backpack', 'Quokka', 'Backpacks', 9000), ordinal: 100 });
+    expect(index.suggest('quok')).toContainEqual({ text: 'Quokka', kind: 'brand' });
+    // Renamed: its old words go, its new ones come; removed: nothing of it is left.
+    const sony = items.find((p) => p.brand === 'Sony')!;
+    index.upsert({ ...sony, title: 'Sony Zephyr Headphones', ordinal: 0 });
+    expect(index.suggest('zeph').map((s) => s.text)).toEqual(['zephyr']);
+    expect(index.suggest('wh').map((s) => s.text)).not.toContain('wh');
+    index.remove(sony.id);
+    expect(index.suggest('zeph')).toEqual([]);
+    // Many writes later, the same suggestions as an index built from scratch over the same products.
+    const live = new Map(items.filter((p) => p.id !== sony.id).map((p) => [p.id, p]));
+    for (let i = 0; i < 60; i++) {
+      const p = product(
+        `${['Acme', 'Zed'][i % 2]} ${['mini', 'max'][i % 3 === 0 ? 0 : 1]} speaker S${i % 7}`,
+        'Acme',
+        'Speakers',
+        100,
+      );
+      index.upsert({ ...p, ordinal: 200 + i });
+      live.set(p.id, p);
+      if (i % 4 === 0) {
+        const gone = [...live.keys()][i % live.size]!;
+        index.remove(gone);
+        live.delete(gone);
+      }
+    }
+    const fresh = new ProductIndex();
+    fresh.replaceAll([...live.values()]);
+    for (const prefix of ['a', 'acme m', 'zed', 'speaker', 's', 'sp', 'mini s', 'bose', 'head'])
+      expect(index.suggest(prefix), prefix).toEqual(fresh.suggest(prefix));
+  });
+
+  it('suggests the most popular completions of a short prefix, not the first in alphabetical order', () => {
+    const index = new ProductIndex();
+    // 600 words that start with "sa" and sort before "sandwich", each in two titles.
+    const items = Array.from({ length: 1200 }, (_, i) =>
+      product(`Acme Sa${String(i % 600).padStart(3, '0')}x gadget`, 'Acme', 'Gadget', 100),
+    );
+    for (let i = 0; i < 5; i++) items.push(product(`Zed Z${i} sandwich toaster`, 'Zed', 'Toaster', 3000));
+    index.replaceAll(items);
+    expect(index.suggest('sa', 3)[0]).toEqual({ text: 'sandwich', kind: 'term' });
   });
 });
 
