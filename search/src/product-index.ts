@@ -16,10 +16,12 @@ import { type CorpusStatistics, idfOf, joinedTerms, SearchSegment, typoDistance 
 import { Suggester } from './suggest.js';
 import {
   countInitialisms,
+  countKinds,
   countProduct,
   emptyVocabulary,
   initialismOf,
   learnAcronyms,
+  learnKinds,
   learnSynonyms,
   type NamePhrase,
   namePhrases,
@@ -156,6 +158,7 @@ export class ProductIndex {
   /** Initialisms of type names the catalog writes (synonyms.ts); see `learntAcronyms`. */
   private acronyms: Map<string, string[]> | undefined;
   private typeWords: Set<string> | undefined;
+  private kinds: Set<string> | undefined;
   /** How the titles pair words with types, which the synonyms and `readType` read. */
   private types: TypeVocabulary | undefined;
   /**
@@ -250,6 +253,7 @@ export class ProductIndex {
     this.synonyms = undefined;
     this.acronyms = undefined;
     this.typeWords = undefined;
+    this.kinds = undefined;
     this.types = undefined;
     this.invalidate();
   }
@@ -482,10 +486,11 @@ export class ProductIndex {
       ((term: string) =>
         idfOf(corpus.documents + fresh.ids.size, (corpus.frequency.get(term) ?? 0) + fresh.frequency(term)));
     const typeWords = this.learntTypeWords();
+    const kinds = this.learntKinds();
     const weigh = (candidate: Candidate) => {
       if (candidate.score >= 0) return candidate.score;
       const { row } = candidate;
-      const type = typeFactor(readType(row, heads, typeWords), wanted, named, phrase);
+      const type = typeFactor(readType(row, heads, typeWords), wanted, named, phrase, kinds);
       // An accessory names what it is for in its title, the query's words side by side as often
       // as not ("Canon Camera interface cable" for "canon camera"): no phrase factor for it.
       const side = type < 1 ? 1 : phraseFactor(row, stems, titleBits);
@@ -630,6 +635,12 @@ export class ProductIndex {
     return this.synonyms;
   }
 
+  /** Compound types that are kinds of their first word (synonyms.ts `learnKinds`). */
+  private learntKinds(): ReadonlySet<string> {
+    this.kinds ??= learnKinds(this.learntTypes());
+    return this.kinds;
+  }
+
   /** The initialisms of the current base's type names (or of the corpus a shard was given). */
   private learntAcronyms(): Map<string, string[]> {
     this.acronyms ??= learnAcronyms(this.learntTypes());
@@ -669,6 +680,7 @@ export class ProductIndex {
         { head: row.signature.head, titleStems: row.titleStems, brand: row.brand, brandStems: stems },
         (t) => heads.has(t),
       );
+      countKinds(vocabulary, row.signature, row.titleStems);
       if (stems.size === 1) {
         const [maker] = stems as Set<string>;
         vocabulary.makers.set(maker!, (vocabulary.makers.get(maker!) ?? 0) + 1);
@@ -731,6 +743,7 @@ export class ProductIndex {
       this.synonyms = undefined;
       this.acronyms = undefined;
       this.typeWords = undefined;
+      this.kinds = undefined;
       this.types = undefined;
     }
     this.tombstones = new Uint8Array(base.ids.size);

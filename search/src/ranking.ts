@@ -9,20 +9,28 @@ const ACCESSORY = 0.7;
  * Query understanding against a product's type: multiplies the text score. `wanted`: the type
  * the query asks for (its head noun); `queryStems`: every word of it, which an accessory's type
  * mentions ("tablet case" for "tablet"); `phrase`: the type name the head word is an initialism
- * of ("ssd": an "Internal solid state drive" is one).
+ * of ("ssd": an "Internal solid state drive" is one); `kinds`: compound types that are kinds of
+ * their first word (synonyms.ts `learnKinds`).
  */
 export function typeFactor(
   signature: TypeSignature,
   wanted: Set<string>,
   queryStems: readonly string[],
   phrase?: readonly string[],
+  kinds: ReadonlySet<string> = NO_KINDS,
 ): number {
   if (!signature.head) return 1;
   if (wanted.has(signature.head) || (phrase && namedBy(signature, phrase))) return IS_A;
+  // A learnt kind of the wanted type ("Toner cartridge" for "toner") is one, not an accessory.
+  if (kinds.size > 0)
+    for (const w of wanted)
+      if (signature.modifiers.has(w) && kinds.has(`${w} ${signature.head}`)) return IS_A;
   // The query's few words against the type's modifiers (a set): no iterator per product.
   for (let i = 0; i < queryStems.length; i++) if (signature.modifiers.has(queryStems[i]!)) return ACCESSORY;
   return 1;
 }
+
+const NO_KINDS: ReadonlySet<string> = new Set();
 
 /** Whether a type is the one a (stemmed) type name names: its head last, its other words before. */
 function namedBy(signature: TypeSignature, phrase: readonly string[]): boolean {

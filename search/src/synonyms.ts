@@ -27,6 +27,14 @@ export interface TypeVocabulary {
   spelled: Map<string, number>;
   /** Brands whose name is one word, stemmed ("hp", "samsung"), with their number of products. */
   makers: Map<string, number>;
+  /**
+   * For `learnKinds`: products whose type is one word M (`singles`, by M); how many of those
+   * titles say M right before another word H (`kindPairs`, keyed "M H"); products whose type has
+   * head H and modifier M (`compounds`, keyed "M H": "Toner cartridge").
+   */
+  singles: Map<string, number>;
+  kindPairs: Map<string, number>;
+  compounds: Map<string, number>;
 }
 
 /** A word needs this many distinct types after it in titles to be compared at all. */
@@ -48,6 +56,9 @@ export function emptyVocabulary(): TypeVocabulary {
     phrases: new Map(),
     spelled: new Map(),
     makers: new Map(),
+    singles: new Map(),
+    kindPairs: new Map(),
+    compounds: new Map(),
   };
 }
 
@@ -74,6 +85,46 @@ export function countProduct(
     add(vocabulary.pairs, `${word} ${next}`);
     add(vocabulary.brands, `${word} ${brand.toLowerCase()}`);
   }
+}
+
+/**
+ * Counts what `learnKinds` reads of one product: its type (head and modifiers, stemmed) and, when
+ * that is one word M, the words its title says right after M.
+ */
+export function countKinds(
+  vocabulary: TypeVocabulary,
+  signature: { head: string | null; modifiers: ReadonlySet<string> },
+  titleStems: readonly string[],
+): void {
+  const { head, modifiers } = signature;
+  if (!head) return;
+  for (const modifier of modifiers) add(vocabulary.compounds, `${modifier} ${head}`);
+  if (modifiers.size > 0) return;
+  add(vocabulary.singles, head);
+  const said = new Set<string>();
+  for (let i = 0; i + 1 < titleStems.length; i++)
+    if (titleStems[i] === head && titleStems[i + 1] !== head) said.add(`${head} ${titleStems[i + 1]}`);
+  for (const pair of said) add(vocabulary.kindPairs, pair);
+}
+
+/** Products of a one-word type that say "M H" of themselves, at the least and as a share. */
+const MIN_KIND_TITLES = 3;
+const MIN_KIND_SHARE = 0.2;
+
+/**
+ * Compound types that are kinds of their first word, keyed "M H": a "Toner cartridge" is toner,
+ * where a "Keyboard cover" is an accessory of keyboards. Learnt from titles: a fifth or more of
+ * the products typed plain M name themselves "M H" (Xerox "Toner" products are "Black toner
+ * cartridge"s), and "M H" is a type of its own. Keyboards do not call themselves keyboard covers.
+ */
+export function learnKinds({ singles, kindPairs, compounds }: TypeVocabulary): Set<string> {
+  const kinds = new Set<string>();
+  for (const [pair, n] of kindPairs) {
+    const single = singles.get(pair.slice(0, pair.indexOf(' '))) ?? 0;
+    if (n >= MIN_KIND_TITLES && n >= MIN_KIND_SHARE * single && (compounds.get(pair) ?? 0) >= MIN_KIND_TITLES)
+      kinds.add(pair);
+  }
+  return kinds;
 }
 
 function add(counts: Map<string, number>, key: string): void {
@@ -133,7 +184,17 @@ export function countInitialisms(
 
 /** Adds `from` into `into` (shards' vocabularies sum to the catalog's). */
 export function addVocabulary(into: TypeVocabulary, from: TypeVocabulary): void {
-  for (const key of ['heads', 'pairs', 'brands', 'phrases', 'spelled', 'makers'] as const)
+  for (const key of [
+    'heads',
+    'pairs',
+    'brands',
+    'phrases',
+    'spelled',
+    'makers',
+    'singles',
+    'kindPairs',
+    'compounds',
+  ] as const)
     for (const [k, n] of from[key]) into[key].set(k, (into[key].get(k) ?? 0) + n);
 }
 

@@ -15,7 +15,7 @@ import {
 import { bestWeighed, firstInOrder } from '../src/product-index.js';
 import { maxFactor, phraseFactor, stemBit, titleFactor, typeFactor } from '../src/ranking.js';
 import { SearchSegment } from '../src/segment.js';
-import { learnAcronyms, learnSynonyms } from '../src/synonyms.js';
+import { learnAcronyms, learnKinds, learnSynonyms } from '../src/synonyms.js';
 
 let n = 0;
 function product(
@@ -553,6 +553,29 @@ describe('Synonyms from the catalog', () => {
     // A last word that starts a catalog word is being typed: "moni" is no typo of "sony".
     expect(titles('moni')[0]).toBe('Acme LCD monitor');
     expect(titles('moniter')).toEqual(['Acme LCD monitor']);
+  });
+
+  it('learns which compound types are kinds of their first word ("toner cartridge": toner)', () => {
+    const index = new ProductIndex();
+    const items: Product[] = [];
+    for (let i = 0; i < 6; i++) {
+      // Products typed plain "Toner" call themselves toner cartridges half the time.
+      const name = i % 2 ? 'Black toner cartridge' : 'Toner black';
+      items.push(product(`Xeno ${name} X${i}`, 'Xeno', 'Toner', 5000));
+      items.push(product(`Acme A${i} toner cartridge Original Black`, 'Acme', 'Toner cartridge', 6000));
+      items.push(product(`Acme B${i} toner collection box`, 'Acme', 'Toner collection box', 900));
+      // Keyboards never call themselves keyboard covers: a cover stays an accessory.
+      items.push(product(`Acme K${i} keyboard USB`, 'Acme', 'Keyboard', 2000));
+      items.push(product(`Zed Z${i} keyboard cover`, 'Zed', 'Keyboard cover', 2500));
+    }
+    index.replaceAll(items);
+    expect([...learnKinds(index.baseStatistics().types!)]).toEqual(['toner cartridg']);
+    const categories = (query: string) =>
+      index.search(q({ q: query, pageSize: 100 })).hits.map((h) => h.category);
+    const toner = categories('acme toner');
+    expect(toner.lastIndexOf('Toner cartridge')).toBeLessThan(toner.indexOf('Toner collection box'));
+    const keyboard = categories('keyboard');
+    expect(keyboard.lastIndexOf('Keyboard')).toBeLessThan(keyboard.indexOf('Keyboard cover'));
   });
 
   it('knows an accessory for the type it stands for as one for the word itself', () => {
