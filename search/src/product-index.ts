@@ -139,6 +139,8 @@ export class ProductIndex {
    * the rows are replaced wholesale, as `titleTerms`.
    */
   private facetValues: string[] = [];
+  /** The facet ids of one-word names by their stem ("hp": HP, Hp), for brands a query names. */
+  private readonly oneWordNames = new Map<string, number[]>();
   private readonly facetIds = new Map<string, number>();
   private readonly brandTally = new Tally();
   private readonly categoryTally = new Tally();
@@ -354,9 +356,16 @@ export class ProductIndex {
       if (term) stems[i] = term.stem;
       return term?.bit ?? 0;
     });
+    // Brands the query names besides its head ("hp toner", "samsung monitor"): a product of
+    // another brand that matched the word (a compatible toner, a mount that fits) scores less.
+    const makers = this.learntTypes().makers;
+    const brandIds = new Set(
+      stems.flatMap((w, i) => (i !== at && makers.has(w) ? (this.oneWordNames.get(w) ?? []) : [])),
+    );
     const reading: QueryReading = {
       stems,
       stemmed,
+      brandIds,
       titleBits,
       at,
       head: stems[at] ?? '',
@@ -465,6 +474,7 @@ export class ProductIndex {
     const {
       stems,
       stemmed,
+      brandIds,
       titleBits,
       at,
       head: headWord,
@@ -494,8 +504,13 @@ export class ProductIndex {
       // An accessory names what it is for in its title, the query's words side by side as often
       // as not ("Canon Camera interface cable" for "canon camera"): no phrase factor for it.
       const side = type < 1 ? 1 : phraseFactor(row, stems, titleBits);
+      const brand = brandIds.size > 0 && !brandIds.has(row.brandId) ? OFF_BRAND : 1;
       candidate.score =
-        candidate.text * type * side * titleFactor(row, stems, titleBits, at, synonym, joined, phrase);
+        candidate.text *
+        type *
+        side *
+        brand *
+        titleFactor(row, stems, titleBits, at, synonym, joined, phrase);
       return candidate.score;
     };
     const add = (row: Row | undefined, text: number) => {
@@ -766,6 +781,7 @@ export class ProductIndex {
     this.titleTerms.clear();
     this.facetValues = [];
     this.facetIds.clear();
+    this.oneWordNames.clear();
     this.nextOrdinal = 0;
     for (const p of products) this.rows.set(p.id, this.toRow(p, p.ordinal));
     // A new catalog: suggestions are counted again on first use.
@@ -812,6 +828,13 @@ export class ProductIndex {
     if (id === undefined) {
       id = this.facetValues.push(name) - 1;
       this.facetIds.set(name, id);
+      const words = tokenize(name);
+      if (words.length === 1) {
+        const word = stem(words[0]!);
+        const ids = this.oneWordNames.get(word);
+        if (ids) ids.push(id);
+        else this.oneWordNames.set(word, [id]);
+      }
     }
     return id;
   }
@@ -837,6 +860,8 @@ interface QueryReading {
   titleBits: number[];
   /** Query terms that are index terms already (typo corrections), not to be stemmed. */
   stemmed: ReadonlySet<string>;
+  /** Facet ids of the brands the query names (empty: it names none); others score OFF_BRAND. */
+  brandIds: ReadonlySet<number>;
   /** Where the head word is in `stems` (`headPosition`), and the head word (stemmed). */
   at: number;
   head: string;
@@ -887,6 +912,8 @@ function typeEnd(title: string, cut: boolean): number {
 const MIN_TITLE_HEAD = 10;
 
 const DIGIT = /\d/;
+/** A product of another brand than the one the query names (at most 1: `maxFactor` bounds stay). */
+const OFF_BRAND = 0.6;
 /** A word this few products say may be a typo of a far commoner one (`corrections`). */
 const RARE = 2;
 /** Units written after a number ("27 inch", "2 tb"): with it, a size, not what the shopper wants. */

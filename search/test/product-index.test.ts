@@ -555,6 +555,22 @@ describe('Synonyms from the catalog', () => {
     expect(titles('moniter')).toEqual(['Acme LCD monitor']);
   });
 
+  it('ranks the brand a query names above other brands that only mention it', () => {
+    const index = new ProductIndex();
+    const items: Product[] = [];
+    for (let i = 0; i < 4; i++) {
+      // Compatibles say the brand in short titles; the brand's own titles list their specs.
+      items.push(product(`Xeno toner T${i} as Acme A${i} (Acme)`, 'Xeno', 'Toner', 3000));
+      const specs = 'Original Black, high capacity, 10000 pages, office laser';
+      items.push(product(`Acme A${i} toner ${specs}`, 'Acme', 'Toner', 6000));
+    }
+    index.replaceAll(items);
+    const brands = (query: string) => index.search(q({ q: query })).hits.map((h) => h.brand);
+    expect(brands('acme toner').slice(0, 4)).toEqual(['Acme', 'Acme', 'Acme', 'Acme']);
+    // Without the brand word the compatibles' shorter titles come first.
+    expect(brands('toner')[0]).toBe('Xeno');
+  });
+
   it('learns which compound types are kinds of their first word ("toner cartridge": toner)', () => {
     const index = new ProductIndex();
     const items: Product[] = [];
