@@ -272,12 +272,14 @@ export class ProductIndex {
     this.place(product.id, row);
     // Stock and price live in the rows, not in Lunr: a change that leaves the text alone (every
     // order moves stock) touches no segment and never brings a compaction nearer.
-    if (previous && sameText(previous.doc, row.doc)) this.invalidate();
-    else {
+    // Suggestions count titles, brands and categories (not the indexed text, which can stay the
+    // same when they change: "1 pc(s)" is indexed as "pieces").
+    if (previous?.title !== row.title || previous.brand !== row.brand || previous.category !== row.category) {
       if (previous) this.suggester.remove(previous);
       this.suggester.add(row);
-      this.changed(product.id, true);
     }
+    if (previous && sameText(previous.doc, row.doc)) this.invalidate();
+    else this.changed(product.id, true);
   }
 
   remove(id: string): void {

@@ -213,8 +213,9 @@ function tally(
   const key = text.toLowerCase();
   if (!key) return;
   let spellings = counts.get(key);
+  // A removal of what was never counted changes nothing (the counts stay those of the rows).
+  if (sign < 0 && !spellings?.has(text)) return;
   if (!spellings) {
-    if (sign < 0) return;
     spellings = new Map();
     counts.set(key, spellings);
     changes?.gained(key);

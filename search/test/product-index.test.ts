@@ -430,8 +430,18 @@ describe('ProductIndex', () => {
     expect(index.suggest('wh').map((s) => s.text)).not.toContain('wh');
     index.remove(sony.id);
     expect(index.suggest('zeph')).toEqual([]);
+    // A change of category that leaves the indexed text alone ("Laptop bag" vs "Laptop" with a
+    // type attribute "bag") is a change of what is suggested all the same.
+    const bag = product('Kappa K1 carrier', 'Kappa', 'Laptop bag', 3000);
+    const laptop = product('Kappa K2 computer', 'Kappa', 'Laptop', 90000);
+    index.upsert({ ...bag, ordinal: 150 });
+    index.upsert({ ...laptop, ordinal: 151 });
+    index.upsert({ ...bag, category: 'Laptop', attributes: { type: 'bag' }, ordinal: 150 });
+    index.remove(bag.id);
+    expect(index.suggest('lapt')).toContainEqual({ text: 'Laptop', kind: 'category' });
+    expect(index.suggest('lapt')).not.toContainEqual({ text: 'Laptop bag', kind: 'category' });
     // Many writes later, the same suggestions as an index built from scratch over the same products.
-    const live = new Map(items.filter((p) => p.id !== sony.id).map((p) => [p.id, p]));
+    const live = new Map([...items, laptop].filter((p) => p.id !== sony.id).map((p) => [p.id, p]));
     for (let i = 0; i < 60; i++) {
       const p = product(
         `${['Acme', 'Zed'][i % 2]} ${['mini', 'max'][i % 3 === 0 ? 0 : 1]} speaker S${i % 7}`,
