@@ -1,4 +1,5 @@
 import type { Product, SearchParams, SearchResult, Suggestion } from '@shopsync/core';
+import type lunr from 'lunr';
 import { inProcessBuilder, type SegmentBuilder } from './builder.js';
 import { QueryCache } from './cache.js';
 import { type IndexedDoc, type TypeSignature, toIndexedDoc, typeSignature } from './document.js';
@@ -12,7 +13,15 @@ import {
   type ShardResult,
 } from './merge.js';
 import { maxFactor, phraseFactor, stemBit, titleFactor, typeFactor } from './ranking.js';
-import { type CorpusStatistics, idfOf, joinedTerms, SearchSegment, typoDistance } from './segment.js';
+import {
+  type CorpusStatistics,
+  fuzzy,
+  idfOf,
+  joinedTerms,
+  SearchSegment,
+  tokenSetOf,
+  typoDistance,
+} from './segment.js';
 import { Suggester } from './suggest.js';
 import {
   countInitialisms,
@@ -139,8 +148,8 @@ export class ProductIndex {
    * the rows are replaced wholesale, as `titleTerms`.
    */
   private facetValues: string[] = [];
-  /** The facet ids of one-word names by their stem ("hp": HP, Hp), for brands a query names. */
-  private readonly oneWordNames = new Map<string, number[]>();
+  /** By facet id: the stem of a one-word name ("hp" for HP), '' for longer names. */
+  private facetStems: string[] = [];
   private readonly facetIds = new Map<string, number>();
   private readonly brandTally = new Tally();
   private readonly categoryTally = new Tally();
@@ -161,6 +170,8 @@ export class ProductIndex {
   private acronyms: Map<string, string[]> | undefined;
   private typeWords: Set<string> | undefined;
   private kinds: Set<string> | undefined;
+  /** The corpus's terms as an automaton, for typo corrections every shard agrees on. */
+  private corpusTokens: lunr.TokenSet | undefined;
   /** How the titles pair words with types, which the synonyms and `readType` read. */
   private types: TypeVocabulary | undefined;
   /**
@@ -243,7 +254,11 @@ export class ProductIndex {
 
   /** The base segment's statistics: a shard's share of the corpus statistics. */
   baseStatistics(): CorpusStatistics {
-    return { ...this.base.statistics(), types: this.typeVocabulary() };
+    return {
+      ...this.base.statistics(),
+      types: this.typeVocabulary(),
+      titled: new Set(this.titleTerms.keys()),
+    };
   }
 
   /**
@@ -252,6 +267,7 @@ export class ProductIndex {
    */
   useStatistics(corpus: CorpusStatistics | undefined): void {
     this.corpus = corpus;
+    this.corpusTokens = undefined;
     this.synonyms = undefined;
     this.acronyms = undefined;
     this.typeWords = undefined;
@@ -316,7 +332,12 @@ export class ProductIndex {
    * RELAX_BELOW products. Scores are weighted by the product's type. `alsoKnown`: query stems
    * that other shards know (a known word is not expanded to its typos).
    */
-  partial(terms: string[], params: SearchParams, alsoKnown: readonly string[] = []): ShardResult {
+  partial(
+    terms: string[],
+    params: SearchParams,
+    alsoKnown: readonly string[] = [],
+    typing?: boolean,
+  ): ShardResult {
     this.refreshDelta();
     if (terms.length === 0) {
       const all: Candidate[] = [...this.rows.values()].map((row) => ({ row, text: 0, score: 0 }));
@@ -330,9 +351,9 @@ export class ProductIndex {
     const known = (term: string) => others.has(term) || this.knows(term);
     // A word no product says is read as the catalog's word it most likely misspells ("moniter"),
     // in both passes and in the reading below.
-    const corrected = this.corrections(terms, known);
-    if (corrected.size > 0) terms = terms.map((t) => corrected.get(t) ?? t);
-    const stemmed = new Set(corrected.values());
+    const corrected = this.corrections(terms, known, typing);
+    if (corrected.size > 0) terms = terms.flatMap((t) => corrected.get(t)?.terms ?? [t]);
+    const stemmed = new Set([...corrected.values()].flatMap((c) => (c.stemmed ? c.terms : [])));
     const words = terms.filter((t) => !isStopWord(t));
     const stems = words.map((w) => (stemmed.has(w) ? w : stem(w)));
     // A product type named by two words joined ("head set": a headset) counts as named.
@@ -360,14 +381,12 @@ export class ProductIndex {
     });
     // Brands the query names besides its head ("hp toner", "samsung monitor"): a product of
     // another brand that matched the word (a compatible toner, a mount that fits) scores less.
-    const makers = this.learntTypes().makers;
-    const brandIds = new Set(
-      stems.flatMap((w, i) => (i !== at && makers.has(w) ? (this.oneWordNames.get(w) ?? []) : [])),
-    );
+    // Not a corrected word: "sonos" read as "soni" is no wish for Sony.
+    const brands = new Set(stems.filter((w, i) => i !== at && !stemmed.has(w) && this.isMaker(w)));
     const reading: QueryReading = {
       stems,
       stemmed,
-      brandIds,
+      brands,
       titleBits,
       at,
       head: stems[at] ?? '',
@@ -476,7 +495,7 @@ export class ProductIndex {
     const {
       stems,
       stemmed,
-      brandIds,
+      brands,
       titleBits,
       at,
       head: headWord,
@@ -499,6 +518,7 @@ export class ProductIndex {
         idfOf(corpus.documents + fresh.ids.size, (corpus.frequency.get(term) ?? 0) + fresh.frequency(term)));
     const typeWords = this.learntTypeWords();
     const kinds = this.learntKinds();
+    const { facetStems } = this;
     const weigh = (candidate: Candidate) => {
       if (candidate.score >= 0) return candidate.score;
       const { row } = candidate;
@@ -506,7 +526,7 @@ export class ProductIndex {
       // An accessory names what it is for in its title, the query's words side by side as often
       // as not ("Canon Camera interface cable" for "canon camera"): no phrase factor for it.
       const side = type < 1 ? 1 : phraseFactor(row, stems, titleBits);
-      const brand = brandIds.size > 0 && !brandIds.has(row.brandId) ? OFF_BRAND : 1;
+      const brand = brands.size > 0 && !brands.has(facetStems[row.brandId]!) ? OFF_BRAND : 1;
       candidate.score =
         candidate.text *
         type *
@@ -581,46 +601,105 @@ export class ProductIndex {
   }
 
   /**
-   * Typos: each query word that no product says -> the index term it most likely misspells: the
-   * most common one within its typo distance (`typoDistance`) of the word as typed ("moniter":
-   * monitor), else of its stem ("hedphones", stemmed "hedphon": headphon). Also a word that no
-   * title and at most RARE (product, field) pairs say, when one 100x as common is an edit away
-   * ("cartrige", in one description: cartridge). Not words with a digit (models, sizes), words
-   * under 4 characters, nor a last word that starts some index term (as-you-type: "moni").
+   * Typos: each query word that no product says -> what it most likely stands for. Either the
+   * index term it misspells: the most common one within its typo distance (`typoDistance`) of
+   * the word as typed ("moniter": monitor), else of its stem ("hedphones", stemmed "hedphon":
+   * headphon). Or, when that is rarer than both halves, two catalog words written as one
+   * ("powerbank": power bank, "tplink": tp link). Also a word that no title and at most RARE
+   * (product, field) pairs say, when a word 100x as common is one edit away ("cartrige", in one
+   * description: cartridge). Not words with a digit (models, sizes), words under 5 characters
+   * (too many neighbours: "bose", "base", "rose"), nor a last word that starts some catalog word
+   * (it is being typed: "moni", "printin"; `typing`, else asked here). A shard decides from
+   * corpus-wide data only (terms, frequencies, title words), so every shard decides alike.
+   * Returns the replacement terms: an index term (to be used as it is), or two words.
    */
-  private corrections(terms: readonly string[], known: (term: string) => boolean): Map<string, string> {
-    const out = new Map<string, string>();
-    const { corpus, delta } = this;
-    const frequency = (term: string) =>
-      (corpus ? (corpus.frequency.get(term) ?? 0) : this.base.frequency(term)) + delta.frequency(term);
+  private corrections(
+    terms: readonly string[],
+    known: (term: string) => boolean,
+    typing: boolean | undefined,
+  ): Map<string, { terms: string[]; stemmed: boolean }> {
+    const out = new Map<string, { terms: string[]; stemmed: boolean }>();
+    const { delta, corpus } = this;
+    const frequency = (term: string) => this.frequency(term);
+    const titled = (term: string) => this.titleTerms.has(term) || (corpus?.titled?.has(term) ?? false);
+    // The shard's own terms, or the whole corpus's (the same automaton in every shard).
+    const near = (word: string, distance: number) => {
+      if (!corpus) return [...this.base.near(word, distance), ...delta.near(word, distance)];
+      this.corpusTokens ??= tokenSetOf([...corpus.frequency.keys()].sort());
+      return [...fuzzy(this.corpusTokens, word, distance), ...delta.near(word, distance)];
+    };
     terms.forEach((word, i) => {
-      if (out.has(word) || word.length < 4 || isStopWord(word) || DIGIT.test(word)) return;
-      // The last word may be still being typed ("moni"): a word's start is no typo.
-      if (i === terms.length - 1 && (this.base.begins(word) || delta.begins(word))) return;
+      if (out.has(word) || word.length < 5 || isStopWord(word) || DIGIT.test(word)) return;
       const stemmed = stem(word);
       const seen = known(stemmed) ? Math.max(1, frequency(stemmed)) : 0;
       // A word some title says is a product's word ("xbox" in two titles), however rare.
-      if (seen > RARE || (seen > 0 && this.titleTerms.has(stemmed))) return;
+      if (seen > RARE || (seen > 0 && titled(stemmed))) return;
+      // A last word being typed: some title word starts with it ("gamin"), or it is a common
+      // catalog word with one or two letters more ("printin": print; stems are shorter than words).
+      if (
+        i === terms.length - 1 &&
+        ((typing ?? this.typing(word)) ||
+          [1, 2].some((k) => word.length - k >= 4 && frequency(word.slice(0, -k)) > RARE))
+      )
+        return;
       let best: string | undefined;
       // A rare word's correction must be far commoner; an unknown word's needs only to exist.
       let most = seen > 0 ? 100 * seen - 1 : 0;
       for (const typed of [word, stemmed]) {
         const distance = seen > 0 ? Math.min(1, typoDistance(typed)) : typoDistance(typed);
-        for (const segment of [this.base, delta])
-          for (const candidate of segment.near(typed, distance)) {
-            if (candidate === stemmed || DIGIT.test(candidate)) continue;
-            const n = frequency(candidate);
-            if (n > most || (n === most && best !== undefined && candidate < best)) {
-              best = candidate;
-              most = n;
-            }
+        for (const candidate of near(typed, distance)) {
+          if (candidate === stemmed || DIGIT.test(candidate)) continue;
+          const n = frequency(candidate);
+          if (n > most || (n === most && best !== undefined && candidate < best)) {
+            best = candidate;
+            most = n;
           }
+        }
         // The word as typed says more than its stem: its stem is looked at only when it finds nothing.
         if (best) break;
       }
-      if (best) out.set(word, best);
+      // Two words written as one: the split whose rarer half is commonest, if commoner than the
+      // correction (so "labtop" is a laptop, not "lab top").
+      let split: string[] | undefined;
+      let splitMost = Math.max(most, MIN_SPLIT_FREQUENCY - 1);
+      if (seen === 0)
+        for (let at = 2; at <= word.length - 2; at++) {
+          const [a, b] = [word.slice(0, at), word.slice(at)];
+          const n = Math.min(frequency(stem(a)), frequency(stem(b)));
+          if (n > splitMost && !isStopWord(a) && !isStopWord(b)) {
+            split = [a, b];
+            splitMost = n;
+          }
+        }
+      if (split) out.set(word, { terms: split, stemmed: false });
+      else if (best) out.set(word, { terms: [best], stemmed: true });
     });
     return out;
+  }
+
+  /** Whether some title word starts with `prefix` (a last word being typed), from the suggester's words. */
+  typing(prefix: string): boolean {
+    if (this.suggester.stale) this.suggester.rebuild(this.rows.values());
+    return this.suggester.begins(prefix) || this.base.begins(prefix) || this.delta.begins(prefix);
+  }
+
+  /**
+   * Whether a (stemmed) word names a brand: a one-word brand of the catalog whose own products
+   * are at least a quarter of the (product, field) pairs that say it (each of its products says
+   * it twice, as brand and in its title). "3m", in 381 pairs as a length and 30 products of 3M,
+   * and "integral" are words more than brands.
+   */
+  private isMaker(word: string): boolean {
+    const products = this.learntTypes().makers.get(word) ?? 0;
+    return products > 0 && products >= MAKER_SHARE * this.frequency(word);
+  }
+
+  /** How many (product, field) pairs say a term: in the corpus when a shard, else here. */
+  private frequency(term: string): number {
+    return (
+      (this.corpus ? (this.corpus.frequency.get(term) ?? 0) : this.base.frequency(term)) +
+      this.delta.frequency(term)
+    );
   }
 
   /**
@@ -632,7 +711,7 @@ export class ProductIndex {
    */
   private headPosition(words: readonly string[], stems: readonly string[]): number {
     const last = stems.length - 1;
-    const { heads, makers } = this.learntTypes();
+    const { heads } = this.learntTypes();
     const isType = (i: number) =>
       (heads.get(stems[i]!) ?? 0) >= MIN_TITLE_HEAD ||
       this.learnt().has(stems[i]!) ||
@@ -640,7 +719,7 @@ export class ProductIndex {
     const qualifies = (i: number) =>
       DIGIT.test(words[i]!) ||
       (UNITS.has(words[i]!) && DIGIT.test(words[i - 1] ?? '')) ||
-      (makers.has(stems[i]!) && !isType(i));
+      (this.isMaker(stems[i]!) && !isType(i));
     let at = last;
     while (at > 0 && qualifies(at)) at--;
     return at !== last && isType(at) ? at : last;
@@ -783,7 +862,7 @@ export class ProductIndex {
     this.titleTerms.clear();
     this.facetValues = [];
     this.facetIds.clear();
-    this.oneWordNames.clear();
+    this.facetStems = [];
     this.nextOrdinal = 0;
     for (const p of products) this.rows.set(p.id, this.toRow(p, p.ordinal));
     // A new catalog: suggestions are counted again on first use.
@@ -831,12 +910,7 @@ export class ProductIndex {
       id = this.facetValues.push(name) - 1;
       this.facetIds.set(name, id);
       const words = tokenize(name);
-      if (words.length === 1) {
-        const word = stem(words[0]!);
-        const ids = this.oneWordNames.get(word);
-        if (ids) ids.push(id);
-        else this.oneWordNames.set(word, [id]);
-      }
+      this.facetStems[id] = words.length === 1 ? stem(words[0]!) : '';
     }
     return id;
   }
@@ -862,8 +936,8 @@ interface QueryReading {
   titleBits: number[];
   /** Query terms that are index terms already (typo corrections), not to be stemmed. */
   stemmed: ReadonlySet<string>;
-  /** Facet ids of the brands the query names (empty: it names none); others score OFF_BRAND. */
-  brandIds: ReadonlySet<number>;
+  /** The brands the query names (stems of one-word brands; `isMaker`): others score OFF_BRAND. */
+  brands: ReadonlySet<string>;
   /** Where the head word is in `stems` (`headPosition`), and the head word (stemmed). */
   at: number;
   head: string;
@@ -914,8 +988,12 @@ function typeEnd(title: string, cut: boolean): number {
 const MIN_TITLE_HEAD = 10;
 
 const DIGIT = /\d/;
+/** See `isMaker`. */
+const MAKER_SHARE = 0.25;
 /** A product of another brand than the one the query names (at most 1: `maxFactor` bounds stay). */
 const OFF_BRAND = 0.6;
+/** Both halves of a word split in two must be said this often (`corrections`). */
+const MIN_SPLIT_FREQUENCY = 3;
 /** A word this few products say may be a typo of a far commoner one (`corrections`). */
 const RARE = 2;
 /** Units written after a number ("27 inch", "2 tb"): with it, a size, not what the shopper wants. */

@@ -57,6 +57,8 @@ export interface CorpusStatistics {
   frequency: Map<string, number>;
   /** How title words pair with product types (synonyms are learnt from it); see synonyms.ts. */
   types?: TypeVocabulary;
+  /** The stems some product's title says (a rare word a title says is no typo). */
+  titled?: ReadonlySet<string>;
 }
 
 /** Lunr's BM25 IDF (lunr.idf) from a document count and the term's document frequency. */
@@ -110,13 +112,33 @@ export function joinedTerms(
 
 const NONE: ReadonlySet<string> = new Set();
 
+/** Endings a word may be typed partway into ("printin" of printing, "protectio" of protection). */
+const ENDINGS = ['ing', 'ion', 'able', 'ed', 'er', 'es', 'ers'];
+
+/**
+ * The stems of the words `typed` is the start of by an ending it is partway into ("gamin":
+ * gaming, stemmed "game"), each once.
+ */
+export function inflections(typed: string): string[] {
+  const out = new Set<string>();
+  for (const ending of ENDINGS)
+    for (let j = 1; j < ending.length; j++)
+      if (typed.endsWith(ending.slice(0, j))) out.add(stem(typed + ending.slice(j)));
+  return [...out];
+}
+
 /** How many typos a word of this length may have: none up to 3 characters, 2 from 8, none over 20. */
 export function typoDistance(word: string): number {
   return word.length > 20 ? 0 : word.length >= 8 ? 2 : word.length >= 4 ? 1 : 0;
 }
 
+/** Lunr's automaton of sorted terms, for typo expansion (`fuzzy`). */
+export function tokenSetOf(sortedTerms: string[]): lunr.TokenSet {
+  return (lunr.TokenSet as unknown as { fromArray(terms: string[]): lunr.TokenSet }).fromArray(sortedTerms);
+}
+
 /** The index terms within `distance` edits of `term` (Lunr's token set automaton). */
-function fuzzy(tokens: lunr.TokenSet, term: string, distance: number): string[] {
+export function fuzzy(tokens: lunr.TokenSet, term: string, distance: number): string[] {
   const automaton = (
     lunr.TokenSet as unknown as { fromFuzzyString(term: string, distance: number): lunr.TokenSet }
   ).fromFuzzyString(term, distance);
@@ -312,8 +334,12 @@ export class SearchSegment {
       // product, professional and program would bury the few that say "ps4".
       const completes = last && term.length >= 3 && (all || usable.length === 1);
       // Completions of what was typed, not of its stem: "apple" (stemmed "appl") is not the
-      // start of "appliance" (indexed "applianc").
-      return { exact, completions: completes ? this.complete(term) : [] };
+      // start of "appliance" (indexed "applianc"). A word typed past its stem ("printin", whose
+      // word "printing" is indexed as "print") starts no index term: it is completed as the
+      // inflection it is the start of.
+      let completions = completes ? this.complete(term) : [];
+      if (completes && completions.length === 0) completions = inflections(term).filter((t) => this.knows(t));
+      return { exact, completions };
     });
     // Clauses as Lunr would score them: every (term, boost) of the query, with the bits of the
     // query words it stands for. Boosts of a term named twice add up, as in Lunr's query vector.
@@ -469,9 +495,7 @@ export class SearchSegment {
 
   /** Lunr's automaton of every term, for typo expansion: built on first use (a third of a load). */
   private get tokenSet(): lunr.TokenSet {
-    this.tokens ??= (lunr.TokenSet as unknown as { fromArray(terms: string[]): lunr.TokenSet }).fromArray(
-      this.terms,
-    );
+    this.tokens ??= tokenSetOf(this.terms);
     return this.tokens;
   }
 

@@ -41,7 +41,7 @@ async function handle(request: ShardRequest): Promise<unknown> {
       index.checkpoint = request.seq;
       return undefined;
     case 'search':
-      return index.partial(request.terms, request.params, request.known);
+      return index.partial(request.terms, request.params, request.known, request.typing);
     case 'compact':
       await index.compact();
       return undefined;

@@ -15,7 +15,7 @@ export type ShardRequest = { call?: number } & (
   | { op: 'remove'; id: string }
   | { op: 'checkpoint'; seq: number }
   | { op: 'statistics'; corpus: CorpusStatistics }
-  | { op: 'search'; terms: string[]; params: SearchParams; known?: string[] }
+  | { op: 'search'; terms: string[]; params: SearchParams; known?: string[]; typing?: boolean }
   | { op: 'compact' }
   | { op: 'compacted' }
   | { op: 'heap' }
@@ -189,8 +189,11 @@ export class ShardedIndex {
     const cached = this.cache.get(key);
     if (cached) return { ...cached, tookMs: round(performance.now() - started) };
     const generation = this.generation;
+    // Whether the last word starts some title word (being typed: no typo), from every shard's titles.
+    const last = terms[terms.length - 1];
+    const typing = last !== undefined && last.length >= 5 && this.typing(last);
     const ask = (worker: Worker, known?: string[]) =>
-      this.call(worker, { op: 'search', terms, params, known }) as Promise<ShardResult>;
+      this.call(worker, { op: 'search', terms, params, known, typing }) as Promise<ShardResult>;
     const parts = await Promise.all(this.workers.map((worker) => ask(worker)));
     // Relaxing: a shard that lacks a query word another shard has (written since the bases were
     // built, so not in the shared statistics) took it for a typo. Ask it again, knowing better.
@@ -209,6 +212,12 @@ export class ShardedIndex {
       this.cache.set(key, result);
     }
     return { ...result, tookMs: round(performance.now() - started) };
+  }
+
+  /** Whether some title word of any shard starts with `prefix` (see ProductIndex.corrections). */
+  private typing(prefix: string): boolean {
+    if (this.suggester.stale) this.suggester.rebuild(this.rows.values());
+    return this.suggester.begins(prefix);
   }
 
   suggest(q: string, limit = 8): Suggestion[] {
@@ -284,11 +293,17 @@ export class ShardedIndex {
    */
   private shareStatistics(): void {
     if (this.statistics.some((s) => !s)) return;
-    const corpus = { documents: 0, frequency: new Map<string, number>(), types: emptyVocabulary() };
-    for (const { documents, frequency, types } of this.statistics as CorpusStatistics[]) {
+    const corpus = {
+      documents: 0,
+      frequency: new Map<string, number>(),
+      types: emptyVocabulary(),
+      titled: new Set<string>(),
+    };
+    for (const { documents, frequency, types, titled } of this.statistics as CorpusStatistics[]) {
       corpus.documents += documents;
       for (const [term, n] of frequency) corpus.frequency.set(term, (corpus.frequency.get(term) ?? 0) + n);
       if (types) addVocabulary(corpus.types, types);
+      for (const term of titled ?? []) corpus.titled.add(term);
     }
     for (const worker of this.workers) this.post(worker, { op: 'statistics', corpus });
     this.invalidate();

@@ -71,15 +71,20 @@ export class Suggester {
     if (words.length === 0 || limit < 1) return [];
     const out: Suggestion[] = [];
     const seen = new Set<string>();
-    // The whole query, then its last two words, then its last word, each completed; what comes
-    // before the completed part is kept as typed (a brand or category found so is just text then).
-    for (let from = 0; from < words.length && out.length < limit; from++) {
+    // The whole query completed; if nothing completes it, its last two words; if nothing
+    // completes those, its last word, to one word. What comes before the completed part is kept
+    // as typed (a brand or category found so is just text then). The query itself is no
+    // suggestion.
+    seen.add(words.join(' '));
+    for (let from = 0; from < words.length && out.length === 0; from++) {
       if (from > 0 && from < words.length - 2) continue;
       const before = words.slice(0, from).join(' ');
       const rest = words.slice(from).join(' ');
       // One letter after other words says too little alone ("wireless m": music, magenta).
       if (from > 0 && rest.length < 2) continue;
-      for (const entry of this.best(rest, limit)) {
+      const oneWord = from > 0 && from === words.length - 1;
+
+      for (const entry of this.best(rest, limit, oneWord)) {
         const text = before ? `${before} ${entry.text.toLowerCase()}` : entry.text;
         const key = text.toLowerCase();
         if (seen.has(key)) continue;
@@ -92,14 +97,17 @@ export class Suggester {
   }
 
   /**
-   * The `limit` weightiest suggestions whose key starts with `prefix`. The range is scanned whole,
+   * The `limit` weightiest suggestions whose key (of one word, with `oneWord`) starts with
+   * `prefix`. The range is scanned whole,
    * so a short prefix ("s") finds its most popular completions, not the first ones in
    * alphabetical order. Brands and categories outrank loose words of the same popularity.
    */
-  private best(prefix: string, limit: number): Entry[] {
+  private best(prefix: string, limit: number, oneWord = false): Entry[] {
     const top: { key: string; weight: number }[] = [];
     for (let i = this.firstFrom(prefix); i < this.keys.length && this.keys[i]!.startsWith(prefix); i++) {
       const key = this.keys[i]!;
+      // After other words, a word: no pair, and no model code ("toner hp": hpdb68).
+      if (oneWord && (key.includes(' ') || /\d/.test(key))) continue;
       const weight = this.weight(key);
       if (weight === 0 || (top.length === limit && weight <= top[limit - 1]!.weight)) continue;
       let at = top.length;
@@ -144,7 +152,9 @@ export class Suggester {
       if (!wordOfNote(word)) continue;
       if (word.length >= 3) said.add(word);
       const next = words[i + 1];
-      if (next !== undefined && wordOfNote(next)) said.add(`${word} ${next}`);
+      // Pairs of words of two letters or more: "headphones m" says nothing.
+      if (next !== undefined && word.length > 1 && next.length > 1 && wordOfNote(next))
+        said.add(`${word} ${next}`);
     }
     for (const key of said) {
       const isPair = key.includes(' ');
@@ -182,6 +192,11 @@ export class Suggester {
       this.words.has(key) ||
       (this.pairs.get(key) ?? 0) >= MIN_PAIR_TITLES
     );
+  }
+
+  /** Whether some key (a title word, two, a brand or category name) starts with `prefix`. */
+  begins(prefix: string): boolean {
+    return this.keys[this.firstFrom(prefix)]?.startsWith(prefix) ?? false;
   }
 
   /** Where the first key at or after `prefix` is (binary search). */

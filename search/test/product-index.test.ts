@@ -414,6 +414,9 @@ describe('ProductIndex', () => {
       kind: 'term',
     });
     expect(index.suggest('sony headph')[0]).toEqual({ text: 'sony headphones', kind: 'term' });
+    // Only when nothing completes the whole query; never the query itself.
+    expect(index.suggest('bluetooth s').map((s) => s.text)).toEqual(['bluetooth speaker']);
+    expect(index.suggest('bluetooth speaker').map((s) => s.text)).not.toContain('bluetooth speaker');
     // A word only one title says is suggested too ("quietcomfort").
     expect(index.suggest('quiet').map((s) => s.text)).toContain('quietcomfort');
   });
@@ -547,6 +550,10 @@ describe('Synonyms from the catalog', () => {
       product('Quux Xbox controller', 'Quux', 'Controller', 4000),
       product('Acme LCD monitor', 'Acme', 'Monitor', 10000),
       product('Sony S1 speaker', 'Sony', 'Speaker', 5000),
+      product('Sony S2 speaker', 'Sony', 'Speaker', 5000),
+      product('Zed Z9 speaker for Sony TVs', 'Zed', 'Speaker', 5000),
+      ...Array.from({ length: 3 }, (_, i) => product(`Volt V${i} power bank`, 'Volt', 'Power bank', 2000)),
+      ...Array.from({ length: 3 }, (_, i) => product(`Acme P${i} printing paper`, 'Acme', 'Paper', 900)),
     ];
     index.replaceAll(items);
     const titles = (query: string) => index.search(q({ q: query })).hits.map((h) => h.title);
@@ -563,6 +570,19 @@ describe('Synonyms from the catalog', () => {
     // A last word that starts a catalog word is being typed: "moni" is no typo of "sony".
     expect(titles('moni')[0]).toBe('Acme LCD monitor');
     expect(titles('moniter')).toEqual(['Acme LCD monitor']);
+    // Typed past its stem ("printing" is indexed as "print"): completed as printing, not corrected.
+    expect(titles('printin')[0]).toMatch(/printing paper/);
+    // Two words written as one, when both are catalog words: "powerbank" is a power bank.
+    expect(titles('powerbank')).toHaveLength(3);
+    expect(titles('powerbank')[0]).toMatch(/power bank/);
+    // A corrected word is no brand the shopper named: "sonny speaker" (read "sony speaker") does
+    // not score other brands x0.6, as "sony speaker" does.
+    const score = (brand: string) => (query: string) =>
+      index.search(q({ q: query })).hits.find((h) => h.brand === brand && h.category === 'Speaker')!.score;
+    const [zed, sony] = [score('Zed'), score('Sony')];
+    expect(zed('sonny speaker') / sony('sonny speaker')).toBeCloseTo(
+      zed('sony speaker') / sony('sony speaker') / 0.6,
+    );
   });
 
   it('ranks the brand a query names above other brands that only mention it', () => {

@@ -114,6 +114,28 @@ describe('ShardedIndex', () => {
     }
   });
 
+  it('reads typos and named brands alike in every shard, from corpus-wide data', async () => {
+    const items: Product[] = [];
+    const add = (title: string, brand: string, category: string) =>
+      items.push({ ...catalog(1)[0]!, id: `x${items.length}`, title, brand, category });
+    for (let i = 0; i < 300; i++) add(`Boxo storage box B${i}`, 'Boxo', 'Storage box');
+    add('Microsoft Xbox One controller', 'Microsoft', 'Controller');
+    for (let i = 0; i < 60; i++) add(`Xerox toner X${i}. Equivalent to HP H${i}`, 'Xerox', 'Toner');
+    for (let i = 0; i < 60; i++) add(`Brother toner T${i} Original`, 'Brother', 'Toner');
+    add('HP H1 toner Original', 'HP', 'Toner');
+    const one = new ProductIndex();
+    one.replaceAll(items);
+    const { index } = await sharded(items, 3);
+    // "xbox" is a rare word one title says: no shard reads it as "box".
+    for (const text of ['xbox', 'xbox controller'])
+      expect((await index.search(q({ q: text }))).total, text).toBe(one.search(q({ q: text })).total);
+    // Every Xerox toner scores as one index scores it (x0.6 for not being HP), whichever shard.
+    const params = q({ q: 'hp toner', pageSize: 100 });
+    const want = new Map(one.search(params).hits.map((h) => [h.id, h.score]));
+    for (const hit of (await index.search(params)).hits.filter((h) => h.brand === 'Xerox'))
+      expect(Math.abs(hit.score - want.get(hit.id)!) / want.get(hit.id)!, hit.title).toBeLessThan(0.05);
+  });
+
   it('scores a product as one index would, whichever shard holds it (shared corpus statistics)', async () => {
     const { index } = await sharded(products, 3);
     for (const text of ['wireless headphones', 'titanium', 'sony pro', 'ergonomic keyboard black']) {
