@@ -84,6 +84,14 @@ describe('catalog', () => {
       createdAt: stored.createdAt,
     });
     expect(edited.json.attributes).toEqual(full.attributes);
+    // Sent back without If-Match, the body's version is the one the edit was made on: an edit of
+    // version 3 made after a stock change (version 4) is refused, not written over it.
+    const read = (await v.get(`/api/products/${id}`)).json;
+    await v.put(`/api/products/${id}/stock`, { stock: 9 });
+    const stale = await v.patch(`/api/products/${id}`, { ...read, title: 'Quokka Stale' });
+    expect([stale.status, stale.json.error.code]).toEqual([412, 'version_mismatch']);
+    expect((await v.get(`/api/products/${id}`)).json).toMatchObject({ stock: 9, version: 4 });
+    await v.put(`/api/products/${id}/stock`, { stock: 3 });
     const moved = await v.patch(`/api/products/${id}`, { id: 'another-id', stock: 1 });
     expect(moved.status).toBe(400);
     expect((await v.get(`/api/products/${id}`)).json.stock).toBe(3);

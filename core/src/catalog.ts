@@ -62,7 +62,8 @@ export type ProductInput = z.infer<typeof ProductInput>;
  * left out keeps its value (the create request's defaults do not apply: they would blank the
  * description, images and attributes of every partial update). The fields the server owns
  * (`id`, `version`, `createdAt`, `updatedAt`) may be sent back as GET returned them and are not
- * written; the route refuses an `id` other than the product's.
+ * written; the route refuses an `id` other than the product's, and without If-Match takes
+ * `version` as the version the edit was made on (412 if the product moved since).
  */
 export const ProductPatch = z
   .object({

@@ -65,7 +65,9 @@ export function catalogRoutes(catalog: Catalog, feed: SearchFeed) {
     if (patch.id !== undefined && patch.id !== id)
       throw new ApiError(400, 'invalid_request', "a product's id cannot change", { id: patch.id });
     const ifMatch = requestHeader(c, 'if-match');
-    let expected: number | undefined;
+    // A product sent back as GET returned it carries its version: without If-Match, that is the
+    // version the edit was made on (a stock level read then must not overwrite orders since).
+    let expected = patch.version;
     if (ifMatch !== undefined) {
       expected = Number(ifMatch.replace(/^W\//, '').replaceAll('"', ''));
       if (!Number.isSafeInteger(expected))
