@@ -678,7 +678,7 @@ export class ProductIndex {
   }
 
   /** Whether some title word starts with `prefix` (a last word being typed), from the suggester's words. */
-  typing(prefix: string): boolean {
+  private typing(prefix: string): boolean {
     if (this.suggester.stale) this.suggester.rebuild(this.rows.values());
     return this.suggester.begins(prefix) || this.base.begins(prefix) || this.delta.begins(prefix);
   }
