@@ -34,15 +34,21 @@ function fitsStart(title: string, brand: string): number {
   return /(?<![\p{L}\p{N}])\p{L}{2,}(?![\p{L}\p{N}])/u.test(rest) ? cut : -1;
 }
 
+/**
+ * A size in inches written with the inch mark, as Icecat titles give screens and drives ("68.6
+ * cm (27\")", "2.5\" HDD"): the mark says "inch", which shoppers type.
+ */
+const INCHES = /(\d)\s?(?:"|''|”|″)/g;
+
 /** Icecat's count of pieces, "1 pc(s)": 1,586 titles of 19,406, toners mostly. */
 const PIECES = /(?<=\d\s?)pc\(s\)/gi;
 
 /**
  * A title's words as the index reads them: a count of pieces ("Original Black 1 pc(s)") says
- * "pieces", so that "pc" finds PCs, not every toner cartridge.
+ * "pieces", so that "pc" finds PCs, not every toner cartridge; an inch mark says "inch".
  */
 function indexedTitle(title: string): string {
-  return title.replace(PIECES, 'pieces');
+  return title.replace(PIECES, 'pieces').replace(INCHES, '$1 inch');
 }
 
 export function toIndexedDoc(p: Product): IndexedDoc {

@@ -17,10 +17,23 @@ export function tokenize(text: string, maxTerms = Number.POSITIVE_INFINITY): str
     .slice(0, MAX_QUERY_CHARS * 4)
     .toLowerCase()
     .matchAll(/[\p{L}\p{N}]+/gu)) {
-    out.push(m[0].slice(0, MAX_TERM_CHARS));
+    pushWord(out, m[0].slice(0, MAX_TERM_CHARS));
     if (out.length >= maxTerms) break;
   }
-  return out;
+  return out.length > maxTerms ? out.slice(0, maxTerms) : out;
+}
+
+/** A number with its unit written on ("27in", "64GB", "1tb", "10w"): what it says apart. */
+const NUMBER_UNIT = /^(\d+)(inch|in|gb|tb|mb|ghz|mhz|mm|cm|m|w|mah|kg|ml|l|v)$/;
+
+/**
+ * Adds a word, or a number and its unit as two words ("64gb": 64 gb, as "64 GB" is written;
+ * "27in": 27 inch), for products and queries alike.
+ */
+function pushWord(out: string[], word: string): void {
+  const unit = NUMBER_UNIT.exec(word);
+  if (!unit) out.push(word);
+  else out.push(unit[1]!, unit[2] === 'in' ? 'inch' : unit[2]!);
 }
 
 /**
@@ -33,7 +46,7 @@ export function indexTerms(text: string): string[] {
   const out: string[] = [];
   for (const m of text.toLowerCase().matchAll(/[\p{L}\p{N}]+/gu)) {
     const term = m[0].slice(0, MAX_TERM_CHARS);
-    if (!stopWords.has(term)) out.push(term);
+    if (!stopWords.has(term)) pushWord(out, term);
   }
   return out;
 }

@@ -146,6 +146,22 @@ describe('ProductIndex', () => {
     expect(first('startech usb')).toBe(items[1]!.id);
   });
 
+  it('reads an inch mark as "inch", and a number with its unit written on as two words', () => {
+    const index = new ProductIndex();
+    const items = [
+      product('Orbit O1 monitor 54.6 cm (21.5") Black', 'Orbit', 'Monitor', 15000),
+      product('Orbit O2 monitor 68.6 cm (27") Black', 'Orbit', 'Monitor', 20000),
+      product('Kappa memory card 64 GB SD', 'Kappa', 'Memory card', 1500),
+      product('Kappa memory card 128GB SD', 'Kappa', 'Memory card', 2500),
+    ];
+    index.replaceAll(items);
+    const first = (query: string) => index.search(q({ q: query })).hits[0]?.id;
+    for (const query of ['27 inch monitor', 'monitor 27in', '27inch monitor'])
+      expect(first(query), query).toBe(items[1]!.id);
+    expect(first('64gb card')).toBe(items[2]!.id);
+    expect(first('card 128 gb')).toBe(items[3]!.id);
+  });
+
   it('stems, completes prefixes from three characters and tolerates typos', () => {
     const { index } = catalog();
     expect(index.search(q({ q: 'laptops' })).hits.map((h) => h.brand)).toContain('Lenovo');
