@@ -425,7 +425,10 @@ export class ProductIndex {
 
   suggest(q: string, limit = 8): Suggestion[] {
     if (this.suggester.stale) this.suggester.rebuild(this.rows.values());
-    return this.suggester.suggest(q, limit);
+    return this.suggester.suggest(q, limit, (a, b) => {
+      const [x, y] = [stem(a), stem(b)];
+      return this.base.together(x, y) + this.delta.together(x, y);
+    });
   }
 
   /** Filters, facet counts and the first hits of one pass's text matches. */

@@ -494,6 +494,23 @@ export class SearchSegment {
     return { docs: this.postingDocs.subarray(from, to), weights: this.postingWeights.subarray(from, to) };
   }
 
+  /** How many of the segment's products have both (stemmed) terms: their postings' overlap. */
+  together(a: string, b: string): number {
+    const x = this.posting(a).docs;
+    const y = this.posting(b).docs;
+    let n = 0;
+    for (let i = 0, j = 0; i < x.length && j < y.length; ) {
+      if (x[i]! < y[j]!) i++;
+      else if (x[i]! > y[j]!) j++;
+      else {
+        n++;
+        i++;
+        j++;
+      }
+    }
+    return n;
+  }
+
   /** Lunr's automaton of every term, for typo expansion: built on first use (a third of a load). */
   private get tokenSet(): lunr.TokenSet {
     this.tokens ??= tokenSetOf(this.terms);

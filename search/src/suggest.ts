@@ -15,6 +15,8 @@ interface Entry {
   weight: number;
 }
 
+/** Completions of a last word weighed by the word before it (`suggest`'s `together`). */
+const CONTEXT_CANDIDATES = 30;
 /** Two title words side by side are suggested once this many titles say them. */
 const MIN_PAIR_TITLES = 2;
 
@@ -66,7 +68,12 @@ export class Suggester {
     if (!this.stale) this.count(row, -1, this.keyChanges());
   }
 
-  suggest(q: string, limit: number): Suggestion[] {
+  /**
+   * `together(a, b)`, when given: how many products say both words. A last word completed after
+   * others is then completed by the words that go with the one before it ("wireless mo": mouse
+   * before module), the most common of those first.
+   */
+  suggest(q: string, limit: number, together?: (a: string, b: string) => number): Suggestion[] {
     const words = tokenize(q, 8);
     if (words.length === 0 || limit < 1) return [];
     const out: Suggestion[] = [];
@@ -84,7 +91,13 @@ export class Suggester {
       if (from > 0 && rest.length < 2) continue;
       const oneWord = from > 0 && from === words.length - 1;
 
-      for (const entry of this.best(rest, limit, oneWord)) {
+      let entries = this.best(rest, oneWord && together ? CONTEXT_CANDIDATES : limit, oneWord);
+      if (oneWord && together) {
+        const previous = words[from - 1]!;
+        const withIt = new Map(entries.map((e) => [e, together(previous, e.key)]));
+        entries = entries.filter((e) => withIt.get(e)! > 0).sort((a, b) => withIt.get(b)! - withIt.get(a)!);
+      }
+      for (const entry of entries) {
         const text = before ? `${before} ${entry.text.toLowerCase()}` : entry.text;
         const key = text.toLowerCase();
         if (seen.has(key)) continue;

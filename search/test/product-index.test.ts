@@ -482,6 +482,17 @@ describe('ProductIndex', () => {
       expect(index.suggest(prefix), prefix).toEqual(fresh.suggest(prefix));
   });
 
+  it('completes a last word by the words that go with the one before it', () => {
+    const index = new ProductIndex();
+    index.replaceAll([
+      ...Array.from({ length: 5 }, (_, i) => product(`Acme module M${i}`, 'Acme', 'Module', 100)),
+      ...Array.from({ length: 2 }, (_, i) => product(`Zed mouse wireless Z${i}`, 'Zed', 'Mouse', 2000)),
+    ]);
+    // "module" is the commoner word, but no product says it with "wireless".
+    expect(index.suggest('wireless mo')).toEqual([{ text: 'wireless mouse', kind: 'term' }]);
+    expect(index.suggest('mo')[0]).toEqual({ text: 'Module', kind: 'category' });
+  });
+
   it('suggests the most popular completions of a short prefix, not the first in alphabetical order', () => {
     const index = new ProductIndex();
     // 600 words that start with "sa" and sort before "sandwich", each in two titles.
