@@ -126,6 +126,10 @@ test('search explains an empty result and a missing product, and says when it ne
   await expect(page.getByText('Nothing matched')).toBeVisible();
   await page.screenshot({ path: testInfo.outputPath('search-empty.png') });
 
+  // A word read as a typo: the page says what it searched.
+  await page.goto('/search?q=blendre');
+  await expect(page.getByTestId('corrected-query')).toHaveText('Showing results for blender');
+
   await page.goto('/products/no-such-product');
   await expect(page.getByText('no longer in the catalog')).toBeVisible();
 

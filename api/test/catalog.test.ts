@@ -129,6 +129,16 @@ describe('catalog', () => {
     expect((await v.get('/api/search?q=quokka')).json.hits).toHaveLength(0);
   });
 
+  it('says what it searched when it read a word as a typo', async () => {
+    const c = new Client(server.url);
+    const plain = (await c.get('/api/search?q=blender')).json;
+    const typo = (await c.get('/api/search?q=blendre')).json;
+    expect(plain.total).toBeGreaterThan(0);
+    expect(plain.correctedQuery).toBeUndefined();
+    expect(typo.correctedQuery).toBe('blender');
+    expect(typo.hits.map((h: { id: string }) => h.id)).toEqual(plain.hits.map((h: { id: string }) => h.id));
+  });
+
   it('filters search by brand and pages with a stable order', async () => {
     const c = new Client(server.url);
     const all = await c.get('/api/search?q=&sort=price_asc&pageSize=100');

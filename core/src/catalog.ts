@@ -144,6 +144,8 @@ export interface SearchResult {
   pageSize: number;
   facets: { brand: FacetValue[]; category: FacetValue[]; price: PriceFacet[] };
   tookMs: number;
+  /** The query as searched when a word in it was read as a typo ("moniter" -> "monitor"). */
+  correctedQuery?: string;
 }
 
 export interface Suggestion {

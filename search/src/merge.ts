@@ -37,6 +37,8 @@ export interface ShardResult {
   strict: PassResult;
   /** The query's stems this shard knows (the relaxed pass expands the others to typos). */
   known?: string[];
+  /** The query's words as searched, when one was read as a typo (the same in every shard). */
+  corrected?: string[];
   relaxed?: PassResult & {
     /** Products the relaxed pass matched, before the filters. */
     matches: number;
@@ -75,7 +77,9 @@ export const ORDERS: Record<SearchParams['sort'], Order> = {
  * the page is the first hits of all shards in the requested order. Exact for counts, facets and
  * order: each shard sent its own first `page * pageSize` of each pass.
  */
-export function mergeResults(results: ShardResult[], params: SearchParams, terms: string[]): SearchResult {
+export function mergeResults(results: ShardResult[], params: SearchParams, typed: string[]): SearchResult {
+  const corrected = results.find((r) => r.corrected)?.corrected;
+  const terms = corrected ?? typed;
   const strictMatches = results.reduce((n, r) => n + r.strictMatches, 0);
   const passes: PassResult[] = results.map((r) => r.strict);
   if (strictMatches < RELAX_BELOW && results.every((r) => r.relaxed)) {
@@ -122,6 +126,7 @@ export function mergeResults(results: ShardResult[], params: SearchParams, terms
     pageSize: params.pageSize,
     facets: { brand: topFacets(brand), category: topFacets(category), price: priceFacets },
     tookMs: 0,
+    ...(corrected ? { correctedQuery: corrected.join(' ') } : {}),
   };
 }
 

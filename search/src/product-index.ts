@@ -408,6 +408,8 @@ export class ProductIndex {
       strictFloor,
       strict: this.pass(strict, params),
       known: stems.filter(known),
+      // As words the shopper would write ("headphones", not the index term "headphon").
+      ...(corrected.size > 0 ? { corrected: terms.map((t) => (stemmed.has(t) ? this.wordFor(t) : t)) } : {}),
     };
     if (!few) return result;
     const seen = new Set(strict.candidates.map(({ row }) => row.id));
@@ -678,6 +680,12 @@ export class ProductIndex {
       else if (best) out.set(word, { terms: [best], stemmed: true });
     });
     return out;
+  }
+
+  /** The commonest title word an index term is the stem of ("headphon": headphones), else the term. */
+  private wordFor(term: string): string {
+    if (this.suggester.stale) this.suggester.rebuild(this.rows.values());
+    return this.suggester.commonestWith(term, (word) => stem(word) === term) ?? term;
   }
 
   /** Whether some title word starts with `prefix` (a last word being typed), from the suggester's words. */

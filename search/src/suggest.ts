@@ -207,6 +207,21 @@ export class Suggester {
     );
   }
 
+  /** The title word starting with `prefix` that the most titles say and `accept` takes. */
+  commonestWith(prefix: string, accept: (word: string) => boolean): string | undefined {
+    let best: string | undefined;
+    let most = 0;
+    for (let i = this.firstFrom(prefix); i < this.keys.length && this.keys[i]!.startsWith(prefix); i++) {
+      const key = this.keys[i]!;
+      const n = this.words.get(key) ?? 0;
+      if (n > most && accept(key)) {
+        best = key;
+        most = n;
+      }
+    }
+    return best;
+  }
+
   /** Whether some key (a title word, two, a brand or category name) starts with `prefix`. */
   begins(prefix: string): boolean {
     return this.keys[this.firstFrom(prefix)]?.startsWith(prefix) ?? false;

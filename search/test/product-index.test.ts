@@ -597,6 +597,12 @@ describe('Synonyms from the catalog', () => {
     // A last word that starts a catalog word is being typed: "moni" is no typo of "sony".
     expect(titles('moni')[0]).toBe('Acme LCD monitor');
     expect(titles('moniter')).toEqual(['Acme LCD monitor']);
+    // The result says what was searched, and marks the corrected word in titles.
+    const moniter = index.search(q({ q: 'moniter' }));
+    expect(moniter.correctedQuery).toBe('monitor');
+    expect(moniter.hits[0]!.highlights.title).toContain('<mark>monitor</mark>');
+    expect(index.search(q({ q: 'powerbank' })).correctedQuery).toBe('power bank');
+    expect(index.search(q({ q: 'monitor' })).correctedQuery).toBeUndefined();
     // Typed past its stem ("printing" is indexed as "print"): completed as printing, not corrected.
     expect(titles('printin')[0]).toMatch(/printing paper/);
     // Two words written as one, when both are catalog words: "powerbank" is a power bank.

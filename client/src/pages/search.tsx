@@ -121,6 +121,11 @@ export default function Search({ url }: { url: URL }) {
             <p class="count" data-testid="result-count">
               {data.total.toLocaleString()} result{data.total === 1 ? '' : 's'}
             </p>
+            {data.correctedQuery && (
+              <p class="corrected" data-testid="corrected-query">
+                Showing results for <strong>{data.correctedQuery}</strong>
+              </p>
+            )}
             {data.total === 0 ? (
               <div class="empty">
                 <p>Nothing matched. Check the spelling, use fewer words, or remove a filter.</p>
