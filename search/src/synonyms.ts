@@ -124,6 +124,9 @@ export function learnKinds({ singles, kindPairs, compounds }: TypeVocabulary): S
     if (n >= MIN_KIND_TITLES && n >= MIN_KIND_SHARE * single && (compounds.get(pair) ?? 0) >= MIN_KIND_TITLES)
       kinds.add(pair);
   }
+  // The head of a kind is a form things come in ("cartridge"): "M cartridge" is a kind of M for
+  // every M ("ink cartridge", though hardly a product is typed plain "Ink"). Kept as "* H".
+  for (const pair of [...kinds]) kinds.add(`* ${pair.slice(pair.indexOf(' ') + 1)}`);
   return kinds;
 }
 
