@@ -60,7 +60,10 @@ export interface Config {
 
 /** The one config loader: every setting comes from the environment, with the defaults of API.md. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = Env.safeParse(env);
+  // A variable set to nothing (`PORT=` in a compose file or unit) is not set: `PORT=` must not
+  // mean port 0 (any free port), nor `SHOPSYNC_SYNC_IDLE_MS=` a refusal to start. The standalone
+  // sync server reads its limits the same way (sync-server/src/main.ts).
+  const parsed = Env.safeParse(Object.fromEntries(Object.entries(env).filter(([, value]) => value !== '')));
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new Error(`invalid configuration: ${problems}`);

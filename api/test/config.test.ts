@@ -21,6 +21,14 @@ describe('configuration', () => {
     expect([proxied.syncMaxPerAddress, proxied.trustedProxies]).toEqual([8, 1]);
     expect(() => loadConfig({ SHOPSYNC_TRUSTED_PROXIES: '-1' })).toThrow(/SHOPSYNC_TRUSTED_PROXIES/);
     expect(() => loadConfig({ SHOPSYNC_SYNC_MAX_PER_ADDRESS: '0' })).toThrow(/SHOPSYNC_SYNC_MAX_PER_ADDRESS/);
+    // Set to nothing is not set: not port 0 (any free port), not an idle time refused as too short.
+    const empty = loadConfig({ PORT: '', SHOPSYNC_SYNC_IDLE_MS: '', HOST: '', SHOPSYNC_SEED: '' });
+    expect([empty.port, empty.syncIdleMs, empty.host, empty.seed]).toEqual([
+      8787,
+      60_000,
+      '127.0.0.1',
+      'generated',
+    ]);
   });
 
   it("opens the database with an fsync per commit only when durability is 'full'", () => {

@@ -15,19 +15,20 @@ import { verifySyncToken } from './tokens.js';
  * SHOPSYNC_TRUSTED_PROXIES, SHOPSYNC_DURABILITY). Devices authenticate with sync tokens signed by the
  * same secret the shop uses.
  */
-const secret = process.env.SHOPSYNC_SYNC_SECRET ?? process.env.SHOPSYNC_SECRET;
+// A variable set to nothing is not set, as in the shop's configuration (api/src/config.ts).
+const secret = process.env.SHOPSYNC_SYNC_SECRET || process.env.SHOPSYNC_SECRET;
 if (!secret || secret.length < 16) {
   console.error(
     'SHOPSYNC_SYNC_SECRET or SHOPSYNC_SECRET (at least 16 characters) must name the secret that signs sync tokens',
   );
   process.exit(2);
 }
-const dataDir = path.resolve(process.env.DATA_DIR ?? './data');
+const dataDir = path.resolve(process.env.DATA_DIR || './data');
 fs.mkdirSync(dataDir, { recursive: true });
 const db = new Database(path.join(dataDir, 'sync.sqlite'));
 db.pragma('journal_mode = WAL');
 // As the shop (SHOPSYNC_DURABILITY): 'full' fsyncs every commit, 'normal' survives kill -9.
-const durability = process.env.SHOPSYNC_DURABILITY ?? 'normal';
+const durability = process.env.SHOPSYNC_DURABILITY || 'normal';
 if (durability !== 'normal' && durability !== 'full') {
   console.error(`SHOPSYNC_DURABILITY must be normal or full, not ${JSON.stringify(durability)}`);
   process.exit(2);
@@ -85,7 +86,7 @@ server.on('upgrade', (req, socket, head) => {
   else socket.destroy();
 });
 let checkpointer: Checkpointer | undefined;
-server.listen(Number(process.env.PORT ?? 8788), process.env.HOST ?? '127.0.0.1', () => {
+server.listen(Number(process.env.PORT || 8788), process.env.HOST || '127.0.0.1', () => {
   // WAL checkpoints off the event loop (see checkpointer.ts).
   checkpointer = Checkpointer.start(db, {
     onError: (error) => log('warn')({ error }, 'background checkpoint failed'),
