@@ -48,7 +48,7 @@ const PIECES = /(?<=\d\s?)pc\(s\)/gi;
  * "pieces", so that "pc" finds PCs, not every toner cartridge; an inch mark says "inch".
  */
 function indexedTitle(title: string): string {
-  return title.replace(PIECES, 'pieces').replace(INCHES, '$1 inch');
+  return title.replace(PIECES, 'pieces').replace(INCHES, '$1 inch ');
 }
 
 export function toIndexedDoc(p: Product): IndexedDoc {

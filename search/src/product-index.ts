@@ -682,10 +682,15 @@ export class ProductIndex {
     return out;
   }
 
-  /** The commonest title word an index term is the stem of ("headphon": headphones), else the term. */
+  /**
+   * The commonest title word an index term is the stem of ("headphon": headphones), else the
+   * term. Looked for among the words that start with the term but its last letter, since a stem
+   * may end otherwise than its word ("memori": memory).
+   */
   private wordFor(term: string): string {
     if (this.suggester.stale) this.suggester.rebuild(this.rows.values());
-    return this.suggester.commonestWith(term, (word) => stem(word) === term) ?? term;
+    const prefix = term.length > 3 ? term.slice(0, -1) : term;
+    return this.suggester.commonestWith(prefix, (word) => stem(word) === term) ?? term;
   }
 
   /** Whether some title word starts with `prefix` (a last word being typed), from the suggester's words. */

@@ -24,11 +24,7 @@ export function typeFactor(
   // A learnt kind of the wanted type ("Toner cartridge" for "toner") is one, not an accessory.
   if (kinds.size > 0)
     for (const w of wanted)
-      if (
-        signature.modifiers.has(w) &&
-        (kinds.has(`${w} ${signature.head}`) || kinds.has(`* ${signature.head}`))
-      )
-        return IS_A;
+      if (signature.modifiers.has(w) && kinds.has(`${w} ${signature.head}`)) return IS_A;
   // The query's few words against the type's modifiers (a set): no iterator per product.
   for (let i = 0; i < queryStems.length; i++) if (signature.modifiers.has(queryStems[i]!)) return ACCESSORY;
   return 1;

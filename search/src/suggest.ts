@@ -92,10 +92,14 @@ export class Suggester {
       const oneWord = from > 0 && from === words.length - 1;
 
       let entries = this.best(rest, oneWord && together ? CONTEXT_CANDIDATES : limit, oneWord);
-      if (oneWord && together) {
-        const previous = words[from - 1]!;
+      // The nearest word before that is no stop word ("case for ip": case).
+      const previous = words.slice(0, from).findLast((w) => !isStopWord(w));
+      if (oneWord && together && previous !== undefined) {
         const withIt = new Map(entries.map((e) => [e, together(previous, e.key)]));
-        entries = entries.filter((e) => withIt.get(e)! > 0).sort((a, b) => withIt.get(b)! - withIt.get(a)!);
+        // Those said with it first; when none is (a typo before), popularity alone.
+        if (entries.some((e) => withIt.get(e)! > 0))
+          entries = entries.filter((e) => withIt.get(e)! > 0).sort((a, b) => withIt.get(b)! - withIt.get(a)!);
+        else entries = entries.slice(0, limit);
       }
       for (const entry of entries) {
         const text = before ? `${before} ${entry.text.toLowerCase()}` : entry.text;
@@ -209,6 +213,7 @@ export class Suggester {
 
   /** The title word starting with `prefix` that the most titles say and `accept` takes. */
   commonestWith(prefix: string, accept: (word: string) => boolean): string | undefined {
+    if (prefix.length === 0) return undefined;
     let best: string | undefined;
     let most = 0;
     for (let i = this.firstFrom(prefix); i < this.keys.length && this.keys[i]!.startsWith(prefix); i++) {

@@ -117,16 +117,22 @@ const MIN_KIND_SHARE = 0.2;
  * the products typed plain M name themselves "M H" (Xerox "Toner" products are "Black toner
  * cartridge"s), and "M H" is a type of its own. Keyboards do not call themselves keyboard covers.
  */
-export function learnKinds({ singles, kindPairs, compounds }: TypeVocabulary): Set<string> {
+export function learnKinds({ singles, kindPairs, compounds, heads }: TypeVocabulary): Set<string> {
   const kinds = new Set<string>();
   for (const [pair, n] of kindPairs) {
     const single = singles.get(pair.slice(0, pair.indexOf(' '))) ?? 0;
     if (n >= MIN_KIND_TITLES && n >= MIN_KIND_SHARE * single && (compounds.get(pair) ?? 0) >= MIN_KIND_TITLES)
       kinds.add(pair);
   }
-  // The head of a kind is a form things come in ("cartridge"): "M cartridge" is a kind of M for
-  // every M ("ink cartridge", though hardly a product is typed plain "Ink"). Kept as "* H".
-  for (const pair of [...kinds]) kinds.add(`* ${pair.slice(pair.indexOf(' ') + 1)}`);
+  // The head of a kind is a form things come in ("cartridge"): a type "M cartridge" (3+ products)
+  // is a kind of M too ("ink cartridge", though hardly a product is typed plain "Ink"), unless M
+  // is a type of its own (10+ products: a "Printer cleaning cartridge" is no printer).
+  const forms = new Set([...kinds].map((pair) => pair.slice(pair.indexOf(' ') + 1)));
+  for (const [pair, n] of compounds) {
+    const at = pair.indexOf(' ');
+    if (n >= MIN_KIND_TITLES && forms.has(pair.slice(at + 1)) && (heads.get(pair.slice(0, at)) ?? 0) < 10)
+      kinds.add(pair);
+  }
   return kinds;
 }
 

@@ -46,7 +46,10 @@ export function indexTerms(text: string): string[] {
   const out: string[] = [];
   for (const m of text.toLowerCase().matchAll(/[\p{L}\p{N}]+/gu)) {
     const term = m[0].slice(0, MAX_TERM_CHARS);
-    if (!stopWords.has(term)) pushWord(out, term);
+    if (stopWords.has(term)) continue;
+    pushWord(out, term);
+    // Written joined, the word stays too: a shopper typing "32g" is completing "32gb".
+    if (NUMBER_UNIT.test(term)) out.push(term);
   }
   return out;
 }
@@ -94,7 +97,12 @@ export function highlight(title: string, terms: string[]): string {
   let last = 0;
   for (const m of title.matchAll(/[\p{L}\p{N}]+/gu)) {
     const word = m[0].toLowerCase();
-    const hit = stems.has(stem(word)) || (prefix.length >= 3 && word.startsWith(prefix));
+    // A number with its unit written on ("64GB") is marked when its number and unit both match.
+    const unit = NUMBER_UNIT.exec(word);
+    const hit =
+      stems.has(stem(word)) ||
+      (prefix.length >= 3 && word.startsWith(prefix)) ||
+      (unit !== null && stems.has(unit[1]!) && stems.has(stem(unit[2] === 'in' ? 'inch' : unit[2]!)));
     if (!hit) continue;
     out += `${escapeHtml(title.slice(last, m.index))}<mark>${escapeHtml(m[0])}</mark>`;
     last = m.index! + m[0].length;

@@ -160,6 +160,15 @@ describe('ProductIndex', () => {
       expect(first(query), query).toBe(items[1]!.id);
     expect(first('64gb card')).toBe(items[2]!.id);
     expect(first('card 128 gb')).toBe(items[3]!.id);
+    // Typed partway ("128g"), the joined word is completed; marked whole in the title.
+    expect(first('card 128g')).toBe(items[3]!.id);
+    expect(index.search(q({ q: 'card 128gb' })).hits[0]!.highlights.title).toContain('<mark>128GB</mark>');
+    // The mark is read as a word of its own, not glued to the next one ('27"Curved').
+    index.upsert({
+      ...product('Orbit O3 display 68.6 cm (27"Curved) Black', 'Orbit', 'Monitor', 1),
+      ordinal: 9,
+    });
+    expect(index.search(q({ q: 'curved display' })).total).toBe(1);
   });
 
   it('stems, completes prefixes from three characters and tolerates typos', () => {
@@ -491,6 +500,9 @@ describe('ProductIndex', () => {
     // "module" is the commoner word, but no product says it with "wireless".
     expect(index.suggest('wireless mo')).toEqual([{ text: 'wireless mouse', kind: 'term' }]);
     expect(index.suggest('mo')[0]).toEqual({ text: 'Module', kind: 'category' });
+    // The word before a stop word gives the context; a word no product says gives none.
+    expect(index.suggest('wireless with mo')[0]).toEqual({ text: 'wireless with mouse', kind: 'term' });
+    expect(index.suggest('wirelez mo').map((s) => s.text)).toEqual(['wirelez module', 'wirelez mouse']);
   });
 
   it('suggests the most popular completions of a short prefix, not the first in alphabetical order', () => {
@@ -602,6 +614,9 @@ describe('Synonyms from the catalog', () => {
     expect(moniter.correctedQuery).toBe('monitor');
     expect(moniter.hits[0]!.highlights.title).toContain('<mark>monitor</mark>');
     expect(index.search(q({ q: 'powerbank' })).correctedQuery).toBe('power bank');
+    // Shown as titles write it, also where the stem ends otherwise ("batteri": battery).
+    index.upsert({ ...product('Volt AA battery 4 pack', 'Volt', 'Battery', 500), ordinal: 500 });
+    expect(index.search(q({ q: 'batery' })).correctedQuery).toBe('battery');
     expect(index.search(q({ q: 'monitor' })).correctedQuery).toBeUndefined();
     // Typed past its stem ("printing" is indexed as "print"): completed as printing, not corrected.
     expect(titles('printin')[0]).toMatch(/printing paper/);
@@ -663,7 +678,7 @@ describe('Synonyms from the catalog', () => {
     index.replaceAll(items);
     const categories = (query: string) =>
       index.search(q({ q: query, pageSize: 100 })).hits.map((h) => h.category);
-    expect([...learnKinds(index.baseStatistics().types!)]).toEqual(['toner cartridg', '* cartridg']);
+    expect([...learnKinds(index.baseStatistics().types!)]).toEqual(['toner cartridg', 'ink cartridg']);
     const inks = categories('ink');
     expect(inks.lastIndexOf('Ink cartridge')).toBeLessThan(inks.indexOf('Ink roller'));
     const toner = categories('acme toner');
