@@ -154,7 +154,7 @@ export class ProductIndex {
   private readonly brandTally = new Tally();
   private readonly categoryTally = new Tally();
   private nextOrdinal = 0;
-  private readonly suggester = new Suggester();
+  private readonly suggester = new Suggester(() => this.rows.values());
   private readonly cache: QueryCache;
   private readonly maxDelta: number;
   private readonly options: ProductIndexOptions;
@@ -426,7 +426,6 @@ export class ProductIndex {
   }
 
   suggest(q: string, limit = 8): Suggestion[] {
-    if (this.suggester.stale) this.suggester.rebuild(this.rows.values());
     return this.suggester.suggest(q, limit, (a, b) => {
       const [x, y] = [stem(a), stem(b)];
       return this.base.together(x, y) + this.delta.together(x, y);
@@ -517,10 +516,7 @@ export class ProductIndex {
     const { corpus, delta: fresh } = this;
     // The corpus's bases, and this index's delta (products written since: those of other shards'
     // deltas are not known here, and are few).
-    const idf =
-      corpus &&
-      ((term: string) =>
-        idfOf(corpus.documents + fresh.ids.size, (corpus.frequency.get(term) ?? 0) + fresh.frequency(term)));
+    const idf = corpus && ((term: string) => idfOf(corpus.documents + fresh.ids.size, this.frequency(term)));
     const typeWords = this.learntTypeWords();
     const kinds = this.learntKinds();
     const { facetStems } = this;
@@ -688,14 +684,12 @@ export class ProductIndex {
    * may end otherwise than its word ("memori": memory).
    */
   private wordFor(term: string): string {
-    if (this.suggester.stale) this.suggester.rebuild(this.rows.values());
     const prefix = term.length > 3 ? term.slice(0, -1) : term;
     return this.suggester.commonestWith(prefix, (word) => stem(word) === term) ?? term;
   }
 
   /** Whether some title word starts with `prefix` (a last word being typed), from the suggester's words. */
   private typing(prefix: string): boolean {
-    if (this.suggester.stale) this.suggester.rebuild(this.rows.values());
     return this.suggester.begins(prefix) || this.base.begins(prefix) || this.delta.begins(prefix);
   }
 

@@ -77,7 +77,7 @@ export class ShardedIndex {
   private nextCall = 0;
   private readonly rows = new Map<string, Light>();
   private nextOrdinal = 0;
-  private readonly suggester = new Suggester();
+  private readonly suggester = new Suggester(() => this.rows.values());
   private readonly cache: QueryCache;
   private position = 0;
   /** Each shard's base statistics; their sum is what every shard scores with. */
@@ -191,7 +191,7 @@ export class ShardedIndex {
     const generation = this.generation;
     // Whether the last word starts some title word (being typed: no typo), from every shard's titles.
     const last = terms[terms.length - 1];
-    const typing = last !== undefined && last.length >= 5 && this.typing(last);
+    const typing = last !== undefined && last.length >= 5 && this.suggester.begins(last);
     const ask = (worker: Worker, known?: string[]) =>
       this.call(worker, { op: 'search', terms, params, known, typing }) as Promise<ShardResult>;
     const parts = await Promise.all(this.workers.map((worker) => ask(worker)));
@@ -214,14 +214,7 @@ export class ShardedIndex {
     return { ...result, tookMs: round(performance.now() - started) };
   }
 
-  /** Whether some title word of any shard starts with `prefix` (see ProductIndex.corrections). */
-  private typing(prefix: string): boolean {
-    if (this.suggester.stale) this.suggester.rebuild(this.rows.values());
-    return this.suggester.begins(prefix);
-  }
-
   suggest(q: string, limit = 8): Suggestion[] {
-    if (this.suggester.stale) this.suggester.rebuild(this.rows.values());
     return this.suggester.suggest(q, limit);
   }
 

@@ -27,7 +27,8 @@ const MIN_PAIR_TITLES = 2;
  * last word, with the words before kept ("sony headph": sony headphones).
  *
  * Counted per product, so a product written or removed updates the counts in microseconds
- * (`add`, `remove`); only a whole new catalog (`stale`) is counted again, on first use.
+ * (`add`, `remove`); only a whole new catalog (`stale`) is counted again, from `rows`, when
+ * next read.
  */
 export class Suggester {
   /** Every key with something to suggest, sorted: a prefix's completions are a range of it. */
@@ -42,10 +43,18 @@ export class Suggester {
   private readonly words = new Map<string, number>();
   /** "word next" -> titles that say the two side by side. */
   private readonly pairs = new Map<string, number>();
-  /** Counts are not of the current rows: `rebuild` before use. */
+  /** Counts are not of the current rows: they are counted again when next read. */
   stale = true;
 
-  rebuild(rows: Iterable<SuggestRow>): void {
+  /** `rows`: the products as they are now, counted when the counts are stale. */
+  constructor(private readonly rows: () => Iterable<SuggestRow>) {}
+
+  /** Counts the rows again if a new catalog made the counts stale. */
+  private counted(): void {
+    if (this.stale) this.rebuild(this.rows());
+  }
+
+  private rebuild(rows: Iterable<SuggestRow>): void {
     this.brands.clear();
     this.categories.clear();
     this.brandTotals.clear();
@@ -74,6 +83,7 @@ export class Suggester {
    * before module), the most common of those first.
    */
   suggest(q: string, limit: number, together?: (a: string, b: string) => number): Suggestion[] {
+    this.counted();
     const words = tokenize(q, 8);
     if (words.length === 0 || limit < 1) return [];
     const out: Suggestion[] = [];
@@ -214,6 +224,7 @@ export class Suggester {
   /** The title word starting with `prefix` that the most titles say and `accept` takes. */
   commonestWith(prefix: string, accept: (word: string) => boolean): string | undefined {
     if (prefix.length === 0) return undefined;
+    this.counted();
     let best: string | undefined;
     let most = 0;
     for (let i = this.firstFrom(prefix); i < this.keys.length && this.keys[i]!.startsWith(prefix); i++) {
@@ -229,6 +240,7 @@ export class Suggester {
 
   /** Whether some key (a title word, two, a brand or category name) starts with `prefix`. */
   begins(prefix: string): boolean {
+    this.counted();
     return this.keys[this.firstFrom(prefix)]?.startsWith(prefix) ?? false;
   }
 
