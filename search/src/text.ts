@@ -26,14 +26,20 @@ export function tokenize(text: string, maxTerms = Number.POSITIVE_INFINITY): str
 /** A number with its unit written on ("27in", "64GB", "1tb", "10w"): what it says apart. */
 const NUMBER_UNIT = /^(\d+)(inch|in|gb|tb|mb|ghz|mhz|mm|cm|m|w|mah|kg|ml|l|v)$/;
 
+/** A number with its unit written on, as the two words it says ("27in": 27 inch); else undefined. */
+function numberAndUnit(word: string): [string, string] | undefined {
+  const unit = NUMBER_UNIT.exec(word);
+  return unit ? [unit[1]!, unit[2] === 'in' ? 'inch' : unit[2]!] : undefined;
+}
+
 /**
  * Adds a word, or a number and its unit as two words ("64gb": 64 gb, as "64 GB" is written;
  * "27in": 27 inch), for products and queries alike.
  */
 function pushWord(out: string[], word: string): void {
-  const unit = NUMBER_UNIT.exec(word);
-  if (!unit) out.push(word);
-  else out.push(unit[1]!, unit[2] === 'in' ? 'inch' : unit[2]!);
+  const split = numberAndUnit(word);
+  if (split) out.push(...split);
+  else out.push(word);
 }
 
 /**
@@ -98,11 +104,11 @@ export function highlight(title: string, terms: string[]): string {
   for (const m of title.matchAll(/[\p{L}\p{N}]+/gu)) {
     const word = m[0].toLowerCase();
     // A number with its unit written on ("64GB") is marked when its number and unit both match.
-    const unit = NUMBER_UNIT.exec(word);
+    const split = numberAndUnit(word);
     const hit =
       stems.has(stem(word)) ||
       (prefix.length >= 3 && word.startsWith(prefix)) ||
-      (unit !== null && stems.has(unit[1]!) && stems.has(stem(unit[2] === 'in' ? 'inch' : unit[2]!)));
+      (split !== undefined && stems.has(split[0]) && stems.has(stem(split[1])));
     if (!hit) continue;
     out += `${escapeHtml(title.slice(last, m.index))}<mark>${escapeHtml(m[0])}</mark>`;
     last = m.index! + m[0].length;
