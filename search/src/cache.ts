@@ -1,4 +1,5 @@
 import type { SearchParams, SearchResult } from '@shopsync/core';
+import { filterKey } from './text.js';
 
 /**
  * The query cache: results keyed by the index generation, the normalized query and the rest of
@@ -14,8 +15,8 @@ export class QueryCache {
     return JSON.stringify([
       generation,
       terms,
-      params.brand,
-      params.category,
+      params.brand && filterKey(params.brand),
+      params.category && filterKey(params.category),
       params.minPrice,
       params.maxPrice,
       params.inStock,

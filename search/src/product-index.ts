@@ -36,7 +36,7 @@ import {
   namePhrases,
   type TypeVocabulary,
 } from './synonyms.js';
-import { isStopWord, queryTerms, stem, tokenize } from './text.js';
+import { filterKey, isStopWord, queryTerms, stem, tokenize } from './text.js';
 
 interface Row {
   id: string;
@@ -150,6 +150,8 @@ export class ProductIndex {
   private facetValues: string[] = [];
   /** By facet id: the stem of a one-word name ("hp" for HP), '' for longer names. */
   private facetStems: string[] = [];
+  /** By facet id: the name as a filter compares it (`filterKey`: "hp" for HP). */
+  private facetKeys: string[] = [];
   private readonly facetIds = new Map<string, number>();
   private readonly brandTally = new Tally();
   private readonly categoryTally = new Tally();
@@ -434,9 +436,13 @@ export class ProductIndex {
 
   /** Filters, facet counts and the first hits of one pass's text matches. */
   private pass({ candidates: scored, weigh, ceiling }: Matches, params: SearchParams): PassResult {
+    // A filter names a brand or category however it is written ("hp", "HP ", "Hewlett  Packard").
+    const { facetKeys } = this;
+    const brandKey = params.brand ? filterKey(params.brand) : '';
+    const categoryKey = params.category ? filterKey(params.category) : '';
     const keep = (r: Row, skip?: 'brand' | 'category') =>
-      (skip === 'brand' || !params.brand || r.brand === params.brand) &&
-      (skip === 'category' || !params.category || r.category === params.category) &&
+      (skip === 'brand' || !brandKey || facetKeys[r.brandId] === brandKey) &&
+      (skip === 'category' || !categoryKey || facetKeys[r.categoryId] === categoryKey) &&
       (params.minPrice === undefined || r.price >= params.minPrice) &&
       (params.maxPrice === undefined || r.price <= params.maxPrice) &&
       (!params.inStock || r.stock > 0);
@@ -873,6 +879,7 @@ export class ProductIndex {
     this.facetValues = [];
     this.facetIds.clear();
     this.facetStems = [];
+    this.facetKeys = [];
     this.nextOrdinal = 0;
     for (const p of products) this.rows.set(p.id, this.toRow(p, p.ordinal));
     // A new catalog: suggestions are counted again on first use.
@@ -921,6 +928,7 @@ export class ProductIndex {
       this.facetIds.set(name, id);
       const words = tokenize(name);
       this.facetStems[id] = words.length === 1 ? stem(words[0]!) : '';
+      this.facetKeys[id] = filterKey(name);
     }
     return id;
   }

@@ -7,6 +7,14 @@ const MAX_QUERY_TERMS = 12;
 const MAX_TERM_CHARS = 40;
 
 /**
+ * A brand or category name as a filter compares it: case, width and spacing do not matter
+ * ("hp", "HP ", "ＨＰ" name the brand HP).
+ */
+export function filterKey(name: string): string {
+  return name.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase();
+}
+
+/**
  * Splits user text into lowercase word tokens. Everything that is not a letter or a digit
  * separates words, so no query syntax (`:`, `~`, `^`, `*`, `+`, `-`, quotes) survives, and
  * control characters and emoji simply vanish.

@@ -350,6 +350,21 @@ describe('ProductIndex', () => {
     expect(price.reduce((s, b) => s + b.count, 0)).toBe(6);
   });
 
+  it('filters by a brand or category however its case and spacing are written', () => {
+    const { index } = catalog();
+    const exact = index.search(q({ q: 'speaker', brand: 'Sony' }));
+    expect(exact.total).toBe(1);
+    for (const brand of ['sony', 'SONY', ' Sony ', 'Ｓｏｎｙ']) {
+      const r = index.search(q({ q: 'speaker', brand }));
+      expect(r.hits.map((h) => h.brand)).toEqual(['Sony']);
+      // The facets still name the brand as the catalog writes it, with the same counts.
+      expect(r.facets).toEqual(exact.facets);
+    }
+    expect(index.search(q({ q: '', category: 'headphones' })).total).toBe(2);
+    expect(index.search(q({ q: '', category: 'head  phones' })).total).toBe(0);
+    expect(index.search(q({ q: 'speaker', brand: 'Son' })).total).toBe(0);
+  });
+
   it('sorts by price and newest and pages in a stable order', () => {
     const { index } = catalog();
     const asc = index.search(q({ q: '', sort: 'price_asc' })).hits.map((h) => h.price.amount);
