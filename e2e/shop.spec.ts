@@ -88,3 +88,20 @@ test('a shopper signs up, searches, adds to cart on one device, sees it on anoth
   await phone.close();
   await laptop.close();
 });
+
+test('the product page offers only as many as still fit in the cart line', async ({ page, request }) => {
+  const id = await createProduct(request, 'Boreal Candle', 40, 990);
+  await page.goto(`/products/${id}`);
+  const quantity = page.getByLabel('Quantity');
+  await expect(quantity.locator('option')).toHaveCount(10);
+  await quantity.selectOption('8');
+  await page.getByRole('button', { name: 'Add to cart' }).click();
+  await expect(page.getByTestId('cart-count')).toHaveText('8');
+  // Two more fit: the choice shrinks to them, and adding them fills the line.
+  await expect(quantity.locator('option')).toHaveCount(2);
+  await quantity.selectOption('2');
+  await page.getByRole('button', { name: 'Add to cart' }).click();
+  await expect(page.getByTestId('cart-count')).toHaveText('10');
+  await expect(page.getByTestId('line-limit')).toContainText('10');
+  await expect(page.getByRole('button', { name: 'Add to cart' })).toBeDisabled();
+});

@@ -38,6 +38,22 @@ describe('cart and orders', () => {
     expect([removed.status, removed.json.lines]).toEqual([200, []]);
   });
 
+  it('refuses, rather than silently clamps, more of a product than a line holds', async () => {
+    const c = await signUp(server.url);
+    const p = await product(50);
+    const view = await c.post('/api/cart/lines', { productId: p, quantity: 8 });
+    expect(view.json.maxPerLine).toBe(10);
+    const over = await c.post('/api/cart/lines', { productId: p, quantity: 3 });
+    expect(over.status).toBe(409);
+    expect(over.json.error).toMatchObject({ code: 'quantity_limit', details: { max: 10, quantity: 8 } });
+    // The refused add left the cart as it was; what still fits goes in.
+    expect((await c.get('/api/cart')).json.lines[0].quantity).toBe(8);
+    expect((await c.post('/api/cart/lines', { productId: p, quantity: 2 })).json.lines[0].quantity).toBe(10);
+    expect((await c.post('/api/cart/lines', { productId: p, quantity: 11 })).status).toBe(400);
+    expect((await c.patch(`/api/cart/lines/${p}`, { quantity: 11 })).status).toBe(400);
+    expect((await c.patch(`/api/cart/lines/${p}`, { quantity: 4 })).json.lines[0].quantity).toBe(4);
+  });
+
   it('confirms an order, decrements stock and removes the ordered entries only', async () => {
     const c = await signUp(server.url);
     const [p1, p2] = [await product(5, 1000), await product(5, 250)];

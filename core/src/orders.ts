@@ -1,11 +1,15 @@
 import { z } from 'zod';
+import { DEFAULT_MAX_PER_LINE } from './cart/entry.js';
 import type { Money } from './money.js';
+
+/** The most units of one product a cart line holds; more is refused (the cart reads clamp to it). */
+export const MAX_PER_LINE = DEFAULT_MAX_PER_LINE;
 
 export const CartLineInput = z.object({
   productId: z.string().min(1).max(64),
-  quantity: z.number().int().min(1).max(100),
+  quantity: z.number().int().min(1).max(MAX_PER_LINE),
 });
-export const CartQuantityInput = z.object({ quantity: z.number().int().min(0).max(100) });
+export const CartQuantityInput = z.object({ quantity: z.number().int().min(0).max(MAX_PER_LINE) });
 
 export const PlaceOrderInput = z.object({
   cartId: z.string().min(1).max(64),
@@ -46,6 +50,8 @@ export interface Order {
 export interface CartView {
   cartId: string;
   lines: { tag: string; productId: string; quantity: number; tags: string[] }[];
+  /** The most units of one product a line holds (`MAX_PER_LINE`). */
+  maxPerLine: number;
   syncUrl: string;
   syncToken: string;
 }

@@ -1,4 +1,4 @@
-import { CartLineInput, CartQuantityInput, type CartView } from '@shopsync/core';
+import { CartLineInput, CartQuantityInput, type CartView, MAX_PER_LINE } from '@shopsync/core';
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import type { Catalog } from '../catalog/products.js';
@@ -21,6 +21,7 @@ export function cartRoutes(carts: Carts, catalog: Catalog, tokens: SyncTokens, s
     return {
       cartId,
       lines: await carts.lines(cartId),
+      maxPerLine: MAX_PER_LINE,
       syncUrl: '/sync',
       syncToken: tokens.issue(owner, cartId),
     };
@@ -32,7 +33,17 @@ export function cartRoutes(carts: Carts, catalog: Catalog, tokens: SyncTokens, s
     const owner = cartOwner(c, secureCookies);
     const { productId, quantity } = await parseBody(c, CartLineInput);
     if (!catalog.get(productId)) throw new ApiError(404, 'product_not_found', 'no such product');
-    await carts.add(carts.cartFor(owner), productId, quantity);
+    const cartId = carts.cartFor(owner);
+    if ((await carts.add(cartId, productId, quantity)) === undefined) {
+      const lines = await carts.lines(cartId);
+      const held = lines.find((l) => l.productId === productId)?.quantity ?? 0;
+      throw new ApiError(
+        409,
+        'quantity_limit',
+        `a cart holds at most ${MAX_PER_LINE} of a product; this one holds ${held}`,
+        { max: MAX_PER_LINE, quantity: held },
+      );
+    }
     return c.json(await view(owner));
   });
 

@@ -116,7 +116,7 @@ export function currentCart(): CartSession | null {
 
 /** Opens the cart the server says this browser owns (guest or account), replacing any other. */
 export async function openCart(options: { forgetPrevious?: boolean } = {}): Promise<void> {
-  let view: Awaited<ReturnType<typeof api.cart>>;
+  let view: { cartId: string; syncToken: string };
   try {
     view = await api.cart();
     localStorage.setItem('shopsync-cart', JSON.stringify({ cartId: view.cartId, token: view.syncToken }));
@@ -125,7 +125,7 @@ export async function openCart(options: { forgetPrevious?: boolean } = {}): Prom
     const saved = localStorage.getItem('shopsync-cart');
     if (!saved) return;
     const { cartId, token } = JSON.parse(saved) as { cartId: string; token: string };
-    view = { cartId, syncToken: token, lines: [], syncUrl: '/sync' };
+    view = { cartId, syncToken: token };
   }
   if (session?.cartId === view.cartId) return;
   const previous = session;

@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_PER_LINE as MAX_PER_LINE } from '@shopsync/core/cart/entry';
 import { cartState, currentCart } from '../cart/session.js';
 import { ProductImage } from '../components/image.js';
 import { SyncBadge } from '../components/sync-badge.js';
@@ -50,7 +51,7 @@ export default function CartPage() {
                     <button
                       type="button"
                       aria-label="Increase quantity"
-                      disabled={line.quantity >= 10}
+                      disabled={line.quantity >= MAX_PER_LINE}
                       onClick={() => cart?.setQuantity(line.productId, line.quantity + 1)}
                     >
                       +

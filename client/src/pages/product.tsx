@@ -1,8 +1,10 @@
+import { DEFAULT_MAX_PER_LINE as MAX_PER_LINE } from '@shopsync/core/cart/entry';
 import { useState } from 'preact/hooks';
 import { api } from '../api.js';
-import { currentCart } from '../cart/session.js';
+import { cartState, currentCart } from '../cart/session.js';
 import { ProductImage } from '../components/image.js';
 import { formatMoney } from '../format.js';
+import { useStore } from '../store.js';
 import { ErrorNotice, useFetch } from './use-fetch.js';
 
 export default function ProductPage({ params }: { params: string[] }) {
@@ -10,6 +12,11 @@ export default function ProductPage({ params }: { params: string[] }) {
   const result = useFetch(() => api.product(id), id);
   const [qty, setQty] = useState(1);
   const [added, setAdded] = useState(false);
+  const cart = useStore(cartState);
+  // A line holds at most MAX_PER_LINE units: offer only what still fits, rather than let the cart
+  // clamp an add silently.
+  const held = cart.lines.find((l) => l.productId === id)?.quantity ?? 0;
+  const room = Math.max(MAX_PER_LINE - held, 0);
   if (result.state === 'loading') return <p class="loading">Loading…</p>;
   if (result.state === 'error') {
     return result.error.status === 404 ? (
@@ -20,7 +27,7 @@ export default function ProductPage({ params }: { params: string[] }) {
   }
   const p = result.data;
   const add = () => {
-    currentCart()?.cart.add(p.id, qty);
+    currentCart()?.cart.add(p.id, Math.min(qty, room));
     setAdded(true);
   };
   const specs = Object.entries(p.attributes).slice(0, 24);
@@ -46,18 +53,27 @@ export default function ProductPage({ params }: { params: string[] }) {
         <div class="add">
           <label>
             Quantity{' '}
-            <select value={qty} onChange={(e) => setQty(Number((e.target as HTMLSelectElement).value))}>
-              {Array.from({ length: 10 }, (_, i) => i + 1).map((n) => (
+            <select
+              value={Math.min(qty, Math.max(room, 1))}
+              disabled={room === 0}
+              onChange={(e) => setQty(Number((e.target as HTMLSelectElement).value))}
+            >
+              {Array.from({ length: Math.max(room, 1) }, (_, i) => i + 1).map((n) => (
                 <option key={n} value={n}>
                   {n}
                 </option>
               ))}
             </select>
           </label>
-          <button type="button" class="primary" disabled={p.stock === 0} onClick={add}>
+          <button type="button" class="primary" disabled={p.stock === 0 || room === 0} onClick={add}>
             Add to cart
           </button>
         </div>
+        {room === 0 && (
+          <p class="notice" data-testid="line-limit">
+            Your cart holds {MAX_PER_LINE} of this product, the most one order can take.
+          </p>
+        )}
         {added && (
           <p class="notice ok" role="status">
             Added to your cart. <a href="/cart">View cart</a>
