@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ProductPatch } from '@shopsync/core';
 import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { importRecords, readRecords } from '../src/catalog/import.js';
@@ -55,6 +56,33 @@ describe('importer', () => {
     expect(again).toMatchObject({ created: 0, updated: 1, unchanged: 1 });
     expect(catalog.count()).toBe(2);
     expect(catalog.get('x3')).toMatchObject({ title: 'Renamed', version: 2 });
+  });
+
+  it('checks Icecat records as vendor products: what GET returns of them, PATCH takes back', () => {
+    const db = openDatabase(tmp());
+    const catalog = new Catalog(db);
+    const icecat = (id: number, fields: Record<string, unknown>) => ({
+      id,
+      title: `Acme Widget ${id}`,
+      supplier: 'Acme',
+      price: 1299,
+      short_description: 'A widget',
+      ...fields,
+    });
+    const report = importRecords(catalog, (fn) => db.transaction(fn)(), 'icecat', [
+      icecat(1, { title: `Acme ${'very '.repeat(80)}long widget` }),
+      icecat(2, { img_500x500: 'not an image address', img_high: 'http://images.example/2.jpg' }),
+      icecat(3, { supplier: 'A'.repeat(150) }),
+    ]);
+    expect(report.created).toBe(1);
+    expect(report.rejected.map((r) => [r.position, r.error.split(':')[0]])).toEqual([
+      [1, 'title'],
+      [3, 'brand'],
+    ]);
+    // A malformed image is left out, not the product; the other is served over HTTPS.
+    const { id, version, createdAt, updatedAt, ...fields } = catalog.get('2')!;
+    expect(fields.images).toEqual(['https://images.example/2.jpg']);
+    expect(ProductPatch.safeParse({ id, version, createdAt, updatedAt, ...fields }).success).toBe(true);
   });
 
   it('runs as `npm run import` with progress, honouring SHOPSYNC_SEED=none', () => {

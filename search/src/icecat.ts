@@ -27,7 +27,11 @@ export const ICECAT_DEFAULT_STOCK = 25;
 function url(u: string | null | undefined): string | undefined {
   if (!u) return undefined;
   // Icecat serves the same images over HTTPS; the storefront is served securely too.
-  return u.replace(/^http:\/\//, 'https://');
+  const secure = u.replace(/^http:\/\//, 'https://');
+  // An image that is no web address is left out; the product is still a product.
+  return secure.length <= 2000 && /^https:\/\/[^\s]+$/.test(secure) && URL.canParse(secure)
+    ? secure
+    : undefined;
 }
 
 /** One raw Icecat record to a product, or the reason it is not one. Never throws. */

@@ -60,10 +60,15 @@ type Mapped =
 export function mapRecord(raw: unknown, vocabulary?: CategoryVocabulary): Mapped {
   if (raw && typeof raw === 'object' && '__invalidJson' in raw)
     return { ok: false, error: 'invalid JSON line' };
+  let record = raw;
   if (raw && typeof raw === 'object' && ('supplier' in raw || 'short_description' in raw)) {
-    return icecatToProduct(raw, vocabulary);
+    const mapped = icecatToProduct(raw, vocabulary);
+    if (!mapped.ok) return mapped;
+    // The mapped product is checked as a vendor's would be, so that what GET returns of it a
+    // PATCH accepts back (a 400-character title or a data: image URL stops here).
+    record = mapped.product;
   }
-  const parsed = ProductInput.safeParse(raw);
+  const parsed = ProductInput.safeParse(record);
   if (!parsed.success) {
     return {
       ok: false,
