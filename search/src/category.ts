@@ -104,7 +104,9 @@ export class CategoryVocabulary {
     const attributeCounts = new Map<string, number>();
     for (const r of list) {
       const stated = usableType(r.productType);
-      if (stated) vocabulary.phrases.add(stated.toLowerCase());
+      // A two-letter type ("PC") names its own product, but read in other titles it would make
+      // every "Notebook PC" a PC.
+      if (stated && /[A-Za-z]{3}/.test(stated)) vocabulary.phrases.add(stated.toLowerCase());
       const words = afterBrand(r.title, r.brand);
       const runWords = lowercaseRun(words, vocabulary.colours);
       const run = runWords.join(' ');
@@ -179,7 +181,7 @@ function plainWord(w: string): string {
 
 function usableType(productType: string | null | undefined): string | undefined {
   const stated = productType?.trim();
-  return stated && /[A-Za-z]{3}/.test(stated) ? stated : undefined;
+  return stated && /[A-Za-z]{2}/.test(stated) ? stated : undefined;
 }
 
 export function deriveCategory(

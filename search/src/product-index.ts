@@ -1044,7 +1044,7 @@ const UNITS = new Set([
  * "Kensington MicroSaver Keyed Laptop Lock" and "Kensington Saddlebag Laptop Backpack" (a
  * Backpack) are for laptops, accessories when the shopper asks for laptops. A word that names no
  * type ("Gaming", "USB", a product line) is no modifier. "Tablet PC" reads as a PC for tablets
- * where "pc" heads a type; on Icecat it does not ("pc" is no type word, category.ts). Worked out on
+ * where "pc" heads 10+ typed products, as on Icecat (57 products are stated "PC"). Worked out on
  * first use per set of heads, and kept in the row.
  */
 function readType(

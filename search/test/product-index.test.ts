@@ -1266,6 +1266,16 @@ describe('Icecat mapping', () => {
     expect(deriveCategory('Acme XL Mauve', 'Acme', null, vocabulary)).toBe('Other');
   });
 
+  it('takes a stated two-letter type ("PC") for its product, but does not read it into other titles', () => {
+    const records = [
+      { title: 'Lenovo V55t 8 GB Tower Black PC', brand: 'Lenovo', productType: 'PC' },
+      ...['A', 'B', 'C'].map((m) => ({ title: `HP ${m} notebook`, brand: 'HP' })),
+    ];
+    const vocabulary = CategoryVocabulary.learn(records);
+    expect(deriveCategory(records[0]!.title, 'Lenovo', 'PC', vocabulary)).toBe('PC');
+    expect(deriveCategory('HP 530 Notebook PC', 'HP', null, vocabulary)).toBe('Notebook');
+  });
+
   it('reads the first of alternatives as the type, and stops at "w/" but not at an aperture', () => {
     expect(deriveCategory('Canon EF 50mm f/1.8 STM lens Black', 'Canon')).toBe('Lens');
     expect(deriveCategory('Canon AD-11 AC Adapter power adapter/inverter Black', 'Canon')).toBe(
