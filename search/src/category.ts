@@ -14,6 +14,8 @@ const NOT_A_TYPE = new Set(
   ),
 );
 const MAX_PHRASE = 4;
+/** The most words of a description's first clause that is read for a type (`described`). */
+const MAX_DESCRIBED = 8;
 const STOP_SCAN = new Set(['for', 'with', 'compatible']);
 
 /** Alternatives written with a slash ("adapter/inverter"); the first word is the capture. */
@@ -135,7 +137,7 @@ export class CategoryVocabulary {
    * that follow it: those name what the product is ("Monitor Stand", "Mouse Wrist Pillow": a
    * stand, a pillow) unless they are colours or words the catalog uses for attributes.
    */
-  find(words: string[]): string | undefined {
+  find(words: string[], extend = true): string | undefined {
     const lower: string[] = [];
     // Of alternatives ("Keypad/Calculator"), the first names the type, as in lowercase runs; after
     // a type phrase only one that ends some phrase does ("Notebook Keypad/Calculator" is a keypad,
@@ -153,7 +155,7 @@ export class CategoryVocabulary {
         const phrase = lower.slice(end - len, end).join(' ');
         if (!this.phrases.has(phrase) || this.colours.has(phrase)) continue;
         const head: string[] = [];
-        for (let i = end; i < lower.length; i++) {
+        for (let i = end; extend && i < lower.length; i++) {
           const word = plainWord(lower[i]!);
           if (
             !word ||
@@ -189,12 +191,28 @@ export function deriveCategory(
   brand: string,
   productType?: string | null,
   vocabulary?: CategoryVocabulary,
+  description?: string | null,
 ): string {
   const stated = usableType(productType);
   if (stated) return capitalize(stated);
   const words = afterBrand(title, brand);
   // Icecat's own convention (a lowercase run) first; the learnt vocabulary for capitalized titles.
   const run = lowercaseRun(words, vocabulary?.colours).join(' ');
-  const phrase = run || vocabulary?.find(words);
+  const phrase =
+    run ||
+    vocabulary?.find(words) ||
+    (description && vocabulary && described(description, brand, vocabulary));
   return phrase ? capitalize(phrase) : 'Other';
+}
+
+/**
+ * The type a description's first clause names, for a title that names none ("HP 780 Original
+ * Light magenta 1 pc(s)": "HP 780 500-ml Light Magenta Ink Cartridge").
+ */
+function described(description: string, brand: string, vocabulary: CategoryVocabulary): string | undefined {
+  const clause = afterBrand(description.split(/[,;:(]|\s[-–]\s|\.\s/)[0]!.trim(), brand);
+  // A name ("Light Cyan Ink Cartridge"), not prose ("Protect your iPhone…" "…makes your monitor
+  // easier to…"), and no more than the vocabulary's phrase: "Ink Cartridge light Magenta f Stylus"
+  // is an ink cartridge.
+  return clause.length <= MAX_DESCRIBED ? vocabulary.find(clause, false) : undefined;
 }

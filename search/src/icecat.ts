@@ -73,7 +73,7 @@ export function icecatToProduct(
       description: r.short_description ?? '',
       price: r.price,
       stock: ICECAT_DEFAULT_STOCK,
-      category: deriveCategory(r.title, r.supplier, productType, vocabulary),
+      category: deriveCategory(r.title, r.supplier, productType, vocabulary, r.short_description),
       images: [...new Set(images)],
       attributes,
     },

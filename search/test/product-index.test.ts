@@ -1266,6 +1266,24 @@ describe('Icecat mapping', () => {
     expect(deriveCategory('Acme XL Mauve', 'Acme', null, vocabulary)).toBe('Other');
   });
 
+  it('reads the type a short description names when the title names none', () => {
+    const vocabulary = CategoryVocabulary.learn(
+      ['A', 'B', 'C'].map((m) => ({ title: `Acme ${m} ink cartridge`, brand: 'Acme' })),
+    );
+    const title = 'HP 780 Original Light magenta 1 pc(s)';
+    expect(deriveCategory(title, 'HP', null, vocabulary)).toBe('Other');
+    expect(
+      deriveCategory(title, 'HP', null, vocabulary, 'HP 780 500-ml Light Magenta Ink Cartridge, 500 ml'),
+    ).toBe('Ink cartridge');
+    // Only the phrase: what follows it in a description is not part of the type.
+    expect(deriveCategory(title, 'HP', null, vocabulary, 'Ink Cartridge light Magenta f Stylus Pro')).toBe(
+      'Ink cartridge',
+    );
+    // Prose is no name.
+    const prose = 'Keeps your ink cartridge fresh for longer when the printer stands idle';
+    expect(deriveCategory(title, 'HP', null, vocabulary, prose)).toBe('Other');
+  });
+
   it('takes a stated two-letter type ("PC") for its product, but does not read it into other titles', () => {
     const records = [
       { title: 'Lenovo V55t 8 GB Tower Black PC', brand: 'Lenovo', productType: 'PC' },
