@@ -41,7 +41,7 @@ if (shards > 0) {
 console.log(`indexed in ${Math.round(performance.now() - t)} ms${shards > 0 ? ` (${shards} shards)` : ''}`);
 
 const judgments = loadJudgments(JUDGMENTS_DEV);
-const rows: [number, string][] = [];
+const rows: [number, string, number][] = [];
 let condensedSum = 0;
 let unjudged = 0;
 let shown = 0;
@@ -51,13 +51,15 @@ for (const [query, labels] of judgments) {
   const top = ids.slice(0, k);
   const score = ndcg(top, labels, k);
   if (score === null) continue;
-  rows.push([score, query]);
-  condensedSum += ndcg(ids.filter((id) => labels.has(id)).slice(0, k), labels, k) ?? 0;
+  const condensed = ndcg(ids.filter((id) => labels.has(id)).slice(0, k), labels, k) ?? 0;
+  rows.push([score, query, condensed]);
+  condensedSum += condensed;
   unjudged += top.filter((id) => !labels.has(id)).length;
   shown += top.length;
 }
 if (verbose)
-  for (const [score, query] of rows.sort((a, b) => a[0] - b[0])) console.log(`${score.toFixed(3)}  ${query}`);
+  for (const [score, query, condensed] of rows.sort((a, b) => a[0] - b[0]))
+    console.log(`${score.toFixed(3)}  ${query}  (condensed ${condensed.toFixed(3)})`);
 const mean = rows.reduce((s, [score]) => s + score, 0) / Math.max(rows.length, 1);
 console.log(`queries ${rows.length}`);
 console.log(
