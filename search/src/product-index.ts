@@ -351,6 +351,7 @@ export class ProductIndex {
     }
     const others = new Set(alsoKnown);
     const known = (term: string) => others.has(term) || this.knows(term);
+    terms = terms.map((t) => this.singular(t));
     // A word no product says is read as the catalog's word it most likely misspells ("moniter"),
     // in both passes and in the reading below.
     const corrected = this.corrections(terms, known, typing);
@@ -711,6 +712,17 @@ export class ProductIndex {
   }
 
   /** How many (product, field) pairs say a term: in the corpus when a shard, else here. */
+  /**
+   * Short words are not stemmed (text.ts `stem`): the plural of a two-letter word is read as the
+   * word when the catalog says the word far more often ("tvs": tv, 206 against 6 on Icecat; "cds"),
+   * but not an initialism of its own ("ups" 656 against "up" 268; "xps" 12 against "xp" 48).
+   */
+  private singular(term: string): string {
+    if (term.length !== 3 || !term.endsWith('s')) return term;
+    const word = term.slice(0, 2);
+    return this.frequency(term) * PLURAL_MARGIN < this.frequency(word) ? word : term;
+  }
+
   private frequency(term: string): number {
     return (
       (this.corpus ? (this.corpus.frequency.get(term) ?? 0) : this.base.frequency(term)) +
@@ -1008,6 +1020,9 @@ const MIN_TITLE_HEAD = 10;
 const DIGIT = /\d/;
 /** See `isMaker`. */
 const MAKER_SHARE = 0.25;
+/** How much more often a two-letter word is said than its plural for a query's plural to be it. */
+const PLURAL_MARGIN = 10;
+
 /** A product of another brand than the one the query names (at most 1: `maxFactor` bounds stay). */
 const OFF_BRAND = 0.6;
 /** Both halves of a word split in two must be said this often (`corrections`). */

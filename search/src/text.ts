@@ -21,18 +21,28 @@ export function filterKey(name: string): string {
  */
 export function tokenize(text: string, maxTerms = Number.POSITIVE_INFINITY): string[] {
   const out: string[] = [];
-  for (const m of text
-    .slice(0, MAX_QUERY_CHARS * 4)
-    .toLowerCase()
-    .matchAll(/[\p{L}\p{N}]+/gu)) {
+  for (const m of joinThousands(text.slice(0, MAX_QUERY_CHARS * 4).toLowerCase()).matchAll(
+    /[\p{L}\p{N}]+/gu,
+  )) {
     pushWord(out, m[0].slice(0, MAX_TERM_CHARS));
     if (out.length >= maxTerms) break;
   }
   return out.length > maxTerms ? out.slice(0, maxTerms) : out;
 }
 
-/** A number with its unit written on ("27in", "64GB", "1tb", "10w"): what it says apart. */
-const NUMBER_UNIT = /^(\d+)(inch|in|gb|tb|mb|ghz|mhz|mm|cm|m|w|mah|kg|ml|l|v)$/;
+/**
+ * Thousands written with commas ("10,000 mAh") as one number, as a shopper types it ("10000mah").
+ * A comma before two digits ("30,5 m") is a decimal comma and stays a separator.
+ */
+function joinThousands(text: string): string {
+  return text.includes(',') ? text.replace(/(?<=\d),(?=\d{3}(?!\d))/g, '') : text;
+}
+
+/**
+ * A number with its unit written on ("27in", "64GB", "1tb", "10ft", "144hz"): what it says apart.
+ * Not "g" ("5g" is a network) and not "k" or "p" ("4k", "1080p" are names).
+ */
+const NUMBER_UNIT = /^(\d+)(inch|in|ft|gb|tb|mb|gbps|mbps|ghz|mhz|hz|mm|cm|m|w|wh|mah|va|kg|ml|l|v|mp|rpm)$/;
 
 /** A number with its unit written on, as the two words it says ("27in": 27 inch); else undefined. */
 function numberAndUnit(word: string): [string, string] | undefined {
@@ -58,12 +68,16 @@ function pushWord(out: string[], word: string): void {
  */
 export function indexTerms(text: string): string[] {
   const out: string[] = [];
-  for (const m of text.toLowerCase().matchAll(/[\p{L}\p{N}]+/gu)) {
+  for (const m of joinThousands(text.toLowerCase()).matchAll(/[\p{L}\p{N}]+/gu)) {
     const term = m[0].slice(0, MAX_TERM_CHARS);
     if (stopWords.has(term)) continue;
     pushWord(out, term);
     // Written joined, the word stays too: a shopper typing "32g" is completing "32gb".
     if (NUMBER_UNIT.test(term)) out.push(term);
+    // Three letters are not stemmed (`stem`): "TVs" also says "tv", as "UPS" says "up" (which
+    // no query of "ups" reads).
+    else if (term.length === 3 && term.endsWith('s') && /^[a-z]{2}$/.test(term.slice(0, 2)))
+      out.push(term.slice(0, 2));
   }
   return out;
 }
@@ -89,7 +103,14 @@ export function isStopWord(term: string): boolean {
 const stems = new Map<string, string>();
 const MAX_STEMS = 100_000;
 
+/**
+ * A word's stem. Words of three letters or fewer are their own: most are initialisms ("UPS",
+ * "XPS", "GPS"), which the stemmer would read as plurals of others ("up", "xp"). An indexed
+ * plural of two letters says its word too (`indexTerms`), and a shopper's ("tvs") is read as the
+ * word when the catalog says that far more often (`ProductIndex.singular`).
+ */
 export function stem(term: string): string {
+  if (term.length <= 3) return term;
   let stemmed = stems.get(term);
   if (stemmed === undefined) {
     stemmed = lunr.stemmer(new lunr.Token(term, {})).toString();

@@ -171,6 +171,41 @@ describe('ProductIndex', () => {
     expect(index.search(q({ q: 'curved display' })).total).toBe(1);
   });
 
+  it('reads thousands written with commas as one number, and more units written on', () => {
+    const index = new ProductIndex();
+    const items = [
+      product('Volt power bank 10,000 mAh Black', 'Volt', 'Power bank', 2500),
+      product('Volt power bank 5000 mAh Black', 'Volt', 'Power bank', 1500),
+      product('Link HDMI cable 10 ft Black', 'Link', 'Cable', 900),
+      product('Link HDMI cable 3 ft Black', 'Link', 'Cable', 700),
+      // A decimal comma is no thousands separator.
+      product('Roll paper 30,5 m matte', 'Roll', 'Paper', 700),
+    ];
+    index.replaceAll(items);
+    const first = (query: string) => index.search(q({ q: query })).hits[0]?.id;
+    expect(first('10000mah power bank')).toBe(items[0]!.id);
+    expect(first('power bank 10000 mah')).toBe(items[0]!.id);
+    expect(first('hdmi cable 10ft')).toBe(items[2]!.id);
+    expect(first('paper 30 m')).toBe(items[4]!.id);
+    expect(index.search(q({ q: '305' })).total).toBe(0);
+  });
+
+  it('leaves three-letter words unstemmed: "ups" is no plural of "up"; "tvs" is of "tv"', () => {
+    const index = new ProductIndex();
+    const items = [
+      product('Volt Smart UPS 750 VA', 'Volt', 'Uninterruptible power supply', 30000),
+      product('Link VGA to HDMI converter, supports up to 1080p', 'Link', 'Converter', 2500),
+      ...Array.from({ length: 12 }, (_, m) =>
+        product(`Vista V${m} LED TV 32" Black`, 'Vista', 'Television', 25000),
+      ),
+      product('Mount wall mount for TVs', 'Mount', 'Wall mount', 2000),
+    ];
+    index.replaceAll(items);
+    expect(index.search(q({ q: 'ups' })).hits.map((h) => h.id)).toEqual([items[0]!.id]);
+    // The catalog says "tv" far more often than "tvs": the shopper's plural is the word.
+    expect(index.search(q({ q: 'tvs' })).total).toBe(13);
+  });
+
   it('stems, completes prefixes from three characters and tolerates typos', () => {
     const { index } = catalog();
     expect(index.search(q({ q: 'laptops' })).hits.map((h) => h.brand)).toContain('Lenovo');
