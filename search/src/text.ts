@@ -136,6 +136,8 @@ export function highlight(title: string, terms: string[]): string {
     const split = numberAndUnit(word);
     const hit =
       stems.has(stem(word)) ||
+      // "TVs" says "tv" (`indexTerms`).
+      (word.length === 3 && word.endsWith('s') && stems.has(word.slice(0, 2))) ||
       (prefix.length >= 3 && word.startsWith(prefix)) ||
       (split !== undefined && stems.has(split[0]) && stems.has(stem(split[1])));
     if (!hit) continue;

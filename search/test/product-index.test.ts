@@ -204,6 +204,10 @@ describe('ProductIndex', () => {
     expect(index.search(q({ q: 'ups' })).hits.map((h) => h.id)).toEqual([items[0]!.id]);
     // The catalog says "tv" far more often than "tvs": the shopper's plural is the word.
     expect(index.search(q({ q: 'tvs' })).total).toBe(13);
+    const mount = index.search(q({ q: 'tv wall mount' })).hits[0]!;
+    expect(mount.highlights.title).toBe(
+      '<mark>Mount</mark> <mark>wall</mark> <mark>mount</mark> for <mark>TVs</mark>',
+    );
   });
 
   it('stems, completes prefixes from three characters and tolerates typos', () => {
