@@ -171,6 +171,7 @@ export class ProductIndex {
   /** Initialisms of type names the catalog writes (synonyms.ts); see `learntAcronyms`. */
   private acronyms: Map<string, string[]> | undefined;
   private typeWords: Set<string> | undefined;
+  private typeNames: Set<string> | undefined;
   private kinds: Set<string> | undefined;
   /** The corpus's terms as an automaton, for typo corrections every shard agrees on. */
   private corpusTokens: lunr.TokenSet | undefined;
@@ -273,6 +274,7 @@ export class ProductIndex {
     this.synonyms = undefined;
     this.acronyms = undefined;
     this.typeWords = undefined;
+    this.typeNames = undefined;
     this.kinds = undefined;
     this.types = undefined;
     this.invalidate();
@@ -429,10 +431,15 @@ export class ProductIndex {
   }
 
   suggest(q: string, limit = 8): Suggestion[] {
-    return this.suggester.suggest(q, limit, (a, b) => {
-      const [x, y] = [stem(a), stem(b)];
-      return this.base.together(x, y) + this.delta.together(x, y);
-    });
+    return this.suggester.suggest(
+      q,
+      limit,
+      (a, b) => {
+        const [x, y] = [stem(a), stem(b)];
+        return this.base.together(x, y) + this.delta.together(x, y);
+      },
+      (word) => this.learntTypeNames().has(stem(word)),
+    );
   }
 
   /** Filters, facet counts and the first hits of one pass's text matches. */
@@ -780,6 +787,19 @@ export class ProductIndex {
     return this.typeWords;
   }
 
+  /**
+   * Stems that name a type (of 10+ products, or a learnt word for one): the words a size is
+   * completed with in suggestions ("64gb": 64gb ssd, 64gb memory).
+   */
+  private learntTypeNames(): ReadonlySet<string> {
+    if (!this.typeNames) {
+      const names = new Set(this.learntTypeWords());
+      for (const [head, n] of this.learntTypes().heads) if (n >= MIN_TITLE_HEAD) names.add(head);
+      this.typeNames = names;
+    }
+    return this.typeNames;
+  }
+
   /** The type vocabulary of the current base (or of the corpus a shard was given). */
   private learntTypes(): TypeVocabulary {
     this.types ??= this.corpus?.types ?? this.typeVocabulary();
@@ -867,6 +887,7 @@ export class ProductIndex {
       this.synonyms = undefined;
       this.acronyms = undefined;
       this.typeWords = undefined;
+      this.typeNames = undefined;
       this.kinds = undefined;
       this.types = undefined;
     }

@@ -1,5 +1,5 @@
 import type { Suggestion } from '@shopsync/core';
-import { isStopWord, tokenize } from './text.js';
+import { isStopWord, isUnit, tokenize } from './text.js';
 
 /** What a product gives the suggestions. */
 export interface SuggestRow {
@@ -80,14 +80,24 @@ export class Suggester {
   /**
    * `together(a, b)`, when given: how many products say both words. A last word completed after
    * others is then completed by the words that go with the one before it ("wireless mo": mouse
-   * before module), the most common of those first.
+   * before module), the most common of those first. `isType(word)`, when given: whether a word
+   * names a product type (what a size is completed with: `afterSize`).
    */
-  suggest(q: string, limit: number, together?: (a: string, b: string) => number): Suggestion[] {
+  suggest(
+    q: string,
+    limit: number,
+    together?: (a: string, b: string) => number,
+    isType?: (word: string) => boolean,
+  ): Suggestion[] {
     this.counted();
     const words = tokenize(q, 8);
     if (words.length === 0 || limit < 1) return [];
     const out: Suggestion[] = [];
     const seen = new Set<string>();
+    const unit = words.at(-1)!;
+    const size = words.at(-2);
+    if (size !== undefined && /^\d+$/.test(size) && isUnit(unit))
+      return this.afterSize(q, size, unit, limit, together, isType);
     // The whole query completed; if nothing completes it, its last two words; if nothing
     // completes those, its last word, to one word. What comes before the completed part is kept
     // as typed (a brand or category found so is just text then). The query itself is no
@@ -121,6 +131,33 @@ export class Suggester {
       }
     }
     return out;
+  }
+
+  /**
+   * A query that ends in a size ("64gb", "1 tb") has said its last word: it is completed by the
+   * words titles put after the unit ("gb ssd", "gb ddr4"), those said with the number first, as
+   * typed ("64gb ssd"). Completing the unit instead gave "64 gbit" and "64 gbps".
+   */
+  private afterSize(
+    q: string,
+    size: string,
+    unit: string,
+    limit: number,
+    together?: (a: string, b: string) => number,
+    isType?: (word: string) => boolean,
+  ): Suggestion[] {
+    const typed = q.trim().toLowerCase().replace(/\s+/g, ' ');
+    // What a size is of: a word for a type ("ssd", "memory"), not whatever the next title word is
+    // ("16 GB Intel", "GB Black").
+    let next = this.best(`${unit} `, CONTEXT_CANDIDATES)
+      .map((e) => e.key.slice(unit.length + 1))
+      .filter((w) => isType?.(w) ?? true);
+    if (together) {
+      const withIt = new Map(next.map((w) => [w, together(size, w)]));
+      if (next.some((w) => withIt.get(w)! > 0))
+        next = next.filter((w) => withIt.get(w)! > 0).sort((a, b) => withIt.get(b)! - withIt.get(a)!);
+    }
+    return next.slice(0, limit).map((w) => ({ text: `${typed} ${w}`, kind: 'term' }));
   }
 
   /**

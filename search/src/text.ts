@@ -44,6 +44,11 @@ function joinThousands(text: string): string {
  */
 const NUMBER_UNIT = /^(\d+)(inch|in|ft|gb|tb|mb|gbps|mbps|ghz|mhz|hz|mm|cm|m|w|wh|mah|va|kg|ml|l|v|mp|rpm)$/;
 
+/** Whether a word is a unit a number is written with ("gb", "inch"; `NUMBER_UNIT`). */
+export function isUnit(word: string): boolean {
+  return word !== 'in' && NUMBER_UNIT.test(`1${word}`);
+}
+
 /** A number with its unit written on, as the two words it says ("27in": 27 inch); else undefined. */
 function numberAndUnit(word: string): [string, string] | undefined {
   const unit = NUMBER_UNIT.exec(word);

@@ -479,6 +479,21 @@ describe('ProductIndex', () => {
     expect(index.search(q({ q: 'speaker' })).hits).not.toBe(first.hits);
   });
 
+  it('completes a size with the types titles name after it, not the unit with other words', () => {
+    const index = new ProductIndex();
+    const card = (n: number, size: number) =>
+      product(`Kappa K${n} ${size} GB card SD Black`, 'Kappa', 'Memory card', 1500);
+    index.replaceAll([
+      ...Array.from({ length: 12 }, (_, n) => card(n, n < 6 ? 64 : 32)),
+      product('Orbit 64 GB Black phone', 'Orbit', 'Phone', 20000),
+      product('Orbit 64 GB Black phone 2', 'Orbit', 'Phone', 20000),
+      // "gbit", "gbps": words a unit starts.
+      ...['A', 'B'].map((m) => product(`Link ${m} 1 Gbit switch 10 Gbps`, 'Link', 'Switch', 9000)),
+    ]);
+    for (const typed of ['64gb', '64 gb'])
+      expect(index.suggest(typed).map((s) => s.text)).toEqual([`${typed} card`]);
+  });
+
   it('suggests brands, categories and title words by prefix', () => {
     const { index } = catalog();
     expect(index.suggest('so')).toContainEqual({ text: 'Sony', kind: 'brand' });
