@@ -43,8 +43,9 @@ export const SEGMENT_FORMAT = JSON.stringify({
   // pieces; 5 saves postings, not Lunr's index; 6 splits words as queries do (text.ts); 7 reads
   // an inch mark as "inch" and a number's unit written on ("64gb") as a word of its own; 8 keeps
   // the joined word too ("64gb", for as-you-type) and a space after "inch"; 9 leaves words of
-  // three letters unstemmed ("ups"), joins thousands ("10,000") and splits more units ("10ft").
-  v: 9,
+  // three letters unstemmed ("ups"), joins thousands ("10,000") and splits more units ("10ft");
+  // 10 stems irregular plurals ("mice").
+  v: 10,
   lunr: lunr.version,
   b: LENGTH_NORMALIZATION,
   k1: SATURATION,

@@ -106,6 +106,26 @@ export function isStopWord(term: string): boolean {
  * words come back (Lunr's stemmer was a fifth of a shard's search time). Bounded: emptied when full.
  */
 const stems = new Map<string, string>();
+
+/**
+ * English plurals the stemmer does not bring back to their word ("mice" stayed "mice", so a
+ * search for mice found MICR toner). Language, like the stop words: no catalog's own.
+ */
+const IRREGULAR_PLURALS = new Map([
+  ['mice', 'mouse'],
+  ['feet', 'foot'],
+  ['teeth', 'tooth'],
+  ['geese', 'goose'],
+  ['children', 'child'],
+  ['women', 'woman'],
+  ['knives', 'knife'],
+  ['shelves', 'shelf'],
+  ['halves', 'half'],
+  ['leaves', 'leaf'],
+  ['indices', 'index'],
+  ['matrices', 'matrix'],
+  ['vertices', 'vertex'],
+]);
 const MAX_STEMS = 100_000;
 
 /**
@@ -118,7 +138,7 @@ export function stem(term: string): string {
   if (term.length <= 3) return term;
   let stemmed = stems.get(term);
   if (stemmed === undefined) {
-    stemmed = lunr.stemmer(new lunr.Token(term, {})).toString();
+    stemmed = lunr.stemmer(new lunr.Token(IRREGULAR_PLURALS.get(term) ?? term, {})).toString();
     if (stems.size >= MAX_STEMS) stems.clear();
     stems.set(term, stemmed);
   }

@@ -210,6 +210,18 @@ describe('ProductIndex', () => {
     );
   });
 
+  it('reads irregular plurals as their word ("mice": mouse)', () => {
+    const index = new ProductIndex();
+    const items = [
+      product('Point wireless mouse Black', 'Point', 'Mouse', 1500),
+      product('Print MICR toner Black', 'Print', 'Toner', 9000),
+    ];
+    index.replaceAll(items);
+    const mice = index.search(q({ q: 'wireless mice' }));
+    expect(mice.hits.map((h) => h.id)).toEqual([items[0]!.id]);
+    expect(mice.hits[0]!.highlights.title).toBe('Point <mark>wireless</mark> <mark>mouse</mark> Black');
+  });
+
   it('stems, completes prefixes from three characters and tolerates typos', () => {
     const { index } = catalog();
     expect(index.search(q({ q: 'laptops' })).hits.map((h) => h.brand)).toContain('Lenovo');
