@@ -193,6 +193,16 @@ function coverage(words: number, wordIdf: readonly number[], total: number): num
   return (matched / total) ** COVERAGE_POWER;
 }
 
+/** See `SearchSegment.search`: the least share of a query's IDF an any-term match carries. */
+const MIN_RELAXED_SHARE = 0.2;
+
+/** The IDF (`wordIdf`, by word bit) the matched `words` carry. */
+function share(words: number, wordIdf: readonly number[]): number {
+  let matched = 0;
+  for (let i = 0; i < wordIdf.length; i++) if (words & (1 << i)) matched += wordIdf[i]!;
+  return matched;
+}
+
 /** A field's words for Lunr's builder (`indexTerms`): the builder's tokenizer. */
 function lunrTokens(value: unknown): lunr.Token[] {
   if (value === null || value === undefined) return [];
@@ -404,6 +414,14 @@ export class SearchSegment {
         ? alternatives.map(({ exact }) => scoreIdf(exact))
         : [];
     const idfTotal = wordIdf.reduce((sum, w) => sum + w, 0);
+    // Any-term matching of several known words: a product that matched neither the head nor words
+    // carrying MIN_RELAXED_SHARE of the query's IDF is no match ("hp" alone of "hp elitebook 840":
+    // 2,998 results, and the cheapest HP part first when sorted by price).
+    const shareIdf =
+      !all && alternatives.length > 1 && alternatives.every(({ exact }) => known(exact))
+        ? alternatives.map(({ exact }) => scoreIdf(exact))
+        : [];
+    const shareTotal = shareIdf.reduce((sum, w) => sum + w, 0);
     for (const { term, boost: queryBoost, bits: bit, completion } of clauses) {
       const { docs, weights } = this.posting(term);
       if (docs.length === 0) continue;
@@ -431,7 +449,9 @@ export class SearchSegment {
         scores[doc]! += phrase[doc]!;
         if (headBit === lastBit) lastWord[doc]! += phrase[doc]!;
       }
-      if (all ? words === every : words !== 0) {
+      const slight =
+        shareTotal > 0 && (words & headBit) === 0 && share(words, shareIdf) < MIN_RELAXED_SHARE * shareTotal;
+      if (all ? words === every : words !== 0 && !slight) {
         out.ids.push(this.refs[doc]!);
         out.docs.push(doc);
         const score = scores[doc]! + (lastWord[doc]! > 0 ? 0 : completed[doc]!);

@@ -73,6 +73,27 @@ describe('ProductIndex', () => {
     expect(relaxed.hits.map((h) => h.brand)).toEqual(['Sony', 'Sony']);
   });
 
+  it('relaxes to products that match the head or the words that say most, not a common word alone', () => {
+    const index = new ProductIndex();
+    const items = [
+      ...Array.from({ length: 40 }, (_, n) => product(`Acme A${n} toaster White`, 'Acme', 'Toaster', 2500)),
+      ...Array.from({ length: 3 }, (_, n) =>
+        product(`Acme ZenBook ${n} notebook`, 'Acme', 'Notebook', 90000),
+      ),
+      product('Zed Z9 lamp 840 lumen', 'Zed', 'Lamp', 3000),
+    ];
+    index.replaceAll(items);
+    // No product says all three: the ZenBooks and the "840" lamp match, not every Acme toaster.
+    const relaxed = index.search(q({ q: 'acme zenbook 840' }));
+    expect(relaxed.total).toBe(4);
+    expect(relaxed.facets.brand).toEqual([
+      { value: 'Acme', count: 3 },
+      { value: 'Zed', count: 1 },
+    ]);
+    // The head alone is always a match ("toaster" of "zenbook toaster").
+    expect(index.search(q({ q: 'zenbook toaster' })).total).toBe(43);
+  });
+
   it('ranks the product a query names above accessories for it, and exact phrases first', () => {
     const index = new ProductIndex();
     index.replaceAll([
