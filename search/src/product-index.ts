@@ -718,7 +718,6 @@ export class ProductIndex {
     return products > 0 && products >= MAKER_SHARE * this.frequency(word);
   }
 
-  /** How many (product, field) pairs say a term: in the corpus when a shard, else here. */
   /**
    * Short words are not stemmed (text.ts `stem`): the plural of a two-letter word is read as the
    * word when the catalog says the word far more often ("tvs": tv, 206 against 6 on Icecat; "cds"),
@@ -730,6 +729,7 @@ export class ProductIndex {
     return this.frequency(term) * PLURAL_MARGIN < this.frequency(word) ? word : term;
   }
 
+  /** How many (product, field) pairs say a term: in the corpus when a shard, else here. */
   private frequency(term: string): number {
     return (
       (this.corpus ? (this.corpus.frequency.get(term) ?? 0) : this.base.frequency(term)) +

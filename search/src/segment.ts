@@ -405,23 +405,19 @@ export class SearchSegment {
     const every = (1 << alternatives.length) - 1;
     const phraseBits = (((1 << (head.phrase?.length ?? 0)) - 1) << alternatives.length) >>> 0;
     const touched: number[] = [];
-    // Any-term matching of several words, none of which names a type: each word's IDF (on the
-    // corpus statistics when given, as scores are), for the coverage factor (COVERAGE_POWER). Not
-    // with a word no segment knows (a typo): as typed it would have the highest IDF of all and
-    // hand it to whatever its typo expansions happen to match.
-    const wordIdf =
-      !all && !head.type && alternatives.length > 1 && alternatives.every(({ exact }) => known(exact))
-        ? alternatives.map(({ exact }) => scoreIdf(exact))
-        : [];
-    const idfTotal = wordIdf.reduce((sum, w) => sum + w, 0);
-    // Any-term matching of several known words: a product that matched neither the head nor words
-    // carrying MIN_RELAXED_SHARE of the query's IDF is no match ("hp" alone of "hp elitebook 840":
-    // 2,998 results, and the cheapest HP part first when sorted by price).
+    // Any-term matching of several words: each word's IDF (on the corpus statistics when given,
+    // as scores are). Not with a word no segment knows (a typo): as typed it would have the highest
+    // IDF of all and hand it to whatever its typo expansions happen to match. A product that
+    // matched neither the head nor words carrying MIN_RELAXED_SHARE of the query's IDF is no match
+    // ("hp" alone of "hp elitebook 840": 2,998 results, and the cheapest HP part first when sorted
+    // by price). When no word names a type, the share also weighs the score (COVERAGE_POWER).
     const shareIdf =
       !all && alternatives.length > 1 && alternatives.every(({ exact }) => known(exact))
         ? alternatives.map(({ exact }) => scoreIdf(exact))
         : [];
     const shareTotal = shareIdf.reduce((sum, w) => sum + w, 0);
+    const wordIdf = head.type ? [] : shareIdf;
+    const idfTotal = head.type ? 0 : shareTotal;
     for (const { term, boost: queryBoost, bits: bit, completion } of clauses) {
       const { docs, weights } = this.posting(term);
       if (docs.length === 0) continue;

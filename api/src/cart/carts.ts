@@ -68,10 +68,10 @@ export class Carts {
     }));
   }
 
-  /** The same `add` operation a device makes, applied to the server's copy (API clients without a CRDT). */
   /**
-   * Refused, leaving the cart as it was, when it would take the line above `MAX_PER_LINE` (the
-   * cart would silently clamp it): returns the line's quantity after the add, else `undefined`.
+   * The same `add` operation a device makes, applied to the server's copy (API clients without a
+   * CRDT). Refused, leaving the cart as it was, when it would take the line above `MAX_PER_LINE`
+   * (the cart would silently clamp it): returns the line's quantity after the add, else `undefined`.
    */
   async add(cartId: string, productId: string, quantity: number): Promise<number | undefined> {
     return this.documents.withDocument(cartId, (doc) => {
