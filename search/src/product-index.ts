@@ -368,6 +368,9 @@ export class ProductIndex {
     // ("toner hp", "ssd 1tb").
     const at = this.headPosition(words, stems);
     const synonym = this.learnt().get(stems[at] ?? '');
+    // Another word of the query that is a learnt synonym's word or its type ("notebook bag", a
+    // "Laptop Bag"; "laptop stand", a "Notebook stand") matches by the other too.
+    const alsoSaid = this.alsoSaid(stems, at);
     // An initialism the catalog writes for a type ("ssd": solid state drive) stands for its name.
     const phrase = initialismOf(this.learntAcronyms(), words[at] ?? '');
     // The catalog's word for the head is named too: for "laptop", a "Notebook cooling pad" is an
@@ -401,6 +404,7 @@ export class ProductIndex {
       joined,
       synonym,
       phrase,
+      alsoSaid,
     };
     const strict = this.segmentMatches(terms, true, reading);
     const few = strict.candidates.length < RELAX_BELOW;
@@ -523,6 +527,7 @@ export class ProductIndex {
       joined,
       synonym,
       phrase,
+      alsoSaid,
     } = reading;
     const heads = this.learntTypes().heads;
     const headIsType = phrase !== undefined || [...wanted].some((w) => (heads.get(w) ?? 0) >= MIN_TITLE_HEAD);
@@ -553,7 +558,7 @@ export class ProductIndex {
     const add = (row: Row | undefined, text: number) => {
       if (row) out.push({ row, text, score: -1 });
     };
-    const head = { word: headWord, synonym, phrase, type: headIsType };
+    const head = { word: headWord, synonym, phrase, type: headIsType, others: alsoSaid };
     const base = this.base.search(terms, all, known, idf, head, stemmed);
     const { baseRows, deltaRows, tombstones } = this;
     for (let i = 0; i < base.docs.length; i++) {
@@ -758,6 +763,22 @@ export class ProductIndex {
     let at = last;
     while (at > 0 && qualifies(at)) at--;
     return at !== last && isType(at) ? at : last;
+  }
+
+  /**
+   * The query's words besides the head that a learnt synonym pairs with a type, both ways ("laptop":
+   * notebook, "notebook": laptop): the other word, which products say instead.
+   */
+  private alsoSaid(stems: readonly string[], at: number): Map<string, string> {
+    const out = new Map<string, string>();
+    const learnt = this.learnt();
+    if (learnt.size === 0) return out;
+    stems.forEach((word, i) => {
+      if (i === at) return;
+      const other = learnt.get(word) ?? [...learnt].find(([, type]) => type === word)?.[0];
+      if (other) out.set(word, other);
+    });
+    return out;
   }
 
   /** The synonyms of the current base (or of the corpus statistics a shard was given). */
@@ -1004,6 +1025,8 @@ interface QueryReading {
   synonym: string | undefined;
   /** The type name the head word is an initialism of, stemmed, if it is one. */
   phrase: string[] | undefined;
+  /** Words besides the head (stemmed) -> the learnt synonym or type they match by too. */
+  alsoSaid: ReadonlyMap<string, string>;
 }
 
 /** The PRICE_BUCKETS entry a price falls in, or -1. */

@@ -162,6 +162,11 @@ export interface HeadExpansion {
   synonym?: string | undefined;
   phrase?: readonly string[] | undefined;
   /**
+   * Other words of the query (stemmed) -> the word products say for them instead: a learnt
+   * synonym, or the type one stands for ("notebook bag": a "Laptop Bag").
+   */
+  others?: ReadonlyMap<string, string>;
+  /**
    * The head word names a product type ("usb fan": a fan). In any-term matching a product that
    * matched other words only ("USB" cables, "Games" for "gaming keyboard") is not one: its score
    * is multiplied by OFF_TYPE.
@@ -367,6 +372,11 @@ export class SearchSegment {
     alternatives.forEach(({ exact, completions }, alternative) => {
       const bits = 1 << alternative;
       clauses.push({ term: exact, boost: EXACT_BOOST, bits });
+      const other = alternative === headAt ? undefined : head.others?.get(exact);
+      if (other) {
+        const same = scoreIdf(other) > 0 ? scoreIdf(exact) / scoreIdf(other) : 1;
+        clauses.push({ term: other, boost: EXACT_BOOST * SYNONYM_BOOST * same, bits });
+      }
       if (alternative === headAt) {
         // The type a shopper's word stands for ("laptop": notebook), for the query's head word,
         // weighed with the word's IDF: it is the same word spelled the catalog's way, and the
