@@ -73,8 +73,21 @@ function pushWord(out: string[], word: string): void {
  */
 export function indexTerms(text: string): string[] {
   const out: string[] = [];
-  for (const m of joinThousands(text.toLowerCase()).matchAll(/[\p{L}\p{N}]+/gu)) {
+  const lower = joinThousands(text.toLowerCase());
+  let previous: RegExpMatchArray | undefined;
+  for (const m of lower.matchAll(/[\p{L}\p{N}]+/gu)) {
     const term = m[0].slice(0, MAX_TERM_CHARS);
+    // Two words of letters written with a hyphen ("Wi-Fi", "e-book") are also the word a shopper
+    // writes them as ("wifi", "ebook").
+    if (
+      previous &&
+      lower[m.index! - 1] === '-' &&
+      previous.index! + previous[0].length === m.index! - 1 &&
+      /^\p{L}+$/u.test(previous[0]) &&
+      /^\p{L}+$/u.test(term)
+    )
+      out.push(previous[0] + term);
+    previous = m;
     if (stopWords.has(term)) continue;
     pushWord(out, term);
     // Written joined, the word stays too: a shopper typing "32g" is completing "32gb".

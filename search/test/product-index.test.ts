@@ -192,6 +192,24 @@ describe('ProductIndex', () => {
     expect(index.search(q({ q: 'curved display' })).total).toBe(1);
   });
 
+  it('finds a word written with a hyphen as written joined, and the other way round', () => {
+    const index = new ProductIndex();
+    const items = [
+      product('Acme R1 Wi-Fi router', 'Acme', 'Router', 5000),
+      product('Acme A1 WiFi adapter', 'Acme', 'Adapter', 2000),
+      product('Acme C1 cable 2-pack', 'Acme', 'Cable', 900),
+    ];
+    index.replaceAll(items);
+    const ids = (query: string) =>
+      index
+        .search(q({ q: query }))
+        .hits.map((h) => h.id)
+        .sort();
+    expect(ids('wifi')).toEqual([items[0]!.id, items[1]!.id].sort());
+    expect(ids('wi-fi')).toEqual([items[0]!.id, items[1]!.id].sort());
+    expect(ids('wi fi')).toEqual([items[0]!.id, items[1]!.id].sort());
+  });
+
   it('reads thousands written with commas as one number, and more units written on', () => {
     const index = new ProductIndex();
     const items = [
