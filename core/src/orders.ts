@@ -2,14 +2,14 @@ import { z } from 'zod';
 import { DEFAULT_MAX_PER_LINE } from './cart/entry.js';
 import type { Money } from './money.js';
 
-/** The most units of one product a cart line holds; more is refused (the cart reads clamp to it). */
+/** The most units of one product a cart line holds: the cart's read clamps to it (`maxPerLine`). */
 export const MAX_PER_LINE = DEFAULT_MAX_PER_LINE;
 
 export const CartLineInput = z.object({
   productId: z.string().min(1).max(64),
-  quantity: z.number().int().min(1).max(MAX_PER_LINE),
+  quantity: z.number().int().min(1).max(100),
 });
-export const CartQuantityInput = z.object({ quantity: z.number().int().min(0).max(MAX_PER_LINE) });
+export const CartQuantityInput = z.object({ quantity: z.number().int().min(0).max(100) });
 
 export const PlaceOrderInput = z.object({
   cartId: z.string().min(1).max(64),

@@ -35,7 +35,10 @@ export function tokenize(text: string, maxTerms = Number.POSITIVE_INFINITY): str
  * A comma before two digits ("30,5 m") is a decimal comma and stays a separator.
  */
 function joinThousands(text: string): string {
-  return text.includes(',') ? text.replace(/(?<=\d),(?=\d{3}(?!\d))/g, '') : text;
+  // Only a whole well-formed number: "10,100,1000 Mbit/s" is a list, not 101001000.
+  return text.includes(',')
+    ? text.replace(/(?<![\d,])\d{1,3}(?:,\d{3})+(?![\d,])/g, (n) => n.replaceAll(',', ''))
+    : text;
 }
 
 /**

@@ -227,6 +227,9 @@ describe('ProductIndex', () => {
     expect(first('hdmi cable 10ft')).toBe(items[2]!.id);
     expect(first('paper 30 m')).toBe(items[4]!.id);
     expect(index.search(q({ q: '305' })).total).toBe(0);
+    // A list of numbers is no number: "10,100,1000 Mbit/s" says 100.
+    index.upsert({ ...product('Link switch 10,100,1000 Mbit/s', 'Link', 'Switch', 5000), ordinal: 9 });
+    expect(index.search(q({ q: 'switch 100' })).total).toBe(1);
   });
 
   it('leaves three-letter words unstemmed: "ups" is no plural of "up"; "tvs" is of "tv"', () => {

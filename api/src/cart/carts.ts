@@ -1,4 +1,4 @@
-import { type CartView, MAX_PER_LINE, mergeYjsCart, YjsCart } from '@shopsync/core';
+import { type CartView, mergeYjsCart, YjsCart } from '@shopsync/core';
 import type * as Y from 'yjs';
 import { rememberBounded } from '../bounded.js';
 import { type Db, statement } from '../db.js';
@@ -68,19 +68,9 @@ export class Carts {
     }));
   }
 
-  /**
-   * The same `add` operation a device makes, applied to the server's copy (API clients without a
-   * CRDT). Refused, leaving the cart as it was, when it would take the line above `MAX_PER_LINE`
-   * (the cart would silently clamp it): returns the line's quantity after the add, else `undefined`.
-   */
-  async add(cartId: string, productId: string, quantity: number): Promise<number | undefined> {
-    return this.documents.withDocument(cartId, (doc) => {
-      const cart = new YjsCart(doc);
-      const after = cart.quantity(productId) + quantity;
-      if (after > MAX_PER_LINE) return undefined;
-      cart.add(productId, quantity);
-      return after;
-    });
+  /** The same `add` operation a device makes, applied to the server's copy (API clients without a CRDT). */
+  async add(cartId: string, productId: string, quantity: number): Promise<void> {
+    await this.documents.withDocument(cartId, (doc) => new YjsCart(doc).add(productId, quantity));
   }
 
   async setQuantity(cartId: string, productId: string, quantity: number): Promise<void> {

@@ -33,17 +33,9 @@ export function cartRoutes(carts: Carts, catalog: Catalog, tokens: SyncTokens, s
     const owner = cartOwner(c, secureCookies);
     const { productId, quantity } = await parseBody(c, CartLineInput);
     if (!catalog.get(productId)) throw new ApiError(404, 'product_not_found', 'no such product');
-    const cartId = carts.cartFor(owner);
-    if ((await carts.add(cartId, productId, quantity)) === undefined) {
-      const lines = await carts.lines(cartId);
-      const held = lines.find((l) => l.productId === productId)?.quantity ?? 0;
-      throw new ApiError(
-        409,
-        'quantity_limit',
-        `a cart holds at most ${MAX_PER_LINE} of a product; this one holds ${held}`,
-        { max: MAX_PER_LINE, quantity: held },
-      );
-    }
+    // The cart's operation, never refused (ARCHITECTURE): the read clamps a line to maxPerLine,
+    // which the view carries so a client can say so.
+    await carts.add(carts.cartFor(owner), productId, quantity);
     return c.json(await view(owner));
   });
 
