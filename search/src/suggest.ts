@@ -114,13 +114,9 @@ export class Suggester {
       let entries = this.best(rest, oneWord && together ? CONTEXT_CANDIDATES : limit, oneWord);
       // The nearest word before that is no stop word ("case for ip": case).
       const previous = words.slice(0, from).findLast((w) => !isStopWord(w));
-      if (oneWord && together && previous !== undefined) {
-        const withIt = new Map(entries.map((e) => [e, together(previous, e.key)]));
+      if (oneWord && together && previous !== undefined)
         // Those said with it first; when none is (a typo before), popularity alone.
-        if (entries.some((e) => withIt.get(e)! > 0))
-          entries = entries.filter((e) => withIt.get(e)! > 0).sort((a, b) => withIt.get(b)! - withIt.get(a)!);
-        else entries = entries.slice(0, limit);
-      }
+        entries = saidWith(entries, (e) => together(previous, e.key)) ?? entries.slice(0, limit);
       for (const entry of entries) {
         const text = before ? `${before} ${entry.text.toLowerCase()}` : entry.text;
         const key = text.toLowerCase();
@@ -152,11 +148,7 @@ export class Suggester {
     let next = this.best(`${unit} `, CONTEXT_CANDIDATES)
       .map((e) => e.key.slice(unit.length + 1))
       .filter((w) => isType?.(w) ?? true);
-    if (together) {
-      const withIt = new Map(next.map((w) => [w, together(size, w)]));
-      if (next.some((w) => withIt.get(w)! > 0))
-        next = next.filter((w) => withIt.get(w)! > 0).sort((a, b) => withIt.get(b)! - withIt.get(a)!);
-    }
+    if (together) next = saidWith(next, (w) => together(size, w)) ?? next;
     return next.slice(0, limit).map((w) => ({ text: `${typed} ${w}`, kind: 'term' }));
   }
 
@@ -337,6 +329,16 @@ function commonest(spellings: Map<string, number>): string {
       most = n;
     }
   return best;
+}
+
+/**
+ * The items some product says together with a word (`count`: how many do), most first; undefined
+ * when none is.
+ */
+function saidWith<T>(items: T[], count: (item: T) => number): T[] | undefined {
+  const counts = new Map(items.map((item) => [item, count(item)]));
+  if (!items.some((item) => counts.get(item)! > 0)) return undefined;
+  return items.filter((item) => counts.get(item)! > 0).sort((a, b) => counts.get(b)! - counts.get(a)!);
 }
 
 /** A title word worth suggesting: not a stop word, not a bare number. */
