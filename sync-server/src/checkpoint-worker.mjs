@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 
-const { file, intervalMs } = workerData;
+const { file, intervalMs, notify } = workerData;
 
 /** An error's own words: a SqliteError thrown out of a worker reaches its parent as `{ code }` only. */
 const report = (what, error) => parentPort.postMessage({ error: `${what}: ${error?.message ?? error}` });
@@ -23,17 +23,26 @@ try {
 }
 
 if (db) {
-  const timer = setInterval(() => {
+  let timer;
+  // Rests intervalMs after each checkpoint (a timeout, not an interval): a checkpoint slower than
+  // the interval (a busy disk) would otherwise follow the last at once, holding SQLite's one
+  // checkpoint lock nearly all the time, and the main connection's own checkpoint, the one that
+  // lets the WAL start over while writes never stop, would find it busy every time.
+  const turn = () => {
+    const startedAt = Date.now();
     try {
-      db.pragma('wal_checkpoint(PASSIVE)');
+      const [result] = db.pragma('wal_checkpoint(PASSIVE)');
+      if (notify) parentPort.postMessage({ checkpoint: { ...result, startedAt, endedAt: Date.now() } });
     } catch (error) {
       report('checkpoint', error);
     }
-  }, intervalMs);
+    timer = setTimeout(turn, intervalMs);
+  };
+  timer = setTimeout(turn, intervalMs);
 
   parentPort.on('message', (message) => {
     if (message !== 'stop') return;
-    clearInterval(timer);
+    clearTimeout(timer);
     db.close();
     parentPort.close();
   });

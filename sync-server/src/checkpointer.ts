@@ -17,7 +17,7 @@ const SQLITE_CHECKPOINT_PAGES = 1000;
 const REPORT_EVERY_MS = 60_000;
 
 export interface CheckpointerOptions {
-  /** How often the worker checkpoints (100 ms). */
+  /** How long the worker rests between two checkpoints (100 ms). */
   intervalMs?: number;
   /** The main connection's own automatic checkpoint, in pages (MAIN_CHECKPOINT_PAGES). */
   mainCheckpointPages?: number;
@@ -27,12 +27,26 @@ export interface CheckpointerOptions {
    * pages again, as SQLite does by itself).
    */
   onError?: (error: string) => void;
+  /** Each checkpoint the worker made (for tests and diagnostics; nothing is sent without it). */
+  onCheckpoint?: (checkpoint: CheckpointResult) => void;
+}
+
+/** One of the worker's checkpoints: SQLite's `wal_checkpoint` row and when it ran (epoch ms). */
+export interface CheckpointResult {
+  /** 1 when another connection was checkpointing: nothing was copied. */
+  busy: number;
+  /** Frames in the WAL when it ran. */
+  log: number;
+  /** Of those, frames now copied into the database file. */
+  checkpointed: number;
+  startedAt: number;
+  endedAt: number;
 }
 
 /**
- * Checkpoints the database's WAL from a worker thread every `intervalMs`. SQLite's automatic
- * checkpoint runs inside a commit on the thread that serves requests: every 1,000 pages it copies
- * them into the database file and fsyncs it. Under a checkout burst that was half of the time the
+ * Checkpoints the database's WAL from a worker thread, `intervalMs` after the last one ended.
+ * SQLite's automatic checkpoint runs inside a commit on the thread that serves requests: every
+ * 1,000 pages it copies them into the database file and fsyncs it. Under a checkout burst that was half of the time the
  * commits took, mostly waiting on the disk; on a micro-benchmark of the checkout's three
  * transactions the median batch took 1 ms, the slowest 1% 13-22 ms and the worst 37-77 ms. The
  * worker's PASSIVE checkpoint takes no lock a writer needs, so the main connection keeps
@@ -55,9 +69,16 @@ export class Checkpointer {
   ) {
     db.pragma(`wal_autocheckpoint = ${options.mainCheckpointPages ?? MAIN_CHECKPOINT_PAGES}`);
     this.worker = new Worker(WORKER, {
-      workerData: { file: path.resolve(db.name), intervalMs: options.intervalMs ?? 100 },
+      workerData: {
+        file: path.resolve(db.name),
+        intervalMs: options.intervalMs ?? 100,
+        notify: options.onCheckpoint !== undefined,
+      },
     });
-    this.worker.on('message', (m: { error: string }) => this.report(m.error));
+    this.worker.on('message', (m: { error: string } | { checkpoint: CheckpointResult }) => {
+      if ('checkpoint' in m) options.onCheckpoint?.(m.checkpoint);
+      else this.report(m.error);
+    });
     this.worker.on('error', (e) => this.report(String(e)));
     this.exited = new Promise((resolve) =>
       this.worker.once('exit', () => {

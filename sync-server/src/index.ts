@@ -1,5 +1,10 @@
 export { clientAddress } from './address.js';
-export { Checkpointer, type CheckpointerOptions, MAIN_CHECKPOINT_PAGES } from './checkpointer.js';
+export {
+  Checkpointer,
+  type CheckpointerOptions,
+  type CheckpointResult,
+  MAIN_CHECKPOINT_PAGES,
+} from './checkpointer.js';
 export { LIMIT_RANGES } from './limits.js';
 export { createMetrics, type SyncMetrics } from './metrics.js';
 export { MESSAGE_AWARENESS, MESSAGE_SAVED, MESSAGE_SYNC } from './protocol.js';
