@@ -39,6 +39,11 @@ export interface ShardResult {
   known?: string[];
   /** The query's words as searched, when one was read as a typo (the same in every shard). */
   corrected?: string[];
+  /**
+   * The query's words as searched, when any differs from the typed words (a typo, or a plural read
+   * as its word: "tvs" searched "tv"): what the highlights mark. The same in every shard.
+   */
+  searched?: string[];
   relaxed?: PassResult & {
     /** Products the relaxed pass matched, before the filters. */
     matches: number;
@@ -79,7 +84,7 @@ export const ORDERS: Record<SearchParams['sort'], Order> = {
  */
 export function mergeResults(results: ShardResult[], params: SearchParams, typed: string[]): SearchResult {
   const corrected = results.find((r) => r.corrected)?.corrected;
-  const terms = corrected ?? typed;
+  const terms = results.find((r) => r.searched)?.searched ?? typed;
   const strictMatches = results.reduce((n, r) => n + r.strictMatches, 0);
   const passes: PassResult[] = results.map((r) => r.strict);
   if (strictMatches < RELAX_BELOW && results.every((r) => r.relaxed)) {

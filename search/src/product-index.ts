@@ -36,7 +36,7 @@ import {
   namePhrases,
   type TypeVocabulary,
 } from './synonyms.js';
-import { filterKey, isStopWord, queryTerms, stem, tokenize } from './text.js';
+import { filterKey, isStopWord, queryTerms, stem, tokenize, twoLetterSingular } from './text.js';
 
 interface Row {
   id: string;
@@ -353,6 +353,7 @@ export class ProductIndex {
     }
     const others = new Set(alsoKnown);
     const known = (term: string) => others.has(term) || this.knows(term);
+    const typed = terms;
     terms = terms.map((t) => this.singular(t));
     // A word no product says is read as the catalog's word it most likely misspells ("moniter"),
     // in both passes and in the reading below.
@@ -418,7 +419,7 @@ export class ProductIndex {
       strict: this.pass(strict, params),
       known: stems.filter(known),
       // As words the shopper would write ("headphones", not the index term "headphon").
-      ...(corrected.size > 0 ? { corrected: terms.map((t) => (stemmed.has(t) ? this.wordFor(t) : t)) } : {}),
+      ...this.asSearched(typed, terms, stemmed, corrected.size > 0),
     };
     if (!few) return result;
     const seen = new Set(strict.candidates.map(({ row }) => row.id));
@@ -729,9 +730,26 @@ export class ProductIndex {
    * but not an initialism of its own ("ups" 656 against "up" 268; "xps" 12 against "xp" 48).
    */
   private singular(term: string): string {
-    if (term.length !== 3 || !term.endsWith('s')) return term;
-    const word = term.slice(0, 2);
-    return this.frequency(term) * PLURAL_MARGIN < this.frequency(word) ? word : term;
+    const word = twoLetterSingular(term);
+    return word !== undefined && this.frequency(term) * PLURAL_MARGIN < this.frequency(word) ? word : term;
+  }
+
+  /**
+   * The query's words as searched, as words a shopper would write ("headphones", not the index
+   * term "headphon"): `corrected` when a typo was read as a word, `searched` when any word differs
+   * from the typed ones (a typo, or a plural read as its word: "tvs" searched "tv").
+   */
+  private asSearched(
+    typed: readonly string[],
+    terms: readonly string[],
+    stemmed: ReadonlySet<string>,
+    corrected: boolean,
+  ): Pick<ShardResult, 'corrected' | 'searched'> {
+    const searched = terms.map((t) => (stemmed.has(t) ? this.wordFor(t) : t));
+    return {
+      ...(corrected ? { corrected: searched } : {}),
+      ...(corrected || searched.some((t, i) => t !== typed[i]) ? { searched } : {}),
+    };
   }
 
   /** How many (product, field) pairs say a term: in the corpus when a shard, else here. */

@@ -35,10 +35,35 @@ export function tokenize(text: string, maxTerms = Number.POSITIVE_INFINITY): str
  * A comma before two digits ("30,5 m") is a decimal comma and stays a separator.
  */
 function joinThousands(text: string): string {
-  // Only a whole well-formed number: "10,100,1000 Mbit/s" is a list, not 101001000.
-  return text.includes(',')
-    ? text.replace(/(?<![\d,])\d{1,3}(?:,\d{3})+(?![\d,])/g, (n) => n.replaceAll(',', ''))
-    : text;
+  return text.includes(',') ? text.replace(THOUSANDS, (n) => n.replaceAll(',', '')) : text;
+}
+
+/** Only a whole well-formed number: "10,100,1000 Mbit/s" is a list, not 101001000. */
+const THOUSANDS = /(?<![\d,])\d{1,3}(?:,\d{3})+(?![\d,])/g;
+
+/**
+ * `joinThousands`, and where each character of the joined text was written in the text (for
+ * highlights: the joined text has fewer characters).
+ */
+function joinThousandsAt(text: string): { joined: string; at: (i: number) => number } {
+  if (!text.includes(',')) return { joined: text, at: (i) => i };
+  // The commas taken out, where the text had them.
+  const removed: number[] = [];
+  const joined = text.replace(THOUSANDS, (n, offset: number) => {
+    for (let i = n.indexOf(','); i >= 0; i = n.indexOf(',', i + 1)) removed.push(offset + i);
+    return n.replaceAll(',', '');
+  });
+  return {
+    joined,
+    at: (i) => {
+      let at = i;
+      for (const comma of removed) {
+        if (comma > at) break;
+        at++;
+      }
+      return at;
+    },
+  };
 }
 
 /**
@@ -69,6 +94,63 @@ function pushWord(out: string[], word: string): void {
 }
 
 /**
+ * The plural of a two-letter word ("tvs": tv, "cds": cd) that a three-letter word of letters may
+ * be; undefined for any other word. Three letters are not stemmed (`stem`): the index keeps both
+ * (`indexTerms`), and a query's is read as the word when the catalog says the word far more often
+ * (`ProductIndex.singular`): "ups" is no plural of "up".
+ */
+export function twoLetterSingular(word: string): string | undefined {
+  return word.length === 3 && word.endsWith('s') && /^[a-z]{2}/.test(word) ? word.slice(0, 2) : undefined;
+}
+
+/** A word of a text as the index reads it, and where in the (thousands-joined) text it is. */
+interface TextWord {
+  word: string;
+  start: number;
+  end: number;
+  /** A chain of words of letters written with hyphens, as one word ("Wi-Fi": wifi). */
+  chain: boolean;
+}
+
+/**
+ * The words of a text, lowercase: each run of letters and digits, and each chain of two or more
+ * runs of letters joined by single hyphens as the one word a shopper writes ("wi-fi": wifi,
+ * "e-book": ebook, "plug-and-play": plugandplay), when it is not too long to be a word. Positions
+ * are the text's own (lowercasing may change a text's length, so it is done word by word).
+ */
+function* textWords(text: string): Generator<TextWord> {
+  let chainStart = -1;
+  let chain = '';
+  let parts = 0;
+  let end = -1;
+  const endChain = function* (): Generator<TextWord> {
+    if (parts >= 2 && chain.length <= MAX_TERM_CHARS)
+      yield { word: chain, start: chainStart, end, chain: true };
+    parts = 0;
+    chain = '';
+  };
+  for (const m of text.matchAll(/[\p{L}\p{N}]+/gu)) {
+    const start = m.index!;
+    const word = m[0].toLowerCase();
+    const letters = /^\p{L}+$/u.test(word);
+    if (letters && parts > 0 && start === end + 1 && text[end] === '-') {
+      chain += word;
+      parts++;
+    } else {
+      yield* endChain();
+      if (letters) {
+        chainStart = start;
+        chain = word;
+        parts = 1;
+      }
+    }
+    end = start + m[0].length;
+    yield { word: word.slice(0, MAX_TERM_CHARS), start, end, chain: false };
+  }
+  yield* endChain();
+}
+
+/**
  * A product field's words as the index keeps them: split as queries are (`tokenize`), without the
  * query's length limits, stop words left out. Lunr's own tokenizer splits on spaces and hyphens
  * only and trims the ends of each piece, so "17.3\"", "3.0", "Phone/Smartphone" and
@@ -76,29 +158,20 @@ function pushWord(out: string[], word: string): void {
  */
 export function indexTerms(text: string): string[] {
   const out: string[] = [];
-  const lower = joinThousands(text.toLowerCase());
-  let previous: RegExpMatchArray | undefined;
-  for (const m of lower.matchAll(/[\p{L}\p{N}]+/gu)) {
-    const term = m[0].slice(0, MAX_TERM_CHARS);
-    // Two words of letters written with a hyphen ("Wi-Fi", "e-book") are also the word a shopper
-    // writes them as ("wifi", "ebook").
-    if (
-      previous &&
-      lower[m.index! - 1] === '-' &&
-      previous.index! + previous[0].length === m.index! - 1 &&
-      /^\p{L}+$/u.test(previous[0]) &&
-      /^\p{L}+$/u.test(term)
-    )
-      out.push(previous[0] + term);
-    previous = m;
-    if (stopWords.has(term)) continue;
-    pushWord(out, term);
+  for (const { word, chain } of textWords(joinThousands(text.toLowerCase()))) {
+    if (chain) {
+      out.push(word);
+      continue;
+    }
+    if (stopWords.has(word)) continue;
+    pushWord(out, word);
     // Written joined, the word stays too: a shopper typing "32g" is completing "32gb".
-    if (NUMBER_UNIT.test(term)) out.push(term);
-    // Three letters are not stemmed (`stem`): "TVs" also says "tv", as "UPS" says "up" (which
-    // no query of "ups" reads).
-    else if (term.length === 3 && term.endsWith('s') && /^[a-z]{2}$/.test(term.slice(0, 2)))
-      out.push(term.slice(0, 2));
+    if (NUMBER_UNIT.test(word)) out.push(word);
+    else {
+      // "TVs" also says "tv".
+      const singular = twoLetterSingular(word);
+      if (singular) out.push(singular);
+    }
   }
   return out;
 }
@@ -162,28 +235,36 @@ export function stem(term: string): string {
 }
 
 /**
- * The title as safe HTML with every word that matches a query term (same stem, or the last
- * term as a prefix) wrapped in <mark>.
+ * The title as safe HTML with every word that matches a query term wrapped in <mark>: the words
+ * as the index reads them (`indexTerms`: "10,000" for 10000, "Wi-Fi" for wifi, "TVs" for tv, "64GB"
+ * for 64 and gb) with the same stem, or starting with the last term (typed on).
  */
 export function highlight(title: string, terms: string[]): string {
   if (terms.length === 0) return escapeHtml(title);
   const stems = new Set(terms.map(stem));
   const prefix = terms[terms.length - 1]!;
-  let out = '';
-  let last = 0;
-  for (const m of title.matchAll(/[\p{L}\p{N}]+/gu)) {
-    const word = m[0].toLowerCase();
+  const matches = (word: string) => {
     // A number with its unit written on ("64GB") is marked when its number and unit both match.
     const split = numberAndUnit(word);
-    const hit =
-      stems.has(stem(word)) ||
-      // "TVs" says "tv" (`indexTerms`).
-      (word.length === 3 && word.endsWith('s') && stems.has(word.slice(0, 2))) ||
-      (prefix.length >= 3 && word.startsWith(prefix)) ||
-      (split !== undefined && stems.has(split[0]) && stems.has(stem(split[1])));
-    if (!hit) continue;
-    out += `${escapeHtml(title.slice(last, m.index))}<mark>${escapeHtml(m[0])}</mark>`;
-    last = m.index! + m[0].length;
+    if (split) return stems.has(split[0]) && stems.has(stem(split[1]));
+    const singular = twoLetterSingular(word);
+    return stems.has(stem(word)) || (singular !== undefined && stems.has(singular));
+  };
+  const { joined, at } = joinThousandsAt(title);
+  // Marked spans of the title, in order; a chain ("Wi-Fi") covers the words it was read from.
+  const marks: [number, number][] = [];
+  for (const { word, start, end, chain } of textWords(joined)) {
+    if (!matches(word) && (prefix.length < 3 || !word.startsWith(prefix))) continue;
+    const [from, to] = [at(start), at(end - 1) + 1];
+    while (chain && marks.length > 0 && marks[marks.length - 1]![0] >= from) marks.pop();
+    const last = marks[marks.length - 1];
+    if (!last || last[1] <= from) marks.push([from, to]);
+  }
+  let out = '';
+  let last = 0;
+  for (const [from, to] of marks) {
+    out += `${escapeHtml(title.slice(last, from))}<mark>${escapeHtml(title.slice(from, to))}</mark>`;
+    last = to;
   }
   return out + escapeHtml(title.slice(last));
 }

@@ -208,6 +208,39 @@ describe('ProductIndex', () => {
     expect(ids('wifi')).toEqual([items[0]!.id, items[1]!.id].sort());
     expect(ids('wi-fi')).toEqual([items[0]!.id, items[1]!.id].sort());
     expect(ids('wi fi')).toEqual([items[0]!.id, items[1]!.id].sort());
+    // The highlight marks what was searched, however the title writes it.
+    const marked = (query: string) =>
+      index
+        .search(q({ q: query }))
+        .hits.map((h) => h.highlights.title)
+        .sort();
+    expect(marked('wifi')).toEqual([
+      'Acme A1 <mark>WiFi</mark> adapter',
+      'Acme R1 <mark>Wi-Fi</mark> router',
+    ]);
+    expect(marked('wif')).toEqual(['Acme A1 <mark>WiFi</mark> adapter', 'Acme R1 <mark>Wi-Fi</mark> router']);
+  });
+
+  it('reads a chain of hyphenated words as one word, not as pairs', () => {
+    const index = new ProductIndex();
+    const items = [
+      product('Acme all-in-one PC 24"', 'Acme', 'PC', 50000),
+      product('Acme plug-and-play webcam', 'Acme', 'Webcam', 3000),
+      // Longer than any word: not a word.
+      product(`Acme ${'long-'.repeat(10)}word`, 'Acme', 'Cable', 100),
+    ];
+    index.replaceAll(items);
+    const ids = (query: string) => index.search(q({ q: query })).hits.map((h) => h.id);
+    expect(ids('allinone')).toEqual([items[0]!.id]);
+    expect(ids('plugandplay')).toEqual([items[1]!.id]);
+    expect(index.search(q({ q: 'plugandplay' })).hits[0]!.highlights.title).toBe(
+      'Acme <mark>plug-and-play</mark> webcam',
+    );
+    // Typed on, the chain completes ("allin"); its pairs are no words.
+    expect(ids('allin')).toEqual([items[0]!.id]);
+    for (const pair of ['inone', 'andplay']) expect(ids(pair)).toEqual([]);
+    expect(ids('longlonglonglonglonglonglonglonglonglongword')).toEqual([]);
+    expect(ids('long word')).toEqual([items[2]!.id]);
   });
 
   it('reads thousands written with commas as one number, and more units written on', () => {
@@ -226,6 +259,10 @@ describe('ProductIndex', () => {
     expect(first('power bank 10000 mah')).toBe(items[0]!.id);
     expect(first('hdmi cable 10ft')).toBe(items[2]!.id);
     expect(first('paper 30 m')).toBe(items[4]!.id);
+    // Marked as the title writes it.
+    expect(index.search(q({ q: '10000mah power bank' })).hits[0]!.highlights.title).toBe(
+      'Volt <mark>power</mark> <mark>bank</mark> <mark>10,000</mark> <mark>mAh</mark> Black',
+    );
     expect(index.search(q({ q: '305' })).total).toBe(0);
     // A list of numbers is no number: "10,100,1000 Mbit/s" says 100.
     index.upsert({ ...product('Link switch 10,100,1000 Mbit/s', 'Link', 'Switch', 5000), ordinal: 9 });
@@ -246,6 +283,14 @@ describe('ProductIndex', () => {
     expect(index.search(q({ q: 'ups' })).hits.map((h) => h.id)).toEqual([items[0]!.id]);
     // The catalog says "tv" far more often than "tvs": the shopper's plural is the word.
     expect(index.search(q({ q: 'tvs' })).total).toBe(13);
+    // What was searched is what is marked.
+    expect(index.search(q({ q: 'vista tvs' })).hits[0]!.highlights.title).toMatch(
+      /^<mark>Vista<\/mark> V\d+ LED <mark>TV<\/mark> 32&quot;/,
+    );
+    // "UPS" is searched as typed: its "up" is no match.
+    expect(index.search(q({ q: 'ups' })).hits[0]!.highlights.title).toBe(
+      'Volt Smart <mark>UPS</mark> 750 VA',
+    );
     const mount = index.search(q({ q: 'tv wall mount' })).hits[0]!;
     expect(mount.highlights.title).toBe(
       '<mark>Mount</mark> <mark>wall</mark> <mark>mount</mark> for <mark>TVs</mark>',
