@@ -436,15 +436,34 @@ export class ProductIndex {
   }
 
   suggest(q: string, limit = 8): Suggestion[] {
-    return this.suggester.suggest(
-      q,
-      limit,
-      (a, b) => {
-        const [x, y] = [stem(a), stem(b)];
-        return this.base.together(x, y) + this.delta.together(x, y);
-      },
-      (word) => this.learntTypeNames().has(stem(word)),
-    );
+    return this.suggester.suggest(q, limit, this);
+  }
+
+  /** For each of `others`, how many products say it and `word` (`SuggestContext`). */
+  together(word: string, others: readonly string[]): number[] {
+    const x = stem(word);
+    return others.map((other) => {
+      const y = stem(other);
+      return this.base.together(x, y) + this.delta.together(x, y);
+    });
+  }
+
+  /**
+   * The categories of the products that say every one of `words` (a size: "1", "tb"), with how
+   * many products of each, the most first; untyped products ("Other") left out.
+   */
+  categoriesSaying(words: readonly string[]): [string, number][] {
+    this.refreshDelta();
+    const stems = words.map(stem);
+    const counts = new Map<string, number>();
+    const add = (row: Row | undefined) => {
+      if (row && row.signature.head !== null) counts.set(row.category, (counts.get(row.category) ?? 0) + 1);
+    };
+    const base = this.base.withAll(stems);
+    for (let i = 0; i < base.length; i++) if (this.tombstones[base[i]!] === 0) add(this.baseRows[base[i]!]);
+    const delta = this.delta.withAll(stems);
+    for (let i = 0; i < delta.length; i++) add(this.deltaRows[delta[i]!]);
+    return [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   }
 
   /** Filters, facet counts and the first hits of one pass's text matches. */

@@ -541,6 +541,27 @@ export class SearchSegment {
     return n;
   }
 
+  /** The segment's products (ordinals) that have every one of the (stemmed) terms, in order. */
+  withAll(terms: readonly string[]): ArrayLike<number> {
+    if (terms.length === 0) return [];
+    const postings = terms.map((t) => this.posting(t).docs).sort((a, b) => a.length - b.length);
+    let docs: ArrayLike<number> = postings[0]!;
+    for (const other of postings.slice(1)) {
+      const both: number[] = [];
+      for (let i = 0, j = 0; i < docs.length && j < other.length; ) {
+        if (docs[i]! < other[j]!) i++;
+        else if (docs[i]! > other[j]!) j++;
+        else {
+          both.push(docs[i]!);
+          i++;
+          j++;
+        }
+      }
+      docs = both;
+    }
+    return docs;
+  }
+
   /** Lunr's automaton of every term, for typo expansion: built on first use (a third of a load). */
   private get tokenSet(): lunr.TokenSet {
     this.tokens ??= tokenSetOf(this.terms);

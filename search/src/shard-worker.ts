@@ -42,6 +42,10 @@ async function handle(request: ShardRequest): Promise<unknown> {
       return undefined;
     case 'search':
       return index.partial(request.terms, request.params, request.known, request.typing);
+    case 'together':
+      return index.together(request.word, request.others);
+    case 'categoriesSaying':
+      return index.categoriesSaying(request.words);
     case 'compact':
       await index.compact();
       return undefined;

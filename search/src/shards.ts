@@ -16,6 +16,8 @@ export type ShardRequest = { call?: number } & (
   | { op: 'checkpoint'; seq: number }
   | { op: 'statistics'; corpus: CorpusStatistics }
   | { op: 'search'; terms: string[]; params: SearchParams; known?: string[]; typing?: boolean }
+  | { op: 'together'; word: string; others: string[] }
+  | { op: 'categoriesSaying'; words: string[] }
   | { op: 'compact' }
   | { op: 'compacted' }
   | { op: 'heap' }
@@ -214,8 +216,28 @@ export class ShardedIndex {
     return { ...result, tookMs: round(performance.now() - started) };
   }
 
-  suggest(q: string, limit = 8): Suggestion[] {
-    return this.suggester.suggest(q, limit);
+  /**
+   * Completions from this thread's counts; what they ask of the products (`SuggestContext`) the
+   * shards answer, their counts added up.
+   */
+  async suggest(q: string, limit = 8): Promise<Suggestion[]> {
+    const ask = (request: ShardRequest) =>
+      Promise.all(this.workers.map((worker) => this.call(worker, request)));
+    return this.suggester.suggestAsync(q, limit, {
+      together: async (word, others) => {
+        const counts = (await ask({ op: 'together', word, others: [...others] })) as number[][];
+        return others.map((_, i) => counts.reduce((n, shard) => n + shard[i]!, 0));
+      },
+      categoriesSaying: async (words) => {
+        const counts = new Map<string, number>();
+        for (const shard of (await ask({ op: 'categoriesSaying', words: [...words] })) as [
+          string,
+          number,
+        ][][])
+          for (const [category, n] of shard) counts.set(category, (counts.get(category) ?? 0) + n);
+        return [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+      },
+    });
   }
 
   /** Compacts every shard now (each resolves when its new base is in use). */

@@ -15,8 +15,34 @@ interface Entry {
   weight: number;
 }
 
-/** Completions of a last word weighed by the word before it (`suggest`'s `together`). */
+/** Completions of a last word weighed by the word before it (`SuggestContext.together`). */
 const CONTEXT_CANDIDATES = 30;
+
+/**
+ * What suggestions ask of the index they complete for, a batch at a time (a sharded index asks
+ * its threads once per question).
+ */
+export interface SuggestContext {
+  /** For each of `others`, how many products say it and `word`. */
+  together(word: string, others: readonly string[]): number[];
+  /**
+   * The categories of the products that say every one of `words`, with their number of products,
+   * the most first (untyped products left out).
+   */
+  categoriesSaying(words: readonly string[]): [string, number][];
+}
+
+/** `SuggestContext` answered later (by other threads). */
+export type AsyncSuggestContext = {
+  [K in keyof SuggestContext]: (
+    ...args: Parameters<SuggestContext[K]>
+  ) => Promise<ReturnType<SuggestContext[K]>>;
+};
+
+/** A question of `SuggestContext` a suggestion's plan asks. */
+type Ask = { op: 'together'; word: string; others: string[] } | { op: 'categoriesSaying'; words: string[] };
+type Answer = number[] | [string, number][];
+type Plan = Generator<Ask, Suggestion[], Answer>;
 /** Two title words side by side are suggested once this many titles say them. */
 const MIN_PAIR_TITLES = 2;
 
@@ -78,17 +104,37 @@ export class Suggester {
   }
 
   /**
-   * `together(a, b)`, when given: how many products say both words. A last word completed after
-   * others is then completed by the words that go with the one before it ("wireless mo": mouse
-   * before module), the most common of those first. `isType(word)`, when given: whether a word
-   * names a product type (what a size is completed with: `afterSize`).
+   * Completions of `q`. With a `context`, a last word completed after others is completed by the
+   * words that go with the one before it ("wireless mo": mouse before module), the most common of
+   * those first, and a size by what products of that size are (`afterSize`).
    */
-  suggest(
-    q: string,
-    limit: number,
-    together?: (a: string, b: string) => number,
-    isType?: (word: string) => boolean,
-  ): Suggestion[] {
+  suggest(q: string, limit: number, context?: SuggestContext): Suggestion[] {
+    const plan = this.plan(q, limit, context !== undefined);
+    let step = plan.next();
+    while (!step.done)
+      step = plan.next(
+        step.value.op === 'together'
+          ? context!.together(step.value.word, step.value.others)
+          : context!.categoriesSaying(step.value.words),
+      );
+    return step.value;
+  }
+
+  /** `suggest` with a context that answers later. */
+  async suggestAsync(q: string, limit: number, context: AsyncSuggestContext): Promise<Suggestion[]> {
+    const plan = this.plan(q, limit, true);
+    let step = plan.next();
+    while (!step.done)
+      step = plan.next(
+        step.value.op === 'together'
+          ? await context.together(step.value.word, step.value.others)
+          : await context.categoriesSaying(step.value.words),
+      );
+    return step.value;
+  }
+
+  /** How `q` is completed; yields what it asks of the context (only `withContext`). */
+  private *plan(q: string, limit: number, withContext: boolean): Plan {
     this.counted();
     const words = tokenize(q, 8);
     if (words.length === 0 || limit < 1) return [];
@@ -96,8 +142,10 @@ export class Suggester {
     const seen = new Set<string>();
     const unit = words.at(-1)!;
     const size = words.at(-2);
-    if (size !== undefined && /^\d+$/.test(size) && isUnit(unit))
-      return this.afterSize(q, size, unit, limit, together, isType);
+    if (size !== undefined && /^\d+$/.test(size) && isUnit(unit)) {
+      const sized = withContext ? yield* this.afterSize(q, words, limit) : [];
+      if (sized.length > 0) return sized;
+    }
     // The whole query completed; if nothing completes it, its last two words; if nothing
     // completes those, its last word, to one word. What comes before the completed part is kept
     // as typed (a brand or category found so is just text then). The query itself is no
@@ -111,12 +159,18 @@ export class Suggester {
       if (from > 0 && rest.length < 2) continue;
       const oneWord = from > 0 && from === words.length - 1;
 
-      let entries = this.best(rest, oneWord && together ? CONTEXT_CANDIDATES : limit, oneWord);
+      let entries = this.best(rest, oneWord && withContext ? CONTEXT_CANDIDATES : limit, oneWord);
       // The nearest word before that is no stop word ("case for ip": case).
       const previous = words.slice(0, from).findLast((w) => !isStopWord(w));
-      if (oneWord && together && previous !== undefined)
+      if (oneWord && withContext && previous !== undefined) {
+        const counts = (yield {
+          op: 'together',
+          word: previous,
+          others: entries.map((e) => e.key),
+        }) as number[];
         // Those said with it first; when none is (a typo before), popularity alone.
-        entries = saidWith(entries, (e) => together(previous, e.key)) ?? entries.slice(0, limit);
+        entries = saidWith(entries, counts) ?? entries.slice(0, limit);
+      }
       for (const entry of entries) {
         const text = before ? `${before} ${entry.text.toLowerCase()}` : entry.text;
         const key = text.toLowerCase();
@@ -130,26 +184,28 @@ export class Suggester {
   }
 
   /**
-   * A query that ends in a size ("64gb", "1 tb") has said its last word: it is completed by the
-   * words titles put after the unit ("gb ssd", "gb ddr4"), those said with the number first, as
-   * typed ("64gb ssd"). Completing the unit instead gave "64 gbit" and "64 gbps".
+   * A query that ends in a size ("64gb", "1 tb", "27 inch") has said its last word: it is
+   * completed by what the products that say the size are: their categories the commonest first,
+   * said by two products or more ("27 inch computer monitor", "1 tb internal solid state drive"),
+   * after the query as typed. Completing the unit
+   * instead gave "64 gbit" and "64 gbps"; the words titles write after the unit, "27 inch cable"
+   * (monitors write "68.6 cm (27\")") and nothing for "1 tb".
    */
-  private afterSize(
-    q: string,
-    size: string,
-    unit: string,
-    limit: number,
-    together?: (a: string, b: string) => number,
-    isType?: (word: string) => boolean,
-  ): Suggestion[] {
-    const typed = q.trim().toLowerCase().replace(/\s+/g, ' ');
-    // What a size is of: a word for a type ("ssd", "memory"), not whatever the next title word is
-    // ("16 GB Intel", "GB Black").
-    let next = this.best(`${unit} `, CONTEXT_CANDIDATES)
-      .map((e) => e.key.slice(unit.length + 1))
-      .filter((w) => isType?.(w) ?? true);
-    if (together) next = saidWith(next, (w) => together(size, w)) ?? next;
-    return next.slice(0, limit).map((w) => ({ text: `${typed} ${w}`, kind: 'term' }));
+  private *afterSize(q: string, words: string[], limit: number): Plan {
+    const [size, unit] = words.slice(-2) as [string, string];
+    const typed = typedWords(q);
+    // Of the words before too ("samsung 27in"), when some product says them all.
+    const said = words.filter((w) => !isStopWord(w));
+    let categories = (yield { op: 'categoriesSaying', words: said }) as [string, number][];
+    if (categories.length === 0 && said.length > 2)
+      categories = (yield { op: 'categoriesSaying', words: [size, unit] }) as [string, number][];
+    return categories
+      .filter(([, n]) => n >= MIN_PAIR_TITLES)
+      .slice(0, limit)
+      .map(([category]) => ({
+        text: `${typed} ${category.toLowerCase()}`,
+        kind: 'term' as const,
+      }));
   }
 
   /**
@@ -331,14 +387,23 @@ function commonest(spellings: Map<string, number>): string {
   return best;
 }
 
-/**
- * The items some product says together with a word (`count`: how many do), most first; undefined
- * when none is.
- */
-function saidWith<T>(items: T[], count: (item: T) => number): T[] | undefined {
-  const counts = new Map(items.map((item) => [item, count(item)]));
-  if (!items.some((item) => counts.get(item)! > 0)) return undefined;
-  return items.filter((item) => counts.get(item)! > 0).sort((a, b) => counts.get(b)! - counts.get(a)!);
+/** The items some product says together with a word (`counts`, by item), most first; undefined when none is. */
+function saidWith<T>(items: T[], counts: number[]): T[] | undefined {
+  if (!counts.some((n) => n > 0)) return undefined;
+  return items
+    .map((item, i) => ({ item, n: counts[i]! }))
+    .filter(({ n }) => n > 0)
+    .sort((a, b) => b.n - a.n)
+    .map(({ item }) => item);
+}
+
+/** The query as typed, lowercase, one space between words, no marks after it ("64GB,, ": 64gb). */
+function typedWords(q: string): string {
+  return q
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+$/u, '')
+    .replace(/^[^\p{L}\p{N}]+/u, '')
+    .replace(/\s+/g, ' ');
 }
 
 /** A title word worth suggesting: not a stop word, not a bare number. */

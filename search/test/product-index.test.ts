@@ -578,19 +578,39 @@ describe('ProductIndex', () => {
     expect(index.search(q({ q: 'speaker' })).hits).not.toBe(first.hits);
   });
 
-  it('completes a size with the types titles name after it, not the unit with other words', () => {
+  it('completes a size with what the products of that size are, not the unit with other words', () => {
     const index = new ProductIndex();
     const card = (n: number, size: number) =>
       product(`Kappa K${n} ${size} GB card SD Black`, 'Kappa', 'Memory card', 1500);
-    index.replaceAll([
+    const items = [
       ...Array.from({ length: 12 }, (_, n) => card(n, n < 6 ? 64 : 32)),
-      product('Orbit 64 GB Black phone', 'Orbit', 'Phone', 20000),
-      product('Orbit 64 GB Black phone 2', 'Orbit', 'Phone', 20000),
+      product('Orbit 64 GB Black', 'Orbit', 'Smartphone', 20000),
+      product('Orbit 64 GB Blue', 'Orbit', 'Smartphone', 20000),
+      product('Orbit 32 GB Blue', 'Orbit', 'Smartphone', 20000),
+      // Untyped: no completion.
+      product('Thing 64 GB', 'Thing', 'Other', 100),
       // "gbit", "gbps": words a unit starts.
       ...['A', 'B'].map((m) => product(`Link ${m} 1 Gbit switch 10 Gbps`, 'Link', 'Switch', 9000)),
-    ]);
+      // A size written as a mark: "27 inch" said as (27").
+      ...[1, 2].map((m) => product(`Vista V${m} 68.6 cm (27") Full HD Black`, 'Vista', 'Monitor', 20000)),
+    ];
+    index.replaceAll(items);
+    const texts = (typed: string) => index.suggest(typed).map((s) => s.text);
     for (const typed of ['64gb', '64 gb'])
-      expect(index.suggest(typed).map((s) => s.text)).toEqual([`${typed} card`]);
+      expect(texts(typed)).toEqual([`${typed} memory card`, `${typed} smartphone`]);
+    // As typed, without its marks; the words before say which products.
+    expect(texts('64GB,, ')).toEqual(['64gb memory card', '64gb smartphone']);
+    expect(texts('orbit 64gb')).toEqual(['orbit 64gb smartphone']);
+    // No product says them all ("kappa" is no phone maker): the size alone.
+    expect(texts('blue kappa 64gb')).toEqual(['blue kappa 64gb memory card', 'blue kappa 64gb smartphone']);
+    expect(texts('27 inch')).toEqual(['27 inch monitor']);
+    // Written since the base was built, and removed; one product is not enough.
+    index.upsert(product('Drive D1 27 inch case', 'Drive', 'Case', 900));
+    expect(texts('27 inch')).toEqual(['27 inch monitor']);
+    index.upsert(product('Drive D2 27 inch case', 'Drive', 'Case', 900));
+    index.remove(items.at(-1)!.id);
+    index.remove(items.at(-2)!.id);
+    expect(texts('27 inch')).toEqual(['27 inch case']);
   });
 
   it('suggests brands, categories and title words by prefix', () => {

@@ -256,9 +256,29 @@ describe('ShardedIndex', () => {
     expect(failures).toEqual([0]);
   });
 
+  it('suggests as one index does: the word before and a size asked of every shard', async () => {
+    const sized = (i: number, type: string, size: string) => ({
+      ...products[i]!,
+      id: `s${i}`,
+      title: `Zeta ${size} ${type} wireless ${i % 2 ? 'mouse' : 'module'}`,
+      category: type,
+    });
+    const extra = [
+      ...Array.from({ length: 9 }, (_, i) => sized(i, 'Memory card', '64GB')),
+      ...Array.from({ length: 5 }, (_, i) => sized(20 + i, 'Smartphone', '64 GB')),
+    ];
+    const all = [...products, ...extra];
+    const { index } = await sharded(all, 3);
+    const one = new ProductIndex();
+    one.replaceAll(all);
+    for (const typed of ['64gb', 'zeta 64 gb', 'wireless mo', 'zeta wireless mo', 'logi'])
+      expect(await index.suggest(typed)).toEqual(one.suggest(typed));
+    expect((await index.suggest('64gb')).map((s) => s.text)).toEqual(['64gb memory card', '64gb smartphone']);
+  });
+
   it('suggests from every shard, and fails searches once closed instead of hanging', async () => {
     const { index } = await sharded(products, 3);
-    expect(index.suggest('logi').map((s) => s.text)).toContain('Logitech');
+    expect((await index.suggest('logi')).map((s) => s.text)).toContain('Logitech');
     await index.close();
     await expect(index.search(q({ q: 'usb' }))).rejects.toThrow(/closed/);
   });
