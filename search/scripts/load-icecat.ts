@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Product } from '@shopsync/core';
+import { type Product, ProductInput } from '@shopsync/core';
 import { unzipSync } from 'fflate';
 import { icecatToProduct, icecatVocabulary } from '../src/icecat.js';
 
@@ -33,12 +33,14 @@ export function loadIcecat(): { products: Product[]; rejected: number } {
     const vocabulary = icecatVocabulary(records);
     for (const raw of records) {
       const mapped = icecatToProduct(raw, vocabulary);
-      if (!mapped.ok || seen.has(mapped.product.id)) {
+      // Checked as the importer checks it (api/src/catalog/import.ts `mapRecord`).
+      const checked = mapped.ok ? ProductInput.safeParse(mapped.product) : undefined;
+      if (!mapped.ok || !checked?.success || seen.has(mapped.product.id)) {
         rejected++;
         continue;
       }
       seen.add(mapped.product.id);
-      const p = mapped.product;
+      const p = { ...checked.data, category: mapped.product.category, id: mapped.product.id };
       const released = Date.parse(p.attributes?.released ?? '');
       products.push({
         id: p.id,
