@@ -187,13 +187,13 @@ export class Suggester {
    * A query that ends in a size ("64gb", "1 tb", "27 inch") has said its last word: it is
    * completed by what the products that say the size are: their categories the commonest first,
    * said by two products or more ("27 inch computer monitor", "1 tb internal solid state drive"),
-   * after the query as typed. Completing the unit
-   * instead gave "64 gbit" and "64 gbps"; the words titles write after the unit, "27 inch cable"
-   * (monitors write "68.6 cm (27\")") and nothing for "1 tb".
+   * after the query as typed. Completing the unit instead gave "64 gbit" and "64 gbps"; the words
+   * titles write after the unit, "27 inch cable" (monitors write "68.6 cm (27\")") and nothing
+   * for "1 tb".
    */
   private *afterSize(q: string, words: string[], limit: number): Plan {
     const [size, unit] = words.slice(-2) as [string, string];
-    const typed = typedWords(q);
+    const typed = asTyped(q);
     // Of the words before too ("samsung 27in"), when some product says them all.
     const said = words.filter((w) => !isStopWord(w));
     let categories = (yield { op: 'categoriesSaying', words: said }) as [string, number][];
@@ -398,7 +398,7 @@ function saidWith<T>(items: T[], counts: number[]): T[] | undefined {
 }
 
 /** The query as typed, lowercase, one space between words, no marks after it ("64GB,, ": 64gb). */
-function typedWords(q: string): string {
+function asTyped(q: string): string {
   return q
     .toLowerCase()
     .replace(/[^\p{L}\p{N}]+$/u, '')
