@@ -105,3 +105,22 @@ test('the product page offers only as many as still fit in the cart line', async
   await expect(page.getByTestId('line-limit')).toContainText('10');
   await expect(page.getByRole('button', { name: 'Add to cart' })).toBeDisabled();
 });
+
+test('the cart says when a line holds less than its devices added together', async ({ page, request }) => {
+  const id = await createProduct(request, 'Boreal Lantern', 40, 1990);
+  await page.goto(`/products/${id}`);
+  await page.getByLabel('Quantity').selectOption('8');
+  await page.getByRole('button', { name: 'Add to cart' }).click();
+  await expect(page.getByTestId('cart-count')).toHaveText('8');
+  await page.goto('/cart');
+  await expect(page.getByTestId('line-capped')).toHaveCount(0);
+  // Another client of the same cart (its cookie) adds 8 more, as a second device would at once.
+  const added = await page.request.post('/api/cart/lines', { data: { productId: id, quantity: 8 } });
+  expect(added.status()).toBe(200);
+  await expect(page.getByTestId('quantity')).toHaveText('10');
+  await expect(page.getByTestId('line-capped')).toContainText('10');
+  // Fewer, and the notice goes.
+  await page.getByRole('button', { name: 'Decrease quantity' }).click();
+  await expect(page.getByTestId('quantity')).toHaveText('9');
+  await expect(page.getByTestId('line-capped')).toHaveCount(0);
+});

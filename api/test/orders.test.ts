@@ -43,9 +43,12 @@ describe('cart and orders', () => {
     const p = await product(50);
     const view = await c.post('/api/cart/lines', { productId: p, quantity: 8 });
     expect(view.json.maxPerLine).toBe(10);
+    expect(view.json.lines[0].capped).toBeUndefined();
     const over = await c.post('/api/cart/lines', { productId: p, quantity: 3 });
-    expect([over.status, over.json.lines[0].quantity]).toEqual([200, 10]);
-    expect((await c.patch(`/api/cart/lines/${p}`, { quantity: 4 })).json.lines[0].quantity).toBe(4);
+    // Applied, and the line says it holds less than was added.
+    expect([over.status, over.json.lines[0].quantity, over.json.lines[0].capped]).toEqual([200, 10, true]);
+    const set = await c.patch(`/api/cart/lines/${p}`, { quantity: 4 });
+    expect([set.json.lines[0].quantity, set.json.lines[0].capped]).toEqual([4, undefined]);
     expect((await c.post('/api/cart/lines', { productId: p, quantity: 101 })).status).toBe(400);
   });
 

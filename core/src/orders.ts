@@ -49,7 +49,8 @@ export interface Order {
 
 export interface CartView {
   cartId: string;
-  lines: { tag: string; productId: string; quantity: number; tags: string[] }[];
+  /** `capped`: more was added than the line holds; its quantity is `maxPerLine` (`CartLine`). */
+  lines: { tag: string; productId: string; quantity: number; tags: string[]; capped?: true }[];
   /** The most units of one product a line holds (`MAX_PER_LINE`). */
   maxPerLine: number;
   syncUrl: string;

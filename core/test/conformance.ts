@@ -95,10 +95,17 @@ export function cartConformance(backend: CartBackend): void {
     it('clamps the read only: the entries keep their values, and a lower set still lowers the line', () => {
       const r = backend.create();
       r.cart.add('a', 8);
+      expect(r.cart.lines()[0]!.capped).toBeUndefined();
       r.cart.add('a', 8);
       expect([...r.cart.entries().values()].map((e) => e.qty)).toEqual([8, 8]);
+      // The line says that it holds less than was added.
+      expect(r.cart.lines()[0]).toMatchObject({ quantity: 10, capped: true });
       r.cart.setQuantity('a', 2);
       expect(r.cart.quantity('a')).toBe(2);
+      expect(r.cart.lines()[0]!.capped).toBeUndefined();
+      // Exactly full is not capped.
+      r.cart.setQuantity('a', 10);
+      expect(r.cart.lines()[0]!.capped).toBeUndefined();
     });
 
     it('keeps a line at quantity 0 out of the view, and reads an unknown product as 0', () => {

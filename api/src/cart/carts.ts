@@ -65,6 +65,7 @@ export class Carts {
       productId: l.productId,
       quantity: l.quantity,
       tags: l.tags,
+      ...(l.capped ? { capped: true as const } : {}),
     }));
   }
 

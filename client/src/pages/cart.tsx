@@ -35,6 +35,11 @@ export default function CartPage() {
                       {p?.title ?? (p === null ? 'No longer available' : line.productId)}
                     </a>
                     {p && <span class="price">{formatMoney(p.price)}</span>}
+                    {line.capped && (
+                      <p class="notice" data-testid="line-capped">
+                        More were added than one order takes: the cart keeps {MAX_PER_LINE}.
+                      </p>
+                    )}
                   </div>
                   <fieldset class="qty">
                     <legend class="visually-hidden">Quantity</legend>

@@ -52,8 +52,15 @@ export function readEntries(raw: Iterable<[string, unknown]>, maxPerLine = DEFAU
   }
   const lines: CartLine[] = [];
   for (const [productId, acc] of perProduct) {
-    const quantity = Math.min(Math.max(acc.max + acc.sum, 0), maxPerLine);
-    if (quantity > 0) lines.push({ productId, quantity, tags: acc.tags.sort() });
+    const asked = acc.max + acc.sum;
+    const quantity = Math.min(Math.max(asked, 0), maxPerLine);
+    if (quantity > 0)
+      lines.push({
+        productId,
+        quantity,
+        tags: acc.tags.sort(),
+        ...(asked > maxPerLine ? { capped: true } : {}),
+      });
   }
   lines.sort((a, b) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0));
   return { lines, valid, malformed };

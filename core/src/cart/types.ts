@@ -18,6 +18,11 @@ export interface CartLine {
   quantity: number;
   /** Tags of the entries behind this line: what a device has observed of it. */
   tags: string[];
+  /**
+   * Set when the entries add up to more than a line holds (devices added at once, or an API client
+   * asked for more): `quantity` is the most a line holds (`maxPerLine`), not what was asked for.
+   */
+  capped?: true;
 }
 
 export interface CartOptions {
