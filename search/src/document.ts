@@ -51,6 +51,28 @@ function indexedTitle(title: string): string {
   return title.replace(PIECES, 'pieces').replace(INCHES, '$1 inch ');
 }
 
+/** A description's first clause of at most this many words may be the product's name. */
+const MAX_NAME = 8;
+/** Where a description's first clause ends, as `deriveCategory` reads it (category.ts). */
+const CLAUSE_END = /[,;:(]|\s[-–]\s|\.\s/;
+/** Words of prose ("Protect your iPhone…", "Makes your monitor easier to see"), not of a name. */
+const PROSE = /(?:^|\s)(?:a|an|the|your|you|our|it|is|are|in|to|this|allows?|makes?|lets?)(?=\s|$)/i;
+
+/**
+ * The product's name as its description gives it, or '': Icecat's short description is often
+ * the maker's own name for the product ("DELL W009C Black": "E-View Laptop Stand"; "Targus
+ * TBC005EU notebook case": "XL Laptop Case"; "Contour Design Shuttle-Pro 2 Wired": "ShuttlePRO V.2
+ * Multimedia Controller"), which a title of codes and specs does not say. Its first clause, when
+ * that is at most MAX_NAME words and not prose. Not indexed as a field of its own (the words are
+ * in the description field already): the ranking reads it as it reads the title (`titleFactor`,
+ * `phraseFactor`, and the type of a product whose title names none).
+ */
+export function nameOf(description: string): string {
+  const clause = description.split(CLAUSE_END)[0]!.trim();
+  const words = clause.split(/\s+/).filter(Boolean);
+  return words.length === 0 || words.length > MAX_NAME || PROSE.test(clause) ? '' : clause;
+}
+
 export function toIndexedDoc(p: Product): IndexedDoc {
   const title = indexedTitle(p.title);
   const cut = fitsStart(title, p.brand);

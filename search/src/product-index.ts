@@ -2,7 +2,7 @@ import type { Product, SearchParams, SearchResult, Suggestion } from '@shopsync/
 import type lunr from 'lunr';
 import { inProcessBuilder, type SegmentBuilder } from './builder.js';
 import { QueryCache } from './cache.js';
-import { type IndexedDoc, type TypeSignature, toIndexedDoc, typeSignature } from './document.js';
+import { type IndexedDoc, nameOf, type TypeSignature, toIndexedDoc, typeSignature } from './document.js';
 import {
   mergeResults,
   type PartialHit,
@@ -12,7 +12,7 @@ import {
   round,
   type ShardResult,
 } from './merge.js';
-import { maxFactor, phraseFactor, stemBit, titleFactor, typeFactor } from './ranking.js';
+import { maxFactor, type ProductName, phraseFactor, stemBit, titleFactor, typeFactor } from './ranking.js';
 import {
   type CorpusStatistics,
   fuzzy,
@@ -57,6 +57,12 @@ interface Row {
   titleBits: number;
   /** How many of `titleStems` say what the product is: those before "for …", "with …" or "w/…". */
   titleTypeEnd: number;
+  /**
+   * The product's name as its description gives it (document.ts `nameOf`: "E-View Laptop Stand"
+   * for "DELL W009C Black"), read as the title is; undefined when the description is no name.
+   * One object for every product of the same name (`names`).
+   */
+  name: ProductName | undefined;
   /** Its brand's and category's numbers in the index's facet values (`facetValue`). */
   brandId: number;
   categoryId: number;
@@ -139,10 +145,12 @@ export class ProductIndex {
   private deltaIds = new Set<string>();
   private deltaDirty = false;
   /**
-   * Every title stem once, with its bit (`Row.titleBits`); see `titleTerm`. Kept until the rows
-   * are replaced wholesale.
+   * Every stem of a title or a product's name once, with its bit (`Row.titleBits`); see
+   * `titleTerm`. Kept until the rows are replaced wholesale.
    */
   private titleTerms = new Map<string, TitleTerm>();
+  /** Products' names by their text (`nameOf`), kept as `titleTerms` are. */
+  private names = new Map<string, ProductName>();
   /**
    * Brand and category names by number, so a pass counts facets in arrays, not maps. Kept until
    * the rows are replaced wholesale, as `titleTerms`.
@@ -260,7 +268,7 @@ export class ProductIndex {
     return {
       ...this.base.statistics(),
       types: this.typeVocabulary(),
-      titled: new Set(this.titleTerms.keys()),
+      titled: new Set([...this.titleTerms.values()].filter((t) => t.titled).map((t) => t.stem)),
     };
   }
 
@@ -564,15 +572,22 @@ export class ProductIndex {
       const { row } = candidate;
       const type = typeFactor(readType(row, heads, typeWords), wanted, named, phrase, kinds);
       // An accessory names what it is for in its title, the query's words side by side as often
-      // as not ("Canon Camera interface cable" for "canon camera"): no phrase factor for it.
-      const side = type < 1 ? 1 : phraseFactor(row, stems, titleBits);
+      // as not ("Canon Camera interface cable" for "canon camera"): no phrase factor for it. The
+      // product's own name may say them side by side too ("XL Laptop Case" for "laptop case").
+      const side =
+        type < 1
+          ? 1
+          : Math.max(
+              phraseFactor(row, stems, titleBits),
+              row.name ? phraseFactor(row.name, stems, titleBits) : 1,
+            );
       const brand = brands.size > 0 && !brands.has(facetStems[row.brandId]!) ? OFF_BRAND : 1;
       candidate.score =
         candidate.text *
         type *
         side *
         brand *
-        titleFactor(row, stems, titleBits, at, synonym, joined, phrase);
+        titleFactor(row, stems, titleBits, at, synonym, joined, phrase, row.titleTypeEnd, row.name);
       return candidate.score;
     };
     const add = (row: Row | undefined, text: number) => {
@@ -587,7 +602,8 @@ export class ProductIndex {
     }
     const delta = this.delta.search(terms, all, known, idf, head, stemmed);
     for (let i = 0; i < delta.docs.length; i++) add(deltaRows[delta.docs[i]!], delta.scores[i]!);
-    const ceiling = (candidate: Candidate) => candidate.text * maxFactor(candidate.row, titleBits);
+    const ceiling = (candidate: Candidate) =>
+      candidate.text * maxFactor(candidate.row, titleBits, candidate.row.name);
     return { candidates: out, weigh, ceiling };
   }
 
@@ -661,7 +677,8 @@ export class ProductIndex {
     const out = new Map<string, { terms: string[]; stemmed: boolean }>();
     const { delta, corpus } = this;
     const frequency = (term: string) => this.frequency(term);
-    const titled = (term: string) => this.titleTerms.has(term) || (corpus?.titled?.has(term) ?? false);
+    const titled = (term: string) =>
+      this.titleTerms.get(term)?.titled === true || (corpus?.titled?.has(term) ?? false);
     // The shard's own terms, or the whole corpus's (the same automaton in every shard).
     const near = (word: string, distance: number) => {
       if (!corpus) return [...this.base.near(word, distance), ...delta.near(word, distance)];
@@ -967,6 +984,7 @@ export class ProductIndex {
     this.epoch++;
     this.rows.clear();
     this.titleTerms.clear();
+    this.names.clear();
     this.facetValues = [];
     this.facetIds.clear();
     this.facetStems = [];
@@ -1004,11 +1022,34 @@ export class ProductIndex {
       titleStems,
       titleBits,
       titleTypeEnd: typeEnd(doc.title, doc.fits !== ''),
+      name: this.nameOf(p.description),
       brandId: this.facetValue(p.brand),
       categoryId: this.facetValue(p.category),
       // Set on first use; present from the start so that every row has the same shape.
       readType: undefined,
     };
+  }
+
+  /**
+   * A description's product name as stems (`nameOf`), one object per name: many products share
+   * one ("Toner cartridge"), and a name's words get bits as a title's do (`titleTerm`), so a
+   * query word that no title or name says still has none.
+   */
+  private nameOf(description: string): ProductName | undefined {
+    const text = nameOf(description);
+    if (!text) return undefined;
+    let name = this.names.get(text);
+    if (!name) {
+      const titleStems = tokenize(text).map((word) => this.titleTerm(stem(word), false).stem);
+      if (titleStems.length === 0) return undefined;
+      name = {
+        titleStems,
+        titleBits: titleStems.reduce((bits, w) => bits | stemBit(w), 0),
+        typeEnd: Math.min(titleStems.length, typeEnd(text, false, NAME_CUT)),
+      };
+      this.names.set(text, name);
+    }
+    return name;
   }
 
   /** The number of a brand or category name (see `facetValues`). */
@@ -1028,12 +1069,12 @@ export class ProductIndex {
    * The one copy of a title stem and its bit. 100k titles say ~20k distinct stems a million times:
    * shared, they take far less memory, and the stems of one query compare by identity.
    */
-  private titleTerm(stemmed: string): TitleTerm {
+  private titleTerm(stemmed: string, titled = true): TitleTerm {
     let term = this.titleTerms.get(stemmed);
     if (!term) {
-      term = { stem: stemmed, bit: stemBit(stemmed) };
+      term = { stem: stemmed, bit: stemBit(stemmed), titled };
       this.titleTerms.set(stemmed, term);
-    }
+    } else if (titled) term.titled = true;
     return term;
   }
 }
@@ -1041,7 +1082,7 @@ export class ProductIndex {
 /** What `partial` made of a query, worked out once for both of its passes over the segments. */
 interface QueryReading {
   stems: string[];
-  /** Each stem's bit in a title's summary (`Row.titleBits`), 0 for a stem no title says. */
+  /** Each stem's bit in a title's summary (`Row.titleBits`), 0 for a stem no title or name says. */
   titleBits: number[];
   /** Query terms that are index terms already (typo corrections), not to be stemmed. */
   stemmed: ReadonlySet<string>;
@@ -1078,6 +1119,8 @@ function priceBucket(amount: number): number {
 interface TitleTerm {
   stem: string;
   bit: number;
+  /** Some title says it (not only a product's name): a word of the catalog's own, however rare. */
+  titled: boolean;
 }
 
 /** " with …" or " w/…" in a title: what follows comes with the product, it is not what it is. */
@@ -1089,11 +1132,14 @@ const WITH = /\s(?:with\s|w\/)/i;
  * Fan" is an enclosure, not a fan. The title field keeps "with …" (splitting it there measured
  * worse: what a product comes with is still searched for in its title).
  */
-function typeEnd(title: string, cut: boolean): number {
-  const at = title.search(WITH);
+function typeEnd(title: string, cut: boolean, end: RegExp = WITH): number {
+  const at = title.search(end);
   if (at > 0) return tokenize(title.slice(0, at)).length;
   return cut ? tokenize(title).length : Number.POSITIVE_INFINITY;
 }
+
+/** " for …", " with …" and the like in a product's name (`ProductName.typeEnd`). */
+const NAME_CUT = /\s(?:(?:for|with|compatible with|suitable for|fits)\s|[fw]\/)/i;
 
 /** A type head needs this many products for an untyped title to be read as naming it. */
 const MIN_TITLE_HEAD = 10;
@@ -1162,9 +1208,23 @@ function readType(
       break;
     }
   }
+  // A title of codes that names no type may have a name that does ("DELL W009C Black": "E-View
+  // Laptop Stand"; "Contour Design Shuttle-Pro 2 Wired": "ShuttlePRO V.2 Multimedia Controller").
+  let words: readonly string[] = stems;
+  let first = 1;
+  if (!head && row.name) {
+    words = row.name.titleStems;
+    first = 0;
+    for (let i = row.name.typeEnd - 1; i >= 0; i--) {
+      if ((heads.get(words[i]!) ?? 0) < MIN_TITLE_HEAD || DIGIT.test(words[i]!)) continue;
+      head = words[i]!;
+      at = i;
+      break;
+    }
+  }
   let modifiers = row.signature.modifiers;
-  for (let j = 1; j < at; j++) {
-    const word = stems[j]!;
+  for (let j = first; j < at; j++) {
+    const word = words[j]!;
     if (word === head || modifiers.has(word)) continue;
     if ((heads.get(word) ?? 0) < MIN_TITLE_HEAD && !typeWords.has(word)) continue;
     // Copied on the first title modifier: most products have none and allocate nothing.

@@ -61,6 +61,11 @@ export interface TitleStems {
   titleBits: number;
 }
 
+/** A product's name read as its title is (`nameOf`), and how many of its stems say what it is. */
+export interface ProductName extends TitleStems {
+  typeEnd: number;
+}
+
 /**
  * Whether the title has `stem`, whose bit is `bit` (0: no title has it). The bit answers "no" for
  * most stems without reading the title's.
@@ -97,11 +102,13 @@ const IN_TITLE = 1.3;
 
 /**
  * The most the factors above can multiply a title's product's text score by, with a margin for
- * rounding: no phrase factor unless the title has every query stem's bit (`phraseFactor`). A
- * candidate whose text score times this is below a page's lowest score need not be weighed.
+ * rounding: no phrase factor unless the title or the product's name has every query stem's bit
+ * (`phraseFactor`). A candidate whose text score times this is below a page's lowest score need
+ * not be weighed.
  */
-export function maxFactor(title: TitleStems, queryBits: readonly number[]): number {
-  return (mayHoldPhrase(title, queryBits) ? IS_A * PHRASE * IN_TITLE : IS_A * IN_TITLE) * (1 + 1e-9);
+export function maxFactor(title: TitleStems, queryBits: readonly number[], name?: TitleStems): number {
+  const phrase = mayHoldPhrase(title, queryBits) || (name !== undefined && mayHoldPhrase(name, queryBits));
+  return (phrase ? IS_A * PHRASE * IN_TITLE : IS_A * IN_TITLE) * (1 + 1e-9);
 }
 
 /**
@@ -110,6 +117,10 @@ export function maxFactor(title: TitleStems, queryBits: readonly number[]): numb
  * drive whose text mentions CDs). The head word (at `at`) may be said as the catalog's word for it (`head`),
  * two words as the one word they join into (`joined`: "head set" in "USB Headset"), and an
  * initialism as the words it stands for (`phrase`: "ssd" in "internal solid state drive").
+ * `headEnd`: how many of the title's stems say what the product is (those before "for …" and
+ * "with …"); the head word as the shopper typed it counts only among them: "StarTech.com 3.5in USB
+ * 3.0 SATA Hard Drive Enclosure w/ Fan" says "fan" as what it comes with, not as what it is.
+ * `name`: the product's name (`nameOf`), whose words count as the title's.
  */
 export function titleFactor(
   title: TitleStems,
@@ -119,14 +130,39 @@ export function titleFactor(
   head?: string,
   joined: readonly { term: string; first: number }[] = [],
   phrase?: readonly string[],
+  headEnd = Number.POSITIVE_INFINITY,
+  name?: ProductName,
+): number {
+  const all = (1 << queryStems.length) - 1;
+  let said = saidIn(title, headEnd, queryStems, queryBits, at, head, joined, phrase);
+  if (said !== all && name)
+    said |= saidIn(name, name.typeEnd, queryStems, queryBits, at, head, joined, phrase);
+  return said === all ? IN_TITLE : 1;
+}
+
+/** The query words a title (or a name) says, a bit each (`titleFactor`). */
+function saidIn(
+  title: TitleStems,
+  headEnd: number,
+  queryStems: string[],
+  queryBits: readonly number[],
+  at: number,
+  head: string | undefined,
+  joined: readonly { term: string; first: number }[],
+  phrase: readonly string[] | undefined,
 ): number {
   const { titleStems } = title;
   let said = 0;
-  for (let i = 0; i < queryStems.length; i++) if (says(title, queryStems[i]!, queryBits[i]!)) said |= 1 << i;
+  for (let i = 0; i < queryStems.length; i++) {
+    if (!says(title, queryStems[i]!, queryBits[i]!)) continue;
+    // The head said only in "… for iPhone" or "… with Fan" names what the product fits or comes with.
+    if (i === at && !(titleStems.indexOf(queryStems[i]!) < headEnd)) continue;
+    said |= 1 << i;
+  }
   const all = (1 << queryStems.length) - 1;
-  if (said === all) return IN_TITLE;
+  if (said === all) return said;
   if (head && titleStems.includes(head)) said |= 1 << at;
   if (phrase?.every((w) => titleStems.includes(w))) said |= 1 << at;
   for (const { term, first } of joined) if (titleStems.includes(term)) said |= 3 << first;
-  return said === all ? IN_TITLE : 1;
+  return said;
 }

@@ -334,6 +334,23 @@ describe('ProductIndex', () => {
     expect(ids.indexOf(hub.id)).toBeLessThan(ids.indexOf(cable.id));
   });
 
+  it("reads a title of codes by the name its description gives: the name's type and words", () => {
+    const index = new ProductIndex();
+    const typed = ['Acme', 'Zed'].flatMap((brand) =>
+      Array.from({ length: 5 }, (_, i) => [
+        product(`${brand} S${i} notebook stand`, brand, 'Notebook stand', 2000),
+        product(`${brand} C${i} USB cable`, brand, 'Cable', 500),
+      ]).flat(),
+    );
+    // Both say the words in their description only, as often; the second's is its name.
+    const prose = product('Qux W008C Black', 'Qux', 'Other', 900, { description: 'Your laptop stand' });
+    const named = product('Qux W009C Black', 'Qux', 'Other', 900, { description: 'Laptop Stand XL, 2 kg' });
+    index.replaceAll([...typed, prose, named]);
+    const ids = index.search(q({ q: 'laptop stand', pageSize: 50 })).hits.map((h) => h.id);
+    expect(ids.indexOf(named.id)).toBeGreaterThanOrEqual(0);
+    expect(ids.indexOf(named.id)).toBeLessThan(ids.indexOf(prose.id));
+  });
+
   it('relaxes to products of the type the query names before products of its other words', () => {
     const index = new ProductIndex();
     const keyboards = Array.from({ length: 12 }, (_, i) =>
