@@ -480,11 +480,11 @@ export class ProductIndex {
     const { facetKeys } = this;
     const brandKey = params.brand ? filterKey(params.brand) : '';
     const categoryKey = params.category ? filterKey(params.category) : '';
-    const keep = (r: Row, skip?: 'brand' | 'category') =>
+    const keep = (r: Row, skip?: 'brand' | 'category' | 'price') =>
       (skip === 'brand' || !brandKey || facetKeys[r.brandId] === brandKey) &&
       (skip === 'category' || !categoryKey || facetKeys[r.categoryId] === categoryKey) &&
-      (params.minPrice === undefined || r.price >= params.minPrice) &&
-      (params.maxPrice === undefined || r.price <= params.maxPrice) &&
+      (skip === 'price' || params.minPrice === undefined || r.price >= params.minPrice) &&
+      (skip === 'price' || params.maxPrice === undefined || r.price <= params.maxPrice) &&
       (!params.inStock || r.stock > 0);
     const { brandTally: brand, categoryTally: category } = this;
     // Counts a pass that threw left behind must not add to this one's.
@@ -504,12 +504,11 @@ export class ProductIndex {
       // Facets count the whole match set; each facet ignores its own filter so siblings stay visible.
       if (!filtered || keep(row, 'brand')) brand.add(row.brandId);
       if (!filtered || keep(row, 'category')) category.add(row.categoryId);
-      if (filtered) {
-        if (!keep(row)) continue;
-        matched.push(candidate);
+      if (!filtered || keep(row, 'price')) {
+        const bucket = priceBucket(row.price);
+        if (bucket >= 0) price[bucket]!++;
       }
-      const bucket = priceBucket(row.price);
-      if (bucket >= 0) price[bucket]!++;
+      if (filtered && keep(row)) matched.push(candidate);
     }
     const k = params.page * params.pageSize;
     const first =

@@ -503,6 +503,15 @@ describe('ProductIndex', () => {
     expect(index.search(q({ q: 'speaker', inStock: 'true' })).total).toBe(1);
     const price = index.search(q({ q: '' })).facets.price;
     expect(price.reduce((s, b) => s + b.count, 0)).toBe(6);
+    // The price ranges, too, ignore the price filter: a shopper can switch to another range.
+    const ranged = index.search(q({ q: '', minPrice: '5000', maxPrice: '30000' }));
+    expect(ranged.total).toBe(2);
+    expect(ranged.facets.price).toEqual(price);
+    // They count what the other filters keep.
+    const sonyRanged = index.search(q({ q: '', brand: 'Sony', minPrice: '5000', maxPrice: '30000' }));
+    const sonyPrice = index.search(q({ q: '', brand: 'Sony' })).facets.price;
+    expect(sonyRanged.facets.price).toEqual(sonyPrice);
+    expect(sonyPrice.reduce((s, b) => s + b.count, 0)).toBe(index.search(q({ q: '', brand: 'Sony' })).total);
   });
 
   it('filters by a brand or category however its case and spacing are written', () => {
