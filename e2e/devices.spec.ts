@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
 import {
+  addAddress,
   createProduct,
   expectQuantity,
   expectSaved,
@@ -108,6 +109,33 @@ test('a reload while offline still shows the app, the cart and a viewed product'
   await context.close();
 });
 
+test('pages not visited yet open offline, and a page that failed offline loads when the connection returns', async ({
+  browser,
+}) => {
+  const installed = await browser.newContext();
+  const page = await installed.newPage();
+  await page.goto('/');
+  // Once the service worker controls the page, the app fetches every page's code in the background.
+  await expect(page.locator('html[data-offline-ready="true"]')).toHaveCount(1, { timeout: 15_000 });
+  await installed.setOffline(true);
+  await page.getByRole('link', { name: /^Cart/ }).click();
+  await expect(page.getByTestId('cart-empty')).toBeVisible();
+  await installed.close();
+
+  // Without a service worker, a page whose code is not loaded yet cannot open offline...
+  const bare = await browser.newContext({ serviceWorkers: 'block' });
+  const other = await bare.newPage();
+  await other.goto('/');
+  await expect(other.locator('main h1').first()).toBeVisible();
+  await bare.setOffline(true);
+  await other.getByRole('link', { name: /^Cart/ }).click();
+  await expect(other.getByRole('alert')).toContainText('This page could not load');
+  // ...and opens by itself when the connection returns.
+  await bare.setOffline(false);
+  await expect(other.getByTestId('cart-empty')).toBeVisible();
+  await bare.close();
+});
+
 test('checkout on one device orders the reviewed lines while another device adds an item', async ({
   browser,
   request,
@@ -118,6 +146,7 @@ test('checkout on one device orders the reviewed lines while another device adds
   ];
   const b = await browser.newContext();
   const email = await signUpContext(b);
+  await addAddress(b);
   await b.request.post('/api/cart/lines', { data: { productId: reviewed, quantity: 1 } });
   const a = await browser.newContext();
   await logInContext(a, email);

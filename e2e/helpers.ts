@@ -41,6 +41,14 @@ export async function signUpContext(context: BrowserContext, name = 'Dee Vice'):
   return email;
 }
 
+/** Saves a delivery address for the context's signed-in user. */
+export async function addAddress(context: BrowserContext): Promise<void> {
+  const res = await context.request.post('/api/me/addresses', {
+    data: { name: 'Dee Vice', line1: '2 Device Row', city: 'Leeds', postalCode: 'LS1 4AP', country: 'GB' },
+  });
+  expect(res.status()).toBe(201);
+}
+
 export async function logInContext(context: BrowserContext, email: string): Promise<void> {
   const res = await context.request.post('/api/auth/login', { data: { email, password: PASSWORD } });
   expect(res.status()).toBe(200);

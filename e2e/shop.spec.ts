@@ -64,6 +64,11 @@ test('a shopper signs up, searches, adds to cart on one device, sees it on anoth
   await expectQuantity(page, id, 3);
 
   await page.getByRole('link', { name: 'Proceed to checkout' }).click();
+  // No order leaves without somewhere to deliver it.
+  await expect(page.getByTestId('review-lines')).toContainText('× 3');
+  await page.getByRole('button', { name: 'Place order' }).click();
+  await expect(page.getByRole('alert')).toHaveText('Add a delivery address before placing your order.');
+  expect((await (await page.request.get('/api/orders')).json()).items).toEqual([]);
   await page.getByLabel('Full name').fill('Ada Shopper');
   await page.getByLabel('Address').fill('1 Analytical Way');
   await page.getByLabel('City').fill('London');
@@ -76,6 +81,7 @@ test('a shopper signs up, searches, adds to cart on one device, sees it on anoth
   await page.getByRole('button', { name: 'Place order' }).click();
 
   await expect(page.getByTestId('order-status')).toHaveText('Confirmed');
+  await expect(page.getByText('Deliver to Ada Shopper, 1 Analytical Way, London N1 9GU, GB')).toBeVisible();
   await page.screenshot({ path: testInfo.outputPath('order.png'), fullPage: true });
   expect(await stockOf(request, id)).toBe(2);
   // The ordered lines leave the cart on both devices.
@@ -84,6 +90,7 @@ test('a shopper signs up, searches, adds to cart on one device, sees it on anoth
 
   await page.getByRole('link', { name: 'Orders', exact: true }).click();
   await expect(page.locator('table.orders tbody tr')).toHaveCount(1);
+  await expect(page.locator('table.orders tbody tr td').last()).toHaveText('Confirmed');
   await page.screenshot({ path: testInfo.outputPath('orders.png'), fullPage: true });
   await phone.close();
   await laptop.close();

@@ -11,6 +11,21 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * What to tell the shopper about a failed request: for a body the server found invalid, what
+ * is wrong with each field ("Password needs letters and a digit or symbol.") rather than the
+ * generic "the request body is not valid".
+ */
+export function errorText(err: unknown): string {
+  if (err instanceof ApiError && Array.isArray(err.details)) {
+    const said = (err.details as { message?: unknown }[])
+      .map((d) => (typeof d?.message === 'string' ? d.message : ''))
+      .filter(Boolean);
+    if (said.length) return [...new Set(said)].map((m) => `${m[0]!.toUpperCase()}${m.slice(1)}.`).join(' ');
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
 /** True when the failure is the network, not the server's answer. */
 export const isOffline = (err: unknown) => err instanceof ApiError && err.status === 0;
 

@@ -20,10 +20,22 @@ const routes: [RegExp, () => Promise<{ default: Page }>][] = [
   [/^\/(signin|signup)$/, () => import('./pages/account.js')],
 ];
 
+/**
+ * Loads every page's code, so that pages not visited yet open offline too (the service worker
+ * keeps what it serves). Run once the service worker controls the page, when the browser is idle;
+ * the first load still ships only the shell. Marks the document `data-offline-ready` when done.
+ */
+export async function preloadPages(): Promise<void> {
+  await Promise.all(routes.map(([, load]) => load().catch(() => undefined)));
+  document.documentElement.dataset.offlineReady = 'true';
+}
+
 function Router() {
   const url = useStore(route);
   const [page, setPage] = useState<{ Page: Page; params: string[] } | null>(null);
   const [failed, setFailed] = useState(false);
+  // Bumped to load a page again that could not load (offline): when the connection returns.
+  const [attempt, setAttempt] = useState(0);
   const firstPage = useRef(true);
   // After a client-side page change, move focus to the new content (as a page load would),
   // so keyboard and screen-reader users do not stay on the link they left.
@@ -52,11 +64,20 @@ function Router() {
     return () => {
       cancelled = true;
     };
-  }, [url.pathname]);
+  }, [url.pathname, attempt]);
+  useEffect(() => {
+    if (!failed) return;
+    const retry = () => setAttempt((n) => n + 1);
+    addEventListener('online', retry);
+    return () => removeEventListener('online', retry);
+  }, [failed]);
   if (failed) {
     return (
       <p class="notice error" role="alert">
-        This page could not load: you seem to be offline. Your cart still works.
+        This page could not load: you seem to be offline. Your cart still works.{' '}
+        <button type="button" class="link" onClick={() => setAttempt((n) => n + 1)}>
+          Try again
+        </button>
       </p>
     );
   }

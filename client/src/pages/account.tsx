@@ -1,7 +1,8 @@
 import { useState } from 'preact/hooks';
-import { api } from '../api.js';
+import { api, errorText } from '../api.js';
 import { navigate } from '../router.js';
 import { signedIn } from '../session.js';
+import { useTitle } from '../title.js';
 
 export default function Account({ params, url }: { params: string[]; url: URL }) {
   const mode = params[0] as 'signin' | 'signup';
@@ -9,6 +10,7 @@ export default function Account({ params, url }: { params: string[]; url: URL })
   const [busy, setBusy] = useState(false);
   const next = url.searchParams.get('next')?.startsWith('/') ? url.searchParams.get('next')! : '/';
   const other = mode === 'signin' ? 'signup' : 'signin';
+  useTitle(mode === 'signin' ? 'Sign in' : 'Create your account');
   return (
     <section class="account">
       <h1>{mode === 'signin' ? 'Sign in' : 'Create your account'}</h1>
@@ -28,7 +30,7 @@ export default function Account({ params, url }: { params: string[]; url: URL })
             await signedIn(user);
             navigate(next, true);
           } catch (err) {
-            setError((err as Error).message);
+            setError(errorText(err));
             setBusy(false);
           }
         }}

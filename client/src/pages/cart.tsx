@@ -1,15 +1,20 @@
 import { DEFAULT_MAX_PER_LINE as MAX_PER_LINE } from '@shopsync/core/cart/entry';
+import { useState } from 'preact/hooks';
 import { cartState, currentCart } from '../cart/session.js';
 import { ProductImage } from '../components/image.js';
 import { SyncBadge } from '../components/sync-badge.js';
 import { formatMoney } from '../format.js';
 import { useProducts } from '../products.js';
 import { useStore } from '../store.js';
+import { useTitle } from '../title.js';
 
 export default function CartPage() {
   const state = useStore(cartState);
   const products = useProducts(state.lines.map((l) => l.productId));
   const cart = currentCart()?.cart;
+  // The line last removed, so that one tap puts it back.
+  const [removed, setRemoved] = useState<{ productId: string; quantity: number; title: string } | null>(null);
+  useTitle('Your cart');
   const subtotal = state.lines.reduce(
     (s, l) => s + (products.get(l.productId)?.price.amount ?? 0) * l.quantity,
     0,
@@ -18,6 +23,21 @@ export default function CartPage() {
     <section class="cart">
       <h1>Your cart</h1>
       <SyncBadge />
+      {removed && (
+        <p class="notice" role="status" data-testid="removed">
+          Removed {removed.title}.{' '}
+          <button
+            type="button"
+            class="link"
+            onClick={() => {
+              cart?.add(removed.productId, removed.quantity);
+              setRemoved(null);
+            }}
+          >
+            Undo
+          </button>
+        </p>
+      )}
       {state.lines.length === 0 ? (
         <p class="empty" data-testid="cart-empty">
           Your cart is empty. <a href="/search">Find something you like</a>.
@@ -62,7 +82,21 @@ export default function CartPage() {
                       +
                     </button>
                   </fieldset>
-                  <button type="button" class="link" onClick={() => cart?.remove(line.productId)}>
+                  <span class="line-total" data-testid="line-total">
+                    {p && formatMoney({ amount: p.price.amount * line.quantity, currency: p.price.currency })}
+                  </span>
+                  <button
+                    type="button"
+                    class="link"
+                    onClick={() => {
+                      cart?.remove(line.productId);
+                      setRemoved({
+                        productId: line.productId,
+                        quantity: line.quantity,
+                        title: p?.title ?? 'the item',
+                      });
+                    }}
+                  >
                     Remove
                   </button>
                 </li>

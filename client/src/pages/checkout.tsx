@@ -1,12 +1,13 @@
 import type { CartLine } from '@shopsync/core';
 import { useEffect, useState } from 'preact/hooks';
-import { type Address, ApiError, api } from '../api.js';
+import { type Address, ApiError, api, errorText } from '../api.js';
 import { cartState } from '../cart/session.js';
 import { formatMoney } from '../format.js';
 import { useProducts } from '../products.js';
 import { navigate } from '../router.js';
 import { currentUser } from '../session.js';
 import { useStore } from '../store.js';
+import { useTitle } from '../title.js';
 
 interface Review {
   lines: CartLine[];
@@ -23,6 +24,7 @@ export default function Checkout() {
   const [error, setError] = useState<string | null>(null);
   const [placing, setPlacing] = useState(false);
   const products = useProducts((review?.lines ?? []).map((l) => l.productId));
+  useTitle('Checkout');
 
   useEffect(() => {
     if (!review && state.ready && state.lines.length)
@@ -69,13 +71,14 @@ export default function Checkout() {
   );
 
   const place = async () => {
+    // The API leaves the address optional (for API clients); a shopper's order always has one.
+    if (!addressId) {
+      setError('Add a delivery address before placing your order.');
+      return;
+    }
     setPlacing(true);
     setError(null);
-    const body = {
-      cartId: state.cartId!,
-      tags: review.lines.flatMap((l) => l.tags),
-      ...(addressId ? { addressId } : {}),
-    };
+    const body = { cartId: state.cartId!, tags: review.lines.flatMap((l) => l.tags), addressId };
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
         const order = await api.placeOrder(review.key, body);
@@ -90,7 +93,7 @@ export default function Checkout() {
         setError(
           err instanceof ApiError && err.status === 0
             ? 'You are offline. Placing an order needs a connection.'
-            : (err as Error).message,
+            : errorText(err),
         );
         break;
       }
@@ -108,6 +111,7 @@ export default function Checkout() {
         onAdded={(a) => {
           setAddresses([...addresses, a]);
           setAddressId(a.id);
+          setError(null);
         }}
       />
       <h2>Review your order</h2>
@@ -200,7 +204,7 @@ function AddressPicker(props: {
           props.onAdded(a);
           setAdding(false);
         } catch (err) {
-          setError((err as Error).message);
+          setError(errorText(err));
         }
       }}
     >

@@ -1,5 +1,6 @@
 import { api } from '../api.js';
 import { escapeHtml } from '../format.js';
+import { useTitle } from '../title.js';
 import { ProductCard } from './product-card.js';
 import { ErrorNotice, useFetch } from './use-fetch.js';
 
@@ -10,6 +11,7 @@ export default function Home() {
   );
   // Best sellers when there are any; a shop with no orders yet shows what is new.
   const popular = useFetch(() => api.popular(8), 'popular');
+  useTitle(null);
   if (result.state === 'loading') return <p class="loading">Loading the shop…</p>;
   if (result.state === 'error') return <ErrorNotice error={result.error} />;
   const { facets, hits } = result.data;
@@ -68,22 +70,48 @@ export default function Home() {
   );
 }
 
-interface Department {
+export interface Department {
   name: string;
   count: number;
   categories: { value: string; label: string; count: number }[];
 }
 
-/** Categories are paths ("Electronics > Monitor"): group them under their top level, biggest first. */
-function departments(categories: { value: string; count: number }[]): Department[] {
+/**
+ * Categories that are paths ("Electronics > Monitor") group under their top level, biggest first;
+ * flat ones ("Notebooks", as an imported catalog names them) are listed together after them,
+ * biggest first, with the catch-all "Other" last.
+ */
+export function departments(categories: { value: string; count: number }[]): Department[] {
   const byName = new Map<string, Department>();
+  const flat: { value: string; count: number }[] = [];
   for (const c of categories) {
     const [top, ...rest] = c.value.split(' > ');
+    if (!rest.length) {
+      flat.push(c);
+      continue;
+    }
     const name = top || c.value;
     const d = byName.get(name) ?? { name, count: 0, categories: [] };
     d.count += c.count;
-    d.categories.push({ value: c.value, label: rest.length ? rest.join(' › ') : 'All', count: c.count });
+    d.categories.push({ value: c.value, label: rest.join(' › '), count: c.count });
     byName.set(name, d);
   }
-  return [...byName.values()].sort((a, b) => b.count - a.count);
+  const rest: Department['categories'] = [];
+  for (const c of flat) {
+    // A flat category that is also a department's top level: the department's own "All".
+    const d = byName.get(c.value);
+    if (d) {
+      d.count += c.count;
+      d.categories.unshift({ value: c.value, label: 'All', count: c.count });
+    } else rest.push({ value: c.value, label: c.value, count: c.count });
+  }
+  const grouped = [...byName.values()].sort((a, b) => b.count - a.count);
+  rest.sort((a, b) => Number(a.value === 'Other') - Number(b.value === 'Other') || b.count - a.count);
+  if (rest.length)
+    grouped.push({
+      name: grouped.length ? 'More categories' : 'Popular categories',
+      count: rest.reduce((n, c) => n + c.count, 0),
+      categories: rest,
+    });
+  return grouped;
 }

@@ -1,15 +1,10 @@
 import type { Order } from '@shopsync/core';
 import { useEffect, useState } from 'preact/hooks';
-import { api } from '../api.js';
+import { type Address, api } from '../api.js';
 import { formatMoney } from '../format.js';
+import { useTitle } from '../title.js';
+import { placedAt, STATUS_TEXT } from './order-status.js';
 import { ErrorNotice, useFetch } from './use-fetch.js';
-
-const STATUS = {
-  pending: 'Checking stock…',
-  confirmed: 'Confirmed',
-  rejected: 'Not placed',
-  cancelled: 'Cancelled',
-} as const;
 
 const REASONS = {
   out_of_stock: 'not enough in stock',
@@ -21,6 +16,16 @@ export default function OrderPage({ params }: { params: string[] }) {
   const id = params[0]!;
   const result = useFetch(() => api.order(id), id);
   const [order, setOrder] = useState<Order | null>(null);
+  const [address, setAddress] = useState<Address | null>(null);
+  useTitle(`Order ${id}`);
+  const addressId = order?.addressId;
+  useEffect(() => {
+    if (!addressId) return;
+    api.addresses().then(
+      (r) => setAddress(r.items.find((a) => a.id === addressId) ?? null),
+      () => undefined,
+    );
+  }, [addressId]);
   useEffect(() => {
     if (result.state === 'ok') setOrder(result.data);
   }, [result]);
@@ -42,7 +47,16 @@ export default function OrderPage({ params }: { params: string[] }) {
     <section class="order">
       <h1>Order {order.id}</h1>
       <p class={`status status-${order.status}`} data-testid="order-status" aria-live="polite">
-        {STATUS[order.status]}
+        {STATUS_TEXT[order.status]}
+      </p>
+      <p class="meta">
+        Placed {placedAt(order.createdAt)}
+        {address && (
+          <>
+            {' · '}Deliver to {address.name}, {address.line1}, {address.city} {address.postalCode},{' '}
+            {address.country}
+          </>
+        )}
       </p>
       {order.status === 'confirmed' && <p>Thank you! We have reserved your items.</p>}
       {order.reasons && (

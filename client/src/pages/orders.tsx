@@ -1,9 +1,12 @@
 import { api } from '../api.js';
 import { formatMoney } from '../format.js';
+import { useTitle } from '../title.js';
+import { placedAt, STATUS_TEXT } from './order-status.js';
 import { ErrorNotice, useFetch } from './use-fetch.js';
 
 export default function Orders() {
   const result = useFetch(() => api.orders(), 'orders');
+  useTitle('Your orders');
   if (result.state === 'loading') return <p class="loading">Loading…</p>;
   if (result.state === 'error') {
     return result.error.status === 401 ? (
@@ -37,10 +40,10 @@ export default function Orders() {
                 <td>
                   <a href={`/orders/${o.id}`}>{o.id}</a>
                 </td>
-                <td>{new Date(o.createdAt).toLocaleString()}</td>
+                <td>{placedAt(o.createdAt)}</td>
                 <td>{o.lines.reduce((n, l) => n + l.quantity, 0)}</td>
                 <td>{formatMoney(o.total)}</td>
-                <td>{o.status}</td>
+                <td class={`status-${o.status}`}>{STATUS_TEXT[o.status]}</td>
               </tr>
             ))}
           </tbody>

@@ -5,6 +5,7 @@ import { cartState, currentCart } from '../cart/session.js';
 import { ProductImage } from '../components/image.js';
 import { formatMoney } from '../format.js';
 import { useStore } from '../store.js';
+import { useTitle } from '../title.js';
 import { ErrorNotice, useFetch } from './use-fetch.js';
 
 export default function ProductPage({ params }: { params: string[] }) {
@@ -17,6 +18,8 @@ export default function ProductPage({ params }: { params: string[] }) {
   // clamp an add silently.
   const held = cart.lines.find((l) => l.productId === id)?.quantity ?? 0;
   const room = Math.max(MAX_PER_LINE - held, 0);
+  const [shown, setShown] = useState(0);
+  useTitle(result.state === 'ok' ? result.data.title : null);
   if (result.state === 'loading') return <p class="loading">Loading…</p>;
   if (result.state === 'error') {
     return result.error.status === 404 ? (
@@ -26,15 +29,35 @@ export default function ProductPage({ params }: { params: string[] }) {
     );
   }
   const p = result.data;
+  // Offer no more than fits in the cart line and no more than is in stock: an order for more
+  // would only be turned down at checkout.
+  const offer = Math.min(room, p.stock);
   const add = () => {
-    currentCart()?.cart.add(p.id, Math.min(qty, room));
+    currentCart()?.cart.add(p.id, Math.min(qty, offer));
     setAdded(true);
   };
+  const image = p.images[shown] ?? p.images[0];
   const specs = Object.entries(p.attributes).slice(0, 24);
   return (
     <article class="product">
       <div class="gallery">
-        <ProductImage src={p.images[0]} alt={p.title} size="lg" />
+        <ProductImage src={image} alt={p.title} size="lg" />
+        {p.images.length > 1 && (
+          <ul class="thumbs" aria-label="More images">
+            {p.images.slice(0, 8).map((src, i) => (
+              <li key={src}>
+                <button
+                  type="button"
+                  aria-label={`Image ${i + 1} of ${Math.min(p.images.length, 8)}`}
+                  aria-pressed={src === image}
+                  onClick={() => setShown(i)}
+                >
+                  <ProductImage src={src} alt="" size="sm" />
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
       </div>
       <div class="buy">
         <p class="brand-name">{p.brand}</p>
@@ -54,18 +77,18 @@ export default function ProductPage({ params }: { params: string[] }) {
           <label>
             Quantity{' '}
             <select
-              value={Math.min(qty, Math.max(room, 1))}
-              disabled={room === 0}
+              value={Math.min(qty, Math.max(offer, 1))}
+              disabled={offer === 0}
               onChange={(e) => setQty(Number((e.target as HTMLSelectElement).value))}
             >
-              {Array.from({ length: Math.max(room, 1) }, (_, i) => i + 1).map((n) => (
+              {Array.from({ length: Math.max(offer, 1) }, (_, i) => i + 1).map((n) => (
                 <option key={n} value={n}>
                   {n}
                 </option>
               ))}
             </select>
           </label>
-          <button type="button" class="primary" disabled={p.stock === 0 || room === 0} onClick={add}>
+          <button type="button" class="primary" disabled={offer === 0} onClick={add}>
             Add to cart
           </button>
         </div>

@@ -1,6 +1,8 @@
+import { useEffect } from 'preact/hooks';
 import { api } from '../api.js';
 import { formatMoney } from '../format.js';
 import { navigate } from '../router.js';
+import { useTitle } from '../title.js';
 import { ProductCard } from './product-card.js';
 import { ErrorNotice, useFetch } from './use-fetch.js';
 
@@ -16,30 +18,41 @@ export default function Search({ url }: { url: URL }) {
   if (!params.has('pageSize')) params.set('pageSize', '24');
   const result = useFetch(() => api.search(params), params.toString());
 
-  const change = (updates: Record<string, string | null>) => {
+  const change = (updates: Record<string, string | null>, replace = false) => {
     const next = new URLSearchParams(url.search);
     for (const [k, v] of Object.entries(updates)) {
       if (v === null || v === '') next.delete(k);
       else next.set(k, v);
     }
     if (!('page' in updates)) next.delete('page');
-    navigate(`/search?${next}`);
+    navigate(`/search?${next}`, replace);
   };
 
   const q = params.get('q') ?? '';
   const heading = q
     ? `Results for “${q}”`
     : (params.get('category') ?? params.get('brand') ?? 'All products');
-  if (result.state === 'error') return <ErrorNotice error={result.error} />;
   const data = result.state === 'ok' ? result.data : null;
   const page = Number(params.get('page') ?? 1);
   const pages = data ? Math.max(1, Math.ceil(data.total / data.pageSize)) : 1;
+  const pastLast = data !== null && page > pages;
+  useTitle(heading);
+  // A page past the last (an old link, results that shrank) shows the last page instead.
+  useEffect(() => {
+    if (pastLast) change({ page: pages > 1 ? String(pages) : null }, true);
+  }, [pastLast, pages]);
+  if (result.state === 'error') return <ErrorNotice error={result.error} />;
+  const prices = data?.facets.price.filter((p) => p.count > 0) ?? [];
+  const filters = ['brand', 'category', 'minPrice', 'maxPrice', 'inStock'].filter((k) => params.has(k));
+  const clearFilters = () => change(Object.fromEntries(filters.map((k) => [k, null])));
 
   return (
     <div class="search-page">
       <aside class="facets" aria-label="Filters">
-        {data && (
-          <>
+        {data && (data.total > 0 || filters.length > 0) && (
+          // Open beside the results on a wide screen; on a phone, one tap away above them.
+          <details open={matchMedia('(min-width: 761px)').matches}>
+            <summary>Filters</summary>
             <Facet
               title="Category"
               name="category"
@@ -54,11 +67,16 @@ export default function Search({ url }: { url: URL }) {
               selected={params.get('brand')}
               onChange={change}
             />
-            <fieldset>
-              <legend>Price</legend>
-              {data.facets.price
-                .filter((p) => p.count > 0)
-                .map((p) => {
+            {prices.length > 0 && (
+              <fieldset>
+                <legend>Price</legend>
+                <AnyChoice
+                  name="price"
+                  label="Any price"
+                  checked={!params.has('minPrice') && !params.has('maxPrice')}
+                  onChoose={() => change({ minPrice: null, maxPrice: null })}
+                />
+                {prices.map((p) => {
                   const label =
                     p.max === null
                       ? `${formatMoney({ amount: p.min, currency: 'USD' })} and up`
@@ -69,24 +87,22 @@ export default function Search({ url }: { url: URL }) {
                   return (
                     <label key={p.value} class="check">
                       <input
-                        type="checkbox"
+                        type="radio"
+                        name="price"
                         checked={on}
                         onChange={() =>
-                          change(
-                            on
-                              ? { minPrice: null, maxPrice: null }
-                              : {
-                                  minPrice: String(p.min),
-                                  maxPrice: p.max === null ? null : String(p.max - 1),
-                                },
-                          )
+                          change({
+                            minPrice: String(p.min),
+                            maxPrice: p.max === null ? null : String(p.max - 1),
+                          })
                         }
                       />
                       {label} <small>({p.count})</small>
                     </label>
                   );
                 })}
-            </fieldset>
+              </fieldset>
+            )}
             <label class="check">
               <input
                 type="checkbox"
@@ -95,7 +111,7 @@ export default function Search({ url }: { url: URL }) {
               />
               In stock only
             </label>
-          </>
+          </details>
         )}
       </aside>
       <section class="results" aria-busy={result.state === 'loading'}>
@@ -128,7 +144,16 @@ export default function Search({ url }: { url: URL }) {
             )}
             {data.total === 0 ? (
               <div class="empty">
-                <p>Nothing matched. Check the spelling, use fewer words, or remove a filter.</p>
+                {filters.length > 0 ? (
+                  <p>
+                    Nothing matched with these filters.{' '}
+                    <button type="button" class="link" onClick={clearFilters}>
+                      Clear the filters
+                    </button>
+                  </p>
+                ) : (
+                  <p>Nothing matched. Check the spelling or use fewer words.</p>
+                )}
               </div>
             ) : (
               <ul class="grid">
@@ -161,6 +186,17 @@ export default function Search({ url }: { url: URL }) {
   );
 }
 
+/** The choice that clears a single-choice filter: "Any brand". */
+function AnyChoice(props: { name: string; label: string; checked: boolean; onChoose: () => void }) {
+  return (
+    <label class="check">
+      <input type="radio" name={props.name} checked={props.checked} onChange={props.onChoose} />
+      {props.label}
+    </label>
+  );
+}
+
+/** One filter's values with their counts; one value at a time (radios), or any. */
 function Facet(props: {
   title: string;
   name: string;
@@ -169,15 +205,26 @@ function Facet(props: {
   onChange: (u: Record<string, string | null>) => void;
 }) {
   if (props.values.length === 0) return null;
+  // The chosen value stays in view even when it is not among the commonest.
+  const shown = props.values.slice(0, 12);
+  const chosen = props.values.find((v) => v.value === props.selected);
+  if (chosen && !shown.includes(chosen)) shown.push(chosen);
   return (
     <fieldset>
       <legend>{props.title}</legend>
-      {props.values.slice(0, 12).map((v) => (
+      <AnyChoice
+        name={props.name}
+        label={`Any ${props.title.toLowerCase()}`}
+        checked={!props.selected}
+        onChoose={() => props.onChange({ [props.name]: null })}
+      />
+      {shown.map((v) => (
         <label key={v.value} class="check">
           <input
-            type="checkbox"
+            type="radio"
+            name={props.name}
             checked={props.selected === v.value}
-            onChange={() => props.onChange({ [props.name]: props.selected === v.value ? null : v.value })}
+            onChange={() => props.onChange({ [props.name]: v.value })}
           />
           {v.value} <small>({v.count})</small>
         </label>

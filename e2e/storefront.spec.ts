@@ -1,0 +1,126 @@
+import { randomUUID } from 'node:crypto';
+import { type APIRequestContext, expect, test } from '@playwright/test';
+import { ADMIN, createProduct, line, PASSWORD } from './helpers.js';
+
+/** Products sharing a made-up word, so a search finds exactly them. */
+async function family(request: APIRequestContext, word: string, items: [brand: string, price: number][]) {
+  const ids: string[] = [];
+  for (const [i, [brand, price]] of items.entries()) {
+    const res = await request.post('/api/products', {
+      headers: ADMIN,
+      data: {
+        title: `${word} kettle model ${i + 1}`,
+        brand,
+        description: 'For the storefront suite.',
+        price,
+        stock: 5,
+      },
+    });
+    expect(res.status()).toBe(201);
+    ids.push((await res.json()).id);
+  }
+  return ids;
+}
+
+test('filters choose one value at a time, keep the other choices in view, and a page past the last shows the last', async ({
+  page,
+  request,
+}) => {
+  const word = `zorbly${randomUUID().slice(0, 4)}`;
+  await family(request, word, [
+    ['Alpha', 1500],
+    ['Alpha', 2500],
+    ['Beta', 15000],
+    ['Gamma', 60000],
+  ]);
+  await page.goto(`/search?q=${word}`);
+  await expect(page.getByTestId('result-count')).toHaveText('4 results', { timeout: 5_000 });
+  await expect(page).toHaveTitle(`Results for “${word}” · ShopSync`);
+  const brand = page.getByRole('group', { name: 'Brand' });
+  await expect(brand.getByRole('radio', { name: 'Any brand' })).toBeChecked();
+  await brand.getByRole('radio', { name: /Alpha/ }).check();
+  await expect(page.getByTestId('result-count')).toHaveText('2 results');
+  // One brand at a time: choosing another replaces the first, and the others stay to switch to.
+  await brand.getByRole('radio', { name: /Beta/ }).check();
+  await expect(page.getByTestId('result-count')).toHaveText('1 result');
+  await expect(brand.getByRole('radio', { name: /Alpha/ })).not.toBeChecked();
+  await brand.getByRole('radio', { name: 'Any brand' }).check();
+  await expect(page.getByTestId('result-count')).toHaveText('4 results');
+
+  // A price range keeps the other ranges in view, with their counts.
+  const price = page.getByRole('group', { name: 'Price' });
+  const ranges = await price.getByRole('radio').count();
+  expect(ranges).toBeGreaterThan(2);
+  await price.getByRole('radio').nth(1).check();
+  await expect(page.getByTestId('result-count')).not.toHaveText('4 results');
+  await expect(price.getByRole('radio')).toHaveCount(ranges);
+  await price.getByRole('radio', { name: 'Any price' }).check();
+  await expect(page.getByTestId('result-count')).toHaveText('4 results');
+
+  // Filters that leave nothing say so and offer to clear them.
+  await page.goto(`/search?q=${word}&brand=Nobrand`);
+  await expect(page.getByTestId('result-count')).toHaveText('0 results');
+  await page.getByRole('button', { name: 'Clear the filters' }).click();
+  await expect(page.getByTestId('result-count')).toHaveText('4 results');
+  expect(new URL(page.url()).searchParams.has('brand')).toBe(false);
+
+  // Two per page: page 9 of 2 shows page 2.
+  await page.goto(`/search?q=${word}&pageSize=2&page=9`);
+  await expect(page.getByText('Page 2 of 2')).toBeVisible();
+  await expect(page.locator('ul.grid > li')).toHaveCount(2);
+  expect(new URL(page.url()).searchParams.get('page')).toBe('2');
+});
+
+test('the product page offers no more than is in stock and shows every image', async ({ page, request }) => {
+  const res = await request.post('/api/products', {
+    headers: ADMIN,
+    data: {
+      title: `Scarce Teapot ${randomUUID().slice(0, 6)}`,
+      brand: 'Testbrand',
+      description: 'Three left.',
+      price: 1999,
+      stock: 3,
+      images: ['https://images.invalid/teapot-front.jpg', 'https://images.invalid/teapot-side.jpg'],
+    },
+  });
+  const { id, title } = await res.json();
+  await page.goto(`/products/${id}`);
+  await expect(page).toHaveTitle(`${title} · ShopSync`);
+  await expect(page.getByLabel('Quantity').locator('option')).toHaveText(['1', '2', '3']);
+  const thumbs = page.getByRole('list', { name: 'More images' }).getByRole('button');
+  await expect(thumbs).toHaveCount(2);
+  await expect(thumbs.nth(0)).toHaveAttribute('aria-pressed', 'true');
+  await thumbs.nth(1).click();
+  await expect(thumbs.nth(1)).toHaveAttribute('aria-pressed', 'true');
+  await expect(thumbs.nth(0)).toHaveAttribute('aria-pressed', 'false');
+});
+
+test('the cart shows line totals and a removed line comes back with Undo', async ({ page, request }) => {
+  const id = await createProduct(request, 'Undo Mug', 10, 1250);
+  await page.goto(`/products/${id}`);
+  await page.getByLabel('Quantity').selectOption('3');
+  await page.getByRole('button', { name: 'Add to cart' }).click();
+  await page.goto('/cart');
+  await expect(page).toHaveTitle('Your cart · ShopSync');
+  await expect(line(page, id).getByTestId('line-total')).toHaveText('$37.50');
+  // On a phone, the line wraps: its quantity and Remove stay on the screen.
+  await page.setViewportSize({ width: 360, height: 740 });
+  await expect(line(page, id).getByRole('button', { name: 'Remove' })).toBeInViewport({ ratio: 1 });
+  await expect(line(page, id).getByRole('button', { name: 'Increase quantity' })).toBeInViewport({ ratio: 1 });
+  await line(page, id).getByRole('button', { name: 'Remove' }).click();
+  await expect(page.getByTestId('cart-empty')).toBeVisible();
+  await page.getByTestId('removed').getByRole('button', { name: 'Undo' }).click();
+  await expect(line(page, id).getByTestId('quantity')).toHaveText('3');
+});
+
+test('a password the shop turns down says why', async ({ page }) => {
+  await page.goto('/signup');
+  await page.getByLabel('Name').fill('Wren Weak');
+  await page.getByLabel('Email').fill(`e2e-${randomUUID()}@example.com`);
+  await page.getByLabel('Password').fill('onlyletters');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page.getByRole('alert')).toHaveText('Password needs letters and a digit or symbol.');
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page).toHaveURL(/\/$/);
+});
