@@ -106,7 +106,9 @@ test('the cart shows line totals and a removed line comes back with Undo', async
   // On a phone, the line wraps: its quantity and Remove stay on the screen.
   await page.setViewportSize({ width: 360, height: 740 });
   await expect(line(page, id).getByRole('button', { name: 'Remove' })).toBeInViewport({ ratio: 1 });
-  await expect(line(page, id).getByRole('button', { name: 'Increase quantity' })).toBeInViewport({ ratio: 1 });
+  await expect(line(page, id).getByRole('button', { name: 'Increase quantity' })).toBeInViewport({
+    ratio: 1,
+  });
   await line(page, id).getByRole('button', { name: 'Remove' }).click();
   await expect(page.getByTestId('cart-empty')).toBeVisible();
   await page.getByTestId('removed').getByRole('button', { name: 'Undo' }).click();

@@ -40,13 +40,13 @@ export function loadIcecat(): { products: Product[]; rejected: number } {
         continue;
       }
       seen.add(mapped.product.id);
-      const p = { ...checked.data, category: mapped.product.category, id: mapped.product.id };
+      const p = { ...checked.data, category: checked.data.category ?? '', id: mapped.product.id };
       const released = Date.parse(p.attributes?.released ?? '');
       products.push({
         id: p.id,
         title: p.title,
         brand: p.brand,
-        description: p.description ?? '',
+        description: p.description,
         category: p.category,
         price: { amount: typeof p.price === 'number' ? p.price : p.price.amount, currency: 'USD' },
         stock: p.stock ?? 0,

@@ -8,6 +8,9 @@
  * states in `attr_t_product_type`, forms a vocabulary; a title's category is the first (longest)
  * vocabulary phrase after its brand. A stated `attr_t_product_type` always wins.
  */
+
+import { firstClause } from './text.js';
+
 const NOT_A_TYPE = new Set(
   'to for with and or of on in over by from at cm mm ft m inch kg g ml l ppm pcs pc sheets pages dots gen series year born blank de'.split(
     ' ',
@@ -210,7 +213,7 @@ export function deriveCategory(
  * Light magenta 1 pc(s)": "HP 780 500-ml Light Magenta Ink Cartridge").
  */
 function described(description: string, brand: string, vocabulary: CategoryVocabulary): string | undefined {
-  const clause = afterBrand(description.split(/[,;:(]|\s[-–]\s|\.\s/)[0]!.trim(), brand);
+  const clause = afterBrand(firstClause(description), brand);
   // A name ("Light Cyan Ink Cartridge"), not prose ("Protect your iPhone…" "…makes your monitor
   // easier to…"), and no more than the vocabulary's phrase: "Ink Cartridge light Magenta f Stylus"
   // is an ink cartridge.

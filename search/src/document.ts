@@ -1,5 +1,5 @@
 import type { Product } from '@shopsync/core';
-import { stem, tokenize } from './text.js';
+import { firstClause, stem, tokenize } from './text.js';
 
 /** What Lunr indexes of a product: the fields are modelled on how shoppers describe products. */
 export interface IndexedDoc {
@@ -53,8 +53,6 @@ function indexedTitle(title: string): string {
 
 /** A description's first clause of at most this many words may be the product's name. */
 const MAX_NAME = 8;
-/** Where a description's first clause ends, as `deriveCategory` reads it (category.ts). */
-const CLAUSE_END = /[,;:(]|\s[-–]\s|\.\s/;
 /** Words of prose ("Protect your iPhone…", "Makes your monitor easier to see"), not of a name. */
 const PROSE = /(?:^|\s)(?:a|an|the|your|you|our|it|is|are|in|to|this|allows?|makes?|lets?)(?=\s|$)/i;
 
@@ -68,7 +66,7 @@ const PROSE = /(?:^|\s)(?:a|an|the|your|you|our|it|is|are|in|to|this|allows?|mak
  * `phraseFactor`, and the type of a product whose title names none).
  */
 export function nameOf(description: string): string {
-  const clause = description.split(CLAUSE_END)[0]!.trim();
+  const clause = firstClause(description);
   const words = clause.split(/\s+/).filter(Boolean);
   return words.length === 0 || words.length > MAX_NAME || PROSE.test(clause) ? '' : clause;
 }

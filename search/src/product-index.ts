@@ -179,7 +179,6 @@ export class ProductIndex {
   /** Initialisms of type names the catalog writes (synonyms.ts); see `learntAcronyms`. */
   private acronyms: Map<string, string[]> | undefined;
   private typeWords: Set<string> | undefined;
-  private typeNames: Set<string> | undefined;
   private kinds: Set<string> | undefined;
   /** The corpus's terms as an automaton, for typo corrections every shard agrees on. */
   private corpusTokens: lunr.TokenSet | undefined;
@@ -282,7 +281,6 @@ export class ProductIndex {
     this.synonyms = undefined;
     this.acronyms = undefined;
     this.typeWords = undefined;
-    this.typeNames = undefined;
     this.kinds = undefined;
     this.types = undefined;
     this.invalidate();
@@ -449,10 +447,12 @@ export class ProductIndex {
 
   /** For each of `others`, how many products say it and `word` (`SuggestContext`). */
   together(word: string, others: readonly string[]): number[] {
+    this.refreshDelta();
     const x = stem(word);
     return others.map((other) => {
       const y = stem(other);
-      return this.base.together(x, y) + this.delta.together(x, y);
+      // Products changed or removed since the base was built count once, as they are now.
+      return this.base.together(x, y, this.tombstones) + this.delta.together(x, y);
     });
   }
 
@@ -861,19 +861,6 @@ export class ProductIndex {
     return this.typeWords;
   }
 
-  /**
-   * Stems that name a type (of 10+ products, or a learnt word for one): the words a size is
-   * completed with in suggestions ("64gb": 64gb ssd, 64gb memory).
-   */
-  private learntTypeNames(): ReadonlySet<string> {
-    if (!this.typeNames) {
-      const names = new Set(this.learntTypeWords());
-      for (const [head, n] of this.learntTypes().heads) if (n >= MIN_TITLE_HEAD) names.add(head);
-      this.typeNames = names;
-    }
-    return this.typeNames;
-  }
-
   /** The type vocabulary of the current base (or of the corpus a shard was given). */
   private learntTypes(): TypeVocabulary {
     this.types ??= this.corpus?.types ?? this.typeVocabulary();
@@ -961,7 +948,6 @@ export class ProductIndex {
       this.synonyms = undefined;
       this.acronyms = undefined;
       this.typeWords = undefined;
-      this.typeNames = undefined;
       this.kinds = undefined;
       this.types = undefined;
     }

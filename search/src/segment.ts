@@ -524,8 +524,11 @@ export class SearchSegment {
     return { docs: this.postingDocs.subarray(from, to), weights: this.postingWeights.subarray(from, to) };
   }
 
-  /** How many of the segment's products have both (stemmed) terms: their postings' overlap. */
-  together(a: string, b: string): number {
+  /**
+   * How many of the segment's products have both (stemmed) terms: their postings' overlap. With
+   * `dropped` (tombstones by ordinal), products marked 1 there are not counted.
+   */
+  together(a: string, b: string, dropped?: Uint8Array): number {
     const x = this.posting(a).docs;
     const y = this.posting(b).docs;
     let n = 0;
@@ -533,7 +536,7 @@ export class SearchSegment {
       if (x[i]! < y[j]!) i++;
       else if (x[i]! > y[j]!) j++;
       else {
-        n++;
+        if (dropped?.[x[i]!] !== 1) n++;
         i++;
         j++;
       }

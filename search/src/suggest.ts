@@ -143,8 +143,8 @@ export class Suggester {
     const unit = words.at(-1)!;
     const size = words.at(-2);
     if (size !== undefined && /^\d+$/.test(size) && isUnit(unit)) {
-      const sized = withContext ? yield* this.afterSize(q, words, limit) : [];
-      if (sized.length > 0) return sized;
+      // Even when no category is said often enough: the unit completed ("64 gbit") is no answer.
+      if (withContext) return yield* this.afterSize(q, words, limit);
     }
     // The whole query completed; if nothing completes it, its last two words; if nothing
     // completes those, its last word, to one word. What comes before the completed part is kept
@@ -196,16 +196,14 @@ export class Suggester {
     const typed = asTyped(q);
     // Of the words before too ("samsung 27in"), when some product says them all.
     const said = words.filter((w) => !isStopWord(w));
-    let categories = (yield { op: 'categoriesSaying', words: said }) as [string, number][];
+    const common = (counts: [string, number][]) => counts.filter(([, n]) => n >= MIN_PAIR_TITLES);
+    let categories = common((yield { op: 'categoriesSaying', words: said }) as [string, number][]);
     if (categories.length === 0 && said.length > 2)
-      categories = (yield { op: 'categoriesSaying', words: [size, unit] }) as [string, number][];
-    return categories
-      .filter(([, n]) => n >= MIN_PAIR_TITLES)
-      .slice(0, limit)
-      .map(([category]) => ({
-        text: `${typed} ${category.toLowerCase()}`,
-        kind: 'term' as const,
-      }));
+      categories = common((yield { op: 'categoriesSaying', words: [size, unit] }) as [string, number][]);
+    return categories.slice(0, limit).map(([category]) => ({
+      text: `${typed} ${category.toLowerCase()}`,
+      kind: 'term' as const,
+    }));
   }
 
   /**

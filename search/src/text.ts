@@ -244,11 +244,12 @@ export function highlight(title: string, terms: string[]): string {
   const stems = new Set(terms.map(stem));
   const prefix = terms[terms.length - 1]!;
   const matches = (word: string) => {
+    if (stems.has(stem(word))) return true;
     // A number with its unit written on ("64GB") is marked when its number and unit both match.
     const split = numberAndUnit(word);
     if (split) return stems.has(split[0]) && stems.has(stem(split[1]));
     const singular = twoLetterSingular(word);
-    return stems.has(stem(word)) || (singular !== undefined && stems.has(singular));
+    return singular !== undefined && stems.has(singular);
   };
   const { joined, at } = joinThousandsAt(title);
   // Marked spans of the title, in order; a chain ("Wi-Fi") covers the words it was read from.
@@ -267,4 +268,13 @@ export function highlight(title: string, terms: string[]): string {
     last = to;
   }
   return out + escapeHtml(title.slice(last));
+}
+
+/** Where a description's first clause ends: a comma, semicolon, colon, bracket, dash or full stop. */
+const CLAUSE_END = /[,;:(]|\s[-–]\s|\.\s/;
+
+/** A description's first clause, trimmed ("Light Cyan Ink Cartridge, 500 ml…": the name). */
+export function firstClause(text: string): string {
+  const end = text.search(CLAUSE_END);
+  return (end < 0 ? text : text.slice(0, end)).trim();
 }

@@ -16,6 +16,7 @@ import { bestWeighed, firstInOrder } from '../src/product-index.js';
 import { maxFactor, phraseFactor, stemBit, titleFactor, typeFactor } from '../src/ranking.js';
 import { SearchSegment } from '../src/segment.js';
 import { learnAcronyms, learnKinds, learnSynonyms } from '../src/synonyms.js';
+import { highlight } from '../src/text.js';
 
 let n = 0;
 function product(
@@ -551,6 +552,13 @@ describe('ProductIndex', () => {
     );
   });
 
+  it('marks a number with its unit written on by the joined term as well as by its parts', () => {
+    // "32gb" is how a corrected word or a completion can name it.
+    expect(highlight('Kappa 32GB card', ['32gb', 'card'])).toBe('Kappa <mark>32GB</mark> <mark>card</mark>');
+    expect(highlight('Kappa 32GB card', ['32', 'gb'])).toBe('Kappa <mark>32GB</mark> card');
+    expect(highlight('Kappa 32GB card', ['32'])).toBe('Kappa 32GB card');
+  });
+
   it('never passes query syntax to Lunr and never throws on odd input', () => {
     const { index } = catalog();
     for (const text of [
@@ -629,6 +637,13 @@ describe('ProductIndex', () => {
     expect(texts('orbit 64gb')).toEqual(['orbit 64gb smartphone']);
     // No product says them all ("kappa" is no phone maker): the size alone.
     expect(texts('blue kappa 64gb')).toEqual(['blue kappa 64gb memory card', 'blue kappa 64gb smartphone']);
+    // One product says them all: too few to name a category, so the size alone again.
+    expect(texts('black orbit 64gb')).toEqual([
+      'black orbit 64gb memory card',
+      'black orbit 64gb smartphone',
+    ]);
+    // A size no product has: no suggestion, rather than the unit completed ("10 gbit", "10 gbps").
+    expect(texts('10 gb')).toEqual([]);
     expect(texts('27 inch')).toEqual(['27 inch monitor']);
     // Written since the base was built, and removed; one product is not enough.
     index.upsert(product('Drive D1 27 inch case', 'Drive', 'Case', 900));
@@ -637,6 +652,18 @@ describe('ProductIndex', () => {
     index.remove(items.at(-1)!.id);
     index.remove(items.at(-2)!.id);
     expect(texts('27 inch')).toEqual(['27 inch case']);
+  });
+
+  it('counts the products that say two words as they are now, written or removed since the base', () => {
+    const index = new ProductIndex();
+    const mice = [1, 2, 3].map((n) => product(`Acme M${n} wireless mouse`, 'Acme', 'Mouse', 1500));
+    index.replaceAll([...mice, product('Acme wireless keyboard', 'Acme', 'Keyboard', 2500)]);
+    expect(index.together('wireless', ['mouse', 'keyboard', 'cable'])).toEqual([3, 1, 0]);
+    // No search in between: the counts still read the writes.
+    index.remove(mice[0]!.id);
+    index.upsert({ ...mice[1]!, title: 'Acme M2 wired mouse' });
+    index.upsert(product('Acme wireless cable', 'Acme', 'Cable', 500));
+    expect(index.together('wireless', ['mouse', 'keyboard', 'cable'])).toEqual([1, 1, 1]);
   });
 
   it('suggests brands, categories and title words by prefix', () => {
