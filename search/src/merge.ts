@@ -8,7 +8,8 @@ import { highlight } from './text.js';
 export interface PartialHit extends Omit<SearchHit, 'highlights'> {
   /** Insertion order across all shards: the stable tie-break of every sort. */
   ordinal: number;
-  createdAt: number;
+  /** What "newest" sorts by (`newSince`). */
+  newSince: number;
 }
 
 /** One pass (all terms, or the relaxed any-term pass) over one shard, after the filters. */
@@ -73,7 +74,7 @@ export const ORDERS: Record<SearchParams['sort'], Order> = {
   relevance: (a, b) => b.score - a.score || byOrdinal(a, b),
   price_asc: (a, b) => a.price.amount - b.price.amount || byOrdinal(a, b),
   price_desc: (a, b) => b.price.amount - a.price.amount || byOrdinal(a, b),
-  newest: (a, b) => b.createdAt - a.createdAt || byOrdinal(a, b),
+  newest: (a, b) => b.newSince - a.newSince || byOrdinal(a, b),
 };
 
 /**
@@ -120,7 +121,7 @@ export function mergeResults(results: ShardResult[], params: SearchParams, typed
     count: price[i]!,
   }));
   return {
-    hits: page.slice(start, start + params.pageSize).map(({ ordinal, createdAt, ...hit }) => ({
+    hits: page.slice(start, start + params.pageSize).map(({ ordinal, newSince, ...hit }) => ({
       ...hit,
       score: round(hit.score),
       // The shards leave highlights to the page shown.

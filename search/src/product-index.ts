@@ -47,7 +47,8 @@ interface Row {
   currency: string;
   stock: number;
   image: string | null;
-  createdAt: number;
+  /** What "newest" sorts by: see `newSince`. */
+  newSince: number;
   /** Insertion order: the stable default order of an empty query. */
   ordinal: number;
   doc: IndexedDoc;
@@ -122,7 +123,7 @@ const CANDIDATE_ORDERS: Record<
 > = {
   price_asc: (a, b) => a.row.price - b.row.price || a.row.ordinal - b.row.ordinal,
   price_desc: (a, b) => b.row.price - a.row.price || a.row.ordinal - b.row.ordinal,
-  newest: (a, b) => b.row.createdAt - a.row.createdAt || a.row.ordinal - b.row.ordinal,
+  newest: (a, b) => b.row.newSince - a.row.newSince || a.row.ordinal - b.row.ordinal,
 };
 
 /**
@@ -527,7 +528,7 @@ export class ProductIndex {
         image: row.image,
         score: weigh(candidate),
         ordinal: row.ordinal,
-        createdAt: row.createdAt,
+        newSince: row.newSince,
       };
     });
     return {
@@ -1000,7 +1001,7 @@ export class ProductIndex {
       currency: p.price.currency,
       stock: p.stock,
       image: p.images[0] ?? null,
-      createdAt: p.createdAt,
+      newSince: newSince(p),
       ordinal,
       doc,
       signature: typeSignature(p.category),
@@ -1128,6 +1129,17 @@ const NAME_CUT = /\s(?:(?:for|with|compatible with|suitable for|fits)\s|[fw]\/)/
 
 /** A type head needs this many products for an untyped title to be read as naming it. */
 const MIN_TITLE_HEAD = 10;
+
+/**
+ * How new a product is, for sorting by newest: the day it came out (`attributes.released`, as
+ * Icecat and the generated catalog give it), else the time the shop added it. Import order says
+ * nothing to a shopper: a catalog imported at once would sort by its files' order.
+ */
+export function newSince(p: Pick<Product, 'attributes' | 'createdAt'>): number {
+  const released = p.attributes.released;
+  const at = released ? Date.parse(released) : Number.NaN;
+  return Number.isFinite(at) ? at : p.createdAt;
+}
 
 const DIGIT = /\d/;
 /** See `isMaker`. */

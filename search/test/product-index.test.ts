@@ -544,6 +544,18 @@ describe('ProductIndex', () => {
     expect(new Set(pages).size).toBe(6);
   });
 
+  it('sorts newest by the day a product came out, else by when the shop added it', () => {
+    const index = new ProductIndex();
+    const old = product('Acme lamp 2019', 'Acme', 'Lamp', 1000, { attributes: { released: '2019-05-01' } });
+    const fresh = product('Acme lamp 2024', 'Acme', 'Lamp', 1000, { attributes: { released: '2024-02-01' } });
+    const undated = product('Acme lamp new', 'Acme', 'Lamp', 1000, { createdAt: Date.parse('2025-01-01') });
+    const garbled = product('Acme lamp odd', 'Acme', 'Lamp', 1000, { attributes: { released: 'soon' } });
+    // Added in this order: the old one last, as an import of files in any order would.
+    index.replaceAll([fresh, garbled, undated, old]);
+    const order = index.search(q({ q: 'lamp', sort: 'newest' })).hits.map((h) => h.id);
+    expect(order).toEqual([undated.id, fresh.id, old.id, garbled.id]);
+  });
+
   it('highlights matched words in HTML-escaped titles', () => {
     const index = new ProductIndex();
     index.replaceAll([product('Fish & Chips <Deluxe> Headphones', 'Acme', 'Headphones', 100)]);
