@@ -180,7 +180,41 @@ export class Suggester {
         if (out.length === limit) break;
       }
     }
+    if (out.length > 0) return out;
+    // Nothing completes it: its last word misspelt ("labt", "dell lapot")?
+    const before = words.slice(0, -1).join(' ');
+    for (const entry of this.nearBest(words.at(-1)!, limit)) {
+      const text = before ? `${before} ${entry.text.toLowerCase()}` : entry.text;
+      if (!seen.has(text.toLowerCase())) out.push({ text, kind: before ? 'term' : entry.kind });
+    }
     return out;
+  }
+
+  /**
+   * For a word that nothing completes, the weightiest one-word keys whose start is one edit
+   * (a letter wrong, missing, extra, or two swapped) from it: "labt" laptop, "moniotr" monitor.
+   * From 4 letters, first letter kept (few typos are there, and the scan stays a range of keys).
+   */
+  private nearBest(word: string, limit: number): Entry[] {
+    if (word.length < 4 || /\d/.test(word)) return [];
+    const first = word[0]!;
+    const top: { key: string; weight: number }[] = [];
+    for (let i = this.firstFrom(first); i < this.keys.length && this.keys[i]!.startsWith(first); i++) {
+      const key = this.keys[i]!;
+      if (key.includes(' ') || /\d/.test(key)) continue;
+      const near =
+        withinOneEdit(key.slice(0, word.length), word) ||
+        withinOneEdit(key.slice(0, word.length - 1), word) ||
+        withinOneEdit(key.slice(0, word.length + 1), word);
+      if (!near) continue;
+      const weight = this.weight(key);
+      if (weight === 0 || (top.length === limit && weight <= top[limit - 1]!.weight)) continue;
+      let at = top.length;
+      while (at > 0 && top[at - 1]!.weight < weight) at--;
+      top.splice(at, 0, { key, weight });
+      if (top.length > limit) top.pop();
+    }
+    return top.map(({ key, weight }) => this.entry(key, weight));
   }
 
   /**
@@ -383,6 +417,18 @@ function commonest(spellings: Map<string, number>): string {
       most = n;
     }
   return best;
+}
+
+/** Whether `a` and `b` differ by one edit at most: a letter changed, added, dropped, or two swapped. */
+export function withinOneEdit(a: string, b: string): boolean {
+  if (a === b) return true;
+  if (Math.abs(a.length - b.length) > 1) return false;
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  if (a.length > b.length) return a.slice(i + 1) === b.slice(i);
+  if (a.length < b.length) return a.slice(i) === b.slice(i + 1);
+  if (a.slice(i + 1) === b.slice(i + 1)) return true;
+  return a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2);
 }
 
 /** The items some product says together with a word (`counts`, by item), most first; undefined when none is. */

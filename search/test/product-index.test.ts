@@ -678,6 +678,26 @@ describe('ProductIndex', () => {
     expect(index.together('wireless', ['mouse', 'keyboard', 'cable'])).toEqual([1, 1, 1]);
   });
 
+  it('suggests for a last word nothing completes what it misspells', () => {
+    const index = new ProductIndex();
+    index.replaceAll([
+      product('Acme laptop bag 15 inch', 'Acme', 'Bag', 2000),
+      product('Zed laptop stand', 'Zed', 'Stand', 3000),
+      product('Zed laptop sleeve', 'Zed', 'Sleeve', 1500),
+      product('Vista 27 inch monitor', 'Vista', 'Monitor', 20000),
+    ]);
+    const texts = (typed: string) => index.suggest(typed).map((s) => s.text);
+    expect(texts('labt')).toEqual(['laptop']);
+    expect(texts('lpatop')).toEqual(['laptop']);
+    expect(texts('moniotr')).toEqual(['Monitor']);
+    // The words before are kept, as for a completion.
+    expect(texts('zed lapotp')).toEqual(['zed laptop']);
+    // Two edits, a wrong first letter, or too short to tell: nothing.
+    expect(texts('lapxyz')).toEqual([]);
+    expect(texts('kaptop')).toEqual([]);
+    expect(texts('lab')).toEqual([]);
+  });
+
   it('suggests brands, categories and title words by prefix', () => {
     const { index } = catalog();
     expect(index.suggest('so')).toContainEqual({ text: 'Sony', kind: 'brand' });
