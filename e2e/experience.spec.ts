@@ -124,7 +124,14 @@ test('search explains an empty result and a missing product, and says when it ne
   await page.goto('/search?q=zzqxjv');
   await expect(page.getByTestId('result-count')).toHaveText('0 results');
   await expect(page.getByText('Nothing matched')).toBeVisible();
+  // ...and offers somewhere to go instead.
+  const popular = page.getByRole('navigation', { name: 'Popular categories' }).getByRole('link');
+  await expect(popular.first()).toBeVisible();
   await page.screenshot({ path: testInfo.outputPath('search-empty.png') });
+  const category = (await popular.first().textContent())!;
+  await popular.first().click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(category);
+  await expect(page.getByTestId('result-count')).not.toHaveText('0 results');
 
   // A word read as a typo: the page says what it searched.
   await page.goto('/search?q=blendre');

@@ -15,6 +15,7 @@ export default function Home() {
   if (result.state === 'loading') return <p class="loading">Loading the shop…</p>;
   if (result.state === 'error') return <ErrorNotice error={result.error} />;
   const { facets, hits } = result.data;
+  const groups = departments(facets.category);
   return (
     <>
       <section class="hero">
@@ -22,11 +23,14 @@ export default function Home() {
         <p>Add on your phone, check out on your laptop. Your cart keeps working offline.</p>
       </section>
       <section aria-labelledby="departments">
-        <h2 id="departments">Shop by department</h2>
+        <h2 id="departments">
+          {groups.length === 1 && !groups[0]!.paths ? 'Shop by category' : 'Shop by department'}
+        </h2>
         <ul class="departments">
-          {departments(facets.category).map((d) => (
-            <li key={d.name} class="department">
-              <h3>{d.name}</h3>
+          {groups.map((d) => (
+            // A group of many categories takes the whole row rather than a tall narrow card.
+            <li key={d.name} class={`department${d.categories.length > 8 ? ' wide' : ''}`}>
+              {(groups.length > 1 || d.paths) && <h3>{d.name}</h3>}
               <ul class="chips">
                 {d.categories.map((c) => (
                   <li key={c.value}>
@@ -72,6 +76,8 @@ export default function Home() {
 
 export interface Department {
   name: string;
+  /** Grouped from category paths ("Electronics > Monitor"), not a list of flat categories. */
+  paths: boolean;
   count: number;
   categories: { value: string; label: string; count: number }[];
 }
@@ -91,7 +97,7 @@ export function departments(categories: { value: string; count: number }[]): Dep
       continue;
     }
     const name = top || c.value;
-    const d = byName.get(name) ?? { name, count: 0, categories: [] };
+    const d = byName.get(name) ?? { name, paths: true, count: 0, categories: [] };
     d.count += c.count;
     d.categories.push({ value: c.value, label: rest.join(' › '), count: c.count });
     byName.set(name, d);
@@ -110,6 +116,7 @@ export function departments(categories: { value: string; count: number }[]): Dep
   if (rest.length)
     grouped.push({
       name: grouped.length ? 'More categories' : 'Popular categories',
+      paths: false,
       count: rest.reduce((n, c) => n + c.count, 0),
       categories: rest,
     });

@@ -112,7 +112,7 @@ export default function ProductPage({ params }: { params: string[] }) {
               {specs.map(([k, v]) => (
                 <tr key={k}>
                   <th scope="row">{k}</th>
-                  <td>{v}</td>
+                  <td>{v === 'true' ? 'Yes' : v === 'false' ? 'No' : v}</td>
                 </tr>
               ))}
             </tbody>

@@ -117,19 +117,21 @@ export default function Search({ url }: { url: URL }) {
       <section class="results" aria-busy={result.state === 'loading'}>
         <div class="results-head">
           <h1>{heading}</h1>
-          <label>
-            Sort by{' '}
-            <select
-              value={params.get('sort') ?? 'relevance'}
-              onChange={(e) => change({ sort: (e.target as HTMLSelectElement).value })}
-            >
-              {SORTS.map(([v, l]) => (
-                <option key={v} value={v}>
-                  {l}
-                </option>
-              ))}
-            </select>
-          </label>
+          {data?.total !== 0 && (
+            <label>
+              Sort by{' '}
+              <select
+                value={params.get('sort') ?? 'relevance'}
+                onChange={(e) => change({ sort: (e.target as HTMLSelectElement).value })}
+              >
+                {SORTS.map(([v, l]) => (
+                  <option key={v} value={v}>
+                    {l}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
         </div>
         {!data && <p class="loading">Searching…</p>}
         {data && (
@@ -152,7 +154,10 @@ export default function Search({ url }: { url: URL }) {
                     </button>
                   </p>
                 ) : (
-                  <p>Nothing matched. Check the spelling or use fewer words.</p>
+                  <>
+                    <p>Nothing matched. Check the spelling or use fewer words.</p>
+                    <PopularCategories />
+                  </>
                 )}
               </div>
             ) : (
@@ -183,6 +188,28 @@ export default function Search({ url }: { url: URL }) {
         )}
       </section>
     </div>
+  );
+}
+
+/** Somewhere to go from an empty result: the catalog's biggest categories. */
+function PopularCategories() {
+  const all = useFetch(() => api.search(new URLSearchParams({ q: '', pageSize: '1' })), 'all-categories');
+  if (all.state !== 'ok') return null;
+  const categories = all.data.facets.category.filter((c) => c.value !== 'Other').slice(0, 12);
+  if (categories.length === 0) return null;
+  return (
+    <nav aria-label="Popular categories">
+      <p>Or browse a popular category:</p>
+      <ul class="chips">
+        {categories.map((c) => (
+          <li key={c.value}>
+            <a class="chip" href={`/search?category=${encodeURIComponent(c.value)}`}>
+              {c.value}
+            </a>
+          </li>
+        ))}
+      </ul>
+    </nav>
   );
 }
 
