@@ -71,7 +71,10 @@ test('filters choose one value at a time, keep the other choices in view, and a 
   expect(new URL(page.url()).searchParams.get('page')).toBe('2');
 });
 
-test('the product page offers no more than is in stock and shows every image', async ({ page, request }) => {
+test('the product page offers no more than is in stock, shows every image and similar products', async ({
+  page,
+  request,
+}) => {
   const res = await request.post('/api/products', {
     headers: ADMIN,
     data: {
@@ -84,6 +87,16 @@ test('the product page offers no more than is in stock and shows every image', a
     },
   });
   const { id, title } = await res.json();
+  const sibling = await request.post('/api/products', {
+    headers: ADMIN,
+    data: {
+      title: `${title.split(' ').slice(0, 2).join(' ')} in blue`,
+      brand: 'Testbrand',
+      price: 2099,
+      stock: 4,
+    },
+  });
+  expect(sibling.status()).toBe(201);
   await page.goto(`/products/${id}`);
   await expect(page).toHaveTitle(`${title} · ShopSync`);
   await expect(page.getByLabel('Quantity').locator('option')).toHaveText(['1', '2', '3']);
@@ -93,6 +106,17 @@ test('the product page offers no more than is in stock and shows every image', a
   await thumbs.nth(1).click();
   await expect(thumbs.nth(1)).toHaveAttribute('aria-pressed', 'true');
   await expect(thumbs.nth(0)).toHaveAttribute('aria-pressed', 'false');
+  // Products like it, itself left out.
+  const similar = page.getByRole('region', { name: 'Similar products' });
+  await expect(similar.getByRole('link')).toContainText([
+    `${title.split(' ').slice(0, 2).join(' ')} in blue`,
+  ]);
+  await expect(similar.getByText(title, { exact: true })).toHaveCount(0);
+  // On a phone the strip scrolls by itself; the page does not scroll sideways.
+  await page.setViewportSize({ width: 360, height: 740 });
+  await expect
+    .poll(() => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth))
+    .toBeLessThanOrEqual(0);
 });
 
 test('the cart shows line totals and a removed line comes back with Undo', async ({ page, request }) => {

@@ -3,9 +3,10 @@ import { useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { cartState, currentCart } from '../cart/session.js';
 import { ProductImage } from '../components/image.js';
-import { formatMoney } from '../format.js';
+import { escapeHtml, formatMoney } from '../format.js';
 import { useStore } from '../store.js';
 import { useTitle } from '../title.js';
+import { ProductCard } from './product-card.js';
 import { ErrorNotice, useFetch } from './use-fetch.js';
 
 export default function ProductPage({ params }: { params: string[] }) {
@@ -119,6 +120,31 @@ export default function ProductPage({ params }: { params: string[] }) {
           </table>
         </section>
       )}
+      <Similar id={p.id} title={p.title} category={p.category} />
     </article>
+  );
+}
+
+/**
+ * Products like this one: a search for its title's words among its category (any category when
+ * it has none), this one left out. Nothing is shown when nothing else comes up or offline.
+ */
+function Similar(props: { id: string; title: string; category: string }) {
+  const params = new URLSearchParams({ q: props.title.split(/\s+/).slice(0, 8).join(' '), pageSize: '7' });
+  if (props.category && props.category !== 'Other') params.set('category', props.category);
+  const result = useFetch(() => api.search(params), `similar:${props.id}`);
+  if (result.state !== 'ok') return null;
+  const hits = result.data.hits.filter((h) => h.id !== props.id).slice(0, 6);
+  if (hits.length === 0) return null;
+  return (
+    <section class="similar" aria-labelledby="similar">
+      <h2 id="similar">Similar products</h2>
+      <ul class="grid">
+        {hits.map((h) => (
+          // No marks: the words searched for are this product's, not the shopper's.
+          <ProductCard key={h.id} hit={{ ...h, highlights: { title: escapeHtml(h.title) } }} />
+        ))}
+      </ul>
+    </section>
   );
 }
