@@ -234,7 +234,10 @@ function Facet(props: {
   if (props.values.length === 0) return null;
   // The chosen value stays in view even when it is not among the commonest.
   const shown = props.values.slice(0, 12);
-  const chosen = props.values.find((v) => v.value === props.selected);
+  // A filter ignores case and spacing ("hp" selects HP), and so does the choice shown.
+  const key = (v: string | null) => v?.trim().replace(/\s+/g, ' ').toLowerCase();
+  const isChosen = (v: { value: string }) => props.selected !== null && key(v.value) === key(props.selected);
+  const chosen = props.values.find(isChosen);
   if (chosen && !shown.includes(chosen)) shown.push(chosen);
   return (
     <fieldset>
@@ -250,7 +253,7 @@ function Facet(props: {
           <input
             type="radio"
             name={props.name}
-            checked={props.selected === v.value}
+            checked={isChosen(v)}
             onChange={() => props.onChange({ [props.name]: v.value })}
           />
           {v.value} <small>({v.count})</small>
