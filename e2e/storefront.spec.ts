@@ -150,3 +150,29 @@ test('a password the shop turns down says why', async ({ page }) => {
   await page.getByRole('button', { name: 'Create account' }).click();
   await expect(page).toHaveURL(/\/$/);
 });
+
+test('the account page shows who is signed in and keeps the addresses checkout offers', async ({ page }) => {
+  const email = `e2e-${randomUUID()}@example.com`;
+  await page.goto('/signup?next=/account');
+  await page.getByLabel('Name').fill('Ada Account');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page).toHaveURL(/\/account$/);
+  await expect(page).toHaveTitle('Your account · ShopSync');
+  await expect(page.getByText(email)).toBeVisible();
+  await expect(page.getByText('No addresses yet.')).toBeVisible();
+  await page.getByRole('button', { name: 'Add an address' }).click();
+  await page.getByLabel('Full name').fill('Ada Account');
+  await page.getByLabel('Address').fill('3 Ledger Lane');
+  await page.getByLabel('City').fill('Bristol');
+  await page.getByLabel('Postal code').fill('BS1 4DJ');
+  await page.getByLabel('Country code').fill('gb');
+  await page.getByRole('button', { name: 'Save address' }).click();
+  await expect(page.getByTestId('addresses')).toHaveText('Ada Account, 3 Ledger Lane, Bristol BS1 4DJ, GB');
+  // Kept on the account: a reload still lists it.
+  await page.reload();
+  await expect(page.getByTestId('addresses')).toHaveText('Ada Account, 3 Ledger Lane, Bristol BS1 4DJ, GB');
+  await page.getByRole('link', { name: 'Your orders' }).click();
+  await expect(page.getByRole('heading', { name: 'Your orders' })).toBeVisible();
+});

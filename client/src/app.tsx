@@ -18,6 +18,7 @@ const routes: [RegExp, () => Promise<{ default: Page }>][] = [
   [/^\/orders$/, () => import('./pages/orders.js')],
   [/^\/orders\/([^/]+)$/, () => import('./pages/order.js')],
   [/^\/(signin|signup)$/, () => import('./pages/account.js')],
+  [/^\/account$/, () => import('./pages/my-account.js')],
 ];
 
 /**
@@ -108,6 +109,7 @@ function Header() {
       <nav aria-label="Account">
         {user ? (
           <>
+            <a href="/account">Account</a>
             <a href="/orders">Orders</a>
             <button type="button" class="link" onClick={() => void signOut()}>
               Sign out

@@ -2,6 +2,7 @@ import type { CartLine } from '@shopsync/core';
 import { useEffect, useState } from 'preact/hooks';
 import { type Address, ApiError, api, errorText } from '../api.js';
 import { cartState } from '../cart/session.js';
+import { AddressForm } from '../components/address-form.js';
 import { formatMoney } from '../format.js';
 import { useProducts } from '../products.js';
 import { navigate } from '../router.js';
@@ -165,7 +166,6 @@ function AddressPicker(props: {
   onAdded: (a: Address) => void;
 }) {
   const [adding, setAdding] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   if (props.addresses.length && !adding) {
     return (
       <fieldset>
@@ -188,58 +188,12 @@ function AddressPicker(props: {
     );
   }
   return (
-    <form
-      class="address"
-      onSubmit={async (e) => {
-        e.preventDefault();
-        const f = new FormData(e.currentTarget as HTMLFormElement);
-        try {
-          const a = await api.addAddress({
-            name: String(f.get('name')),
-            line1: String(f.get('line1')),
-            city: String(f.get('city')),
-            postalCode: String(f.get('postalCode')),
-            country: String(f.get('country')),
-          });
-          props.onAdded(a);
-          setAdding(false);
-        } catch (err) {
-          setError(errorText(err));
-        }
+    <AddressForm
+      onSaved={(a) => {
+        props.onAdded(a);
+        setAdding(false);
       }}
-    >
-      <fieldset>
-        <legend>Delivery address</legend>
-        <label>
-          Full name <input name="name" required autocomplete="name" />
-        </label>
-        <label>
-          Address <input name="line1" required autocomplete="address-line1" />
-        </label>
-        <label>
-          City <input name="city" required autocomplete="address-level2" />
-        </label>
-        <label>
-          Postal code <input name="postalCode" required autocomplete="postal-code" />
-        </label>
-        <label>
-          Country code{' '}
-          <input
-            name="country"
-            required
-            minLength={2}
-            maxLength={2}
-            placeholder="US"
-            autocomplete="country"
-          />
-        </label>
-        {error && (
-          <p class="notice error" role="alert">
-            {error}
-          </p>
-        )}
-        <button type="submit">Save address</button>
-      </fieldset>
-    </form>
+      onCancel={props.addresses.length ? () => setAdding(false) : undefined}
+    />
   );
 }

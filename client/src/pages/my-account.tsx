@@ -1,0 +1,77 @@
+import { useEffect, useState } from 'preact/hooks';
+import { type Address, api } from '../api.js';
+import { AddressForm } from '../components/address-form.js';
+import { currentUser } from '../session.js';
+import { useStore } from '../store.js';
+import { useTitle } from '../title.js';
+
+/** The signed-in shopper's account: who they are, where orders go, and their orders. */
+export default function MyAccount() {
+  const user = useStore(currentUser);
+  const [addresses, setAddresses] = useState<Address[] | null>(null);
+  const [adding, setAdding] = useState(false);
+  useTitle('Your account');
+  useEffect(() => {
+    if (user)
+      api.addresses().then(
+        (r) => setAddresses(r.items),
+        () => setAddresses([]),
+      );
+  }, [user]);
+
+  if (user === undefined) return <p class="loading">Loading…</p>;
+  if (!user)
+    return (
+      <section>
+        <h1>Your account</h1>
+        <p>
+          <a href="/signin?next=/account">Sign in</a> to see your account.
+        </p>
+      </section>
+    );
+  return (
+    <section class="my-account">
+      <h1>Your account</h1>
+      <dl class="profile">
+        <dt>Name</dt>
+        <dd>{user.name}</dd>
+        <dt>Email</dt>
+        <dd>{user.email}</dd>
+        <dt>Customer since</dt>
+        <dd>{new Date(user.createdAt).toLocaleDateString(undefined, { dateStyle: 'medium' })}</dd>
+      </dl>
+      <h2>Delivery addresses</h2>
+      {addresses === null ? (
+        <p class="loading">Loading…</p>
+      ) : (
+        <>
+          {addresses.length === 0 && !adding && <p class="empty">No addresses yet.</p>}
+          <ul class="addresses" data-testid="addresses">
+            {addresses.map((a) => (
+              <li key={a.id}>
+                {a.name}, {a.line1}, {a.city} {a.postalCode}, {a.country}
+              </li>
+            ))}
+          </ul>
+          {adding ? (
+            <AddressForm
+              onSaved={(a) => {
+                setAddresses([...addresses, a]);
+                setAdding(false);
+              }}
+              onCancel={() => setAdding(false)}
+            />
+          ) : (
+            <button type="button" onClick={() => setAdding(true)}>
+              Add an address
+            </button>
+          )}
+        </>
+      )}
+      <h2>Orders</h2>
+      <p>
+        <a href="/orders">Your orders</a>
+      </p>
+    </section>
+  );
+}
