@@ -158,7 +158,11 @@ export class CategoryVocabulary {
         const phrase = lower.slice(end - len, end).join(' ');
         if (!this.phrases.has(phrase) || this.colours.has(phrase)) continue;
         const head: string[] = [];
+        // A type written in lowercase, as Icecat's own runs are, ends there: the capitalized
+        // words after it are attributes ("calculator Desktop Financial" is a calculator).
+        const lowercase = /^[a-z]/.test(words[end - 1] ?? '');
         for (let i = end; extend && i < lower.length; i++) {
+          if (lowercase && /^[A-Z]/.test(words[i] ?? '')) break;
           const word = plainWord(lower[i]!);
           if (
             !word ||

@@ -14,11 +14,24 @@ export interface IndexedDoc {
   description: string;
 }
 
-/**
- * Attribute labels that name what a product is, rather than a property of it: the only
- * attributes the index reads (a caller may pass products with just these).
- */
+/** Attribute labels that name what a product is, rather than a property of it (the type field). */
 export const TYPE_ATTRIBUTES = ['product type', 'device type', 'form factor', 'platform', 'type'];
+/**
+ * Attribute labels that say what a product is for or whom it is for, Icecat's "suitable for",
+ * "component for", "purpose", "recommended usage" and "market positioning" ("Gaming",
+ * "PC/notebook", "Server/Workstation"): indexed in the fits field with the title's "for …", as
+ * what the product is for. An Alienware keyboard says "gaming" nowhere else ("gaming keyboard").
+ * Not read as its type: a "component for" PCs is no PC.
+ */
+export const USAGE_ATTRIBUTES = [
+  'suitable for',
+  'component for',
+  'purpose',
+  'recommended usage',
+  'market positioning',
+];
+/** Every attribute the index reads (a caller may pass products with just these). */
+export const INDEXED_ATTRIBUTES = [...TYPE_ATTRIBUTES, ...USAGE_ATTRIBUTES];
 const FITS = /\s(?:for|compatible with|f\/|suitable for|fits)\s/i;
 
 /**
@@ -71,18 +84,34 @@ export function nameOf(description: string): string {
   return words.length === 0 || words.length > MAX_NAME || PROSE.test(clause) ? '' : clause;
 }
 
-export function toIndexedDoc(p: Product): IndexedDoc {
+/**
+ * The title as indexed, in two parts: what the product is, and from " for …" what it fits
+ * ('' when the title names nothing it fits).
+ */
+export function titleParts(p: Pick<Product, 'title' | 'brand'>): { title: string; fits: string } {
   const title = indexedTitle(p.title);
   const cut = fitsStart(title, p.brand);
-  const typeWords = TYPE_ATTRIBUTES.flatMap((label) => {
+  return { title: cut > 0 ? title.slice(0, cut) : title, fits: cut > 0 ? title.slice(cut) : '' };
+}
+
+/** The values of `labels` that are short words ("Full-size tablet", "Server/Workstation"), not codes or sentences. */
+function attributeWords(p: Product, labels: readonly string[], pattern: RegExp): string[] {
+  return labels.flatMap((label) => {
     const value = p.attributes[label];
-    // Short alphabetic values only: "Full-size tablet", not "Original" codes or sentences.
-    return value && value.length <= 40 && /^[\p{L}][\p{L}\s()-]*$/u.test(value) ? [value] : [];
+    return value && value.length <= 40 && pattern.test(value) ? [value] : [];
   });
+}
+
+export function toIndexedDoc(p: Product): IndexedDoc {
+  const { title, fits } = titleParts(p);
+  // Short alphabetic values only: "Full-size tablet", not "Original" codes or sentences.
+  const typeWords = attributeWords(p, TYPE_ATTRIBUTES, /^[\p{L}][\p{L}\s()-]*$/u);
+  // What it is for: alternatives and lists too ("PC/notebook", "Home & Office", "Black, Gray").
+  const usage = attributeWords(p, USAGE_ATTRIBUTES, /^[\p{L}][\p{L}\s()&/,-]*$/u);
   return {
     id: p.id,
-    title: cut > 0 ? title.slice(0, cut) : title,
-    fits: cut > 0 ? title.slice(cut) : '',
+    title,
+    fits: [fits, ...usage].filter(Boolean).join(' '),
     brand: p.brand,
     type: [p.category, ...typeWords].join(' '),
     description: p.description,

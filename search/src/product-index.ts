@@ -2,7 +2,14 @@ import type { Product, SearchParams, SearchResult, Suggestion } from '@shopsync/
 import type lunr from 'lunr';
 import { inProcessBuilder, type SegmentBuilder } from './builder.js';
 import { QueryCache } from './cache.js';
-import { type IndexedDoc, nameOf, type TypeSignature, toIndexedDoc, typeSignature } from './document.js';
+import {
+  type IndexedDoc,
+  nameOf,
+  type TypeSignature,
+  titleParts,
+  toIndexedDoc,
+  typeSignature,
+} from './document.js';
 import {
   mergeResults,
   type PartialHit,
@@ -984,10 +991,11 @@ export class ProductIndex {
   private toRow(p: Product, ordinal = this.nextOrdinal): Row {
     this.nextOrdinal = Math.max(this.nextOrdinal, ordinal + 1);
     const doc = toIndexedDoc(p);
+    const parts = titleParts(p);
     const titleStems: string[] = [];
     let titleBits = 0;
-    // The title as indexed ("1 pc(s)" read as pieces), which the document holds in two parts.
-    for (const word of tokenize(doc.title + doc.fits)) {
+    // The title as indexed ("1 pc(s)" read as pieces), in two parts: what it is, what it fits.
+    for (const word of tokenize(parts.title + parts.fits)) {
       const term = this.titleTerm(stem(word));
       titleStems.push(term.stem);
       titleBits |= term.bit;
@@ -1007,7 +1015,7 @@ export class ProductIndex {
       signature: typeSignature(p.category),
       titleStems,
       titleBits,
-      titleTypeEnd: typeEnd(doc.title, doc.fits !== ''),
+      titleTypeEnd: typeEnd(parts.title, parts.fits !== ''),
       name: this.nameOf(p.description),
       brandId: this.facetValue(p.brand),
       categoryId: this.facetValue(p.category),

@@ -45,8 +45,9 @@ export const SEGMENT_FORMAT = JSON.stringify({
   // the joined word too ("64gb", for as-you-type) and a space after "inch"; 9 leaves words of
   // three letters unstemmed ("ups"), joins thousands ("10,000") and splits more units ("10ft");
   // 10 stems irregular plurals ("mice"); 11 also indexes hyphenated words joined ("wifi"); 12
-  // joins a chain of them whole ("plugandplay"), not in pairs.
-  v: 12,
+  // joins a chain of them whole ("plugandplay"), not in pairs; 13 indexes what a product is for
+  // (`USAGE_ATTRIBUTES`) in the fits field.
+  v: 13,
   lunr: lunr.version,
   b: LENGTH_NORMALIZATION,
   k1: SATURATION,

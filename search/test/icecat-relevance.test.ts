@@ -44,8 +44,8 @@ describe('relevance on the Icecat catalog', () => {
       expect(rejected).toBe(0);
       const others = products.filter((p) => p.category === 'Other').length;
       expect(others / products.length).toBeLessThan(0.3);
-      // Plain Lunr (all terms, then any) scores 0.69 here; this engine measured 0.7889.
-      expect(await unsharded()).toBeGreaterThan(0.78);
+      // Plain Lunr (all terms, then any) scores 0.69 here; this engine measured 0.8081.
+      expect(await unsharded()).toBeGreaterThan(0.8);
     },
     60_000,
   );
@@ -57,7 +57,7 @@ describe('relevance on the Icecat catalog', () => {
       try {
         await index.open(catalog().products, []);
         const sharded = await meanNdcg((q) => index.search(params(q)));
-        // Measured 0.7842 against 0.7889 unsharded (0.7241 against 0.7330 before the shards
+        // Measured 0.8033 against 0.8081 unsharded (0.7241 against 0.7330 before the shards
         // shared IDF). What differs is the order of near-ties: a shard's field lengths are its own.
         expect(Math.abs(sharded - (await unsharded()))).toBeLessThan(0.006);
       } finally {

@@ -413,6 +413,28 @@ describe('ProductIndex', () => {
     expect([shell.title, shell.fits]).toEqual(['Philips DLM63090 For iPhone 3G SlimShell', '']);
   });
 
+  it('indexes what a product is for (usage attributes) as what it fits, not in its title or type', () => {
+    const attributes = { 'recommended usage': 'Gaming', 'component for': 'PC/notebook', colour: 'Red' };
+    const keyboard = product('Zeta Z510K keyboard USB Black', 'Zeta', 'Keyboard', 9000, { attributes });
+    expect(toIndexedDoc(keyboard).fits).toBe('PC/notebook Gaming');
+    // After the title's own "for …".
+    const toner = toIndexedDoc(
+      product('DELL Toner f/ 7330dn', 'DELL', 'Toner', 9000, { attributes: { purpose: 'Office' } }),
+    );
+    expect([toner.title, toner.fits]).toEqual(['DELL Toner', ' f/ 7330dn Office']);
+    // Codes and sentences are no usage.
+    const odd = { purpose: 'ABC-123', 'suitable for': 'x'.repeat(41) };
+    expect(toIndexedDoc(product('Zeta Z1 mouse', 'Zeta', 'Mouse', 900, { attributes: odd })).fits).toBe('');
+    // "gaming keyboard": the keyboard whose usage says gaming before plain keyboards; it stays a
+    // keyboard, typed by its category and title alone (its usage says PC, it is no PC).
+    const plain = product('Acme K100 keyboard USB Black', 'Acme', 'Keyboard', 2000);
+    const board = product('Zeta Gaming board game', 'Zeta', 'Board game', 2000);
+    const index = new ProductIndex();
+    index.replaceAll([plain, board, keyboard]);
+    expect(index.search(q({ q: 'gaming keyboard' })).hits[0]!.id).toBe(keyboard.id);
+    expect(index.search(q({ q: 'pc' })).hits.map((h) => h.id)).toEqual([keyboard.id]);
+  });
+
   it("reads Icecat's count of pieces, '1 pc(s)', as pieces, not as a PC", () => {
     const index = new ProductIndex();
     const toner = product('DELL Toner f/ 7330dn Original Black 1 pc(s)', 'DELL', 'Toner', 9000);
@@ -1612,6 +1634,9 @@ describe('Icecat mapping', () => {
     expect(derive('Zeta Z1 Monitor USB')).toBe('Monitor');
     expect(derive('Zeta Z1 Monitor Black')).toBe('Monitor');
     expect(derive('Zeta Z1 Monitor X200')).toBe('Monitor');
+    // A type written in lowercase, Icecat's convention, ends there: the capitalized words after it
+    // are attributes ("HP OfficeCalc 100 calculator Desktop Financial Black" is no "desktop").
+    expect(derive('Zeta Z1 100 monitor Desktop Curved')).toBe('Monitor');
     // So a monitor arm is an accessory for "monitor", below monitors, even with a shorter title.
     const arm = 'Ergo Monitor Arm';
     const monitor = 'Zeta Z1 UltraWide Curved Gaming Monitor';
