@@ -25,6 +25,7 @@ import {
   fuzzy,
   idfOf,
   joinedTerms,
+  type ModelNumbers,
   SearchSegment,
   tokenSetOf,
   typoDistance,
@@ -406,10 +407,17 @@ export class ProductIndex {
     // another brand that matched the word (a compatible toner, a mount that fits) scores less.
     // Not a corrected word: "sonos" read as "soni" is no wish for Sony.
     const brands = new Set(stems.filter((w, i) => i !== at && !stemmed.has(w) && this.isMaker(w)));
+    // Its model numbers: numbers besides the head, but sizes ("27 inch"), which are no brand's.
+    const models = new Set(
+      brands.size === 0
+        ? []
+        : words.filter((w, i) => i !== at && NUMBER.test(w) && !UNITS.has(words[i + 1] ?? '')),
+    );
     const reading: QueryReading = {
       stems,
       stemmed,
       brands,
+      models,
       titleBits,
       at,
       head: stems[at] ?? '',
@@ -553,6 +561,7 @@ export class ProductIndex {
       stems,
       stemmed,
       brands,
+      models,
       titleBits,
       at,
       head: headWord,
@@ -565,7 +574,7 @@ export class ProductIndex {
       alsoSaid,
     } = reading;
     const heads = this.learntTypes().heads;
-    const headIsType = phrase !== undefined || [...wanted].some((w) => (heads.get(w) ?? 0) >= MIN_TITLE_HEAD);
+    const headIsType = phrase !== undefined || [...wanted].some((w) => this.typedAs(w) >= MIN_TITLE_HEAD);
     const out: Candidate[] = [];
     const { corpus, delta: fresh } = this;
     // The corpus's bases, and this index's delta (products written since: those of other shards'
@@ -601,13 +610,20 @@ export class ProductIndex {
       if (row) out.push({ row, text, score: -1 });
     };
     const head = { word: headWord, synonym, phrase, type: headIsType, others: alsoSaid };
-    const base = this.base.search(terms, all, known, idf, head, stemmed);
     const { baseRows, deltaRows, tombstones } = this;
+    // Another brand's product (the brand filter's test, OFF_BRAND) matches no model number.
+    const offBrand = (rows: (Row | undefined)[]) => (doc: number) => {
+      const row = rows[doc];
+      return row !== undefined && !brands.has(facetStems[row.brandId]!);
+    };
+    const numbers = (rows: (Row | undefined)[]): ModelNumbers | undefined =>
+      all || models.size === 0 ? undefined : { terms: models, offBrand: offBrand(rows) };
+    const base = this.base.search(terms, all, known, idf, head, stemmed, numbers(baseRows));
     for (let i = 0; i < base.docs.length; i++) {
       const doc = base.docs[i]!;
       if (tombstones[doc] === 0) add(baseRows[doc], base.scores[i]!);
     }
-    const delta = this.delta.search(terms, all, known, idf, head, stemmed);
+    const delta = this.delta.search(terms, all, known, idf, head, stemmed, numbers(deltaRows));
     for (let i = 0; i < delta.docs.length; i++) add(deltaRows[delta.docs[i]!], delta.scores[i]!);
     const ceiling = (candidate: Candidate) =>
       candidate.text * maxFactor(candidate.row, titleBits, candidate.row.name);
@@ -754,6 +770,18 @@ export class ProductIndex {
   /** Whether some title word starts with `prefix` (a last word being typed), from the suggester's words. */
   private typing(prefix: string): boolean {
     return this.suggester.begins(prefix) || this.base.begins(prefix) || this.delta.begins(prefix);
+  }
+
+  /**
+   * How many products a (stemmed) word names as their type: those whose type it heads, and those
+   * of its learnt kinds ("ink": every "Ink cartridge", though one product is typed plain "Ink").
+   */
+  private typedAs(word: string): number {
+    const { heads, compounds } = this.learntTypes();
+    let n = heads.get(word) ?? 0;
+    for (const kind of this.learntKinds())
+      if (kind.startsWith(word) && kind.charAt(word.length) === ' ') n += compounds.get(kind) ?? 0;
+    return n;
   }
 
   /**
@@ -1082,6 +1110,11 @@ interface QueryReading {
   stemmed: ReadonlySet<string>;
   /** The brands the query names (stems of one-word brands; `isMaker`): others score OFF_BRAND. */
   brands: ReadonlySet<string>;
+  /**
+   * The query's model numbers when it names a brand (numbers, not sizes): in any-term matching
+   * they count only for products of that brand (segment.ts `ModelNumbers`).
+   */
+  models: ReadonlySet<string>;
   /** Where the head word is in `stems` (`headPosition`), and the head word (stemmed). */
   at: number;
   head: string;
@@ -1150,6 +1183,8 @@ export function newSince(p: Pick<Product, 'attributes' | 'createdAt'>): number {
 }
 
 const DIGIT = /\d/;
+/** A word of digits only: a model number ("hp 301 ink") or a size. */
+const NUMBER = /^\d+$/;
 /** See `isMaker`. */
 const MAKER_SHARE = 0.25;
 /** How much more often a two-letter word is said than its plural for a query's plural to be it. */

@@ -91,6 +91,22 @@ interface Scratch {
   completed: Float64Array;
   /** The words of an initialism's phrase: they count only once all of them matched. */
   phrase: Float64Array;
+  /** The model numbers' part of the score (`ModelNumbers`). */
+  coded: Float64Array;
+}
+
+/**
+ * A query's model numbers and the products of other brands than the query names ("hp 301 ink":
+ * "301", and every product not HP's). A model number is its brand's: in any-term matching, in
+ * another brand's product ("Case Logic DCB-301", "Canon PFI-301M") it is a coincidence and counts
+ * as no word matched, neither in the score nor in the words matched (a product that matched
+ * nothing else is no match).
+ */
+export interface ModelNumbers {
+  /** The query terms that are model numbers, as passed to `search`. */
+  terms: ReadonlySet<string>;
+  /** Whether the product (by ordinal) is of another brand than the query names. */
+  offBrand: (doc: number) => boolean;
 }
 
 interface Posting {
@@ -335,7 +351,8 @@ export class SearchSegment {
    * segment was built with (each term's weights are rescaled by their ratio), so that segments
    * built apart (shards) score on the same corpus statistics. `head`: what the head word also
    * stands for; a product matches it by the synonym, or by every word of the phrase. `stemmed`:
-   * terms that are index terms already (a typo's correction), not to be stemmed again.
+   * terms that are index terms already (a typo's correction), not to be stemmed again. `models`:
+   * the query's model numbers, which count in any-term matching only for the brand it names.
    */
   search(
     terms: string[],
@@ -344,6 +361,7 @@ export class SearchSegment {
     idf?: (term: string) => number,
     head: HeadExpansion = {},
     stemmed: ReadonlySet<string> = NONE,
+    models?: ModelNumbers,
   ): Matches {
     const usable = terms.filter((t) => !isStopWord(t));
     const out: Matches = { ids: [], docs: [], scores: [] };
@@ -411,7 +429,13 @@ export class SearchSegment {
     // with the boost of both.
     for (const { term, first } of joinedTerms(usable, (t) => this.knows(t)))
       clauses.push({ term, boost: 2 * EXACT_BOOST, bits: (1 << first) | (1 << (first + 1)) });
-    const { scores, masks, lastWord, completed, phrase } = this.scratch;
+    const { scores, masks, lastWord, completed, phrase, coded } = this.scratch;
+    // The model numbers' bits (any-term matching of several words only).
+    let codeBits = 0;
+    if (!all && models && usable.length > 1)
+      usable.forEach((term, i) => {
+        if (models.terms.has(term)) codeBits |= 1 << i;
+      });
     const lastBit = 1 << (alternatives.length - 1);
     const headBit = 1 << headAt;
     const every = (1 << alternatives.length) - 1;
@@ -444,6 +468,7 @@ export class SearchSegment {
         else if (bit > every) phrase[doc]! += score;
         else {
           scores[doc]! += score;
+          if ((bit & codeBits) === bit) coded[doc]! += score;
           if (bit === lastBit) lastWord[doc]! += score;
         }
       }
@@ -456,6 +481,11 @@ export class SearchSegment {
         words |= headBit;
         scores[doc]! += phrase[doc]!;
         if (headBit === lastBit) lastWord[doc]! += phrase[doc]!;
+      }
+      // Another brand's model number is not the query's: the product did not match it.
+      if (words & codeBits && models!.offBrand(doc)) {
+        words &= ~codeBits;
+        scores[doc]! -= coded[doc]!;
       }
       const slight =
         shareTotal > 0 && (words & headBit) === 0 && share(words, shareIdf) < MIN_RELAXED_SHARE * shareTotal;
@@ -471,6 +501,7 @@ export class SearchSegment {
       lastWord[doc] = 0;
       completed[doc] = 0;
       phrase[doc] = 0;
+      coded[doc] = 0;
     }
     return out;
   }
@@ -509,6 +540,7 @@ export class SearchSegment {
       lastWord: new Float64Array(this.refs.length),
       completed: new Float64Array(this.refs.length),
       phrase: new Float64Array(this.refs.length),
+      coded: new Float64Array(this.refs.length),
     };
     return this.scratchArrays;
   }

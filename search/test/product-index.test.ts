@@ -971,6 +971,51 @@ describe('Synonyms from the catalog', () => {
     expect(brands('toner')[0]).toBe('Xeno');
   });
 
+  it("relaxes a brand, a number and a type to the brand's products of the type, not to the number's", () => {
+    const index = new ProductIndex();
+    const items: Product[] = [];
+    for (let i = 0; i < 10; i++)
+      items.push(product(`Acme A${i} toner Original Black`, 'Acme', 'Toner', 3000));
+    for (let i = 0; i < 2; i++) {
+      // Another brand's model 301: a toner, and a camera case.
+      items.push(product(`Zed ZT-301 toner ${i} Black`, 'Zed', 'Toner', 3000));
+      items.push(product(`Casey CC-301 ${i} Gray`, 'Casey', 'Case', 1500));
+    }
+    // A size is no brand's: another brand's 27 inch monitor is still one.
+    for (let i = 0; i < 10; i++) items.push(product(`Acme M${i} monitor 24 inch`, 'Acme', 'Monitor', 9000));
+    items.push(product('Zed Z27 monitor 27 inch', 'Zed', 'Monitor', 9000));
+    index.replaceAll(items);
+    const hits = (query: string) => index.search(q({ q: query, pageSize: 100 })).hits;
+    // No product says all three words: Acme's own toners, not Zed's 301 toner nor Casey's 301 case.
+    const toners = hits('acme 301 toner');
+    expect(toners.slice(0, 10).map((h) => h.brand)).toEqual(Array(10).fill('Acme'));
+    expect(toners.some((h) => h.brand === 'Casey')).toBe(false);
+    expect(toners.findIndex((h) => h.brand === 'Zed')).toBeGreaterThanOrEqual(10);
+    // Without a brand named, the number counts for every product.
+    expect(hits('301 toner')[0]!.brand).toBe('Zed');
+    expect(hits('acme 27 inch monitor').some((h) => h.title === 'Zed Z27 monitor 27 inch')).toBe(true);
+  });
+
+  it('reads a word whose learnt kinds type 10+ products as a type in the relaxed pass ("ink")', () => {
+    const index = new ProductIndex();
+    const items: Product[] = [];
+    for (let i = 0; i < 6; i++) {
+      // "Toner cartridge" is learnt as a kind of toner, so "ink cartridge" is one of ink.
+      const name = i % 2 ? 'Black toner cartridge' : 'Toner black';
+      items.push(product(`Xeno ${name} X${i}`, 'Xeno', 'Toner', 5000));
+      items.push(product(`Acme A${i} toner cartridge Original Black`, 'Acme', 'Toner cartridge', 6000));
+    }
+    for (let i = 0; i < 10; i++)
+      items.push(product(`Acme C${i} ink cartridge Original Cyan`, 'Acme', 'Ink cartridge', 2000));
+    for (let i = 0; i < 40; i++) items.push(product(`Zed Z${i} keyboard USB`, 'Zed', 'Keyboard', 2000));
+    for (let i = 0; i < 2; i++) items.push(product(`Casey CC-301 ${i} Gray`, 'Casey', 'Case', 1500));
+    index.replaceAll(items);
+    // No product says both: ink cartridges, which are ink, before the cases that say the rare "301".
+    const hits = index.search(q({ q: '301 ink', pageSize: 100 })).hits;
+    expect(hits[0]!.category).toBe('Ink cartridge');
+    expect(hits.findIndex((h) => h.brand === 'Casey')).toBe(10);
+  });
+
   it('learns which compound types are kinds of their first word ("toner cartridge": toner)', () => {
     const index = new ProductIndex();
     const items: Product[] = [];
