@@ -197,24 +197,14 @@ export class Suggester {
    */
   private nearBest(word: string, limit: number): Entry[] {
     if (word.length < 4 || /\d/.test(word)) return [];
-    const first = word[0]!;
-    const top: { key: string; weight: number }[] = [];
-    for (let i = this.firstFrom(first); i < this.keys.length && this.keys[i]!.startsWith(first); i++) {
-      const key = this.keys[i]!;
-      if (key.includes(' ') || /\d/.test(key)) continue;
-      const near =
+    return this.heaviest(word[0]!, limit, (key) => {
+      if (key.includes(' ') || /\d/.test(key)) return false;
+      return (
         withinOneEdit(key.slice(0, word.length), word) ||
         withinOneEdit(key.slice(0, word.length - 1), word) ||
-        withinOneEdit(key.slice(0, word.length + 1), word);
-      if (!near) continue;
-      const weight = this.weight(key);
-      if (weight === 0 || (top.length === limit && weight <= top[limit - 1]!.weight)) continue;
-      let at = top.length;
-      while (at > 0 && top[at - 1]!.weight < weight) at--;
-      top.splice(at, 0, { key, weight });
-      if (top.length > limit) top.pop();
-    }
-    return top.map(({ key, weight }) => this.entry(key, weight));
+        withinOneEdit(key.slice(0, word.length + 1), word)
+      );
+    });
   }
 
   /**
@@ -247,11 +237,16 @@ export class Suggester {
    * alphabetical order. Brands and categories outrank loose words of the same popularity.
    */
   private best(prefix: string, limit: number, oneWord = false): Entry[] {
+    // After other words, a word: no pair, and no model code ("toner hp": hpdb68).
+    return this.heaviest(prefix, limit, (key) => !oneWord || !(key.includes(' ') || /\d/.test(key)));
+  }
+
+  /** The `limit` weightiest suggestions of the keys that start with `prefix` and `accept` takes. */
+  private heaviest(prefix: string, limit: number, accept: (key: string) => boolean): Entry[] {
     const top: { key: string; weight: number }[] = [];
     for (let i = this.firstFrom(prefix); i < this.keys.length && this.keys[i]!.startsWith(prefix); i++) {
       const key = this.keys[i]!;
-      // After other words, a word: no pair, and no model code ("toner hp": hpdb68).
-      if (oneWord && (key.includes(' ') || /\d/.test(key))) continue;
+      if (!accept(key)) continue;
       const weight = this.weight(key);
       if (weight === 0 || (top.length === limit && weight <= top[limit - 1]!.weight)) continue;
       let at = top.length;
