@@ -154,6 +154,31 @@ describe('catalog', () => {
   });
 });
 
+describe('newest', () => {
+  it('sorts by the day a product came out, and a product without one by when it was added', async () => {
+    const c = new Client(server.url);
+    const vendor = admin(server.url);
+    const undated = await vendor.post('/api/products', { ...widget, title: 'Quokka Day Pack 12L' });
+    const vintage = await vendor.post('/api/products', {
+      ...widget,
+      title: 'Quokka Heritage Pack',
+      attributes: { released: '1999-05-01' },
+    });
+    expect([undated.status, vintage.status]).toEqual([201, 201]);
+    const newest = await c.get('/api/search?q=&sort=newest&pageSize=30');
+    const ids = newest.json.hits.map((h: { id: string }) => h.id) as string[];
+    // Added just now with no release date: newest of all. The one from 1999 is nowhere near.
+    expect(ids[0]).toBe(undated.json.id);
+    expect(ids).not.toContain(vintage.json.id);
+    // The seeded products after it, by their release dates as the index loaded them at start.
+    const released: string[] = [];
+    for (const id of ids.slice(1))
+      released.push((await c.get(`/api/products/${id}`)).json.attributes.released as string);
+    expect(released.every(Boolean)).toBe(true);
+    expect(released).toEqual([...released].sort().reverse());
+  });
+});
+
 describe('compression', () => {
   it('compresses large answers for clients that accept it and leaves small ones alone', async () => {
     const big = await fetch(`${server.url}/api/search?q=&pageSize=100`, {

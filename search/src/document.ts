@@ -30,8 +30,11 @@ export const USAGE_ATTRIBUTES = [
   'recommended usage',
   'market positioning',
 ];
-/** Every attribute the index reads (a caller may pass products with just these). */
-export const INDEXED_ATTRIBUTES = [...TYPE_ATTRIBUTES, ...USAGE_ATTRIBUTES];
+/**
+ * Every attribute the index reads (a caller may pass products with just these): the type and
+ * usage words, and `released`, which "newest" sorts by (`newSince`).
+ */
+export const INDEXED_ATTRIBUTES = [...TYPE_ATTRIBUTES, ...USAGE_ATTRIBUTES, 'released'];
 const FITS = /\s(?:for|compatible with|f\/|suitable for|fits)\s/i;
 
 /**
