@@ -124,6 +124,10 @@ async function setUp(variant: Variant, scenario: Scenario, total: number): Promi
       SHOPSYNC_ADMIN_TOKEN: ADMIN,
       SHOPSYNC_CHECKOUT_BATCH: variant === 'pipeline' ? '512' : '1',
       SHOPSYNC_DURABILITY: DURABILITY,
+      // Carts stay open for the whole run: a shop idle while the other one is set up (over a
+      // minute on a busy machine) would compact their long lines, and every saved tag would then
+      // be out of date (409 cart_out_of_date for every order).
+      SHOPSYNC_SYNC_IDLE_MS: '3600000',
       LOG_LEVEL: 'info',
     },
     SERVER_PROF ? ['--cpu-prof', '--cpu-prof-dir', SERVER_PROF] : [],

@@ -1,8 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { checkLedger } from '../src/checkout/ledger.js';
 import { SqliteStockStore } from '../src/checkout/stock.js';
 import { OrderStore } from '../src/checkout/store.js';
+import { openDatabase } from '../src/db.js';
 import { admin, type Client, createProduct, quickShoppers, signUp, startTestServer } from './harness.js';
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
@@ -163,6 +167,58 @@ describe('serialized checkout', () => {
     expect(store.get(inserted.order.id)?.status).toBe('confirmed');
     expect(stock.decide([inserted.order.id], known)).toEqual([]);
     expect((await vendor.get(`/api/products/${p}`)).json.stock).toBe(3);
+  });
+
+  it('prices lines in the commit that claims the key, never for a replay, and notes cleared carts in it', async () => {
+    // A database of its own: nothing else commits on it while the transactions are counted.
+    const db = openDatabase(fs.mkdtempSync(path.join(os.tmpdir(), 'shopsync-orders-')));
+    const store = new OrderStore(db);
+    const line = {
+      productId: 'p_y',
+      title: 'y',
+      quantity: 2,
+      unitPrice: { amount: 300, currency: 'USD' },
+      tags: ['t1'],
+    };
+    const price = vi.fn(() => [line]);
+    const key = randomUUID();
+    const first = await store.insertPending('u_price', key, 'hash', { cartId: 'c_price', lines: price });
+    if (!first.ok) throw new Error('insert failed');
+    expect(first.order).toMatchObject({
+      status: 'pending',
+      lines: [line],
+      total: { amount: 600, currency: 'USD' },
+    });
+    expect(
+      JSON.parse(
+        (db.prepare('SELECT lines FROM orders WHERE id = ?').get(first.order.id) as { lines: string }).lines,
+      ),
+    ).toEqual([line]);
+    expect(price).toHaveBeenCalledTimes(1);
+    // A retry is answered from its key: nothing is priced again.
+    const again = await store.insertPending('u_price', key, 'hash', { cartId: 'c_price', lines: price });
+    expect(again).toMatchObject({ ok: true, replayed: true, order: { id: first.order.id } });
+    expect(price).toHaveBeenCalledTimes(1);
+    // Pricing that throws fails its own order only, in a batch that commits the others.
+    const failing = () => {
+      throw new Error('no catalog');
+    };
+    const spy = vi.spyOn(db, 'transaction');
+    const [bad, good, note] = await Promise.allSettled([
+      store.insertPending('u_price', randomUUID(), 'hash', { cartId: 'c_price', lines: failing }),
+      store.insertPending('u_price', randomUUID(), 'hash', { cartId: 'c_price', lines: [line] }),
+      store.markCartCleared(first.order.id),
+    ]);
+    const transactions = spy.mock.calls.length;
+    spy.mockRestore();
+    expect(bad).toMatchObject({ status: 'rejected', reason: { message: 'no catalog' } });
+    expect(good).toMatchObject({ status: 'fulfilled', value: { ok: true, replayed: false } });
+    expect(note.status).toBe('fulfilled');
+    // New orders and the note went in one batch: written plainly, then again with savepoints.
+    expect(transactions).toBe(2);
+    const cleared = db.prepare('SELECT cart_cleared FROM orders WHERE id = ?').get(first.order.id);
+    expect(cleared).toEqual({ cart_cleared: 1 });
+    db.close();
   });
 
   it('keeps an idempotency key for 24 hours, then lets it be used again', async () => {

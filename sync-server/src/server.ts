@@ -238,16 +238,25 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     setImmediate(runScheduledFlush);
   }
 
-  /** Queues an update for the next commit and sends it to every device of the room but `except`. */
+  /**
+   * Queues an update for the next commit and sends it to every device of the room but `except`.
+   * `message` is made only when some device is there to get it (a server-side edit of a cart no
+   * device has open, as a checkout's, sends nothing).
+   */
   function publish(
     room: Room,
     update: Uint8Array,
-    message: Uint8Array,
+    message: Uint8Array | ((update: Uint8Array) => Uint8Array),
     except: Connection | undefined,
   ): void {
     queue.push({ docName: room.name, update, room });
     scheduleFlush();
-    for (const conn of room.connections) if (conn !== except) send(conn, message);
+    let bytes = typeof message === 'function' ? undefined : message;
+    for (const conn of room.connections) {
+      if (conn === except) continue;
+      bytes ??= (message as (update: Uint8Array) => Uint8Array)(update);
+      send(conn, bytes);
+    }
   }
 
   function loadRoom(name: string): Room {
@@ -263,7 +272,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     // Every change but a device's incremental update is encoded by Yjs ('update') and sent to all.
     const onUpdate = (update: Uint8Array, origin: unknown, _doc: Y.Doc, tr: Y.Transaction) => {
       if (tr === r.relay?.tr || origin === LOAD_ORIGIN) return;
-      publish(r, update, updateMessage(update), undefined);
+      publish(r, update, updateMessage, undefined);
       options.hooks?.onChange?.(name, r.doc, origin);
     };
     r.onUpdate = onUpdate;

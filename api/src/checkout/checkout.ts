@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import crypto, { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { type CartEntry, type OrderLine, type PlaceOrderInput, readEntries, YjsCart } from '@shopsync/core';
 import type { CartDocuments } from '../cart/carts.js';
@@ -49,9 +49,7 @@ export class Checkout extends EventEmitter<{ status: [StoredOrder]; error: [unkn
   }
 
   async placeOrder(userId: string, key: string, input: PlaceOrderInput): Promise<PlaceOrderResult> {
-    const requestHash = createHash('sha256')
-      .update(JSON.stringify([input.cartId, input.tags ?? null, input.addressId ?? null]))
-      .digest('base64url');
+    const requestHash = requestHashOf(input);
     // A retry is answered from its key. A new order is not looked up first: its key is claimed
     // when the order is written (insertPending), which also answers a retry that comes while the
     // first is pending. Only a request the cart cannot serve asks the key first: a retry after
@@ -71,19 +69,21 @@ export class Checkout extends EventEmitter<{ status: [StoredOrder]; error: [unkn
     const wanted = readEntries(chosen).lines;
     if (wanted.length === 0) return earlier() ?? { ok: false, reason: 'empty_cart' };
 
-    const lines: OrderLine[] = wanted.map(({ productId, quantity, tags }) => {
-      const product = this.catalog.offer(productId);
-      return {
-        productId,
-        title: product?.title ?? '',
-        quantity,
-        unitPrice: product?.price ?? { amount: 0, currency: 'USD' },
-        tags,
-      };
-    });
+    // Priced from the catalog inside the transaction that writes the order (see insertPending).
+    const price = (): OrderLine[] =>
+      wanted.map(({ productId, quantity, tags }) => {
+        const product = this.catalog.offer(productId);
+        return {
+          productId,
+          title: product?.title ?? '',
+          quantity,
+          unitPrice: product?.price ?? { amount: 0, currency: 'USD' },
+          tags,
+        };
+      });
     const inserted = await this.store.insertPending(userId, key, requestHash, {
       cartId: input.cartId,
-      lines,
+      lines: price,
       addressId: input.addressId,
     });
     if (!inserted.ok || inserted.replayed) return inserted;
@@ -140,6 +140,16 @@ export class Checkout extends EventEmitter<{ status: [StoredOrder]; error: [unkn
     // same entries again, which changes nothing.
     this.store.markCartCleared(order.id).catch((err) => this.emit('error', err));
   }
+}
+
+/** Node's one-shot digest where there is one (20.12+): no Hash object per order. */
+const oneShotHash = (crypto as { hash?: (alg: string, data: string, enc: 'base64url') => string }).hash;
+
+/** What identifies a request under its idempotency key: SHA-256 of its fields, base64url. */
+export function requestHashOf(input: PlaceOrderInput): string {
+  const text = JSON.stringify([input.cartId, input.tags ?? null, input.addressId ?? null]);
+  if (oneShotHash) return oneShotHash('sha256', text, 'base64url');
+  return createHash('sha256').update(text).digest('base64url');
 }
 
 /** The order as its decision left it (what the store holds after the writer's commit). */
