@@ -118,6 +118,8 @@ test('pages not visited yet open offline, and a page that failed offline loads w
   // Once the service worker controls the page, the app fetches every page's code in the background.
   await expect(page.locator('html[data-offline-ready="true"]')).toHaveCount(1, { timeout: 15_000 });
   await installed.setOffline(true);
+  // A reload drops what the page had loaded: the pages' code now comes from the service worker.
+  await page.reload();
   await page.getByRole('link', { name: /^Cart/ }).click();
   await expect(page.getByTestId('cart-empty')).toBeVisible();
   await installed.close();

@@ -131,7 +131,7 @@ test('search explains an empty result and a missing product, and says when it ne
   const category = (await popular.first().textContent())!;
   await popular.first().click();
   await expect(page.getByRole('heading', { level: 1 })).toHaveText(category);
-  await expect(page.getByTestId('result-count')).not.toHaveText('0 results');
+  await expect(page.getByTestId('result-count')).toHaveText(/^[1-9][\d,]* results?$/);
 
   // A word read as a typo: the page says what it searched.
   await page.goto('/search?q=blendre');

@@ -51,8 +51,14 @@ test('filters choose one value at a time, keep the other choices in view, and a 
   const price = page.getByRole('group', { name: 'Price' });
   const ranges = await price.getByRole('radio').count();
   expect(ranges).toBeGreaterThan(2);
-  await price.getByRole('radio').nth(1).check();
-  await expect(page.getByTestId('result-count')).not.toHaveText('4 results');
+  // The first range after "Any price", and the count it shows.
+  const range = price.locator('label').nth(1);
+  const shown = Number(/\((\d+)\)/.exec((await range.textContent()) ?? '')?.[1]);
+  expect(shown).toBeGreaterThan(0);
+  expect(shown).toBeLessThan(4);
+  await range.getByRole('radio').check();
+  await expect(page.getByTestId('result-count')).toHaveText(`${shown} result${shown === 1 ? '' : 's'}`);
+  await expect(range.getByRole('radio')).toBeChecked();
   await expect(price.getByRole('radio')).toHaveCount(ranges);
   await price.getByRole('radio', { name: 'Any price' }).check();
   await expect(page.getByTestId('result-count')).toHaveText('4 results');
@@ -112,6 +118,16 @@ test('the product page offers no more than is in stock, shows every image and si
     `${title.split(' ').slice(0, 2).join(' ')} in blue`,
   ]);
   await expect(similar.getByText(title, { exact: true })).toHaveCount(0);
+  // Another product opens as a page of its own: no notice or chosen image carried over.
+  await page.getByRole('button', { name: 'Add to cart' }).click();
+  await expect(page.getByText('Added to your cart')).toBeVisible();
+  await similar.getByRole('link').first().click();
+  await expect(page.getByTestId('product-title')).toHaveText(
+    `${title.split(' ').slice(0, 2).join(' ')} in blue`,
+  );
+  await expect(page.getByText('Added to your cart')).toHaveCount(0);
+  await page.goBack();
+  await expect(page.getByTestId('product-title')).toHaveText(title);
   // On a phone the strip scrolls by itself; the page does not scroll sideways.
   await page.setViewportSize({ width: 360, height: 740 });
   await expect

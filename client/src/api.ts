@@ -18,10 +18,16 @@ export class ApiError extends Error {
  */
 export function errorText(err: unknown): string {
   if (err instanceof ApiError && Array.isArray(err.details)) {
-    const said = (err.details as { message?: unknown }[])
-      .map((d) => (typeof d?.message === 'string' ? d.message : ''))
-      .filter(Boolean);
-    if (said.length) return [...new Set(said)].map((m) => `${m[0]!.toUpperCase()}${m.slice(1)}.`).join(' ');
+    const said = (err.details as { path?: unknown; message?: unknown }[]).map((d) => {
+      if (typeof d?.message !== 'string' || !d.message) return '';
+      // "postalCode" -> "postal code"; named unless the message names it ("password must…").
+      const field =
+        typeof d.path === 'string' ? d.path.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase() : '';
+      const text = !field || d.message.toLowerCase().startsWith(field) ? d.message : `${field}: ${d.message}`;
+      return `${text[0]!.toUpperCase()}${text.slice(1)}${/[.!?]$/.test(text) ? '' : '.'}`;
+    });
+    const unique = [...new Set(said.filter(Boolean))];
+    if (unique.length) return unique.join(' ');
   }
   return err instanceof Error ? err.message : String(err);
 }

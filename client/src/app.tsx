@@ -83,6 +83,7 @@ function Router() {
     );
   }
   if (!routes.some(([re]) => re.test(url.pathname))) {
+    document.title = 'Page not found · ShopSync';
     return (
       <section>
         <h1>Page not found</h1>
@@ -93,7 +94,8 @@ function Router() {
     );
   }
   if (!page) return <p class="loading">Loading…</p>;
-  return <page.Page url={url} params={page.params} />;
+  // Keyed by path: another product opens as a new page (its own gallery, quantity and notices).
+  return <page.Page key={url.pathname} url={url} params={page.params} />;
 }
 
 function Header() {

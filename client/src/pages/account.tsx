@@ -8,7 +8,9 @@ export default function Account({ params, url }: { params: string[]; url: URL })
   const mode = params[0] as 'signin' | 'signup';
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const next = url.searchParams.get('next')?.startsWith('/') ? url.searchParams.get('next')! : '/';
+  // Only a path of this shop: "//host" and "/\host" would name another origin.
+  const asked = url.searchParams.get('next') ?? '';
+  const next = /^\/(?![/\\])/.test(asked) ? asked : '/';
   const other = mode === 'signin' ? 'signup' : 'signin';
   useTitle(mode === 'signin' ? 'Sign in' : 'Create your account');
   return (

@@ -23,21 +23,24 @@ export default function CartPage() {
     <section class="cart">
       <h1>Your cart</h1>
       <SyncBadge />
-      {removed && (
-        <p class="notice" role="status" data-testid="removed">
-          Removed {removed.title}.{' '}
-          <button
-            type="button"
-            class="link"
-            onClick={() => {
-              cart?.add(removed.productId, removed.quantity);
-              setRemoved(null);
-            }}
-          >
-            Undo
-          </button>
-        </p>
-      )}
+      {/* Mounted empty, so that screen readers announce the text when it comes. */}
+      <div role="status">
+        {removed && (
+          <p class="notice" data-testid="removed">
+            Removed {removed.title}.{' '}
+            <button
+              type="button"
+              class="link"
+              onClick={() => {
+                cart?.add(removed.productId, removed.quantity);
+                setRemoved(null);
+              }}
+            >
+              Undo
+            </button>
+          </p>
+        )}
+      </div>
       {state.lines.length === 0 ? (
         <p class="empty" data-testid="cart-empty">
           Your cart is empty. <a href="/search">Find something you like</a>.

@@ -1,21 +1,23 @@
 import { useEffect, useState } from 'preact/hooks';
-import { type Address, api } from '../api.js';
+import { type Address, ApiError, api } from '../api.js';
 import { AddressForm } from '../components/address-form.js';
 import { currentUser } from '../session.js';
 import { useStore } from '../store.js';
 import { useTitle } from '../title.js';
+import { ErrorNotice } from './use-fetch.js';
 
 /** The signed-in shopper's account: who they are, where orders go, and their orders. */
 export default function MyAccount() {
   const user = useStore(currentUser);
   const [addresses, setAddresses] = useState<Address[] | null>(null);
   const [adding, setAdding] = useState(false);
+  const [failed, setFailed] = useState<ApiError | null>(null);
   useTitle('Your account');
   useEffect(() => {
     if (user)
       api.addresses().then(
         (r) => setAddresses(r.items),
-        () => setAddresses([]),
+        (err) => setFailed(err instanceof ApiError ? err : new ApiError(0, 'error', String(err))),
       );
   }, [user]);
 
@@ -41,7 +43,9 @@ export default function MyAccount() {
         <dd>{new Date(user.createdAt).toLocaleDateString(undefined, { dateStyle: 'medium' })}</dd>
       </dl>
       <h2>Delivery addresses</h2>
-      {addresses === null ? (
+      {failed ? (
+        <ErrorNotice error={failed} />
+      ) : addresses === null ? (
         <p class="loading">Loading…</p>
       ) : (
         <>

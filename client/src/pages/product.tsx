@@ -46,11 +46,11 @@ export default function ProductPage({ params }: { params: string[] }) {
         {p.images.length > 1 && (
           <ul class="thumbs" aria-label="More images">
             {p.images.slice(0, 8).map((src, i) => (
-              <li key={src}>
+              <li key={i}>
                 <button
                   type="button"
                   aria-label={`Image ${i + 1} of ${Math.min(p.images.length, 8)}`}
-                  aria-pressed={src === image}
+                  aria-pressed={i === (p.images[shown] === undefined ? 0 : shown)}
                   onClick={() => setShown(i)}
                 >
                   <ProductImage src={src} alt="" size="sm" />

@@ -1,4 +1,5 @@
-import { useEffect } from 'preact/hooks';
+import type { SearchResult } from '@shopsync/core';
+import { useEffect, useRef } from 'preact/hooks';
 import { api } from '../api.js';
 import { formatMoney } from '../format.js';
 import { navigate } from '../router.js';
@@ -32,10 +33,16 @@ export default function Search({ url }: { url: URL }) {
   const heading = q
     ? `Results for “${q}”`
     : (params.get('category') ?? params.get('brand') ?? 'All products');
-  const data = result.state === 'ok' ? result.data : null;
+  const fresh = result.state === 'ok' ? result.data : null;
+  // While the next answer loads, the last one stays (marked busy): the filters stay where they
+  // are, open or folded, with the focus on the choice just made, rather than vanish and return.
+  const last = useRef<SearchResult | null>(null);
+  if (fresh) last.current = fresh;
+  const data = fresh ?? last.current;
   const page = Number(params.get('page') ?? 1);
   const pages = data ? Math.max(1, Math.ceil(data.total / data.pageSize)) : 1;
-  const pastLast = data !== null && page > pages;
+  // Only the answer to this very page says it is past the last (not the one before it).
+  const pastLast = fresh !== null && fresh.page === page && page > pages;
   useTitle(heading);
   // A page past the last (an old link, results that shrank) shows the last page instead.
   useEffect(() => {
@@ -235,7 +242,7 @@ function Facet(props: {
   // The chosen value stays in view even when it is not among the commonest.
   const shown = props.values.slice(0, 12);
   // A filter ignores case and spacing ("hp" selects HP), and so does the choice shown.
-  const key = (v: string | null) => v?.trim().replace(/\s+/g, ' ').toLowerCase();
+  const key = (v: string | null) => v?.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase();
   const isChosen = (v: { value: string }) => props.selected !== null && key(v.value) === key(props.selected);
   const chosen = props.values.find(isChosen);
   if (chosen && !shown.includes(chosen)) shown.push(chosen);
