@@ -19,6 +19,18 @@ import { learnAcronyms, learnKinds, learnSynonyms } from '../src/synonyms.js';
 import { highlight } from '../src/text.js';
 
 let n = 0;
+/**
+ * A plain "Toner" product that calls itself a toner cartridge half the time, and a "Toner
+ * cartridge": what makes "toner cartridge" a learnt kind of toner.
+ */
+function toners(i: number): Product[] {
+  const name = i % 2 ? 'Black toner cartridge' : 'Toner black';
+  return [
+    product(`Xeno ${name} X${i}`, 'Xeno', 'Toner', 5000),
+    product(`Acme A${i} toner cartridge Original Black`, 'Acme', 'Toner cartridge', 6000),
+  ];
+}
+
 function product(
   title: string,
   brand: string,
@@ -998,13 +1010,8 @@ describe('Synonyms from the catalog', () => {
 
   it('reads a word whose learnt kinds type 10+ products as a type in the relaxed pass ("ink")', () => {
     const index = new ProductIndex();
-    const items: Product[] = [];
-    for (let i = 0; i < 6; i++) {
-      // "Toner cartridge" is learnt as a kind of toner, so "ink cartridge" is one of ink.
-      const name = i % 2 ? 'Black toner cartridge' : 'Toner black';
-      items.push(product(`Xeno ${name} X${i}`, 'Xeno', 'Toner', 5000));
-      items.push(product(`Acme A${i} toner cartridge Original Black`, 'Acme', 'Toner cartridge', 6000));
-    }
+    // "Toner cartridge" is learnt as a kind of toner, so "ink cartridge" is one of ink.
+    const items: Product[] = Array.from({ length: 6 }, (_, i) => toners(i)).flat();
     for (let i = 0; i < 10; i++)
       items.push(product(`Acme C${i} ink cartridge Original Cyan`, 'Acme', 'Ink cartridge', 2000));
     for (let i = 0; i < 40; i++) items.push(product(`Zed Z${i} keyboard USB`, 'Zed', 'Keyboard', 2000));
@@ -1020,10 +1027,7 @@ describe('Synonyms from the catalog', () => {
     const index = new ProductIndex();
     const items: Product[] = [];
     for (let i = 0; i < 6; i++) {
-      // Products typed plain "Toner" call themselves toner cartridges half the time.
-      const name = i % 2 ? 'Black toner cartridge' : 'Toner black';
-      items.push(product(`Xeno ${name} X${i}`, 'Xeno', 'Toner', 5000));
-      items.push(product(`Acme A${i} toner cartridge Original Black`, 'Acme', 'Toner cartridge', 6000));
+      items.push(...toners(i));
       items.push(product(`Acme B${i} toner collection box`, 'Acme', 'Toner collection box', 900));
       // Keyboards never call themselves keyboard covers: a cover stays an accessory.
       items.push(product(`Acme K${i} keyboard USB`, 'Acme', 'Keyboard', 2000));
