@@ -58,7 +58,7 @@ export function AddressForm(props: { onSaved: (a: Address) => void; onCancel?: (
             {error}
           </p>
         )}
-        <button type="submit" disabled={saving}>
+        <button type="submit" class="primary" disabled={saving}>
           Save address
         </button>
         {props.onCancel && (

@@ -66,7 +66,7 @@ export default function MyAccount() {
               onCancel={() => setAdding(false)}
             />
           ) : (
-            <button type="button" onClick={() => setAdding(true)}>
+            <button type="button" class="link" onClick={() => setAdding(true)}>
               Add an address
             </button>
           )}
