@@ -34,11 +34,13 @@ import { Suggester } from './suggest.js';
 import {
   countInitialisms,
   countKinds,
+  countLines,
   countProduct,
   emptyVocabulary,
   initialismOf,
   learnAcronyms,
   learnKinds,
+  learnLines,
   learnSynonyms,
   type NamePhrase,
   namePhrases,
@@ -189,6 +191,8 @@ export class ProductIndex {
   private acronyms: Map<string, string[]> | undefined;
   private typeWords: Set<string> | undefined;
   private kinds: Set<string> | undefined;
+  /** Product lines and their own types (synonyms.ts `learnLines`); see `learntLines`. */
+  private lines: Map<string, string[]> | undefined;
   /** The corpus's terms as an automaton, for typo corrections every shard agrees on. */
   private corpusTokens: lunr.TokenSet | undefined;
   /** How the titles pair words with types, which the synonyms and `readType` read. */
@@ -291,6 +295,7 @@ export class ProductIndex {
     this.acronyms = undefined;
     this.typeWords = undefined;
     this.kinds = undefined;
+    this.lines = undefined;
     this.types = undefined;
     this.invalidate();
   }
@@ -391,10 +396,16 @@ export class ProductIndex {
     const phrase = initialismOf(this.learntAcronyms(), words[at] ?? '');
     // The catalog's word for the head is named too: for "laptop", a "Notebook cooling pad" is an
     // accessory, as a "Laptop cooling pad" would be.
-    const named = [...new Set([...stems, ...joined.map((j) => j.term), ...(synonym ? [synonym] : [])])];
+    // A head word that names a product line, no type ("thinkpad"), asks for the line's own type
+    // (notebooks): the batteries and docks named for it are accessories.
+    const line = synonym || phrase || joined.length > 0 ? undefined : this.learntLines().get(stems[at] ?? '');
+    const named = [
+      ...new Set([...stems, ...joined.map((j) => j.term), ...(synonym ? [synonym] : []), ...(line ?? [])]),
+    ];
     const wanted = new Set([
       ...stems.slice(at, at + 1),
       ...(synonym ? [synonym] : []),
+      ...(line ?? []),
       ...joined.filter((j) => j.first === at - 1).map((j) => j.term),
     ]);
     // The query's stems as the titles' own copies, with their bits (0: no title says it).
@@ -428,6 +439,7 @@ export class ProductIndex {
       synonym,
       phrase,
       alsoSaid,
+      line: line !== undefined,
     };
     const strict = this.segmentMatches(terms, true, reading);
     const few = strict.candidates.length < RELAX_BELOW;
@@ -572,6 +584,7 @@ export class ProductIndex {
       synonym,
       phrase,
       alsoSaid,
+      line,
     } = reading;
     const heads = this.learntTypes().heads;
     const headIsType = phrase !== undefined || [...wanted].some((w) => this.typedAs(w) >= MIN_TITLE_HEAD);
@@ -586,7 +599,7 @@ export class ProductIndex {
     const weigh = (candidate: Candidate) => {
       if (candidate.score >= 0) return candidate.score;
       const { row } = candidate;
-      const type = typeFactor(readType(row, heads, typeWords), wanted, named, phrase, kinds);
+      const type = typeFactor(readType(row, heads, typeWords), wanted, named, phrase, kinds, line);
       // An accessory names what it is for in its title, the query's words side by side as often
       // as not ("Canon Camera interface cable" for "canon camera"): no phrase factor for it. The
       // product's own name may say them side by side too ("XL Laptop Case" for "laptop case").
@@ -882,6 +895,20 @@ export class ProductIndex {
     return this.kinds;
   }
 
+  /**
+   * Product lines of the current base (or of the corpus a shard was given), word -> the type
+   * heads of the line's own products ("thinkpad" -> notebook, workstation): words that head no
+   * type (10+ products) and name no brand.
+   */
+  private learntLines(): ReadonlyMap<string, readonly string[]> {
+    this.lines ??= learnLines(
+      this.learntTypes(),
+      (word) => (this.learntTypes().heads.get(word) ?? 0) < MIN_TITLE_HEAD && !this.isMaker(word),
+      (word) => this.frequency(word),
+    );
+    return this.lines;
+  }
+
   /** The initialisms of the current base's type names (or of the corpus a shard was given). */
   private learntAcronyms(): Map<string, string[]> {
     this.acronyms ??= learnAcronyms(this.learntTypes());
@@ -922,6 +949,7 @@ export class ProductIndex {
         (t) => heads.has(t),
       );
       countKinds(vocabulary, row.signature, row.titleStems);
+      countLines(vocabulary, row.signature, row.titleStems, stems);
       if (stems.size === 1) {
         const [maker] = stems as Set<string>;
         vocabulary.makers.set(maker!, (vocabulary.makers.get(maker!) ?? 0) + 1);
@@ -985,6 +1013,7 @@ export class ProductIndex {
       this.acronyms = undefined;
       this.typeWords = undefined;
       this.kinds = undefined;
+      this.lines = undefined;
       this.types = undefined;
     }
     this.tombstones = new Uint8Array(base.ids.size);
@@ -1132,6 +1161,8 @@ interface QueryReading {
   phrase: string[] | undefined;
   /** Words besides the head (stemmed) -> the learnt synonym or type they match by too. */
   alsoSaid: ReadonlyMap<string, string>;
+  /** The head word names a product line, whose own type is in `wanted` (`learntLines`). */
+  line: boolean;
 }
 
 /** The PRICE_BUCKETS entry a price falls in, or -1. */

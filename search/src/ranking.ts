@@ -4,13 +4,20 @@ import type { TypeSignature } from './document.js';
 const IS_A = 1.5;
 /** One whose type only mentions it ("tablet" -> a Tablet case) is an accessory for it. */
 const ACCESSORY = 0.7;
+/**
+ * For a product line's name ("thinkpad"), a product of another type than the line's own is one
+ * named for it: a battery, a dock, an adapter (the line's notebooks, with their long titles, came
+ * after 26 of them).
+ */
+const LINE_ACCESSORY = 0.5;
 
 /**
  * Query understanding against a product's type: multiplies the text score. `wanted`: the type
  * the query asks for (its head noun); `queryStems`: every word of it, which an accessory's type
  * mentions ("tablet case" for "tablet"); `phrase`: the type name the head word is an initialism
  * of ("ssd": an "Internal solid state drive" is one); `kinds`: compound types that are kinds of
- * their first word (synonyms.ts `learnKinds`).
+ * their first word (synonyms.ts `learnKinds`); `line`: the query's head names a product line
+ * whose own type is in `wanted`, so that any other type is the line's accessory.
  */
 export function typeFactor(
   signature: TypeSignature,
@@ -18,6 +25,7 @@ export function typeFactor(
   queryStems: readonly string[],
   phrase?: readonly string[],
   kinds: ReadonlySet<string> = NO_KINDS,
+  line = false,
 ): number {
   if (!signature.head) return 1;
   if (wanted.has(signature.head) || (phrase && namedBy(signature, phrase))) return IS_A;
@@ -25,6 +33,7 @@ export function typeFactor(
   if (kinds.size > 0)
     for (const w of wanted)
       if (signature.modifiers.has(w) && kinds.has(`${w} ${signature.head}`)) return IS_A;
+  if (line) return LINE_ACCESSORY;
   // The query's few words against the type's modifiers (a set): no iterator per product.
   for (let i = 0; i < queryStems.length; i++) if (signature.modifiers.has(queryStems[i]!)) return ACCESSORY;
   return 1;

@@ -35,6 +35,12 @@ export interface TypeVocabulary {
   singles: Map<string, number>;
   kindPairs: Map<string, number>;
   compounds: Map<string, number>;
+  /**
+   * For `learnLines`: typed products whose title says a word W (not of their brand's name) right
+   * before a model code (a word with a digit) and that before a word of their type ("ThinkPad
+   * X395 Notebook"), keyed "W head" (each product counts a word once).
+   */
+  lines: Map<string, number>;
 }
 
 /** A word needs this many distinct types after it in titles to be compared at all. */
@@ -59,6 +65,7 @@ export function emptyVocabulary(): TypeVocabulary {
     singles: new Map(),
     kindPairs: new Map(),
     compounds: new Map(),
+    lines: new Map(),
   };
 }
 
@@ -105,6 +112,92 @@ export function countKinds(
   for (let i = 0; i + 1 < titleStems.length; i++)
     if (titleStems[i] === head && titleStems[i + 1] !== head) said.add(`${head} ${titleStems[i + 1]}`);
   for (const pair of said) add(vocabulary.kindPairs, pair);
+}
+
+const HAS_DIGIT = /\d/;
+
+/**
+ * Counts what `learnLines` reads of one typed product: each title word (not of its brand's name,
+ * not a number) said right before a model code that is right before a word of its type: "Lenovo
+ * ThinkPad X395 Notebook …" counts "thinkpad notebook"; "Lenovo ThinkPad Battery 17+" nothing.
+ */
+export function countLines(
+  vocabulary: TypeVocabulary,
+  signature: { head: string | null; modifiers: ReadonlySet<string> },
+  titleStems: readonly string[],
+  brandStems: ReadonlySet<string>,
+): void {
+  const { head, modifiers } = signature;
+  if (!head) return;
+  let said: Set<string> | undefined;
+  for (let i = 1; i + 2 < titleStems.length; i++) {
+    const word = titleStems[i]!;
+    const then = titleStems[i + 2]!;
+    if (then !== head && !modifiers.has(then)) continue;
+    if (!HAS_DIGIT.test(titleStems[i + 1]!) || HAS_DIGIT.test(word) || brandStems.has(word)) continue;
+    said ??= new Set();
+    said.add(word);
+  }
+  if (said) for (const word of said) add(vocabulary.lines, `${word} ${head}`);
+}
+
+/** A line's own type: this many products named so, a majority of the word's, and this share of its pairs. */
+const MIN_LINE_PRODUCTS = 3;
+const MIN_LINE_MAJORITY = 0.5;
+const MIN_LINE_SHARE = 0.03;
+/** Shorter words before model codes are the codes' prefixes ("TN-2420", "EF 50mm"), or "usb c"'s "c". */
+const MIN_LINE_LETTERS = 4;
+/** Another type of the line's is its own too when named so by 3+ products, half as many as the first. */
+const MIN_LINE_SECOND = 0.5;
+
+/**
+ * Product lines and their own types, word -> type heads ("thinkpad" -> notebook, workstation: 5
+ * "ThinkPad … Notebook"s, 3 "ThinkPad … Mobile workstation"s, 1 "ThinkPad X300 Keyboard"): a word that
+ * names no type and no brand (`isWord`) but is said before the model codes of products that then
+ * say their type, 3+ of them, most of one type, and those at least 3% of the (product, field)
+ * pairs that say the word (`frequency`): "Black" and "White" come before model codes too, in a
+ * few of thousands of titles. And fewer than 3 brands write it right before a type (`brands`;
+ * a shopper's word for a synonym needs 3+): "Gigabit" (7 brands: "Gigabit Switch") and "Color"
+ * (8) are said before model codes too, but describe products of many makers. Its own types are the commonest and any other said so by 3+
+ * products and half as many. Batteries, docks and adapters named for the line ("ThinkPad
+ * Battery 17+") say the line word before their type, not before a model code.
+ */
+export function learnLines(
+  { lines, brands }: TypeVocabulary,
+  isWord: (word: string) => boolean,
+  frequency: (word: string) => number,
+): Map<string, string[]> {
+  const byWord = new Map<string, [string, number][]>();
+  for (const [key, n] of lines) {
+    const at = key.indexOf(' ');
+    const word = key.slice(0, at);
+    const heads = byWord.get(word) ?? [];
+    heads.push([key.slice(at + 1), n]);
+    byWord.set(word, heads);
+  }
+  // How many brands write each word right before a type head ("Gigabit Switch", "Color Printer").
+  const makers = new Map<string, number>();
+  for (const key of brands.keys()) {
+    const word = key.slice(0, key.indexOf(' '));
+    if (byWord.has(word)) add(makers, word);
+  }
+  const out = new Map<string, string[]>();
+  for (const [word, heads] of byWord) {
+    if ((makers.get(word) ?? 0) >= MIN_BRANDS) continue;
+    let total = 0;
+    let most = 0;
+    for (const [, n] of heads) {
+      total += n;
+      most = Math.max(most, n);
+    }
+    if (most < MIN_LINE_PRODUCTS || most <= MIN_LINE_MAJORITY * total) continue;
+    if (word.length < MIN_LINE_LETTERS || most < MIN_LINE_SHARE * frequency(word) || !isWord(word)) continue;
+    const own = heads
+      .filter(([, n]) => n >= MIN_LINE_PRODUCTS && n >= MIN_LINE_SECOND * most)
+      .map(([h]) => h);
+    out.set(word, own.sort());
+  }
+  return out;
 }
 
 /** Products of a one-word type that say "M H" of themselves, at the least and as a share. */
@@ -203,6 +296,7 @@ export function addVocabulary(into: TypeVocabulary, from: TypeVocabulary): void 
     'singles',
     'kindPairs',
     'compounds',
+    'lines',
   ] as const)
     for (const [k, n] of from[key]) into[key].set(k, (into[key].get(k) ?? 0) + n);
 }

@@ -15,7 +15,7 @@ import {
 import { bestWeighed, firstInOrder } from '../src/product-index.js';
 import { maxFactor, phraseFactor, stemBit, titleFactor, typeFactor } from '../src/ranking.js';
 import { SearchSegment } from '../src/segment.js';
-import { learnAcronyms, learnKinds, learnSynonyms } from '../src/synonyms.js';
+import { learnAcronyms, learnKinds, learnLines, learnSynonyms } from '../src/synonyms.js';
 import { highlight } from '../src/text.js';
 
 let n = 0;
@@ -1056,6 +1056,70 @@ describe('Synonyms from the catalog', () => {
     expect(toner.lastIndexOf('Toner cartridge')).toBeLessThan(toner.indexOf('Toner collection box'));
     const keyboard = categories('keyboard');
     expect(keyboard.lastIndexOf('Keyboard')).toBeLessThan(keyboard.indexOf('Keyboard cover'));
+  });
+
+  it('reads a product line\'s name as its own type ("zenpad": Zenpad notebooks before their batteries)', async () => {
+    const spec =
+      'Black 35.6 cm (14") 1920 x 1080 pixels Intel Core i5 8 GB DDR4-SDRAM 256 GB SSD Wi-Fi 6 Windows 10 Pro';
+    const items: Product[] = [];
+    for (let i = 0; i < 4; i++) {
+      // The line's own products: its name, a model code, their type; long titles that list specs.
+      items.push(product(`Qua Zenpad Z${i}4 Notebook ${spec}`, 'Qua', 'Notebook', 99900));
+      // Named for it, short titles: the line's name right before their type, or a code and "Series".
+      items.push(product(`Qua Zenpad Battery ${i}`, 'Qua', 'Battery', 5900));
+      items.push(product(`Qua Zenpad X${i}0 Series Battery`, 'Qua', 'Battery', 5900));
+      items.push(product(`Qua Zenpad Mini Dock ${i}`, 'Qua', 'Docking station', 12900));
+    }
+    // A word that three brands write before a type is a shopper's word, not one brand's line.
+    for (const brand of ['Xa', 'Yb', 'Zc']) {
+      items.push(product(`${brand} Gigafast G10 Switch 8-port`, brand, 'Switch', 3900));
+      items.push(product(`${brand} Gigafast Switch 16-port`, brand, 'Switch', 5900));
+    }
+    for (let i = 0; i < 10; i++) {
+      items.push(product(`Omega N${i} Notebook ${spec}`, 'Omega', 'Notebook', 89900));
+      items.push(product(`Omega B${i} Battery`, 'Omega', 'Battery', 4900));
+    }
+    const index = new ProductIndex();
+    index.replaceAll(items);
+    const types = index.baseStatistics().types!;
+    expect(
+      learnLines(
+        types,
+        () => true,
+        () => 1,
+      ),
+    ).toEqual(new Map([['zenpad', ['notebook']]]));
+    const categories = async (
+      search: { search: ProductIndex['search'] | ShardedIndex['search'] },
+      query: string,
+    ) => (await search.search(q({ q: query, pageSize: 100 }))).hits.map((h) => h.category);
+    const line = await categories(index, 'zenpad');
+    expect(line.slice(0, 4)).toEqual(['Notebook', 'Notebook', 'Notebook', 'Notebook']);
+    expect(line).toHaveLength(16);
+    // Asked for by type, the line's batteries are what the shopper wants.
+    expect((await categories(index, 'zenpad battery')).slice(0, 8).every((c) => c === 'Battery')).toBe(true);
+    // A type's name and a brand are no line.
+    expect(
+      learnLines(
+        types,
+        (w) => w !== 'zenpad',
+        () => 1,
+      ).size,
+    ).toBe(0);
+    expect((await categories(index, 'battery')).slice(0, 10).every((c) => c === 'Battery')).toBe(true);
+    // Shards learn it from their summed vocabularies.
+    const sharded = new ShardedIndex({ shards: 2 });
+    try {
+      await sharded.open(items, []);
+      expect((await categories(sharded, 'zenpad')).slice(0, 4)).toEqual([
+        'Notebook',
+        'Notebook',
+        'Notebook',
+        'Notebook',
+      ]);
+    } finally {
+      await sharded.close();
+    }
   });
 
   it('knows an accessory for the type it stands for as one for the word itself', () => {
