@@ -105,8 +105,9 @@ function attributeWords(p: Product, labels: readonly string[], pattern: RegExp):
   });
 }
 
-export function toIndexedDoc(p: Product): IndexedDoc {
-  const { title, fits } = titleParts(p);
+/** `parts`: the product's `titleParts`, when the caller has them already. */
+export function toIndexedDoc(p: Product, parts = titleParts(p)): IndexedDoc {
+  const { title, fits } = parts;
   // Short alphabetic values only: "Full-size tablet", not "Original" codes or sentences.
   const typeWords = attributeWords(p, TYPE_ATTRIBUTES, /^[\p{L}][\p{L}\s()-]*$/u);
   // What it is for: alternatives and lists too ("PC/notebook", "Home & Office", "Black, Gray").

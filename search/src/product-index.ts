@@ -1047,8 +1047,9 @@ export class ProductIndex {
 
   private toRow(p: Product, ordinal = this.nextOrdinal): Row {
     this.nextOrdinal = Math.max(this.nextOrdinal, ordinal + 1);
-    const doc = toIndexedDoc(p);
+    // The title's parts are read once: for the indexed document and for the title's terms.
     const parts = titleParts(p);
+    const doc = toIndexedDoc(p, parts);
     const titleStems: string[] = [];
     let titleBits = 0;
     // The title as indexed ("1 pc(s)" read as pieces), in two parts: what it is, what it fits.
