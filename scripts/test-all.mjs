@@ -4,11 +4,16 @@
 // through; the last line is the one summary CI reads: `N passed, N failed, N skipped`.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
 const reports = path.join(root, 'reports');
 fs.mkdirSync(reports, { recursive: true });
+// Every data directory the steps make (tests' SQLite files, the end-to-end shop's) goes under one
+// temporary directory of this run's own, removed at the end, so runs do not fill the disk.
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'shopsync-test-'));
+process.env.TMPDIR = tmp;
 const only = process.argv.slice(2); // e.g. `npm test -- unit` runs only that step
 const want = (step) => only.length === 0 || only.includes(step);
 
@@ -87,5 +92,6 @@ if (want('e2e')) {
   }
 }
 
+fs.rmSync(tmp, { recursive: true, force: true });
 console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed > 0 ? 1 : 0);
