@@ -138,6 +138,35 @@ test('pages not visited yet open offline, and a page that failed offline loads w
   await bare.close();
 });
 
+test('a page whose code is gone while online (a newer version replaced it) reloads once, then says so', async ({
+  browser,
+}) => {
+  const context = await browser.newContext({ serviceWorkers: 'block' });
+  const page = await context.newPage();
+  await page.goto('/');
+  await expect(page.locator('main h1').first()).toBeVisible();
+  let loads = 0;
+  page.on('load', () => loads++);
+  // The cart page's code answers 404 twice: before the reload and after it.
+  await context.route(/\/assets\/cart-[\w-]+\.js$/, (r) => r.fulfill({ status: 404 }), { times: 2 });
+  await page.getByRole('link', { name: /^Cart/ }).click();
+  await expect(page.getByRole('alert')).toHaveText(/^This page could not load\. Your cart still works/);
+  await expect(page).toHaveURL(/\/cart$/);
+  expect(loads).toBe(1);
+  await page.getByRole('button', { name: 'Try again' }).click();
+  await expect(page.getByTestId('cart-empty')).toBeVisible();
+
+  // Once is enough when the reload brings the code.
+  await page.goto('/');
+  await context.route(/\/assets\/search-[\w-]+\.js$/, (r) => r.fulfill({ status: 404 }), { times: 1 });
+  loads = 0;
+  await page.getByLabel('Search products').fill('lamp');
+  await page.getByLabel('Search products').press('Enter');
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('lamp');
+  expect(loads).toBe(1);
+  await context.close();
+});
+
 test('checkout on one device orders the reviewed lines while another device adds an item', async ({
   browser,
   request,

@@ -31,6 +31,30 @@ export async function preloadPages(): Promise<void> {
   document.documentElement.dataset.offlineReady = 'true';
 }
 
+/**
+ * The path whose page code failed to load while online and was reloaded for, kept for the tab's
+ * session. Storage that is turned off reads as nothing and keeps nothing (no reload then).
+ */
+const reloadedFor = {
+  key: 'shopsync-reloaded-for',
+  get(): string | null {
+    try {
+      return sessionStorage.getItem(this.key);
+    } catch {
+      return null;
+    }
+  },
+  set(path: string | null): boolean {
+    try {
+      if (path === null) sessionStorage.removeItem(this.key);
+      else sessionStorage.setItem(this.key, path);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+};
+
 function Router() {
   const url = useStore(route);
   const [page, setPage] = useState<{ Page: Page; params: string[] } | null>(null);
@@ -59,8 +83,22 @@ function Router() {
     let cancelled = false;
     setFailed(false);
     match[1]().then(
-      (m) => !cancelled && setPage({ Page: m.default, params }),
-      () => !cancelled && setFailed(true),
+      (m) => {
+        if (cancelled) return;
+        if (reloadedFor.get() === url.pathname) reloadedFor.set(null);
+        setPage({ Page: m.default, params });
+      },
+      () => {
+        if (cancelled) return;
+        // Online, the page's code still would not load: most likely a newer version of the shop
+        // replaced this one's files. A reload fetches the new version; once, so a broken one
+        // does not reload forever.
+        if (navigator.onLine && reloadedFor.get() !== url.pathname && reloadedFor.set(url.pathname)) {
+          location.reload();
+          return;
+        }
+        setFailed(true);
+      },
     );
     return () => {
       cancelled = true;
@@ -75,7 +113,8 @@ function Router() {
   if (failed) {
     return (
       <p class="notice error" role="alert">
-        This page could not load: you seem to be offline. Your cart still works.{' '}
+        This page could not load
+        {navigator.onLine ? '.' : ': you seem to be offline.'} Your cart still works.{' '}
         <button type="button" class="link" onClick={() => setAttempt((n) => n + 1)}>
           Try again
         </button>
