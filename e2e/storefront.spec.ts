@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type APIRequestContext, expect, test } from '@playwright/test';
-import { ADMIN, createProduct, line, PASSWORD } from './helpers.js';
+import { ADMIN, addAddress, createProduct, line, PASSWORD, signUpContext, stockOf } from './helpers.js';
 
 /** Products sharing a made-up word, so a search finds exactly them. */
 async function family(request: APIRequestContext, word: string, items: [brand: string, price: number][]) {
@@ -191,4 +191,76 @@ test('the account page shows who is signed in and keeps the addresses checkout o
   await expect(page.getByTestId('addresses')).toHaveText('Ada Account, 3 Ledger Lane, Bristol BS1 4DJ, GB');
   await page.getByRole('link', { name: 'Your orders' }).click();
   await expect(page.getByRole('heading', { name: 'Your orders' })).toBeVisible();
+});
+
+test('cancelling an order asks first, restocks, and a rejected order leads back to the cart', async ({
+  browser,
+  request,
+}) => {
+  const context = await browser.newContext();
+  await signUpContext(context);
+  await addAddress(context);
+  const id = await createProduct(request, 'Cancellable lamp', 4);
+  /** Orders the whole cart through the API, as checkout does; the decided order. */
+  const order = async () => {
+    const cart = await (await context.request.get('/api/cart')).json();
+    const res = await context.request.post('/api/orders', {
+      headers: { 'Idempotency-Key': randomUUID() },
+      data: { cartId: cart.cartId },
+    });
+    expect(res.status()).toBe(202);
+    const placed = await res.json();
+    await expect
+      .poll(async () => (await (await context.request.get(`/api/orders/${placed.id}`)).json()).status)
+      .not.toBe('pending');
+    return placed.id as string;
+  };
+  await context.request.post('/api/cart/lines', { data: { productId: id, quantity: 3 } });
+  const first = await order();
+  expect(await stockOf(request, id)).toBe(1);
+
+  const page = await context.newPage();
+  await page.goto(`/orders/${first}`);
+  await expect(page.getByTestId('order-status')).toHaveText('Confirmed');
+  // One click does not cancel: it asks, and "Keep the order" keeps it.
+  await page.getByRole('button', { name: 'Cancel this order' }).click();
+  await expect(page.getByRole('button', { name: 'Keep the order' })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('button', { name: 'Yes, cancel it' })).toHaveCount(0);
+  expect(await stockOf(request, id)).toBe(1);
+  await page.getByRole('button', { name: 'Cancel this order' }).click();
+  await page.getByRole('button', { name: 'Yes, cancel it' }).click();
+  await expect(page.getByTestId('order-status')).toHaveText('Cancelled');
+  await expect(page.getByText('its items went back on sale')).toBeVisible();
+  expect(await stockOf(request, id)).toBe(4);
+
+  // Offline, it says the order was not cancelled and leaves it as it is.
+  await context.request.post('/api/cart/lines', { data: { productId: id, quantity: 1 } });
+  const second = await order();
+  await page.goto(`/orders/${second}`);
+  await expect(page.getByTestId('order-status')).toHaveText('Confirmed');
+  await page.getByRole('button', { name: 'Cancel this order' }).click();
+  await context.setOffline(true);
+  await page.getByRole('button', { name: 'Yes, cancel it' }).click();
+  await expect(page.getByRole('alert')).toHaveText(
+    'The order was not cancelled. You are offline: this needs a connection.',
+  );
+  await expect(page.getByTestId('order-status')).toHaveText('Confirmed');
+  await context.setOffline(false);
+  // Cancelled on another device meanwhile: the page shows the order as it now is.
+  expect((await context.request.post(`/api/orders/${second}/cancel`, { data: {} })).status()).toBe(200);
+  await page.getByRole('button', { name: 'Yes, cancel it' }).click();
+  await expect(page.getByTestId('order-status')).toHaveText('Cancelled');
+  await expect(page.getByRole('alert')).toHaveCount(0);
+  expect(await stockOf(request, id)).toBe(4);
+
+  // Not enough stock: the order is not placed, and the page leads back to the untouched cart.
+  await context.request.post('/api/cart/lines', { data: { productId: id, quantity: 5 } });
+  const rejected = await order();
+  await page.goto(`/orders/${rejected}`);
+  await expect(page.getByTestId('order-status')).toHaveText('Not placed');
+  await expect(page.getByText('not enough in stock (4 available)')).toBeVisible();
+  await page.getByRole('link', { name: 'Back to your cart' }).click();
+  await expect(line(page, id).getByTestId('quantity')).toHaveText('5');
+  await context.close();
 });

@@ -1,6 +1,6 @@
 import type { Order } from '@shopsync/core';
-import { useEffect, useState } from 'preact/hooks';
-import { type Address, api } from '../api.js';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { type Address, ApiError, api, errorText } from '../api.js';
 import { formatMoney } from '../format.js';
 import { useTitle } from '../title.js';
 import { placedAt, STATUS_TEXT } from './order-status.js';
@@ -85,18 +85,72 @@ export default function OrderPage({ params }: { params: string[] }) {
       <p class="subtotal">
         Total: <strong>{formatMoney(order.total)}</strong>
       </p>
-      {order.status === 'confirmed' && (
-        <button
-          type="button"
-          class="link"
-          onClick={() => api.cancelOrder(order.id).then(setOrder, () => undefined)}
-        >
-          Cancel this order
-        </button>
+      {order.status === 'confirmed' && <CancelOrder id={order.id} onChange={setOrder} />}
+      {order.status === 'rejected' && (
+        <p>
+          Your cart is as it was. <a href="/cart">Back to your cart</a>
+        </p>
       )}
+      {order.status === 'cancelled' && <p>This order was cancelled; its items went back on sale.</p>}
       <p>
         <a href="/orders">All orders</a>
       </p>
     </section>
+  );
+}
+
+/**
+ * Cancelling cannot be undone, so it asks first. A failure says why and leaves the order as it
+ * is; when the order is no longer cancellable (cancelled on another device), the page shows it as
+ * it now is.
+ */
+function CancelOrder({ id, onChange }: { id: string; onChange: (order: Order) => void }) {
+  const [asking, setAsking] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  // The button that asked is gone: keyboard focus moves to the safe answer.
+  const keep = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (asking) keep.current?.focus();
+  }, [asking]);
+  const cancel = () => {
+    setBusy(true);
+    setError(null);
+    api.cancelOrder(id).then(onChange, (err: unknown) => {
+      setBusy(false);
+      // No longer confirmed (cancelled on another device): show the order as it now is.
+      if (err instanceof ApiError && err.status === 409) {
+        api
+          .order(id)
+          .then(onChange, () => setError('The order was not cancelled. Reload to see it as it is now.'));
+        return;
+      }
+      const why = errorText(err);
+      setError(`The order was not cancelled. ${why[0]?.toUpperCase() ?? ''}${why.slice(1)}`);
+    });
+  };
+  return (
+    <div class="cancel-order">
+      {asking ? (
+        <p>
+          Cancel this order? This cannot be undone.{' '}
+          <button type="button" class="primary" disabled={busy} onClick={cancel}>
+            Yes, cancel it
+          </button>{' '}
+          <button ref={keep} type="button" class="link" disabled={busy} onClick={() => setAsking(false)}>
+            Keep the order
+          </button>
+        </p>
+      ) : (
+        <button type="button" class="link" onClick={() => setAsking(true)}>
+          Cancel this order
+        </button>
+      )}
+      {error && (
+        <p class="notice error" role="alert">
+          {error}
+        </p>
+      )}
+    </div>
   );
 }
