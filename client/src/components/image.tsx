@@ -1,6 +1,10 @@
 import { useState } from 'preact/hooks';
 
-/** A product image that falls back to a neutral placeholder when it is missing or fails to load. */
+/**
+ * A product image that falls back to a neutral placeholder when it is missing or fails to load.
+ * An empty `alt` marks it decorative (a link beside it names the product): the placeholder is then
+ * hidden from assistive technology too, as an `<img alt="">` is.
+ */
 export function ProductImage({
   src,
   alt,
@@ -13,7 +17,10 @@ export function ProductImage({
   const [failed, setFailed] = useState(false);
   if (!src || failed) {
     return (
-      <div class={`img img-${size} img-fallback`} role="img" aria-label={alt}>
+      <div
+        class={`img img-${size} img-fallback`}
+        {...(alt ? { role: 'img', 'aria-label': alt } : { 'aria-hidden': 'true' })}
+      >
         <svg viewBox="0 0 24 24" aria-hidden="true">
           <path
             d="M4 5h16v14H4z M4 15l4-4 4 4 3-3 5 5"
