@@ -138,6 +138,29 @@ test('pages not visited yet open offline, and a page that failed offline loads w
   await bare.close();
 });
 
+test("a new build's service worker takes over and drops the cache of the code it replaces", async ({
+  browser,
+}) => {
+  const context = await browser.newContext();
+  // First as a tab of an older build: no worker of this build yet, and that build's shell cache.
+  await context.route('**/sw.js', (r) => r.fulfill({ status: 404 }));
+  const page = await context.newPage();
+  await page.goto('/');
+  await page.evaluate(async () => {
+    const old = await caches.open('shopsync-shell-0123456789ab');
+    await old.put('/assets/index-old.js', new Response('old code'));
+  });
+  await context.unroute('**/sw.js');
+  await page.reload();
+  await expect(page.locator('html[data-offline-ready="true"]')).toHaveCount(1, { timeout: 15_000 });
+  const keys = await page.evaluate(() => caches.keys());
+  expect(keys.filter((k) => k.startsWith('shopsync-shell-'))).toEqual([
+    expect.stringMatching(/^shopsync-shell-[0-9a-f]{12}$/),
+  ]);
+  expect(keys).not.toContain('shopsync-shell-0123456789ab');
+  await context.close();
+});
+
 test('a page whose code is gone while online (a newer version replaced it) reloads once, then says so', async ({
   browser,
 }) => {

@@ -1,7 +1,9 @@
 // ShopSync service worker: keeps the app shell and recently viewed products available offline.
 // Navigations and product reads go to the network first and fall back to the cache; hashed
-// assets are immutable, so they are served from the cache once seen.
-const SHELL = 'shopsync-shell-v1';
+// assets are immutable, so they are served from the cache once seen. The build writes its version
+// in place of __BUILD__ (sw-version.ts): a new build installs a new worker, whose activation drops
+// the shell cache of the build before (products stay cached: they are data, not code).
+const SHELL = 'shopsync-shell-__BUILD__';
 const PRODUCTS = 'shopsync-products-v1';
 const MAX_PRODUCTS = 200;
 

@@ -1,0 +1,33 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import type { Plugin } from 'vite';
+
+/**
+ * Emits the service worker (`sw.js`) with this build's version in place of `__BUILD__`: a hash
+ * of the names of the build's files, which carry their contents' hashes. A new build therefore
+ * ships a new worker: browsers install it at their next visit, and it drops the cache of the code
+ * it replaces (without it the shell cache kept every build's files for good).
+ */
+export function serviceWorker(source: string): Plugin {
+  return {
+    name: 'shopsync-service-worker',
+    apply: 'build',
+    generateBundle(_options, bundle) {
+      this.emitFile({
+        type: 'asset',
+        fileName: 'sw.js',
+        source: withVersion(fs.readFileSync(source, 'utf8'), Object.keys(bundle)),
+      });
+    },
+  };
+}
+
+/** The worker's source with `__BUILD__` replaced by a version drawn from the build's file names. */
+export function withVersion(source: string, files: string[]): string {
+  if (!source.includes('__BUILD__')) throw new Error('the service worker has no __BUILD__ to version');
+  const version = createHash('sha256')
+    .update([...files].sort().join('\n'))
+    .digest('hex')
+    .slice(0, 12);
+  return source.replaceAll('__BUILD__', version);
+}

@@ -1,0 +1,25 @@
+import fs from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { withVersion } from '../sw-version.js';
+
+const worker = fs.readFileSync(new URL('../sw.js', import.meta.url), 'utf8');
+
+describe('the service worker version', () => {
+  it("names the shell cache after the build's files", () => {
+    const built = withVersion(worker, ['assets/index-a1.js', 'assets/cart-b2.js']);
+    expect(built).not.toContain('__BUILD__');
+    expect(built).toMatch(/const SHELL = 'shopsync-shell-[0-9a-f]{12}';/);
+    // Data is not code: the product cache keeps its name from build to build.
+    expect(built).toContain("const PRODUCTS = 'shopsync-products-v1';");
+  });
+
+  it('changes when any file changes, not with their order', () => {
+    const a = withVersion(worker, ['assets/index-a1.js', 'assets/cart-b2.js']);
+    expect(withVersion(worker, ['assets/cart-b2.js', 'assets/index-a1.js'])).toBe(a);
+    expect(withVersion(worker, ['assets/index-a1.js', 'assets/cart-c3.js'])).not.toBe(a);
+  });
+
+  it('refuses a worker without the placeholder, rather than ship one that never updates', () => {
+    expect(() => withVersion("const SHELL = 'shopsync-shell-v1';", ['a.js'])).toThrow(/__BUILD__/);
+  });
+});
