@@ -66,12 +66,11 @@ const MIGRATIONS: string[] = [
  */
 export type Durability = 'normal' | 'full';
 
+/** The shop's database file in `DATA_DIR`. */
+export const DB_FILE = 'shopsync.sqlite';
+
 /** Opens (creating if needed) the one SQLite file of the embedded default, in WAL mode. */
-export function openDatabase(
-  dataDir: string,
-  file = 'shopsync.sqlite',
-  durability: Durability = 'normal',
-): Db {
+export function openDatabase(dataDir: string, file = DB_FILE, durability: Durability = 'normal'): Db {
   fs.mkdirSync(dataDir, { recursive: true });
   const db = new Database(path.join(dataDir, file));
   db.pragma('journal_mode = WAL');
