@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { type AppEnv, authenticate } from './auth.js';
 import { limitBodies } from './body.js';
+import { refuseCrossSite } from './cross-site.js';
 import { ApiError, errorBody, MAX_BODY_BYTES } from './errors.js';
 import { serveClient } from './static.js';
 
@@ -36,6 +37,7 @@ export function createApp(parts: AppParts): Hono<AppEnv> {
       }),
     ),
   );
+  app.use('/api/*', refuseCrossSite());
   app.use('/api/*', authenticate(parts.accounts, parts.adminToken));
 
   parts.extra?.(app);

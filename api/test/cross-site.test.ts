@@ -1,0 +1,43 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signUp, startTestServer } from './harness.js';
+
+let server: Awaited<ReturnType<typeof startTestServer>>;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server.close());
+
+/** What a form on another site posts: "JSON" as text/plain, which needs no CORS preflight. */
+const forged = { 'content-type': 'text/plain' };
+
+describe('requests from other sites', () => {
+  it("refuses a forged form's write from another site or a sibling subdomain, and changes nothing", async () => {
+    const shopper = await signUp(server.url);
+    const body = JSON.stringify({ productId: 'gen-000001', quantity: 5 });
+    for (const site of ['cross-site', 'same-site']) {
+      const res = await shopper.request('POST', '/api/cart/lines', body, {
+        ...forged,
+        'sec-fetch-site': site,
+      });
+      expect(res.status, site).toBe(403);
+      expect(res.json.error.code).toBe('cross_site_request');
+      const signIn = await shopper.request('POST', '/api/auth/logout', undefined, { 'sec-fetch-site': site });
+      expect(signIn.status, site).toBe(403);
+    }
+    const cart = await shopper.get('/api/cart', { 'sec-fetch-site': 'cross-site' });
+    expect(cart.status).toBe(200);
+    expect(cart.json.lines).toEqual([]);
+    // Still signed in: the forged logout did nothing.
+    expect((await shopper.get('/api/me')).status).toBe(200);
+  });
+
+  it("takes the shop's own pages' writes, and clients that send no Sec-Fetch-Site", async () => {
+    const shopper = await signUp(server.url);
+    const line = { productId: 'gen-000001', quantity: 1 };
+    const own = await shopper.post('/api/cart/lines', line, { 'sec-fetch-site': 'same-origin' });
+    expect(own.status).toBe(200);
+    const plain = await shopper.post('/api/cart/lines', line);
+    expect(plain.status).toBe(200);
+    expect(plain.json.lines).toEqual([expect.objectContaining({ productId: 'gen-000001', quantity: 2 })]);
+  });
+});
