@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect, test } from '@playwright/test';
-import { createProduct, PASSWORD } from './helpers.js';
+import { addAddress, createProduct, PASSWORD, signUpContext } from './helpers.js';
 
 test('a form on a sibling subdomain cannot add to a signed-in shopper’s cart', async ({
   browser,
@@ -53,5 +53,55 @@ test('a form on a sibling subdomain cannot add to a signed-in shopper’s cart',
   await page.goto(`${shop}/products/${id}`);
   await page.getByRole('button', { name: /add to cart/i }).click();
   await expect.poll(async () => (await call('GET', '/api/cart')).json.lines.length).toBe(1);
+  await context.close();
+});
+
+test('the storefront runs under its Content-Security-Policy, which stops an injected script', async ({
+  browser,
+  request,
+}) => {
+  const id = await createProduct(request, 'Policy lamp');
+  const context = await browser.newContext();
+  await signUpContext(context);
+  await addAddress(context);
+  await context.request.post('/api/cart/lines', { data: { productId: id, quantity: 1 } });
+  const page = await context.newPage();
+  const violations: string[] = [];
+  page.on('console', (m) => {
+    if (/Content[- ]Security[- ]Policy/i.test(m.text())) violations.push(`${page.url()}: ${m.text()}`);
+  });
+  const home = await page.goto('/');
+  expect(home?.headers()['content-security-policy']).toContain("script-src 'self'");
+  await expect(page.locator('main h1').first()).toBeVisible();
+  // Every page, with its images, cart sync (a WebSocket) and the service worker at work.
+  for (const [url, ready] of [
+    ['/search?q=lamp', page.locator('main h1')],
+    [`/products/${id}`, page.getByTestId('product-title')],
+    ['/cart', page.getByTestId('sync-status')],
+    ['/checkout', page.getByTestId('review-lines')],
+    ['/account', page.locator('main h1')],
+    ['/orders', page.locator('main h1')],
+  ] as const) {
+    await page.goto(url);
+    await expect(ready.first()).toBeVisible();
+  }
+  await expect(page.locator('html[data-offline-ready="true"]')).toHaveCount(1, { timeout: 15_000 });
+  await page.goto('/cart');
+  await expect(page.getByTestId('sync-status')).toHaveText('Saved');
+  expect(violations).toEqual([]);
+
+  // What an injected script would be (a product text rendered as HTML, say) does not run.
+  const ran = await page.evaluate(async () => {
+    const refused = new Promise<string>((resolve) =>
+      document.addEventListener('securitypolicyviolation', (e) => resolve(e.violatedDirective), {
+        once: true,
+      }),
+    );
+    const script = document.createElement('script');
+    script.textContent = 'window.__injected = true';
+    document.body.append(script);
+    return { ran: (window as { __injected?: boolean }).__injected === true, directive: await refused };
+  });
+  expect(ran).toEqual({ ran: false, directive: expect.stringMatching(/^script-src/) });
   await context.close();
 });

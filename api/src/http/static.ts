@@ -18,6 +18,27 @@ const TYPES: Record<string, string> = {
 };
 
 /**
+ * The storefront's Content-Security-Policy: its own scripts, styles, fonts and workers only (the
+ * build inlines none), product images from anywhere (Icecat's servers, a vendor's), API calls and
+ * cart sync to the shop itself (`ws:`/`wss:` too, as browsers before CSP 3 did not count
+ * WebSockets to the same host as 'self'), no plugins, no framing by other sites, forms posting
+ * only here. An injected script cannot run, and one that ran could not load more code.
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  'img-src * data:',
+  "connect-src 'self' ws: wss:",
+  "font-src 'self'",
+  "worker-src 'self'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'self'",
+].join('; ');
+
+/**
  * Serves the built storefront: hashed files under /assets/ are immutable for a year, everything
  * else revalidates; unknown paths fall back to index.html so client-side routes load.
  */
@@ -48,6 +69,7 @@ export function serveClient(root: string): MiddlewareHandler {
       'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream',
       'Cache-Control': isAsset ? 'public, max-age=31536000, immutable' : 'no-cache',
     };
+    if (file.endsWith('.html')) headers['Content-Security-Policy'] = CONTENT_SECURITY_POLICY;
     if (c.req.method === 'HEAD') return c.body(null, 200, headers);
     return c.body(new Uint8Array(await fs.promises.readFile(file)), 200, headers);
   };
