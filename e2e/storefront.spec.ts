@@ -167,7 +167,10 @@ test('a password the shop turns down says why', async ({ page }) => {
   await expect(page).toHaveURL(/\/$/);
 });
 
-test('the account page shows who is signed in and keeps the addresses checkout offers', async ({ page }) => {
+test('the account page shows who is signed in and keeps the addresses checkout offers', async ({
+  page,
+  request,
+}) => {
   const email = `e2e-${randomUUID()}@example.com`;
   await page.goto('/signup?next=/account');
   await page.getByLabel('Name').fill('Ada Account');
@@ -185,10 +188,30 @@ test('the account page shows who is signed in and keeps the addresses checkout o
   await page.getByLabel('Postal code').fill('BS1 4DJ');
   await page.getByLabel('Country code').fill('gb');
   await page.getByRole('button', { name: 'Save address' }).click();
-  await expect(page.getByTestId('addresses')).toHaveText('Ada Account, 3 Ledger Lane, Bristol BS1 4DJ, GB');
+  const listed = 'Ada Account, 3 Ledger Lane, Bristol BS1 4DJ, GB';
+  await expect(page.getByTestId('addresses')).toHaveText(`${listed} Remove`);
   // Kept on the account: a reload still lists it.
   await page.reload();
-  await expect(page.getByTestId('addresses')).toHaveText('Ada Account, 3 Ledger Lane, Bristol BS1 4DJ, GB');
+  await expect(page.getByTestId('addresses')).toHaveText(`${listed} Remove`);
+
+  // An order sent there, then the address removed: it leaves the list, not the order.
+  const id = await createProduct(request, 'Addressed lamp');
+  const { items } = await (await page.request.get('/api/me/addresses')).json();
+  const cart = await (
+    await page.request.post('/api/cart/lines', { data: { productId: id, quantity: 1 } })
+  ).json();
+  const placed = await page.request.post('/api/orders', {
+    headers: { 'Idempotency-Key': randomUUID() },
+    data: { cartId: cart.cartId, addressId: items[0].id },
+  });
+  expect(placed.status()).toBe(202);
+  await page.getByRole('button', { name: 'Remove 3 Ledger Lane, Bristol' }).click();
+  await expect(page.getByText('No addresses yet.')).toBeVisible();
+  await page.reload();
+  await expect(page.getByText('No addresses yet.')).toBeVisible();
+  await page.goto(`/orders/${(await placed.json()).id}`);
+  await expect(page.getByText(`Deliver to ${listed}`)).toBeVisible();
+  await page.goto('/account');
   await page.getByRole('link', { name: 'Your orders' }).click();
   await expect(page.getByRole('heading', { name: 'Your orders' })).toBeVisible();
 });

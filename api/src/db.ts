@@ -55,6 +55,8 @@ const MIGRATIONS: string[] = [
     created_at INTEGER NOT NULL, PRIMARY KEY (owner, key)
   );
   `,
+  // Addresses a shopper removed stay for the orders that were sent to them.
+  `ALTER TABLE addresses ADD COLUMN removed_at INTEGER;`,
 ];
 
 /**

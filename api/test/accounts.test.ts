@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Accounts } from '../src/accounts/accounts.js';
 import { openDatabase } from '../src/db.js';
-import { Client, startTestServer } from './harness.js';
+import { Client, signUp, startTestServer } from './harness.js';
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
 beforeAll(async () => {
@@ -106,6 +106,43 @@ describe('accounts', () => {
     expect((await c.get('/api/me/addresses')).json.items).toHaveLength(1);
     expect((await c.post('/api/me/addresses', { name: 'Eve' })).status).toBe(400);
     expect((await new Client(server.url).get('/api/me/addresses')).status).toBe(401);
+  });
+
+  it('removes an address from the list, keeps it for the orders sent to it, and only for its owner', async () => {
+    const c = await signUp(server.url);
+    const other = await signUp(server.url);
+    const home = { name: 'Ann', line1: '1 Home Rd', city: 'Leeds', postalCode: 'LS1 1AA', country: 'GB' };
+    const work = { ...home, line1: '2 Work St' };
+    const [a, b] = [
+      (await c.post('/api/me/addresses', home)).json,
+      (await c.post('/api/me/addresses', work)).json,
+    ];
+    const line = await c.post('/api/cart/lines', { productId: 'gen-000001', quantity: 1 });
+    const order = await c.post(
+      '/api/orders',
+      { cartId: line.json.cartId, addressId: a.id },
+      { 'idempotency-key': 'addr-order-1' },
+    );
+    expect(order.status).toBe(202);
+
+    // Someone else can neither remove it nor read it.
+    expect((await other.delete(`/api/me/addresses/${a.id}`)).status).toBe(404);
+    expect((await other.get(`/api/me/addresses/${a.id}`)).status).toBe(404);
+    expect((await c.delete(`/api/me/addresses/${a.id}`)).status).toBe(204);
+    expect((await c.delete(`/api/me/addresses/${a.id}`)).json.error.code).toBe('address_not_found');
+    expect((await c.get('/api/me/addresses')).json.items.map((x: { id: string }) => x.id)).toEqual([b.id]);
+    // The order still says where it goes.
+    expect((await c.get(`/api/me/addresses/${a.id}`)).json).toEqual({ ...home, id: a.id, removed: true });
+    expect((await c.get(`/api/me/addresses/${b.id}`)).json).toEqual({ ...work, id: b.id, removed: false });
+    expect((await c.get(`/api/orders/${order.json.id}`)).json.addressId).toBe(a.id);
+    // A retry of that order gets its first answer.
+    const retry = await c.post(
+      '/api/orders',
+      { cartId: line.json.cartId, addressId: a.id },
+      { 'idempotency-key': 'addr-order-1' },
+    );
+    expect(retry.json.id).toBe(order.json.id);
+    expect((await c.get('/api/me/addresses/nope')).status).toBe(404);
   });
 });
 

@@ -86,6 +86,10 @@ export const api = {
   cart: () => request<CartView>('GET', '/api/cart'),
   addresses: () => request<{ items: Address[] }>('GET', '/api/me/addresses'),
   addAddress: (a: Omit<Address, 'id'>) => request<Address>('POST', '/api/me/addresses', a),
+  /** One of the shopper's addresses, also one they removed (an order shows where it went). */
+  address: (id: string) =>
+    request<Address & { removed: boolean }>('GET', `/api/me/addresses/${encodeURIComponent(id)}`),
+  removeAddress: (id: string) => request<void>('DELETE', `/api/me/addresses/${encodeURIComponent(id)}`),
   placeOrder: (key: string, body: { cartId: string; tags: string[]; addressId?: string }) =>
     request<Order>('POST', '/api/orders', body, { 'idempotency-key': key }),
   order: (id: string) => request<Order>('GET', `/api/orders/${encodeURIComponent(id)}`),

@@ -135,12 +135,36 @@ export class Accounts {
     return user;
   }
 
+  /** The user's addresses, oldest first, without those they removed. */
   addresses(userId: string): Address[] {
     const rows = statement(
       this.db,
-      'SELECT id, body FROM addresses WHERE user_id = ? ORDER BY created_at',
+      'SELECT id, body FROM addresses WHERE user_id = ? AND removed_at IS NULL ORDER BY created_at',
     ).all(userId) as { id: string; body: string }[];
     return rows.map((r) => ({ ...(JSON.parse(r.body) as AddressInput), id: r.id }));
+  }
+
+  /** One of the user's addresses, removed or not (an order shows where it went): undefined if not theirs. */
+  address(userId: string, addressId: string): (Address & { removed: boolean }) | undefined {
+    const row = statement(
+      this.db,
+      'SELECT id, body, removed_at FROM addresses WHERE id = ? AND user_id = ?',
+    ).get(addressId, userId) as { id: string; body: string; removed_at: number | null } | undefined;
+    return row && { ...(JSON.parse(row.body) as AddressInput), id: row.id, removed: row.removed_at !== null };
+  }
+
+  /**
+   * Takes an address off the user's list. It is kept for the orders sent to it (and for a retry
+   * of an order placed with it, which must get the first answer): false if it is not theirs or
+   * already removed.
+   */
+  removeAddress(userId: string, addressId: string): boolean {
+    return (
+      statement(
+        this.db,
+        'UPDATE addresses SET removed_at = ? WHERE id = ? AND user_id = ? AND removed_at IS NULL',
+      ).run(this.now(), addressId, userId).changes === 1
+    );
   }
 
   addAddress(userId: string, input: AddressInput): Address {

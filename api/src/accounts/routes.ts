@@ -60,6 +60,19 @@ export function accountRoutes(accounts: Accounts, carts: Carts, secureCookies: b
     return c.json(accounts.addAddress(user.id, input), 201);
   });
 
+  // Removed addresses too: an order page shows where the order went. Another user's is a 404.
+  app.get('/me/addresses/:id', (c) => {
+    const address = accounts.address(requireUser(c).id, c.req.param('id'));
+    if (!address) throw new ApiError(404, 'address_not_found', 'no such address');
+    return c.json(address);
+  });
+
+  app.delete('/me/addresses/:id', (c) => {
+    if (!accounts.removeAddress(requireUser(c).id, c.req.param('id')))
+      throw new ApiError(404, 'address_not_found', 'no such address');
+    return c.body(null, 204);
+  });
+
   return app;
 }
 

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { type Address, ApiError, api } from '../api.js';
+import { type Address, ApiError, api, errorText } from '../api.js';
 import { AddressForm } from '../components/address-form.js';
 import { currentUser } from '../session.js';
 import { useStore } from '../store.js';
@@ -12,7 +12,24 @@ export default function MyAccount() {
   const [addresses, setAddresses] = useState<Address[] | null>(null);
   const [adding, setAdding] = useState(false);
   const [failed, setFailed] = useState<ApiError | null>(null);
+  const [removing, setRemoving] = useState<string | null>(null);
+  const [removeError, setRemoveError] = useState<string | null>(null);
   useTitle('Your account');
+  // Orders already sent to an address keep it; it only leaves the list checkout offers.
+  const remove = (a: Address) => {
+    setRemoving(a.id);
+    setRemoveError(null);
+    api.removeAddress(a.id).then(
+      () => {
+        setRemoving(null);
+        setAddresses((list) => list?.filter((x) => x.id !== a.id) ?? null);
+      },
+      (err: unknown) => {
+        setRemoving(null);
+        setRemoveError(`${a.line1} was not removed. ${errorText(err)}`);
+      },
+    );
+  };
   useEffect(() => {
     if (user)
       api.addresses().then(
@@ -53,10 +70,24 @@ export default function MyAccount() {
           <ul class="addresses" data-testid="addresses">
             {addresses.map((a) => (
               <li key={a.id}>
-                {a.name}, {a.line1}, {a.city} {a.postalCode}, {a.country}
+                {a.name}, {a.line1}, {a.city} {a.postalCode}, {a.country}{' '}
+                <button
+                  type="button"
+                  class="link"
+                  aria-label={`Remove ${a.line1}, ${a.city}`}
+                  disabled={removing === a.id}
+                  onClick={() => remove(a)}
+                >
+                  Remove
+                </button>
               </li>
             ))}
           </ul>
+          {removeError && (
+            <p class="notice error" role="alert">
+              {removeError}
+            </p>
+          )}
           {adding ? (
             <AddressForm
               onSaved={(a) => {

@@ -21,10 +21,7 @@ export default function OrderPage({ params }: { params: string[] }) {
   const addressId = order?.addressId;
   useEffect(() => {
     if (!addressId) return;
-    api.addresses().then(
-      (r) => setAddress(r.items.find((a) => a.id === addressId) ?? null),
-      () => undefined,
-    );
+    api.address(addressId).then(setAddress, () => undefined);
   }, [addressId]);
   useEffect(() => {
     if (result.state === 'ok') setOrder(result.data);
