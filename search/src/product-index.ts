@@ -36,12 +36,14 @@ import {
   countKinds,
   countLines,
   countProduct,
+  countUnits,
   emptyVocabulary,
   initialismOf,
   learnAcronyms,
   learnKinds,
   learnLines,
   learnSynonyms,
+  learnUnits,
   type NamePhrase,
   namePhrases,
   type TypeVocabulary,
@@ -193,6 +195,8 @@ export class ProductIndex {
   private kinds: Set<string> | undefined;
   /** Product lines and their own types (synonyms.ts `learnLines`); see `learntLines`. */
   private lines: Map<string, string[]> | undefined;
+  /** Units of measure the titles write after numbers (synonyms.ts `learnUnits`); see `learntUnits`. */
+  private units: Set<string> | undefined;
   /** The corpus's terms as an automaton, for typo corrections every shard agrees on. */
   private corpusTokens: lunr.TokenSet | undefined;
   /** How the titles pair words with types, which the synonyms and `readType` read. */
@@ -296,6 +300,7 @@ export class ProductIndex {
     this.typeWords = undefined;
     this.kinds = undefined;
     this.lines = undefined;
+    this.units = undefined;
     this.types = undefined;
     this.invalidate();
   }
@@ -624,10 +629,16 @@ export class ProductIndex {
     };
     const head = { word: headWord, synonym, phrase, type: headIsType, others: alsoSaid };
     const { baseRows, deltaRows, tombstones } = this;
-    // Another brand's product (the brand filter's test, OFF_BRAND) matches no model number.
+    // Another brand's product (the brand filter's test, OFF_BRAND) matches no model number, nor
+    // does one whose title says the numbers only as quantities ("dell 3000 monitor": a Dell toner
+    // cartridge's "3000 Pages").
+    const units = models.size > 0 ? this.learntUnits() : NO_UNITS;
     const offBrand = (rows: (Row | undefined)[]) => (doc: number) => {
       const row = rows[doc];
-      return row !== undefined && !brands.has(facetStems[row.brandId]!);
+      return (
+        row !== undefined &&
+        (!brands.has(facetStems[row.brandId]!) || quantitiesOnly(row.titleStems, models, units))
+      );
     };
     const numbers = (rows: (Row | undefined)[]): ModelNumbers | undefined =>
       all || models.size === 0 ? undefined : { terms: models, offBrand: offBrand(rows) };
@@ -909,6 +920,12 @@ export class ProductIndex {
     return this.lines;
   }
 
+  /** Units of measure of the current base's titles (or of the corpus a shard was given). */
+  private learntUnits(): ReadonlySet<string> {
+    this.units ??= learnUnits(this.learntTypes());
+    return this.units;
+  }
+
   /** The initialisms of the current base's type names (or of the corpus a shard was given). */
   private learntAcronyms(): Map<string, string[]> {
     this.acronyms ??= learnAcronyms(this.learntTypes());
@@ -950,6 +967,7 @@ export class ProductIndex {
       );
       countKinds(vocabulary, row.signature, row.titleStems);
       countLines(vocabulary, row.signature, row.titleStems, stems);
+      countUnits(vocabulary, row.titleStems);
       if (stems.size === 1) {
         const [maker] = stems as Set<string>;
         vocabulary.makers.set(maker!, (vocabulary.makers.get(maker!) ?? 0) + 1);
@@ -1014,6 +1032,7 @@ export class ProductIndex {
       this.typeWords = undefined;
       this.kinds = undefined;
       this.lines = undefined;
+      this.units = undefined;
       this.types = undefined;
     }
     this.tombstones = new Uint8Array(base.ids.size);
@@ -1215,6 +1234,31 @@ export function newSince(p: Pick<Product, 'attributes' | 'createdAt'>): number {
 }
 
 const DIGIT = /\d/;
+const NO_UNITS: ReadonlySet<string> = new Set();
+
+/**
+ * Whether a title says each of `numbers` (a query's model numbers), and each time right before a
+ * unit (`units`): as a quantity ("3000 Pages"), not as a model number. A title that does not say
+ * one of them is not known to (its description may say it as either).
+ */
+export function quantitiesOnly(
+  titleStems: readonly string[],
+  numbers: ReadonlySet<string>,
+  units: ReadonlySet<string>,
+): boolean {
+  if (units.size === 0) return false;
+  for (const n of numbers) {
+    let said = false;
+    for (let i = 0; i < titleStems.length; i++) {
+      if (titleStems[i] !== n) continue;
+      if (!units.has(titleStems[i + 1] ?? '')) return false;
+      said = true;
+    }
+    if (!said) return false;
+  }
+  return true;
+}
+
 /** A word of digits only: a model number ("hp 301 ink") or a size. */
 const NUMBER = /^\d+$/;
 /** See `isMaker`. */

@@ -41,6 +41,12 @@ export interface TypeVocabulary {
    * X395 Notebook"), keyed "W head" (each product counts a word once).
    */
   lines: Map<string, number>;
+  /**
+   * For `learnUnits`: how many titles say each word (letters only, stemmed: `titled`), and how
+   * many say it right after a number (`numbered`: "3000 Pages", "1920 x 1080 pixels").
+   */
+  titled: Map<string, number>;
+  numbered: Map<string, number>;
 }
 
 /** A word needs this many distinct types after it in titles to be compared at all. */
@@ -66,6 +72,8 @@ export function emptyVocabulary(): TypeVocabulary {
     kindPairs: new Map(),
     compounds: new Map(),
     lines: new Map(),
+    titled: new Map(),
+    numbered: new Map(),
   };
 }
 
@@ -139,6 +147,49 @@ export function countLines(
     said.add(word);
   }
   if (said) for (const word of said) add(vocabulary.lines, `${word} ${head}`);
+}
+
+/** A word of letters only (a stem): what `countUnits` counts. */
+const LETTERS = /^\p{L}+$/u;
+const DIGITS = /^\d+$/;
+
+/**
+ * Counts what `learnUnits` reads of one title (its stems, in order): each word of letters it
+ * says, and each it says right after a number. Each title counts a word once.
+ */
+export function countUnits(vocabulary: TypeVocabulary, titleStems: readonly string[]): void {
+  const said = new Set<string>();
+  const numbered = new Set<string>();
+  for (let i = 0; i < titleStems.length; i++) {
+    const word = titleStems[i]!;
+    if (!LETTERS.test(word)) continue;
+    said.add(word);
+    if (i > 0 && DIGITS.test(titleStems[i - 1]!)) numbered.add(word);
+  }
+  for (const word of said) add(vocabulary.titled, word);
+  for (const word of numbered) add(vocabulary.numbered, word);
+}
+
+/** A unit is said after a number by this many titles, and this share of the titles that say it. */
+const MIN_UNIT_TITLES = 10;
+const MIN_UNIT_SHARE = 0.9;
+
+/**
+ * Units of measure, learnt from the titles: words said right after a number by 10+ titles and
+ * by 90% of the titles that say them at all ("3000 Pages", "1920 x 1080 pixels", "10 pc(s)",
+ * "6 ft"), and not the head of a type of 10+ products. A number
+ * a title says before one is a quantity, not a model number (`ProductIndex`'s model numbers).
+ */
+export function learnUnits({ titled, numbered, heads }: TypeVocabulary): Set<string> {
+  const units = new Set<string>();
+  for (const [word, n] of numbered)
+    if (
+      n >= MIN_UNIT_TITLES &&
+      n >= MIN_UNIT_SHARE * (titled.get(word) ?? 0) &&
+      (heads.get(word) ?? 0) < MIN_UNIT_TITLES
+    )
+      units.add(word);
+  return units;
 }
 
 /** A line's own type: this many products named so, a majority of the word's, and this share of its pairs. */
@@ -297,6 +348,8 @@ export function addVocabulary(into: TypeVocabulary, from: TypeVocabulary): void 
     'kindPairs',
     'compounds',
     'lines',
+    'titled',
+    'numbered',
   ] as const)
     for (const [k, n] of from[key]) into[key].set(k, (into[key].get(k) ?? 0) + n);
 }

@@ -1008,6 +1008,32 @@ describe('Synonyms from the catalog', () => {
     expect(hits('acme 27 inch monitor').some((h) => h.title === 'Zed Z27 monitor 27 inch')).toBe(true);
   });
 
+  it('reads a number before a learnt unit as a quantity, not a model number ("3000 Pages")', () => {
+    const index = new ProductIndex();
+    const items: Product[] = [];
+    // "pages" follows a number in every title that says it: a unit, learnt from the titles.
+    for (let i = 0; i < 12; i++)
+      items.push(
+        product(`Acme Toner Cartridge T${i}, ${(i + 1) * 1000} Pages`, 'Acme', 'Toner cartridge', 3000),
+      );
+    for (let i = 0; i < 10; i++) items.push(product(`Acme M${i} monitor 24 inch`, 'Acme', 'Monitor', 9000));
+    for (let i = 0; i < 10; i++) items.push(product(`Zed Z${i} monitor 27 inch`, 'Zed', 'Monitor', 9000));
+    // A model number after a word that is no unit.
+    items.push(product('Acme UltraView 3000 Series', 'Acme', 'Other', 9000));
+    index.replaceAll(items);
+    const hits = index.search(q({ q: 'acme 3000 monitor', pageSize: 100 })).hits;
+    const toner = hits.findIndex((h) => h.title.includes('3000 Pages'));
+    // Acme's model 3000, then its monitors; the toner's "3000 Pages" matched no model number, and
+    // a product that matched only the brand is no match.
+    expect(hits[0]!.title).toBe('Acme UltraView 3000 Series');
+    expect(hits.slice(1, 11).every((h) => h.category === 'Monitor' && h.brand === 'Acme')).toBe(true);
+    expect(toner).toBe(-1);
+    // Without a brand named the number counts for every product, quantities too.
+    expect(
+      index.search(q({ q: '3000 monitor', pageSize: 100 })).hits.some((h) => h.title.includes('3000 Pages')),
+    ).toBe(true);
+  });
+
   it('reads a word whose learnt kinds type 10+ products as a type in the relaxed pass ("ink")', () => {
     const index = new ProductIndex();
     // "Toner cartridge" is learnt as a kind of toner, so "ink cartridge" is one of ink.
