@@ -19,7 +19,15 @@ import {
   round,
   type ShardResult,
 } from './merge.js';
-import { maxFactor, type ProductName, phraseFactor, stemBit, titleFactor, typeFactor } from './ranking.js';
+import {
+  maxFactor,
+  type ProductName,
+  phraseFactor,
+  stemBit,
+  type TitleStems,
+  titleFactor,
+  typeFactor,
+} from './ranking.js';
 import {
   type CorpusStatistics,
   fuzzy,
@@ -592,6 +600,8 @@ export class ProductIndex {
       line,
     } = reading;
     const heads = this.learntTypes().heads;
+    const headStem = stems[at] ?? '';
+    const headBit = titleBits[at] ?? 0;
     const headIsType = phrase !== undefined || [...wanted].some((w) => this.typedAs(w) >= MIN_TITLE_HEAD);
     const out: Candidate[] = [];
     const { corpus, delta: fresh } = this;
@@ -616,7 +626,10 @@ export class ProductIndex {
               row.name ? phraseFactor(row.name, stems, titleBits) : 1,
             );
       const brand = brands.size > 0 && !brands.has(facetStems[row.brandId]!) ? OFF_BRAND : 1;
+      // The head said only in what the product comes with or fits: an accessory's score.
+      const withOnly = type === 1 && comesWith(row, row.titleTypeEnd, headStem, headBit) ? WITH_ONLY : 1;
       candidate.score =
+        withOnly *
         candidate.text *
         type *
         side *
@@ -1235,6 +1248,28 @@ export function newSince(p: Pick<Product, 'attributes' | 'createdAt'>): number {
 
 const DIGIT = /\d/;
 const NO_UNITS: ReadonlySet<string> = new Set();
+/**
+ * A product of another type whose title says the query's head only in what it comes with or fits
+ * ("3.5in USB 3.0 SATA Hard Drive Enclosure w/ Fan" for "usb fan", "SP Sleeve for iPad" for
+ * "ipad") is no more than an accessory (ranking.ts ACCESSORY).
+ */
+const WITH_ONLY = 0.7;
+
+/**
+ * Whether a title (`TitleStems`) says `head` (its bit `bit`), and only after the part that says
+ * what the product is (`typeEnd`: before "for …", "with …", "w/ …").
+ */
+export function comesWith(title: TitleStems, typeEnd: number, head: string, bit: number): boolean {
+  const { titleStems } = title;
+  if (bit === 0 || (title.titleBits & bit) === 0 || typeEnd >= titleStems.length) return false;
+  let after = false;
+  for (let i = 0; i < titleStems.length; i++)
+    if (titleStems[i] === head) {
+      if (i < typeEnd) return false;
+      after = true;
+    }
+  return after;
+}
 
 /**
  * Whether a title says each of `numbers` (a query's model numbers), and each time right before a

@@ -12,7 +12,7 @@ import {
   ShardedIndex,
   workerBuilder,
 } from '../src/index.js';
-import { bestWeighed, firstInOrder } from '../src/product-index.js';
+import { bestWeighed, comesWith, firstInOrder } from '../src/product-index.js';
 import { maxFactor, phraseFactor, stemBit, titleFactor, typeFactor } from '../src/ranking.js';
 import { SearchSegment } from '../src/segment.js';
 import { learnAcronyms, learnKinds, learnLines, learnSynonyms } from '../src/synonyms.js';
@@ -1032,6 +1032,27 @@ describe('Synonyms from the catalog', () => {
     expect(
       index.search(q({ q: '3000 monitor', pageSize: 100 })).hits.some((h) => h.title.includes('3000 Pages')),
     ).toBe(true);
+  });
+
+  it('reads a head word said only in what a product comes with or fits as an accessory\'s ("w/ Fan")', () => {
+    const index = new ProductIndex();
+    const items: Product[] = [];
+    for (let i = 0; i < 12; i++) items.push(product(`Zed Z${i} keyboard USB`, 'Zed', 'Keyboard', 2000));
+    items.push(product('Acme USB Enclosure w/ Fan', 'Acme', 'Other', 3000));
+    items.push(
+      product('Vent USB Powered Desk Fan Black Large Quiet Breeze Series Two', 'Vent', 'Other', 1500),
+    );
+    index.replaceAll(items);
+    const titles = index.search(q({ q: 'usb fan' })).hits.map((h) => h.title);
+    expect(titles.slice(0, 2)).toEqual([
+      'Vent USB Powered Desk Fan Black Large Quiet Breeze Series Two',
+      'Acme USB Enclosure w/ Fan',
+    ]);
+    const stems = ['acm', 'usb', 'enclosur', 'w', 'fan'];
+    const title = { titleStems: stems, titleBits: stems.reduce((bits, s) => bits | stemBit(s), 0) };
+    expect(comesWith(title, 3, 'fan', stemBit('fan'))).toBe(true);
+    expect(comesWith(title, 3, 'usb', stemBit('usb'))).toBe(false);
+    expect(comesWith(title, Number.POSITIVE_INFINITY, 'fan', stemBit('fan'))).toBe(false);
   });
 
   it('reads a word whose learnt kinds type 10+ products as a type in the relaxed pass ("ink")', () => {
