@@ -12,14 +12,14 @@
 import { firstClause } from './text.js';
 
 const NOT_A_TYPE = new Set(
-  'to for with and or of on in over by from at cm mm ft m inch kg g ml l ppm pcs pc sheets pages dots gen series year born blank de'.split(
+  'to for with and or of on in over by from at through via up will incl cm mm ft m inch kg g ml l ppm pcs pc sheets pages dots gen series year born blank de'.split(
     ' ',
   ),
 );
 const MAX_PHRASE = 4;
 /** The most words of a description's first clause that is read for a type (`described`). */
 const MAX_DESCRIBED = 8;
-const STOP_SCAN = new Set(['for', 'with', 'compatible']);
+const STOP_SCAN = new Set(['for', 'with', 'compatible', 'not']);
 
 /** Alternatives written with a slash ("adapter/inverter"); the first word is the capture. */
 const ALTERNATIVES = /^([a-z][a-z-]*)\/[a-z][a-z-]*$/;

@@ -1721,6 +1721,10 @@ describe('Icecat mapping', () => {
     );
     expect(deriveCategory('Brother LC61BK ink Original black', 'Brother')).toBe('Ink');
     expect(deriveCategory('HP 250 notebook', 'HP')).toBe('Notebook');
+    // A preposition ends a type ("bolt through desk" is no desk), and a negation says none: Icecat's
+    // placeholder "not categorized", "This item will not work with…".
+    expect(deriveCategory('Dataflex Viewmaster bolt through desk - mount 963', 'Dataflex')).toBe('Bolt');
+    expect(deriveCategory('Philips SDV5119/27 not categorized', 'Philips')).toBe('Other');
   });
 
   it('reads capitalized titles by their last known product type, skipping learnt colours', () => {
