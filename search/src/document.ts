@@ -124,7 +124,9 @@ export function toIndexedDoc(p: Product, parts = titleParts(p)): IndexedDoc {
 
 /**
  * The product type a category names: its head noun is the last word ("Notebook case" is a case),
- * the words before it say what it is for. Stemmed, as query terms are.
+ * the words before it say what it is for. Stemmed, as query terms are. A trailing parenthesis
+ * qualifies the type, it does not name it: "Hybrid (2-in-1)" is a hybrid (its head was "1"),
+ * "Mini PC (<= 3L)" a PC; its words count as modifiers.
  */
 export interface TypeSignature {
   head: string | null;
@@ -135,7 +137,12 @@ const UNTYPED = new Set(['other', '']);
 
 export function typeSignature(category: string): TypeSignature {
   const words = tokenize(category);
-  const last = words[words.length - 1];
-  if (!last || UNTYPED.has(category.trim().toLowerCase())) return { head: null, modifiers: new Set() };
-  return { head: stem(last), modifiers: new Set(words.slice(0, -1).map(stem)) };
+  if (words.length === 0 || UNTYPED.has(category.trim().toLowerCase()))
+    return { head: null, modifiers: new Set() };
+  const named = tokenize(category.replace(QUALIFIER, ''));
+  const at = named.length > 0 ? named.length - 1 : words.length - 1;
+  return { head: stem(words[at]!), modifiers: new Set(words.filter((_, i) => i !== at).map(stem)) };
 }
+
+/** A parenthesis that ends a category ("Hybrid (2-in-1)"). */
+const QUALIFIER = /\s*\([^()]*\)\s*$/;

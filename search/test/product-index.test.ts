@@ -1,7 +1,7 @@
 import type { Product, SearchParams } from '@shopsync/core';
 import { SearchParams as Params } from '@shopsync/core';
 import { describe, expect, it } from 'vitest';
-import { toIndexedDoc } from '../src/document.js';
+import { toIndexedDoc, typeSignature } from '../src/document.js';
 import {
   CategoryVocabulary,
   deriveCategory,
@@ -1705,6 +1705,18 @@ describe('Icecat mapping', () => {
     expect(icecatToProduct({ id: '1', title: 'x', supplier: 'y' }).ok).toBe(false);
     expect(icecatToProduct('junk').ok).toBe(false);
     expect(icecatToProduct({ id: 'a b', title: 'x', supplier: 'y', price: 1 }).ok).toBe(false);
+  });
+
+  it(`reads a category's head before a trailing parenthesis ("Hybrid (2-in-1)": a hybrid)`, () => {
+    const signature = (category: string) => {
+      const { head, modifiers } = typeSignature(category);
+      return { head, modifiers: [...modifiers].sort() };
+    };
+    expect(signature('Hybrid (2-in-1)')).toEqual({ head: 'hybrid', modifiers: ['1', '2', 'in'] });
+    expect(signature('Mini PC (<= 3L)')).toEqual({ head: 'pc', modifiers: ['3', 'l', 'mini'] });
+    expect(signature('Mini PC (<= 3L) barebone').head).toBe('barebon');
+    expect(signature('Notebook case')).toEqual({ head: 'case', modifiers: ['notebook'] });
+    expect(signature('Other').head).toBeNull();
   });
 
   it('prefers the stated product type and skips units when reading one from the title', () => {
