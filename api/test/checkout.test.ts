@@ -2,10 +2,17 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { YjsCart } from '@shopsync/core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import * as Y from 'yjs';
+import type { CartDocuments } from '../src/cart/carts.js';
+import { Catalog } from '../src/catalog/products.js';
+import { Checkout } from '../src/checkout/checkout.js';
 import { checkLedger } from '../src/checkout/ledger.js';
+import { InMemoryOrderQueue } from '../src/checkout/queue.js';
 import { SqliteStockStore } from '../src/checkout/stock.js';
 import { OrderStore } from '../src/checkout/store.js';
+import { StockWriter } from '../src/checkout/writer.js';
 import { openDatabase } from '../src/db.js';
 import { admin, type Client, createProduct, quickShoppers, signUp, startTestServer } from './harness.js';
 
@@ -276,6 +283,47 @@ describe('serialized checkout', () => {
     expect((await vendor.get(`/api/products/${p}`)).json.stock).toBe(3);
     expect((await s.client.post(`/api/orders/${order.id}/cancel`)).status).toBe(409);
     expect(checkLedger(server.db)).toEqual([]);
+  });
+
+  it("clears the entries of a cart's orders confirmed together in one cart edit, and notes each cleared", async () => {
+    const p = await product(10, 700);
+    const doc = new Y.Doc();
+    const cart = new YjsCart(doc);
+    const tags = Array.from({ length: 6 }, () => cart.add(p, 1));
+    const edits: string[] = [];
+    const documents: CartDocuments = {
+      getDocument: async () => doc,
+      withDocument: async (cartId, fn) => {
+        edits.push(cartId);
+        let result!: ReturnType<typeof fn>;
+        doc.transact(() => {
+          result = fn(doc);
+        });
+        return result;
+      },
+    };
+    const store = new OrderStore(server.db);
+    const stock = new SqliteStockStore(server.db);
+    const writer = new StockWriter(stock, new InMemoryOrderQueue());
+    const checkout = new Checkout(store, stock, writer, new Catalog(server.db), documents);
+    // Five orders placed at once share a commit and a decision batch: their entries leave the
+    // cart in one edit; the sixth entry, not ordered, stays.
+    const results = await Promise.all(
+      tags
+        .slice(0, 5)
+        .map((tag) => checkout.placeOrder('u_batch', randomUUID(), { cartId: 'c_batch', tags: [tag] })),
+    );
+    expect(results.map((r) => r.ok && r.order.status)).toEqual(Array(5).fill('confirmed'));
+    expect(edits).toEqual(['c_batch']);
+    expect([...cart.entries().keys()]).toEqual([tags[5]]);
+    store.flush();
+    for (const r of results) {
+      if (!r.ok) throw new Error('not placed');
+      expect(server.db.prepare('SELECT cart_cleared FROM orders WHERE id = ?').get(r.order.id)).toEqual({
+        cart_cleared: 1,
+      });
+    }
+    expect((await vendor.get(`/api/products/${p}`)).json.stock).toBe(5);
   });
 
   it('streams the order status as server-sent events', async () => {

@@ -23,6 +23,11 @@ const DECISION_WAIT_MS = 2000;
  */
 export class Checkout extends EventEmitter<{ status: [StoredOrder]; error: [unknown] }> {
   private readonly clearing = new Map<string, Promise<void>>();
+  /**
+   * Confirmed orders waiting to leave their carts, by cart: the writer's decisions of one turn
+   * are cleared together, one Yjs transaction (one update, one logged row) per cart.
+   */
+  private toClear = new Map<string, ClearBatch>();
   /** Orders placed by this process and not yet decided, so a decision needs no read back. */
   private readonly undecided = new Map<string, StoredOrder>();
 
@@ -42,7 +47,7 @@ export class Checkout extends EventEmitter<{ status: [StoredOrder]; error: [unkn
       if (!order) return;
       this.emit('status', order);
       if (order.status === 'confirmed') {
-        const done = this.clearCart(order).finally(() => this.clearing.delete(order.id));
+        const done = this.clearLater(order).finally(() => this.clearing.delete(order.id));
         this.clearing.set(order.id, done);
       }
     });
@@ -106,7 +111,7 @@ export class Checkout extends EventEmitter<{ status: [StoredOrder]; error: [unkn
     const pending = this.store.pendingIds();
     await Promise.all(pending.map((id) => this.writer.submit(id)));
     const uncleared = this.store.unclearedConfirmed();
-    for (const order of uncleared) await this.clearCart(order);
+    for (const [cartId, orders] of byCart(uncleared)) await this.clearCart(cartId, orders);
     return { pending: pending.length, carts: uncleared.length };
   }
 
@@ -132,14 +137,63 @@ export class Checkout extends EventEmitter<{ status: [StoredOrder]; error: [unkn
     return this.store.get(order.id) ?? order;
   }
 
-  /** Deletes exactly the order's entries, so items added meanwhile on another device stay. */
-  private async clearCart(order: StoredOrder): Promise<void> {
-    const tags = order.lines.flatMap((l) => l.tags);
-    await this.documents.withDocument(order.cartId, (doc) => new YjsCart(doc).clear(tags));
+  /**
+   * Clears the order's entries with those of the other orders of its cart confirmed in this turn
+   * (the writer decides a batch synchronously; the clearing starts once it is done, in a microtask).
+   */
+  private clearLater(order: StoredOrder): Promise<void> {
+    let batch = this.toClear.get(order.cartId);
+    if (!batch) {
+      if (this.toClear.size === 0) queueMicrotask(() => this.clearBatches());
+      let resolve!: () => void;
+      let reject!: (err: unknown) => void;
+      const done = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      batch = { orders: [], done, resolve, reject };
+      this.toClear.set(order.cartId, batch);
+    }
+    batch.orders.push(order);
+    return batch.done;
+  }
+
+  private clearBatches(): void {
+    const batches = this.toClear;
+    this.toClear = new Map();
+    for (const [cartId, batch] of batches)
+      this.clearCart(cartId, batch.orders).then(batch.resolve, batch.reject);
+  }
+
+  /**
+   * Deletes exactly the orders' entries (all of one cart, in one Yjs transaction), so items added
+   * meanwhile on another device stay.
+   */
+  private async clearCart(cartId: string, orders: StoredOrder[]): Promise<void> {
+    const tags: string[] = [];
+    for (const order of orders) for (const line of order.lines) tags.push(...line.tags);
+    await this.documents.withDocument(cartId, (doc) => new YjsCart(doc).clear(tags));
     // The shopper's answer need not wait for this note: until it commits, a restart clears the
     // same entries again, which changes nothing.
-    this.store.markCartCleared(order.id).catch((err) => this.emit('error', err));
+    this.store.markCartCleared(orders.map((o) => o.id)).catch((err) => this.emit('error', err));
   }
+}
+
+interface ClearBatch {
+  orders: StoredOrder[];
+  done: Promise<void>;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+function byCart(orders: StoredOrder[]): Map<string, StoredOrder[]> {
+  const out = new Map<string, StoredOrder[]>();
+  for (const order of orders) {
+    const list = out.get(order.cartId);
+    if (list) list.push(order);
+    else out.set(order.cartId, [order]);
+  }
+  return out;
 }
 
 /** Node's one-shot digest where there is one (20.12+): no Hash object per order. */

@@ -60,7 +60,7 @@ interface NewOrder {
 }
 
 /** A write of the store's group commit: a new order, or the note that an order's cart is cleared. */
-type Write = { order: NewOrder; cleared?: undefined } | { order?: undefined; cleared: string };
+type Write = { order: NewOrder; cleared?: undefined } | { order?: undefined; cleared: string | string[] };
 
 /** Orders and idempotency keys in SQLite. */
 export class OrderStore {
@@ -142,7 +142,8 @@ export class OrderStore {
 
   private writeOne(w: Write): IdempotentInsert | undefined {
     if (w.order) return this.insertOne(w.order);
-    this.stmts.cleared.run(w.cleared);
+    if (typeof w.cleared === 'string') this.stmts.cleared.run(w.cleared);
+    else for (const id of w.cleared) this.stmts.cleared.run(id);
     return undefined;
   }
 
@@ -195,10 +196,10 @@ export class OrderStore {
     return (this.stmts.uncleared.all() as OrderRow[]).map(rowToOrder);
   }
 
-  /** Notes that the order's entries are gone from its cart; resolves once committed. */
-  markCartCleared(orderId: string): Promise<void> {
+  /** Notes that the orders' entries are gone from their carts (one note); resolves once committed. */
+  markCartCleared(orderIds: string | string[]): Promise<void> {
     // Its result is undefined: a note has nothing to answer.
-    return this.writes.push({ cleared: orderId }) as Promise<unknown> as Promise<void>;
+    return this.writes.push({ cleared: orderIds }) as Promise<unknown> as Promise<void>;
   }
 
   expireIdempotencyKeys(): number {
