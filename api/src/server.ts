@@ -24,8 +24,9 @@ import { StockWriter } from './checkout/writer.js';
 import type { Config } from './config.js';
 import { type Db, metaOr, openDatabase } from './db.js';
 import { createApp } from './http/app.js';
-import { compressResponses } from './http/compress.js';
-import { baseHeaders } from './http/headers.js';
+import { compressor } from './http/compress.js';
+import { BASE_HEADERS } from './http/headers.js';
+import { responseClass } from './http/response.js';
 import { SearchFeed } from './search/feed.js';
 
 export interface RunningServer {
@@ -138,10 +139,13 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     fetch: app.fetch,
     port: config.port,
     hostname: config.host,
-    // Compression and the headers every answer carries wrap Node's listener, below Hono
-    // (see http/compress.ts and http/headers.ts).
+    // Compression and the headers every answer carries are Node's response's, below Hono
+    // (see http/response.ts, http/compress.ts and http/headers.ts).
     createServer: ((options: http.ServerOptions, listener: http.RequestListener) =>
-      http.createServer(options, compressResponses(baseHeaders(listener)))) as typeof http.createServer,
+      http.createServer(
+        { ...options, ServerResponse: responseClass({ defaults: BASE_HEADERS, finish: compressor() }) },
+        listener,
+      )) as typeof http.createServer,
   });
   server.on('upgrade', (req, socket, head) => {
     const path = (req.url ?? '').split('?')[0] ?? '';

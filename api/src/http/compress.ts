@@ -1,4 +1,4 @@
-import type { IncomingMessage, OutgoingHttpHeaders, RequestListener, ServerResponse } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { rememberBounded } from '../bounded.js';
 
@@ -32,20 +32,25 @@ function accepted(req: IncomingMessage): Encoding | undefined {
 
 /**
  * Compresses buffered responses (brotli or gzip, as the client accepts) where they leave Node:
- * at `res.end(body)`. Answers under 1 KiB, event streams and anything written in pieces go out as
- * they are; the compressed form of immutable assets is kept.
+ * at `res.end(body)` (see http/response.ts, which calls the function this returns there with the
+ * status and headers of `writeHead` and the body). Answers under 1 KiB, event streams and anything
+ * written in pieces go out as they are; the compressed form of immutable assets is kept.
  *
- * Why here and not as Hono middleware: Hono's compress middleware pipes every body through a
+ * Why there and not as Hono middleware: Hono's compress middleware pipes every body through a
  * CompressionStream (a chunked thread-pool round trip per small JSON answer: a fourfold loss of
  * throughput), and any middleware that reads `c.res.body` makes @hono/node-server build a full web
- * Response for every answer instead of writing its string straight to the socket. Wrapping the
- * listener sees the finished headers and body for free.
+ * Response for every answer instead of writing its string straight to the socket. Node's response
+ * sees the finished headers and body for free.
  */
-export function compressResponses(listener: RequestListener): RequestListener {
+export function compressor(): (
+  req: IncomingMessage,
+  status: number,
+  headers: OutgoingHttpHeaders,
+  body: string | Uint8Array,
+) => string | Uint8Array {
   const immutable = new Map<string, Uint8Array>();
 
-  const compress = (req: IncomingMessage, status: number, headers: OutgoingHttpHeaders, body: unknown) => {
-    if (typeof body !== 'string' && !(body instanceof Uint8Array)) return body;
+  return (req, status, headers, body) => {
     if (status === 204 || status === 206 || req.method === 'HEAD') return body;
     if (!COMPRESSIBLE.test(header(headers, 'content-type') ?? '')) return body;
     if (header(headers, 'content-encoding')) return body;
@@ -70,55 +75,5 @@ export function compressResponses(listener: RequestListener): RequestListener {
     const etag = header(headers, 'etag');
     if (etag && !etag.startsWith('W/')) setHeader(headers, 'etag', `W/${etag}`);
     return out;
-  };
-
-  return (req, res) => {
-    deferHead(res, (status, headers, body) => compress(req, status, headers, body));
-    listener(req, res);
-  };
-}
-
-/**
- * Holds back `writeHead(status, headers)` until the response's first byte: `end(body)` lets
- * `transform` rewrite the headers and body first; `write` and `flushHeaders` (streams) send the
- * headers untouched.
- */
-function deferHead(
-  res: ServerResponse,
-  transform: (status: number, headers: OutgoingHttpHeaders, body: unknown) => unknown,
-): void {
-  const { writeHead, end, write, flushHeaders } = res;
-  let held: [number, OutgoingHttpHeaders] | undefined;
-  const restore = () => {
-    res.writeHead = writeHead;
-    res.end = end;
-    res.write = write;
-    res.flushHeaders = flushHeaders;
-    if (held) writeHead.call(res, held[0], held[1]);
-    held = undefined;
-  };
-  res.writeHead = function (this: ServerResponse, status: number, ...rest: unknown[]) {
-    const [headers] = rest;
-    if (rest.length !== 1 || typeof headers !== 'object' || headers === null || Array.isArray(headers)) {
-      restore();
-      return writeHead.apply(this, [status, ...rest] as never);
-    }
-    held = [status, { ...(headers as OutgoingHttpHeaders) }];
-    return this;
-  } as ServerResponse['writeHead'];
-  res.end = function (this: ServerResponse, ...args: unknown[]) {
-    if (held && (typeof args[0] === 'string' || args[0] instanceof Uint8Array)) {
-      args[0] = transform(held[0], held[1], args[0]);
-    }
-    restore();
-    return end.apply(this, args as never);
-  } as ServerResponse['end'];
-  res.write = function (this: ServerResponse, ...args: unknown[]) {
-    restore();
-    return write.apply(this, args as never);
-  } as ServerResponse['write'];
-  res.flushHeaders = function (this: ServerResponse) {
-    restore();
-    flushHeaders.call(this);
   };
 }

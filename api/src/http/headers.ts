@@ -1,4 +1,4 @@
-import type { IncomingMessage, RequestListener } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { clientAddress } from '@shopsync/sync-server/address';
 import type { Context } from 'hono';
 
@@ -58,8 +58,16 @@ export function cookieValue(header: string, name: string): string | undefined {
   return undefined;
 }
 
-/** What Hono's secureHeaders() sets by default (no CSP, no COEP), set once per response by Node. */
-const SECURITY_HEADERS: [string, string][] = [
+/**
+ * The headers every answer carries: what Hono's secureHeaders() sets by default (no CSP, no COEP)
+ * and `Cache-Control: no-store`. A route's own value of any of them wins: the storefront's files
+ * set their own caching. No-store is the default for everything else rather than decided by
+ * matching /api on the request target, which the router reads differently (`/%61pi/me` and
+ * `/x/../api/me` reach the API too). They are added by Node's response (http/response.ts), not by
+ * Hono middleware: as middleware they ran after every handler and made @hono/node-server turn
+ * each answer's plain header object into a WHATWG Headers object.
+ */
+export const BASE_HEADERS: readonly (readonly [string, string])[] = [
   ['Cross-Origin-Resource-Policy', 'same-origin'],
   ['Cross-Origin-Opener-Policy', 'same-origin'],
   ['Origin-Agent-Cluster', '?1'],
@@ -71,21 +79,5 @@ const SECURITY_HEADERS: [string, string][] = [
   ['X-Frame-Options', 'SAMEORIGIN'],
   ['X-Permitted-Cross-Domain-Policies', 'none'],
   ['X-XSS-Protection', '0'],
+  ['Cache-Control', 'no-store'],
 ];
-
-/**
- * The headers every answer carries, set on Node's response before Hono runs: the security headers,
- * and `Cache-Control: no-store`. A route's own value of any of them wins (Node merges these under
- * the headers of writeHead): the storefront's files set their own caching. No-store is the default
- * for everything else rather than decided by matching /api on the request target, which the router
- * reads differently (`/%61pi/me` and `/x/../api/me` reach the API too). As Hono middleware these
- * ran after every handler and made @hono/node-server turn each answer's plain header object into a
- * WHATWG Headers object.
- */
-export function baseHeaders(listener: RequestListener): RequestListener {
-  return (req, res) => {
-    for (const [name, value] of SECURITY_HEADERS) res.setHeader(name, value);
-    res.setHeader('Cache-Control', 'no-store');
-    listener(req, res);
-  };
-}
