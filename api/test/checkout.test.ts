@@ -176,6 +176,52 @@ describe('serialized checkout', () => {
     expect((await vendor.get(`/api/products/${p}`)).json.stock).toBe(3);
   });
 
+  it("takes a batch's units from the stock it read, moving each product's row once", async () => {
+    const p = await product(5, 1000);
+    const store = new OrderStore(server.db);
+    const line = (quantity: number, tag: string) => ({
+      productId: p,
+      title: 'x',
+      quantity,
+      unitPrice: { amount: 1000, currency: 'USD' },
+      tags: [tag],
+    });
+    const orders = [
+      [line(2, 'a')],
+      [line(2, 'b')],
+      [line(2, 'c')],
+      [line(1, 'd'), line(1, 'e')],
+      [line(1, 'f')],
+    ];
+    const known = new Map<string, ReturnType<typeof line>[]>();
+    for (const lines of orders) {
+      const inserted = await store.insertPending('u_batch', randomUUID(), 'hash', { cartId: 'c_x', lines });
+      if (!inserted.ok) throw new Error('insert failed');
+      known.set(inserted.order.id, lines);
+    }
+    const changes = () =>
+      (
+        server.db.prepare('SELECT COUNT(*) AS n FROM product_changes WHERE product_id = ?').get(p) as {
+          n: number;
+        }
+      ).n;
+    const before = changes();
+    const decisions = new SqliteStockStore(server.db).decide([...known.keys()], known);
+    // 2 + 2 of 5; the third wants 2 of the 1 left; two lines of one product are counted together.
+    expect(decisions.map((d) => d.status)).toEqual([
+      'confirmed',
+      'confirmed',
+      'rejected',
+      'rejected',
+      'confirmed',
+    ]);
+    expect(decisions[2]!.reasons).toEqual([{ productId: p, code: 'out_of_stock', available: 1 }]);
+    expect(decisions[3]!.reasons).toEqual([{ productId: p, code: 'out_of_stock', available: 1 }]);
+    expect((await vendor.get(`/api/products/${p}`)).json.stock).toBe(0);
+    expect(changes() - before).toBe(1);
+    expect(checkLedger(server.db)).toEqual([]);
+  });
+
   it('prices lines in the commit that claims the key, never for a replay, and notes cleared carts in it', async () => {
     // A database of its own: nothing else commits on it while the transactions are counted.
     const db = openDatabase(fs.mkdtempSync(path.join(os.tmpdir(), 'shopsync-orders-')));

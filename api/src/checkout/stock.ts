@@ -57,11 +57,18 @@ export class SqliteStockStore implements StockStore {
 
   decide(orderIds: string[], known?: ReadonlyMap<string, OrderLine[]>): Decision[] {
     return this.db.transaction(() => {
-      const touched = new Set<string>();
-      const decisions = orderIds.flatMap((id) => this.decideOne(id, known?.get(id), touched) ?? []);
-      // One change-feed entry per product whose stock moved in the batch, however many orders.
+      const batch: Batch = { products: new Map(), taken: new Map() };
+      const decisions = orderIds.flatMap((id) => this.decideOne(id, known?.get(id), batch) ?? []);
+      // Each product's stock moves once for the batch, by the units its confirmed orders took
+      // (checked against the stock read in this transaction, so the guard cannot fail), with one
+      // change-feed entry, however many orders; the ledger keeps a movement per order line.
       const at = this.now();
-      for (const productId of touched) this.stmts.change.run(productId, at);
+      for (const [productId, units] of batch.taken) {
+        // If it did fail, stock would be wrong: the whole batch rolls back instead.
+        if (this.stmts.decrement.run(units, productId, units).changes !== 1)
+          throw new Error(`stock for ${productId} moved inside its own transaction`);
+        this.stmts.change.run(productId, at);
+      }
       return decisions;
     })();
   }
@@ -83,11 +90,7 @@ export class SqliteStockStore implements StockStore {
   }
 
   /** Inside the batch transaction. An order no longer pending (a recovered duplicate) is skipped. */
-  private decideOne(
-    orderId: string,
-    known: OrderLine[] | undefined,
-    touched: Set<string>,
-  ): Decision | undefined {
+  private decideOne(orderId: string, known: OrderLine[] | undefined, batch: Batch): Decision | undefined {
     let lines = known;
     if (!lines) {
       const row = this.stmts.order.get(orderId) as { status: string; lines: string } | undefined;
@@ -95,8 +98,10 @@ export class SqliteStockStore implements StockStore {
       lines = JSON.parse(row.lines) as OrderLine[];
     }
     const reasons: RejectReason[] = [];
+    // Units each product would give this order, so two lines of one product are checked together.
+    let wanted: Map<string, number> | undefined;
     for (const line of lines) {
-      const p = this.stmts.product.get(line.productId) as ProductStock | undefined;
+      const p = this.productIn(batch, line.productId);
       if (!p) reasons.push({ productId: line.productId, code: 'not_found' });
       else if (p.price_amount !== line.unitPrice.amount || p.currency !== line.unitPrice.currency) {
         reasons.push({
@@ -104,8 +109,14 @@ export class SqliteStockStore implements StockStore {
           code: 'price_changed',
           price: { amount: p.price_amount, currency: p.currency },
         });
-      } else if (p.stock < line.quantity) {
-        reasons.push({ productId: line.productId, code: 'out_of_stock', available: p.stock });
+      } else {
+        const before = wanted?.get(line.productId) ?? 0;
+        if (p.stock - before < line.quantity) {
+          reasons.push({ productId: line.productId, code: 'out_of_stock', available: p.stock });
+        } else if (lines.length > 1) {
+          wanted ??= new Map();
+          wanted.set(line.productId, before + line.quantity);
+        }
       }
     }
     const at = this.now();
@@ -117,12 +128,30 @@ export class SqliteStockStore implements StockStore {
     // Settled first: an order no longer pending (decided before) must not move stock again.
     if (this.stmts.settle.run('confirmed', null, at, orderId).changes === 0) return undefined;
     for (const line of lines) {
-      const moved = this.stmts.decrement.run(line.quantity, line.productId, line.quantity).changes;
-      // Checked above in this same transaction, so this cannot fail; if it did, stock would be wrong.
-      if (moved !== 1) throw new Error(`stock for ${line.productId} moved inside its own transaction`);
+      // The units leave the batch's stock now; the product's row moves once, at the batch's end.
+      const p = batch.products.get(line.productId)!;
+      p.stock -= line.quantity;
+      batch.taken.set(line.productId, (batch.taken.get(line.productId) ?? 0) + line.quantity);
       this.stmts.movement.run(line.productId, -line.quantity, 'order', orderId, at);
-      touched.add(line.productId);
     }
     return { orderId, status: 'confirmed', reasons: [], at };
   }
+
+  /** The product as this batch sees it: read once, its stock less what the batch's orders took. */
+  private productIn(batch: Batch, productId: string): ProductStock | undefined {
+    let p = batch.products.get(productId);
+    if (p === undefined) {
+      p = (this.stmts.product.get(productId) as ProductStock | undefined) ?? null;
+      batch.products.set(productId, p);
+    }
+    return p ?? undefined;
+  }
+}
+
+/** What one decision batch has read and taken, inside its transaction. */
+interface Batch {
+  /** Each product read (null: none such), its stock less the units taken in this batch. */
+  products: Map<string, ProductStock | null>;
+  /** Units taken per product by the batch's confirmed orders, not yet written to its row. */
+  taken: Map<string, number>;
 }
