@@ -6,7 +6,7 @@ import { responseClass } from '../src/http/response.js';
 const routes: Record<string, http.RequestListener> = {
   // As @hono/node-server answers: writeHead with a plain object, then end(body).
   '/held': (_req, res) => {
-    res.writeHead(200, { 'content-type': 'text/plain', 'Cache-Control': 'public, max-age=60' });
+    res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'public, max-age=60' });
     res.end('hello');
   },
   '/set': (_req, res) => {
