@@ -287,3 +287,30 @@ test('cancelling an order asks first, restocks, and a rejected order leads back 
   await expect(line(page, id).getByTestId('quantity')).toHaveText('5');
   await context.close();
 });
+
+test('checkout says when the saved addresses could not load, and loads them on Try again', async ({
+  context,
+  page,
+}) => {
+  await signUpContext(context);
+  await addAddress(context);
+  const id = await createProduct(context.request, 'Retried kettle');
+  expect((await context.request.post('/api/cart/lines', { data: { productId: id, quantity: 1 } })).ok()).toBe(
+    true,
+  );
+  // The first request for the addresses fails as a dropped connection would.
+  let failed = 0;
+  await page.route('**/api/me/addresses', (route) =>
+    failed++ === 0 ? route.abort('connectionreset') : route.continue(),
+  );
+  await page.goto('/checkout');
+  await expect(page.getByRole('alert')).toHaveText(
+    'Your addresses could not load: the shop did not answer. Try again',
+  );
+  // No form for a new address in its place: the shopper has one.
+  await expect(page.getByLabel('Full name')).toHaveCount(0);
+  await page.getByRole('button', { name: 'Try again' }).click();
+  await expect(page.getByRole('radio', { name: /2 Device Row, Leeds/ })).toBeChecked();
+  await page.getByRole('button', { name: 'Place order' }).click();
+  await expect(page).toHaveURL(/\/orders\//);
+});

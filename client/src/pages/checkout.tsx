@@ -20,7 +20,10 @@ export default function Checkout() {
   const state = useStore(cartState);
   // The order is exactly what the shopper reviewed: these lines and their entry tags.
   const [review, setReview] = useState<Review | null>(null);
-  const [addresses, setAddresses] = useState<Address[]>([]);
+  // null while they load; the shopper's own addresses, not a form for a new one, come first.
+  const [addresses, setAddresses] = useState<Address[] | null>(null);
+  const [addressesFailed, setAddressesFailed] = useState<string | null>(null);
+  const [loadAddresses, setLoadAddresses] = useState(0);
   const [addressId, setAddressId] = useState<string>('');
   const [error, setError] = useState<string | null>(null);
   const [placing, setPlacing] = useState(false);
@@ -32,15 +35,21 @@ export default function Checkout() {
       setReview({ lines: state.lines, key: crypto.randomUUID() });
   }, [state, review]);
   useEffect(() => {
-    if (user)
-      api.addresses().then(
-        (r) => {
-          setAddresses(r.items);
-          if (r.items[0]) setAddressId(r.items[0].id);
-        },
-        () => undefined,
-      );
-  }, [user]);
+    if (!user) return;
+    setAddressesFailed(null);
+    api.addresses().then(
+      (r) => {
+        setAddresses(r.items);
+        if (r.items[0]) setAddressId((id) => id || r.items[0]!.id);
+      },
+      (err: unknown) =>
+        setAddressesFailed(
+          err instanceof ApiError && err.status === 0
+            ? `Your addresses could not load: ${navigator.onLine ? 'the shop did not answer' : 'you are offline'}.`
+            : `Your addresses could not load. ${errorText(err)}`,
+        ),
+    );
+  }, [user, loadAddresses]);
 
   if (user === undefined) return <p class="loading">Loading…</p>;
   if (!user) {
@@ -105,16 +114,27 @@ export default function Checkout() {
   return (
     <section class="checkout">
       <h1>Checkout</h1>
-      <AddressPicker
-        addresses={addresses}
-        selected={addressId}
-        onSelect={setAddressId}
-        onAdded={(a) => {
-          setAddresses([...addresses, a]);
-          setAddressId(a.id);
-          setError(null);
-        }}
-      />
+      {addresses ? (
+        <AddressPicker
+          addresses={addresses}
+          selected={addressId}
+          onSelect={setAddressId}
+          onAdded={(a) => {
+            setAddresses([...addresses, a]);
+            setAddressId(a.id);
+            setError(null);
+          }}
+        />
+      ) : addressesFailed ? (
+        <p class="notice error" role="alert">
+          {addressesFailed}{' '}
+          <button type="button" class="link" onClick={() => setLoadAddresses((n) => n + 1)}>
+            Try again
+          </button>
+        </p>
+      ) : (
+        <p class="loading">Loading your addresses…</p>
+      )}
       <h2>Review your order</h2>
       <ul class="lines review" data-testid="review-lines">
         {review.lines.map((l) => (
