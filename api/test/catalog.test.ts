@@ -98,6 +98,18 @@ describe('catalog', () => {
     expect((await v.patch(`/api/products/${id}`, { colour: 'red' })).status).toBe(400);
     // The best-seller list's path is not a product id.
     expect((await v.post('/api/products', { ...widget, id: 'popular' })).status).toBe(400);
+    // Images are web addresses: a script, inline data or a file on the shopper's disk is refused.
+    for (const image of [
+      'javascript:alert(1)',
+      'data:image/png;base64,AAAA',
+      'file:///etc/passwd',
+      'http:/x',
+    ]) {
+      const refused = await v.patch(`/api/products/${id}`, { images: [image] });
+      expect([refused.status, refused.json.error.code]).toEqual([400, 'invalid_request']);
+    }
+    expect((await v.patch(`/api/products/${id}`, { images: ['http://img.example/q.jpg'] })).status).toBe(200);
+    expect((await v.get(`/api/products/${id}`)).json.images).toEqual(['http://img.example/q.jpg']);
     await v.delete(`/api/products/${id}`);
   });
 

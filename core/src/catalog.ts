@@ -33,6 +33,16 @@ const PriceInput = z.union([
   Money.pick({ amount: true }).extend({ currency: Money.shape.currency.optional() }),
 ]);
 
+/**
+ * A product image: an http(s) URL. `new URL` also accepts `javascript:`, `data:` and `file:`
+ * addresses, which a storefront must not put in front of every shopper.
+ */
+const ImageUrl = z
+  .string()
+  .max(2000)
+  .url()
+  .refine((u) => /^https?:\/\/[^/]/i.test(u), 'an image is an http or https URL');
+
 /** The fields a vendor writes, as each is checked (no defaults: a patch names only what it changes). */
 const productFields = {
   title: text(300),
@@ -41,7 +51,7 @@ const productFields = {
   price: PriceInput,
   stock: z.number().int().min(0).max(10_000_000),
   category: text(100),
-  images: z.array(z.string().url().max(2000)).max(20),
+  images: z.array(ImageUrl).max(20),
   attributes: Attributes,
 };
 
