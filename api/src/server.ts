@@ -89,7 +89,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   writer.on('error', (err) => logger.error({ err }, 'stock writer batch failed; its orders stay pending'));
   const checkout = new Checkout(orders, stock, writer, catalog, sync);
   checkout.on('error', (err) =>
-    logger.error({ err }, 'noting a cleared cart failed; redone at the next start'),
+    logger.error({ err }, "clearing a confirmed order's cart entries failed; redone at the next start"),
   );
 
   const started = performance.now();

@@ -372,6 +372,56 @@ describe('serialized checkout', () => {
     expect((await vendor.get(`/api/products/${p}`)).json.stock).toBe(5);
   });
 
+  it('answers a confirmed order whose cart cannot be edited now, and clears the cart at the next start', async () => {
+    const p = await product(10, 700);
+    const doc = new Y.Doc();
+    const cart = new YjsCart(doc);
+    const [ordered, kept] = [cart.add(p, 2), cart.add(p, 1)];
+    let broken = true;
+    const documents: CartDocuments = {
+      getDocument: async () => doc,
+      withDocument: async (_cartId, fn) => {
+        if (broken) throw new Error('the cart store is unavailable');
+        let result!: ReturnType<typeof fn>;
+        doc.transact(() => {
+          result = fn(doc);
+        });
+        return result;
+      },
+    };
+    const store = new OrderStore(server.db);
+    const stock = new SqliteStockStore(server.db);
+    const make = () =>
+      new Checkout(
+        store,
+        stock,
+        new StockWriter(stock, new InMemoryOrderQueue()),
+        new Catalog(server.db),
+        documents,
+      );
+    const errors: unknown[] = [];
+    const checkout = make().on('error', (err) => errors.push(err));
+    const placed = await checkout.placeOrder('u_broken', randomUUID(), {
+      cartId: 'c_broken',
+      tags: [ordered],
+    });
+    expect(placed.ok && placed.order.status).toBe('confirmed');
+    expect(errors).toHaveLength(1);
+    expect([...cart.entries().keys()].sort()).toEqual([ordered, kept].sort());
+    store.flush();
+    if (!placed.ok) throw new Error('not placed');
+    const cleared = () =>
+      server.db.prepare('SELECT cart_cleared FROM orders WHERE id = ?').get(placed.order.id);
+    expect(cleared()).toEqual({ cart_cleared: 0 });
+    // The next start finds it uncleared and clears exactly its entries.
+    broken = false;
+    expect((await make().recover()).carts).toBeGreaterThanOrEqual(1);
+    expect([...cart.entries().keys()]).toEqual([kept]);
+    store.flush();
+    expect(cleared()).toEqual({ cart_cleared: 1 });
+    expect((await vendor.get(`/api/products/${p}`)).json.stock).toBe(8);
+  });
+
   it('streams the order status as server-sent events', async () => {
     const p = await product(3);
     const s = await shopperWith([[p, 1]]);

@@ -47,7 +47,13 @@ export class Checkout extends EventEmitter<{ status: [StoredOrder]; error: [unkn
       if (!order) return;
       this.emit('status', order);
       if (order.status === 'confirmed') {
-        const done = this.clearLater(order).finally(() => this.clearing.delete(order.id));
+        // A cart that cannot be edited now does not undo the order, nor fail its answer: the
+        // order stays noted uncleared and the next start clears its entries (`recover`).
+        const done = this.clearLater(order)
+          .catch((err: unknown) => {
+            this.emit('error', err);
+          })
+          .finally(() => this.clearing.delete(order.id));
         this.clearing.set(order.id, done);
       }
     });
@@ -111,8 +117,17 @@ export class Checkout extends EventEmitter<{ status: [StoredOrder]; error: [unkn
     const pending = this.store.pendingIds();
     await Promise.all(pending.map((id) => this.writer.submit(id)));
     const uncleared = this.store.unclearedConfirmed();
-    for (const [cartId, orders] of byCart(uncleared)) await this.clearCart(cartId, orders);
-    return { pending: pending.length, carts: uncleared.length };
+    let carts = 0;
+    for (const [cartId, orders] of byCart(uncleared)) {
+      // One cart that cannot be edited does not keep the shop from starting.
+      try {
+        await this.clearCart(cartId, orders);
+        carts += orders.length;
+      } catch (err) {
+        this.emit('error', err);
+      }
+    }
+    return { pending: pending.length, carts };
   }
 
   private async awaitDecision(order: StoredOrder): Promise<StoredOrder> {
