@@ -288,7 +288,7 @@ test('cancelling an order asks first, restocks, and a rejected order leads back 
   await context.close();
 });
 
-test('checkout says when the saved addresses could not load, and loads them on Try again', async ({
+test('checkout says when the saved addresses could not load or one was removed elsewhere, and offers the ones left', async ({
   context,
   page,
 }) => {
@@ -307,10 +307,28 @@ test('checkout says when the saved addresses could not load, and loads them on T
   await expect(page.getByRole('alert')).toHaveText(
     'Your addresses could not load: the shop did not answer. Try again',
   );
-  // No form for a new address in its place: the shopper has one.
+  // No form for a new address in its place (the shopper has one), and no order without it.
   await expect(page.getByLabel('Full name')).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Place order' })).toBeDisabled();
   await page.getByRole('button', { name: 'Try again' }).click();
   await expect(page.getByRole('radio', { name: /2 Device Row, Leeds/ })).toBeChecked();
+
+  // Removed on another device while this page offered it: no order goes there.
+  const { items } = await (await context.request.get('/api/me/addresses')).json();
+  expect((await context.request.delete(`/api/me/addresses/${items[0].id}`)).status()).toBe(204);
+  await page.getByRole('button', { name: 'Place order' }).click();
+  await expect(page.getByRole('alert')).toHaveText(
+    'That address was removed on another device. Choose where to deliver.',
+  );
+  expect((await (await context.request.get('/api/orders')).json()).items).toEqual([]);
+  await page.getByLabel('Full name').fill('Dee Vice');
+  await page.getByLabel('Address').fill('9 New Street');
+  await page.getByLabel('City').fill('York');
+  await page.getByLabel('Postal code').fill('YO1 7HH');
+  await page.getByLabel('Country code').fill('GB');
+  await page.getByRole('button', { name: 'Save address' }).click();
+  await expect(page.getByRole('radio', { name: /9 New Street, York/ })).toBeChecked();
   await page.getByRole('button', { name: 'Place order' }).click();
   await expect(page).toHaveURL(/\/orders\//);
+  await expect(page.getByText('Deliver to Dee Vice, 9 New Street, York')).toBeVisible();
 });

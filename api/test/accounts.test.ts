@@ -141,7 +141,22 @@ describe('accounts', () => {
       { cartId: line.json.cartId, addressId: a.id },
       { 'idempotency-key': 'addr-order-1' },
     );
-    expect(retry.json.id).toBe(order.json.id);
+    expect([retry.status, retry.json.id]).toEqual([202, order.json.id]);
+    // A new order to it (a checkout page left open on another device) is refused.
+    await c.post('/api/cart/lines', { productId: 'gen-000002', quantity: 1 });
+    const late = await c.post(
+      '/api/orders',
+      { cartId: line.json.cartId, addressId: a.id },
+      { 'idempotency-key': 'addr-order-2' },
+    );
+    expect([late.status, late.json.error.code]).toEqual([409, 'address_removed']);
+    expect((await c.get('/api/orders')).json.items).toHaveLength(1);
+    const elsewhere = await c.post(
+      '/api/orders',
+      { cartId: line.json.cartId, addressId: b.id },
+      { 'idempotency-key': 'addr-order-2' },
+    );
+    expect(elsewhere.status).toBe(202);
     expect((await c.get('/api/me/addresses/nope')).status).toBe(404);
   });
 });

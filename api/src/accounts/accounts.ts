@@ -178,11 +178,14 @@ export class Accounts {
     return { ...input, id };
   }
 
-  hasAddress(userId: string, addressId: string): boolean {
-    return !!statement(this.db, 'SELECT 1 FROM addresses WHERE id = ? AND user_id = ?').get(
+  /** Whether the user has this address and still offers it (`active`), or removed it; undefined: none such. */
+  addressState(userId: string, addressId: string): 'active' | 'removed' | undefined {
+    const row = statement(this.db, 'SELECT removed_at FROM addresses WHERE id = ? AND user_id = ?').get(
       addressId,
       userId,
-    );
+    ) as { removed_at: number | null } | undefined;
+    if (!row) return undefined;
+    return row.removed_at === null ? 'active' : 'removed';
   }
 
   private findByEmail(email: string): UserRow | undefined {

@@ -102,6 +102,11 @@ export class Checkout extends EventEmitter<{ status: [StoredOrder]; error: [unkn
     return { ok: true, order, replayed: false };
   }
 
+  /** The answer to a retry of an order placed under this key, if there is one (no new order). */
+  replay(userId: string, key: string, input: PlaceOrderInput): PlaceOrderResult | undefined {
+    return this.store.replay(userId, key, requestHashOf(input));
+  }
+
   /** Cancels the shopper's confirmed order and restocks it. */
   cancel(userId: string, orderId: string): StoredOrder | 'not_found' | 'not_cancellable' {
     const order = this.store.getForUser(userId, orderId);

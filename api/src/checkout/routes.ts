@@ -36,10 +36,15 @@ export function orderRoutes(checkout: Checkout, orders: OrderStore, carts: Carts
     // Another user's cart is indistinguishable from a missing one.
     if (carts.ownerOf(input.cartId) !== `user:${user.id}`)
       throw new ApiError(404, 'cart_not_found', 'no such cart');
-    if (input.addressId && !accounts.hasAddress(user.id, input.addressId)) {
-      throw new ApiError(404, 'address_not_found', 'no such address');
-    }
-    const result = await checkout.placeOrder(user.id, key, input);
+    const address = input.addressId ? accounts.addressState(user.id, input.addressId) : 'none';
+    if (address === undefined) throw new ApiError(404, 'address_not_found', 'no such address');
+    // A removed address takes no new order (a checkout page left open elsewhere still offers it);
+    // a retry of an order placed before it was removed gets that order.
+    const result =
+      address === 'removed'
+        ? (checkout.replay(user.id, key, input) ??
+          raise(new ApiError(409, 'address_removed', 'this address was removed; choose another')))
+        : await checkout.placeOrder(user.id, key, input);
     if (result.ok) return c.json(publicOrder(result.order), 202);
     switch (result.reason) {
       case 'cart_out_of_date':
@@ -100,4 +105,8 @@ export function orderRoutes(checkout: Checkout, orders: OrderStore, carts: Carts
   });
 
   return app;
+}
+
+function raise(err: Error): never {
+  throw err;
 }

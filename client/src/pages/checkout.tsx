@@ -40,7 +40,7 @@ export default function Checkout() {
     api.addresses().then(
       (r) => {
         setAddresses(r.items);
-        if (r.items[0]) setAddressId((id) => id || r.items[0]!.id);
+        if (r.items[0]) setAddressId((id) => (r.items.some((a) => a.id === id) ? id : r.items[0]!.id));
       },
       (err: unknown) =>
         setAddressesFailed(
@@ -99,6 +99,14 @@ export default function Checkout() {
         if (err instanceof ApiError && err.code === 'cart_out_of_date') {
           await new Promise((r) => setTimeout(r, 400 * (attempt + 1)));
           continue;
+        }
+        // Removed on another device since this page loaded them: offer the ones left.
+        if (err instanceof ApiError && err.code === 'address_removed') {
+          setAddressId('');
+          setAddresses(null);
+          setLoadAddresses((n) => n + 1);
+          setError('That address was removed on another device. Choose where to deliver.');
+          break;
         }
         setError(
           err instanceof ApiError && err.status === 0
@@ -172,7 +180,7 @@ export default function Checkout() {
           {error}
         </p>
       )}
-      <button type="button" class="primary" disabled={placing} onClick={() => void place()}>
+      <button type="button" class="primary" disabled={placing || !addresses} onClick={() => void place()}>
         {placing ? 'Placing your order…' : 'Place order'}
       </button>
     </section>
