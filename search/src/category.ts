@@ -49,6 +49,11 @@ const BASE_COLOURS =
     ' ',
   );
 
+/** A whole number: a count ("4 Port", "3 Year") or a model ("HP 250 notebook"). */
+const COUNT = /^\d+$/;
+/** Of the titles that say a word, the share that say it after a whole number for it to be counted. */
+const COUNTED_SHARE = 0.5;
+
 /** A number or a measurement ("1080", "48.3", "(19\")"): a word after it is a unit, not a type. */
 const NUMERIC = /^[(]?[\d.,x"'/-]+[)]?$/;
 
@@ -94,6 +99,12 @@ export class CategoryVocabulary {
    * the words Icecat titles put after their product type ("HP FK221AT keyboard USB QWERTY").
    */
   private readonly attributes = new Set<string>();
+  /**
+   * Words that titles mostly say after a whole number, as what there are so many of ("4 Port USB
+   * 2.0 Hub", "16 Port KVM Switch", "3 Year"): no type after a number, where they were read as one
+   * (27 products of type "Port", Hubs among them).
+   */
+  readonly counted = new Set<string>();
 
   /** Learns product-type phrases (and colour names, which are not types) from a catalog. */
   static learn(
@@ -107,6 +118,22 @@ export class CategoryVocabulary {
       for (const c of r.colour?.toLowerCase().split(/[,/]/) ?? [])
         if (/^[a-z]+$/.test(c.trim())) vocabulary.colours.add(c.trim());
     const attributeCounts = new Map<string, number>();
+    // Per word: the titles that say it, and those that say it after a whole number.
+    const said = new Map<string, [number, number]>();
+    for (const r of list) {
+      const words = r.title.split(/\s+/);
+      const seen = new Map<string, boolean>();
+      words.forEach((w, i) => {
+        const word = plainWord(w);
+        if (word) seen.set(word, seen.get(word) === true || (i > 0 && COUNT.test(words[i - 1]!)));
+      });
+      for (const [word, counted] of seen) {
+        const n = said.get(word) ?? [0, 0];
+        said.set(word, [n[0] + 1, n[1] + (counted ? 1 : 0)]);
+      }
+    }
+    for (const [word, [n, counted]] of said)
+      if (counted >= minCount && counted >= COUNTED_SHARE * n) vocabulary.counted.add(word);
     for (const r of list) {
       const stated = usableType(r.productType);
       // A two-letter type ("PC") names its own product, but read in other titles it would make
@@ -157,6 +184,8 @@ export class CategoryVocabulary {
       for (let len = Math.min(MAX_PHRASE, end); len >= 1; len--) {
         const phrase = lower.slice(end - len, end).join(' ');
         if (!this.phrases.has(phrase) || this.colours.has(phrase)) continue;
+        // What there are so many of ("4 Port"), not what the product is.
+        if (this.counted.has(lower[end - len]!) && COUNT.test(lower[end - len - 1] ?? '')) continue;
         const head: string[] = [];
         // A type written in lowercase, as Icecat's own runs are, ends there: the capitalized
         // words after it are attributes ("calculator Desktop Financial" is a calculator).

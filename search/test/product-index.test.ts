@@ -1797,6 +1797,21 @@ describe('Icecat mapping', () => {
     expect(derive('Supermicro Thermal Mouse w/holder')).toBe('Mouse');
   });
 
+  it('reads no type in a word that titles mostly say after a count ("4 Port")', () => {
+    const vocabulary = CategoryVocabulary.learn([
+      ...['A', 'B', 'C'].map((m) => ({ title: `Acme ${m} port`, brand: 'Acme' })),
+      ...['2', '4', '8', '16'].map((n) => ({ title: `Zeta ${n} Port KVM Switch`, brand: 'Zeta' })),
+      ...['A', 'B', 'C'].map((m) => ({ title: `Acme ${m} switch`, brand: 'Acme' })),
+    ]);
+    expect(vocabulary.counted.has('port')).toBe(true);
+    expect(vocabulary.counted.has('switch')).toBe(false);
+    const derive = (title: string) => deriveCategory(title, title.split(' ')[0]!, null, vocabulary);
+    expect(derive('StarTech.com 4 Port USB 2.0 Hub 480 Mbit/s Black')).toBe('Other');
+    expect(derive('StarTech.com 4 Port KVM Switch')).toBe('Switch');
+    // Not after a number, it may still name the type.
+    expect(derive('Kensington USB Port')).toBe('Port');
+  });
+
   it('reads the words after a known type as the head of a compound, unless they are attributes', () => {
     // Titles in Icecat's convention teach "monitor" as a type and "USB" as an attribute word.
     const vocabulary = CategoryVocabulary.learn(
