@@ -614,7 +614,8 @@ export class ProductIndex {
     const weigh = (candidate: Candidate) => {
       if (candidate.score >= 0) return candidate.score;
       const { row } = candidate;
-      const type = typeFactor(readType(row, heads, typeWords), wanted, named, phrase, kinds, line);
+      const signature = readType(row, heads, typeWords);
+      const type = typeFactor(signature, wanted, named, phrase, kinds, line);
       // An accessory names what it is for in its title, the query's words side by side as often
       // as not ("Canon Camera interface cable" for "canon camera"): no phrase factor for it. The
       // product's own name may say them side by side too ("XL Laptop Case" for "laptop case").
@@ -627,7 +628,13 @@ export class ProductIndex {
             );
       const brand = brands.size > 0 && !brands.has(facetStems[row.brandId]!) ? OFF_BRAND : 1;
       // The head said only in what the product comes with or fits: an accessory's score.
-      const withOnly = type === 1 && comesWith(row, row.titleTypeEnd, headStem, headBit) ? WITH_ONLY : 1;
+      // Or only after the word that says what it is: an attribute of it ("calculator Desktop").
+      const withOnly =
+        type === 1 &&
+        (comesWith(row, row.titleTypeEnd, headStem, headBit) ||
+          saysAfterType(row, signature.head, headStem, headBit))
+          ? WITH_ONLY
+          : 1;
       candidate.score =
         withOnly *
         candidate.text *
@@ -1269,6 +1276,23 @@ export function comesWith(title: TitleStems, typeEnd: number, head: string, bit:
       after = true;
     }
   return after;
+}
+
+/**
+ * Whether a title (`TitleStems`) says `head` (its bit `bit`) only after the word that heads the
+ * product's type (`type`): as an attribute of what the product is, not as what it is ("Canon
+ * TX-1210E calculator Desktop Display Lilac" for "desktop"; "Canon R-F-3 lens cap Black Digital
+ * camera" for "digital camera"). False when the title does not say its type's head.
+ */
+export function saysAfterType(title: TitleStems, type: string | null, head: string, bit: number): boolean {
+  if (!type || type === head || bit === 0 || (title.titleBits & bit) === 0) return false;
+  const { titleStems } = title;
+  const at = titleStems.indexOf(type);
+  if (at < 0) return false;
+  for (let i = 0; i <= at; i++) if (titleStems[i] === head) return false;
+  // The last word of a title names what the product is, as English names put their head noun last
+  // ("Philips 32PFL6704D 32\" class Full HD 1080p digital TV LCD TV").
+  return titleStems.indexOf(head, at + 1) > at && titleStems[titleStems.length - 1] !== head;
 }
 
 /**

@@ -12,7 +12,7 @@ import {
   ShardedIndex,
   workerBuilder,
 } from '../src/index.js';
-import { bestWeighed, comesWith, firstInOrder } from '../src/product-index.js';
+import { bestWeighed, comesWith, firstInOrder, saysAfterType } from '../src/product-index.js';
 import { maxFactor, phraseFactor, stemBit, titleFactor, typeFactor } from '../src/ranking.js';
 import { SearchSegment } from '../src/segment.js';
 import { learnAcronyms, learnKinds, learnLines, learnSynonyms } from '../src/synonyms.js';
@@ -1053,6 +1053,28 @@ describe('Synonyms from the catalog', () => {
     expect(comesWith(title, 3, 'fan', stemBit('fan'))).toBe(true);
     expect(comesWith(title, 3, 'usb', stemBit('usb'))).toBe(false);
     expect(comesWith(title, Number.POSITIVE_INFINITY, 'fan', stemBit('fan'))).toBe(false);
+  });
+
+  it('scores a product whose title says the head word only after its type word as an attribute', () => {
+    const index = new ProductIndex();
+    index.replaceAll([
+      product('Casio FX-82 calculator Desktop Financial Black', 'Casio', 'Calculator', 1500),
+      product('Zeta Z1 Desktop PC Black Large Tower Edition', 'Zeta', 'Other', 50000),
+      product('Philips 22PFL3504D 22" class digital TV LCD TV', 'Philips', 'Digital', 20000),
+    ]);
+    expect(index.search(q({ q: 'desktop' })).hits.map((h) => h.title)).toEqual([
+      'Zeta Z1 Desktop PC Black Large Tower Edition',
+      'Casio FX-82 calculator Desktop Financial Black',
+    ]);
+    const stems = ['casio', 'fx', '82', 'calcul', 'desktop', 'financi', 'black'];
+    const title = { titleStems: stems, titleBits: stems.reduce((bits, s) => bits | stemBit(s), 0) };
+    expect(saysAfterType(title, 'calcul', 'desktop', stemBit('desktop'))).toBe(true);
+    expect(saysAfterType(title, 'calcul', 'casio', stemBit('casio'))).toBe(false);
+    expect(saysAfterType(title, null, 'desktop', stemBit('desktop'))).toBe(false);
+    // The title's last word names the product, as English names end in their head noun.
+    const tv = ['philip', '22pfl3504d', '22', 'inch', 'class', 'digit', 'tv', 'lcd', 'tv'];
+    const tvTitle = { titleStems: tv, titleBits: tv.reduce((bits, s) => bits | stemBit(s), 0) };
+    expect(saysAfterType(tvTitle, 'digit', 'tv', stemBit('tv'))).toBe(false);
   });
 
   it('reads a word whose learnt kinds type 10+ products as a type in the relaxed pass ("ink")', () => {
