@@ -628,13 +628,16 @@ export class ProductIndex {
             );
       const brand = brands.size > 0 && !brands.has(facetStems[row.brandId]!) ? OFF_BRAND : 1;
       // The head said only in what the product comes with or fits: an accessory's score.
-      // Or only after the word that says what it is: an attribute of it ("calculator Desktop").
+      // Or only after the word that says what it is: an attribute of it ("calculator Desktop"),
+      // which scores less (ATTRIBUTE).
       const withOnly =
-        type === 1 &&
-        (comesWith(row, row.titleTypeEnd, headStem, headBit) ||
-          saysAfterType(row, signature.head, headStem, headBit))
-          ? WITH_ONLY
-          : 1;
+        type !== 1
+          ? 1
+          : comesWith(row, row.titleTypeEnd, headStem, headBit)
+            ? WITH_ONLY
+            : saysAfterType(row, signature.head, headStem, headBit)
+              ? ATTRIBUTE
+              : 1;
       candidate.score =
         withOnly *
         candidate.text *
@@ -1277,6 +1280,15 @@ export function comesWith(title: TitleStems, typeEnd: number, head: string, bit:
     }
   return after;
 }
+
+/**
+ * A product whose title says the query's head only after its own type word, as an attribute of
+ * it (`saysAfterType`: "MSI MPG GUNGNIR 110R Mid Tower Gaming Computer Case Black, USB 3.2 Gen2
+ * Type C, 4x 120mm ARGB Fan, Mystic Light" for "usb fan"), is less than an accessory: nothing about
+ * it is for what the shopper named. On the dev judgments 0.5 and 0.4 score alike; at 0.7, an
+ * accessory's factor, "usb fan" scored 0.500 instead of 0.631 and no other query differed.
+ */
+const ATTRIBUTE = 0.5;
 
 /**
  * Whether a title (`TitleStems`) says `head` (its bit `bit`) only after the word that heads the
