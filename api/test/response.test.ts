@@ -14,6 +14,12 @@ const routes: Record<string, http.RequestListener> = {
     res.setHeader('x-frame-options', 'DENY');
     res.end('gone');
   },
+  '/both': (_req, res) => {
+    res.setHeader('Cache-Control', 'public, max-age=60');
+    res.setHeader('x-frame-options', 'DENY');
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end('both');
+  },
   '/stream': (_req, res) => {
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     res.write('data: 1\n\n');
@@ -64,6 +70,12 @@ describe("the shop's response", () => {
     expect(set.headers.get('x-frame-options')).toBe('DENY');
     expect(set.headers.get('cache-control')).toBe('no-store');
 
+    // Set by setHeader before a held writeHead: still the answer's own.
+    const both = await fetch(`${base}/both`);
+    expect(await both.text()).toBe('both!');
+    expect(both.headers.get('cache-control')).toBe('public, max-age=60');
+    expect(both.headers.get('x-frame-options')).toBe('DENY');
+
     const stream = await fetch(`${base}/stream`);
     expect(await stream.text()).toBe('data: 1\n\n');
     expect(stream.headers.get('x-finished')).toBeNull();
@@ -75,6 +87,6 @@ describe("the shop's response", () => {
     expect(reason.headers.get('x-frame-options')).toBe('DENY');
     expect(reason.headers.get('cache-control')).toBe('no-store');
     // Only a buffered answer whose head was held is rewritten.
-    expect(finished).toEqual(['/held 200']);
+    expect(finished).toEqual(['/held 200', '/both 200']);
   });
 });

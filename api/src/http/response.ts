@@ -67,8 +67,14 @@ export function responseClass(options: ResponseOptions): typeof http.ServerRespo
       if (this.#open) {
         const [headers] = rest;
         if (rest.length === 1 && typeof headers === 'object' && headers !== null && !Array.isArray(headers)) {
-          // A copy (the caller's object is left alone), which `finish` may rewrite.
-          this.#held = [status, withDefaults(headers as OutgoingHttpHeaders)];
+          // A copy (the caller's object is left alone), which `finish` may rewrite. A default
+          // the answer set before by `setHeader` is its own value: it stays (writeHead's object
+          // would win over it).
+          const held = withDefaults(headers as OutgoingHttpHeaders);
+          if (this.getHeaderNames().length > 0)
+            for (const [name] of defaults)
+              if (this.hasHeader(name) && held[name] !== undefined) delete held[name];
+          this.#held = [status, held];
           return this;
         }
         this.#release();
