@@ -19,17 +19,19 @@ const TYPES: Record<string, string> = {
 
 /**
  * The storefront's Content-Security-Policy: its own scripts, styles, fonts and workers only (the
- * build inlines none), product images from anywhere (Icecat's servers, a vendor's), API calls and
- * cart sync to the shop itself (`ws:`/`wss:` too, as browsers before CSP 3 did not count
- * WebSockets to the same host as 'self'), no plugins, no framing by other sites, forms posting
- * only here. An injected script cannot run, and one that ran could not load more code.
+ * build inlines none), product images from anywhere (Icecat's servers, a vendor's: an image
+ * address could carry data out, but only a script could write one, and none but the shop's runs),
+ * API calls and cart sync to the shop itself (CSP 3 browsers, all current ones, count WebSockets
+ * to the same host as 'self'; `ws:`/`wss:` here would let them reach any host), no plugins, no
+ * framing by other sites, forms posting only here. An injected script cannot run, and one that
+ * ran could not load more code.
  */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self'",
   'img-src * data:',
-  "connect-src 'self' ws: wss:",
+  "connect-src 'self'",
   "font-src 'self'",
   "worker-src 'self'",
   "object-src 'none'",
