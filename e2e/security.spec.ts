@@ -7,9 +7,11 @@ test('a form on a sibling subdomain cannot add to a signed-in shopper’s cart',
   request,
 }) => {
   const port = new URL(test.info().project.use.baseURL!).port;
-  // *.localhost is the loopback in Chromium, and shop.localhost and evil.localhost are one site:
-  // SameSite=Lax session cookies go with a form posted from one to the other.
-  const shop = `http://shop.localhost:${port}`;
+  // *.localhost is the loopback in Chromium, and shop.site.localhost and evil.site.localhost are
+  // one site (site.localhost; shop.localhost and evil.localhost would be two): SameSite=Lax
+  // session cookies go with a form posted from one to the other.
+  const shop = `http://shop.site.localhost:${port}`;
+  const evil = `http://evil.site.localhost:${port}`;
   const id = await createProduct(request, 'Forged lamp');
   const context = await browser.newContext();
   const page = await context.newPage();
@@ -36,7 +38,7 @@ test('a form on a sibling subdomain cannot add to a signed-in shopper’s cart',
   const body = JSON.stringify({ productId: id, quantity: 3 });
   // A text/plain form sends `name=value`: the name holds the JSON up to a last string, the value closes it.
   const [name, value] = [`${body.slice(0, -1)},"x":"`, '"}'];
-  await context.route('http://evil.localhost:*/**', (r) =>
+  await context.route(`${evil}/**`, (r) =>
     r.fulfill({
       contentType: 'text/html',
       body: `<form method="post" enctype="text/plain" action="${shop}/api/cart/lines">
@@ -44,9 +46,14 @@ test('a form on a sibling subdomain cannot add to a signed-in shopper’s cart',
     }),
   );
   const answer = page.waitForResponse(`${shop}/api/cart/lines`);
-  await page.goto(`http://evil.localhost:${port}/`);
+  await page.goto(`${evil}/`);
   const res = await answer;
+  // The browser sent the session cookie along (Playwright does not show the Sec-Fetch-* headers
+  // Chromium adds, "same-site" here, which is what the shop refuses on).
+  expect((await res.request().allHeaders()).cookie).toContain('shopsync_session=');
   expect(res.status()).toBe(403);
+  expect((await res.json()).error.code).toBe('cross_site_request');
+
   await page.goto(`${shop}/`);
   expect((await call('GET', '/api/cart')).json.lines).toEqual([]);
   // The shop's own page still adds to the cart.

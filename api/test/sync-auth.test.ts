@@ -41,5 +41,18 @@ describe('sync authorization without a sync token', () => {
     expect(await open(a.cartId, { cookie: b.client.cookieHeader()! })).toBe(403);
     expect(await open(a.cartId, { authorization: 'Bearer not-a-session' })).toBe(401);
     expect(await open(a.cartId, {})).toBe(401);
+    // A page of another site, or of a sibling subdomain, gets no use of the shopper's cookie.
+    const cookie = a.client.cookieHeader()!;
+    expect(await open(a.cartId, { cookie, 'sec-fetch-site': 'same-site' })).toBe(403);
+    expect(await open(a.cartId, { cookie, 'sec-fetch-site': 'cross-site' })).toBe(403);
+    expect(await open(a.cartId, { cookie, 'sec-fetch-site': 'same-origin' })).toBeUndefined();
+    // Chromium sends no Sec-Fetch-Site on WebSocket handshakes; every browser sends Origin.
+    const host = new URL(server.url).host;
+    expect(await open(a.cartId, { cookie, origin: 'http://evil.example' })).toBe(403);
+    expect(await open(a.cartId, { cookie, origin: 'null' })).toBe(403);
+    expect(await open(a.cartId, { cookie, origin: `http://${host}` })).toBeUndefined();
+    // Behind a proxy that rewrites Host and says the original in X-Forwarded-Host.
+    const proxied = { cookie, origin: 'https://shop.example', 'x-forwarded-host': 'shop.example' };
+    expect(await open(a.cartId, proxied)).toBeUndefined();
   });
 });

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { parse as parseCookies } from 'hono/utils/cookie';
 import type { Accounts } from '../accounts/accounts.js';
 import { GUEST_COOKIE, SESSION_COOKIE } from '../http/auth.js';
+import { fromAnotherSite } from '../http/cross-site.js';
 import type { Owner } from './carts.js';
 import type { SyncTokens } from './tokens.js';
 
@@ -12,7 +13,8 @@ export type SyncDecision =
 /**
  * Who may open a cart's sync room: the bearer of a valid sync token for that cart (`?token=`), a
  * client whose session token (`Authorization: Bearer`, as every endpoint that takes a session) or
- * session or guest cookie owns it. Anything else is refused before any document byte.
+ * session or guest cookie owns it, unless the browser says the request comes from another site.
+ * Anything else is refused before any document byte.
  */
 export function authorizeSync(
   req: IncomingMessage,
@@ -27,6 +29,10 @@ export function authorizeSync(
     if (named !== owner) return { ok: false, status: 403, reason: 'this token does not own the cart' };
     return { ok: true, principal: named };
   }
+  // Cookies go with a WebSocket a page of any site opens: one opened from another site or a
+  // sibling subdomain is not the shopper's own (cross-site WebSocket hijacking).
+  if (!fromTheShop(req))
+    return { ok: false, status: 403, reason: 'cart sync must come from the shop itself' };
   // The same cookie parser the HTTP routes use (hono's), which never throws on bad escapes.
   const cookies = parseCookies(req.headers.cookie ?? '');
   const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
@@ -36,4 +42,26 @@ export function authorizeSync(
   const guest = cookies[GUEST_COOKIE];
   if (guest && owner === `guest:${guest}`) return { ok: true, principal: owner };
   return { ok: false, status: user || guest ? 403 : 401, reason: 'no credentials for this cart' };
+}
+
+/**
+ * Whether a WebSocket handshake comes from the shop's own pages, as far as the browser says:
+ * `Sec-Fetch-Site` where it is sent (Chromium sends none on WebSocket handshakes), and `Origin`,
+ * which browsers always send on them: its host must be the one the request was addressed to
+ * (`Host`, or `X-Forwarded-Host` from a proxy that rewrites `Host`). Clients that are not
+ * browsers send neither and pass.
+ */
+export function fromTheShop(req: IncomingMessage): boolean {
+  if (fromAnotherSite(req.headers['sec-fetch-site'])) return false;
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  let host: string;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    return false;
+  }
+  const forwarded = req.headers['x-forwarded-host'];
+  const forwardedHost = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
+  return host === req.headers.host || (forwardedHost !== undefined && host === forwardedHost);
 }

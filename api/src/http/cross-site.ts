@@ -19,8 +19,7 @@ const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 export function refuseCrossSite(): MiddlewareHandler {
   return async (c, next) => {
     if (!SAFE.has(c.req.method)) {
-      const site = requestHeader(c, 'sec-fetch-site');
-      if (site === 'cross-site' || site === 'same-site')
+      if (fromAnotherSite(requestHeader(c, 'sec-fetch-site')))
         return c.json(
           errorBody('cross_site_request', 'requests that change something must come from the shop itself'),
           403,
@@ -28,4 +27,13 @@ export function refuseCrossSite(): MiddlewareHandler {
     }
     await next();
   };
+}
+
+/**
+ * Whether a browser's `Sec-Fetch-Site` says the request comes from another site or a sibling
+ * subdomain. Cart sync (a WebSocket, which pages open to any host) asks it too before it takes a
+ * cookie as the cart's owner (cart/authorize.ts).
+ */
+export function fromAnotherSite(secFetchSite: string | string[] | undefined): boolean {
+  return secFetchSite === 'cross-site' || secFetchSite === 'same-site';
 }
