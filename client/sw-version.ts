@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import type { Plugin } from 'vite';
 
 /**
- * Emits the service worker (`sw.js`) with this build's version in place of `__BUILD__`: a hash
+ * Emits the service worker (`sw.js`) with this build's version in place of `__BUILD__` (and its
+ * files in place of `__ASSETS__`, see `withVersion`): a hash
  * of the names of the build's files, which carry their contents' hashes. A new build therefore
  * ships a new worker: browsers install it at their next visit, and it drops the cache of the code
  * it replaces (without it the shell cache kept every build's files for good).
@@ -22,12 +23,21 @@ export function serviceWorker(source: string): Plugin {
   };
 }
 
-/** The worker's source with `__BUILD__` replaced by a version drawn from the build's file names. */
+/**
+ * The worker's source with `__BUILD__` replaced by a version drawn from the build's file names,
+ * and `__ASSETS__` by the list of its scripts and stylesheets (no source maps), which the worker
+ * caches when it installs.
+ */
 export function withVersion(source: string, files: string[]): string {
   if (!source.includes('__BUILD__')) throw new Error('the service worker has no __BUILD__ to version');
+  if (!source.includes('__ASSETS__')) throw new Error('the service worker has no __ASSETS__ to fill');
   const version = createHash('sha256')
     .update([...files].sort().join('\n'))
     .digest('hex')
     .slice(0, 12);
-  return source.replaceAll('__BUILD__', version);
+  const assets = files
+    .filter((f) => /^assets\/[^/]+\.(js|css)$/.test(f))
+    .sort()
+    .map((f) => `/${f}`);
+  return source.replaceAll('__BUILD__', version).replaceAll('__ASSETS__', JSON.stringify(assets));
 }

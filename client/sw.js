@@ -4,6 +4,12 @@
 // in place of __BUILD__ (sw-version.ts): a new build installs a new worker, whose activation drops
 // the shell cache of the build before (products stay cached: they are data, not code).
 const SHELL = 'shopsync-shell-__BUILD__';
+/**
+ * Every script and stylesheet of this build (sw-version.ts writes the list): cached before this
+ * worker takes over, so the shell it keeps is whole even for a page whose code was loaded without
+ * it (the first visit, or a tab of the build before), not only for what a page fetched through it.
+ */
+const ASSETS = __ASSETS__;
 const PRODUCTS = 'shopsync-products-v1';
 const MAX_PRODUCTS = 200;
 
@@ -11,7 +17,7 @@ self.addEventListener('install', (event) => {
   event.waitUntil(
     caches
       .open(SHELL)
-      .then((c) => c.addAll(['/', '/favicon.svg']))
+      .then((c) => c.addAll(['/', '/favicon.svg', ...ASSETS]))
       .then(() => self.skipWaiting()),
   );
 });

@@ -158,6 +158,19 @@ test("a new build's service worker takes over and drops the cache of the code it
     expect.stringMatching(/^shopsync-shell-[0-9a-f]{12}$/),
   ]);
   expect(keys).not.toContain('shopsync-shell-0123456789ab');
+  // The page's own code, loaded before this worker was there, is in its cache all the same: an
+  // offline start needs it.
+  const uncached = await page.evaluate(async () => {
+    const own = [
+      ...[...document.querySelectorAll<HTMLScriptElement>('script[src]')].map((s) => s.src),
+      ...[...document.querySelectorAll<HTMLLinkElement>('link[rel="stylesheet"]')].map((l) => l.href),
+    ];
+    const missing: string[] = [];
+    for (const url of own) if (!(await caches.match(url))) missing.push(url);
+    return { own: own.length, missing };
+  });
+  expect(uncached.own).toBeGreaterThanOrEqual(2);
+  expect(uncached.missing).toEqual([]);
   await context.close();
 });
 

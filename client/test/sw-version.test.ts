@@ -19,7 +19,22 @@ describe('the service worker version', () => {
     expect(withVersion(worker, ['assets/index-a1.js', 'assets/cart-c3.js'])).not.toBe(a);
   });
 
-  it('refuses a worker without the placeholder, rather than ship one that never updates', () => {
+  it('lists the scripts and stylesheets of the build for the worker to cache when it installs', () => {
+    const built = withVersion(worker, [
+      'assets/index-a1.js',
+      'assets/index-a1.js.map',
+      'assets/index-c3.css',
+      'assets/cart-b2.js',
+      'index.html',
+    ]);
+    expect(built).not.toContain('__ASSETS__');
+    expect(built).toContain(
+      'const ASSETS = ["/assets/cart-b2.js","/assets/index-a1.js","/assets/index-c3.css"];',
+    );
+  });
+
+  it('refuses a worker without the placeholders, rather than ship one that never updates', () => {
     expect(() => withVersion("const SHELL = 'shopsync-shell-v1';", ['a.js'])).toThrow(/__BUILD__/);
+    expect(() => withVersion("const SHELL = 'shopsync-shell-__BUILD__';", ['a.js'])).toThrow(/__ASSETS__/);
   });
 });
