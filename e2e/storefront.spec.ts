@@ -250,10 +250,13 @@ test('cancelling an order asks first, restocks, and a rejected order leads back 
   await expect(page.getByRole('button', { name: 'Keep the order' })).toBeFocused();
   await page.keyboard.press('Enter');
   await expect(page.getByRole('button', { name: 'Yes, cancel it' })).toHaveCount(0);
+  // Focus goes back to where the shopper was, not to the top of the page.
+  await expect(page.getByRole('button', { name: 'Cancel this order' })).toBeFocused();
   expect(await stockOf(request, id)).toBe(1);
   await page.getByRole('button', { name: 'Cancel this order' }).click();
   await page.getByRole('button', { name: 'Yes, cancel it' }).click();
   await expect(page.getByTestId('order-status')).toHaveText('Cancelled');
+  await expect(page.getByTestId('order-status')).toBeFocused();
   await expect(page.getByText('its items went back on sale')).toBeVisible();
   expect(await stockOf(request, id)).toBe(4);
 

@@ -18,6 +18,13 @@ export default function OrderPage({ params }: { params: string[] }) {
   const [order, setOrder] = useState<Order | null>(null);
   const [address, setAddress] = useState<Address | null>(null);
   useTitle(`Order ${id}`);
+  // After the shopper cancels, the button they used is gone: focus goes to the new status.
+  const status = useRef<HTMLParagraphElement>(null);
+  const focusStatus = useRef(false);
+  useEffect(() => {
+    if (focusStatus.current) status.current?.focus();
+    focusStatus.current = false;
+  }, [order]);
   const addressId = order?.addressId;
   useEffect(() => {
     if (!addressId) return;
@@ -43,7 +50,13 @@ export default function OrderPage({ params }: { params: string[] }) {
   return (
     <section class="order">
       <h1>Order {order.id}</h1>
-      <p class={`status status-${order.status}`} data-testid="order-status" aria-live="polite">
+      <p
+        ref={status}
+        tabIndex={-1}
+        class={`status status-${order.status}`}
+        data-testid="order-status"
+        aria-live="polite"
+      >
         {STATUS_TEXT[order.status]}
       </p>
       <p class="meta">
@@ -82,7 +95,15 @@ export default function OrderPage({ params }: { params: string[] }) {
       <p class="subtotal">
         Total: <strong>{formatMoney(order.total)}</strong>
       </p>
-      {order.status === 'confirmed' && <CancelOrder id={order.id} onChange={setOrder} />}
+      {order.status === 'confirmed' && (
+        <CancelOrder
+          id={order.id}
+          onChange={(next) => {
+            focusStatus.current = true;
+            setOrder(next);
+          }}
+        />
+      )}
       {order.status === 'rejected' && (
         <p>
           Your cart is as it was. <a href="/cart">Back to your cart</a>
@@ -105,10 +126,15 @@ function CancelOrder({ id, onChange }: { id: string; onChange: (order: Order) =>
   const [asking, setAsking] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  // The button that asked is gone: keyboard focus moves to the safe answer.
+  // The button that asked is gone: keyboard focus moves to the safe answer, and back to the
+  // question's button when the shopper keeps the order.
   const keep = useRef<HTMLButtonElement>(null);
+  const ask = useRef<HTMLButtonElement>(null);
+  const kept = useRef(false);
   useEffect(() => {
     if (asking) keep.current?.focus();
+    else if (kept.current) ask.current?.focus();
+    kept.current = false;
   }, [asking]);
   const cancel = () => {
     setBusy(true);
@@ -134,12 +160,21 @@ function CancelOrder({ id, onChange }: { id: string; onChange: (order: Order) =>
           <button type="button" class="primary" disabled={busy} onClick={cancel}>
             Yes, cancel it
           </button>{' '}
-          <button ref={keep} type="button" class="link" disabled={busy} onClick={() => setAsking(false)}>
+          <button
+            ref={keep}
+            type="button"
+            class="link"
+            disabled={busy}
+            onClick={() => {
+              kept.current = true;
+              setAsking(false);
+            }}
+          >
             Keep the order
           </button>
         </p>
       ) : (
-        <button type="button" class="link" onClick={() => setAsking(true)}>
+        <button ref={ask} type="button" class="link" onClick={() => setAsking(true)}>
           Cancel this order
         </button>
       )}
