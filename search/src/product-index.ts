@@ -40,6 +40,7 @@ import {
 } from './segment.js';
 import { Suggester } from './suggest.js';
 import {
+  countAbbreviations,
   countInitialisms,
   countKinds,
   countLines,
@@ -47,6 +48,7 @@ import {
   countUnits,
   emptyVocabulary,
   initialismOf,
+  learnAbbreviations,
   learnAcronyms,
   learnKinds,
   learnLines,
@@ -199,6 +201,8 @@ export class ProductIndex {
   private synonyms: Map<string, string> | undefined;
   /** Initialisms of type names the catalog writes (synonyms.ts); see `learntAcronyms`. */
   private acronyms: Map<string, string[]> | undefined;
+  /** Abbreviations of names with a number ("ps4": playstation 4; synonyms.ts `learnAbbreviations`). */
+  private abbreviations: Map<string, string[]> | undefined;
   private typeWords: Set<string> | undefined;
   private kinds: Set<string> | undefined;
   /** Product lines and their own types (synonyms.ts `learnLines`); see `learntLines`. */
@@ -305,6 +309,7 @@ export class ProductIndex {
     this.corpusTokens = undefined;
     this.synonyms = undefined;
     this.acronyms = undefined;
+    this.abbreviations = undefined;
     this.typeWords = undefined;
     this.kinds = undefined;
     this.lines = undefined;
@@ -405,6 +410,12 @@ export class ProductIndex {
     // Another word of the query that is a learnt synonym's word or its type ("notebook bag", a
     // "Laptop Bag"; "laptop stand", a "Notebook stand") matches by the other too.
     const alsoSaid = this.alsoSaid(stems, at);
+    // A word that abbreviates a name the catalog writes ("ps4": "PlayStation 4") matches by it too.
+    const names = new Map<string, string[]>();
+    words.forEach((w, i) => {
+      const name = this.learntAbbreviations().get(w);
+      if (name) names.set(stems[i]!, name);
+    });
     // An initialism the catalog writes for a type ("ssd": solid state drive) stands for its name.
     const phrase = initialismOf(this.learntAcronyms(), words[at] ?? '');
     // The catalog's word for the head is named too: for "laptop", a "Notebook cooling pad" is an
@@ -452,6 +463,7 @@ export class ProductIndex {
       synonym,
       phrase,
       alsoSaid,
+      names,
       line: line !== undefined,
     };
     const strict = this.segmentMatches(terms, true, reading);
@@ -597,6 +609,7 @@ export class ProductIndex {
       synonym,
       phrase,
       alsoSaid,
+      names,
       line,
     } = reading;
     const heads = this.learntTypes().heads;
@@ -650,7 +663,7 @@ export class ProductIndex {
     const add = (row: Row | undefined, text: number) => {
       if (row) out.push({ row, text, score: -1 });
     };
-    const head = { word: headWord, synonym, phrase, type: headIsType, others: alsoSaid };
+    const head = { word: headWord, synonym, phrase, type: headIsType, others: alsoSaid, names };
     const { baseRows, deltaRows, tombstones } = this;
     // Another brand's product (the brand filter's test, OFF_BRAND) matches no model number, nor
     // does one whose title says the numbers only as quantities ("dell 3000 monitor": a Dell toner
@@ -955,6 +968,12 @@ export class ProductIndex {
     return this.acronyms;
   }
 
+  /** Abbreviations of names with a number that the current base's products write (or the corpus's). */
+  private learntAbbreviations(): Map<string, string[]> {
+    this.abbreviations ??= learnAbbreviations(this.learntTypes());
+    return this.abbreviations;
+  }
+
   /**
    * Words for types that head none: learnt synonyms and initialisms (stemmed, as title words are).
    * Learnt from the same vocabulary as the heads, so `readType`'s cache by heads holds for them.
@@ -991,6 +1010,7 @@ export class ProductIndex {
       countKinds(vocabulary, row.signature, row.titleStems);
       countLines(vocabulary, row.signature, row.titleStems, stems);
       countUnits(vocabulary, row.titleStems);
+      countAbbreviations(vocabulary, `${row.title} ${row.doc.description}`);
       if (stems.size === 1) {
         const [maker] = stems as Set<string>;
         vocabulary.makers.set(maker!, (vocabulary.makers.get(maker!) ?? 0) + 1);
@@ -1052,6 +1072,7 @@ export class ProductIndex {
     if (!this.corpus) {
       this.synonyms = undefined;
       this.acronyms = undefined;
+      this.abbreviations = undefined;
       this.typeWords = undefined;
       this.kinds = undefined;
       this.lines = undefined;
@@ -1204,6 +1225,8 @@ interface QueryReading {
   phrase: string[] | undefined;
   /** Words besides the head (stemmed) -> the learnt synonym or type they match by too. */
   alsoSaid: ReadonlyMap<string, string>;
+  /** Query words (stemmed) -> the name they abbreviate, stemmed ("ps4": playstation 4). */
+  names: ReadonlyMap<string, readonly string[]>;
   /** The head word names a product line, whose own type is in `wanted` (`learntLines`). */
   line: boolean;
 }

@@ -89,8 +89,11 @@ interface Scratch {
   masks: Uint32Array;
   lastWord: Float64Array;
   completed: Float64Array;
-  /** The words of an initialism's phrase: they count only once all of them matched. */
-  phrase: Float64Array;
+  /**
+   * The words of an initialism's phrase or of an abbreviation's name, one array per phrase of a
+   * query: they count only once all of them matched.
+   */
+  phrases: Float64Array[];
   /** The model numbers' part of the score (`ModelNumbers`). */
   coded: Float64Array;
 }
@@ -179,6 +182,11 @@ export interface HeadExpansion {
   word?: string | undefined;
   synonym?: string | undefined;
   phrase?: readonly string[] | undefined;
+  /**
+   * Query words (stemmed, any of them) -> the stemmed name they abbreviate ("ps4": playstation 4,
+   * synonyms.ts `learnAbbreviations`): a product matches the word by every word of the name too.
+   */
+  names?: ReadonlyMap<string, readonly string[]>;
   /**
    * Other words of the query (stemmed) -> the word products say for them instead: a learnt
    * synonym, or the type one stands for ("notebook bag": a "Laptop Bag").
@@ -384,7 +392,17 @@ export class SearchSegment {
     // query words it stands for. Boosts of a term named twice add up, as in Lunr's query vector.
     // `completion`: a completion of the last word, which counts only for products without the word
     // itself ("switch" in "SwitchView KVM switch" is one word matched, not two), the best one.
-    const clauses: { term: string; boost: number; bits: number; completion?: boolean }[] = [];
+    const clauses: { term: string; boost: number; bits: number; completion?: boolean; group?: number }[] = [];
+    // Phrases that stand for one query word (`bit`) once all their words (`bits`) matched.
+    const groups: { bit: number; bits: number }[] = [];
+    let free = usable.length;
+    const group = (bit: number, terms: readonly string[], boost: number) => {
+      // A word's bit each in a mask of 32 (the 32nd is the sign): a phrase that does not fit is left out.
+      if (free + terms.length > 31) return;
+      const at = groups.length;
+      groups.push({ bit, bits: ((2 ** terms.length - 1) * 2 ** free) >>> 0 });
+      for (const term of terms) clauses.push({ term, boost, bits: (1 << free++) >>> 0, group: at });
+    };
     const named =
       head.word === undefined ? -1 : alternatives.findLastIndex(({ exact }) => exact === head.word);
     const headAt = named === -1 ? alternatives.length - 1 : named;
@@ -408,10 +426,11 @@ export class SearchSegment {
         }
         // The words of the name an initialism stands for, each with a bit of its own: together
         // they count as the word ("ssd" in "internal solid state drive").
-        head.phrase?.forEach((term, i) => {
-          clauses.push({ term, boost: EXACT_BOOST * SYNONYM_BOOST, bits: 1 << (alternatives.length + i) });
-        });
+        if (head.phrase) group(bits, head.phrase, EXACT_BOOST * SYNONYM_BOOST);
       }
+      // The name a word abbreviates ("ps4": "PlayStation 4"), its words together, as the word.
+      const name = head.names?.get(exact);
+      if (name && !(alternative === headAt && head.phrase)) group(bits, name, EXACT_BOOST * SYNONYM_BOOST);
       // A completion stands for the word being typed: once that is a word of the catalog, a rare
       // completion counts no more than it ("cable" typed: "CableSaver", a rare word, came before
       // every product that says "cable", a common one).
@@ -429,7 +448,9 @@ export class SearchSegment {
     // with the boost of both.
     for (const { term, first } of joinedTerms(usable, (t) => this.knows(t)))
       clauses.push({ term, boost: 2 * EXACT_BOOST, bits: (1 << first) | (1 << (first + 1)) });
-    const { scores, masks, lastWord, completed, phrase, coded } = this.scratch;
+    const { scores, masks, lastWord, completed, coded } = this.scratch;
+    const { phrases } = this.scratch;
+    while (phrases.length < groups.length) phrases.push(new Float64Array(this.refs.length));
     // The model numbers' bits (any-term matching of several words only).
     let codeBits = 0;
     if (!all && models && usable.length > 1)
@@ -439,7 +460,6 @@ export class SearchSegment {
     const lastBit = 1 << (alternatives.length - 1);
     const headBit = 1 << headAt;
     const every = (1 << alternatives.length) - 1;
-    const phraseBits = (((1 << (head.phrase?.length ?? 0)) - 1) << alternatives.length) >>> 0;
     const touched: number[] = [];
     // Any-term matching of several words: each word's IDF (on the corpus statistics when given,
     // as scores are). Not with a word no segment knows (a typo): as typed it would have the highest
@@ -454,7 +474,7 @@ export class SearchSegment {
     const shareTotal = shareIdf.reduce((sum, w) => sum + w, 0);
     const wordIdf = head.type ? [] : shareIdf;
     const idfTotal = head.type ? 0 : shareTotal;
-    for (const { term, boost: queryBoost, bits: bit, completion } of clauses) {
+    for (const { term, boost: queryBoost, bits: bit, completion, group: inGroup } of clauses) {
       const { docs, weights } = this.posting(term);
       if (docs.length === 0) continue;
       const built = idf ? this.idf(term) : 0;
@@ -465,7 +485,7 @@ export class SearchSegment {
         masks[doc]! |= bit;
         const score = boost * weights[k]!;
         if (completion) completed[doc] = Math.max(completed[doc]!, score);
-        else if (bit > every) phrase[doc]! += score;
+        else if (inGroup !== undefined) phrases[inGroup]![doc]! += score;
         else {
           scores[doc]! += score;
           if ((bit & codeBits) === bit) coded[doc]! += score;
@@ -477,10 +497,13 @@ export class SearchSegment {
       let words = masks[doc]! & every;
       // The whole phrase says the word; some of its words ("solid" in a hard drive's text) say
       // nothing, and neither score nor stand in for the word's completions.
-      if (phraseBits && (masks[doc]! & phraseBits) === phraseBits) {
-        words |= headBit;
-        scores[doc]! += phrase[doc]!;
-        if (headBit === lastBit) lastWord[doc]! += phrase[doc]!;
+      for (let g = 0; g < groups.length; g++) {
+        const { bit, bits } = groups[g]!;
+        if ((masks[doc]! & bits) >>> 0 !== bits) continue;
+        const score = phrases[g]![doc]!;
+        words |= bit;
+        scores[doc]! += score;
+        if (bit === lastBit) lastWord[doc]! += score;
       }
       // Another brand's model number is not the query's: the product did not match it.
       if (words & codeBits && models!.offBrand(doc)) {
@@ -500,7 +523,7 @@ export class SearchSegment {
       scores[doc] = 0;
       lastWord[doc] = 0;
       completed[doc] = 0;
-      phrase[doc] = 0;
+      for (let g = 0; g < groups.length; g++) phrases[g]![doc] = 0;
       coded[doc] = 0;
     }
     return out;
@@ -539,7 +562,7 @@ export class SearchSegment {
       masks: new Uint32Array(this.refs.length),
       lastWord: new Float64Array(this.refs.length),
       completed: new Float64Array(this.refs.length),
-      phrase: new Float64Array(this.refs.length),
+      phrases: [],
       coded: new Float64Array(this.refs.length),
     };
     return this.scratchArrays;

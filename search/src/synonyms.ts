@@ -47,6 +47,12 @@ export interface TypeVocabulary {
    */
   titled: Map<string, number>;
   numbered: Map<string, number>;
+  /**
+   * For `learnAbbreviations`: products whose title or description writes a word of capitals and
+   * a number ("PS4") and, elsewhere, the words it abbreviates ("PlayStation 4"), keyed
+   * "ps4 playstation 4" (each product counts a pair once).
+   */
+  abbreviated: Map<string, number>;
 }
 
 /** A word needs this many distinct types after it in titles to be compared at all. */
@@ -74,6 +80,7 @@ export function emptyVocabulary(): TypeVocabulary {
     lines: new Map(),
     titled: new Map(),
     numbered: new Map(),
+    abbreviated: new Map(),
   };
 }
 
@@ -350,6 +357,7 @@ export function addVocabulary(into: TypeVocabulary, from: TypeVocabulary): void 
     'lines',
     'titled',
     'numbered',
+    'abbreviated',
   ] as const)
     for (const [k, n] of from[key]) into[key].set(k, (into[key].get(k) ?? 0) + n);
 }
@@ -425,4 +433,71 @@ export function learnSynonyms({ heads, pairs, brands }: TypeVocabulary): Map<str
     if (first >= MIN_SIMILARITY && first >= second * MARGIN) out.set(word, best);
   }
   return out;
+}
+
+/** A word of capitals then a number, as vendors abbreviate a name with a model number ("PS4"). */
+const ABBREVIATION = /(?<![\p{L}\p{N}])(\p{Lu}{2,4})(\d{1,2})(?![\p{L}\p{N}])/gu;
+/** The letters and digits runs of a text, case kept. */
+const RUNS = /[\p{L}\p{N}]+/gu;
+
+/** The capitals a word stands for in an abbreviation: its first letter, and any capital inside it ("PlayStation": PS). */
+function capitalsOf(word: string): string {
+  let out = word[0]!.toUpperCase();
+  for (let i = 1; i < word.length; i++) if (word[i] !== word[i]!.toLowerCase()) out += word[i];
+  return out;
+}
+
+/**
+ * Counts what `learnAbbreviations` reads of one product's text (title and description, case
+ * kept): each word of capitals and a number ("PS4") whose text also writes, elsewhere, words whose
+ * capitals spell its letters followed by its number ("PlayStation 4", "Xbox One" does not count:
+ * no number). The words must be written in lower case past their capitals: "RJ 45" and "PS/2"
+ * are the word itself split, not a name it abbreviates.
+ */
+export function countAbbreviations(vocabulary: TypeVocabulary, text: string): void {
+  if (!/\p{Lu}{2}/u.test(text)) return;
+  let words: string[] | undefined;
+  const said = new Set<string>();
+  for (const [, letters, number] of text.matchAll(ABBREVIATION)) {
+    words ??= text.match(RUNS) ?? [];
+    for (let i = 0; i < words.length; i++) {
+      let capitals = '';
+      let j = i;
+      for (; j < words.length && capitals.length < letters!.length; j++) {
+        const word = words[j]!;
+        // A word of letters, not all capitals, that starts with one.
+        if (!/^\p{Lu}\p{L}*$/u.test(word) || word === word.toUpperCase()) break;
+        capitals += capitalsOf(word);
+        if (!letters!.startsWith(capitals)) break;
+      }
+      if (capitals === letters && words[j] === number)
+        said.add(
+          `${letters!.toLowerCase()}${number} ${words
+            .slice(i, j + 1)
+            .join(' ')
+            .toLowerCase()}`,
+        );
+    }
+  }
+  for (const pair of said) add(vocabulary.abbreviated, pair);
+}
+
+/** An abbreviation is learnt from this many products that write it and its name. */
+const MIN_ABBREVIATED = 3;
+
+/**
+ * Abbreviations of names with a number that vendors write in the same text as the name: "ps4"
+ * -> the stems of "PlayStation 4", where 3+ products write both ("Sony Dreams, PS4 video game
+ * PlayStation 4"). Keyed by the abbreviation in lower case; of two names, the one written more
+ * often. A query word that is one matches the name's words together as it (`ProductIndex`).
+ */
+export function learnAbbreviations({ abbreviated }: TypeVocabulary): Map<string, string[]> {
+  const best = new Map<string, { name: string[]; n: number }>();
+  for (const [key, n] of abbreviated) {
+    if (n < MIN_ABBREVIATED) continue;
+    const [word, ...name] = key.split(' ');
+    const current = best.get(word!);
+    if (!current || n > current.n) best.set(word!, { name: name.map(stem), n });
+  }
+  return new Map([...best].map(([word, { name }]) => [word, name]));
 }

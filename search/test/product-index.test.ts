@@ -15,7 +15,15 @@ import {
 import { bestWeighed, comesWith, firstInOrder, saysAfterType } from '../src/product-index.js';
 import { maxFactor, phraseFactor, stemBit, titleFactor, typeFactor } from '../src/ranking.js';
 import { SearchSegment } from '../src/segment.js';
-import { learnAcronyms, learnKinds, learnLines, learnSynonyms } from '../src/synonyms.js';
+import {
+  countAbbreviations,
+  emptyVocabulary,
+  learnAbbreviations,
+  learnAcronyms,
+  learnKinds,
+  learnLines,
+  learnSynonyms,
+} from '../src/synonyms.js';
 import { highlight } from '../src/text.js';
 
 let n = 0;
@@ -1366,6 +1374,57 @@ describe('Initialisms learnt from the catalog', () => {
       await sharded.open(items, []);
       const hits = (await sharded.search(q({ q: 'ssd', pageSize: 20 }))).hits;
       expect(hits.slice(0, 6).every((h) => h.category === 'Internal solid state drive')).toBe(true);
+    } finally {
+      await sharded.close();
+    }
+  });
+});
+
+describe('Learnt abbreviations', () => {
+  it('learns a word of capitals and a number that products write beside the name it abbreviates', () => {
+    const vocabulary = emptyVocabulary();
+    for (const text of [
+      'Nova Quest, ZX9 video game ZoomXpress 9',
+      'Nova Racer video game ZoomXpress 9 ZX9',
+      'Nova ZoomXpress 9 Pro 1TB White. 1TB ZX9 Pro',
+      // Said once only, or split from the word itself ("RJ 45"), or with another number.
+      'Nova Dash video game ZoomXpress 8 ZX8',
+      'Orbit RJ45 cable RJ 45',
+      'Orbit RJ45 cable RJ 45',
+      'Orbit RJ45 cable RJ 45',
+      'Nova ZX9 stand ZoomXpress 7',
+    ])
+      countAbbreviations(vocabulary, text);
+    expect([...learnAbbreviations(vocabulary)]).toEqual([['zx9', ['zoomxpress', '9']]]);
+  });
+
+  it('matches the abbreviation by the name the titles write', async () => {
+    const items = [
+      product('Nova Quest, ZX9 video game ZoomXpress 9', 'Nova', 'Video game', 6000),
+      product('Nova Racer video game ZoomXpress 9', 'Nova', 'Video game', 6000, {
+        description: 'Racer, ZX9',
+      }),
+      product('Nova Legends video game ZoomXpress 9', 'Nova', 'Video game', 6000, {
+        description: 'Legends, ZX9',
+      }),
+      // Says the name only: no "ZX9" anywhere.
+      product('Nova Saga - Special Edition ZoomXpress 9', 'Nova', 'Other', 6000),
+      ...Array.from({ length: 30 }, (_, i) => product(`Acme Party ${i} board game`, 'Acme', 'Game', 2000)),
+    ];
+    const index = new ProductIndex();
+    index.replaceAll(items);
+    const titles = (hits: { title: string }[]) => hits.map((h) => h.title);
+    expect(titles(index.search(q({ q: 'zx9', pageSize: 20 })).hits)).toContain(
+      'Nova Saga - Special Edition ZoomXpress 9',
+    );
+    // "games" is the head: the game named only by its console's name still comes before board games.
+    const games = index.search(q({ q: 'zx9 games', pageSize: 20 })).hits;
+    expect(titles(games.slice(0, 4))).toContain('Nova Saga - Special Edition ZoomXpress 9');
+    const sharded = new ShardedIndex({ shards: 2 });
+    try {
+      await sharded.open(items, []);
+      const hits = (await sharded.search(q({ q: 'zx9 games', pageSize: 20 }))).hits;
+      expect(titles(hits.slice(0, 4))).toContain('Nova Saga - Special Edition ZoomXpress 9');
     } finally {
       await sharded.close();
     }
