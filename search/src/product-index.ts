@@ -40,6 +40,7 @@ import {
 } from './segment.js';
 import { Suggester } from './suggest.js';
 import {
+  abbreviationOf,
   countAbbreviations,
   countInitialisms,
   countKinds,
@@ -413,7 +414,7 @@ export class ProductIndex {
     // A word that abbreviates a name the catalog writes ("ps4": "PlayStation 4") matches by it too.
     const names = new Map<string, string[]>();
     words.forEach((w, i) => {
-      const name = this.learntAbbreviations().get(w);
+      const name = abbreviationOf(this.learntAbbreviations(), w);
       if (name) names.set(stems[i]!, name);
     });
     // An initialism the catalog writes for a type ("ssd": solid state drive) stands for its name.

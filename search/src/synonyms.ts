@@ -439,10 +439,12 @@ export function learnSynonyms({ heads, pairs, brands }: TypeVocabulary): Map<str
 const ABBREVIATION = /(?<![\p{L}\p{N}])(\p{Lu}{2,4})(\d{1,2})(?![\p{L}\p{N}])/gu;
 /** The letters and digits runs of a text, case kept. */
 const RUNS = /[\p{L}\p{N}]+/gu;
+/** A word of letters that starts with a capital and is not all capitals ("PlayStation", "Battery"). */
+const NAME_WORD = /^\p{Lu}\p{L}*$/u;
 
 /** The capitals a word stands for in an abbreviation: its first letter, and any capital inside it ("PlayStation": PS). */
 function capitalsOf(word: string): string {
-  let out = word[0]!.toUpperCase();
+  let out = word[0]!;
   for (let i = 1; i < word.length; i++) if (word[i] !== word[i]!.toLowerCase()) out += word[i];
   return out;
 }
@@ -450,9 +452,10 @@ function capitalsOf(word: string): string {
 /**
  * Counts what `learnAbbreviations` reads of one product's text (title and description, case
  * kept): each word of capitals and a number ("PS4") whose text also writes, elsewhere, words whose
- * capitals spell its letters followed by its number ("PlayStation 4", "Xbox One" does not count:
- * no number). The words must be written in lower case past their capitals: "RJ 45" and "PS/2"
- * are the word itself split, not a name it abbreviates.
+ * capitals spell its letters followed by the same number ("PlayStation 4"), keyed by the letters
+ * and the words ("ps playstation"): the number is the model's, the letters abbreviate the name.
+ * The words must be written in lower case past their capitals: "RJ 45" and "PS/2" are the word
+ * itself split, not a name it abbreviates.
  */
 export function countAbbreviations(vocabulary: TypeVocabulary, text: string): void {
   if (!/\p{Lu}{2}/u.test(text)) return;
@@ -465,39 +468,46 @@ export function countAbbreviations(vocabulary: TypeVocabulary, text: string): vo
       let j = i;
       for (; j < words.length && capitals.length < letters!.length; j++) {
         const word = words[j]!;
-        // A word of letters, not all capitals, that starts with one.
-        if (!/^\p{Lu}\p{L}*$/u.test(word) || word === word.toUpperCase()) break;
+        if (!NAME_WORD.test(word) || word === word.toUpperCase()) break;
         capitals += capitalsOf(word);
         if (!letters!.startsWith(capitals)) break;
       }
       if (capitals === letters && words[j] === number)
-        said.add(
-          `${letters!.toLowerCase()}${number} ${words
-            .slice(i, j + 1)
-            .join(' ')
-            .toLowerCase()}`,
-        );
+        said.add(`${letters!.toLowerCase()} ${words.slice(i, j).join(' ').toLowerCase()}`);
     }
   }
   for (const pair of said) add(vocabulary.abbreviated, pair);
 }
 
-/** An abbreviation is learnt from this many products that write it and its name. */
+/** An abbreviation is learnt from this many products that write one of it and its name. */
 const MIN_ABBREVIATED = 3;
 
 /**
- * Abbreviations of names with a number that vendors write in the same text as the name: "ps4"
- * -> the stems of "PlayStation 4", where 3+ products write both ("Sony Dreams, PS4 video game
- * PlayStation 4"). Keyed by the abbreviation in lower case; of two names, the one written more
- * often. A query word that is one matches the name's words together as it (`ProductIndex`).
+ * Abbreviations of names that go with a model number, learnt from products that write both in
+ * their text ("Sony Dreams, PS4 video game PlayStation 4"), 3+ of them: the letters in lower case
+ * -> the stems of the name ("ps" -> playstation). Counted over every number, so that what is
+ * learnt from "PS4" products reads "ps3" too, as "PlayStation 3". Of two names, the one written
+ * more often. See `abbreviationOf`.
  */
 export function learnAbbreviations({ abbreviated }: TypeVocabulary): Map<string, string[]> {
   const best = new Map<string, { name: string[]; n: number }>();
   for (const [key, n] of abbreviated) {
     if (n < MIN_ABBREVIATED) continue;
-    const [word, ...name] = key.split(' ');
-    const current = best.get(word!);
-    if (!current || n > current.n) best.set(word!, { name: name.map(stem), n });
+    const [letters, ...name] = key.split(' ');
+    const current = best.get(letters!);
+    if (!current || n > current.n) best.set(letters!, { name: name.map(stem), n });
   }
-  return new Map([...best].map(([word, { name }]) => [word, name]));
+  return new Map([...best].map(([letters, { name }]) => [letters, name]));
+}
+
+const ABBREVIATED_WORD = /^([a-z]{2,4})(\d{1,2})$/;
+
+/** The stemmed name a query word abbreviates ("ps4": playstation 4), if the catalog learnt its letters. */
+export function abbreviationOf(
+  abbreviations: ReadonlyMap<string, string[]>,
+  word: string,
+): string[] | undefined {
+  const parts = ABBREVIATED_WORD.exec(word);
+  const name = parts ? abbreviations.get(parts[1]!) : undefined;
+  return name ? [...name, parts![2]!] : undefined;
 }

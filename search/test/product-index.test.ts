@@ -16,6 +16,7 @@ import { bestWeighed, comesWith, firstInOrder, saysAfterType } from '../src/prod
 import { maxFactor, phraseFactor, stemBit, titleFactor, typeFactor } from '../src/ranking.js';
 import { SearchSegment } from '../src/segment.js';
 import {
+  abbreviationOf,
   countAbbreviations,
   emptyVocabulary,
   learnAbbreviations,
@@ -1381,21 +1382,27 @@ describe('Initialisms learnt from the catalog', () => {
 });
 
 describe('Learnt abbreviations', () => {
-  it('learns a word of capitals and a number that products write beside the name it abbreviates', () => {
+  it('learns the letters of a word of capitals and a number that products write beside the name', () => {
     const vocabulary = emptyVocabulary();
     for (const text of [
       'Nova Quest, ZX9 video game ZoomXpress 9',
       'Nova Racer video game ZoomXpress 9 ZX9',
-      'Nova ZoomXpress 9 Pro 1TB White. 1TB ZX9 Pro',
-      // Said once only, or split from the word itself ("RJ 45"), or with another number.
       'Nova Dash video game ZoomXpress 8 ZX8',
+      // Split from the word itself ("RJ 45"), or with another number: not the name.
       'Orbit RJ45 cable RJ 45',
       'Orbit RJ45 cable RJ 45',
       'Orbit RJ45 cable RJ 45',
-      'Nova ZX9 stand ZoomXpress 7',
+      'Nova QV9 stand QuickView 7',
+      'Nova QV9 stand QuickView 7',
+      'Nova QV9 stand QuickView 7',
     ])
       countAbbreviations(vocabulary, text);
-    expect([...learnAbbreviations(vocabulary)]).toEqual([['zx9', ['zoomxpress', '9']]]);
+    const learnt = learnAbbreviations(vocabulary);
+    expect([...learnt]).toEqual([['zx', ['zoomxpress']]]);
+    // Any number: what "ZX9" and "ZX8" products teach reads "zx7" too.
+    expect(abbreviationOf(learnt, 'zx7')).toEqual(['zoomxpress', '7']);
+    expect(abbreviationOf(learnt, 'zx')).toBeUndefined();
+    expect(abbreviationOf(learnt, 'qv9')).toBeUndefined();
   });
 
   it('matches the abbreviation by the name the titles write', async () => {
@@ -1409,6 +1416,7 @@ describe('Learnt abbreviations', () => {
       }),
       // Says the name only: no "ZX9" anywhere.
       product('Nova Saga - Special Edition ZoomXpress 9', 'Nova', 'Other', 6000),
+      product('Nova Classic ZoomXpress 8 console', 'Nova', 'Console', 20000),
       ...Array.from({ length: 30 }, (_, i) => product(`Acme Party ${i} board game`, 'Acme', 'Game', 2000)),
     ];
     const index = new ProductIndex();
@@ -1417,6 +1425,10 @@ describe('Learnt abbreviations', () => {
     expect(titles(index.search(q({ q: 'zx9', pageSize: 20 })).hits)).toContain(
       'Nova Saga - Special Edition ZoomXpress 9',
     );
+    // A number no product abbreviates: learnt from the others.
+    expect(titles(index.search(q({ q: 'zx8', pageSize: 20 })).hits)).toEqual([
+      'Nova Classic ZoomXpress 8 console',
+    ]);
     // "games" is the head: the game named only by its console's name still comes before board games.
     const games = index.search(q({ q: 'zx9 games', pageSize: 20 })).hits;
     expect(titles(games.slice(0, 4))).toContain('Nova Saga - Special Edition ZoomXpress 9');
