@@ -458,12 +458,14 @@ function capitalsOf(word: string): string {
  * itself split, not a name it abbreviates.
  */
 export function countAbbreviations(vocabulary: TypeVocabulary, text: string): void {
-  if (!/\p{Lu}{2}/u.test(text)) return;
+  // What every abbreviation has: two capitals and then a digit (a text without is skipped at once).
+  if (!/\p{Lu}{2}\d/u.test(text)) return;
   let words: string[] | undefined;
   const said = new Set<string>();
   for (const [, letters, number] of text.matchAll(ABBREVIATION)) {
     words ??= text.match(RUNS) ?? [];
     for (let i = 0; i < words.length; i++) {
+      if (words[i]![0] !== letters![0]) continue;
       let capitals = '';
       let j = i;
       for (; j < words.length && capitals.length < letters!.length; j++) {
