@@ -337,21 +337,11 @@ describe('serialized checkout', () => {
     const cart = new YjsCart(doc);
     const tags = Array.from({ length: 6 }, () => cart.add(p, 1));
     const edits: string[] = [];
-    const documents: CartDocuments = {
-      getDocument: async () => doc,
-      withDocument: async (cartId, fn) => {
-        edits.push(cartId);
-        let result!: ReturnType<typeof fn>;
-        doc.transact(() => {
-          result = fn(doc);
-        });
-        return result;
-      },
-    };
     const store = new OrderStore(server.db);
-    const stock = new SqliteStockStore(server.db);
-    const writer = new StockWriter(stock, new InMemoryOrderQueue());
-    const checkout = new Checkout(store, stock, writer, new Catalog(server.db), documents);
+    const checkout = checkoutOn(
+      store,
+      oneDocument(doc, (cartId) => edits.push(cartId)),
+    );
     // Five orders placed at once share a commit and a decision batch: their entries leave the
     // cart in one edit; the sixth entry, not ordered, stays.
     const results = await Promise.all(
@@ -378,27 +368,11 @@ describe('serialized checkout', () => {
     const cart = new YjsCart(doc);
     const [ordered, kept] = [cart.add(p, 2), cart.add(p, 1)];
     let broken = true;
-    const documents: CartDocuments = {
-      getDocument: async () => doc,
-      withDocument: async (_cartId, fn) => {
-        if (broken) throw new Error('the cart store is unavailable');
-        let result!: ReturnType<typeof fn>;
-        doc.transact(() => {
-          result = fn(doc);
-        });
-        return result;
-      },
-    };
+    const documents = oneDocument(doc, () => {
+      if (broken) throw new Error('the cart store is unavailable');
+    });
     const store = new OrderStore(server.db);
-    const stock = new SqliteStockStore(server.db);
-    const make = () =>
-      new Checkout(
-        store,
-        stock,
-        new StockWriter(stock, new InMemoryOrderQueue()),
-        new Catalog(server.db),
-        documents,
-      );
+    const make = () => checkoutOn(store, documents);
     const errors: unknown[] = [];
     const checkout = make().on('error', (err) => errors.push(err));
     const placed = await checkout.placeOrder('u_broken', randomUUID(), {
@@ -435,3 +409,30 @@ describe('serialized checkout', () => {
     expect(JSON.parse(text.split('data: ')[1]!.split('\n')[0]!).status).toBe('confirmed');
   });
 });
+
+/** Cart documents that are all `doc`; `before` runs ahead of each server-side edit (and may throw). */
+function oneDocument(doc: Y.Doc, before: (cartId: string) => void): CartDocuments {
+  return {
+    getDocument: async () => doc,
+    withDocument: async (cartId, fn) => {
+      before(cartId);
+      let result!: ReturnType<typeof fn>;
+      doc.transact(() => {
+        result = fn(doc);
+      });
+      return result;
+    },
+  };
+}
+
+/** A checkout of its own on the test server's database, with an in-process stock writer. */
+function checkoutOn(store: OrderStore, documents: CartDocuments): Checkout {
+  const stock = new SqliteStockStore(server.db);
+  return new Checkout(
+    store,
+    stock,
+    new StockWriter(stock, new InMemoryOrderQueue()),
+    new Catalog(server.db),
+    documents,
+  );
+}
