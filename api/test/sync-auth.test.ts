@@ -54,5 +54,13 @@ describe('sync authorization without a sync token', () => {
     // Behind a proxy that rewrites Host and says the original in X-Forwarded-Host.
     const proxied = { cookie, origin: 'https://shop.example', 'x-forwarded-host': 'shop.example' };
     expect(await open(a.cartId, proxied)).toBeUndefined();
+    // The same host however the proxy writes it (case, a scheme's default port).
+    expect(
+      await open(a.cartId, {
+        cookie,
+        origin: 'https://shop.example',
+        'x-forwarded-host': 'Shop.Example:443',
+      }),
+    ).toBeUndefined();
   });
 });

@@ -55,13 +55,15 @@ export function fromTheShop(req: IncomingMessage): boolean {
   if (fromAnotherSite(req.headers['sec-fetch-site'])) return false;
   const origin = req.headers.origin;
   if (origin === undefined) return true;
-  let host: string;
-  try {
-    host = new URL(origin).host;
-  } catch {
-    return false;
-  }
   const forwarded = req.headers['x-forwarded-host'];
   const forwardedHost = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-  return host === req.headers.host || (forwardedHost !== undefined && host === forwardedHost);
+  try {
+    const { host, protocol } = new URL(origin);
+    // As URL writes a host (lowercase, no default port for the scheme), which a header need not.
+    const same = (h: string | undefined) => h !== undefined && host === new URL(`${protocol}//${h}`).host;
+    return same(req.headers.host) || same(forwardedHost);
+  } catch {
+    // An Origin of "null" (a sandboxed or file page) or a header URL cannot read.
+    return false;
+  }
 }
