@@ -61,6 +61,9 @@ function Router() {
   const [failed, setFailed] = useState(false);
   // Bumped to load a page again that could not load (offline): when the connection returns.
   const [attempt, setAttempt] = useState(0);
+  // Whether the last failure came while offline: the connection may be back before the effect
+  // that waits for it runs (effects run after paint), and its 'online' event already gone.
+  const failedOffline = useRef(false);
   const firstPage = useRef(true);
   // After a client-side page change, move focus to the new content (as a page load would),
   // so keyboard and screen-reader users do not stay on the link they left.
@@ -97,6 +100,7 @@ function Router() {
           location.reload();
           return;
         }
+        failedOffline.current = !navigator.onLine;
         setFailed(true);
       },
     );
@@ -108,6 +112,7 @@ function Router() {
     if (!failed) return;
     const retry = () => setAttempt((n) => n + 1);
     addEventListener('online', retry);
+    if (failedOffline.current && navigator.onLine) retry();
     return () => removeEventListener('online', retry);
   }, [failed]);
   if (failed) {
