@@ -20,6 +20,11 @@ const routes: Record<string, http.RequestListener> = {
     res.writeHead(200, { 'content-type': 'text/plain' });
     res.end('both');
   },
+  '/both-given': (_req, res) => {
+    res.setHeader('Cache-Control', 'public, max-age=60');
+    res.writeHead(200, { 'content-type': 'text/plain', 'Cache-Control': 'private' });
+    res.end('given');
+  },
   '/stream': (_req, res) => {
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     res.write('data: 1\n\n');
@@ -76,6 +81,11 @@ describe("the shop's response", () => {
     expect(both.headers.get('cache-control')).toBe('public, max-age=60');
     expect(both.headers.get('x-frame-options')).toBe('DENY');
 
+    // Set both ways: writeHead's object wins, as in Node.
+    const given = await fetch(`${base}/both-given`);
+    expect(await given.text()).toBe('given!');
+    expect(given.headers.get('cache-control')).toBe('private');
+
     const stream = await fetch(`${base}/stream`);
     expect(await stream.text()).toBe('data: 1\n\n');
     expect(stream.headers.get('x-finished')).toBeNull();
@@ -87,6 +97,6 @@ describe("the shop's response", () => {
     expect(reason.headers.get('x-frame-options')).toBe('DENY');
     expect(reason.headers.get('cache-control')).toBe('no-store');
     // Only a buffered answer whose head was held is rewritten.
-    expect(finished).toEqual(['/held 200', '/both 200']);
+    expect(finished).toEqual(['/held 200', '/both 200', '/both-given 200']);
   });
 });

@@ -1,6 +1,7 @@
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { rememberBounded } from '../bounded.js';
+import type { Finish } from './response.js';
 
 const COMPRESSIBLE =
   /^(?:text\/(?!event-stream)|application\/(?:json|javascript|manifest\+json)|image\/svg\+xml)/;
@@ -42,12 +43,7 @@ function accepted(req: IncomingMessage): Encoding | undefined {
  * Response for every answer instead of writing its string straight to the socket. Node's response
  * sees the finished headers and body for free.
  */
-export function compressor(): (
-  req: IncomingMessage,
-  status: number,
-  headers: OutgoingHttpHeaders,
-  body: string | Uint8Array,
-) => string | Uint8Array {
+export function compressor(): Finish {
   const immutable = new Map<string, Uint8Array>();
 
   return (req, status, headers, body) => {

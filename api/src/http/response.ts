@@ -1,5 +1,13 @@
 import http, { type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 
+/** See `ResponseOptions.finish`. */
+export type Finish = (
+  req: IncomingMessage,
+  status: number,
+  headers: OutgoingHttpHeaders,
+  body: string | Uint8Array,
+) => string | Uint8Array;
+
 export interface ResponseOptions {
   /** Headers every answer carries unless it sets its own (names compared case-insensitively). */
   defaults: readonly (readonly [string, string])[];
@@ -7,12 +15,7 @@ export interface ResponseOptions {
    * Rewrites a buffered answer as it leaves (compression): called at `end(body)` with the status
    * and a copy of the headers given to `writeHead`, which it may change; returns the body to send.
    */
-  finish: (
-    req: IncomingMessage,
-    status: number,
-    headers: OutgoingHttpHeaders,
-    body: string | Uint8Array,
-  ) => string | Uint8Array;
+  finish: Finish;
 }
 
 /**
@@ -35,10 +38,16 @@ export function responseClass(options: ResponseOptions): typeof http.ServerRespo
 
   /**
    * The defaults, then the route's own headers: a route's value of a default (in any case)
-   * replaces it. Defaults first, as when they were set before the route ran.
+   * replaces it. Defaults first, as when they were set before the route ran. `set`: whether the
+   * answer set a header by `setHeader` before, whose value is its own (only writeHead's object wins
+   * over it, as in Node); undefined when it set none.
    */
-  const withDefaults = (headers: OutgoingHttpHeaders): OutgoingHttpHeaders => {
+  const withDefaults = (
+    headers: OutgoingHttpHeaders,
+    set?: (name: string) => boolean,
+  ): OutgoingHttpHeaders => {
     const out = { ...template };
+    if (set) for (const [name] of defaults) if (set(name)) delete out[name];
     for (const key in headers) {
       const name = canonical.get(key.toLowerCase());
       if (name !== undefined && name !== key) delete out[name];
@@ -67,14 +76,9 @@ export function responseClass(options: ResponseOptions): typeof http.ServerRespo
       if (this.#open) {
         const [headers] = rest;
         if (rest.length === 1 && typeof headers === 'object' && headers !== null && !Array.isArray(headers)) {
-          // A copy (the caller's object is left alone), which `finish` may rewrite. A default
-          // the answer set before by `setHeader` is its own value: it stays (writeHead's object
-          // would win over it).
-          const held = withDefaults(headers as OutgoingHttpHeaders);
-          if (this.getHeaderNames().length > 0)
-            for (const [name] of defaults)
-              if (this.hasHeader(name) && held[name] !== undefined) delete held[name];
-          this.#held = [status, held];
+          // A copy (the caller's object is left alone), which `finish` may rewrite.
+          const set = this.getHeaderNames().length > 0 ? (name: string) => this.hasHeader(name) : undefined;
+          this.#held = [status, withDefaults(headers as OutgoingHttpHeaders, set)];
           return this;
         }
         this.#release();
