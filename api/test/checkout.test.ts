@@ -260,7 +260,7 @@ describe('serialized checkout', () => {
     const [bad, good, note] = await Promise.allSettled([
       store.insertPending('u_price', randomUUID(), 'hash', { cartId: 'c_price', lines: failing }),
       store.insertPending('u_price', randomUUID(), 'hash', { cartId: 'c_price', lines: [line] }),
-      store.markCartCleared(first.order.id),
+      store.markCartCleared([first.order.id]),
     ]);
     const transactions = spy.mock.calls.length;
     spy.mockRestore();

@@ -42,9 +42,9 @@ export function orderRoutes(checkout: Checkout, orders: OrderStore, carts: Carts
     // a retry of an order placed before it was removed gets that order.
     const result =
       address === 'removed'
-        ? (checkout.replay(user.id, key, input) ??
-          raise(new ApiError(409, 'address_removed', 'this address was removed; choose another')))
+        ? checkout.replay(user.id, key, input)
         : await checkout.placeOrder(user.id, key, input);
+    if (!result) throw new ApiError(409, 'address_removed', 'this address was removed; choose another');
     if (result.ok) return c.json(publicOrder(result.order), 202);
     switch (result.reason) {
       case 'cart_out_of_date':
@@ -105,8 +105,4 @@ export function orderRoutes(checkout: Checkout, orders: OrderStore, carts: Carts
   });
 
   return app;
-}
-
-function raise(err: Error): never {
-  throw err;
 }

@@ -60,7 +60,7 @@ interface NewOrder {
 }
 
 /** A write of the store's group commit: a new order, or the note that an order's cart is cleared. */
-type Write = { order: NewOrder; cleared?: undefined } | { order?: undefined; cleared: string | string[] };
+type Write = { order: NewOrder; cleared?: undefined } | { order?: undefined; cleared: string[] };
 
 /** Orders and idempotency keys in SQLite. */
 export class OrderStore {
@@ -142,8 +142,7 @@ export class OrderStore {
 
   private writeOne(w: Write): IdempotentInsert | undefined {
     if (w.order) return this.insertOne(w.order);
-    if (typeof w.cleared === 'string') this.stmts.cleared.run(w.cleared);
-    else for (const id of w.cleared) this.stmts.cleared.run(id);
+    for (const id of w.cleared) this.stmts.cleared.run(id);
     return undefined;
   }
 
@@ -197,7 +196,7 @@ export class OrderStore {
   }
 
   /** Notes that the orders' entries are gone from their carts (one note); resolves once committed. */
-  markCartCleared(orderIds: string | string[]): Promise<void> {
+  markCartCleared(orderIds: string[]): Promise<void> {
     // Its result is undefined: a note has nothing to answer.
     return this.writes.push({ cleared: orderIds }) as Promise<unknown> as Promise<void>;
   }
