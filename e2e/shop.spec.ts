@@ -5,6 +5,7 @@ import {
   expectSaved,
   logInContext,
   productTitle,
+  saveAddressForm,
   serverCart,
   stockOf,
 } from './helpers.js';
@@ -69,12 +70,13 @@ test('a shopper signs up, searches, adds to cart on one device, sees it on anoth
   await page.getByRole('button', { name: 'Place order' }).click();
   await expect(page.getByRole('alert')).toHaveText('Add a delivery address before placing your order.');
   expect((await (await page.request.get('/api/orders')).json()).items).toEqual([]);
-  await page.getByLabel('Full name').fill('Ada Shopper');
-  await page.getByLabel('Address').fill('1 Analytical Way');
-  await page.getByLabel('City').fill('London');
-  await page.getByLabel('Postal code').fill('N1 9GU');
-  await page.getByLabel('Country code').fill('GB');
-  await page.getByRole('button', { name: 'Save address' }).click();
+  await saveAddressForm(page, {
+    name: 'Ada Shopper',
+    line1: '1 Analytical Way',
+    city: 'London',
+    postalCode: 'N1 9GU',
+    country: 'GB',
+  });
   await expect(page.getByText('1 Analytical Way')).toBeVisible();
   await expect(page.getByTestId('review-lines')).toContainText('× 3');
   await page.screenshot({ path: testInfo.outputPath('checkout.png'), fullPage: true });

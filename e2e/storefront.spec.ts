@@ -1,6 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { type APIRequestContext, expect, test } from '@playwright/test';
-import { ADMIN, addAddress, createProduct, line, PASSWORD, signUpContext, stockOf } from './helpers.js';
+import {
+  ADMIN,
+  addAddress,
+  createProduct,
+  line,
+  PASSWORD,
+  saveAddressForm,
+  signUpContext,
+  stockOf,
+} from './helpers.js';
 
 /** Products sharing a made-up word, so a search finds exactly them. */
 async function family(request: APIRequestContext, word: string, items: [brand: string, price: number][]) {
@@ -182,12 +191,13 @@ test('the account page shows who is signed in and keeps the addresses checkout o
   await expect(page.getByText(email)).toBeVisible();
   await expect(page.getByText('No addresses yet.')).toBeVisible();
   await page.getByRole('button', { name: 'Add an address' }).click();
-  await page.getByLabel('Full name').fill('Ada Account');
-  await page.getByLabel('Address').fill('3 Ledger Lane');
-  await page.getByLabel('City').fill('Bristol');
-  await page.getByLabel('Postal code').fill('BS1 4DJ');
-  await page.getByLabel('Country code').fill('gb');
-  await page.getByRole('button', { name: 'Save address' }).click();
+  await saveAddressForm(page, {
+    name: 'Ada Account',
+    line1: '3 Ledger Lane',
+    city: 'Bristol',
+    postalCode: 'BS1 4DJ',
+    country: 'gb',
+  });
   const listed = 'Ada Account, 3 Ledger Lane, Bristol BS1 4DJ, GB';
   await expect(page.getByTestId('addresses')).toHaveText(`${listed} Remove`);
   // Kept on the account: a reload still lists it.
@@ -324,12 +334,13 @@ test('checkout says when the saved addresses could not load or one was removed e
     'That address was removed on another device. Choose where to deliver.',
   );
   expect((await (await context.request.get('/api/orders')).json()).items).toEqual([]);
-  await page.getByLabel('Full name').fill('Dee Vice');
-  await page.getByLabel('Address').fill('9 New Street');
-  await page.getByLabel('City').fill('York');
-  await page.getByLabel('Postal code').fill('YO1 7HH');
-  await page.getByLabel('Country code').fill('GB');
-  await page.getByRole('button', { name: 'Save address' }).click();
+  await saveAddressForm(page, {
+    name: 'Dee Vice',
+    line1: '9 New Street',
+    city: 'York',
+    postalCode: 'YO1 7HH',
+    country: 'GB',
+  });
   await expect(page.getByRole('radio', { name: /9 New Street, York/ })).toBeChecked();
   await page.getByRole('button', { name: 'Place order' }).click();
   await expect(page).toHaveURL(/\/orders\//);
