@@ -31,6 +31,38 @@ describe('requests from other sites', () => {
     expect((await shopper.get('/api/me')).status).toBe(200);
   });
 
+  it('refuses, from a browser that sends no Sec-Fetch-Site, a write whose Origin is another host', async () => {
+    const shopper = await signUp(server.url);
+    const body = JSON.stringify({ productId: 'gen-000001', quantity: 5 });
+    for (const origin of ['https://evil.example', 'http://evil.localhost:1', 'null', 'not a url']) {
+      const res = await shopper.request('POST', '/api/cart/lines', body, { ...forged, origin });
+      expect(res.status, origin).toBe(403);
+      expect(res.json.error.code).toBe('cross_site_request');
+    }
+    // Sec-Fetch-Site, where a browser sends it, says more than Origin: a same-origin write passes.
+    const own = await shopper.request('POST', '/api/cart/lines', body, {
+      ...forged,
+      origin: 'https://evil.example',
+      'sec-fetch-site': 'same-origin',
+    });
+    expect(own.status).toBe(200);
+    const cart = await shopper.get('/api/cart');
+    expect(cart.json.lines).toEqual([expect.objectContaining({ productId: 'gen-000001', quantity: 5 })]);
+  });
+
+  it("takes an old browser's write whose Origin is the shop's, as addressed or as a proxy forwards it", async () => {
+    const shopper = await signUp(server.url);
+    const line = { productId: 'gen-000001', quantity: 1 };
+    const own = await shopper.post('/api/cart/lines', line, { origin: new URL(server.url).origin });
+    expect(own.status).toBe(200);
+    const proxied = await shopper.post('/api/cart/lines', line, {
+      origin: 'https://shop.example',
+      'x-forwarded-host': 'shop.example',
+    });
+    expect(proxied.status).toBe(200);
+    expect(proxied.json.lines).toEqual([expect.objectContaining({ productId: 'gen-000001', quantity: 2 })]);
+  });
+
   it("takes the shop's own pages' writes, and clients that send no Sec-Fetch-Site", async () => {
     const shopper = await signUp(server.url);
     const line = { productId: 'gen-000001', quantity: 1 };

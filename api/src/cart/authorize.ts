@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { parse as parseCookies } from 'hono/utils/cookie';
 import type { Accounts } from '../accounts/accounts.js';
 import { GUEST_COOKIE, SESSION_COOKIE } from '../http/auth.js';
-import { fromAnotherSite } from '../http/cross-site.js';
+import { fromAnotherSite, originIsHost } from '../http/cross-site.js';
 import type { Owner } from './carts.js';
 import type { SyncTokens } from './tokens.js';
 
@@ -54,16 +54,5 @@ export function authorizeSync(
 export function fromTheShop(req: IncomingMessage): boolean {
   if (fromAnotherSite(req.headers['sec-fetch-site'])) return false;
   const origin = req.headers.origin;
-  if (origin === undefined) return true;
-  const forwarded = req.headers['x-forwarded-host'];
-  const forwardedHost = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-  try {
-    const { host, protocol } = new URL(origin);
-    // As URL writes a host (lowercase, no default port for the scheme), which a header need not.
-    const same = (h: string | undefined) => h !== undefined && host === new URL(`${protocol}//${h}`).host;
-    return same(req.headers.host) || same(forwardedHost);
-  } catch {
-    // An Origin of "null" (a sandboxed or file page) or a header URL cannot read.
-    return false;
-  }
+  return origin === undefined || originIsHost(origin, req.headers.host, req.headers['x-forwarded-host']);
 }

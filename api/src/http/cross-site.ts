@@ -11,15 +11,23 @@ const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
  * the API reads a body as JSON whatever its content type, so a plain HTML form
  * (`enctype="text/plain"`) could otherwise add to a cart, place an order or sign a browser in to
  * another account. Browsers say where a request comes from in `Sec-Fetch-Site`, which pages
- * cannot set: `cross-site` and `same-site` are refused with 403 `cross_site_request`. Requests
- * without it (non-browser clients, browsers from before 2023) pass, as they did; the header is
- * compared with nothing the operator configures, so reverse proxies that rewrite `Host` do not
- * matter.
+ * cannot set: `cross-site` and `same-site` are refused with 403 `cross_site_request`. Browsers
+ * that do not send it (those from before 2023) send `Origin` on every POST, PUT, PATCH and DELETE
+ * a page makes: without `Sec-Fetch-Site`, an `Origin` whose host is not the one the request was
+ * addressed to (`Host`, or `X-Forwarded-Host` from a proxy that rewrites it) is refused too.
+ * Clients that are not browsers send neither and pass.
  */
 export function refuseCrossSite(): MiddlewareHandler {
   return async (c, next) => {
     if (!SAFE.has(c.req.method)) {
-      if (fromAnotherSite(requestHeader(c, 'sec-fetch-site')))
+      const site = requestHeader(c, 'sec-fetch-site');
+      const origin = requestHeader(c, 'origin');
+      const foreign =
+        fromAnotherSite(site) ||
+        (site === undefined &&
+          origin !== undefined &&
+          !originIsHost(origin, requestHeader(c, 'host'), requestHeader(c, 'x-forwarded-host')));
+      if (foreign)
         return c.json(
           errorBody('cross_site_request', 'requests that change something must come from the shop itself'),
           403,
@@ -36,4 +44,25 @@ export function refuseCrossSite(): MiddlewareHandler {
  */
 export function fromAnotherSite(secFetchSite: string | string[] | undefined): boolean {
   return secFetchSite === 'cross-site' || secFetchSite === 'same-site';
+}
+
+/**
+ * Whether a request's `Origin` names the host the request was addressed to: `host` (the Host
+ * header), or the first of `forwardedHost` (X-Forwarded-Host, from a proxy that rewrites Host).
+ * An Origin of "null" (a sandboxed or file page) or one no URL parser reads is not.
+ */
+export function originIsHost(
+  origin: string,
+  host: string | undefined,
+  forwardedHost: string | string[] | undefined,
+): boolean {
+  const forwarded = (Array.isArray(forwardedHost) ? forwardedHost[0] : forwardedHost)?.split(',')[0]?.trim();
+  try {
+    const { host: originHost, protocol } = new URL(origin);
+    // As URL writes a host (lowercase, no default port for the scheme), which a header need not.
+    const same = (h: string | undefined) => !!h && originHost === new URL(`${protocol}//${h}`).host;
+    return same(host) || same(forwarded);
+  } catch {
+    return false;
+  }
 }
