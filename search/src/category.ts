@@ -28,10 +28,11 @@ const ALTERNATIVES = /^([a-z][a-z-]*)\/[a-z][a-z-]*$/;
  * Whether a (lowercased) title word ends the part of the title that says what the product is:
  * "for", "with", or their abbreviations "w/" and "f/", alone or glued to the next word
  * ("Supermicro Thermal fan w/holder"). "Computer Case Fan w/ TX3 Connector" is a fan. Not an
- * aperture: "Canon EF 50mm f/1.8 STM lens" is a lens.
+ * aperture ("Canon EF 50mm f/1.8 STM lens" is a lens), connector genders ("Null Modem Cable F/F
+ * signal cable", "F/M") or a cable's shielding ("Cat5e F/UTP").
  */
 function stopsScan(word: string): boolean {
-  return STOP_SCAN.has(word) || /^(?:w\/|f\/(?![\d.]))/.test(word);
+  return STOP_SCAN.has(word) || /^(?:w\/|f\/(?![\d.]|[a-z]$|[fsu]tp\b))/.test(word);
 }
 
 function capitalize(s: string): string {

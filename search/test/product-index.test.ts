@@ -1873,6 +1873,14 @@ describe('Icecat mapping', () => {
 
   it('reads the first of alternatives as the type, and stops at "w/" but not at an aperture', () => {
     expect(deriveCategory('Canon EF 50mm f/1.8 STM lens Black', 'Canon')).toBe('Lens');
+    // "F/F" and "F/M" are connector genders and "F/UTP" a shielding, not "for"; "f/ASUS" is.
+    expect(deriveCategory('C2G 15ft DB9 F/F Null Modem Cable signal cable 4.57 m Black', 'C2G')).toBe(
+      'Signal cable',
+    );
+    expect(deriveCategory('ACT FB2001 networking cable 1 m Cat5e F/UTP (FTP) Gray', 'ACT')).toBe(
+      'Networking cable',
+    );
+    expect(deriveCategory('2-Power Li-Ion Battery OEM f/ASUS notebook', '2-Power')).toBe('Other');
     expect(deriveCategory('Canon AD-11 AC Adapter power adapter/inverter Black', 'Canon')).toBe(
       'Power adapter',
     );
