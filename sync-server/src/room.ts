@@ -30,6 +30,8 @@ export interface Relay {
   pendingDs: unknown;
   /** The transaction applying it, set when it begins. */
   tr: Y.Transaction | undefined;
+  /** Whether that transaction integrated anything or left anything pending (set at its cleanup). */
+  changed: boolean;
 }
 
 /** One cart document in memory with its connected devices. */

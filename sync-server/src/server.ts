@@ -18,7 +18,7 @@ import {
   syncStep2Message,
   updateMessage,
 } from './protocol.js';
-import { type Connection, LOAD_ORIGIN, Room } from './room.js';
+import { type Connection, LOAD_ORIGIN, type Relay, Room } from './room.js';
 import { type DocumentStorage, SqliteDocumentStorage } from './storage.js';
 
 export type AuthDecision =
@@ -293,15 +293,14 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       const relay = r.relay;
       if (relay?.tr !== tr) return;
       const store = r.doc.store;
-      // Logged and relayed when it integrated anything or left anything pending (a no-op is dropped).
-      const changed =
+      // Logged and relayed when it integrated anything or left anything pending (a no-op is dropped),
+      // by relayUpdate once Yjs has read the whole frame: only then is it known to be one that
+      // every device (and this server, reloading its log) can apply.
+      relay.changed =
         tr.deleteSet.clients.size > 0 ||
         store.pendingStructs !== relay.pendingStructs ||
         store.pendingDs !== relay.pendingDs ||
         stateChanged(tr);
-      if (!changed) return;
-      publish(r, relay.update, relay.message, relay.from);
-      options.hooks?.onChange?.(name, r.doc, relay.from);
     });
     // Applied when first needed: a device's first sync can be answered from the stored snapshot.
     room.defer(storage.load(name));
@@ -352,10 +351,16 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
    * Applies a device's update and relays its own bytes: the frame it sent is the frame the other
    * devices get (a sync update is the same message both ways), and those bytes are what is logged.
    * The sender already has the update, so it is not echoed back.
+   *
+   * A frame Yjs cannot read to its end (its structs whole, its delete set cut short) throws only
+   * after its structs are integrated. Its own bytes are then neither logged nor relayed: every
+   * other device would fail on them, and so would this server loading the log after a restart
+   * (which crashed the process on the next device to open the cart). What the document took from
+   * it is logged and relayed as Yjs encodes it instead, so storage keeps what memory holds.
    */
   function relayUpdate(room: Room, conn: Connection, data: Uint8Array, update: Uint8Array): void {
     const store = room.doc.store;
-    room.relay = {
+    const relay: Relay = {
       from: conn,
       update,
       // [0][2][update] is already an update message; anything else (a non-minimal varint) is re-encoded.
@@ -363,12 +368,24 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       pendingStructs: store.pendingStructs,
       pendingDs: store.pendingDs,
       tr: undefined,
+      changed: false,
     };
+    room.relay = relay;
+    let readWhole = false;
     try {
       Y.applyUpdate(room.doc, update, conn);
+      readWhole = true;
     } finally {
       room.relay = undefined;
       room.doc.on('update', room.onUpdate!);
+      if (relay.changed) {
+        if (readWhole) publish(room, relay.update, relay.message, conn);
+        else {
+          const before = Y.encodeStateVector(relay.tr!.beforeState);
+          publish(room, Y.encodeStateAsUpdate(room.doc, before), updateMessage, conn);
+        }
+        options.hooks?.onChange?.(room.name, room.doc, conn);
+      }
     }
   }
 

@@ -1,5 +1,6 @@
 import { YjsCart } from '@shopsync/core';
 import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
@@ -27,6 +28,27 @@ function raw(url: string): Promise<{ ws: WebSocket; opened: boolean; status?: nu
 /** A raw socket to a guest's own cart `cart-<id>` (each guest a principal of its own). */
 function guestCart(url: string, id: string) {
   return raw(`${url}/cart-${id}?token=${token(`cart-${id}`, `guest:${id}`)}`);
+}
+
+/** A varUint, as y-protocols writes a payload's length. */
+function encodeLength(n: number): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, n);
+  return encoding.toUint8Array(encoder);
+}
+
+/**
+ * An update whose structs (one cart entry of `productId`) read, followed by a delete set that
+ * claims 3 clients and ends there: Yjs integrates the entry, then throws.
+ */
+function cutShort(productId: string): Uint8Array {
+  const source = new Y.Doc();
+  new YjsCart(source).add(productId, 1);
+  const whole = Y.encodeStateAsUpdate(source);
+  expect(whole.at(-1)).toBe(0); // an empty delete set
+  const cut = Uint8Array.from([...whole.subarray(0, -1), 3]);
+  expect(() => Y.applyUpdate(new Y.Doc(), cut)).toThrow();
+  return cut;
 }
 
 function closed(ws: WebSocket): Promise<{ code: number; reason: string }> {
@@ -95,6 +117,36 @@ describe('sync server', () => {
     await until(() => new YjsCart(bystander.doc).quantity('still-works') === 1, 'bystander update');
     other.provider.destroy();
     bystander.provider.destroy();
+  });
+
+  it('never logs or relays the bytes of an update whose delete set is cut short', async () => {
+    const bystander = raw(`${server.url}/cart-cut?token=${token('cart-cut')}`);
+    const watching = await bystander;
+    const cut = cutShort('p-cut');
+    const { ws } = await raw(`${server.url}/cart-cut?token=${token('cart-cut')}`);
+    const end = closed(ws);
+    ws.send(Buffer.concat([Buffer.from([0, 2]), Buffer.from(encodeLength(cut.length)), cut]));
+    expect((await end).code).toBe(4400);
+    await server.sync.flush();
+    // What was logged and what the bystander got all apply, and hold what the server's document holds.
+    const logged = server.db
+      .prepare(`SELECT data FROM sync_updates WHERE doc = 'cart-cut' ORDER BY id`)
+      .all() as { data: Buffer }[];
+    expect(logged.length).toBeGreaterThan(0);
+    const reloaded = new Y.Doc();
+    for (const { data } of logged) Y.applyUpdate(reloaded, data);
+    const held = await server.sync.getDocument('cart-cut');
+    expect(new YjsCart(reloaded).lines()).toEqual(new YjsCart(held).lines());
+    await until(() => watching.received.length >= 2, 'the relayed update');
+    const seen = new Y.Doc();
+    for (const message of watching.received) {
+      const decoder = decoding.createDecoder(message);
+      // Awareness and the server's step 1 (a state vector) carry no document content.
+      if (decoding.readVarUint(decoder) !== 0 || decoding.readVarUint(decoder) === 0) continue;
+      Y.applyUpdate(seen, decoding.readVarUint8Array(decoder));
+    }
+    expect(new YjsCart(seen).lines()).toEqual(new YjsCart(held).lines());
+    watching.ws.close();
   });
 
   it('closes a connection that floods messages', async () => {
