@@ -48,7 +48,14 @@ export class Room {
   /** The room's 'update' listener, detached while a device's update is relayed as sent. */
   onUpdate: ((update: Uint8Array, origin: unknown, doc: Y.Doc, tr: Y.Transaction) => void) | undefined;
 
-  constructor(readonly name: string) {
+  /**
+   * `onLoadError`: told of a stored update that does not apply (a log written before the server
+   * refused to keep unreadable frames); it is skipped, so the rest of the document still loads.
+   */
+  constructor(
+    readonly name: string,
+    private readonly onLoadError: (err: unknown) => void = () => {},
+  ) {
     // The cart id as guid: Yjs would otherwise draw a random uuid (31 getRandomValues calls) per room.
     this.ydoc = new Y.Doc({ gc: true, guid: name });
     this.awareness = new awarenessProtocol.Awareness(this.ydoc);
@@ -75,8 +82,16 @@ export class Room {
     const stored = this.stored!;
     this.stored = undefined;
     // Applying the snapshot and the log in one transaction is cheaper than merging them first.
+    // One bad update must not keep the cart from loading: thrown from here it failed every read of
+    // the cart, and crashed the process where a timer asked first (a device's delayed step 1).
     this.ydoc.transact(() => {
-      for (const update of stored) Y.applyUpdate(this.ydoc, update, LOAD_ORIGIN);
+      for (const update of stored) {
+        try {
+          Y.applyUpdate(this.ydoc, update, LOAD_ORIGIN);
+        } catch (err) {
+          this.onLoadError(err);
+        }
+      }
     }, LOAD_ORIGIN);
   }
 

@@ -266,7 +266,9 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       if (idleRooms.delete(name)) idleRooms.set(name, room);
       return room;
     }
-    room = new Room(name);
+    room = new Room(name, (err) =>
+      logger.error({ err, doc: name }, 'a stored update of a cart document does not apply; skipped it'),
+    );
     const r = room;
     room.logLength = storage.logLength(name);
     // Every change but a device's incremental update is encoded by Yjs ('update') and sent to all.

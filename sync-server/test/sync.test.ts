@@ -1,10 +1,12 @@
+import path from 'node:path';
 import { YjsCart } from '@shopsync/core';
+import Database from 'better-sqlite3';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
-import { device, startSync, type TestSyncServer, token, until } from './harness.js';
+import { device, startSync, type TestSyncServer, tmpDir, token, until } from './harness.js';
 
 let server: TestSyncServer;
 beforeAll(async () => {
@@ -147,6 +149,29 @@ describe('sync server', () => {
     }
     expect(new YjsCart(seen).lines()).toEqual(new YjsCart(held).lines());
     watching.ws.close();
+  });
+
+  it('loads a cart whose log holds an update that does not apply, and keeps serving it', async () => {
+    const dataDir = tmpDir();
+    const first = await startSync({}, dataDir);
+    await first.sync.withDocument('cart-poisoned', (doc) => new YjsCart(doc).add('kept', 2));
+    await first.close();
+    // A log row as an earlier version kept it from a device's unreadable frame (see the test above).
+    const db = new Database(path.join(dataDir, 'sync.sqlite'));
+    db.prepare('INSERT INTO sync_updates (doc, data) VALUES (?, ?)').run('cart-poisoned', cutShort('lost'));
+    db.close();
+    const second = await startSync({}, dataDir);
+    try {
+      // The device's first message waits for its step 1 on an unloaded room: a timer loads it.
+      const { ws, received } = await raw(`${second.url}/cart-poisoned?token=${token('cart-poisoned')}`);
+      await until(() => received.length > 0, 'the server step 1');
+      const reader = device(second.url, 'cart-poisoned');
+      await until(() => new YjsCart(reader.doc).quantity('kept') === 2, 'the stored entry');
+      reader.provider.destroy();
+      ws.close();
+    } finally {
+      await second.close();
+    }
   });
 
   it('closes a connection that floods messages', async () => {
