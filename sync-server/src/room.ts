@@ -97,10 +97,13 @@ export class Room {
 
   /**
    * What a device with state vector `sv` lacks, straight from a stored snapshot that has no log after
-   * it, without loading it into the document; undefined when the document has to answer.
+   * it, without loading it into the document; undefined when the document has to answer. Only a
+   * snapshot (`logLength` 0): the server encoded it from a document, so any device can read it. A
+   * lone log row is a device's update as it was sent, which a log from before the server refused
+   * unreadable frames may hold: the document answers, having skipped it.
    */
   storedDiff(sv: Uint8Array): Uint8Array | undefined {
-    if (this.stored?.length !== 1) return undefined;
+    if (this.stored?.length !== 1 || this.logLength !== 0) return undefined;
     const snapshot = this.stored[0]!;
     return sv.length === 1 && sv[0] === 0 ? snapshot : Y.diffUpdate(snapshot, sv);
   }

@@ -151,6 +151,39 @@ describe('sync server', () => {
     watching.ws.close();
   });
 
+  it('answers a new device from the document, not from a lone stored update it could not read', async () => {
+    const dataDir = tmpDir();
+    await (await startSync({}, dataDir)).close();
+    // A cart whose whole stored state is one unreadable log row, as an earlier version kept it.
+    const db = new Database(path.join(dataDir, 'sync.sqlite'));
+    db.prepare('INSERT INTO sync_updates (doc, data) VALUES (?, ?)').run('cart-lone', cutShort('lost'));
+    db.close();
+    const second = await startSync({}, dataDir);
+    try {
+      const { ws, received } = await raw(`${second.url}/cart-lone?token=${token('cart-lone')}`);
+      let code: number | undefined;
+      ws.on('close', (c) => {
+        code = c;
+      });
+      // A new device's step 1: an empty state vector.
+      ws.send(Buffer.from([0, 0, 1, 0]));
+      await until(() => received.some((m) => m[0] === 0 && m[1] === 1), "the server's step 2");
+      const reply = received.find((m) => m[0] === 0 && m[1] === 1)!;
+      const decoder = decoding.createDecoder(reply);
+      decoding.readVarUint(decoder);
+      decoding.readVarUint(decoder);
+      // What the device got applies, and the device is still connected.
+      const seen = new Y.Doc();
+      Y.applyUpdate(seen, decoding.readVarUint8Array(decoder));
+      const held = await second.sync.getDocument('cart-lone');
+      expect(new YjsCart(seen).lines()).toEqual(new YjsCart(held).lines());
+      expect(code).toBeUndefined();
+      ws.close();
+    } finally {
+      await second.close();
+    }
+  });
+
   it('loads a cart whose log holds an update that does not apply, and keeps serving it', async () => {
     const dataDir = tmpDir();
     const first = await startSync({}, dataDir);
