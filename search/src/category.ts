@@ -6,7 +6,9 @@
  * model. Some capitalize it ("HP Pavilion dv7 Notebook Silver"), so the types are learnt from the
  * catalog itself: every lowercase run seen in at least a few titles, plus every type Icecat
  * states in `attr_t_product_type`, forms a vocabulary; a title's category is the first (longest)
- * vocabulary phrase after its brand. A stated `attr_t_product_type` always wins.
+ * vocabulary phrase after its brand. A stated `attr_t_product_type` always wins. A title that
+ * names no phrase of the vocabulary may still end in its head word ("Chief Flat Panel Fixed Wall
+ * Mount Black": a mount, as "flat screen wall mount" is).
  */
 
 import { firstClause } from './text.js';
@@ -94,6 +96,15 @@ export class CategoryVocabulary {
   private readonly phrases = new Set<string>();
   /** The last words of the phrases: words that name a type. */
   private readonly heads = new Set<string>();
+  /**
+   * Head words that name a type alone, for a title that says no phrase of the vocabulary: the last
+   * words of lowercase runs seen in a few titles, that titles say more often as that than as an
+   * attribute after a type. The file that says "flat screen wall mount" has no run "wall mount",
+   * but "Chief Flat Panel Fixed Wall Mount Black" is a mount. Where titles say "fan" more often
+   * after their type ("Intel FPP4FANKIT4W computer cooling component Fan 9.2 cm Black") than as
+   * one, it is no such head: "APC Condenser 2 Fan White" stays untyped.
+   */
+  private readonly typeHeads = new Set<string>();
   readonly colours = new Set(BASE_COLOURS);
   /**
    * Words that describe rather than name a product (USB, Wireless, Optical, QWERTY…): learnt as
@@ -155,6 +166,13 @@ export class CategoryVocabulary {
     for (const [phrase, n] of counts) if (n >= minCount) vocabulary.phrases.add(phrase);
     for (const phrase of vocabulary.phrases) vocabulary.heads.add(phrase.slice(phrase.lastIndexOf(' ') + 1));
     for (const [word, n] of attributeCounts) if (n >= minCount) vocabulary.attributes.add(word);
+    const headCounts = new Map<string, number>();
+    for (const [run, n] of counts) {
+      const head = run.slice(run.lastIndexOf(' ') + 1);
+      headCounts.set(head, (headCounts.get(head) ?? 0) + n);
+    }
+    for (const [head, n] of headCounts)
+      if (n >= minCount && n > (attributeCounts.get(head) ?? 0)) vocabulary.typeHeads.add(head);
     return vocabulary;
   }
 
@@ -166,9 +184,10 @@ export class CategoryVocabulary {
    * The vocabulary phrase that ends last before "for"/"with" (capitalized English titles put the
    * head noun last: "4 Port USB 2.0 Hub"), the longest one ending there, with the plain words
    * that follow it: those name what the product is ("Monitor Stand", "Mouse Wrist Pillow": a
-   * stand, a pillow) unless they are colours or words the catalog uses for attributes.
+   * stand, a pillow) unless they are colours or words the catalog uses for attributes. `heads`: a
+   * head word alone is a phrase too (`typeHeads`), for titles that say no phrase.
    */
-  find(words: string[], extend = true): string | undefined {
+  find(words: string[], extend = true, heads = false): string | undefined {
     const lower: string[] = [];
     // Of alternatives ("Keypad/Calculator"), the first names the type, as in lowercase runs; after
     // a type phrase only one that ends some phrase does ("Notebook Keypad/Calculator" is a keypad,
@@ -184,7 +203,8 @@ export class CategoryVocabulary {
     for (let end = lower.length; end > 0; end--) {
       for (let len = Math.min(MAX_PHRASE, end); len >= 1; len--) {
         const phrase = lower.slice(end - len, end).join(' ');
-        if (!this.phrases.has(phrase) || this.colours.has(phrase)) continue;
+        const known = this.phrases.has(phrase) || (heads && len === 1 && this.typeHeads.has(phrase));
+        if (!known || this.colours.has(phrase)) continue;
         // What there are so many of ("4 Port"), not what the product is.
         if (this.counted.has(lower[end - len]!) && COUNT.test(lower[end - len - 1] ?? '')) continue;
         const head: string[] = [];
@@ -235,10 +255,12 @@ export function deriveCategory(
   const words = afterBrand(title, brand);
   // Icecat's own convention (a lowercase run) first; the learnt vocabulary for capitalized titles.
   const run = lowercaseRun(words, vocabulary?.colours).join(' ');
+  // A head word alone last: a phrase of the title or its description says more.
   const phrase =
     run ||
     vocabulary?.find(words) ||
-    (description && vocabulary && described(description, brand, vocabulary));
+    (description && vocabulary && described(description, brand, vocabulary)) ||
+    vocabulary?.find(words, true, true);
   return phrase ? capitalize(phrase) : 'Other';
 }
 

@@ -1843,6 +1843,25 @@ describe('Icecat mapping', () => {
     expect(deriveCategory('Acme XL Mauve', 'Acme', null, vocabulary)).toBe('Other');
   });
 
+  it('reads a known head word alone as the type of a title that names no known phrase', () => {
+    const vocabulary = CategoryVocabulary.learn([
+      ...['A', 'B', 'C'].map((m) => ({ title: `Acme ${m} flat screen wall mount`, brand: 'Acme' })),
+      ...['A', 'B', 'C'].map((m) => ({ title: `Acme ${m} computer case fan`, brand: 'Acme' })),
+      // "fan" said as an attribute after a type more often than as one: no head alone.
+      ...['A', 'B', 'C', 'D'].map((m) => ({
+        title: `Intel ${m} computer cooling component Fan 9.2 cm`,
+        brand: 'Intel',
+      })),
+    ]);
+    const derive = (title: string, description?: string) =>
+      deriveCategory(title, title.split(' ')[0]!, null, vocabulary, description);
+    expect(derive('Chief Flat Panel Fixed Wall Mount Black')).toBe('Mount');
+    // A phrase wins over a later head, as does a phrase of the description.
+    expect(derive('Zeta Computer Case Fan 80 mm Mount')).toBe('Computer case fan');
+    expect(derive('Chief Z1 Mount Black', 'Chief Computer Case Fan')).toBe('Computer case fan');
+    expect(derive('APC Condenser 2 Fan White')).toBe('Other');
+  });
+
   it('reads the type a short description names when the title names none', () => {
     const vocabulary = CategoryVocabulary.learn(
       ['A', 'B', 'C'].map((m) => ({ title: `Acme ${m} ink cartridge`, brand: 'Acme' })),
