@@ -53,6 +53,16 @@ function cutShort(productId: string): Uint8Array {
   return cut;
 }
 
+/**
+ * Appends to a stopped server's log of `doc` an update no device can read (`cutShort`), as a
+ * version that logged a device's frames as sent could keep one.
+ */
+function logUnreadable(dataDir: string, doc: string): void {
+  const db = new Database(path.join(dataDir, 'sync.sqlite'));
+  db.prepare('INSERT INTO sync_updates (doc, data) VALUES (?, ?)').run(doc, cutShort('lost'));
+  db.close();
+}
+
 function closed(ws: WebSocket): Promise<{ code: number; reason: string }> {
   return new Promise((resolve) =>
     ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
@@ -154,10 +164,8 @@ describe('sync server', () => {
   it('answers a new device from the document, not from a lone stored update it could not read', async () => {
     const dataDir = tmpDir();
     await (await startSync({}, dataDir)).close();
-    // A cart whose whole stored state is one unreadable log row, as an earlier version kept it.
-    const db = new Database(path.join(dataDir, 'sync.sqlite'));
-    db.prepare('INSERT INTO sync_updates (doc, data) VALUES (?, ?)').run('cart-lone', cutShort('lost'));
-    db.close();
+    // A cart whose whole stored state is one unreadable log row.
+    logUnreadable(dataDir, 'cart-lone');
     const second = await startSync({}, dataDir);
     try {
       const { ws, received } = await raw(`${second.url}/cart-lone?token=${token('cart-lone')}`);
@@ -189,10 +197,7 @@ describe('sync server', () => {
     const first = await startSync({}, dataDir);
     await first.sync.withDocument('cart-poisoned', (doc) => new YjsCart(doc).add('kept', 2));
     await first.close();
-    // A log row as an earlier version kept it from a device's unreadable frame (see the test above).
-    const db = new Database(path.join(dataDir, 'sync.sqlite'));
-    db.prepare('INSERT INTO sync_updates (doc, data) VALUES (?, ?)').run('cart-poisoned', cutShort('lost'));
-    db.close();
+    logUnreadable(dataDir, 'cart-poisoned');
     const second = await startSync({}, dataDir);
     try {
       // The device's first message waits for its step 1 on an unloaded room: a timer loads it.
