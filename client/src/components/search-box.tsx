@@ -19,7 +19,8 @@ export function SearchBox() {
 
   useEffect(() => {
     const text = q.trim();
-    if (text.length < 2) {
+    // Past 200 characters the API refuses to suggest (400), and nobody types that far to be helped.
+    if (text.length < 2 || text.length > 200) {
       setItems([]);
       return;
     }

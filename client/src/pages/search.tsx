@@ -3,6 +3,7 @@ import { useEffect, useRef } from 'preact/hooks';
 import { api } from '../api.js';
 import { formatMoney } from '../format.js';
 import { navigate } from '../router.js';
+import { apiSearchParams } from '../search-params.js';
 import { useTitle } from '../title.js';
 import { ProductCard } from './product-card.js';
 import { ErrorNotice, useFetch } from './use-fetch.js';
@@ -15,8 +16,7 @@ const SORTS = [
 ] as const;
 
 export default function Search({ url }: { url: URL }) {
-  const params = new URLSearchParams(url.search);
-  if (!params.has('pageSize')) params.set('pageSize', '24');
+  const params = apiSearchParams(url.search);
   const result = useFetch(() => api.search(params), params.toString());
 
   const change = (updates: Record<string, string | null>, replace = false) => {
