@@ -41,7 +41,7 @@ export default function Orders() {
                   <a href={`/orders/${o.id}`}>{o.id}</a>
                 </td>
                 <td>{placedAt(o.createdAt)}</td>
-                <td>{o.lines.reduce((n, l) => n + l.quantity, 0)}</td>
+                <td>{itemCount(o.lines.reduce((n, l) => n + l.quantity, 0))}</td>
                 <td>{formatMoney(o.total)}</td>
                 <td class={`status-${o.status}`}>{STATUS_TEXT[o.status]}</td>
               </tr>
@@ -52,3 +52,6 @@ export default function Orders() {
     </section>
   );
 }
+
+/** "1 item", "3 items": the count reads on its own where a phone hides the column names. */
+const itemCount = (n: number) => `${n} item${n === 1 ? '' : 's'}`;
