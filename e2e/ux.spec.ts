@@ -1,8 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { expect, type Page, test } from '@playwright/test';
-import { addAddress, createProduct, signUpContext } from './helpers.js';
+import { type APIRequestContext, expect, type Page, test } from '@playwright/test';
+import { ADMIN, addAddress, createProduct, signUpContext } from './helpers.js';
 
 const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
+
+/** Products sharing a made-up word, so a search finds exactly them. */
+async function family(request: APIRequestContext, word: string, brands: string[]): Promise<void> {
+  for (const [i, brand] of brands.entries()) {
+    const res = await request.post('/api/products', {
+      headers: ADMIN,
+      data: { title: `${word} teapot model ${i + 1}`, brand, description: 'For the ux suite.', price: 1999, stock: 5 },
+    });
+    expect(res.status()).toBe(201);
+  }
+}
 
 /** Whether the page is wider than the screen: the shopper would have to scroll sideways. */
 const widerThanScreen = (page: Page) =>
@@ -10,6 +21,33 @@ const widerThanScreen = (page: Page) =>
 
 test.describe('on a phone', () => {
   test.use(PHONE);
+
+  test('the folded filters say how many are chosen, and fold away to show the results', async ({
+    page,
+    request,
+  }) => {
+    const word = `wobble${randomUUID().slice(0, 4)}`;
+    await family(request, word, ['Alpha', 'Alpha', 'Alpha', 'Beta']);
+    await page.goto(`/search?q=${word}&pageSize=2`);
+    await expect(page.getByTestId('result-count')).toHaveText('4 results');
+    const filters = page.locator('aside.facets details');
+    await expect(filters).not.toHaveAttribute('open');
+    await page.getByText('Filters', { exact: true }).click();
+    await page.getByRole('group', { name: 'Brand' }).getByRole('radio', { name: /Alpha/ }).check();
+    await expect(page.getByTestId('result-count')).toHaveText('3 results');
+    await expect(page.getByText('Filters (1)', { exact: true })).toBeVisible();
+    // The open filters fill the screen: one tap folds them and brings the results into view.
+    await page.getByRole('button', { name: 'Show 3 results' }).click();
+    await expect(filters).not.toHaveAttribute('open');
+    await expect(page.locator('ul.grid > li').first()).toBeInViewport();
+    // Turning the page with the filters open shows the next results, not the filters again.
+    await page.getByText('Filters (1)', { exact: true }).click();
+    await expect(filters).toHaveAttribute('open');
+    await page.getByRole('button', { name: 'Next' }).click();
+    await expect(page.getByText('Page 2 of 2')).toBeVisible();
+    await expect(filters).not.toHaveAttribute('open');
+    await expect(page.locator('ul.grid > li').first()).toBeInViewport();
+  });
 
   test('the orders list and an order fit the screen', async ({ page, context, request }) => {
     const id = await createProduct(request, 'Narrow screen kettle', 5);

@@ -15,9 +15,13 @@ const SORTS = [
   ['newest', 'Newest'],
 ] as const;
 
+/** Where the filters fold above the results rather than stand beside them (styles.css). */
+const phone = matchMedia('(max-width: 760px)');
+
 export default function Search({ url }: { url: URL }) {
   const params = apiSearchParams(url.search);
   const result = useFetch(() => api.search(params), params.toString());
+  const folder = useRef<HTMLDetailsElement>(null);
 
   const change = (updates: Record<string, string | null>, replace = false) => {
     const next = new URLSearchParams(url.search);
@@ -52,14 +56,26 @@ export default function Search({ url }: { url: URL }) {
   const prices = data?.facets.price.filter((p) => p.count > 0) ?? [];
   const filters = ['brand', 'category', 'minPrice', 'maxPrice', 'inStock'].filter((k) => params.has(k));
   const clearFilters = () => change(Object.fromEntries(filters.map((k) => [k, null])));
+  // A price range is one filter, though two parameters.
+  const chosen = filters.filter((k) => k !== 'maxPrice' || !params.has('minPrice')).length;
+  // On a phone the open filters fill the screen above the results: fold them and bring the
+  // results into view, when the shopper asks to see them or turns the page.
+  const showResults = () => {
+    if (!phone.matches || !folder.current) return;
+    folder.current.open = false;
+    // The folded "Filters (n)" line, then the results, just below the sticky header (two rows on
+    // a phone, three when signed in).
+    const header = document.querySelector('header.top')?.getBoundingClientRect().height ?? 0;
+    window.scrollTo(0, folder.current.getBoundingClientRect().top + scrollY - header - 8);
+  };
 
   return (
     <div class="search-page">
       <aside class="facets" aria-label="Filters">
         {data && (data.total > 0 || filters.length > 0) && (
           // Open beside the results on a wide screen; on a phone, one tap away above them.
-          <details open={matchMedia('(min-width: 761px)').matches}>
-            <summary>Filters</summary>
+          <details ref={folder} open={!phone.matches}>
+            <summary>Filters{chosen > 0 && ` (${chosen})`}</summary>
             <Facet
               title="Category"
               name="category"
@@ -118,6 +134,11 @@ export default function Search({ url }: { url: URL }) {
               />
               In stock only
             </label>
+            <button type="button" class="primary show-results" onClick={showResults}>
+              {fresh
+                ? `Show ${fresh.total.toLocaleString()} result${fresh.total === 1 ? '' : 's'}`
+                : 'Show results'}
+            </button>
           </details>
         )}
       </aside>
@@ -176,7 +197,10 @@ export default function Search({ url }: { url: URL }) {
             )}
             {pages > 1 && (
               <nav class="pager" aria-label="Pages">
-                <button type="button" disabled={page <= 1} onClick={() => change({ page: String(page - 1) })}>
+                <button type="button" disabled={page <= 1} onClick={() => {
+                    change({ page: String(page - 1) });
+                    showResults();
+                  }}>
                   Previous
                 </button>
                 <span>
@@ -185,7 +209,10 @@ export default function Search({ url }: { url: URL }) {
                 <button
                   type="button"
                   disabled={page >= pages}
-                  onClick={() => change({ page: String(page + 1) })}
+                  onClick={() => {
+                    change({ page: String(page + 1) });
+                    showResults();
+                  }}
                 >
                   Next
                 </button>
