@@ -19,6 +19,25 @@ async function family(request: APIRequestContext, word: string, brands: string[]
 const widerThanScreen = (page: Page) =>
   page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth);
 
+test('Back from a product returns to the same place in the results, and so does a reload', async ({ page }) => {
+  await page.goto('/search?sort=newest');
+  const cards = page.locator('ul.grid > li');
+  await expect(cards).toHaveCount(24);
+  const card = cards.nth(21).locator('a.card-link');
+  await card.scrollIntoViewIfNeeded();
+  const y = await page.evaluate(() => scrollY);
+  expect(y).toBeGreaterThan(500);
+  await card.click();
+  await expect(page.getByTestId('product-title')).toBeVisible();
+  await page.goBack();
+  await expect(cards).toHaveCount(24);
+  await expect.poll(() => page.evaluate(() => scrollY)).toBe(y);
+  await expect(card).toBeInViewport();
+  await page.reload();
+  await expect(cards).toHaveCount(24);
+  await expect.poll(() => page.evaluate(() => scrollY)).toBe(y);
+});
+
 test.describe('on a phone', () => {
   test.use(PHONE);
 
