@@ -38,6 +38,23 @@ test('Back from a product returns to the same place in the results, and so does 
   await expect.poll(() => page.evaluate(() => scrollY)).toBe(y);
 });
 
+test('a search link the API would refuse still shows results, not "the query string is not valid"', async ({
+  page,
+  request,
+}) => {
+  const word = `quibble${randomUUID().slice(0, 4)}`;
+  await family(request, word, ['Alpha', 'Beta', 'Gamma']);
+  for (const extra of ['&page=abc', '&minPrice=cheap', '&sort=cheapest', '&page=5000']) {
+    await page.goto(`/search?q=${word}${extra}`);
+    await expect(page.getByTestId('result-count'), extra).toHaveText('3 results');
+    await expect(page.getByRole('alert')).toHaveCount(0);
+  }
+  // A query pasted from somewhere, longer than the 500 characters the API takes.
+  await page.goto(`/search?q=${encodeURIComponent(`${word} ${'long '.repeat(120)}`)}`);
+  await expect(page.getByTestId('result-count')).toBeVisible();
+  await expect(page.getByRole('alert')).toHaveCount(0);
+});
+
 test.describe('on a phone', () => {
   test.use(PHONE);
 
