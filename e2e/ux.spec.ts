@@ -9,7 +9,13 @@ async function family(request: APIRequestContext, word: string, brands: string[]
   for (const [i, brand] of brands.entries()) {
     const res = await request.post('/api/products', {
       headers: ADMIN,
-      data: { title: `${word} teapot model ${i + 1}`, brand, description: 'For the ux suite.', price: 1999, stock: 5 },
+      data: {
+        title: `${word} teapot model ${i + 1}`,
+        brand,
+        description: 'For the ux suite.',
+        price: 1999,
+        stock: 5,
+      },
     });
     expect(res.status()).toBe(201);
   }
@@ -19,7 +25,9 @@ async function family(request: APIRequestContext, word: string, brands: string[]
 const widerThanScreen = (page: Page) =>
   page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth);
 
-test('Back from a product returns to the same place in the results, and so does a reload', async ({ page }) => {
+test('Back from a product returns to the same place in the results, and so does a reload', async ({
+  page,
+}) => {
   await page.goto('/search?sort=newest');
   const cards = page.locator('ul.grid > li');
   await expect(cards).toHaveCount(24);

@@ -6,7 +6,9 @@ const parse = (search: string) => SearchParams.safeParse(Object.fromEntries(apiS
 
 describe('apiSearchParams', () => {
   it('passes a valid search through as it is, with the page size the page shows', () => {
-    const p = apiSearchParams('?q=mouse&brand=HP&minPrice=100&maxPrice=4999&sort=price_asc&page=3&inStock=true');
+    const p = apiSearchParams(
+      '?q=mouse&brand=HP&minPrice=100&maxPrice=4999&sort=price_asc&page=3&inStock=true',
+    );
     expect(Object.fromEntries(p)).toEqual({
       q: 'mouse',
       brand: 'HP',
@@ -33,7 +35,9 @@ describe('apiSearchParams', () => {
       '?pageSize=1000',
       '?pageSize=x',
     ]) {
-      expect(SearchParams.safeParse(Object.fromEntries(new URLSearchParams(search))).success, search).toBe(false);
+      expect(SearchParams.safeParse(Object.fromEntries(new URLSearchParams(search))).success, search).toBe(
+        false,
+      );
       expect(parse(search).success, search).toBe(true);
     }
   });

@@ -197,10 +197,14 @@ export default function Search({ url }: { url: URL }) {
             )}
             {pages > 1 && (
               <nav class="pager" aria-label="Pages">
-                <button type="button" disabled={page <= 1} onClick={() => {
+                <button
+                  type="button"
+                  disabled={page <= 1}
+                  onClick={() => {
                     change({ page: String(page - 1) });
                     showResults();
-                  }}>
+                  }}
+                >
                   Previous
                 </button>
                 <span>
