@@ -109,6 +109,28 @@ test('a reload while offline still shows the app, the cart and a viewed product'
   await context.close();
 });
 
+test('a signed-in shopper who reloads offline stays signed in on the device, until the server says otherwise', async ({
+  browser,
+}) => {
+  const context = await browser.newContext();
+  await signUpContext(context, 'Off Line');
+  const page = await context.newPage();
+  await page.goto('/');
+  const signOut = page.getByRole('button', { name: 'Sign out' });
+  await expect(signOut).toBeVisible();
+  await expect(page.locator('html[data-offline-ready="true"]')).toHaveCount(1, { timeout: 15_000 });
+  await context.setOffline(true);
+  await page.reload();
+  await expect(signOut).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Sign in' })).toHaveCount(0);
+  // The session ends elsewhere meanwhile (this context's API client is not the page: it is online).
+  expect((await context.request.post('/api/auth/logout')).status()).toBe(204);
+  await context.setOffline(false);
+  await expect(page.getByRole('link', { name: 'Sign in' })).toBeVisible();
+  await expect(signOut).toHaveCount(0);
+  await context.close();
+});
+
 test('pages not visited yet open offline, and a page that failed offline loads when the connection returns', async ({
   browser,
 }) => {

@@ -1,21 +1,68 @@
 import type { User } from '@shopsync/core';
-import { api } from './api.js';
+import { api, isOffline } from './api.js';
 import { closeCart, openCart } from './cart/session.js';
 import { Store } from './store.js';
 
 export const currentUser = new Store<User | null | undefined>(undefined);
 
-export async function loadSession(): Promise<void> {
+/**
+ * Who is signed in on this device, as the server last said: a reload while offline still shows
+ * the shopper's own header and account cart (the cart is this device's copy already), rather than
+ * "Sign in" over a cart they cannot see. The server decides again as soon as it answers.
+ */
+const REMEMBERED = 'shopsync-user';
+
+function remember(user: User | null): void {
   try {
-    currentUser.set((await api.me()).user);
+    if (user) localStorage.setItem(REMEMBERED, JSON.stringify(user));
+    else localStorage.removeItem(REMEMBERED);
   } catch {
-    currentUser.set(null);
+    // Storage refused (private mode, quota): the next offline start shows "Sign in", as before.
   }
+}
+
+function remembered(): User | null {
+  try {
+    const u = JSON.parse(localStorage.getItem(REMEMBERED) ?? 'null') as Partial<User> | null;
+    return u && typeof u.id === 'string' && typeof u.email === 'string' && typeof u.name === 'string'
+      ? (u as User)
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Asks the server who is signed in; with no answer at all (offline), this device's last word. */
+async function whoIsSignedIn(): Promise<User | null> {
+  try {
+    const { user } = await api.me();
+    remember(user);
+    return user;
+  } catch (err) {
+    if (isOffline(err)) return remembered();
+    remember(null);
+    return null;
+  }
+}
+
+export async function loadSession(): Promise<void> {
+  currentUser.set(await whoIsSignedIn());
   await openCart();
 }
 
+// Back online after an offline start: the session may have ended meanwhile (signed out on another
+// device, expired), and then the cart to show is the guest one.
+addEventListener('online', () => {
+  void whoIsSignedIn().then(async (user) => {
+    if (user?.id === currentUser.get()?.id) return;
+    currentUser.set(user);
+    await openCart();
+  });
+});
+
 /** After sign-in the server has merged the guest cart into the account cart: switch to it. */
 export async function signedIn(user: User): Promise<void> {
+  remember(user);
   currentUser.set(user);
   await openCart({ forgetPrevious: true });
 }
@@ -23,6 +70,7 @@ export async function signedIn(user: User): Promise<void> {
 /** Signing out forgets the account cart on this device, then opens a fresh guest cart. */
 export async function signOut(): Promise<void> {
   await api.logout().catch(() => undefined);
+  remember(null);
   currentUser.set(null);
   await closeCart(true);
   await openCart();
