@@ -135,7 +135,15 @@ test('search explains an empty result and a missing product, and says when it ne
 
   // A word read as a typo: the page says what it searched.
   await page.goto('/search?q=blendre');
-  await expect(page.getByTestId('corrected-query')).toHaveText('Showing results for blender');
+  await expect(page.getByTestId('corrected-query')).toHaveText(
+    'Showing results for blender. Search instead for blendre',
+  );
+  await expect(page.getByTestId('result-count')).not.toHaveText('0 results');
+  // ...and searches the word as typed when asked: no product says "blendre".
+  await page.getByRole('link', { name: 'blendre' }).click();
+  await expect(page).toHaveURL(/[?&]exact=1/);
+  await expect(page.getByTestId('result-count')).toHaveText('0 results');
+  await expect(page.getByTestId('corrected-query')).toHaveCount(0);
 
   await page.goto('/products/no-such-product');
   await expect(page.getByText('no longer in the catalog')).toBeVisible();

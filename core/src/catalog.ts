@@ -116,6 +116,14 @@ export const SearchParams = z.object({
     (v) => (v === undefined || v === '' ? undefined : v === 'true' || v === '1'),
     z.boolean().optional(),
   ),
+  /**
+   * The words as typed: no typo is read as the catalog's word ("lapptop" stays "lapptop"), what
+   * "Search instead for …" asks after a corrected query.
+   */
+  exact: z.preprocess(
+    (v) => (v === undefined || v === '' ? undefined : v === 'true' || v === '1'),
+    z.boolean().optional(),
+  ),
   sort: blankIsAbsent(SearchSort.default('relevance')),
   page: blankIsAbsent(z.coerce.number().int().min(1).max(1000).default(1)),
   pageSize: blankIsAbsent(z.coerce.number().int().min(1).max(100).default(24)),

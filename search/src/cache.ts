@@ -20,6 +20,7 @@ export class QueryCache {
       params.minPrice,
       params.maxPrice,
       params.inStock,
+      params.exact,
       params.sort,
       params.page,
       params.pageSize,

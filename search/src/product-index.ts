@@ -396,7 +396,10 @@ export class ProductIndex {
     terms = terms.map((t) => this.singular(t));
     // A word no product says is read as the catalog's word it most likely misspells ("moniter"),
     // in both passes and in the reading below.
-    const corrected = this.corrections(terms, known, typing);
+    // Unless the shopper asked for the words as typed ("Search instead for …").
+    const corrected: ReturnType<ProductIndex['corrections']> = params.exact
+      ? new Map()
+      : this.corrections(terms, known, typing);
     if (corrected.size > 0) terms = terms.flatMap((t) => corrected.get(t)?.terms ?? [t]);
     const stemmed = new Set([...corrected.values()].flatMap((c) => (c.stemmed ? c.terms : [])));
     const words = terms.filter((t) => !isStopWord(t));
@@ -466,6 +469,7 @@ export class ProductIndex {
       alsoSaid,
       names,
       line: line !== undefined,
+      typos: !params.exact,
     };
     const strict = this.segmentMatches(terms, true, reading);
     const few = strict.candidates.length < RELAX_BELOW;
@@ -612,6 +616,7 @@ export class ProductIndex {
       alsoSaid,
       names,
       line,
+      typos,
     } = reading;
     const heads = this.learntTypes().heads;
     const headStem = stems[at] ?? '';
@@ -679,12 +684,12 @@ export class ProductIndex {
     };
     const numbers = (rows: (Row | undefined)[]): ModelNumbers | undefined =>
       all || models.size === 0 ? undefined : { terms: models, offBrand: offBrand(rows) };
-    const base = this.base.search(terms, all, known, idf, head, stemmed, numbers(baseRows));
+    const base = this.base.search(terms, all, known, idf, head, stemmed, numbers(baseRows), typos);
     for (let i = 0; i < base.docs.length; i++) {
       const doc = base.docs[i]!;
       if (tombstones[doc] === 0) add(baseRows[doc], base.scores[i]!);
     }
-    const delta = this.delta.search(terms, all, known, idf, head, stemmed, numbers(deltaRows));
+    const delta = this.delta.search(terms, all, known, idf, head, stemmed, numbers(deltaRows), typos);
     for (let i = 0; i < delta.docs.length; i++) add(deltaRows[delta.docs[i]!], delta.scores[i]!);
     const ceiling = (candidate: Candidate) =>
       candidate.text * maxFactor(candidate.row, titleBits, candidate.row.name);
@@ -1230,6 +1235,8 @@ interface QueryReading {
   names: ReadonlyMap<string, readonly string[]>;
   /** The head word names a product line, whose own type is in `wanted` (`learntLines`). */
   line: boolean;
+  /** Whether an unknown word matches the catalog's words a typo away (not for `exact`). */
+  typos: boolean;
 }
 
 /** The PRICE_BUCKETS entry a price falls in, or -1. */

@@ -361,6 +361,7 @@ export class SearchSegment {
    * stands for; a product matches it by the synonym, or by every word of the phrase. `stemmed`:
    * terms that are index terms already (a typo's correction), not to be stemmed again. `models`:
    * the query's model numbers, which count in any-term matching only for the brand it names.
+   * `typos`: whether a word the index does not know matches the words a typo away from it.
    */
   search(
     terms: string[],
@@ -370,6 +371,7 @@ export class SearchSegment {
     head: HeadExpansion = {},
     stemmed: ReadonlySet<string> = NONE,
     models?: ModelNumbers,
+    typos = true,
   ): Matches {
     const usable = terms.filter((t) => !isStopWord(t));
     const out: Matches = { ids: [], docs: [], scores: [] };
@@ -441,7 +443,7 @@ export class SearchSegment {
           clauses.push({ term: c, boost: rarer, bits, completion: true });
         }
       // Typo tolerance by length, only for words the index does not know (expansion is costly).
-      if (!all && !known(exact))
+      if (typos && !all && !known(exact))
         for (const term of this.near(exact, typoDistance(exact))) clauses.push({ term, boost: 1, bits });
     });
     // Two query words the catalog spells as one ("head set", "power bank") match it as both,

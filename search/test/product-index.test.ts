@@ -961,6 +961,14 @@ describe('Synonyms from the catalog', () => {
     index.upsert({ ...product('Volt AA battery 4 pack', 'Volt', 'Battery', 500), ordinal: 500 });
     expect(index.search(q({ q: 'batery' })).correctedQuery).toBe('battery');
     expect(index.search(q({ q: 'monitor' })).correctedQuery).toBeUndefined();
+    // As typed ("Search instead for moniter"): no correction, and no match a typo away.
+    const asTyped = index.search(q({ q: 'moniter', exact: '1' }));
+    expect(asTyped.correctedQuery).toBeUndefined();
+    expect(asTyped.total).toBe(0);
+    expect(index.search(q({ q: 'moniter lcd', exact: 'true' })).hits.map((h) => h.title)).toEqual([
+      'Acme LCD monitor',
+    ]);
+    expect(index.search(q({ q: 'moniter lcd', exact: 'true' })).correctedQuery).toBeUndefined();
     // Typed past its stem ("printing" is indexed as "print"): completed as printing, not corrected.
     expect(titles('printin')[0]).toMatch(/printing paper/);
     // Two words written as one, when both are catalog words: "powerbank" is a power bank.

@@ -169,7 +169,8 @@ export default function Search({ url }: { url: URL }) {
             </p>
             {data.correctedQuery && (
               <p class="corrected" data-testid="corrected-query">
-                Showing results for <strong>{data.correctedQuery}</strong>
+                Showing results for <strong>{data.correctedQuery}</strong>. Search instead for{' '}
+                <a href={`/search?${withParam(url.search, 'exact', '1')}`}>{q}</a>
               </p>
             )}
             {data.total === 0 ? (
@@ -299,4 +300,12 @@ function Facet(props: {
       ))}
     </fieldset>
   );
+}
+
+/** The address's parameters with one set, the page left out (a new search starts at page 1). */
+function withParam(search: string, key: string, value: string): string {
+  const next = new URLSearchParams(search);
+  next.set(key, value);
+  next.delete('page');
+  return next.toString();
 }
