@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { expect, type Page, test } from '@playwright/test';
-import { addAddress, createProduct, signUpContext } from './helpers.js';
+import { addAddress, createProduct, placeOrder, signUpContext } from './helpers.js';
 
 const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
@@ -70,14 +70,8 @@ test('every page passes the WCAG 2.1 A and AA rules axe-core checks', async ({ b
     await expect(p.getByTestId('review-lines')).toBeVisible();
   });
   await check('account', '/account', h1);
-  const cart = await (await context.request.get('/api/cart')).json();
-  const order = await (
-    await context.request.post('/api/orders', {
-      headers: { 'Idempotency-Key': randomUUID() },
-      data: { cartId: cart.cartId },
-    })
-  ).json();
-  await check('order', `/orders/${order.id}`, async (p) => {
+  const orderId = await placeOrder(context);
+  await check('order', `/orders/${orderId}`, async (p) => {
     await expect(p.getByTestId('order-status')).toHaveText('Confirmed');
   });
   await check('orders', '/orders', async (p) => {

@@ -86,3 +86,38 @@ export async function serverCart(context: BrowserContext): Promise<Record<string
     view.lines.map((l: { productId: string; quantity: number }) => [l.productId, l.quantity]),
   );
 }
+
+/** Orders the context's whole cart through the API (no page involved); the order's id. */
+export async function placeOrder(context: BrowserContext): Promise<string> {
+  const cart = await (await context.request.get('/api/cart')).json();
+  const res = await context.request.post('/api/orders', {
+    headers: { 'Idempotency-Key': randomUUID() },
+    data: { cartId: cart.cartId },
+  });
+  expect(res.ok()).toBe(true);
+  return (await res.json()).id;
+}
+
+/** Products sharing a made-up word, so a search finds exactly them; their ids. */
+export async function family(
+  request: APIRequestContext,
+  word: string,
+  items: [brand: string, price: number][],
+) {
+  const ids: string[] = [];
+  for (const [i, [brand, price]] of items.entries()) {
+    const res = await request.post('/api/products', {
+      headers: ADMIN,
+      data: {
+        title: `${word} kettle model ${i + 1}`,
+        brand,
+        description: 'For the end-to-end suites.',
+        price,
+        stock: 5,
+      },
+    });
+    expect(res.status()).toBe(201);
+    ids.push((await res.json()).id);
+  }
+  return ids;
+}

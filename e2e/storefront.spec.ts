@@ -1,35 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { type APIRequestContext, expect, test } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import {
   ADMIN,
   addAddress,
   createProduct,
+  family,
   line,
   PASSWORD,
   saveAddressForm,
   signUpContext,
   stockOf,
 } from './helpers.js';
-
-/** Products sharing a made-up word, so a search finds exactly them. */
-async function family(request: APIRequestContext, word: string, items: [brand: string, price: number][]) {
-  const ids: string[] = [];
-  for (const [i, [brand, price]] of items.entries()) {
-    const res = await request.post('/api/products', {
-      headers: ADMIN,
-      data: {
-        title: `${word} kettle model ${i + 1}`,
-        brand,
-        description: 'For the storefront suite.',
-        price,
-        stock: 5,
-      },
-    });
-    expect(res.status()).toBe(201);
-    ids.push((await res.json()).id);
-  }
-  return ids;
-}
 
 test('filters choose one value at a time, keep the other choices in view, and a page past the last shows the last', async ({
   page,

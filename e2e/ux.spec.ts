@@ -1,25 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { type APIRequestContext, expect, type Page, test } from '@playwright/test';
-import { ADMIN, addAddress, createProduct, signUpContext } from './helpers.js';
+import { expect, type Page, test } from '@playwright/test';
+import { addAddress, createProduct, family, placeOrder, signUpContext } from './helpers.js';
 
 const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
-
-/** Products sharing a made-up word, so a search finds exactly them. */
-async function family(request: APIRequestContext, word: string, brands: string[]): Promise<void> {
-  for (const [i, brand] of brands.entries()) {
-    const res = await request.post('/api/products', {
-      headers: ADMIN,
-      data: {
-        title: `${word} teapot model ${i + 1}`,
-        brand,
-        description: 'For the ux suite.',
-        price: 1999,
-        stock: 5,
-      },
-    });
-    expect(res.status()).toBe(201);
-  }
-}
 
 /** Whether the page is wider than the screen: the shopper would have to scroll sideways. */
 const widerThanScreen = (page: Page) =>
@@ -51,7 +34,11 @@ test('a search link the API would refuse still shows results, not "the query str
   request,
 }) => {
   const word = `quibble${randomUUID().slice(0, 4)}`;
-  await family(request, word, ['Alpha', 'Beta', 'Gamma']);
+  await family(request, word, [
+    ['Alpha', 1999],
+    ['Beta', 1999],
+    ['Gamma', 1999],
+  ]);
   for (const extra of ['&page=abc', '&minPrice=cheap', '&sort=cheapest', '&page=5000']) {
     await page.goto(`/search?q=${word}${extra}`);
     await expect(page.getByTestId('result-count'), extra).toHaveText('3 results');
@@ -71,7 +58,12 @@ test.describe('on a phone', () => {
     request,
   }) => {
     const word = `wobble${randomUUID().slice(0, 4)}`;
-    await family(request, word, ['Alpha', 'Alpha', 'Alpha', 'Beta']);
+    await family(request, word, [
+      ['Alpha', 1999],
+      ['Alpha', 1999],
+      ['Alpha', 1999],
+      ['Beta', 1999],
+    ]);
     await page.goto(`/search?q=${word}&pageSize=2`);
     await expect(page.getByTestId('result-count')).toHaveText('4 results');
     const filters = page.locator('aside.facets details');
@@ -98,14 +90,7 @@ test.describe('on a phone', () => {
     await signUpContext(context);
     await addAddress(context);
     await context.request.post('/api/cart/lines', { data: { productId: id, quantity: 1 } });
-    const cart = await (await context.request.get('/api/cart')).json();
-    const order = await (
-      await context.request.post('/api/orders', {
-        headers: { 'Idempotency-Key': randomUUID() },
-        data: { cartId: cart.cartId },
-      })
-    ).json();
-    await page.goto(`/orders/${order.id}`);
+    await page.goto(`/orders/${await placeOrder(context)}`);
     await expect(page.getByTestId('order-status')).toHaveText('Confirmed');
     expect(await widerThanScreen(page)).toBe(false);
     await page.goto('/orders');
