@@ -131,6 +131,29 @@ test('a signed-in shopper who reloads offline stays signed in on the device, unt
   await context.close();
 });
 
+test('signing out offline ends the session on the server once the connection returns', async ({
+  browser,
+}) => {
+  const context = await browser.newContext();
+  await signUpContext(context, 'Shared Device');
+  const page = await context.newPage();
+  await page.goto('/');
+  await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
+  await context.setOffline(true);
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  const signIn = page.getByRole('link', { name: 'Sign in' });
+  await expect(signIn).toBeVisible();
+  // The cookie still works until the server hears of it: the page must not sign back in with it.
+  expect((await context.request.get('/api/me')).status()).toBe(200);
+  await context.setOffline(false);
+  await expect.poll(async () => (await context.request.get('/api/me')).status()).toBe(401);
+  await expect(signIn).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Sign out' })).toHaveCount(0);
+  // A guest cart opens for whoever uses the device next.
+  await expect(page.getByTestId('cart-count')).toHaveText('0');
+  await context.close();
+});
+
 test('pages not visited yet open offline, and a page that failed offline loads when the connection returns', async ({
   browser,
 }) => {

@@ -1,6 +1,6 @@
 import type { User } from '@shopsync/core';
 import { api, isOffline } from './api.js';
-import { closeCart, openCart } from './cart/session.js';
+import { closeCart, currentCart, openCart } from './cart/session.js';
 import { Store } from './store.js';
 
 export const currentUser = new Store<User | null | undefined>(undefined);
@@ -32,8 +32,43 @@ function remembered(): User | null {
   }
 }
 
+/**
+ * A sign-out the server has not heard yet (the shopper signed out offline): until it has, the
+ * session cookie still works, and the next answer of /api/me would sign the shopper back in, on
+ * what may be a shared device. Sent before anything asks who is signed in.
+ */
+const SIGN_OUT_PENDING = 'shopsync-sign-out-pending';
+
+function signOutPending(pending: boolean): void {
+  try {
+    if (pending) localStorage.setItem(SIGN_OUT_PENDING, '1');
+    else localStorage.removeItem(SIGN_OUT_PENDING);
+  } catch {
+    // Storage refused: nothing to keep it in.
+  }
+}
+
+/** Tells the server of a sign-out made offline; false while it still cannot be reached. */
+async function finishSignOut(): Promise<boolean> {
+  let pending = false;
+  try {
+    pending = localStorage.getItem(SIGN_OUT_PENDING) !== null;
+  } catch {
+    // Storage refused: no sign-out was kept.
+  }
+  if (!pending) return true;
+  try {
+    await api.logout();
+  } catch (err) {
+    if (isOffline(err)) return false;
+  }
+  signOutPending(false);
+  return true;
+}
+
 /** Asks the server who is signed in; with no answer at all (offline), this device's last word. */
 async function whoIsSignedIn(): Promise<User | null> {
+  if (!(await finishSignOut())) return null;
   try {
     const { user } = await api.me();
     remember(user);
@@ -51,17 +86,19 @@ export async function loadSession(): Promise<void> {
 }
 
 // Back online after an offline start: the session may have ended meanwhile (signed out on another
-// device, expired), and then the cart to show is the guest one.
+// device, expired), and then the cart to show is the guest one; after signing out offline, the
+// guest cart opens now (there was none on this device to open).
 addEventListener('online', () => {
   void whoIsSignedIn().then(async (user) => {
-    if (user?.id === currentUser.get()?.id) return;
-    currentUser.set(user);
-    await openCart();
+    const changed = user?.id !== currentUser.get()?.id;
+    if (changed) currentUser.set(user);
+    if (changed || !currentCart()) await openCart();
   });
 });
 
 /** After sign-in the server has merged the guest cart into the account cart: switch to it. */
 export async function signedIn(user: User): Promise<void> {
+  signOutPending(false);
   remember(user);
   currentUser.set(user);
   await openCart({ forgetPrevious: true });
@@ -69,7 +106,10 @@ export async function signedIn(user: User): Promise<void> {
 
 /** Signing out forgets the account cart on this device, then opens a fresh guest cart. */
 export async function signOut(): Promise<void> {
-  await api.logout().catch(() => undefined);
+  // Offline, the server hears of it when the connection returns (`finishSignOut`).
+  await api.logout().catch((err: unknown) => {
+    if (isOffline(err)) signOutPending(true);
+  });
   remember(null);
   currentUser.set(null);
   await closeCart(true);
