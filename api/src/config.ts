@@ -24,6 +24,7 @@ const Env = z.object({
   SHOPSYNC_TRUSTED_PROXIES: within(LIMIT_RANGES.trustedProxies, 0),
   SHOPSYNC_CHECKOUT_BATCH: z.coerce.number().int().min(1).max(10_000).default(512),
   SHOPSYNC_SEARCH_SHARDS: z.coerce.number().int().min(0).max(64).default(0),
+  SHOPSYNC_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -55,6 +56,11 @@ export interface Config {
   checkoutBatch: number;
   /** Worker-thread shards of the search index; 0: one index on the main thread. */
   searchShards: number;
+  /**
+   * The longest a client may take to send a whole request (headers and body): one that stalls is
+   * answered 408 and closed rather than hold a socket for Node's default 5 minutes.
+   */
+  requestTimeoutMs: number;
   logLevel: string;
 }
 
@@ -86,6 +92,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     durability: e.SHOPSYNC_DURABILITY,
     checkoutBatch: e.SHOPSYNC_CHECKOUT_BATCH,
     searchShards: e.SHOPSYNC_SEARCH_SHARDS,
+    requestTimeoutMs: e.SHOPSYNC_REQUEST_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -143,7 +143,15 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     // (see http/response.ts, http/compress.ts and http/headers.ts).
     createServer: ((options: http.ServerOptions, listener: http.RequestListener) =>
       http.createServer(
-        { ...options, ServerResponse: responseClass({ defaults: BASE_HEADERS, finish: compressor() }) },
+        {
+          ...options,
+          ServerResponse: responseClass({ defaults: BASE_HEADERS, finish: compressor() }),
+          // A client that stalls its request (a body that never ends: bodies are at most 1 MiB)
+          // gets 408 after requestTimeoutMs instead of Node's 300 s; Node checks every interval.
+          requestTimeout: config.requestTimeoutMs,
+          headersTimeout: Math.min(config.requestTimeoutMs, 20_000),
+          connectionsCheckingInterval: Math.min(30_000, Math.max(50, config.requestTimeoutMs / 4)),
+        },
         listener,
       )) as typeof http.createServer,
   });

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { admin, Client, signUp, startTestServer } from './harness.js';
 
@@ -122,6 +123,30 @@ describe('bad input', () => {
       const res = await new Client(server.url).get(path);
       expect(res.status, path).toBe(404);
       expect(res.json.error.code, path).toBe('not_found');
+    }
+  });
+
+  it('answers a request whose body stalls with 408 and closes it, after the request timeout', async () => {
+    const quick = await startTestServer({ SHOPSYNC_REQUEST_TIMEOUT_MS: '300' });
+    try {
+      const { port } = new URL(quick.url);
+      const socket = net.connect(Number(port), '127.0.0.1');
+      let answer = '';
+      socket.on('data', (d) => {
+        answer += d.toString();
+      });
+      const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+      // Headers whole, then 10 of the 100 bytes the body says it has, then nothing.
+      socket.write(
+        'POST /api/auth/login HTTP/1.1\r\nHost: shop\r\nContent-Type: application/json\r\n' +
+          'Content-Length: 100\r\n\r\n{"email":"',
+      );
+      await closed;
+      expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+      // The server still answers everyone else.
+      expect((await new Client(quick.url).get('/api/health')).status).toBe(200);
+    } finally {
+      await quick.close();
     }
   });
 });
