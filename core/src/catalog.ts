@@ -104,6 +104,11 @@ const optionalNumber = z.preprocess(
 /** A query parameter sent empty (`sort=&page=`, as a form leaves them) counts as not sent. */
 const blankIsAbsent = <T extends z.ZodType>(schema: T) =>
   z.preprocess((v) => (v === '' ? undefined : v), schema);
+/** A query-string switch: "true" or "1" is on, any other value off, blank or absent unset. */
+const flag = z.preprocess(
+  (v) => (v === undefined || v === '' ? undefined : v === 'true' || v === '1'),
+  z.boolean().optional(),
+);
 
 /** GET /api/search query string. */
 export const SearchParams = z.object({
@@ -112,18 +117,12 @@ export const SearchParams = z.object({
   category: z.string().max(200).optional(),
   minPrice: optionalNumber,
   maxPrice: optionalNumber,
-  inStock: z.preprocess(
-    (v) => (v === undefined || v === '' ? undefined : v === 'true' || v === '1'),
-    z.boolean().optional(),
-  ),
+  inStock: flag,
   /**
    * The words as typed: no typo is read as the catalog's word ("lapptop" stays "lapptop"), what
    * "Search instead for …" asks after a corrected query.
    */
-  exact: z.preprocess(
-    (v) => (v === undefined || v === '' ? undefined : v === 'true' || v === '1'),
-    z.boolean().optional(),
-  ),
+  exact: flag,
   sort: blankIsAbsent(SearchSort.default('relevance')),
   page: blankIsAbsent(z.coerce.number().int().min(1).max(1000).default(1)),
   pageSize: blankIsAbsent(z.coerce.number().int().min(1).max(100).default(24)),
