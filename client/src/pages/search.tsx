@@ -23,15 +23,8 @@ export default function Search({ url }: { url: URL }) {
   const result = useFetch(() => api.search(params), params.toString());
   const folder = useRef<HTMLDetailsElement>(null);
 
-  const change = (updates: Record<string, string | null>, replace = false) => {
-    const next = new URLSearchParams(url.search);
-    for (const [k, v] of Object.entries(updates)) {
-      if (v === null || v === '') next.delete(k);
-      else next.set(k, v);
-    }
-    if (!('page' in updates)) next.delete('page');
-    navigate(`/search?${next}`, replace);
-  };
+  const change = (updates: Record<string, string | null>, replace = false) =>
+    navigate(searchWith(url.search, updates), replace);
 
   const q = params.get('q') ?? '';
   const heading = q
@@ -67,6 +60,10 @@ export default function Search({ url }: { url: URL }) {
     // a phone, three when signed in).
     const header = document.querySelector('header.top')?.getBoundingClientRect().height ?? 0;
     window.scrollTo(0, folder.current.getBoundingClientRect().top + scrollY - header - 8);
+  };
+  const turnTo = (to: number) => {
+    change({ page: String(to) });
+    showResults();
   };
 
   return (
@@ -170,7 +167,7 @@ export default function Search({ url }: { url: URL }) {
             {data.correctedQuery && (
               <p class="corrected" data-testid="corrected-query">
                 Showing results for <strong>{data.correctedQuery}</strong>. Search instead for{' '}
-                <a href={`/search?${withParam(url.search, 'exact', '1')}`}>{q}</a>
+                <a href={searchWith(url.search, { exact: '1' })}>{q}</a>
               </p>
             )}
             {data.total === 0 ? (
@@ -198,27 +195,13 @@ export default function Search({ url }: { url: URL }) {
             )}
             {pages > 1 && (
               <nav class="pager" aria-label="Pages">
-                <button
-                  type="button"
-                  disabled={page <= 1}
-                  onClick={() => {
-                    change({ page: String(page - 1) });
-                    showResults();
-                  }}
-                >
+                <button type="button" disabled={page <= 1} onClick={() => turnTo(page - 1)}>
                   Previous
                 </button>
                 <span>
                   Page {page} of {pages}
                 </span>
-                <button
-                  type="button"
-                  disabled={page >= pages}
-                  onClick={() => {
-                    change({ page: String(page + 1) });
-                    showResults();
-                  }}
-                >
+                <button type="button" disabled={page >= pages} onClick={() => turnTo(page + 1)}>
                   Next
                 </button>
               </nav>
@@ -302,10 +285,16 @@ function Facet(props: {
   );
 }
 
-/** The address's parameters with one set, the page left out (a new search starts at page 1). */
-function withParam(search: string, key: string, value: string): string {
+/**
+ * The search page's address with `updates` applied (null or '' removes a parameter); any change
+ * but the page's own starts again at page 1.
+ */
+function searchWith(search: string, updates: Record<string, string | null>): string {
   const next = new URLSearchParams(search);
-  next.set(key, value);
-  next.delete('page');
-  return next.toString();
+  for (const [k, v] of Object.entries(updates)) {
+    if (v === null || v === '') next.delete(k);
+    else next.set(k, v);
+  }
+  if (!('page' in updates)) next.delete('page');
+  return `/search?${next}`;
 }
