@@ -24,6 +24,7 @@ import { StockWriter } from './checkout/writer.js';
 import type { Config } from './config.js';
 import { type Db, metaOr, openDatabase } from './db.js';
 import { createApp } from './http/app.js';
+import { answerClientError } from './http/client-error.js';
 import { compressor } from './http/compress.js';
 import { BASE_HEADERS } from './http/headers.js';
 import { responseClass } from './http/response.js';
@@ -155,6 +156,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         listener,
       )) as typeof http.createServer,
   });
+  // Requests Node refuses before Hono sees them get the shop's JSON errors (http/client-error.ts).
+  server.on('clientError', answerClientError);
   server.on('upgrade', (req, socket, head) => {
     const path = (req.url ?? '').split('?')[0] ?? '';
     if (path === '/sync' || path.startsWith('/sync/')) sync.handleUpgrade(req, socket, head);

@@ -126,6 +126,62 @@ describe('bad input', () => {
     }
   });
 
+  it('answers requests Node refuses before the app sees them with a JSON error, and closes them', async () => {
+    const { port } = new URL(server.url);
+    // Sends the requests one at a time on one connection (each after the answer to the one
+    // before), and reads the last answer, after which the server closes the connection.
+    const raw = (...requests: string[]) =>
+      new Promise<{ status: number; headers: string; body: string }>((resolve, reject) => {
+        const socket = net.connect(Number(port), '127.0.0.1');
+        let answer = '';
+        socket.on('data', (d) => {
+          answer += d.toString();
+          if (requests.length && answer.endsWith('}')) {
+            answer = '';
+            socket.write(requests.shift()!);
+          }
+        });
+        socket.on('error', reject);
+        // The parser cannot tell where a next request would begin: the answer ends the connection.
+        socket.on('close', () => {
+          const split = answer.indexOf('\r\n\r\n');
+          resolve({
+            status: Number(answer.slice(9, 12)),
+            headers: answer.slice(0, split),
+            body: answer.slice(split + 4),
+          });
+        });
+        socket.write(requests.shift()!);
+      });
+    const cases: [string, number, string][] = [
+      ['BREW /api/health HTTP/1.1\r\nHost: shop\r\n\r\n', 501, 'method_not_implemented'],
+      ['GET /api/health HTTP/1.1\r\nHost: shop\r\nno colon here\r\n\r\n', 400, 'bad_request'],
+      ['GET /api/health HTTP/1.1\r\nHost: shop\r\nContent-Length: x\r\n\r\n', 400, 'bad_request'],
+      ['GET /api/health HTTP/9.9\r\nHost: shop\r\n\r\n', 400, 'bad_request'],
+      [
+        `GET /api/health HTTP/1.1\r\nHost: shop\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+        431,
+        'headers_too_large',
+      ],
+    ];
+    for (const [request, status, code] of cases) {
+      const answer = await raw(request);
+      expect(answer.status, request.slice(0, 40)).toBe(status);
+      expect(answer.headers).toMatch(/\r\nContent-Type: application\/json/);
+      expect(answer.headers).toMatch(/\r\nX-Content-Type-Options: nosniff/);
+      expect(JSON.parse(answer.body).error.code, request.slice(0, 40)).toBe(code);
+    }
+    // A malformed request after a good one on a kept-alive connection is answered too.
+    const second = await raw(
+      'GET /api/health HTTP/1.1\r\nHost: shop\r\n\r\n',
+      'GET /api/health HTTP/1.1\r\nHost: shop\r\nbroken\r\n\r\n',
+    );
+    expect(second.status).toBe(400);
+    expect(JSON.parse(second.body).error.code).toBe('bad_request');
+    // The server still answers everyone else.
+    expect((await new Client(server.url).get('/api/health')).status).toBe(200);
+  });
+
   it('answers a request whose body stalls with 408 and closes it, after the request timeout', async () => {
     const quick = await startTestServer({ SHOPSYNC_REQUEST_TIMEOUT_MS: '300' });
     try {
@@ -143,6 +199,7 @@ describe('bad input', () => {
       );
       await closed;
       expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+      expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)).error.code).toBe('request_timeout');
       // The server still answers everyone else.
       expect((await new Client(quick.url).get('/api/health')).status).toBe(200);
     } finally {
