@@ -62,9 +62,51 @@ test('filters choose one value at a time, keep the other choices in view, and a 
 
   // Two per page: page 9 of 2 shows page 2.
   await page.goto(`/search?q=${word}&pageSize=2&page=9`);
-  await expect(page.getByText('Page 2 of 2')).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Page 2' })).toHaveAttribute('aria-current', 'page');
   await expect(page.locator('ul.grid > li')).toHaveCount(2);
   expect(new URL(page.url()).searchParams.get('page')).toBe('2');
+});
+
+test('the pager links every page by number, the first and the last always among them', async ({
+  page,
+  request,
+}) => {
+  const word = `pager${randomUUID().slice(0, 6)}`;
+  await family(
+    request,
+    word,
+    Array.from({ length: 12 }, (_, i): [string, number] => ['Pagerbrand', 1000 + i]),
+  );
+  await page.goto(`/search?q=${word}&pageSize=1&sort=price_asc`);
+  const pager = page.getByRole('navigation', { name: 'Pages' });
+  const numbers = async () => (await pager.locator('li').allTextContents()).join(' ');
+  const current = (n: number) =>
+    expect(pager.getByRole('link', { name: `Page ${n}`, exact: true })).toHaveAttribute(
+      'aria-current',
+      'page',
+    );
+  await expect.poll(numbers).toBe('1 2 3 4 5 … 12');
+  await current(1);
+  await expect(pager.getByRole('link', { name: 'Previous' })).toHaveCount(0);
+  // The last page is one click away, at an address that can be shared.
+  const last = pager.getByRole('link', { name: 'Page 12' });
+  await expect(last).toHaveAttribute('href', /[?&]page=12(&|$)/);
+  await last.click();
+  await expect.poll(numbers).toBe('1 … 8 9 10 11 12');
+  await expect(page.locator('ul.grid > li')).toContainText('model 12');
+  await expect(pager.getByRole('link', { name: 'Next' })).toHaveCount(0);
+  await pager.getByRole('link', { name: 'Previous' }).click();
+  await current(11);
+  await pager.getByRole('link', { name: 'Page 8', exact: true }).click();
+  await expect.poll(numbers).toBe('1 … 7 8 9 … 12');
+  await expect(page.locator('ul.grid > li')).toContainText('model 8');
+  await page.goBack();
+  await current(11);
+  // On a phone the numbers take a row of their own and fit the screen.
+  await page.setViewportSize({ width: 390, height: 844 });
+  expect(
+    await page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth),
+  ).toBe(false);
 });
 
 test('the product page offers no more than is in stock, shows every image and similar products', async ({

@@ -2,6 +2,7 @@ import type { SearchResult } from '@shopsync/core';
 import { useEffect, useRef } from 'preact/hooks';
 import { api } from '../api.js';
 import { formatMoney } from '../format.js';
+import { GAP, pageNumbers } from '../pager.js';
 import { navigate } from '../router.js';
 import { apiSearchParams } from '../search-params.js';
 import { useTitle } from '../title.js';
@@ -62,7 +63,7 @@ export default function Search({ url }: { url: URL }) {
     window.scrollTo(0, folder.current.getBoundingClientRect().top + scrollY - header - 8);
   };
   const turnTo = (to: number) => {
-    change({ page: String(to) });
+    change({ page: to > 1 ? String(to) : null });
     showResults();
   };
 
@@ -194,17 +195,12 @@ export default function Search({ url }: { url: URL }) {
               </ul>
             )}
             {pages > 1 && (
-              <nav class="pager" aria-label="Pages">
-                <button type="button" disabled={page <= 1} onClick={() => turnTo(page - 1)}>
-                  Previous
-                </button>
-                <span>
-                  Page {page} of {pages}
-                </span>
-                <button type="button" disabled={page >= pages} onClick={() => turnTo(page + 1)}>
-                  Next
-                </button>
-              </nav>
+              <Pager
+                page={page}
+                pages={pages}
+                href={(n) => searchWith(url.search, { page: n > 1 ? String(n) : null })}
+                onTurn={turnTo}
+              />
             )}
           </>
         )}
@@ -289,6 +285,63 @@ function Facet(props: {
  * The search page's address with `updates` applied (null or '' removes a parameter); any change
  * but the page's own starts again at page 1.
  */
+/**
+ * Previous, page numbers and Next. Links, so that a page of results can be opened in a new tab
+ * or its address shared; a plain click turns the page in place (`onTurn`, which also folds the
+ * filters on a phone).
+ */
+function Pager({
+  page,
+  pages,
+  href,
+  onTurn,
+}: {
+  page: number;
+  pages: number;
+  href: (page: number) => string;
+  onTurn: (page: number) => void;
+}) {
+  const follow = (to: number) => (e: MouseEvent) => {
+    if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+    e.preventDefault();
+    onTurn(to);
+  };
+  const step = (to: number, label: string, rel: 'prev' | 'next') =>
+    to >= 1 && to <= pages ? (
+      <a class="step" href={href(to)} rel={rel} onClick={follow(to)}>
+        {label}
+      </a>
+    ) : (
+      <span class="step off">{label}</span>
+    );
+  return (
+    <nav class="pager" aria-label="Pages">
+      {step(page - 1, 'Previous', 'prev')}
+      <ol>
+        {pageNumbers(page, pages).map((n, i) =>
+          n === GAP ? (
+            <li key={i < 2 ? 'gap-before' : 'gap-after'} class="gap" aria-hidden="true">
+              …
+            </li>
+          ) : (
+            <li key={n}>
+              <a
+                href={href(n)}
+                aria-label={`Page ${n}`}
+                aria-current={n === page ? 'page' : undefined}
+                onClick={follow(n)}
+              >
+                {n}
+              </a>
+            </li>
+          ),
+        )}
+      </ol>
+      {step(page + 1, 'Next', 'next')}
+    </nav>
+  );
+}
+
 function searchWith(search: string, updates: Record<string, string | null>): string {
   const next = new URLSearchParams(search);
   for (const [k, v] of Object.entries(updates)) {
