@@ -78,9 +78,22 @@ test('a keyboard alone finds a product through suggestions, adds it and changes 
   const option = page.getByRole('option', { name: /keyboard/i }).first();
   await expect(option).toBeVisible();
   await page.screenshot({ path: testInfo.outputPath('suggestions.png') });
+  // Arrowing shows each suggestion in the box; Escape puts back what was typed, then closes the list.
   await page.keyboard.press('ArrowDown');
   await expect(option).toHaveAttribute('aria-selected', 'true');
   await expect(search).toHaveAttribute('aria-activedescendant', 'suggestion-0');
+  const first = (await page.getByRole('option').first().locator('span').textContent())!;
+  await expect(search).toHaveValue(first);
+  await page.keyboard.press('Escape');
+  await expect(search).toHaveValue('keyb');
+  await expect(search).not.toHaveAttribute('aria-activedescendant');
+  await expect(option).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(option).toBeHidden();
+  await expect(search).toHaveValue('keyb');
+  await page.keyboard.press('ArrowDown');
+  await expect(option).toHaveAttribute('aria-selected', 'true');
+  await expect(search).toHaveValue(first);
   await page.keyboard.press('Enter');
   await expect(page).toHaveURL(/\/search\?q=keyboard/);
 

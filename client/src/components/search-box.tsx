@@ -4,9 +4,14 @@ import { api } from '../api.js';
 import { navigate, route } from '../router.js';
 import { useStore } from '../store.js';
 
-/** The search box with as-you-type suggestions (arrow keys to choose, Enter to search, Esc to close). */
+/**
+ * The search box with as-you-type suggestions: arrow keys walk them, each shown in the box as it
+ * is reached (what was typed returns above the first), Enter searches, Esc puts back what was
+ * typed, then closes them.
+ */
 export function SearchBox() {
   const url = useStore(route);
+  // What the shopper typed: suggestions are for it, whichever suggestion the box shows meanwhile.
   const [q, setQ] = useState(url.pathname === '/search' ? (url.searchParams.get('q') ?? '') : '');
   const [items, setItems] = useState<Suggestion[]>([]);
   const [active, setActive] = useState(-1);
@@ -38,6 +43,8 @@ export function SearchBox() {
     return () => clearTimeout(timer);
   }, [q]);
 
+  const chosen = active >= 0 ? items[active] : undefined;
+
   const go = (text: string, suggestion?: Suggestion) => {
     setOpen(false);
     const params = new URLSearchParams();
@@ -53,7 +60,7 @@ export function SearchBox() {
       aria-label="Search the catalog"
       onSubmit={(e) => {
         e.preventDefault();
-        go(active >= 0 && items[active] ? items[active]!.text : q, active >= 0 ? items[active] : undefined);
+        go(chosen ? chosen.text : q, chosen);
       }}
     >
       <label for="q" class="visually-hidden">
@@ -69,21 +76,35 @@ export function SearchBox() {
         aria-expanded={open && items.length > 0}
         aria-controls="suggestions"
         aria-activedescendant={active >= 0 ? `suggestion-${active}` : undefined}
-        value={q}
+        value={chosen && open ? chosen.text : q}
         onInput={(e) => {
+          // Typing on from a suggestion shown in the box makes it what was typed.
           setQ((e.target as HTMLInputElement).value);
+          setActive(-1);
           setOpen(true);
         }}
         onFocus={() => setOpen(true)}
-        onBlur={() => setTimeout(() => setOpen(false), 150)}
+        onBlur={() =>
+          setTimeout(() => {
+            setOpen(false);
+            setActive(-1);
+          }, 150)
+        }
         onKeyDown={(e) => {
           if (e.key === 'ArrowDown') {
             e.preventDefault();
+            setOpen(true);
             setActive((a) => Math.min(items.length - 1, a + 1));
           } else if (e.key === 'ArrowUp') {
             e.preventDefault();
             setActive((a) => Math.max(-1, a - 1));
-          } else if (e.key === 'Escape') setOpen(false);
+          } else if (e.key === 'Escape' && open && items.length > 0) {
+            // Not the browser's own Escape in a search field, which empties it: that is left for
+            // when no suggestions are open.
+            e.preventDefault();
+            if (chosen) setActive(-1);
+            else setOpen(false);
+          }
         }}
       />
       <button type="submit">Search</button>
