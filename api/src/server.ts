@@ -40,6 +40,9 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** How often expired sessions and idempotency keys are deleted. */
+const SWEEP_INTERVAL_MS = 3600_000;
+
 function syncSecret(db: Db, configured: string | undefined): string {
   return configured ?? metaOr(db, 'sync_secret', () => randomBytes(32).toString('base64url'));
 }
@@ -134,7 +137,14 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const recovered = await checkout.recover();
   if (recovered.pending || recovered.carts)
     logger.info(recovered, 'recovered orders left open by the last run');
-  orders.expireIdempotencyKeys();
+  // Expired sessions and idempotency keys no longer count for anything (reads check their age),
+  // but their rows would pile up for as long as the shop runs: swept at start and every hour.
+  const sweep = () => {
+    const swept = { sessions: accounts.expireSessions(), idempotencyKeys: orders.expireIdempotencyKeys() };
+    if (swept.sessions || swept.idempotencyKeys) logger.info(swept, 'removed expired rows');
+  };
+  sweep();
+  const sweeper = setInterval(sweep, SWEEP_INTERVAL_MS).unref();
 
   const server = serve({
     fetch: app.fetch,
@@ -181,6 +191,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
+      clearInterval(sweeper);
       await feed.stop();
       await sync.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));

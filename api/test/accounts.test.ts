@@ -186,6 +186,15 @@ describe('session lookups', () => {
     now += 1000;
     expect(accounts.userForToken(again.token)).toBeUndefined();
 
+    // Expired sessions are deleted by the sweep; live ones stay.
+    const live = await accounts.login('fay@example.com', 'password-9');
+    if (!live.ok) throw new Error('login failed');
+    const rows = () => (db.prepare('SELECT count(*) AS n FROM sessions').get() as { n: number }).n;
+    expect(rows()).toBe(2);
+    expect(accounts.expireSessions()).toBe(1);
+    expect(rows()).toBe(1);
+    expect(accounts.userForToken(live.token)?.name).toBe('Fay');
+
     // Logout through this process takes effect at once.
     const third = await accounts.login('fay@example.com', 'password-9');
     if (!third.ok) throw new Error('login failed');

@@ -307,6 +307,13 @@ describe('serialized checkout', () => {
     expect(later.replayed).toBe(false);
     expect(later.order.id).not.toBe(first.order.id);
     expect(store.replay('u_keys', key, 'hash-b')).toMatchObject({ ok: true, order: { id: later.order.id } });
+    // A day after u_other's key was claimed, the sweep deletes it and keeps u_keys' newer one.
+    now += 23 * 3600 * 1000;
+    const keys = () =>
+      server.db.prepare("SELECT owner FROM idempotency_keys WHERE owner IN ('u_keys', 'u_other')").all();
+    expect(keys()).toHaveLength(2);
+    expect(store.expireIdempotencyKeys()).toBeGreaterThanOrEqual(1);
+    expect(keys()).toEqual([{ owner: 'u_keys' }]);
   });
 
   it('produces one order for concurrent duplicates with one key', async () => {
