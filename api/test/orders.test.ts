@@ -116,6 +116,35 @@ describe('cart and orders', () => {
     expect((await c.get(`/api/products/${p}`)).json.stock).toBe(6);
   });
 
+  it('orders a cart line by its tag: all of the line as shown, none of what was added since', async () => {
+    const c = await signUp(server.url);
+    const p = await product(10);
+    // Two adds of one product are two entries, shown as one line of 3.
+    await c.post('/api/cart/lines', { productId: p, quantity: 2 });
+    const shown = (await c.post('/api/cart/lines', { productId: p, quantity: 1 })).json;
+    expect(shown.lines).toHaveLength(1);
+    const [line] = shown.lines;
+    expect(line).toMatchObject({ productId: p, quantity: 3 });
+    expect(line.tags).toHaveLength(2);
+    // Another device adds one more meanwhile: the line now has another tag.
+    const more = (await c.post('/api/cart/lines', { productId: p, quantity: 1 })).json.lines[0];
+    expect(more.quantity).toBe(4);
+    expect(more.tag).not.toBe(line.tag);
+    const placed = await order(c, {
+      cartId: shown.cartId,
+      tags: shown.lines.map((l: { tag: string }) => l.tag),
+    });
+    expect(placed.json).toMatchObject({ status: 'confirmed', lines: [{ productId: p, quantity: 3 }] });
+    expect((await c.get(`/api/products/${p}`)).json.stock).toBe(7);
+    // What was added after the review stays in the cart.
+    expect((await c.get('/api/cart')).json.lines).toMatchObject([{ productId: p, quantity: 1 }]);
+    // A line one of whose entries is gone (set elsewhere) is out of date: the shopper reviews again.
+    const next = (await c.post('/api/cart/lines', { productId: p, quantity: 1 })).json.lines[0];
+    await c.patch(`/api/cart/lines/${p}`, { quantity: 5 });
+    const stale = await order(c, { cartId: shown.cartId, tags: [next.tag] });
+    expect([stale.status, stale.json.error.code]).toEqual([409, 'cart_out_of_date']);
+  });
+
   it('answers 409 for tags the server has not seen, 404 for another user cart and order', async () => {
     const a = await signUp(server.url);
     const b = await signUp(server.url);

@@ -11,9 +11,26 @@ export const CartLineInput = z.object({
 });
 export const CartQuantityInput = z.object({ quantity: z.number().int().min(0).max(100) });
 
+/**
+ * A cart line's `tag` in the API (`CartView`): the tags of every entry the line adds up, joined
+ * with dots (entry tags are base64url: no dots). A line is often one entry, and its tag is then
+ * that entry's; but two adds of one product are two entries shown as one line, and an order that
+ * names the line's tag (API.md: "the entry tags the shopper reviewed") must take all of it, as
+ * the shopper saw it, and no entry added since (which changes the line's tag).
+ */
+export function lineTag(entryTags: readonly string[]): string {
+  return entryTags.join('.');
+}
+
+/** The entry tags a line's tag stands for (`lineTag`). */
+export function lineTagParts(tag: string): string[] {
+  return tag.split('.');
+}
+
 export const PlaceOrderInput = z.object({
   cartId: z.string().min(1).max(64),
-  tags: z.array(z.string().min(1).max(128)).max(500).optional(),
+  // A tag names an entry, or a line of several (`lineTag`: 13 characters an entry).
+  tags: z.array(z.string().min(1).max(8192)).max(500).optional(),
   addressId: z.string().max(64).optional(),
 });
 export type PlaceOrderInput = z.infer<typeof PlaceOrderInput>;
@@ -49,7 +66,10 @@ export interface Order {
 
 export interface CartView {
   cartId: string;
-  /** `capped`: more was added than the line holds; its quantity is `maxPerLine` (`CartLine`). */
+  /**
+   * `tag`: the whole line (`lineTag`), for orders; `tags`: its entries'. `capped`: more was added
+   * than the line holds; its quantity is `maxPerLine` (`CartLine`).
+   */
   lines: { tag: string; productId: string; quantity: number; tags: string[]; capped?: true }[];
   /** The most units of one product a line holds (`MAX_PER_LINE`). */
   maxPerLine: number;

@@ -1,4 +1,4 @@
-import { type CartView, mergeYjsCart, YjsCart } from '@shopsync/core';
+import { type CartView, lineTag, mergeYjsCart, YjsCart } from '@shopsync/core';
 import type * as Y from 'yjs';
 import { rememberBounded } from '../bounded.js';
 import { type Db, statement } from '../db.js';
@@ -61,7 +61,7 @@ export class Carts {
     const lines = cart.lines();
     if (cart.malformedCount() > 0) this.onMalformed(cart.malformedCount());
     return lines.map((l) => ({
-      tag: l.tags[0]!,
+      tag: lineTag(l.tags),
       productId: l.productId,
       quantity: l.quantity,
       tags: l.tags,

@@ -1,6 +1,13 @@
 import crypto, { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { type CartEntry, type OrderLine, type PlaceOrderInput, readEntries, YjsCart } from '@shopsync/core';
+import {
+  type CartEntry,
+  lineTagParts,
+  type OrderLine,
+  type PlaceOrderInput,
+  readEntries,
+  YjsCart,
+} from '@shopsync/core';
 import type { CartDocuments } from '../cart/carts.js';
 import type { Catalog } from '../catalog/products.js';
 import type { Decision, StockStore } from './stock.js';
@@ -70,9 +77,12 @@ export class Checkout extends EventEmitter<{ status: [StoredOrder]; error: [unkn
     const cart = new YjsCart(await this.documents.getDocument(input.cartId));
     let chosen: [string, CartEntry][];
     if (input.tags) {
-      const entries = cart.entriesFor(input.tags);
+      // An entry's tag, or a line's (`lineTag`: its entries' tags joined), for clients that order
+      // the lines of GET /api/cart. A tag is an entry's first, should a device's own tags have dots.
+      const parts = input.tags.map((t) => (cart.entriesFor([t]).size > 0 ? [t] : lineTagParts(t)));
+      const entries = cart.entriesFor(parts.flat());
       // A tag the server lacks means the device is ahead of the server: it must sync first.
-      const missing = input.tags.filter((t) => !entries.has(t));
+      const missing = input.tags.filter((_, i) => !parts[i]!.every((p) => entries.has(p)));
       if (missing.length) return earlier() ?? { ok: false, reason: 'cart_out_of_date', missingTags: missing };
       chosen = [...entries];
     } else chosen = [...cart.entries()];
