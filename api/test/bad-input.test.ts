@@ -154,7 +154,7 @@ describe('bad input', () => {
         socket.write(requests.shift()!);
       });
     const cases: [string, number, string][] = [
-      ['BREW /api/health HTTP/1.1\r\nHost: shop\r\n\r\n', 501, 'method_not_implemented'],
+      ['BREW /api/health HTTP/1.1\r\nHost: shop\r\n\r\n', 405, 'method_not_allowed'],
       ['GET /api/health HTTP/1.1\r\nHost: shop\r\nno colon here\r\n\r\n', 400, 'bad_request'],
       ['GET /api/health HTTP/1.1\r\nHost: shop\r\nContent-Length: x\r\n\r\n', 400, 'bad_request'],
       ['GET /api/health HTTP/9.9\r\nHost: shop\r\n\r\n', 400, 'bad_request'],

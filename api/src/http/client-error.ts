@@ -5,9 +5,10 @@ import { BASE_HEADERS } from './headers.js';
 /** What Node's parser (or its request timer) found wrong with a request, as the shop answers it. */
 function answerFor(code: string | undefined, reason: string | undefined): [number, string, string, string] {
   switch (code) {
-    // RFC 9110 15.6.2: a method the server does not recognize is 501, not a malformed request.
+    // RFC 9110 would have 501 for a method the server does not know, but API.md promises that
+    // nothing a client sends produces a 5xx: 405, with the methods the shop answers.
     case 'HPE_INVALID_METHOD':
-      return [501, 'Not Implemented', 'method_not_implemented', 'the shop does not know this HTTP method'];
+      return [405, 'Method Not Allowed', 'method_not_allowed', 'the shop does not know this HTTP method'];
     case 'HPE_HEADER_OVERFLOW':
       return [
         431,
@@ -44,6 +45,7 @@ export function answerClientError(err: Error & { code?: string; reason?: string 
   const head = [
     `HTTP/1.1 ${status} ${text}`,
     ...BASE_HEADERS.map(([name, value]) => `${name}: ${value}`),
+    ...(status === 405 ? ['Allow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS'] : []),
     'Content-Type: application/json; charset=UTF-8',
     `Content-Length: ${Buffer.byteLength(body)}`,
     'Connection: close',
