@@ -7,6 +7,7 @@ import {
   family,
   line,
   PASSWORD,
+  placeOrder,
   saveAddressForm,
   signUpContext,
   stockOf,
@@ -107,6 +108,28 @@ test('the pager links every page by number, the first and the last always among 
   expect(
     await page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth),
   ).toBe(false);
+});
+
+test('the orders list shows the newest orders and the older ones on request', async ({
+  page,
+  context,
+  request,
+}) => {
+  const id = await createProduct(request, 'Often ordered kettle', 30);
+  await signUpContext(context);
+  const placed: string[] = [];
+  for (let i = 0; i < 21; i++) {
+    await context.request.post('/api/cart/lines', { data: { productId: id, quantity: 1 } });
+    placed.push(await placeOrder(context));
+  }
+  await page.goto('/orders');
+  const rows = page.locator('table.orders tbody tr');
+  await expect(rows).toHaveCount(20);
+  await expect(rows.first()).toContainText(placed[20]!);
+  await page.getByRole('button', { name: 'Show older orders' }).click();
+  await expect(rows).toHaveCount(21);
+  await expect(rows.last()).toContainText(placed[0]!);
+  await expect(page.getByRole('button', { name: 'Show older orders' })).toHaveCount(0);
 });
 
 test('the product page offers no more than is in stock, shows every image and similar products', async ({

@@ -145,6 +145,35 @@ describe('cart and orders', () => {
     expect([stale.status, stale.json.error.code]).toEqual([409, 'cart_out_of_date']);
   });
 
+  it('lists orders newest first, a page at a time, each page after the last order of the one before', async () => {
+    const c = await signUp(server.url);
+    const other = await signUp(server.url);
+    const p = await product(20);
+    const placed: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const cart = await c.post('/api/cart/lines', { productId: p, quantity: 1 });
+      placed.push((await order(c, { cartId: cart.json.cartId })).json.id);
+    }
+    const all = (await c.get('/api/orders')).json;
+    expect(all.items.map((o: { id: string }) => o.id)).toEqual([...placed].reverse());
+    expect(all.next).toBeNull();
+    // An order placed between two pages does not shift the pages being read.
+    const first = (await c.get('/api/orders?limit=2')).json;
+    expect(first.items.map((o: { id: string }) => o.id)).toEqual([placed[4], placed[3]]);
+    expect(first.next).toBe(placed[3]);
+    const cart = await c.post('/api/cart/lines', { productId: p, quantity: 1 });
+    await order(c, { cartId: cart.json.cartId });
+    const second = (await c.get(`/api/orders?limit=2&after=${first.next}`)).json;
+    expect(second.items.map((o: { id: string }) => o.id)).toEqual([placed[2], placed[1]]);
+    const third = (await c.get(`/api/orders?limit=2&after=${second.next}`)).json;
+    expect([third.items.map((o: { id: string }) => o.id), third.next]).toEqual([[placed[0]], null]);
+    // Another shopper's order is no cursor (and says nothing of it); nor is a bad limit.
+    for (const query of [`after=${placed[0]}`, 'after=o_unknown', 'limit=0', 'limit=101', 'limit=x']) {
+      const bad = await other.get(`/api/orders?${query}`);
+      expect([bad.status, bad.json.error.code], query).toEqual([400, 'invalid_query']);
+    }
+  });
+
   it('answers 409 for tags the server has not seen, 404 for another user cart and order', async () => {
     const a = await signUp(server.url);
     const b = await signUp(server.url);

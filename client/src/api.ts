@@ -93,6 +93,11 @@ export const api = {
   placeOrder: (key: string, body: { cartId: string; tags: string[]; addressId?: string }) =>
     request<Order>('POST', '/api/orders', body, { 'idempotency-key': key }),
   order: (id: string) => request<Order>('GET', `/api/orders/${encodeURIComponent(id)}`),
-  orders: () => request<{ items: Order[] }>('GET', '/api/orders'),
+  /** The shopper's orders, newest first, `limit` at a time; `after`: the last order of the page before. */
+  orders: (limit: number, after?: string) =>
+    request<{ items: Order[]; next: string | null }>(
+      'GET',
+      `/api/orders?limit=${limit}${after ? `&after=${encodeURIComponent(after)}` : ''}`,
+    ),
   cancelOrder: (id: string) => request<Order>('POST', `/api/orders/${encodeURIComponent(id)}/cancel`, {}),
 };

@@ -1,13 +1,19 @@
 import { PlaceOrderInput } from '@shopsync/core';
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
+import { z } from 'zod';
 import type { Accounts } from '../accounts/accounts.js';
 import type { Carts } from '../cart/carts.js';
 import { type AppEnv, requireUser } from '../http/auth.js';
-import { ApiError, parseBody } from '../http/errors.js';
+import { ApiError, parseBody, parseQuery } from '../http/errors.js';
 import { requestHeader } from '../http/headers.js';
 import type { Checkout } from './checkout.js';
 import { type OrderStore, publicOrder, type StoredOrder } from './store.js';
+
+const OrderListParams = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(100),
+  after: z.string().min(1).max(64).optional(),
+});
 
 /** As Stripe takes them: up to 255 characters; any visible ASCII (a UUID, "order-1"). */
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -67,7 +73,17 @@ export function orderRoutes(checkout: Checkout, orders: OrderStore, carts: Carts
     }
   });
 
-  app.get('/orders', (c) => c.json({ items: orders.list(requireUser(c).id).map(publicOrder) }));
+  // Newest first, `limit` at a time; `next`, when older orders follow, is the `after` of the
+  // next page (the last order of this one).
+  app.get('/orders', (c) => {
+    const userId = requireUser(c).id;
+    const { limit, after } = parseQuery(c, OrderListParams);
+    if (after !== undefined && !orders.getForUser(userId, after))
+      throw new ApiError(400, 'invalid_query', 'after must name one of your orders');
+    const page = orders.list(userId, limit, after);
+    const last = page.orders[page.orders.length - 1];
+    return c.json({ items: page.orders.map(publicOrder), next: page.more && last ? last.id : null });
+  });
 
   app.get('/orders/:id', (c) => c.json(publicOrder(own(requireUser(c).id, c.req.param('id')))));
 

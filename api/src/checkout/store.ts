@@ -80,6 +80,10 @@ export class OrderStore {
     this.stmts = {
       get: db.prepare('SELECT * FROM orders WHERE id = ?'),
       list: db.prepare('SELECT * FROM orders WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT ?'),
+      listAfter: db.prepare(
+        `SELECT o.* FROM orders o, orders a WHERE a.id = ? AND a.user_id = ? AND o.user_id = a.user_id
+           AND (o.created_at, o.id) < (a.created_at, a.id) ORDER BY o.created_at DESC, o.id DESC LIMIT ?`,
+      ),
       key: db.prepare(
         'SELECT request_hash, order_id, created_at FROM idempotency_keys WHERE owner = ? AND key = ?',
       ),
@@ -112,8 +116,18 @@ export class OrderStore {
     return order?.userId === userId ? order : undefined;
   }
 
-  list(userId: string, limit = 100): StoredOrder[] {
-    return (this.stmts.list.all(userId, limit) as OrderRow[]).map(rowToOrder);
+  /**
+   * The user's orders, newest first: `limit` of them, after the order `after` (the last of the
+   * page before) when given. `more`: whether older orders follow. A cursor rather than a page
+   * number, so that orders placed meanwhile do not shift the pages being read.
+   */
+  list(userId: string, limit = 100, after?: string): { orders: StoredOrder[]; more: boolean } {
+    const rows = (
+      after === undefined
+        ? this.stmts.list.all(userId, limit + 1)
+        : this.stmts.listAfter.all(after, userId, limit + 1)
+    ) as OrderRow[];
+    return { orders: rows.slice(0, limit).map(rowToOrder), more: rows.length > limit };
   }
 
   /** The order an earlier request with this key made, or the key's misuse; undefined for a new key. */

@@ -1,11 +1,19 @@
-import { api } from '../api.js';
+import type { Order } from '@shopsync/core';
+import { useState } from 'preact/hooks';
+import { ApiError, api } from '../api.js';
 import { formatMoney } from '../format.js';
 import { useTitle } from '../title.js';
 import { placedAt, STATUS_TEXT } from './order-status.js';
 import { ErrorNotice, useFetch } from './use-fetch.js';
 
+/** Orders a page of the list shows, and each "Show older orders" adds. */
+const PAGE = 20;
+
 export default function Orders() {
-  const result = useFetch(() => api.orders(), 'orders');
+  const result = useFetch(() => api.orders(PAGE), 'orders');
+  // Older pages, added below the first by "Show older orders".
+  const [older, setOlder] = useState<{ items: Order[]; next: string | null } | null>(null);
+  const [loading, setLoading] = useState<'idle' | 'busy' | ApiError>('idle');
   useTitle('Your orders');
   if (result.state === 'loading') return <p class="loading">Loading…</p>;
   if (result.state === 'error') {
@@ -17,7 +25,19 @@ export default function Orders() {
       <ErrorNotice error={result.error} />
     );
   }
-  const items = result.data.items;
+  const items = older ? [...result.data.items, ...older.items] : result.data.items;
+  const next = older ? older.next : result.data.next;
+  const showOlder = async () => {
+    if (!next) return;
+    setLoading('busy');
+    try {
+      const page = await api.orders(PAGE, next);
+      setOlder({ items: [...(older?.items ?? []), ...page.items], next: page.next });
+      setLoading('idle');
+    } catch (err) {
+      setLoading(err instanceof ApiError ? err : new ApiError(0, 'error', String(err)));
+    }
+  };
   return (
     <section>
       <h1>Your orders</h1>
@@ -48,6 +68,14 @@ export default function Orders() {
             ))}
           </tbody>
         </table>
+      )}
+      {loading instanceof ApiError && <ErrorNotice error={loading} />}
+      {next && (
+        <p class="more">
+          <button type="button" disabled={loading === 'busy'} onClick={showOlder}>
+            {loading === 'busy' ? 'Loading…' : 'Show older orders'}
+          </button>
+        </p>
       )}
     </section>
   );
