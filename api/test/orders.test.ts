@@ -145,6 +145,34 @@ describe('cart and orders', () => {
     expect([stale.status, stale.json.error.code]).toEqual([409, 'cart_out_of_date']);
   });
 
+  it('refuses an order that mixes currencies, and keeps its key free for one that does not', async () => {
+    const c = await signUp(server.url);
+    const usd = await product(5, 1000);
+    const created = await vendor.post('/api/products', {
+      title: `Euro item ${randomUUID()}`,
+      brand: 'Acme',
+      price: { amount: 500, currency: 'EUR' },
+      stock: 5,
+    });
+    expect(created.status).toBe(201);
+    const eur = created.json.id;
+    await c.post('/api/cart/lines', { productId: usd, quantity: 1 });
+    const cart = (await c.post('/api/cart/lines', { productId: eur, quantity: 2 })).json;
+    const key = randomUUID();
+    const mixed = await order(c, { cartId: cart.cartId }, key);
+    expect([mixed.status, mixed.json.error.code, mixed.json.error.details]).toEqual([
+      400,
+      'mixed_currencies',
+      { currencies: ['EUR', 'USD'] },
+    ]);
+    expect((await vendor.get(`/api/products/${eur}`)).json.stock).toBe(5);
+    // Each currency's lines on their own are an order; the refused request left its key unused.
+    const euros = cart.lines.find((l: { productId: string }) => l.productId === eur);
+    const placed = await order(c, { cartId: cart.cartId, tags: [euros.tag] }, key);
+    expect(placed.json).toMatchObject({ status: 'confirmed', total: { amount: 1000, currency: 'EUR' } });
+    expect((await c.get('/api/cart')).json.lines).toMatchObject([{ productId: usd, quantity: 1 }]);
+  });
+
   it('lists orders newest first, a page at a time, each page after the last order of the one before', async () => {
     const c = await signUp(server.url);
     const other = await signUp(server.url);

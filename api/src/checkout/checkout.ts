@@ -18,7 +18,8 @@ export type PlaceOrderResult =
   | { ok: true; order: StoredOrder; replayed: boolean }
   | { ok: false; reason: 'cart_out_of_date'; missingTags: string[] }
   | { ok: false; reason: 'empty_cart' }
-  | { ok: false; reason: 'idempotency_key_reused' };
+  | { ok: false; reason: 'idempotency_key_reused' }
+  | { ok: false; reason: 'mixed_currencies'; currencies: string[] };
 
 /** How long place-order waits for the writer's decision before answering `pending`. */
 const DECISION_WAIT_MS = 2000;

@@ -64,6 +64,13 @@ export function orderRoutes(checkout: Checkout, orders: OrderStore, carts: Carts
         );
       case 'empty_cart':
         throw new ApiError(400, 'empty_cart', 'there is nothing to order');
+      case 'mixed_currencies':
+        throw new ApiError(
+          400,
+          'mixed_currencies',
+          'an order is paid in one currency: order the lines of each currency apart',
+          { currencies: result.currencies },
+        );
       case 'idempotency_key_reused':
         throw new ApiError(
           422,

@@ -47,7 +47,8 @@ export function publicOrder(o: StoredOrder): Order {
 
 export type IdempotentInsert =
   | { ok: true; order: StoredOrder; replayed: boolean }
-  | { ok: false; reason: 'idempotency_key_reused' };
+  | { ok: false; reason: 'idempotency_key_reused' }
+  | { ok: false; reason: 'mixed_currencies'; currencies: string[] };
 
 interface NewOrder {
   userId: string;
@@ -89,6 +90,7 @@ export class OrderStore {
       ),
       // Takes a key unless a live one (created since the last parameter) holds it; with no bound
       // (Number.MAX_SAFE_INTEGER), takes it over whatever holds it.
+      releaseKey: db.prepare('DELETE FROM idempotency_keys WHERE owner = ? AND key = ? AND order_id = ?'),
       claimKey: db.prepare(
         `INSERT INTO idempotency_keys (owner, key, request_hash, order_id, created_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (owner, key) DO UPDATE SET request_hash = excluded.request_hash,
@@ -178,6 +180,13 @@ export class OrderStore {
     // costs a fifth of one that opens its own (measured: 2.7 against 12.8 µs a product).
     const lines = typeof o.lines === 'function' ? o.lines() : o.lines;
     const currency = lines[0]?.unitPrice.currency ?? 'USD';
+    // An order is paid in one currency; its total could not be written otherwise. The key is let
+    // go with the order it would have named: the request made nothing.
+    const currencies = [...new Set(lines.map((l) => l.unitPrice.currency))];
+    if (currencies.length > 1) {
+      this.stmts.releaseKey.run(o.userId, o.key, id);
+      return { ok: false, reason: 'mixed_currencies', currencies: currencies.sort() };
+    }
     const total = lines.reduce((s, l) => s + l.unitPrice.amount * l.quantity, 0);
     const addressId = o.addressId ?? null;
     this.stmts.insert.run(id, o.userId, o.cartId, JSON.stringify(lines), total, currency, addressId, at, at);
