@@ -173,6 +173,25 @@ describe('cart and orders', () => {
     expect((await c.get('/api/cart')).json.lines).toMatchObject([{ productId: usd, quantity: 1 }]);
   });
 
+  it('moves the product version (its ETag) when an order or a cancellation moves its stock', async () => {
+    const c = await signUp(server.url);
+    const p = await product(10);
+    const before = await vendor.get(`/api/products/${p}`);
+    const etag = before.headers.get('etag')!;
+    expect(before.json).toMatchObject({ stock: 10, version: 1 });
+    await c.post('/api/cart/lines', { productId: p, quantity: 2 });
+    const placed = await order(c, { cartId: (await c.get('/api/cart')).json.cartId });
+    expect(placed.json.status).toBe('confirmed');
+    // Revalidating the page read before the order does not keep its stock level.
+    const again = await vendor.get(`/api/products/${p}`, { 'if-none-match': etag });
+    expect([again.status, again.json.stock, again.json.version]).toEqual([200, 8, 2]);
+    // An edit made on the read before the order does not write its stock level over it.
+    const stale = await vendor.patch(`/api/products/${p}`, { stock: 10 }, { 'if-match': etag });
+    expect([stale.status, stale.json.error.code]).toEqual([412, 'version_mismatch']);
+    await c.post(`/api/orders/${placed.json.id}/cancel`);
+    expect((await vendor.get(`/api/products/${p}`)).json).toMatchObject({ stock: 10, version: 3 });
+  });
+
   it('lists orders newest first, a page at a time, each page after the last order of the one before', async () => {
     const c = await signUp(server.url);
     const other = await signUp(server.url);

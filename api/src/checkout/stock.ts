@@ -41,8 +41,15 @@ export class SqliteStockStore implements StockStore {
     this.stmts = {
       order: db.prepare(`SELECT status, lines FROM orders WHERE id = ?`),
       product: db.prepare('SELECT stock, price_amount, currency FROM products WHERE id = ?'),
-      decrement: db.prepare('UPDATE products SET stock = stock - ? WHERE id = ? AND stock >= ?'),
-      increment: db.prepare('UPDATE products SET stock = stock + ? WHERE id = ?'),
+      // The version moves with the stock: it is the product's ETag, and a client revalidating a
+      // product (If-None-Match) must not hear that a stock level taken before orders is current,
+      // nor may a vendor's edit made on it (If-Match) overwrite the units orders took since.
+      decrement: db.prepare(
+        'UPDATE products SET stock = stock - ?, version = version + 1, updated_at = ? WHERE id = ? AND stock >= ?',
+      ),
+      increment: db.prepare(
+        'UPDATE products SET stock = stock + ?, version = version + 1, updated_at = ? WHERE id = ?',
+      ),
       movement: db.prepare(
         'INSERT INTO stock_movements (product_id, delta, reason, order_id, at) VALUES (?, ?, ?, ?, ?)',
       ),
@@ -65,7 +72,7 @@ export class SqliteStockStore implements StockStore {
       const at = this.now();
       for (const [productId, units] of batch.taken) {
         // If it did fail, stock would be wrong: the whole batch rolls back instead.
-        if (this.stmts.decrement.run(units, productId, units).changes !== 1)
+        if (this.stmts.decrement.run(units, at, productId, units).changes !== 1)
           throw new Error(`stock for ${productId} moved inside its own transaction`);
         this.stmts.change.run(productId, at);
       }
@@ -80,7 +87,7 @@ export class SqliteStockStore implements StockStore {
       const at = this.now();
       for (const line of JSON.parse(row.lines) as OrderLine[]) {
         // A product deleted since keeps no stock to return to.
-        if (this.stmts.increment.run(line.quantity, line.productId).changes === 0) continue;
+        if (this.stmts.increment.run(line.quantity, at, line.productId).changes === 0) continue;
         this.stmts.movement.run(line.productId, line.quantity, 'cancel', orderId, at);
         this.stmts.change.run(line.productId, at);
       }
