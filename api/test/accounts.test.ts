@@ -37,9 +37,26 @@ describe('accounts', () => {
       (await c.post('/api/auth/signup', { email: 'BOB@example.com', password: 'builder12', name: 'B' })).json
         .error.code,
     ).toBe('email_taken');
-    expect(
-      (await c.post('/api/auth/signup', { email: 'x@example.com', password: 'short', name: 'X' })).status,
-    ).toBe(400);
+    // Weak: short, one attackers try first, one or two characters repeated.
+    for (const password of [
+      'short',
+      'seven77',
+      'password',
+      'PASSWORD',
+      '12345678',
+      'aaaaaaaaaaaa',
+      'abababab',
+    ])
+      expect(
+        (await c.post('/api/auth/signup', { email: 'x@example.com', password, name: 'X' })).status,
+        password,
+      ).toBe(400);
+    // Not weak: a passphrase of letters alone, and the usual test passwords.
+    for (const [i, password] of ['correcthorsebatterystaple', 'password123', 'hunter2hunter2'].entries())
+      expect(
+        (await c.post('/api/auth/signup', { email: `ok${i}@example.com`, password, name: 'X' })).status,
+        password,
+      ).toBe(201);
     expect(
       (await c.post('/api/auth/signup', { email: 'not-an-email', password: 'longenough1', name: 'X' }))
         .status,

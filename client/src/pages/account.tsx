@@ -55,7 +55,7 @@ export default function Account({ params, url }: { params: string[]; url: URL })
             autocomplete={mode === 'signin' ? 'current-password' : 'new-password'}
           />
         </label>
-        {mode === 'signup' && <p class="hint">At least 8 characters, with a digit or a symbol.</p>}
+        {mode === 'signup' && <p class="hint">At least 8 characters; a few words make a good one.</p>}
         {error && (
           <p class="notice error" role="alert">
             {error}
