@@ -104,8 +104,15 @@ describe('accounts', () => {
     });
     const api = new Client(server.url);
     api.bearer = res.json.token;
+    expect((await api.get('/api/cart')).status).toBe(200);
     expect((await api.post('/api/auth/logout')).status).toBe(204);
     expect((await api.get('/api/me')).status).toBe(401);
+    // Its cart is not swapped for a guest's: the client meant Dee's.
+    for (const res of [
+      await api.get('/api/cart'),
+      await api.post('/api/cart/lines', { productId: 'x', quantity: 1 }),
+    ])
+      expect([res.status, res.json.error.code]).toEqual([401, 'unauthenticated']);
   });
 
   it('stores addresses per user and validates them', async () => {

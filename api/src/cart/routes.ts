@@ -2,15 +2,22 @@ import { CartLineInput, CartQuantityInput, type CartView, MAX_PER_LINE } from '@
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import type { Catalog } from '../catalog/products.js';
-import { type AppEnv, guestId } from '../http/auth.js';
+import { type AppEnv, guestId, presentsBearer } from '../http/auth.js';
 import { ApiError, parseBody } from '../http/errors.js';
 import type { Carts, Owner } from './carts.js';
 import type { SyncTokens } from './tokens.js';
 
-/** Who owns the cart of this request: the signed-in user, else the guest of the cookie (made on first use). */
+/**
+ * Who owns the cart of this request: the signed-in user, else the guest of the cookie (made on
+ * first use). A bearer token that signs no one in (signed out, expired) is 401: its client meant
+ * the user's cart, and a guest cart in its place would take lines the user never sees.
+ */
 export function cartOwner(c: Context<AppEnv>, secureCookies: boolean): Owner {
   const user = c.get('user');
-  return user ? `user:${user.id}` : `guest:${guestId(c, secureCookies)}`;
+  if (user) return `user:${user.id}`;
+  if (presentsBearer(c) && !c.get('vendor'))
+    throw new ApiError(401, 'unauthenticated', 'this token signs no one in (signed out or expired)');
+  return `guest:${guestId(c, secureCookies)}`;
 }
 
 export function cartRoutes(carts: Carts, catalog: Catalog, tokens: SyncTokens, secureCookies: boolean) {

@@ -25,6 +25,11 @@ function bearer(c: Context): string | undefined {
   return match?.[1];
 }
 
+/** Whether the request presents a bearer token (valid or not). */
+export function presentsBearer(c: Context): boolean {
+  return bearer(c) !== undefined;
+}
+
 function sameSecret(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
