@@ -105,7 +105,11 @@ describe('accounts', () => {
     const api = new Client(server.url);
     api.bearer = res.json.token;
     expect((await api.get('/api/cart')).status).toBe(200);
-    expect((await api.post('/api/auth/logout')).status).toBe(204);
+    const out = await api.post('/api/auth/logout');
+    expect(out.status).toBe(204);
+    // No content and so no type of it; the cookie is cleared with the attributes it was set with.
+    expect(out.headers.get('content-type')).toBeNull();
+    expect(out.headers.get('set-cookie')).toMatch(/^shopsync_session=; Max-Age=0; .*HttpOnly; SameSite=Lax/);
     expect((await api.get('/api/me')).status).toBe(401);
     // Its cart is not swapped for a guest's: the client meant Dee's.
     for (const res of [

@@ -44,7 +44,7 @@ export function accountRoutes(accounts: Accounts, carts: Carts, secureCookies: b
   app.post('/auth/logout', (c) => {
     const token = c.get('sessionToken');
     if (token) accounts.logout(token);
-    clearSessionCookie(c);
+    clearSessionCookie(c, secureCookies);
     return c.body(null, 204);
   });
 

@@ -77,8 +77,9 @@ export function setSessionCookie(c: Context, token: string, secure: boolean): vo
   });
 }
 
-export function clearSessionCookie(c: Context): void {
-  deleteCookie(c, SESSION_COOKIE, { path: '/' });
+/** Clears the session cookie, with the attributes it was set with (so no browser keeps it). */
+export function clearSessionCookie(c: Context, secure: boolean): void {
+  deleteCookie(c, SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'Lax', secure });
 }
 
 export function readGuestId(c: Context): string | undefined {

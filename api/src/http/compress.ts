@@ -20,9 +20,13 @@ function header(headers: OutgoingHttpHeaders, name: string): string | undefined 
   return undefined;
 }
 
-function setHeader(headers: OutgoingHttpHeaders, name: string, value: string): void {
+function removeHeader(headers: OutgoingHttpHeaders, name: string): void {
   for (const key in headers)
     if (key.length === name.length && key.toLowerCase() === name) delete headers[key];
+}
+
+function setHeader(headers: OutgoingHttpHeaders, name: string, value: string): void {
+  removeHeader(headers, name);
   headers[name] = value;
 }
 
@@ -47,7 +51,12 @@ export function compressor(): Finish {
   const immutable = new Map<string, Uint8Array>();
 
   return (req, status, headers, body) => {
-    if (status === 204 || status === 206 || req.method === 'HEAD') return body;
+    // No content, no type of it (Hono gives `c.body(null, 204)` a text/plain one).
+    if (status === 204 || status === 304) {
+      removeHeader(headers, 'content-type');
+      return body;
+    }
+    if (status === 206 || req.method === 'HEAD') return body;
     if (!COMPRESSIBLE.test(header(headers, 'content-type') ?? '')) return body;
     if (header(headers, 'content-encoding')) return body;
     const vary = header(headers, 'vary');

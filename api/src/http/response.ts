@@ -92,6 +92,8 @@ export function responseClass(options: ResponseOptions): typeof http.ServerRespo
         const body = args[0];
         if (held && (typeof body === 'string' || body instanceof Uint8Array))
           args[0] = finish(this.req, held[0], held[1], body);
+        // An answer without a body (204) may have its headers rewritten too.
+        else if (held && body === undefined) finish(this.req, held[0], held[1], '');
         this.#release();
       }
       return super.end(...(args as [])) as this;
