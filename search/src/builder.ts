@@ -1,12 +1,16 @@
 import { Worker } from 'node:worker_threads';
 import type { IndexedDoc } from './document.js';
-import { SearchSegment } from './segment.js';
+import { type BuildStatistics, SearchSegment } from './segment.js';
 
-/** Builds a serialized segment over the documents (see SearchSegment.serialize). */
-export type SegmentBuilder = (docs: IndexedDoc[]) => Promise<string>;
+/**
+ * Builds a serialized segment over the documents (see SearchSegment.serialize), on the
+ * statistics given (a shard's base: the corpus's averages and the other shards' frequencies).
+ */
+export type SegmentBuilder = (docs: IndexedDoc[], statistics?: BuildStatistics) => Promise<string>;
 
 /** Builds on the calling thread: for tests, scripts and tiny catalogs. */
-export const inProcessBuilder: SegmentBuilder = async (docs) => new SearchSegment(docs).serialize();
+export const inProcessBuilder: SegmentBuilder = async (docs, statistics) =>
+  new SearchSegment(docs, statistics).serialize();
 
 const WORKER = new URL('./build-worker.mjs', import.meta.url);
 
@@ -14,9 +18,9 @@ const WORKER = new URL('./build-worker.mjs', import.meta.url);
  * Builds in a fresh worker thread per build (builds are rare: at first start and at compaction),
  * so no idle thread is kept.
  */
-export const workerBuilder: SegmentBuilder = (docs) =>
+export const workerBuilder: SegmentBuilder = (docs, statistics) =>
   new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER, { workerData: docs });
+    const worker = new Worker(WORKER, { workerData: { docs, statistics } });
     let done = false;
     worker.once('message', (serialized: string) => {
       done = true;

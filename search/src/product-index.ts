@@ -1053,9 +1053,16 @@ export class ProductIndex {
 
   private refreshDelta(): void {
     if (!this.deltaDirty) return;
+    // Built on the statistics it is scored with: IDF over the base (a shard's: the corpus's
+    // bases) and its own products; the base's average field lengths (a product weighs as it
+    // would in the base), unless the base is empty (no lengths to take: its own).
+    const { base, corpus } = this;
     this.delta = new SearchSegment(
       [...this.deltaIds].flatMap((id) => this.rows.get(id)?.doc ?? []),
-      this.base,
+      {
+        averages: base.ids.size > 0 ? base.averageFieldLength : undefined,
+        others: corpus ?? base.statistics(),
+      },
     );
     this.deltaRows = [];
     for (const [id, ordinal] of this.delta.ids) this.deltaRows[ordinal] = this.rows.get(id);

@@ -46,8 +46,10 @@ export const SEGMENT_FORMAT = JSON.stringify({
   // three letters unstemmed ("ups"), joins thousands ("10,000") and splits more units ("10ft");
   // 10 stems irregular plurals ("mice"); 11 also indexes hyphenated words joined ("wifi"); 12
   // joins a chain of them whole ("plugandplay"), not in pairs; 13 indexes what a product is for
-  // (`USAGE_ATTRIBUTES`) in the fits field.
-  v: 13,
+  // (`USAGE_ATTRIBUTES`) in the fits field; 14 saves the IDF a segment was built on, and a
+  // shard's bases are built on the corpus's averages and IDF (older ones on their own: they
+  // would disagree with the other shards').
+  v: 14,
   lunr: lunr.version,
   b: LENGTH_NORMALIZATION,
   k1: SATURATION,
@@ -65,6 +67,53 @@ export interface CorpusStatistics {
   types?: TypeVocabulary;
   /** The stems some product's title says (a rare word a title says is no typo). */
   titled?: ReadonlySet<string>;
+}
+
+/**
+ * What a segment's weights are built with besides its own products (Lunr bakes IDF and the
+ * average field lengths into them). Plain data, so that it crosses to a build thread.
+ */
+export interface BuildStatistics {
+  /** Average field lengths to build with instead of the segment's own products' (`measure`). */
+  averages?: Readonly<Record<string, number>>;
+  /** The other products scores are put on: IDF is built over them and the segment's own. */
+  others?: CorpusStatistics;
+}
+
+/**
+ * What Lunr would count of some products when building: how many, the sum of each field's length
+ * (its terms, as Lunr's tokenizer and pipeline yield them) and each term's document frequency,
+ * as `SearchSegment.frequency` counts it.
+ */
+export interface Measure extends CorpusStatistics {
+  lengths: Record<string, number>;
+}
+
+/** The products' `Measure`, without building a segment (a tokenizer pass: the stems are cached). */
+export function measure(docs: readonly IndexedDoc[]): Measure {
+  const lengths: Record<string, number> = Object.fromEntries(FIELDS.map(([field]) => [field, 0]));
+  const frequency = new Map<string, number>();
+  for (const doc of docs)
+    for (const [field] of FIELDS) {
+      const terms = fieldTerms(doc[field]).map(stem);
+      lengths[field]! += terms.length;
+      for (const term of new Set(terms)) frequency.set(term, (frequency.get(term) ?? 0) + 1);
+    }
+  return { documents: docs.length, frequency, lengths };
+}
+
+/** The average field lengths over products measured apart (a shard's each): total length per product. */
+export function averagesOf(
+  measures: readonly Pick<Measure, 'documents' | 'lengths'>[],
+): Record<string, number> {
+  const documents = measures.reduce((n, m) => n + m.documents, 0);
+  return Object.fromEntries(
+    FIELDS.map(([field]) => {
+      const total = measures.reduce((n, m) => n + m.lengths[field]!, 0);
+      // Lunr averages no products' lengths to 0/0; there are none, so 0.
+      return [field, documents > 0 ? total / documents : 0];
+    }),
+  );
 }
 
 /** Lunr's BM25 IDF (lunr.idf) from a document count and the term's document frequency. */
@@ -234,10 +283,14 @@ function share(words: number, wordIdf: readonly number[]): number {
   return matched;
 }
 
+/** A field's words as the builder's tokenizer yields them (`measure` counts them alike). */
+function fieldTerms(value: unknown): string[] {
+  return value === null || value === undefined ? [] : indexTerms(String(value));
+}
+
 /** A field's words for Lunr's builder (`indexTerms`): the builder's tokenizer. */
 function lunrTokens(value: unknown): lunr.Token[] {
-  if (value === null || value === undefined) return [];
-  return indexTerms(String(value)).map((term) => new lunr.Token(term, {}));
+  return fieldTerms(value).map((term) => new lunr.Token(term, {}));
 }
 
 /** Lunr's stemmer through the stem cache queries use (text.ts), as a pipeline function. */
@@ -263,16 +316,23 @@ type Builder = lunr.Builder & {
  *
  * Scores are comparable across segments: Lunr bakes BM25 weights (IDF and the average field
  * length) into each document's vectors at build time, from that build's documents alone. A small
- * delta's own statistics would make its rare words look very rare, so a segment built with a
- * `reference` (the delta, with the base) takes its IDF from both segments' document counts and
- * its average field lengths from both; and `search` returns Lunr's dot products without Lunr's
+ * delta's own statistics would make its rare words look very rare, so a segment can be built
+ * with `BuildStatistics`: IDF over the other products too (a delta's base; a shard's, the
+ * corpus's), and average field lengths given rather than its own (a delta's base's; a shard's,
+ * the corpus's). Given statistics are what make a product's weights the same whichever segment
+ * holds it: Lunr rounds each weight to 3 decimals, so weights built on one IDF and rescaled to
+ * another (`search`'s `idf`) are near but not equal, and near-ties turn. The statistics a
+ * segment was built with are saved with it. `search` returns Lunr's dot products without Lunr's
  * division by the query vector's length, which differs between segments that know different
  * query words.
  */
 export class SearchSegment {
   /** The segment's products, each with its ordinal (postings and scratch arrays are indexed by it). */
   readonly ids = new Map<string, number>();
-  /** Average length of each field over the segment's products (BM25's length normalization). */
+  /**
+   * The average length of each field that the weights were built with (BM25's length
+   * normalization): over the segment's products, or as given (`BuildStatistics.averages`).
+   */
   readonly averageFieldLength: Record<string, number>;
   /** Products by ordinal. */
   private readonly refs: string[];
@@ -291,18 +351,25 @@ export class SearchSegment {
   private readonly postingDocs: Int32Array;
   private readonly postingWeights: Float64Array;
   private scratchArrays: Scratch | undefined;
-  /** The segment whose statistics this one's IDF was built with (a delta's base). */
-  private readonly reference: SearchSegment | undefined;
+  /** The other products this segment's IDF was built over (`BuildStatistics.others`), if any. */
+  private readonly others: CorpusStatistics | undefined;
+  /**
+   * What the IDF was built on when other products counted (`others`): the document count, and
+   * each term's document frequency by term number, the segment's own and the others' together.
+   */
+  private readonly built: { documents: number; df: ArrayLike<number> } | undefined;
 
-  /** Builds a segment over the documents (with corpus statistics shared with `reference`). */
-  constructor(docs: IndexedDoc[], reference?: SearchSegment);
+  /** Builds a segment over the documents (with the statistics given, else their own). */
+  constructor(docs: IndexedDoc[], statistics?: BuildStatistics);
   /** A saved segment's parts (`deserialize`). */
   constructor(saved: SavedSegment);
-  constructor(source: IndexedDoc[] | SavedSegment, reference?: SearchSegment) {
-    this.reference = reference;
+  constructor(source: IndexedDoc[] | SavedSegment, statistics: BuildStatistics = {}) {
+    const { others } = statistics;
+    this.others = others;
     let saved: SavedSegment;
     if (Array.isArray(source)) {
       let averages: Record<string, number> = {};
+      const given = statistics.averages;
       const index = lunr(function build() {
         // Words as queries have them (text.ts): the same split, stop words and stemmer.
         this.tokenizer = lunrTokens as typeof lunr.tokenizer;
@@ -316,22 +383,29 @@ export class SearchSegment {
         const builder = this as Builder;
         const own = builder.calculateAverageFieldLengths;
         builder.calculateAverageFieldLengths = function calculate() {
-          own.call(this);
-          if (reference) this.averageFieldLength = blend(this, reference);
+          if (given) this.averageFieldLength = { ...given };
+          else own.call(this);
           averages = this.averageFieldLength;
         };
-        if (reference) withSharedIdf(builder, reference);
+        if (others) withSharedIdf(builder, others);
       }) as unknown as Pick<Builder, 'invertedIndex' | 'fieldVectors'>;
       // Lunr averages an empty segment's field lengths to 0/0; there are none, so 0.
       const avg = Object.fromEntries(
         FIELDS.map(([field]) => [field, Number.isFinite(averages[field]) ? averages[field]! : 0]),
       );
-      saved = fromLunr(
+      const fresh = fromLunr(
         source.map((d) => d.id),
         index,
         avg,
       );
+      if (others)
+        fresh.idf = {
+          documents: source.length + others.documents,
+          df: fresh.terms.map((term, n) => fresh.df[n]! + (others.frequency.get(term) ?? 0)),
+        };
+      saved = fresh;
     } else saved = source;
+    this.built = saved.idf;
     this.refs = saved.refs;
     this.refs.forEach((ref, ordinal) => {
       this.ids.set(ref, ordinal);
@@ -479,8 +553,11 @@ export class SearchSegment {
     for (const { term, boost: queryBoost, bits: bit, completion, group: inGroup } of clauses) {
       const { docs, weights } = this.posting(term);
       if (docs.length === 0) continue;
+      // Rescaled only when the IDF differs: weights built on the IDF scored with are kept as
+      // they are, so that a product scores alike in every segment built on the same statistics.
+      const wanted = idf ? idf(term) : 0;
       const built = idf ? this.idf(term) : 0;
-      const boost = built > 0 ? (queryBoost * idf!(term)) / built : queryBoost;
+      const boost = built > 0 && wanted !== built ? (queryBoost * wanted) / built : queryBoost;
       for (let k = 0; k < docs.length; k++) {
         const doc = docs[k]!;
         if (masks[doc] === 0) touched.push(doc);
@@ -541,6 +618,7 @@ export class SearchSegment {
       start: [...this.postingStart],
       docs: [...this.postingDocs],
       weights: [...this.postingWeights],
+      ...(this.built ? { idf: { documents: this.built.documents, df: Array.from(this.built.df) } } : {}),
     };
     return `{"format":${JSON.stringify(SEGMENT_FORMAT)},"segment":${JSON.stringify(saved)}}`;
   }
@@ -639,13 +717,15 @@ export class SearchSegment {
     return this.documentFrequency.get(term) ?? 0;
   }
 
-  /** The IDF the segment's weights for the term were built with (with its reference's statistics). */
+  /**
+   * The IDF the segment's weights for the term were built with (with the other products'
+   * statistics it was built with, saved with it); for a term it lacks, the IDF it would have had.
+   */
   idf(term: string): number {
-    const reference = this.reference;
-    return idfOf(
-      this.ids.size + (reference?.ids.size ?? 0),
-      this.frequency(term) + (reference?.frequency(term) ?? 0),
-    );
+    const { built, others } = this;
+    if (!built) return idfOf(this.ids.size, this.frequency(term));
+    const n = this.termNumbers.get(term);
+    return idfOf(built.documents, n !== undefined ? built.df[n]! : (others?.frequency.get(term) ?? 0));
   }
 
   /** The segment's own statistics (a shard's share of the corpus's). */
@@ -699,6 +779,8 @@ interface SavedSegment {
   start: number[];
   docs: number[];
   weights: number[];
+  /** What the IDF was built on, when other products counted (see SearchSegment.built). */
+  idf?: { documents: number; df: number[] };
 }
 
 function isSavedSegment(s: SavedSegment | undefined): s is SavedSegment {
@@ -712,6 +794,12 @@ function isSavedSegment(s: SavedSegment | undefined): s is SavedSegment {
   if (!distinct(refs) || !distinct(terms)) return false;
   if (!FIELDS.every(([field]) => Number.isFinite(avg[field]))) return false;
   if (!df.every((n) => Number.isInteger(n) && n >= 0) || !weights.every(Number.isFinite)) return false;
+  if (s.idf !== undefined) {
+    const { documents, df: built } = s.idf;
+    if (!Number.isInteger(documents) || documents < refs.length || !Array.isArray(built)) return false;
+    if (built.length !== terms.length || !built.every((n, i) => Number.isInteger(n) && n >= df[i]!))
+      return false;
+  }
   // Each posting within the arrays, naming products of the segment once each, in order.
   for (let n = 0; n < terms.length; n++) {
     const from = start[n]!;
@@ -776,41 +864,24 @@ function fromLunr(
   return { refs, avg, terms, df, start, docs, weights };
 }
 
-/** Average field lengths over the documents of both segments. */
-function blend(builder: Builder, reference: SearchSegment): Record<string, number> {
-  const own = builder.documentCount;
-  const other = reference.ids.size;
-  const out: Record<string, number> = {};
-  for (const [field] of FIELDS) {
-    const mine = builder.averageFieldLength[field];
-    const theirs = reference.averageFieldLength[field];
-    // An empty segment has no lengths (Lunr's average is 0/0): it adds nothing to the blend.
-    const known = (n: number | undefined): n is number => n !== undefined && Number.isFinite(n);
-    if (!known(mine)) out[field] = known(theirs) ? theirs : 0;
-    else if (!known(theirs) || other === 0) out[field] = mine;
-    else out[field] = (mine * own + theirs * other) / (own + other);
-  }
-  return out;
-}
-
 const lunrIdf = lunr as unknown as { idf: (posting: object, documentCount: number) => number };
 
 /**
- * Builds with IDF over both segments. Lunr computes each term's IDF with the global `lunr.idf`
- * while `build` runs (synchronously), from the posting alone; the posting is mapped back to its
- * term to add the reference's document frequency.
+ * Builds with IDF over the segment's products and the others. Lunr computes each term's IDF with
+ * the global `lunr.idf` while `build` runs (synchronously), from the posting alone; the posting
+ * is mapped back to its term to add the others' document frequency.
  */
-function withSharedIdf(builder: Builder, reference: SearchSegment): void {
+function withSharedIdf(builder: Builder, others: CorpusStatistics): void {
   const build = builder.build;
   builder.build = function sharedIdf() {
     const termOf = new Map<object, string>();
     for (const [term, posting] of Object.entries(this.invertedIndex)) termOf.set(posting, term);
-    const documents = this.documentCount + reference.ids.size;
+    const documents = this.documentCount + others.documents;
     const idf = lunrIdf.idf;
     lunrIdf.idf = (posting: object, count: number) => {
       const term = termOf.get(posting);
       if (term === undefined) return idf(posting, count);
-      let withTerm = reference.frequency(term);
+      let withTerm = others.frequency.get(term) ?? 0;
       for (const field in posting)
         if (field !== '_index') withTerm += Object.keys((posting as Record<string, object>)[field]!).length;
       return idfOf(documents, withTerm);

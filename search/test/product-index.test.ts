@@ -14,7 +14,7 @@ import {
 } from '../src/index.js';
 import { bestWeighed, comesWith, firstInOrder, saysAfterType } from '../src/product-index.js';
 import { maxFactor, phraseFactor, stemBit, titleFactor, typeFactor } from '../src/ranking.js';
-import { SearchSegment } from '../src/segment.js';
+import { averagesOf, measure, SearchSegment } from '../src/segment.js';
 import {
   abbreviationOf,
   countAbbreviations,
@@ -1550,6 +1550,67 @@ describe('Segments', () => {
     // Typo expansion reads the restored base's token set, built on first use.
     expect(ids(restored, 'speakr')).toEqual([items[2]!.id, items[3]!.id].sort());
     expect(new ProductIndex().restore(now, '{"format":"old"}')).toBe(false);
+  });
+
+  it('measures what a build counts: field lengths and document frequencies', () => {
+    const docs = catalog().items.map((p) => toIndexedDoc(p));
+    const built = new SearchSegment(docs);
+    const measured = measure(docs);
+    expect(measured.documents).toBe(docs.length);
+    expect(measured.frequency).toEqual(built.statistics().frequency);
+    expect(averagesOf([measured])).toEqual(built.averageFieldLength);
+    // Apart and added up, as shards measure: the same averages, to the last bit.
+    expect(averagesOf([measure(docs.slice(0, 2)), measure(docs.slice(2))])).toEqual(built.averageFieldLength);
+  });
+
+  it('weighs products alike in segments built apart on the same statistics (shards)', () => {
+    const { items } = catalog();
+    const filler = Array.from({ length: 40 }, (_, i) =>
+      product(
+        `Sony ${i % 2 ? 'wireless' : 'portable'} speaker ${i}`,
+        i % 3 ? 'Sony' : 'JBL',
+        'Speakers',
+        1000 + i,
+      ),
+    );
+    const docs = [...items, ...filler].map((p) => toIndexedDoc(p));
+    const whole = new SearchSegment(docs);
+    const halves = [docs.filter((_, i) => i % 2 === 0), docs.filter((_, i) => i % 2 === 1)];
+    const averages = averagesOf(halves.map(measure));
+    const apart = halves.map(
+      (half, h) => new SearchSegment(half, { averages, others: measure(halves[1 - h]!) }),
+    );
+    const alone = halves.map((half) => new SearchSegment(half));
+    const corpus = (t: string) => whole.idf(t);
+    const scores = (segment: SearchSegment, terms: string[], idf?: (t: string) => number) => {
+      const found = segment.search(terms, false, () => true, idf);
+      return new Map(found.ids.map((id, i) => [id, found.scores[i]!]));
+    };
+    let differed = 0;
+    for (const terms of [
+      ['sony'],
+      ['wireless', 'speaker'],
+      ['headphones'],
+      ['portable', 'bluetooth', 'speaker'],
+    ]) {
+      const want = scores(whole, terms);
+      apart.forEach((segment, h) => {
+        // Built on the corpus's statistics: the very weights one segment of all builds.
+        for (const [id, score] of scores(segment, terms, corpus))
+          expect(score, `${terms} ${id}`).toBe(want.get(id));
+        // Built on their own averages and IDF, rescaled to the corpus's IDF: other weights
+        // (in so small a catalog, the averages of its short fields differ by half).
+        for (const [id, score] of scores(alone[h]!, terms, corpus)) if (score !== want.get(id)) differed++;
+      });
+    }
+    expect(differed).toBeGreaterThan(0);
+    // What the IDF was built on is saved: a loaded segment rescales as the built one does.
+    const loaded = SearchSegment.deserialize(apart[0]!.serialize())!;
+    const other = (t: string) => corpus(t) * 1.5;
+    expect(loaded.averageFieldLength).toEqual(averages);
+    expect(loaded.idf('sony')).toBe(apart[0]!.idf('sony'));
+    expect(loaded.idf('sony')).toBe(whole.idf('sony'));
+    expect(scores(loaded, ['sony', 'speaker'], other)).toEqual(scores(apart[0]!, ['sony', 'speaker'], other));
   });
 
   it('scores a product in the delta like the same product in the base', () => {
