@@ -29,11 +29,14 @@ import {
   typeFactor,
 } from './ranking.js';
 import {
+  type BuildStatistics,
   type CorpusStatistics,
   fuzzy,
   idfOf,
   joinedTerms,
+  type Measure,
   type ModelNumbers,
+  measure,
   SearchSegment,
   tokenSetOf,
   typoDistance,
@@ -114,6 +117,12 @@ export interface ProductIndexOptions {
   onCompacted?: (serialized: string, checkpoint: number) => void;
   /** A background compaction failed (the delta keeps serving; the next write retries). */
   onError?: (err: unknown) => void;
+  /**
+   * Builds every base with the average field lengths of the first (given to `build`, or a
+   * restored base's), not each with its own products': a shard's (ShardedIndex), whose first
+   * base was built on the corpus's, so that its later bases weigh alike with other shards'.
+   */
+  pinAverages?: boolean;
 }
 
 /** A text match of one search. */
@@ -198,6 +207,8 @@ export class ProductIndex {
   generation = 0;
   /** Corpus statistics to score with instead of this index's own (a shard's: the whole corpus's). */
   private corpus: CorpusStatistics | undefined;
+  /** The average field lengths bases are built with (`pinAverages`); unset: each base its own. */
+  private averages: Readonly<Record<string, number>> | undefined;
   /** Shoppers' words for product types the catalog names otherwise (synonyms.ts); see `learnt`. */
   private synonyms: Map<string, string> | undefined;
   /** Initialisms of type names the catalog writes (synonyms.ts); see `learntAcronyms`. */
@@ -243,9 +254,35 @@ export class ProductIndex {
   load(products: Iterable<OrderedProduct>): Promise<string> {
     this.setRows(products);
     this.useBase(new SearchSegment([]), [], []);
+    return this.build();
+  }
+
+  /**
+   * Takes exactly these products with no base yet (searches find nothing until `build`), and
+   * returns what Lunr will count of them: a shard's share of the corpus's field lengths and
+   * document frequencies, for shards to build on the corpus's (ShardedIndex.open).
+   */
+  stage(products: Iterable<OrderedProduct>): Measure {
+    this.setRows(products);
+    this.useBase(new SearchSegment([]), [], []);
+    return measure([...this.rows.values()].map((r) => r.doc));
+  }
+
+  /**
+   * Builds the base of the products `stage` took, with the builder, on these statistics (a
+   * shard's: the corpus's averages, and the other shards' document frequencies); resolves to the
+   * serialized base. With `pinAverages`, later bases are built with the same averages.
+   */
+  build(statistics: BuildStatistics = {}): Promise<string> {
+    this.averages = statistics.averages;
     // A compaction of the replaced rows still running is discarded when it ends; then ours runs.
     const running = this.compaction?.catch(() => {}) ?? Promise.resolve();
-    return running.then(() => this.compact());
+    return running.then(() => {
+      this.compaction ??= this.runCompaction(statistics).finally(() => {
+        this.compaction = undefined;
+      });
+      return this.compaction;
+    });
   }
 
   /**
@@ -264,6 +301,8 @@ export class ProductIndex {
     const base = SearchSegment.deserialize(serializedBase);
     if (!base) return false;
     this.setRows(products);
+    // Its averages were the corpus's when it was built, as the other shards' bases' were.
+    this.averages = this.options.pinAverages ? base.averageFieldLength : undefined;
     const changed = new Set(changedSince);
     this.useBase(
       base,
@@ -299,6 +338,11 @@ export class ProductIndex {
       types: this.typeVocabulary(),
       titled: new Set([...this.titleTerms.values()].filter((t) => t.titled).map((t) => t.stem)),
     };
+  }
+
+  /** The average field lengths the base segment was built with. */
+  baseAverages(): Record<string, number> {
+    return this.base.averageFieldLength;
   }
 
   /**
@@ -703,7 +747,7 @@ export class ProductIndex {
    * base (also handed to `onCompacted`). Concurrent calls share one compaction.
    */
   compact(): Promise<string> {
-    this.compaction ??= this.runCompaction().finally(() => {
+    this.compaction ??= this.runCompaction(this.compactionStatistics()).finally(() => {
       this.compaction = undefined;
     });
     return this.compaction;
@@ -714,11 +758,32 @@ export class ProductIndex {
     while (this.compaction) await this.compaction.catch(() => {});
   }
 
-  private async runCompaction(): Promise<string> {
+  /**
+   * What a compaction builds with. A shard's new base: the pinned averages (`pinAverages`), and
+   * IDF over the other shards' bases too (the corpus's without this shard's base), so that it is
+   * built on the statistics it will be scored with once the shards share them again.
+   */
+  private compactionStatistics(): BuildStatistics {
+    const { corpus, base } = this;
+    if (!corpus) return { averages: this.averages };
+    const frequency = new Map(corpus.frequency);
+    for (const [term, n] of base.statistics().frequency) {
+      const left = (frequency.get(term) ?? 0) - n;
+      if (left > 0) frequency.set(term, left);
+      else frequency.delete(term);
+    }
+    return {
+      averages: this.averages,
+      others: { documents: Math.max(0, corpus.documents - base.ids.size), frequency },
+    };
+  }
+
+  private async runCompaction(statistics: BuildStatistics): Promise<string> {
     const snapshot = new Map(this.rows);
     const { checkpoint, epoch } = this;
     const serialized = await (this.options.builder ?? inProcessBuilder)(
       [...snapshot.values()].map((r) => r.doc),
+      statistics,
     );
     const base = SearchSegment.deserialize(serialized);
     if (!base) throw new Error('compaction produced an unreadable segment');
@@ -1060,7 +1125,7 @@ export class ProductIndex {
     this.delta = new SearchSegment(
       [...this.deltaIds].flatMap((id) => this.rows.get(id)?.doc ?? []),
       {
-        averages: base.ids.size > 0 ? base.averageFieldLength : undefined,
+        averages: base.ids.size > 0 ? base.averageFieldLength : this.averages,
         others: corpus ?? base.statistics(),
       },
     );
@@ -1080,6 +1145,8 @@ export class ProductIndex {
    */
   private useBase(base: SearchSegment, stale: Iterable<string>, fresh: Iterable<string>): void {
     this.base = base;
+    // The first base built with no averages given pins its own.
+    if (this.options.pinAverages && base.ids.size > 0) this.averages ??= base.averageFieldLength;
     // Learnt again with each base, like its IDF (a shard's come with the corpus statistics), on
     // first use: a restart does not wait for it.
     if (!this.corpus) {
@@ -1108,6 +1175,8 @@ export class ProductIndex {
 
   private setRows(products: Iterable<OrderedProduct>): void {
     this.epoch++;
+    // A new catalog: its bases are built with its own averages, or as `build` and `restore` say.
+    this.averages = undefined;
     this.rows.clear();
     this.titleTerms.clear();
     this.names.clear();

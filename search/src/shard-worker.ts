@@ -14,6 +14,8 @@ const reply = (message: ShardReply) => port.postMessage(message);
 const { maxDelta } = workerData as { maxDelta?: number };
 const index = new ProductIndex({
   maxDelta,
+  // The shards' bases are built on the corpus's average field lengths, and their later ones too.
+  pinAverages: true,
   // Compactions build in a thread of their own, so this shard answers searches meanwhile.
   builder: workerBuilder,
   onCompacted: (serialized, checkpoint) =>
@@ -24,10 +26,20 @@ const index = new ProductIndex({
 async function handle(request: ShardRequest): Promise<unknown> {
   switch (request.op) {
     case 'open': {
+      // Restores the saved base; without one, takes the products and waits to be told the
+      // corpus's statistics to build on ('build'), returning its share of them.
       index.checkpoint = request.checkpoint;
-      const how = await index.open(request.products, request.base, request.changed);
-      return { how, statistics: index.baseStatistics() };
+      // The last catalog's statistics are no base for this one's (a restore's compaction).
+      index.useStatistics(undefined);
+      if (request.base !== null && index.restore(request.products, request.base, request.changed)) {
+        await index.compacted();
+        return { how: 'restored', statistics: index.baseStatistics(), averages: index.baseAverages() };
+      }
+      return { how: 'staged', measure: index.stage(request.products) };
     }
+    case 'build':
+      await index.build(request.statistics);
+      return { how: 'built', statistics: index.baseStatistics(), averages: index.baseAverages() };
     case 'statistics':
       index.useStatistics(request.corpus);
       return undefined;
