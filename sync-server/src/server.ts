@@ -201,13 +201,27 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     const batch = queue;
     queue = [];
     const end = metrics.persistSeconds.startTimer();
-    storage.append(batch);
-    end();
+    try {
+      storage.append(batch);
+    } catch (err) {
+      // None of the batch is stored. It goes back ahead of what came since, to be written before
+      // it: a saved message states the whole document, so none may be sent until all of it is.
+      queue = batch.concat(queue);
+      retryFlush();
+      throw err;
+    } finally {
+      end();
+    }
     metrics.updates.inc(batch.length);
     const touched = new Set(batch.map((b) => b.room));
     for (const { room } of batch) room.logLength++;
-    // Logs grown past the threshold are folded into snapshots, all in one more transaction.
-    compactRooms([...touched].filter((room) => room.logLength >= limits.compactAfterUpdates));
+    // Logs grown past the threshold are folded into snapshots, all in one more transaction. The
+    // updates are stored already: a fold that fails leaves the log long, folded next time.
+    try {
+      compactRooms([...touched].filter((room) => room.logLength >= limits.compactAfterUpdates));
+    } catch (err) {
+      logger.error({ err }, 'folding cart update logs into snapshots failed');
+    }
     for (const room of touched) {
       let saved: Uint8Array | undefined;
       for (const conn of room.connections) {
@@ -229,6 +243,17 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       logger.error({ err }, 'persisting cart updates failed');
       for (const w of waiters) w.reject(err);
     }
+  }
+
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** After a failed commit, tries again in a second even if no new update comes to trigger it. */
+  function retryFlush(): void {
+    if (retryTimer || closed) return;
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      scheduleFlush();
+    }, 1000);
+    retryTimer.unref();
   }
 
   /** setImmediate gathers every update that arrives in this turn of the event loop into one commit. */
@@ -603,8 +628,19 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
         logger.error({ err, doc: room.name }, 'onIdle hook failed');
       }
     }
-    flushNow();
-    compactRooms(idle.filter((room) => room.logLength > 0));
+    try {
+      flushNow();
+    } catch (err) {
+      // Their updates are not stored: the rooms stay in memory until a commit succeeds.
+      logger.error({ err }, 'persisting cart updates failed; idle carts kept in memory');
+      return;
+    }
+    try {
+      compactRooms(idle.filter((room) => room.logLength > 0));
+    } catch (err) {
+      // Their logs are stored whole: the next load reads the log instead of one snapshot.
+      logger.error({ err }, 'folding idle carts into snapshots failed');
+    }
     for (const room of idle) {
       rooms.delete(room.name);
       idleRooms.delete(room.name);
@@ -663,6 +699,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       if (closed) return;
       closed = true;
       clearInterval(sweeper);
+      clearTimeout(retryTimer);
       for (const room of rooms.values())
         for (const conn of room.connections) conn.ws.close(1001, 'server shutting down');
       flushNow();

@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
-import { createSyncServer, type SyncLimits, type SyncServer } from '../src/index.js';
+import { createSyncServer, type DocumentStorage, type SyncLimits, type SyncServer } from '../src/index.js';
 import { createSyncToken } from '../src/tokens.js';
 
 export const SECRET = 'test-secret-0123456789';
@@ -36,12 +36,14 @@ export async function startSync(
   limits: Partial<SyncLimits> = {},
   dataDir = tmpDir(),
   gate?: () => Promise<void>,
+  storage?: (db: Database.Database) => DocumentStorage,
 ): Promise<TestSyncServer> {
   const db = new Database(path.join(dataDir, 'sync.sqlite'));
   db.pragma('journal_mode = WAL');
   const { verifySyncToken } = await import('../src/tokens.js');
   const sync = createSyncServer({
     db,
+    storage: storage?.(db),
     limits,
     authorize: async (req, name) => {
       if (gate) await gate();

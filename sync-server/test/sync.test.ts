@@ -6,6 +6,7 @@ import * as encoding from 'lib0/encoding';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
+import { SqliteDocumentStorage } from '../src/storage.js';
 import { device, startSync, type TestSyncServer, tmpDir, token, until } from './harness.js';
 
 let server: TestSyncServer;
@@ -234,6 +235,79 @@ describe('sync server', () => {
       .get() as { n: number };
     expect(rows.n).toBeGreaterThan(0);
     a.provider.destroy();
+  });
+
+  it('sends no saved message for an update whose commit failed, and stores it before the next one', async () => {
+    let failing = false;
+    const failed = await startSync({}, tmpDir(), undefined, (db) => {
+      const sqlite = new SqliteDocumentStorage(db);
+      return {
+        load: (name) => sqlite.load(name),
+        append: (batch) => {
+          if (failing) throw new Error('disk full');
+          sqlite.append(batch);
+        },
+        compact: (name, snapshot) => sqlite.compact(name, snapshot),
+        logLength: (name) => sqlite.logLength(name),
+      };
+    });
+    try {
+      const a = device(failed.url, 'cart-unsaved', token('cart-unsaved'), { saved: '1' });
+      let saved = 0;
+      a.provider.messageHandlers[100] = (_e, decoder) => {
+        saved = Y.decodeStateVector(decoding.readVarUint8Array(decoder)).get(a.doc.clientID) ?? 0;
+      };
+      await until(() => a.provider.synced, 'synced');
+      const own = () => Y.decodeStateVector(Y.encodeStateVector(a.doc)).get(a.doc.clientID) ?? 0;
+      failing = true;
+      new YjsCart(a.doc).add('lost-once', 1);
+      const held = await failed.sync.getDocument('cart-unsaved');
+      await until(() => new YjsCart(held).quantity('lost-once') === 1, 'the edit on the server');
+      // The commit failed (and is retried every second): nothing is called saved.
+      await new Promise((r) => setTimeout(r, 300));
+      expect(saved).toBe(0);
+      failing = false;
+      new YjsCart(a.doc).add('second', 1);
+      await until(() => saved >= own(), 'saved message');
+      // What the saved message covers is in storage: a fresh load holds both edits.
+      const fresh = new Y.Doc();
+      for (const update of new SqliteDocumentStorage(failed.db).load('cart-unsaved'))
+        Y.applyUpdate(fresh, update);
+      expect([new YjsCart(fresh).quantity('lost-once'), new YjsCart(fresh).quantity('second')]).toEqual([
+        1, 1,
+      ]);
+      a.provider.destroy();
+    } finally {
+      await failed.close();
+    }
+  });
+
+  it('retries a failed commit without waiting for another update', async () => {
+    let failures = 1;
+    const failed = await startSync({}, tmpDir(), undefined, (db) => {
+      const sqlite = new SqliteDocumentStorage(db);
+      return {
+        load: (name) => sqlite.load(name),
+        append: (batch) => {
+          if (failures-- > 0) throw new Error('disk full');
+          sqlite.append(batch);
+        },
+        compact: (name, snapshot) => sqlite.compact(name, snapshot),
+        logLength: (name) => sqlite.logLength(name),
+      };
+    });
+    try {
+      await expect(
+        failed.sync.withDocument('cart-retry', (doc) => new YjsCart(doc).add('p', 2)),
+      ).rejects.toThrow('disk full');
+      await until(
+        () => new SqliteDocumentStorage(failed.db).load('cart-retry').length > 0,
+        'the retried commit',
+        5000,
+      );
+    } finally {
+      await failed.close();
+    }
   });
 
   it('broadcasts server-side edits and relays awareness between devices', async () => {
