@@ -13,6 +13,20 @@ describe('AutomergeCart specifics', () => {
     expect(cart.entries().get('t1')).toEqual({ productId: 'p', kind: 'add', qty: 2, at: 5 });
   });
 
+  it("keeps both devices' entries when carts begun apart are merged", () => {
+    const phone = new AutomergeCart();
+    const laptop = new AutomergeCart();
+    phone.add('p', 1);
+    laptop.add('q', 2);
+    for (const merged of [A.merge(A.clone(phone.doc), laptop.doc), A.merge(A.clone(laptop.doc), phone.doc)]) {
+      const cart = new AutomergeCart(merged);
+      expect(cart.lines().map((l) => [l.productId, l.quantity])).toEqual([
+        ['p', 1],
+        ['q', 2],
+      ]);
+    }
+  });
+
   it('reads entries another Automerge client wrote with collaborative text strings', () => {
     const cart = new AutomergeCart();
     cart.update(

@@ -61,7 +61,10 @@ export class AutomergeCart implements CartDocument {
   private lastMalformed = 0;
 
   constructor(doc?: A.Doc<CartShape>, options: CartOptions = {}) {
-    this.doc = doc ?? A.from<CartShape>({ lines: {} });
+    // Not `A.from({ lines: {} })`: each call would make its own `lines` map, and merging two
+    // carts begun apart would keep one map and lose the other device's entries. Every cart starts
+    // from the one shared initial change (`INITIAL`), as the backend's replicas do.
+    this.doc = doc ?? A.load<CartShape>(INITIAL);
     this.maxPerLine = options.maxPerLine ?? DEFAULT_MAX_PER_LINE;
     this.now = options.now ?? Date.now;
     this.newTag = options.newTag ?? randomTag;
