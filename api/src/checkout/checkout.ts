@@ -119,10 +119,10 @@ export class Checkout extends EventEmitter<{ status: [StoredOrder]; error: [unkn
   }
 
   /** Cancels the shopper's confirmed order and restocks it. */
-  cancel(userId: string, orderId: string): StoredOrder | 'not_found' | 'not_cancellable' {
+  async cancel(userId: string, orderId: string): Promise<StoredOrder | 'not_found' | 'not_cancellable'> {
     const order = this.store.getForUser(userId, orderId);
     if (!order) return 'not_found';
-    if (!this.stock.cancel(orderId)) return 'not_cancellable';
+    if (!(await this.stock.cancel(orderId))) return 'not_cancellable';
     const updated = this.store.get(orderId)!;
     this.emit('status', updated);
     return updated;

@@ -1,12 +1,13 @@
 /**
  * The queue in front of the stock writer. The embedded default is in memory (pending orders are
  * durable in the orders table and re-enqueued at start); a durable stream (NATS JetStream,
- * partitioned by stock partition) would implement the same interface.
+ * partitioned by stock partition) would implement the same interface, its `take` a promise (a
+ * fetch from the stream): the writer awaits one, and takes the embedded queue's answer at once.
  */
 export interface OrderQueue {
   enqueue(orderId: string): void;
   /** Takes up to `max` order ids, oldest first. */
-  take(max: number): string[];
+  take(max: number): string[] | Promise<string[]>;
   readonly size: number;
   /** Called when the queue goes from empty to non-empty. */
   onReady(listener: () => void): void;

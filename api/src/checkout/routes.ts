@@ -94,8 +94,8 @@ export function orderRoutes(checkout: Checkout, orders: OrderStore, carts: Carts
 
   app.get('/orders/:id', (c) => c.json(publicOrder(own(requireUser(c).id, c.req.param('id')))));
 
-  app.post('/orders/:id/cancel', (c) => {
-    const result = checkout.cancel(requireUser(c).id, c.req.param('id'));
+  app.post('/orders/:id/cancel', async (c) => {
+    const result = await checkout.cancel(requireUser(c).id, c.req.param('id'));
     if (result === 'not_found') throw new ApiError(404, 'order_not_found', 'no such order');
     if (result === 'not_cancellable')
       throw new ApiError(409, 'not_cancellable', 'only a confirmed order can be cancelled');

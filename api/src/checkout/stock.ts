@@ -15,14 +15,20 @@ export interface Decision {
  * ledger) or rejects it with a reason per line: all or nothing per order, never partial.
  * The embedded default is SQLite; a Postgres store would implement the same interface.
  */
+/**
+ * Where stock lives and orders are decided, one transaction a batch. The embedded default is
+ * SQLite and answers at once; a Postgres one would answer with promises (the writer and the
+ * checkout await them, and take a value as it is), deciding a batch in one transaction with the
+ * same guard (`stock >= units`).
+ */
 export interface StockStore {
   /**
    * `known`: lines of orders the caller holds in memory (just placed by this process), so they
    * need not be read back; any other order is read from the store.
    */
-  decide(orderIds: string[], known?: ReadonlyMap<string, OrderLine[]>): Decision[];
+  decide(orderIds: string[], known?: ReadonlyMap<string, OrderLine[]>): Decision[] | Promise<Decision[]>;
   /** Cancels a confirmed order and puts its units back; false when it is not confirmed. */
-  cancel(orderId: string): boolean;
+  cancel(orderId: string): boolean | Promise<boolean>;
 }
 
 interface ProductStock {

@@ -20,6 +20,7 @@ export class StockWriter extends EventEmitter<{ decided: [Decision]; error: [unk
   /** Lines of queued orders placed by this process, so deciding them reads nothing back. */
   private readonly known = new Map<string, OrderLine[]>();
   private scheduled = false;
+  private flushing = false;
   private readonly maxBatch: number;
   private readonly maxWaitMs: number;
   batches = 0;
@@ -57,33 +58,50 @@ export class StockWriter extends EventEmitter<{ decided: [Decision]; error: [unk
     this.scheduled = true;
     const run = () => {
       this.scheduled = false;
-      this.flush();
+      this.flush().catch((err: unknown) => this.emit('error', err));
     };
     if (this.maxWaitMs > 0) setTimeout(run, this.maxWaitMs);
     else setImmediate(run);
   }
 
-  private flush(): void {
-    while (this.queue.size > 0) {
-      const ids = this.queue.take(this.maxBatch);
-      let decisions: Decision[];
-      try {
-        decisions = this.store.decide(ids, this.known);
-      } catch (err) {
-        // The transaction rolled back: nothing of this batch happened. Leave the orders pending
-        // (recovered at the next start) and tell the waiters we could not decide.
-        for (const id of ids) this.settle(id, undefined);
-        this.emit('error', err);
-        continue;
-      }
-      this.batches++;
-      this.decided += decisions.length;
-      const byId = new Map(decisions.map((d) => [d.orderId, d]));
-      for (const id of ids) {
-        const decision = byId.get(id);
-        this.settle(id, decision);
-        if (decision) this.emit('decided', decision);
-      }
+  /**
+   * Decides batches until the queue is empty. One flush at a time: with a store or queue that
+   * answers with promises, a flush called while one waits returns, and the running one takes
+   * what came meanwhile. With the embedded ones nothing is awaited: a flush runs to its end
+   * synchronously, as before.
+   */
+  private async flush(): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      while (this.queue.size > 0) await this.decideBatch();
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private async decideBatch(): Promise<void> {
+    let ids: string[] = [];
+    let decisions: Decision[];
+    try {
+      const taken = this.queue.take(this.maxBatch);
+      ids = taken instanceof Promise ? await taken : taken;
+      const decided = this.store.decide(ids, this.known);
+      decisions = decided instanceof Promise ? await decided : decided;
+    } catch (err) {
+      // The transaction rolled back: nothing of this batch happened. Leave the orders pending
+      // (recovered at the next start) and tell the waiters we could not decide.
+      for (const id of ids) this.settle(id, undefined);
+      this.emit('error', err);
+      return;
+    }
+    this.batches++;
+    this.decided += decisions.length;
+    const byId = new Map(decisions.map((d) => [d.orderId, d]));
+    for (const id of ids) {
+      const decision = byId.get(id);
+      this.settle(id, decision);
+      if (decision) this.emit('decided', decision);
     }
   }
 
