@@ -137,6 +137,19 @@ describe('serialized checkout', () => {
     expect((await vendor.get(`/api/products/${plenty}`)).json.stock).toBe(10);
   });
 
+  it('rejects an order of a product deleted since it was added, with not_found, and leaves the cart be', async () => {
+    const [kept, gone] = [await product(5), await product(5)];
+    const s = await shopperWith([
+      [kept, 1],
+      [gone, 2],
+    ]);
+    expect((await vendor.delete(`/api/products/${gone}`)).status).toBe(204);
+    const res = await place(s);
+    expect(res.json).toMatchObject({ status: 'rejected', reasons: [{ productId: gone, code: 'not_found' }] });
+    expect((await vendor.get(`/api/products/${kept}`)).json.stock).toBe(5);
+    expect((await s.client.get('/api/cart')).json.lines).toHaveLength(2);
+  });
+
   it('rejects with price_changed when the price moved between the snapshot and the decision', async () => {
     const p = await product(5, 1000);
     const store = new OrderStore(server.db);

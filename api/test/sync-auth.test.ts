@@ -63,4 +63,13 @@ describe('sync authorization without a sync token', () => {
       }),
     ).toBeUndefined();
   });
+
+  it("opens a guest's cart by the guest cookie, and not another guest's", async () => {
+    const [a, b] = [new Client(server.url), new Client(server.url)];
+    const cartId = (await a.get('/api/cart')).json.cartId as string;
+    await b.get('/api/cart');
+    expect(await open(cartId, { cookie: a.cookieHeader()! })).toBeUndefined();
+    expect(await open(cartId, { cookie: b.cookieHeader()! })).toBe(403);
+    expect(await open(cartId, { cookie: a.cookieHeader()!, origin: 'http://evil.example' })).toBe(403);
+  });
 });

@@ -282,6 +282,49 @@ describe('sync server', () => {
     }
   });
 
+  it('refuses one owner more than maxConnectionsPerPrincipal connections, and takes one again when one closes', async () => {
+    const small = await startSync({ maxConnectionsPerPrincipal: 2 });
+    try {
+      const url = `${small.url}/cart-owner?token=${token('cart-owner')}`;
+      const [first, second] = [await raw(url), await raw(url)];
+      expect([first.opened, second.opened]).toEqual([true, true]);
+      const third = await raw(url);
+      expect([third.opened, third.status, third.received]).toEqual([false, 429, []]);
+      const gone = closed(first.ws);
+      first.ws.close();
+      await gone;
+      await until(() => small.sync.stats().connections === 1, 'the closed connection released');
+      const again = await raw(url);
+      expect(again.opened).toBe(true);
+      second.ws.close();
+      again.ws.close();
+    } finally {
+      await small.close();
+    }
+  });
+
+  it("folds a room's update log into a snapshot once it reaches compactAfterUpdates", async () => {
+    const small = await startSync({ compactAfterUpdates: 5 });
+    try {
+      for (let i = 0; i < 7; i++)
+        await small.sync.withDocument('cart-fold', (doc) => new YjsCart(doc).add(`p${i}`, 1));
+      const count = (table: string) =>
+        (
+          small.db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE doc = 'cart-fold'`).get() as {
+            n: number;
+          }
+        ).n;
+      // Folded at the fifth update; the two since are logged after the snapshot.
+      expect([count('sync_snapshots'), count('sync_updates')]).toEqual([1, 2]);
+      const fresh = new Y.Doc();
+      for (const update of new SqliteDocumentStorage(small.db).load('cart-fold'))
+        Y.applyUpdate(fresh, update);
+      expect(new YjsCart(fresh).lines()).toHaveLength(7);
+    } finally {
+      await small.close();
+    }
+  });
+
   it('retries a failed commit without waiting for another update', async () => {
     let failures = 1;
     const failed = await startSync({}, tmpDir(), undefined, (db) => {
