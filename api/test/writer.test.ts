@@ -69,6 +69,25 @@ describe('StockWriter over a store and a queue that answer with promises', () =>
     expect(writer.decided).toBe(100);
   });
 
+  it('reads the queue again a second after a read failed, and then decides its orders', async () => {
+    const { store } = asyncStore(5);
+    const inner = asyncQueue();
+    let failures = 1;
+    const queue: OrderQueue = {
+      ...inner,
+      take: (max) => (failures-- > 0 ? Promise.reject(new Error('stream unavailable')) : inner.take(max)),
+      get size() {
+        return inner.size;
+      },
+    };
+    const writer = new StockWriter(store, queue);
+    const errors: unknown[] = [];
+    writer.on('error', (err) => errors.push(err));
+    const decided = await Promise.all([writer.submit('x'), writer.submit('y')]);
+    expect(decided.map((d) => d?.status)).toEqual(['confirmed', 'confirmed']);
+    expect(errors).toHaveLength(1);
+  });
+
   it('tells the waiters of a batch whose decision failed, and goes on with the next', async () => {
     let calls = 0;
     const store: StockStore = {

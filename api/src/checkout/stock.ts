@@ -13,13 +13,9 @@ export interface Decision {
  * Where stock lives. `decide` takes a batch of pending orders and, in one commit, confirms each
  * order whose every line is in stock at its snapshot price (decrementing stock and writing the
  * ledger) or rejects it with a reason per line: all or nothing per order, never partial.
- * The embedded default is SQLite; a Postgres store would implement the same interface.
- */
-/**
- * Where stock lives and orders are decided, one transaction a batch. The embedded default is
- * SQLite and answers at once; a Postgres one would answer with promises (the writer and the
- * checkout await them, and take a value as it is), deciding a batch in one transaction with the
- * same guard (`stock >= units`).
+ * The embedded default is SQLite and answers at once; a Postgres store would implement the same
+ * interface answering with promises (the writer and the checkout await them, and take a plain
+ * value as it is), deciding a batch in one transaction with the same guard (`stock >= units`).
  */
 export interface StockStore {
   /**

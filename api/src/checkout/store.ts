@@ -88,9 +88,10 @@ export class OrderStore {
       key: db.prepare(
         'SELECT request_hash, order_id, created_at FROM idempotency_keys WHERE owner = ? AND key = ?',
       ),
+      // Gives back a key claimed for an order that was not written (mixed currencies).
+      releaseKey: db.prepare('DELETE FROM idempotency_keys WHERE owner = ? AND key = ? AND order_id = ?'),
       // Takes a key unless a live one (created since the last parameter) holds it; with no bound
       // (Number.MAX_SAFE_INTEGER), takes it over whatever holds it.
-      releaseKey: db.prepare('DELETE FROM idempotency_keys WHERE owner = ? AND key = ? AND order_id = ?'),
       claimKey: db.prepare(
         `INSERT INTO idempotency_keys (owner, key, request_hash, order_id, created_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (owner, key) DO UPDATE SET request_hash = excluded.request_hash,

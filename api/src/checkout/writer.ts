@@ -74,18 +74,28 @@ export class StockWriter extends EventEmitter<{ decided: [Decision]; error: [unk
     if (this.flushing) return;
     this.flushing = true;
     try {
-      while (this.queue.size > 0) await this.decideBatch();
+      while (this.queue.size > 0) {
+        let ids: string[];
+        try {
+          const taken = this.queue.take(this.maxBatch);
+          ids = taken instanceof Promise ? await taken : taken;
+        } catch (err) {
+          // The queue could not be read (a stream's fetch failed): try again in a second, not
+          // in a loop as fast as it fails.
+          this.emit('error', err);
+          setTimeout(() => this.schedule(), 1000).unref();
+          return;
+        }
+        await this.decideBatch(ids);
+      }
     } finally {
       this.flushing = false;
     }
   }
 
-  private async decideBatch(): Promise<void> {
-    let ids: string[] = [];
+  private async decideBatch(ids: string[]): Promise<void> {
     let decisions: Decision[];
     try {
-      const taken = this.queue.take(this.maxBatch);
-      ids = taken instanceof Promise ? await taken : taken;
       const decided = this.store.decide(ids, this.known);
       decisions = decided instanceof Promise ? await decided : decided;
     } catch (err) {
