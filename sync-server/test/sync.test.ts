@@ -6,7 +6,7 @@ import * as encoding from 'lib0/encoding';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
-import { SqliteDocumentStorage } from '../src/storage.js';
+import { type DocumentStorage, SqliteDocumentStorage } from '../src/storage.js';
 import { device, startSync, type TestSyncServer, tmpDir, token, until } from './harness.js';
 
 let server: TestSyncServer;
@@ -31,6 +31,22 @@ function raw(url: string): Promise<{ ws: WebSocket; opened: boolean; status?: nu
 /** A raw socket to a guest's own cart `cart-<id>` (each guest a principal of its own). */
 function guestCart(url: string, id: string) {
   return raw(`${url}/cart-${id}?token=${token(`cart-${id}`, `guest:${id}`)}`);
+}
+
+/** SQLite storage whose `append` throws ("disk full") while `fails()` says so. */
+function failingAppends(fails: () => boolean) {
+  return (db: Database.Database): DocumentStorage => {
+    const sqlite = new SqliteDocumentStorage(db);
+    return {
+      load: (name) => sqlite.load(name),
+      append: (batch) => {
+        if (fails()) throw new Error('disk full');
+        sqlite.append(batch);
+      },
+      compact: (name, snapshot) => sqlite.compact(name, snapshot),
+      logLength: (name) => sqlite.logLength(name),
+    };
+  };
 }
 
 /** A varUint, as y-protocols writes a payload's length. */
@@ -239,18 +255,12 @@ describe('sync server', () => {
 
   it('sends no saved message for an update whose commit failed, and stores it before the next one', async () => {
     let failing = false;
-    const failed = await startSync({}, tmpDir(), undefined, (db) => {
-      const sqlite = new SqliteDocumentStorage(db);
-      return {
-        load: (name) => sqlite.load(name),
-        append: (batch) => {
-          if (failing) throw new Error('disk full');
-          sqlite.append(batch);
-        },
-        compact: (name, snapshot) => sqlite.compact(name, snapshot),
-        logLength: (name) => sqlite.logLength(name),
-      };
-    });
+    const failed = await startSync(
+      {},
+      tmpDir(),
+      undefined,
+      failingAppends(() => failing),
+    );
     try {
       const a = device(failed.url, 'cart-unsaved', token('cart-unsaved'), { saved: '1' });
       let saved = 0;
@@ -327,18 +337,12 @@ describe('sync server', () => {
 
   it('retries a failed commit without waiting for another update', async () => {
     let failures = 1;
-    const failed = await startSync({}, tmpDir(), undefined, (db) => {
-      const sqlite = new SqliteDocumentStorage(db);
-      return {
-        load: (name) => sqlite.load(name),
-        append: (batch) => {
-          if (failures-- > 0) throw new Error('disk full');
-          sqlite.append(batch);
-        },
-        compact: (name, snapshot) => sqlite.compact(name, snapshot),
-        logLength: (name) => sqlite.logLength(name),
-      };
-    });
+    const failed = await startSync(
+      {},
+      tmpDir(),
+      undefined,
+      failingAppends(() => failures-- > 0),
+    );
     try {
       await expect(
         failed.sync.withDocument('cart-retry', (doc) => new YjsCart(doc).add('p', 2)),
