@@ -40,6 +40,7 @@ import {
   SearchSegment,
   tokenSetOf,
   typoDistance,
+  withoutPart,
 } from './segment.js';
 import { Suggester } from './suggest.js';
 import {
@@ -252,8 +253,7 @@ export class ProductIndex {
    * servers); searches find nothing until it resolves. Resolves to the serialized base.
    */
   load(products: Iterable<OrderedProduct>): Promise<string> {
-    this.setRows(products);
-    this.useBase(new SearchSegment([]), [], []);
+    this.takeWithoutBase(products);
     return this.build();
   }
 
@@ -263,9 +263,14 @@ export class ProductIndex {
    * document frequencies, for shards to build on the corpus's (ShardedIndex.open).
    */
   stage(products: Iterable<OrderedProduct>): Measure {
+    this.takeWithoutBase(products);
+    return measure([...this.rows.values()].map((r) => r.doc));
+  }
+
+  /** Takes exactly these products, with an empty base until one is built. */
+  private takeWithoutBase(products: Iterable<OrderedProduct>): void {
     this.setRows(products);
     this.useBase(new SearchSegment([]), [], []);
-    return measure([...this.rows.values()].map((r) => r.doc));
   }
 
   /**
@@ -277,12 +282,7 @@ export class ProductIndex {
     this.averages = statistics.averages;
     // A compaction of the replaced rows still running is discarded when it ends; then ours runs.
     const running = this.compaction?.catch(() => {}) ?? Promise.resolve();
-    return running.then(() => {
-      this.compaction ??= this.runCompaction(statistics).finally(() => {
-        this.compaction = undefined;
-      });
-      return this.compaction;
-    });
+    return running.then(() => this.compactWith(() => statistics));
   }
 
   /**
@@ -747,7 +747,12 @@ export class ProductIndex {
    * base (also handed to `onCompacted`). Concurrent calls share one compaction.
    */
   compact(): Promise<string> {
-    this.compaction ??= this.runCompaction(this.compactionStatistics()).finally(() => {
+    return this.compactWith(() => this.compactionStatistics());
+  }
+
+  /** The running compaction, or a new one on these statistics (asked only when one starts). */
+  private compactWith(statistics: () => BuildStatistics): Promise<string> {
+    this.compaction ??= this.runCompaction(statistics()).finally(() => {
       this.compaction = undefined;
     });
     return this.compaction;
@@ -766,16 +771,7 @@ export class ProductIndex {
   private compactionStatistics(): BuildStatistics {
     const { corpus, base } = this;
     if (!corpus) return { averages: this.averages };
-    const frequency = new Map(corpus.frequency);
-    for (const [term, n] of base.statistics().frequency) {
-      const left = (frequency.get(term) ?? 0) - n;
-      if (left > 0) frequency.set(term, left);
-      else frequency.delete(term);
-    }
-    return {
-      averages: this.averages,
-      others: { documents: Math.max(0, corpus.documents - base.ids.size), frequency },
-    };
+    return { averages: this.averages, others: withoutPart(corpus, base.statistics()) };
   }
 
   private async runCompaction(statistics: BuildStatistics): Promise<string> {

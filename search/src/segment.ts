@@ -116,6 +116,20 @@ export function averagesOf(
   );
 }
 
+/**
+ * A corpus's statistics without a part of it (document counts and frequencies): the products a
+ * shard's build weighs its own against, the other shards'.
+ */
+export function withoutPart(corpus: CorpusStatistics, part: CorpusStatistics): CorpusStatistics {
+  const frequency = new Map(corpus.frequency);
+  for (const [term, n] of part.frequency) {
+    const left = (frequency.get(term) ?? 0) - n;
+    if (left > 0) frequency.set(term, left);
+    else frequency.delete(term);
+  }
+  return { documents: Math.max(0, corpus.documents - part.documents), frequency };
+}
+
 /** Lunr's BM25 IDF (lunr.idf) from a document count and the term's document frequency. */
 export function idfOf(documents: number, withTerm: number): number {
   return Math.log(1 + Math.abs((documents - withTerm + 0.5) / (withTerm + 0.5)));

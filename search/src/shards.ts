@@ -3,7 +3,13 @@ import type { Product, SearchParams, SearchResult, Suggestion } from '@shopsync/
 import { QueryCache } from './cache.js';
 import { mergeResults, RELAX_BELOW, round, type ShardResult } from './merge.js';
 import type { OrderedProduct } from './product-index.js';
-import { averagesOf, type BuildStatistics, type CorpusStatistics, type Measure } from './segment.js';
+import {
+  averagesOf,
+  type BuildStatistics,
+  type CorpusStatistics,
+  type Measure,
+  withoutPart,
+} from './segment.js';
 import { Suggester } from './suggest.js';
 import { addVocabulary, emptyVocabulary } from './synonyms.js';
 import { queryTerms } from './text.js';
@@ -175,13 +181,11 @@ export class ShardedIndex {
         ? restoredAverages(restored)
         : averagesOf(opened.flatMap((o) => (o.how === 'staged' ? [o.measure] : [])));
     const own = opened.map((o) => (o.how === 'restored' ? o.statistics : o.measure));
+    const corpus = sumStatistics(own, false);
     const built = await Promise.all(
       opened.map(async (o, shard) => {
         if (o.how === 'restored') return o;
-        const others = sumStatistics(
-          own.filter((_, other) => other !== shard),
-          false,
-        );
+        const others = withoutPart(corpus, own[shard]!);
         return this.call(this.workers[shard]!, { op: 'build', statistics: { averages, others } }) as Promise<{
           how: 'built';
           statistics: CorpusStatistics;
