@@ -68,9 +68,14 @@ addEventListener('popstate', () => {
 const initialY = Number(history.state?.scrollY) || 0;
 if (initialY > 0) restoreScroll(initialY);
 
+/** A left click without a modifier key: one that follows a link here (ctrl/cmd-click opens a tab). */
+export function plainClick(e: MouseEvent): boolean {
+  return e.button === 0 && !e.metaKey && !e.ctrlKey && !e.shiftKey && !e.altKey;
+}
+
 /** Makes plain <a href="/…"> links client-side (ctrl/cmd-click still opens a tab). */
 addEventListener('click', (e) => {
-  if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+  if (e.defaultPrevented || !plainClick(e)) return;
   const a = (e.target as Element).closest?.('a');
   if (!a || a.target || a.hasAttribute('download') || a.origin !== location.origin) return;
   if (a.pathname.startsWith('/api/')) return;

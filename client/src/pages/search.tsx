@@ -3,7 +3,7 @@ import { useEffect, useRef } from 'preact/hooks';
 import { api } from '../api.js';
 import { formatMoney } from '../format.js';
 import { GAP, pageNumbers } from '../pager.js';
-import { navigate } from '../router.js';
+import { navigate, plainClick } from '../router.js';
 import { apiSearchParams } from '../search-params.js';
 import { useTitle } from '../title.js';
 import { ProductCard } from './product-card.js';
@@ -282,10 +282,6 @@ function Facet(props: {
 }
 
 /**
- * The search page's address with `updates` applied (null or '' removes a parameter); any change
- * but the page's own starts again at page 1.
- */
-/**
  * Previous, page numbers and Next. Links, so that a page of results can be opened in a new tab
  * or its address shared; a plain click turns the page in place (`onTurn`, which also folds the
  * filters on a phone).
@@ -302,7 +298,7 @@ function Pager({
   onTurn: (page: number) => void;
 }) {
   const follow = (to: number) => (e: MouseEvent) => {
-    if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+    if (!plainClick(e)) return;
     e.preventDefault();
     onTurn(to);
   };
@@ -342,6 +338,10 @@ function Pager({
   );
 }
 
+/**
+ * The search page's address with `updates` applied (null or '' removes a parameter); any change
+ * but the page's own starts again at page 1.
+ */
 function searchWith(search: string, updates: Record<string, string | null>): string {
   const next = new URLSearchParams(search);
   for (const [k, v] of Object.entries(updates)) {
