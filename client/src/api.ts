@@ -11,9 +11,14 @@ export class ApiError extends Error {
   }
 }
 
+/** Any failure as an ApiError (one the API did not answer: status 0, code `error`). */
+export function asApiError(err: unknown): ApiError {
+  return err instanceof ApiError ? err : new ApiError(0, 'error', String(err));
+}
+
 /**
  * What to tell the shopper about a failed request: for a body the server found invalid, what
- * is wrong with each field ("Password needs letters and a digit or symbol.") rather than the
+ * is wrong with each field ("Password must have at least 8 characters.") rather than the
  * generic "the request body is not valid".
  */
 export function errorText(err: unknown): string {

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { type Address, ApiError, api, errorText } from '../api.js';
+import { type Address, type ApiError, api, asApiError, errorText } from '../api.js';
 import { AddressForm } from '../components/address-form.js';
 import { currentUser } from '../session.js';
 import { useStore } from '../store.js';
@@ -34,7 +34,7 @@ export default function MyAccount() {
     if (user)
       api.addresses().then(
         (r) => setAddresses(r.items),
-        (err) => setFailed(err instanceof ApiError ? err : new ApiError(0, 'error', String(err))),
+        (err) => setFailed(asApiError(err)),
       );
   }, [user]);
 

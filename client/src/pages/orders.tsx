@@ -1,6 +1,6 @@
 import type { Order } from '@shopsync/core';
 import { useState } from 'preact/hooks';
-import { ApiError, api } from '../api.js';
+import { ApiError, api, asApiError } from '../api.js';
 import { formatMoney } from '../format.js';
 import { useTitle } from '../title.js';
 import { placedAt, STATUS_TEXT } from './order-status.js';
@@ -35,7 +35,7 @@ export default function Orders() {
       setOlder({ items: [...(older?.items ?? []), ...page.items], next: page.next });
       setLoading('idle');
     } catch (err) {
-      setLoading(err instanceof ApiError ? err : new ApiError(0, 'error', String(err)));
+      setLoading(asApiError(err));
     }
   };
   return (

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError } from '../api.js';
+import { type ApiError, asApiError } from '../api.js';
 
 export type Loaded<T> = { state: 'loading' } | { state: 'ok'; data: T } | { state: 'error'; error: ApiError };
 
@@ -15,7 +15,7 @@ export function useFetch<T>(load: () => Promise<T>, key: string): Loaded<T> {
         current &&
         setResult({
           state: 'error',
-          error: error instanceof ApiError ? error : new ApiError(0, 'error', String(error)),
+          error: asApiError(error),
         }),
     );
     return () => {
