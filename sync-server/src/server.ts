@@ -177,13 +177,19 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
 
   /**
    * Folds the rooms' logs into snapshots, in one transaction where the storage can (compactAll):
-   * with an fsync per commit, one fsync for the lot.
+   * with an fsync per commit, one fsync for the lot. The updates are stored already: a fold that
+   * fails is logged and leaves the logs whole (loaded as they are, folded another time).
    */
   function compactRooms(list: Room[]): void {
     if (list.length === 0) return;
     const snapshots = list.map((room) => ({ docName: room.name, snapshot: Y.encodeStateAsUpdate(room.doc) }));
-    if (storage.compactAll) storage.compactAll(snapshots);
-    else for (const { docName, snapshot } of snapshots) storage.compact(docName, snapshot);
+    try {
+      if (storage.compactAll) storage.compactAll(snapshots);
+      else for (const { docName, snapshot } of snapshots) storage.compact(docName, snapshot);
+    } catch (err) {
+      logger.error({ err }, 'folding cart update logs into snapshots failed');
+      return;
+    }
     for (const room of list) room.logLength = 0;
   }
 
@@ -215,13 +221,8 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     metrics.updates.inc(batch.length);
     const touched = new Set(batch.map((b) => b.room));
     for (const { room } of batch) room.logLength++;
-    // Logs grown past the threshold are folded into snapshots, all in one more transaction. The
-    // updates are stored already: a fold that fails leaves the log long, folded next time.
-    try {
-      compactRooms([...touched].filter((room) => room.logLength >= limits.compactAfterUpdates));
-    } catch (err) {
-      logger.error({ err }, 'folding cart update logs into snapshots failed');
-    }
+    // Logs grown past the threshold are folded into snapshots, all in one more transaction.
+    compactRooms([...touched].filter((room) => room.logLength >= limits.compactAfterUpdates));
     for (const room of touched) {
       let saved: Uint8Array | undefined;
       for (const conn of room.connections) {
@@ -635,12 +636,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       logger.error({ err }, 'persisting cart updates failed; idle carts kept in memory');
       return;
     }
-    try {
-      compactRooms(idle.filter((room) => room.logLength > 0));
-    } catch (err) {
-      // Their logs are stored whole: the next load reads the log instead of one snapshot.
-      logger.error({ err }, 'folding idle carts into snapshots failed');
-    }
+    compactRooms(idle.filter((room) => room.logLength > 0));
     for (const room of idle) {
       rooms.delete(room.name);
       idleRooms.delete(room.name);
