@@ -80,10 +80,18 @@ export class Checkout extends EventEmitter<{ status: [StoredOrder]; error: [unkn
     if (input.tags) {
       // An entry's tag, or a line's (`lineTag`: its entries' tags joined), for clients that order
       // the lines of GET /api/cart. A tag is an entry's first, should a device's own tags have dots.
-      const parts = input.tags.map((t) => (cart.entriesFor([t]).size > 0 ? [t] : lineTagParts(t)));
-      const entries = cart.entriesFor(parts.flat());
-      // A tag the server lacks means the device is ahead of the server: it must sync first.
-      const missing = input.tags.filter((_, i) => !parts[i]!.every((p) => entries.has(p)));
+      const entries = new Map<string, CartEntry>();
+      const missing: string[] = [];
+      for (const tag of input.tags) {
+        let found = cart.entriesFor([tag]);
+        if (found.size === 0) {
+          const parts = new Set(lineTagParts(tag));
+          if (parts.size > 1) found = cart.entriesFor(parts);
+          // A tag the server lacks means the device is ahead of the server: it must sync first.
+          if (found.size < parts.size) missing.push(tag);
+        }
+        for (const [t, entry] of found) entries.set(t, entry);
+      }
       if (missing.length) return earlier() ?? { ok: false, reason: 'cart_out_of_date', missingTags: missing };
       chosen = [...entries];
     } else chosen = [...cart.entries()];
