@@ -121,7 +121,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     accounts,
     adminToken: config.adminToken,
     routes: [
-      accountRoutes(accounts, carts, config.secureCookies, config.trustedProxies),
+      accountRoutes(accounts, carts, config.secureCookies, config.trustedProxies, (session) =>
+        sync.endSession(session),
+      ),
       catalogRoutes(catalog, feed),
       cartRoutes(carts, catalog, tokens, config.secureCookies),
       orderRoutes(checkout, orders, carts, accounts),

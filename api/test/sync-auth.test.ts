@@ -20,15 +20,12 @@ function open(cartId: string, headers: Record<string, string>): Promise<number |
   });
 }
 
-async function shopper(): Promise<{ client: Client; token: string; cartId: string }> {
+async function shopper(): Promise<{ client: Client; email: string; token: string; cartId: string }> {
   const client = new Client(server.url);
-  const signup = await client.post('/api/auth/signup', {
-    email: `sync-${Math.random().toString(36).slice(2)}@example.com`,
-    password: 'correct horse 1',
-    name: 'Sync',
-  });
+  const email = `sync-${Math.random().toString(36).slice(2)}@example.com`;
+  const signup = await client.post('/api/auth/signup', { email, password: 'correct horse 1', name: 'Sync' });
   const cartId = (await client.get('/api/cart')).json.cartId as string;
-  return { client, token: signup.json.token as string, cartId };
+  return { client, email, token: signup.json.token as string, cartId };
 }
 
 describe('sync authorization without a sync token', () => {
@@ -71,5 +68,68 @@ describe('sync authorization without a sync token', () => {
     expect(await open(cartId, { cookie: a.cookieHeader()! })).toBeUndefined();
     expect(await open(cartId, { cookie: b.cookieHeader()! })).toBe(403);
     expect(await open(cartId, { cookie: a.cookieHeader()!, origin: 'http://evil.example' })).toBe(403);
+  });
+});
+
+/** Opens /sync/<cartId>, by `?token=` or with these headers: the open socket, or the refusal's status. */
+function connect(
+  cartId: string,
+  by: { token: string } | Record<string, string>,
+): Promise<WebSocket | number> {
+  const base = `${server.url.replace(/^http/, 'ws')}/sync/${cartId}`;
+  const ws =
+    typeof by.token === 'string' && Object.keys(by).length === 1
+      ? new WebSocket(`${base}?token=${encodeURIComponent(by.token)}`)
+      : new WebSocket(base, { headers: by });
+  return new Promise((resolve) => {
+    ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+    ws.on('open', () => resolve(ws));
+  });
+}
+
+const closed = (ws: WebSocket) =>
+  new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
+
+describe('signing out ends cart sync on that sign-in', () => {
+  it('refuses its sync tokens and closes the connections it opened; other sign-ins and guests go on', async () => {
+    const a = await shopper();
+    // The same account signed in on a second device.
+    const other = new Client(server.url);
+    const login = await other.post('/api/auth/login', { email: a.email, password: 'correct horse 1' });
+    expect(login.status).toBe(200);
+    const mine = (await a.client.get('/api/cart')).json.syncToken as string;
+    const theirs = (await other.get('/api/cart')).json;
+    expect(theirs.cartId).toBe(a.cartId);
+    const byToken = await connect(a.cartId, { token: mine });
+    const byCookie = await connect(a.cartId, { cookie: a.client.cookieHeader()! });
+    const onOther = await connect(a.cartId, { token: theirs.syncToken as string });
+    expect(byToken).toBeInstanceOf(WebSocket);
+    expect(byCookie).toBeInstanceOf(WebSocket);
+    expect(onOther).toBeInstanceOf(WebSocket);
+    const [tokenClosed, cookieClosed] = [closed(byToken as WebSocket), closed(byCookie as WebSocket)];
+
+    expect((await a.client.post('/api/auth/logout', {})).status).toBe(204);
+    expect(await tokenClosed).toEqual({ code: 4401, reason: 'signed out' });
+    expect(await cookieClosed).toEqual({ code: 4401, reason: 'signed out' });
+    // The token has not expired, but the sign-in it was issued on has.
+    expect(await connect(a.cartId, { token: mine })).toBe(401);
+    // The other device's sign-in is untouched: its connection stays, its token still opens the cart.
+    expect((onOther as WebSocket).readyState).toBe(WebSocket.OPEN);
+    const again = await connect(a.cartId, { token: theirs.syncToken as string });
+    expect(again).toBeInstanceOf(WebSocket);
+    (again as WebSocket).close();
+    (onOther as WebSocket).close();
+  });
+
+  it("a guest's sync token, issued on no sign-in, is not affected by anyone signing out", async () => {
+    const guest = new Client(server.url);
+    const view = (await guest.get('/api/cart')).json;
+    const a = await shopper();
+    await a.client.post('/api/auth/logout', {});
+    const ws = await connect(view.cartId as string, { token: view.syncToken as string });
+    expect(ws).toBeInstanceOf(WebSocket);
+    (ws as WebSocket).close();
   });
 });

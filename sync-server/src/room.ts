@@ -6,6 +6,8 @@ export interface Connection {
   ws: WebSocket;
   room: Room;
   principal: string;
+  /** The sign-in it was authorized by (AuthDecision.session), if any. */
+  session: string | undefined;
   /** Gives back the connection's place under its client address's limit; once, however often called. */
   releaseAddress: () => void;
   wantsSaved: boolean;

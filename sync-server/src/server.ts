@@ -21,8 +21,12 @@ import {
 import { type Connection, LOAD_ORIGIN, type Relay, Room } from './room.js';
 import { type DocumentStorage, SqliteDocumentStorage } from './storage.js';
 
+/**
+ * `session`: the sign-in the connection rests on, when it rests on one; `endSession` with it
+ * closes the connection (signing out ends the device's cart sync, not only its next handshake).
+ */
 export type AuthDecision =
-  | { ok: true; principal: string }
+  | { ok: true; principal: string; session?: string }
   | { ok: false; status: 401 | 403 | 404; reason: string };
 
 export interface Logger {
@@ -85,6 +89,12 @@ export interface SyncServer {
   metricsText(): Promise<string>;
   readonly metrics: SyncMetrics;
   stats(): { rooms: number; connections: number };
+  /**
+   * Closes every connection authorized by this sign-in (AuthDecision.session) with 4401 and
+   * `reason`; returns how many. For sign-out: a token or cookie it refuses from now on must not
+   * keep a connection it opened before.
+   */
+  endSession(session: string, reason?: string): number;
   close(): Promise<void>;
 }
 
@@ -156,6 +166,8 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
    */
   const idleRooms = new Map<string, Room>();
   const perPrincipal = new Map<string, number>();
+  /** Open connections by the sign-in they rest on (only those that rest on one). */
+  const bySession = new Map<string, Set<Connection>>();
   const perAddress = new Map<string, number>();
   const addressOf = options.clientAddress ?? ((req: IncomingMessage) => clientAddress(req));
   /** When an address last hit its limit was logged: once a minute at most. */
@@ -478,6 +490,11 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     room.lastUsed = Date.now();
     if (room.connections.size === 0 && rooms.get(room.name) === room) idleRooms.set(room.name, room);
     release(perPrincipal, conn.principal);
+    if (conn.session !== undefined) {
+      const open = bySession.get(conn.session);
+      open?.delete(conn);
+      if (open?.size === 0) bySession.delete(conn.session);
+    }
     conn.releaseAddress();
     metrics.connections.dec();
     if (conn.awarenessIds?.size) {
@@ -489,6 +506,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     ws: WebSocket,
     room: Room,
     principal: string,
+    session: string | undefined,
     releaseAddress: () => void,
     wantsSaved: boolean,
   ): void {
@@ -496,6 +514,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       ws,
       room,
       principal,
+      session,
       releaseAddress,
       wantsSaved,
       awarenessIds: undefined,
@@ -507,6 +526,11 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     room.connections.add(conn);
     idleRooms.delete(room.name);
     take(perPrincipal, principal);
+    if (session !== undefined) {
+      const open = bySession.get(session);
+      if (open) open.add(conn);
+      else bySession.set(session, new Set([conn]));
+    }
     metrics.connections.inc();
     // Buffers (not ArrayBuffers, which ws would copy a frame into): payloads are views of the frame.
     ws.binaryType = 'nodebuffer';
@@ -573,7 +597,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       // to in this same turn, before the room limit or the sweeper could take it as idle.
       wss.handleUpgrade(req, socket, head, (ws) => {
         attached = true;
-        attach(ws, room, decision.principal, releaseAddress, wantsSaved);
+        attach(ws, room, decision.principal, decision.session, releaseAddress, wantsSaved);
       });
     } finally {
       // Given back unless a connection holds it (then its close gives it back, once).
@@ -691,6 +715,14 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       rooms: rooms.size,
       connections: [...rooms.values()].reduce((n, r) => n + r.connections.size, 0),
     }),
+    endSession(session, reason = 'signed out') {
+      const open = bySession.get(session);
+      if (!open) return 0;
+      bySession.delete(session);
+      for (const conn of open) conn.ws.close(4401, reason);
+      logger.info({ connections: open.size }, 'closed the sync connections of a sign-in that ended');
+      return open.size;
+    },
     async close() {
       if (closed) return;
       closed = true;

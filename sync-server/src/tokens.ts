@@ -7,6 +7,11 @@ export interface SyncClaims {
   cart: string;
   /** Expiry, epoch milliseconds. */
   exp: number;
+  /**
+   * The sign-in it was issued on, when it was issued on one: the issuer refuses the token once
+   * that sign-in has ended (signed out). Opaque here.
+   */
+  sid?: string;
 }
 
 const sign = (secret: string, body: string) => createHmac('sha256', secret).update(body).digest('base64url');
@@ -27,7 +32,12 @@ export function verifySyncToken(secret: string, token: string, now = Date.now())
   if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return undefined;
   try {
     const claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Partial<SyncClaims>;
-    if (typeof claims.sub !== 'string' || typeof claims.cart !== 'string' || typeof claims.exp !== 'number') {
+    if (
+      typeof claims.sub !== 'string' ||
+      typeof claims.cart !== 'string' ||
+      typeof claims.exp !== 'number' ||
+      (claims.sid !== undefined && typeof claims.sid !== 'string')
+    ) {
       return undefined;
     }
     return claims.exp > now ? (claims as SyncClaims) : undefined;

@@ -42,6 +42,13 @@ const toUser = (r: UserRow): User => ({ id: r.id, email: r.email, name: r.name, 
 /** Session tokens are stored only as this hash. */
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('base64url');
 
+/**
+ * A sign-in's id: its token's hash, the key it is stored under. Not a credential (every lookup
+ * hashes what a request presents), so it may travel where the token must not: a sync token's
+ * claims, which end up in URLs.
+ */
+export const sessionId = hashToken;
+
 export type SignupResult = { ok: true; user: User; token: string } | { ok: false; reason: 'email_taken' };
 export type LoginResult =
   | { ok: true; user: User; token: string }
@@ -119,6 +126,16 @@ export class Accounts {
   /** Deletes the sessions that have expired (they already sign no one in); returns how many. */
   expireSessions(): number {
     return statement(this.db, 'DELETE FROM sessions WHERE expires_at <= ?').run(this.now()).changes;
+  }
+
+  /** Whether the sign-in of this id (sessionId) is live: not signed out, not expired. */
+  sessionLive(id: string): boolean {
+    return (
+      statement(this.db, 'SELECT 1 FROM sessions WHERE token_hash = ? AND expires_at > ?').get(
+        id,
+        this.now(),
+      ) !== undefined
+    );
   }
 
   /** The user of a live session; undefined for an unknown, expired or implausibly long token. */

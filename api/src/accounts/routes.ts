@@ -4,10 +4,19 @@ import type { Carts } from '../cart/carts.js';
 import { type AppEnv, clearSessionCookie, readGuestId, requireUser, setSessionCookie } from '../http/auth.js';
 import { ApiError, parseBody } from '../http/errors.js';
 import { requestAddress } from '../http/headers.js';
-import type { Accounts } from './accounts.js';
+import { type Accounts, sessionId } from './accounts.js';
 
-/** `trustedProxies`: reverse proxies whose X-Forwarded-For gives the client address (address.ts). */
-export function accountRoutes(accounts: Accounts, carts: Carts, secureCookies: boolean, trustedProxies = 0) {
+/**
+ * `trustedProxies`: reverse proxies whose X-Forwarded-For gives the client address (address.ts).
+ * `signedOut`: told the id (sessionId) of each sign-in that ends, to end what rests on it.
+ */
+export function accountRoutes(
+  accounts: Accounts,
+  carts: Carts,
+  secureCookies: boolean,
+  trustedProxies = 0,
+  signedOut: (session: string) => void = () => {},
+) {
   const app = new Hono<AppEnv>();
 
   app.post('/auth/signup', async (c) => {
@@ -43,7 +52,11 @@ export function accountRoutes(accounts: Accounts, carts: Carts, secureCookies: b
 
   app.post('/auth/logout', (c) => {
     const token = c.get('sessionToken');
-    if (token) accounts.logout(token);
+    if (token) {
+      accounts.logout(token);
+      // Cart sync opened on this sign-in (by its sync tokens or its cookie) ends with it.
+      signedOut(sessionId(token));
+    }
     clearSessionCookie(c, secureCookies);
     return c.body(null, 204);
   });

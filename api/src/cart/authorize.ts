@@ -1,20 +1,22 @@
 import type { IncomingMessage } from 'node:http';
 import { parse as parseCookies } from 'hono/utils/cookie';
-import type { Accounts } from '../accounts/accounts.js';
+import { type Accounts, sessionId } from '../accounts/accounts.js';
 import { GUEST_COOKIE, SESSION_COOKIE } from '../http/auth.js';
 import { fromAnotherSite, originIsHost } from '../http/cross-site.js';
 import type { Owner } from './carts.js';
 import type { SyncTokens } from './tokens.js';
 
 export type SyncDecision =
-  | { ok: true; principal: string }
+  | { ok: true; principal: string; session?: string }
   | { ok: false; status: 401 | 403 | 404; reason: string };
 
 /**
  * Who may open a cart's sync room: the bearer of a valid sync token for that cart (`?token=`), a
  * client whose session token (`Authorization: Bearer`, as every endpoint that takes a session) or
  * session or guest cookie owns it, unless the browser says the request comes from another site.
- * Anything else is refused before any document byte.
+ * Anything else is refused before any document byte. A token issued on a sign-in that has ended
+ * (signed out, expired) opens nothing; the decision names the sign-in a connection rests on, so
+ * signing out closes it (SyncServer.endSession).
  */
 export function authorizeSync(
   req: IncomingMessage,
@@ -26,8 +28,10 @@ export function authorizeSync(
   if (token) {
     const named = deps.tokens.verify(token, cartId);
     if (!named) return { ok: false, status: 401, reason: 'invalid or expired sync token' };
-    if (named !== owner) return { ok: false, status: 403, reason: 'this token does not own the cart' };
-    return { ok: true, principal: named };
+    if (named.session !== undefined && !deps.accounts.sessionLive(named.session))
+      return { ok: false, status: 401, reason: 'the sign-in this token was issued on has ended' };
+    if (named.owner !== owner) return { ok: false, status: 403, reason: 'this token does not own the cart' };
+    return { ok: true, principal: named.owner, ...(named.session ? { session: named.session } : {}) };
   }
   // Cookies go with a WebSocket a page of any site opens: one opened from another site or a
   // sibling subdomain is not the shopper's own (cross-site WebSocket hijacking).
@@ -38,7 +42,8 @@ export function authorizeSync(
   const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
   const session = bearer ?? cookies[SESSION_COOKIE];
   const user = session ? deps.accounts.userForToken(session) : undefined;
-  if (user && owner === `user:${user.id}`) return { ok: true, principal: owner };
+  if (user && owner === `user:${user.id}`)
+    return { ok: true, principal: owner, session: sessionId(session!) };
   const guest = cookies[GUEST_COOKIE];
   if (guest && owner === `guest:${guest}`) return { ok: true, principal: owner };
   return { ok: false, status: user || guest ? 403 : 401, reason: 'no credentials for this cart' };

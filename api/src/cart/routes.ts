@@ -1,6 +1,7 @@
 import { CartLineInput, CartQuantityInput, type CartView, MAX_PER_LINE } from '@shopsync/core';
 import type { Context } from 'hono';
 import { Hono } from 'hono';
+import { sessionId } from '../accounts/accounts.js';
 import type { Catalog } from '../catalog/products.js';
 import { type AppEnv, guestId, presentsBearer } from '../http/auth.js';
 import { ApiError, parseBody } from '../http/errors.js';
@@ -23,18 +24,20 @@ export function cartOwner(c: Context<AppEnv>, secureCookies: boolean): Owner {
 export function cartRoutes(carts: Carts, catalog: Catalog, tokens: SyncTokens, secureCookies: boolean) {
   const app = new Hono<AppEnv>();
 
-  const view = async (owner: Owner): Promise<CartView> => {
+  /** The cart view of this request's owner; its sync token names the sign-in it rests on, if any. */
+  const view = async (c: Context<AppEnv>, owner: Owner): Promise<CartView> => {
     const cartId = carts.cartFor(owner);
+    const session = c.get('sessionToken');
     return {
       cartId,
       lines: await carts.lines(cartId),
       maxPerLine: MAX_PER_LINE,
       syncUrl: '/sync',
-      syncToken: tokens.issue(owner, cartId),
+      syncToken: tokens.issue(owner, cartId, session && sessionId(session)),
     };
   };
 
-  app.get('/cart', async (c) => c.json(await view(cartOwner(c, secureCookies))));
+  app.get('/cart', async (c) => c.json(await view(c, cartOwner(c, secureCookies))));
 
   app.post('/cart/lines', async (c) => {
     const owner = cartOwner(c, secureCookies);
@@ -43,7 +46,7 @@ export function cartRoutes(carts: Carts, catalog: Catalog, tokens: SyncTokens, s
     // The cart's operation, never refused (ARCHITECTURE): the read clamps a line to maxPerLine,
     // which the view carries so a client can say so.
     await carts.add(carts.cartFor(owner), productId, quantity);
-    return c.json(await view(owner));
+    return c.json(await view(c, owner));
   });
 
   app.patch('/cart/lines/:productId', async (c) => {
@@ -54,7 +57,7 @@ export function cartRoutes(carts: Carts, catalog: Catalog, tokens: SyncTokens, s
     if (productId.length > 64 || (quantity > 0 && !catalog.get(productId)))
       throw new ApiError(404, 'product_not_found', 'no such product');
     await carts.setQuantity(carts.cartFor(owner), productId, quantity);
-    return c.json(await view(owner));
+    return c.json(await view(c, owner));
   });
 
   return app;
