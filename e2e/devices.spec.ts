@@ -154,6 +154,29 @@ test('signing out offline ends the session on the server once the connection ret
   await context.close();
 });
 
+test('signing out in one tab ends the account cart in the other tab too, without a reload', async ({
+  browser,
+  request,
+}) => {
+  const item = await createProduct(request, 'Two Tab Teapot');
+  const context = await browser.newContext();
+  await signUpContext(context, 'Two Tabs');
+  await context.request.post('/api/cart/lines', { data: { productId: item, quantity: 2 } });
+  const [first, second] = [await context.newPage(), await context.newPage()];
+  for (const page of [first, second]) {
+    await page.goto('/cart');
+    await expectQuantity(page, item, 2);
+  }
+  await first.getByRole('button', { name: 'Sign out' }).click();
+  await expect(first.getByRole('link', { name: 'Sign in' })).toBeVisible();
+  // The server closed the second tab's cart sync with the sign-in; it asks who is signed in now.
+  await expect(second.getByRole('link', { name: 'Sign in' })).toBeVisible();
+  await expect(second.getByRole('button', { name: 'Sign out' })).toHaveCount(0);
+  await expect(second.getByTestId('cart-count')).toHaveText('0');
+  await expect(line(second, item)).toHaveCount(0);
+  await context.close();
+});
+
 test('pages not visited yet open offline, and a page that failed offline loads when the connection returns', async ({
   browser,
 }) => {

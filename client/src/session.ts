@@ -1,6 +1,6 @@
 import type { User } from '@shopsync/core';
 import { api, isOffline } from './api.js';
-import { closeCart, currentCart, openCart } from './cart/session.js';
+import { closeCart, currentCart, onCartMoved, openCart } from './cart/session.js';
 import { Store } from './store.js';
 
 export const currentUser = new Store<User | null | undefined>(undefined);
@@ -85,16 +85,24 @@ export async function loadSession(): Promise<void> {
   await openCart();
 }
 
-// Back online after an offline start: the session may have ended meanwhile (signed out on another
-// device, expired), and then the cart to show is the guest one; after signing out offline, the
-// guest cart opens now (there was none on this device to open).
-addEventListener('online', () => {
-  void whoIsSignedIn().then(async (user) => {
-    const changed = user?.id !== currentUser.get()?.id;
-    if (changed) currentUser.set(user);
-    if (changed || !currentCart()) await openCart();
-  });
-});
+/**
+ * Asks again who is signed in and opens their cart. Back online after an offline start, the session
+ * may have ended meanwhile (signed out on another device, expired), and then the cart to show is
+ * the guest one; after signing out offline, the guest cart opens now (there was none on this
+ * device to open). The same when the server stops giving this browser the cart it has open (signed
+ * out in another tab, which also ends this tab's cart sync). This device's copy of the account
+ * cart is kept: edits made offline on it sync once the shopper signs in again.
+ */
+async function recheck(): Promise<void> {
+  const before = currentUser.get();
+  const user = await whoIsSignedIn();
+  const changed = user?.id !== before?.id;
+  if (changed) currentUser.set(user);
+  if (changed || !currentCart()) await openCart();
+}
+
+addEventListener('online', () => void recheck());
+onCartMoved(() => void recheck());
 
 /** After sign-in the server has merged the guest cart into the account cart: switch to it. */
 export async function signedIn(user: User): Promise<void> {

@@ -22,6 +22,15 @@ export interface CartState {
   ready: boolean;
 }
 
+/**
+ * Told when the server no longer gives this browser the cart it has open (its sign-in ended: signed
+ * out in another tab or on the server, expired), so the app can ask who is signed in now.
+ */
+let cartMoved: () => void = () => {};
+export function onCartMoved(handler: () => void): void {
+  cartMoved = handler;
+}
+
 const empty: CartState = { cartId: null, lines: [], status: 'offline', otherDevices: 0, ready: false };
 export const cartState = new Store<CartState>(empty);
 
@@ -76,6 +85,7 @@ export class CartSession {
     try {
       const view = await api.cart();
       if (view.cartId === this.cartId) this.provider.params = { token: view.syncToken, saved: '1' };
+      else cartMoved();
     } catch {
       // Offline: the provider keeps retrying with backoff; the next close tries again.
     }
