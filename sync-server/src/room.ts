@@ -46,6 +46,8 @@ export class Room {
   lastUsed = Date.now();
   /** Updates logged since the last snapshot (counted here to spare a query per commit). */
   logLength = 0;
+  /** Bytes the document takes in storage: its snapshot and log when loaded, plus what was logged since. */
+  bytes = 0;
   relay: Relay | undefined = undefined;
   /** The room's 'update' listener, detached while a device's update is relayed as sent. */
   onUpdate: ((update: Uint8Array, origin: unknown, doc: Y.Doc, tr: Y.Transaction) => void) | undefined;
@@ -77,6 +79,7 @@ export class Room {
 
   /** Keeps the stored state (snapshot first, then the log) to apply when the document is first used. */
   defer(stored: Uint8Array[]): void {
+    for (const update of stored) this.bytes += update.length;
     if (stored.length > 0) this.stored = stored;
   }
 

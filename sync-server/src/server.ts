@@ -57,6 +57,12 @@ export interface SyncLimits {
   maxRooms: number;
   /** Updates in a document's log before it is folded into its snapshot. */
   compactAfterUpdates: number;
+  /**
+   * Most bytes a document may take in storage (its snapshot and the log since). A device's update
+   * that would pass it closes that connection with 4413; the document keeps what it has. A cart
+   * of 10,000 edits takes ~180 KB: only someone filling one on purpose gets near it.
+   */
+  maxDocumentBytes: number;
 }
 
 export interface SyncServerOptions {
@@ -145,7 +151,29 @@ const DEFAULT_LIMITS: SyncLimits = {
   idleRoomMs: 60_000,
   maxRooms: 50_000,
   compactAfterUpdates: 200,
+  maxDocumentBytes: 2 * 1024 * 1024,
 };
+
+/**
+ * A device's awareness frame: its presence (here, a device name) is a few hundred bytes, and one
+ * connection speaks for one client (a few after reloads in one tab). Presence is kept in memory for
+ * 30 s after its last update, so what one connection may make the server hold stays bounded.
+ */
+const MAX_AWARENESS_BYTES = 16 * 1024;
+const MAX_AWARENESS_CLIENTS = 8;
+
+/** Why a frame that left parts waiting for structs the server lacks was refused (relayUpdate). */
+const DEPENDENT = 'an update that depends on changes the server does not have';
+
+/** Bytes of updates a document holds that wait for structs or deletes it has not got. */
+function pendingBytes(store: Y.Doc['store']): number {
+  return (store.pendingStructs?.update.length ?? 0) + (store.pendingDs?.length ?? 0);
+}
+
+/** Whether a transaction integrated anything: new structs or deletes. */
+function integrated(tr: Y.Transaction | undefined): boolean {
+  return tr !== undefined && (tr.deleteSet.clients.size > 0 || stateChanged(tr));
+}
 
 /**
  * The cart sync server: one room per document, y-protocols sync and awareness, an authorization
@@ -202,7 +230,10 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       logger.error({ err }, 'folding cart update logs into snapshots failed');
       return;
     }
-    for (const room of list) room.logLength = 0;
+    for (const [i, room] of list.entries()) {
+      room.logLength = 0;
+      room.bytes = snapshots[i]!.snapshot.length;
+    }
   }
 
   function send(conn: Connection, message: Uint8Array): void {
@@ -288,6 +319,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     except: Connection | undefined,
   ): void {
     queue.push({ docName: room.name, update, room });
+    room.bytes += update.length;
     scheduleFlush();
     let bytes = typeof message === 'function' ? undefined : message;
     for (const conn of room.connections) {
@@ -392,6 +424,14 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
    * devices get (a sync update is the same message both ways), and those bytes are what is logged.
    * The sender already has the update, so it is not echoed back.
    *
+   * A device only ever sends what builds on what the server has (its step 2 answers the server's
+   * state vector; its later updates follow on one ordered socket), so an update that leaves parts
+   * waiting for structs the server lacks is refused: Yjs would hold them and merge them again with
+   * every later update, a cost that grows with the square of what is held (frames of that kind
+   * froze the process for minutes). What it held is dropped, what it did integrate is kept, logged
+   * and relayed, and the connection is closed: on reconnecting, a genuine device's step 2 brings
+   * whatever the server lacked.
+   *
    * A frame Yjs cannot read to its end (its structs whole, its delete set cut short) throws only
    * after its structs are integrated. Its own bytes are then neither logged nor relayed: every
    * other device would fail on them, and so would this server loading the log after a restart
@@ -400,6 +440,8 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
    */
   function relayUpdate(room: Room, conn: Connection, data: Uint8Array, update: Uint8Array): void {
     const store = room.doc.store;
+    const pendingBefore = pendingBytes(store);
+    let dependent = false;
     const relay: Relay = {
       from: conn,
       update,
@@ -418,15 +460,34 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     } finally {
       room.relay = undefined;
       room.doc.on('update', room.onUpdate!);
-      if (relay.changed) {
-        if (readWhole) publish(room, relay.update, relay.message, conn);
-        else {
-          const before = Y.encodeStateVector(relay.tr!.beforeState);
-          publish(room, Y.encodeStateAsUpdate(room.doc, before), updateMessage, conn);
+      dependent = dropAddedPending(store, relay, pendingBefore);
+      if (readWhole && !dependent) {
+        if (relay.changed) {
+          publish(room, relay.update, relay.message, conn);
+          options.hooks?.onChange?.(room.name, room.doc, conn);
         }
+      } else if (integrated(relay.tr)) {
+        const before = Y.encodeStateVector(relay.tr!.beforeState);
+        publish(room, Y.encodeStateAsUpdate(room.doc, before), updateMessage, conn);
         options.hooks?.onChange?.(room.name, room.doc, conn);
       }
     }
+    if (dependent) closeFor(conn, 4400, DEPENDENT);
+  }
+
+  /**
+   * Puts back what the document held pending before a device's frame, if the frame added to it;
+   * true when it did (the frame is refused: see relayUpdate).
+   */
+  function dropAddedPending(
+    store: Y.Doc['store'],
+    before: { pendingStructs: unknown; pendingDs: unknown },
+    bytesBefore: number,
+  ): boolean {
+    if (pendingBytes(store) <= bytesBefore) return false;
+    store.pendingStructs = before.pendingStructs as Y.Doc['store']['pendingStructs'];
+    store.pendingDs = before.pendingDs as Y.Doc['store']['pendingDs'];
+    return true;
   }
 
   function sendStep1(conn: Connection): void {
@@ -461,6 +522,17 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       closeFor(conn, 4400, msg.error);
       return;
     }
+    if (msg.type === MESSAGE_SYNC && msg.sub !== SYNC_STEP1) {
+      // What storage would hold after it; the document keeps what it has, and its devices can
+      // still read it, order from it and remove lines (server-side edits are not counted against it).
+      if (room.bytes + msg.payload.length > limits.maxDocumentBytes) {
+        closeFor(conn, 4413, 'cart document too large');
+        return;
+      }
+    } else if (msg.type !== MESSAGE_SYNC && msg.payload.length > MAX_AWARENESS_BYTES) {
+      closeFor(conn, 4400, 'awareness update too large');
+      return;
+    }
     try {
       if (msg.type === MESSAGE_SYNC) {
         if (msg.sub === SYNC_STEP1) {
@@ -470,9 +542,25 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
           if (stored) setImmediate(sendStep1, conn);
           else sendStep1(conn);
         } else if (msg.sub === SYNC_UPDATE) relayUpdate(room, conn, data, msg.payload);
-        // A step 2 (a device's state on connect) goes through Yjs: only what the server lacked is sent on.
-        else Y.applyUpdate(room.doc, msg.payload, conn);
-      } else awarenessProtocol.applyAwarenessUpdate(room.awareness, msg.payload, conn);
+        // A step 2 (a device's state on connect) goes through Yjs: only what the server lacked is
+        // sent on. Like an update, it may not leave anything waiting (relayUpdate).
+        else {
+          const store = room.doc.store;
+          const before = { pendingStructs: store.pendingStructs, pendingDs: store.pendingDs };
+          const bytesBefore = pendingBytes(store);
+          let dependent: boolean;
+          try {
+            Y.applyUpdate(room.doc, msg.payload, conn);
+          } finally {
+            dependent = dropAddedPending(store, before, bytesBefore);
+          }
+          if (dependent) closeFor(conn, 4400, DEPENDENT);
+        }
+      } else {
+        awarenessProtocol.applyAwarenessUpdate(room.awareness, msg.payload, conn);
+        if ((conn.awarenessIds?.size ?? 0) > MAX_AWARENESS_CLIENTS)
+          closeFor(conn, 4400, 'awareness for too many clients');
+      }
     } catch (err) {
       closeFor(conn, 4400, `malformed message: ${(err as Error).message}`.slice(0, 120));
     }

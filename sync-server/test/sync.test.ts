@@ -209,6 +209,119 @@ describe('sync server', () => {
     }
   });
 
+  it('refuses an update or step 2 that depends on changes the server does not have, keeping nothing of it', async () => {
+    // The second of two updates from one device, without the first: every struct of it waits.
+    const source = new Y.Doc();
+    const cart = new YjsCart(source);
+    cart.add('p-first', 1);
+    const sv = Y.encodeStateVector(source);
+    cart.add('p-second', 2);
+    const dependent = Y.encodeStateAsUpdate(source, sv);
+    expect(dependent.length).toBeGreaterThan(0);
+    const bystander = await raw(`${server.url}/cart-pending?token=${token('cart-pending')}`);
+    for (const sub of [2 /* update */, 1 /* step 2 */]) {
+      const { ws } = await raw(`${server.url}/cart-pending?token=${token('cart-pending')}`);
+      const end = closed(ws);
+      ws.send(Buffer.concat([Buffer.from([0, sub]), Buffer.from(encodeLength(dependent.length)), dependent]));
+      expect(await end).toEqual({
+        code: 4400,
+        reason: 'an update that depends on changes the server does not have',
+      });
+    }
+    const held = await server.sync.getDocument('cart-pending');
+    expect(held.store.pendingStructs).toBeNull();
+    expect(held.store.pendingDs).toBeNull();
+    await server.sync.flush();
+    const logged = server.db
+      .prepare(`SELECT count(*) AS n FROM sync_updates WHERE doc = 'cart-pending'`)
+      .get() as {
+      n: number;
+    };
+    expect(logged.n).toBe(0);
+    // The bystander got the server's step 1 and nothing of the refused frames; the room still works.
+    const device2 = device(server.url, 'cart-pending');
+    new YjsCart(device2.doc).add('p-ok', 1);
+    await until(() => new YjsCart(held).quantity('p-ok') === 1, 'a genuine update after the refusals');
+    expect(new YjsCart(held).quantity('p-second')).toBe(0);
+    device2.provider.destroy();
+    bystander.ws.close();
+  });
+
+  it('closes a connection whose update would take its cart document past maxDocumentBytes', async () => {
+    const small = await startSync({ maxDocumentBytes: 4096 });
+    try {
+      const bystander = device(small.url, 'cart-big');
+      await until(() => bystander.provider.synced, 'bystander synced');
+      const { ws } = await raw(`${small.url}/cart-big?token=${token('cart-big')}`);
+      const end = closed(ws);
+      // Entries of ~1 KB each, as updates a device would send, until one would pass the limit.
+      const source = new Y.Doc();
+      const cart = new YjsCart(source);
+      let sent = 0;
+      for (let i = 0; i < 6; i++) {
+        const sv = Y.encodeStateVector(source);
+        cart.add(`p-${i}-${'x'.repeat(1000)}`.slice(0, 64), 1);
+        source.getMap('padding').set(String(i), 'y'.repeat(1000));
+        const update = Y.encodeStateAsUpdate(source, sv);
+        sent += update.length;
+        ws.send(Buffer.concat([Buffer.from([0, 2]), Buffer.from(encodeLength(update.length)), update]));
+      }
+      expect(sent).toBeGreaterThan(4096);
+      expect(await end).toEqual({ code: 4413, reason: 'cart document too large' });
+      await small.sync.flush();
+      const stored = small.db
+        .prepare(`SELECT coalesce(sum(length(data)), 0) AS n FROM sync_updates WHERE doc = 'cart-big'`)
+        .get() as { n: number };
+      expect(stored.n).toBeGreaterThan(0);
+      expect(stored.n).toBeLessThanOrEqual(4096);
+      // What it kept still syncs to the other device.
+      await until(() => new YjsCart(bystander.doc).lines().length > 0, 'the accepted updates relayed');
+      bystander.provider.destroy();
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('closes a connection whose awareness frame is oversized or speaks for too many clients', async () => {
+    /** An awareness message: [1][varUint8Array of: count, then clientID, clock, JSON state each]. */
+    const awareness = (states: { id: number; state: unknown }[]) => {
+      const inner = encoding.createEncoder();
+      encoding.writeVarUint(inner, states.length);
+      for (const { id, state } of states) {
+        encoding.writeVarUint(inner, id);
+        encoding.writeVarUint(inner, 1);
+        encoding.writeVarString(inner, JSON.stringify(state));
+      }
+      const payload = encoding.toUint8Array(inner);
+      return Buffer.concat([Buffer.from([1]), Buffer.from(encodeLength(payload.length)), payload]);
+    };
+    const watcher = device(server.url, 'cart-aw');
+    await until(() => watcher.provider.synced, 'watcher synced');
+    const seen = () => watcher.provider.awareness.getStates().size;
+    const before = seen();
+
+    const big = await raw(`${server.url}/cart-aw?token=${token('cart-aw')}`);
+    const bigEnd = closed(big.ws);
+    big.ws.send(awareness([{ id: 1001, state: { device: 'x'.repeat(20_000) } }]));
+    expect(await bigEnd).toEqual({ code: 4400, reason: 'awareness update too large' });
+
+    const many = await raw(`${server.url}/cart-aw?token=${token('cart-aw')}`);
+    const manyEnd = closed(many.ws);
+    many.ws.send(
+      awareness(Array.from({ length: 9 }, (_, i) => ({ id: 2000 + i, state: { device: `d${i}` } }))),
+    );
+    expect(await manyEnd).toEqual({ code: 4400, reason: 'awareness for too many clients' });
+    // Its states went with it.
+    await until(() => seen() === before, "the closed connection's presence removed");
+
+    // A device's own presence (one client) is relayed as before.
+    const fine = await raw(`${server.url}/cart-aw?token=${token('cart-aw')}`);
+    fine.ws.send(awareness([{ id: 3001, state: { device: 'phone' } }]));
+    await until(() => seen() === before + 1, 'a normal presence relayed');
+    fine.ws.close();
+    watcher.provider.destroy();
+  });
+
   it('loads a cart whose log holds an update that does not apply, and keeps serving it', async () => {
     const dataDir = tmpDir();
     const first = await startSync({}, dataDir);
