@@ -25,6 +25,11 @@ export const hostileValues: [string, unknown][] = [
   ['nan', { productId: 'p', kind: 'add', qty: Number.NaN, at: 0 }],
   ['zero-add', { productId: 'p', kind: 'add', qty: 0, at: 0 }],
   ['deep', { productId: 'p', kind: 'add', qty: { qty: { qty: 1 } }, at: 0 }],
+  // Well-formed entries under keys that cannot be tags (a dot joins a line's tags; `validTag`).
+  ['dotted.tag', { productId: 'p', kind: 'add', qty: 1, at: 0 }],
+  ['.', { productId: 'p', kind: 'add', qty: 1, at: 0 }],
+  ['', { productId: 'p', kind: 'add', qty: 1, at: 0 }],
+  ['t'.repeat(65), { productId: 'p', kind: 'add', qty: 1, at: 0 }],
 ];
 
 /** Hostile documents: malformed entries are ignored, counted, never thrown on, and do not block operations. */

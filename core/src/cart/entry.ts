@@ -4,6 +4,17 @@ export const DEFAULT_MAX_PER_LINE = 10;
 /** Entries whose qty exceeds this are treated as hostile and ignored. */
 export const MAX_ENTRY_QTY = 1_000_000;
 const MAX_PRODUCT_ID_LENGTH = 128;
+/** Generated tags are 12 characters; a device that writes its own gets room, not unbounded keys. */
+const MAX_TAG_LENGTH = 64;
+
+/**
+ * Whether an entry's key can be a tag: not empty, at most MAX_TAG_LENGTH characters, and no dot,
+ * which joins a line's entry tags into the line's tag (`lineTag` in orders.ts): a tag holding one
+ * would make its line's tag name entries that do not exist, and the line could never be ordered.
+ */
+export function validTag(tag: string): boolean {
+  return tag.length > 0 && tag.length <= MAX_TAG_LENGTH && !tag.includes('.');
+}
 
 /** Returns the entry when the value is a well-formed v1 line entry, otherwise null. Never throws. */
 export function parseEntry(value: unknown): CartEntry | null {
@@ -28,14 +39,15 @@ export interface ReadResult {
 /**
  * The read rule: quantity(p) = max(set entries of p, or 0) + sum(add entries of p), clamped to
  * [0, maxPerLine]; a line with quantity 0 is absent. A pure function of the entry set, so every
- * replica that holds the same entries reads the same cart.
+ * replica that holds the same entries reads the same cart. An entry under a key that cannot be a
+ * tag (`validTag`) is malformed, as one whose value does not parse.
  */
 export function readEntries(raw: Iterable<[string, unknown]>, maxPerLine = DEFAULT_MAX_PER_LINE): ReadResult {
   const valid = new Map<string, CartEntry>();
   const perProduct = new Map<string, { max: number; sum: number; tags: string[] }>();
   let malformed = 0;
   for (const [tag, value] of raw) {
-    const entry = parseEntry(value);
+    const entry = validTag(tag) ? parseEntry(value) : null;
     if (!entry) {
       malformed++;
       continue;
