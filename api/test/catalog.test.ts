@@ -123,6 +123,11 @@ describe('catalog', () => {
     expect(found.json.hits.map((h: { id: string }) => h.id)).toContain(id);
 
     expect((await v.patch(`/api/products/${id}`, { price: 7999 }, { 'if-match': '"9"' })).status).toBe(412);
+    // An If-Match that names no version is the client's mistake, not a version that moved.
+    for (const bad of ['', '""', 'W/', '"1.5"', '-1']) {
+      const res = await v.patch(`/api/products/${id}`, { price: 7999 }, { 'if-match': bad });
+      expect([bad, res.status, res.json?.error?.code]).toEqual([bad, 400, 'invalid_if_match']);
+    }
     const updated = await v.patch(
       `/api/products/${id}`,
       { title: 'Quokka Summit Backpack 30L' },
@@ -130,6 +135,13 @@ describe('catalog', () => {
     );
     expect(updated.status).toBe(200);
     expect(updated.json.version).toBe(2);
+    // `*`: whatever the current version is.
+    const any = await v.patch(
+      `/api/products/${id}`,
+      { description: 'Any version will do' },
+      { 'if-match': '*' },
+    );
+    expect([any.status, any.json.version]).toEqual([200, 3]);
     expect((await v.get('/api/search?q=summit')).json.hits[0].id).toBe(id);
 
     const stocked = await v.put(`/api/products/${id}/stock`, { stock: 3 });

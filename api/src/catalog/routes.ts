@@ -70,11 +70,12 @@ export function catalogRoutes(catalog: Catalog, feed: SearchFeed) {
     const ifMatch = requestHeader(c, 'if-match');
     // A product sent back as GET returned it carries its version: without If-Match, that is the
     // version the edit was made on (a stock level read then must not overwrite orders since).
+    // `*` (RFC 9110: any current version) checks nothing more than that the product exists.
     let expected = patch.version;
-    if (ifMatch !== undefined) {
-      expected = Number(ifMatch.replace(/^W\//, '').replaceAll('"', ''));
-      if (!Number.isSafeInteger(expected))
-        throw new ApiError(400, 'invalid_if_match', 'If-Match must be a version');
+    if (ifMatch !== undefined && ifMatch.trim() !== '*') {
+      const version = /^\s*(?:W\/)?"?(\d{1,15})"?\s*$/.exec(ifMatch)?.[1];
+      if (version === undefined) throw new ApiError(400, 'invalid_if_match', 'If-Match must be a version');
+      expected = Number(version);
     }
     const product = written(catalog.update(id, patch, expected));
     return c.json(product, 200, { ETag: `"${product.version}"` });
