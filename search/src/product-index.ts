@@ -63,7 +63,7 @@ import {
   namePhrases,
   type TypeVocabulary,
 } from './synonyms.js';
-import { filterKey, isStopWord, queryTerms, stem, tokenize, twoLetterSingular } from './text.js';
+import { filterKey, isStopWord, lastTitled, queryTerms, stem, tokenize, twoLetterSingular } from './text.js';
 
 interface Row {
   id: string;
@@ -417,13 +417,15 @@ export class ProductIndex {
    * This index's part of a search (`mergeResults` makes the result of it): all-terms matches,
    * and the relaxed any-term matches (with typos) too when the all-terms pass found fewer than
    * RELAX_BELOW products. Scores are weighted by the product's type. `alsoKnown`: query stems
-   * that other shards know (a known word is not expanded to its typos).
+   * that other shards know (a known word is not expanded to its typos). `titled`: whether titles
+   * say the last word as typed (`lastTitled`), from every shard's titles; else asked here.
    */
   partial(
     terms: string[],
     params: SearchParams,
     alsoKnown: readonly string[] = [],
     typing?: boolean,
+    titled?: boolean,
   ): ShardResult {
     this.refreshDelta();
     if (terms.length === 0) {
@@ -514,6 +516,13 @@ export class ProductIndex {
       names,
       line: line !== undefined,
       typos: !params.exact,
+      // The last word is completed as the start of longer words ("moni": monitor) unless it is a
+      // word of its own: one that titles say as it is ("printer ink": ink, not inkjet), a number
+      // ("hp 305": not 3055) or a corrected typo.
+      complete:
+        !(titled ?? lastTitled(typed, (word) => this.suggester.titles(word) > 0)) &&
+        !NUMBER.test(words[words.length - 1] ?? '') &&
+        !stemmed.has(words[words.length - 1] ?? ''),
     };
     const strict = this.segmentMatches(terms, true, reading);
     const few = strict.candidates.length < RELAX_BELOW;
@@ -661,6 +670,7 @@ export class ProductIndex {
       names,
       line,
       typos,
+      complete,
     } = reading;
     const heads = this.learntTypes().heads;
     const headStem = stems[at] ?? '';
@@ -728,12 +738,22 @@ export class ProductIndex {
     };
     const numbers = (rows: (Row | undefined)[]): ModelNumbers | undefined =>
       all || models.size === 0 ? undefined : { terms: models, offBrand: offBrand(rows) };
-    const base = this.base.search(terms, all, known, idf, head, stemmed, numbers(baseRows), typos);
+    const base = this.base.search(terms, all, known, idf, head, stemmed, numbers(baseRows), typos, complete);
     for (let i = 0; i < base.docs.length; i++) {
       const doc = base.docs[i]!;
       if (tombstones[doc] === 0) add(baseRows[doc], base.scores[i]!);
     }
-    const delta = this.delta.search(terms, all, known, idf, head, stemmed, numbers(deltaRows), typos);
+    const delta = this.delta.search(
+      terms,
+      all,
+      known,
+      idf,
+      head,
+      stemmed,
+      numbers(deltaRows),
+      typos,
+      complete,
+    );
     for (let i = 0; i < delta.docs.length; i++) add(deltaRows[delta.docs[i]!], delta.scores[i]!);
     const ceiling = (candidate: Candidate) =>
       candidate.text * maxFactor(candidate.row, titleBits, candidate.row.name);
@@ -1309,6 +1329,8 @@ interface QueryReading {
   line: boolean;
   /** Whether an unknown word matches the catalog's words a typo away (not for `exact`). */
   typos: boolean;
+  /** Whether the last word may be completed as a prefix in the all-terms pass. */
+  complete: boolean;
 }
 
 /** The PRICE_BUCKETS entry a price falls in, or -1. */

@@ -450,6 +450,8 @@ export class SearchSegment {
    * terms that are index terms already (a typo's correction), not to be stemmed again. `models`:
    * the query's model numbers, which count in any-term matching only for the brand it names.
    * `typos`: whether a word the index does not know matches the words a typo away from it.
+   * `complete`: whether the last word may be a prefix (`all`), which the caller decides: a word
+   * searched as it is ("ink", "305") is not the start of another ("inkjet", "3055").
    */
   search(
     terms: string[],
@@ -460,6 +462,7 @@ export class SearchSegment {
     stemmed: ReadonlySet<string> = NONE,
     models?: ModelNumbers,
     typos = true,
+    complete = true,
   ): Matches {
     const usable = terms.filter((t) => !isStopWord(t));
     const out: Matches = { ids: [], docs: [], scores: [] };
@@ -469,7 +472,7 @@ export class SearchSegment {
       const last = i === usable.length - 1;
       // Any-term matching of several words completes none of them: "ps4 pro" relaxed to every
       // product, professional and program would bury the few that say "ps4".
-      const completes = last && term.length >= 3 && (all || usable.length === 1);
+      const completes = complete && last && term.length >= 3 && (all || usable.length === 1);
       // Completions of what was typed, not of its stem: "apple" (stemmed "appl") is not the
       // start of "appliance" (indexed "applianc"). A word typed past its stem ("printin", whose
       // word "printing" is indexed as "print") starts no index term: it is completed as the

@@ -12,7 +12,7 @@ import {
 } from './segment.js';
 import { Suggester } from './suggest.js';
 import { addVocabulary, emptyVocabulary } from './synonyms.js';
-import { queryTerms } from './text.js';
+import { lastTitled, queryTerms } from './text.js';
 
 /** What the shard threads are told (shard-worker.ts); `call` asks for a reply. */
 export type ShardRequest = { call?: number } & (
@@ -22,7 +22,14 @@ export type ShardRequest = { call?: number } & (
   | { op: 'remove'; id: string }
   | { op: 'checkpoint'; seq: number }
   | { op: 'statistics'; corpus: CorpusStatistics }
-  | { op: 'search'; terms: string[]; params: SearchParams; known?: string[]; typing?: boolean }
+  | {
+      op: 'search';
+      terms: string[];
+      params: SearchParams;
+      known?: string[];
+      typing?: boolean;
+      titled?: boolean;
+    }
   | { op: 'together'; word: string; others: string[] }
   | { op: 'categoriesSaying'; words: string[] }
   | { op: 'compact' }
@@ -233,8 +240,10 @@ export class ShardedIndex {
     // Whether the last word starts some title word (being typed: no typo), from every shard's titles.
     const last = terms[terms.length - 1];
     const typing = last !== undefined && last.length >= 5 && this.suggester.begins(last);
+    // Whether titles say the last word as it is (a word: not completed), from every shard's titles.
+    const titled = lastTitled(terms, (word) => this.suggester.titles(word) > 0);
     const ask = (worker: Worker, known?: string[]) =>
-      this.call(worker, { op: 'search', terms, params, known, typing }) as Promise<ShardResult>;
+      this.call(worker, { op: 'search', terms, params, known, typing, titled }) as Promise<ShardResult>;
     const parts = await Promise.all(this.workers.map((worker) => ask(worker)));
     // Relaxing: a shard that lacks a query word another shard has (written since the bases were
     // built, so not in the shared statistics) took it for a typo. Ask it again, knowing better.

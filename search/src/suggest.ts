@@ -350,6 +350,12 @@ export class Suggester {
     return best;
   }
 
+  /** How many titles say the word (3+ characters), as written. */
+  titles(word: string): number {
+    this.counted();
+    return this.words.get(word) ?? 0;
+  }
+
   /** Whether some key (a title word, two, a brand or category name) starts with `prefix`. */
   begins(prefix: string): boolean {
     this.counted();

@@ -278,3 +278,9 @@ export function firstClause(text: string): string {
   const end = text.search(CLAUSE_END);
   return (end < 0 ? text : text.slice(0, end)).trim();
 }
+
+/** Whether titles say the query's last word (stop words aside) as typed: a word, not a prefix. */
+export function lastTitled(terms: readonly string[], said: (word: string) => boolean): boolean {
+  const last = terms.findLast((t) => !isStopWord(t));
+  return last !== undefined && said(last);
+}

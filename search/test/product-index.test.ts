@@ -488,10 +488,35 @@ describe('ProductIndex', () => {
     );
     const saver = product('Kensington CableSaver', 'Kensington', 'Other', 900);
     index.replaceAll([...cables, saver]);
-    const hits = index.search(q({ q: 'cable', pageSize: 50 })).hits;
-    // Completed, "cable" finds the CableSaver too; it comes after what says "cable".
+    // Typed partway ("cabl", the stem of "cable"), the prefix finds the CableSaver too; it comes
+    // after what says "cable".
+    const hits = index.search(q({ q: 'cabl', pageSize: 50 })).hits;
     expect(hits.map((h) => h.id)).toContain(saver.id);
     expect(hits[hits.length - 1]!.id).toBe(saver.id);
+    // The word itself, which titles say, is searched as a word: no CableSaver.
+    expect(index.search(q({ q: 'cable', pageSize: 50 })).hits.map((h) => h.id)).not.toContain(saver.id);
+  });
+
+  it('completes a last word only when titles do not say it as it is, and never a number', () => {
+    const index = new ProductIndex();
+    const printers = Array.from({ length: 12 }, (_, i) =>
+      product(`Acme P${i} printer inkjet printer Colour A4`, 'Acme', 'Inkjet printer', 9000),
+    );
+    const inks = [
+      product('Acme 12 ink cartridge Black', 'Acme', 'Ink cartridge', 1500),
+      product('Zed 14 ink cartridge Cyan for printer', 'Zed', 'Ink cartridge', 1500),
+    ];
+    const laser = product('Hype LaserJet 3055 printer', 'Hype', 'Printer', 30000);
+    const toner = product('Hype 305 toner cartridge Black', 'Hype', 'Toner cartridge', 5000);
+    index.replaceAll([...printers, ...inks, laser, toner]);
+    const ids = (query: string) => index.search(q({ q: query, pageSize: 50 })).hits.map((h) => h.id);
+    // "ink" is a word of the titles: not the start of "inkjet", so the printers do not say every word.
+    expect(ids('printer ink').slice(0, 1)).toEqual([inks[1]!.id]);
+    expect(ids('printer ink')).not.toContain(printers[0]!.id);
+    // A number is a model number, not the start of a longer one.
+    expect(ids('hype 305')[0]).toBe(toner.id);
+    // A prefix no title says as it is is still completed, as typed: "ink" as "inkj".
+    expect(ids('printer inkj')).toContain(printers[0]!.id);
   });
 
   it('completes what was typed, not its stem', () => {
@@ -519,7 +544,8 @@ describe('ProductIndex', () => {
     index.replaceAll([both, completed, plain]);
     const ids = index.search(q({ q: 'switch' })).hits.map((h) => h.id);
     expect(ids.indexOf(plain.id)).toBeLessThan(ids.indexOf(both.id));
-    expect(ids).toContain(completed.id);
+    // A word titles say is searched as it is, not also as the start of "switchable".
+    expect(ids).not.toContain(completed.id);
     // A prefix still matches through its completions.
     expect(index.search(q({ q: 'swi' })).total).toBe(3);
   });
