@@ -676,6 +676,18 @@ export class ProductIndex {
     const headStem = stems[at] ?? '';
     const headBit = titleBits[at] ?? 0;
     const headIsType = phrase !== undefined || [...wanted].some((w) => this.typedAs(w) >= MIN_TITLE_HEAD);
+    // The query's other words, when its head names a type: a product of their type is the
+    // context of what is asked for ("printer ink": not a printer).
+    const context = new Set<string>();
+    if (headIsType)
+      stems.forEach((w, i) => {
+        if (i === at || wanted.has(w)) return;
+        context.add(w);
+        const other = alsoSaid.get(w);
+        if (other && !wanted.has(other)) context.add(other);
+      });
+    // A brand's name comes first in each of its titles: no accessory's mark.
+    const isMakerHead = this.isMaker(headStem);
     const out: Candidate[] = [];
     const { corpus, delta: fresh } = this;
     // The corpus's bases, and this index's delta (products written since: those of other shards'
@@ -688,7 +700,16 @@ export class ProductIndex {
       if (candidate.score >= 0) return candidate.score;
       const { row } = candidate;
       const signature = readType(row, heads, typeWords);
-      const type = typeFactor(signature, wanted, named, phrase, kinds, line);
+      let type = typeFactor(signature, wanted, named, phrase, kinds, line, context);
+      // A title that says the head word before its own type word names what it is for: an
+      // accessory ("APC UPS Network Management Card" for "apc ups").
+      if (
+        type === 1 &&
+        !isMakerHead &&
+        !kinds.has(`${headStem} ${signature.head}`) &&
+        saysBeforeType(row, signature.head, headStem, headBit)
+      )
+        type = FOR_HEAD;
       // An accessory names what it is for in its title, the query's words side by side as often
       // as not ("Canon Camera interface cable" for "canon camera"): no phrase factor for it. The
       // product's own name may say them side by side too ("XL Laptop Case" for "laptop case").
@@ -1430,6 +1451,25 @@ export function saysAfterType(title: TitleStems, type: string | null, head: stri
   // The last word of a title names what the product is, as English names put their head noun last
   // ("Philips 32PFL6704D 32\" class Full HD 1080p digital TV LCD TV").
   return titleStems.indexOf(head, at + 1) > at && titleStems[titleStems.length - 1] !== head;
+}
+
+/** A product whose title says the query's head before its own type word: an accessory's factor. */
+const FOR_HEAD = 0.7;
+
+/**
+ * Whether a title (`TitleStems`) says `head` (its bit `bit`) only before the word that heads the
+ * product's type (`type`), as what the product is for: "APC UPS Network Management Card" (a card)
+ * for "ups", "HP Tablet Docking Station" for "tablet". False when the title does not say its
+ * type's head, or says `head` after it too.
+ */
+export function saysBeforeType(title: TitleStems, type: string | null, head: string, bit: number): boolean {
+  if (!type || type === head || bit === 0 || (title.titleBits & bit) === 0) return false;
+  const { titleStems } = title;
+  const first = titleStems.indexOf(head);
+  const at = titleStems.indexOf(type, first + 1);
+  // Right before it, the head word may name a kind of the type rather than what it is for
+  // ("Desktop PC", "Tablet PC": PCs that are desktops and tablets).
+  return first >= 0 && titleStems.lastIndexOf(head) < at - 1;
 }
 
 /**

@@ -10,6 +10,11 @@ const ACCESSORY = 0.7;
  * after 26 of them).
  */
 const LINE_ACCESSORY = 0.5;
+/**
+ * When the query's head names a type, a product whose type is another word of the query is the
+ * context, not the thing asked for ("printer ink": an inkjet printer; "tv mount": a TV).
+ */
+const CONTEXT = 0.5;
 
 /**
  * Query understanding against a product's type: multiplies the text score. `wanted`: the type
@@ -17,7 +22,8 @@ const LINE_ACCESSORY = 0.5;
  * mentions ("tablet case" for "tablet"); `phrase`: the type name the head word is an initialism
  * of ("ssd": an "Internal solid state drive" is one); `kinds`: compound types that are kinds of
  * their first word (synonyms.ts `learnKinds`); `line`: the query's head names a product line
- * whose own type is in `wanted`, so that any other type is the line's accessory.
+ * whose own type is in `wanted`, so that any other type is the line's accessory. `context`: the
+ * query's other words (and their learnt synonyms) when its head names a type (`CONTEXT`).
  */
 export function typeFactor(
   signature: TypeSignature,
@@ -26,6 +32,7 @@ export function typeFactor(
   phrase?: readonly string[],
   kinds: ReadonlySet<string> = NO_KINDS,
   line = false,
+  context: ReadonlySet<string> = NO_KINDS,
 ): number {
   if (!signature.head) return 1;
   if (wanted.has(signature.head) || (phrase && namedBy(signature, phrase))) return IS_A;
@@ -34,6 +41,7 @@ export function typeFactor(
     for (const w of wanted)
       if (signature.modifiers.has(w) && kinds.has(`${w} ${signature.head}`)) return IS_A;
   if (line) return LINE_ACCESSORY;
+  if (context.has(signature.head)) return CONTEXT;
   // The query's few words against the type's modifiers (a set): no iterator per product.
   for (let i = 0; i < queryStems.length; i++) if (signature.modifiers.has(queryStems[i]!)) return ACCESSORY;
   return 1;

@@ -519,6 +519,44 @@ describe('ProductIndex', () => {
     expect(ids('printer inkj')).toContain(printers[0]!.id);
   });
 
+  it("ranks a product of another query word's type below the type the head names", () => {
+    const index = new ProductIndex();
+    const printers = Array.from({ length: 10 }, (_, i) =>
+      product(`Acme L${i} laser printer with printer paper tray`, 'Acme', 'Printer', 20000),
+    );
+    const papers = Array.from({ length: 10 }, (_, i) =>
+      product(`Zed A4 photo paper ${i + 1}0 sheets for printer`, 'Zed', 'Paper', 900),
+    );
+    index.replaceAll([...printers, ...papers]);
+    // "printer paper" asks for paper: a printer is its context, however well its title matches.
+    const hits = index.search(q({ q: 'printer paper', pageSize: 20 })).hits;
+    expect(hits.slice(0, 10).map((h) => h.category)).toEqual(Array(10).fill('Paper'));
+  });
+
+  it('reads a title that says the head word before its own type word as an accessory', () => {
+    const index = new ProductIndex();
+    const ups = Array.from({ length: 6 }, (_, i) =>
+      product(
+        `Acme Smart-UPS ${i + 5}00 VA uninterruptible power supply (UPS) ${i + 3}00 W`,
+        'Acme',
+        'Power supply',
+        30000,
+      ),
+    );
+    const cards = Array.from({ length: 10 }, (_, i) =>
+      product(`Acme UPS Network Management Card ${i}`, 'Acme', 'Card', 20000),
+    );
+    const desktops = Array.from({ length: 3 }, (_, i) =>
+      product(`Acme D${i} Desktop PC`, 'Acme', 'PC', 50000),
+    );
+    index.replaceAll([...cards, ...ups, ...desktops]);
+    // A card for a UPS, not a UPS: the UPSes first.
+    const hits = index.search(q({ q: 'acme ups', pageSize: 20 })).hits;
+    expect(hits.slice(0, 6).map((h) => h.category)).toEqual(Array(6).fill('Power supply'));
+    // Right before its type word, the head names a kind of it: a Desktop PC is a desktop.
+    expect(index.search(q({ q: 'desktop' })).hits.map((h) => h.category)).toEqual(Array(3).fill('PC'));
+  });
+
   it('completes what was typed, not its stem', () => {
     const index = new ProductIndex();
     const appliance = product('APC NetBotz 420 Rack Appliance', 'APC', 'Rack appliance', 90000);
