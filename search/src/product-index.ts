@@ -33,6 +33,7 @@ import {
   type CorpusStatistics,
   fuzzy,
   idfOf,
+  inflections,
   joinedTerms,
   type Measure,
   type ModelNumbers,
@@ -63,7 +64,16 @@ import {
   namePhrases,
   type TypeVocabulary,
 } from './synonyms.js';
-import { filterKey, isStopWord, lastTitled, queryTerms, stem, tokenize, twoLetterSingular } from './text.js';
+import {
+  filterKey,
+  isStopWord,
+  lastTitled,
+  queryTerms,
+  saidInTitles,
+  stem,
+  tokenize,
+  twoLetterSingular,
+} from './text.js';
 
 interface Row {
   id: string;
@@ -417,15 +427,15 @@ export class ProductIndex {
    * This index's part of a search (`mergeResults` makes the result of it): all-terms matches,
    * and the relaxed any-term matches (with typos) too when the all-terms pass found fewer than
    * RELAX_BELOW products. Scores are weighted by the product's type. `alsoKnown`: query stems
-   * that other shards know (a known word is not expanded to its typos). `titled`: whether titles
-   * say the last word as typed (`lastTitled`), from every shard's titles; else asked here.
+   * that other shards know (a known word is not expanded to its typos). `said`: the query words
+   * that titles say as typed (`saidInTitles`), from every shard's titles; else asked here.
    */
   partial(
     terms: string[],
     params: SearchParams,
     alsoKnown: readonly string[] = [],
     typing?: boolean,
-    titled?: boolean,
+    said?: readonly string[],
   ): ShardResult {
     this.refreshDelta();
     if (terms.length === 0) {
@@ -439,13 +449,14 @@ export class ProductIndex {
     const others = new Set(alsoKnown);
     const known = (term: string) => others.has(term) || this.knows(term);
     const typed = terms;
+    const inTitles = new Set(said ?? saidInTitles(typed, (word) => this.suggester.titles(word)));
     terms = terms.map((t) => this.singular(t));
     // A word no product says is read as the catalog's word it most likely misspells ("moniter"),
     // in both passes and in the reading below.
     // Unless the shopper asked for the words as typed ("Search instead for …").
     const corrected: ReturnType<ProductIndex['corrections']> = params.exact
       ? new Map()
-      : this.corrections(terms, known, typing);
+      : this.corrections(terms, known, typing, inTitles);
     if (corrected.size > 0) terms = terms.flatMap((t) => corrected.get(t)?.terms ?? [t]);
     const stemmed = new Set([...corrected.values()].flatMap((c) => (c.stemmed ? c.terms : [])));
     const words = terms.filter((t) => !isStopWord(t));
@@ -520,7 +531,7 @@ export class ProductIndex {
       // word of its own: one that titles say as it is ("printer ink": ink, not inkjet), a number
       // ("hp 305": not 3055) or a corrected typo.
       complete:
-        !(titled ?? lastTitled(typed, (word) => this.suggester.titles(word) > 0)) &&
+        !lastTitled(typed, (word) => inTitles.has(word)) &&
         !NUMBER.test(words[words.length - 1] ?? '') &&
         !stemmed.has(words[words.length - 1] ?? ''),
     };
@@ -864,6 +875,7 @@ export class ProductIndex {
     terms: readonly string[],
     known: (term: string) => boolean,
     typing: boolean | undefined,
+    said: ReadonlySet<string>,
   ): Map<string, { terms: string[]; stemmed: boolean }> {
     const out = new Map<string, { terms: string[]; stemmed: boolean }>();
     const { delta, corpus } = this;
@@ -880,23 +892,27 @@ export class ProductIndex {
       if (out.has(word) || word.length < 5 || isStopWord(word) || DIGIT.test(word)) return;
       const stemmed = stem(word);
       const seen = known(stemmed) ? Math.max(1, frequency(stemmed)) : 0;
-      // A word some title says is a product's word ("xbox" in two titles), however rare.
-      if (seen > RARE || (seen > 0 && titled(stemmed))) return;
-      // A last word being typed: some title word starts with it ("gamin"), or it is a common
-      // catalog word with one or two letters more ("printin": print; stems are shorter than words).
+      // A word some title says is a product's word ("xbox" in two titles), however rare. Unless
+      // no title says it as typed, where its stem is another word's: "projecter" (stemmed
+      // "project") is read as the title word "projector", SURFACE_MARGIN times as common.
+      const surface = (seen > RARE || (seen > 0 && titled(stemmed))) && !said.has(word);
+      if ((seen > RARE || (seen > 0 && titled(stemmed))) && !surface) return;
+      // A last word being typed: some title word starts with it ("gamin"), or it is typed partway
+      // into an ending of a catalog word ("printin": printing, indexed "print").
       if (
         i === terms.length - 1 &&
-        ((typing ?? this.typing(word)) ||
-          [1, 2].some((k) => word.length - k >= 4 && frequency(word.slice(0, -k)) > RARE))
+        ((typing ?? this.typing(word)) || inflections(word).some((t) => t !== stemmed && frequency(t) > RARE))
       )
         return;
       let best: string | undefined;
       // A rare word's correction must be far commoner; an unknown word's needs only to exist.
-      let most = seen > 0 ? 100 * seen - 1 : 0;
-      for (const typed of [word, stemmed]) {
-        const distance = seen > 0 ? Math.min(1, typoDistance(typed)) : typoDistance(typed);
+      let most = surface ? SURFACE_MARGIN * seen - 1 : seen > 0 ? 100 * seen - 1 : 0;
+      // The word as typed, then its stem, each within the typo distance of the word as typed
+      // ("headfones", stemmed "headfon", is two edits from "headphon").
+      for (const typed of surface ? [word] : [word, stemmed]) {
+        const distance = seen > 0 && !surface ? Math.min(1, typoDistance(word)) : typoDistance(word);
         for (const candidate of near(typed, distance)) {
-          if (candidate === stemmed || DIGIT.test(candidate)) continue;
+          if (candidate === stemmed || DIGIT.test(candidate) || (surface && !titled(candidate))) continue;
           const n = frequency(candidate);
           if (n > most || (n === most && best !== undefined && candidate < best)) {
             best = candidate;
@@ -1508,6 +1524,8 @@ const OFF_BRAND = 0.6;
 const MIN_SPLIT_FREQUENCY = 3;
 /** A word this few products say may be a typo of a far commoner one (`corrections`). */
 const RARE = 2;
+/** How much commoner a title word must be than the stem of a word no title says, to correct it. */
+const SURFACE_MARGIN = 3;
 /** Units written after a number ("27 inch", "2 tb"): with it, a size, not what the shopper wants. */
 const UNITS = new Set([
   'inch',

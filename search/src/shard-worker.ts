@@ -53,7 +53,7 @@ async function handle(request: ShardRequest): Promise<unknown> {
       index.checkpoint = request.seq;
       return undefined;
     case 'search':
-      return index.partial(request.terms, request.params, request.known, request.typing, request.titled);
+      return index.partial(request.terms, request.params, request.known, request.typing, request.said);
     case 'together':
       return index.together(request.word, request.others);
     case 'categoriesSaying':

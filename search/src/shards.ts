@@ -12,7 +12,7 @@ import {
 } from './segment.js';
 import { Suggester } from './suggest.js';
 import { addVocabulary, emptyVocabulary } from './synonyms.js';
-import { lastTitled, queryTerms } from './text.js';
+import { queryTerms, saidInTitles } from './text.js';
 
 /** What the shard threads are told (shard-worker.ts); `call` asks for a reply. */
 export type ShardRequest = { call?: number } & (
@@ -28,7 +28,7 @@ export type ShardRequest = { call?: number } & (
       params: SearchParams;
       known?: string[];
       typing?: boolean;
-      titled?: boolean;
+      said?: string[];
     }
   | { op: 'together'; word: string; others: string[] }
   | { op: 'categoriesSaying'; words: string[] }
@@ -240,10 +240,11 @@ export class ShardedIndex {
     // Whether the last word starts some title word (being typed: no typo), from every shard's titles.
     const last = terms[terms.length - 1];
     const typing = last !== undefined && last.length >= 5 && this.suggester.begins(last);
-    // Whether titles say the last word as it is (a word: not completed), from every shard's titles.
-    const titled = lastTitled(terms, (word) => this.suggester.titles(word) > 0);
+    // The query words titles say as typed (words: not completed, nor read as typos), from every
+    // shard's titles.
+    const said = saidInTitles(terms, (word) => this.suggester.titles(word));
     const ask = (worker: Worker, known?: string[]) =>
-      this.call(worker, { op: 'search', terms, params, known, typing, titled }) as Promise<ShardResult>;
+      this.call(worker, { op: 'search', terms, params, known, typing, said }) as Promise<ShardResult>;
     const parts = await Promise.all(this.workers.map((worker) => ask(worker)));
     // Relaxing: a shard that lacks a query word another shard has (written since the bases were
     // built, so not in the shared statistics) took it for a typo. Ask it again, knowing better.

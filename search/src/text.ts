@@ -284,3 +284,8 @@ export function lastTitled(terms: readonly string[], said: (word: string) => boo
   const last = terms.findLast((t) => !isStopWord(t));
   return last !== undefined && said(last);
 }
+
+/** The query words (3+ characters) that titles say as typed: words, not prefixes or typos. */
+export function saidInTitles(terms: readonly string[], titles: (word: string) => number): string[] {
+  return terms.filter((t) => t.length >= 3 && titles(t) > 0);
+}

@@ -963,6 +963,30 @@ describe('Synonyms from the catalog', () => {
     }
   });
 
+  it('corrects a word no title says whose stem is another word, and a submitted last word', () => {
+    const index = new ProductIndex();
+    index.replaceAll([
+      ...Array.from({ length: 12 }, (_, i) =>
+        product(`Acme P${i} data projector`, 'Acme', 'Projector', 50000),
+      ),
+      ...Array.from({ length: 3 }, (_, i) => product(`Chief C${i} project mount`, 'Chief', 'Mount', 9000)),
+      ...Array.from({ length: 5 }, (_, i) => product(`Acme S${i} flatbed scanner`, 'Acme', 'Scanner', 9000)),
+      ...Array.from({ length: 5 }, (_, i) => product(`Zed V${i} scan converter`, 'Zed', 'Converter', 3000)),
+      ...Array.from({ length: 3 }, (_, i) => product(`Orbit H${i} headphones`, 'Orbit', 'Headphones', 3000)),
+    ]);
+    const search = (query: string) => index.search(q({ q: query }));
+    // "projecter" is stemmed "project", a title word; as typed it is a typo of "projector".
+    expect(search('projecter').correctedQuery).toBe('projector');
+    expect(search('projecter').hits[0]!.category).toBe('Projector');
+    // A last word with a common word at its start ("scan") is not being typed once searched.
+    expect(search('scaner').correctedQuery).toBe('scanner');
+    // Two edits from the stem's word, counted by the word as typed (9 letters: two).
+    expect(search('headfones').correctedQuery).toBe('headphones');
+    expect(search('headfones').total).toBe(3);
+    // Words titles say are no typos.
+    expect(search('project mount').correctedQuery).toBeUndefined();
+  });
+
   it("weighs the catalog's word for the shopper's with the shopper's word's weight", () => {
     const index = new ProductIndex();
     // An untyped accessory that says the shopper's word, rarer in the catalog than its own.
