@@ -895,8 +895,8 @@ export class ProductIndex {
       // A word some title says is a product's word ("xbox" in two titles), however rare. Unless
       // no title says it as typed, where its stem is another word's: "projecter" (stemmed
       // "project") is read as the title word "projector", SURFACE_MARGIN times as common.
-      const surface = (seen > RARE || (seen > 0 && titled(stemmed))) && !said.has(word);
-      if ((seen > RARE || (seen > 0 && titled(stemmed))) && !surface) return;
+      const surface = seen > RARE || (seen > 0 && titled(stemmed));
+      if (surface && said.has(word)) return;
       // A last word being typed: some title word starts with it ("gamin"), or it is typed partway
       // into an ending of a catalog word ("printin": printing, indexed "print").
       if (
