@@ -299,5 +299,6 @@ describe('failed sign-ins', () => {
       password: 'analytical1',
     });
     expect(other.status).toBe(200);
-  });
+    // ~20 scrypt hashes at OWASP's cost: seconds alone, more beside other test files on 2 cores.
+  }, 120_000);
 });
