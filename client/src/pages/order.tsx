@@ -2,8 +2,11 @@ import type { Order } from '@shopsync/core';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { type Address, ApiError, api, errorText } from '../api.js';
 import { formatMoney } from '../format.js';
+import { currentUser } from '../session.js';
+import { useStore } from '../store.js';
 import { useTitle } from '../title.js';
 import { placedAt, STATUS_TEXT } from './order-status.js';
+import { SignInPrompt } from './sign-in-prompt.js';
 import { ErrorNotice, useFetch } from './use-fetch.js';
 
 const REASONS = {
@@ -14,10 +17,18 @@ const REASONS = {
 
 export default function OrderPage({ params }: { params: string[] }) {
   const id = params[0]!;
+  const user = useStore(currentUser);
+  useTitle(`Order ${id}`);
+  if (user === undefined) return <p class="loading">Loading…</p>;
+  if (!user) return <SignInPrompt heading="Your order" next={`/orders/${id}`} what="this order" />;
+  // Keyed by who is signed in: the order, its address and its live status are theirs alone.
+  return <OrderView key={user.id} id={id} />;
+}
+
+function OrderView({ id }: { id: string }) {
   const result = useFetch(() => api.order(id), id);
   const [order, setOrder] = useState<Order | null>(null);
   const [address, setAddress] = useState<Address | null>(null);
-  useTitle(`Order ${id}`);
   // After the shopper cancels, the button they used is gone: focus goes to the new status.
   const status = useRef<HTMLParagraphElement>(null);
   const focusStatus = useRef(false);

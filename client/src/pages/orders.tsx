@@ -2,25 +2,34 @@ import type { Order } from '@shopsync/core';
 import { useState } from 'preact/hooks';
 import { ApiError, api, asApiError } from '../api.js';
 import { formatMoney } from '../format.js';
+import { currentUser } from '../session.js';
+import { useStore } from '../store.js';
 import { useTitle } from '../title.js';
 import { placedAt, STATUS_TEXT } from './order-status.js';
+import { SignInPrompt } from './sign-in-prompt.js';
 import { ErrorNotice, useFetch } from './use-fetch.js';
 
 /** Orders a page of the list shows, and each "Show older orders" adds. */
 const PAGE = 20;
 
 export default function Orders() {
+  const user = useStore(currentUser);
+  useTitle('Your orders');
+  if (user === undefined) return <p class="loading">Loading…</p>;
+  if (!user) return <SignInPrompt heading="Your orders" next="/orders" what="your orders" />;
+  // Another shopper signed in (or the same one again) starts from their own first page.
+  return <OrderList key={user.id} />;
+}
+
+function OrderList() {
   const result = useFetch(() => api.orders(PAGE), 'orders');
   // Older pages, added below the first by "Show older orders".
   const [older, setOlder] = useState<{ items: Order[]; next: string | null } | null>(null);
   const [loading, setLoading] = useState<'idle' | 'busy' | ApiError>('idle');
-  useTitle('Your orders');
   if (result.state === 'loading') return <p class="loading">Loading…</p>;
   if (result.state === 'error') {
     return result.error.status === 401 ? (
-      <p>
-        <a href="/signin?next=/orders">Sign in</a> to see your orders.
-      </p>
+      <SignInPrompt heading="Your orders" next="/orders" what="your orders" />
     ) : (
       <ErrorNotice error={result.error} />
     );

@@ -1,0 +1,14 @@
+/**
+ * What a page of the shopper's own (orders, an order) shows to nobody signed in: also the moment
+ * they sign out, so a shared device does not keep their orders and address on screen.
+ */
+export function SignInPrompt({ heading, next, what }: { heading: string; next: string; what: string }) {
+  return (
+    <section>
+      <h1>{heading}</h1>
+      <p>
+        <a href={`/signin?next=${encodeURIComponent(next)}`}>Sign in</a> to see {what}.
+      </p>
+    </section>
+  );
+}

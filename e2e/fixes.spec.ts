@@ -1,0 +1,45 @@
+import { randomUUID } from 'node:crypto';
+import { type BrowserContext, expect, test } from '@playwright/test';
+import { addAddress, createProduct, logInContext, signUpContext } from './helpers.js';
+
+/** Orders the context's cart to its first saved address; the order's id. */
+async function orderToAddress(context: BrowserContext): Promise<string> {
+  const cart = await (await context.request.get('/api/cart')).json();
+  const { items } = await (await context.request.get('/api/me/addresses')).json();
+  const res = await context.request.post('/api/orders', {
+    headers: { 'Idempotency-Key': randomUUID() },
+    data: { cartId: cart.cartId, addressId: items[0].id },
+  });
+  expect(res.ok()).toBe(true);
+  return (await res.json()).id;
+}
+
+test('signing out takes the orders and the delivery address off the screen', async ({
+  page,
+  context,
+  request,
+}) => {
+  const id = await createProduct(request, 'Shared device kettle', 5);
+  const email = await signUpContext(context);
+  await addAddress(context);
+  await context.request.post('/api/cart/lines', { data: { productId: id, quantity: 1 } });
+  const order = await orderToAddress(context);
+  const main = page.getByRole('main');
+
+  await page.goto('/orders');
+  await expect(main.getByRole('link', { name: order })).toBeVisible();
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(main.getByRole('link', { name: 'Sign in' })).toBeVisible();
+  await expect(main.getByRole('link', { name: order })).toHaveCount(0);
+  await expect(main).not.toContainText('Confirmed');
+
+  await logInContext(context, email);
+  await page.goto(`/orders/${order}`);
+  await expect(main).toContainText('2 Device Row');
+  await expect(main.locator('.subtotal')).toBeVisible();
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(main.getByRole('link', { name: 'Sign in' })).toBeVisible();
+  await expect(main).not.toContainText('2 Device Row');
+  await expect(main.locator('.subtotal')).toHaveCount(0);
+  await expect(main.locator('.lines')).toHaveCount(0);
+});
