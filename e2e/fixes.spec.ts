@@ -43,3 +43,31 @@ test('signing out takes the orders and the delivery address off the screen', asy
   await expect(main.locator('.subtotal')).toHaveCount(0);
   await expect(main.locator('.lines')).toHaveCount(0);
 });
+
+test('checkout says it is loading while the cart loads, not that the cart is empty', async ({
+  page,
+  context,
+  request,
+}) => {
+  const id = await createProduct(request, 'Patient kettle', 5);
+  await signUpContext(context);
+  await addAddress(context);
+  await context.request.post('/api/cart/lines', { data: { productId: id, quantity: 1 } });
+  // Whatever the page says, however briefly.
+  await page.addInitScript(() => {
+    new MutationObserver(() => {
+      if (document.body?.textContent?.includes('Your cart is empty'))
+        sessionStorage.setItem('said-empty', '1');
+    }).observe(document, { subtree: true, childList: true, characterData: true });
+  });
+  await page.goto('/checkout');
+  await expect(page.getByTestId('review-lines').locator(`[data-product="${id}"]`)).toBeVisible();
+  expect(await page.evaluate(() => sessionStorage.getItem('said-empty'))).toBeNull();
+
+  // A cart that is empty says so, and leads back to the shop.
+  await context.request.patch(`/api/cart/lines/${id}`, { data: { quantity: 0 } });
+  await page.reload();
+  await expect(page.getByText('Your cart is empty')).toBeVisible();
+  await page.getByRole('main').getByRole('link', { name: 'Find something you like' }).click();
+  await expect(page).toHaveURL(/\/search$/);
+});

@@ -20,6 +20,11 @@ export interface CartState {
   otherDevices: number;
   /** True once the local copy (IndexedDB) has loaded. */
   ready: boolean;
+  /**
+   * True once the server's copy has been merged in, or the server could not be reached (there is
+   * nothing more to wait for): a device opening a cart filled elsewhere has no lines of its own.
+   */
+  synced: boolean;
 }
 
 /**
@@ -31,7 +36,14 @@ export function onCartMoved(handler: () => void): void {
   cartMoved = handler;
 }
 
-const empty: CartState = { cartId: null, lines: [], status: 'offline', otherDevices: 0, ready: false };
+const empty: CartState = {
+  cartId: null,
+  lines: [],
+  status: 'offline',
+  otherDevices: 0,
+  ready: false,
+  synced: false,
+};
 export const cartState = new Store<CartState>(empty);
 
 /**
@@ -55,6 +67,9 @@ export class CartSession {
     this.persistence.once('synced', () => this.publish({ ready: true }));
     const origin = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/sync`;
     this.provider = new WebsocketProvider(origin, cartId, this.doc, { params: { token, saved: '1' } });
+    this.provider.on('sync', (synced: boolean) => synced && this.publish({ synced: true }));
+    for (const failed of ['connection-close', 'connection-error'] as const)
+      this.provider.on(failed, () => this.publish({ synced: true }));
     this.saved = new SavedTracker(this.provider, this.doc, () => this.publish());
     // A refused or dropped connection may mean an expired token: fetch a fresh one before the retry.
     this.provider.on('connection-close', () => void this.refreshToken());
@@ -65,12 +80,12 @@ export class CartSession {
     addEventListener('offline', this.goOffline);
     addEventListener('online', this.goOnline);
     if (!navigator.onLine) this.provider.disconnect();
-    this.publish();
+    this.publish(navigator.onLine ? {} : { synced: true });
   }
 
   private readonly goOffline = () => {
     this.provider.disconnect();
-    this.publish();
+    this.publish({ synced: true });
   };
 
   private readonly goOnline = () => {
@@ -100,6 +115,7 @@ export class CartSession {
       status: this.saved.status(),
       otherDevices: otherDevices(this.provider),
       ready: current.cartId === this.cartId ? current.ready : false,
+      synced: current.cartId === this.cartId ? current.synced : false,
       ...extra,
     });
   }

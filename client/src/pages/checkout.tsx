@@ -68,7 +68,15 @@ export default function Checkout() {
     return (
       <section>
         <h1>Checkout</h1>
-        <p class="empty">Your cart is empty.</p>
+        {/* Until this device's copy and the server's have loaded, no lines does not mean empty;
+            lines that have loaded become the review as soon as this renders. */}
+        {!state.ready || !state.synced || state.lines.length ? (
+          <p class="loading">Loading your cart…</p>
+        ) : (
+          <p class="empty">
+            Your cart is empty. <a href="/search">Find something you like</a>.
+          </p>
+        )}
       </section>
     );
 
