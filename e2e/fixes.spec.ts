@@ -1,6 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { type BrowserContext, expect, test } from '@playwright/test';
-import { addAddress, createProduct, logInContext, signUpContext } from './helpers.js';
+import {
+  ADMIN,
+  addAddress,
+  createProduct,
+  expectQuantity,
+  line,
+  logInContext,
+  serverCart,
+  signUpContext,
+} from './helpers.js';
 
 /** Orders the context's cart to its first saved address; the order's id. */
 async function orderToAddress(context: BrowserContext): Promise<string> {
@@ -70,4 +79,48 @@ test('checkout says it is loading while the cart loads, not that the cart is emp
   await expect(page.getByText('Your cart is empty')).toBeVisible();
   await page.getByRole('main').getByRole('link', { name: 'Find something you like' }).click();
   await expect(page).toHaveURL(/\/search$/);
+});
+
+test('the product page offers only what is in stock beyond what the cart holds', async ({
+  page,
+  context,
+  request,
+}) => {
+  const id = await createProduct(request, 'Last two kettle', 2);
+  await page.goto(`/products/${id}`);
+  const add = page.getByRole('button', { name: 'Add to cart' });
+  await page.getByLabel('Quantity').selectOption('2');
+  await add.click();
+  await expect(page.getByTestId('cart-count')).toHaveText('2');
+  await expect(add).toBeDisabled();
+  await expect(page.getByTestId('stock-held')).toHaveText('Your cart holds all 2 in stock.');
+  await page.goto('/cart');
+  await expectQuantity(page, id, 2);
+  expect(await serverCart(context)).toEqual({ [id]: 2 });
+});
+
+test('the cart says when a line asks more than is in stock, with stock fresh from the shop', async ({
+  page,
+  context,
+  request,
+}) => {
+  const id = await createProduct(request, 'Dwindling kettle', 5);
+  await context.request.post('/api/cart/lines', { data: { productId: id, quantity: 3 } });
+  await page.goto('/cart');
+  await expectQuantity(page, id, 3);
+  await expect(line(page, id).getByTestId('line-stock')).toHaveCount(0);
+  const setStock = async (stock: number) =>
+    expect((await request.put(`/api/products/${id}/stock`, { headers: ADMIN, data: { stock } })).ok()).toBe(
+      true,
+    );
+
+  // Sold elsewhere while the shopper browses: back on the cart, it says so.
+  await setStock(1);
+  await page.getByRole('link', { name: 'ShopSync home' }).click();
+  await page.getByRole('link', { name: /^Cart/ }).click();
+  await expect(line(page, id).getByTestId('line-stock')).toHaveText('Only 1 left');
+  await setStock(0);
+  await page.getByRole('link', { name: 'ShopSync home' }).click();
+  await page.getByRole('link', { name: /^Cart/ }).click();
+  await expect(line(page, id).getByTestId('line-stock')).toHaveText('Out of stock');
 });

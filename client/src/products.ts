@@ -1,21 +1,32 @@
 import type { Product } from '@shopsync/core';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from './api.js';
 
 const cache = new Map<string, Product | null>();
 
-/** Product details for cart lines, fetched once each; a product that is gone maps to null. */
-export function useProducts(ids: string[]): Map<string, Product | null> {
+/**
+ * Product details for cart lines, fetched once each; a product that is gone maps to null. With
+ * `fresh` (the cart and checkout, where stock and price matter), each product is fetched again
+ * once when the page shows it, the cached copy shown meanwhile.
+ */
+export function useProducts(ids: string[], fresh = false): Map<string, Product | null> {
   const [, setVersion] = useState(0);
+  // The products this page has fetched itself (with `fresh`, the cache is not trusted until then).
+  const fetched = useRef(new Set<string>());
   const key = ids.join(',');
   useEffect(() => {
     let live = true;
-    const missing = ids.filter((id) => !cache.has(id));
+    const wanted = ids.filter((id) => (fresh ? !fetched.current.has(id) : !cache.has(id)));
+    for (const id of wanted) fetched.current.add(id);
     Promise.all(
-      missing.map((id) =>
+      wanted.map((id) =>
         api.product(id).then(
           (p) => cache.set(id, p),
-          (err) => (err as { status?: number }).status === 404 && cache.set(id, null),
+          (err) => {
+            if ((err as { status?: number }).status === 404) cache.set(id, null);
+            // Offline or failed: the cached copy (if any) stays; the next showing asks again.
+            else fetched.current.delete(id);
+          },
         ),
       ),
     ).then(() => live && setVersion((v) => v + 1));

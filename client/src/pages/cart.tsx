@@ -10,7 +10,11 @@ import { useTitle } from '../title.js';
 
 export default function CartPage() {
   const state = useStore(cartState);
-  const products = useProducts(state.lines.map((l) => l.productId));
+  // Stock and price as the shop has them now, not as they were when first seen this session.
+  const products = useProducts(
+    state.lines.map((l) => l.productId),
+    true,
+  );
   const cart = currentCart()?.cart;
   // The line last removed, so that one tap puts it back.
   const [removed, setRemoved] = useState<{ productId: string; quantity: number; title: string } | null>(null);
@@ -58,6 +62,11 @@ export default function CartPage() {
                       {p?.title ?? (p === null ? 'No longer available' : line.productId)}
                     </a>
                     {p && <span class="price">{formatMoney(p.price)}</span>}
+                    {p && (p.stock === 0 || line.quantity > p.stock) && (
+                      <p class="notice stock-short" data-testid="line-stock">
+                        {p.stock === 0 ? 'Out of stock' : `Only ${p.stock} left`}
+                      </p>
+                    )}
                     {line.capped && (
                       <p class="notice" data-testid="line-capped">
                         More were added than one order takes: the cart keeps {MAX_PER_LINE}.

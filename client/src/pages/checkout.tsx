@@ -27,7 +27,10 @@ export default function Checkout() {
   const [addressId, setAddressId] = useState<string>('');
   const [error, setError] = useState<string | null>(null);
   const [placing, setPlacing] = useState(false);
-  const products = useProducts((review?.lines ?? []).map((l) => l.productId));
+  const products = useProducts(
+    (review?.lines ?? []).map((l) => l.productId),
+    true,
+  );
   useTitle('Checkout');
 
   useEffect(() => {

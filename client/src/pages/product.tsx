@@ -30,9 +30,11 @@ export default function ProductPage({ params }: { params: string[] }) {
     );
   }
   const p = result.data;
-  // Offer no more than fits in the cart line and no more than is in stock: an order for more
-  // would only be turned down at checkout.
-  const offer = Math.min(room, p.stock);
+  // Offer no more than fits in the cart line and no more than is in stock beyond what the cart
+  // already holds: an order for more would only be turned down at checkout (the cart itself
+  // takes any add, by design).
+  const left = Math.max(p.stock - held, 0);
+  const offer = Math.min(room, left);
   const add = () => {
     currentCart()?.cart.add(p.id, Math.min(qty, offer));
     setAdded(true);
@@ -93,6 +95,13 @@ export default function ProductPage({ params }: { params: string[] }) {
             Add to cart
           </button>
         </div>
+        {room > 0 && held > 0 && p.stock > 0 && left === 0 && (
+          <p class="notice" data-testid="stock-held">
+            {held === p.stock
+              ? `Your cart holds all ${p.stock} in stock.`
+              : `Your cart holds ${held}, more than the ${p.stock} in stock.`}
+          </p>
+        )}
         {room === 0 && (
           <p class="notice" data-testid="line-limit">
             Your cart holds {MAX_PER_LINE} of this product, the most one order can take.
