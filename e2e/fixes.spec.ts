@@ -124,3 +124,21 @@ test('the cart says when a line asks more than is in stock, with stock fresh fro
   await page.getByRole('link', { name: /^Cart/ }).click();
   await expect(line(page, id).getByTestId('line-stock')).toHaveText('Out of stock');
 });
+
+test('a shop that does not answer is not reported as being offline, and Try again loads', async ({
+  page,
+}) => {
+  await page.goto('/search?q=lamp');
+  await expect(page.getByTestId('result-count')).toBeVisible();
+  // The browser is online; the shop's search does not answer.
+  await page.route('**/api/search?**', (route) => route.abort('connectionrefused'));
+  await page.getByLabel('Search products').fill('kettle');
+  await page.getByLabel('Search products').press('Enter');
+  const alert = page.getByRole('alert');
+  await expect(alert).toContainText('The shop is not answering');
+  await expect(alert).not.toContainText('offline');
+  await page.unroute('**/api/search?**');
+  await alert.getByRole('button', { name: 'Try again' }).click();
+  await expect(page.getByTestId('result-count')).toBeVisible();
+  await expect(page.getByRole('alert')).toHaveCount(0);
+});

@@ -13,7 +13,7 @@ export default function Home() {
   const popular = useFetch(() => api.popular(8), 'popular');
   useTitle(null);
   if (result.state === 'loading') return <p class="loading">Loading the shop…</p>;
-  if (result.state === 'error') return <ErrorNotice error={result.error} />;
+  if (result.state === 'error') return <ErrorNotice error={result.error} retry={result.retry} />;
   const { facets, hits } = result.data;
   const groups = departments(facets.category);
   return (

@@ -56,7 +56,7 @@ function OrderView({ id }: { id: string }) {
     return () => events.close();
   }, [order?.status, id]);
 
-  if (result.state === 'error') return <ErrorNotice error={result.error} />;
+  if (result.state === 'error') return <ErrorNotice error={result.error} retry={result.retry} />;
   if (!order) return <p class="loading">Loading…</p>;
   return (
     <section class="order">

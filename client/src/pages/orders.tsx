@@ -31,7 +31,7 @@ function OrderList() {
     return result.error.status === 401 ? (
       <SignInPrompt heading="Your orders" next="/orders" what="your orders" />
     ) : (
-      <ErrorNotice error={result.error} />
+      <ErrorNotice error={result.error} retry={result.retry} />
     );
   }
   const items = older ? [...result.data.items, ...older.items] : result.data.items;
@@ -78,7 +78,7 @@ function OrderList() {
           </tbody>
         </table>
       )}
-      {loading instanceof ApiError && <ErrorNotice error={loading} />}
+      {loading instanceof ApiError && <ErrorNotice error={loading} retry={showOlder} />}
       {next && (
         <p class="more">
           <button type="button" disabled={loading === 'busy'} onClick={showOlder}>

@@ -26,7 +26,7 @@ export default function ProductPage({ params }: { params: string[] }) {
     return result.error.status === 404 ? (
       <p class="notice">This product is no longer in the catalog.</p>
     ) : (
-      <ErrorNotice error={result.error} />
+      <ErrorNotice error={result.error} retry={result.retry} />
     );
   }
   const p = result.data;

@@ -46,7 +46,7 @@ export default function Search({ url }: { url: URL }) {
   useEffect(() => {
     if (pastLast) change({ page: pages > 1 ? String(pages) : null }, true);
   }, [pastLast, pages]);
-  if (result.state === 'error') return <ErrorNotice error={result.error} />;
+  if (result.state === 'error') return <ErrorNotice error={result.error} retry={result.retry} />;
   const prices = data?.facets.price.filter((p) => p.count > 0) ?? [];
   const filters = ['brand', 'category', 'minPrice', 'maxPrice', 'inStock'].filter((k) => params.has(k));
   const clearFilters = () => change(Object.fromEntries(filters.map((k) => [k, null])));
