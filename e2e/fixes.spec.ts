@@ -142,3 +142,26 @@ test('a shop that does not answer is not reported as being offline, and Try agai
   await expect(page.getByTestId('result-count')).toBeVisible();
   await expect(page.getByRole('alert')).toHaveCount(0);
 });
+
+test('a missing order or product says so under a heading and offers a way on', async ({ page, context }) => {
+  const main = page.getByRole('main');
+  await page.goto('/products/does-not-exist');
+  await expect(main.getByRole('heading', { level: 1 })).toHaveText('Product not found');
+  await expect(main).toContainText('no longer in the catalog');
+  await expect(page).toHaveTitle('Product not found · ShopSync');
+  await main.getByRole('link', { name: 'Browse all products' }).click();
+  await expect(page.getByTestId('result-count')).toBeVisible();
+
+  await page.goto('/orders/o_doesnotexist');
+  await expect(main.getByRole('heading', { level: 1 })).toHaveText('Your order');
+  await main.getByRole('link', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/signin\?next=%2Forders%2Fo_doesnotexist$/);
+
+  await signUpContext(context);
+  await page.goto('/orders/o_doesnotexist');
+  await expect(main.getByRole('heading', { level: 1 })).toHaveText('Order not found');
+  await expect(main).not.toContainText('no such order');
+  await expect(page).toHaveTitle('Order not found · ShopSync');
+  await main.getByRole('link', { name: 'Your orders' }).click();
+  await expect(main.getByRole('heading', { level: 1 })).toHaveText('Your orders');
+});

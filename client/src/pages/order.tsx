@@ -18,7 +18,6 @@ const REASONS = {
 export default function OrderPage({ params }: { params: string[] }) {
   const id = params[0]!;
   const user = useStore(currentUser);
-  useTitle(`Order ${id}`);
   if (user === undefined) return <p class="loading">Loading…</p>;
   if (!user) return <SignInPrompt heading="Your order" next={`/orders/${id}`} what="this order" />;
   // Keyed by who is signed in: the order, its address and its live status are theirs alone.
@@ -29,6 +28,8 @@ function OrderView({ id }: { id: string }) {
   const result = useFetch(() => api.order(id), id);
   const [order, setOrder] = useState<Order | null>(null);
   const [address, setAddress] = useState<Address | null>(null);
+  const missing = result.state === 'error' && result.error.status === 404;
+  useTitle(missing ? 'Order not found' : `Order ${id}`);
   // After the shopper cancels, the button they used is gone: focus goes to the new status.
   const status = useRef<HTMLParagraphElement>(null);
   const focusStatus = useRef(false);
@@ -56,7 +57,25 @@ function OrderView({ id }: { id: string }) {
     return () => events.close();
   }, [order?.status, id]);
 
-  if (result.state === 'error') return <ErrorNotice error={result.error} retry={result.retry} />;
+  if (result.state === 'error') {
+    // The session ended since this page knew (expired, signed out elsewhere).
+    if (result.error.status === 401)
+      return <SignInPrompt heading="Your order" next={`/orders/${id}`} what="this order" />;
+    if (missing)
+      return (
+        <section>
+          <h1>Order not found</h1>
+          <p>
+            There is no order {id} in your account: the link may be mistyped, or the order placed from another
+            account.
+          </p>
+          <p>
+            <a href="/orders">Your orders</a>
+          </p>
+        </section>
+      );
+    return <ErrorNotice error={result.error} retry={result.retry} />;
+  }
   if (!order) return <p class="loading">Loading…</p>;
   return (
     <section class="order">

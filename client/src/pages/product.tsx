@@ -20,11 +20,18 @@ export default function ProductPage({ params }: { params: string[] }) {
   const held = cart.lines.find((l) => l.productId === id)?.quantity ?? 0;
   const room = Math.max(MAX_PER_LINE - held, 0);
   const [shown, setShown] = useState(0);
-  useTitle(result.state === 'ok' ? result.data.title : null);
+  const missing = result.state === 'error' && result.error.status === 404;
+  useTitle(result.state === 'ok' ? result.data.title : missing ? 'Product not found' : null);
   if (result.state === 'loading') return <p class="loading">Loading…</p>;
   if (result.state === 'error') {
-    return result.error.status === 404 ? (
-      <p class="notice">This product is no longer in the catalog.</p>
+    return missing ? (
+      <section>
+        <h1>Product not found</h1>
+        <p>This product is no longer in the catalog, or the link is mistyped.</p>
+        <p>
+          <a href="/search">Browse all products</a> or go <a href="/">back to the shop</a>.
+        </p>
+      </section>
     ) : (
       <ErrorNotice error={result.error} retry={result.retry} />
     );

@@ -1,8 +1,11 @@
+import { useTitle } from '../title.js';
+
 /**
  * What a page of the shopper's own (orders, an order) shows to nobody signed in: also the moment
  * they sign out, so a shared device does not keep their orders and address on screen.
  */
 export function SignInPrompt({ heading, next, what }: { heading: string; next: string; what: string }) {
+  useTitle(heading);
   return (
     <section>
       <h1>{heading}</h1>
