@@ -165,3 +165,15 @@ test('a missing order or product says so under a heading and offers a way on', a
   await main.getByRole('link', { name: 'Your orders' }).click();
   await expect(main.getByRole('heading', { level: 1 })).toHaveText('Your orders');
 });
+
+test('"−" down to none removes the line as Remove does, with Undo', async ({ page, context, request }) => {
+  const id = await createProduct(request, 'Fickle kettle', 5);
+  await context.request.post('/api/cart/lines', { data: { productId: id, quantity: 1 } });
+  await page.goto('/cart');
+  await expectQuantity(page, id, 1);
+  await line(page, id).getByRole('button', { name: 'Decrease quantity' }).click();
+  await expect(line(page, id)).toHaveCount(0);
+  await expect(page.getByTestId('removed')).toContainText('Removed Fickle kettle');
+  await page.getByTestId('removed').getByRole('button', { name: 'Undo' }).click();
+  await expectQuantity(page, id, 1);
+});

@@ -19,6 +19,11 @@ export default function CartPage() {
   // The line last removed, so that one tap puts it back.
   const [removed, setRemoved] = useState<{ productId: string; quantity: number; title: string } | null>(null);
   useTitle('Your cart');
+  // "Remove", and "−" down to none: either way the line can come back with one tap.
+  const remove = (productId: string, quantity: number, title: string) => {
+    cart?.remove(productId);
+    setRemoved({ productId, quantity, title });
+  };
   const subtotal = state.lines.reduce(
     (s, l) => s + (products.get(l.productId)?.price.amount ?? 0) * l.quantity,
     0,
@@ -78,7 +83,11 @@ export default function CartPage() {
                     <button
                       type="button"
                       aria-label="Decrease quantity"
-                      onClick={() => cart?.setQuantity(line.productId, line.quantity - 1)}
+                      onClick={() =>
+                        line.quantity > 1
+                          ? cart?.setQuantity(line.productId, line.quantity - 1)
+                          : remove(line.productId, line.quantity, p?.title ?? 'the item')
+                      }
                     >
                       −
                     </button>
@@ -100,14 +109,7 @@ export default function CartPage() {
                   <button
                     type="button"
                     class="link"
-                    onClick={() => {
-                      cart?.remove(line.productId);
-                      setRemoved({
-                        productId: line.productId,
-                        quantity: line.quantity,
-                        title: p?.title ?? 'the item',
-                      });
-                    }}
+                    onClick={() => remove(line.productId, line.quantity, p?.title ?? 'the item')}
                   >
                     Remove
                   </button>
