@@ -5,6 +5,7 @@ import {
   addAddress,
   createProduct,
   expectQuantity,
+  family,
   line,
   logInContext,
   serverCart,
@@ -176,4 +177,28 @@ test('"−" down to none removes the line as Remove does, with Undo', async ({ p
   await expect(page.getByTestId('removed')).toContainText('Removed Fickle kettle');
   await page.getByTestId('removed').getByRole('button', { name: 'Undo' }).click();
   await expectQuantity(page, id, 1);
+});
+
+test('a filter with many values shows them all on request, and fewer again', async ({ page, request }) => {
+  const word = `manybrand${randomUUID().slice(0, 4)}`;
+  await family(
+    request,
+    word,
+    Array.from({ length: 14 }, (_, i): [string, number] => [`Brand${String.fromCharCode(65 + i)}`, 1000]),
+  );
+  await page.goto(`/search?q=${word}`);
+  await expect(page.getByTestId('result-count')).toHaveText('14 results');
+  const brand = page.getByRole('group', { name: 'Brand' });
+  // "Any brand" and the 12 commonest.
+  await expect(brand.getByRole('radio')).toHaveCount(13);
+  const more = brand.getByRole('button', { name: 'Show all 14' });
+  await expect(more).toHaveAttribute('aria-expanded', 'false');
+  await more.focus();
+  await page.keyboard.press('Enter');
+  await expect(brand.getByRole('radio')).toHaveCount(15);
+  const fewer = brand.getByRole('button', { name: 'Show fewer' });
+  await expect(fewer).toBeFocused();
+  await expect(fewer).toHaveAttribute('aria-expanded', 'true');
+  await page.keyboard.press('Space');
+  await expect(brand.getByRole('radio')).toHaveCount(13);
 });

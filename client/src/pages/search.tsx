@@ -1,5 +1,5 @@
 import type { SearchResult } from '@shopsync/core';
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { formatMoney } from '../format.js';
 import { GAP, pageNumbers } from '../pager.js';
@@ -241,7 +241,13 @@ function AnyChoice(props: { name: string; label: string; checked: boolean; onCho
   );
 }
 
-/** One filter's values with their counts; one value at a time (radios), or any. */
+/** How many of a filter's values show until the shopper asks for all of them. */
+const FACET_VALUES = 12;
+
+/**
+ * One filter's values with their counts; one value at a time (radios), or any. The commonest
+ * show first; "Show all N" shows the rest.
+ */
 function Facet(props: {
   title: string;
   name: string;
@@ -249,9 +255,11 @@ function Facet(props: {
   selected: string | null;
   onChange: (u: Record<string, string | null>) => void;
 }) {
+  const [all, setAll] = useState(false);
   if (props.values.length === 0) return null;
+  const more = props.values.length > FACET_VALUES;
   // The chosen value stays in view even when it is not among the commonest.
-  const shown = props.values.slice(0, 12);
+  const shown = all ? [...props.values] : props.values.slice(0, FACET_VALUES);
   // A filter ignores case and spacing ("hp" selects HP), and so does the choice shown.
   const key = (v: string | null) => v?.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase();
   const isChosen = (v: { value: string }) => props.selected !== null && key(v.value) === key(props.selected);
@@ -277,6 +285,11 @@ function Facet(props: {
           {v.value} <small>({v.count})</small>
         </label>
       ))}
+      {more && (
+        <button type="button" class="link" aria-expanded={all} onClick={() => setAll(!all)}>
+          {all ? 'Show fewer' : `Show all ${props.values.length.toLocaleString()}`}
+        </button>
+      )}
     </fieldset>
   );
 }
