@@ -202,3 +202,20 @@ test('a filter with many values shows them all on request, and fewer again', asy
   await page.keyboard.press('Space');
   await expect(brand.getByRole('radio')).toHaveCount(13);
 });
+
+test('the result count is a polite live region, so a screen reader hears it change', async ({
+  page,
+  request,
+}) => {
+  const word = `hearsay${randomUUID().slice(0, 4)}`;
+  await family(request, word, [
+    ['Alpha', 1999],
+    ['Alpha', 2999],
+    ['Beta', 3999],
+  ]);
+  await page.goto(`/search?q=${word}`);
+  const status = page.getByRole('status').filter({ has: page.getByTestId('result-count') });
+  await expect(status).toHaveText('3 results');
+  await page.getByRole('group', { name: 'Brand' }).getByRole('radio', { name: /Alpha/ }).check();
+  await expect(status).toHaveText('2 results');
+});

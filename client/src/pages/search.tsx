@@ -159,12 +159,19 @@ export default function Search({ url }: { url: URL }) {
             </label>
           )}
         </div>
-        {!data && <p class="loading">Searching…</p>}
-        {data && (
-          <>
+        {/* A polite live region, mounted before the count comes: a screen reader hears the
+            new count after a filter, sort or page, as a sighted shopper sees it change. */}
+        <div role="status">
+          {data ? (
             <p class="count" data-testid="result-count">
               {data.total.toLocaleString()} result{data.total === 1 ? '' : 's'}
             </p>
+          ) : (
+            <p class="loading">Searching…</p>
+          )}
+        </div>
+        {data && (
+          <>
             {data.correctedQuery && (
               <p class="corrected" data-testid="corrected-query">
                 Showing results for <strong>{data.correctedQuery}</strong>. Search instead for{' '}
