@@ -219,3 +219,28 @@ test('the result count is a polite live region, so a screen reader hears it chan
   await page.getByRole('group', { name: 'Brand' }).getByRole('radio', { name: /Alpha/ }).check();
   await expect(status).toHaveText('2 results');
 });
+
+test.describe('on a phone', () => {
+  test.use({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+
+  test('the header links and a cart line’s Remove are at least 24px tall to tap', async ({
+    page,
+    context,
+    request,
+  }) => {
+    const id = await createProduct(request, 'Fingertip kettle', 5);
+    await context.request.post('/api/cart/lines', { data: { productId: id, quantity: 1 } });
+    await page.goto('/cart');
+    await expectQuantity(page, id, 1);
+    const targets = [
+      page.getByRole('banner').getByRole('link', { name: 'Sign in' }),
+      page.getByRole('banner').getByRole('link', { name: /^Cart/ }),
+      line(page, id).getByRole('button', { name: 'Remove' }),
+    ];
+    for (const target of targets) {
+      const box = await target.boundingBox();
+      expect(box?.height, String(target)).toBeGreaterThanOrEqual(24);
+      expect(box?.width, String(target)).toBeGreaterThanOrEqual(24);
+    }
+  });
+});
