@@ -115,12 +115,15 @@ function Router() {
     if (failedOffline.current && navigator.onLine) retry();
     return () => removeEventListener('online', retry);
   }, [failed]);
+  // Online, the page loads again from scratch: a browser may keep a module that failed to load as
+  // failed for the document's life (Chromium 150 does), so importing it again would fail again.
+  const tryAgain = () => (navigator.onLine ? location.reload() : setAttempt((n) => n + 1));
   if (failed) {
     return (
       <p class="notice error" role="alert">
         This page could not load
         {navigator.onLine ? '.' : ': you seem to be offline.'} Your cart still works.{' '}
-        <button type="button" class="link" onClick={() => setAttempt((n) => n + 1)}>
+        <button type="button" class="link" onClick={tryAgain}>
           Try again
         </button>
       </p>
