@@ -220,6 +220,30 @@ test('the result count is a polite live region, so a screen reader hears it chan
   await expect(status).toHaveText('2 results');
 });
 
+test('sign-in and sign-up say who is signed in, not a form, and lead on', async ({ page, context }) => {
+  const email = await signUpContext(context, 'Sid Already');
+  const main = page.getByRole('main');
+
+  await page.goto('/signin?next=/cart');
+  await expect(main.getByRole('heading', { level: 1 })).toHaveText('You are signed in');
+  await expect(main).toContainText(`Signed in as Sid Already (${email}).`);
+  await expect(main.getByLabel('Password')).toHaveCount(0);
+  await main.getByRole('link', { name: 'Continue' }).click();
+  await expect(page).toHaveURL(/\/cart$/);
+
+  await page.goto('/signup');
+  await expect(main.getByRole('heading', { level: 1 })).toHaveText('You are signed in');
+  await expect(main.getByLabel('Password')).toHaveCount(0);
+  await main.getByRole('link', { name: 'Your account' }).click();
+  await expect(page).toHaveURL(/\/account$/);
+
+  // Another account: signing out here brings the form back.
+  await page.goto('/signin');
+  await main.getByRole('button', { name: 'Use another account' }).click();
+  await expect(main.getByRole('heading', { level: 1 })).toHaveText('Sign in');
+  await expect(main.getByLabel('Password')).toBeVisible();
+});
+
 test.describe('on a phone', () => {
   test.use({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
 

@@ -1,7 +1,8 @@
 import { useState } from 'preact/hooks';
 import { api, errorText } from '../api.js';
 import { navigate } from '../router.js';
-import { signedIn } from '../session.js';
+import { currentUser, signedIn, signOut } from '../session.js';
+import { useStore } from '../store.js';
 import { useTitle } from '../title.js';
 
 export default function Account({ params, url }: { params: string[]; url: URL }) {
@@ -12,7 +13,40 @@ export default function Account({ params, url }: { params: string[]; url: URL })
   const asked = url.searchParams.get('next') ?? '';
   const next = /^\/(?![/\\])/.test(asked) ? asked : '/';
   const other = mode === 'signin' ? 'signup' : 'signin';
-  useTitle(mode === 'signin' ? 'Sign in' : 'Create your account');
+  const user = useStore(currentUser);
+  // Already signed in (not just now, by this form: that goes on to `next` by itself): say so and
+  // lead on, rather than offer a form that would sign in again or make a second account.
+  const already = user && !busy;
+  useTitle(already ? 'Signed in' : mode === 'signin' ? 'Sign in' : 'Create your account');
+  if (already)
+    return (
+      <section class="account">
+        <h1>You are signed in</h1>
+        <p data-testid="signed-in-as">
+          Signed in as {user.name} ({user.email}).
+        </p>
+        <p class="actions">
+          {asked ? (
+            <a class="button primary" href={next}>
+              Continue
+            </a>
+          ) : (
+            <>
+              <a class="button primary" href="/account">
+                Your account
+              </a>{' '}
+              <a href="/">Continue shopping</a>
+            </>
+          )}
+        </p>
+        <p>
+          Not you?{' '}
+          <button type="button" class="link" onClick={() => void signOut()}>
+            Use another account
+          </button>
+        </p>
+      </section>
+    );
   return (
     <section class="account">
       <h1>{mode === 'signin' ? 'Sign in' : 'Create your account'}</h1>
