@@ -244,6 +244,16 @@ test('sign-in and sign-up say who is signed in, not a form, and lead on', async 
   await expect(main.getByLabel('Password')).toBeVisible();
 });
 
+test('a wrong password is said in a sentence, not the API text', async ({ page, context }) => {
+  const email = await signUpContext(context);
+  await context.clearCookies();
+  await page.goto('/signin');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill('not-the-password-1');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('alert')).toHaveText("That email and password don't match an account.");
+});
+
 test.describe('on a phone', () => {
   test.use({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
 

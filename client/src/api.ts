@@ -16,12 +16,37 @@ export function asApiError(err: unknown): ApiError {
   return err instanceof ApiError ? err : new ApiError(0, 'error', String(err));
 }
 
+/** "in 40 seconds", "in 1 minute", "in 15 minutes" (rounded up: never sooner than allowed). */
+function waitText(seconds: number): string {
+  if (seconds < 60) return `in ${seconds} second${seconds === 1 ? '' : 's'}`;
+  const minutes = Math.ceil(seconds / 60);
+  return `in ${minutes} minute${minutes === 1 ? '' : 's'}`;
+}
+
+/** Sentences for the API's error codes whose own message is meant for developers, not shoppers. */
+const CODE_TEXT: Record<string, (err: ApiError) => string | undefined> = {
+  invalid_credentials: () => "That email and password don't match an account.",
+  too_many_attempts: (err) => {
+    const wait = (err.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+    const when =
+      typeof wait === 'number' && Number.isFinite(wait) && wait > 0
+        ? waitText(Math.ceil(wait))
+        : 'in a few minutes';
+    return `Too many sign-in attempts for this email. Please try again ${when}.`;
+  },
+};
+
 /**
  * What to tell the shopper about a failed request: for a body the server found invalid, what
  * is wrong with each field ("Password must have at least 8 characters.") rather than the
- * generic "the request body is not valid".
+ * generic "the request body is not valid"; for a wrong password or too many attempts, a sentence
+ * of our own (with when to try again) rather than the API's lowercase message.
  */
 export function errorText(err: unknown): string {
+  if (err instanceof ApiError) {
+    const said = CODE_TEXT[err.code]?.(err);
+    if (said) return said;
+  }
   if (err instanceof ApiError && Array.isArray(err.details)) {
     const said = (err.details as { path?: unknown; message?: unknown }[]).map((d) => {
       if (typeof d?.message !== 'string' || !d.message) return '';

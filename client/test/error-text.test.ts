@@ -19,4 +19,28 @@ describe('errorText', () => {
     );
     expect(errorText(new Error('boom'))).toBe('boom');
   });
+
+  it('says a wrong email or password in a sentence, not the API text', () => {
+    expect(errorText(new ApiError(401, 'invalid_credentials', 'the email or the password is wrong'))).toBe(
+      "That email and password don't match an account.",
+    );
+  });
+
+  it('says when to try again after too many sign-in attempts', () => {
+    const tooMany = (retryAfterSeconds?: number) =>
+      errorText(
+        new ApiError(
+          429,
+          'too_many_attempts',
+          'too many failed sign-ins for this email from here; try again in 15 minutes',
+          retryAfterSeconds === undefined ? undefined : { retryAfterSeconds },
+        ),
+      );
+    expect(tooMany(900)).toBe('Too many sign-in attempts for this email. Please try again in 15 minutes.');
+    expect(tooMany(61)).toBe('Too many sign-in attempts for this email. Please try again in 2 minutes.');
+    expect(tooMany(60)).toBe('Too many sign-in attempts for this email. Please try again in 1 minute.');
+    expect(tooMany(1)).toBe('Too many sign-in attempts for this email. Please try again in 1 second.');
+    expect(tooMany(45)).toBe('Too many sign-in attempts for this email. Please try again in 45 seconds.');
+    expect(tooMany()).toBe('Too many sign-in attempts for this email. Please try again in a few minutes.');
+  });
 });
