@@ -254,6 +254,22 @@ test('a wrong password is said in a sentence, not the API text', async ({ page, 
   await expect(page.getByRole('alert')).toHaveText("That email and password don't match an account.");
 });
 
+test('a corrected search names the corrected words in its heading', async ({ page, request }) => {
+  await createProduct(request, 'Lenovo ThinkPad X1 Carbon');
+  await page.goto(`/search?q=${encodeURIComponent('lenvo thinkpad')}`);
+  const main = page.getByRole('main');
+  await expect(page.getByTestId('corrected-query')).toHaveText(
+    'Showing results for lenovo thinkpad. Search instead for lenvo thinkpad',
+  );
+  await expect(main.getByRole('heading', { level: 1 })).toHaveText('Results for “lenovo thinkpad”');
+  await expect(page).toHaveTitle('Results for “lenovo thinkpad” · ShopSync');
+  // The words as typed, when asked for, are named as typed.
+  await page.getByRole('link', { name: 'lenvo thinkpad' }).click();
+  await expect(page).toHaveURL(/[?&]exact=1/);
+  await expect(page.getByTestId('corrected-query')).toHaveCount(0);
+  await expect(main.getByRole('heading', { level: 1 })).toHaveText('Results for “lenvo thinkpad”');
+});
+
 test.describe('on a phone', () => {
   test.use({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
 

@@ -21,22 +21,26 @@ const phone = matchMedia('(max-width: 760px)');
 
 export default function Search({ url }: { url: URL }) {
   const params = apiSearchParams(url.search);
-  const result = useFetch(() => api.search(params), params.toString());
+  const q = params.get('q') ?? '';
+  // Each answer keeps the words it answered: the last one stays while the next loads.
+  const result = useFetch(async () => ({ ...(await api.search(params)), q }), params.toString());
   const folder = useRef<HTMLDetailsElement>(null);
 
   const change = (updates: Record<string, string | null>, replace = false) =>
     navigate(searchWith(url.search, updates), replace);
 
-  const q = params.get('q') ?? '';
-  const heading = q
-    ? `Results for “${q}”`
-    : (params.get('category') ?? params.get('brand') ?? 'All products');
   const fresh = result.state === 'ok' ? result.data : null;
   // While the next answer loads, the last one stays (marked busy): the filters stay where they
   // are, open or folded, with the focus on the choice just made, rather than vanish and return.
-  const last = useRef<SearchResult | null>(null);
+  const last = useRef<(SearchResult & { q: string }) | null>(null);
   if (fresh) last.current = fresh;
   const data = fresh ?? last.current;
+  // A query read as a typo was searched as corrected: the heading names the words searched (the
+  // note below the count offers the words as typed). Only the answer to these very words counts.
+  const corrected = data?.q === q ? data.correctedQuery : undefined;
+  const heading = q
+    ? `Results for “${corrected ?? q}”`
+    : (params.get('category') ?? params.get('brand') ?? 'All products');
   const page = Number(params.get('page') ?? 1);
   const pages = data ? Math.max(1, Math.ceil(data.total / data.pageSize)) : 1;
   // Only the answer to this very page says it is past the last (not the one before it).
@@ -172,9 +176,9 @@ export default function Search({ url }: { url: URL }) {
         </div>
         {data && (
           <>
-            {data.correctedQuery && (
+            {corrected && (
               <p class="corrected" data-testid="corrected-query">
-                Showing results for <strong>{data.correctedQuery}</strong>. Search instead for{' '}
+                Showing results for <strong>{corrected}</strong>. Search instead for{' '}
                 <a href={searchWith(url.search, { exact: '1' })}>{q}</a>
               </p>
             )}
