@@ -270,6 +270,54 @@ test('a corrected search names the corrected words in its heading', async ({ pag
   await expect(main.getByRole('heading', { level: 1 })).toHaveText('Results for “lenvo thinkpad”');
 });
 
+test('a product image keeps its box and a neutral placeholder while it loads, and says when it failed', async ({
+  page,
+  request,
+}) => {
+  const word = `slowimage${randomUUID().slice(0, 4)}`;
+  const res = await request.post('/api/products', {
+    headers: ADMIN,
+    data: {
+      title: `Lantern ${word}`,
+      brand: 'Testbrand',
+      description: 'Made for the end-to-end suite.',
+      price: 2599,
+      stock: 5,
+      images: [`https://images.e2e.invalid/${word}.jpg`],
+    },
+  });
+  expect(res.status()).toBe(201);
+  const id = (await res.json()).id;
+  const image = page.locator('.card').filter({ hasText: word }).locator('.img');
+
+  // An image that never arrives: the card keeps a square box of a colour other than the card's.
+  await page.route('https://images.e2e.invalid/**', () => undefined);
+  await page.goto(`/search?q=${word}`);
+  await expect(image).toHaveCount(1);
+  const box = await image.boundingBox();
+  expect(box?.width).toBeGreaterThan(100);
+  expect(Math.abs((box?.height ?? 0) - (box?.width ?? 0))).toBeLessThan(2);
+  const colours = await image.evaluate((el) => ({
+    image: getComputedStyle(el).backgroundColor,
+    card: getComputedStyle(el.closest('.card')!).backgroundColor,
+  }));
+  expect(colours.image).not.toBe(colours.card);
+  expect(colours.image).not.toBe('rgba(0, 0, 0, 0)');
+
+  // An image that fails: the box stays, and says there is no image.
+  await page.unrouteAll({ behavior: 'ignoreErrors' });
+  await page.route('https://images.e2e.invalid/**', (route) => route.abort());
+  await page.reload();
+  await expect(image).toContainText('No image');
+  await expect(image).toBeVisible();
+  const failed = await image.boundingBox();
+  expect(failed?.width).toBeGreaterThan(100);
+  expect(Math.abs((failed?.height ?? 0) - (failed?.width ?? 0))).toBeLessThan(2);
+  // On the product page, the failed image still names the product.
+  await page.goto(`/products/${id}`);
+  await expect(page.getByRole('img', { name: `Lantern ${word}` })).toContainText('No image');
+});
+
 test.describe('on a phone', () => {
   test.use({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
 

@@ -1,9 +1,11 @@
 import { useState } from 'preact/hooks';
 
 /**
- * A product image that falls back to a neutral placeholder when it is missing or fails to load.
- * An empty `alt` marks it decorative (a link beside it names the product): the placeholder is then
- * hidden from assistive technology too, as an `<img alt="">` is.
+ * A product image in a box of fixed shape (styles.css `.img`): a neutral placeholder colour until
+ * the image arrives, so a slow image leaves no blank white card, and a "No image" placeholder
+ * when it is missing or fails to load. An empty `alt` marks it decorative (a link beside it names
+ * the product): the placeholder is then hidden from assistive technology too, as an `<img alt="">`
+ * is.
  */
 export function ProductImage({
   src,
@@ -14,8 +16,10 @@ export function ProductImage({
   alt: string;
   size?: 'sm' | 'md' | 'lg';
 }) {
-  const [failed, setFailed] = useState(false);
-  if (!src || failed) {
+  // Kept per source: another image shown in the same place (the gallery) loads afresh.
+  const [failed, setFailed] = useState<string | null>(null);
+  const [loaded, setLoaded] = useState<string | null>(null);
+  if (!src || failed === src) {
     return (
       <div
         class={`img img-${size} img-fallback`}
@@ -29,17 +33,19 @@ export function ProductImage({
             stroke-width="1.5"
           />
         </svg>
+        {size !== 'sm' && <span aria-hidden="true">No image</span>}
       </div>
     );
   }
   return (
     <img
-      class={`img img-${size}`}
+      class={`img img-${size}${loaded === src ? '' : ' img-loading'}`}
       src={src}
       alt={alt}
       loading="lazy"
       decoding="async"
-      onError={() => setFailed(true)}
+      onLoad={() => setLoaded(src)}
+      onError={() => setFailed(src)}
     />
   );
 }
