@@ -67,6 +67,7 @@ import {
 import {
   filterKey,
   isStopWord,
+  isUnit,
   lastTitled,
   queryTerms,
   saidInTitles,
@@ -514,6 +515,7 @@ export class ProductIndex {
       stemmed,
       brands,
       models,
+      sizes: sizesOf(words),
       titleBits,
       at,
       head: stems[at] ?? '',
@@ -536,6 +538,13 @@ export class ProductIndex {
         !stemmed.has(words[words.length - 1] ?? ''),
     };
     const strict = this.segmentMatches(terms, true, reading);
+    // A size asked for that a title says as no size ("32gb sd card": a notebook's "32" (bit) and
+    // "GB" (of RAM)) is no match of every word: such products go to the any-term pass, below those
+    // whose titles say it ("Verbatim Premium SDHC Card 32GB"). Not when no title says it.
+    if (reading.sizes.length > 0) {
+      const sized = strict.candidates.filter(({ row }) => saysSizes(row.titleStems, reading.sizes));
+      if (sized.length > 0) strict.candidates = sized;
+    }
     const few = strict.candidates.length < RELAX_BELOW;
     // The floor matters only when the relaxed pass counts: when few products matched every term.
     let strictFloor = Number.POSITIVE_INFINITY;
@@ -668,6 +677,7 @@ export class ProductIndex {
       stemmed,
       brands,
       models,
+      sizes,
       titleBits,
       at,
       head: headWord,
@@ -743,7 +753,11 @@ export class ProductIndex {
             : saysAfterType(row, signature.head, headStem, headBit)
               ? ATTRIBUTE
               : 1;
+      // A size asked for ("27 inch monitor") that the title does not say as one: another size, or
+      // the number said as something else (a model's "225B1CB/27", a "10.2 Gbps" cable's 2).
+      const size = sizes.length > 0 && !saysSizes(row.titleStems, sizes) ? OTHER_SIZE : 1;
       candidate.score =
+        size *
         withOnly *
         candidate.text *
         type *
@@ -1343,6 +1357,8 @@ interface QueryReading {
    * they count only for products of that brand (segment.ts `ModelNumbers`).
    */
   models: ReadonlySet<string>;
+  /** The sizes the query asks for (`sizesOf`: "27 inch", "32gb"): products of another score OTHER_SIZE. */
+  sizes: readonly Size[];
   /** Where the head word is in `stems` (`headPosition`), and the head word (stemmed). */
   at: number;
   head: string;
@@ -1510,6 +1526,55 @@ export function quantitiesOnly(
   }
   return true;
 }
+
+/** A size: a number and the unit after it, stemmed ("27 inch", "32 gb"). */
+export interface Size {
+  value: number;
+  unit: string;
+}
+
+/**
+ * The sizes a query asks for: each number (whole or decimal) right before a unit ("27 inch", "2
+ * m"; written joined, "32gb" and "2m" are the same two words, text.ts `tokenize`).
+ */
+export function sizesOf(words: readonly string[]): Size[] {
+  const out: Size[] = [];
+  for (let i = 0; i + 1 < words.length; i++)
+    if (UNITS.has(words[i + 1]!) || isUnit(words[i + 1]!)) {
+      const size = sizeOf(words[i]!, stem(words[i + 1] === 'in' ? 'inch' : words[i + 1]!));
+      if (size) out.push(size);
+    }
+  return out;
+}
+
+/** A number and a unit (stemmed) as a size, terabytes in gigabytes ("1 tb": "1000 GB"); else undefined. */
+function sizeOf(number: string, unit: string): Size | undefined {
+  if (!SIZE_NUMBER.test(number)) return undefined;
+  const value = Number(number);
+  return unit === 'tb' ? { value: value * 1000, unit: 'gb' } : { value, unit };
+}
+
+/**
+ * Whether a title (its stems) says every size, as a number right before its unit: "2.0 m" is
+ * "2 m", a screen's "11.9 cm" is no "11", a model's "225B1CB/27" no "27 inch".
+ */
+export function saysSizes(titleStems: readonly string[], sizes: readonly Size[]): boolean {
+  return sizes.every(({ value, unit }) => {
+    for (let i = 0; i + 1 < titleStems.length; i++) {
+      const said = sizeOf(titleStems[i]!, titleStems[i + 1]!);
+      if (said && said.unit === unit && said.value === value) return true;
+    }
+    return false;
+  });
+}
+
+/** A number a size is written with: whole or decimal ("2", "11.9"). */
+const SIZE_NUMBER = /^\d+(?:\.\d+)?$/;
+/**
+ * A product whose title does not say the size the query asks for ("27 inch monitor": a 22"
+ * whose model code ends "/27"; "32gb sd card": a notebook with "32" in its text).
+ */
+const OTHER_SIZE = 0.25;
 
 /** A word of digits only: a model number ("hp 301 ink") or a size. */
 const NUMBER = /^\d+$/;

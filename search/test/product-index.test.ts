@@ -1139,6 +1139,37 @@ describe('Synonyms from the catalog', () => {
     ).toBe(true);
   });
 
+  it('prefers products whose titles say the size asked for as a size ("27 inch", "32gb")', () => {
+    const index = new ProductIndex();
+    const items: Product[] = [];
+    // A 22 inch monitor whose model code ends in /27, with a long title that says "monitor" twice.
+    items.push(product('Pholips 225B1/27 monitor LCD monitor 22 inch', 'Pholips', 'Monitor', 9000));
+    for (let i = 0; i < 3; i++)
+      items.push(product(`Acme A${i} wide display monitor 27 inch Full HD LED`, 'Acme', 'Monitor', 9000));
+    for (let i = 0; i < 8; i++) items.push(product(`Zed Z${i} monitor 24 inch`, 'Zed', 'Monitor', 9000));
+    // A notebook that says every word, but 32 as its bits, and a card that says "32GB" but not "sd".
+    items.push(
+      product('Hepa Book 12 notebook 2 GB card reader', 'Hepa', 'Notebook', 50000, {
+        description: 'SD card slot, 320 GB drive, Windows 7 32 bit, 4 GB',
+      }),
+    );
+    items.push(product('Verbo Premium SDHC Card 32GB memory card', 'Verbo', 'Memory card', 1000));
+    items.push(product('Kingo Canvas memory card 32 GB SD Class 10', 'Kingo', 'Memory card', 1000));
+    for (const gb of [1, 2, 4, 8, 16, 64, 128, 256])
+      items.push(product(`Kingo K${gb} memory card ${gb} GB SD`, 'Kingo', 'Memory card', 1000));
+    index.replaceAll(items);
+    const titles = (query: string) => index.search(q({ q: query, pageSize: 100 })).hits.map((h) => h.title);
+    const monitors = titles('27 inch monitor');
+    // Every 27 inch monitor before the 22 inch one.
+    expect(monitors.slice(0, 3).every((t) => t.includes('27 inch'))).toBe(true);
+    const cards = titles('32gb sd card');
+    expect(cards[0]).toBe('Kingo Canvas memory card 32 GB SD Class 10');
+    // The card that says 32GB before the notebook that says "32" only as its bits.
+    expect(cards.indexOf('Verbo Premium SDHC Card 32GB memory card')).toBeLessThan(
+      cards.indexOf('Hepa Book 12 notebook 2 GB card reader'),
+    );
+  });
+
   it('reads a head word said only in what a product comes with or fits as an accessory\'s ("w/ Fan")', () => {
     const index = new ProductIndex();
     const items: Product[] = [];
