@@ -105,6 +105,17 @@ function attributeWords(p: Product, labels: readonly string[], pattern: RegExp):
   });
 }
 
+/**
+ * The brand as the brand field indexes it: a brand of one word as it is, one of several (apart
+ * by spaces) as the one word they make joined ("Case Logic": caselogic), which a query names by saying all of them
+ * (joined query words, segment.ts `joinedTerms`). Its words alone are no brand match: "ipad case"
+ * listed Case Logic camera cases, "ram" RAM Mounts first. The title still says them.
+ */
+function brandField(brand: string): string {
+  // Words written together are one name ("StarTech.com", "TP-LINK"): "startech" names it.
+  return /\S\s+\S/.test(brand) ? tokenize(brand).join('') : brand;
+}
+
 /** `parts`: the product's `titleParts`, when the caller has them already. */
 export function toIndexedDoc(p: Product, parts = titleParts(p)): IndexedDoc {
   const { title, fits } = parts;
@@ -116,7 +127,7 @@ export function toIndexedDoc(p: Product, parts = titleParts(p)): IndexedDoc {
     id: p.id,
     title,
     fits: [fits, ...usage].filter(Boolean).join(' '),
-    brand: p.brand,
+    brand: brandField(p.brand),
     type: [p.category, ...typeWords].join(' '),
     description: p.description,
   };

@@ -48,8 +48,9 @@ export const SEGMENT_FORMAT = JSON.stringify({
   // joins a chain of them whole ("plugandplay"), not in pairs; 13 indexes what a product is for
   // (`USAGE_ATTRIBUTES`) in the fits field; 14 saves the IDF a segment was built on, and a
   // shard's bases are built on the corpus's averages and IDF (older ones on their own: they
-  // would disagree with the other shards').
-  v: 14,
+  // would disagree with the other shards'); 15 indexes a brand of several words as one
+  // joined word ("caselogic").
+  v: 15,
   lunr: lunr.version,
   b: LENGTH_NORMALIZATION,
   k1: SATURATION,

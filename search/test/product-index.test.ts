@@ -1139,6 +1139,21 @@ describe('Synonyms from the catalog', () => {
     ).toBe(true);
   });
 
+  it('matches the brand field of a brand of several words only for all of them ("RAM Mounts")', () => {
+    const index = new ProductIndex();
+    const items: Product[] = [];
+    for (let i = 0; i < 5; i++)
+      items.push(product(`Acme A${i} RAM module 2 GB`, 'Acme', 'Memory module', 2000));
+    for (let i = 0; i < 5; i++)
+      items.push(product(`RAM Mounts M${i} tablet holder`, 'RAM Mounts', 'Holder', 3000));
+    index.replaceAll(items);
+    const brands = (query: string) => index.search(q({ q: query, pageSize: 10 })).hits.map((h) => h.brand);
+    // "ram" is a word the brand's title says too, but not the brand named.
+    expect(brands('ram').slice(0, 5)).toEqual(Array(5).fill('Acme'));
+    // The whole brand named: its products first.
+    expect(brands('ram mounts').slice(0, 5)).toEqual(Array(5).fill('RAM Mounts'));
+  });
+
   it('prefers products whose titles say the size asked for as a size ("27 inch", "32gb")', () => {
     const index = new ProductIndex();
     const items: Product[] = [];
