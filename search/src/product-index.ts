@@ -468,7 +468,15 @@ export class ProductIndex {
     // not a game), or the last two joined ("head set"), but for a brand, number or unit after it
     // ("toner hp", "ssd 1tb").
     const at = this.headPosition(words, stems);
-    const synonym = this.learnt().get(stems[at] ?? '');
+    // Or of the head joined with the word before it ("lap top": laptop, notebook).
+    const joinedSynonyms = new Map<string, string>();
+    for (const { term } of joined) {
+      const other = this.learnt().get(term);
+      if (other) joinedSynonyms.set(term, other);
+    }
+    const synonym =
+      this.learnt().get(stems[at] ?? '') ??
+      joinedSynonyms.get(joined.find((j) => j.first === at - 1)?.term ?? '');
     // Another word of the query that is a learnt synonym's word or its type ("notebook bag", a
     // "Laptop Bag"; "laptop stand", a "Notebook stand") matches by the other too.
     const alsoSaid = this.alsoSaid(stems, at);
@@ -511,6 +519,7 @@ export class ProductIndex {
         : words.filter((w, i) => i !== at && NUMBER.test(w) && !UNITS.has(words[i + 1] ?? '')),
     );
     const reading: QueryReading = {
+      joinedSynonyms,
       stems,
       stemmed,
       brands,
@@ -673,6 +682,7 @@ export class ProductIndex {
   /** Every segment's matches for `terms` (all of them, or any), scored with the query's reading. */
   private segmentMatches(terms: string[], all: boolean, reading: QueryReading): Matches {
     const {
+      joinedSynonyms,
       stems,
       stemmed,
       brands,
@@ -769,7 +779,15 @@ export class ProductIndex {
     const add = (row: Row | undefined, text: number) => {
       if (row) out.push({ row, text, score: -1 });
     };
-    const head = { word: headWord, synonym, phrase, type: headIsType, others: alsoSaid, names };
+    const head = {
+      word: headWord,
+      synonym,
+      phrase,
+      type: headIsType,
+      others: alsoSaid,
+      names,
+      joinedSynonyms,
+    };
     const { baseRows, deltaRows, tombstones } = this;
     // Another brand's product (the brand filter's test, OFF_BRAND) matches no model number, nor
     // does one whose title says the numbers only as quantities ("dell 3000 monitor": a Dell toner
@@ -1345,6 +1363,8 @@ export class ProductIndex {
 
 /** What `partial` made of a query, worked out once for both of its passes over the segments. */
 interface QueryReading {
+  /** Joined query words -> the catalog's learnt word for them (segment.ts `HeadExpansion`). */
+  joinedSynonyms: ReadonlyMap<string, string>;
   stems: string[];
   /** Each stem's bit in a title's summary (`Row.titleBits`), 0 for a stem no title or name says. */
   titleBits: number[];

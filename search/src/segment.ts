@@ -257,6 +257,11 @@ export interface HeadExpansion {
    */
   others?: ReadonlyMap<string, string>;
   /**
+   * Two query words the catalog spells as one (`joinedTerms`) -> the catalog's learnt word for
+   * that one ("lap top": laptop, notebook): it matches both words too.
+   */
+  joinedSynonyms?: ReadonlyMap<string, string>;
+  /**
    * The head word names a product type ("usb fan": a fan). In any-term matching a product that
    * matched other words only ("USB" cables, "Games" for "gaming keyboard") is not one: its score
    * is multiplied by OFF_TYPE.
@@ -540,8 +545,15 @@ export class SearchSegment {
     });
     // Two query words the catalog spells as one ("head set", "power bank") match it as both,
     // with the boost of both.
-    for (const { term, first } of joinedTerms(usable, (t) => this.knows(t)))
-      clauses.push({ term, boost: 2 * EXACT_BOOST, bits: (1 << first) | (1 << (first + 1)) });
+    for (const { term, first } of joinedTerms(usable, (t) => this.knows(t))) {
+      const bits = (1 << first) | (1 << (first + 1));
+      clauses.push({ term, boost: 2 * EXACT_BOOST, bits });
+      const synonym = head.joinedSynonyms?.get(term);
+      if (synonym) {
+        const same = scoreIdf(synonym) > 0 ? scoreIdf(term) / scoreIdf(synonym) : 1;
+        clauses.push({ term: synonym, boost: 2 * EXACT_BOOST * SYNONYM_BOOST * same, bits });
+      }
+    }
     const { scores, masks, lastWord, completed, coded } = this.scratch;
     const { phrases } = this.scratch;
     while (phrases.length < groups.length) phrases.push(new Float64Array(this.refs.length));

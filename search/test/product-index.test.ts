@@ -998,6 +998,17 @@ describe('Synonyms from the catalog', () => {
     expect(hits.findIndex((h) => h.id === cooler.id)).toBeGreaterThan(Math.max(...notebooks));
   });
 
+  it('reads two words the catalog writes as one by the learnt synonym of that one ("lap top")', () => {
+    const index = new ProductIndex();
+    const cooler = product('Kappa USB Laptop Cooler', 'Kappa', 'Other', 3000);
+    index.replaceAll([...shop(), cooler]);
+    const categories = (query: string) =>
+      index.search(q({ q: query, pageSize: 10 })).hits.map((h) => h.category);
+    // As "laptop": notebooks, the catalog's word for it, not only what says "laptop".
+    expect(categories('lap top')).toEqual(categories('laptop'));
+    expect(categories('lap top')[0]).toBe('Notebook');
+  });
+
   it('reads the head before a brand, a number or a unit after it ("laptop zed", "notebook 512 gb")', () => {
     const index = new ProductIndex();
     const zed = product('Zed Z1 notebook 43.9 cm (17.3") 512 GB', 'Zed', 'Notebook', 60000);
