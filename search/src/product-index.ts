@@ -957,8 +957,10 @@ export class ProductIndex {
       // Two words written as one: the split whose rarer half is commonest, if commoner than the
       // correction (so "labtop" is a laptop, not "lab top").
       let split: string[] | undefined;
+      // A word a few products say (no title, `surface`) too, when each half is far commoner than it:
+      // "harddrive" (one description) is a hard drive.
       let splitMost = Math.max(most, MIN_SPLIT_FREQUENCY - 1);
-      if (seen === 0)
+      if (seen === 0 || (!surface && seen <= RARE))
         for (let at = 2; at <= word.length - 2; at++) {
           const [a, b] = [word.slice(0, at), word.slice(at)];
           const n = Math.min(frequency(stem(a)), frequency(stem(b)));

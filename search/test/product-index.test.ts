@@ -998,6 +998,20 @@ describe('Synonyms from the catalog', () => {
     expect(hits.findIndex((h) => h.id === cooler.id)).toBeGreaterThan(Math.max(...notebooks));
   });
 
+  it('splits a word no title and at most two products say into two far commoner words ("harddrive")', () => {
+    const index = new ProductIndex();
+    index.replaceAll([
+      // Each half 100x as common as the word (one product says it): 120 products.
+      ...Array.from({ length: 120 }, (_, i) =>
+        product(`Acme H${i} external hard drive 1 TB`, 'Acme', 'Hard drive', 6000),
+      ),
+      product('Zed Z1 drive caddy', 'Zed', 'Caddy', 1000, { description: 'Fits any 2.5 inch harddrive' }),
+    ]);
+    const result = index.search(q({ q: 'harddrive' }));
+    expect(result.correctedQuery).toBe('hard drive');
+    expect(result.hits.every((h) => h.category === 'Hard drive')).toBe(true);
+  });
+
   it('reads two words the catalog writes as one by the learnt synonym of that one ("lap top")', () => {
     const index = new ProductIndex();
     const cooler = product('Kappa USB Laptop Cooler', 'Kappa', 'Other', 3000);
