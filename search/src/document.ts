@@ -107,9 +107,10 @@ function attributeWords(p: Product, labels: readonly string[], pattern: RegExp):
 
 /**
  * The brand as the brand field indexes it: a brand of one word as it is, one of several (apart
- * by spaces) as the one word they make joined ("Case Logic": caselogic), which a query names by saying all of them
- * (joined query words, segment.ts `joinedTerms`). Its words alone are no brand match: "ipad case"
- * listed Case Logic camera cases, "ram" RAM Mounts first. The title still says them.
+ * by spaces) as the one word they make joined ("Case Logic": caselogic), which a query names by
+ * saying all of them (joined query words, segment.ts `joinedTerms`). Its words alone are no brand
+ * match: "ipad case" listed Case Logic camera cases, "ram" RAM Mounts first. The title still
+ * says them.
  */
 function brandField(brand: string): string {
   // Words written together are one name ("StarTech.com", "TP-LINK"): "startech" names it.
