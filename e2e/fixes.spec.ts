@@ -278,7 +278,7 @@ test('a product image keeps its box and a neutral placeholder while it loads, an
   const res = await request.post('/api/products', {
     headers: ADMIN,
     data: {
-      title: `Lantern ${word}`,
+      title: `Mothlight ${word}`,
       brand: 'Testbrand',
       description: 'Made for the end-to-end suite.',
       price: 2599,
@@ -315,7 +315,7 @@ test('a product image keeps its box and a neutral placeholder while it loads, an
   expect(Math.abs((failed?.height ?? 0) - (failed?.width ?? 0))).toBeLessThan(2);
   // On the product page, the failed image still names the product.
   await page.goto(`/products/${id}`);
-  await expect(page.getByRole('img', { name: `Lantern ${word}` })).toContainText('No image');
+  await expect(page.getByRole('img', { name: `Mothlight ${word}` })).toContainText('No image');
 });
 
 test.describe('on a phone', () => {
