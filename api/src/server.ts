@@ -5,8 +5,9 @@ import { serve } from '@hono/node-server';
 import { compactCart, YjsCart } from '@shopsync/core';
 import { Checkpointer, clientAddress, createSyncServer, type SyncServer } from '@shopsync/sync-server';
 import type { Logger } from 'pino';
-import { Counter } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import { Accounts } from './accounts/accounts.js';
+import { passwordHashes } from './accounts/passwords.js';
 import { accountRoutes } from './accounts/routes.js';
 import { authorizeSync } from './cart/authorize.js';
 import { Carts } from './cart/carts.js';
@@ -85,6 +86,15 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     registers: [sync.metrics.registry],
   });
   carts.onMalformed = (n) => malformed.inc(n);
+  new Gauge({
+    name: 'shopsync_password_hashes_waiting',
+    help: 'Password hashes waiting for their turn, by priority (sign-ins go first)',
+    labelNames: ['priority'] as const,
+    registers: [sync.metrics.registry],
+    collect() {
+      for (const [priority, n] of Object.entries(passwordHashes.queued)) this.set({ priority }, n);
+    },
+  });
   // SHOPSYNC_CHECKOUT_BATCH=1 is the naive path the checkout benchmark compares: a transaction
   // for every write (new order, decision, cleared-cart note) instead of one per batch.
   const orders = new OrderStore(db, Date.now, config.checkoutBatch);

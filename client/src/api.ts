@@ -34,6 +34,7 @@ const CODE_TEXT: Record<string, (err: ApiError) => string | undefined> = {
         : 'in a few minutes';
     return `Too many sign-in attempts for this email. Please try again ${when}.`;
   },
+  busy: () => 'The shop is busy right now. Please try again in a moment.',
 };
 
 /**

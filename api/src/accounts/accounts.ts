@@ -3,7 +3,14 @@ import type { Address, AddressInput, User } from '@shopsync/core';
 import { rememberBounded } from '../bounded.js';
 import { type Db, statement } from '../db.js';
 import { newId } from '../ids.js';
-import { dummyPasswordHash, hashPassword, verifyPassword } from './passwords.js';
+import {
+  dummyPasswordHash,
+  type HashQueue,
+  hashPassword,
+  PasswordsBusy,
+  passwordHashes,
+  verifyPassword,
+} from './passwords.js';
 
 const SESSION_TTL_MS = 30 * 24 * 3600 * 1000;
 /**
@@ -28,6 +35,8 @@ export interface AccountsOptions {
   /** Sign-in attempts without a success allowed per client address and email in a window. */
   loginAttempts?: number;
   loginWindowMs?: number;
+  /** Where password hashes wait their turn (default: the process's, passwordHashes). */
+  hashQueue?: HashQueue;
 }
 
 interface UserRow {
@@ -49,10 +58,15 @@ export const hashToken = (token: string) => createHash('sha256').update(token).d
  */
 export const sessionId = hashToken;
 
-export type SignupResult = { ok: true; user: User; token: string } | { ok: false; reason: 'email_taken' };
+/** `busy`: too many password hashes are waiting (PasswordsBusy); nothing was done. */
+export type SignupResult =
+  | { ok: true; user: User; token: string }
+  | { ok: false; reason: 'email_taken' }
+  | { ok: false; reason: 'busy' };
 export type LoginResult =
   | { ok: true; user: User; token: string }
   | { ok: false; reason: 'invalid_credentials' }
+  | { ok: false; reason: 'busy' }
   | { ok: false; reason: 'too_many_attempts'; retryAfterMs: number };
 
 /** Accounts and sessions. Session tokens are random; only their hash is stored. */
@@ -66,6 +80,7 @@ export class Accounts {
   private readonly failures = new Map<string, { count: number; since: number }>();
   private readonly loginAttempts: number;
   private readonly loginWindowMs: number;
+  private readonly hashQueue: HashQueue;
 
   constructor(
     private readonly db: Db,
@@ -74,11 +89,18 @@ export class Accounts {
   ) {
     this.loginAttempts = options.loginAttempts ?? LOGIN_ATTEMPTS;
     this.loginWindowMs = options.loginWindowMs ?? LOGIN_WINDOW_MS;
+    this.hashQueue = options.hashQueue ?? passwordHashes;
   }
 
   async signup(email: string, password: string, name: string): Promise<SignupResult> {
     if (this.findByEmail(email)) return { ok: false, reason: 'email_taken' };
-    const hash = await hashPassword(password);
+    let hash: string;
+    try {
+      hash = await hashPassword(password, this.hashQueue);
+    } catch (err) {
+      if (err instanceof PasswordsBusy) return { ok: false, reason: 'busy' };
+      throw err;
+    }
     const user: User = { id: newId('u'), email, name, createdAt: this.now() };
     try {
       statement(
@@ -112,7 +134,20 @@ export class Accounts {
     // too; a successful sign-in clears the count.
     rememberBounded(this.failures, key, { count: count + 1, since }, LOGIN_TRACKED);
     const row = this.findByEmail(email);
-    const valid = await verifyPassword(password, row?.password_hash ?? (await dummyPasswordHash()));
+    let valid: boolean;
+    try {
+      valid = await verifyPassword(
+        password,
+        row?.password_hash ?? (await dummyPasswordHash()),
+        this.hashQueue,
+      );
+    } catch (err) {
+      if (!(err instanceof PasswordsBusy)) throw err;
+      // Not checked, so not counted.
+      if (count === 0) this.failures.delete(key);
+      else rememberBounded(this.failures, key, { count, since }, LOGIN_TRACKED);
+      return { ok: false, reason: 'busy' };
+    }
     if (!row || !valid) return { ok: false, reason: 'invalid_credentials' };
     this.failures.delete(key);
     return { ok: true, user: toUser(row), token: this.createSession(row.id) };

@@ -1,4 +1,5 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 
 // scrypt (RFC 7914) from Node's own crypto: a memory-hard, vetted password hash with no native
 // add-on to install. Parameters follow OWASP's minimum for scrypt (N=2^17, r=8, p=1).
@@ -8,6 +9,64 @@ const P = 1;
 const KEY_LENGTH = 32;
 const MAXMEM = 256 * N * R;
 
+/** Whose hash: checking a sign-in's password goes before hashing a new account's. */
+export type HashPriority = 'sign-in' | 'sign-up';
+
+/** Too many hashes of this priority are waiting; answer 503 and let the client retry. */
+export class PasswordsBusy extends Error {
+  constructor() {
+    super('too many password checks are waiting');
+  }
+}
+
+/**
+ * Runs password hashes a few at a time, sign-ins first. Each scrypt holds 128 MiB and a thread of
+ * libuv's pool (four, shared with file I/O) for a few hundred milliseconds; unqueued, a burst of
+ * signups would take every thread and each sign-in would wait behind all of them. Here a sign-in
+ * waits at most for the hashes already running, and a priority with `maxWaiting` hashes waiting
+ * refuses the next (PasswordsBusy) instead of queueing it for minutes.
+ */
+export class HashQueue {
+  private running = 0;
+  private readonly waiting: Record<HashPriority, Array<() => void>> = { 'sign-in': [], 'sign-up': [] };
+
+  constructor(
+    readonly atOnce = Math.max(1, Math.min(4, availableParallelism())),
+    readonly maxWaiting = 256,
+  ) {}
+
+  run<T>(priority: HashPriority, work: () => Promise<T>): Promise<T> {
+    if (this.running < this.atOnce) return this.start(work);
+    const queue = this.waiting[priority];
+    if (queue.length >= this.maxWaiting) return Promise.reject(new PasswordsBusy());
+    return new Promise<T>((resolve, reject) => {
+      queue.push(() => this.start(work).then(resolve, reject));
+    });
+  }
+
+  /** Hashes waiting, by priority (for metrics and tests). */
+  get queued(): Record<HashPriority, number> {
+    return { 'sign-in': this.waiting['sign-in'].length, 'sign-up': this.waiting['sign-up'].length };
+  }
+
+  private start<T>(work: () => Promise<T>): Promise<T> {
+    this.running++;
+    let result: Promise<T>;
+    try {
+      result = work();
+    } catch (err) {
+      result = Promise.reject(err);
+    }
+    return result.finally(() => {
+      this.running--;
+      (this.waiting['sign-in'].shift() ?? this.waiting['sign-up'].shift())?.();
+    });
+  }
+}
+
+/** The process's queue: libuv's pool and the memory are the process's. */
+export const passwordHashes = new HashQueue();
+
 function derive(password: string, salt: Buffer, n: number, r: number, p: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     scrypt(password.normalize('NFKC'), salt, KEY_LENGTH, { N: n, r, p, maxmem: MAXMEM }, (err, key) =>
@@ -16,24 +75,41 @@ function derive(password: string, salt: Buffer, n: number, r: number, p: number)
   });
 }
 
-/** Returns a self-describing hash: `scrypt$N$r$p$salt$key` (base64url). */
-export async function hashPassword(password: string): Promise<string> {
+async function hashUnqueued(password: string): Promise<string> {
   const salt = randomBytes(16);
   const key = await derive(password, salt, N, R, P);
   return ['scrypt', N, R, P, salt.toString('base64url'), key.toString('base64url')].join('$');
 }
 
-export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+/**
+ * Returns a self-describing hash: `scrypt$N$r$p$salt$key` (base64url). Queued as a sign-up's:
+ * rejects with PasswordsBusy when too many are waiting.
+ */
+export function hashPassword(password: string, queue = passwordHashes): Promise<string> {
+  return queue.run('sign-up', () => hashUnqueued(password));
+}
+
+/** Queued as a sign-in's: rejects with PasswordsBusy when too many are waiting. */
+export async function verifyPassword(
+  password: string,
+  stored: string,
+  queue = passwordHashes,
+): Promise<boolean> {
   const [scheme, n, r, p, salt, key] = stored.split('$');
   if (scheme !== 'scrypt' || !salt || !key) return false;
   const expected = Buffer.from(key, 'base64url');
-  const actual = await derive(password, Buffer.from(salt, 'base64url'), Number(n), Number(r), Number(p));
+  const actual = await queue.run('sign-in', () =>
+    derive(password, Buffer.from(salt, 'base64url'), Number(n), Number(r), Number(p)),
+  );
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
 let dummyHash: Promise<string> | undefined;
-/** A hash to verify against for unknown emails, so both failures take the same time. */
+/**
+ * A hash to verify against for unknown emails, so both failures take the same time. Made once,
+ * outside the queue (a refusal must not be remembered in its place).
+ */
 export function dummyPasswordHash(): Promise<string> {
-  dummyHash ??= hashPassword('not-a-real-password-0');
+  dummyHash ??= hashUnqueued('not-a-real-password-0');
   return dummyHash;
 }

@@ -1,5 +1,5 @@
 import { AddressInput, LoginInput, SignupInput } from '@shopsync/core';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import type { Carts } from '../cart/carts.js';
 import { type AppEnv, clearSessionCookie, readGuestId, requireUser, setSessionCookie } from '../http/auth.js';
 import { ApiError, parseBody } from '../http/errors.js';
@@ -22,6 +22,7 @@ export function accountRoutes(
   app.post('/auth/signup', async (c) => {
     const input = await parseBody(c, SignupInput);
     const result = await accounts.signup(input.email, input.password, input.name);
+    if (!result.ok && result.reason === 'busy') throw busy(c);
     if (!result.ok) throw new ApiError(409, 'email_taken', 'an account with this email exists');
     setSessionCookie(c, result.token, secureCookies);
     const guest = readGuestId(c);
@@ -43,6 +44,7 @@ export function accountRoutes(
         { retryAfterSeconds: seconds },
       );
     }
+    if (!result.ok && result.reason === 'busy') throw busy(c);
     if (!result.ok) throw new ApiError(401, 'invalid_credentials', 'the email or the password is wrong');
     setSessionCookie(c, result.token, secureCookies);
     const guest = readGuestId(c);
@@ -93,4 +95,10 @@ export function accountRoutes(
 function minutesText(seconds: number): string {
   const minutes = Math.ceil(seconds / 60);
   return `${minutes} minute${minutes === 1 ? '' : 's'}`;
+}
+
+/** Too many password hashes waiting: 503 with a short Retry-After (a hash takes well under 1 s). */
+function busy(c: Context): ApiError {
+  c.header('Retry-After', '1');
+  return new ApiError(503, 'busy', 'the shop is busy checking passwords; try again in a moment');
 }

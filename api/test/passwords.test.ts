@@ -1,0 +1,111 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { Accounts } from '../src/accounts/accounts.js';
+import { HashQueue, PasswordsBusy } from '../src/accounts/passwords.js';
+import { accountRoutes } from '../src/accounts/routes.js';
+import type { Carts } from '../src/cart/carts.js';
+import { openDatabase } from '../src/db.js';
+import { createApp } from '../src/http/app.js';
+
+/** A job the test finishes by hand. */
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { open, opened };
+}
+
+describe('password hash queue', () => {
+  it('runs sign-ins before waiting sign-ups, a few at a time', async () => {
+    const queue = new HashQueue(1, 10);
+    const order: string[] = [];
+    const first = gate();
+    const running = queue.run('sign-up', async () => {
+      order.push('up0');
+      await first.opened;
+    });
+    const rest = [
+      queue.run('sign-up', async () => void order.push('up1')),
+      queue.run('sign-up', async () => void order.push('up2')),
+      queue.run('sign-in', async () => void order.push('in1')),
+    ];
+    expect(queue.queued).toEqual({ 'sign-in': 1, 'sign-up': 2 });
+    first.open();
+    await Promise.all([running, ...rest]);
+    expect(order).toEqual(['up0', 'in1', 'up1', 'up2']);
+    expect(queue.queued).toEqual({ 'sign-in': 0, 'sign-up': 0 });
+  });
+
+  it('refuses past its bound per priority, and goes on after a job that throws', async () => {
+    const queue = new HashQueue(1, 1);
+    const first = gate();
+    const running = queue.run('sign-up', () => first.opened);
+    const waiting = queue.run('sign-up', () => {
+      throw new Error('scrypt failed');
+    });
+    await expect(queue.run('sign-up', async () => 1)).rejects.toBeInstanceOf(PasswordsBusy);
+    // A sign-in still gets its place.
+    const signIn = queue.run('sign-in', async () => 'in');
+    first.open();
+    await running;
+    await expect(waiting).rejects.toThrow('scrypt failed');
+    expect(await signIn).toBe('in');
+    expect(await queue.run('sign-up', async () => 2)).toBe(2);
+  });
+});
+
+describe('accounts when password checks are busy', () => {
+  it('answers 503 busy with Retry-After, and a refused sign-in is not counted as a guess', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shopsync-busy-'));
+    const db = openDatabase(dir);
+    const queue = new HashQueue(1, 0);
+    const accounts = new Accounts(db, Date.now, { hashQueue: queue, loginAttempts: 1 });
+    // No guest cookie is sent, so the routes never touch the carts.
+    const app = createApp({
+      logger: pino({ level: 'silent' }),
+      clientDir: dir,
+      accounts,
+      adminToken: undefined,
+      routes: [accountRoutes(accounts, {} as Carts, false)],
+    });
+    const post = (path: string, body: unknown) =>
+      app.request(path, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    expect(
+      (await post('/api/auth/signup', { email: 'a@example.com', password: 'a-password1', name: 'A' })).status,
+    ).toBe(201);
+
+    // One hash running fills the queue (it lets none wait): the next signup and sign-in are refused.
+    const holder = gate();
+    const held = queue.run('sign-up', () => holder.opened);
+    const refused = await post('/api/auth/signup', {
+      email: 'b@example.com',
+      password: 'b-password1',
+      name: 'B',
+    });
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('Retry-After')).toBe('1');
+    expect(await refused.json()).toMatchObject({ error: { code: 'busy' } });
+    const login = await post('/api/auth/login', { email: 'a@example.com', password: 'a-password1' });
+    expect(login.status).toBe(503);
+    holder.open();
+    await held;
+
+    // loginAttempts is 1: had the refused sign-in counted, this one would be 429.
+    expect((await post('/api/auth/login', { email: 'a@example.com', password: 'a-password1' })).status).toBe(
+      200,
+    );
+    expect(
+      (await post('/api/auth/signup', { email: 'b@example.com', password: 'b-password1', name: 'B' })).status,
+    ).toBe(201);
+    db.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+});
