@@ -43,4 +43,10 @@ describe('errorText', () => {
     expect(tooMany(45)).toBe('Too many sign-in attempts for this email. Please try again in 45 seconds.');
     expect(tooMany()).toBe('Too many sign-in attempts for this email. Please try again in a few minutes.');
   });
+
+  it('says a busy shop in a sentence', () => {
+    expect(
+      errorText(new ApiError(503, 'busy', 'the shop is busy checking passwords; try again in a moment')),
+    ).toBe('The shop is busy right now. Please try again in a moment.');
+  });
 });
