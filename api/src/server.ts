@@ -41,6 +41,30 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/**
+ * How long a shutdown waits for requests in flight (an order's live status stream, a stalled
+ * upload) before it closes their connections.
+ */
+export const SHUTDOWN_GRACE_MS = 5_000;
+
+/**
+ * Stops accepting connections and waits for the open ones to end. Node's `close()` waits for
+ * every connection and closes only those idle at that moment, so a browser that keeps sending
+ * on its kept-alive connections (or one open event stream) would keep a stopping shop serving
+ * forever: idle connections are closed as they become idle, and after `graceMs` every one.
+ */
+export async function stopServing(server: http.Server, graceMs: number): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  const idle = setInterval(() => server.closeIdleConnections(), 50);
+  const deadline = setTimeout(() => server.closeAllConnections(), graceMs);
+  try {
+    await closed;
+  } finally {
+    clearInterval(idle);
+    clearTimeout(deadline);
+  }
+}
+
 /** How often expired sessions and idempotency keys are deleted. */
 const SWEEP_INTERVAL_MS = 3600_000;
 
@@ -206,7 +230,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       clearInterval(sweeper);
       await feed.stop();
       await sync.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // serve() built it with http.createServer (above).
+      await stopServing(server as http.Server, SHUTDOWN_GRACE_MS);
       orders.flush();
       await checkpointer.stop();
       db.close();
