@@ -87,8 +87,14 @@ export class Carts {
     const userCart = this.cartFor(`user:${userId}`);
     // Copies the guest's live entries, not its Yjs history: replaying that would also replay its
     // deletions of entries merged at an earlier sign-in. Tags the user cart removed stay removed.
-    await this.documents.withDocument(userCart, (doc) => mergeYjsCart(doc, guestDoc));
-    await this.documents.withDocument(guestCart, (doc) => new YjsCart(doc).clear());
+    let merged: string[] = [];
+    await this.documents.withDocument(userCart, (doc) => {
+      merged = [...new YjsCart(guestDoc).map.keys()];
+      return mergeYjsCart(doc, guestDoc);
+    });
+    // Exactly the entries merged leave the guest cart (an observed remove, as checkout's): one a
+    // guest device added while the merge committed stays there for the next sign-in, not lost.
+    await this.documents.withDocument(guestCart, (doc) => new YjsCart(doc).clear(merged));
     return true;
   }
 }
