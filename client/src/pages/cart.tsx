@@ -1,6 +1,7 @@
 import { DEFAULT_MAX_PER_LINE as MAX_PER_LINE } from '@shopsync/core/cart/entry';
 import { useState } from 'preact/hooks';
 import { cartState, currentCart } from '../cart/session.js';
+import { decrease, increase } from '../cart/steppers.js';
 import { ProductImage } from '../components/image.js';
 import { SyncBadge } from '../components/sync-badge.js';
 import { formatMoney } from '../format.js';
@@ -85,7 +86,7 @@ export default function CartPage() {
                       aria-label="Decrease quantity"
                       onClick={() =>
                         line.quantity > 1
-                          ? cart?.setQuantity(line.productId, line.quantity - 1)
+                          ? cart && decrease(cart, line.productId, line.quantity)
                           : remove(line.productId, line.quantity, p?.title ?? 'the item')
                       }
                     >
@@ -98,7 +99,7 @@ export default function CartPage() {
                       type="button"
                       aria-label="Increase quantity"
                       disabled={line.quantity >= MAX_PER_LINE}
-                      onClick={() => cart?.setQuantity(line.productId, line.quantity + 1)}
+                      onClick={() => cart && increase(cart, line.productId)}
                     >
                       +
                     </button>
