@@ -14,7 +14,7 @@ import { SqliteStockStore } from '../src/checkout/stock.js';
 import { OrderStore } from '../src/checkout/store.js';
 import { StockWriter } from '../src/checkout/writer.js';
 import { openDatabase } from '../src/db.js';
-import { admin, type Client, createProduct, quickShoppers, signUp, startTestServer } from './harness.js';
+import { admin, type Client, createProduct, quickShoppers, startTestServer } from './harness.js';
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
 let vendor: Client;
@@ -27,7 +27,8 @@ afterAll(() => server.close());
 const product = (stock: number, price = 500) => createProduct(vendor, stock, price);
 
 async function shopperWith(lines: [string, number][]): Promise<{ client: Client; cartId: string }> {
-  const client = await signUp(server.url);
+  // Signed in without scrypt: what is under test is the checkout, not signup.
+  const [client] = quickShoppers(server, 1) as [Client];
   let cartId = '';
   for (const [p, n] of lines)
     cartId = (await client.post('/api/cart/lines', { productId: p, quantity: n })).json.cartId;
@@ -421,7 +422,7 @@ describe('serialized checkout', () => {
     const s = await shopperWith([[p, 1]]);
     const order = (await place(s)).json;
     const res = await fetch(`${server.url}/api/orders/${order.id}/events`, {
-      headers: { cookie: s.client.cookieHeader() ?? '' },
+      headers: { authorization: `Bearer ${s.client.bearer}` },
     });
     expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
     const text = await res.text();
