@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import pino from 'pino';
 import { clientAddress } from './address.js';
 import { Checkpointer } from './checkpointer.js';
 import { LIMIT_RANGES } from './limits.js';
@@ -12,7 +13,7 @@ import { verifySyncToken } from './tokens.js';
 /**
  * The sync server alone: `npm run sync-server` (PORT, HOST, DATA_DIR, SHOPSYNC_SYNC_SECRET or SHOPSYNC_SECRET,
  * SHOPSYNC_SYNC_IDLE_MS, SHOPSYNC_SYNC_MAX_ROOMS, SHOPSYNC_SYNC_MAX_PER_ADDRESS,
- * SHOPSYNC_TRUSTED_PROXIES, SHOPSYNC_DURABILITY). Devices authenticate with sync tokens signed by the
+ * SHOPSYNC_TRUSTED_PROXIES, SHOPSYNC_DURABILITY, LOG_LEVEL). Devices authenticate with sync tokens signed by the
  * same secret the shop uses.
  */
 // A variable set to nothing is not set, as in the shop's configuration (api/src/config.ts).
@@ -54,8 +55,14 @@ const maxConnectionsPerAddress = limit(
 );
 const trustedProxies = limit('SHOPSYNC_TRUSTED_PROXIES', LIMIT_RANGES.trustedProxies) ?? 0;
 
-const log = (level: string) => (obj: object, msg?: string) =>
-  console.log(JSON.stringify({ level, time: Date.now(), ...obj, msg }));
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const level = process.env.LOG_LEVEL || 'info';
+if (!LEVELS.includes(level)) {
+  console.error(`LOG_LEVEL must be one of ${LEVELS.join(', ')}, not ${JSON.stringify(level)}`);
+  process.exit(2);
+}
+// JSON lines on stdout, as the shop's (pino).
+const logger = pino({ level, base: { service: 'shopsync-sync' } });
 const sync = createSyncServer({
   db,
   limits: {
@@ -64,7 +71,7 @@ const sync = createSyncServer({
     ...(maxConnectionsPerAddress ? { maxConnectionsPerAddress } : {}),
   },
   clientAddress: (req) => clientAddress(req, trustedProxies),
-  logger: { info: log('info'), warn: log('warn'), error: log('error'), debug: () => {} },
+  logger,
   authorize: (req, docName) => {
     const token = new URL(req.url ?? '/', 'http://localhost').searchParams.get('token');
     const claims = token ? verifySyncToken(secret, token) : undefined;
@@ -86,13 +93,15 @@ server.on('upgrade', (req, socket, head) => {
   else socket.destroy();
 });
 let checkpointer: Checkpointer | undefined;
-server.listen(Number(process.env.PORT || 8788), process.env.HOST || '127.0.0.1', () => {
+const host = process.env.HOST || '127.0.0.1';
+server.listen(Number(process.env.PORT || 8788), host, () => {
   // WAL checkpoints off the event loop (see checkpointer.ts).
   checkpointer = Checkpointer.start(db, {
-    onError: (error) => log('warn')({ error }, 'background checkpoint failed'),
+    onError: (error) => logger.warn({ error }, 'background checkpoint failed'),
   });
   const { port } = server.address() as AddressInfo;
-  log('info')({ url: `http://127.0.0.1:${port}` }, 'sync server listening');
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  logger.info({ url, dataDir }, 'sync server listening');
 });
 
 let stopping = false;
@@ -100,6 +109,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, async () => {
     if (stopping) return;
     stopping = true;
+    logger.info({ signal }, 'shutting down');
     await sync.close();
     server.close();
     await checkpointer?.stop();

@@ -1,0 +1,57 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { freePort, SECRET, tmpDir, until } from './harness.js';
+
+const MAIN = path.resolve(import.meta.dirname, '../src/main.ts');
+
+/** Runs the standalone sync server with `env`; resolves its exit code and output. */
+function run(env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+    env: { ...process.env, DATA_DIR: tmpDir(), SHOPSYNC_SECRET: SECRET, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => {
+    out += d;
+  });
+  child.stderr.on('data', (d) => {
+    err += d;
+  });
+  const exited = new Promise<number | null>((r) => child.once('exit', r));
+  return { child, exited, out: () => out, err: () => err };
+}
+
+describe('npm run sync-server', () => {
+  it('logs JSON lines at LOG_LEVEL, names the address it listens on, and refuses a bad level', async () => {
+    const port = await freePort();
+    const info = run({ PORT: String(port), HOST: '127.0.0.1' });
+    await until(() => info.out().includes('sync server listening'), 'listening', 20_000);
+    const line = JSON.parse(
+      info
+        .out()
+        .split('\n')
+        .find((l) => l.includes('listening'))!,
+    );
+    expect(line).toMatchObject({ level: 30, url: `http://127.0.0.1:${port}`, service: 'shopsync-sync' });
+    info.child.kill('SIGTERM');
+    expect(await info.exited).toBe(0);
+
+    const port2 = await freePort();
+    const quiet = run({ PORT: String(port2), LOG_LEVEL: 'warn' });
+    for (let i = 0; ; i++) {
+      const res = await fetch(`http://127.0.0.1:${port2}/health`).catch(() => undefined);
+      if (res?.ok) break;
+      if (i > 200) throw new Error('the quiet sync server never answered /health');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    quiet.child.kill('SIGTERM');
+    expect(await quiet.exited).toBe(0);
+    expect(quiet.out()).toBe('');
+
+    const bad = run({ LOG_LEVEL: 'loud' });
+    expect(await bad.exited).toBe(2);
+    expect(bad.err()).toMatch(/LOG_LEVEL must be one of/);
+  }, 60_000);
+});
