@@ -98,12 +98,43 @@ describe('importer', () => {
         encoding: 'utf8',
       },
     );
-    expect(run.status).toBe(0);
+    // The good records are in; a rejected one makes the exit code say so.
+    expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/p\.json: 3\/3 \(100%\)/);
     expect(run.stderr).toMatch(/record #3/);
     expect(run.stdout).toMatch(/2 created, 0 updated, 0 unchanged, 1 rejected/);
     expect(run.stdout).toMatch(/2 products/);
-  });
+
+    // A relative name is read from where `npm run import` was typed (INIT_CWD), not the repository.
+    fs.writeFileSync(path.join(dir, 'more.json'), JSON.stringify([good('cli3')]));
+    const relative = spawnSync(
+      'node',
+      ['--import', 'tsx', path.join(repo, 'api/src/catalog/import-cli.ts'), 'more.json'],
+      {
+        cwd: repo,
+        env: { ...process.env, DATA_DIR: path.join(dir, 'data'), SHOPSYNC_SEED: 'none', INIT_CWD: dir },
+        encoding: 'utf8',
+      },
+    );
+    expect(relative.status).toBe(0);
+    expect(relative.stdout).toMatch(/1 created, 0 updated, 0 unchanged, 0 rejected/);
+    expect(relative.stdout).toMatch(/3 products/);
+
+    // check-ledger on a folder with no database says so (it used to create one and call it whole).
+    const ledger = (dataDir: string) =>
+      spawnSync('node', ['--import', 'tsx', path.join(repo, 'api/src/checkout/ledger-cli.ts')], {
+        cwd: repo,
+        env: { ...process.env, DATA_DIR: dataDir },
+        encoding: 'utf8',
+      });
+    const missing = ledger(path.join(dir, 'no-such-data'));
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/no database at/);
+    expect(fs.existsSync(path.join(dir, 'no-such-data'))).toBe(false);
+    const ok = ledger(path.join(dir, 'data'));
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toMatch(/ledger ok: 3 products, 0 orders/);
+  }, 60_000);
 
   it.skipIf(!hasIcecat)('imports an Icecat zip with brand, price in cents and a derived category', () => {
     const db = openDatabase(tmp());

@@ -26,7 +26,8 @@ async function main(argv: string[]): Promise<number> {
   for (const file of files) {
     let records: unknown[];
     try {
-      records = readRecords(path.resolve(file));
+      // Relative to where `npm run import` was typed (npm runs scripts from the repository root).
+      records = readRecords(path.resolve(process.env.INIT_CWD ?? process.cwd(), file));
     } catch (err) {
       console.error(`${file}: cannot read: ${(err as Error).message}`);
       failed = true;
@@ -40,6 +41,7 @@ async function main(argv: string[]): Promise<number> {
       (f, done, total) => progress(path.basename(f), done, total),
     );
     process.stderr.write('\n');
+    if (report.rejected.length > 0) failed = true;
     for (const r of report.rejected.slice(0, 20)) console.error(`  record #${r.position}: ${r.error}`);
     if (report.rejected.length > 20)
       console.error(`  … and ${report.rejected.length - 20} more rejected records`);
