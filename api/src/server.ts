@@ -5,7 +5,7 @@ import { serve } from '@hono/node-server';
 import { compactCart, YjsCart } from '@shopsync/core';
 import { Checkpointer, clientAddress, createSyncServer, type SyncServer } from '@shopsync/sync-server';
 import type { Logger } from 'pino';
-import { Counter, Gauge } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram } from 'prom-client';
 import { Accounts } from './accounts/accounts.js';
 import { passwordHashes } from './accounts/passwords.js';
 import { accountRoutes } from './accounts/routes.js';
@@ -126,6 +126,15 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const writer = new StockWriter(stock, new InMemoryOrderQueue(), { maxBatch: config.checkoutBatch });
   writer.on('error', (err) => logger.error({ err }, 'stock writer batch failed; its orders stay pending'));
   const checkout = new Checkout(orders, stock, writer, catalog, sync);
+  const decided = new Counter({
+    name: 'shopsync_orders_total',
+    help: 'Orders that reached a status: confirmed, rejected or cancelled',
+    labelNames: ['status'] as const,
+    registers: [sync.metrics.registry],
+  });
+  checkout.on('status', (order: { status: string }) => {
+    if (order.status !== 'pending') decided.inc({ status: order.status });
+  });
   checkout.on('error', (err) =>
     logger.error({ err }, "clearing a confirmed order's cart entries failed; redone at the next start"),
   );
@@ -149,7 +158,17 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     'search index ready',
   );
 
+  // Process metrics (CPU, memory, heap, event-loop lag, handles) and every request's duration.
+  collectDefaultMetrics({ register: sync.metrics.registry });
+  const requests = new Histogram({
+    name: 'shopsync_http_request_duration_seconds',
+    help: 'HTTP requests answered, by method, route pattern and status, and how long each took',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+    registers: [sync.metrics.registry],
+  });
   const app = createApp({
+    observe: (method, route, status, seconds) => requests.observe({ method, route, status }, seconds),
     logger,
     clientDir: config.clientDir,
     accounts,
@@ -163,7 +182,16 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       orderRoutes(checkout, orders, carts, accounts),
     ],
     extra: (a) => {
-      a.get('/api/health', (c) => c.json({ status: 'ok' }));
+      // Listening means the search index is loaded; the database must still answer a read.
+      a.get('/api/health', (c) => {
+        try {
+          db.prepare('SELECT 1').get();
+        } catch (err) {
+          logger.error({ err }, 'health check: the database does not answer');
+          return c.json({ status: 'error', error: 'database' }, 503);
+        }
+        return c.json({ status: 'ok' });
+      });
       a.get('/metrics', async (c) =>
         c.text(await sync.metricsText(), 200, { 'Content-Type': 'text/plain; version=0.0.4' }),
       );

@@ -288,4 +288,37 @@ describe('metrics', () => {
     expect(text).toMatch(/shopsync_cart_malformed_entries_total [1-9]/);
     expect(text).toMatch(/shopsync_sync_rooms/);
   });
+
+  it('times requests by route pattern and status, counts decided orders, and has process metrics', async () => {
+    const vendor = admin(server.url);
+    const id = (
+      await vendor.post('/api/products', { title: 'Metered lamp', brand: 'Acme', price: 900, stock: 1 })
+    ).json.id;
+    await new Client(server.url).get(`/api/products/${id}`);
+    await new Client(server.url).get('/api/products/no-such-product');
+    const shopper = await signUp(server.url);
+    const cart = (await shopper.post('/api/cart/lines', { productId: id, quantity: 1 })).json;
+    const before = await (await fetch(`${server.url}/metrics`)).text();
+    const confirmed = (text: string) =>
+      Number(text.match(/^shopsync_orders_total\{status="confirmed"\} (\d+)/m)?.[1] ?? 0);
+    const order = await shopper.post(
+      '/api/orders',
+      { cartId: cart.cartId },
+      { 'idempotency-key': 'metered-1' },
+    );
+    expect(order.json.status).toBe('confirmed');
+
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    // The pattern, never the product id: one series per route, however many products.
+    expect(text).toMatch(
+      /shopsync_http_request_duration_seconds_count\{method="GET",route="\/api\/products\/:id",status="200"\} [1-9]/,
+    );
+    expect(text).toMatch(
+      /shopsync_http_request_duration_seconds_count\{method="GET",route="\/api\/products\/:id",status="404"\} [1-9]/,
+    );
+    expect(text).not.toContain('no-such-product');
+    expect(confirmed(text)).toBe(confirmed(before) + 1);
+    expect(text).toMatch(/^process_cpu_seconds_total /m);
+    expect(text).toMatch(/^nodejs_eventloop_lag_p99_seconds /m);
+  });
 });

@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { routePath } from 'hono/route';
 import type { Logger } from 'pino';
 import { type AppEnv, authenticate } from './auth.js';
 import { limitBodies } from './body.js';
@@ -15,6 +16,8 @@ export interface AppParts {
   routes: Hono<AppEnv>[];
   /** Extra top-level handlers (health, metrics). */
   extra?: (app: Hono<AppEnv>) => void;
+  /** Told of every answered request: its route's pattern (`/api/products/:id`), not its path. */
+  observe?: (method: string, route: string, status: number, seconds: number) => void;
 }
 
 /** Composes the HTTP app: middleware, the /api routes, the one error shape, and the storefront. */
@@ -27,6 +30,15 @@ export function createApp(parts: AppParts): Hono<AppEnv> {
     return c.json(errorBody('internal_error', 'something went wrong on our side'), 500);
   });
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
+
+  const observe = parts.observe;
+  if (observe)
+    app.use('*', async (c, next) => {
+      const started = performance.now();
+      await next();
+      // After next(), routeIndex is the handler that answered (the storefront's is '*').
+      observe(c.req.method, routePath(c) || 'none', c.res.status, (performance.now() - started) / 1000);
+    });
 
   app.use(
     '/api/*',
