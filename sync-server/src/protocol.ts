@@ -9,8 +9,9 @@ export const MESSAGE_SYNC = 0;
 export const MESSAGE_AWARENESS = 1;
 /**
  * "saved": [varUint 100][varUint8Array Y.encodeStateVector(doc)] — sent after the server's commit
- * to clients that asked for it (`?saved=1`). Every update the state vector covers is durable:
- * a client is saved when the vector covers its own clientID's clock.
+ * to clients that asked for it (`?saved=1`), and to a connecting client once its sync step 2 is
+ * applied if nothing of the room awaits a commit. Every update the state vector covers is durable:
+ * a client is saved when the vector covers the clock of every clientID it has edited with.
  */
 export const MESSAGE_SAVED = 100;
 

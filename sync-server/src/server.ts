@@ -555,6 +555,11 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
             dependent = dropAddedPending(store, before, bytesBefore);
           }
           if (dependent) closeFor(conn, 4400, DEPENDENT);
+          // With nothing of the room waiting for a commit (the step 2 brought nothing new, and
+          // nothing else is queued), its whole state is stored: the device is told at once, since
+          // no commit may come to tell it. It may hold edits of an earlier clientID (a reload) that
+          // the server stored before. Otherwise flushNow tells it after the commit.
+          else if (conn.wantsSaved && !queue.some((q) => q.room === room)) send(conn, savedMessage(room.doc));
         }
       } else {
         awarenessProtocol.applyAwarenessUpdate(room.awareness, msg.payload, conn);

@@ -5,6 +5,7 @@ import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import { type DocumentStorage, SqliteDocumentStorage } from '../src/storage.js';
 import { device, startSync, type TestSyncServer, tmpDir, token, until } from './harness.js';
@@ -78,6 +79,31 @@ function logUnreadable(dataDir: string, doc: string): void {
   const db = new Database(path.join(dataDir, 'sync.sqlite'));
   db.prepare('INSERT INTO sync_updates (doc, data) VALUES (?, ?)').run(doc, cutShort('lost'));
   db.close();
+}
+
+/** The clock `doc` holds for `client` (0 when it has nothing of it). */
+function clockOf(doc: Y.Doc, client: number): number {
+  return Y.decodeStateVector(Y.encodeStateVector(doc)).get(client) ?? 0;
+}
+
+/**
+ * A device that asks for saved messages, keeping the last one's vector and counting them. `stored`:
+ * what it holds before it connects (its IndexedDB copy after a reload, under a new clientID).
+ */
+function savedDevice(url: string, cart: string, stored?: Uint8Array) {
+  const doc = new Y.Doc();
+  if (stored) Y.applyUpdate(doc, stored);
+  const provider = new WebsocketProvider(url, cart, doc, {
+    params: { token: token(cart), saved: '1' },
+    WebSocketPolyfill: WebSocket as never,
+    disableBc: true,
+  });
+  const state = { doc, provider, saved: new Map<number, number>(), messages: 0 };
+  provider.messageHandlers[100] = (_e, decoder) => {
+    state.saved = Y.decodeStateVector(decoding.readVarUint8Array(decoder));
+    state.messages++;
+  };
+  return state;
 }
 
 function closed(ws: WebSocket): Promise<{ code: number; reason: string }> {
@@ -401,6 +427,99 @@ describe('sync server', () => {
       ]);
       a.provider.destroy();
     } finally {
+      await failed.close();
+    }
+  });
+
+  it('tells a device reconnecting after a reload that its earlier clientID edits, stored before, are saved', async () => {
+    // The device before the reload: its edit is stored and acknowledged.
+    const before = savedDevice(server.url, 'cart-reload');
+    new YjsCart(before.doc).add('p1', 1);
+    const oldId = before.doc.clientID;
+    const oldClock = clockOf(before.doc, oldId);
+    await until(() => (before.saved.get(oldId) ?? 0) >= oldClock, 'saved before the reload');
+    before.provider.destroy();
+    // After the reload: the same edits (from IndexedDB) under a new clientID. Its step 2 brings
+    // nothing new, so no commit follows; the server must still say what it has stored.
+    const after = savedDevice(server.url, 'cart-reload', Y.encodeStateAsUpdate(before.doc));
+    expect(after.doc.clientID).not.toBe(oldId);
+    await until(() => (after.saved.get(oldId) ?? 0) >= oldClock, 'a saved message after the reload');
+    after.provider.destroy();
+  });
+
+  it('tells a device reconnecting to a room not loaded yet (answered from the snapshot) that its old edits are saved', async () => {
+    const dataDir = tmpDir();
+    const first = await startSync({}, dataDir);
+    const before = savedDevice(first.url, 'cart-restart');
+    new YjsCart(before.doc).add('p1', 2);
+    const oldId = before.doc.clientID;
+    const oldClock = clockOf(before.doc, oldId);
+    await until(() => (before.saved.get(oldId) ?? 0) >= oldClock, 'saved before the restart');
+    before.provider.destroy();
+    // A clean shutdown folds the log into a snapshot: the restarted server answers step 1 from it.
+    await first.close();
+    const second = await startSync({}, dataDir);
+    try {
+      expect(second.sync.stats().rooms).toBe(0);
+      const after = savedDevice(second.url, 'cart-restart', Y.encodeStateAsUpdate(before.doc));
+      await until(() => (after.saved.get(oldId) ?? 0) >= oldClock, 'a saved message after the restart');
+      expect(after.messages).toBe(1);
+      after.provider.destroy();
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('sends a saved message to a device that connects with nothing new, on a new cart or a filled one', async () => {
+    const empty = savedDevice(server.url, 'cart-nothing-new');
+    await until(() => empty.messages > 0, 'a saved message on an empty cart');
+    expect(empty.saved.size).toBe(0);
+    await server.sync.withDocument('cart-nothing-new', (doc) => new YjsCart(doc).add('from-server', 1));
+    const fresh = savedDevice(server.url, 'cart-nothing-new');
+    await until(() => fresh.messages > 0, 'a saved message on a filled cart');
+    const held = await server.sync.getDocument('cart-nothing-new');
+    expect(fresh.saved).toEqual(Y.decodeStateVector(Y.encodeStateVector(held)));
+    empty.provider.destroy();
+    fresh.provider.destroy();
+  });
+
+  it('acknowledges a step 2 that brings new edits only after their commit', async () => {
+    let failing = true;
+    const failed = await startSync(
+      {},
+      tmpDir(),
+      undefined,
+      failingAppends(() => failing),
+    );
+    try {
+      const offline = new Y.Doc();
+      new YjsCart(offline).add('offline-edit', 1);
+      const update = Y.encodeStateAsUpdate(offline);
+      const { ws, received } = await raw(`${failed.url}/cart-step2?saved=1&token=${token('cart-step2')}`);
+      // The device's step 2 with its offline edit, then a step 1: the server's reply to the step 1
+      // comes after anything it sent while handling the step 2 (one ordered socket).
+      ws.send(Buffer.concat([Buffer.from([0, 1]), Buffer.from(encodeLength(update.length)), update]));
+      ws.send(Buffer.from([0, 0, 1, 0]));
+      await until(() => received.some((m) => m[0] === 0 && m[1] === 1), "the server's step 2");
+      const held = await failed.sync.getDocument('cart-step2');
+      expect(new YjsCart(held).quantity('offline-edit')).toBe(1);
+      // The commit failed: nothing is called saved.
+      expect(received.filter((m) => m[0] === 100)).toEqual([]);
+      failing = false;
+      // The retried commit stores it, then the device is told.
+      await until(() => received.some((m) => m[0] === 100), 'a saved message after the commit');
+      const message = received.find((m) => m[0] === 100)!;
+      const decoder = decoding.createDecoder(message);
+      decoding.readVarUint(decoder);
+      const vector = Y.decodeStateVector(decoding.readVarUint8Array(decoder));
+      expect(vector.get(offline.clientID)).toBe(clockOf(offline, offline.clientID));
+      const logged = failed.db
+        .prepare(`SELECT COUNT(*) AS n FROM sync_updates WHERE doc = 'cart-step2'`)
+        .get() as { n: number };
+      expect(logged.n).toBe(1);
+      ws.close();
+    } finally {
+      failing = false;
       await failed.close();
     }
   });
