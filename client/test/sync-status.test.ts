@@ -4,7 +4,12 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { YjsCart } from '@shopsync/core/cart/yjs';
-import { createSyncServer, createSyncToken, verifySyncToken } from '@shopsync/sync-server';
+import {
+  createSyncServer,
+  createSyncToken,
+  SqliteDocumentStorage,
+  verifySyncToken,
+} from '@shopsync/sync-server';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -12,11 +17,32 @@ import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import {
   announceDevice,
+  type ClientStore,
+  forgetClients,
   otherDevices,
+  REMEMBERED_CLIENTS,
+  rememberClient,
+  rememberedClients,
   SavedTracker,
   type SyncStatus,
   syncStatus,
 } from '../src/cart/sync-status.js';
+
+/** A vector as the server's saved message states it: what `doc` holds. */
+function vectorOf(doc: Y.Doc): Map<number, number> {
+  return Y.decodeStateVector(Y.encodeStateVector(doc));
+}
+
+/** localStorage's part the remembered ids use, in memory. */
+function memoryStore(): ClientStore & { items: Map<string, string> } {
+  const items = new Map<string, string>();
+  return {
+    items,
+    getItem: (key) => items.get(key) ?? null,
+    setItem: (key, value) => void items.set(key, value),
+    removeItem: (key) => void items.delete(key),
+  };
+}
 
 describe('syncStatus', () => {
   it('is offline whenever the socket is down, whatever the server acknowledged', () => {
@@ -42,6 +68,138 @@ describe('syncStatus', () => {
     new YjsCart(other).add('p1', 1);
     Y.applyUpdate(doc, Y.encodeStateAsUpdate(other)); // received, not authored here
     expect(syncStatus(true, doc, new Map())).toBe('saved');
+    expect(syncStatus(true, doc, new Map(), [doc.clientID, 12345])).toBe('saved');
+  });
+
+  it('after a reload, is saving until the server covers the edits made under an earlier clientID', () => {
+    // Before the reload: an edit (offline) under the first clientID, kept in the local copy.
+    const d1 = new Y.Doc();
+    new YjsCart(d1).add('p', 1);
+    // After it: the local copy loaded into a document with a new clientID.
+    const d2 = new Y.Doc();
+    Y.applyUpdate(d2, Y.encodeStateAsUpdate(d1));
+    const remembered = [d1.clientID, d2.clientID];
+    expect(syncStatus(true, d2, new Map(), remembered)).toBe('saving');
+    expect(syncStatus(false, d2, new Map(), remembered)).toBe('offline');
+    // The server stores it: a vector that covers the old clientID.
+    const server = new Y.Doc();
+    Y.applyUpdate(server, Y.encodeStateAsUpdate(d1));
+    expect(syncStatus(true, d2, vectorOf(server), remembered)).toBe('saved');
+    // A new edit under the current clientID is on its way again.
+    new YjsCart(d2).add('q', 1);
+    expect(syncStatus(true, d2, vectorOf(server), remembered)).toBe('saving');
+    Y.applyUpdate(server, Y.encodeStateAsUpdate(d2));
+    expect(syncStatus(true, d2, vectorOf(server), remembered)).toBe('saved');
+  });
+
+  it('needs every remembered clientID covered, not only the newest or the oldest', () => {
+    const docs = [new Y.Doc(), new Y.Doc(), new Y.Doc()];
+    const now = new Y.Doc();
+    const server = new Y.Doc();
+    for (const [i, d] of docs.entries()) {
+      new YjsCart(d).add(`p${i}`, 1);
+      Y.applyUpdate(now, Y.encodeStateAsUpdate(d));
+      if (i !== 1) Y.applyUpdate(server, Y.encodeStateAsUpdate(d));
+    }
+    const remembered = [...docs.map((d) => d.clientID), now.clientID];
+    expect(syncStatus(true, now, vectorOf(server), remembered)).toBe('saving');
+    Y.applyUpdate(server, Y.encodeStateAsUpdate(docs[1]!));
+    expect(syncStatus(true, now, vectorOf(server), remembered)).toBe('saved');
+  });
+});
+
+describe('remembered clientIDs', () => {
+  it('keeps per cart the ids this browser wrote it with, newest last, each once', () => {
+    const store = memoryStore();
+    expect(rememberedClients('c1', store)).toEqual([]);
+    rememberClient('c1', 11, store);
+    rememberClient('c1', 22, store);
+    rememberClient('c2', 33, store);
+    rememberClient('c1', 11, store);
+    expect(rememberedClients('c1', store)).toEqual([22, 11]);
+    expect(rememberedClients('c2', store)).toEqual([33]);
+    forgetClients('c1', store);
+    expect(rememberedClients('c1', store)).toEqual([]);
+    expect(rememberedClients('c2', store)).toEqual([33]);
+  });
+
+  it(`keeps only the last ${REMEMBERED_CLIENTS}`, () => {
+    const store = memoryStore();
+    for (let id = 1; id <= REMEMBERED_CLIENTS + 5; id++) rememberClient('c', id, store);
+    const ids = rememberedClients('c', store);
+    expect(ids).toHaveLength(REMEMBERED_CLIENTS);
+    expect(ids[0]).toBe(6);
+    expect(ids.at(-1)).toBe(REMEMBERED_CLIENTS + 5);
+  });
+
+  it('reads garbage as nothing, skips entries that are not clientIDs, and starts over from it', () => {
+    const store = memoryStore();
+    for (const garbage of ['{', '"x"', '{"a":1}', 'null', '42']) {
+      store.items.set('shopsync-cart-clients-c', garbage);
+      expect(rememberedClients('c', store)).toEqual([]);
+    }
+    store.items.set('shopsync-cart-clients-c', JSON.stringify([1, 'a', -1, 1.5, null, 2 ** 32, 7]));
+    expect(rememberedClients('c', store)).toEqual([1, 7]);
+    store.items.set('shopsync-cart-clients-c', '{');
+    rememberClient('c', 9, store);
+    expect(rememberedClients('c', store)).toEqual([9]);
+  });
+
+  it('tolerates storage that is missing, refuses or is full', () => {
+    const refusing: ClientStore = {
+      getItem: () => {
+        throw new Error('SecurityError');
+      },
+      setItem: () => {
+        throw new Error('QuotaExceededError');
+      },
+      removeItem: () => {
+        throw new Error('SecurityError');
+      },
+    };
+    expect(() => rememberClient('c', 1, refusing)).not.toThrow();
+    expect(rememberedClients('c', refusing)).toEqual([]);
+    expect(() => forgetClients('c', refusing)).not.toThrow();
+    const full = { ...memoryStore(), setItem: refusing.setItem };
+    expect(() => rememberClient('c', 1, full)).not.toThrow();
+    expect(rememberedClients('c', undefined)).toEqual([]);
+    expect(() => rememberClient('c', 1, undefined)).not.toThrow();
+    // In Node there is no localStorage: the default is tolerated too.
+    expect(() => rememberClient('c', 1)).not.toThrow();
+    expect(rememberedClients('c')).toEqual(expect.any(Array));
+  });
+});
+
+describe('SavedTracker before the local copy is loaded', () => {
+  /** Just what SavedTracker uses of a provider, connected. */
+  function connectedProvider() {
+    const listeners: (() => void)[] = [];
+    return {
+      wsconnected: true,
+      messageHandlers: [] as unknown[],
+      on: (_event: string, f: () => void) => listeners.push(f),
+    } as unknown as WebsocketProvider;
+  }
+
+  it('is saving while connected until the local copy is in, when earlier clientIDs are remembered', () => {
+    const doc = new Y.Doc();
+    const tracker = new SavedTracker(connectedProvider(), doc, () => {}, {
+      remembered: () => [1234, doc.clientID],
+      localLoaded: false,
+    });
+    // The document is empty so far: without the local copy, 1234's clock would read 0 (covered).
+    expect(tracker.status()).toBe('saving');
+    tracker.localCopyLoaded();
+    expect(tracker.status()).toBe('saved');
+  });
+
+  it('does not wait for the local copy on a first visit (no earlier clientID)', () => {
+    const doc = new Y.Doc();
+    const tracker = new SavedTracker(connectedProvider(), doc, () => {}, {
+      remembered: () => [doc.clientID],
+      localLoaded: false,
+    });
+    expect(tracker.status()).toBe('saved');
   });
 });
 
@@ -92,8 +250,18 @@ describe('SavedTracker against the sync server', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  function device(cart: string) {
+  /**
+   * A device with its tracker. `stored`: its local copy, in the document before it connects (a
+   * reload); `remembered`: the clientIDs it wrote the cart with before (its current one is added);
+   * `onStatus`: told of every status as it is reported.
+   */
+  function device(
+    cart: string,
+    options: { stored?: Uint8Array; remembered?: number[]; onStatus?: (s: SyncStatus) => void } = {},
+  ) {
     const doc = new Y.Doc();
+    if (options.stored) Y.applyUpdate(doc, options.stored);
+    const remembered = [...(options.remembered ?? []), doc.clientID];
     const provider = new WebsocketProvider(url, cart, doc, {
       params: {
         token: createSyncToken(secret, { sub: 'user:u1', cart, exp: Date.now() + 60_000 }),
@@ -105,11 +273,17 @@ describe('SavedTracker against the sync server', () => {
     announceDevice(provider);
     const seen: SyncStatus[] = [];
     const waiters: { want: SyncStatus; resolve: () => void }[] = [];
-    const tracker = new SavedTracker(provider, doc, () => {
-      const s = tracker.status();
-      if (seen.at(-1) !== s) seen.push(s);
-      for (const w of waiters.filter((w) => w.want === s)) w.resolve();
-    });
+    const tracker = new SavedTracker(
+      provider,
+      doc,
+      () => {
+        const s = tracker.status();
+        options.onStatus?.(s);
+        if (seen.at(-1) !== s) seen.push(s);
+        for (const w of waiters.filter((w) => w.want === s)) w.resolve();
+      },
+      { remembered: () => remembered },
+    );
     const reach = (want: SyncStatus) =>
       tracker.status() === want
         ? Promise.resolve()
@@ -152,5 +326,45 @@ describe('SavedTracker against the sync server', () => {
     await a.reach('saved');
     a.provider.destroy();
     b.provider.destroy();
+  });
+
+  /** Whether the server's storage holds `productId` in `cart` (what a saved message may claim). */
+  function stored(cart: string, productId: string): boolean {
+    const doc = new Y.Doc();
+    for (const update of new SqliteDocumentStorage(db).load(cart)) Y.applyUpdate(doc, update);
+    return new YjsCart(doc).quantity(productId) > 0;
+  }
+
+  it('after a reload with edits made offline under the old clientID, is saved only once the server stores them', async () => {
+    // Before the reload: an edit the server never got (offline), kept in the local copy.
+    const before = new Y.Doc();
+    new YjsCart(before).add('offline-edit', 1);
+    // Every status reported while the edit is not stored must not be 'saved'.
+    const early: SyncStatus[] = [];
+    const after = device('cart-reload-offline', {
+      stored: Y.encodeStateAsUpdate(before),
+      remembered: [before.clientID],
+      onStatus: (s) => {
+        if (!stored('cart-reload-offline', 'offline-edit')) early.push(s);
+      },
+    });
+    await after.reach('saved');
+    expect(stored('cart-reload-offline', 'offline-edit')).toBe(true);
+    expect(early).not.toContain('saved');
+    after.provider.destroy();
+  });
+
+  it('after a reload whose old edits the server stored already, becomes saved without a new edit', async () => {
+    const first = device('cart-reload-stored');
+    new YjsCart(first.doc).add('p1', 1);
+    await first.reach('saved'); // covers the edit: its status is 'saving' until then
+    first.provider.destroy();
+    // Its step 2 brings nothing new: the server's saved message on connecting is what tells it.
+    const after = device('cart-reload-stored', {
+      stored: Y.encodeStateAsUpdate(first.doc),
+      remembered: [first.doc.clientID],
+    });
+    await after.reach('saved');
+    after.provider.destroy();
   });
 });

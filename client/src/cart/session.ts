@@ -6,7 +6,15 @@ import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import { api } from '../api.js';
 import { Store } from '../store.js';
-import { announceDevice, otherDevices, SavedTracker, type SyncStatus } from './sync-status.js';
+import {
+  announceDevice,
+  forgetClients,
+  otherDevices,
+  rememberClient,
+  rememberedClients,
+  SavedTracker,
+  type SyncStatus,
+} from './sync-status.js';
 
 export type { SyncStatus } from './sync-status.js';
 
@@ -58,19 +66,32 @@ export class CartSession {
   private readonly saved: SavedTracker;
   private refreshTimer: ReturnType<typeof setInterval>;
   private destroyed = false;
+  /** The clientID last remembered for this cart (Yjs draws a new one if another device had it). */
+  private rememberedId: number;
 
   constructor(
     readonly cartId: string,
     token: string,
   ) {
+    // Before any edit: the edits this document makes are under its clientID, and a later page
+    // load (another clientID) must still know them as this browser's own, not yet saved maybe.
+    rememberClient(cartId, this.doc.clientID);
+    this.rememberedId = this.doc.clientID;
+    this.doc.on('update', this.rememberNewClientId);
     this.persistence = new IndexeddbPersistence(`shopsync-cart-${cartId}`, this.doc);
-    this.persistence.once('synced', () => this.publish({ ready: true }));
+    this.persistence.once('synced', () => {
+      this.saved.localCopyLoaded();
+      this.publish({ ready: true });
+    });
     const origin = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/sync`;
     this.provider = new WebsocketProvider(origin, cartId, this.doc, { params: { token, saved: '1' } });
     this.provider.on('sync', (synced: boolean) => synced && this.publish({ synced: true }));
     for (const failed of ['connection-close', 'connection-error'] as const)
       this.provider.on(failed, () => this.publish({ synced: true }));
-    this.saved = new SavedTracker(this.provider, this.doc, () => this.publish());
+    this.saved = new SavedTracker(this.provider, this.doc, () => this.publish(), {
+      remembered: () => rememberedClients(cartId),
+      localLoaded: false,
+    });
     // A refused or dropped connection may mean an expired token: fetch a fresh one before the retry.
     this.provider.on('connection-close', () => void this.refreshToken());
     this.refreshTimer = setInterval(() => void this.refreshToken(), TOKEN_REFRESH_MS);
@@ -82,6 +103,12 @@ export class CartSession {
     if (!navigator.onLine) this.provider.disconnect();
     this.publish(navigator.onLine ? {} : { synced: true });
   }
+
+  private readonly rememberNewClientId = () => {
+    if (this.doc.clientID === this.rememberedId) return;
+    this.rememberedId = this.doc.clientID;
+    rememberClient(this.cartId, this.rememberedId);
+  };
 
   private readonly goOffline = () => {
     this.provider.disconnect();
@@ -128,8 +155,10 @@ export class CartSession {
     removeEventListener('online', this.goOnline);
     this.provider.awareness.setLocalState(null);
     this.provider.destroy();
-    if (forget) await this.persistence.clearData();
-    else await this.persistence.destroy();
+    if (forget) {
+      forgetClients(this.cartId);
+      await this.persistence.clearData();
+    } else await this.persistence.destroy();
     this.doc.destroy();
   }
 }

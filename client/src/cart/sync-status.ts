@@ -9,13 +9,82 @@ export type SyncStatus = 'saved' | 'saving' | 'offline';
 
 /**
  * Where this device's edits are. Offline: only in this device's IndexedDB copy. Saved: the
- * server's committed state vector covers every change this device's clientID has made.
- * Otherwise some local edits are still on their way.
+ * server's committed state vector covers every change this device has made, under its current
+ * clientID and under `remembered`, the ids it wrote the cart with before (each reload of the page
+ * is a new clientID, and edits made before it, offline, are in the local copy under the old one).
+ * Otherwise some local edits are still on their way. Other devices' edits (received, under ids
+ * not remembered here) are not this device's to save.
  */
-export function syncStatus(connected: boolean, doc: Y.Doc, serverVector: Map<number, number>): SyncStatus {
+export function syncStatus(
+  connected: boolean,
+  doc: Y.Doc,
+  serverVector: Map<number, number>,
+  remembered: Iterable<number> = [],
+): SyncStatus {
   if (!connected) return 'offline';
-  const own = Y.decodeStateVector(Y.encodeStateVector(doc)).get(doc.clientID) ?? 0;
-  return (serverVector.get(doc.clientID) ?? 0) >= own ? 'saved' : 'saving';
+  const local = Y.decodeStateVector(Y.encodeStateVector(doc));
+  for (const client of [doc.clientID, ...remembered])
+    if ((serverVector.get(client) ?? 0) < (local.get(client) ?? 0)) return 'saving';
+  return 'saved';
+}
+
+/** The clientIDs remembered per cart: enough for as many reloads with unsent edits, in practice. */
+export const REMEMBERED_CLIENTS = 32;
+
+/** What of `localStorage` the remembered clientIDs need (a stand-in in tests). */
+export type ClientStore = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
+
+/** `localStorage`, or undefined where the browser refuses it (reading it can throw). */
+function browserStorage(): ClientStore | undefined {
+  try {
+    return globalThis.localStorage ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const clientsKey = (cartId: string) => `shopsync-cart-clients-${cartId}`;
+
+function isClientId(value: unknown): value is number {
+  return Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 0xffff_ffff;
+}
+
+/**
+ * The clientIDs this browser has written cart `cartId` with, oldest first (at most
+ * REMEMBERED_CLIENTS). Empty when storage is unavailable or holds something else; entries that
+ * are not clientIDs are skipped.
+ */
+export function rememberedClients(cartId: string, store = browserStorage()): number[] {
+  try {
+    const parsed: unknown = JSON.parse(store?.getItem(clientsKey(cartId)) ?? '[]');
+    return Array.isArray(parsed) ? parsed.filter(isClientId).slice(-REMEMBERED_CLIENTS) : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Remembers that this browser writes cart `cartId` with `clientId` (as the newest; the oldest
+ * beyond REMEMBERED_CLIENTS are dropped). Where storage refuses, nothing is remembered: the
+ * status then knows only the current clientID, as before.
+ */
+export function rememberClient(cartId: string, clientId: number, store = browserStorage()): void {
+  const ids = rememberedClients(cartId, store).filter((id) => id !== clientId);
+  ids.push(clientId);
+  try {
+    store?.setItem(clientsKey(cartId), JSON.stringify(ids.slice(-REMEMBERED_CLIENTS)));
+  } catch {
+    // Full or refused: see above.
+  }
+}
+
+/** Forgets the clientIDs of cart `cartId` (its local copy is erased). */
+export function forgetClients(cartId: string, store = browserStorage()): void {
+  try {
+    store?.removeItem(clientsKey(cartId));
+  } catch {
+    // Nothing to do where storage refuses.
+  }
 }
 
 /**
@@ -38,16 +107,24 @@ export function otherDevices(provider: WebsocketProvider): number {
 
 /**
  * Listens for the server's "saved" acks on a provider (which must connect with `saved: '1'`)
- * and reports the resulting status whenever it may have changed.
+ * and reports the resulting status whenever it may have changed. `remembered`: the clientIDs
+ * this browser wrote the document with before (read at each status). With `localLoaded: false`,
+ * the status is 'saving' while connected until `localCopyLoaded()` when earlier ids are
+ * remembered: until the local copy (IndexedDB) is in the document, their clocks are not known.
  */
 export class SavedTracker {
   private serverVector = new Map<number, number>();
+  private readonly remembered: () => readonly number[];
+  private localLoaded: boolean;
 
   constructor(
     private readonly provider: WebsocketProvider,
     private readonly doc: Y.Doc,
     onChange: () => void,
+    options: { remembered?: () => readonly number[]; localLoaded?: boolean } = {},
   ) {
+    this.remembered = options.remembered ?? (() => []);
+    this.localLoaded = options.localLoaded ?? true;
     provider.messageHandlers[MESSAGE_SAVED] = (_encoder, decoder) => {
       this.serverVector = Y.decodeStateVector(decoding.readVarUint8Array(decoder));
       onChange();
@@ -56,7 +133,15 @@ export class SavedTracker {
     doc.on('update', onChange);
   }
 
+  /** The local copy is in the document (the caller publishes the status afterwards). */
+  localCopyLoaded(): void {
+    this.localLoaded = true;
+  }
+
   status(): SyncStatus {
-    return syncStatus(this.provider.wsconnected, this.doc, this.serverVector);
+    const connected = this.provider.wsconnected;
+    const remembered = this.remembered();
+    if (connected && !this.localLoaded && remembered.some((id) => id !== this.doc.clientID)) return 'saving';
+    return syncStatus(connected, this.doc, this.serverVector, remembered);
   }
 }
