@@ -121,6 +121,75 @@ test('a reload while offline still shows the app, the cart and a viewed product'
   await context.close();
 });
 
+test('an edit made offline and kept over an offline reload is not called saved until the server stores it', async ({
+  browser,
+  request,
+}) => {
+  const p = await createProduct(request, 'Reload Radio');
+  const context = await browser.newContext();
+  await signUpContext(context, 'Re Load');
+  await context.request.post('/api/cart/lines', { data: { productId: p, quantity: 1 } });
+  const page = await context.newPage();
+  // The page's sync sockets, through the test: what the page sends can be held back (below).
+  let holding = false;
+  const held: (() => void)[] = [];
+  await page.routeWebSocket(/\/sync\//, (ws) => {
+    const server = ws.connectToServer();
+    ws.onMessage((message) => {
+      if (holding) held.push(() => server.send(message));
+      else server.send(message);
+    });
+  });
+  const badge = page.getByTestId('sync-status');
+  await page.goto('/cart');
+  await expectQuantity(page, p, 1);
+  await expectSaved(page);
+  await expect(page.locator('html[data-offline-ready="true"]')).toHaveCount(1, { timeout: 15_000 });
+
+  // Offline: one more, under this page's clientID, kept only in IndexedDB.
+  await context.setOffline(true);
+  await line(page, p).getByRole('button', { name: 'Increase quantity' }).click();
+  await expectQuantity(page, p, 2);
+  await expect(badge).toHaveText('Offline: saved on this device');
+  // A read of the copy's store waits for the write before it (one database): the edit is in it.
+  await page.evaluate(async () => {
+    const { cartId } = JSON.parse(localStorage.getItem('shopsync-cart')!) as { cartId: string };
+    await new Promise<void>((resolve, reject) => {
+      const open = indexedDB.open(`shopsync-cart-${cartId}`);
+      open.onerror = () => reject(open.error);
+      open.onsuccess = () => {
+        const tx = open.result.transaction('updates', 'readonly');
+        tx.objectStore('updates').count();
+        tx.oncomplete = () => {
+          open.result.close();
+          resolve();
+        };
+        tx.onerror = () => reject(tx.error);
+      };
+    });
+  });
+
+  // The reload (served by the service worker) is a new clientID; the edit is under the old one.
+  await page.reload();
+  await expectQuantity(page, p, 2);
+  await expect(badge).toHaveText('Offline: saved on this device');
+
+  // Online, with what the page sends on its sync socket held back: connected, nothing stored yet.
+  holding = true;
+  await context.setOffline(false);
+  await expect(badge).toHaveText('Saving…');
+  // The page is connected (its step 1 at least is held) and the server has not got the edit.
+  await expect.poll(() => held.length).toBeGreaterThan(0);
+  expect(await serverCart(context)).toEqual({ [p]: 1 });
+
+  // Let it through: the server stores the edit, and then the badge says so.
+  holding = false;
+  for (const send of held.splice(0)) send();
+  await expectSaved(page);
+  expect(await serverCart(context)).toEqual({ [p]: 2 });
+  await context.close();
+});
+
 test('a signed-in shopper who reloads offline stays signed in on the device, until the server says otherwise', async ({
   browser,
 }) => {
