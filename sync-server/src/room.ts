@@ -18,6 +18,11 @@ export interface Connection {
   lastRefill: number;
   /** The server's sync step 1 went out (it waits for the device's own step 1 on an unloaded room). */
   step1Sent: boolean;
+  /**
+   * The device's step 2 has arrived. Until then an update may depend on edits the device made
+   * offline and has not sent yet: its step 2 will bring them, and the update with them.
+   */
+  step2Received: boolean;
 }
 
 /** The origin of the transaction that applies a room's stored state: not a change, not persisted. */

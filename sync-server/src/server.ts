@@ -424,13 +424,16 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
    * devices get (a sync update is the same message both ways), and those bytes are what is logged.
    * The sender already has the update, so it is not echoed back.
    *
-   * A device only ever sends what builds on what the server has (its step 2 answers the server's
-   * state vector; its later updates follow on one ordered socket), so an update that leaves parts
-   * waiting for structs the server lacks is refused: Yjs would hold them and merge them again with
-   * every later update, a cost that grows with the square of what is held (frames of that kind
-   * froze the process for minutes). What it held is dropped, what it did integrate is kept, logged
-   * and relayed, and the connection is closed: on reconnecting, a genuine device's step 2 brings
-   * whatever the server lacked.
+   * Once its step 2 is in, a device only sends what builds on what the server has (its step 2
+   * answers the server's state vector; its later updates follow on one ordered socket), so an
+   * update that leaves parts waiting for structs the server lacks is refused: Yjs would hold them
+   * and merge them again with every later update, a cost that grows with the square of what is
+   * held (frames of that kind froze the process for minutes). What it held is dropped, what it did
+   * integrate is kept, logged and relayed, and the connection is closed: on reconnecting, a genuine
+   * device's step 2 brings whatever the server lacked. Before its step 2, such an update is a
+   * device back online that edited before answering the server's step 1 (its offline edits are not
+   * sent yet): the held part is dropped all the same, but the connection stays, since the step 2,
+   * made after the edit, brings it. Nothing is held either way, so nothing accumulates.
    *
    * A frame Yjs cannot read to its end (its structs whole, its delete set cut short) throws only
    * after its structs are integrated. Its own bytes are then neither logged nor relayed: every
@@ -472,7 +475,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
         options.hooks?.onChange?.(room.name, room.doc, conn);
       }
     }
-    if (dependent) closeFor(conn, 4400, DEPENDENT);
+    if (dependent && conn.step2Received) closeFor(conn, 4400, DEPENDENT);
   }
 
   /**
@@ -511,7 +514,8 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     );
     conn.lastRefill = now;
     if (conn.tokens < 1) {
-      closeFor(conn, 4429, 'too many messages');
+      // 45xx: try again later. The stock client (y-websocket 3) stops for good on 4400-4499.
+      closeFor(conn, 4529, 'too many messages');
       return;
     }
     conn.tokens -= 1;
@@ -545,6 +549,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
         // A step 2 (a device's state on connect) goes through Yjs: only what the server lacked is
         // sent on. Like an update, it may not leave anything waiting (relayUpdate).
         else {
+          conn.step2Received = true;
           const store = room.doc.store;
           const before = { pendingStructs: store.pendingStructs, pendingDs: store.pendingDs };
           const bytesBefore = pendingBytes(store);
@@ -614,6 +619,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       tokens: limits.messagesPerSecond * 2,
       lastRefill: Date.now(),
       step1Sent: false,
+      step2Received: false,
     };
     (ws as ConnSocket)[CONN] = conn;
     room.connections.add(conn);

@@ -245,9 +245,13 @@ describe('sync server', () => {
     const dependent = Y.encodeStateAsUpdate(source, sv);
     expect(dependent.length).toBeGreaterThan(0);
     const bystander = await raw(`${server.url}/cart-pending?token=${token('cart-pending')}`);
+    const empty = Y.encodeStateAsUpdate(new Y.Doc());
     for (const sub of [2 /* update */, 1 /* step 2 */]) {
       const { ws } = await raw(`${server.url}/cart-pending?token=${token('cart-pending')}`);
       const end = closed(ws);
+      // An update is refused once the device's step 2 is in (before it, see the next test).
+      if (sub === 2)
+        ws.send(Buffer.concat([Buffer.from([0, 1]), Buffer.from(encodeLength(empty.length)), empty]));
       ws.send(Buffer.concat([Buffer.from([0, sub]), Buffer.from(encodeLength(dependent.length)), dependent]));
       expect(await end).toEqual({
         code: 4400,
@@ -271,6 +275,45 @@ describe('sync server', () => {
     expect(new YjsCart(held).quantity('p-second')).toBe(0);
     device2.provider.destroy();
     bystander.ws.close();
+  });
+
+  it('keeps a device back online that edits before its step 2, and gets every edit from the step 2', async () => {
+    const phone = device(server.url, 'cart-back-online');
+    const cart = new YjsCart(phone.doc);
+    cart.add('p-online', 1);
+    const held = await server.sync.getDocument('cart-back-online');
+    await until(() => new YjsCart(held).quantity('p-online') === 1, 'the online edit');
+    const closes: number[] = [];
+    phone.provider.on('connection-close', (event: { code: number } | null) => closes.push(event?.code ?? 0));
+    // Offline edits: the server lacks them.
+    phone.provider.disconnect();
+    cart.add('p-offline', 2);
+    cart.setQuantity('p-online', 3);
+    closes.length = 0;
+    const refusals = async () =>
+      Number(
+        (await server.sync.metricsText()).match(/shopsync_sync_refused_total\{reason="4400"\} (\d+)/)?.[1] ??
+          0,
+      );
+    const refusedBefore = await refusals();
+    // Back online, an edit made as the socket opens goes out before the device answers the
+    // server's step 1, and depends on the offline edits: it used to close the connection (4400).
+    phone.provider.on('status', ({ status }: { status: string }) => {
+      if (status === 'connected' && cart.quantity('p-late') === 0) cart.add('p-late', 1);
+    });
+    phone.provider.connect();
+    await until(
+      () =>
+        new YjsCart(held).quantity('p-late') === 1 &&
+        new YjsCart(held).quantity('p-offline') === 2 &&
+        new YjsCart(held).quantity('p-online') === 3,
+      'every edit on the server',
+    );
+    expect(closes).toEqual([]);
+    expect(await refusals()).toBe(refusedBefore);
+    expect(phone.provider.wsconnected).toBe(true);
+    expect(held.store.pendingStructs).toBeNull();
+    phone.provider.destroy();
   });
 
   it('closes a connection whose update would take its cart document past maxDocumentBytes', async () => {
@@ -373,7 +416,7 @@ describe('sync server', () => {
     const end = closed(ws);
     const awarenessPing = Buffer.from([1, 1, 0]); // an empty awareness update
     for (let i = 0; i < 500; i++) ws.send(awarenessPing);
-    expect((await end).code).toBe(4429);
+    expect((await end).code).toBe(4529);
   });
 
   it('sends opted-in clients a saved message covering their edits after the commit', async () => {
