@@ -73,11 +73,30 @@ export function icecatToProduct(
       description: r.short_description ?? '',
       price: r.price,
       stock: ICECAT_DEFAULT_STOCK,
-      category: deriveCategory(r.title, r.supplier, productType, vocabulary, r.short_description),
+      category: deriveCategory(
+        r.title,
+        r.supplier,
+        productType,
+        vocabulary,
+        r.short_description,
+        attributeKeys(r),
+      ),
       images: [...new Set(images)],
       attributes,
     },
   };
+}
+
+/** The attribute names a record gives a value (`attr_t_display_diagonal`…), its colour aside. */
+function attributeKeys(r: Record<string, unknown>): string[] {
+  return Object.keys(r).filter(
+    (k) =>
+      k.startsWith('attr_') &&
+      k !== 'attr_t_product_colour' &&
+      r[k] !== null &&
+      r[k] !== undefined &&
+      r[k] !== '',
+  );
 }
 
 /** The product-type vocabulary of a batch of raw Icecat records (see category.ts). */
@@ -93,6 +112,7 @@ export function icecatVocabulary(records: unknown[]): CategoryVocabulary {
           brand: supplier,
           productType: typeof attr_t_product_type === 'string' ? attr_t_product_type : null,
           colour: typeof attr_t_product_colour === 'string' ? attr_t_product_colour : null,
+          attributeKeys: attributeKeys(r as Record<string, unknown>),
         },
       ];
     }),

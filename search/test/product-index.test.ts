@@ -2145,6 +2145,94 @@ describe('Icecat mapping', () => {
     expect(derive('Supermicro Thermal Mouse w/holder')).toBe('Mouse');
   });
 
+  it('types an untyped title by the typed products whose attribute names are most like its own', () => {
+    const monitorKeys = [
+      'diagonal',
+      'resolution',
+      'response_time',
+      'pivot',
+      'contrast',
+      'brightness',
+      'refresh',
+      'vesa',
+    ];
+    const phoneKeys = [
+      'diagonal',
+      'resolution',
+      'sim_type',
+      'talk_time',
+      'battery_mah',
+      'rear_camera',
+      'nfc',
+      'os',
+    ];
+    const common = ['weight', 'width', 'depth', 'height'];
+    const vocabulary = CategoryVocabulary.learn([
+      ...['A', 'B', 'C'].map((m) => ({
+        title: `Acme ${m} computer monitor 68.6 cm (27")`,
+        brand: 'Acme',
+        attributeKeys: [...monitorKeys, ...common],
+      })),
+      ...['D', 'E', 'F'].map((m) => ({
+        title: `Acme ${m} monitor 61 cm (24")`,
+        brand: 'Acme',
+        attributeKeys: [...monitorKeys, ...common, 'speakers'],
+      })),
+      ...['A', 'B', 'C', 'D', 'E'].map((m) => ({
+        title: `Zeta ${m} smartphone 17 cm (6.7")`,
+        brand: 'Zeta',
+        attributeKeys: [...phoneKeys, ...common],
+      })),
+      // An untyped record teaches nothing.
+      { title: 'Omega X1 Black', brand: 'Omega', attributeKeys: [...phoneKeys, ...common] },
+    ]);
+    const title = 'DELL P2421D 60.5 cm (23.8") 2560 x 1440 pixels Quad HD LCD Black';
+    expect(deriveCategory(title, 'DELL', null, vocabulary)).toBe('Other');
+    // Its neighbours are monitors, "computer monitors" and plain ones: it is a "Monitor", as its
+    // own words do not say "computer".
+    expect(
+      deriveCategory(title, 'DELL', null, vocabulary, null, [...monitorKeys, ...common, 'usb_hub']),
+    ).toBe('Monitor');
+    expect(
+      deriveCategory('Zeta Q1 17 cm (6.7") 128 GB 4G', 'Zeta', null, vocabulary, null, [
+        ...phoneKeys,
+        ...common,
+      ]),
+    ).toBe('Smartphone');
+    // Attributes every kind gives say nothing, and a title's own type still wins.
+    expect(
+      deriveCategory('Omega X2 Black', 'Omega', null, vocabulary, null, [...common, 'a', 'b', 'c', 'd']),
+    ).toBe('Other');
+    expect(deriveCategory('Acme Z mouse', 'Acme', null, vocabulary, null, [...monitorKeys, ...common])).toBe(
+      'Mouse',
+    );
+  });
+
+  it('types by attribute names only when the closest neighbours agree', () => {
+    const keys = ['a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7'];
+    const other = ['u1', 'u2', 'u3', 'u4', 'u5', 'u6', 'u7', 'u8'];
+    const vocabulary = CategoryVocabulary.learn([
+      ...['A', 'B', 'C'].map((m) => ({
+        title: `Acme ${m} scanner`,
+        brand: 'Acme',
+        attributeKeys: [...keys, 's'],
+      })),
+      ...['D', 'E'].map((m) => ({ title: `Acme ${m} scanner`, brand: 'Acme', attributeKeys: other })),
+      ...['F', 'G', 'H'].map((m) => ({
+        title: `Acme ${m} printer`,
+        brand: 'Acme',
+        attributeKeys: [...keys, 'p'],
+      })),
+      ...['I', 'J'].map((m) => ({ title: `Acme ${m} printer`, brand: 'Acme', attributeKeys: other })),
+    ]);
+    // Three scanners and three printers are as close: no type.
+    expect(deriveCategory('Acme MFP-1 Black', 'Acme', null, vocabulary, null, [...keys, 's', 'p'])).toBe(
+      'Other',
+    );
+    // Nor do three scanners among five neighbours make a scanner (two printers are nearly as close).
+    expect(deriveCategory('Acme S-1 Black', 'Acme', null, vocabulary, null, [...keys, 's'])).toBe('Other');
+  });
+
   it('reads no type in a word that titles mostly say after a count ("4 Port")', () => {
     const vocabulary = CategoryVocabulary.learn([
       ...['A', 'B', 'C'].map((m) => ({ title: `Acme ${m} port`, brand: 'Acme' })),
