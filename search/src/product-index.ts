@@ -105,6 +105,8 @@ interface Row {
   /** Its brand's and category's numbers in the index's facet values (`facetValue`). */
   brandId: number;
   categoryId: number;
+  /** How many attributes it states (`specsFactor`). */
+  specs: number;
   /** Its type as its category and title say it (`readType`), for the current set of heads. */
   readType?: { heads: ReadonlyMap<string, number>; signature: TypeSignature };
 }
@@ -518,11 +520,14 @@ export class ProductIndex {
         ? []
         : words.filter((w, i) => i !== at && NUMBER.test(w) && !UNITS.has(words[i + 1] ?? '')),
     );
+    // A query that only names a brand ("lenovo", "canon"): every product of it matches as well.
+    const brandOnly = stems.length > 0 && stems.every((w) => !stemmed.has(w) && this.isMaker(w));
     const reading: QueryReading = {
       joinedSynonyms,
       stems,
       stemmed,
       brands,
+      brandOnly,
       models,
       sizes: sizesOf(words),
       titleBits,
@@ -686,6 +691,7 @@ export class ProductIndex {
       stems,
       stemmed,
       brands,
+      brandOnly,
       models,
       sizes,
       titleBits,
@@ -767,6 +773,7 @@ export class ProductIndex {
       // the number said as something else (a model's "225B1CB/27", a "10.2 Gbps" cable's 2).
       const size = sizes.length > 0 && !saysSizes(row.titleStems, sizes) ? OTHER_SIZE : 1;
       candidate.score =
+        (brandOnly ? specsFactor(row.specs) : 1) *
         size *
         withOnly *
         candidate.text *
@@ -1309,6 +1316,7 @@ export class ProductIndex {
       name: this.nameOf(p.description),
       brandId: this.facetValue(p.brand),
       categoryId: this.facetValue(p.category),
+      specs: Object.keys(p.attributes ?? {}).length,
       // Set on first use; present from the start so that every row has the same shape.
       readType: undefined,
     };
@@ -1374,6 +1382,8 @@ interface QueryReading {
   stemmed: ReadonlySet<string>;
   /** The brands the query names (stems of one-word brands; `isMaker`): others score OFF_BRAND. */
   brands: ReadonlySet<string>;
+  /** The query names a brand and nothing else (`specsFactor`). */
+  brandOnly: boolean;
   /**
    * The query's model numbers when it names a brand (numbers, not sizes): in any-term matching
    * they count only for products of that brand (segment.ts `ModelNumbers`).
@@ -1597,6 +1607,19 @@ const SIZE_NUMBER = /^\d+(?:\.\d+)?$/;
  * whose model code ends "/27"; "32gb sd card": a notebook with "32" in its text).
  */
 const OTHER_SIZE = 0.25;
+
+/**
+ * For a query that names only a brand, every product of it matches the one word as well, and
+ * the shortest titles came first: "Canon KP-36IP", "Canon C-EXV21 Original", "Lenovo L10a Tip
+ * for Apple iPod", spare parts and supplies titled by code. What the brand makes is described at
+ * length: a product that states few attributes (Icecat: a toner 5, a camera or notebook 60) scores
+ * less, up to `SPECS_FULL` of them (a square root: 5 attributes ×0.44, 12 ×0.65). A catalog
+ * whose products state as many attributes each is ranked as before.
+ */
+export function specsFactor(specs: number): number {
+  return Math.sqrt((1 + Math.min(specs, SPECS_FULL)) / (1 + SPECS_FULL));
+}
+const SPECS_FULL = 30;
 
 /** A word of digits only: a model number ("hp 301 ink") or a size. */
 const NUMBER = /^\d+$/;

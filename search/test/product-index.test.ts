@@ -84,6 +84,43 @@ function catalog(): { index: ProductIndex; items: Product[] } {
 }
 
 describe('ProductIndex', () => {
+  it("lists a brand's described products before its parts titled by code for the brand alone", () => {
+    const specs = (n: number) =>
+      Object.fromEntries(Array.from({ length: n }, (_, i) => [`spec ${i}`, `${i}`]));
+    const items = [
+      product('Canon KP-36IP', 'Canon', 'Other', 1895, { attributes: specs(4) }),
+      product('Canon C-EXV21 Original', 'Canon', 'Other', 15694, { attributes: specs(5) }),
+      product('Canon PowerShot SX432 IS Bridge camera 20.5 MP CCD Black', 'Canon', 'Camera', 24900, {
+        attributes: specs(40),
+      }),
+      product(
+        'Canon PIXMA iX4000 inkjet printer Colour 4800 x 1200 DPI A4',
+        'Canon',
+        'Inkjet printer',
+        9900,
+        {
+          attributes: specs(35),
+        },
+      ),
+      // Another brand's camera, for a query that says more than the brand.
+      product('Nikon Coolpix B500 Bridge camera Black', 'Nikon', 'Camera', 29900, { attributes: specs(3) }),
+      ...['A', 'B', 'C'].map((m) => product(`Acme ${m} notebook`, 'Acme', 'Notebook', 50000)),
+    ];
+    const index = new ProductIndex();
+    index.replaceAll(items);
+    const titles = (query: string) => index.search(q({ q: query })).hits.map((h) => h.title);
+    const canon = titles('canon');
+    expect(canon.slice(0, 2).sort()).toEqual([
+      'Canon PIXMA iX4000 inkjet printer Colour 4800 x 1200 DPI A4',
+      'Canon PowerShot SX432 IS Bridge camera 20.5 MP CCD Black',
+    ]);
+    expect(canon.slice(2).sort()).toEqual(['Canon C-EXV21 Original', 'Canon KP-36IP']);
+    // A query that says more than a brand is read as before: the few specs of a camera are no matter.
+    expect(titles('bridge camera')[0]).toBe('Nikon Coolpix B500 Bridge camera Black');
+    // Products that state as many attributes each keep their order.
+    expect(titles('acme')).toEqual(['Acme A notebook', 'Acme B notebook', 'Acme C notebook']);
+  });
+
   it('ranks all-terms matches first and relaxes to any term when they are few', () => {
     const { index } = catalog();
     const res = index.search(q({ q: 'sony headphones' }));
