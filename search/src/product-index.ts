@@ -522,7 +522,11 @@ export class ProductIndex {
     );
     // A query that only names a brand ("lenovo", "canon"): every product of it matches as well.
     const brandOnly = stems.length > 0 && stems.every((w) => !stemmed.has(w) && this.isMaker(w));
+    // Its numbers that are no size ("iphone 11"; not "27 inch"): `decimalsOnly`.
+    const numbers = words.filter((w, i) => NUMBER.test(w) && !UNITS.has(words[i + 1] ?? ''));
     const reading: QueryReading = {
+      numberWords: numbers,
+      numbers: numbers.length > 0 ? numbers.map(numberPattern) : [],
       joinedSynonyms,
       stems,
       stemmed,
@@ -558,6 +562,13 @@ export class ProductIndex {
     if (reading.sizes.length > 0) {
       const sized = strict.candidates.filter(({ row }) => saysSizes(row.titleStems, reading.sizes));
       if (sized.length > 0) strict.candidates = sized;
+    }
+    // Nor is a number asked for that a product says only in a decimal ("iphone 11": "ZAGG … case
+    // 11.9 cm (4.7\")"), when no product that matched every word says it otherwise: they would
+    // all come before any product that says "iPhone". When some do, those come first (DECIMAL_ONLY).
+    if (reading.numbers.length > 0) {
+      const plain = strict.candidates.filter(({ row }) => !decimalsOnly(row, reading.numbers));
+      if (plain.length === 0) strict.candidates = plain;
     }
     const few = strict.candidates.length < RELAX_BELOW;
     // The floor matters only when the relaxed pass counts: when few products matched every term.
@@ -692,6 +703,8 @@ export class ProductIndex {
       stemmed,
       brands,
       brandOnly,
+      numbers: queryNumbers,
+      numberWords,
       models,
       sizes,
       titleBits,
@@ -772,8 +785,12 @@ export class ProductIndex {
       // A size asked for ("27 inch monitor") that the title does not say as one: another size, or
       // the number said as something else (a model's "225B1CB/27", a "10.2 Gbps" cable's 2).
       const size = sizes.length > 0 && !saysSizes(row.titleStems, sizes) ? OTHER_SIZE : 1;
+      // A number asked for ("iphone 11") that the title says only in a decimal ("11.9 cm"); in
+      // any-term matching it matched no number already (`offBrand`).
+      const decimal = all && queryNumbers.length > 0 && decimalsOnly(row, queryNumbers) ? DECIMAL_ONLY : 1;
       candidate.score =
         (brandOnly ? specsFactor(row.specs) : 1) *
+        decimal *
         size *
         withOnly *
         candidate.text *
@@ -800,15 +817,22 @@ export class ProductIndex {
     // does one whose title says the numbers only as quantities ("dell 3000 monitor": a Dell toner
     // cartridge's "3000 Pages").
     const units = models.size > 0 ? this.learntUnits() : NO_UNITS;
+    // Nor, whatever its brand, one that says them only in decimals ("iphone 11": "11.9 cm").
+    const numberTerms = new Set([...models, ...numberWords]);
+    const decimalTerms = queryNumbers.length > 0;
     const offBrand = (rows: (Row | undefined)[]) => (doc: number) => {
       const row = rows[doc];
       return (
         row !== undefined &&
-        (!brands.has(facetStems[row.brandId]!) || quantitiesOnly(row.titleStems, models, units))
+        ((models.size > 0 &&
+          (!brands.has(facetStems[row.brandId]!) || quantitiesOnly(row.titleStems, models, units))) ||
+          (decimalTerms && decimalsOnly(row, queryNumbers)))
       );
     };
     const numbers = (rows: (Row | undefined)[]): ModelNumbers | undefined =>
-      all || models.size === 0 ? undefined : { terms: models, offBrand: offBrand(rows) };
+      all || (models.size === 0 && !decimalTerms)
+        ? undefined
+        : { terms: numberTerms, offBrand: offBrand(rows) };
     const base = this.base.search(terms, all, known, idf, head, stemmed, numbers(baseRows), typos, complete);
     for (let i = 0; i < base.docs.length; i++) {
       const doc = base.docs[i]!;
@@ -1384,6 +1408,9 @@ interface QueryReading {
   brands: ReadonlySet<string>;
   /** The query names a brand and nothing else (`specsFactor`). */
   brandOnly: boolean;
+  /** Its numbers that are no size, and as `numberPattern`s (`decimalsOnly`). */
+  numberWords: readonly string[];
+  numbers: readonly RegExp[];
   /**
    * The query's model numbers when it names a brand (numbers, not sizes): in any-term matching
    * they count only for products of that brand (segment.ts `ModelNumbers`).
@@ -1620,6 +1647,56 @@ export function specsFactor(specs: number): number {
   return Math.sqrt((1 + Math.min(specs, SPECS_FULL)) / (1 + SPECS_FULL));
 }
 const SPECS_FULL = 30;
+
+/**
+ * A query's number ("iphone 11") that a title says only as a part of a decimal ("ZAGG Wembley
+ * Palette mobile phone case 11.9 cm (4.7\")"): the number as its whole or its fraction. Decimals
+ * are two words in the index ("11.9": 11, 9), so such a title matched it; a measurement is no
+ * model number.
+ */
+const DECIMAL_ONLY = 0.25;
+
+/** A query number as a pattern that finds it in a title as a run of digits of its own. */
+function numberPattern(n: string): RegExp {
+  return new RegExp(`(?<![0-9])${n}(?![0-9])`, 'g');
+}
+
+/**
+ * Whether a product's title says some of the query's numbers (`numberPattern`s), each only inside
+ * a measurement's decimal ("11.9 cm", "4.7\"": the number next to a point or a comma and a digit,
+ * the decimal followed by a unit), and its description says none otherwise ("For iPhone
+ * SE/8/7/6s/6" names the iPhone 7). A version is no measurement: "USB 3.0" says 3.
+ */
+export function decimalsOnly(
+  row: { title: string; doc: { description: string } },
+  numbers: readonly RegExp[],
+): boolean {
+  return (
+    inDecimalsOnly(row.title, numbers) === true && inDecimalsOnly(row.doc.description, numbers) !== false
+  );
+}
+
+/** True: the text says some of the numbers, each only in measurements; false: one otherwise; else undefined. */
+function inDecimalsOnly(text: string, numbers: readonly RegExp[]): boolean | undefined {
+  let said: boolean | undefined;
+  for (const pattern of numbers) {
+    pattern.lastIndex = 0;
+    for (let m = pattern.exec(text); m; m = pattern.exec(text)) {
+      const start = m.index;
+      let end = start + m[0].length;
+      const fraction = /[.,]/.test(text.charAt(start - 1)) && /[0-9]/.test(text.charAt(start - 2));
+      const whole = /^[.,][0-9]+/.exec(text.slice(end, end + 12));
+      if (whole) end += whole[0].length;
+      if (!(fraction || whole) || !MEASURE.test(text.slice(end, end + 12))) return false;
+      said = true;
+    }
+  }
+  return said;
+}
+
+/** What follows a measurement's number: an inch mark, or a unit ("cm", "mm", "kg", "GB"). */
+const MEASURE =
+  /^\s?(?:["”″]|''|(cm|mm|m|in|inch|inches|kg|g|gb|tb|mb|ghz|mhz|hz|w|mah|l|ml|v|ft|oz|lbs?)\b)/i;
 
 /** A word of digits only: a model number ("hp 301 ink") or a size. */
 const NUMBER = /^\d+$/;

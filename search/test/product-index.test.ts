@@ -12,7 +12,7 @@ import {
   ShardedIndex,
   workerBuilder,
 } from '../src/index.js';
-import { bestWeighed, comesWith, firstInOrder, saysAfterType } from '../src/product-index.js';
+import { bestWeighed, comesWith, decimalsOnly, firstInOrder, saysAfterType } from '../src/product-index.js';
 import { maxFactor, phraseFactor, stemBit, titleFactor, typeFactor } from '../src/ranking.js';
 import { averagesOf, measure, SearchSegment } from '../src/segment.js';
 import {
@@ -119,6 +119,58 @@ describe('ProductIndex', () => {
     expect(titles('bridge camera')[0]).toBe('Nikon Coolpix B500 Bridge camera Black');
     // Products that state as many attributes each keep their order.
     expect(titles('acme')).toEqual(['Acme A notebook', 'Acme B notebook', 'Acme C notebook']);
+  });
+
+  it('reads a number a product says only in a decimal as no match of a model number ("iphone 11")', () => {
+    const cases = ['Black', 'Blue', 'Red'].map((c) =>
+      product(`Zagg Palette mobile phone case 11.9 cm (4.7") Cover ${c}`, 'Zagg', 'Mobile phone case', 2995, {
+        description: 'Palette, For iPhone SE/8/7/6s/6',
+      }),
+    );
+    const items = [
+      ...cases,
+      product('Macally Holder (iPhone / iPod) Black', 'Macally', 'Holder', 1995),
+      product(
+        'PanzerGlass ClearCase iPhone XR mobile phone case 15.5 cm (6.1")',
+        'PanzerGlass',
+        'Mobile phone case',
+        2495,
+      ),
+      product('Acme Game 11 Deluxe', 'Acme', 'Video game', 4995, { description: 'For iPhone and iPad' }),
+      // "11" said by more products than "iPhone", as in a real catalog.
+      ...['A', 'B', 'C', 'D', 'E', 'F'].map((m) =>
+        product(`Zeta ${m} RJ-11 telephone cable`, 'Zeta', 'Cable', 500),
+      ),
+    ];
+    const index = new ProductIndex();
+    index.replaceAll(items);
+    const titles = (query: string) => index.search(q({ q: query })).hits.map((h) => h.title);
+    // "11.9 cm" says no 11: a product that says 11 as a number of its own comes first.
+    const eleven = titles('iphone 11');
+    expect(eleven[0]).toBe('Acme Game 11 Deluxe');
+    // Their description names the iPhone 7: "4.7" is no reason to list them lower.
+    expect(
+      titles('iphone 7')
+        .slice(0, 3)
+        .every((t) => t.startsWith('Zagg')),
+    ).toBe(true);
+    // With no product that says 11 otherwise, the decimals are no match of every word: they come
+    // after what says "iPhone", where they came first.
+    index.remove(items[5]!.id);
+    const alone = titles('iphone 11');
+    expect(alone.slice(0, 2).sort()).toEqual([
+      'Macally Holder (iPhone / iPod) Black',
+      'PanzerGlass ClearCase iPhone XR mobile phone case 15.5 cm (6.1")',
+    ]);
+    // In any-term matching they are iPhone cases like any other, before the "RJ-11" cables.
+    expect(alone.slice(2, 5).every((t) => t.startsWith('Zagg'))).toBe(true);
+    // A version is no measurement: "USB 3.0" says 3; "4.7 cm" and "(4.7")" do not.
+    const says = (title: string, n: string, description = '') =>
+      !decimalsOnly({ title, doc: { description } }, [new RegExp(`(?<![0-9])${n}(?![0-9])`, 'g')]);
+    expect(says('Acme USB 3.0 cable 2 m', '3')).toBe(true);
+    expect(says('Acme case 11.9 cm (4.7")', '7')).toBe(false);
+    expect(says('Acme case 11.9 cm (4.7")', '11')).toBe(false);
+    expect(says('Acme case 11.9 cm (4.7")', '11', 'For iPhone 11')).toBe(true);
   });
 
   it('ranks all-terms matches first and relaxes to any term when they are few', () => {
