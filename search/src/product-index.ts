@@ -525,6 +525,11 @@ export class ProductIndex {
     // Its numbers that are no size ("iphone 11"; not "27 inch"): `decimalsOnly`.
     const numbers = words.filter((w, i) => NUMBER.test(w) && !UNITS.has(words[i + 1] ?? ''));
     const reading: QueryReading = {
+      sizeWords: words.flatMap((w, i) =>
+        i + 1 < words.length && (UNITS.has(words[i + 1]!) || isUnit(words[i + 1]!)) && SIZE_NUMBER.test(w)
+          ? [w, words[i + 1]!]
+          : [],
+      ),
       numberWords: numbers,
       numbers: numbers.length > 0 ? numbers.map(numberPattern) : [],
       joinedSynonyms,
@@ -558,10 +563,18 @@ export class ProductIndex {
     const strict = this.segmentMatches(terms, true, reading);
     // A size asked for that a title says as no size ("32gb sd card": a notebook's "32" (bit) and
     // "GB" (of RAM)) is no match of every word: such products go to the any-term pass, below those
-    // whose titles say it ("Verbatim Premium SDHC Card 32GB"). Not when no title says it.
+    // whose titles say it ("Verbatim Premium SDHC Card 32GB"). When no product that matched every
+    // word says it, those whose titles say its words stay ("laptop 17 inch": a 17.3" notebook), but
+    // not those that say them only elsewhere: "1tb hard drive" matched a 1500 GB drive described
+    // "1.5TB" and an enclosure, where titles say "1000 GB" (`sizesOf`).
     if (reading.sizes.length > 0) {
       const sized = strict.candidates.filter(({ row }) => saysSizes(row.titleStems, reading.sizes));
-      if (sized.length > 0) strict.candidates = sized;
+      strict.candidates =
+        sized.length > 0
+          ? sized
+          : strict.candidates.filter(({ row }) =>
+              reading.sizeWords.every((w) => row.titleStems.includes(stem(w))),
+            );
     }
     // Nor is a number asked for that a product says only in a decimal ("iphone 11": "ZAGG … case
     // 11.9 cm (4.7\")"), when no product that matched every word says it otherwise: they would
@@ -705,6 +718,7 @@ export class ProductIndex {
       brandOnly,
       numbers: queryNumbers,
       numberWords,
+      sizeWords,
       models,
       sizes,
       titleBits,
@@ -817,8 +831,10 @@ export class ProductIndex {
     // does one whose title says the numbers only as quantities ("dell 3000 monitor": a Dell toner
     // cartridge's "3000 Pages").
     const units = models.size > 0 ? this.learntUnits() : NO_UNITS;
-    // Nor, whatever its brand, one that says them only in decimals ("iphone 11": "11.9 cm").
-    const numberTerms = new Set([...models, ...numberWords]);
+    // Nor, whatever its brand, one that says them only in decimals ("iphone 11": "11.9 cm"), or
+    // the words of a size asked for as no such size ("1tb": "1.5TB" says 1 and TB). One test for
+    // all of them: a product that fails it matched none of these words.
+    const numberTerms = new Set([...models, ...numberWords, ...sizeWords]);
     const decimalTerms = queryNumbers.length > 0;
     const offBrand = (rows: (Row | undefined)[]) => (doc: number) => {
       const row = rows[doc];
@@ -826,13 +842,12 @@ export class ProductIndex {
         row !== undefined &&
         ((models.size > 0 &&
           (!brands.has(facetStems[row.brandId]!) || quantitiesOnly(row.titleStems, models, units))) ||
-          (decimalTerms && decimalsOnly(row, queryNumbers)))
+          (decimalTerms && decimalsOnly(row, queryNumbers)) ||
+          (sizes.length > 0 && !saysSizes(row.titleStems, sizes)))
       );
     };
     const numbers = (rows: (Row | undefined)[]): ModelNumbers | undefined =>
-      all || (models.size === 0 && !decimalTerms)
-        ? undefined
-        : { terms: numberTerms, offBrand: offBrand(rows) };
+      all || numberTerms.size === 0 ? undefined : { terms: numberTerms, offBrand: offBrand(rows) };
     const base = this.base.search(terms, all, known, idf, head, stemmed, numbers(baseRows), typos, complete);
     for (let i = 0; i < base.docs.length; i++) {
       const doc = base.docs[i]!;
@@ -1411,6 +1426,8 @@ interface QueryReading {
   /** Its numbers that are no size, and as `numberPattern`s (`decimalsOnly`). */
   numberWords: readonly string[];
   numbers: readonly RegExp[];
+  /** The words of its sizes ("1", "tb"), which a product that does not say the size did not match. */
+  sizeWords: readonly string[];
   /**
    * The query's model numbers when it names a brand (numbers, not sizes): in any-term matching
    * they count only for products of that brand (segment.ts `ModelNumbers`).

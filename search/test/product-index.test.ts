@@ -173,6 +173,25 @@ describe('ProductIndex', () => {
     expect(says('Acme case 11.9 cm (4.7")', '11', 'For iPhone 11')).toBe(true);
   });
 
+  it('leaves a size asked for to the any-term pass when no all-terms match says it ("1tb")', () => {
+    const items = [
+      product('Acme X internal hard drive 3.5" 1500 GB Serial ATA', 'Acme', 'Internal hard drive', 9900, {
+        description: '1.5TB, SATA, 7200 rpm',
+      }),
+      product('Zeta Y internal hard drive 2.5" 1000 GB Serial ATA', 'Zeta', 'Internal hard drive', 7900),
+      product('Zeta Z internal hard drive 2.5" 500 GB Serial ATA', 'Zeta', 'Internal hard drive', 5900),
+      // "1" and "TB" are common words, as in a real catalog.
+      ...['A', 'B', 'C', 'D', 'E', 'F'].map((m) =>
+        product(`Omega ${m} USB cable 1 m`, 'Omega', 'Cable', 500),
+      ),
+      ...['A', 'B', 'C'].map((m) => product(`Omega ${m} NAS 2 TB`, 'Omega', 'NAS', 29900)),
+    ];
+    const index = new ProductIndex();
+    index.replaceAll(items);
+    // Only the 1500 GB drive says "1" and "TB" (apart, in "1.5TB"); the 1000 GB drive is 1 TB.
+    expect(index.search(q({ q: '1tb hard drive' })).hits[0]!.title).toBe(items[1]!.title);
+  });
+
   it('ranks all-terms matches first and relaxes to any term when they are few', () => {
     const { index } = catalog();
     const res = index.search(q({ q: 'sony headphones' }));
