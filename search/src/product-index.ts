@@ -482,6 +482,13 @@ export class ProductIndex {
     // Another word of the query that is a learnt synonym's word or its type ("notebook bag", a
     // "Laptop Bag"; "laptop stand", a "Notebook stand") matches by the other too.
     const alsoSaid = this.alsoSaid(stems, at);
+    // A device's name besides the head ("printer paper", "charger cable") matches the activity the
+    // catalog names it by too ("printing paper", "charging cable"): X-er by X-ing, when titles say it.
+    words.forEach((w, i) => {
+      if (i === at || alsoSaid.has(stems[i]!) || !/^[a-z]{3,}er$/.test(w)) return;
+      const activity = stem(`${w.slice(0, -2)}ing`);
+      if (activity !== stems[i] && this.titleTerms.has(activity)) alsoSaid.set(stems[i]!, activity);
+    });
     // A word that abbreviates a name the catalog writes ("ps4": "PlayStation 4") matches by it too.
     const names = new Map<string, string[]>();
     words.forEach((w, i) => {

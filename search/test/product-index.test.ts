@@ -192,6 +192,23 @@ describe('ProductIndex', () => {
     expect(index.search(q({ q: '1tb hard drive' })).hits[0]!.title).toBe(items[1]!.title);
   });
 
+  it('matches a device word besides the head by the activity the catalog says ("printer paper": printing paper)', () => {
+    const items = [
+      ...['A', 'B', 'C'].map((m) => product(`Acme ${m} A4 printing paper`, 'Acme', 'Printing paper', 900)),
+      product('Zeta P1 printer paper tray', 'Zeta', 'Paper tray', 2900),
+      product('Zeta P2 printer 600 x 600 DPI with paper feeder', 'Zeta', 'Printer', 19900),
+      ...['X', 'Y'].map((m) => product(`Omega ${m} printer`, 'Omega', 'Printer', 9900)),
+    ];
+    const index = new ProductIndex();
+    index.replaceAll(items);
+    const titles = index.search(q({ q: 'printer paper' })).hits.map((h) => h.title);
+    expect(titles.slice(0, 3).every((t) => t.endsWith('printing paper'))).toBe(true);
+    // The head is read as typed: "printing" is no printer.
+    expect(index.search(q({ q: 'printer' })).hits.every((h) => !h.title.endsWith('printing paper'))).toBe(
+      true,
+    );
+  });
+
   it('ranks all-terms matches first and relaxes to any term when they are few', () => {
     const { index } = catalog();
     const res = index.search(q({ q: 'sony headphones' }));
