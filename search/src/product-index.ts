@@ -1112,8 +1112,10 @@ export class ProductIndex {
   private headPosition(words: readonly string[], stems: readonly string[]): number {
     const last = stems.length - 1;
     const { heads } = this.learntTypes();
+    // A type of 10+ products, counting its learnt kinds ("ink": every "Ink cartridge").
     const isType = (i: number) =>
       (heads.get(stems[i]!) ?? 0) >= MIN_TITLE_HEAD ||
+      this.typedAs(stems[i]!) >= MIN_TITLE_HEAD ||
       this.learnt().has(stems[i]!) ||
       initialismOf(this.learntAcronyms(), words[i]!) !== undefined;
     const qualifies = (i: number) =>

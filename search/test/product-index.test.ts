@@ -209,6 +209,21 @@ describe('ProductIndex', () => {
     );
   });
 
+  it('reads a type named by its learnt kinds as the head before a model number ("hp ink 302")', () => {
+    const items = [
+      // "Toner" heads 5 products and its kind "Toner cartridge" 5 more: a type of 10.
+      ...[1, 2, 3, 4, 5].flatMap((i) => toners(i)),
+      product('Zeta DCB-30 camera case Pink', 'Zeta', 'Camera case', 1395),
+      product('Zeta DCB-31 camera case Black', 'Zeta', 'Camera case', 1395),
+    ];
+    const index = new ProductIndex();
+    index.replaceAll(items);
+    const hits = index.search(q({ q: 'acme toner 30' })).hits;
+    // No Acme toner says 30: Acme's toners, not another brand's "30".
+    expect(hits[0]!.brand).toBe('Acme');
+    expect(hits.some((h) => h.brand === 'Zeta')).toBe(false);
+  });
+
   it('ranks all-terms matches first and relaxes to any term when they are few', () => {
     const { index } = catalog();
     const res = index.search(q({ q: 'sony headphones' }));
