@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { loadConfig } from './config.js';
-import { DB_FILE } from './db.js';
+import { existingDatabase } from './db.js';
 
 /**
  * `npm run backup -- <file>`: a consistent copy of the shop's database, taken while the shop runs.
@@ -23,11 +23,8 @@ function main(): number {
     console.error(`${out} exists: the backup never overwrites a file`);
     return 2;
   }
-  const source = path.join(loadConfig().dataDir, DB_FILE);
-  if (!fs.existsSync(source)) {
-    console.error(`no database at ${source} (set DATA_DIR)`);
-    return 2;
-  }
+  const source = existingDatabase(loadConfig().dataDir);
+  if (!source) return 2;
   const started = Date.now();
   const partial = `${out}.partial-${process.pid}`;
   console.log(`backing up ${source} to ${out}…`);

@@ -71,6 +71,17 @@ export type Durability = 'normal' | 'full';
 /** The shop's database file in `DATA_DIR`. */
 export const DB_FILE = 'shopsync.sqlite';
 
+/**
+ * The database file in `dataDir`, for the commands that must not create one (backup, the ledger
+ * check): when there is none, says so on stderr and returns undefined.
+ */
+export function existingDatabase(dataDir: string): string | undefined {
+  const file = path.join(dataDir, DB_FILE);
+  if (fs.existsSync(file)) return file;
+  console.error(`no database at ${file} (set DATA_DIR)`);
+  return undefined;
+}
+
 /** Opens (creating if needed) the one SQLite file of the embedded default, in WAL mode. */
 export function openDatabase(dataDir: string, file = DB_FILE, durability: Durability = 'normal'): Db {
   fs.mkdirSync(dataDir, { recursive: true });

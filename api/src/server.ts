@@ -23,7 +23,7 @@ import { SqliteStockStore } from './checkout/stock.js';
 import { OrderStore } from './checkout/store.js';
 import { StockWriter } from './checkout/writer.js';
 import type { Config } from './config.js';
-import { type Db, metaOr, openDatabase } from './db.js';
+import { type Db, metaOr, openDatabase, statement } from './db.js';
 import { createApp } from './http/app.js';
 import { answerClientError } from './http/client-error.js';
 import { compressor } from './http/compress.js';
@@ -185,7 +185,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       // Listening means the search index is loaded; the database must still answer a read.
       a.get('/api/health', (c) => {
         try {
-          db.prepare('SELECT 1').get();
+          statement(db, 'SELECT 1').get();
         } catch (err) {
           logger.error({ err }, 'health check: the database does not answer');
           return c.json({ status: 'error', error: 'database' }, 503);

@@ -1,17 +1,11 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { loadConfig } from '../config.js';
-import { DB_FILE, openDatabase } from '../db.js';
+import { existingDatabase, openDatabase } from '../db.js';
 import { checkLedger } from './ledger.js';
 
 /** `npm run check-ledger`: verifies stock against the ledger and the orders; exits 1 on any problem. */
 const config = loadConfig();
-const file = path.join(config.dataDir, DB_FILE);
-if (!fs.existsSync(file)) {
-  // Opening it would create an empty database, whose ledger is trivially whole.
-  console.error(`no database at ${file} (set DATA_DIR)`);
-  process.exit(2);
-}
+// Opening a missing one would create an empty database, whose ledger is trivially whole.
+if (!existingDatabase(config.dataDir)) process.exit(2);
 const db = openDatabase(config.dataDir);
 const problems = checkLedger(db);
 for (const p of problems.slice(0, 50)) console.log(JSON.stringify(p));
