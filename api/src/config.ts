@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { LIMIT_RANGES } from '@shopsync/sync-server/limits';
+import { LIMIT_RANGES, LOG_LEVELS } from '@shopsync/sync-server/limits';
 import { z } from 'zod';
 import type { Durability } from './db.js';
 
@@ -25,7 +25,7 @@ const Env = z.object({
   SHOPSYNC_CHECKOUT_BATCH: z.coerce.number().int().min(1).max(10_000).default(512),
   SHOPSYNC_SEARCH_SHARDS: z.coerce.number().int().min(0).max(64).default(0),
   SHOPSYNC_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
 });
 
 export interface Config {

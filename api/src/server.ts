@@ -3,7 +3,13 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { compactCart, YjsCart } from '@shopsync/core';
-import { Checkpointer, clientAddress, createSyncServer, type SyncServer } from '@shopsync/sync-server';
+import {
+  Checkpointer,
+  clientAddress,
+  createSyncServer,
+  listeningUrl,
+  type SyncServer,
+} from '@shopsync/sync-server';
 import type { Logger } from 'pino';
 import { Counter, collectDefaultMetrics, Gauge, Histogram } from 'prom-client';
 import { Accounts } from './accounts/accounts.js';
@@ -249,7 +255,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     onError: (error) => logger.warn({ error }, 'background checkpoint failed'),
   });
   const port = (server.address() as AddressInfo).port;
-  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  const url = listeningUrl(config.host, port);
   logger.info({ url, dataDir: config.dataDir }, 'ShopSync is listening');
 
   let closing: Promise<void> | undefined;

@@ -52,3 +52,8 @@ export function clientAddress(req: IncomingMessage, trustedProxies = 0): string 
   if (forwarded.length < trustedProxies) return peer;
   return addressKey(forwarded[forwarded.length - trustedProxies]!) ?? peer;
 }
+
+/** The URL a server listening on `host` and `port` answers at (an IPv6 host in brackets). */
+export function listeningUrl(host: string, port: number): string {
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}

@@ -1,11 +1,11 @@
-export { clientAddress } from './address.js';
+export { clientAddress, listeningUrl } from './address.js';
 export {
   Checkpointer,
   type CheckpointerOptions,
   type CheckpointResult,
   MAIN_CHECKPOINT_PAGES,
 } from './checkpointer.js';
-export { LIMIT_RANGES } from './limits.js';
+export { LIMIT_RANGES, LOG_LEVELS } from './limits.js';
 export { createMetrics, type SyncMetrics } from './metrics.js';
 export { MESSAGE_AWARENESS, MESSAGE_SAVED, MESSAGE_SYNC } from './protocol.js';
 export {

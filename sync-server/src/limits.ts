@@ -10,3 +10,6 @@ export const LIMIT_RANGES = {
   /** Reverse proxies in front of the server that append to X-Forwarded-For (address.ts). */
   trustedProxies: { min: 0, max: 16 },
 } as const;
+
+/** The log levels LOG_LEVEL may name (pino's), for the shop and the standalone server alike. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;

@@ -4,9 +4,9 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import pino from 'pino';
-import { clientAddress } from './address.js';
+import { clientAddress, listeningUrl } from './address.js';
 import { Checkpointer } from './checkpointer.js';
-import { LIMIT_RANGES } from './limits.js';
+import { LIMIT_RANGES, LOG_LEVELS } from './limits.js';
 import { createSyncServer } from './server.js';
 import { verifySyncToken } from './tokens.js';
 
@@ -55,10 +55,9 @@ const maxConnectionsPerAddress = limit(
 );
 const trustedProxies = limit('SHOPSYNC_TRUSTED_PROXIES', LIMIT_RANGES.trustedProxies) ?? 0;
 
-const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const level = process.env.LOG_LEVEL || 'info';
-if (!LEVELS.includes(level)) {
-  console.error(`LOG_LEVEL must be one of ${LEVELS.join(', ')}, not ${JSON.stringify(level)}`);
+if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+  console.error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, not ${JSON.stringify(level)}`);
   process.exit(2);
 }
 // JSON lines on stdout, as the shop's (pino).
@@ -100,8 +99,7 @@ server.listen(Number(process.env.PORT || 8788), host, () => {
     onError: (error) => logger.warn({ error }, 'background checkpoint failed'),
   });
   const { port } = server.address() as AddressInfo;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  logger.info({ url, dataDir }, 'sync server listening');
+  logger.info({ url: listeningUrl(host, port), dataDir }, 'sync server listening');
 });
 
 let stopping = false;
