@@ -521,16 +521,14 @@ export class ProductIndex {
     // another brand that matched the word (a compatible toner, a mount that fits) scores less.
     // Not a corrected word: "sonos" read as "soni" is no wish for Sony.
     const brands = new Set(stems.filter((w, i) => i !== at && !stemmed.has(w) && this.isMaker(w)));
-    // Its model numbers: numbers besides the head, but sizes ("27 inch"), which are no brand's.
-    const models = new Set(
-      brands.size === 0
-        ? []
-        : words.filter((w, i) => i !== at && NUMBER.test(w) && !UNITS.has(words[i + 1] ?? '')),
-    );
+    // A number that is no size ("iphone 11"; not "27 inch").
+    const isNumber = (w: string, i: number) => NUMBER.test(w) && !UNITS.has(words[i + 1] ?? '');
+    // Its model numbers: numbers besides the head, which are a brand's.
+    const models = new Set(brands.size === 0 ? [] : words.filter((w, i) => i !== at && isNumber(w, i)));
     // A query that only names a brand ("lenovo", "canon"): every product of it matches as well.
     const brandOnly = stems.length > 0 && stems.every((w) => !stemmed.has(w) && this.isMaker(w));
-    // Its numbers that are no size ("iphone 11"; not "27 inch"): `decimalsOnly`.
-    const numbers = words.filter((w, i) => NUMBER.test(w) && !UNITS.has(words[i + 1] ?? ''));
+    // Its numbers (`decimalsOnly`).
+    const numbers = words.filter(isNumber);
     const reading: QueryReading = {
       sizeWords: words.flatMap((w, i) =>
         i + 1 < words.length && (UNITS.has(words[i + 1]!) || isUnit(words[i + 1]!)) && SIZE_NUMBER.test(w)
@@ -538,7 +536,7 @@ export class ProductIndex {
           : [],
       ),
       numberWords: numbers,
-      numbers: numbers.length > 0 ? numbers.map(numberPattern) : [],
+      numbers: numbers.map(numberPattern),
       joinedSynonyms,
       stems,
       stemmed,
