@@ -190,6 +190,38 @@ test('an edit made offline and kept over an offline reload is not called saved u
   await context.close();
 });
 
+test('a cart whose sync the server refuses says so, keeps its edits and resumes by itself', async ({
+  browser,
+  request,
+}) => {
+  const p = await createProduct(request, 'Refused Radio');
+  const context = await browser.newContext();
+  await signUpContext(context, 'Re Fused');
+  await context.request.post('/api/cart/lines', { data: { productId: p, quantity: 1 } });
+  const page = await context.newPage();
+  // The page's sync sockets, through the test: the first gets a frame the server refuses (4400).
+  const sockets: { offend: () => void }[] = [];
+  await page.routeWebSocket(/\/sync\//, (ws) => {
+    const server = ws.connectToServer();
+    sockets.push({ offend: () => server.send('not a Yjs frame') });
+  });
+  const badge = page.getByTestId('sync-status');
+  await page.goto('/cart');
+  await expectQuantity(page, p, 1);
+  await expectSaved(page);
+
+  sockets[0]!.offend();
+  await expect(badge).toHaveText('Not saved: the server refused this device, trying again');
+  // The stock client would stay closed for good; the edit stays on the device meanwhile.
+  await line(page, p).getByRole('button', { name: 'Increase quantity' }).click();
+  await expectQuantity(page, p, 2);
+  // Retried after 5 s, on a new socket: the edit reaches the server and the badge says so.
+  await expectSaved(page, 20_000);
+  expect(sockets.length).toBeGreaterThan(1);
+  expect(await serverCart(context)).toEqual({ [p]: 2 });
+  await context.close();
+});
+
 test('a signed-in shopper who reloads offline stays signed in on the device, until the server says otherwise', async ({
   browser,
 }) => {

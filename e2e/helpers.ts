@@ -75,8 +75,8 @@ export async function expectQuantity(page: Page, productId: string, quantity: nu
   await expect(line(page, productId).getByTestId('quantity')).toHaveText(String(quantity));
 }
 
-export async function expectSaved(page: Page): Promise<void> {
-  await expect(page.getByTestId('sync-status')).toHaveText('Saved');
+export async function expectSaved(page: Page, timeout?: number): Promise<void> {
+  await expect(page.getByTestId('sync-status')).toHaveText('Saved', { timeout });
 }
 
 /** The cart as the server sees it: productId -> quantity. */

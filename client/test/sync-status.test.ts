@@ -21,6 +21,8 @@ import {
   forgetClients,
   otherDevices,
   REMEMBERED_CLIENTS,
+  RefusalRetry,
+  refusalText,
   rememberClient,
   rememberedClients,
   SavedTracker,
@@ -257,7 +259,13 @@ describe('SavedTracker against the sync server', () => {
    */
   function device(
     cart: string,
-    options: { stored?: Uint8Array; remembered?: number[]; onStatus?: (s: SyncStatus) => void } = {},
+    options: {
+      stored?: Uint8Array;
+      remembered?: number[];
+      onStatus?: (s: SyncStatus) => void;
+      /** Retry after a refusal (as the storefront does), with these delays. */
+      retry?: { baseMs: number; maxMs: number };
+    } = {},
   ) {
     const doc = new Y.Doc();
     if (options.stored) Y.applyUpdate(doc, options.stored);
@@ -273,22 +281,18 @@ describe('SavedTracker against the sync server', () => {
     announceDevice(provider);
     const seen: SyncStatus[] = [];
     const waiters: { want: SyncStatus; resolve: () => void }[] = [];
-    const tracker = new SavedTracker(
-      provider,
-      doc,
-      () => {
-        const s = tracker.status();
-        options.onStatus?.(s);
-        if (seen.at(-1) !== s) seen.push(s);
-        for (const w of waiters.filter((w) => w.want === s)) w.resolve();
-      },
-      { remembered: () => remembered },
-    );
+    const status = () => retry?.status(tracker.status()) ?? tracker.status();
+    const onChange = () => {
+      const s = status();
+      options.onStatus?.(s);
+      if (seen.at(-1) !== s) seen.push(s);
+      for (const w of waiters.filter((w) => w.want === s)) w.resolve();
+    };
+    const tracker = new SavedTracker(provider, doc, onChange, { remembered: () => remembered });
+    const retry = options.retry && new RefusalRetry(provider, onChange, options.retry);
     const reach = (want: SyncStatus) =>
-      tracker.status() === want
-        ? Promise.resolve()
-        : new Promise<void>((resolve) => waiters.push({ want, resolve }));
-    return { doc, provider, tracker, seen, reach };
+      status() === want ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ want, resolve }));
+    return { doc, provider, tracker, retry, seen, reach, status };
   }
 
   it('goes from saving to saved when the server commits, and counts the other devices', async () => {
@@ -366,5 +370,98 @@ describe('SavedTracker against the sync server', () => {
     });
     await after.reach('saved');
     after.provider.destroy();
+  });
+
+  /** Has the server close `provider`'s socket with 4400: a text frame (the protocol is binary). */
+  function offend(provider: WebsocketProvider): void {
+    (provider.ws as unknown as WebSocket).send('not a Yjs frame');
+  }
+
+  it('after a 4400 close, the stock provider stays closed; with RefusalRetry it resumes and saves what was edited meanwhile', async () => {
+    // The stock client: refused for good.
+    const stock = device('cart-refused-stock');
+    await stock.reach('saved');
+    const closed = new Promise<{ code: number }>((resolve) => stock.provider.once('closed', resolve));
+    offend(stock.provider);
+    expect((await closed).code).toBe(4400);
+    await new Promise((r) => setTimeout(r, 600)); // past the provider's first reconnect delays
+    expect(stock.provider.wsconnected || stock.provider.wsconnecting).toBe(false);
+    stock.provider.destroy();
+
+    const a = device('cart-refused', { retry: { baseMs: 200, maxMs: 5000 } });
+    await a.reach('saved');
+    offend(a.provider);
+    await a.reach('refused');
+    expect(a.retry?.refusal?.code).toBe(4400);
+    expect(a.retry?.refusal?.reason).toBe('binary frames only');
+    new YjsCart(a.doc).add('while-refused', 1); // kept on the device meanwhile
+    expect(a.status()).toBe('refused');
+    await a.reach('saved');
+    expect(a.retry?.refusal).toBeNull();
+    expect(stored('cart-refused', 'while-refused')).toBe(true);
+    // The provider reports the socket down just before the refusal (in one call: one render).
+    expect(a.seen).toEqual(['saved', 'offline', 'refused', 'saving', 'saved']);
+    a.provider.destroy();
+  });
+
+  it('retries a device refused again and again ever more slowly', async () => {
+    const a = device('cart-refused-often', { retry: { baseMs: 100, maxMs: 5000 } });
+    await a.reach('saved');
+    const gaps: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      offend(a.provider);
+      await a.reach('refused');
+      const refusedAt = Date.now();
+      await a.reach('saved');
+      gaps.push(Date.now() - refusedAt);
+    }
+    // 100, 200, 400 ms (each at least its delay; the connection itself takes a few ms).
+    expect(gaps[0]).toBeGreaterThanOrEqual(95);
+    expect(gaps[1]).toBeGreaterThanOrEqual(195);
+    expect(gaps[2]).toBeGreaterThanOrEqual(395);
+    a.provider.destroy();
+  });
+
+  it('does not retry while the device may not connect (offline), nor after it is destroyed', async () => {
+    let online = false;
+    const doc = new Y.Doc();
+    const provider = new WebsocketProvider(url, 'cart-refused-offline', doc, {
+      params: {
+        token: createSyncToken(secret, {
+          sub: 'user:u1',
+          cart: 'cart-refused-offline',
+          exp: Date.now() + 60_000,
+        }),
+      },
+      WebSocketPolyfill: WebSocket as never,
+      disableBc: true,
+    });
+    const retry = new RefusalRetry(provider, () => {}, { baseMs: 50, maxMs: 1000, mayConnect: () => online });
+    await new Promise<void>((resolve) => provider.once('sync', () => resolve()));
+    offend(provider);
+    await new Promise<void>((resolve) => provider.once('closed', () => resolve()));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(provider.wsconnected || provider.wsconnecting).toBe(false);
+    expect(retry.status('offline')).toBe('refused');
+    // Back online: the storefront reconnects by itself (its 'online' handler), and the refusal clears.
+    online = true;
+    provider.connect();
+    await new Promise<void>((resolve) => provider.once('sync', () => resolve()));
+    expect(retry.refusal).toBeNull();
+    // Destroyed with a retry pending: nothing reconnects.
+    offend(provider);
+    await new Promise<void>((resolve) => provider.once('closed', () => resolve()));
+    retry.destroy();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(provider.wsconnected || provider.wsconnecting).toBe(false);
+    provider.destroy();
+  });
+});
+
+describe('refusalText', () => {
+  it('names the refusal a shopper can act on and says the rest are retried', () => {
+    expect(refusalText(4413)).toMatch(/too large/);
+    expect(refusalText(4400)).toMatch(/trying again/);
+    expect(refusalText(4401)).toMatch(/trying again/);
   });
 });

@@ -10,6 +10,8 @@ import {
   announceDevice,
   forgetClients,
   otherDevices,
+  type Refusal,
+  RefusalRetry,
   rememberClient,
   rememberedClients,
   SavedTracker,
@@ -24,6 +26,8 @@ export interface CartState {
   cartId: string | null;
   lines: CartLine[];
   status: SyncStatus;
+  /** Why the server last closed the connection for good (status 'refused'), else null. */
+  refusal: Refusal | null;
   /** Other devices with this cart open right now. */
   otherDevices: number;
   /** True once the local copy (IndexedDB) has loaded. */
@@ -48,6 +52,7 @@ const empty: CartState = {
   cartId: null,
   lines: [],
   status: 'offline',
+  refusal: null,
   otherDevices: 0,
   ready: false,
   synced: false,
@@ -64,6 +69,7 @@ export class CartSession {
   private readonly persistence: IndexeddbPersistence;
   private readonly provider: WebsocketProvider;
   private readonly saved: SavedTracker;
+  private readonly retry: RefusalRetry;
   private refreshTimer: ReturnType<typeof setInterval>;
   private destroyed = false;
   /** The clientID last remembered for this cart (Yjs draws a new one if another device had it). */
@@ -94,6 +100,9 @@ export class CartSession {
     });
     // A refused or dropped connection may mean an expired token: fetch a fresh one before the retry.
     this.provider.on('connection-close', () => void this.refreshToken());
+    this.retry = new RefusalRetry(this.provider, () => this.publish(), {
+      mayConnect: () => navigator.onLine,
+    });
     this.refreshTimer = setInterval(() => void this.refreshToken(), TOKEN_REFRESH_MS);
     announceDevice(this.provider);
     this.provider.awareness.on('change', () => this.publish());
@@ -139,7 +148,8 @@ export class CartSession {
     cartState.set({
       cartId: this.cartId,
       lines: this.cart.lines(),
-      status: this.saved.status(),
+      status: this.retry.status(this.saved.status()),
+      refusal: this.retry.refusal,
       otherDevices: otherDevices(this.provider),
       ready: current.cartId === this.cartId ? current.ready : false,
       synced: current.cartId === this.cartId ? current.synced : false,
@@ -151,6 +161,7 @@ export class CartSession {
   async destroy(forget = false): Promise<void> {
     this.destroyed = true;
     clearInterval(this.refreshTimer);
+    this.retry.destroy();
     removeEventListener('offline', this.goOffline);
     removeEventListener('online', this.goOnline);
     this.provider.awareness.setLocalState(null);

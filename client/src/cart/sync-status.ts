@@ -5,7 +5,11 @@ import * as Y from 'yjs';
 /** The sync server's "saved" message: its state vector after the commit (see sync-server README). */
 export const MESSAGE_SAVED = 100;
 
-export type SyncStatus = 'saved' | 'saving' | 'offline';
+/**
+ * 'refused': the server closed the connection for good in the stock client's eyes (4400-4499);
+ * the edits are on this device and RefusalRetry tries again later.
+ */
+export type SyncStatus = 'saved' | 'saving' | 'offline' | 'refused';
 
 /**
  * Where this device's edits are. Offline: only in this device's IndexedDB copy. Saved: the
@@ -143,5 +147,81 @@ export class SavedTracker {
     const remembered = this.remembered();
     if (connected && !this.localLoaded && remembered.some((id) => id !== this.doc.clientID)) return 'saving';
     return syncStatus(connected, this.doc, this.serverVector, remembered);
+  }
+}
+
+/** A close the stock provider does not retry (4400-4499): its code and the server's reason. */
+export interface Refusal {
+  code: number;
+  reason: string;
+}
+
+/** What the badge says for a refusal: the one a shopper can act on named, the rest alike. */
+export function refusalText(code: number): string {
+  if (code === 4413) return 'Not saved: this cart is too large to sync; remove some items';
+  return 'Not saved: the server refused this device, trying again';
+}
+
+/**
+ * Resumes syncing after the server closes with 4400-4499. The stock y-websocket 3 client treats
+ * those codes as final and never reconnects, so one refused frame (a cart past the size limit, a
+ * token that expired in a sleeping laptop, a server that changed its rules) would leave a cart
+ * unsynced until the page reloads, its edits only on this device. A new connection starts over
+ * with a full exchange of states, so retrying is safe; a device the server keeps refusing is
+ * retried ever more slowly: `baseMs` doubling up to `maxMs`, back to `baseMs` only after `maxMs`
+ * without a refusal. `mayConnect` says whether to retry now (not while the browser is offline:
+ * the session reconnects when it comes back); `beforeRetry` runs first (a fresh token).
+ */
+export class RefusalRetry {
+  /** The last refusal, until a connection opens again. */
+  refusal: Refusal | null = null;
+  private attempt = 0;
+  private lastRefusedAt = Number.NEGATIVE_INFINITY;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private readonly baseMs: number;
+  private readonly maxMs: number;
+
+  constructor(
+    private readonly provider: WebsocketProvider,
+    onChange: () => void,
+    options: { baseMs?: number; maxMs?: number; mayConnect?: () => boolean } = {},
+  ) {
+    this.baseMs = options.baseMs ?? 5000;
+    this.maxMs = options.maxMs ?? 300_000;
+    const mayConnect = options.mayConnect ?? (() => true);
+    provider.on('closed', (refusal) => {
+      const now = Date.now();
+      if (now - this.lastRefusedAt > this.maxMs) this.attempt = 0;
+      this.lastRefusedAt = now;
+      this.refusal = { code: refusal.code, reason: refusal.reason };
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        // Connected meanwhile (the browser came back online and the session reconnected), or
+        // offline now: the session's own handlers decide.
+        if (!provider.shouldConnect && mayConnect()) provider.connect();
+      }, this.delay());
+      onChange();
+    });
+    provider.on('status', ({ status }) => {
+      if (status !== 'connected' || !this.refusal) return;
+      this.refusal = null;
+      onChange();
+    });
+  }
+
+  /** The wait before the next retry, and one more refusal counted. */
+  private delay(): number {
+    return Math.min(this.maxMs, this.baseMs * 2 ** Math.min(this.attempt++, 20));
+  }
+
+  /** The status to show: 'refused' while the provider stays closed after a refusal. */
+  status(tracked: SyncStatus): SyncStatus {
+    return this.refusal && !this.provider.wsconnected ? 'refused' : tracked;
+  }
+
+  destroy(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
   }
 }
