@@ -12,6 +12,7 @@ const Env = z.object({
   HOST: z.string().default('127.0.0.1'),
   DATA_DIR: z.string().default('./data'),
   SHOPSYNC_ADMIN_TOKEN: z.string().min(1).optional(),
+  SHOPSYNC_METRICS_TOKEN: z.string().min(16).optional(),
   SHOPSYNC_SEED: z.enum(['generated', 'none']).default('generated'),
   SHOPSYNC_SEED_COUNT: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
   SHOPSYNC_SECRET: z.string().min(16).optional(),
@@ -33,6 +34,8 @@ export interface Config {
   host: string;
   dataDir: string;
   adminToken: string | undefined;
+  /** When set, `GET /metrics` needs it as a bearer token. */
+  metricsToken: string | undefined;
   seed: 'generated' | 'none';
   seedCount: number;
   /** Signs sync tokens; when unset a random secret is generated and kept in the database. */
@@ -80,6 +83,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     dataDir: path.resolve(e.DATA_DIR),
     adminToken: e.SHOPSYNC_ADMIN_TOKEN,
+    metricsToken: e.SHOPSYNC_METRICS_TOKEN,
     seed: e.SHOPSYNC_SEED,
     seedCount: e.SHOPSYNC_SEED_COUNT,
     secret: e.SHOPSYNC_SECRET,

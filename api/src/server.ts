@@ -8,6 +8,7 @@ import {
   clientAddress,
   createSyncServer,
   listeningUrl,
+  metricsAllowed,
   type SyncServer,
 } from '@shopsync/sync-server';
 import type { Logger } from 'pino';
@@ -33,7 +34,8 @@ import { type Db, metaOr, openDatabase, statement } from './db.js';
 import { createApp } from './http/app.js';
 import { answerClientError } from './http/client-error.js';
 import { compressor } from './http/compress.js';
-import { BASE_HEADERS } from './http/headers.js';
+import { errorBody } from './http/errors.js';
+import { BASE_HEADERS, requestHeader } from './http/headers.js';
 import { responseClass } from './http/response.js';
 import { SearchFeed } from './search/feed.js';
 
@@ -173,8 +175,13 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
     registers: [sync.metrics.registry],
   });
+  const accessLog = logger.isLevelEnabled('debug');
   const app = createApp({
-    observe: (method, route, status, seconds) => requests.observe({ method, route, status }, seconds),
+    observe: (method, route, status, seconds, path) => {
+      requests.observe({ method, route, status }, seconds);
+      // The access log, at debug: at thousands of requests a second it would be most of the log.
+      if (accessLog) logger.debug({ method, path, status, ms: Math.round(seconds * 1e4) / 10 }, 'request');
+    },
     logger,
     clientDir: config.clientDir,
     accounts,
@@ -198,9 +205,13 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         }
         return c.json({ status: 'ok' });
       });
-      a.get('/metrics', async (c) =>
-        c.text(await sync.metricsText(), 200, { 'Content-Type': 'text/plain; version=0.0.4' }),
-      );
+      a.get('/metrics', async (c) => {
+        if (!metricsAllowed(config.metricsToken, requestHeader(c, 'authorization')))
+          return c.json(errorBody('unauthenticated', 'metrics need the metrics token'), 401, {
+            'WWW-Authenticate': 'Bearer realm="metrics"',
+          });
+        return c.text(await sync.metricsText(), 200, { 'Content-Type': 'text/plain; version=0.0.4' });
+      });
     },
   });
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { hashToken } from '../src/accounts/accounts.js';
 import { loadConfig } from '../src/config.js';
 import { type RunningServer, startServer } from '../src/server.js';
@@ -14,6 +14,7 @@ export const KETTLE = { title: 'Zanzibar enamel kettle', brand: 'Quokka', price:
 
 export async function startTestServer(
   env: Record<string, string> = {},
+  logger: Logger = pino({ level: 'silent' }),
 ): Promise<RunningServer & { dataDir: string }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'shopsync-api-'));
   const config = loadConfig({
@@ -24,7 +25,7 @@ export async function startTestServer(
     SHOPSYNC_CLIENT_DIR: path.join(dataDir, 'no-client'),
     ...env,
   });
-  const server = await startServer(config, pino({ level: 'silent' }));
+  const server = await startServer(config, logger);
   return { ...server, dataDir };
 }
 

@@ -7,13 +7,14 @@ import pino from 'pino';
 import { clientAddress, listeningUrl } from './address.js';
 import { Checkpointer } from './checkpointer.js';
 import { LIMIT_RANGES, LOG_LEVELS } from './limits.js';
+import { metricsAllowed } from './metrics.js';
 import { createSyncServer } from './server.js';
 import { verifySyncToken } from './tokens.js';
 
 /**
  * The sync server alone: `npm run sync-server` (PORT, HOST, DATA_DIR, SHOPSYNC_SYNC_SECRET or SHOPSYNC_SECRET,
  * SHOPSYNC_SYNC_IDLE_MS, SHOPSYNC_SYNC_MAX_ROOMS, SHOPSYNC_SYNC_MAX_PER_ADDRESS,
- * SHOPSYNC_TRUSTED_PROXIES, SHOPSYNC_DURABILITY, LOG_LEVEL). Devices authenticate with sync tokens signed by the
+ * SHOPSYNC_TRUSTED_PROXIES, SHOPSYNC_DURABILITY, SHOPSYNC_METRICS_TOKEN, LOG_LEVEL). Devices authenticate with sync tokens signed by the
  * same secret the shop uses.
  */
 // A variable set to nothing is not set, as in the shop's configuration (api/src/config.ts).
@@ -55,6 +56,13 @@ const maxConnectionsPerAddress = limit(
 );
 const trustedProxies = limit('SHOPSYNC_TRUSTED_PROXIES', LIMIT_RANGES.trustedProxies) ?? 0;
 
+// As the shop's: when set, /metrics needs it as a bearer token.
+const metricsToken = process.env.SHOPSYNC_METRICS_TOKEN || undefined;
+if (metricsToken !== undefined && metricsToken.length < 16) {
+  console.error('SHOPSYNC_METRICS_TOKEN must be at least 16 characters');
+  process.exit(2);
+}
+
 const level = process.env.LOG_LEVEL || 'info';
 if (!(LOG_LEVELS as readonly string[]).includes(level)) {
   console.error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, not ${JSON.stringify(level)}`);
@@ -82,7 +90,11 @@ const sync = createSyncServer({
 
 const server = http.createServer(async (req, res) => {
   if (req.url === '/metrics') {
-    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(await sync.metricsText());
+    if (!metricsAllowed(metricsToken, req.headers.authorization))
+      res
+        .writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer realm="metrics"' })
+        .end('{"error":{"code":"unauthenticated","message":"metrics need the metrics token"}}');
+    else res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(await sync.metricsText());
   } else if (req.url === '/health') {
     res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
   } else res.writeHead(404).end();

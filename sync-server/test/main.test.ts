@@ -55,3 +55,36 @@ describe('npm run sync-server', () => {
     expect(bad.err()).toMatch(/LOG_LEVEL must be one of/);
   }, 60_000);
 });
+
+describe('npm run sync-server /metrics', () => {
+  it('is open without SHOPSYNC_METRICS_TOKEN and needs it as a bearer token when set', async () => {
+    const token = 'metrics-token-0123456789';
+    const port = await freePort();
+    const server = run({ PORT: String(port), SHOPSYNC_METRICS_TOKEN: token });
+    await until(() => server.out().includes('sync server listening'), 'listening', 20_000);
+    const metrics = (authorization?: string) =>
+      fetch(`http://127.0.0.1:${port}/metrics`, { headers: authorization ? { authorization } : {} });
+    for (const wrong of [undefined, 'Bearer nope', `Basic ${token}`, `Bearer ${token}x`]) {
+      const res = await metrics(wrong);
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
+      expect(await res.text()).not.toContain('shopsync_');
+    }
+    const ok = await metrics(`Bearer ${token}`);
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toMatch(/^shopsync_sync_connections /m);
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+
+    const open = await freePort();
+    const unset = run({ PORT: String(open) });
+    await until(() => unset.out().includes('sync server listening'), 'listening', 20_000);
+    expect((await fetch(`http://127.0.0.1:${open}/metrics`)).status).toBe(200);
+    unset.child.kill('SIGTERM');
+    expect(await unset.exited).toBe(0);
+
+    const short = run({ SHOPSYNC_METRICS_TOKEN: 'short' });
+    expect(await short.exited).toBe(2);
+    expect(short.err()).toMatch(/SHOPSYNC_METRICS_TOKEN must be at least 16/);
+  }, 60_000);
+});

@@ -17,7 +17,7 @@ export interface AppParts {
   /** Extra top-level handlers (health, metrics). */
   extra?: (app: Hono<AppEnv>) => void;
   /** Told of every answered request: its route's pattern (`/api/products/:id`), not its path. */
-  observe?: (method: string, route: string, status: number, seconds: number) => void;
+  observe?: (method: string, route: string, status: number, seconds: number, path: string) => void;
 }
 
 /** Composes the HTTP app: middleware, the /api routes, the one error shape, and the storefront. */
@@ -37,7 +37,8 @@ export function createApp(parts: AppParts): Hono<AppEnv> {
       const started = performance.now();
       await next();
       // After next(), routeIndex is the handler that answered (the storefront's is '*').
-      observe(c.req.method, routePath(c) || 'none', c.res.status, (performance.now() - started) / 1000);
+      const seconds = (performance.now() - started) / 1000;
+      observe(c.req.method, routePath(c) || 'none', c.res.status, seconds, c.req.path);
     });
 
   app.use(
