@@ -79,20 +79,22 @@ export class GroupCommit<I, O> {
    */
   private write(items: I[], isolated: boolean): Written<O>[] {
     const results: Written<O>[] = [];
-    this.db.transaction(() => {
-      for (const item of items) {
-        if (!isolated) {
-          results.push({ ok: true, value: this.plain(item) });
-          continue;
+    this.db
+      .transaction(() => {
+        for (const item of items) {
+          if (!isolated) {
+            results.push({ ok: true, value: this.plain(item) });
+            continue;
+          }
+          // Inside the outer transaction, the item's own transaction function is a savepoint.
+          try {
+            results.push({ ok: true, value: this.one(item) });
+          } catch (error) {
+            results.push({ ok: false, error });
+          }
         }
-        // Inside the outer transaction, the item's own transaction function is a savepoint.
-        try {
-          results.push({ ok: true, value: this.one(item) });
-        } catch (error) {
-          results.push({ ok: false, error });
-        }
-      }
-    })();
+      })
+      .immediate();
     return results;
   }
 }

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -173,4 +173,49 @@ describe('Catalog.forIndex', () => {
     const { attributes: _a, images: _i, ...rest } = full[0]!;
     expect(light[0]!).toMatchObject(rest);
   });
+});
+
+describe('npm run import beside another writer', () => {
+  it('stops with a message (no stack trace) when the database stays locked, and the same command resumes', async () => {
+    const dir = tmp();
+    const dataDir = path.join(dir, 'data');
+    openDatabase(dataDir).close(); // created and migrated
+    const file = path.join(dir, 'p.json');
+    fs.writeFileSync(file, JSON.stringify([good('lock1'), good('lock2')]));
+    const importer = ['--import', 'tsx', path.join(repo, 'api/src/catalog/import-cli.ts'), file];
+    const env = { ...process.env, DATA_DIR: dataDir, SHOPSYNC_SEED: 'none' };
+
+    // Another process holds the write lock longer than the importer's busy timeout (5 s).
+    const holder = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const db = new (require('better-sqlite3'))(process.argv[1]); db.exec('BEGIN IMMEDIATE');
+         process.stdout.write('locked\\n'); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 7000);
+         db.exec('COMMIT');`,
+        path.join(dataDir, 'shopsync.sqlite'),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const released = new Promise((resolve) => holder.once('exit', resolve));
+    await new Promise<void>((resolve) =>
+      holder.stdout.on('data', (d) => String(d).includes('locked') && resolve()),
+    );
+    const stopped = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
+      const child = spawn('node', importer, { cwd: repo, env });
+      let stderr = '';
+      child.stderr.on('data', (d) => {
+        stderr += d;
+      });
+      child.once('exit', (status) => resolve({ status, stderr }));
+    });
+    expect(stopped.status).toBe(1);
+    expect(stopped.stderr).toMatch(/import stopped: database is locked; run the same command again/);
+    expect(stopped.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    await released;
+
+    const resumed = spawnSync('node', importer, { cwd: repo, env, encoding: 'utf8' });
+    expect(resumed.status).toBe(0);
+    expect(resumed.stdout).toMatch(/2 created/);
+  }, 40_000);
 });

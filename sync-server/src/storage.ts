@@ -45,7 +45,7 @@ export class SqliteDocumentStorage implements DocumentStorage {
           DROP TABLE sync_updates;
           ALTER TABLE sync_updates_plain RENAME TO sync_updates;
         `);
-      })();
+      }).immediate();
     }
     db.exec('CREATE INDEX IF NOT EXISTS sync_updates_doc ON sync_updates(doc, id);');
     this.stmts = {
@@ -74,7 +74,7 @@ export class SqliteDocumentStorage implements DocumentStorage {
   }
 
   append(batch: { docName: string; update: Uint8Array }[]): void {
-    this.appendAll(batch);
+    this.appendAll.immediate(batch);
   }
 
   compact(docName: string, snapshot: Uint8Array): void {
@@ -84,12 +84,14 @@ export class SqliteDocumentStorage implements DocumentStorage {
   compactAll(snapshots: { docName: string; snapshot: Uint8Array }[]): void {
     if (snapshots.length === 0) return;
     const at = Date.now();
-    this.db.transaction(() => {
-      for (const { docName, snapshot } of snapshots) {
-        this.stmts.save.run(docName, asBuffer(snapshot), at);
-        this.stmts.drop.run(docName);
-      }
-    })();
+    this.db
+      .transaction(() => {
+        for (const { docName, snapshot } of snapshots) {
+          this.stmts.save.run(docName, asBuffer(snapshot), at);
+          this.stmts.drop.run(docName);
+        }
+      })
+      .immediate();
   }
 
   logLength(docName: string): number {

@@ -33,13 +33,24 @@ async function main(argv: string[]): Promise<number> {
       failed = true;
       continue;
     }
-    const report = importRecords(
-      catalog,
-      (fn) => db.transaction(fn)(),
-      file,
-      records,
-      (f, done, total) => progress(path.basename(f), done, total),
-    );
+    let report: ReturnType<typeof importRecords>;
+    try {
+      // Each chunk of records is its own transaction: a running shop waits for one at most.
+      report = importRecords(
+        catalog,
+        (fn) => db.transaction(fn).immediate(),
+        file,
+        records,
+        (f, done, total) => progress(path.basename(f), done, total),
+      );
+    } catch (err) {
+      // The database refused a write (locked past the busy timeout, disk full): the records
+      // before that chunk are in, and importing is idempotent, so the same command resumes.
+      process.stderr.write('\n');
+      console.error(`${file}: import stopped: ${(err as Error).message}; run the same command again`);
+      db.close();
+      return 1;
+    }
     process.stderr.write('\n');
     if (report.rejected.length > 0) failed = true;
     for (const r of report.rejected.slice(0, 20)) console.error(`  record #${r.position}: ${r.error}`);
@@ -60,4 +71,11 @@ function progress(label: string, done: number, total: number): void {
   process.stderr.write(`\r${label}: ${done}/${total} (${pct}%)`);
 }
 
-process.exitCode = await main(process.argv.slice(2));
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (err) {
+  // Before any file (the database locked past its busy timeout while the import set up): one
+  // line, not a stack trace.
+  console.error(`import stopped: ${(err as Error).message}; run the same command again`);
+  process.exitCode = 1;
+}

@@ -158,45 +158,49 @@ export class Catalog {
 
   /** Creates a product; with `upsert`, an existing id is updated instead (the importer's idempotence). */
   create(input: ProductInput & { category?: string }, options: { upsert?: boolean } = {}): WriteResult {
-    return this.db.transaction((): WriteResult => {
-      const id = input.id ?? newId('p', 9);
-      const existing = this.get(id);
-      if (existing) {
-        if (!options.upsert) return { ok: false, reason: 'id_taken', current: existing };
-        return this.applyPatch(existing, { ...input, category: input.category ?? existing.category });
-      }
-      const at = this.now();
-      const product: Product = {
-        id,
-        title: input.title,
-        brand: input.brand,
-        description: input.description ?? '',
-        category: input.category ?? 'Uncategorized',
-        price: { amount: priceAmount(input.price), currency: currencyOf(input.price) },
-        stock: input.stock,
-        images: input.images ?? [],
-        attributes: input.attributes ?? {},
-        version: 1,
-        createdAt: at,
-        updatedAt: at,
-      };
-      this.stmts.insert.run(toRow(product));
-      this.stmts.change.run(id, 'upsert', at);
-      if (product.stock > 0) this.stmts.movement.run(id, product.stock, 'initial', null, at);
-      return { ok: true, product, created: true, changed: true };
-    })();
+    return this.db
+      .transaction((): WriteResult => {
+        const id = input.id ?? newId('p', 9);
+        const existing = this.get(id);
+        if (existing) {
+          if (!options.upsert) return { ok: false, reason: 'id_taken', current: existing };
+          return this.applyPatch(existing, { ...input, category: input.category ?? existing.category });
+        }
+        const at = this.now();
+        const product: Product = {
+          id,
+          title: input.title,
+          brand: input.brand,
+          description: input.description ?? '',
+          category: input.category ?? 'Uncategorized',
+          price: { amount: priceAmount(input.price), currency: currencyOf(input.price) },
+          stock: input.stock,
+          images: input.images ?? [],
+          attributes: input.attributes ?? {},
+          version: 1,
+          createdAt: at,
+          updatedAt: at,
+        };
+        this.stmts.insert.run(toRow(product));
+        this.stmts.change.run(id, 'upsert', at);
+        if (product.stock > 0) this.stmts.movement.run(id, product.stock, 'initial', null, at);
+        return { ok: true, product, created: true, changed: true };
+      })
+      .immediate();
   }
 
   /** Updates a product; `expectedVersion` (from If-Match) makes it a compare-and-set. */
   update(id: string, patch: ProductPatch, expectedVersion?: number): WriteResult {
-    return this.db.transaction((): WriteResult => {
-      const existing = this.get(id);
-      if (!existing) return { ok: false, reason: 'not_found' };
-      if (expectedVersion !== undefined && existing.version !== expectedVersion) {
-        return { ok: false, reason: 'version_mismatch', current: existing };
-      }
-      return this.applyPatch(existing, patch);
-    })();
+    return this.db
+      .transaction((): WriteResult => {
+        const existing = this.get(id);
+        if (!existing) return { ok: false, reason: 'not_found' };
+        if (expectedVersion !== undefined && existing.version !== expectedVersion) {
+          return { ok: false, reason: 'version_mismatch', current: existing };
+        }
+        return this.applyPatch(existing, patch);
+      })
+      .immediate();
   }
 
   setStock(id: string, stock: number): WriteResult {
@@ -204,15 +208,17 @@ export class Catalog {
   }
 
   delete(id: string): boolean {
-    return this.db.transaction(() => {
-      const existing = this.get(id);
-      if (!existing) return false;
-      const at = this.now();
-      this.stmts.delete.run(id);
-      this.stmts.change.run(id, 'delete', at);
-      if (existing.stock > 0) this.stmts.movement.run(id, -existing.stock, 'delete', null, at);
-      return true;
-    })();
+    return this.db
+      .transaction(() => {
+        const existing = this.get(id);
+        if (!existing) return false;
+        const at = this.now();
+        this.stmts.delete.run(id);
+        this.stmts.change.run(id, 'delete', at);
+        if (existing.stock > 0) this.stmts.movement.run(id, -existing.stock, 'delete', null, at);
+        return true;
+      })
+      .immediate();
   }
 
   private applyPatch(existing: Product, patch: ProductPatch & { category?: string }): WriteResult {

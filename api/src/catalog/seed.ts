@@ -23,7 +23,7 @@ export async function ensureSeeded(
     // The importer's path: the same validation, batching and progress as any imported file.
     const report = importRecords(
       catalog,
-      (fn) => db.transaction(fn)(),
+      (fn) => db.transaction(fn).immediate(),
       'generated catalog',
       [...generateCatalog(options.count)],
       (_file, done, total) => onProgress?.(done, total),

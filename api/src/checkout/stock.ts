@@ -65,37 +65,41 @@ export class SqliteStockStore implements StockStore {
   }
 
   decide(orderIds: string[], known?: ReadonlyMap<string, OrderLine[]>): Decision[] {
-    return this.db.transaction(() => {
-      const batch: Batch = { products: new Map(), taken: new Map() };
-      const decisions = orderIds.flatMap((id) => this.decideOne(id, known?.get(id), batch) ?? []);
-      // Each product's stock moves once for the batch, by the units its confirmed orders took
-      // (checked against the stock read in this transaction, so the guard cannot fail), with one
-      // change-feed entry, however many orders; the ledger keeps a movement per order line.
-      const at = this.now();
-      for (const [productId, units] of batch.taken) {
-        // If it did fail, stock would be wrong: the whole batch rolls back instead.
-        if (this.stmts.decrement.run(units, at, productId, units).changes !== 1)
-          throw new Error(`stock for ${productId} moved inside its own transaction`);
-        this.stmts.change.run(productId, at);
-      }
-      return decisions;
-    })();
+    return this.db
+      .transaction(() => {
+        const batch: Batch = { products: new Map(), taken: new Map() };
+        const decisions = orderIds.flatMap((id) => this.decideOne(id, known?.get(id), batch) ?? []);
+        // Each product's stock moves once for the batch, by the units its confirmed orders took
+        // (checked against the stock read in this transaction, so the guard cannot fail), with one
+        // change-feed entry, however many orders; the ledger keeps a movement per order line.
+        const at = this.now();
+        for (const [productId, units] of batch.taken) {
+          // If it did fail, stock would be wrong: the whole batch rolls back instead.
+          if (this.stmts.decrement.run(units, at, productId, units).changes !== 1)
+            throw new Error(`stock for ${productId} moved inside its own transaction`);
+          this.stmts.change.run(productId, at);
+        }
+        return decisions;
+      })
+      .immediate();
   }
 
   cancel(orderId: string): boolean {
-    return this.db.transaction(() => {
-      const row = this.stmts.order.get(orderId) as { status: string; lines: string } | undefined;
-      if (row?.status !== 'confirmed') return false;
-      const at = this.now();
-      for (const line of JSON.parse(row.lines) as OrderLine[]) {
-        // A product deleted since keeps no stock to return to.
-        if (this.stmts.increment.run(line.quantity, at, line.productId).changes === 0) continue;
-        this.stmts.movement.run(line.productId, line.quantity, 'cancel', orderId, at);
-        this.stmts.change.run(line.productId, at);
-      }
-      this.stmts.status.run('cancelled', null, at, orderId);
-      return true;
-    })();
+    return this.db
+      .transaction(() => {
+        const row = this.stmts.order.get(orderId) as { status: string; lines: string } | undefined;
+        if (row?.status !== 'confirmed') return false;
+        const at = this.now();
+        for (const line of JSON.parse(row.lines) as OrderLine[]) {
+          // A product deleted since keeps no stock to return to.
+          if (this.stmts.increment.run(line.quantity, at, line.productId).changes === 0) continue;
+          this.stmts.movement.run(line.productId, line.quantity, 'cancel', orderId, at);
+          this.stmts.change.run(line.productId, at);
+        }
+        this.stmts.status.run('cancelled', null, at, orderId);
+        return true;
+      })
+      .immediate();
   }
 
   /** Inside the batch transaction. An order no longer pending (a recovered duplicate) is skipped. */

@@ -26,6 +26,14 @@ export function createApp(parts: AppParts): Hono<AppEnv> {
 
   app.onError((err, c) => {
     if (err instanceof ApiError) return c.json(errorBody(err.code, err.message, err.details), err.status);
+    if (databaseBusy(err)) {
+      // Another process (an import, a backup) held the database past the busy timeout: nothing
+      // of the request was written, and a retry in a moment will do.
+      parts.logger.warn({ path: c.req.path, method: c.req.method }, 'database busy');
+      return c.json(errorBody('busy', 'the shop is busy; try again in a moment'), 503, {
+        'Retry-After': '1',
+      });
+    }
     parts.logger.error({ err, path: c.req.path, method: c.req.method }, 'unhandled error');
     return c.json(errorBody('internal_error', 'something went wrong on our side'), 500);
   });
@@ -57,4 +65,10 @@ export function createApp(parts: AppParts): Hono<AppEnv> {
   for (const routes of parts.routes) app.route('/api', routes);
   app.use('*', serveClient(parts.clientDir));
   return app;
+}
+
+/** SQLite's "database is locked" (SQLITE_BUSY and its extended codes), as better-sqlite3 throws it. */
+function databaseBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
 }
