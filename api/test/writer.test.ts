@@ -88,22 +88,51 @@ describe('StockWriter over a store and a queue that answer with promises', () =>
     expect(errors).toHaveLength(1);
   });
 
-  it('tells the waiters of a batch whose decision failed, and goes on with the next', async () => {
+  it('tries a batch whose decision failed again after a pause, its waiters waiting, and goes on with the next', async () => {
     let calls = 0;
+    const tried: string[][] = [];
     const store: StockStore = {
       async decide(orderIds) {
         calls++;
+        tried.push(orderIds);
         await later(undefined, 2);
         if (calls === 1) throw new Error('connection reset');
         return orderIds.map((orderId) => ({ orderId, status: 'confirmed' as const, reasons: [], at: 0 }));
       },
       cancel: async () => false,
     };
-    const writer = new StockWriter(store, asyncQueue(), { maxBatch: 2 });
+    const writer = new StockWriter(store, asyncQueue(), { maxBatch: 2, retryMs: 50 });
     const errors: unknown[] = [];
     writer.on('error', (err) => errors.push(err));
+    const started = Date.now();
     const results = await Promise.all(['a', 'b', 'c'].map((id) => writer.submit(id)));
-    expect(results.map((d) => d?.status)).toEqual([undefined, undefined, 'confirmed']);
+    expect(results.map((d) => d?.status)).toEqual(['confirmed', 'confirmed', 'confirmed']);
     expect(errors).toHaveLength(1);
+    // The failed batch first, after the pause, then the rest.
+    expect(tried).toEqual([['a', 'b'], ['a', 'b'], ['c']]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(45);
+  });
+
+  it('waits longer after each failure in a row, and gives a batch up after maxAttempts (left pending)', async () => {
+    const at: number[] = [];
+    const store: StockStore = {
+      decide(orderIds) {
+        at.push(Date.now());
+        if (orderIds.includes('poison')) throw new Error('always fails');
+        return orderIds.map((orderId) => ({ orderId, status: 'confirmed' as const, reasons: [], at: 0 }));
+      },
+      cancel: () => false,
+    };
+    const writer = new StockWriter(store, new InMemoryOrderQueue(), { retryMs: 20, maxAttempts: 4 });
+    writer.on('error', () => {});
+    const poisoned = writer.submit('poison');
+    expect(await poisoned).toBeUndefined();
+    expect(at).toHaveLength(4);
+    const gaps = at.slice(1).map((t, i) => t - at[i]!);
+    expect(gaps[0]).toBeGreaterThanOrEqual(15); // 20, 40, 80 ms
+    expect(gaps[1]).toBeGreaterThanOrEqual(35);
+    expect(gaps[2]).toBeGreaterThanOrEqual(75);
+    // The writer goes on with later orders once the pause after the last failure is over.
+    expect((await writer.submit('fine'))?.status).toBe('confirmed');
   });
 });

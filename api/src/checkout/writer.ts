@@ -8,6 +8,14 @@ export interface StockWriterOptions {
   maxBatch?: number;
   /** How long the first order of a batch may wait for company, in ms (0: the next turn of the event loop). */
   maxWaitMs?: number;
+  /**
+   * After a batch's decision failed: the wait before it is tried again, doubled after each
+   * failure in a row up to `maxRetryMs`, and how many tries a batch gets before its orders are
+   * left pending for the next start (`maxAttempts`).
+   */
+  retryMs?: number;
+  maxRetryMs?: number;
+  maxAttempts?: number;
 }
 
 /**
@@ -21,8 +29,16 @@ export class StockWriter extends EventEmitter<{ decided: [Decision]; error: [unk
   private readonly known = new Map<string, OrderLine[]>();
   private scheduled = false;
   private flushing = false;
+  /** Batches whose decision failed, to be tried again first, with the tries they had. */
+  private retries: { ids: string[]; attempts: number }[] = [];
+  /** Failures in a row (the retry wait doubles with each); no flush while `paused`. */
+  private failures = 0;
+  private paused = false;
   private readonly maxBatch: number;
   private readonly maxWaitMs: number;
+  private readonly retryMs: number;
+  private readonly maxRetryMs: number;
+  private readonly maxAttempts: number;
   batches = 0;
   decided = 0;
 
@@ -34,6 +50,9 @@ export class StockWriter extends EventEmitter<{ decided: [Decision]; error: [unk
     super();
     this.maxBatch = options.maxBatch ?? 512;
     this.maxWaitMs = options.maxWaitMs ?? 0;
+    this.retryMs = options.retryMs ?? 1000;
+    this.maxRetryMs = options.maxRetryMs ?? 30_000;
+    this.maxAttempts = options.maxAttempts ?? 8;
     queue.onReady(() => this.schedule());
   }
 
@@ -71,10 +90,16 @@ export class StockWriter extends EventEmitter<{ decided: [Decision]; error: [unk
    * synchronously, as before.
    */
   private async flush(): Promise<void> {
-    if (this.flushing) return;
+    // After a failed decision, nothing is tried before the pause ends (its timer flushes then).
+    if (this.flushing || this.paused) return;
     this.flushing = true;
     try {
-      while (this.queue.size > 0) {
+      while (this.retries.length > 0 || this.queue.size > 0) {
+        const retry = this.retries.shift();
+        if (retry) {
+          if (!(await this.decideBatch(retry.ids, retry.attempts))) return;
+          continue;
+        }
         let ids: string[];
         try {
           const taken = this.queue.take(this.maxBatch);
@@ -86,25 +111,38 @@ export class StockWriter extends EventEmitter<{ decided: [Decision]; error: [unk
           setTimeout(() => this.schedule(), 1000).unref();
           return;
         }
-        await this.decideBatch(ids);
+        if (!(await this.decideBatch(ids, 0))) return;
       }
     } finally {
       this.flushing = false;
     }
   }
 
-  private async decideBatch(ids: string[]): Promise<void> {
+  /** Decides a batch; false when it failed (it is then tried again after a pause). */
+  private async decideBatch(ids: string[], attempts: number): Promise<boolean> {
     let decisions: Decision[];
     try {
       const decided = this.store.decide(ids, this.known);
       decisions = decided instanceof Promise ? await decided : decided;
     } catch (err) {
-      // The transaction rolled back: nothing of this batch happened. Leave the orders pending
-      // (recovered at the next start) and tell the waiters we could not decide.
-      for (const id of ids) this.settle(id, undefined);
+      // The transaction rolled back: nothing of this batch happened (another process held the
+      // database past its busy timeout, a full disk, a lost connection). The orders stay pending
+      // and are tried again, first, after a pause that doubles while failures go on; their
+      // waiters keep waiting (place-order answers `pending` after its own wait, and the live
+      // status tells the decision). A batch that fails `maxAttempts` times is left pending for
+      // the next start, and its waiters are told it was not decided.
       this.emit('error', err);
-      return;
+      if (attempts + 1 < this.maxAttempts) this.retries.unshift({ ids, attempts: attempts + 1 });
+      else for (const id of ids) this.settle(id, undefined);
+      const wait = Math.min(this.maxRetryMs, this.retryMs * 2 ** Math.min(this.failures++, 30));
+      this.paused = true;
+      setTimeout(() => {
+        this.paused = false;
+        this.schedule();
+      }, wait).unref();
+      return false;
     }
+    this.failures = 0;
     this.batches++;
     this.decided += decisions.length;
     const byId = new Map(decisions.map((d) => [d.orderId, d]));
@@ -113,6 +151,7 @@ export class StockWriter extends EventEmitter<{ decided: [Decision]; error: [unk
       this.settle(id, decision);
       if (decision) this.emit('decided', decision);
     }
+    return true;
   }
 
   private settle(orderId: string, decision: Decision | undefined): void {
