@@ -82,6 +82,28 @@ test('checkout says it is loading while the cart loads, not that the cart is emp
   await expect(page).toHaveURL(/\/search$/);
 });
 
+test('checkout charges the prices it shows: one changed after the page loaded is refused, naming the new one', async ({
+  page,
+  context,
+  request,
+}) => {
+  const id = await createProduct(request, 'Repriced radio', 5, 2599);
+  await signUpContext(context);
+  await addAddress(context);
+  await context.request.post('/api/cart/lines', { data: { productId: id, quantity: 1 } });
+  await page.goto('/checkout');
+  await expect(page.getByTestId('review-lines')).toContainText('$25.99');
+  // The vendor reprices while the shopper reads the page.
+  expect(
+    (await request.patch(`/api/products/${id}`, { headers: ADMIN, data: { price: 3100 } })).status(),
+  ).toBe(200);
+  await page.getByRole('button', { name: 'Place order' }).click();
+  await expect(page.getByTestId('order-status')).toHaveText('Not placed');
+  await expect(page.getByText('the price changed (now $31.00)')).toBeVisible();
+  expect((await (await request.get(`/api/products/${id}`)).json()).stock).toBe(5);
+  expect(await serverCart(context)).toEqual({ [id]: 1 });
+});
+
 test('the product page offers only what is in stock beyond what the cart holds', async ({
   page,
   context,

@@ -1,4 +1,4 @@
-import type { CartView, Order, Product, SearchResult, Suggestion, User } from '@shopsync/core';
+import type { CartView, Money, Order, Product, SearchResult, Suggestion, User } from '@shopsync/core';
 
 export class ApiError extends Error {
   constructor(
@@ -35,6 +35,7 @@ const CODE_TEXT: Record<string, (err: ApiError) => string | undefined> = {
     return `Too many sign-in attempts for this email. Please try again ${when}.`;
   },
   busy: () => 'The shop is busy right now. Please try again in a moment.',
+  already_ordered: () => 'These items are already in an order being placed from another tab or device.',
 };
 
 /**
@@ -121,8 +122,15 @@ export const api = {
   address: (id: string) =>
     request<Address & { removed: boolean }>('GET', `/api/me/addresses/${encodeURIComponent(id)}`),
   removeAddress: (id: string) => request<void>('DELETE', `/api/me/addresses/${encodeURIComponent(id)}`),
-  placeOrder: (key: string, body: { cartId: string; tags: string[]; addressId?: string }) =>
-    request<Order>('POST', '/api/orders', body, { 'idempotency-key': key }),
+  placeOrder: (
+    key: string,
+    body: {
+      cartId: string;
+      tags: string[];
+      addressId?: string;
+      prices?: { productId: string; price: Money }[];
+    },
+  ) => request<Order>('POST', '/api/orders', body, { 'idempotency-key': key }),
   order: (id: string) => request<Order>('GET', `/api/orders/${encodeURIComponent(id)}`),
   /** The shopper's orders, newest first, `limit` at a time; `after`: the last order of the page before. */
   orders: (limit: number, after?: string) =>

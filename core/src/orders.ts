@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_MAX_PER_LINE } from './cart/entry.js';
-import type { Money } from './money.js';
+import { Money } from './money.js';
 
 /** The most units of one product a cart line holds: the cart's read clamps to it (`maxPerLine`). */
 export const MAX_PER_LINE = DEFAULT_MAX_PER_LINE;
@@ -32,6 +32,18 @@ export const PlaceOrderInput = z.object({
   // A tag names an entry, or a line of several (`lineTag`: 13 characters an entry).
   tags: z.array(z.string().min(1).max(8192)).max(500).optional(),
   addressId: z.string().max(64).optional(),
+  /**
+   * The unit prices the shopper reviewed, by product: an ordered product is priced at the one
+   * named here, and the order is rejected with `price_changed` (and the new price) when it is not
+   * the current price. Without it, products are priced as they are when the order is placed.
+   */
+  prices: z
+    .array(z.object({ productId: z.string().min(1).max(64), price: Money }).strict())
+    .max(500)
+    .refine((list) => new Set(list.map((p) => p.productId)).size === list.length, {
+      message: 'one price per product',
+    })
+    .optional(),
 });
 export type PlaceOrderInput = z.infer<typeof PlaceOrderInput>;
 

@@ -17,6 +17,7 @@ import type { StockWriter } from './writer.js';
 export type PlaceOrderResult =
   | { ok: true; order: StoredOrder; replayed: boolean }
   | { ok: false; reason: 'cart_out_of_date'; missingTags: string[] }
+  | { ok: false; reason: 'already_ordered'; orderId: string | undefined }
   | { ok: false; reason: 'empty_cart' }
   | { ok: false; reason: 'idempotency_key_reused' }
   | { ok: false; reason: 'mixed_currencies'; currencies: string[] };
@@ -38,6 +39,17 @@ export class Checkout extends EventEmitter<{ status: [StoredOrder]; error: [unkn
   private toClear = new Map<string, ClearBatch>();
   /** Orders placed by this process and not yet decided, so a decision needs no read back. */
   private readonly undecided = new Map<string, StoredOrder>();
+  /**
+   * The entries of orders not done with their cart yet (being placed, pending, or confirmed and
+   * not yet cleared from the cart), by cart and tag: an entry is ordered once. Two tabs placing
+   * the same cart at once with their own idempotency keys would otherwise both be confirmed, and
+   * the shopper charged twice for one entry. In memory: orders are placed and decided by this
+   * process, and a start decides every pending order and clears every confirmed one before the
+   * shop serves (`recover`); a shop of several processes would keep these with its idempotency
+   * keys, in the shared store.
+   */
+  private readonly claims = new Map<string, Map<string, Claim>>();
+  private readonly claimsOf = new Map<string, { cartId: string; tags: string[]; claim: Claim }>();
 
   constructor(
     private readonly store: OrderStore,
@@ -51,6 +63,8 @@ export class Checkout extends EventEmitter<{ status: [StoredOrder]; error: [unkn
     writer.on('decided', (decision) => {
       const placed = this.undecided.get(decision.orderId);
       this.undecided.delete(decision.orderId);
+      // A rejected order leaves its entries in the cart, free to order again.
+      if (decision.status === 'rejected') this.release(decision.orderId);
       const order = placed ? decided(placed, decision) : store.get(decision.orderId);
       if (!order) return;
       this.emit('status', order);
@@ -99,26 +113,98 @@ export class Checkout extends EventEmitter<{ status: [StoredOrder]; error: [unkn
     const wanted = readEntries(chosen).lines;
     if (wanted.length === 0) return earlier() ?? { ok: false, reason: 'empty_cart' };
 
-    // Priced from the catalog inside the transaction that writes the order (see insertPending).
-    const price = (): OrderLine[] =>
-      wanted.map(({ productId, quantity, tags }) => {
-        const product = this.catalog.offer(productId);
+    // Entries another order holds (another tab's, under another key) are not ordered again; a
+    // request under the key that holds them goes on, to be answered as its retry.
+    const tags = chosen.map(([tag]) => tag);
+    const held = this.heldBy(input.cartId, tags, userId, key);
+    if (held) return earlier() ?? { ok: false, reason: 'already_ordered', orderId: held.orderId };
+    const claim = this.claim(input.cartId, tags, userId, key);
+
+    // Priced inside the transaction that writes the order (see insertPending): at the price the
+    // shopper reviewed when the request names one (the decision rejects it if that is not the
+    // current price), else at the current one. A product gone since takes the order's currency
+    // (its line is rejected `not_found`).
+    const reviewed = new Map(input.prices?.map((p) => [p.productId, p.price]));
+    const price = (): OrderLine[] => {
+      const products = wanted.map(({ productId }) => this.catalog.offer(productId));
+      const currency =
+        products.find((p) => p)?.price.currency ?? reviewed.values().next().value?.currency ?? 'USD';
+      return wanted.map(({ productId, quantity, tags }, i) => {
+        const product = products[i];
         return {
           productId,
           title: product?.title ?? '',
           quantity,
-          unitPrice: product?.price ?? { amount: 0, currency: 'USD' },
+          unitPrice: reviewed.get(productId) ?? product?.price ?? { amount: 0, currency },
           tags,
         };
       });
-    const inserted = await this.store.insertPending(userId, key, requestHash, {
-      cartId: input.cartId,
-      lines: price,
-      addressId: input.addressId,
-    });
-    if (!inserted.ok || inserted.replayed) return inserted;
+    };
+    let inserted: Awaited<ReturnType<OrderStore['insertPending']>>;
+    try {
+      inserted = await this.store.insertPending(userId, key, requestHash, {
+        cartId: input.cartId,
+        lines: price,
+        addressId: input.addressId,
+      });
+    } catch (err) {
+      this.releaseClaim(input.cartId, tags, claim);
+      throw err;
+    }
+    if (!inserted.ok || inserted.replayed) {
+      this.releaseClaim(input.cartId, tags, claim);
+      return inserted;
+    }
+    if (claim) {
+      claim.orderId = inserted.order.id;
+      this.claimsOf.set(inserted.order.id, { cartId: input.cartId, tags, claim });
+    }
     const order = await this.awaitDecision(inserted.order);
     return { ok: true, order, replayed: false };
+  }
+
+  /** The claim another request (another user or key) holds on one of `tags`, if any. */
+  private heldBy(cartId: string, tags: string[], userId: string, key: string): Claim | undefined {
+    const held = this.claims.get(cartId);
+    if (!held) return undefined;
+    for (const tag of tags) {
+      const claim = held.get(tag);
+      if (claim && (claim.userId !== userId || claim.key !== key)) return claim;
+    }
+    return undefined;
+  }
+
+  /** Claims the free ones of `tags` for this request; undefined when all were its own already. */
+  private claim(cartId: string, tags: string[], userId: string, key: string): Claim | undefined {
+    let held = this.claims.get(cartId);
+    if (!held) {
+      held = new Map();
+      this.claims.set(cartId, held);
+    }
+    let claim: Claim | undefined;
+    for (const tag of tags) {
+      if (held.has(tag)) continue;
+      claim ??= { userId, key, orderId: undefined };
+      held.set(tag, claim);
+    }
+    if (held.size === 0) this.claims.delete(cartId);
+    return claim;
+  }
+
+  private releaseClaim(cartId: string, tags: string[], claim: Claim | undefined): void {
+    if (!claim) return;
+    const held = this.claims.get(cartId);
+    if (!held) return;
+    for (const tag of tags) if (held.get(tag) === claim) held.delete(tag);
+    if (held.size === 0) this.claims.delete(cartId);
+  }
+
+  /** The order is done with its entries: rejected, or cleared from the cart. */
+  private release(orderId: string): void {
+    const claimed = this.claimsOf.get(orderId);
+    if (!claimed) return;
+    this.claimsOf.delete(orderId);
+    this.releaseClaim(claimed.cartId, claimed.tags, claimed.claim);
   }
 
   /** The answer to a retry of an order placed under this key, if there is one (no new order). */
@@ -143,12 +229,21 @@ export class Checkout extends EventEmitter<{ status: [StoredOrder]; error: [unkn
     const uncleared = this.store.unclearedConfirmed();
     let carts = 0;
     for (const [cartId, orders] of byCart(uncleared)) {
-      // One cart that cannot be edited does not keep the shop from starting.
+      // One cart that cannot be edited does not keep the shop from starting; its orders' entries
+      // stay claimed, so they are not ordered again before a start clears them.
       try {
         await this.clearCart(cartId, orders);
         carts += orders.length;
       } catch (err) {
         this.emit('error', err);
+        for (const order of orders) {
+          const tags = order.lines.flatMap((l) => l.tags);
+          const claim = this.claim(cartId, tags, order.userId, '');
+          if (claim) {
+            claim.orderId = order.id;
+            this.claimsOf.set(order.id, { cartId, tags, claim });
+          }
+        }
       }
     }
     return { pending: pending.length, carts };
@@ -212,10 +307,18 @@ export class Checkout extends EventEmitter<{ status: [StoredOrder]; error: [unkn
     const tags: string[] = [];
     for (const order of orders) for (const line of order.lines) tags.push(...line.tags);
     await this.documents.withDocument(cartId, (doc) => new YjsCart(doc).clear(tags));
+    for (const order of orders) this.release(order.id);
     // The shopper's answer need not wait for this note: until it commits, a restart clears the
     // same entries again, which changes nothing.
     this.store.markCartCleared(orders.map((o) => o.id)).catch((err) => this.emit('error', err));
   }
+}
+
+/** Entries held by one order request: its user and key, and its order once written. */
+interface Claim {
+  userId: string;
+  key: string;
+  orderId: string | undefined;
 }
 
 interface ClearBatch {
@@ -240,7 +343,13 @@ const oneShotHash = (crypto as { hash?: (alg: string, data: string, enc: 'base64
 
 /** What identifies a request under its idempotency key: SHA-256 of its fields, base64url. */
 export function requestHashOf(input: PlaceOrderInput): string {
-  const text = JSON.stringify([input.cartId, input.tags ?? null, input.addressId ?? null]);
+  // The same tags in another order, or named twice, are the same request; so are the same prices.
+  const tags = input.tags ? [...new Set(input.tags)].sort() : null;
+  const prices = input.prices
+    ?.map((p) => [p.productId, p.price.amount, p.price.currency] as const)
+    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const fields = [input.cartId, tags, input.addressId ?? null];
+  const text = JSON.stringify(prices ? [...fields, prices] : fields);
   if (oneShotHash) return oneShotHash('sha256', text, 'base64url');
   return createHash('sha256').update(text).digest('base64url');
 }

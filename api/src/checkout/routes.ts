@@ -62,6 +62,13 @@ export function orderRoutes(checkout: Checkout, orders: OrderStore, carts: Carts
             missingTags: result.missingTags,
           },
         );
+      case 'already_ordered':
+        throw new ApiError(
+          409,
+          'already_ordered',
+          'these cart items are in an order being placed (another tab or device); see your orders',
+          result.orderId ? { orderId: result.orderId } : undefined,
+        );
       case 'empty_cart':
         throw new ApiError(400, 'empty_cart', 'there is nothing to order');
       case 'mixed_currencies':

@@ -99,7 +99,16 @@ export default function Checkout() {
     }
     setPlacing(true);
     setError(null);
-    const body = { cartId: state.cartId!, tags: review.lines.flatMap((l) => l.tags), addressId };
+    // The prices this page shows: the order is refused (price_changed) if one is no longer current.
+    const prices = [
+      ...new Map(
+        review.lines.flatMap((l) => {
+          const product = products.get(l.productId);
+          return product ? [[l.productId, { productId: l.productId, price: product.price }] as const] : [];
+        }),
+      ).values(),
+    ];
+    const body = { cartId: state.cartId!, tags: review.lines.flatMap((l) => l.tags), addressId, prices };
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
         const order = await api.placeOrder(review.key, body);
@@ -110,6 +119,12 @@ export default function Checkout() {
         if (err instanceof ApiError && err.code === 'cart_out_of_date') {
           await new Promise((r) => setTimeout(r, 400 * (attempt + 1)));
           continue;
+        }
+        // Another tab or device is placing these items: show that order rather than a second one.
+        if (err instanceof ApiError && err.code === 'already_ordered') {
+          const orderId = (err.details as { orderId?: unknown } | undefined)?.orderId;
+          navigate(typeof orderId === 'string' ? `/orders/${encodeURIComponent(orderId)}` : '/orders');
+          return;
         }
         // Removed on another device since this page loaded them: offer the ones left.
         if (err instanceof ApiError && err.code === 'address_removed') {

@@ -105,6 +105,7 @@ function OrderView({ id }: { id: string }) {
             <li key={r.productId}>
               {order.lines.find((l) => l.productId === r.productId)?.title ?? r.productId}: {REASONS[r.code]}
               {r.available !== undefined && ` (${r.available} available)`}
+              {r.price && ` (now ${formatMoney(r.price)})`}
             </li>
           ))}
         </ul>

@@ -1,0 +1,248 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkLedger } from '../src/checkout/ledger.js';
+import { DB_FILE } from '../src/db.js';
+import { admin, type Client, createProduct, quickShoppers, startTestServer } from './harness.js';
+
+// What an audit of the orders contract found (2026-12-04), each fixed and kept here.
+
+let server: Awaited<ReturnType<typeof startTestServer>>;
+let vendor: Client;
+beforeAll(async () => {
+  server = await startTestServer();
+  vendor = admin(server.url);
+});
+afterAll(() => server.close());
+
+async function shopperWith(lines: [string, number][]) {
+  const [client] = quickShoppers(server, 1) as [Client];
+  let cartId = '';
+  const tags: string[] = [];
+  for (const [p, n] of lines) {
+    const view = (await client.post('/api/cart/lines', { productId: p, quantity: n })).json;
+    cartId = view.cartId;
+  }
+  for (const line of (await client.get('/api/cart')).json.lines) tags.push(line.tag);
+  return { client, cartId, tags };
+}
+
+const stockOf = async (p: string) => (await vendor.get(`/api/products/${p}`)).json.stock as number;
+
+/**
+ * Another process (an import, a backup) holding the database's write lock for `ms`: resolves
+ * once it holds it, with a promise of its exit.
+ */
+async function holdDatabase(ms: number): Promise<{ released: Promise<void> }> {
+  const code = `
+    const db = new (require('better-sqlite3'))(process.argv[1]);
+    db.exec('BEGIN IMMEDIATE');
+    process.stdout.write('locked\\n');
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Number(process.argv[2]));
+    db.exec('COMMIT');
+    db.close();`;
+  const child = spawn(process.execPath, ['-e', code, path.join(server.dataDir, DB_FILE), String(ms)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const released = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (d) => String(d).includes('locked') && resolve());
+    child.once('exit', (c) => reject(new Error(`the lock holder exited with ${c}`)));
+  });
+  return { released };
+}
+
+describe('orders while another process writes to the database', () => {
+  it('decides an order and cancels it while another process holds the lock for a moment', async () => {
+    const p = await createProduct(vendor, 5, 300);
+    const s = await shopperWith([[p, 2]]);
+    let lock = await holdDatabase(400);
+    const placed = await s.client.post(
+      '/api/orders',
+      { cartId: s.cartId },
+      { 'idempotency-key': randomUUID() },
+    );
+    expect(placed.status).toBe(202);
+    expect(placed.json.status).toBe('confirmed');
+    await lock.released;
+    expect(await stockOf(p)).toBe(3);
+
+    lock = await holdDatabase(400);
+    const cancelled = await s.client.post(`/api/orders/${placed.json.id}/cancel`);
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.json.status).toBe('cancelled');
+    await lock.released;
+    expect(await stockOf(p)).toBe(5);
+    expect(checkLedger(server.db)).toEqual([]);
+  });
+
+  it('answers 503 busy when the lock is held past the busy timeout, having written nothing', async () => {
+    const p = await createProduct(vendor, 5, 300);
+    const lock = await holdDatabase(6500); // the shop waits 5 s (busy_timeout), then gives up
+    const refused = await vendor.patch(`/api/products/${p}`, { price: 400 });
+    expect(refused.status).toBe(503);
+    expect(refused.json.error.code).toBe('busy');
+    expect(refused.headers.get('retry-after')).toBe('1');
+    await lock.released;
+    expect((await vendor.get(`/api/products/${p}`)).json.price.amount).toBe(300);
+    expect((await vendor.patch(`/api/products/${p}`, { price: 400 })).status).toBe(200);
+  }, 30_000);
+});
+
+describe('an entry is ordered once', () => {
+  it('two tabs placing the same cart at once under their own keys make one order', async () => {
+    const p = await createProduct(vendor, 50, 300);
+    const s = await shopperWith([[p, 1]]);
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        s.client.post('/api/orders', { cartId: s.cartId, tags: s.tags }, { 'idempotency-key': randomUUID() }),
+      ),
+    );
+    const placed = results.filter((r) => r.status === 202);
+    expect(placed).toHaveLength(1);
+    expect(placed[0]!.json.status).toBe('confirmed');
+    for (const r of results.filter((r) => r.status !== 202)) {
+      expect(r.status).toBe(409);
+      // Refused while the first held the entries, or after it cleared them from the cart.
+      expect(['already_ordered', 'cart_out_of_date']).toContain(r.json.error.code);
+    }
+    expect(await stockOf(p)).toBe(49);
+    expect((await s.client.get('/api/orders')).json.items).toHaveLength(1);
+  });
+
+  it('a rejected order frees its entries to be ordered again', async () => {
+    const p = await createProduct(vendor, 0, 300);
+    const s = await shopperWith([[p, 1]]);
+    const first = await s.client.post(
+      '/api/orders',
+      { cartId: s.cartId },
+      { 'idempotency-key': randomUUID() },
+    );
+    expect(first.json.status).toBe('rejected');
+    await vendor.patch(`/api/products/${p}`, { stock: 3 });
+    const second = await s.client.post(
+      '/api/orders',
+      { cartId: s.cartId },
+      { 'idempotency-key': randomUUID() },
+    );
+    expect(second.status).toBe(202);
+    expect(second.json.status).toBe('confirmed');
+  });
+});
+
+describe('reviewed prices', () => {
+  it('rejects with price_changed (and the new price) an order reviewed at a price no longer current', async () => {
+    const p = await createProduct(vendor, 5, 1000);
+    const s = await shopperWith([[p, 1]]);
+    await vendor.patch(`/api/products/${p}`, { price: 9999 });
+    const res = await s.client.post(
+      '/api/orders',
+      {
+        cartId: s.cartId,
+        tags: s.tags,
+        prices: [{ productId: p, price: { amount: 1000, currency: 'USD' } }],
+      },
+      { 'idempotency-key': randomUUID() },
+    );
+    expect(res.status).toBe(202);
+    expect(res.json).toMatchObject({
+      status: 'rejected',
+      total: { amount: 1000, currency: 'USD' },
+      reasons: [{ productId: p, code: 'price_changed', price: { amount: 9999, currency: 'USD' } }],
+    });
+    expect(await stockOf(p)).toBe(5);
+    expect((await s.client.get('/api/cart')).json.lines).toHaveLength(1);
+  });
+
+  it('confirms at the reviewed price when it is current, and at the current one when none is named', async () => {
+    const p = await createProduct(vendor, 5, 1000);
+    const s = await shopperWith([[p, 1]]);
+    const res = await s.client.post(
+      '/api/orders',
+      {
+        cartId: s.cartId,
+        tags: s.tags,
+        prices: [{ productId: p, price: { amount: 1000, currency: 'USD' } }],
+      },
+      { 'idempotency-key': randomUUID() },
+    );
+    expect(res.json).toMatchObject({ status: 'confirmed', total: { amount: 1000, currency: 'USD' } });
+    const t = await shopperWith([[p, 1]]);
+    await vendor.patch(`/api/products/${p}`, { price: 1100 });
+    const plain = await t.client.post(
+      '/api/orders',
+      { cartId: t.cartId },
+      { 'idempotency-key': randomUUID() },
+    );
+    expect(plain.json).toMatchObject({ status: 'confirmed', total: { amount: 1100, currency: 'USD' } });
+  });
+
+  it('refuses malformed reviewed prices with 400', async () => {
+    const p = await createProduct(vendor, 5, 1000);
+    const s = await shopperWith([[p, 1]]);
+    for (const prices of [
+      [{ productId: p, price: { amount: -1, currency: 'USD' } }],
+      [{ productId: p, price: { amount: 1000, currency: 'usd' } }],
+      [
+        { productId: p, price: { amount: 1000, currency: 'USD' } },
+        { productId: p, price: { amount: 900, currency: 'USD' } },
+      ],
+      'cheap',
+    ]) {
+      const res = await s.client.post(
+        '/api/orders',
+        { cartId: s.cartId, prices },
+        { 'idempotency-key': randomUUID() },
+      );
+      expect(res.status).toBe(400);
+      expect(res.json.error.code).toBe('invalid_request');
+    }
+  });
+});
+
+describe('order requests', () => {
+  it('a product deleted from a cart priced in euros is rejected not_found, not mixed_currencies', async () => {
+    const euro = async () =>
+      (
+        await vendor.post('/api/products', {
+          title: `Euro item ${randomUUID()}`,
+          brand: 'Acme',
+          price: { amount: 800, currency: 'EUR' },
+          stock: 5,
+        })
+      ).json.id as string;
+    const [kept, gone] = [await euro(), await euro()];
+    const s = await shopperWith([
+      [kept, 1],
+      [gone, 1],
+    ]);
+    await vendor.delete(`/api/products/${gone}`);
+    const res = await s.client.post('/api/orders', { cartId: s.cartId }, { 'idempotency-key': randomUUID() });
+    expect(res.status).toBe(202);
+    expect(res.json).toMatchObject({ status: 'rejected', reasons: [{ productId: gone, code: 'not_found' }] });
+    expect(res.json.total.currency).toBe('EUR');
+  });
+
+  it('the same tags in another order (or named twice) under one key are the same request', async () => {
+    const [a, b] = [await createProduct(vendor, 5), await createProduct(vendor, 5)];
+    const s = await shopperWith([
+      [a, 1],
+      [b, 1],
+    ]);
+    const key = randomUUID();
+    const first = await s.client.post(
+      '/api/orders',
+      { cartId: s.cartId, tags: s.tags },
+      { 'idempotency-key': key },
+    );
+    expect(first.json.status).toBe('confirmed');
+    const again = await s.client.post(
+      '/api/orders',
+      { cartId: s.cartId, tags: [...s.tags].reverse().concat(s.tags[0]!) },
+      { 'idempotency-key': key },
+    );
+    expect(again.status).toBe(202);
+    expect(again.json.id).toBe(first.json.id);
+  });
+});
