@@ -466,3 +466,49 @@ test('a guest cart merges into the account on sign-in, and signing out clears th
   expect(databases.filter((n) => n?.startsWith('shopsync-cart-'))).toHaveLength(1); // the guest cart only
   await context.close();
 });
+
+test('a new password signs the other devices out at once, their cart off the screen; this one stays', async ({
+  browser,
+  request,
+}) => {
+  const p = await createProduct(request, 'Guarded Globe');
+  const a = await browser.newContext();
+  const email = await signUpContext(a, 'Pass Word');
+  await a.request.post('/api/cart/lines', { data: { productId: p, quantity: 1 } });
+  const b = await browser.newContext();
+  await logInContext(b, email);
+  const pageB = await b.newPage();
+  await pageB.goto('/cart');
+  await expectQuantity(pageB, p, 1);
+  await expectSaved(pageB);
+
+  const pageA = await a.newPage();
+  await pageA.goto('/account');
+  await pageA.getByLabel('Current password').fill('not my password');
+  await pageA.getByLabel('New password').fill('a brand new passphrase');
+  await pageA.getByRole('button', { name: 'Change password' }).click();
+  await expect(pageA.getByRole('alert')).toHaveText('That is not your current password.');
+  await pageA.getByLabel('Current password').fill(PASSWORD);
+  await pageA.getByRole('button', { name: 'Change password' }).click();
+  await expect(pageA.getByRole('status')).toHaveText('Password changed. 1 other device signed out.');
+
+  // Device B hears of it on its sync socket (4401) and shows itself signed out, without a reload.
+  await expect(pageB.getByRole('link', { name: 'Sign in' })).toBeVisible({ timeout: 15_000 });
+  await expect(line(pageB, p)).toHaveCount(0);
+  // Device A is still signed in with its cart.
+  await pageA.goto('/cart');
+  await expectQuantity(pageA, p, 1);
+  await expect(pageA.getByRole('button', { name: 'Sign out' })).toBeVisible();
+  // The new password signs in; "Sign out on other devices" then ends that sign-in too.
+  const c = await browser.newContext();
+  expect(
+    (
+      await c.request.post('/api/auth/login', { data: { email, password: 'a brand new passphrase' } })
+    ).status(),
+  ).toBe(200);
+  await pageA.goto('/account');
+  await pageA.getByRole('button', { name: 'Sign out on other devices' }).click();
+  await expect(pageA.getByRole('status')).toHaveText('Signed out on 1 other device.');
+  expect((await c.request.get('/api/me')).status()).toBe(401);
+  await Promise.all([a.close(), b.close(), c.close()]);
+});

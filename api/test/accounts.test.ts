@@ -275,6 +275,28 @@ describe('failed sign-ins', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it('counts a wrong current password in a password change as a failed sign-in', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shopsync-logins-'));
+    const db = openDatabase(dir);
+    const accounts = new Accounts(db, Date.now, { loginAttempts: 2, loginWindowMs: 15 * 60_000 });
+    const signed = await accounts.signup('hal@example.com', 'password-7', 'Hal');
+    if (!signed.ok) throw new Error('signup failed');
+    const A = '203.0.113.9';
+    const change = (current: string) =>
+      accounts.changePassword(signed.user, signed.token, current, 'password-8', A);
+    expect(await change('wrong')).toEqual({ ok: false, reason: 'wrong_password' });
+    expect(await change('wrong again')).toEqual({ ok: false, reason: 'wrong_password' });
+    // Locked for this address and email, sign-in and password change alike, even with the right one.
+    expect(await change('password-7')).toMatchObject({ ok: false, reason: 'too_many_attempts' });
+    expect(await accounts.login('hal@example.com', 'password-7', A)).toMatchObject({
+      ok: false,
+      reason: 'too_many_attempts',
+    });
+    expect(accounts.userForToken(signed.token)?.id).toBe(signed.user.id); // still signed in
+    db.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it('answers 429 with Retry-After through HTTP, also to a burst of parallel guesses', async () => {
     const owner = new Client(server.url);
     await owner.post('/api/auth/signup', { email: 'hal@example.com', password: 'password-8', name: 'Hal' });

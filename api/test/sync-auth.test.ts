@@ -133,3 +133,81 @@ describe('signing out ends cart sync on that sign-in', () => {
     (ws as WebSocket).close();
   });
 });
+
+describe('a new password, or "sign out everywhere else", ends the other sign-ins', () => {
+  it('changes the password with the current one, ends the other devices and their cart sync, keeps this one', async () => {
+    const a = await shopper();
+    const other = new Client(server.url);
+    expect(
+      (await other.post('/api/auth/login', { email: a.email, password: 'correct horse 1' })).status,
+    ).toBe(200);
+    const theirs = (await other.get('/api/cart')).json.syncToken as string;
+    const mine = (await a.client.get('/api/cart')).json.syncToken as string;
+    const onOther = await connect(a.cartId, { token: theirs });
+    const onMine = await connect(a.cartId, { token: mine });
+    expect(onOther).toBeInstanceOf(WebSocket);
+    const otherClosed = closed(onOther as WebSocket);
+
+    // The session alone does not do: the current password is asked, and a weak new one refused.
+    const wrong = await a.client.post('/api/me/password', {
+      currentPassword: 'not it at all',
+      newPassword: 'battery staple 2',
+    });
+    expect(wrong.status).toBe(403);
+    expect(wrong.json.error.code).toBe('wrong_password');
+    const weak = await a.client.post('/api/me/password', {
+      currentPassword: 'correct horse 1',
+      newPassword: 'short',
+    });
+    expect(weak.status).toBe(400);
+    expect((await other.get('/api/me')).status).toBe(200); // nothing changed yet
+
+    const changed = await a.client.post('/api/me/password', {
+      currentPassword: 'correct horse 1',
+      newPassword: 'battery staple 2',
+    });
+    expect(changed.status).toBe(200);
+    expect(changed.json).toEqual({ endedSessions: 1 });
+    expect(await otherClosed).toEqual({ code: 4401, reason: 'signed out' });
+    expect((await other.get('/api/me')).status).toBe(401);
+    expect(await connect(a.cartId, { token: theirs })).toBe(401);
+    // This device stays signed in and syncing.
+    expect((await a.client.get('/api/me')).status).toBe(200);
+    expect((onMine as WebSocket).readyState).toBe(WebSocket.OPEN);
+    (onMine as WebSocket).close();
+    // The old password no longer signs in; the new one does.
+    const fresh = new Client(server.url);
+    expect(
+      (await fresh.post('/api/auth/login', { email: a.email, password: 'correct horse 1' })).status,
+    ).toBe(401);
+    expect(
+      (await fresh.post('/api/auth/login', { email: a.email, password: 'battery staple 2' })).status,
+    ).toBe(200);
+    // Signed out (or a guest), there is no password to change.
+    expect(
+      (
+        await new Client(server.url).post('/api/me/password', {
+          currentPassword: 'x',
+          newPassword: 'battery staple 3',
+        })
+      ).status,
+    ).toBe(401);
+  });
+
+  it('"sign out everywhere else" ends every other sign-in of the account and no one else\'s', async () => {
+    const a = await shopper();
+    const b = await shopper();
+    const devices = [new Client(server.url), new Client(server.url)];
+    for (const d of devices)
+      expect((await d.post('/api/auth/login', { email: a.email, password: 'correct horse 1' })).status).toBe(
+        200,
+      );
+    const res = await a.client.post('/api/auth/logout-others', {});
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual({ endedSessions: 2 });
+    for (const d of devices) expect((await d.get('/api/me')).status).toBe(401);
+    expect((await a.client.get('/api/me')).status).toBe(200);
+    expect((await b.client.get('/api/me')).status).toBe(200);
+    expect((await new Client(server.url).post('/api/auth/logout-others', {})).status).toBe(401);
+  });
+});

@@ -35,6 +35,7 @@ const CODE_TEXT: Record<string, (err: ApiError) => string | undefined> = {
     return `Too many sign-in attempts for this email. Please try again ${when}.`;
   },
   busy: () => 'The shop is busy right now. Please try again in a moment.',
+  wrong_password: () => 'That is not your current password.',
   already_ordered: () => 'These items are already in an order being placed from another tab or device.',
 };
 
@@ -110,6 +111,10 @@ export const api = {
   login: (email: string, password: string) =>
     request<{ user: User }>('POST', '/api/auth/login', { email, password }),
   logout: () => request<void>('POST', '/api/auth/logout', {}),
+  /** Ends the account's other sign-ins too; how many. */
+  changePassword: (currentPassword: string, newPassword: string) =>
+    request<{ endedSessions: number }>('POST', '/api/me/password', { currentPassword, newPassword }),
+  logoutOthers: () => request<{ endedSessions: number }>('POST', '/api/auth/logout-others', {}),
   search: (params: URLSearchParams) => request<SearchResult>('GET', `/api/search?${params}`),
   suggest: (q: string) =>
     request<{ suggestions: Suggestion[] }>('GET', `/api/suggest?q=${encodeURIComponent(q)}`),

@@ -40,6 +40,12 @@ export const LoginInput = z.object({
   password: z.string().min(1).max(200),
 });
 
+/** A signed-in shopper's new password, with the current one (the session alone does not do). */
+export const PasswordChangeInput = z.object({
+  currentPassword: z.string().min(1).max(200),
+  newPassword: Password,
+});
+
 export const User = z.object({ id: z.string(), email: z.string(), name: z.string(), createdAt: z.number() });
 export type User = z.infer<typeof User>;
 

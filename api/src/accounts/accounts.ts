@@ -68,6 +68,12 @@ export type LoginResult =
   | { ok: false; reason: 'invalid_credentials' }
   | { ok: false; reason: 'busy' }
   | { ok: false; reason: 'too_many_attempts'; retryAfterMs: number };
+/** `ended`: the ids (sessionId) of the user's other sign-ins, which ended with the change. */
+export type PasswordChangeResult =
+  | { ok: true; ended: string[] }
+  | { ok: false; reason: 'wrong_password' }
+  | { ok: false; reason: 'busy' }
+  | { ok: false; reason: 'too_many_attempts'; retryAfterMs: number };
 
 /** Accounts and sessions. Session tokens are random; only their hash is stored. */
 export class Accounts {
@@ -118,6 +124,70 @@ export class Accounts {
 
   /** `from`: the client's address; attempts are counted per address and email. */
   async login(email: string, password: string, from = ''): Promise<LoginResult> {
+    const checked = await this.checkPassword(email, password, from);
+    if (!checked.ok) return checked;
+    return { ok: true, user: toUser(checked.row), token: this.createSession(checked.row.id) };
+  }
+
+  /**
+   * Sets a new password for a signed-in user who gives the current one, and ends the user's
+   * other sign-ins (a password changed because it leaked must lock out whoever used it); the
+   * sign-in `token` that asked stays. A wrong current password counts as a failed sign-in.
+   */
+  async changePassword(
+    user: User,
+    token: string,
+    current: string,
+    next: string,
+    from = '',
+  ): Promise<PasswordChangeResult> {
+    const checked = await this.checkPassword(user.email, current, from);
+    if (!checked.ok) {
+      if (checked.reason === 'too_many_attempts') return checked;
+      return { ok: false, reason: checked.reason === 'busy' ? 'busy' : 'wrong_password' };
+    }
+    let hash: string;
+    try {
+      hash = await hashPassword(next, this.hashQueue);
+    } catch (err) {
+      if (err instanceof PasswordsBusy) return { ok: false, reason: 'busy' };
+      throw err;
+    }
+    const ended = this.db
+      .transaction(() => {
+        statement(this.db, 'UPDATE users SET password_hash = ? WHERE id = ?').run(hash, user.id);
+        return this.endOtherSessions(user.id, token);
+      })
+      .immediate();
+    return { ok: true, ended };
+  }
+
+  /** Ends every sign-in of the user but `token`'s; their ids (sessionId). */
+  endOtherSessions(userId: string, token: string): string[] {
+    const keep = hashToken(token);
+    const ids = (
+      statement(this.db, 'SELECT token_hash FROM sessions WHERE user_id = ? AND token_hash != ?').all(
+        userId,
+        keep,
+      ) as { token_hash: string }[]
+    ).map((r) => r.token_hash);
+    statement(this.db, 'DELETE FROM sessions WHERE user_id = ? AND token_hash != ?').run(userId, keep);
+    // Remembered sign-ins would still be accepted for a few seconds.
+    for (const [cached, entry] of this.sessions)
+      if (entry.user.id === userId && cached !== token) this.sessions.delete(cached);
+    return ids;
+  }
+
+  /** The account of `email` if `password` is its password, counting failures per address and email. */
+  private async checkPassword(
+    email: string,
+    password: string,
+    from: string,
+  ): Promise<
+    | { ok: true; row: UserRow }
+    | { ok: false; reason: 'invalid_credentials' | 'busy' }
+    | { ok: false; reason: 'too_many_attempts'; retryAfterMs: number }
+  > {
     const key = `${from} ${email.toLowerCase()}`;
     const start = this.now();
     let attempts = this.failures.get(key);
@@ -150,7 +220,7 @@ export class Accounts {
     }
     if (!row || !valid) return { ok: false, reason: 'invalid_credentials' };
     this.failures.delete(key);
-    return { ok: true, user: toUser(row), token: this.createSession(row.id) };
+    return { ok: true, row };
   }
 
   logout(token: string): void {

@@ -1,4 +1,4 @@
-import { AddressInput, LoginInput, SignupInput } from '@shopsync/core';
+import { AddressInput, LoginInput, PasswordChangeInput, SignupInput } from '@shopsync/core';
 import { type Context, Hono } from 'hono';
 import type { Carts } from '../cart/carts.js';
 import { type AppEnv, clearSessionCookie, readGuestId, requireUser, setSessionCookie } from '../http/auth.js';
@@ -33,17 +33,7 @@ export function accountRoutes(
   app.post('/auth/login', async (c) => {
     const input = await parseBody(c, LoginInput);
     const result = await accounts.login(input.email, input.password, requestAddress(c, trustedProxies));
-    if (!result.ok && result.reason === 'too_many_attempts') {
-      const seconds = Math.max(1, Math.ceil(result.retryAfterMs / 1000));
-      c.header('Retry-After', String(seconds));
-      throw new ApiError(
-        429,
-        'too_many_attempts',
-        // Shown as it is by the storefront's sign-in form.
-        `too many failed sign-ins for this email from here; try again in ${minutesText(seconds)}`,
-        { retryAfterSeconds: seconds },
-      );
-    }
+    if (!result.ok && result.reason === 'too_many_attempts') throw tooManyAttempts(c, result.retryAfterMs);
     if (!result.ok && result.reason === 'busy') throw busy(c);
     if (!result.ok) throw new ApiError(401, 'invalid_credentials', 'the email or the password is wrong');
     setSessionCookie(c, result.token, secureCookies);
@@ -64,6 +54,33 @@ export function accountRoutes(
   });
 
   app.get('/me', (c) => c.json({ user: requireUser(c) }));
+
+  // A new password ends the account's other sign-ins (and the cart sync opened on them); this
+  // one stays. A wrong current password is 403, not 401: the shopper is still signed in.
+  app.post('/me/password', async (c) => {
+    const user = requireUser(c);
+    const input = await parseBody(c, PasswordChangeInput);
+    const result = await accounts.changePassword(
+      user,
+      c.get('sessionToken')!,
+      input.currentPassword,
+      input.newPassword,
+      requestAddress(c, trustedProxies),
+    );
+    if (!result.ok && result.reason === 'too_many_attempts') throw tooManyAttempts(c, result.retryAfterMs);
+    if (!result.ok && result.reason === 'busy') throw busy(c);
+    if (!result.ok) throw new ApiError(403, 'wrong_password', 'the current password is wrong');
+    for (const session of result.ended) signedOut(session);
+    return c.json({ endedSessions: result.ended.length });
+  });
+
+  // "Sign out everywhere else": a lost phone, a shared computer left signed in.
+  app.post('/auth/logout-others', (c) => {
+    const user = requireUser(c);
+    const ended = accounts.endOtherSessions(user.id, c.get('sessionToken')!);
+    for (const session of ended) signedOut(session);
+    return c.json({ endedSessions: ended.length });
+  });
 
   app.get('/me/addresses', (c) => c.json({ items: accounts.addresses(requireUser(c).id) }));
 
@@ -95,6 +112,19 @@ export function accountRoutes(
 function minutesText(seconds: number): string {
   const minutes = Math.ceil(seconds / 60);
   return `${minutes} minute${minutes === 1 ? '' : 's'}`;
+}
+
+/** Too many failed password checks for this email from this address: 429 with when to try again. */
+function tooManyAttempts(c: Context, retryAfterMs: number): ApiError {
+  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  c.header('Retry-After', String(seconds));
+  return new ApiError(
+    429,
+    'too_many_attempts',
+    // Shown as it is by the storefront's forms.
+    `too many failed sign-ins for this email from here; try again in ${minutesText(seconds)}`,
+    { retryAfterSeconds: seconds },
+  );
 }
 
 /** Too many password hashes waiting: 503 with a short Retry-After (a hash takes well under 1 s). */

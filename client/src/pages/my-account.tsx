@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { type Address, type ApiError, api, asApiError, errorText } from '../api.js';
 import { AddressForm } from '../components/address-form.js';
+import { SignInSecurity } from '../components/sign-in-security.js';
 import { currentUser } from '../session.js';
 import { useStore } from '../store.js';
 import { useTitle } from '../title.js';
@@ -107,6 +108,7 @@ export default function MyAccount() {
       <p>
         <a href="/orders">Your orders</a>
       </p>
+      <SignInSecurity />
     </section>
   );
 }
