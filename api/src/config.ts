@@ -21,6 +21,7 @@ const Env = z.object({
   SHOPSYNC_SYNC_IDLE_MS: within(LIMIT_RANGES.idleRoomMs, 60_000),
   SHOPSYNC_DURABILITY: z.enum(['normal', 'full']).default('normal'),
   SHOPSYNC_SYNC_MAX_ROOMS: within(LIMIT_RANGES.maxRooms, 50_000),
+  SHOPSYNC_SYNC_MAX_MEMORY_MB: within(LIMIT_RANGES.maxMemoryMb, 32),
   SHOPSYNC_SYNC_MAX_PER_ADDRESS: within(LIMIT_RANGES.maxConnectionsPerAddress, 256),
   SHOPSYNC_TRUSTED_PROXIES: within(LIMIT_RANGES.trustedProxies, 0),
   SHOPSYNC_CHECKOUT_BATCH: z.coerce.number().int().min(1).max(10_000).default(512),
@@ -46,6 +47,8 @@ export interface Config {
   syncIdleMs: number;
   /** Most cart documents in memory (see SyncLimits.maxRooms). */
   syncMaxRooms: number;
+  /** Stored size of the cart documents in memory, together, in MiB (see SyncLimits.maxMemoryBytes). */
+  syncMaxMemoryMb: number;
   /** Open sync connections from one client address (see SyncLimits.maxConnectionsPerAddress). */
   syncMaxPerAddress: number;
   /**
@@ -91,6 +94,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secureCookies: e.SHOPSYNC_SECURE_COOKIES === '1',
     syncIdleMs: e.SHOPSYNC_SYNC_IDLE_MS,
     syncMaxRooms: e.SHOPSYNC_SYNC_MAX_ROOMS,
+    syncMaxMemoryMb: e.SHOPSYNC_SYNC_MAX_MEMORY_MB,
     syncMaxPerAddress: e.SHOPSYNC_SYNC_MAX_PER_ADDRESS,
     trustedProxies: e.SHOPSYNC_TRUSTED_PROXIES,
     durability: e.SHOPSYNC_DURABILITY,

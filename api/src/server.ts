@@ -105,6 +105,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     limits: {
       idleRoomMs: config.syncIdleMs,
       maxRooms: config.syncMaxRooms,
+      maxMemoryBytes: config.syncMaxMemoryMb * 1024 * 1024,
       maxConnectionsPerAddress: config.syncMaxPerAddress,
     },
     clientAddress: (req) => clientAddress(req, config.trustedProxies),

@@ -16,6 +16,9 @@ describe('configuration', () => {
     expect(set.syncMaxRooms).toBe(10);
     expect(() => loadConfig({ SHOPSYNC_DURABILITY: 'sometimes' })).toThrow(/SHOPSYNC_DURABILITY/);
     expect(() => loadConfig({ SHOPSYNC_SYNC_MAX_ROOMS: '0' })).toThrow(/SHOPSYNC_SYNC_MAX_ROOMS/);
+    expect(defaults.syncMaxMemoryMb).toBe(32);
+    expect(loadConfig({ SHOPSYNC_SYNC_MAX_MEMORY_MB: '512' }).syncMaxMemoryMb).toBe(512);
+    expect(() => loadConfig({ SHOPSYNC_SYNC_MAX_MEMORY_MB: '0' })).toThrow(/SHOPSYNC_SYNC_MAX_MEMORY_MB/);
     expect([defaults.syncMaxPerAddress, defaults.trustedProxies]).toEqual([256, 0]);
     const proxied = loadConfig({ SHOPSYNC_SYNC_MAX_PER_ADDRESS: '8', SHOPSYNC_TRUSTED_PROXIES: '1' });
     expect([proxied.syncMaxPerAddress, proxied.trustedProxies]).toEqual([8, 1]);

@@ -13,7 +13,7 @@ import { verifySyncToken } from './tokens.js';
 
 /**
  * The sync server alone: `npm run sync-server` (PORT, HOST, DATA_DIR, SHOPSYNC_SYNC_SECRET or SHOPSYNC_SECRET,
- * SHOPSYNC_SYNC_IDLE_MS, SHOPSYNC_SYNC_MAX_ROOMS, SHOPSYNC_SYNC_MAX_PER_ADDRESS,
+ * SHOPSYNC_SYNC_IDLE_MS, SHOPSYNC_SYNC_MAX_ROOMS, SHOPSYNC_SYNC_MAX_MEMORY_MB, SHOPSYNC_SYNC_MAX_PER_ADDRESS,
  * SHOPSYNC_TRUSTED_PROXIES, SHOPSYNC_DURABILITY, SHOPSYNC_METRICS_TOKEN, LOG_LEVEL). Devices authenticate with sync tokens signed by the
  * same secret the shop uses.
  */
@@ -50,6 +50,7 @@ function limit(name: string, { min, max }: { min: number; max: number }): number
 }
 const idleRoomMs = limit('SHOPSYNC_SYNC_IDLE_MS', LIMIT_RANGES.idleRoomMs);
 const maxRooms = limit('SHOPSYNC_SYNC_MAX_ROOMS', LIMIT_RANGES.maxRooms);
+const maxMemoryMb = limit('SHOPSYNC_SYNC_MAX_MEMORY_MB', LIMIT_RANGES.maxMemoryMb);
 const maxConnectionsPerAddress = limit(
   'SHOPSYNC_SYNC_MAX_PER_ADDRESS',
   LIMIT_RANGES.maxConnectionsPerAddress,
@@ -75,6 +76,7 @@ const sync = createSyncServer({
   limits: {
     ...(idleRoomMs ? { idleRoomMs } : {}),
     ...(maxRooms ? { maxRooms } : {}),
+    ...(maxMemoryMb ? { maxMemoryBytes: maxMemoryMb * 1024 * 1024 } : {}),
     ...(maxConnectionsPerAddress ? { maxConnectionsPerAddress } : {}),
   },
   clientAddress: (req) => clientAddress(req, trustedProxies),

@@ -28,6 +28,11 @@ export function createMetrics(registry = new Registry()) {
       help: 'Cart documents held in memory',
       registers: [registry],
     }),
+    documentBytes: new Gauge({
+      name: 'shopsync_sync_document_bytes',
+      help: 'Stored size of the cart documents held in memory, summed (the limit is maxMemoryBytes)',
+      registers: [registry],
+    }),
     updates: new Counter({
       name: 'shopsync_sync_updates_total',
       help: 'Document updates persisted',

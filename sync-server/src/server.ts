@@ -63,6 +63,22 @@ export interface SyncLimits {
    * of 10,000 edits takes ~180 KB: only someone filling one on purpose gets near it.
    */
   maxDocumentBytes: number;
+  /**
+   * Most bytes the documents held in memory may take together, as stored. A Y.Doc takes 10-25
+   * times its stored size in heap (a typical cart ~13x, a document of many tiny keys 25-33x), so
+   * the default 32 MiB holds ~45,000 typical carts and at worst ~1.1 GB of heap. Past it, the
+   * least recently used idle rooms are evicted; when the rooms held all have devices connected, a
+   * device's update that would grow them closes its connection with 4503 (retried later) and a
+   * device opening another cart is refused (503). Without it, guest carts (free to start) filled
+   * to `maxDocumentBytes` exhausted the heap: ~71 of them crashed a 4 GB process.
+   */
+  maxMemoryBytes: number;
+  /**
+   * Most bytes waiting to be sent to one connection (a device that does not read, or reads too
+   * slowly); past it the connection is closed with 4508 and dropped. Unbounded, a few sockets
+   * that never read grew the process by 37 MB/s.
+   */
+  maxBufferedBytes: number;
 }
 
 export interface SyncServerOptions {
@@ -94,7 +110,8 @@ export interface SyncServer {
   flush(): Promise<void>;
   metricsText(): Promise<string>;
   readonly metrics: SyncMetrics;
-  stats(): { rooms: number; connections: number };
+  /** `bytes`: the stored size of the documents held in memory (maxMemoryBytes). */
+  stats(): { rooms: number; connections: number; bytes: number };
   /**
    * Closes every connection authorized by this sign-in (AuthDecision.session) with 4401 and
    * `reason`; returns how many. For sign-out: a token or cookie it refuses from now on must not
@@ -152,6 +169,8 @@ const DEFAULT_LIMITS: SyncLimits = {
   maxRooms: 50_000,
   compactAfterUpdates: 200,
   maxDocumentBytes: 2 * 1024 * 1024,
+  maxMemoryBytes: 32 * 1024 * 1024,
+  maxBufferedBytes: 4 * 1024 * 1024,
 };
 
 /**
@@ -204,11 +223,14 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
   let flushScheduled = false;
   let flushWaiters: { resolve(): void; reject(err: unknown): void }[] = [];
   let closed = false;
+  /** The stored size of every document in memory, summed (maxMemoryBytes). */
+  let heldBytes = 0;
   // Byte counters are summed here and handed to prom-client once per commit (or scrape), not per frame.
   let bytesIn = 0;
   let bytesOut = 0;
 
   function syncCounters(): void {
+    metrics.documentBytes.set(heldBytes);
     if (bytesIn) metrics.bytesIn.inc(bytesIn);
     if (bytesOut) metrics.bytesOut.inc(bytesOut);
     bytesIn = 0;
@@ -232,12 +254,22 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     }
     for (const [i, room] of list.entries()) {
       room.logLength = 0;
-      room.bytes = snapshots[i]!.snapshot.length;
+      const bytes = snapshots[i]!.snapshot.length;
+      // Rooms being closed may be gone from the map already: only those held count.
+      if (rooms.get(room.name) === room) heldBytes += bytes - room.bytes;
+      room.bytes = bytes;
     }
   }
 
   function send(conn: Connection, message: Uint8Array): void {
     if (conn.ws.readyState !== 1 /* OPEN */) return;
+    // A device that does not read what it is sent would have the process hold it all.
+    if (conn.ws.bufferedAmount > limits.maxBufferedBytes) {
+      closeFor(conn, 4508, 'messages piling up unread');
+      // Its close frame waits behind what it does not read: drop the socket soon all the same.
+      setTimeout(() => conn.ws.terminate(), 1000).unref();
+      return;
+    }
     bytesOut += message.length;
     // No callback: a failed write errors the socket, and its 'error' handler terminates it.
     conn.ws.send(message);
@@ -320,6 +352,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
   ): void {
     queue.push({ docName: room.name, update, room });
     room.bytes += update.length;
+    heldBytes += update.length;
     scheduleFlush();
     let bytes = typeof message === 'function' ? undefined : message;
     for (const conn of room.connections) {
@@ -376,6 +409,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     });
     // Applied when first needed: a device's first sync can be answered from the stored snapshot.
     room.defer(storage.load(name));
+    heldBytes += room.bytes;
     r.awareness.on('update', ({ added, updated, removed }: Record<string, number[]>, origin: unknown) => {
       const changed = [...added!, ...updated!, ...removed!];
       const conn = origin as Connection | undefined;
@@ -387,7 +421,8 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
         for (const id of removed!) conn.awarenessIds?.delete(id);
       }
       const message = awarenessMessage(r.awareness, changed);
-      for (const c of r.connections) send(c, message);
+      // Not back to the device it came from: it has it (and would ignore it, its clock unchanged).
+      for (const c of r.connections) if (c !== conn) send(c, message);
     });
     rooms.set(name, room);
     idleRooms.set(name, room);
@@ -414,6 +449,8 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
   }
 
   function closeFor(conn: Connection, code: number, reason: string): void {
+    // Once: a connection closing may meet another limit before its close completes.
+    if (conn.ws.readyState !== 1 /* OPEN */) return;
     metrics.refused.inc({ reason: String(code) });
     logger.warn({ principal: conn.principal, code, reason }, 'closing a sync connection');
     conn.ws.close(code, reason);
@@ -531,6 +568,11 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       // still read it, order from it and remove lines (server-side edits are not counted against it).
       if (room.bytes + msg.payload.length > limits.maxDocumentBytes) {
         closeFor(conn, 4413, 'cart document too large');
+        return;
+      }
+      if (heldBytes + msg.payload.length > limits.maxMemoryBytes && !freeMemory(msg.payload.length)) {
+        // 45xx: the stock client retries, by when idle rooms may have gone.
+        closeFor(conn, 4503, 'cart memory full; retry later');
         return;
       }
     } else if (msg.type !== MESSAGE_SYNC && msg.payload.length > MAX_AWARENESS_BYTES) {
@@ -731,6 +773,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
    * room held has a device connected.
    */
   function makeSpace(): boolean {
+    if (heldBytes >= limits.maxMemoryBytes && !freeMemory(0)) return false;
     if (rooms.size < limits.maxRooms) return true;
     const wanted = Math.max(rooms.size - limits.maxRooms + 1, Math.ceil(limits.maxRooms / 100));
     const idle: Room[] = [];
@@ -740,6 +783,24 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     }
     evict(idle);
     return rooms.size < limits.maxRooms;
+  }
+
+  /**
+   * Room for `bytes` more within maxMemoryBytes, made by evicting the least recently used idle
+   * rooms (and a tenth of the limit beyond, so a full server does not evict at every frame).
+   * False when the rooms left all have devices connected.
+   */
+  function freeMemory(bytes: number): boolean {
+    const target = limits.maxMemoryBytes - bytes - limits.maxMemoryBytes / 10;
+    const idle: Room[] = [];
+    let freed = 0;
+    for (const room of idleRooms.values()) {
+      if (heldBytes - freed <= target) break;
+      idle.push(room);
+      freed += room.bytes;
+    }
+    evict(idle);
+    return heldBytes + bytes <= limits.maxMemoryBytes;
   }
 
   /** Runs the idle hook of each room, commits, folds each room's log into its snapshot, drops them. */
@@ -763,6 +824,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     for (const room of idle) {
       rooms.delete(room.name);
       idleRooms.delete(room.name);
+      heldBytes -= room.bytes;
       room.destroy();
     }
     metrics.rooms.set(rooms.size);
@@ -812,6 +874,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     },
     stats: () => ({
       rooms: rooms.size,
+      bytes: heldBytes,
       connections: [...rooms.values()].reduce((n, r) => n + r.connections.size, 0),
     }),
     endSession(session, reason = 'signed out') {
@@ -836,6 +899,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       for (const room of rooms.values()) room.destroy();
       rooms.clear();
       idleRooms.clear();
+      heldBytes = 0;
       wss.close();
     },
   };
