@@ -85,6 +85,52 @@ describe('importer', () => {
     expect(ProductPatch.safeParse({ id, version, createdAt, updatedAt, ...fields }).success).toBe(true);
   });
 
+  it('rejects a record whose values cannot be read (an object with its own toString), and only it', () => {
+    const db = openDatabase(tmp());
+    const catalog = new Catalog(db);
+    const icecat = (id: number, extra: Record<string, unknown> = {}) => ({
+      id,
+      title: `Acme Gadget ${id}`,
+      supplier: 'Acme',
+      price: 1299,
+      attr_t_colour: 'black',
+      ...extra,
+    });
+    const records = [
+      icecat(1),
+      icecat(2, { attr_t_evil: { toString: 'x' } }),
+      icecat(3, { attr_t_list: [{ toString: 'x' }] }),
+      { id: 4, title: { toString: 'x' }, supplier: 'Acme', price: 1 },
+      icecat(5),
+    ];
+    const report = importRecords(catalog, (fn) => db.transaction(fn)(), 'poison', records);
+    // An attribute no shopper could read is left out; a record that cannot be read at all is rejected.
+    expect(report.created).toBe(4);
+    expect(report.rejected.map((r) => r.position)).toEqual([4]);
+    expect(catalog.get('2')!.attributes).not.toHaveProperty('evil');
+    expect(catalog.get('2')!.attributes.colour).toBe('black');
+    expect(catalog.get('5')).toBeDefined();
+  });
+
+  it('refuses a file past the limits of unpacked bytes or records, before importing any of it', () => {
+    const dir = tmp();
+    const zip = path.join(dir, 'bomb.json.zip');
+    fs.writeFileSync(
+      zip,
+      zipSync({ 'a.json': new Uint8Array(5000).fill(0x20), 'b.json': new Uint8Array(5000).fill(0x20) }),
+    );
+    expect(() => readRecords(zip, { maxUnpackedBytes: 8000, maxRecords: 100 })).toThrow(
+      /unpacks to more than 8000 bytes/,
+    );
+    const lines = path.join(dir, 'many.jsonl');
+    fs.writeFileSync(lines, '{}\n'.repeat(101));
+    expect(() => readRecords(lines, { maxUnpackedBytes: 8000, maxRecords: 100 })).toThrow(
+      /101 records; at most 100/,
+    );
+    fs.writeFileSync(lines, '{}\n'.repeat(100));
+    expect(readRecords(lines, { maxUnpackedBytes: 8000, maxRecords: 100 })).toHaveLength(100);
+  });
+
   it('runs as `npm run import` with progress, honouring SHOPSYNC_SEED=none', () => {
     const dir = tmp();
     const file = path.join(dir, 'p.json');

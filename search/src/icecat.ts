@@ -53,7 +53,10 @@ export function icecatToProduct(
   if (r.name) attributes.model = r.name;
   if (r.date_released) attributes.released = r.date_released.slice(0, 10);
   for (const [key, value] of Object.entries(r)) {
-    if (!key.startsWith('attr_') || value === null || value === undefined) continue;
+    if (!key.startsWith('attr_')) continue;
+    // Icecat's values are text, numbers or flags; anything else (an object, an array) is no
+    // attribute a shopper reads, and String() of one can throw ({"toString": "x"}).
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') continue;
     const label = key
       .replace(/^attr_[a-z]_/, '')
       .replace(/__/g, ' ')

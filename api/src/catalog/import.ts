@@ -16,20 +16,48 @@ export interface ImportReport {
 
 export type ImportProgress = (file: string, done: number, total: number) => void;
 
-/** Reads a file's records: a zip holding JSON, a JSON array, or JSON Lines. Throws on unreadable files. */
-export function readRecords(file: string): unknown[] {
+/**
+ * What one file may hold: a zip's JSON files, unpacked, at most MAX_UNPACKED_BYTES together (an
+ * Icecat file is ~8 MB), and at most MAX_RECORDS records. A 733 KB zip of 480 MB of tiny
+ * records took 6 GB and would have run for an hour; it is refused at once.
+ */
+export const MAX_UNPACKED_BYTES = 256 * 1024 * 1024;
+export const MAX_RECORDS = 1_000_000;
+
+/**
+ * Reads a file's records: a zip holding JSON, a JSON array, or JSON Lines. Throws on unreadable
+ * files and on files past the limits (MAX_UNPACKED_BYTES, MAX_RECORDS by default).
+ */
+export function readRecords(
+  file: string,
+  limits: { maxUnpackedBytes: number; maxRecords: number } = {
+    maxUnpackedBytes: MAX_UNPACKED_BYTES,
+    maxRecords: MAX_RECORDS,
+  },
+): unknown[] {
   const bytes = fs.readFileSync(file);
   const isZip =
     bytes.length > 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
+  let records: unknown[];
   if (isZip) {
+    let unpacked = 0;
     const entries = unzipSync(new Uint8Array(bytes), {
-      filter: (f) => /\.(json|jsonl|ndjson)$/i.test(f.name),
+      filter: (f) => {
+        if (!/\.(json|jsonl|ndjson)$/i.test(f.name)) return false;
+        // As the zip declares it; fflate unpacks into a buffer of that size, so no more comes out.
+        unpacked += f.originalSize;
+        if (unpacked > limits.maxUnpackedBytes)
+          throw new Error(`the zip unpacks to more than ${limits.maxUnpackedBytes} bytes of JSON`);
+        return true;
+      },
     });
     const names = Object.keys(entries).sort();
     if (names.length === 0) throw new Error('the zip holds no .json, .jsonl or .ndjson file');
-    return names.flatMap((name) => parseText(new TextDecoder().decode(entries[name]!), name));
-  }
-  return parseText(bytes.toString('utf8'), path.basename(file));
+    records = names.flatMap((name) => parseText(new TextDecoder().decode(entries[name]!), name));
+  } else records = parseText(bytes.toString('utf8'), path.basename(file));
+  if (records.length > limits.maxRecords)
+    throw new Error(`${records.length} records; at most ${limits.maxRecords} a file (split it)`);
+  return records;
 }
 
 function parseText(text: string, name: string): unknown[] {
@@ -102,7 +130,13 @@ export function importRecords(
   for (let start = 0; start < records.length; start += batch) {
     runInTransaction(() => {
       for (let i = start; i < Math.min(start + batch, records.length); i++) {
-        const mapped = mapRecord(records[i], vocabulary);
+        let mapped: Mapped;
+        try {
+          mapped = mapRecord(records[i], vocabulary);
+        } catch (err) {
+          // Mapping reads only the record: whatever in it made it throw rejects that record alone.
+          mapped = { ok: false, error: `unreadable record: ${(err as Error).message}`.slice(0, 200) };
+        }
         if (!mapped.ok) {
           report.rejected.push({ position: i + 1, error: mapped.error });
           continue;
