@@ -101,7 +101,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     db,
     logger: logger.child({ component: 'sync' }),
     authorize: (req, cartId) =>
-      authorizeSync(req, cartId, { tokens, accounts, owner: (id) => carts!.ownerOf(id) }),
+      authorizeSync(req, cartId, {
+        tokens,
+        accounts,
+        owner: (id) => carts!.ownerOf(id),
+        trustedProxies: config.trustedProxies,
+      }),
     limits: {
       idleRoomMs: config.syncIdleMs,
       maxRooms: config.syncMaxRooms,
@@ -187,6 +192,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     clientDir: config.clientDir,
     accounts,
     adminToken: config.adminToken,
+    trustedProxies: config.trustedProxies,
     routes: [
       accountRoutes(accounts, carts, config.secureCookies, config.trustedProxies, (session) =>
         sync.endSession(session),

@@ -55,12 +55,26 @@ describe('requests from other sites', () => {
     const line = { productId: 'gen-000001', quantity: 1 };
     const own = await shopper.post('/api/cart/lines', line, { origin: new URL(server.url).origin });
     expect(own.status).toBe(200);
-    const proxied = await shopper.post('/api/cart/lines', line, {
-      origin: 'https://shop.example',
-      'x-forwarded-host': 'shop.example',
-    });
-    expect(proxied.status).toBe(200);
-    expect(proxied.json.lines).toEqual([expect.objectContaining({ productId: 'gen-000001', quantity: 2 })]);
+    const forwarded = { origin: 'https://shop.example', 'x-forwarded-host': 'shop.example' };
+    // Without a proxy declared, X-Forwarded-Host is anyone's to write: it does not vouch for Origin.
+    const unproxied = await shopper.post('/api/cart/lines', line, forwarded);
+    expect(unproxied.status).toBe(403);
+    expect(unproxied.json.error.code).toBe('cross_site_request');
+    // Behind a declared proxy (SHOPSYNC_TRUSTED_PROXIES), it names the host the browser addressed.
+    const behind = await startTestServer({ SHOPSYNC_TRUSTED_PROXIES: '1' });
+    try {
+      const viaProxy = await signUp(behind.url);
+      const proxied = await viaProxy.post('/api/cart/lines', line, forwarded);
+      expect(proxied.status).toBe(200);
+      expect(proxied.json.lines).toEqual([expect.objectContaining({ productId: 'gen-000001', quantity: 1 })]);
+      const other = await viaProxy.post('/api/cart/lines', line, {
+        ...forwarded,
+        origin: 'https://evil.example',
+      });
+      expect(other.status).toBe(403);
+    } finally {
+      await behind.close();
+    }
   });
 
   it("takes the shop's own pages' writes, and clients that send no Sec-Fetch-Site", async () => {

@@ -9,8 +9,12 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 /** Opens /sync/<cartId> with these headers: undefined when it opened, else the refusal's status. */
-function open(cartId: string, headers: Record<string, string>): Promise<number | undefined> {
-  const ws = new WebSocket(`${server.url.replace(/^http/, 'ws')}/sync/${cartId}`, { headers });
+function open(
+  cartId: string,
+  headers: Record<string, string>,
+  base = server.url,
+): Promise<number | undefined> {
+  const ws = new WebSocket(`${base.replace(/^http/, 'ws')}/sync/${cartId}`, { headers });
   return new Promise((resolve) => {
     ws.on('unexpected-response', (_req, res) => resolve(res.statusCode));
     ws.on('open', () => {
@@ -20,8 +24,10 @@ function open(cartId: string, headers: Record<string, string>): Promise<number |
   });
 }
 
-async function shopper(): Promise<{ client: Client; email: string; token: string; cartId: string }> {
-  const client = new Client(server.url);
+async function shopper(
+  base = server.url,
+): Promise<{ client: Client; email: string; token: string; cartId: string }> {
+  const client = new Client(base);
   const email = `sync-${Math.random().toString(36).slice(2)}@example.com`;
   const signup = await client.post('/api/auth/signup', { email, password: 'correct horse 1', name: 'Sync' });
   const cartId = (await client.get('/api/cart')).json.cartId as string;
@@ -48,17 +54,29 @@ describe('sync authorization without a sync token', () => {
     expect(await open(a.cartId, { cookie, origin: 'http://evil.example' })).toBe(403);
     expect(await open(a.cartId, { cookie, origin: 'null' })).toBe(403);
     expect(await open(a.cartId, { cookie, origin: `http://${host}` })).toBeUndefined();
-    // Behind a proxy that rewrites Host and says the original in X-Forwarded-Host.
-    const proxied = { cookie, origin: 'https://shop.example', 'x-forwarded-host': 'shop.example' };
-    expect(await open(a.cartId, proxied)).toBeUndefined();
-    // The same host however the proxy writes it (case, a scheme's default port).
-    expect(
-      await open(a.cartId, {
-        cookie,
-        origin: 'https://shop.example',
-        'x-forwarded-host': 'Shop.Example:443',
-      }),
-    ).toBeUndefined();
+    // X-Forwarded-Host is anyone's to write: without a proxy declared, it vouches for nothing.
+    const forwarded = { origin: 'https://shop.example', 'x-forwarded-host': 'shop.example' };
+    expect(await open(a.cartId, { cookie, ...forwarded })).toBe(403);
+    // Behind a declared proxy that rewrites Host and says the original in X-Forwarded-Host.
+    const behind = await startTestServer({ SHOPSYNC_TRUSTED_PROXIES: '1' });
+    try {
+      const p = await shopper(behind.url);
+      const theirs = p.client.cookieHeader()!;
+      expect(await open(p.cartId, { cookie: theirs, ...forwarded }, behind.url)).toBeUndefined();
+      // The same host however the proxy writes it (case, a scheme's default port).
+      expect(
+        await open(
+          p.cartId,
+          { cookie: theirs, origin: 'https://shop.example', 'x-forwarded-host': 'Shop.Example:443' },
+          behind.url,
+        ),
+      ).toBeUndefined();
+      expect(
+        await open(p.cartId, { cookie: theirs, ...forwarded, origin: 'https://evil.example' }, behind.url),
+      ).toBe(403);
+    } finally {
+      await behind.close();
+    }
   });
 
   it("opens a guest's cart by the guest cookie, and not another guest's", async () => {

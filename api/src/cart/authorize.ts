@@ -21,7 +21,13 @@ export type SyncDecision =
 export function authorizeSync(
   req: IncomingMessage,
   cartId: string,
-  deps: { tokens: SyncTokens; accounts: Accounts; owner: (cartId: string) => Owner | undefined },
+  deps: {
+    tokens: SyncTokens;
+    accounts: Accounts;
+    owner: (cartId: string) => Owner | undefined;
+    /** Reverse proxies in front of the shop: only behind one is X-Forwarded-Host read. */
+    trustedProxies?: number;
+  },
 ): SyncDecision {
   const owner = deps.owner(cartId);
   const token = new URL(req.url ?? '/', 'http://localhost').searchParams.get('token');
@@ -35,7 +41,7 @@ export function authorizeSync(
   }
   // Cookies go with a WebSocket a page of any site opens: one opened from another site or a
   // sibling subdomain is not the shopper's own (cross-site WebSocket hijacking).
-  if (!fromTheShop(req))
+  if (!fromTheShop(req, deps.trustedProxies))
     return { ok: false, status: 403, reason: 'cart sync must come from the shop itself' };
   // The same cookie parser the HTTP routes use (hono's), which never throws on bad escapes.
   const cookies = parseCookies(req.headers.cookie ?? '');
@@ -53,11 +59,12 @@ export function authorizeSync(
  * Whether a WebSocket handshake comes from the shop's own pages, as far as the browser says:
  * `Sec-Fetch-Site` where it is sent (Chromium sends none on WebSocket handshakes), and `Origin`,
  * which browsers always send on them: its host must be the one the request was addressed to
- * (`Host`, or `X-Forwarded-Host` from a proxy that rewrites `Host`). Clients that are not
- * browsers send neither and pass.
+ * (`Host`, or `X-Forwarded-Host` from a proxy that rewrites `Host`, read only behind
+ * `trustedProxies`). Clients that are not browsers send neither and pass.
  */
-export function fromTheShop(req: IncomingMessage): boolean {
+export function fromTheShop(req: IncomingMessage, trustedProxies = 0): boolean {
   if (fromAnotherSite(req.headers['sec-fetch-site'])) return false;
   const origin = req.headers.origin;
-  return origin === undefined || originIsHost(origin, req.headers.host, req.headers['x-forwarded-host']);
+  const forwarded = trustedProxies > 0 ? req.headers['x-forwarded-host'] : undefined;
+  return origin === undefined || originIsHost(origin, req.headers.host, forwarded);
 }

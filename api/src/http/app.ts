@@ -12,6 +12,8 @@ export interface AppParts {
   clientDir: string;
   accounts: import('../accounts/accounts.js').Accounts;
   adminToken: string | undefined;
+  /** Reverse proxies in front of the shop (SHOPSYNC_TRUSTED_PROXIES): their X-Forwarded-Host is read. */
+  trustedProxies?: number;
   /** Sub-apps mounted under /api. */
   routes: Hono<AppEnv>[];
   /** Extra top-level handlers (health, metrics). */
@@ -58,7 +60,7 @@ export function createApp(parts: AppParts): Hono<AppEnv> {
       }),
     ),
   );
-  app.use('/api/*', refuseCrossSite());
+  app.use('/api/*', refuseCrossSite(parts.trustedProxies));
   app.use('/api/*', authenticate(parts.accounts, parts.adminToken));
 
   parts.extra?.(app);

@@ -14,10 +14,11 @@ const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
  * cannot set: `cross-site` and `same-site` are refused with 403 `cross_site_request`. Browsers
  * that do not send it (those from before 2023) send `Origin` on every POST, PUT, PATCH and DELETE
  * a page makes: without `Sec-Fetch-Site`, an `Origin` whose host is not the one the request was
- * addressed to (`Host`, or `X-Forwarded-Host` from a proxy that rewrites it) is refused too.
- * Clients that are not browsers send neither and pass.
+ * addressed to (`Host`, or `X-Forwarded-Host` from a proxy that rewrites it, read only when the
+ * shop is told it is behind `trustedProxies`: without a proxy, a client could name any host in
+ * it) is refused too. Clients that are not browsers send neither and pass.
  */
-export function refuseCrossSite(): MiddlewareHandler {
+export function refuseCrossSite(trustedProxies = 0): MiddlewareHandler {
   return async (c, next) => {
     if (!SAFE.has(c.req.method)) {
       const site = requestHeader(c, 'sec-fetch-site');
@@ -26,7 +27,11 @@ export function refuseCrossSite(): MiddlewareHandler {
         fromAnotherSite(site) ||
         (site === undefined &&
           origin !== undefined &&
-          !originIsHost(origin, requestHeader(c, 'host'), requestHeader(c, 'x-forwarded-host')));
+          !originIsHost(
+            origin,
+            requestHeader(c, 'host'),
+            trustedProxies > 0 ? requestHeader(c, 'x-forwarded-host') : undefined,
+          ));
       if (foreign)
         return c.json(
           errorBody('cross_site_request', 'requests that change something must come from the shop itself'),
