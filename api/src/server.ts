@@ -32,7 +32,7 @@ import { StockWriter } from './checkout/writer.js';
 import type { Config } from './config.js';
 import { type Db, metaOr, openDatabase, statement } from './db.js';
 import { createApp } from './http/app.js';
-import { answerClientError } from './http/client-error.js';
+import { answerClientError, answerRefusedUpgrade } from './http/client-error.js';
 import { compressor } from './http/compress.js';
 import { errorBody } from './http/errors.js';
 import { BASE_HEADERS, requestHeader } from './http/headers.js';
@@ -258,11 +258,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   server.on('clientError', answerClientError);
   server.on('upgrade', (req, socket, head) => {
     const path = (req.url ?? '').split('?')[0] ?? '';
-    if (path === '/sync' || path.startsWith('/sync/')) sync.handleUpgrade(req, socket, head);
-    else {
-      socket.write('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
-      socket.destroy();
-    }
+    const websocket = req.headers.upgrade?.toLowerCase() === 'websocket';
+    if (websocket && (path === '/sync' || path.startsWith('/sync/'))) sync.handleUpgrade(req, socket, head);
+    else answerRefusedUpgrade(socket);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);

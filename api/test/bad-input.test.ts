@@ -163,6 +163,22 @@ describe('bad input', () => {
         431,
         'headers_too_large',
       ],
+      // Upgrades the shop does not make: HTTP/2 (curl --http2 on http://), a WebSocket elsewhere.
+      [
+        'GET /api/health HTTP/1.1\r\nHost: shop\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\n\r\n',
+        400,
+        'upgrade_refused',
+      ],
+      [
+        'GET /elsewhere HTTP/1.1\r\nHost: shop\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+        400,
+        'upgrade_refused',
+      ],
+      [
+        'GET /sync/cart HTTP/1.1\r\nHost: shop\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n',
+        400,
+        'upgrade_refused',
+      ],
     ];
     for (const [request, status, code] of cases) {
       const answer = await raw(request);

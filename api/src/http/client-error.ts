@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { errorBody } from './errors.js';
 import { BASE_HEADERS } from './headers.js';
 
@@ -41,6 +42,27 @@ export function answerClientError(err: Error & { code?: string; reason?: string 
     return;
   }
   const [status, text, code, message] = answerFor(err.code, err.reason);
+  answerAndClose(socket, status, text, code, message);
+}
+
+/**
+ * An upgrade the shop does not make: anything but a WebSocket to `/sync/<cart>` (an HTTP/2
+ * upgrade, `curl --http2` on http://, or a WebSocket to another path). With an 'upgrade'
+ * listener, Node hands every request that asks for one to it, the parser already gone: it is
+ * answered here, in the shop's JSON, and closed, rather than with a bare 404.
+ */
+export function answerRefusedUpgrade(socket: Duplex): void {
+  socket.on('error', () => {}); // a client gone already: nothing to answer
+  answerAndClose(
+    socket,
+    400,
+    'Bad Request',
+    'upgrade_refused',
+    'only /sync/<cart id> is upgraded, to a WebSocket; send other requests without Upgrade',
+  );
+}
+
+function answerAndClose(socket: Duplex, status: number, text: string, code: string, message: string): void {
   const body = JSON.stringify(errorBody(code, message));
   const head = [
     `HTTP/1.1 ${status} ${text}`,
