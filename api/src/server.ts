@@ -138,7 +138,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const orders = new OrderStore(db, Date.now, config.checkoutBatch);
   const stock = new SqliteStockStore(db);
   const writer = new StockWriter(stock, new InMemoryOrderQueue(), { maxBatch: config.checkoutBatch });
-  writer.on('error', (err) => logger.error({ err }, 'stock writer batch failed; its orders stay pending'));
+  writer.on('error', (err) =>
+    logger.error({ err }, 'stock writer batch failed; its orders stay pending and are tried again'),
+  );
   const checkout = new Checkout(orders, stock, writer, catalog, sync);
   const decided = new Counter({
     name: 'shopsync_orders_total',

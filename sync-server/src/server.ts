@@ -67,9 +67,9 @@ export interface SyncLimits {
    * Most bytes the documents held in memory may take together, as stored. A Y.Doc takes 10-25
    * times its stored size in heap (a typical cart ~13x, a document of many tiny keys 25-33x), so
    * the default 32 MiB holds ~45,000 typical carts and at worst ~1.1 GB of heap. Past it, the
-   * least recently used idle rooms are evicted; when the rooms held all have devices connected, a
-   * device's update that would grow them closes its connection with 4503 (retried later) and a
-   * device opening another cart is refused (503). Without it, guest carts (free to start) filled
+   * least recently used idle rooms are evicted, then the largest rooms in use (freeMemory); when
+   * that is not enough, a device's update that would grow them closes its connection with 4503
+   * (retried later) and a device opening another cart is refused (503). Without it, guest carts (free to start) filled
    * to `maxDocumentBytes` exhausted the heap: ~71 of them crashed a 4 GB process.
    */
   maxMemoryBytes: number;
@@ -179,6 +179,12 @@ const DEFAULT_LIMITS: SyncLimits = {
  * 30 s after its last update, so what one connection may make the server hold stays bounded.
  */
 const MAX_AWARENESS_BYTES = 16 * 1024;
+
+/**
+ * A room in use may be evicted to make memory for others only above this size (freeMemory): a
+ * typical cart takes ~1 KB, one of 10,000 edits a few hundred.
+ */
+const LARGE_ROOM_BYTES = 64 * 1024;
 const MAX_AWARENESS_CLIENTS = 8;
 
 /** Why a frame that left parts waiting for structs the server lacks was refused (relayUpdate). */
@@ -421,8 +427,10 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
         for (const id of removed!) conn.awarenessIds?.delete(id);
       }
       const message = awarenessMessage(r.awareness, changed);
-      // Not back to the device it came from: it has it (and would ignore it, its clock unchanged).
-      for (const c of r.connections) if (c !== conn) send(c, message);
+      // Back to the device it came from too: it ignores it (its clock unchanged), but a lone
+      // device hears nothing else, and the stock client drops a socket silent for 30 s (its
+      // presence renewal every 15 s keeps it open). What piles up unread is capped (send).
+      for (const c of r.connections) send(c, message);
     });
     rooms.set(name, room);
     idleRooms.set(name, room);
@@ -540,6 +548,8 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
   function onMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
     const conn = (this as ConnSocket)[CONN];
     const room = conn.room;
+    // A room evicted while in use (freeMemory) closed its devices; frames still in flight are dropped.
+    if (rooms.get(room.name) !== room) return;
     if (!isBinary) {
       closeFor(conn, 4400, 'binary frames only');
       return;
@@ -570,7 +580,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
         closeFor(conn, 4413, 'cart document too large');
         return;
       }
-      if (heldBytes + msg.payload.length > limits.maxMemoryBytes && !freeMemory(msg.payload.length)) {
+      if (heldBytes + msg.payload.length > limits.maxMemoryBytes && !freeMemory(msg.payload.length, room)) {
         // 45xx: the stock client retries, by when idle rooms may have gone.
         closeFor(conn, 4503, 'cart memory full; retry later');
         return;
@@ -786,11 +796,15 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
   }
 
   /**
-   * Room for `bytes` more within maxMemoryBytes, made by evicting the least recently used idle
-   * rooms (and a tenth of the limit beyond, so a full server does not evict at every frame).
-   * False when the rooms left all have devices connected.
+   * Room for `bytes` more within maxMemoryBytes (for `asking`'s growth, or a room to open), made
+   * by evicting the least recently used idle rooms, and a tenth of the limit beyond, so a full
+   * server does not evict at every frame. If rooms in use still hold too much, the largest of
+   * them go, their devices closed with 4503 (they come back later, the document reloaded from
+   * storage): a few outsized documents (someone filling guest carts on purpose) must not keep
+   * everyone else's small carts from syncing. Only rooms larger than both LARGE_ROOM_BYTES and
+   * `asking` with its growth go; false when that is not enough (then `asking` is refused).
    */
-  function freeMemory(bytes: number): boolean {
+  function freeMemory(bytes: number, asking?: Room): boolean {
     const target = limits.maxMemoryBytes - bytes - limits.maxMemoryBytes / 10;
     const idle: Room[] = [];
     let freed = 0;
@@ -800,6 +814,23 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       freed += room.bytes;
     }
     evict(idle);
+    if (heldBytes + bytes <= limits.maxMemoryBytes) return true;
+    const floor = Math.max(LARGE_ROOM_BYTES, (asking?.bytes ?? 0) + bytes);
+    const large = [...rooms.values()]
+      .filter((r) => r !== asking && r.bytes > floor)
+      .sort((a, b) => b.bytes - a.bytes);
+    const going: Room[] = [];
+    freed = 0;
+    for (const room of large) {
+      if (heldBytes - freed <= target) break;
+      going.push(room);
+      freed += room.bytes;
+    }
+    for (const room of going) {
+      logger.warn({ doc: room.name, bytes: room.bytes }, 'cart memory full: evicting a large cart in use');
+      for (const conn of room.connections) closeFor(conn, 4503, 'cart memory full; retry later');
+    }
+    evict(going);
     return heldBytes + bytes <= limits.maxMemoryBytes;
   }
 

@@ -131,7 +131,6 @@ export class StockWriter extends EventEmitter<{ decided: [Decision]; error: [unk
       // waiters keep waiting (place-order answers `pending` after its own wait, and the live
       // status tells the decision). A batch that fails `maxAttempts` times is left pending for
       // the next start, and its waiters are told it was not decided.
-      this.emit('error', err);
       if (attempts + 1 < this.maxAttempts) this.retries.unshift({ ids, attempts: attempts + 1 });
       else for (const id of ids) this.settle(id, undefined);
       const wait = Math.min(this.maxRetryMs, this.retryMs * 2 ** Math.min(this.failures++, 30));
@@ -140,6 +139,8 @@ export class StockWriter extends EventEmitter<{ decided: [Decision]; error: [unk
         this.paused = false;
         this.schedule();
       }, wait).unref();
+      // Told last: the retry is arranged whatever a listener does (or if none listens and emit throws).
+      this.emit('error', err);
       return false;
     }
     this.failures = 0;

@@ -178,6 +178,7 @@ export class RefusalRetry {
   private attempt = 0;
   private lastRefusedAt = Number.NEGATIVE_INFINITY;
   private timer: ReturnType<typeof setTimeout> | null = null;
+  private destroyed = false;
   private readonly baseMs: number;
   private readonly maxMs: number;
 
@@ -190,6 +191,7 @@ export class RefusalRetry {
     this.maxMs = options.maxMs ?? 300_000;
     const mayConnect = options.mayConnect ?? (() => true);
     provider.on('closed', (refusal) => {
+      if (this.destroyed) return;
       const now = Date.now();
       if (now - this.lastRefusedAt > this.maxMs) this.attempt = 0;
       this.lastRefusedAt = now;
@@ -221,6 +223,7 @@ export class RefusalRetry {
   }
 
   destroy(): void {
+    this.destroyed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }
