@@ -246,3 +246,25 @@ describe('order requests', () => {
     expect(again.json.id).toBe(first.json.id);
   });
 });
+
+describe('a cart edit whose commit meets the database locked', () => {
+  it('answers 503 not_saved without Retry-After, and the edit is stored once the lock goes', async () => {
+    const p = await createProduct(vendor, 5, 300);
+    const [client] = quickShoppers(server, 1) as [Client];
+    await client.get('/api/cart');
+    const lock = await holdDatabase(6500); // past the 5 s busy timeout
+    const res = await client.post('/api/cart/lines', { productId: p, quantity: 1 });
+    expect(res.status).toBe(503);
+    expect(res.json.error.code).toBe('not_saved');
+    expect(res.headers.get('retry-after')).toBeNull();
+    await lock.released;
+    // Retried by the sync server every second: stored once, not lost and not doubled.
+    await server.sync.flush();
+    const view = (await client.get('/api/cart')).json;
+    expect(view.lines).toEqual([expect.objectContaining({ productId: p, quantity: 1 })]);
+    const stored = server.db
+      .prepare('SELECT count(*) AS n FROM sync_updates WHERE doc = ?')
+      .get(view.cartId) as { n: number };
+    expect(stored.n).toBeGreaterThan(0);
+  }, 30_000);
+});

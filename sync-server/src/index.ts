@@ -13,6 +13,7 @@ export {
   createSyncServer,
   DOC_NAME,
   type Logger,
+  NotSavedYet,
   type SyncLimits,
   type SyncServer,
   type SyncServerOptions,

@@ -124,6 +124,19 @@ export interface SyncServer {
 export const DOC_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
+ * withDocument's edit is made, in memory and on the devices, but its commit failed (the
+ * database locked, a full disk): it stays queued and is retried every second, so repeating the
+ * edit would make it twice. Not a refusal: the caller must not say it was saved, nor that
+ * nothing was done.
+ */
+export class NotSavedYet extends Error {
+  readonly code = 'SYNC_NOT_SAVED';
+  constructor(cause: unknown) {
+    super(`the cart edit is made but not saved yet: ${(cause as Error)?.message ?? cause}`, { cause });
+  }
+}
+
+/**
  * An upgrade's target (`/sync/<cart id>?…`) and the cart id in it, or undefined when it does not
  * parse (a bad %-escape).
  */
@@ -895,7 +908,12 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       room.doc.transact(() => {
         result = fn(room.doc);
       }, SERVER_ORIGIN);
-      await flush();
+      try {
+        await flush();
+      } catch (cause) {
+        // The edit is made (devices have it) and stays queued: the commit is retried.
+        throw new NotSavedYet(cause);
+      }
       return result;
     },
     flush,

@@ -28,6 +28,18 @@ export function createApp(parts: AppParts): Hono<AppEnv> {
 
   app.onError((err, c) => {
     if (err instanceof ApiError) return c.json(errorBody(err.code, err.message, err.details), err.status);
+    if ((err as { code?: unknown } | null)?.code === 'SYNC_NOT_SAVED') {
+      // A cart edit made (the shopper's devices have it) whose commit failed and is retried: not
+      // "saved", and not "nothing done" either, so no Retry-After (an add repeated is two adds).
+      parts.logger.warn({ err, path: c.req.path }, 'cart edit not saved yet');
+      return c.json(
+        errorBody(
+          'not_saved',
+          'the change is made but could not be saved yet; check the cart before repeating it',
+        ),
+        503,
+      );
+    }
     if (databaseBusy(err)) {
       // Another process (an import, a backup) held the database past the busy timeout: nothing
       // of the request was written, and a retry in a moment will do.
