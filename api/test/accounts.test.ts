@@ -297,6 +297,32 @@ describe('failed sign-ins', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it('of two password changes at once, made with the same current password, only the first counts', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shopsync-logins-'));
+    const db = openDatabase(dir);
+    const accounts = new Accounts(db);
+    const owner = await accounts.signup('ida@example.com', 'password-7', 'Ida');
+    const thief = await accounts.login('ida@example.com', 'password-7');
+    if (!owner.ok || !thief.ok) throw new Error('sign-in failed');
+    const results = await Promise.all([
+      accounts.changePassword(owner.user, owner.token, 'password-7', 'owner-new-1'),
+      accounts.changePassword(thief.user, thief.token, 'password-7', 'thief-new-1'),
+    ]);
+    const won = results.filter((r) => r.ok);
+    expect(won).toHaveLength(1);
+    expect(results.filter((r) => !r.ok)).toEqual([{ ok: false, reason: 'changed_meanwhile' }]);
+    // The one that lost did not overwrite the winner's password, and its sign-in has ended.
+    const winner = results[0]!.ok
+      ? { token: owner.token, password: 'owner-new-1' }
+      : { token: thief.token, password: 'thief-new-1' };
+    const loser = results[0]!.ok ? thief.token : owner.token;
+    expect((await accounts.login('ida@example.com', winner.password)).ok).toBe(true);
+    expect(accounts.userForToken(winner.token)).toBeDefined();
+    expect(accounts.userForToken(loser)).toBeUndefined();
+    db.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it('answers 429 with Retry-After through HTTP, also to a burst of parallel guesses', async () => {
     const owner = new Client(server.url);
     await owner.post('/api/auth/signup', { email: 'hal@example.com', password: 'password-8', name: 'Hal' });

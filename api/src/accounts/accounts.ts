@@ -72,6 +72,7 @@ export type LoginResult =
 export type PasswordChangeResult =
   | { ok: true; ended: string[] }
   | { ok: false; reason: 'wrong_password' }
+  | { ok: false; reason: 'changed_meanwhile' }
   | { ok: false; reason: 'busy' }
   | { ok: false; reason: 'too_many_attempts'; retryAfterMs: number };
 
@@ -153,12 +154,21 @@ export class Accounts {
       if (err instanceof PasswordsBusy) return { ok: false, reason: 'busy' };
       throw err;
     }
+    // Only over the password just checked, and only while this sign-in lasts: while the hashes
+    // ran, another device may have changed it (and ended this sign-in), and the later change
+    // must not silently undo the earlier one.
     const ended = this.db
-      .transaction(() => {
-        statement(this.db, 'UPDATE users SET password_hash = ? WHERE id = ?').run(hash, user.id);
+      .transaction((): string[] | undefined => {
+        if (!this.sessionLive(hashToken(token))) return undefined;
+        const changed = statement(
+          this.db,
+          'UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?',
+        ).run(hash, user.id, checked.row.password_hash).changes;
+        if (changed === 0) return undefined;
         return this.endOtherSessions(user.id, token);
       })
       .immediate();
+    if (!ended) return { ok: false, reason: 'changed_meanwhile' };
     return { ok: true, ended };
   }
 

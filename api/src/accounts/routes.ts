@@ -69,6 +69,8 @@ export function accountRoutes(
     );
     if (!result.ok && result.reason === 'too_many_attempts') throw tooManyAttempts(c, result.retryAfterMs);
     if (!result.ok && result.reason === 'busy') throw busy(c);
+    if (!result.ok && result.reason === 'changed_meanwhile')
+      throw new ApiError(409, 'password_changed', 'the password was changed or this sign-in ended meanwhile');
     if (!result.ok) throw new ApiError(403, 'wrong_password', 'the current password is wrong');
     for (const session of result.ended) signedOut(session);
     return c.json({ endedSessions: result.ended.length });
