@@ -103,10 +103,21 @@ describe('importer', () => {
       { id: 4, title: { toString: 'x' }, supplier: 'Acme', price: 1 },
       icecat(5),
     ];
+    // Not from JSON, but what any record whose reading throws would do: rejected alone.
+    const throwing = {
+      id: 6,
+      supplier: 'Acme',
+      price: 1,
+      get title(): string {
+        throw new Error('unreadable');
+      },
+    };
+    records.push(throwing as never, icecat(7));
     const report = importRecords(catalog, (fn) => db.transaction(fn)(), 'poison', records);
     // An attribute no shopper could read is left out; a record that cannot be read at all is rejected.
-    expect(report.created).toBe(4);
-    expect(report.rejected.map((r) => r.position)).toEqual([4]);
+    expect(report.created).toBe(5);
+    expect(report.rejected.map((r) => r.position)).toEqual([4, 6]);
+    expect(report.rejected[1]!.error).toMatch(/unreadable record: unreadable/);
     expect(catalog.get('2')!.attributes).not.toHaveProperty('evil');
     expect(catalog.get('2')!.attributes.colour).toBe('black');
     expect(catalog.get('5')).toBeDefined();
@@ -125,10 +136,20 @@ describe('importer', () => {
     const lines = path.join(dir, 'many.jsonl');
     fs.writeFileSync(lines, '{}\n'.repeat(101));
     expect(() => readRecords(lines, { maxUnpackedBytes: 8000, maxRecords: 100 })).toThrow(
-      /101 records; at most 100/,
+      /more than 100 lines/,
     );
     fs.writeFileSync(lines, '{}\n'.repeat(100));
     expect(readRecords(lines, { maxUnpackedBytes: 8000, maxRecords: 100 })).toHaveLength(100);
+    // A JSON array is counted once parsed; a plain file past the byte limit is not even parsed.
+    const array = path.join(dir, 'many.json');
+    fs.writeFileSync(array, JSON.stringify(Array.from({ length: 101 }, () => ({}))));
+    expect(() => readRecords(array, { maxUnpackedBytes: 8000, maxRecords: 100 })).toThrow(
+      /101 records; at most 100/,
+    );
+    fs.writeFileSync(array, `[${'{},'.repeat(3000)}{}]`);
+    expect(() => readRecords(array, { maxUnpackedBytes: 8000, maxRecords: 100_000 })).toThrow(
+      /more than 8000 bytes/,
+    );
   });
 
   it('runs as `npm run import` with progress, honouring SHOPSYNC_SEED=none', () => {

@@ -107,17 +107,22 @@ export function icecatVocabulary(records: unknown[]): CategoryVocabulary {
   return CategoryVocabulary.learn(
     records.flatMap((r) => {
       if (!r || typeof r !== 'object') return [];
-      const { title, supplier, attr_t_product_type, attr_t_product_colour } = r as Record<string, unknown>;
-      if (typeof title !== 'string' || typeof supplier !== 'string') return [];
-      return [
-        {
-          title,
-          brand: supplier,
-          productType: typeof attr_t_product_type === 'string' ? attr_t_product_type : null,
-          colour: typeof attr_t_product_colour === 'string' ? attr_t_product_colour : null,
-          attributeKeys: attributeKeys(r as Record<string, unknown>),
-        },
-      ];
+      try {
+        const { title, supplier, attr_t_product_type, attr_t_product_colour } = r as Record<string, unknown>;
+        if (typeof title !== 'string' || typeof supplier !== 'string') return [];
+        return [
+          {
+            title,
+            brand: supplier,
+            productType: typeof attr_t_product_type === 'string' ? attr_t_product_type : null,
+            colour: typeof attr_t_product_colour === 'string' ? attr_t_product_colour : null,
+            attributeKeys: attributeKeys(r as Record<string, unknown>),
+          },
+        ];
+      } catch {
+        // A record that cannot be read teaches nothing (the import rejects it by position).
+        return [];
+      }
     }),
   );
 }

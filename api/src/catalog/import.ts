@@ -17,11 +17,13 @@ export interface ImportReport {
 export type ImportProgress = (file: string, done: number, total: number) => void;
 
 /**
- * What one file may hold: a zip's JSON files, unpacked, at most MAX_UNPACKED_BYTES together (an
- * Icecat file is ~8 MB), and at most MAX_RECORDS records. A 733 KB zip of 480 MB of tiny
- * records took 6 GB and would have run for an hour; it is refused at once.
+ * What one file may hold: its JSON (a zip's files unpacked) at most MAX_UNPACKED_BYTES (an
+ * Icecat file is ~8 MB), and at most MAX_RECORDS records, counted before the records are made
+ * where they can be (JSON Lines). A 733 KB zip of 480 MB of tiny records took 6 GB and would
+ * have run for an hour; it is refused at once. 64 MiB of the smallest records (`{},`) parse into
+ * ~22 million objects, about a gigabyte, before the count refuses them.
  */
-export const MAX_UNPACKED_BYTES = 256 * 1024 * 1024;
+export const MAX_UNPACKED_BYTES = 64 * 1024 * 1024;
 export const MAX_RECORDS = 1_000_000;
 
 /**
@@ -53,21 +55,35 @@ export function readRecords(
     });
     const names = Object.keys(entries).sort();
     if (names.length === 0) throw new Error('the zip holds no .json, .jsonl or .ndjson file');
-    records = names.flatMap((name) => parseText(new TextDecoder().decode(entries[name]!), name));
-  } else records = parseText(bytes.toString('utf8'), path.basename(file));
+    records = names.flatMap((name) =>
+      parseText(new TextDecoder().decode(entries[name]!), name, limits.maxRecords),
+    );
+  } else {
+    if (bytes.length > limits.maxUnpackedBytes)
+      throw new Error(`the file holds more than ${limits.maxUnpackedBytes} bytes of JSON`);
+    records = parseText(bytes.toString('utf8'), path.basename(file), limits.maxRecords);
+  }
   if (records.length > limits.maxRecords)
     throw new Error(`${records.length} records; at most ${limits.maxRecords} a file (split it)`);
   return records;
 }
 
-function parseText(text: string, name: string): unknown[] {
+function parseText(text: string, name: string, maxRecords: number): unknown[] {
   const trimmed = text.trimStart();
   if (trimmed.startsWith('[')) {
     const parsed: unknown = JSON.parse(trimmed);
     if (!Array.isArray(parsed)) throw new Error(`${name}: expected a JSON array`);
     return parsed;
   }
-  // JSON Lines: a line that does not parse becomes a rejected record, not a failed file.
+  // JSON Lines: a line that does not parse becomes a rejected record, not a failed file. Lines are
+  // counted first, so a file of millions is refused before they are made.
+  let lines = 0;
+  for (let at = text.indexOf('\n'); at !== -1 && lines <= maxRecords; at = text.indexOf('\n', at + 1))
+    lines++;
+  if (lines > maxRecords)
+    throw new Error(
+      `${name}: more than ${maxRecords} lines; at most ${maxRecords} records a file (split it)`,
+    );
   return text
     .split(/\r?\n/)
     .filter((line) => line.trim() !== '')
