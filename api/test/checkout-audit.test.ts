@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkLedger } from '../src/checkout/ledger.js';
+import { OrderStore } from '../src/checkout/store.js';
 import { DB_FILE } from '../src/db.js';
 import { admin, type Client, createProduct, quickShoppers, startTestServer } from './harness.js';
 
@@ -244,6 +245,46 @@ describe('order requests', () => {
     );
     expect(again.status).toBe(202);
     expect(again.json.id).toBe(first.json.id);
+  });
+});
+
+describe('keys stored before request hashes sorted their tags', () => {
+  it('answer a retry with the tags as first sent with the first order, not 422', async () => {
+    const [a, b] = [await createProduct(vendor, 5), await createProduct(vendor, 5)];
+    const s = await shopperWith([
+      [a, 1],
+      [b, 1],
+    ]);
+    const tags = [...s.tags].sort().reverse(); // as a client might have sent them: not sorted
+    const userId = (await s.client.get('/api/me')).json.user.id as string;
+    const key = randomUUID();
+    // What the earlier version stored: the hash of the tags as sent.
+    const legacy = createHash('sha256')
+      .update(JSON.stringify([s.cartId, tags, null]))
+      .digest('base64url');
+    const first = await new OrderStore(server.db).insertPending(userId, key, legacy, {
+      cartId: s.cartId,
+      lines: [
+        {
+          productId: a,
+          title: 'x',
+          quantity: 1,
+          unitPrice: { amount: 500, currency: 'USD' },
+          tags: [tags[0]!],
+        },
+      ],
+    });
+    if (!first.ok) throw new Error('insert failed');
+    const retry = await s.client.post('/api/orders', { cartId: s.cartId, tags }, { 'idempotency-key': key });
+    expect(retry.status).toBe(202);
+    expect(retry.json.id).toBe(first.order.id);
+    // Another body under that key is still 422.
+    const other = await s.client.post(
+      '/api/orders',
+      { cartId: s.cartId, tags: [tags[0]!] },
+      { 'idempotency-key': key },
+    );
+    expect(other.status).toBe(422);
   });
 });
 

@@ -82,6 +82,28 @@ export class Checkout extends EventEmitter<{ status: [StoredOrder]; error: [unkn
   }
 
   async placeOrder(userId: string, key: string, input: PlaceOrderInput): Promise<PlaceOrderResult> {
+    const result = await this.place(userId, key, input);
+    return this.orEarlierVersion(userId, key, input, result) ?? result;
+  }
+
+  /**
+   * A key stored before request hashes sorted their tags (2026-12-04) holds the hash of the tags
+   * as sent: a retry of that request, within its key's 24 hours, is its order, not a 422.
+   */
+  private orEarlierVersion(
+    userId: string,
+    key: string,
+    input: PlaceOrderInput,
+    result: PlaceOrderResult | undefined,
+  ): PlaceOrderResult | undefined {
+    if (result?.ok !== false || result.reason !== 'idempotency_key_reused' || input.prices || !input.tags)
+      return undefined;
+    const text = JSON.stringify([input.cartId, input.tags, input.addressId ?? null]);
+    const earlier = this.store.replay(userId, key, createHash('sha256').update(text).digest('base64url'));
+    return earlier?.ok ? earlier : undefined;
+  }
+
+  private async place(userId: string, key: string, input: PlaceOrderInput): Promise<PlaceOrderResult> {
     const requestHash = requestHashOf(input);
     // A retry is answered from its key. A new order is not looked up first: its key is claimed
     // when the order is written (insertPending), which also answers a retry that comes while the
@@ -209,7 +231,8 @@ export class Checkout extends EventEmitter<{ status: [StoredOrder]; error: [unkn
 
   /** The answer to a retry of an order placed under this key, if there is one (no new order). */
   replay(userId: string, key: string, input: PlaceOrderInput): PlaceOrderResult | undefined {
-    return this.store.replay(userId, key, requestHashOf(input));
+    const result = this.store.replay(userId, key, requestHashOf(input));
+    return this.orEarlierVersion(userId, key, input, result) ?? result;
   }
 
   /** Cancels the shopper's confirmed order and restocks it. */
