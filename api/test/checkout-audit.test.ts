@@ -29,6 +29,10 @@ async function shopperWith(lines: [string, number][]) {
   return { client, cartId, tags };
 }
 
+/** Places an order of `body` (the cart by default) under a new key. */
+const order = (s: { client: Client; cartId: string }, body: Record<string, unknown> = {}) =>
+  s.client.post('/api/orders', { cartId: s.cartId, ...body }, { 'idempotency-key': randomUUID() });
+
 const stockOf = async (p: string) => (await vendor.get(`/api/products/${p}`)).json.stock as number;
 
 /**
@@ -59,11 +63,7 @@ describe('orders while another process writes to the database', () => {
     const p = await createProduct(vendor, 5, 300);
     const s = await shopperWith([[p, 2]]);
     let lock = await holdDatabase(400);
-    const placed = await s.client.post(
-      '/api/orders',
-      { cartId: s.cartId },
-      { 'idempotency-key': randomUUID() },
-    );
+    const placed = await order(s);
     expect(placed.status).toBe(202);
     expect(placed.json.status).toBe('confirmed');
     await lock.released;
@@ -95,11 +95,7 @@ describe('an entry is ordered once', () => {
   it('two tabs placing the same cart at once under their own keys make one order', async () => {
     const p = await createProduct(vendor, 50, 300);
     const s = await shopperWith([[p, 1]]);
-    const results = await Promise.all(
-      Array.from({ length: 8 }, () =>
-        s.client.post('/api/orders', { cartId: s.cartId, tags: s.tags }, { 'idempotency-key': randomUUID() }),
-      ),
-    );
+    const results = await Promise.all(Array.from({ length: 8 }, () => order(s, { tags: s.tags })));
     const placed = results.filter((r) => r.status === 202);
     expect(placed).toHaveLength(1);
     expect(placed[0]!.json.status).toBe('confirmed');
@@ -115,18 +111,10 @@ describe('an entry is ordered once', () => {
   it('a rejected order frees its entries to be ordered again', async () => {
     const p = await createProduct(vendor, 0, 300);
     const s = await shopperWith([[p, 1]]);
-    const first = await s.client.post(
-      '/api/orders',
-      { cartId: s.cartId },
-      { 'idempotency-key': randomUUID() },
-    );
+    const first = await order(s);
     expect(first.json.status).toBe('rejected');
     await vendor.patch(`/api/products/${p}`, { stock: 3 });
-    const second = await s.client.post(
-      '/api/orders',
-      { cartId: s.cartId },
-      { 'idempotency-key': randomUUID() },
-    );
+    const second = await order(s);
     expect(second.status).toBe(202);
     expect(second.json.status).toBe('confirmed');
   });
@@ -137,15 +125,10 @@ describe('reviewed prices', () => {
     const p = await createProduct(vendor, 5, 1000);
     const s = await shopperWith([[p, 1]]);
     await vendor.patch(`/api/products/${p}`, { price: 9999 });
-    const res = await s.client.post(
-      '/api/orders',
-      {
-        cartId: s.cartId,
-        tags: s.tags,
-        prices: [{ productId: p, price: { amount: 1000, currency: 'USD' } }],
-      },
-      { 'idempotency-key': randomUUID() },
-    );
+    const res = await order(s, {
+      tags: s.tags,
+      prices: [{ productId: p, price: { amount: 1000, currency: 'USD' } }],
+    });
     expect(res.status).toBe(202);
     expect(res.json).toMatchObject({
       status: 'rejected',
@@ -159,23 +142,14 @@ describe('reviewed prices', () => {
   it('confirms at the reviewed price when it is current, and at the current one when none is named', async () => {
     const p = await createProduct(vendor, 5, 1000);
     const s = await shopperWith([[p, 1]]);
-    const res = await s.client.post(
-      '/api/orders',
-      {
-        cartId: s.cartId,
-        tags: s.tags,
-        prices: [{ productId: p, price: { amount: 1000, currency: 'USD' } }],
-      },
-      { 'idempotency-key': randomUUID() },
-    );
+    const res = await order(s, {
+      tags: s.tags,
+      prices: [{ productId: p, price: { amount: 1000, currency: 'USD' } }],
+    });
     expect(res.json).toMatchObject({ status: 'confirmed', total: { amount: 1000, currency: 'USD' } });
     const t = await shopperWith([[p, 1]]);
     await vendor.patch(`/api/products/${p}`, { price: 1100 });
-    const plain = await t.client.post(
-      '/api/orders',
-      { cartId: t.cartId },
-      { 'idempotency-key': randomUUID() },
-    );
+    const plain = await order(t);
     expect(plain.json).toMatchObject({ status: 'confirmed', total: { amount: 1100, currency: 'USD' } });
   });
 
@@ -191,11 +165,7 @@ describe('reviewed prices', () => {
       ],
       'cheap',
     ]) {
-      const res = await s.client.post(
-        '/api/orders',
-        { cartId: s.cartId, prices },
-        { 'idempotency-key': randomUUID() },
-      );
+      const res = await order(s, { prices });
       expect(res.status).toBe(400);
       expect(res.json.error.code).toBe('invalid_request');
     }
@@ -219,7 +189,7 @@ describe('order requests', () => {
       [gone, 1],
     ]);
     await vendor.delete(`/api/products/${gone}`);
-    const res = await s.client.post('/api/orders', { cartId: s.cartId }, { 'idempotency-key': randomUUID() });
+    const res = await order(s);
     expect(res.status).toBe(202);
     expect(res.json).toMatchObject({ status: 'rejected', reasons: [{ productId: gone, code: 'not_found' }] });
     expect(res.json.total.currency).toBe('EUR');

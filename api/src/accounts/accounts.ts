@@ -101,13 +101,8 @@ export class Accounts {
 
   async signup(email: string, password: string, name: string): Promise<SignupResult> {
     if (this.findByEmail(email)) return { ok: false, reason: 'email_taken' };
-    let hash: string;
-    try {
-      hash = await hashPassword(password, this.hashQueue);
-    } catch (err) {
-      if (err instanceof PasswordsBusy) return { ok: false, reason: 'busy' };
-      throw err;
-    }
+    const hash = await this.hash(password);
+    if (hash === undefined) return { ok: false, reason: 'busy' };
     const user: User = { id: newId('u'), email, name, createdAt: this.now() };
     try {
       statement(
@@ -147,13 +142,8 @@ export class Accounts {
       if (checked.reason === 'too_many_attempts') return checked;
       return { ok: false, reason: checked.reason === 'busy' ? 'busy' : 'wrong_password' };
     }
-    let hash: string;
-    try {
-      hash = await hashPassword(next, this.hashQueue);
-    } catch (err) {
-      if (err instanceof PasswordsBusy) return { ok: false, reason: 'busy' };
-      throw err;
-    }
+    const hash = await this.hash(next);
+    if (hash === undefined) return { ok: false, reason: 'busy' };
     // Only over the password just checked, and only while this sign-in lasts: while the hashes
     // ran, another device may have changed it (and ended this sign-in), and the later change
     // must not silently undo the earlier one.
@@ -170,6 +160,16 @@ export class Accounts {
       .immediate();
     if (!ended) return { ok: false, reason: 'changed_meanwhile' };
     return { ok: true, ended };
+  }
+
+  /** A password's stored hash; undefined when too many hashes wait (PasswordsBusy). */
+  private async hash(password: string): Promise<string | undefined> {
+    try {
+      return await hashPassword(password, this.hashQueue);
+    } catch (err) {
+      if (err instanceof PasswordsBusy) return undefined;
+      throw err;
+    }
   }
 
   /** Ends every sign-in of the user but `token`'s; their ids (sessionId). */
