@@ -19,4 +19,4 @@ export {
   type SyncServerOptions,
 } from './server.js';
 export { type DocumentStorage, SqliteDocumentStorage } from './storage.js';
-export { createSyncToken, type SyncClaims, verifySyncToken } from './tokens.js';
+export { bearerToken, createSyncToken, type SyncClaims, sameSecret, verifySyncToken } from './tokens.js';

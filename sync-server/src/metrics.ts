@@ -1,18 +1,15 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { bearerToken, sameSecret } from './tokens.js';
 
 /**
  * Whether a request may read `/metrics`: always when no token is configured (the operator keeps
  * the endpoint off the public side of a proxy), else only with `Authorization: Bearer <token>`
- * (what Prometheus sends with `authorization: {credentials: ...}` in its scrape config). Compared
- * as digests, in constant time whatever the lengths.
+ * (what Prometheus sends with `authorization: {credentials: ...}` in its scrape config).
  */
 export function metricsAllowed(token: string | undefined, authorization: string | undefined): boolean {
   if (!token) return true;
-  const presented = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
-  if (!presented) return false;
-  const digest = (s: string) => createHash('sha256').update(s).digest();
-  return timingSafeEqual(digest(presented), digest(token));
+  const presented = bearerToken(authorization);
+  return presented !== undefined && sameSecret(presented, token);
 }
 
 export function createMetrics(registry = new Registry()) {

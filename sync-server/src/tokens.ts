@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 export interface SyncClaims {
   /** Who the token is for: `user:<id>` or `guest:<id>`. */
@@ -44,4 +44,15 @@ export function verifySyncToken(secret: string, token: string, now = Date.now())
   } catch {
     return undefined;
   }
+}
+
+/** The token of an `Authorization: Bearer <token>` header; undefined for any other header. */
+export function bearerToken(authorization: string | undefined): string | undefined {
+  return authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
+}
+
+/** Whether two secrets are equal: compared as SHA-256 digests, in constant time whatever their lengths. */
+export function sameSecret(a: string, b: string): boolean {
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(a), digest(b));
 }

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { bearerToken } from '@shopsync/sync-server/tokens';
 import { parse as parseCookies } from 'hono/utils/cookie';
 import { type Accounts, sessionId } from '../accounts/accounts.js';
 import { GUEST_COOKIE, SESSION_COOKIE } from '../http/auth.js';
@@ -45,7 +46,7 @@ export function authorizeSync(
     return { ok: false, status: 403, reason: 'cart sync must come from the shop itself' };
   // The same cookie parser the HTTP routes use (hono's), which never throws on bad escapes.
   const cookies = parseCookies(req.headers.cookie ?? '');
-  const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+  const bearer = bearerToken(req.headers.authorization);
   const session = bearer ?? cookies[SESSION_COOKIE];
   const user = session ? deps.accounts.userForToken(session) : undefined;
   if (user && owner === `user:${user.id}`)

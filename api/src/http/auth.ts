@@ -1,5 +1,5 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { User } from '@shopsync/core';
+import { bearerToken, sameSecret } from '@shopsync/sync-server/tokens';
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';
 import type { Accounts } from '../accounts/accounts.js';
@@ -20,20 +20,12 @@ export interface AppEnv {
 }
 
 function bearer(c: Context): string | undefined {
-  const header = requestHeader(c, 'authorization');
-  const match = header?.match(/^Bearer\s+(\S+)$/i);
-  return match?.[1];
+  return bearerToken(requestHeader(c, 'authorization'));
 }
 
 /** Whether the request presents a bearer token (valid or not). */
 export function presentsBearer(c: Context): boolean {
   return bearer(c) !== undefined;
-}
-
-function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 /** Resolves who is calling: a session (bearer token or cookie), and whether the caller is a vendor. */
