@@ -66,6 +66,8 @@ export function authorizeSync(
 export function fromTheShop(req: IncomingMessage, trustedProxies = 0): boolean {
   if (fromAnotherSite(req.headers['sec-fetch-site'])) return false;
   const origin = req.headers.origin;
-  const forwarded = trustedProxies > 0 ? req.headers['x-forwarded-host'] : undefined;
-  return origin === undefined || originIsHost(origin, req.headers.host, forwarded);
+  return (
+    origin === undefined ||
+    originIsHost(origin, req.headers.host, req.headers['x-forwarded-host'], trustedProxies)
+  );
 }

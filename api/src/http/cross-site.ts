@@ -30,7 +30,8 @@ export function refuseCrossSite(trustedProxies = 0): MiddlewareHandler {
           !originIsHost(
             origin,
             requestHeader(c, 'host'),
-            trustedProxies > 0 ? requestHeader(c, 'x-forwarded-host') : undefined,
+            requestHeader(c, 'x-forwarded-host'),
+            trustedProxies,
           ));
       if (foreign)
         return c.json(
@@ -53,15 +54,18 @@ export function fromAnotherSite(secFetchSite: string | string[] | undefined): bo
 
 /**
  * Whether a request's `Origin` names the host the request was addressed to: `host` (the Host
- * header), or the first of `forwardedHost` (X-Forwarded-Host, from a proxy that rewrites Host).
- * An Origin of "null" (a sandboxed or file page) or one no URL parser reads is not.
+ * header), or, behind `trustedProxies` (SHOPSYNC_TRUSTED_PROXIES), the first of `forwardedHost`
+ * (X-Forwarded-Host, from a proxy that rewrites Host); without a proxy, anyone may write that
+ * header. An Origin of "null" (a sandboxed or file page) or one no URL parser reads is not.
  */
 export function originIsHost(
   origin: string,
   host: string | undefined,
   forwardedHost: string | string[] | undefined,
+  trustedProxies: number,
 ): boolean {
-  const forwarded = (Array.isArray(forwardedHost) ? forwardedHost[0] : forwardedHost)?.split(',')[0]?.trim();
+  const header = trustedProxies > 0 ? forwardedHost : undefined;
+  const forwarded = (Array.isArray(header) ? header[0] : header)?.split(',')[0]?.trim();
   try {
     const { host: originHost, protocol } = new URL(origin);
     // As URL writes a host (lowercase, no default port for the scheme), which a header need not.
