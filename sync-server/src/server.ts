@@ -64,13 +64,14 @@ export interface SyncLimits {
    */
   maxDocumentBytes: number;
   /**
-   * Most bytes the documents held in memory may take together, as stored. A Y.Doc takes 10-25
+   * Most bytes the documents held in memory may take together, as stored. A Y.Doc takes 10-33
    * times its stored size in heap (a typical cart ~13x, a document of many tiny keys 25-33x), so
    * the default 32 MiB holds ~45,000 typical carts and at worst ~1.1 GB of heap. Past it, the
    * least recently used idle rooms are evicted, then the largest rooms in use (freeMemory); when
    * that is not enough, a device's update that would grow them closes its connection with 4503
-   * (retried later) and a device opening another cart is refused (503). Without it, guest carts (free to start) filled
-   * to `maxDocumentBytes` exhausted the heap: ~71 of them crashed a 4 GB process.
+   * (retried later) and a device opening another cart is refused (503). Without it, guest carts
+   * (free to start) filled to `maxDocumentBytes` exhausted the heap: ~71 of them crashed a 4 GB
+   * process.
    */
   maxMemoryBytes: number;
   /**
@@ -166,6 +167,25 @@ function release(counts: Map<string, number>, key: string): void {
   else counts.delete(key);
 }
 
+/**
+ * The rooms of `rooms`, in their order, while `more(room, taken, bytes)` holds: `taken` rooms of
+ * `bytes` (stored) taken before it. The eviction lists (idle rooms least recently used first, or
+ * the largest first) are cut this way.
+ */
+function takeWhile(
+  rooms: Iterable<Room>,
+  more: (room: Room, taken: number, bytes: number) => boolean,
+): Room[] {
+  const taken: Room[] = [];
+  let bytes = 0;
+  for (const room of rooms) {
+    if (!more(room, taken.length, bytes)) break;
+    taken.push(room);
+    bytes += room.bytes;
+  }
+  return taken;
+}
+
 /** Whether a transaction added structs (its state vector moved). */
 function stateChanged(tr: Y.Transaction): boolean {
   if (tr.afterState.size !== tr.beforeState.size) return true;
@@ -193,12 +213,13 @@ const DEFAULT_LIMITS: SyncLimits = {
  */
 const MAX_AWARENESS_BYTES = 16 * 1024;
 
+const MAX_AWARENESS_CLIENTS = 8;
+
 /**
  * A room in use may be evicted to make memory for others only above this size (freeMemory): a
  * typical cart takes ~1 KB, one of 10,000 edits a few hundred.
  */
 const LARGE_ROOM_BYTES = 64 * 1024;
-const MAX_AWARENESS_CLIENTS = 8;
 
 /** Why a frame that left parts waiting for structs the server lacks was refused (relayUpdate). */
 const DEPENDENT = 'an update that depends on changes the server does not have';
@@ -780,13 +801,8 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
 
   function evictIdle(all: boolean): void {
     const now = Date.now();
-    const idle: Room[] = [];
     // Least recently used first: the first room still in use ends the list.
-    for (const room of idleRooms.values()) {
-      if (!all && now - room.lastUsed < limits.idleRoomMs) break;
-      idle.push(room);
-    }
-    evict(idle);
+    evict(takeWhile(idleRooms.values(), (room) => all || now - room.lastUsed >= limits.idleRoomMs));
   }
 
   /**
@@ -799,12 +815,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     if (heldBytes >= limits.maxMemoryBytes && !freeMemory(0)) return false;
     if (rooms.size < limits.maxRooms) return true;
     const wanted = Math.max(rooms.size - limits.maxRooms + 1, Math.ceil(limits.maxRooms / 100));
-    const idle: Room[] = [];
-    for (const room of idleRooms.values()) {
-      if (idle.length >= wanted) break;
-      idle.push(room);
-    }
-    evict(idle);
+    evict(takeWhile(idleRooms.values(), (_, taken) => taken < wanted));
     return rooms.size < limits.maxRooms;
   }
 
@@ -819,26 +830,14 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
    */
   function freeMemory(bytes: number, asking?: Room): boolean {
     const target = limits.maxMemoryBytes - bytes - limits.maxMemoryBytes / 10;
-    const idle: Room[] = [];
-    let freed = 0;
-    for (const room of idleRooms.values()) {
-      if (heldBytes - freed <= target) break;
-      idle.push(room);
-      freed += room.bytes;
-    }
-    evict(idle);
+    const overTarget = (_: Room, _taken: number, freed: number) => heldBytes - freed > target;
+    evict(takeWhile(idleRooms.values(), overTarget));
     if (heldBytes + bytes <= limits.maxMemoryBytes) return true;
     const floor = Math.max(LARGE_ROOM_BYTES, (asking?.bytes ?? 0) + bytes);
     const large = [...rooms.values()]
       .filter((r) => r !== asking && r.bytes > floor)
       .sort((a, b) => b.bytes - a.bytes);
-    const going: Room[] = [];
-    freed = 0;
-    for (const room of large) {
-      if (heldBytes - freed <= target) break;
-      going.push(room);
-      freed += room.bytes;
-    }
+    const going = takeWhile(large, overTarget);
     for (const room of going) {
       logger.warn({ doc: room.name, bytes: room.bytes }, 'cart memory full: evicting a large cart in use');
       for (const conn of room.connections) closeFor(conn, 4503, 'cart memory full; retry later');
