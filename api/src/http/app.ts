@@ -28,7 +28,8 @@ export function createApp(parts: AppParts): Hono<AppEnv> {
 
   app.onError((err, c) => {
     if (err instanceof ApiError) return c.json(errorBody(err.code, err.message, err.details), err.status);
-    if ((err as { code?: unknown } | null)?.code === 'SYNC_NOT_SAVED') {
+    const code = (err as { code?: unknown } | null)?.code;
+    if (code === 'SYNC_NOT_SAVED') {
       // A cart edit made (the shopper's devices have it) whose commit failed and is retried: not
       // "saved", and not "nothing done" either, so no Retry-After (an add repeated is two adds).
       parts.logger.warn({ err, path: c.req.path }, 'cart edit not saved yet');
@@ -40,7 +41,8 @@ export function createApp(parts: AppParts): Hono<AppEnv> {
         503,
       );
     }
-    if (databaseBusy(err)) {
+    // SQLite's "database is locked" (SQLITE_BUSY and its extended codes), as better-sqlite3 throws it.
+    if (typeof code === 'string' && code.startsWith('SQLITE_BUSY')) {
       // Another process (an import, a backup) held the database past the busy timeout: nothing
       // of the request was written, and a retry in a moment will do.
       parts.logger.warn({ path: c.req.path, method: c.req.method }, 'database busy');
@@ -79,10 +81,4 @@ export function createApp(parts: AppParts): Hono<AppEnv> {
   for (const routes of parts.routes) app.route('/api', routes);
   app.use('*', serveClient(parts.clientDir));
   return app;
-}
-
-/** SQLite's "database is locked" (SQLITE_BUSY and its extended codes), as better-sqlite3 throws it. */
-function databaseBusy(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
 }
