@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +5,7 @@ import { checkLedger } from '../src/checkout/ledger.js';
 import { OrderStore } from '../src/checkout/store.js';
 import { DB_FILE } from '../src/db.js';
 import { admin, type Client, createProduct, quickShoppers, startTestServer } from './harness.js';
+import { holdWriteLock } from './process.js';
 
 // What an audit of the orders contract found (2026-12-04), each fixed and kept here.
 
@@ -35,28 +35,8 @@ const order = (s: { client: Client; cartId: string }, body: Record<string, unkno
 
 const stockOf = async (p: string) => (await vendor.get(`/api/products/${p}`)).json.stock as number;
 
-/**
- * Another process (an import, a backup) holding the database's write lock for `ms`: resolves
- * once it holds it, with a promise of its exit.
- */
-async function holdDatabase(ms: number): Promise<{ released: Promise<void> }> {
-  const code = `
-    const db = new (require('better-sqlite3'))(process.argv[1]);
-    db.exec('BEGIN IMMEDIATE');
-    process.stdout.write('locked\\n');
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Number(process.argv[2]));
-    db.exec('COMMIT');
-    db.close();`;
-  const child = spawn(process.execPath, ['-e', code, path.join(server.dataDir, DB_FILE), String(ms)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const released = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (d) => String(d).includes('locked') && resolve());
-    child.once('exit', (c) => reject(new Error(`the lock holder exited with ${c}`)));
-  });
-  return { released };
-}
+/** Another process holding the shop database's write lock, for `ms` or until released (process.ts). */
+const holdDatabase = (ms?: number) => holdWriteLock(path.join(server.dataDir, DB_FILE), ms);
 
 describe('orders while another process writes to the database', () => {
   it('decides an order and cancels it while another process holds the lock for a moment', async () => {
@@ -66,26 +46,26 @@ describe('orders while another process writes to the database', () => {
     const placed = await order(s);
     expect(placed.status).toBe(202);
     expect(placed.json.status).toBe('confirmed');
-    await lock.released;
+    await lock.release();
     expect(await stockOf(p)).toBe(3);
 
     lock = await holdDatabase(400);
     const cancelled = await s.client.post(`/api/orders/${placed.json.id}/cancel`);
     expect(cancelled.status).toBe(200);
     expect(cancelled.json.status).toBe('cancelled');
-    await lock.released;
+    await lock.release();
     expect(await stockOf(p)).toBe(5);
     expect(checkLedger(server.db)).toEqual([]);
   });
 
   it('answers 503 busy when the lock is held past the busy timeout, having written nothing', async () => {
     const p = await createProduct(vendor, 5, 300);
-    const lock = await holdDatabase(6500); // the shop waits 5 s (busy_timeout), then gives up
+    const lock = await holdDatabase(); // the shop waits 5 s (busy_timeout), then gives up
     const refused = await vendor.patch(`/api/products/${p}`, { price: 400 });
+    await lock.release();
     expect(refused.status).toBe(503);
     expect(refused.json.error.code).toBe('busy');
     expect(refused.headers.get('retry-after')).toBe('1');
-    await lock.released;
     expect((await vendor.get(`/api/products/${p}`)).json.price.amount).toBe(300);
     expect((await vendor.patch(`/api/products/${p}`, { price: 400 })).status).toBe(200);
   }, 30_000);
@@ -263,12 +243,12 @@ describe('a cart edit whose commit meets the database locked', () => {
     const p = await createProduct(vendor, 5, 300);
     const [client] = quickShoppers(server, 1) as [Client];
     await client.get('/api/cart');
-    const lock = await holdDatabase(6500); // past the 5 s busy timeout
+    const lock = await holdDatabase(); // past the 5 s busy timeout
     const res = await client.post('/api/cart/lines', { productId: p, quantity: 1 });
+    await lock.release();
     expect(res.status).toBe(503);
     expect(res.json.error.code).toBe('not_saved');
     expect(res.headers.get('retry-after')).toBeNull();
-    await lock.released;
     // Retried by the sync server every second: stored once, not lost and not doubled.
     await server.sync.flush();
     const view = (await client.get('/api/cart')).json;

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { importRecords, readRecords } from '../src/catalog/import.js';
 import { Catalog } from '../src/catalog/products.js';
 import { openDatabase } from '../src/db.js';
+import { holdWriteLock } from './process.js';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 const icecatDir = path.resolve(repo, '../shared/data/icecat');
@@ -252,22 +253,8 @@ describe('npm run import beside another writer', () => {
     const importer = ['--import', 'tsx', path.join(repo, 'api/src/catalog/import-cli.ts'), file];
     const env = { ...process.env, DATA_DIR: dataDir, SHOPSYNC_SEED: 'none' };
 
-    // Another process holds the write lock longer than the importer's busy timeout (5 s).
-    const holder = spawn(
-      process.execPath,
-      [
-        '-e',
-        `const db = new (require('better-sqlite3'))(process.argv[1]); db.exec('BEGIN IMMEDIATE');
-         process.stdout.write('locked\\n'); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 7000);
-         db.exec('COMMIT');`,
-        path.join(dataDir, 'shopsync.sqlite'),
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    const released = new Promise((resolve) => holder.once('exit', resolve));
-    await new Promise<void>((resolve) =>
-      holder.stdout.on('data', (d) => String(d).includes('locked') && resolve()),
-    );
+    // Another process holds the write lock until the importer has given up (its busy timeout is 5 s).
+    const lock = await holdWriteLock(path.join(dataDir, 'shopsync.sqlite'));
     const stopped = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
       const child = spawn('node', importer, { cwd: repo, env });
       let stderr = '';
@@ -276,10 +263,10 @@ describe('npm run import beside another writer', () => {
       });
       child.once('exit', (status) => resolve({ status, stderr }));
     });
+    await lock.release();
     expect(stopped.status).toBe(1);
     expect(stopped.stderr).toMatch(/import stopped: database is locked; run the same command again/);
     expect(stopped.stderr).not.toMatch(/\n\s+at /); // no stack trace
-    await released;
 
     const resumed = spawnSync('node', importer, { cwd: repo, env, encoding: 'utf8' });
     expect(resumed.status).toBe(0);

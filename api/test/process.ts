@@ -44,3 +44,42 @@ export function startShopProcess(env: Record<string, string>, nodeArgs: string[]
     );
   });
 }
+
+/** Another process holding a database's write lock (holdWriteLock). */
+export interface WriteLock {
+  /** Commits and ends the holder; resolves once it has exited. */
+  release(): Promise<void>;
+}
+
+/**
+ * Another process (an import, a backup) taking the write lock of the SQLite database `file`:
+ * resolves once it holds it. It holds it until `release()`, or for `forMs` if given (timed by the
+ * holder itself: a shop in the test's own process blocks its thread while it waits for the lock).
+ * A test that must meet the lock past the busy timeout releases it itself, after the answer, so it
+ * does however slow the machine (a holder that let go after a fixed 7 s freed the lock before a
+ * slow import had waited out its 5 s).
+ */
+export async function holdWriteLock(file: string, forMs?: number): Promise<WriteLock> {
+  const code = `
+    const db = new (require('better-sqlite3'))(process.argv[1]);
+    db.exec('BEGIN IMMEDIATE');
+    process.stdout.write('locked\\n');
+    const commit = () => { if (db.inTransaction) db.exec('COMMIT'); db.close(); process.exit(0); };
+    process.stdin.on('end', commit).resume();
+    if (process.argv[2]) setTimeout(commit, Number(process.argv[2]));`;
+  const child = spawn(process.execPath, ['-e', code, file, ...(forMs === undefined ? [] : [String(forMs)])], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d) => String(d).includes('locked') && resolve());
+    void exited.then((c) => reject(new Error(`the lock holder exited with ${c}`)));
+  });
+  return {
+    async release() {
+      child.stdin!.end();
+      const code = await exited;
+      if (code !== 0) throw new Error(`the lock holder exited with ${code}`);
+    },
+  };
+}
