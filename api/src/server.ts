@@ -106,6 +106,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         accounts,
         owner: (id) => carts!.ownerOf(id),
         trustedProxies: config.trustedProxies,
+        secureCookies: config.secureCookies,
       }),
     limits: {
       idleRoomMs: config.syncIdleMs,
@@ -195,6 +196,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     accounts,
     adminToken: config.adminToken,
     trustedProxies: config.trustedProxies,
+    secureCookies: config.secureCookies,
     routes: [
       accountRoutes(accounts, carts, config.secureCookies, config.trustedProxies, (session) =>
         sync.endSession(session),

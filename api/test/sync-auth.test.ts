@@ -89,6 +89,56 @@ describe('sync authorization without a sync token', () => {
   });
 });
 
+describe('behind HTTPS (SHOPSYNC_SECURE_COOKIES=1)', () => {
+  it('names its cookies __Host- and reads no cookie of the plain names, which a sibling subdomain could plant', async () => {
+    const secure = await startTestServer({ SHOPSYNC_SECURE_COOKIES: '1' });
+    try {
+      const victim = await shopper(secure.url);
+      const session = victim.client.cookies.get('__Host-shopsync_session');
+      expect(session).toBe(victim.token);
+      const guestCart = new Client(secure.url);
+      const guestView = (await guestCart.get('/api/cart')).json;
+      const guest = guestCart.cookies.get('__Host-shopsync_guest');
+      expect(guest).toMatch(/^g_/);
+      // What the browser is told: Secure, Path=/ and no Domain, as the prefix requires.
+      const set = (
+        await victim.client.post('/api/auth/login', { email: victim.email, password: 'correct horse 1' })
+      ).headers
+        .getSetCookie()
+        .find((c) => c.startsWith('__Host-shopsync_session='))!;
+      expect(set).toMatch(/; Path=\/(;|$)/);
+      expect(set).toMatch(/; Secure(;|$)/);
+      expect(set).not.toMatch(/domain=/i);
+      expect((await victim.client.get('/api/me')).status).toBe(200);
+      expect(
+        await open(victim.cartId, { cookie: victim.client.cookieHeader()! }, secure.url),
+      ).toBeUndefined();
+      expect(await open(guestView.cartId, { cookie: guestCart.cookieHeader()! }, secure.url)).toBeUndefined();
+
+      // The same values under the plain names (a cookie a sibling subdomain can set) count for nothing.
+      const planted = new Client(secure.url);
+      planted.cookies.set('shopsync_session', victim.token);
+      expect((await planted.get('/api/me')).status).toBe(401);
+      expect(await open(victim.cartId, { cookie: `shopsync_session=${victim.token}` }, secure.url)).toBe(401);
+      const tossed = new Client(secure.url);
+      tossed.cookies.set('shopsync_guest', guest!);
+      const own = (await tossed.get('/api/cart')).json;
+      expect(own.cartId).not.toBe(guestView.cartId);
+      expect(tossed.cookies.get('__Host-shopsync_guest')).not.toBe(guest);
+      expect(await open(guestView.cartId, { cookie: `shopsync_guest=${guest}` }, secure.url)).toBe(401);
+
+      // Signing out clears the prefixed cookie, with the attributes it was set with.
+      const out = await victim.client.post('/api/auth/logout');
+      expect(out.headers.get('set-cookie')).toMatch(
+        /^__Host-shopsync_session=; Max-Age=0; .*Path=\/.*Secure/,
+      );
+      expect((await victim.client.get('/api/me')).status).toBe(401);
+    } finally {
+      await secure.close();
+    }
+  });
+});
+
 /** Opens /sync/<cartId>, by `?token=` or with these headers: the open socket, or the refusal's status. */
 function connect(
   cartId: string,

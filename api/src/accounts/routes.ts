@@ -25,7 +25,7 @@ export function accountRoutes(
     if (!result.ok && result.reason === 'busy') throw busy(c);
     if (!result.ok) throw new ApiError(409, 'email_taken', 'an account with this email exists');
     setSessionCookie(c, result.token, secureCookies);
-    const guest = readGuestId(c);
+    const guest = readGuestId(c, secureCookies);
     if (guest) await carts.mergeGuestCart(guest, result.user.id);
     return c.json({ user: result.user, token: result.token }, 201);
   });
@@ -37,7 +37,7 @@ export function accountRoutes(
     if (!result.ok && result.reason === 'busy') throw busy(c);
     if (!result.ok) throw new ApiError(401, 'invalid_credentials', 'the email or the password is wrong');
     setSessionCookie(c, result.token, secureCookies);
-    const guest = readGuestId(c);
+    const guest = readGuestId(c, secureCookies);
     if (guest) await carts.mergeGuestCart(guest, result.user.id);
     return c.json({ user: result.user, token: result.token });
   });

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { bearerToken } from '@shopsync/sync-server/tokens';
 import { parse as parseCookies } from 'hono/utils/cookie';
 import { type Accounts, sessionId } from '../accounts/accounts.js';
-import { GUEST_COOKIE, SESSION_COOKIE } from '../http/auth.js';
+import { cookieNames } from '../http/auth.js';
 import { fromAnotherSite, originIsHost } from '../http/cross-site.js';
 import type { Owner } from './carts.js';
 import type { SyncTokens } from './tokens.js';
@@ -28,6 +28,8 @@ export function authorizeSync(
     owner: (cartId: string) => Owner | undefined;
     /** Reverse proxies in front of the shop: only behind one is X-Forwarded-Host read. */
     trustedProxies?: number;
+    /** The cookies are `Secure`, and named so (cookieNames). */
+    secureCookies?: boolean;
   },
 ): SyncDecision {
   const owner = deps.owner(cartId);
@@ -46,12 +48,13 @@ export function authorizeSync(
     return { ok: false, status: 403, reason: 'cart sync must come from the shop itself' };
   // The same cookie parser the HTTP routes use (hono's), which never throws on bad escapes.
   const cookies = parseCookies(req.headers.cookie ?? '');
+  const names = cookieNames(deps.secureCookies ?? false);
   const bearer = bearerToken(req.headers.authorization);
-  const session = bearer ?? cookies[SESSION_COOKIE];
+  const session = bearer ?? cookies[names.session];
   const user = session ? deps.accounts.userForToken(session) : undefined;
   if (user && owner === `user:${user.id}`)
     return { ok: true, principal: owner, session: sessionId(session!) };
-  const guest = cookies[GUEST_COOKIE];
+  const guest = cookies[names.guest];
   if (guest && owner === `guest:${guest}`) return { ok: true, principal: owner };
   return { ok: false, status: user || guest ? 403 : 401, reason: 'no credentials for this cart' };
 }

@@ -14,6 +14,8 @@ export interface AppParts {
   adminToken: string | undefined;
   /** Reverse proxies in front of the shop (SHOPSYNC_TRUSTED_PROXIES): their X-Forwarded-Host is read. */
   trustedProxies?: number;
+  /** The cookies are `Secure` (SHOPSYNC_SECURE_COOKIES), and named so (auth.ts `cookieNames`). */
+  secureCookies?: boolean;
   /** Sub-apps mounted under /api. */
   routes: Hono<AppEnv>[];
   /** Extra top-level handlers (health, metrics). */
@@ -75,7 +77,7 @@ export function createApp(parts: AppParts): Hono<AppEnv> {
     ),
   );
   app.use('/api/*', refuseCrossSite(parts.trustedProxies));
-  app.use('/api/*', authenticate(parts.accounts, parts.adminToken));
+  app.use('/api/*', authenticate(parts.accounts, parts.adminToken, parts.secureCookies));
 
   parts.extra?.(app);
   for (const routes of parts.routes) app.route('/api', routes);

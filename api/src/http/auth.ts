@@ -7,8 +7,20 @@ import { newId } from '../ids.js';
 import { ApiError } from './errors.js';
 import { requestCookie, requestHeader } from './headers.js';
 
-export const SESSION_COOKIE = 'shopsync_session';
-export const GUEST_COOKIE = 'shopsync_guest';
+/**
+ * The names of the shop's cookies. Behind HTTPS (`Secure` cookies) they carry the `__Host-`
+ * prefix: a browser keeps such a cookie only when this very host set it over HTTPS, with Path=/
+ * and no Domain, so a sibling subdomain, or a page on plain HTTP, cannot plant one ("cookie
+ * tossing"; SameSite and the Origin checks do not stop it). A planted session cookie would sign
+ * the shopper into someone else's account, whose checkout then keeps the address they type; a
+ * planted guest cookie would share a guest cart with whoever chose its id. Over plain HTTP (local
+ * use) the prefix cannot be set, and the names are plain.
+ */
+export function cookieNames(secure: boolean): { session: string; guest: string } {
+  const prefix = secure ? '__Host-' : '';
+  return { session: `${prefix}shopsync_session`, guest: `${prefix}shopsync_guest` };
+}
+
 const GUEST_ID = /^g_[A-Za-z0-9_-]{16,32}$/;
 
 export interface AppEnv {
@@ -28,12 +40,20 @@ export function presentsBearer(c: Context): boolean {
   return bearer(c) !== undefined;
 }
 
-/** Resolves who is calling: a session (bearer token or cookie), and whether the caller is a vendor. */
-export function authenticate(accounts: Accounts, adminToken: string | undefined): MiddlewareHandler<AppEnv> {
+/**
+ * Resolves who is calling: a session (bearer token or cookie), and whether the caller is a vendor.
+ * `secureCookies`: the cookies are `Secure`, and named so (cookieNames).
+ */
+export function authenticate(
+  accounts: Accounts,
+  adminToken: string | undefined,
+  secureCookies = false,
+): MiddlewareHandler<AppEnv> {
+  const { session } = cookieNames(secureCookies);
   return async (c, next) => {
     const token = bearer(c);
     const vendor = !!(token && adminToken && sameSecret(token, adminToken));
-    const sessionToken = vendor ? undefined : (token ?? requestCookie(c, SESSION_COOKIE));
+    const sessionToken = vendor ? undefined : (token ?? requestCookie(c, session));
     const user = sessionToken ? accounts.userForToken(sessionToken) : undefined;
     c.set('vendor', vendor);
     c.set('user', user);
@@ -60,7 +80,7 @@ export function requireVendor(c: Context<AppEnv>): void {
 }
 
 export function setSessionCookie(c: Context, token: string, secure: boolean): void {
-  setCookie(c, SESSION_COOKIE, token, {
+  setCookie(c, cookieNames(secure).session, token, {
     httpOnly: true,
     sameSite: 'Lax',
     path: '/',
@@ -71,20 +91,20 @@ export function setSessionCookie(c: Context, token: string, secure: boolean): vo
 
 /** Clears the session cookie, with the attributes it was set with (so no browser keeps it). */
 export function clearSessionCookie(c: Context, secure: boolean): void {
-  deleteCookie(c, SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'Lax', secure });
+  deleteCookie(c, cookieNames(secure).session, { path: '/', httpOnly: true, sameSite: 'Lax', secure });
 }
 
-export function readGuestId(c: Context): string | undefined {
-  const id = requestCookie(c, GUEST_COOKIE);
+export function readGuestId(c: Context, secure: boolean): string | undefined {
+  const id = requestCookie(c, cookieNames(secure).guest);
   return id && GUEST_ID.test(id) ? id : undefined;
 }
 
 /** The guest id from the cookie, creating one (and its cookie) on first use. */
 export function guestId(c: Context, secure: boolean): string {
-  const existing = readGuestId(c);
+  const existing = readGuestId(c, secure);
   if (existing) return existing;
   const id = newId('g', 16);
-  setCookie(c, GUEST_COOKIE, id, {
+  setCookie(c, cookieNames(secure).guest, id, {
     httpOnly: true,
     sameSite: 'Lax',
     path: '/',
