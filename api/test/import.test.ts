@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ProductPatch } from '@shopsync/core';
 import { zipSync } from 'fflate';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { importRecords, readRecords } from '../src/catalog/import.js';
 import { Catalog } from '../src/catalog/products.js';
 import { openDatabase } from '../src/db.js';
@@ -141,12 +141,25 @@ describe('importer', () => {
     );
     fs.writeFileSync(lines, '{}\n'.repeat(100));
     expect(readRecords(lines, { maxUnpackedBytes: 8000, maxRecords: 100 })).toHaveLength(100);
-    // A JSON array is counted once parsed; a plain file past the byte limit is not even parsed.
+    // A JSON array's elements are counted before any is made; a plain file past the byte limit
+    // is not even read as text.
     const array = path.join(dir, 'many.json');
-    fs.writeFileSync(array, JSON.stringify(Array.from({ length: 101 }, () => ({}))));
+    const parse = vi.spyOn(JSON, 'parse');
+    fs.writeFileSync(array, JSON.stringify(Array.from({ length: 101 }, () => ({ a: [1, 2], b: {} }))));
     expect(() => readRecords(array, { maxUnpackedBytes: 8000, maxRecords: 100 })).toThrow(
-      /101 records; at most 100/,
+      /more than 100 records; at most 100/,
     );
+    expect(parse).not.toHaveBeenCalled();
+    parse.mockRestore();
+    // Commas and brackets inside strings, or nested deeper, are not elements.
+    const tricky = [{ t: 'a, b], [c' }, { t: 'quote \\" ,{' }, { n: [1, 2, 3, { x: ',' }] }];
+    fs.writeFileSync(array, JSON.stringify(tricky));
+    expect(readRecords(array, { maxUnpackedBytes: 8000, maxRecords: 3 })).toEqual(tricky);
+    expect(() => readRecords(array, { maxUnpackedBytes: 8000, maxRecords: 2 })).toThrow(
+      /more than 2 records/,
+    );
+    fs.writeFileSync(array, '[]');
+    expect(readRecords(array, { maxUnpackedBytes: 8000, maxRecords: 0 })).toEqual([]);
     fs.writeFileSync(array, `[${'{},'.repeat(3000)}{}]`);
     expect(() => readRecords(array, { maxUnpackedBytes: 8000, maxRecords: 100_000 })).toThrow(
       /more than 8000 bytes/,

@@ -19,9 +19,9 @@ export type ImportProgress = (file: string, done: number, total: number) => void
 /**
  * What one file may hold: its JSON (a zip's files unpacked) at most MAX_UNPACKED_BYTES (an
  * Icecat file is ~8 MB), and at most MAX_RECORDS records, counted before the records are made
- * where they can be (JSON Lines). A 733 KB zip of 480 MB of tiny records took 6 GB and would
- * have run for an hour; it is refused at once. 64 MiB of the smallest records (`{},`) parse into
- * ~22 million objects, about a gigabyte, before the count refuses them.
+ * (the lines of JSON Lines, the top-level elements of an array). A 733 KB zip of 480 MB of tiny
+ * records took 6 GB and would have run for an hour; it is refused at once, and so are 64 MiB of
+ * the smallest records (`{},`), which would parse into ~22 million objects, about a gigabyte.
  */
 export const MAX_UNPACKED_BYTES = 64 * 1024 * 1024;
 export const MAX_RECORDS = 1_000_000;
@@ -71,6 +71,8 @@ export function readRecords(
 function parseText(text: string, name: string, maxRecords: number): unknown[] {
   const trimmed = text.trimStart();
   if (trimmed.startsWith('[')) {
+    if (moreElementsThan(trimmed, maxRecords))
+      throw new Error(`${name}: more than ${maxRecords} records; at most ${maxRecords} a file (split it)`);
     const parsed: unknown = JSON.parse(trimmed);
     if (!Array.isArray(parsed)) throw new Error(`${name}: expected a JSON array`);
     return parsed;
@@ -94,6 +96,31 @@ function parseText(text: string, name: string, maxRecords: number): unknown[] {
         return { __invalidJson: line.slice(0, 80) };
       }
     });
+}
+
+/**
+ * Whether the JSON array `text` holds more than `max` elements: its commas at the top level,
+ * outside strings, counted in one pass without making anything (malformed text is left to
+ * JSON.parse to refuse).
+ */
+function moreElementsThan(text: string, max: number): boolean {
+  let depth = 0;
+  let commas = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // A string: skip to its closing quote, past escaped characters.
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c) i++;
+        else if (d === 0x22) break;
+      }
+    } else if (c === 0x5b || c === 0x7b) depth++;
+    else if (c === 0x5d || c === 0x7d) {
+      if (--depth === 0) return false;
+    } else if (c === 0x2c && depth === 1 && ++commas >= max) return true;
+  }
+  return false;
 }
 
 type Mapped =
