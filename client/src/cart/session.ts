@@ -180,6 +180,19 @@ export function currentCart(): CartSession | null {
   return session;
 }
 
+/**
+ * Edits made while no cart is open: before the server has named this browser's cart (a product
+ * page opened from a link answers before /api/cart does), or between signing out and the next
+ * cart. Applied, in order, to the next cart that opens; an add is never dropped.
+ */
+const waiting: ((cart: YjsCart) => void)[] = [];
+
+/** Applies `edit` to the open cart at once, or to the next one that opens (`waiting`). */
+export function editCart(edit: (cart: YjsCart) => void): void {
+  if (session) edit(session.cart);
+  else waiting.push(edit);
+}
+
 /** Opens the cart the server says this browser owns (guest or account), replacing any other. */
 export async function openCart(options: { forgetPrevious?: boolean } = {}): Promise<void> {
   let view: { cartId: string; syncToken: string };
@@ -196,6 +209,7 @@ export async function openCart(options: { forgetPrevious?: boolean } = {}): Prom
   if (session?.cartId === view.cartId) return;
   const previous = session;
   session = new CartSession(view.cartId, view.syncToken);
+  for (const edit of waiting.splice(0)) edit(session.cart);
   await previous?.destroy(options.forgetPrevious);
 }
 

@@ -1,7 +1,7 @@
 import { DEFAULT_MAX_PER_LINE as MAX_PER_LINE } from '@shopsync/core/cart/entry';
 import { useState } from 'preact/hooks';
 import { api } from '../api.js';
-import { cartState, currentCart } from '../cart/session.js';
+import { cartState, editCart } from '../cart/session.js';
 import { ProductImage } from '../components/image.js';
 import { escapeHtml, formatMoney } from '../format.js';
 import { useStore } from '../store.js';
@@ -43,7 +43,8 @@ export default function ProductPage({ params }: { params: string[] }) {
   const left = Math.max(p.stock - held, 0);
   const offer = Math.min(room, left);
   const add = () => {
-    currentCart()?.cart.add(p.id, Math.min(qty, offer));
+    // Kept for the cart if it has not opened yet (a page opened from a link loads first).
+    editCart((cart) => cart.add(p.id, Math.min(qty, offer)));
     setAdded(true);
   };
   const image = p.images[shown] ?? p.images[0];
