@@ -5,6 +5,7 @@ import {
   addAddress,
   createProduct,
   expectQuantity,
+  expectSaved,
   family,
   line,
   logInContext,
@@ -119,6 +120,35 @@ test('the product page offers only what is in stock beyond what the cart holds',
   await expect(page.getByTestId('stock-held')).toHaveText('Your cart holds all 2 in stock.');
   await page.goto('/cart');
   await expectQuantity(page, id, 2);
+  await expectSaved(page);
+  expect(await serverCart(context)).toEqual({ [id]: 2 });
+});
+
+test('an add made before the cart has opened is kept for it, not lost', async ({
+  page,
+  context,
+  request,
+}) => {
+  const id = await createProduct(request, 'Early bird kettle', 5);
+  // The page learns which cart is this browser's only once the test lets /api/cart answer.
+  let answer = () => {};
+  const held = new Promise<void>((resolve) => {
+    answer = resolve;
+  });
+  await context.route('**/api/cart', async (route) => {
+    await held;
+    await route.fallback();
+  });
+  await page.goto(`/products/${id}`);
+  await page.getByLabel('Quantity').selectOption('2');
+  await page.getByRole('button', { name: 'Add to cart' }).click();
+  expect(await page.evaluate(() => localStorage.getItem('shopsync-cart'))).toBeNull(); // no cart yet
+  await expect(page.getByTestId('cart-count')).toHaveText('0');
+  answer();
+  await expect(page.getByTestId('cart-count')).toHaveText('2');
+  await page.getByRole('link', { name: /^Cart/ }).click();
+  await expectQuantity(page, id, 2);
+  await expectSaved(page);
   expect(await serverCart(context)).toEqual({ [id]: 2 });
 });
 
