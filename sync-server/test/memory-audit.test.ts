@@ -180,7 +180,9 @@ describe('presence', () => {
         await raw(`${server.url}/${cart}?token=${token(cart)}`),
         await raw(`${server.url}/${cart}?token=${token(cart)}`),
       ];
-      await new Promise((r) => setTimeout(r, 200)); // the opening messages
+      // The opening messages (sync step 1, sent on a timer for a room still loading) come first.
+      await until(() => from.received.some((m) => m[0] === 0), 'the sender opened');
+      await until(() => other.received.some((m) => m[0] === 0), 'the other device opened');
       const [fromBefore, otherBefore] = [from.received.length, other.received.length];
       const state = encoding.createEncoder();
       encoding.writeVarUint(state, 1);
@@ -191,10 +193,11 @@ describe('presence', () => {
       encoding.writeVarUint(e, 1);
       encoding.writeVarUint8Array(e, encoding.toUint8Array(state));
       from.ws.send(encoding.toUint8Array(e));
-      await until(() => other.received.length > otherBefore, 'the other device told');
-      await until(() => from.received.length > fromBefore, 'the sender told');
-      expect(other.received.at(-1)![0]).toBe(1); // an awareness message
-      expect(from.received.at(-1)![0]).toBe(1);
+      // An awareness message (type 1) with this state, to each.
+      const told = (r: Buffer[], before: number) =>
+        r.slice(before).some((m) => m[0] === 1 && m.includes('{"device":{"since":1}}'));
+      await until(() => told(other.received, otherBefore), 'the other device told');
+      await until(() => told(from.received, fromBefore), 'the sender told');
       from.ws.close();
       other.ws.close();
     } finally {
