@@ -394,3 +394,80 @@ test.describe('on a phone', () => {
     }
   });
 });
+
+test('an order whose reviewed entries changed elsewhere, at the same quantity, says so and orders nothing', async ({
+  browser,
+  request,
+}) => {
+  const p = await createProduct(request, 'Review Kettle', 5);
+  const context = await browser.newContext();
+  await signUpContext(context);
+  await addAddress(context);
+  await context.request.post('/api/cart/lines', { data: { productId: p, quantity: 2 } });
+  const page = await context.newPage();
+  await page.goto('/checkout');
+  await expect(page.getByTestId('review-lines')).toContainText('× 2');
+  await expect(page.getByRole('button', { name: 'Place order' })).toBeEnabled();
+  // Another device: "−" then "+": the same quantity, in other entries than the ones reviewed.
+  await context.request.patch(`/api/cart/lines/${p}`, { data: { quantity: 1 } });
+  await context.request.post('/api/cart/lines', { data: { productId: p, quantity: 1 } });
+  await expect(page.getByText('Your cart changed on another device.')).toBeVisible();
+  // Placed anyway: the server no longer has those entries; after its retries the page says why.
+  await page.getByRole('button', { name: 'Place order' }).click();
+  await expect(page.getByRole('alert')).toHaveText(
+    'Your cart changed since you reviewed it, so nothing was ordered. Review the new cart, then place your order.',
+    { timeout: 15_000 },
+  );
+  expect((await (await context.request.get('/api/orders')).json()).items).toEqual([]);
+  await page.getByRole('button', { name: 'Review the new cart' }).click();
+  await page.getByRole('button', { name: 'Place order' }).click();
+  await expect(page).toHaveURL(/\/orders\/[^/]+$/);
+  await expect(page.getByTestId('order-status')).toHaveText('Confirmed');
+  await context.close();
+});
+
+test('a removal is not undone into another cart after signing out', async ({ browser, request }) => {
+  const p = await createProduct(request, 'Undo Lamp', 5);
+  const context = await browser.newContext();
+  await signUpContext(context);
+  await context.request.post('/api/cart/lines', { data: { productId: p, quantity: 1 } });
+  const page = await context.newPage();
+  await page.goto('/cart');
+  await line(page, p).getByRole('button', { name: 'Remove' }).click();
+  await expect(page.getByTestId('removed')).toBeVisible();
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page.getByRole('link', { name: 'Sign in' })).toBeVisible();
+  // The guest cart is on the screen now: the account cart's removal is no longer offered back.
+  await expect(page.getByTestId('cart-empty')).toBeVisible();
+  await expect(page.getByTestId('removed')).toHaveCount(0);
+  expect(await serverCart(context)).toEqual({});
+  await context.close();
+});
+
+test('the cart says it is loading, not empty, until the server copy has come', async ({
+  browser,
+  request,
+}) => {
+  const p = await createProduct(request, 'Slow Sync Mug', 5);
+  const context = await browser.newContext();
+  await signUpContext(context);
+  await context.request.post('/api/cart/lines', { data: { productId: p, quantity: 1 } });
+  const page = await context.newPage();
+  // What the server sends on the cart's sync is held until the test lets it through.
+  let holding = true;
+  const held: (() => void)[] = [];
+  await page.routeWebSocket(/\/sync\//, (ws) => {
+    const server = ws.connectToServer();
+    ws.onMessage((m) => server.send(m));
+    server.onMessage((m) => (holding ? held.push(() => ws.send(m)) : ws.send(m)));
+  });
+  await page.goto('/cart');
+  await expect(page.getByTestId('cart-loading')).toHaveText('Loading your cart…');
+  await expect.poll(() => held.length).toBeGreaterThan(0);
+  await expect(page.getByTestId('cart-empty')).toHaveCount(0);
+  holding = false;
+  for (const send of held.splice(0)) send();
+  await expectQuantity(page, p, 1);
+  await expect(page.getByTestId('cart-loading')).toHaveCount(0);
+  await context.close();
+});

@@ -1,4 +1,5 @@
 import { DEFAULT_MAX_PER_LINE as MAX_PER_LINE } from '@shopsync/core/cart/entry';
+import type { YjsCart } from '@shopsync/core/cart/yjs';
 import { useState } from 'preact/hooks';
 import { cartState, currentCart } from '../cart/session.js';
 import { decrease, increase } from '../cart/steppers.js';
@@ -16,15 +17,37 @@ export default function CartPage() {
     state.lines.map((l) => l.productId),
     true,
   );
-  const cart = currentCart()?.cart;
-  // The line last removed, so that one tap puts it back.
-  const [removed, setRemoved] = useState<{ productId: string; quantity: number; title: string } | null>(null);
+  // The cart these lines are of, looked up at each tap: the page outlives a cart switch (signing
+  // in or out), and an edit must go to the cart on the screen or nowhere.
+  const shown = () => {
+    const session = currentCart();
+    return session && session.cartId === state.cartId ? session.cart : undefined;
+  };
+  const withCart = (edit: (cart: YjsCart) => void) => {
+    const cart = shown();
+    if (cart) edit(cart);
+  };
+  // The line last removed, and from which cart, so that one tap puts it back there.
+  const [removed, setRemoved] = useState<{
+    cartId: string;
+    productId: string;
+    quantity: number;
+    title: string;
+  } | null>(null);
   useTitle('Your cart');
   // "Remove", and "−" down to none: either way the line can come back with one tap.
   const remove = (productId: string, quantity: number, title: string) => {
-    cart?.remove(productId);
-    setRemoved({ productId, quantity, title });
+    const cart = shown();
+    if (!cart) return;
+    cart.remove(productId);
+    setRemoved({ cartId: state.cartId!, productId, quantity, title });
   };
+  // Another cart is on the screen now (signed in or out): the last one's removal is not undone here.
+  const undoable = removed && removed.cartId === state.cartId ? removed : null;
+  // No lines yet does not mean empty until this device's copy and the server's have loaded (or the
+  // server could not be reached); with no cart open, until it opens (unless offline: there is none).
+  const loading =
+    state.lines.length === 0 && (state.cartId ? !state.ready || !state.synced : navigator.onLine);
   const subtotal = state.lines.reduce(
     (s, l) => s + (products.get(l.productId)?.price.amount ?? 0) * l.quantity,
     0,
@@ -35,14 +58,14 @@ export default function CartPage() {
       <SyncBadge />
       {/* Mounted empty, so that screen readers announce the text when it comes. */}
       <div role="status">
-        {removed && (
+        {undoable && (
           <p class="notice" data-testid="removed">
-            Removed {removed.title}.{' '}
+            Removed {undoable.title}.{' '}
             <button
               type="button"
               class="link"
               onClick={() => {
-                cart?.add(removed.productId, removed.quantity);
+                shown()?.add(undoable.productId, undoable.quantity);
                 setRemoved(null);
               }}
             >
@@ -51,7 +74,11 @@ export default function CartPage() {
           </p>
         )}
       </div>
-      {state.lines.length === 0 ? (
+      {loading ? (
+        <p class="loading" data-testid="cart-loading">
+          Loading your cart…
+        </p>
+      ) : state.lines.length === 0 ? (
         <p class="empty" data-testid="cart-empty">
           Your cart is empty. <a href="/search">Find something you like</a>.
         </p>
@@ -86,7 +113,7 @@ export default function CartPage() {
                       aria-label="Decrease quantity"
                       onClick={() =>
                         line.quantity > 1
-                          ? cart && decrease(cart, line.productId, line.quantity)
+                          ? withCart((cart) => decrease(cart, line.productId, line.quantity))
                           : remove(line.productId, line.quantity, p?.title ?? 'the item')
                       }
                     >
@@ -99,7 +126,7 @@ export default function CartPage() {
                       type="button"
                       aria-label="Increase quantity"
                       disabled={line.quantity >= MAX_PER_LINE}
-                      onClick={() => cart && increase(cart, line.productId)}
+                      onClick={() => withCart((cart) => increase(cart, line.productId))}
                     >
                       +
                     </button>

@@ -83,9 +83,9 @@ export default function Checkout() {
       </section>
     );
 
-  const changed =
-    JSON.stringify(state.lines.map((l) => [l.productId, l.quantity])) !==
-    JSON.stringify(review.lines.map((l) => [l.productId, l.quantity]));
+  // Changed entries count even at the same quantities ("−" then "+" elsewhere): the order names
+  // the reviewed entries, and the server cannot order ones that are gone.
+  const changed = linesKey(state.lines) !== linesKey(review.lines);
   const total = review.lines.reduce(
     (s, l) => s + (products.get(l.productId)?.price.amount ?? 0) * l.quantity,
     0,
@@ -109,16 +109,27 @@ export default function Checkout() {
       ).values(),
     ];
     const body = { cartId: state.cartId!, tags: review.lines.flatMap((l) => l.tags), addressId, prices };
-    for (let attempt = 0; attempt < 5; attempt++) {
+    for (let attempt = 0; ; attempt++) {
       try {
         const order = await api.placeOrder(review.key, body);
         navigate(`/orders/${order.id}`);
         return;
       } catch (err) {
-        // The server has not received this device's latest edits yet: let them sync, then retry.
+        // The server has not received this device's latest edits yet: let them sync, then retry
+        // (for about 6 s). Then say why nothing was ordered: the reviewed entries have left this
+        // device's cart too (ordered or changed elsewhere), or they have not reached the shop.
         if (err instanceof ApiError && err.code === 'cart_out_of_date') {
-          await new Promise((r) => setTimeout(r, 400 * (attempt + 1)));
-          continue;
+          if (attempt < 4) {
+            await new Promise((r) => setTimeout(r, 400 * (attempt + 1)));
+            continue;
+          }
+          const here = new Set(cartState.get().lines.flatMap((l) => l.tags));
+          setError(
+            body.tags.every((t) => here.has(t))
+              ? 'Your cart has not reached the shop yet, so nothing was ordered. Check your connection, then place your order again.'
+              : 'Your cart changed since you reviewed it, so nothing was ordered. Review the new cart, then place your order.',
+          );
+          break;
         }
         // Another tab or device is placing these items: show that order rather than a second one.
         if (err instanceof ApiError && err.code === 'already_ordered') {
@@ -211,6 +222,11 @@ export default function Checkout() {
       </button>
     </section>
   );
+}
+
+/** What identifies a cart's lines for the review: products, quantities and their entries. */
+function linesKey(lines: CartLine[]): string {
+  return JSON.stringify(lines.map((l) => [l.productId, l.quantity, [...l.tags].sort()]));
 }
 
 function AddressPicker(props: {
