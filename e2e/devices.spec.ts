@@ -530,3 +530,120 @@ test('a new password signs the other devices out at once, their cart off the scr
   expect((await c.request.get('/api/me')).status()).toBe(401);
   await Promise.all([a.close(), b.close(), c.close()]);
 });
+
+test('signing in in one tab moves the other tab to the account cart, and its next add lands there', async ({
+  browser,
+  request,
+}) => {
+  const [first, second] = [
+    await createProduct(request, 'Tab Kettle'),
+    await createProduct(request, 'Tab Toaster'),
+  ];
+  const email = `e2e-${crypto.randomUUID()}@example.com`;
+  expect(
+    (await request.post('/api/auth/signup', { data: { email, password: PASSWORD, name: 'Tab' } })).ok(),
+  ).toBe(true);
+  const context = await browser.newContext();
+  const b = await context.newPage();
+  const errors: string[] = [];
+  b.on('pageerror', (e) => errors.push(e.message));
+  await b.goto(`/products/${first}`);
+  await b.getByRole('button', { name: 'Add to cart' }).click();
+  await expect(b.getByTestId('cart-count')).toHaveText('1');
+
+  // The other tab signs in: the guest cart merges into the account's, and its copy is erased.
+  const a = await context.newPage();
+  await a.goto('/signin');
+  await a.getByLabel('Email').fill(email);
+  await a.getByLabel('Password').fill(PASSWORD);
+  await a.getByRole('button', { name: 'Sign in' }).click();
+  await expect(a.getByTestId('cart-count')).toHaveText('1');
+
+  // This tab follows at once: signed in, the account cart on the screen.
+  await expect(b.getByRole('button', { name: 'Sign out' })).toBeVisible();
+  await expect(b.getByTestId('cart-count')).toHaveText('1');
+  // Another product, reached as a link would (no reload): its add reaches the account cart.
+  await b.evaluate((p) => {
+    history.pushState(null, '', `/products/${p}`);
+    dispatchEvent(new PopStateEvent('popstate'));
+  }, second);
+  await expect(b.getByTestId('product-title')).toHaveText(/Tab Toaster/);
+  await b.getByRole('button', { name: 'Add to cart' }).click();
+  await expect(b.getByTestId('cart-count')).toHaveText('2');
+  await expect(a.getByTestId('cart-count')).toHaveText('2');
+  await expect.poll(() => serverCart(context)).toEqual({ [first]: 1, [second]: 1 });
+  expect(errors).toEqual([]);
+  await context.close();
+});
+
+test('signing out forgets the account cart on the device even when the answer comes late', async ({
+  browser,
+  request,
+}) => {
+  const p = await createProduct(request, 'Shared Device Lamp');
+  const context = await browser.newContext();
+  await signUpContext(context);
+  await context.request.post('/api/cart/lines', { data: { productId: p, quantity: 1 } });
+  const accountCart = (await (await context.request.get('/api/cart')).json()).cartId;
+  // The server ends the sign-in (and the cart's sync) at once; its answer is slow to arrive.
+  await context.route('**/api/auth/logout', async (route) => {
+    const response = await route.fetch();
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    await route.fulfill({ response });
+  });
+  const page = await context.newPage();
+  await page.goto('/cart');
+  await expect(page.getByTestId('cart-count')).toHaveText('1');
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page.getByRole('link', { name: 'Sign in' })).toBeVisible();
+  await expect(page.getByTestId('cart-empty')).toBeVisible();
+  const carts = async () =>
+    (await page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name))).filter((n) =>
+      n?.startsWith('shopsync-cart-'),
+    );
+  await expect.poll(carts).toHaveLength(1); // the new guest cart's copy
+  expect(await carts()).not.toContain(`shopsync-cart-${accountCart}`);
+  await context.close();
+});
+
+test("a tab whose cart copy another tab erased keeps saving that cart's edits to the server", async ({
+  browser,
+  request,
+}) => {
+  const [first, second] = [
+    await createProduct(request, 'Erased Mug'),
+    await createProduct(request, 'Erased Jug'),
+  ];
+  const context = await browser.newContext();
+  const b = await context.newPage();
+  const errors: string[] = [];
+  b.on('pageerror', (e) => errors.push(e.message));
+  await b.goto(`/products/${first}`);
+  await b.getByRole('button', { name: 'Add to cart' }).click();
+  await expect(b.getByTestId('cart-count')).toHaveText('1');
+  // Another tab erases this cart's copy on the device (as signing in or out there does).
+  const a = await context.newPage();
+  await a.goto('/');
+  const cartId = await a.evaluate(
+    () => (JSON.parse(localStorage.getItem('shopsync-cart')!) as { cartId: string }).cartId,
+  );
+  await a.evaluate(
+    (name) =>
+      new Promise<void>((resolve, reject) => {
+        const deleting = indexedDB.deleteDatabase(name);
+        deleting.onsuccess = () => resolve();
+        deleting.onerror = () => reject(deleting.error);
+      }),
+    `shopsync-cart-${cartId}`,
+  );
+  await b.evaluate((p) => {
+    history.pushState(null, '', `/products/${p}`);
+    dispatchEvent(new PopStateEvent('popstate'));
+  }, second);
+  await expect(b.getByTestId('product-title')).toHaveText(/Erased Jug/);
+  await b.getByRole('button', { name: 'Add to cart' }).click();
+  await expect(b.getByTestId('cart-count')).toHaveText('2');
+  await expect.poll(() => serverCart(context)).toEqual({ [first]: 1, [second]: 1 });
+  expect(errors).toEqual([]);
+  await context.close();
+});

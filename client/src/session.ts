@@ -94,6 +94,10 @@ export async function loadSession(): Promise<void> {
  * cart is kept: edits made offline on it sync once the shopper signs in again.
  */
 async function recheck(): Promise<void> {
+  // A sign-out in this tab opens the next cart itself, once it has forgotten the account's: a
+  // recheck meanwhile (the server closes the cart's sync at once) would switch first, and the
+  // sign-out would then forget the new guest cart and keep the account's on the device.
+  if (signingOut) return;
   const before = currentUser.get();
   const user = await whoIsSignedIn();
   const changed = user?.id !== before?.id;
@@ -103,6 +107,11 @@ async function recheck(): Promise<void> {
 
 addEventListener('online', () => void recheck());
 onCartMoved(() => void recheck());
+// Another tab signed in or out (it keeps who is signed in in the same storage): this one follows
+// at once, rather than edit a cart the other has merged away until its next sync.
+addEventListener('storage', (e) => {
+  if (e.key === REMEMBERED || e.key === null) void recheck();
+});
 
 /** After sign-in the server has merged the guest cart into the account cart: switch to it. */
 export async function signedIn(user: User): Promise<void> {
@@ -112,14 +121,22 @@ export async function signedIn(user: User): Promise<void> {
   await openCart({ forgetPrevious: true });
 }
 
+/** A sign-out under way in this tab (signOut), for `recheck` to leave alone. */
+let signingOut: Promise<void> | null = null;
+
 /** Signing out forgets the account cart on this device, then opens a fresh guest cart. */
-export async function signOut(): Promise<void> {
-  // Offline, the server hears of it when the connection returns (`finishSignOut`).
-  await api.logout().catch((err: unknown) => {
-    if (isOffline(err)) signOutPending(true);
+export function signOut(): Promise<void> {
+  signingOut ??= (async () => {
+    // Offline, the server hears of it when the connection returns (`finishSignOut`).
+    await api.logout().catch((err: unknown) => {
+      if (isOffline(err)) signOutPending(true);
+    });
+    remember(null);
+    currentUser.set(null);
+    await closeCart(true);
+    await openCart();
+  })().finally(() => {
+    signingOut = null;
   });
-  remember(null);
-  currentUser.set(null);
-  await closeCart(true);
-  await openCart();
+  return signingOut;
 }

@@ -88,6 +88,17 @@ export class CartSession {
     this.persistence.once('synced', () => {
       this.saved.localCopyLoaded();
       this.publish({ ready: true });
+      // Another tab erasing this copy (it signed in or out: the cart it had is forgotten) closes
+      // this tab's connection to it, and a write to a closing database throws inside the
+      // document's update event: edits would then reach neither the server nor the screen. Stop
+      // writing to it, and ask again which cart this tab should show.
+      const db = this.persistence.db;
+      if (db)
+        db.onversionchange = () => {
+          db.close();
+          this.persistence.db = null;
+          if (!this.destroyed) cartMoved();
+        };
     });
     const origin = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/sync`;
     this.provider = new WebsocketProvider(origin, cartId, this.doc, { params: { token, saved: '1' } });
