@@ -24,12 +24,14 @@ export function SearchBox() {
 
   useEffect(() => {
     const text = q.trim();
+    // Every change of the text makes answers to earlier text stale, even one that asks nothing: a
+    // slow answer for words since cleared must not open under an empty box.
+    const mine = ++seq.current;
     // Past 200 characters the API refuses to suggest (400), and nobody types that far to be helped.
     if (text.length < 2 || text.length > 200) {
       setItems([]);
       return;
     }
-    const mine = ++seq.current;
     const timer = setTimeout(() => {
       api.suggest(text).then(
         (r) => {
@@ -37,7 +39,7 @@ export function SearchBox() {
           setItems(r.suggestions);
           setActive(-1);
         },
-        () => setItems([]),
+        () => mine === seq.current && setItems([]),
       );
     }, 120);
     return () => clearTimeout(timer);

@@ -1,4 +1,4 @@
-import type { CartLine } from '@shopsync/core';
+import type { CartLine, User } from '@shopsync/core';
 import { useEffect, useState } from 'preact/hooks';
 import { type Address, ApiError, api, errorText } from '../api.js';
 import { cartState } from '../cart/session.js';
@@ -15,8 +15,16 @@ interface Review {
   key: string;
 }
 
+/**
+ * Checkout, a page of its own for each account: another tab signing in as someone else must not
+ * leave the last account's reviewed cart (or its addresses) under the new one.
+ */
 export default function Checkout() {
   const user = useStore(currentUser);
+  return <CheckoutPage key={user?.id ?? ''} user={user} />;
+}
+
+function CheckoutPage({ user }: { user: User | null | undefined }) {
   const state = useStore(cartState);
   // The order is exactly what the shopper reviewed: these lines and their entry tags.
   const [review, setReview] = useState<Review | null>(null);
@@ -27,6 +35,12 @@ export default function Checkout() {
   const [addressId, setAddressId] = useState<string>('');
   const [error, setError] = useState<string | null>(null);
   const [placing, setPlacing] = useState(false);
+  // The last attempt met no connection: it may have reached the shop or not. Placed again under
+  // the same key when the connection returns (the shop answers with the order if it has it, and
+  // makes it once if not), and meanwhile the cart losing the ordered lines is not "changed".
+  // 'offline': the attempt failed while the browser was offline (it asks again when back online;
+  // already back by the time the page waits, at once). 'online': the shop did not answer.
+  const [unsure, setUnsure] = useState<'offline' | 'online' | null>(null);
   const products = useProducts(
     (review?.lines ?? []).map((l) => l.productId),
     true,
@@ -99,6 +113,7 @@ export default function Checkout() {
     }
     setPlacing(true);
     setError(null);
+    setUnsure(null);
     // The prices this page shows: the order is refused (price_changed) if one is no longer current.
     const prices = [
       ...new Map(
@@ -109,8 +124,10 @@ export default function Checkout() {
       ).values(),
     ];
     const body = { cartId: state.cartId!, tags: review.lines.flatMap((l) => l.tags), addressId, prices };
+    let sentOnline = false;
     for (let attempt = 0; ; attempt++) {
       try {
+        sentOnline = navigator.onLine;
         const order = await api.placeOrder(review.key, body);
         navigate(`/orders/${order.id}`);
         return;
@@ -145,11 +162,20 @@ export default function Checkout() {
           setError('That address was removed on another device. Choose where to deliver.');
           break;
         }
-        setError(
-          err instanceof ApiError && err.status === 0
-            ? 'You are offline. Placing an order needs a connection.'
-            : errorText(err),
-        );
+        if (err instanceof ApiError && err.status === 0) {
+          if (!sentOnline) {
+            setError('You are offline. Placing an order needs a connection.');
+            break;
+          }
+          // Sent, and the answer lost: the order may exist. The same key finds out, and places
+          // it once if it does not.
+          setUnsure(navigator.onLine ? 'online' : 'offline');
+          setError(
+            'The connection dropped before the shop answered. This page asks again under the same order as soon as you are back online (it is never placed twice), or press Place order.',
+          );
+          break;
+        }
+        setError(errorText(err));
         break;
       }
     }
@@ -158,6 +184,7 @@ export default function Checkout() {
 
   return (
     <section class="checkout">
+      {unsure && <PlaceWhenOnline place={place} failedOffline={unsure === 'offline'} />}
       <h1>Checkout</h1>
       {addresses ? (
         <AddressPicker
@@ -198,7 +225,7 @@ export default function Checkout() {
       <p class="subtotal">
         Total: <strong>{formatMoney({ amount: total, currency: 'USD' })}</strong>
       </p>
-      {changed && (
+      {changed && !unsure && (
         <p class="notice">
           Your cart changed on another device.{' '}
           <button
@@ -222,6 +249,24 @@ export default function Checkout() {
       </button>
     </section>
   );
+}
+
+/**
+ * Runs `place` when the connection comes back (while mounted). An attempt that failed offline may
+ * see the connection back before this effect runs (effects run after paint), its 'online' event
+ * gone: then at once. One that failed online waits for the next 'online' (no loop of retries).
+ */
+function PlaceWhenOnline({ place, failedOffline }: { place: () => Promise<void>; failedOffline: boolean }) {
+  useEffect(() => {
+    if (failedOffline && navigator.onLine) {
+      void place();
+      return;
+    }
+    const again = () => void place();
+    addEventListener('online', again, { once: true });
+    return () => removeEventListener('online', again);
+  }, []);
+  return null;
 }
 
 /** What identifies a cart's lines for the review: products, quantities and their entries. */

@@ -1,3 +1,4 @@
+import type { User } from '@shopsync/core';
 import { useEffect, useState } from 'preact/hooks';
 import { type Address, type ApiError, api, asApiError, errorText } from '../api.js';
 import { AddressForm } from '../components/address-form.js';
@@ -7,9 +8,17 @@ import { useStore } from '../store.js';
 import { useTitle } from '../title.js';
 import { ErrorNotice } from './use-fetch.js';
 
-/** The signed-in shopper's account: who they are, where orders go, and their orders. */
+/**
+ * The signed-in shopper's account: who they are, where orders go, and their orders. A page of its
+ * own for each account: another tab signing in as someone else must not leave the last account's
+ * addresses (or a late answer with them) under the new name.
+ */
 export default function MyAccount() {
   const user = useStore(currentUser);
+  return <Account key={user?.id ?? ''} user={user} />;
+}
+
+function Account({ user }: { user: User | null | undefined }) {
   const [addresses, setAddresses] = useState<Address[] | null>(null);
   const [adding, setAdding] = useState(false);
   const [failed, setFailed] = useState<ApiError | null>(null);
@@ -27,7 +36,10 @@ export default function MyAccount() {
       },
       (err: unknown) => {
         setRemoving(null);
-        setRemoveError(`${a.line1} was not removed. ${errorText(err)}`);
+        // Removed already (in another tab, on another device): gone, as asked.
+        if (asApiError(err).status === 404)
+          setAddresses((list) => list?.filter((x) => x.id !== a.id) ?? null);
+        else setRemoveError(`${a.line1} was not removed. ${errorText(err)}`);
       },
     );
   };

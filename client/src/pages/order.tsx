@@ -170,8 +170,30 @@ function CancelOrder({ id, onChange }: { id: string; onChange: (order: Order) =>
   const cancel = () => {
     setBusy(true);
     setError(null);
+    const sentOnline = navigator.onLine;
     api.cancelOrder(id).then(onChange, (err: unknown) => {
       setBusy(false);
+      // Sent, and the answer lost: the shop may have cancelled it. Ask it, once back online.
+      if (err instanceof ApiError && err.status === 0 && sentOnline) {
+        setError(
+          'The connection dropped before the shop answered. This page checks the order when you are back online.',
+        );
+        const check = () =>
+          api.order(id).then(
+            (now) => {
+              setError(
+                now.status === 'cancelled'
+                  ? null
+                  : 'The order was not cancelled: the shop did not get the request.',
+              );
+              onChange(now);
+            },
+            () => setError('The order may or may not be cancelled. Reload to see it as it is now.'),
+          );
+        if (navigator.onLine) void check();
+        else addEventListener('online', () => void check(), { once: true });
+        return;
+      }
       // No longer confirmed (cancelled on another device): show the order as it now is.
       if (err instanceof ApiError && err.status === 409) {
         api
