@@ -35,11 +35,10 @@ function CheckoutPage({ user }: { user: User | null | undefined }) {
   const [addressId, setAddressId] = useState<string>('');
   const [error, setError] = useState<string | null>(null);
   const [placing, setPlacing] = useState(false);
-  // The last attempt met no connection: it may have reached the shop or not. Placed again under
-  // the same key when the connection returns (the shop answers with the order if it has it, and
-  // makes it once if not), and meanwhile the cart losing the ordered lines is not "changed".
-  // 'offline': the attempt failed while the browser was offline (it asks again when back online;
-  // already back by the time the page waits, at once). 'online': the shop did not answer.
+  // The last attempt was sent and its answer lost: it may have reached the shop or not. Placed
+  // again under the same key when the connection returns (the shop answers with the order if it
+  // has it, and makes it once if not); meanwhile the cart losing the ordered lines is not
+  // "changed". Whether the browser was offline when it failed (PlaceWhenOnline).
   const [unsure, setUnsure] = useState<'offline' | 'online' | null>(null);
   const products = useProducts(
     (review?.lines ?? []).map((l) => l.productId),
