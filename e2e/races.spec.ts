@@ -175,3 +175,19 @@ test("checkout in a tab another tab signed into another account does not review 
   await expect(page.getByTestId('review-lines')).toHaveCount(0);
   await context.close();
 });
+
+test('addresses that could not load on the account page load on Try again', async ({ page, context }) => {
+  await signUpContext(context);
+  await addAddress(context);
+  let refuse = true;
+  await context.route('**/api/me/addresses', (route) =>
+    refuse ? route.abort('connectionrefused') : route.fallback(),
+  );
+  await page.goto('/account');
+  const alert = page.getByRole('alert');
+  await expect(alert).toContainText('The shop is not answering');
+  refuse = false;
+  await alert.getByRole('button', { name: 'Try again' }).click();
+  await expect(page.getByTestId('addresses')).toContainText('2 Device Row');
+  await expect(page.getByRole('alert')).toHaveCount(0);
+});

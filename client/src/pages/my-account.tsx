@@ -43,13 +43,16 @@ function Account({ user }: { user: User | null | undefined }) {
       },
     );
   };
+  // Bumped by "Try again" after the addresses failed to load.
+  const [attempt, setAttempt] = useState(0);
   useEffect(() => {
-    if (user)
-      api.addresses().then(
-        (r) => setAddresses(r.items),
-        (err) => setFailed(asApiError(err)),
-      );
-  }, [user]);
+    if (!user) return;
+    setFailed(null);
+    api.addresses().then(
+      (r) => setAddresses(r.items),
+      (err) => setFailed(asApiError(err)),
+    );
+  }, [user, attempt]);
 
   if (user === undefined) return <p class="loading">Loading…</p>;
   if (!user)
@@ -74,7 +77,7 @@ function Account({ user }: { user: User | null | undefined }) {
       </dl>
       <h2>Delivery addresses</h2>
       {failed ? (
-        <ErrorNotice error={failed} />
+        <ErrorNotice error={failed} retry={() => setAttempt((n) => n + 1)} />
       ) : addresses === null ? (
         <p class="loading">Loading…</p>
       ) : (
