@@ -1,9 +1,11 @@
 import { expect, test } from '@playwright/test';
 import {
   addAddress,
+  cartCopies,
   createProduct,
   expectQuantity,
   expectSaved,
+  goWithin,
   line,
   logInContext,
   PASSWORD,
@@ -476,12 +478,8 @@ test('a guest cart merges into the account on sign-in, and signing out clears th
   // Nothing of the account cart is left in this browser's storage; the guest cart's copy is (once
   // the new guest cart has opened: the empty cart shows before any has).
   await expectSaved(page);
-  const carts = async () =>
-    (await page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name))).filter((n) =>
-      n?.startsWith('shopsync-cart-'),
-    );
-  await expect.poll(carts).toHaveLength(1);
-  expect(await carts()).not.toContain(`shopsync-cart-${accountCartId}`);
+  await expect.poll(() => cartCopies(page)).toHaveLength(1);
+  expect(await cartCopies(page)).not.toContain(`shopsync-cart-${accountCartId}`);
   await context.close();
 });
 
@@ -563,10 +561,7 @@ test('signing in in one tab moves the other tab to the account cart, and its nex
   await expect(b.getByRole('button', { name: 'Sign out' })).toBeVisible();
   await expect(b.getByTestId('cart-count')).toHaveText('1');
   // Another product, reached as a link would (no reload): its add reaches the account cart.
-  await b.evaluate((p) => {
-    history.pushState(null, '', `/products/${p}`);
-    dispatchEvent(new PopStateEvent('popstate'));
-  }, second);
+  await goWithin(b, `/products/${second}`);
   await expect(b.getByTestId('product-title')).toHaveText(/Tab Toaster/);
   await b.getByRole('button', { name: 'Add to cart' }).click();
   await expect(b.getByTestId('cart-count')).toHaveText('2');
@@ -597,12 +592,8 @@ test('signing out forgets the account cart on the device even when the answer co
   await page.getByRole('button', { name: 'Sign out' }).click();
   await expect(page.getByRole('link', { name: 'Sign in' })).toBeVisible();
   await expect(page.getByTestId('cart-empty')).toBeVisible();
-  const carts = async () =>
-    (await page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name))).filter((n) =>
-      n?.startsWith('shopsync-cart-'),
-    );
-  await expect.poll(carts).toHaveLength(1); // the new guest cart's copy
-  expect(await carts()).not.toContain(`shopsync-cart-${accountCart}`);
+  await expect.poll(() => cartCopies(page)).toHaveLength(1); // the new guest cart's copy
+  expect(await cartCopies(page)).not.toContain(`shopsync-cart-${accountCart}`);
   await context.close();
 });
 
@@ -636,10 +627,7 @@ test("a tab whose cart copy another tab erased keeps saving that cart's edits to
       }),
     `shopsync-cart-${cartId}`,
   );
-  await b.evaluate((p) => {
-    history.pushState(null, '', `/products/${p}`);
-    dispatchEvent(new PopStateEvent('popstate'));
-  }, second);
+  await goWithin(b, `/products/${second}`);
   await expect(b.getByTestId('product-title')).toHaveText(/Erased Jug/);
   await b.getByRole('button', { name: 'Add to cart' }).click();
   await expect(b.getByTestId('cart-count')).toHaveText('2');

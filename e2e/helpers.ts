@@ -121,3 +121,17 @@ export async function family(
   }
   return ids;
 }
+
+/** The cart copies this browser keeps in IndexedDB (their database names). */
+export async function cartCopies(page: Page): Promise<string[]> {
+  const names = await page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name ?? ''));
+  return names.filter((n) => n.startsWith('shopsync-cart-'));
+}
+
+/** Opens `path` in the page as a link of the storefront would: no reload. */
+export async function goWithin(page: Page, path: string): Promise<void> {
+  await page.evaluate((to) => {
+    history.pushState(null, '', to);
+    dispatchEvent(new PopStateEvent('popstate'));
+  }, path);
+}
