@@ -71,13 +71,15 @@ export async function holdWriteLock(file: string, forMs?: number): Promise<Write
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  // Ending the pipe of a holder that let go by itself (`forMs`) may fail with EPIPE: nothing lost.
+  child.stdin!.on('error', () => {});
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (d) => String(d).includes('locked') && resolve());
     void exited.then((c) => reject(new Error(`the lock holder exited with ${c}`)));
   });
   return {
     async release() {
-      child.stdin!.end();
+      if (child.exitCode === null) child.stdin!.end();
       const code = await exited;
       if (code !== 0) throw new Error(`the lock holder exited with ${code}`);
     },
