@@ -5,6 +5,7 @@ import { cartState } from '../cart/session.js';
 import { AddressForm } from '../components/address-form.js';
 import { formatMoney } from '../format.js';
 import { useProducts } from '../products.js';
+import { retryWhenOnline } from '../retry.js';
 import { navigate } from '../router.js';
 import { currentUser } from '../session.js';
 import { useStore } from '../store.js';
@@ -36,10 +37,10 @@ function CheckoutPage({ user }: { user: User | null | undefined }) {
   const [error, setError] = useState<string | null>(null);
   const [placing, setPlacing] = useState(false);
   // The last attempt was sent and its answer lost: it may have reached the shop or not. Placed
-  // again under the same key when the connection returns (the shop answers with the order if it
-  // has it, and makes it once if not); meanwhile the cart losing the ordered lines is not
-  // "changed". Whether the browser was offline when it failed (PlaceWhenOnline).
-  const [unsure, setUnsure] = useState<'offline' | 'online' | null>(null);
+  // again under the same key (the shop answers with the order if it has it, and makes it once if
+  // not) until an answer comes (retryWhenOnline); meanwhile the cart losing the ordered lines is
+  // not "changed".
+  const [unsure, setUnsure] = useState(false);
   const products = useProducts(
     (review?.lines ?? []).map((l) => l.productId),
     true,
@@ -104,15 +105,16 @@ function CheckoutPage({ user }: { user: User | null | undefined }) {
     0,
   );
 
-  const place = async () => {
+  /** Places the reviewed order; true when the request went out and its answer was lost. */
+  const place = async (): Promise<boolean> => {
     // The API leaves the address optional (for API clients); a shopper's order always has one.
     if (!addressId) {
       setError('Add a delivery address before placing your order.');
-      return;
+      return false;
     }
     setPlacing(true);
     setError(null);
-    setUnsure(null);
+    let lost = false;
     // The prices this page shows: the order is refused (price_changed) if one is no longer current.
     const prices = [
       ...new Map(
@@ -129,7 +131,7 @@ function CheckoutPage({ user }: { user: User | null | undefined }) {
         sentOnline = navigator.onLine;
         const order = await api.placeOrder(review.key, body);
         navigate(`/orders/${order.id}`);
-        return;
+        return false;
       } catch (err) {
         // The server has not received this device's latest edits yet: let them sync, then retry
         // (for about 6 s). Then say why nothing was ordered: the reviewed entries have left this
@@ -151,7 +153,7 @@ function CheckoutPage({ user }: { user: User | null | undefined }) {
         if (err instanceof ApiError && err.code === 'already_ordered') {
           const orderId = (err.details as { orderId?: unknown } | undefined)?.orderId;
           navigate(typeof orderId === 'string' ? `/orders/${encodeURIComponent(orderId)}` : '/orders');
-          return;
+          return false;
         }
         // Removed on another device since this page loaded them: offer the ones left.
         if (err instanceof ApiError && err.code === 'address_removed') {
@@ -168,9 +170,9 @@ function CheckoutPage({ user }: { user: User | null | undefined }) {
           }
           // Sent, and the answer lost: the order may exist. The same key finds out, and places
           // it once if it does not.
-          setUnsure(navigator.onLine ? 'online' : 'offline');
+          lost = true;
           setError(
-            'The connection dropped before the shop answered. This page asks again under the same order as soon as you are back online (it is never placed twice), or press Place order.',
+            'The connection dropped before the shop answered. This page asks again under the same order until it does (it is never placed twice), or press Place order.',
           );
           break;
         }
@@ -178,12 +180,16 @@ function CheckoutPage({ user }: { user: User | null | undefined }) {
         break;
       }
     }
+    setUnsure(lost);
     setPlacing(false);
+    return lost;
   };
+  useEffect(() => {
+    if (unsure) return retryWhenOnline(async () => !(await place()));
+  }, [unsure]);
 
   return (
     <section class="checkout">
-      {unsure && <PlaceWhenOnline place={place} failedOffline={unsure === 'offline'} />}
       <h1>Checkout</h1>
       {addresses ? (
         <AddressPicker
@@ -248,24 +254,6 @@ function CheckoutPage({ user }: { user: User | null | undefined }) {
       </button>
     </section>
   );
-}
-
-/**
- * Runs `place` when the connection comes back (while mounted). An attempt that failed offline may
- * see the connection back before this effect runs (effects run after paint), its 'online' event
- * gone: then at once. One that failed online waits for the next 'online' (no loop of retries).
- */
-function PlaceWhenOnline({ place, failedOffline }: { place: () => Promise<void>; failedOffline: boolean }) {
-  useEffect(() => {
-    if (failedOffline && navigator.onLine) {
-      void place();
-      return;
-    }
-    const again = () => void place();
-    addEventListener('online', again, { once: true });
-    return () => removeEventListener('online', again);
-  }, []);
-  return null;
 }
 
 /** What identifies a cart's lines for the review: products, quantities and their entries. */

@@ -2,6 +2,7 @@ import type { Order } from '@shopsync/core';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { type Address, ApiError, api, errorText } from '../api.js';
 import { formatMoney } from '../format.js';
+import { retryWhenOnline } from '../retry.js';
 import { currentUser } from '../session.js';
 import { useStore } from '../store.js';
 import { useTitle } from '../title.js';
@@ -162,6 +163,9 @@ function CancelOrder({ id, onChange }: { id: string; onChange: (order: Order) =>
   const keep = useRef<HTMLButtonElement>(null);
   const ask = useRef<HTMLButtonElement>(null);
   const kept = useRef(false);
+  // Asking the shop how an order whose cancel lost its answer is now, while this is on the screen.
+  const stopChecking = useRef<(() => void) | undefined>(undefined);
+  useEffect(() => () => stopChecking.current?.(), []);
   useEffect(() => {
     if (asking) keep.current?.focus();
     else if (kept.current) ask.current?.focus();
@@ -173,25 +177,22 @@ function CancelOrder({ id, onChange }: { id: string; onChange: (order: Order) =>
     const sentOnline = navigator.onLine;
     api.cancelOrder(id).then(onChange, (err: unknown) => {
       setBusy(false);
-      // Sent, and the answer lost: the shop may have cancelled it. Ask it, once back online.
+      // Sent, and the answer lost: the shop may have cancelled it. Ask it until it answers.
       if (err instanceof ApiError && err.status === 0 && sentOnline) {
         setError(
-          'The connection dropped before the shop answered. This page checks the order when you are back online.',
+          'The connection dropped before the shop answered. This page checks the order as soon as it can.',
         );
-        const check = () =>
-          api.order(id).then(
-            (now) => {
-              setError(
-                now.status === 'cancelled'
-                  ? null
-                  : 'The order was not cancelled: the shop did not get the request.',
-              );
-              onChange(now);
-            },
-            () => setError('The order may or may not be cancelled. Reload to see it as it is now.'),
+        stopChecking.current?.();
+        stopChecking.current = retryWhenOnline(async () => {
+          const now = await api.order(id);
+          setError(
+            now.status === 'cancelled'
+              ? null
+              : 'The order was not cancelled: the shop did not get the request.',
           );
-        if (navigator.onLine) void check();
-        else addEventListener('online', () => void check(), { once: true });
+          onChange(now);
+          return true;
+        });
         return;
       }
       // No longer confirmed (cancelled on another device): show the order as it now is.
