@@ -1,5 +1,5 @@
 import type { CartLine, User } from '@shopsync/core';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { type Address, ApiError, api, errorText } from '../api.js';
 import { cartState } from '../cart/session.js';
 import { AddressForm } from '../components/address-form.js';
@@ -41,6 +41,11 @@ function CheckoutPage({ user }: { user: User | null | undefined }) {
   // not) until an answer comes (retryWhenOnline); meanwhile the cart losing the ordered lines is
   // not "changed".
   const [unsure, setUnsure] = useState(false);
+  // The latest `place` (defined below, once there is a review), for the retries.
+  const placeAgain = useRef<() => Promise<boolean>>(async () => false);
+  useEffect(() => {
+    if (unsure) return retryWhenOnline(async () => !(await placeAgain.current()));
+  }, [unsure]);
   const products = useProducts(
     (review?.lines ?? []).map((l) => l.productId),
     true,
@@ -184,9 +189,7 @@ function CheckoutPage({ user }: { user: User | null | undefined }) {
     setPlacing(false);
     return lost;
   };
-  useEffect(() => {
-    if (unsure) return retryWhenOnline(async () => !(await place()));
-  }, [unsure]);
+  placeAgain.current = place;
 
   return (
     <section class="checkout">
