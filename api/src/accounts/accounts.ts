@@ -174,14 +174,12 @@ export class Accounts {
 
   /** Ends every sign-in of the user but `token`'s; their ids (sessionId). */
   endOtherSessions(userId: string, token: string): string[] {
-    const keep = hashToken(token);
     const ids = (
-      statement(this.db, 'SELECT token_hash FROM sessions WHERE user_id = ? AND token_hash != ?').all(
-        userId,
-        keep,
-      ) as { token_hash: string }[]
+      statement(
+        this.db,
+        'DELETE FROM sessions WHERE user_id = ? AND token_hash != ? RETURNING token_hash',
+      ).all(userId, hashToken(token)) as { token_hash: string }[]
     ).map((r) => r.token_hash);
-    statement(this.db, 'DELETE FROM sessions WHERE user_id = ? AND token_hash != ?').run(userId, keep);
     // Remembered sign-ins would still be accepted for a few seconds.
     for (const [cached, entry] of this.sessions)
       if (entry.user.id === userId && cached !== token) this.sessions.delete(cached);
