@@ -1,4 +1,4 @@
-import type { CartLine, User } from '@shopsync/core';
+import type { CartLine } from '@shopsync/core';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { type Address, ApiError, api, errorText } from '../api.js';
 import { cartState } from '../cart/session.js';
@@ -16,16 +16,28 @@ interface Review {
   key: string;
 }
 
-/**
- * Checkout, a page of its own for each account: another tab signing in as someone else must not
- * leave the last account's reviewed cart (or its addresses) under the new one.
- */
 export default function Checkout() {
   const user = useStore(currentUser);
-  return <CheckoutPage key={user?.id ?? ''} user={user} />;
+  useTitle('Checkout');
+  if (user === undefined) return <p class="loading">Loading…</p>;
+  if (!user) {
+    return (
+      <section>
+        <h1>Checkout</h1>
+        <p>
+          Please <a href="/signin?next=/checkout">sign in</a> or{' '}
+          <a href="/signup?next=/checkout">create an account</a> to place your order. Your cart comes with
+          you.
+        </p>
+      </section>
+    );
+  }
+  // Keyed by who is signed in: another tab signing in as someone else must not leave the last
+  // account's reviewed cart (or its addresses) under the new one.
+  return <CheckoutPage key={user.id} />;
 }
 
-function CheckoutPage({ user }: { user: User | null | undefined }) {
+function CheckoutPage() {
   const state = useStore(cartState);
   // The order is exactly what the shopper reviewed: these lines and their entry tags.
   const [review, setReview] = useState<Review | null>(null);
@@ -50,14 +62,11 @@ function CheckoutPage({ user }: { user: User | null | undefined }) {
     (review?.lines ?? []).map((l) => l.productId),
     true,
   );
-  useTitle('Checkout');
-
   useEffect(() => {
     if (!review && state.ready && state.lines.length)
       setReview({ lines: state.lines, key: crypto.randomUUID() });
   }, [state, review]);
   useEffect(() => {
-    if (!user) return;
     setAddressesFailed(null);
     api.addresses().then(
       (r) => {
@@ -71,21 +80,8 @@ function CheckoutPage({ user }: { user: User | null | undefined }) {
             : `Your addresses could not load. ${errorText(err)}`,
         ),
     );
-  }, [user, loadAddresses]);
+  }, [loadAddresses]);
 
-  if (user === undefined) return <p class="loading">Loading…</p>;
-  if (!user) {
-    return (
-      <section>
-        <h1>Checkout</h1>
-        <p>
-          Please <a href="/signin?next=/checkout">sign in</a> or{' '}
-          <a href="/signup?next=/checkout">create an account</a> to place your order. Your cart comes with
-          you.
-        </p>
-      </section>
-    );
-  }
   if (!review)
     return (
       <section>

@@ -8,52 +8,10 @@ import { useStore } from '../store.js';
 import { useTitle } from '../title.js';
 import { ErrorNotice } from './use-fetch.js';
 
-/**
- * The signed-in shopper's account: who they are, where orders go, and their orders. A page of its
- * own for each account: another tab signing in as someone else must not leave the last account's
- * addresses (or a late answer with them) under the new name.
- */
+/** The signed-in shopper's account: who they are, where orders go, and their orders. */
 export default function MyAccount() {
   const user = useStore(currentUser);
-  return <Account key={user?.id ?? ''} user={user} />;
-}
-
-function Account({ user }: { user: User | null | undefined }) {
-  const [addresses, setAddresses] = useState<Address[] | null>(null);
-  const [adding, setAdding] = useState(false);
-  const [failed, setFailed] = useState<ApiError | null>(null);
-  const [removing, setRemoving] = useState<string | null>(null);
-  const [removeError, setRemoveError] = useState<string | null>(null);
   useTitle('Your account');
-  // Orders already sent to an address keep it; it only leaves the list checkout offers.
-  const remove = (a: Address) => {
-    setRemoving(a.id);
-    setRemoveError(null);
-    api.removeAddress(a.id).then(
-      () => {
-        setRemoving(null);
-        setAddresses((list) => list?.filter((x) => x.id !== a.id) ?? null);
-      },
-      (err: unknown) => {
-        setRemoving(null);
-        // Removed already (in another tab, on another device): gone, as asked.
-        if (asApiError(err).status === 404)
-          setAddresses((list) => list?.filter((x) => x.id !== a.id) ?? null);
-        else setRemoveError(`${a.line1} was not removed. ${errorText(err)}`);
-      },
-    );
-  };
-  // Bumped by "Try again" after the addresses failed to load.
-  const [attempt, setAttempt] = useState(0);
-  useEffect(() => {
-    if (!user) return;
-    setFailed(null);
-    api.addresses().then(
-      (r) => setAddresses(r.items),
-      (err) => setFailed(asApiError(err)),
-    );
-  }, [user, attempt]);
-
   if (user === undefined) return <p class="loading">Loading…</p>;
   if (!user)
     return (
@@ -64,6 +22,45 @@ function Account({ user }: { user: User | null | undefined }) {
         </p>
       </section>
     );
+  // Keyed by who is signed in: another tab signing in as someone else must not leave the last
+  // account's addresses (or a late answer with them) under the new name.
+  return <Account key={user.id} user={user} />;
+}
+
+function Account({ user }: { user: User }) {
+  const [addresses, setAddresses] = useState<Address[] | null>(null);
+  const [adding, setAdding] = useState(false);
+  const [failed, setFailed] = useState<ApiError | null>(null);
+  const [removing, setRemoving] = useState<string | null>(null);
+  const [removeError, setRemoveError] = useState<string | null>(null);
+  // Orders already sent to an address keep it; it only leaves the list checkout offers.
+  const remove = (a: Address) => {
+    setRemoving(a.id);
+    setRemoveError(null);
+    const gone = () => setAddresses((list) => list?.filter((x) => x.id !== a.id) ?? null);
+    api.removeAddress(a.id).then(
+      () => {
+        setRemoving(null);
+        gone();
+      },
+      (err: unknown) => {
+        setRemoving(null);
+        // Removed already (in another tab, on another device): gone, as asked.
+        if (asApiError(err).status === 404) gone();
+        else setRemoveError(`${a.line1} was not removed. ${errorText(err)}`);
+      },
+    );
+  };
+  // Bumped by "Try again" after the addresses failed to load.
+  const [attempt, setAttempt] = useState(0);
+  useEffect(() => {
+    setFailed(null);
+    api.addresses().then(
+      (r) => setAddresses(r.items),
+      (err) => setFailed(asApiError(err)),
+    );
+  }, [attempt]);
+
   return (
     <section class="my-account">
       <h1>Your account</h1>
