@@ -15,9 +15,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
+// The standalone sync server as a child process, to stop and kill it.
+import {
+  startSyncProcess,
+  device as syncDevice,
+  tmpDir,
+  until as waitFor,
+} from '../../sync-server/test/harness.js';
 import {
   announceDevice,
   type ClientStore,
+  deletesCovered,
   forgetClients,
   otherDevices,
   REMEMBERED_CLIENTS,
@@ -107,6 +115,68 @@ describe('syncStatus', () => {
     expect(syncStatus(true, now, vectorOf(server), remembered)).toBe('saving');
     Y.applyUpdate(server, Y.encodeStateAsUpdate(docs[1]!));
     expect(syncStatus(true, now, vectorOf(server), remembered)).toBe('saved');
+  });
+});
+
+describe('deletions', () => {
+  /** The delete set of `doc` as the server's saved message states it. */
+  const deletesOf = (doc: Y.Doc) =>
+    Y.decodeSnapshot(
+      Y.encodeSnapshot(Y.createSnapshot(Y.createDeleteSetFromStructStore(doc.store), new Map())),
+    ).ds;
+  /** The deletions `edit` makes in `doc`, as a transaction records them. */
+  function deletionsOf(doc: Y.Doc, edit: () => void) {
+    let ds = Y.createDeleteSet();
+    const take = (tr: Y.Transaction) => {
+      ds = Y.mergeDeleteSets([ds, tr.deleteSet]);
+    };
+    doc.on('afterTransaction', take);
+    edit();
+    doc.off('afterTransaction', take);
+    return ds;
+  }
+
+  it('a removed line is saving until the server has deleted it too: no clock moves on a delete', () => {
+    const doc = new Y.Doc();
+    const cart = new YjsCart(doc);
+    cart.add('keep', 1);
+    cart.add('gone', 2);
+    const server = new Y.Doc();
+    Y.applyUpdate(server, Y.encodeStateAsUpdate(doc));
+    const own = deletionsOf(doc, () => cart.remove('gone'));
+    expect(own.clients.size).toBe(1);
+    // The vector alone calls it saved: the bug this guards against.
+    expect(syncStatus(true, doc, vectorOf(server))).toBe('saved');
+    expect(syncStatus(true, doc, vectorOf(server), [], { own, server: deletesOf(server) })).toBe('saving');
+    Y.applyUpdate(server, Y.encodeStateAsUpdate(doc));
+    expect(syncStatus(true, doc, vectorOf(server), [], { own, server: deletesOf(server) })).toBe('saved');
+  });
+
+  it('covers a deleted range split over several ranges of the server, and no more', () => {
+    /** A delete set of [client, clock, length] ranges, as they arrive (unmerged). */
+    const ds = (ranges: [number, number, number][]) => {
+      const set = Y.createDeleteSet();
+      for (const [client, clock, len] of ranges) {
+        const list = set.clients.get(client) ?? [];
+        list.push({ clock, len } as never);
+        set.clients.set(client, list);
+      }
+      return set;
+    };
+    const server = ds([
+      [1, 0, 3],
+      [1, 3, 2],
+      [1, 10, 5],
+      [2, 4, 1],
+    ]);
+    expect(deletesCovered(ds([[1, 1, 4]]), server)).toBe(true); // 1..4 over [0,3) and [3,5)
+    expect(deletesCovered(ds([[1, 11, 4]]), server)).toBe(true);
+    expect(deletesCovered(ds([[1, 4, 2]]), server)).toBe(false); // 5 is not deleted there
+    expect(deletesCovered(ds([[1, 9, 2]]), server)).toBe(false);
+    expect(deletesCovered(ds([[1, 14, 2]]), server)).toBe(false);
+    expect(deletesCovered(ds([[2, 4, 1]]), server)).toBe(true);
+    expect(deletesCovered(ds([[3, 0, 1]]), server)).toBe(false); // a client the server has no deletes of
+    expect(deletesCovered(Y.createDeleteSet(), server)).toBe(true);
   });
 });
 
@@ -464,4 +534,37 @@ describe('refusalText', () => {
     expect(refusalText(4400)).toMatch(/trying again/);
     expect(refusalText(4401)).toMatch(/trying again/);
   });
+});
+
+describe('SavedTracker against a sync server process killed with SIGKILL', () => {
+  it('calls a removed line saved only once the server has stored it, and the removal survives kill -9', async () => {
+    const dataDir = tmpDir();
+    const first = await startSyncProcess(dataDir);
+    const a = syncDevice(first.url, 'cart-remove', undefined, { saved: '1' });
+    const tracker = new SavedTracker(a.provider, a.doc, () => {});
+    const cart = new YjsCart(a.doc);
+    await waitFor(() => a.provider.synced, 'synced');
+    cart.add('keep', 1);
+    cart.add('gone', 1);
+    await waitFor(() => tracker.status() === 'saved', 'saved after the adds');
+    // The server stops (busy, or the frame still on its way): the removal is on this device only.
+    first.child.kill('SIGSTOP');
+    cart.remove('gone');
+    expect(tracker.status()).toBe('saving');
+    expect(tracker.unsaved()).toBe(true);
+    first.child.kill('SIGCONT');
+    await waitFor(() => tracker.status() === 'saved', 'saved after the removal');
+    expect(tracker.unsaved()).toBe(false);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    a.provider.destroy(); // the device's copy is gone (signing out erases it)
+
+    const second = await startSyncProcess(dataDir);
+    const reader = syncDevice(second.url, 'cart-remove');
+    await waitFor(() => reader.provider.synced, 'reader synced');
+    expect(new YjsCart(reader.doc).lines().map((l) => [l.productId, l.quantity])).toEqual([['keep', 1]]);
+    reader.provider.destroy();
+    second.child.kill('SIGKILL');
+    await second.exited;
+  }, 60_000);
 });

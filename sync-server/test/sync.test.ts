@@ -435,6 +435,32 @@ describe('sync server', () => {
     a.provider.destroy();
   });
 
+  it("states the server's deletions in the saved message: a removal moves no clock", async () => {
+    const a = device(server.url, 'cart-saved-deletes', token('cart-saved-deletes'), { saved: '1' });
+    const messages: { vector: Map<number, number>; deleted: (tag: Y.ID) => boolean }[] = [];
+    a.provider.messageHandlers[100] = (_e, decoder) => {
+      const vector = Y.decodeStateVector(decoding.readVarUint8Array(decoder));
+      const { ds } = Y.decodeSnapshot(decoding.readVarUint8Array(decoder));
+      messages.push({ vector, deleted: (id) => Y.isDeleted(ds, id) });
+    };
+    const cart = new YjsCart(a.doc);
+    await until(() => a.provider.synced && messages.length > 0, 'the first saved message');
+    cart.add('p1', 1);
+    cart.add('p2', 1);
+    // The first struct p1's entry wrote: an item of this device's clientID.
+    const p1 = Y.createID(a.doc.clientID, 0);
+    await until(() => (messages.at(-1)!.vector.get(a.doc.clientID) ?? 0) >= 2, 'the adds saved');
+    expect(messages.at(-1)!.deleted(p1)).toBe(false);
+    const clock = messages.at(-1)!.vector.get(a.doc.clientID);
+    const before = messages.length;
+    cart.remove('p1');
+    await until(() => messages.length > before, 'a saved message after the removal');
+    // The vector did not move; the delete set names p1's entry (the cached one was dropped).
+    expect(messages.at(-1)!.vector.get(a.doc.clientID)).toBe(clock);
+    expect(messages.at(-1)!.deleted(p1)).toBe(true);
+    a.provider.destroy();
+  });
+
   it('sends no saved message for an update whose commit failed, and stores it before the next one', async () => {
     let failing = false;
     const failed = await startSync(

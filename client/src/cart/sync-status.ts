@@ -2,8 +2,11 @@ import * as decoding from 'lib0/decoding';
 import type { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 
-/** The sync server's "saved" message: its state vector after the commit (see sync-server README). */
+/** The sync server's "saved" message: its state vector and delete set after the commit (sync-server README). */
 export const MESSAGE_SAVED = 100;
+
+/** Yjs's delete set: per clientID, the [clock, clock + len) ranges deleted (the type is not exported). */
+type DeleteSet = ReturnType<typeof Y.createDeleteSet>;
 
 /**
  * 'refused': the server closed the connection for good in the stock client's eyes (4400-4499);
@@ -15,21 +18,59 @@ export type SyncStatus = 'saved' | 'saving' | 'offline' | 'refused';
  * Where this device's edits are. Offline: only in this device's IndexedDB copy. Saved: the
  * server's committed state vector covers every change this device has made, under its current
  * clientID and under `remembered`, the ids it wrote the cart with before (each reload of the page
- * is a new clientID, and edits made before it, offline, are in the local copy under the old one).
- * Otherwise some local edits are still on their way. Other devices' edits (received, under ids
- * not remembered here) are not this device's to save.
+ * is a new clientID, and edits made before it, offline, are in the local copy under the old one),
+ * and, given `deletes`, the server's committed delete set covers this device's deletions (a
+ * removed line adds no struct: no clock shows it). Otherwise some local edits are still on their
+ * way. Other devices' edits (received, under ids not remembered here) are not this device's to save.
  */
 export function syncStatus(
   connected: boolean,
   doc: Y.Doc,
   serverVector: Map<number, number>,
   remembered: Iterable<number> = [],
+  deletes?: { own: DeleteSet; server: DeleteSet },
 ): SyncStatus {
   if (!connected) return 'offline';
   const local = Y.decodeStateVector(Y.encodeStateVector(doc));
   for (const client of [doc.clientID, ...remembered])
     if ((serverVector.get(client) ?? 0) < (local.get(client) ?? 0)) return 'saving';
+  if (deletes && !deletesCovered(deletes.own, deletes.server)) return 'saving';
   return 'saved';
+}
+
+/** Whether every struct `deletes` names is deleted in `by` too (both as Yjs keeps them). */
+export function deletesCovered(deletes: DeleteSet, by: DeleteSet): boolean {
+  for (const [client, items] of deletes.clients) {
+    if (items.length === 0) continue;
+    const ranges = mergedRanges(by.clients.get(client) ?? []);
+    for (const { clock, len } of items) {
+      // The last range starting at or before `clock` must reach past the item's end.
+      let lo = 0;
+      let hi = ranges.length - 1;
+      let found = -1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        if (ranges[mid]![0] <= clock) {
+          found = mid;
+          lo = mid + 1;
+        } else hi = mid - 1;
+      }
+      if (found < 0 || ranges[found]![1] < clock + len) return false;
+    }
+  }
+  return true;
+}
+
+/** Sorted [start, end) ranges, adjacent and overlapping ones joined. */
+function mergedRanges(items: readonly { clock: number; len: number }[]): [number, number][] {
+  const sorted = [...items].sort((a, b) => a.clock - b.clock);
+  const out: [number, number][] = [];
+  for (const { clock, len } of sorted) {
+    const last = out[out.length - 1];
+    if (last && clock <= last[1]) last[1] = Math.max(last[1], clock + len);
+    else out.push([clock, clock + len]);
+  }
+  return out;
 }
 
 /** The clientIDs remembered per cart: enough for as many reloads with unsent edits, in practice. */
@@ -118,6 +159,10 @@ export function otherDevices(provider: WebsocketProvider): number {
  */
 export class SavedTracker {
   private serverVector = new Map<number, number>();
+  /** The server's committed deletions (none known yet); undefined from a server that sends none. */
+  private serverDeletes: DeleteSet | undefined = Y.createDeleteSet();
+  /** Deletions made on this device (see the constructor), until the server covers them all. */
+  private ownDeletes = Y.createDeleteSet();
   private readonly remembered: () => readonly number[];
   private localLoaded: boolean;
 
@@ -131,10 +176,35 @@ export class SavedTracker {
     this.localLoaded = options.localLoaded ?? true;
     provider.messageHandlers[MESSAGE_SAVED] = (_encoder, decoder) => {
       this.serverVector = Y.decodeStateVector(decoding.readVarUint8Array(decoder));
+      // A server of the first version states no deletes: its vector is all there is to go by.
+      this.serverDeletes = decoding.hasContent(decoder)
+        ? Y.decodeSnapshot(decoding.readVarUint8Array(decoder)).ds
+        : undefined;
+      if (this.serverDeletes && deletesCovered(this.ownDeletes, this.serverDeletes))
+        this.ownDeletes = Y.createDeleteSet();
       onChange();
     };
     provider.on('status', onChange);
+    // This device's deletions: its own edits and its local copy's (whatever it loads may not have
+    // reached the server), not what the provider received (from the server, or another tab,
+    // which saves its own). Yjs emits afterTransaction before update, where the status is read.
+    doc.on('afterTransaction', (tr: Y.Transaction) => {
+      if (tr.origin !== provider && tr.deleteSet.clients.size > 0)
+        this.ownDeletes = Y.mergeDeleteSets([this.ownDeletes, tr.deleteSet]);
+    });
     doc.on('update', onChange);
+  }
+
+  /** Whether this device holds edits the server has not said it stored, connected or not. */
+  unsaved(): boolean {
+    return (
+      (!this.localLoaded && this.remembered().some((id) => id !== this.doc.clientID)) ||
+      syncStatus(true, this.doc, this.serverVector, this.remembered(), this.deletes()) === 'saving'
+    );
+  }
+
+  private deletes(): { own: DeleteSet; server: DeleteSet } | undefined {
+    return this.serverDeletes && { own: this.ownDeletes, server: this.serverDeletes };
   }
 
   /** The local copy is in the document (the caller publishes the status afterwards). */
@@ -146,7 +216,7 @@ export class SavedTracker {
     const connected = this.provider.wsconnected;
     const remembered = this.remembered();
     if (connected && !this.localLoaded && remembered.some((id) => id !== this.doc.clientID)) return 'saving';
-    return syncStatus(connected, this.doc, this.serverVector, remembered);
+    return syncStatus(connected, this.doc, this.serverVector, remembered, this.deletes());
   }
 }
 
