@@ -272,6 +272,98 @@ test('signing out offline ends the session on the server once the connection ret
   await context.close();
 });
 
+test('a removed line is Saving… until the server has it, and signing out waits for it', async ({
+  browser,
+  request,
+}) => {
+  const [gone, kept] = [
+    await createProduct(request, 'Gone Gong'),
+    await createProduct(request, 'Kept Kazoo'),
+  ];
+  const context = await browser.newContext();
+  const email = await signUpContext(context, 'Slow Line');
+  for (const productId of [gone, kept])
+    await context.request.post('/api/cart/lines', { data: { productId, quantity: 1 } });
+  const page = await context.newPage();
+  // What the page sends on its sync socket can be held back: a slow link, or a busy server.
+  let holding = false;
+  const held: (() => void)[] = [];
+  await page.routeWebSocket(/\/sync\//, (ws) => {
+    const server = ws.connectToServer();
+    ws.onMessage((message) => {
+      if (holding) held.push(() => server.send(message));
+      else server.send(message);
+    });
+  });
+  let loggedOutWhileHeld = false;
+  page.on('request', (r) => {
+    if (r.url().endsWith('/api/auth/logout') && holding) loggedOutWhileHeld = true;
+  });
+  await page.goto('/cart');
+  await expectQuantity(page, gone, 1);
+  await expectSaved(page);
+
+  holding = true;
+  await line(page, gone).getByRole('button', { name: 'Remove' }).click();
+  await expect(line(page, gone)).toHaveCount(0);
+  // A removal moves no clock of the document: the badge once said Saved here, the server none the wiser.
+  await expect(page.getByTestId('sync-status')).toHaveText('Saving…');
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  // Signing out first would end the account's sync and erase the only copy of the removal.
+  await page.waitForTimeout(1000);
+  expect(loggedOutWhileHeld).toBe(false);
+  await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
+  holding = false;
+  for (const send of held.splice(0)) send();
+  await expect(page.getByRole('link', { name: 'Sign in' })).toBeVisible();
+  await logInContext(context, email);
+  expect(await serverCart(context)).toEqual({ [kept]: 1 });
+  await context.close();
+});
+
+test('signing out offline with cart edits the server lacks asks first; kept, they are saved when back online', async ({
+  browser,
+  request,
+}) => {
+  const p = await createProduct(request, 'Offline Ocarina');
+  const context = await browser.newContext();
+  const email = await signUpContext(context, 'Off Edit');
+  await context.request.post('/api/cart/lines', { data: { productId: p, quantity: 1 } });
+  const page = await context.newPage();
+  await page.goto('/cart');
+  await expectQuantity(page, p, 1);
+  await expectSaved(page);
+  await context.setOffline(true);
+  await expect(page.getByTestId('sync-status')).toHaveText('Offline: saved on this device');
+  await line(page, p).getByRole('button', { name: 'Increase quantity' }).click();
+  await expectQuantity(page, p, 2);
+
+  const asked: string[] = [];
+  page.once('dialog', (dialog) => {
+    asked.push(dialog.message());
+    void dialog.dismiss();
+  });
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect.poll(() => asked).toHaveLength(1);
+  expect(asked[0]).toContain('have not reached your account');
+  // Kept: still signed in, the edit still here.
+  await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
+  await expectQuantity(page, p, 2);
+
+  await context.setOffline(false);
+  await expectSaved(page);
+  page.on('dialog', (dialog) => {
+    asked.push(dialog.message());
+    void dialog.dismiss();
+  });
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page.getByRole('link', { name: 'Sign in' })).toBeVisible();
+  expect(asked).toHaveLength(1); // nothing unsaved: no question
+  await logInContext(context, email);
+  expect(await serverCart(context)).toEqual({ [p]: 2 });
+  await context.close();
+});
+
 test('signing out in one tab ends the account cart in the other tab too, without a reload', async ({
   browser,
   request,

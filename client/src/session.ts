@@ -1,6 +1,6 @@
 import type { User } from '@shopsync/core';
 import { api, isOffline } from './api.js';
-import { closeCart, currentCart, onCartMoved, openCart } from './cart/session.js';
+import { cartSaved, closeCart, currentCart, onCartMoved, openCart } from './cart/session.js';
 import { Store } from './store.js';
 
 export const currentUser = new Store<User | null | undefined>(undefined);
@@ -121,12 +121,25 @@ export async function signedIn(user: User): Promise<void> {
   await openCart({ forgetPrevious: true });
 }
 
+export const UNSAVED_SIGN_OUT =
+  'Some changes to your cart have not reached your account yet. Signing out now removes them from this device. Sign out anyway?';
+
 /** A sign-out under way in this tab (signOut), for `recheck` to leave alone. */
 let signingOut: Promise<void> | null = null;
 
-/** Signing out forgets the account cart on this device, then opens a fresh guest cart. */
+/** How long signing out waits for the cart's last edits to reach the server. */
+const SAVE_BEFORE_SIGN_OUT_MS = 5000;
+
+/**
+ * Signing out forgets the account cart on this device, then opens a fresh guest cart. Edits the
+ * server has not stored yet would go with this device's copy (and once signed out, the server
+ * takes none): they get a few seconds to arrive, and if they cannot (offline), the shopper
+ * chooses. Resolves without signing out if they keep them.
+ */
 export function signOut(): Promise<void> {
   signingOut ??= (async () => {
+    const saved = await cartSaved(navigator.onLine ? SAVE_BEFORE_SIGN_OUT_MS : 0);
+    if (!saved && !confirm(UNSAVED_SIGN_OUT)) return;
     // Offline, the server hears of it when the connection returns (`finishSignOut`).
     await api.logout().catch((err: unknown) => {
       if (isOffline(err)) signOutPending(true);

@@ -168,6 +168,11 @@ export class CartSession {
     });
   }
 
+  /** Whether this device holds edits of the cart the server has not said it stored. */
+  unsaved(): boolean {
+    return this.saved.unsaved();
+  }
+
   /** Stops syncing; with `forget`, also erases this device's copy (signing out on a shared device). */
   async destroy(forget = false): Promise<void> {
     this.destroyed = true;
@@ -189,6 +194,26 @@ let session: CartSession | null = null;
 
 export function currentCart(): CartSession | null {
   return session;
+}
+
+/**
+ * Waits up to `ms` for the open cart's edits to reach the server, and says whether none is left
+ * unsaved (signing out erases this device's copy: whatever the server lacks then is gone).
+ */
+export function cartSaved(ms: number): Promise<boolean> {
+  const open = session;
+  if (!open?.unsaved()) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const finish = (saved: boolean) => {
+      clearTimeout(timer);
+      stop();
+      resolve(saved);
+    };
+    const stop = cartState.subscribe(() => {
+      if (!open.unsaved()) finish(true);
+    });
+    const timer = setTimeout(() => finish(!open.unsaved()), ms);
+  });
 }
 
 /**
