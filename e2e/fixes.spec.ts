@@ -7,6 +7,7 @@ import {
   expectQuantity,
   expectSaved,
   family,
+  goWithin,
   line,
   logInContext,
   serverCart,
@@ -470,4 +471,146 @@ test('the cart says it is loading, not empty, until the server copy has come', a
   await expectQuantity(page, p, 1);
   await expect(page.getByTestId('cart-loading')).toHaveCount(0);
   await context.close();
+});
+
+test('checkout places nothing until every line shows its price, and says so', async ({
+  context,
+  page,
+  request,
+}) => {
+  const id = await createProduct(request, 'Slow Price Camera', 3, 64900);
+  await signUpContext(context);
+  await addAddress(context);
+  await context.request.post('/api/cart/lines', { data: { productId: id, quantity: 1 } });
+  // The product's details are slow to come (a slow network): held until the test lets them go.
+  let release: () => void = () => {};
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  await context.route(`**/api/products/${id}`, async (route) => {
+    await released;
+    await route.continue().catch(() => {});
+  });
+  await page.goto('/checkout');
+  const review = page.getByTestId('review-lines');
+  await expect(review.locator('.line')).toHaveCount(1);
+  // Not the product's id at $0.00 with Place order on offer: the order charges what is shown.
+  await expect(review).toContainText('Loading…');
+  await expect(review).not.toContainText(id);
+  await expect(page.getByTestId('checkout-total')).toHaveText('—');
+  await expect(page.getByTestId('checkout-blocked')).toHaveText('Loading prices…');
+  const place = page.getByRole('button', { name: 'Place order' });
+  await expect(place).toBeDisabled();
+  release();
+  await expect(page.getByTestId('checkout-total')).toHaveText('$649.00');
+  await expect(place).toBeEnabled();
+  await place.click();
+  await expect(page.getByTestId('order-status')).toHaveText('Confirmed');
+  await expect(page.locator('.subtotal')).toHaveText('Total: $649.00');
+});
+
+test('checkout opened offline says the prices could not load, and loads them when back online', async ({
+  context,
+  page,
+  request,
+}) => {
+  const id = await createProduct(request, 'Offline Price Lamp', 3, 1999);
+  await signUpContext(context);
+  await addAddress(context);
+  await context.request.post('/api/cart/lines', { data: { productId: id, quantity: 2 } });
+  await page.goto('/');
+  await expect(page.getByTestId('cart-count')).toHaveText('2');
+  await expect(page.locator('html[data-offline-ready="true"]')).toHaveCount(1, { timeout: 15_000 });
+  await context.setOffline(true);
+  await goWithin(page, '/checkout');
+  await expect(page.getByTestId('checkout-blocked')).toHaveText(/Prices could not load: you are offline/);
+  await expect(page.getByTestId('checkout-total')).toHaveText('—');
+  await expect(page.getByRole('button', { name: 'Place order' })).toBeDisabled();
+  await context.setOffline(false);
+  await expect(page.getByTestId('checkout-total')).toHaveText('$39.98');
+  await expect(page.getByTestId('checkout-blocked')).toHaveText('');
+  // The addresses, which could not load either, came back too.
+  await expect(page.getByRole('group', { name: 'Deliver to' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Place order' })).toBeEnabled();
+});
+
+test('lines that cannot be ordered as they are say why, in the cart and at checkout, which orders nothing', async ({
+  context,
+  page,
+  request,
+}) => {
+  const [fine, short, gone] = [
+    await createProduct(request, 'Fine Fan', 5, 1000),
+    await createProduct(request, 'Short Shelf', 1, 2000),
+    await createProduct(request, 'Gone Gadget', 5, 3000),
+  ];
+  await signUpContext(context);
+  await addAddress(context);
+  for (const [productId, quantity] of [
+    [fine, 1],
+    [short, 1],
+    [gone, 1],
+  ] as const)
+    await context.request.post('/api/cart/lines', { data: { productId, quantity } });
+  expect((await request.delete(`/api/products/${gone}`, { headers: ADMIN })).status()).toBe(204);
+
+  await page.goto('/cart');
+  await expectQuantity(page, short, 1);
+  // "+" stops at what the shop has, as the product page does.
+  await expect(line(page, short).getByRole('button', { name: 'Increase quantity' })).toBeDisabled();
+  await expect(line(page, fine).getByRole('button', { name: 'Increase quantity' })).toBeEnabled();
+  await expect(line(page, gone).getByTestId('line-stock')).toHaveText(
+    'The shop no longer sells this item: remove it to check out.',
+  );
+  await expect(page.locator('.subtotal')).toHaveText('Subtotal: $30.00');
+
+  // Sold elsewhere meanwhile: at checkout both problems are named, and nothing can be placed.
+  expect(
+    (await request.put(`/api/products/${short}/stock`, { headers: ADMIN, data: { stock: 0 } })).ok(),
+  ).toBe(true);
+  await page.getByRole('link', { name: 'Proceed to checkout' }).click();
+  const review = page.getByTestId('review-lines');
+  await expect(review.locator(`[data-product="${gone}"]`)).toContainText('No longer sold');
+  await expect(review.locator(`[data-product="${short}"]`)).toContainText('Out of stock');
+  await expect(review.locator(`[data-product="${fine}"]`).getByTestId('line-problem')).toHaveCount(0);
+  await expect(page.getByTestId('checkout-blocked')).toHaveText(
+    '2 items cannot be ordered as they are. Change your cart, then review it again.',
+  );
+  await expect(page.getByRole('button', { name: 'Place order' })).toBeDisabled();
+  await page.getByRole('link', { name: 'Change your cart' }).click();
+  await expect(page).toHaveURL(/\/cart$/);
+  await line(page, gone).getByRole('button', { name: 'Remove' }).click();
+  await line(page, short).getByRole('button', { name: 'Remove' }).click();
+  await expectSaved(page);
+  await page.getByRole('link', { name: 'Proceed to checkout' }).click();
+  await expect(page.getByTestId('checkout-total')).toHaveText('$10.00');
+  await page.getByRole('button', { name: 'Place order' }).click();
+  await expect(page.getByTestId('order-status')).toHaveText('Confirmed');
+  // The order took the checkout's place: Back is the cart, not a checkout of an emptied cart.
+  await page.goBack();
+  await expect(page).toHaveURL(/\/cart$/);
+  await expect(page.getByTestId('cart-empty')).toBeVisible();
+});
+
+test('an order refused for a product no longer sold names the line and says when it was tried', async ({
+  context,
+  page,
+  request,
+}) => {
+  const gone = await createProduct(request, 'Vanished Vase', 5, 1500);
+  await signUpContext(context);
+  await context.request.post('/api/cart/lines', { data: { productId: gone, quantity: 1 } });
+  expect((await request.delete(`/api/products/${gone}`, { headers: ADMIN })).status()).toBe(204);
+  const cart = await (await context.request.get('/api/cart')).json();
+  const res = await context.request.post('/api/orders', {
+    headers: { 'Idempotency-Key': randomUUID() },
+    data: { cartId: cart.cartId },
+  });
+  const { id } = await res.json();
+  await page.goto(`/orders/${id}`);
+  await expect(page.getByTestId('order-status')).toHaveText('Not placed');
+  await expect(page.locator('.meta')).toContainText('Tried');
+  await expect(page.locator('.meta')).not.toContainText('Placed');
+  await expect(page.locator('.reasons')).toHaveText('An item the shop no longer sells: no longer sold');
+  await expect(page.locator('.lines .title')).toHaveText('An item the shop no longer sells');
 });

@@ -3,17 +3,36 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from './api.js';
 
 const cache = new Map<string, Product | null>();
+/** Products whose last fetch failed (offline, the shop down), until one succeeds. */
+const failed = new Set<string>();
+const RETRY = 'shopsync-products-retry';
+
+/** Asks every page showing products that could not load to fetch them again. */
+export function reloadProducts(): void {
+  dispatchEvent(new Event(RETRY));
+}
 
 /**
  * Product details for cart lines, fetched once each; a product that is gone maps to null. With
  * `fresh` (the cart and checkout, where stock and price matter), each product is fetched again
- * once when the page shows it, the cached copy shown meanwhile.
+ * once when the page shows it, the cached copy shown meanwhile. Products that could not load
+ * (offline, the shop down) are asked again when the browser comes back online.
  */
 export function useProducts(ids: string[], fresh = false): Map<string, Product | null> {
   const [, setVersion] = useState(0);
   // The products this page has fetched itself (with `fresh`, the cache is not trusted until then).
   const fetched = useRef(new Set<string>());
   const key = ids.join(',');
+  const [attempt, setAttempt] = useState(0);
+  useEffect(() => {
+    const again = () => setAttempt((n) => n + 1);
+    addEventListener('online', again);
+    addEventListener(RETRY, again);
+    return () => {
+      removeEventListener('online', again);
+      removeEventListener(RETRY, again);
+    };
+  }, []);
   useEffect(() => {
     let live = true;
     const wanted = ids.filter((id) => (fresh ? !fetched.current.has(id) : !cache.has(id)));
@@ -21,11 +40,19 @@ export function useProducts(ids: string[], fresh = false): Map<string, Product |
     Promise.all(
       wanted.map((id) =>
         api.product(id).then(
-          (p) => cache.set(id, p),
+          (p) => {
+            cache.set(id, p);
+            failed.delete(id);
+          },
           (err) => {
-            if ((err as { status?: number }).status === 404) cache.set(id, null);
-            // Offline or failed: the cached copy (if any) stays; the next showing asks again.
-            else fetched.current.delete(id);
+            if ((err as { status?: number }).status === 404) {
+              cache.set(id, null);
+              failed.delete(id);
+            } else {
+              // Offline or failed: the cached copy (if any) stays; the next showing asks again.
+              fetched.current.delete(id);
+              failed.add(id);
+            }
           },
         ),
       ),
@@ -33,6 +60,20 @@ export function useProducts(ids: string[], fresh = false): Map<string, Product |
     return () => {
       live = false;
     };
-  }, [key]);
+  }, [key, attempt]);
   return cache;
+}
+
+/** What keeps a cart line from being ordered as it is, by what the shop says of its product. */
+export type LineProblem = 'loading' | 'failed' | 'gone' | 'out_of_stock' | 'short';
+
+export function lineProblem(
+  line: { productId: string; quantity: number },
+  products: Map<string, Product | null>,
+): LineProblem | null {
+  const p = products.get(line.productId);
+  if (p === undefined) return failed.has(line.productId) ? 'failed' : 'loading';
+  if (p === null) return 'gone';
+  if (p.stock === 0) return 'out_of_stock';
+  return line.quantity > p.stock ? 'short' : null;
 }

@@ -6,7 +6,7 @@ import { decrease, increase } from '../cart/steppers.js';
 import { ProductImage } from '../components/image.js';
 import { SyncBadge } from '../components/sync-badge.js';
 import { formatMoney } from '../format.js';
-import { useProducts } from '../products.js';
+import { lineProblem, useProducts } from '../products.js';
 import { useStore } from '../store.js';
 import { useTitle } from '../title.js';
 
@@ -48,6 +48,9 @@ export default function CartPage() {
   // server could not be reached); with no cart open, until it opens (unless offline: there is none).
   const loading =
     state.lines.length === 0 && (state.cartId ? !state.ready || !state.synced : navigator.onLine);
+  // Lines whose product has not loaded have no price yet: no subtotal until they do. Lines no
+  // longer sold are not counted: they cannot be ordered.
+  const pricing = state.lines.some((l) => products.get(l.productId) === undefined);
   const subtotal = state.lines.reduce(
     (s, l) => s + (products.get(l.productId)?.price.amount ?? 0) * l.quantity,
     0,
@@ -92,12 +95,17 @@ export default function CartPage() {
                   <ProductImage src={p?.images[0]} alt="" size="sm" />
                   <div class="line-info">
                     <a href={`/products/${encodeURIComponent(line.productId)}`} class="title">
-                      {p?.title ?? (p === null ? 'No longer available' : line.productId)}
+                      {p?.title ?? (p === null ? 'No longer available' : 'Loading…')}
                     </a>
                     {p && <span class="price">{formatMoney(p.price)}</span>}
                     {p && (p.stock === 0 || line.quantity > p.stock) && (
                       <p class="notice stock-short" data-testid="line-stock">
                         {p.stock === 0 ? 'Out of stock' : `Only ${p.stock} left`}
+                      </p>
+                    )}
+                    {lineProblem(line, products) === 'gone' && (
+                      <p class="notice stock-short" data-testid="line-stock">
+                        The shop no longer sells this item: remove it to check out.
                       </p>
                     )}
                     {line.capped && (
@@ -125,7 +133,10 @@ export default function CartPage() {
                     <button
                       type="button"
                       aria-label="Increase quantity"
-                      disabled={line.quantity >= MAX_PER_LINE}
+                      // Up to what one order takes and what the shop has (the notice above says why).
+                      disabled={
+                        line.quantity >= MAX_PER_LINE || (!!p && line.quantity >= p.stock) || p === null
+                      }
                       onClick={() => withCart((cart) => increase(cart, line.productId))}
                     >
                       +
@@ -146,7 +157,7 @@ export default function CartPage() {
             })}
           </ul>
           <p class="subtotal">
-            Subtotal: <strong>{formatMoney({ amount: subtotal, currency: 'USD' })}</strong>
+            Subtotal: <strong>{pricing ? '—' : formatMoney({ amount: subtotal, currency: 'USD' })}</strong>
           </p>
           <a class="button primary" href="/checkout">
             Proceed to checkout

@@ -4,7 +4,7 @@ import { type Address, ApiError, api, errorText } from '../api.js';
 import { cartState } from '../cart/session.js';
 import { AddressForm } from '../components/address-form.js';
 import { formatMoney } from '../format.js';
-import { useProducts } from '../products.js';
+import { type LineProblem, lineProblem, reloadProducts, useProducts } from '../products.js';
 import { retryWhenOnline } from '../retry.js';
 import { navigate } from '../router.js';
 import { currentUser } from '../session.js';
@@ -81,6 +81,13 @@ function CheckoutPage() {
         ),
     );
   }, [loadAddresses]);
+  // Addresses that could not load offline load when the connection returns.
+  useEffect(() => {
+    if (!addressesFailed) return;
+    const again = () => setLoadAddresses((n) => n + 1);
+    addEventListener('online', again);
+    return () => removeEventListener('online', again);
+  }, [addressesFailed]);
 
   if (!review)
     return (
@@ -101,6 +108,12 @@ function CheckoutPage() {
   // Changed entries count even at the same quantities ("−" then "+" elsewhere): the order names
   // the reviewed entries, and the server cannot order ones that are gone.
   const changed = linesKey(state.lines) !== linesKey(review.lines);
+  // The order charges the prices this page shows (they go with it, and a changed one is refused):
+  // none is placed until every line shows its product and price and can be ordered as it is.
+  const problems = review.lines.map((l) => lineProblem(l, products));
+  const waiting = problems.some((p) => p === 'loading');
+  const failed = problems.some((p) => p === 'failed');
+  const unavailable = review.lines.filter((_, i) => problems[i] && !NOT_YET.has(problems[i]!));
   const total = review.lines.reduce(
     (s, l) => s + (products.get(l.productId)?.price.amount ?? 0) * l.quantity,
     0,
@@ -116,7 +129,8 @@ function CheckoutPage() {
     setPlacing(true);
     setError(null);
     let lost = false;
-    // The prices this page shows: the order is refused (price_changed) if one is no longer current.
+    // The prices this page shows (every line's: Place order waits for them), refused
+    // (price_changed) if one is no longer current.
     const prices = [
       ...new Map(
         review.lines.flatMap((l) => {
@@ -131,7 +145,9 @@ function CheckoutPage() {
       try {
         sentOnline = navigator.onLine;
         const order = await api.placeOrder(review.key, body);
-        navigate(`/orders/${order.id}`);
+        // The order takes the checkout's place in the history: Back leads to the cart, not to a
+        // checkout of a cart the order has emptied.
+        navigate(`/orders/${order.id}`, true);
         return false;
       } catch (err) {
         // The server has not received this device's latest edits yet: let them sync, then retry
@@ -153,7 +169,7 @@ function CheckoutPage() {
         // Another tab or device is placing these items: show that order rather than a second one.
         if (err instanceof ApiError && err.code === 'already_ordered') {
           const orderId = (err.details as { orderId?: unknown } | undefined)?.orderId;
-          navigate(typeof orderId === 'string' ? `/orders/${encodeURIComponent(orderId)}` : '/orders');
+          navigate(typeof orderId === 'string' ? `/orders/${encodeURIComponent(orderId)}` : '/orders', true);
           return false;
         }
         // Removed on another device since this page loaded them: offer the ones left.
@@ -213,22 +229,57 @@ function CheckoutPage() {
       )}
       <h2>Review your order</h2>
       <ul class="lines review" data-testid="review-lines">
-        {review.lines.map((l) => (
-          <li key={l.productId} class="line" data-product={l.productId}>
-            <span class="title">{products.get(l.productId)?.title ?? l.productId}</span>
-            <span>× {l.quantity}</span>
-            <span class="price">
-              {formatMoney({
-                amount: (products.get(l.productId)?.price.amount ?? 0) * l.quantity,
-                currency: 'USD',
-              })}
-            </span>
-          </li>
-        ))}
+        {review.lines.map((l, i) => {
+          const product = products.get(l.productId);
+          const problem = problems[i];
+          return (
+            <li key={l.productId} class="line" data-product={l.productId}>
+              <span class="title">
+                {product?.title ?? (product === null ? 'No longer available' : 'Loading…')}
+              </span>
+              <span>× {l.quantity}</span>
+              <span class="price">
+                {product
+                  ? formatMoney({
+                      amount: product.price.amount * l.quantity,
+                      currency: product.price.currency,
+                    })
+                  : '—'}
+              </span>
+              {problem && !NOT_YET.has(problem) && (
+                <span class="notice stock-short" data-testid="line-problem">
+                  {problemText(problem, product?.stock ?? 0)}
+                </span>
+              )}
+            </li>
+          );
+        })}
       </ul>
       <p class="subtotal">
-        Total: <strong>{formatMoney({ amount: total, currency: 'USD' })}</strong>
+        Total:{' '}
+        <strong data-testid="checkout-total">
+          {waiting || failed ? '—' : formatMoney({ amount: total, currency: 'USD' })}
+        </strong>
       </p>
+      {/* Mounted empty, so that screen readers announce the text when it comes. */}
+      <div role="status" data-testid="checkout-blocked">
+        {unavailable.length > 0 ? (
+          <p class="notice error">
+            {unavailable.length === 1 ? 'One item' : `${unavailable.length} items`} cannot be ordered as
+            {unavailable.length === 1 ? ' it is' : ' they are'}. <a href="/cart">Change your cart</a>, then
+            review it again.
+          </p>
+        ) : failed ? (
+          <p class="notice error">
+            Prices could not load: {navigator.onLine ? 'the shop did not answer' : 'you are offline'}.{' '}
+            <button type="button" class="link" onClick={reloadProducts}>
+              Try again
+            </button>
+          </p>
+        ) : waiting ? (
+          <p class="loading">Loading prices…</p>
+        ) : null}
+      </div>
       {changed && !unsure && (
         <p class="notice">
           Your cart changed on another device.{' '}
@@ -248,11 +299,25 @@ function CheckoutPage() {
           {error}
         </p>
       )}
-      <button type="button" class="primary" disabled={placing || !addresses} onClick={() => void place()}>
+      <button
+        type="button"
+        class="primary"
+        disabled={placing || !addresses || waiting || failed || unavailable.length > 0}
+        onClick={() => void place()}
+      >
         {placing ? 'Placing your order…' : 'Place order'}
       </button>
     </section>
   );
+}
+
+/** Problems that pass once the product has loaded, not ones the shopper must fix. */
+const NOT_YET = new Set<LineProblem>(['loading', 'failed']);
+
+function problemText(problem: LineProblem, stock: number): string {
+  if (problem === 'gone') return 'No longer sold';
+  if (problem === 'out_of_stock') return 'Out of stock';
+  return `Only ${stock} left`;
 }
 
 /** What identifies a cart's lines for the review: products, quantities and their entries. */

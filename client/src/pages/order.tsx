@@ -91,7 +91,7 @@ function OrderView({ id }: { id: string }) {
         {STATUS_TEXT[order.status]}
       </p>
       <p class="meta">
-        Placed {placedAt(order.createdAt)}
+        {order.status === 'rejected' ? 'Tried' : 'Placed'} {placedAt(order.createdAt)}
         {address && (
           <>
             {' · '}Deliver to {address.name}, {address.line1}, {address.city} {address.postalCode},{' '}
@@ -104,7 +104,7 @@ function OrderView({ id }: { id: string }) {
         <ul class="reasons">
           {order.reasons.map((r) => (
             <li key={r.productId}>
-              {order.lines.find((l) => l.productId === r.productId)?.title ?? r.productId}: {REASONS[r.code]}
+              {lineTitle(order.lines.find((l) => l.productId === r.productId))}: {REASONS[r.code]}
               {r.available !== undefined && ` (${r.available} available)`}
               {r.price && ` (now ${formatMoney(r.price)})`}
             </li>
@@ -115,7 +115,7 @@ function OrderView({ id }: { id: string }) {
         {order.lines.map((l) => (
           <li key={l.productId} class="line">
             <a href={`/products/${encodeURIComponent(l.productId)}`} class="title">
-              {l.title}
+              {lineTitle(l)}
             </a>
             <span>× {l.quantity}</span>
             <span class="price">
@@ -239,4 +239,9 @@ function CancelOrder({ id, onChange }: { id: string; onChange: (order: Order) =>
       )}
     </div>
   );
+}
+
+/** A line's title; the shop keeps none for a product it no longer had when the order was made. */
+function lineTitle(line: { title: string } | undefined): string {
+  return line?.title || 'An item the shop no longer sells';
 }
