@@ -1,6 +1,7 @@
 import type { ProductInput } from '@shopsync/core';
 import { z } from 'zod';
 import { CategoryVocabulary, deriveCategory } from './category.js';
+import { plainText } from './icecat-text.js';
 
 const IcecatRecord = z
   .object({
@@ -49,8 +50,15 @@ export function icecatToProduct(
   const r = parsed.data;
   if (r.price === null || r.price === undefined)
     return { ok: false, error: 'price: missing (cannot be sold)' };
+  // Icecat's text is often HTML ("<br />", "&reg;"): the shop shows and indexes its text.
+  const title = plainText(r.title);
+  const brand = plainText(r.supplier);
+  if (!title) return { ok: false, error: 'title: no text once its markup is removed' };
+  if (!brand) return { ok: false, error: 'supplier: no text once its markup is removed' };
+  const description = plainText(r.short_description ?? '', { lines: true });
   const attributes: Record<string, string> = {};
-  if (r.name) attributes.model = r.name;
+  const model = r.name ? plainText(r.name) : '';
+  if (model) attributes.model = model;
   if (r.date_released) attributes.released = r.date_released.slice(0, 10);
   for (const [key, value] of Object.entries(r)) {
     if (!key.startsWith('attr_')) continue;
@@ -62,7 +70,10 @@ export function icecatToProduct(
       .replace(/__/g, ' ')
       .replace(/_/g, ' ')
       .trim();
-    attributes[label] = String(value).slice(0, 2000);
+    // A value of markup alone (Intel's block diagrams, "<div><img …></div>") says nothing.
+    const text = typeof value === 'string' ? plainText(value) : String(value);
+    if (!text) continue;
+    attributes[label] = text.slice(0, 2000);
     if (Object.keys(attributes).length >= 60) break;
   }
   const productType = typeof r.attr_t_product_type === 'string' ? r.attr_t_product_type : undefined;
@@ -71,19 +82,12 @@ export function icecatToProduct(
     ok: true,
     product: {
       id: String(r.id),
-      title: r.title,
-      brand: r.supplier,
-      description: r.short_description ?? '',
+      title,
+      brand,
+      description,
       price: r.price,
       stock: ICECAT_DEFAULT_STOCK,
-      category: deriveCategory(
-        r.title,
-        r.supplier,
-        productType,
-        vocabulary,
-        r.short_description,
-        attributeKeys(r),
-      ),
+      category: deriveCategory(title, brand, productType, vocabulary, description, attributeKeys(r)),
       images: [...new Set(images)],
       attributes,
     },
@@ -112,8 +116,9 @@ export function icecatVocabulary(records: unknown[]): CategoryVocabulary {
         if (typeof title !== 'string' || typeof supplier !== 'string') return [];
         return [
           {
-            title,
-            brand: supplier,
+            // As icecatToProduct reads them (the vocabulary learns the words products are named by).
+            title: plainText(title),
+            brand: plainText(supplier),
             productType: typeof attr_t_product_type === 'string' ? attr_t_product_type : null,
             colour: typeof attr_t_product_colour === 'string' ? attr_t_product_colour : null,
             attributeKeys: attributeKeys(r as Record<string, unknown>),

@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import { icecatAvailable, loadIcecat, SHARED_DATA } from '../scripts/load-icecat.js';
+import { ICECAT_DEFAULT_STOCK, icecatToProduct } from '../src/icecat.js';
+import { plainText } from '../src/icecat-text.js';
+
+const record = (fields: Record<string, unknown> = {}) => ({
+  id: '4558542',
+  title: 'Intel Core E8200 processor 2.66 GHz Box 6 MB L2',
+  supplier: 'Intel',
+  price: 16_300,
+  ...fields,
+});
+function mapped(fields: Record<string, unknown> = {}) {
+  const result = icecatToProduct(record(fields));
+  if (!result.ok) throw new Error(result.error);
+  return result.product;
+}
+
+describe('plainText (Icecat HTML to the text a shopper reads)', () => {
+  it('breaks lines where the markup does and starts each list item with a bullet', () => {
+    expect(
+      plainText('<ul><li>LEXX463H11G-Lexmark X463H11G Toner</li><li>High yield</li></ul><p>Original</p>', {
+        lines: true,
+      }),
+    ).toBe('• LEXX463H11G-Lexmark X463H11G Toner\n• High yield\nOriginal');
+    expect(plainText('Processor E8200 <br />(6M Cache, 2.66 GHz)<BR>Box', { lines: true })).toBe(
+      'Processor E8200\n(6M Cache, 2.66 GHz)\nBox',
+    );
+    expect(plainText('<div>One</div><div>Two</div>', { lines: true })).toBe('One\nTwo');
+  });
+
+  it('joins the lines with spaces where a field is one line (a title, a value)', () => {
+    expect(plainText('Kit, Phaser 8550 <strong>Not for the Phaser 8500.</strong><br/>Black')).toBe(
+      'Kit, Phaser 8550 Not for the Phaser 8500. Black',
+    );
+  });
+
+  it('drops every other tag and its attributes, and markup with no text at all', () => {
+    expect(plainText('<span class="x">Red</span> <a href="https://x.example/?a=1&b=2">pen</a>')).toBe(
+      'Red pen',
+    );
+    expect(
+      plainText(
+        '<div><img src="https://ark.intel.com/diagram-5.gif" title="Block Diagram" /><img src="d.gif" /></div>',
+      ),
+    ).toBe('');
+    expect(plainText('A<!-- note -->B<?xml version="1.0"?>C</p>D')).toBe('ABC D');
+  });
+
+  it('decodes named, Latin-1, decimal and hex character references', () => {
+    expect(plainText('&#1057;artridge 701 &amp; 702')).toBe('Сartridge 701 & 702');
+    expect(plainText('90&deg; cable &reg; &lt;b&gt; &quot;x&quot; &apos;y&apos;')).toBe(
+      `90° cable ® <b> "x" 'y'`,
+    );
+    expect(plainText('Caf&eacute; &Uuml;ber &ntilde; &szlig; &#x4E2D;&#X6587; &#xe9;')).toBe(
+      'Café Über ñ ß 中文 é',
+    );
+    // A decoded '<' is text, not a tag: "&lt;br&gt;" shows as the author wrote it.
+    expect(plainText('a &lt;br&gt; b', { lines: true })).toBe('a <br> b');
+  });
+
+  it('leaves what is no reference as it is', () => {
+    expect(plainText('AT&T R&D &unknown; &amp 5&#; &#0; &#x110000; &#xD800;')).toBe(
+      'AT&T R&D &unknown; &amp 5&#; &#0; &#x110000; &#xD800;',
+    );
+  });
+
+  it('collapses runs of white space, no-break spaces too, and drops empty lines and bullets', () => {
+    expect(plainText('  a \t b&nbsp;&nbsp;c\u00a0 d  ')).toBe('a b c d');
+    expect(plainText('<p>  a  </p>\n\n<p></p><li></li><p>b</p>', { lines: true })).toBe('a\nb');
+  });
+
+  it('keeps a "<" that opens no tag, and drops a tag cut off at the end rather than show half of it', () => {
+    expect(plainText('Power <85 W, 2 < 3, a <= b')).toBe('Power <85 W, 2 < 3, a <= b');
+    expect(plainText('Toner black <br')).toBe('Toner black');
+    expect(plainText('Toner <span class="long')).toBe('Toner');
+  });
+
+  it('reads hostile input in linear time (1 MB of "<", "<a", "&", "&#", "</"…)', () => {
+    const mb = 1 << 20;
+    expect(plainText('<'.repeat(mb))).toBe('<'.repeat(mb));
+    expect(plainText('<a'.repeat(mb / 2))).toBe('');
+    expect(plainText(`x${'<a'.repeat(mb / 2)}>y`)).toBe('xy');
+    expect(plainText('</'.repeat(mb / 2))).toBe('</'.repeat(mb / 2));
+    expect(plainText('&'.repeat(mb))).toBe('&'.repeat(mb));
+    expect(plainText('&#'.repeat(mb / 2))).toBe('&#'.repeat(mb / 2));
+    expect(plainText('&#x1'.repeat(mb / 4))).toBe('&#x1'.repeat(mb / 4));
+    expect(plainText('<a>'.repeat(mb / 3))).toBe('');
+    expect(plainText('<li>'.repeat(mb / 4), { lines: true })).toBe('');
+    expect(plainText(' \n'.repeat(mb / 2), { lines: true })).toBe('');
+  });
+});
+
+describe('icecatToProduct', () => {
+  it('maps HTML text to plain text: the description in lines, the title and values on one', () => {
+    const p = mapped({
+      title: 'StarTech.com 6 ft 90&deg; Down Angled VGA Cable <strong>M/M</strong>',
+      short_description: 'Processor E8200 <br />(6M Cache, 2.66 GHz) &amp; more',
+      name: 'BX80570E8200&reg;',
+      attr_t_block_diagram: '<div><img src="https://ark.intel.com/diagram-5.gif" /></div>',
+      attr_t_compatibility: 'Phaser 8550 <strong>not 8500</strong>',
+    });
+    expect(p.title).toBe('StarTech.com 6 ft 90° Down Angled VGA Cable M/M');
+    expect(p.description).toBe('Processor E8200\n(6M Cache, 2.66 GHz) & more');
+    expect(p.attributes.model).toBe('BX80570E8200®');
+    expect(p.attributes.compatibility).toBe('Phaser 8550 not 8500');
+    expect(p.attributes).not.toHaveProperty('block diagram');
+    expect(p.stock).toBe(ICECAT_DEFAULT_STOCK);
+  });
+
+  it('rejects a record whose title is nothing but markup', () => {
+    const result = icecatToProduct(record({ title: '<div><img src="x.gif"></div>' }));
+    expect(result.ok || result.error).toMatch(/^title:/);
+  });
+});
+
+const available = icecatAvailable();
+if (!available) console.warn(`skipping the Icecat catalog checks: ${SHARED_DATA}/icecat is absent`);
+
+describe('the Icecat catalog as imported', () => {
+  it.skipIf(!available)(
+    'shows no markup or character reference in any text',
+    () => {
+      const { products, rejected } = loadIcecat();
+      expect(rejected).toBe(0);
+      const markup = /<\/?[a-z][^<>]*>|&(?:#\d+|#x[0-9a-f]+|[a-z][a-z0-9]*);/i;
+      const marked = products.filter((p) =>
+        [p.title, p.brand, p.description, ...Object.values(p.attributes)].some((t) => markup.test(t)),
+      );
+      expect(marked.map((p) => p.id)).toEqual([]);
+    },
+    60_000,
+  );
+});
