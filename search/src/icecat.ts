@@ -77,7 +77,9 @@ export function icecatToProduct(
     if (Object.keys(attributes).length >= 60) break;
   }
   const productType = typeof r.attr_t_product_type === 'string' ? r.attr_t_product_type : undefined;
-  const images = [url(r.img_500x500), url(r.img_high), url(r.img_thumb)].filter((u): u is string => !!u);
+  // img_500x500, img_high, img_low and img_thumb are one photo at four sizes: the gallery shows
+  // it once, at the size made for a product page (500 px), or the nearest size there is.
+  const image = url(r.img_500x500) ?? url(r.img_high) ?? url(r.img_low) ?? url(r.img_thumb);
   return {
     ok: true,
     product: {
@@ -88,7 +90,7 @@ export function icecatToProduct(
       price: r.price,
       stock: ICECAT_DEFAULT_STOCK,
       category: deriveCategory(title, brand, productType, vocabulary, description, attributeKeys(r)),
-      images: [...new Set(images)],
+      images: image ? [image] : [],
       attributes,
     },
   };

@@ -112,6 +112,23 @@ describe('icecatToProduct', () => {
     const result = icecatToProduct(record({ title: '<div><img src="x.gif"></div>' }));
     expect(result.ok || result.error).toMatch(/^title:/);
   });
+
+  it('keeps one image per photo: the 500 px one, or the nearest size there is', () => {
+    const sizes = {
+      img_high: 'http://images.icecat.biz/img/gallery/1_high.jpg',
+      img_500x500: 'http://images.icecat.biz/img/gallery_mediums/1_medium.jpg',
+      img_low: 'http://images.icecat.biz/img/gallery_lows/1_low.jpg',
+      img_thumb: 'http://images.icecat.biz/img/gallery_thumbs/1_thumb.jpg',
+    };
+    expect(mapped(sizes).images).toEqual(['https://images.icecat.biz/img/gallery_mediums/1_medium.jpg']);
+    expect(mapped({ ...sizes, img_500x500: 'not an address' }).images).toEqual([
+      'https://images.icecat.biz/img/gallery/1_high.jpg',
+    ]);
+    expect(mapped({ img_thumb: sizes.img_thumb }).images).toEqual([
+      'https://images.icecat.biz/img/gallery_thumbs/1_thumb.jpg',
+    ]);
+    expect(mapped().images).toEqual([]);
+  });
 });
 
 const available = icecatAvailable();
@@ -119,7 +136,7 @@ if (!available) console.warn(`skipping the Icecat catalog checks: ${SHARED_DATA}
 
 describe('the Icecat catalog as imported', () => {
   it.skipIf(!available)(
-    'shows no markup or character reference in any text',
+    'shows no markup or character reference in any text, one image per product',
     () => {
       const { products, rejected } = loadIcecat();
       expect(rejected).toBe(0);
@@ -128,6 +145,7 @@ describe('the Icecat catalog as imported', () => {
         [p.title, p.brand, p.description, ...Object.values(p.attributes)].some((t) => markup.test(t)),
       );
       expect(marked.map((p) => p.id)).toEqual([]);
+      expect(products.filter((p) => p.images.length > 1).map((p) => p.id)).toEqual([]);
     },
     60_000,
   );
