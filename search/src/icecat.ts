@@ -2,6 +2,7 @@ import type { ProductInput } from '@shopsync/core';
 import { z } from 'zod';
 import { CategoryVocabulary, deriveCategory } from './category.js';
 import { plainText } from './icecat-text.js';
+import { presentedValue } from './icecat-units.js';
 
 const IcecatRecord = z
   .object({
@@ -21,6 +22,9 @@ const IcecatRecord = z
   .passthrough();
 
 export type IcecatProduct = ProductInput & { id: string; category: string };
+
+/** The most attributes a product keeps (see `icecatToProduct`). */
+export const MAX_ATTRIBUTES = 250;
 
 /** Default stock for imported Icecat products (the data has none); vendors set real levels. */
 export const ICECAT_DEFAULT_STOCK = 25;
@@ -65,16 +69,16 @@ export function icecatToProduct(
     // Icecat's values are text, numbers or flags; anything else (an object, an array) is no
     // attribute a shopper reads, and String() of one can throw ({"toString": "x"}).
     if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') continue;
-    const label = key
-      .replace(/^attr_[a-z]_/, '')
-      .replace(/__/g, ' ')
-      .replace(/_/g, ' ')
-      .trim();
+    const feature = key.replace(/^attr_[a-z]_/, '');
+    const label = feature.replace(/__/g, ' ').replace(/_/g, ' ').trim();
     // A value of markup alone (Intel's block diagrams, "<div><img …></div>") says nothing.
     const text = typeof value === 'string' ? plainText(value) : String(value);
     if (!text) continue;
-    attributes[label] = text.slice(0, 2000);
-    if (Object.keys(attributes).length >= 60) break;
+    attributes[label] = presentedValue(feature, text).slice(0, 2000);
+    // A bound, as imports are untrusted files (MAX_ATTRIBUTES × 2,000 characters a product): well
+    // above what the catalog states (at most 186 with model and release date; the old bound, 60,
+    // cut the specifications of 1,148 products, a notebook's weight and size among them).
+    if (Object.keys(attributes).length >= MAX_ATTRIBUTES) break;
   }
   const productType = typeof r.attr_t_product_type === 'string' ? r.attr_t_product_type : undefined;
   // img_500x500, img_high, img_low and img_thumb are one photo at four sizes: the gallery shows

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { icecatAvailable, loadIcecat, SHARED_DATA } from '../scripts/load-icecat.js';
-import { ICECAT_DEFAULT_STOCK, icecatToProduct } from '../src/icecat.js';
+import { ICECAT_DEFAULT_STOCK, icecatToProduct, MAX_ATTRIBUTES } from '../src/icecat.js';
 import { plainText } from '../src/icecat-text.js';
+import { presentedValue } from '../src/icecat-units.js';
 
 const record = (fields: Record<string, unknown> = {}) => ({
   id: '4558542',
@@ -91,6 +92,42 @@ describe('plainText (Icecat HTML to the text a shopper reads)', () => {
   });
 });
 
+describe('presentedValue (a specification with its unit)', () => {
+  it('gives a number its Icecat unit', () => {
+    expect(presentedValue('processor_frequency', '1.6')).toBe('1.6 GHz');
+    expect(presentedValue('weight', '3460')).toBe('3460 g');
+    expect(presentedValue('hdd_size', '2.5')).toBe('2.5"');
+  });
+
+  it('gives a diagonal in centimetres with the inches after, as Icecat titles do', () => {
+    expect(presentedValue('display_diagonal', '13.3')).toBe('33.8 cm (13.3")');
+    expect(presentedValue('display_diagonal', '17')).toBe('43.2 cm (17")');
+    expect(presentedValue('display_diagonal', '15.6')).toBe('39.6 cm (15.6")');
+  });
+
+  it('gives a range its unit once', () => {
+    expect(presentedValue('operating_temperature__t_t_', '-20 - 60')).toBe('-20 - 60 °C');
+    expect(presentedValue('ac_input_voltage', '110-240')).toBe('110 - 240 V');
+    expect(presentedValue('operating_relative_humidity__h_h_', '10 - 90')).toBe('10 - 90%');
+  });
+
+  it('tells the unit of memory and cache by their size, and shows none where the size cannot tell', () => {
+    expect(presentedValue('internal_memory', '8')).toBe('8 GB');
+    expect(presentedValue('internal_memory', '16384')).toBe('16384 MB');
+    // A 128 GB memory kit or a printer's 128 MB: no unit rather than a wrong one.
+    expect(presentedValue('internal_memory', '128')).toBe('128');
+    expect(presentedValue('processor_cache', '3')).toBe('3 MB');
+    expect(presentedValue('processor_cache', '6144')).toBe('6144 KB');
+  });
+
+  it('leaves a value that is no number, or a feature of no known unit, as it is', () => {
+    expect(presentedValue('headphone_connectivity', '3.5 mm')).toBe('3.5 mm');
+    expect(presentedValue('processor_frequency', 'varies')).toBe('varies');
+    expect(presentedValue('usb_2_0_ports_quantity', '4')).toBe('4');
+    expect(presentedValue('toString', '4')).toBe('4');
+  });
+});
+
 describe('icecatToProduct', () => {
   it('maps HTML text to plain text: the description in lines, the title and values on one', () => {
     const p = mapped({
@@ -129,6 +166,34 @@ describe('icecatToProduct', () => {
     ]);
     expect(mapped().images).toEqual([]);
   });
+
+  it('states specifications with their units', () => {
+    const p = mapped({
+      attr_n_display_diagonal: 13.3,
+      attr_n_processor_frequency: 1.6,
+      attr_n_internal_memory: 8,
+      attr_t_operating_temperature__t_t_: '0 - 35',
+      attr_t_processor_cores: '2',
+      attr_b_bluetooth: true,
+    });
+    expect(p.attributes).toMatchObject({
+      'display diagonal': '33.8 cm (13.3")',
+      'processor frequency': '1.6 GHz',
+      'internal memory': '8 GB',
+      'operating temperature t t': '0 - 35 °C',
+      'processor cores': '2',
+      bluetooth: 'true',
+    });
+  });
+
+  it(`keeps a notebook's 180 specifications, and at most ${MAX_ATTRIBUTES} of a hostile record`, () => {
+    const specs = (n: number) =>
+      Object.fromEntries(Array.from({ length: n }, (_, i) => [`attr_t_f${i}`, 'x']));
+    const notebook = mapped({ name: 'dv7', ...specs(180), attr_n_weight: 3460 });
+    expect(Object.keys(notebook.attributes)).toHaveLength(182);
+    expect(notebook.attributes.weight).toBe('3460 g');
+    expect(Object.keys(mapped(specs(100_000)).attributes)).toHaveLength(MAX_ATTRIBUTES);
+  });
 });
 
 const available = icecatAvailable();
@@ -136,7 +201,7 @@ if (!available) console.warn(`skipping the Icecat catalog checks: ${SHARED_DATA}
 
 describe('the Icecat catalog as imported', () => {
   it.skipIf(!available)(
-    'shows no markup or character reference in any text, one image per product',
+    'shows no markup or character reference in any text, one image per product, every spec',
     () => {
       const { products, rejected } = loadIcecat();
       expect(rejected).toBe(0);
@@ -146,6 +211,8 @@ describe('the Icecat catalog as imported', () => {
       );
       expect(marked.map((p) => p.id)).toEqual([]);
       expect(products.filter((p) => p.images.length > 1).map((p) => p.id)).toEqual([]);
+      // The catalog's most: 184 specifications, with model and release date (60 cut 1,148 products).
+      expect(Math.max(...products.map((p) => Object.keys(p.attributes).length))).toBeLessThan(MAX_ATTRIBUTES);
     },
     60_000,
   );
