@@ -9,6 +9,9 @@ import { useTitle } from '../title.js';
 import { ProductCard } from './product-card.js';
 import { ErrorNotice, useFetch } from './use-fetch.js';
 
+/** How many specification rows show until the shopper asks for all of them. */
+const SPECS_SHOWN = 24;
+
 export default function ProductPage({ params }: { params: string[] }) {
   const id = params[0]!;
   const result = useFetch(() => api.product(id), id);
@@ -20,6 +23,7 @@ export default function ProductPage({ params }: { params: string[] }) {
   const held = cart.lines.find((l) => l.productId === id)?.quantity ?? 0;
   const room = Math.max(MAX_PER_LINE - held, 0);
   const [shown, setShown] = useState(0);
+  const [allSpecs, setAllSpecs] = useState(false);
   const missing = result.state === 'error' && result.error.status === 404;
   useTitle(result.state === 'ok' ? result.data.title : missing ? 'Product not found' : null);
   if (result.state === 'loading') return <p class="loading">Loading…</p>;
@@ -48,7 +52,8 @@ export default function ProductPage({ params }: { params: string[] }) {
     setAdded(true);
   };
   const image = p.images[shown] ?? p.images[0];
-  const specs = Object.entries(p.attributes).slice(0, 24);
+  const allSpecRows = Object.entries(p.attributes);
+  const specs = allSpecs ? allSpecRows : allSpecRows.slice(0, SPECS_SHOWN);
   return (
     <article class="product">
       <div class="gallery">
@@ -125,7 +130,7 @@ export default function ProductPage({ params }: { params: string[] }) {
       {specs.length > 0 && (
         <section class="specs">
           <h2>Specifications</h2>
-          <table>
+          <table id="specs-table">
             <tbody>
               {specs.map(([k, v]) => (
                 <tr key={k}>
@@ -135,6 +140,18 @@ export default function ProductPage({ params }: { params: string[] }) {
               ))}
             </tbody>
           </table>
+          {/* The rest (a laptop's memory, storage, graphics) in place, on request. */}
+          {allSpecRows.length > SPECS_SHOWN && (
+            <button
+              type="button"
+              class="link more-specs"
+              aria-expanded={allSpecs}
+              aria-controls="specs-table"
+              onClick={() => setAllSpecs(!allSpecs)}
+            >
+              {allSpecs ? 'Show fewer specifications' : `Show all ${allSpecRows.length} specifications`}
+            </button>
+          )}
         </section>
       )}
       <Similar id={p.id} title={p.title} category={p.category} />
