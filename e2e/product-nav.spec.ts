@@ -42,3 +42,33 @@ test('the product page shows every specification on request, the first 24 until 
   await expect(page.getByTestId('product-title')).toBeVisible();
   await expect(page.getByRole('button', { name: /specifications/ })).toHaveCount(0);
 });
+
+test('a lone similar product is a card, not a page-wide picture, on a desktop and on a phone', async ({
+  page,
+  request,
+}) => {
+  const words = `Vrendle Quosk ${randomUUID().slice(0, 6)}`;
+  const make = async (title: string) => {
+    const res = await request.post('/api/products', {
+      headers: ADMIN,
+      data: { title, brand: 'Testbrand', price: 1999, stock: 4 },
+    });
+    expect(res.status()).toBe(201);
+    return (await res.json()).id as string;
+  };
+  const id = await make(words);
+  await make('Vrendle Quosk in blue');
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto(`/products/${id}`);
+  const cards = page.getByRole('region', { name: 'Similar products' }).locator('.card');
+  await expect(cards).toHaveCount(1);
+  const width = async () => (await cards.first().boundingBox())!.width;
+  expect(await width()).toBeLessThanOrEqual(240);
+  expect(await width()).toBeGreaterThanOrEqual(150);
+  await page.setViewportSize({ width: 375, height: 740 });
+  await expect.poll(width).toBeLessThanOrEqual(240);
+  expect(await width()).toBeGreaterThanOrEqual(150);
+  await expect
+    .poll(() => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth))
+    .toBeLessThanOrEqual(0);
+});
