@@ -1,6 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { expect, test } from '@playwright/test';
-import { ADMIN, createProduct } from './helpers.js';
+import { expect, type Page, test } from '@playwright/test';
+import { ADMIN, createProduct, PASSWORD } from './helpers.js';
+
+/** An account of its own, made through the API (no page signed in); its email. */
+async function account(page: Page): Promise<string> {
+  const email = `e2e-${randomUUID()}@example.com`;
+  const res = await page.request.post('/api/auth/signup', {
+    data: { email, password: PASSWORD, name: 'Nav' },
+  });
+  expect(res.status()).toBe(201);
+  // The API's answer set the session cookie in the page's context: this test signs in itself.
+  await page.context().clearCookies();
+  return email;
+}
+
+const headerSignIn = (page: Page) =>
+  page.getByRole('navigation', { name: 'Account' }).getByRole('link', { name: 'Sign in' });
 
 test('the product page shows every specification on request, the first 24 until then', async ({
   page,
@@ -71,4 +86,55 @@ test('a lone similar product is a card, not a page-wide picture, on a desktop an
   await expect
     .poll(() => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth))
     .toBeLessThanOrEqual(0);
+});
+
+test('signing in or up from the header comes back to the page the shopper was on', async ({
+  page,
+  request,
+}) => {
+  const id = await createProduct(request, 'Return trip kettle');
+  const email = await account(page);
+  await page.goto(`/products/${id}`);
+  await expect(page.getByTestId('product-title')).toBeVisible();
+  await headerSignIn(page).click();
+  await expect(page).toHaveURL(`/signin?next=${encodeURIComponent(`/products/${id}`)}`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(`/products/${id}`);
+  await expect(page.getByTestId('product-title')).toBeVisible();
+
+  // Signing up from a page of results, by way of the sign-in page, comes back to them too.
+  await page.context().clearCookies();
+  await page.goto('/search?q=kettle&sort=price_asc');
+  await expect(page.getByTestId('result-count')).toBeVisible();
+  await headerSignIn(page).click();
+  await page.getByRole('link', { name: 'Create an account' }).click();
+  await page.getByLabel('Name').fill('New Shopper');
+  await page.getByLabel('Email').fill(`e2e-${randomUUID()}@example.com`);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page).toHaveURL('/search?q=kettle&sort=price_asc');
+});
+
+test('a return path that leads off the shop is not followed after signing in', async ({ page }) => {
+  const email = await account(page);
+  // "//host" and "/\host" name another site; so does "/<tab>/host" (the browser drops the tab).
+  for (const next of [
+    '//evil.example/x',
+    '/\\evil.example/x',
+    'https://evil.example/x',
+    '/\t/evil.example/x',
+  ]) {
+    await page.context().clearCookies();
+    await page.goto(`/signin?next=${encodeURIComponent(next)}`);
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page, next).toHaveURL('/');
+    await expect(page.getByRole('alert')).toHaveCount(0);
+    // Signed in already, the sign-in page's Continue goes nowhere else either.
+    await page.goto(`/signin?next=${encodeURIComponent(next)}`);
+    await expect(page.getByRole('link', { name: 'Continue' }), next).toHaveAttribute('href', '/');
+  }
 });

@@ -2,6 +2,7 @@ import type { ComponentType } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { cartState } from './cart/session.js';
 import { SearchBox } from './components/search-box.js';
+import { accountHref, safeNext } from './pages/account-form.js';
 import { route } from './router.js';
 import { currentUser, signOut } from './session.js';
 import { useStore } from './store.js';
@@ -149,6 +150,12 @@ function Header() {
   const user = useStore(currentUser);
   const cart = useStore(cartState);
   const count = cart.lines.reduce((n, l) => n + l.quantity, 0);
+  // Signing in comes back to where the shopper was (the sign-in pages themselves pass on where
+  // they were to go back to), as the prompts of checkout and the orders pages do.
+  const url = useStore(route);
+  const here = /^\/(signin|signup)$/.test(url.pathname)
+    ? (url.searchParams.get('next') ?? '/')
+    : url.pathname + url.search;
   return (
     <header class="top">
       <a class="brand" href="/" aria-label="ShopSync home">
@@ -165,7 +172,7 @@ function Header() {
             </button>
           </>
         ) : (
-          <a href="/signin">Sign in</a>
+          <a href={accountHref('signin', safeNext(here, url.origin))}>Sign in</a>
         )}
         <a class="cart-link" href="/cart" aria-label={`Cart, ${count} item${count === 1 ? '' : 's'}`}>
           Cart{' '}

@@ -4,14 +4,15 @@ import { navigate } from '../router.js';
 import { currentUser, signedIn, signOut } from '../session.js';
 import { useStore } from '../store.js';
 import { useTitle } from '../title.js';
+import { accountHref, safeNext } from './account-form.js';
 
 export default function Account({ params, url }: { params: string[]; url: URL }) {
   const mode = params[0] as 'signin' | 'signup';
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  // Only a path of this shop: "//host" and "/\host" would name another origin.
+  // Only a path of this shop: "//host" and "/\host" would name another origin (account-form.ts).
   const asked = url.searchParams.get('next') ?? '';
-  const next = /^\/(?![/\\])/.test(asked) ? asked : '/';
+  const next = safeNext(asked, location.origin);
   const other = mode === 'signin' ? 'signup' : 'signin';
   const user = useStore(currentUser);
   // Already signed in (not just now, by this form: that goes on to `next` by itself): say so and
@@ -101,9 +102,7 @@ export default function Account({ params, url }: { params: string[]; url: URL })
       </form>
       <p>
         {mode === 'signin' ? 'New here? ' : 'Have an account? '}
-        <a href={`/${other}${next !== '/' ? `?next=${encodeURIComponent(next)}` : ''}`}>
-          {mode === 'signin' ? 'Create an account' : 'Sign in'}
-        </a>
+        <a href={accountHref(other, next)}>{mode === 'signin' ? 'Create an account' : 'Sign in'}</a>
       </p>
     </section>
   );
