@@ -138,3 +138,33 @@ test('a return path that leads off the shop is not followed after signing in', a
     await expect(page.getByRole('link', { name: 'Continue' }), next).toHaveAttribute('href', '/');
   }
 });
+
+test('sign-up says a taken email and a blank name in words, and offers to sign in instead', async ({
+  page,
+  request,
+}) => {
+  const id = await createProduct(request, 'Taken email toaster');
+  const email = await account(page);
+  await page.goto(`/signup?next=${encodeURIComponent(`/products/${id}`)}`);
+  await page.getByLabel('Name').fill('Again');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  const alert = page.getByRole('alert');
+  await expect(alert).toHaveText('An account with this email already exists. Sign in instead');
+  await alert.getByRole('link', { name: 'Sign in instead' }).click();
+  await expect(page).toHaveURL(`/signin?next=${encodeURIComponent(`/products/${id}`)}`);
+  await expect(page.getByLabel('Email')).toHaveValue(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(`/products/${id}`);
+
+  // A name of spaces passes the browser's check, not the shop's.
+  await page.context().clearCookies();
+  await page.goto('/signup');
+  await page.getByLabel('Name').fill('   ');
+  await page.getByLabel('Email').fill(`e2e-${randomUUID()}@example.com`);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page.getByRole('alert')).toHaveText('Please enter your name.');
+});

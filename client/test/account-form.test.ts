@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { accountHref, safeNext } from '../src/pages/account-form.js';
+import { ApiError } from '../src/api.js';
+import { accountErrorText, accountHref, safeNext } from '../src/pages/account-form.js';
 
 const ORIGIN = 'https://shop.example';
 
@@ -36,5 +37,42 @@ describe('accountHref', () => {
   it('names where to go on only when it is not the home page', () => {
     expect(accountHref('signin', '/')).toBe('/signin');
     expect(accountHref('signup', '/search?q=a b')).toBe('/signup?next=%2Fsearch%3Fq%3Da%20b');
+  });
+});
+
+describe('accountErrorText', () => {
+  it('says a taken email in a sentence', () => {
+    expect(accountErrorText(new ApiError(409, 'email_taken', 'an account with this email exists'))).toBe(
+      'An account with this email already exists.',
+    );
+  });
+
+  it("says what is wrong with a field in the form's words", () => {
+    const invalid = (...details: { path: string; message: string }[]) =>
+      accountErrorText(new ApiError(400, 'invalid_request', 'the request body is not valid', details));
+    expect(invalid({ path: 'name', message: 'Too small: expected string to have >=1 characters' })).toBe(
+      'Please enter your name.',
+    );
+    expect(invalid({ path: 'name', message: 'Too big: expected string to have <=100 characters' })).toBe(
+      'Your name can have at most 100 characters.',
+    );
+    expect(
+      invalid(
+        { path: 'email', message: 'Invalid email address' },
+        { path: 'password', message: 'password must have at least 8 characters' },
+      ),
+    ).toBe(
+      'Please enter a valid email address, like name@example.com. Password must have at least 8 characters.',
+    );
+    expect(invalid({ path: 'password', message: 'Too small: expected string to have >=1 characters' })).toBe(
+      'Please enter your password.',
+    );
+  });
+
+  it('says anything else as errorText does', () => {
+    expect(
+      accountErrorText(new ApiError(401, 'invalid_credentials', 'the email or the password is wrong')),
+    ).toBe("That email and password don't match an account.");
+    expect(accountErrorText(new Error('boom'))).toBe('boom');
   });
 });

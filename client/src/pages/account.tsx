@@ -1,14 +1,21 @@
 import { useState } from 'preact/hooks';
-import { api, errorText } from '../api.js';
+import { api, asApiError } from '../api.js';
 import { navigate } from '../router.js';
 import { currentUser, signedIn, signOut } from '../session.js';
 import { useStore } from '../store.js';
 import { useTitle } from '../title.js';
-import { accountHref, safeNext } from './account-form.js';
+import { accountErrorText, accountHref, safeNext } from './account-form.js';
+
+/**
+ * The email last typed here, so that going from one form to the other ("Sign in instead") keeps
+ * it. Kept in memory only (not in the address, where history and logs would keep it), and
+ * forgotten once signed in.
+ */
+let typedEmail = '';
 
 export default function Account({ params, url }: { params: string[]; url: URL }) {
   const mode = params[0] as 'signin' | 'signup';
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<{ text: string; taken: boolean } | null>(null);
   const [busy, setBusy] = useState(false);
   // Only a path of this shop: "//host" and "/\host" would name another origin (account-form.ts).
   const asked = url.searchParams.get('next') ?? '';
@@ -64,21 +71,33 @@ export default function Account({ params, url }: { params: string[]; url: URL })
               mode === 'signin'
                 ? await api.login(email, password)
                 : await api.signup(email, password, String(f.get('name')));
+            typedEmail = '';
             await signedIn(user);
             navigate(next, true);
           } catch (err) {
-            setError(errorText(err));
+            setError({ text: accountErrorText(err), taken: asApiError(err).code === 'email_taken' });
             setBusy(false);
           }
         }}
       >
         {mode === 'signup' && (
           <label>
-            Name <input name="name" required autocomplete="name" />
+            Name <input name="name" required maxLength={100} autocomplete="name" />
           </label>
         )}
         <label>
-          Email <input name="email" type="email" required autocomplete="email" />
+          Email{' '}
+          <input
+            name="email"
+            type="email"
+            required
+            maxLength={254}
+            autocomplete="email"
+            defaultValue={typedEmail}
+            onInput={(e) => {
+              typedEmail = (e.target as HTMLInputElement).value;
+            }}
+          />
         </label>
         <label>
           Password{' '}
@@ -87,13 +106,20 @@ export default function Account({ params, url }: { params: string[]; url: URL })
             type="password"
             required
             minLength={mode === 'signup' ? 8 : 1}
+            maxLength={200}
             autocomplete={mode === 'signin' ? 'current-password' : 'new-password'}
           />
         </label>
         {mode === 'signup' && <p class="hint">At least 8 characters; a few words make a good one.</p>}
         {error && (
           <p class="notice error" role="alert">
-            {error}
+            {error.text}
+            {error.taken && (
+              <>
+                {' '}
+                <a href={accountHref('signin', next)}>Sign in instead</a>
+              </>
+            )}
           </p>
         )}
         <button type="submit" class="primary" disabled={busy}>
