@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect, type Page, test } from '@playwright/test';
-import { ADMIN, createProduct, PASSWORD } from './helpers.js';
+import { ADMIN, createProduct, family, PASSWORD } from './helpers.js';
 
 /** An account of its own, made through the API (no page signed in); its email. */
 async function account(page: Page): Promise<string> {
@@ -167,4 +167,45 @@ test('sign-up says a taken email and a blank name in words, and offers to sign i
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Create account' }).click();
   await expect(page.getByRole('alert')).toHaveText('Please enter your name.');
+});
+
+test('arrowing through a filter is one step back, not one per value passed', async ({ page, request }) => {
+  const word = `arrowkey${randomUUID().slice(0, 6)}`;
+  await family(request, word, [
+    ['Alphabrand', 1000],
+    ['Betabrand', 2000],
+    ['Gammabrand', 3000],
+    ['Deltabrand', 4000],
+    ['Epsilonbrand', 5000],
+  ]);
+  await page.goto(`/search?q=${word}`);
+  const count = page.getByTestId('result-count');
+  await expect(count).toHaveText('5 results');
+  const start = page.url();
+  const entries = () => page.evaluate(() => history.length);
+  const before = await entries();
+  const brands = page.getByRole('group', { name: 'Brand' });
+  await brands.getByLabel('Any brand').focus();
+  const passed: string[] = [];
+  for (let i = 0; i < 4; i++) {
+    await page.keyboard.press('ArrowDown');
+    await expect(page).toHaveURL(/brand=/);
+    const brand = new URL(page.url()).searchParams.get('brand')!;
+    expect(passed).not.toContain(brand);
+    passed.push(brand);
+    await expect(count).toHaveText('1 result');
+    await expect(brands.getByRole('radio', { checked: true })).toBeFocused();
+  }
+  expect(await entries()).toBe(before + 1);
+  await page.goBack();
+  await expect(page).toHaveURL(start);
+  await expect(count).toHaveText('5 results');
+
+  // A click is a choice of its own: Back undoes it alone.
+  await brands.getByText('Betabrand').click();
+  await expect(count).toHaveText('1 result');
+  await brands.getByText('Gammabrand').click();
+  await expect(page).toHaveURL(/brand=Gammabrand/);
+  await page.goBack();
+  await expect(page).toHaveURL(/brand=Betabrand/);
 });

@@ -28,6 +28,35 @@ export default function Search({ url }: { url: URL }) {
 
   const change = (updates: Record<string, string | null>, replace = false) =>
     navigate(searchWith(url.search, updates), replace);
+  // Arrow keys move a radio group's choice (and a sort list's) one value at a time, each one
+  // applied: a run of them through one filter is one choice, not one per value passed. Its first
+  // change adds a history entry and the rest replace that one, so Back undoes the run at once
+  // rather than step back through every brand on the way; a click, Space or another filter adds
+  // an entry of its own, as the filter links of a big shop do (Back undoes the last filter).
+  const arrowKey = useRef(false);
+  const arrowRun = useRef<{ filter: string; at: string } | null>(null);
+  const choose = (updates: Record<string, string | null>) => {
+    const filter = Object.keys(updates).join();
+    const here = () => location.pathname + location.search;
+    const byArrow = arrowKey.current;
+    change(updates, byArrow && arrowRun.current?.filter === filter && arrowRun.current.at === here());
+    arrowRun.current = byArrow ? { filter, at: here() } : null;
+  };
+  useEffect(() => {
+    // Whether the change under way comes of an arrow key: it fires between keydown and keyup.
+    const down = (e: KeyboardEvent) => {
+      arrowKey.current = e.key.startsWith('Arrow');
+    };
+    const up = () => {
+      arrowKey.current = false;
+    };
+    addEventListener('keydown', down, true);
+    addEventListener('keyup', up, true);
+    return () => {
+      removeEventListener('keydown', down, true);
+      removeEventListener('keyup', up, true);
+    };
+  }, []);
 
   const fresh = result.state === 'ok' ? result.data : null;
   // While the next answer loads, the last one stays (marked busy): the filters stay where they
@@ -83,14 +112,14 @@ export default function Search({ url }: { url: URL }) {
               name="category"
               values={data.facets.category}
               selected={params.get('category')}
-              onChange={change}
+              onChange={choose}
             />
             <Facet
               title="Brand"
               name="brand"
               values={data.facets.brand}
               selected={params.get('brand')}
-              onChange={change}
+              onChange={choose}
             />
             {prices.length > 0 && (
               <fieldset>
@@ -99,7 +128,7 @@ export default function Search({ url }: { url: URL }) {
                   name="price"
                   label="Any price"
                   checked={!params.has('minPrice') && !params.has('maxPrice')}
-                  onChoose={() => change({ minPrice: null, maxPrice: null })}
+                  onChoose={() => choose({ minPrice: null, maxPrice: null })}
                 />
                 {prices.map((p) => {
                   const label =
@@ -116,7 +145,7 @@ export default function Search({ url }: { url: URL }) {
                         name="price"
                         checked={on}
                         onChange={() =>
-                          change({
+                          choose({
                             minPrice: String(p.min),
                             maxPrice: p.max === null ? null : String(p.max - 1),
                           })
@@ -152,7 +181,7 @@ export default function Search({ url }: { url: URL }) {
               Sort by{' '}
               <select
                 value={params.get('sort') ?? 'relevance'}
-                onChange={(e) => change({ sort: (e.target as HTMLSelectElement).value })}
+                onChange={(e) => choose({ sort: (e.target as HTMLSelectElement).value })}
               >
                 {SORTS.map(([v, l]) => (
                   <option key={v} value={v}>
