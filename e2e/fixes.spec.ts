@@ -218,6 +218,12 @@ test('a missing order or product says so under a heading and offers a way on', a
   await expect(page).toHaveTitle('Order not found · ShopSync');
   await main.getByRole('link', { name: 'Your orders' }).click();
   await expect(main.getByRole('heading', { level: 1 })).toHaveText('Your orders');
+
+  // A link cut short in the middle of a %-escape: the shop's own page, not a JSON error or a blank app.
+  for (const path of ['/products/50%', '/products/%E0%A4%A']) {
+    await page.goto(path);
+    await expect(main.getByRole('heading', { level: 1 })).toHaveText('Product not found');
+  }
 });
 
 test('"−" down to none removes the line as Remove does, with Undo', async ({ page, context, request }) => {

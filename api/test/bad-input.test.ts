@@ -1,5 +1,8 @@
+import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { admin, Client, signUp, startTestServer } from './harness.js';
 
@@ -118,11 +121,31 @@ describe('bad input', () => {
     expect(big.connection).toBe('close');
   });
 
-  it('answers unknown API routes, and paths with malformed %-escapes, with a JSON 404', async () => {
-    for (const path of ['/api/nothing-here', '/%E0%A4%A', '/assets/%zz', '/api/%zz']) {
+  it('answers unknown API routes, and API or asset paths with malformed %-escapes, with a JSON 404', async () => {
+    for (const path of ['/api/nothing-here', '/assets/%zz', '/api/%zz', '/x.js%zz']) {
       const res = await new Client(server.url).get(path);
       expect(res.status, path).toBe(404);
       expect(res.json.error.code, path).toBe('not_found');
+    }
+  });
+
+  it("serves the storefront's page for a page address with a malformed %-escape (a link cut short)", async () => {
+    const clientDir = fs.mkdtempSync(path.join(os.tmpdir(), 'shopsync-client-'));
+    fs.writeFileSync(path.join(clientDir, 'index.html'), '<!doctype html><title>shell</title>');
+    const shop = await startTestServer({ SHOPSYNC_CLIENT_DIR: clientDir });
+    try {
+      for (const page of ['/products/50%', '/products/%E0%A4%A', '/%zz']) {
+        const res = await new Client(shop.url).get(page);
+        expect(res.status, page).toBe(200);
+        expect(res.headers.get('content-type'), page).toContain('text/html');
+        expect(res.text, page).toContain('<title>shell</title>');
+      }
+      // Still no file of the storefront's folder by a malformed name, nor an API route.
+      expect((await new Client(shop.url).get('/assets/%zz')).status).toBe(404);
+      expect((await new Client(shop.url).get('/api/%zz')).json.error.code).toBe('not_found');
+    } finally {
+      await shop.close();
+      fs.rmSync(clientDir, { recursive: true, force: true });
     }
   });
 

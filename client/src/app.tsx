@@ -83,7 +83,7 @@ function Router() {
       setPage(null);
       return;
     }
-    const params = match[0].exec(url.pathname)!.slice(1).map(decodeURIComponent);
+    const params = match[0].exec(url.pathname)!.slice(1).map(decodeParam);
     let cancelled = false;
     setFailed(false);
     match[1]().then(
@@ -204,4 +204,13 @@ export function App() {
       </footer>
     </>
   );
+}
+
+/** A path segment as text; one with a malformed %-escape (a link cut short) as it is, not a crash. */
+function decodeParam(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }

@@ -48,16 +48,20 @@ export function serveClient(root: string): MiddlewareHandler {
   const rootDir = path.resolve(root);
   return async (c, next) => {
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD') return next();
-    let urlPath: string;
+    const raw = new URL(c.req.url).pathname;
+    let urlPath = raw;
+    let malformed = false;
     try {
-      urlPath = decodeURIComponent(new URL(c.req.url).pathname);
+      urlPath = decodeURIComponent(raw);
     } catch {
-      return next(); // a malformed %-escape names no file: the JSON 404
+      // A malformed %-escape (a link cut short) names no file, but may be a page's address
+      // (/products/50%): the storefront says what it cannot find, in the shop's own page.
+      malformed = true;
     }
     if (urlPath.startsWith('/api/') || urlPath === '/api' || urlPath.startsWith('/sync')) return next();
     let file = path.join(rootDir, path.normalize(urlPath));
     if (!file.startsWith(rootDir)) return next();
-    let stat = statOrNull(file);
+    let stat = malformed ? null : statOrNull(file);
     const isAsset = urlPath.startsWith('/assets/');
     if (!stat?.isFile()) {
       if (isAsset || path.extname(urlPath) !== '') return next();
