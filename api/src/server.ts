@@ -7,7 +7,9 @@ import {
   Checkpointer,
   clientAddress,
   createSyncServer,
+  type DataDirLock,
   listeningUrl,
+  lockDataDir,
   metricsAllowed,
   type SyncServer,
 } from '@shopsync/sync-server';
@@ -82,6 +84,17 @@ function syncSecret(db: Db, configured: string | undefined): string {
 
 /** Starts the whole shop in this process: api, sync server, search, storefront, on one port. */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  // One shop per data directory (lockDataDir says why); held until close, or the process ends.
+  const lock = lockDataDir(config.dataDir, 'shop.lock');
+  try {
+    return await start(config, logger, lock);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+async function start(config: Config, logger: Logger, lock: DataDirLock): Promise<RunningServer> {
   const db = openDatabase(config.dataDir, undefined, config.durability);
   const catalog = new Catalog(db);
   const seeded = await ensureSeeded(
@@ -289,6 +302,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       orders.flush();
       await checkpointer.stop();
       db.close();
+      lock.release();
     })();
     return closing;
   };

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkLedger } from '../src/checkout/ledger.js';
 import { openDatabase } from '../src/db.js';
-import { ADMIN, admin, Client, signUp } from './harness.js';
+import { ADMIN, admin, Client, signUp, startTestServer } from './harness.js';
 import { startShopProcess } from './process.js';
 
 describe('kill -9', () => {
@@ -68,4 +68,36 @@ describe('kill -9', () => {
     expect(stock + units.n).toBe(60);
     db.close();
   }, 120_000);
+});
+
+describe('one shop per data directory', () => {
+  it('refuses a second shop on the same DATA_DIR while one runs, and starts one after a kill -9', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'shopsync-lock-'));
+    const env = { DATA_DIR: dataDir, SHOPSYNC_SEED_COUNT: '20', SHOPSYNC_ADMIN_TOKEN: ADMIN };
+    const first = await startShopProcess(env);
+    // Two shops would each keep their own copy of a cart: the second must not start.
+    const refused = await startShopProcess(env).then(
+      (second) => {
+        second.child.kill('SIGKILL');
+        return null;
+      },
+      (err: Error) => err.message,
+    );
+    expect(refused).toMatch(/the shop exited \(1\)/);
+    expect(refused).toContain('another process is serving this data directory');
+    expect((await new Client(first.url).get('/api/health')).status).toBe(200);
+    // The lock goes with the process, however it ends: no stale lock after kill -9.
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const third = await startShopProcess(env);
+    expect((await new Client(third.url).get('/api/health')).status).toBe(200);
+    third.child.kill('SIGTERM');
+    expect(await third.exited).toBe(0);
+    // Closed cleanly, it lets the next one start too (and the in-process server the same).
+    const fourth = await startTestServer({ DATA_DIR: dataDir });
+    await expect(startTestServer({ DATA_DIR: dataDir })).rejects.toThrow(/another process is serving/);
+    await fourth.close();
+    const fifth = await startTestServer({ DATA_DIR: dataDir });
+    await fifth.close();
+  }, 90_000);
 });
