@@ -3,18 +3,29 @@ import { LIMIT_RANGES, LOG_LEVELS } from '@shopsync/sync-server/limits';
 import { z } from 'zod';
 import type { Durability } from './db.js';
 
+/**
+ * A whole number written in decimal digits, in [min, max], or `fallback` when unset. Not
+ * `z.coerce.number()`: it reads "1e3" as 1000 and "0x10" as 16, so `PORT=0x10` listened on 16.
+ */
+const whole = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number written in digits')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max))
+    .default(fallback);
+
 /** A whole number in one of the sync server's ranges (limits.ts), or the default when unset. */
-const within = ({ min, max }: { min: number; max: number }, fallback: number) =>
-  z.coerce.number().int().min(min).max(max).default(fallback);
+const within = ({ min, max }: { min: number; max: number }, fallback: number) => whole(min, max, fallback);
 
 const Env = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(8787),
+  PORT: whole(0, 65535, 8787),
   HOST: z.string().default('127.0.0.1'),
   DATA_DIR: z.string().default('./data'),
   SHOPSYNC_ADMIN_TOKEN: z.string().min(1).optional(),
   SHOPSYNC_METRICS_TOKEN: z.string().min(16).optional(),
   SHOPSYNC_SEED: z.enum(['generated', 'none']).default('generated'),
-  SHOPSYNC_SEED_COUNT: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
+  SHOPSYNC_SEED_COUNT: whole(0, 1_000_000, 10_000),
   SHOPSYNC_SECRET: z.string().min(16).optional(),
   SHOPSYNC_CLIENT_DIR: z.string().optional(),
   SHOPSYNC_SECURE_COOKIES: z.enum(['0', '1']).default('0'),
@@ -24,9 +35,9 @@ const Env = z.object({
   SHOPSYNC_SYNC_MAX_MEMORY_MB: within(LIMIT_RANGES.maxMemoryMb, 32),
   SHOPSYNC_SYNC_MAX_PER_ADDRESS: within(LIMIT_RANGES.maxConnectionsPerAddress, 256),
   SHOPSYNC_TRUSTED_PROXIES: within(LIMIT_RANGES.trustedProxies, 0),
-  SHOPSYNC_CHECKOUT_BATCH: z.coerce.number().int().min(1).max(10_000).default(512),
-  SHOPSYNC_SEARCH_SHARDS: z.coerce.number().int().min(0).max(64).default(0),
-  SHOPSYNC_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
+  SHOPSYNC_CHECKOUT_BATCH: whole(1, 10_000, 512),
+  SHOPSYNC_SEARCH_SHARDS: whole(0, 64, 0),
+  SHOPSYNC_REQUEST_TIMEOUT_MS: whole(100, 600_000, 60_000),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
 });
 

@@ -90,12 +90,22 @@ export function openDatabase(dataDir: string, file = DB_FILE, durability: Durabi
   db.pragma(`synchronous = ${durability === 'full' ? 'FULL' : 'NORMAL'}`);
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
-  migrate(db);
+  try {
+    migrate(db);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
   return db;
 }
 
 function migrate(db: Db): void {
   const current = db.pragma('user_version', { simple: true }) as number;
+  // A newer build's schema (a rollback after an upgrade): this code would misread its tables.
+  if (current > MIGRATIONS.length)
+    throw new Error(
+      `the database is at schema version ${current}, newer than this build's ${MIGRATIONS.length}: it was written by a newer ShopSync; run that version, or restore a backup made by this one`,
+    );
   for (let v = current; v < MIGRATIONS.length; v++) {
     db.transaction(() => {
       db.exec(MIGRATIONS[v]!);

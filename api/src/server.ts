@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { serve } from '@hono/node-server';
 import { compactCart, YjsCart } from '@shopsync/core';
 import {
@@ -222,11 +224,14 @@ async function start(config: Config, logger: Logger, lock: DataDirLock): Promise
       // Listening means the search index is loaded; the database must still answer a read.
       a.get('/api/health', (c) => {
         try {
-          statement(db, 'SELECT 1').get();
+          // A read of a table's page: `SELECT 1` reads none, and answers from a damaged file.
+          statement(db, 'SELECT seq FROM product_changes ORDER BY seq DESC LIMIT 1').get();
         } catch (err) {
           logger.error({ err }, 'health check: the database does not answer');
           return c.json({ status: 'error', error: 'database' }, 503);
         }
+        // Search stops following the catalog when its reads fail (SearchFeed.start logs why).
+        if (feed.failing) return c.json({ status: 'error', error: 'search' }, 503);
         return c.json({ status: 'ok' });
       });
       a.get('/metrics', async (c) => {
@@ -290,19 +295,28 @@ async function start(config: Config, logger: Logger, lock: DataDirLock): Promise
   const port = (server.address() as AddressInfo).port;
   const url = listeningUrl(config.host, port);
   logger.info({ url, dataDir: config.dataDir }, 'ShopSync is listening');
+  // The API works without it, but every page of the storefront would answer 503.
+  if (!fs.existsSync(path.join(config.clientDir, 'index.html')))
+    logger.warn(
+      { clientDir: config.clientDir },
+      'the storefront is not built there: pages answer 503 until `npm run build -w @shopsync/client` (or set SHOPSYNC_CLIENT_DIR)',
+    );
 
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
-      clearInterval(sweeper);
-      await feed.stop();
-      await sync.close();
-      // serve() built it with http.createServer (above).
-      await stopServing(server as http.Server, SHUTDOWN_GRACE_MS);
-      orders.flush();
-      await checkpointer.stop();
-      db.close();
-      lock.release();
+      try {
+        clearInterval(sweeper);
+        await feed.stop();
+        await sync.close();
+        // serve() built it with http.createServer (above).
+        await stopServing(server as http.Server, SHUTDOWN_GRACE_MS);
+        orders.flush();
+        await checkpointer.stop();
+        db.close();
+      } finally {
+        lock.release();
+      }
     })();
     return closing;
   };

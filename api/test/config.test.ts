@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { lockDataDir } from '@shopsync/sync-server';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db.js';
@@ -15,6 +17,11 @@ describe('configuration', () => {
     expect(set.durability).toBe('full');
     expect(set.syncMaxRooms).toBe(10);
     expect(() => loadConfig({ SHOPSYNC_DURABILITY: 'sometimes' })).toThrow(/SHOPSYNC_DURABILITY/);
+    // Numbers are digits: "1e3" and "0x10" are no port (they once listened on 1000 and 16).
+    for (const port of ['1e3', '0x10', '8080.0', ' 8080', '-1', '65536'])
+      expect(() => loadConfig({ PORT: port }), port).toThrow(/invalid configuration: PORT/);
+    expect(loadConfig({ PORT: '8080' }).port).toBe(8080);
+    expect(() => loadConfig({ SHOPSYNC_SEED_COUNT: '1e4' })).toThrow(/SHOPSYNC_SEED_COUNT/);
     expect(() => loadConfig({ SHOPSYNC_SYNC_MAX_ROOMS: '0' })).toThrow(/SHOPSYNC_SYNC_MAX_ROOMS/);
     expect(defaults.syncMaxMemoryMb).toBe(32);
     expect(loadConfig({ SHOPSYNC_SYNC_MAX_MEMORY_MB: '512' }).syncMaxMemoryMb).toBe(512);
@@ -54,5 +61,21 @@ describe('configuration', () => {
     } finally {
       await server.close();
     }
+  });
+
+  it('refuses a data directory written by a newer build, naming why, and leaves it as it was', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'shopsync-newer-'));
+    openDatabase(dataDir).close();
+    const raw = new Database(path.join(dataDir, 'shopsync.sqlite'));
+    raw.pragma('user_version = 99');
+    raw.close();
+    expect(() => openDatabase(dataDir)).toThrow(/schema version 99, newer than this build's \d+/);
+    await expect(startTestServer({ DATA_DIR: dataDir })).rejects.toThrow(/written by a newer ShopSync/);
+    const after = new Database(path.join(dataDir, 'shopsync.sqlite'));
+    expect(after.pragma('user_version', { simple: true })).toBe(99);
+    after.close();
+    // Refused, it held no lock: the directory is free for the build that wrote it.
+    const lock = lockDataDir(dataDir, 'shop.lock');
+    lock.release();
   });
 });

@@ -76,3 +76,50 @@ describe('access log', () => {
     expect(lines.some((l) => l.msg === 'search index ready')).toBe(true);
   });
 });
+
+describe('/api/health', () => {
+  it('says 503 "search" while the catalog feed cannot read, logs it once, and the shop serves on', async () => {
+    const lines: { msg: string; level: number }[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        for (const line of String(chunk).split('\n')) if (line) lines.push(JSON.parse(line));
+        done();
+      },
+    });
+    const server = await startTestServer({}, pino({ level: 'info' }, sink));
+    started.push(server);
+    const health = async () => {
+      const res = await fetch(`${server.url}/api/health`);
+      return { status: res.status, body: await res.json() };
+    };
+    expect(await health()).toEqual({ status: 200, body: { status: 'ok' } });
+    // The test server has no storefront build: said at start, not only by 503s on its pages.
+    expect(lines.some((l) => l.level === 40 && l.msg.startsWith('the storefront is not built there'))).toBe(
+      true,
+    );
+    // A read of the change feed fails (a damaged file, a disk error), poll after poll: before, the
+    // error was thrown from a timer and ended the process.
+    const feed = server.feed as unknown as { catchUp: () => number };
+    const catchUp = feed.catchUp;
+    feed.catchUp = () => {
+      throw new Error('database disk image is malformed');
+    };
+    await expect.poll(health).toEqual({ status: 503, body: { status: 'error', error: 'search' } });
+    await new Promise((r) => setTimeout(r, 600)); // more polls fail
+    expect(lines.filter((l) => l.msg === 'search could not read catalog changes; retrying')).toHaveLength(1);
+    expect((await fetch(`${server.url}/api/search?q=lamp`)).status).toBe(200);
+    feed.catchUp = catchUp;
+    await expect.poll(health).toEqual({ status: 200, body: { status: 'ok' } });
+    expect(lines.some((l) => l.msg === 'search catches up with the catalog again')).toBe(true);
+  });
+
+  it('says 503 "database" when the database does not answer a read', async () => {
+    const server = await startTestServer();
+    // The connection goes away under the running shop (what a vanished or unreadable file does).
+    server.db.close();
+    const res = await fetch(`${server.url}/api/health`);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toEqual({ status: 'error', error: 'database' });
+    await server.close().catch(() => {});
+  });
+});

@@ -183,8 +183,24 @@ export class SearchFeed {
     }
   }
 
+  /** The error of the last poll when it failed (the index serves what it had), else null. */
+  failing: Error | null = null;
+
   start(intervalMs = 250): void {
-    this.timer = setInterval(() => this.catchUp(), intervalMs);
+    // A poll that throws (the database damaged or unreadable, a disk error) must not end the
+    // process from a timer: it is logged when it starts failing and when it recovers, the index
+    // keeps serving what it had, and the next poll tries again.
+    this.timer = setInterval(() => {
+      try {
+        this.catchUp();
+        if (this.failing) this.options.logger?.info('search catches up with the catalog again');
+        this.failing = null;
+      } catch (err) {
+        if (!this.failing)
+          this.options.logger?.error({ err }, 'search could not read catalog changes; retrying');
+        this.failing = err as Error;
+      }
+    }, intervalMs);
     this.timer.unref();
   }
 
