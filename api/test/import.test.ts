@@ -1,13 +1,18 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ProductPatch } from '@shopsync/core';
+import { ICECAT_DEFAULT_STOCK } from '@shopsync/search';
 import { zipSync } from 'fflate';
 import { describe, expect, it, vi } from 'vitest';
 import { importRecords, readRecords } from '../src/catalog/import.js';
 import { Catalog } from '../src/catalog/products.js';
-import { openDatabase } from '../src/db.js';
+import { checkLedger } from '../src/checkout/ledger.js';
+import { SqliteStockStore } from '../src/checkout/stock.js';
+import { OrderStore } from '../src/checkout/store.js';
+import { type Db, openDatabase } from '../src/db.js';
 import { holdWriteLock } from './process.js';
 
 const repo = path.resolve(import.meta.dirname, '../..');
@@ -20,6 +25,24 @@ function tmp(): string {
 }
 
 const good = (id: string, title = `Product ${id}`) => ({ id, title, brand: 'Acme', price: 1999, stock: 3 });
+
+/** A confirmed order of `quantity` units, placed and decided as the checkout does. */
+async function order(db: Db, productId: string, quantity: number, price: number): Promise<void> {
+  const inserted = await new OrderStore(db).insertPending('u_test', randomUUID(), 'hash', {
+    cartId: 'c_test',
+    lines: [{ productId, title: 'x', quantity, unitPrice: { amount: price, currency: 'USD' }, tags: ['t1'] }],
+  });
+  if (!inserted.ok) throw new Error('insert failed');
+  expect(new SqliteStockStore(db).decide([inserted.order.id])).toMatchObject([{ status: 'confirmed' }]);
+}
+
+function movements(db: Db) {
+  return db.prepare('SELECT product_id, delta, reason FROM stock_movements ORDER BY id').all() as {
+    product_id: string;
+    delta: number;
+    reason: string;
+  }[];
+}
 
 describe('importer', () => {
   it('reads JSON arrays, JSON Lines and zips of JSON', () => {
@@ -57,6 +80,60 @@ describe('importer', () => {
     expect(again).toMatchObject({ created: 0, updated: 1, unchanged: 1 });
     expect(catalog.count()).toBe(2);
     expect(catalog.get('x3')).toMatchObject({ title: 'Renamed', version: 2 });
+  });
+
+  it('keeps on re-import the stock orders took and vendors set (Icecat states none); the ledger stays whole', async () => {
+    const db = openDatabase(tmp());
+    const catalog = new Catalog(db);
+    const tx = <T>(fn: () => T) => db.transaction(fn)();
+    const icecat = (id: number, price = 1299) => ({
+      id,
+      title: `Acme Widget ${id}`,
+      supplier: 'Acme',
+      price,
+    });
+    expect(importRecords(catalog, tx, 'icecat', [icecat(1), icecat(2)])).toMatchObject({ created: 2 });
+    expect(catalog.get('1')!.stock).toBe(ICECAT_DEFAULT_STOCK);
+    await order(db, '1', 3, 1299);
+    expect(catalog.setStock('2', 2).ok).toBe(true); // PUT /api/products/2/stock
+    const movementsBefore = movements(db);
+
+    const again = importRecords(catalog, tx, 'icecat', [icecat(1), icecat(2)]);
+    expect(again).toMatchObject({ created: 0, updated: 0, unchanged: 2, stockSet: 0 });
+    expect(catalog.get('1')!.stock).toBe(ICECAT_DEFAULT_STOCK - 3);
+    expect(catalog.get('2')!.stock).toBe(2);
+    expect(movements(db)).toEqual(movementsBefore);
+    expect(checkLedger(db)).toEqual([]);
+
+    // The file is the source of the price: a new one is written; the stock still is not.
+    const priced = importRecords(catalog, tx, 'icecat', [icecat(1), icecat(2, 1499)]);
+    expect(priced).toMatchObject({ updated: 1, unchanged: 1, stockSet: 0 });
+    expect(catalog.get('2')).toMatchObject({ price: { amount: 1499 }, stock: 2 });
+    expect(checkLedger(db)).toEqual([]);
+  });
+
+  it('sets a stock a JSON record states as the vendor API does, through the ledger; a record without one keeps it', async () => {
+    const db = openDatabase(tmp());
+    const catalog = new Catalog(db);
+    const tx = <T>(fn: () => T) => db.transaction(fn)();
+    const { stock: _, ...unstocked } = good('s2');
+    expect(importRecords(catalog, tx, 'f', [good('s1'), unstocked])).toMatchObject({ created: 2 });
+    expect(catalog.get('s2')!.stock).toBe(0); // a new product without a stated stock has none
+    await order(db, 's1', 1, 1999);
+    catalog.setStock('s2', 4);
+
+    // s1's file says 3: a stock level set as PUT /stock sets one, the order's unit back in an
+    // `adjust` movement; s2 states none and keeps the vendor's 4.
+    const again = importRecords(catalog, tx, 'f', [good('s1'), unstocked]);
+    expect(again).toMatchObject({ updated: 1, unchanged: 1, stockSet: 1 });
+    expect(catalog.get('s1')!.stock).toBe(3);
+    expect(catalog.get('s2')!.stock).toBe(4);
+    expect(movements(db).filter((m) => m.product_id === 's1')).toEqual([
+      { product_id: 's1', delta: 3, reason: 'initial' },
+      { product_id: 's1', delta: -1, reason: 'order' },
+      { product_id: 's1', delta: 1, reason: 'adjust' },
+    ]);
+    expect(checkLedger(db)).toEqual([]);
   });
 
   it('checks Icecat records as vendor products: what GET returns of them, PATCH takes back', () => {

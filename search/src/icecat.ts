@@ -26,7 +26,10 @@ export type IcecatProduct = ProductInput & { id: string; category: string };
 /** The most attributes a product keeps (see `icecatToProduct`). */
 export const MAX_ATTRIBUTES = 250;
 
-/** Default stock for imported Icecat products (the data has none); vendors set real levels. */
+/**
+ * The stock a product an Icecat import creates starts with (the data has none); vendors set real
+ * levels. Only new products take it: a re-import leaves the stock orders and vendors left alone.
+ */
 export const ICECAT_DEFAULT_STOCK = 25;
 
 function url(u: string | null | undefined): string | undefined {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { loadConfig } from '../config.js';
 import { openDatabase } from '../db.js';
-import { importRecords, readRecords } from './import.js';
+import { type ImportReport, importRecords, readRecords } from './import.js';
 import { Catalog } from './products.js';
 import { ensureSeeded } from './seed.js';
 
@@ -58,12 +58,21 @@ async function main(argv: string[]): Promise<number> {
       console.error(`  … and ${report.rejected.length - 20} more rejected records`);
     console.log(
       `${file}: ${report.records} records, ${report.created} created, ${report.updated} updated, ` +
-        `${report.unchanged} unchanged, ${report.rejected.length} rejected`,
+        `${report.unchanged} unchanged, ${report.rejected.length} rejected${notes(report)}`,
     );
   }
   console.log(`catalog in ${config.dataDir}: ${catalog.count()} products`);
   db.close();
   return failed ? 1 : 0;
+}
+
+/** What else the import did, none of it an error: said so that it is never silent. */
+function notes(report: ImportReport): string {
+  const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+  const said: string[] = [];
+  if (report.stockSet > 0)
+    said.push(`${plural(report.stockSet, "product's stock", "products' stock")} set from the file`);
+  return said.length > 0 ? `; ${said.join('; ')}` : '';
 }
 
 function progress(label: string, done: number, total: number): void {

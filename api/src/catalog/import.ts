@@ -12,6 +12,8 @@ export interface ImportReport {
   updated: number;
   unchanged: number;
   rejected: { position: number; error: string }[];
+  /** Existing products whose stock a record's explicit `stock` set (an `adjust` movement each). */
+  stockSet: number;
 }
 
 export type ImportProgress = (file: string, done: number, total: number) => void;
@@ -124,20 +126,34 @@ function moreElementsThan(text: string, max: number): boolean {
 }
 
 type Mapped =
-  | { ok: true; product: ProductInput & { id: string; category?: string } }
+  | {
+      ok: true;
+      product: ProductInput & { id: string; category?: string };
+      /** Whether the file states the stock (else `product.stock` is only a new product's). */
+      stockGiven: boolean;
+    }
   | { ok: false; error: string };
 
-/** One record to a product: Icecat records by their fields, others as the vendor API's product shape. */
+/**
+ * One record to a product: Icecat records by their fields, others as the vendor API's product
+ * shape, whose `stock` may be left out (a new product then starts with none).
+ */
 export function mapRecord(raw: unknown, vocabulary?: CategoryVocabulary): Mapped {
   if (raw && typeof raw === 'object' && '__invalidJson' in raw)
     return { ok: false, error: 'invalid JSON line' };
   let record = raw;
+  // Icecat has no stock: ICECAT_DEFAULT_STOCK is what a product it creates starts with.
+  let stockGiven = false;
   if (raw && typeof raw === 'object' && ('supplier' in raw || 'short_description' in raw)) {
     const mapped = icecatToProduct(raw, vocabulary);
     if (!mapped.ok) return mapped;
     // The mapped product is checked as a vendor's would be, so that what GET returns of it a
     // PATCH accepts back (a 400-character title or a data: image URL stops here).
     record = mapped.product;
+  } else if (raw && typeof raw === 'object' && !Array.isArray(raw) && !('stock' in raw)) {
+    record = { ...raw, stock: 0 };
+  } else {
+    stockGiven = true;
   }
   const parsed = ProductInput.safeParse(record);
   if (!parsed.success) {
@@ -148,10 +164,14 @@ export function mapRecord(raw: unknown, vocabulary?: CategoryVocabulary): Mapped
   }
   if (!parsed.data.id)
     return { ok: false, error: 'id: required for imported products (it makes re-imports idempotent)' };
-  return { ok: true, product: { ...parsed.data, id: parsed.data.id } };
+  return { ok: true, product: { ...parsed.data, id: parsed.data.id }, stockGiven };
 }
 
-/** Imports records idempotently: an existing id is updated (version bumped only if it changed). */
+/**
+ * Imports records idempotently: an existing id is updated (version bumped only if it changed).
+ * An update writes the record's fields, price included, over the product's; its stock only when
+ * the record states one (not Icecat's), as a vendor's stock level, through the ledger.
+ */
 export function importRecords(
   catalog: Catalog,
   runInTransaction: <T>(fn: () => T) => T,
@@ -166,6 +186,7 @@ export function importRecords(
     updated: 0,
     unchanged: 0,
     rejected: [],
+    stockSet: 0,
   };
   const batch = 500;
   // Product types are learnt from the whole file first (Icecat states few of them).
@@ -184,11 +205,12 @@ export function importRecords(
           report.rejected.push({ position: i + 1, error: mapped.error });
           continue;
         }
-        const result = catalog.create(mapped.product, { upsert: true });
+        const result = catalog.create(mapped.product, { upsert: true, keepStock: !mapped.stockGiven });
         if (!result.ok) report.rejected.push({ position: i + 1, error: result.reason });
         else if (result.created) report.created++;
         else if (result.changed) report.updated++;
         else report.unchanged++;
+        if (result.ok && result.stockMoved) report.stockSet++;
       }
     });
     onProgress?.(file, Math.min(start + batch, records.length), records.length);

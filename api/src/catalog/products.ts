@@ -42,7 +42,14 @@ export function rowToProduct(r: ProductRow): Product {
 }
 
 export type WriteResult =
-  | { ok: true; product: Product; created: boolean; changed: boolean }
+  | {
+      ok: true;
+      product: Product;
+      created: boolean;
+      changed: boolean;
+      /** An upsert's (the importer's): the units its stock level set added (or took, < 0). */
+      stockMoved?: number;
+    }
   | { ok: false; reason: 'not_found' | 'version_mismatch' | 'id_taken'; current?: Product };
 
 /**
@@ -156,15 +163,30 @@ export class Catalog {
     for (const row of this.stmts.all.iterate() as IterableIterator<ProductRow>) yield rowToProduct(row);
   }
 
-  /** Creates a product; with `upsert`, an existing id is updated instead (the importer's idempotence). */
-  create(input: ProductInput & { category?: string }, options: { upsert?: boolean } = {}): WriteResult {
+  /**
+   * Creates a product; with `upsert`, an existing id is updated instead (the importer's
+   * idempotence). `keepStock`: the input's stock is only the level a new product starts with (an
+   * Icecat file states none), and an existing product keeps the stock orders and its vendor left it.
+   * A stock the upsert does write is a stock level set as PUT /api/products/:id/stock sets one
+   * (`applyPatch`: an `adjust` movement of the difference).
+   */
+  create(
+    input: ProductInput & { category?: string },
+    options: { upsert?: boolean; keepStock?: boolean } = {},
+  ): WriteResult {
     return this.db
       .transaction((): WriteResult => {
         const id = input.id ?? newId('p', 9);
         const existing = this.get(id);
         if (existing) {
           if (!options.upsert) return { ok: false, reason: 'id_taken', current: existing };
-          return this.applyPatch(existing, { ...input, category: input.category ?? existing.category });
+          const { stock, ...fields } = input;
+          const result = this.applyPatch(existing, {
+            ...fields,
+            category: input.category ?? existing.category,
+            ...(options.keepStock ? {} : { stock }),
+          });
+          return result.ok ? { ...result, stockMoved: result.product.stock - existing.stock } : result;
         }
         const at = this.now();
         const product: Product = {
