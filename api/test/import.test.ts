@@ -82,6 +82,26 @@ describe('importer', () => {
     expect(catalog.get('x3')).toMatchObject({ title: 'Renamed', version: 2 });
   });
 
+  it('takes the last of records sharing an id, and counts the duplicates', () => {
+    const db = openDatabase(tmp());
+    const catalog = new Catalog(db);
+    const tx = <T>(fn: () => T) => db.transaction(fn)();
+    const report = importRecords(catalog, tx, 'f', [
+      good('d1', 'First'),
+      good('d2'),
+      { id: 7, title: 'Acme Widget', supplier: 'Acme', price: 100 },
+      good('d1', 'Second'),
+      { id: '7', title: 'Acme Widget Two', supplier: 'Acme', price: 100 },
+      good('d1', 'Third'),
+    ]);
+    // Icecat's 7 and "7" are one product; the earlier records are not written at all.
+    expect(report).toMatchObject({ created: 3, updated: 0, unchanged: 0, rejected: [] });
+    expect(report).toMatchObject({ duplicateIds: 2, superseded: 3 });
+    expect(catalog.get('d1')).toMatchObject({ title: 'Third', version: 1 });
+    expect(catalog.get('7')).toMatchObject({ title: 'Acme Widget Two', version: 1 });
+    expect(importRecords(catalog, tx, 'f', [good('d2')])).toMatchObject({ duplicateIds: 0, superseded: 0 });
+  });
+
   it('keeps on re-import the stock orders took and vendors set (Icecat states none); the ledger stays whole', async () => {
     const db = openDatabase(tmp());
     const catalog = new Catalog(db);
@@ -264,7 +284,8 @@ describe('importer', () => {
     expect(run.stdout).toMatch(/2 products/);
 
     // A relative name is read from where `npm run import` was typed (INIT_CWD), not the repository.
-    fs.writeFileSync(path.join(dir, 'more.json'), JSON.stringify([good('cli3')]));
+    // Duplicate ids are said, and are no error: the last record of each is the product.
+    fs.writeFileSync(path.join(dir, 'more.json'), JSON.stringify([good('cli3', 'First'), good('cli3')]));
     const relative = spawnSync(
       'node',
       ['--import', 'tsx', path.join(repo, 'api/src/catalog/import-cli.ts'), 'more.json'],
@@ -275,7 +296,9 @@ describe('importer', () => {
       },
     );
     expect(relative.status).toBe(0);
-    expect(relative.stdout).toMatch(/1 created, 0 updated, 0 unchanged, 0 rejected/);
+    expect(relative.stdout).toMatch(
+      /2 records, 1 created, 0 updated, 0 unchanged, 0 rejected; 1 duplicate id: the last record of each kept, 1 earlier one left out\n/,
+    );
     expect(relative.stdout).toMatch(/3 products/);
 
     // check-ledger on a folder with no database says so (it used to create one and call it whole).

@@ -70,6 +70,11 @@ async function main(argv: string[]): Promise<number> {
 function notes(report: ImportReport): string {
   const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
   const said: string[] = [];
+  if (report.duplicateIds > 0)
+    said.push(
+      `${plural(report.duplicateIds, 'duplicate id', 'duplicate ids')}: the last record of each kept, ` +
+        `${plural(report.superseded, 'earlier one', 'earlier ones')} left out`,
+    );
   if (report.stockSet > 0)
     said.push(`${plural(report.stockSet, "product's stock", "products' stock")} set from the file`);
   return said.length > 0 ? `; ${said.join('; ')}` : '';

@@ -12,6 +12,10 @@ export interface ImportReport {
   updated: number;
   unchanged: number;
   rejected: { position: number; error: string }[];
+  /** Ids more than one record gives: the last record of each is imported, the earlier ones not. */
+  duplicateIds: number;
+  /** The earlier records of those ids, left out. */
+  superseded: number;
   /** Existing products whose stock a record's explicit `stock` set (an `adjust` movement each). */
   stockSet: number;
 }
@@ -167,10 +171,21 @@ export function mapRecord(raw: unknown, vocabulary?: CategoryVocabulary): Mapped
   return { ok: true, product: { ...parsed.data, id: parsed.data.id }, stockGiven };
 }
 
+/** A record's id as the product's (Icecat's 1 and "1" are one product), if it names one. */
+function recordId(raw: unknown): string | undefined {
+  try {
+    const id = raw && typeof raw === 'object' ? (raw as { id?: unknown }).id : undefined;
+    return typeof id === 'string' || typeof id === 'number' ? String(id) : undefined;
+  } catch {
+    return undefined; // unreadable: mapping rejects it
+  }
+}
+
 /**
  * Imports records idempotently: an existing id is updated (version bumped only if it changed).
  * An update writes the record's fields, price included, over the product's; its stock only when
- * the record states one (not Icecat's), as a vendor's stock level, through the ledger.
+ * the record states one (not Icecat's), as a vendor's stock level, through the ledger. Of records
+ * sharing an id, the last is imported.
  */
 export function importRecords(
   catalog: Catalog,
@@ -186,14 +201,31 @@ export function importRecords(
     updated: 0,
     unchanged: 0,
     rejected: [],
+    duplicateIds: 0,
+    superseded: 0,
     stockSet: 0,
   };
+  // Of records sharing an id, only the last is imported (the last used to win by overwriting).
+  const lastOf = new Map<string, number>();
+  const repeated = new Set<string>();
+  records.forEach((r, i) => {
+    const id = recordId(r);
+    if (id === undefined) return;
+    if (lastOf.has(id)) {
+      repeated.add(id);
+      report.superseded++;
+    }
+    lastOf.set(id, i);
+  });
+  report.duplicateIds = repeated.size;
   const batch = 500;
   // Product types are learnt from the whole file first (Icecat states few of them).
   const vocabulary = icecatVocabulary(records);
   for (let start = 0; start < records.length; start += batch) {
     runInTransaction(() => {
       for (let i = start; i < Math.min(start + batch, records.length); i++) {
+        const id = recordId(records[i]);
+        if (id !== undefined && lastOf.get(id) !== i) continue; // superseded by a later record
         let mapped: Mapped;
         try {
           mapped = mapRecord(records[i], vocabulary);
