@@ -156,6 +156,23 @@ describe('importer', () => {
     expect(checkLedger(db)).toEqual([]);
   });
 
+  it('leaves out a product the vendor deleted, unless told to restore it', () => {
+    const db = openDatabase(tmp());
+    const catalog = new Catalog(db);
+    const tx = <T>(fn: () => T) => db.transaction(fn)();
+    importRecords(catalog, tx, 'f', [good('r1'), good('r2')]);
+    expect(catalog.delete('r1')).toBe(true); // DELETE /api/products/r1
+    const again = importRecords(catalog, tx, 'f', [good('r1'), good('r2'), good('r3')]);
+    expect(again).toMatchObject({ created: 1, unchanged: 1, deletedSkipped: 1, rejected: [] });
+    expect(catalog.get('r1')).toBeUndefined();
+    const restored = importRecords(catalog, tx, 'f', [good('r1')], undefined, { restoreDeleted: true });
+    expect(restored).toMatchObject({ created: 1, deletedSkipped: 0 });
+    expect(catalog.get('r1')).toMatchObject({ stock: 3, version: 1 });
+    // Made again, it is a product like any other: a later import updates it.
+    expect(importRecords(catalog, tx, 'f', [good('r1', 'Renamed')])).toMatchObject({ updated: 1 });
+    expect(checkLedger(db)).toEqual([]);
+  });
+
   it('checks Icecat records as vendor products: what GET returns of them, PATCH takes back', () => {
     const db = openDatabase(tmp());
     const catalog = new Catalog(db);
@@ -300,6 +317,15 @@ describe('importer', () => {
       /2 records, 1 created, 0 updated, 0 unchanged, 0 rejected; 1 duplicate id: the last record of each kept, 1 earlier one left out\n/,
     );
     expect(relative.stdout).toMatch(/3 products/);
+
+    // An option it does not know is a usage error, not a silently ignored word.
+    const typo = spawnSync(
+      'node',
+      ['--import', 'tsx', path.join(repo, 'api/src/catalog/import-cli.ts'), '--restore-delted', file],
+      { cwd: repo, env: { ...process.env, DATA_DIR: path.join(dir, 'data') }, encoding: 'utf8' },
+    );
+    expect(typo.status).toBe(2);
+    expect(typo.stderr).toMatch(/usage: npm run import -- \[--restore-deleted\] FILE/);
 
     // check-ledger on a folder with no database says so (it used to create one and call it whole).
     const ledger = (dataDir: string) =>

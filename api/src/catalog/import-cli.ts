@@ -8,8 +8,12 @@ import { ensureSeeded } from './seed.js';
 /** `npm run import -- FILE...`: loads products into DATA_DIR, idempotently, with progress on stderr. */
 async function main(argv: string[]): Promise<number> {
   const files = argv.filter((a) => !a.startsWith('--'));
-  if (files.length === 0) {
-    console.error('usage: npm run import -- FILE... (Icecat .json.zip, JSON arrays or JSON Lines)');
+  const flags = argv.filter((a) => a.startsWith('--'));
+  const restoreDeleted = flags.includes('--restore-deleted');
+  if (files.length === 0 || flags.some((f) => f !== '--restore-deleted')) {
+    console.error(
+      'usage: npm run import -- [--restore-deleted] FILE... (Icecat .json.zip, JSON arrays or JSON Lines)',
+    );
     return 2;
   }
   const config = loadConfig();
@@ -42,6 +46,7 @@ async function main(argv: string[]): Promise<number> {
         file,
         records,
         (f, done, total) => progress(path.basename(f), done, total),
+        { restoreDeleted },
       );
     } catch (err) {
       // The database refused a write (locked past the busy timeout, disk full): the records
@@ -77,6 +82,11 @@ function notes(report: ImportReport): string {
     );
   if (report.stockSet > 0)
     said.push(`${plural(report.stockSet, "product's stock", "products' stock")} set from the file`);
+  if (report.deletedSkipped > 0)
+    said.push(
+      `${plural(report.deletedSkipped, 'product', 'products')} deleted in the shop left out ` +
+        '(--restore-deleted imports them)',
+    );
   return said.length > 0 ? `; ${said.join('; ')}` : '';
 }
 

@@ -18,6 +18,13 @@ export interface ImportReport {
   superseded: number;
   /** Existing products whose stock a record's explicit `stock` set (an `adjust` movement each). */
   stockSet: number;
+  /** Records of products the shop's vendor deleted, left out (see `restoreDeleted`). */
+  deletedSkipped: number;
+}
+
+export interface ImportOptions {
+  /** Import records of products the vendor deleted (as new products) instead of leaving them out. */
+  restoreDeleted?: boolean;
 }
 
 export type ImportProgress = (file: string, done: number, total: number) => void;
@@ -184,8 +191,9 @@ function recordId(raw: unknown): string | undefined {
 /**
  * Imports records idempotently: an existing id is updated (version bumped only if it changed).
  * An update writes the record's fields, price included, over the product's; its stock only when
- * the record states one (not Icecat's), as a vendor's stock level, through the ledger. Of records
- * sharing an id, the last is imported.
+ * the record states one (not Icecat's), as a vendor's stock level, through the ledger. A product
+ * the vendor deleted stays deleted unless `restoreDeleted`. Of records sharing an id, the last is
+ * imported.
  */
 export function importRecords(
   catalog: Catalog,
@@ -193,6 +201,7 @@ export function importRecords(
   file: string,
   records: unknown[],
   onProgress?: ImportProgress,
+  options: ImportOptions = {},
 ): ImportReport {
   const report: ImportReport = {
     file,
@@ -204,6 +213,7 @@ export function importRecords(
     duplicateIds: 0,
     superseded: 0,
     stockSet: 0,
+    deletedSkipped: 0,
   };
   // Of records sharing an id, only the last is imported (the last used to win by overwriting).
   const lastOf = new Map<string, number>();
@@ -218,11 +228,19 @@ export function importRecords(
     lastOf.set(id, i);
   });
   report.duplicateIds = repeated.size;
+  const deleted = new Set<string>();
+  let feedSeen = 0;
   const batch = 500;
   // Product types are learnt from the whole file first (Icecat states few of them).
   const vocabulary = icecatVocabulary(records);
   for (let start = 0; start < records.length; start += batch) {
     runInTransaction(() => {
+      // Read in the chunk's transaction, so a product deleted while the import runs stays deleted.
+      if (!options.restoreDeleted) {
+        const since = catalog.deletedSince(feedSeen);
+        for (const id of since.ids) deleted.add(id);
+        feedSeen = since.last;
+      }
       for (let i = start; i < Math.min(start + batch, records.length); i++) {
         const id = recordId(records[i]);
         if (id !== undefined && lastOf.get(id) !== i) continue; // superseded by a later record
@@ -235,6 +253,10 @@ export function importRecords(
         }
         if (!mapped.ok) {
           report.rejected.push({ position: i + 1, error: mapped.error });
+          continue;
+        }
+        if (deleted.has(mapped.product.id) && !catalog.get(mapped.product.id)) {
+          report.deletedSkipped++;
           continue;
         }
         const result = catalog.create(mapped.product, { upsert: true, keepStock: !mapped.stockGiven });

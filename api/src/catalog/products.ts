@@ -79,6 +79,10 @@ export class Catalog {
       movement: db.prepare(
         'INSERT INTO stock_movements (product_id, delta, reason, order_id, at) VALUES (?, ?, ?, ?, ?)',
       ),
+      lastChange: db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM product_changes'),
+      deletions: db.prepare(
+        `SELECT product_id FROM product_changes WHERE seq > ? AND seq <= ? AND op = 'delete'`,
+      ),
       all: db.prepare('SELECT * FROM products ORDER BY id'),
       count: db.prepare('SELECT COUNT(*) AS n FROM products'),
     };
@@ -223,6 +227,17 @@ export class Catalog {
         return this.applyPatch(existing, patch);
       })
       .immediate();
+  }
+
+  /**
+   * The ids of products deleted (DELETE /api/products/:id) by the change feed's entries after
+   * `after`, and the feed's last entry: an import leaves out a product its vendor deleted. The
+   * feed is kept whole, so from 0 it names every product ever deleted (some since made again).
+   */
+  deletedSince(after: number): { ids: string[]; last: number } {
+    const last = (this.stmts.lastChange.get() as { seq: number }).seq;
+    const rows = this.stmts.deletions.all(after, last) as { product_id: string }[];
+    return { ids: rows.map((r) => r.product_id), last };
   }
 
   setStock(id: string, stock: number): WriteResult {
