@@ -180,18 +180,21 @@ test('the cart says when a line asks more than is in stock, with stock fresh fro
 });
 
 test('a shop that does not answer is not reported as being offline, and Try again loads', async ({
+  context,
   page,
 }) => {
   await page.goto('/search?q=lamp');
   await expect(page.getByTestId('result-count')).toBeVisible();
   // The browser is online; the shop's search does not answer.
-  await page.route('**/api/search?**', (route) => route.abort('connectionrefused'));
+  // The context's route, not the page's: once the service worker controls the page (it may claim
+  // it at any moment), the page's route no longer sees its requests.
+  await context.route('**/api/search?**', (route) => route.abort('connectionrefused'));
   await page.getByLabel('Search products').fill('kettle');
   await page.getByLabel('Search products').press('Enter');
   const alert = page.getByRole('alert');
   await expect(alert).toContainText('The shop is not answering');
   await expect(alert).not.toContainText('offline');
-  await page.unroute('**/api/search?**');
+  await context.unroute('**/api/search?**');
   await alert.getByRole('button', { name: 'Try again' }).click();
   await expect(page.getByTestId('result-count')).toBeVisible();
   await expect(page.getByRole('alert')).toHaveCount(0);
@@ -330,6 +333,7 @@ test('a corrected search names the corrected words in its heading', async ({ pag
 });
 
 test('a product image keeps its box and a neutral placeholder while it loads, and says when it failed', async ({
+  context,
   page,
   request,
 }) => {
@@ -350,7 +354,7 @@ test('a product image keeps its box and a neutral placeholder while it loads, an
   const image = page.locator('.card').filter({ hasText: word }).locator('.img');
 
   // An image that never arrives: the card keeps a square box of a colour other than the card's.
-  await page.route('https://images.e2e.invalid/**', () => undefined);
+  await context.route('https://images.e2e.invalid/**', () => undefined);
   await page.goto(`/search?q=${word}`);
   await expect(image).toHaveCount(1);
   const box = await image.boundingBox();
@@ -364,8 +368,8 @@ test('a product image keeps its box and a neutral placeholder while it loads, an
   expect(colours.image).not.toBe('rgba(0, 0, 0, 0)');
 
   // An image that fails: the box stays, and says there is no image.
-  await page.unrouteAll({ behavior: 'ignoreErrors' });
-  await page.route('https://images.e2e.invalid/**', (route) => route.abort());
+  await context.unrouteAll({ behavior: 'ignoreErrors' });
+  await context.route('https://images.e2e.invalid/**', (route) => route.abort());
   await page.reload();
   await expect(image).toContainText('No image');
   await expect(image).toBeVisible();

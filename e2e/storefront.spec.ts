@@ -359,7 +359,8 @@ test('checkout says when the saved addresses could not load or one was removed e
   );
   // The first request for the addresses fails as a dropped connection would.
   let failed = 0;
-  await page.route('**/api/me/addresses', (route) =>
+  // The context's route: the page's misses requests once the service worker controls the page.
+  await context.route('**/api/me/addresses', (route) =>
     failed++ === 0 ? route.abort('connectionreset') : route.continue(),
   );
   await page.goto('/checkout');
