@@ -18,7 +18,15 @@ try {
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 0');
 } catch (error) {
+  // Opened, then a first read failed (a file that is no database, a lock held elsewhere): the
+  // connection is closed and nothing is scheduled, so that the thread ends once its report is
+  // sent; the parent sees the exit and checkpoints on its own connection. No timer may start here:
+  // with the port closed, "stop" could never reach it and the parent would wait for it forever.
   report(`cannot open ${file}`, error);
+  try {
+    db?.close();
+  } catch {}
+  db = undefined;
   parentPort.close();
 }
 

@@ -15,6 +15,8 @@ export const MAIN_CHECKPOINT_PAGES = 8192;
 /** SQLite's own default, for when the worker is gone. */
 const SQLITE_CHECKPOINT_PAGES = 1000;
 const REPORT_EVERY_MS = 60_000;
+/** After stop()'s wait for the worker has given up on it, how long its termination may take. */
+const TERMINATE_WAIT_MS = 1_000;
 
 export interface CheckpointerOptions {
   /** How long the worker rests between two checkpoints (100 ms). */
@@ -22,9 +24,15 @@ export interface CheckpointerOptions {
   /** The main connection's own automatic checkpoint, in pages (MAIN_CHECKPOINT_PAGES). */
   mainCheckpointPages?: number;
   /**
+   * How long stop() waits for the worker to finish its checkpoint and close (5 s); then it is
+   * terminated, and stop() resolves at most a second later whatever the worker does.
+   */
+  stopTimeoutMs?: number;
+  /**
    * A checkpoint the worker could not make (it tries again next time; reported once a minute at
    * most), or a worker that could not start (the main connection then checkpoints every 1,000
-   * pages again, as SQLite does by itself).
+   * pages again, as SQLite does by itself; its going is reported too), or a worker that had to be
+   * terminated on stop().
    */
   onError?: (error: string) => void;
   /** Each checkpoint the worker made (for tests and diagnostics; nothing is sent without it). */
@@ -59,6 +67,7 @@ export class Checkpointer {
   private readonly worker: Worker;
   private readonly exited: Promise<void>;
   private stopping: Promise<void> | undefined;
+  private readonly stopTimeoutMs: number;
   private lastReport = Number.NEGATIVE_INFINITY;
   private unreported = 0;
 
@@ -67,6 +76,7 @@ export class Checkpointer {
     options: CheckpointerOptions,
     private readonly onError: (error: string) => void = options.onError ?? (() => {}),
   ) {
+    this.stopTimeoutMs = options.stopTimeoutMs ?? 5_000;
     db.pragma(`wal_autocheckpoint = ${options.mainCheckpointPages ?? MAIN_CHECKPOINT_PAGES}`);
     this.worker = new Worker(WORKER, {
       workerData: {
@@ -81,10 +91,16 @@ export class Checkpointer {
     });
     this.worker.on('error', (e) => this.report(String(e)));
     this.exited = new Promise((resolve) =>
-      this.worker.once('exit', () => {
+      this.worker.once('exit', (code) => {
         // A worker gone before its time (it could not open the file, it crashed): the main
         // connection checkpoints as often as SQLite would by itself, not 8x less often.
-        if (!this.stopping && db.open) db.pragma(`wal_autocheckpoint = ${SQLITE_CHECKPOINT_PAGES}`);
+        if (!this.stopping) {
+          if (db.open) db.pragma(`wal_autocheckpoint = ${SQLITE_CHECKPOINT_PAGES}`);
+          // Said every time (it happens once): what follows the worker's own report, if any.
+          this.onError(
+            `the checkpoint worker ended (exit code ${code}); the main connection checkpoints every ${SQLITE_CHECKPOINT_PAGES} pages itself`,
+          );
+        }
         resolve();
       }),
     );
@@ -96,15 +112,26 @@ export class Checkpointer {
     return new Checkpointer(db, options);
   }
 
-  /** Stops the worker and closes its connection (before the main connection closes). */
+  /**
+   * Stops the worker and closes its connection (before the main connection closes). Bounded: a
+   * worker that has not exited after `stopTimeoutMs` (stuck, or deaf to "stop") is terminated, and
+   * the promise resolves at most a second after that in any case (a shutdown must end).
+   */
   stop(): Promise<void> {
-    if (!this.stopping) {
-      // Held now, so that a process with nothing else left to do waits for the worker's exit.
-      this.worker.ref();
-      this.worker.postMessage('stop');
-      this.stopping = this.exited;
-    }
+    this.stopping ??= this.stopWorker();
     return this.stopping;
+  }
+
+  private async stopWorker(): Promise<void> {
+    // Held now, so that a process with nothing else left to do waits for the worker's exit.
+    this.worker.ref();
+    this.worker.postMessage('stop');
+    if (await within(this.exited, this.stopTimeoutMs)) return;
+    this.onError(`the checkpoint worker did not stop within ${this.stopTimeoutMs} ms: terminated`);
+    void this.worker.terminate();
+    if (await within(this.exited, TERMINATE_WAIT_MS)) return;
+    // Still inside a call it cannot leave: no longer waited for, nor holding the process.
+    this.worker.unref();
   }
 
   /** A failing checkpoint fails every 100 ms: the first is reported, then one a minute. */
@@ -117,5 +144,18 @@ export class Checkpointer {
     this.onError(this.unreported ? `${error} (and ${this.unreported} more since the last report)` : error);
     this.lastReport = now;
     this.unreported = 0;
+  }
+}
+
+/** Whether `promise` settled within `ms`. */
+async function within(promise: Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true as const), late]);
+  } finally {
+    clearTimeout(timer);
   }
 }

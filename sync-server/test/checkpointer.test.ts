@@ -151,4 +151,26 @@ describe('Checkpointer', () => {
     await checkpointer.stop();
     db.close();
   });
+
+  // The worker's connection opens (SQLite reads nothing yet) and its first pragma finds no
+  // database. It used to start its timer anyway with its port closed: "stop" never reached it and
+  // stop() never resolved (a standalone sync server then ignored SIGTERM).
+  it('reports a worker whose first read fails, and stops at once', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shopsync-checkpointer-'));
+    dirs.push(dir);
+    const file = path.join(dir, 'not-a-database.sqlite');
+    fs.writeFileSync(file, Buffer.alloc(8192, 7));
+    const db = new Database(file);
+    const errors: string[] = [];
+    const checkpointer = Checkpointer.start(db, { intervalMs: 20, onError: (e) => errors.push(e) });
+    await until(() => errors.length >= 2);
+    expect(errors[0]).toMatch(/^cannot open .*not-a-database\.sqlite: file is not a database/);
+    expect(errors[1]).toMatch(/checkpoint worker ended .* every 1000 pages/);
+    const started = Date.now();
+    await checkpointer.stop();
+    expect(Date.now() - started).toBeLessThan(500);
+    // Nothing more was said: the worker stopped by itself, it was not terminated.
+    expect(errors).toHaveLength(2);
+    db.close();
+  });
 });
