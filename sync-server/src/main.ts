@@ -1,6 +1,5 @@
-import fs from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, isIP } from 'node:net';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import pino from 'pino';
@@ -8,46 +7,53 @@ import { clientAddress, listeningUrl } from './address.js';
 import { Checkpointer } from './checkpointer.js';
 import { LIMIT_RANGES, LOG_LEVELS } from './limits.js';
 import { metricsAllowed } from './metrics.js';
-import { createSyncServer } from './server.js';
+import { createSyncServer, type SyncServer } from './server.js';
 import { verifySyncToken } from './tokens.js';
 
 /**
  * The sync server alone: `npm run sync-server` (PORT, HOST, DATA_DIR, SHOPSYNC_SYNC_SECRET or SHOPSYNC_SECRET,
  * SHOPSYNC_SYNC_IDLE_MS, SHOPSYNC_SYNC_MAX_ROOMS, SHOPSYNC_SYNC_MAX_MEMORY_MB, SHOPSYNC_SYNC_MAX_PER_ADDRESS,
- * SHOPSYNC_TRUSTED_PROXIES, SHOPSYNC_DURABILITY, SHOPSYNC_METRICS_TOKEN, LOG_LEVEL). Devices authenticate with sync tokens signed by the
- * same secret the shop uses.
+ * SHOPSYNC_TRUSTED_PROXIES, SHOPSYNC_DURABILITY, SHOPSYNC_METRICS_TOKEN, LOG_LEVEL). Devices
+ * authenticate with sync tokens signed by the same secret the shop uses. It refuses to start (one
+ * line on stderr, exit 2) on a bad variable, an address it cannot listen on, or a database it cannot open.
  */
+/** Refuses to start: one line on stderr, exit 2 (a variable, the address or the data directory). */
+function refuse(message: string): never {
+  console.error(message);
+  process.exit(2);
+}
+
 // A variable set to nothing is not set, as in the shop's configuration (api/src/config.ts).
 const secret = process.env.SHOPSYNC_SYNC_SECRET || process.env.SHOPSYNC_SECRET;
-if (!secret || secret.length < 16) {
-  console.error(
+if (!secret || secret.length < 16)
+  refuse(
     'SHOPSYNC_SYNC_SECRET or SHOPSYNC_SECRET (at least 16 characters) must name the secret that signs sync tokens',
   );
-  process.exit(2);
-}
-const dataDir = path.resolve(process.env.DATA_DIR || './data');
-fs.mkdirSync(dataDir, { recursive: true });
-const db = new Database(path.join(dataDir, 'sync.sqlite'));
-db.pragma('journal_mode = WAL');
-// As the shop (SHOPSYNC_DURABILITY): 'full' fsyncs every commit, 'normal' survives kill -9.
-const durability = process.env.SHOPSYNC_DURABILITY || 'normal';
-if (durability !== 'normal' && durability !== 'full') {
-  console.error(`SHOPSYNC_DURABILITY must be normal or full, not ${JSON.stringify(durability)}`);
-  process.exit(2);
-}
-db.pragma(`synchronous = ${durability === 'full' ? 'FULL' : 'NORMAL'}`);
 
-/** A whole number in [min, max] from the environment, or undefined when unset. */
+/**
+ * A whole number in [min, max] from the environment, or undefined when unset. Plain decimal digits
+ * only: `Number()` would also take `1e3`, `0x10`, `1.0` or ` 5 `, none of which an operator means.
+ */
 function limit(name: string, { min, max }: { min: number; max: number }): number | undefined {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return undefined;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    console.error(`${name} must be a whole number from ${min} to ${max}, not ${JSON.stringify(raw)}`);
-    process.exit(2);
-  }
+  const n = /^\d{1,16}$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(n >= min && n <= max))
+    refuse(
+      `${name} must be a whole number from ${min} to ${max} in plain digits, not ${JSON.stringify(raw)}`,
+    );
   return n;
 }
+const port = limit('PORT', { min: 0, max: 65_535 }) ?? 8788;
+const host = process.env.HOST || '127.0.0.1';
+// An IP address or a host name (RFC 1123 labels); whether the name resolves is listen's to say.
+const HOST_NAME = /^(?=.{1,253}\.?$)[a-z\d]([a-z\d-]{0,61}[a-z\d])?(\.[a-z\d]([a-z\d-]{0,61}[a-z\d])?)*\.?$/i;
+if (!isIP(host) && !HOST_NAME.test(host))
+  refuse(`HOST must be an IP address or a host name, not ${JSON.stringify(host)}`);
+// As the shop (SHOPSYNC_DURABILITY): 'full' fsyncs every commit, 'normal' survives kill -9.
+const durability = process.env.SHOPSYNC_DURABILITY || 'normal';
+if (durability !== 'normal' && durability !== 'full')
+  refuse(`SHOPSYNC_DURABILITY must be normal or full, not ${JSON.stringify(durability)}`);
 const idleRoomMs = limit('SHOPSYNC_SYNC_IDLE_MS', LIMIT_RANGES.idleRoomMs);
 const maxRooms = limit('SHOPSYNC_SYNC_MAX_ROOMS', LIMIT_RANGES.maxRooms);
 const maxMemoryMb = limit('SHOPSYNC_SYNC_MAX_MEMORY_MB', LIMIT_RANGES.maxMemoryMb);
@@ -59,36 +65,45 @@ const trustedProxies = limit('SHOPSYNC_TRUSTED_PROXIES', LIMIT_RANGES.trustedPro
 
 // As the shop's: when set, /metrics needs it as a bearer token.
 const metricsToken = process.env.SHOPSYNC_METRICS_TOKEN || undefined;
-if (metricsToken !== undefined && metricsToken.length < 16) {
-  console.error('SHOPSYNC_METRICS_TOKEN must be at least 16 characters');
-  process.exit(2);
-}
+if (metricsToken !== undefined && metricsToken.length < 16)
+  refuse('SHOPSYNC_METRICS_TOKEN must be at least 16 characters');
 
 const level = process.env.LOG_LEVEL || 'info';
-if (!(LOG_LEVELS as readonly string[]).includes(level)) {
-  console.error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, not ${JSON.stringify(level)}`);
-  process.exit(2);
-}
+if (!(LOG_LEVELS as readonly string[]).includes(level))
+  refuse(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, not ${JSON.stringify(level)}`);
 // JSON lines on stdout, as the shop's (pino).
 const logger = pino({ level, base: { service: 'shopsync-sync' } });
-const sync = createSyncServer({
-  db,
-  limits: {
-    ...(idleRoomMs ? { idleRoomMs } : {}),
-    ...(maxRooms ? { maxRooms } : {}),
-    ...(maxMemoryMb ? { maxMemoryBytes: maxMemoryMb * 1024 * 1024 } : {}),
-    ...(maxConnectionsPerAddress ? { maxConnectionsPerAddress } : {}),
-  },
-  clientAddress: (req) => clientAddress(req, trustedProxies),
-  logger,
-  authorize: (req, docName) => {
-    const token = new URL(req.url ?? '/', 'http://localhost').searchParams.get('token');
-    const claims = token ? verifySyncToken(secret, token) : undefined;
-    if (!claims) return { ok: false, status: 401, reason: 'a valid sync token is required' };
-    if (claims.cart !== docName) return { ok: false, status: 403, reason: 'the token is for another cart' };
-    return { ok: true, principal: claims.sub };
-  },
-});
+
+const dataDir = path.resolve(process.env.DATA_DIR || './data');
+const file = path.join(dataDir, 'sync.sqlite');
+let db: Database.Database;
+let sync: SyncServer;
+try {
+  db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${durability === 'full' ? 'FULL' : 'NORMAL'}`);
+  // Creates its tables: a file it cannot write is found here too.
+  sync = createSyncServer({
+    db,
+    limits: {
+      ...(idleRoomMs ? { idleRoomMs } : {}),
+      ...(maxRooms ? { maxRooms } : {}),
+      ...(maxMemoryMb ? { maxMemoryBytes: maxMemoryMb * 1024 * 1024 } : {}),
+      ...(maxConnectionsPerAddress ? { maxConnectionsPerAddress } : {}),
+    },
+    clientAddress: (req) => clientAddress(req, trustedProxies),
+    logger,
+    authorize: (req, docName) => {
+      const token = new URL(req.url ?? '/', 'http://localhost').searchParams.get('token');
+      const claims = token ? verifySyncToken(secret, token) : undefined;
+      if (!claims) return { ok: false, status: 401, reason: 'a valid sync token is required' };
+      if (claims.cart !== docName) return { ok: false, status: 403, reason: 'the token is for another cart' };
+      return { ok: true, principal: claims.sub };
+    },
+  });
+} catch (err) {
+  refuse(`cannot open ${file}: ${(err as Error).message}`);
+}
 
 const server = http.createServer(async (req, res) => {
   if (req.url === '/metrics') {
@@ -105,15 +120,36 @@ server.on('upgrade', (req, socket, head) => {
   if ((req.url ?? '').startsWith('/sync/')) sync.handleUpgrade(req, socket, head);
   else socket.destroy();
 });
+
+/** Why a listen failed, in words, after its code. */
+const LISTEN_ERRORS: Record<string, string> = {
+  EADDRINUSE: 'another process is listening on this port',
+  EACCES: 'not permitted (ports below 1024 need privileges)',
+  EADDRNOTAVAIL: 'no such address on this machine',
+  ENOTFOUND: 'no such host',
+};
+let listening = false;
+server.on('error', (err: Error & { code?: string }) => {
+  if (listening) {
+    logger.error({ err }, 'the HTTP server failed');
+    return;
+  }
+  const code = err.code ?? err.message;
+  const why = LISTEN_ERRORS[code];
+  db.close();
+  refuse(
+    `cannot listen on ${isIP(host) === 6 ? `[${host}]` : host}:${port}: ${code}${why ? ` (${why})` : ''}`,
+  );
+});
 let checkpointer: Checkpointer | undefined;
-const host = process.env.HOST || '127.0.0.1';
-server.listen(Number(process.env.PORT || 8788), host, () => {
+server.listen(port, host, () => {
+  listening = true;
   // WAL checkpoints off the event loop (see checkpointer.ts).
   checkpointer = Checkpointer.start(db, {
     onError: (error) => logger.warn({ error }, 'background checkpoint failed'),
   });
-  const { port } = server.address() as AddressInfo;
-  logger.info({ url: listeningUrl(host, port), dataDir }, 'sync server listening');
+  const address = server.address() as AddressInfo;
+  logger.info({ url: listeningUrl(host, address.port), dataDir }, 'sync server listening');
 });
 
 let stopping = false;
