@@ -152,16 +152,43 @@ server.listen(port, host, () => {
   logger.info({ url: listeningUrl(host, address.port), dataDir }, 'sync server listening');
 });
 
-let stopping = false;
+async function shutdown(signal: NodeJS.Signals): Promise<void> {
+  logger.info({ signal }, 'shutting down');
+  let failed = false;
+  const step = async (what: string, run: () => unknown) => {
+    try {
+      await run();
+    } catch (err) {
+      failed = true;
+      logger.error({ err }, `shutdown: ${what} failed`);
+    }
+  };
+  await step('storing and closing the rooms', () => sync.close());
+  server.close();
+  // Bounded: a worker that does not stop is terminated (checkpointer.ts).
+  await step('stopping the checkpoint worker', () => checkpointer?.stop());
+  await step('closing the database', () => db.close());
+  process.exit(failed ? 1 : 0);
+}
+/**
+ * One signal may arrive twice at once: a terminal's Ctrl-C reaches every process of its group, and
+ * `npm run` forwards it to its child as well (so does `timeout`). Only a signal this long after
+ * the first is the operator asking again.
+ */
+const REPEAT_AFTER_MS = 1_000;
+let stoppingSince: number | undefined;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.on(signal, async () => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    await sync.close();
-    server.close();
-    await checkpointer?.stop();
-    db.close();
-    process.exit(0);
+  process.on(signal, () => {
+    if (stoppingSince !== undefined) {
+      if (Date.now() - stoppingSince < REPEAT_AFTER_MS) return;
+      // The operator's way out of a shutdown that does not end: no more waiting.
+      logger.error(
+        { signal },
+        'a second signal while shutting down: exiting at once, the shutdown unfinished',
+      );
+      process.exit(1);
+    }
+    stoppingSince = Date.now();
+    void shutdown(signal);
   });
 }

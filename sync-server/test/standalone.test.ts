@@ -4,27 +4,33 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SECRET, tmpDir, until } from './harness.js';
 
-// `npm run sync-server` as an operator meets it: its refusals to start.
+// `npm run sync-server` as an operator meets it: its refusals to start and its shutdown.
 
 const MAIN = path.resolve(import.meta.dirname, '../src/main.ts');
+const BREAK_WORKER = path.resolve(import.meta.dirname, 'break-checkpoint-worker.mjs');
 
 const children: ChildProcess[] = [];
 afterEach(() => {
   for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
 });
 
-/** Runs the standalone server on any free port. */
-function run(env: Record<string, string> = {}, dataDir = tmpDir()) {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-    env: {
-      ...process.env,
-      PORT: '0',
-      DATA_DIR: dataDir,
-      SHOPSYNC_SECRET: SECRET,
-      ...env,
+/** Runs the standalone server on any free port; `breakWorker` preloads break-checkpoint-worker.mjs. */
+function run(env: Record<string, string> = {}, dataDir = tmpDir(), breakWorker?: 'not-a-database' | 'deaf') {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', ...(breakWorker ? ['--import', BREAK_WORKER] : []), MAIN],
+    {
+      env: {
+        ...process.env,
+        PORT: '0',
+        DATA_DIR: dataDir,
+        SHOPSYNC_SECRET: SECRET,
+        BREAK_CHECKPOINT_WORKER: breakWorker ?? '',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  );
   children.push(child);
   let out = '';
   let err = '';
@@ -48,6 +54,10 @@ function run(env: Record<string, string> = {}, dataDir = tmpDir()) {
     },
   };
 }
+
+/** The exit code, or 'running' when the process has not exited within `ms`. */
+const exitWithin = (exited: Promise<number | null>, ms: number) =>
+  Promise.race([exited, new Promise<'running'>((r) => setTimeout(() => r('running'), ms))]);
 
 describe('npm run sync-server refuses to start', () => {
   it('on a number not written in plain digits or out of range, or a malformed HOST: one line, exit 2', async () => {
@@ -89,4 +99,39 @@ describe('npm run sync-server refuses to start', () => {
       /^cannot listen on no\.such\.host\.invalid:0: E[A-Z_]+( \(no such host\))?\n$/,
     );
   }, 30_000);
+});
+
+describe('npm run sync-server shutdown', () => {
+  // Its checkpoint worker's connection opens and its first pragma finds no database: the worker
+  // used to keep a timer running with its port closed, and SIGTERM was ignored forever.
+  it('exits on SIGTERM when its checkpoint worker could not open the database, and says so', async () => {
+    const server = run({}, tmpDir(), 'not-a-database');
+    await server.listening();
+    await until(() => server.out().includes('file is not a database'), 'the worker to report', 10_000);
+    expect(server.out()).toMatch(
+      /"error":"cannot open .*: file is not a database","msg":"background checkpoint failed"/,
+    );
+    server.child.kill('SIGTERM');
+    expect(await exitWithin(server.exited, 5_000)).toBe(0);
+  }, 30_000);
+
+  it('ends a shutdown stuck on its checkpoint worker after 5 s, or at once on a second signal', async () => {
+    const patient = run({}, tmpDir(), 'deaf');
+    await patient.listening();
+    const started = Date.now();
+    patient.child.kill('SIGTERM');
+    expect(await exitWithin(patient.exited, 10_000)).toBe(0);
+    expect(Date.now() - started).toBeGreaterThan(4_500);
+    expect(patient.out()).toContain('the checkpoint worker did not stop within 5000 ms: terminated');
+
+    const impatient = run({}, tmpDir(), 'deaf');
+    await impatient.listening();
+    // One signal delivered twice at once (a terminal's Ctrl-C under `npm run`) is one signal.
+    impatient.child.kill('SIGINT');
+    impatient.child.kill('SIGINT');
+    expect(await exitWithin(impatient.exited, 1_500)).toBe('running');
+    impatient.child.kill('SIGTERM');
+    expect(await exitWithin(impatient.exited, 2_000)).toBe(1);
+    expect(impatient.out()).toContain('a second signal while shutting down: exiting at once');
+  }, 60_000);
 });
