@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import pino from 'pino';
 import { clientAddress, listeningUrl } from './address.js';
 import { Checkpointer } from './checkpointer.js';
+import { DataDirInUse, type DataDirLock, lockDataDir } from './data-lock.js';
 import { LIMIT_RANGES, LOG_LEVELS } from './limits.js';
 import { metricsAllowed } from './metrics.js';
 import { createSyncServer, type SyncServer } from './server.js';
@@ -15,7 +16,8 @@ import { verifySyncToken } from './tokens.js';
  * SHOPSYNC_SYNC_IDLE_MS, SHOPSYNC_SYNC_MAX_ROOMS, SHOPSYNC_SYNC_MAX_MEMORY_MB, SHOPSYNC_SYNC_MAX_PER_ADDRESS,
  * SHOPSYNC_TRUSTED_PROXIES, SHOPSYNC_DURABILITY, SHOPSYNC_METRICS_TOKEN, LOG_LEVEL). Devices
  * authenticate with sync tokens signed by the same secret the shop uses. It refuses to start (one
- * line on stderr, exit 2) on a bad variable, an address it cannot listen on, or a database it cannot open.
+ * line on stderr, exit 2) on a bad variable, an address it cannot listen on, or a data directory
+ * another process serves or it cannot open.
  */
 /** Refuses to start: one line on stderr, exit 2 (a variable, the address or the data directory). */
 function refuse(message: string): never {
@@ -76,6 +78,16 @@ const logger = pino({ level, base: { service: 'shopsync-sync' } });
 
 const dataDir = path.resolve(process.env.DATA_DIR || './data');
 const file = path.join(dataDir, 'sync.sqlite');
+// One process per data directory (data-lock.ts says why), taken before the database is opened:
+// held until shutdown, or until the process ends however it ends.
+let lock: DataDirLock;
+try {
+  lock = lockDataDir(dataDir, 'sync.lock');
+} catch (err) {
+  refuse(
+    err instanceof DataDirInUse ? err.message : `cannot use DATA_DIR ${dataDir}: ${(err as Error).message}`,
+  );
+}
 let db: Database.Database;
 let sync: SyncServer;
 try {
@@ -137,6 +149,7 @@ server.on('error', (err: Error & { code?: string }) => {
   const code = err.code ?? err.message;
   const why = LISTEN_ERRORS[code];
   db.close();
+  lock.release();
   refuse(
     `cannot listen on ${isIP(host) === 6 ? `[${host}]` : host}:${port}: ${code}${why ? ` (${why})` : ''}`,
   );
@@ -168,6 +181,7 @@ async function shutdown(signal: NodeJS.Signals): Promise<void> {
   // Bounded: a worker that does not stop is terminated (checkpointer.ts).
   await step('stopping the checkpoint worker', () => checkpointer?.stop());
   await step('closing the database', () => db.close());
+  lock.release();
   process.exit(failed ? 1 : 0);
 }
 /**

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SECRET, tmpDir, until } from './harness.js';
 
-// `npm run sync-server` as an operator meets it: its refusals to start and its shutdown.
+// `npm run sync-server` as an operator meets it: its refusals to start, its lock on the data
+// directory and its shutdown.
 
 const MAIN = path.resolve(import.meta.dirname, '../src/main.ts');
 const BREAK_WORKER = path.resolve(import.meta.dirname, 'break-checkpoint-worker.mjs');
@@ -99,6 +100,22 @@ describe('npm run sync-server refuses to start', () => {
       /^cannot listen on no\.such\.host\.invalid:0: E[A-Z_]+( \(no such host\))?\n$/,
     );
   }, 30_000);
+
+  it('on a data directory another sync server serves: one line, exit 2; it starts once that one stopped', async () => {
+    const first = run();
+    await first.listening();
+    const second = run({}, first.dataDir);
+    expect(await second.exited).toBe(2);
+    expect(second.err()).toMatch(
+      /^another process is serving this data directory \(.*sync\.lock is locked\): stop it, or use another DATA_DIR\n$/,
+    );
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    const third = run({}, first.dataDir);
+    await third.listening();
+    third.child.kill('SIGTERM');
+    expect(await third.exited).toBe(0);
+  }, 60_000);
 });
 
 describe('npm run sync-server shutdown', () => {
