@@ -14,7 +14,7 @@ import { verifySyncToken } from './tokens.js';
 /**
  * The sync server alone: `npm run sync-server` (PORT, HOST, DATA_DIR, SHOPSYNC_SYNC_SECRET or SHOPSYNC_SECRET,
  * SHOPSYNC_SYNC_IDLE_MS, SHOPSYNC_SYNC_MAX_ROOMS, SHOPSYNC_SYNC_MAX_MEMORY_MB, SHOPSYNC_SYNC_MAX_PER_ADDRESS,
- * SHOPSYNC_TRUSTED_PROXIES, SHOPSYNC_DURABILITY, SHOPSYNC_METRICS_TOKEN, LOG_LEVEL). Devices
+ * SHOPSYNC_TRUSTED_PROXIES, SHOPSYNC_DURABILITY, SHOPSYNC_REQUEST_TIMEOUT_MS, SHOPSYNC_METRICS_TOKEN, LOG_LEVEL). Devices
  * authenticate with sync tokens signed by the same secret the shop uses. It refuses to start (one
  * line on stderr, exit 2) on a bad variable, an address it cannot listen on, or a data directory
  * another process serves or it cannot open.
@@ -52,6 +52,8 @@ const host = process.env.HOST || '127.0.0.1';
 const HOST_NAME = /^(?=.{1,253}\.?$)[a-z\d]([a-z\d-]{0,61}[a-z\d])?(\.[a-z\d]([a-z\d-]{0,61}[a-z\d])?)*\.?$/i;
 if (!isIP(host) && !HOST_NAME.test(host))
   refuse(`HOST must be an IP address or a host name, not ${JSON.stringify(host)}`);
+// As the shop's (api/src/config.ts): a request not received in full by then gets 408 and is closed.
+const requestTimeoutMs = limit('SHOPSYNC_REQUEST_TIMEOUT_MS', { min: 100, max: 600_000 }) ?? 60_000;
 // As the shop (SHOPSYNC_DURABILITY): 'full' fsyncs every commit, 'normal' survives kill -9.
 const durability = process.env.SHOPSYNC_DURABILITY || 'normal';
 if (durability !== 'normal' && durability !== 'full')
@@ -117,16 +119,51 @@ try {
   refuse(`cannot open ${file}: ${(err as Error).message}`);
 }
 
-const server = http.createServer(async (req, res) => {
-  if (req.url === '/metrics') {
-    if (!metricsAllowed(metricsToken, req.headers.authorization))
-      res
-        .writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer realm="metrics"' })
-        .end('{"error":{"code":"unauthenticated","message":"metrics need the metrics token"}}');
-    else res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(await sync.metricsText());
-  } else if (req.url === '/health') {
-    res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
-  } else res.writeHead(404).end();
+const server = http.createServer(
+  {
+    // As the shop's: a request not received in full within requestTimeoutMs (its headers within
+    // 20 s at most) gets 408 and is closed, so slow or idle half-sent requests do not pile up.
+    // An upgraded WebSocket has left Node's HTTP parser and is not timed.
+    requestTimeout: requestTimeoutMs,
+    headersTimeout: Math.min(requestTimeoutMs, 20_000),
+    connectionsCheckingInterval: Math.min(30_000, Math.max(50, requestTimeoutMs / 4)),
+  },
+  async (req, res) => {
+    if (req.url === '/metrics') {
+      if (!metricsAllowed(metricsToken, req.headers.authorization))
+        res
+          .writeHead(401, {
+            'content-type': 'application/json',
+            'www-authenticate': 'Bearer realm="metrics"',
+          })
+          .end('{"error":{"code":"unauthenticated","message":"metrics need the metrics token"}}');
+      else res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(await sync.metricsText());
+    } else if (req.url === '/health') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+    } else res.writeHead(404).end();
+  },
+);
+// A request Node refuses before it reaches the handler above (malformed, headers too large, too
+// slow): a short JSON answer, then the connection is closed (the parser cannot tell where a next
+// request would begin). Node's own answer is a bare status line.
+server.on('clientError', (err: Error & { code?: string }, socket) => {
+  const answering = (socket as typeof socket & { _httpMessage?: { headersSent?: boolean } | null })
+    ._httpMessage;
+  if (err.code === 'ECONNRESET' || !socket.writable || answering?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  const [status, text, code, message] =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'Request Timeout', 'request_timeout', 'the request was not received in time']
+      : err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'Request Header Fields Too Large', 'headers_too_large', 'request headers are too large']
+        : [400, 'Bad Request', 'bad_request', 'malformed HTTP request'];
+  const body = JSON.stringify({ error: { code, message } });
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+    () => socket.destroy(),
+  );
 });
 server.on('upgrade', (req, socket, head) => {
   if ((req.url ?? '').startsWith('/sync/')) sync.handleUpgrade(req, socket, head);

@@ -2,10 +2,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SECRET, tmpDir, until } from './harness.js';
+import { device, SECRET, tmpDir, until } from './harness.js';
 
 // `npm run sync-server` as an operator meets it: its refusals to start, its lock on the data
-// directory and its shutdown.
+// directory, its shutdown, and its answer to slow or malformed requests.
 
 const MAIN = path.resolve(import.meta.dirname, '../src/main.ts');
 const BREAK_WORKER = path.resolve(import.meta.dirname, 'break-checkpoint-worker.mjs');
@@ -60,6 +60,25 @@ function run(env: Record<string, string> = {}, dataDir = tmpDir(), breakWorker?:
 const exitWithin = (exited: Promise<number | null>, ms: number) =>
   Promise.race([exited, new Promise<'running'>((r) => setTimeout(() => r('running'), ms))]);
 
+/** Sends `request` on a connection of its own; what the server answered before it closed. */
+function rawRequest(address: string, request: string, trickle?: string): Promise<string> {
+  const [host, port] = [address.slice(0, address.lastIndexOf(':')), Number(address.split(':').pop())];
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, host);
+    let answer = '';
+    const drip = trickle ? setInterval(() => socket.write(trickle), 100) : undefined;
+    socket.on('data', (d) => {
+      answer += d;
+    });
+    socket.on('error', reject);
+    socket.on('close', () => {
+      clearInterval(drip);
+      resolve(answer);
+    });
+    socket.write(request);
+  });
+}
+
 describe('npm run sync-server refuses to start', () => {
   it('on a number not written in plain digits or out of range, or a malformed HOST: one line, exit 2', async () => {
     const cases: [Record<string, string>, RegExp][] = [
@@ -69,6 +88,10 @@ describe('npm run sync-server refuses to start', () => {
       [{ PORT: '1e3' }, /^PORT must be .* not "1e3"$/],
       [{ SHOPSYNC_SYNC_MAX_ROOMS: '1e3' }, /^SHOPSYNC_SYNC_MAX_ROOMS must be a whole number from 1 to/],
       [{ SHOPSYNC_SYNC_IDLE_MS: '0x10' }, /^SHOPSYNC_SYNC_IDLE_MS must be/],
+      [
+        { SHOPSYNC_REQUEST_TIMEOUT_MS: '1000.0' },
+        /^SHOPSYNC_REQUEST_TIMEOUT_MS must be a whole number from 100 to 600000/,
+      ],
       [{ HOST: 'no such host' }, /^HOST must be an IP address or a host name, not "no such host"$/],
     ];
     for (const [env, message] of cases) {
@@ -150,5 +173,42 @@ describe('npm run sync-server shutdown', () => {
     impatient.child.kill('SIGTERM');
     expect(await exitWithin(impatient.exited, 2_000)).toBe(1);
     expect(impatient.out()).toContain('a second signal while shutting down: exiting at once');
+  }, 60_000);
+});
+
+describe('npm run sync-server with SHOPSYNC_REQUEST_TIMEOUT_MS', () => {
+  it('answers a stalled or malformed request and closes it; upgraded WebSockets are not timed', async () => {
+    const server = run({ SHOPSYNC_REQUEST_TIMEOUT_MS: '500' });
+    const address = await server.listening();
+
+    // Headers trickled one line at a time, never finished (slowloris).
+    const started = Date.now();
+    const slow = await rawRequest(address, 'GET /health HTTP/1.1\r\nHost: a\r\n', 'X-a: b\r\n');
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(slow).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
+    expect(slow).toContain('Connection: close');
+    expect(JSON.parse(slow.slice(slow.indexOf('\r\n\r\n') + 4)).error.code).toBe('request_timeout');
+
+    const malformed = await rawRequest(address, 'GET /health HTTP/1.1\r\nHost a\r\n\r\n');
+    expect(malformed).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(JSON.parse(malformed.slice(malformed.indexOf('\r\n\r\n') + 4)).error.code).toBe('bad_request');
+
+    // Two devices on one cart, kept open well past the request timeout, still sync.
+    const url = `ws://${address}/sync`;
+    const a = device(url, 'c_timeout');
+    const b = device(url, 'c_timeout');
+    let closes = 0;
+    for (const d of [a, b])
+      d.provider.on('status', ({ status }: { status: string }) => {
+        if (status === 'disconnected') closes++;
+      });
+    await until(() => a.provider.synced && b.provider.synced, 'both devices to sync');
+    await new Promise((r) => setTimeout(r, 2_000));
+    a.doc.getMap('lines').set('p1', 2);
+    await until(() => b.doc.getMap('lines').get('p1') === 2, 'the edit to reach the other device');
+    expect(closes).toBe(0);
+    for (const d of [a, b]) d.provider.destroy();
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
   }, 60_000);
 });
