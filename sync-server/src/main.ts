@@ -119,6 +119,12 @@ try {
   refuse(`cannot open ${file}: ${(err as Error).message}`);
 }
 
+// Read per probe: a page of each table (not `SELECT 1`, which reads none), so a database that can
+// no longer be read (a damaged or vanished file, an I/O error) answers 503, not "ok".
+const healthRead = db.prepare(
+  'SELECT (SELECT 1 FROM sync_snapshots LIMIT 1) AS snapshots, (SELECT 1 FROM sync_updates LIMIT 1) AS updates',
+);
+
 const server = http.createServer(
   {
     // As the shop's: a request not received in full within requestTimeoutMs (its headers within
@@ -139,6 +145,15 @@ const server = http.createServer(
           .end('{"error":{"code":"unauthenticated","message":"metrics need the metrics token"}}');
       else res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(await sync.metricsText());
     } else if (req.url === '/health') {
+      try {
+        healthRead.get();
+      } catch (err) {
+        logger.error({ err }, 'health check: the database does not answer');
+        res
+          .writeHead(503, { 'content-type': 'application/json' })
+          .end('{"status":"error","error":"database"}');
+        return;
+      }
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
     } else res.writeHead(404).end();
   },

@@ -1,11 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { device, SECRET, tmpDir, until } from './harness.js';
 
 // `npm run sync-server` as an operator meets it: its refusals to start, its lock on the data
-// directory, its shutdown, and its answer to slow or malformed requests.
+// directory, its health check, its shutdown, and its answer to slow or malformed requests.
 
 const MAIN = path.resolve(import.meta.dirname, '../src/main.ts');
 const BREAK_WORKER = path.resolve(import.meta.dirname, 'break-checkpoint-worker.mjs');
@@ -139,6 +141,31 @@ describe('npm run sync-server refuses to start', () => {
     third.child.kill('SIGTERM');
     expect(await third.exited).toBe(0);
   }, 60_000);
+});
+
+describe('npm run sync-server /health', () => {
+  it('reads the database: 503 once sync.sqlite is damaged', async () => {
+    const server = run();
+    const address = await server.listening();
+    const health = async () => {
+      const res = await fetch(`http://${address}/health`);
+      return [res.status, await res.json()];
+    };
+    expect(await health()).toEqual([200, { status: 'ok' }]);
+    // Everything into the file and the WAL emptied (as sync-health.sh in the audit), then its
+    // first pages overwritten: the server's next read goes to the file.
+    const file = path.join(server.dataDir, 'sync.sqlite');
+    const other = new Database(file);
+    other.pragma('wal_checkpoint(TRUNCATE)');
+    other.close();
+    const fd = fs.openSync(file, 'r+');
+    fs.writeSync(fd, Buffer.alloc(16_384, 7), 0, 16_384, 0);
+    fs.closeSync(fd);
+    expect(await health()).toEqual([503, { status: 'error', error: 'database' }]);
+    await until(() => server.out().includes('health check: the database does not answer'), 'the log line');
+    server.child.kill('SIGTERM');
+    expect(await exitWithin(server.exited, 10_000)).not.toBe('running');
+  }, 30_000);
 });
 
 describe('npm run sync-server shutdown', () => {
