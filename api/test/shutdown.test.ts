@@ -65,4 +65,43 @@ describe('SIGTERM', () => {
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it('exits at once on a second signal a second after the first, but not on one Ctrl-C delivered twice', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'shopsync-signal-'));
+    const env = { DATA_DIR: dataDir, SHOPSYNC_SEED_COUNT: '20' };
+    /** An upload that never finishes: the shutdown waits up to its 5 s grace for it. */
+    const slowUpload = (url: string) => {
+      const req = http.request(`${url}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': '1000' },
+      });
+      req.on('error', () => {});
+      req.write('{"email":');
+      return req;
+    };
+    try {
+      const shop = await startShopProcess(env);
+      const upload = slowUpload(shop.url);
+      await new Promise((r) => setTimeout(r, 200));
+      // Ctrl-C under npm: the same signal twice at once is one request to stop, not two.
+      shop.child.kill('SIGINT');
+      shop.child.kill('SIGINT');
+      expect(await exitWithin(shop.exited, 15_000)).toBe(0);
+      expect(shop.output()).not.toMatch(/a second signal/);
+      upload.destroy();
+
+      const again = await startShopProcess(env);
+      const stuck = slowUpload(again.url);
+      await new Promise((r) => setTimeout(r, 200));
+      again.child.kill('SIGTERM');
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(again.child.exitCode).toBe(null); // still waiting for the upload
+      again.child.kill('SIGTERM');
+      expect(await exitWithin(again.exited, 2_000)).toBe(1);
+      expect(again.output()).toMatch(/a second signal while shutting down/);
+      stuck.destroy();
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
