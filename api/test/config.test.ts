@@ -22,6 +22,10 @@ describe('configuration', () => {
       expect(() => loadConfig({ PORT: port }), port).toThrow(/invalid configuration: PORT/);
     expect(loadConfig({ PORT: '8080' }).port).toBe(8080);
     expect(() => loadConfig({ SHOPSYNC_SEED_COUNT: '1e4' })).toThrow(/SHOPSYNC_SEED_COUNT/);
+    for (const host of ['local host', 'http://example.com', '-bad.example', 'a..b'])
+      expect(() => loadConfig({ HOST: host }), host).toThrow(/invalid configuration: HOST/);
+    for (const host of ['0.0.0.0', '::', '::1', 'localhost', 'shop.example.com', '127.0.0.1'])
+      expect(loadConfig({ HOST: host }).host).toBe(host);
     expect(() => loadConfig({ SHOPSYNC_SYNC_MAX_ROOMS: '0' })).toThrow(/SHOPSYNC_SYNC_MAX_ROOMS/);
     expect(defaults.syncMaxMemoryMb).toBe(32);
     expect(loadConfig({ SHOPSYNC_SYNC_MAX_MEMORY_MB: '512' }).syncMaxMemoryMb).toBe(512);
