@@ -624,3 +624,39 @@ test('an order refused for a product no longer sold names the line and says when
   await expect(page.locator('.reasons')).toHaveText('An item the shop no longer sells: no longer sold');
   await expect(page.locator('.lines .title')).toHaveText('An item the shop no longer sells');
 });
+
+test('a price still on its way when Try again is pressed shows once it comes', async ({
+  context,
+  page,
+  request,
+}) => {
+  const [slow, failing] = [
+    await createProduct(request, 'Slow Sofa', 3, 10000),
+    await createProduct(request, 'Failing Futon', 3, 5000),
+  ];
+  await signUpContext(context);
+  await addAddress(context);
+  for (const productId of [slow, failing])
+    await context.request.post('/api/cart/lines', { data: { productId, quantity: 1 } });
+  let release: () => void = () => {};
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  await context.route(`**/api/products/${slow}`, async (route) => {
+    await released;
+    await route.continue().catch(() => {});
+  });
+  let failures = 0;
+  await context.route(`**/api/products/${failing}`, (route) =>
+    failures++ === 0 ? route.fulfill({ status: 502, body: 'bad gateway' }) : route.continue(),
+  );
+  await page.goto('/checkout');
+  const blocked = page.getByTestId('checkout-blocked');
+  await expect(blocked).toContainText('Prices could not load: the shop did not answer.');
+  // Asked again while the slow one is still on its way: only the failed one is asked for.
+  await blocked.getByRole('button', { name: 'Try again' }).click();
+  await expect(blocked).toHaveText('Loading prices…');
+  release();
+  await expect(page.getByTestId('checkout-total')).toHaveText('$150.00');
+  await expect(page.getByRole('button', { name: 'Place order' })).toBeEnabled();
+});

@@ -33,13 +33,23 @@ export function useProducts(ids: string[], fresh = false): Map<string, Product |
       removeEventListener(RETRY, again);
     };
   }, []);
+  // Each answer re-renders the page when it comes, whichever run of the effect asked: a later
+  // run (an 'online' event, Try again, a new line) does not ask again for what is still on its
+  // way, so tying the re-render to the run that asked would leave that line "Loading…" for good.
+  const mounted = useRef(true);
   useEffect(() => {
-    let live = true;
+    mounted.current = true;
+    return () => {
+      mounted.current = false;
+    };
+  }, []);
+  useEffect(() => {
     const wanted = ids.filter((id) => (fresh ? !fetched.current.has(id) : !cache.has(id)));
     for (const id of wanted) fetched.current.add(id);
-    Promise.all(
-      wanted.map((id) =>
-        api.product(id).then(
+    for (const id of wanted)
+      api
+        .product(id)
+        .then(
           (p) => {
             cache.set(id, p);
             failed.delete(id);
@@ -54,12 +64,8 @@ export function useProducts(ids: string[], fresh = false): Map<string, Product |
               failed.add(id);
             }
           },
-        ),
-      ),
-    ).then(() => live && setVersion((v) => v + 1));
-    return () => {
-      live = false;
-    };
+        )
+        .then(() => mounted.current && setVersion((v) => v + 1));
   }, [key, attempt]);
   return cache;
 }
