@@ -321,6 +321,46 @@ test('a removed line is Saving… until the server has it, and signing out waits
   await context.close();
 });
 
+test('a sign-in ended elsewhere while signing out waits for unsaved edits is followed at once, with no question', async ({
+  browser,
+  request,
+}) => {
+  const p = await createProduct(request, 'Waiting Wok');
+  const context = await browser.newContext();
+  await signUpContext(context, 'Wait Out');
+  await context.request.post('/api/cart/lines', { data: { productId: p, quantity: 1 } });
+  const page = await context.newPage();
+  let holding = false;
+  await page.routeWebSocket(/\/sync\//, (ws) => {
+    const server = ws.connectToServer();
+    ws.onMessage((message) => {
+      if (!holding) server.send(message);
+    });
+  });
+  const asked: string[] = [];
+  page.on('dialog', (dialog) => {
+    asked.push(dialog.message());
+    void dialog.dismiss();
+  });
+  await page.goto('/cart');
+  await expectQuantity(page, p, 1);
+  await expectSaved(page);
+  holding = true; // the edit below never reaches the server
+  await line(page, p).getByRole('button', { name: 'Increase quantity' }).click();
+  await expect(page.getByTestId('sync-status')).toHaveText('Saving…');
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  // While this tab waits (up to 5 s) for the edit, the sign-in ends on the server (another
+  // device's "Sign out on other devices", an expiry): the server closes this tab's cart sync.
+  expect((await context.request.post('/api/auth/logout')).status()).toBe(204);
+  // The tab follows at once: the wait does not hold up asking who is signed in, and there is
+  // nothing to ask the shopper about a sign-in that already ended.
+  await expect(page.getByRole('link', { name: 'Sign in' })).toBeVisible({ timeout: 4000 });
+  await page.waitForTimeout(5500); // past the wait
+  expect(asked).toEqual([]);
+  await expect(page.getByRole('link', { name: 'Sign in' })).toBeVisible();
+  await context.close();
+});
+
 test('signing out offline with cart edits the server lacks asks first; kept, they are saved when back online', async ({
   browser,
   request,

@@ -97,7 +97,7 @@ async function recheck(): Promise<void> {
   // A sign-out in this tab opens the next cart itself, once it has forgotten the account's: a
   // recheck meanwhile (the server closes the cart's sync at once) would switch first, and the
   // sign-out would then forget the new guest cart and keep the account's on the device.
-  if (signingOut) return;
+  if (leaving) return;
   const before = currentUser.get();
   const user = await whoIsSignedIn();
   const changed = user?.id !== before?.id;
@@ -124,8 +124,14 @@ export async function signedIn(user: User): Promise<void> {
 export const UNSAVED_SIGN_OUT =
   'Some changes to your cart have not reached your account yet. Signing out now removes them from this device. Sign out anyway?';
 
-/** A sign-out under way in this tab (signOut), for `recheck` to leave alone. */
+/** A sign-out asked for in this tab (signOut): a second click joins it. */
 let signingOut: Promise<void> | null = null;
+/**
+ * The sign-out itself under way (after the wait for unsaved edits and the shopper's answer), for
+ * `recheck` to leave alone. Not during the wait: a recheck then (another tab signed in, the
+ * server ended the session) must still happen, and a Cancel must not lose it.
+ */
+let leaving = false;
 
 /** How long signing out waits for the cart's last edits to reach the server. */
 const SAVE_BEFORE_SIGN_OUT_MS = 5000;
@@ -138,8 +144,13 @@ const SAVE_BEFORE_SIGN_OUT_MS = 5000;
  */
 export function signOut(): Promise<void> {
   signingOut ??= (async () => {
+    const who = currentUser.get();
     const saved = await cartSaved(navigator.onLine ? SAVE_BEFORE_SIGN_OUT_MS : 0);
+    // Signed out or into another account meanwhile (another tab, the server): there is nothing
+    // to ask, and the logout would end a sign-in this click was not about.
+    if (currentUser.get()?.id !== who?.id) return;
     if (!saved && !confirm(UNSAVED_SIGN_OUT)) return;
+    leaving = true;
     // Offline, the server hears of it when the connection returns (`finishSignOut`).
     await api.logout().catch((err: unknown) => {
       if (isOffline(err)) signOutPending(true);
@@ -150,6 +161,7 @@ export function signOut(): Promise<void> {
     await openCart();
   })().finally(() => {
     signingOut = null;
+    leaving = false;
   });
   return signingOut;
 }

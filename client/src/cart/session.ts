@@ -198,7 +198,8 @@ export function currentCart(): CartSession | null {
 
 /**
  * Waits up to `ms` for the open cart's edits to reach the server, and says whether none is left
- * unsaved (signing out erases this device's copy: whatever the server lacks then is gone).
+ * unsaved (signing out erases this device's copy: whatever the server lacks then is gone). Ends
+ * early if another cart opens meanwhile (the sign-in changed): that one's edits are not asked about.
  */
 export function cartSaved(ms: number): Promise<boolean> {
   const open = session;
@@ -210,7 +211,7 @@ export function cartSaved(ms: number): Promise<boolean> {
       resolve(saved);
     };
     const stop = cartState.subscribe(() => {
-      if (!open.unsaved()) finish(true);
+      if (session !== open || !open.unsaved()) finish(true);
     });
     const timer = setTimeout(() => finish(!open.unsaved()), ms);
   });
