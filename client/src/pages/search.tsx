@@ -50,11 +50,17 @@ export default function Search({ url }: { url: URL }) {
     const up = () => {
       arrowKey.current = false;
     };
+    // A keyup that never comes (focus left the window with the key down) must not make the next
+    // click part of an arrow run: a pointer or the window losing focus ends it too.
     addEventListener('keydown', down, true);
     addEventListener('keyup', up, true);
+    addEventListener('pointerdown', up, true);
+    addEventListener('blur', up);
     return () => {
       removeEventListener('keydown', down, true);
       removeEventListener('keyup', up, true);
+      removeEventListener('pointerdown', up, true);
+      removeEventListener('blur', up);
     };
   }, []);
 
