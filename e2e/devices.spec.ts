@@ -599,7 +599,16 @@ test('a guest cart merges into the account on sign-in, and signing out clears th
   await expect(page).toHaveURL(/\/cart$/);
   await expectQuantity(page, guestItem, 1);
   await expectQuantity(page, accountItem, 1);
+  // Said, not only seen: the cart has a line the shopper did not leave in this account.
+  await expect(page.getByTestId('flash')).toHaveText(
+    'The item you added before signing in is now in your cart. Dismiss',
+  );
   await page.screenshot({ path: testInfo.outputPath('merged-cart.png'), fullPage: true });
+  // It goes with the next page.
+  await page.getByRole('link', { name: 'ShopSync home' }).click();
+  await expect(page.getByTestId('flash')).toHaveCount(0);
+  await page.getByRole('link', { name: /^Cart/ }).click();
+  await expect(page.getByTestId('flash')).toHaveCount(0);
 
   const accountCartId = (await (await context.request.get('/api/cart')).json()).cartId;
   await page.getByRole('button', { name: 'Sign out' }).click();

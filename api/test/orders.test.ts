@@ -272,8 +272,13 @@ describe('cart and orders', () => {
     const email = (await account.get('/api/me')).json.user.email;
     const login = await guest.post('/api/auth/login', { email, password: 'correct horse 1' });
     expect(login.status).toBe(200);
+    // The answer says how many lines the guest cart brought, so the storefront can say so.
+    expect(login.json.guestLinesMerged).toBe(1);
     const merged = await guest.get('/api/cart');
     expect(merged.json.cartId).toBe(userCart.json.cartId);
     expect(merged.json.lines).toMatchObject([{ productId: p, quantity: 3 }]);
+    // Signing in again brings nothing more: the guest cart was emptied.
+    const again = await guest.post('/api/auth/login', { email, password: 'correct horse 1' });
+    expect(again.json.guestLinesMerged).toBe(0);
   });
 });

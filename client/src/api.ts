@@ -108,9 +108,9 @@ export interface Address {
 export const api = {
   me: () => request<{ user: User }>('GET', '/api/me'),
   signup: (email: string, password: string, name: string) =>
-    request<{ user: User }>('POST', '/api/auth/signup', { email, password, name }),
+    request<{ user: User; guestLinesMerged?: number }>('POST', '/api/auth/signup', { email, password, name }),
   login: (email: string, password: string) =>
-    request<{ user: User }>('POST', '/api/auth/login', { email, password }),
+    request<{ user: User; guestLinesMerged?: number }>('POST', '/api/auth/login', { email, password }),
   logout: () => request<void>('POST', '/api/auth/logout', {}),
   /** Ends the account's other sign-ins too; how many. */
   changePassword: (currentPassword: string, newPassword: string) =>

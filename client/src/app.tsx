@@ -2,6 +2,7 @@ import type { ComponentType } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { cartState } from './cart/session.js';
 import { SearchBox } from './components/search-box.js';
+import { flash } from './flash.js';
 import { accountHref, safeNext } from './pages/account-form.js';
 import { route } from './router.js';
 import { currentUser, signOut } from './session.js';
@@ -185,6 +186,23 @@ function Header() {
   );
 }
 
+/** The message for this page (flash.ts), in a live region mounted empty so it is announced. */
+function Flash() {
+  const message = useStore(flash);
+  return (
+    <div role="status" class="flash">
+      {message && (
+        <p class="notice ok" data-testid="flash">
+          {message.text}{' '}
+          <button type="button" class="link" onClick={() => flash.set(null)}>
+            Dismiss
+          </button>
+        </p>
+      )}
+    </div>
+  );
+}
+
 export function App() {
   return (
     <>
@@ -193,6 +211,7 @@ export function App() {
       </a>
       <Header />
       <main id="main" tabIndex={-1}>
+        <Flash />
         <Router />
       </main>
       <footer>

@@ -26,8 +26,8 @@ export function accountRoutes(
     if (!result.ok) throw new ApiError(409, 'email_taken', 'an account with this email exists');
     setSessionCookie(c, result.token, secureCookies);
     const guest = readGuestId(c, secureCookies);
-    if (guest) await carts.mergeGuestCart(guest, result.user.id);
-    return c.json({ user: result.user, token: result.token }, 201);
+    const guestLinesMerged = guest ? await carts.mergeGuestCart(guest, result.user.id) : 0;
+    return c.json({ user: result.user, token: result.token, guestLinesMerged }, 201);
   });
 
   app.post('/auth/login', async (c) => {
@@ -38,8 +38,8 @@ export function accountRoutes(
     if (!result.ok) throw new ApiError(401, 'invalid_credentials', 'the email or the password is wrong');
     setSessionCookie(c, result.token, secureCookies);
     const guest = readGuestId(c, secureCookies);
-    if (guest) await carts.mergeGuestCart(guest, result.user.id);
-    return c.json({ user: result.user, token: result.token });
+    const guestLinesMerged = guest ? await carts.mergeGuestCart(guest, result.user.id) : 0;
+    return c.json({ user: result.user, token: result.token, guestLinesMerged });
   });
 
   app.post('/auth/logout', (c) => {

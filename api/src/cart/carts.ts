@@ -78,12 +78,16 @@ export class Carts {
     await this.documents.withDocument(cartId, (doc) => new YjsCart(doc).setQuantity(productId, quantity));
   }
 
-  /** On sign-in: the guest cart's entries join the user's cart (a union), and the guest cart empties. */
-  async mergeGuestCart(guestId: string, userId: string): Promise<boolean> {
+  /**
+   * On sign-in: the guest cart's entries join the user's cart (a union), and the guest cart
+   * empties. Returns how many of its lines (products) it brought, 0 when it had none.
+   */
+  async mergeGuestCart(guestId: string, userId: string): Promise<number> {
     const guestCart = this.findCart(`guest:${guestId}`);
-    if (!guestCart) return false;
+    if (!guestCart) return 0;
     const guestDoc = await this.documents.getDocument(guestCart);
-    if (new YjsCart(guestDoc).lines().length === 0) return false;
+    const lines = new YjsCart(guestDoc).lines().length;
+    if (lines === 0) return 0;
     const userCart = this.cartFor(`user:${userId}`);
     // Copies the guest's live entries, not its Yjs history: replaying that would also replay its
     // deletions of entries merged at an earlier sign-in. Tags the user cart removed stay removed.
@@ -95,6 +99,6 @@ export class Carts {
     // Exactly the entries merged leave the guest cart (an observed remove, as checkout's): one a
     // guest device added while the merge committed stays there for the next sign-in, not lost.
     await this.documents.withDocument(guestCart, (doc) => new YjsCart(doc).clear(merged));
-    return true;
+    return lines;
   }
 }

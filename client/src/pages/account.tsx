@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, asApiError } from '../api.js';
+import { showFlash } from '../flash.js';
 import { navigate } from '../router.js';
 import { currentUser, signedIn, signOut } from '../session.js';
 import { useStore } from '../store.js';
@@ -67,12 +68,18 @@ export default function Account({ params, url }: { params: string[]; url: URL })
           try {
             const email = String(f.get('email'));
             const password = String(f.get('password'));
-            const { user } =
+            const { user, guestLinesMerged: merged = 0 } =
               mode === 'signin'
                 ? await api.login(email, password)
                 : await api.signup(email, password, String(f.get('name')));
             typedEmail = '';
             await signedIn(user);
+            // The items added before signing in joined the account's cart: say so, rather than
+            // let a cart of more lines (or more of one) than the shopper left surprise them.
+            if (merged > 0)
+              showFlash(
+                `The ${merged === 1 ? 'item' : `${merged} items`} you added before signing in ${merged === 1 ? 'is' : 'are'} now in your cart.`,
+              );
             navigate(next, true);
           } catch (err) {
             setError({ text: accountErrorText(err), taken: asApiError(err).code === 'email_taken' });
