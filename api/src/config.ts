@@ -1,6 +1,5 @@
-import { isIP } from 'node:net';
 import path from 'node:path';
-import { LIMIT_RANGES, LOG_LEVELS } from '@shopsync/sync-server/limits';
+import { isHost, LIMIT_RANGES, LOG_LEVELS } from '@shopsync/sync-server/limits';
 import { z } from 'zod';
 import type { Durability } from './db.js';
 
@@ -19,16 +18,11 @@ const whole = (min: number, max: number, fallback: number) =>
 /** A whole number in one of the sync server's ranges (limits.ts), or the default when unset. */
 const within = ({ min, max }: { min: number; max: number }, fallback: number) => whole(min, max, fallback);
 
-const HOST_NAME = /^(?=.{1,253}\.?$)[a-z\d]([a-z\d-]{0,61}[a-z\d])?(\.[a-z\d]([a-z\d-]{0,61}[a-z\d])?)*\.?$/i;
-
 const Env = z.object({
   PORT: whole(0, 65535, 8787),
   // An IP address or a host name (RFC 1123 labels): a typo is refused before the catalog is
   // seeded and the search index built, not by listen after them. Whether it resolves is listen's.
-  HOST: z
-    .string()
-    .refine((h) => isIP(h) !== 0 || HOST_NAME.test(h), 'must be an IP address or a host name')
-    .default('127.0.0.1'),
+  HOST: z.string().refine(isHost, 'must be an IP address or a host name').default('127.0.0.1'),
   DATA_DIR: z.string().default('./data'),
   SHOPSYNC_ADMIN_TOKEN: z.string().min(1).optional(),
   SHOPSYNC_METRICS_TOKEN: z.string().min(16).optional(),

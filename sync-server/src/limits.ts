@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+
 /**
  * The ranges an operator may set for the sync server's limits; the shop's config and the
  * standalone server both check them. An idle time past 2^31-1 ms would make Node run the sweeper
@@ -15,3 +17,14 @@ export const LIMIT_RANGES = {
 
 /** The log levels LOG_LEVEL may name (pino's), for the shop and the standalone server alike. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** An RFC 1123 host name: labels of letters, digits and inner hyphens, 253 characters at most. */
+const HOST_NAME = /^(?=.{1,253}\.?$)[a-z\d]([a-z\d-]{0,61}[a-z\d])?(\.[a-z\d]([a-z\d-]{0,61}[a-z\d])?)*\.?$/i;
+
+/**
+ * Whether HOST names an address to listen on: an IP address or a host name (whether the name
+ * resolves is listen's to say). The shop's config and the standalone server both check it.
+ */
+export function isHost(host: string): boolean {
+  return isIP(host) !== 0 || HOST_NAME.test(host);
+}

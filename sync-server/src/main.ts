@@ -6,7 +6,7 @@ import pino from 'pino';
 import { clientAddress, listeningUrl } from './address.js';
 import { Checkpointer } from './checkpointer.js';
 import { DataDirInUse, type DataDirLock, lockDataDir } from './data-lock.js';
-import { LIMIT_RANGES, LOG_LEVELS } from './limits.js';
+import { isHost, LIMIT_RANGES, LOG_LEVELS } from './limits.js';
 import { metricsAllowed } from './metrics.js';
 import { createSyncServer, type SyncServer } from './server.js';
 import { verifySyncToken } from './tokens.js';
@@ -48,10 +48,7 @@ function limit(name: string, { min, max }: { min: number; max: number }): number
 }
 const port = limit('PORT', { min: 0, max: 65_535 }) ?? 8788;
 const host = process.env.HOST || '127.0.0.1';
-// An IP address or a host name (RFC 1123 labels); whether the name resolves is listen's to say.
-const HOST_NAME = /^(?=.{1,253}\.?$)[a-z\d]([a-z\d-]{0,61}[a-z\d])?(\.[a-z\d]([a-z\d-]{0,61}[a-z\d])?)*\.?$/i;
-if (!isIP(host) && !HOST_NAME.test(host))
-  refuse(`HOST must be an IP address or a host name, not ${JSON.stringify(host)}`);
+if (!isHost(host)) refuse(`HOST must be an IP address or a host name, not ${JSON.stringify(host)}`);
 // As the shop's (api/src/config.ts): a request not received in full by then gets 408 and is closed.
 const requestTimeoutMs = limit('SHOPSYNC_REQUEST_TIMEOUT_MS', { min: 100, max: 600_000 }) ?? 60_000;
 // As the shop (SHOPSYNC_DURABILITY): 'full' fsyncs every commit, 'normal' survives kill -9.
