@@ -1,3 +1,4 @@
+import { onStopSignals } from '@shopsync/sync-server/signals';
 import pino from 'pino';
 import { loadConfig } from './config.js';
 import { startServer } from './server.js';
@@ -7,20 +8,8 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = pino({ level: config.logLevel, base: { service: 'shopsync' } });
   const server = await startServer(config, logger);
-  // A second signal while shutting down is the operator's way out of a shutdown that does not
-  // end; but one Ctrl-C may arrive twice at once (a terminal signals the whole process group, and
-  // `npm start` forwards it too), so only one a second or more after the first counts.
-  let stoppingSince: number | undefined;
-  const stop = (signal: string) => {
-    if (stoppingSince !== undefined) {
-      if (Date.now() - stoppingSince < 1000) return;
-      logger.error(
-        { signal },
-        'a second signal while shutting down: exiting at once, the shutdown unfinished',
-      );
-      process.exit(1);
-    }
-    stoppingSince = Date.now();
+  // A second signal a second or more into the shutdown exits at once (signals.ts).
+  onStopSignals(logger, (signal) => {
     logger.info({ signal }, 'shutting down');
     server.close().then(
       () => process.exit(0),
@@ -29,9 +18,7 @@ async function main(): Promise<void> {
         process.exit(1);
       },
     );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  });
 }
 
 main().catch((err) => {

@@ -9,6 +9,7 @@ import { DataDirInUse, type DataDirLock, lockDataDir } from './data-lock.js';
 import { isHost, LIMIT_RANGES, LOG_LEVELS } from './limits.js';
 import { metricsAllowed } from './metrics.js';
 import { createSyncServer, type SyncServer } from './server.js';
+import { onStopSignals } from './signals.js';
 import { verifySyncToken } from './tokens.js';
 
 /**
@@ -233,25 +234,4 @@ async function shutdown(signal: NodeJS.Signals): Promise<void> {
   lock.release();
   process.exit(failed ? 1 : 0);
 }
-/**
- * One signal may arrive twice at once: a terminal's Ctrl-C reaches every process of its group, and
- * `npm run` forwards it to its child as well (so does `timeout`). Only a signal this long after
- * the first is the operator asking again.
- */
-const REPEAT_AFTER_MS = 1_000;
-let stoppingSince: number | undefined;
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.on(signal, () => {
-    if (stoppingSince !== undefined) {
-      if (Date.now() - stoppingSince < REPEAT_AFTER_MS) return;
-      // The operator's way out of a shutdown that does not end: no more waiting.
-      logger.error(
-        { signal },
-        'a second signal while shutting down: exiting at once, the shutdown unfinished',
-      );
-      process.exit(1);
-    }
-    stoppingSince = Date.now();
-    void shutdown(signal);
-  });
-}
+onStopSignals(logger, (signal) => void shutdown(signal));
