@@ -83,3 +83,17 @@ export function lineProblem(
   if (p.stock === 0) return 'out_of_stock';
   return line.quantity > p.stock ? 'short' : null;
 }
+
+/** A problem the shopper must fix in the cart: not one that passes once the product has loaded. */
+export type Unorderable = Exclude<LineProblem, 'loading' | 'failed'>;
+
+export function mustFix(problem: LineProblem | null | undefined): problem is Unorderable {
+  return problem === 'gone' || problem === 'out_of_stock' || problem === 'short';
+}
+
+/** What the cart and checkout say of a line's problem; `gone`, each in its page's words. */
+export function problemText(problem: Unorderable, stock: number, gone: string): string {
+  if (problem === 'gone') return gone;
+  if (problem === 'out_of_stock') return 'Out of stock';
+  return `Only ${stock} left`;
+}

@@ -6,7 +6,7 @@ import { decrease, increase } from '../cart/steppers.js';
 import { ProductImage } from '../components/image.js';
 import { SyncBadge } from '../components/sync-badge.js';
 import { formatMoney } from '../format.js';
-import { lineProblem, useProducts } from '../products.js';
+import { lineProblem, mustFix, problemText, useProducts } from '../products.js';
 import { useStore } from '../store.js';
 import { useTitle } from '../title.js';
 
@@ -90,6 +90,7 @@ export default function CartPage() {
           <ul class="lines" data-testid="cart-lines">
             {state.lines.map((line) => {
               const p = products.get(line.productId);
+              const problem = lineProblem(line, products);
               return (
                 <li key={line.productId} class="line" data-product={line.productId}>
                   <ProductImage src={p?.images[0]} alt="" size="sm" />
@@ -98,14 +99,13 @@ export default function CartPage() {
                       {p?.title ?? (p === null ? 'No longer available' : 'Loading…')}
                     </a>
                     {p && <span class="price">{formatMoney(p.price)}</span>}
-                    {p && (p.stock === 0 || line.quantity > p.stock) && (
+                    {mustFix(problem) && (
                       <p class="notice stock-short" data-testid="line-stock">
-                        {p.stock === 0 ? 'Out of stock' : `Only ${p.stock} left`}
-                      </p>
-                    )}
-                    {lineProblem(line, products) === 'gone' && (
-                      <p class="notice stock-short" data-testid="line-stock">
-                        The shop no longer sells this item: remove it to check out.
+                        {problemText(
+                          problem,
+                          p?.stock ?? 0,
+                          'The shop no longer sells this item: remove it to check out.',
+                        )}
                       </p>
                     )}
                     {line.capped && (

@@ -4,7 +4,7 @@ import { type Address, ApiError, api, errorText } from '../api.js';
 import { cartState } from '../cart/session.js';
 import { AddressForm } from '../components/address-form.js';
 import { formatMoney } from '../format.js';
-import { type LineProblem, lineProblem, reloadProducts, useProducts } from '../products.js';
+import { lineProblem, mustFix, problemText, reloadProducts, useProducts } from '../products.js';
 import { retryWhenOnline } from '../retry.js';
 import { navigate } from '../router.js';
 import { currentUser } from '../session.js';
@@ -113,7 +113,7 @@ function CheckoutPage() {
   const problems = review.lines.map((l) => lineProblem(l, products));
   const waiting = problems.some((p) => p === 'loading');
   const failed = problems.some((p) => p === 'failed');
-  const unavailable = review.lines.filter((_, i) => problems[i] && !NOT_YET.has(problems[i]!));
+  const unavailable = review.lines.filter((_, i) => mustFix(problems[i]));
   const total = review.lines.reduce(
     (s, l) => s + (products.get(l.productId)?.price.amount ?? 0) * l.quantity,
     0,
@@ -246,9 +246,9 @@ function CheckoutPage() {
                     })
                   : '—'}
               </span>
-              {problem && !NOT_YET.has(problem) && (
+              {mustFix(problem) && (
                 <span class="notice stock-short" data-testid="line-problem">
-                  {problemText(problem, product?.stock ?? 0)}
+                  {problemText(problem, product?.stock ?? 0, 'No longer sold')}
                 </span>
               )}
             </li>
@@ -309,15 +309,6 @@ function CheckoutPage() {
       </button>
     </section>
   );
-}
-
-/** Problems that pass once the product has loaded, not ones the shopper must fix. */
-const NOT_YET = new Set<LineProblem>(['loading', 'failed']);
-
-function problemText(problem: LineProblem, stock: number): string {
-  if (problem === 'gone') return 'No longer sold';
-  if (problem === 'out_of_stock') return 'Out of stock';
-  return `Only ${stock} left`;
 }
 
 /** What identifies a cart's lines for the review: products, quantities and their entries. */
