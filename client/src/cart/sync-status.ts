@@ -197,10 +197,10 @@ export class SavedTracker {
 
   /** Whether this device holds edits the server has not said it stored, connected or not. */
   unsaved(): boolean {
-    return (
-      (!this.localLoaded && this.remembered().some((id) => id !== this.doc.clientID)) ||
-      syncStatus(true, this.doc, this.serverVector, this.remembered(), this.deletes()) === 'saving'
-    );
+    const remembered = this.remembered();
+    // Until the local copy is in, the clocks of earlier clientIDs are not known yet.
+    if (!this.localLoaded && remembered.some((id) => id !== this.doc.clientID)) return true;
+    return syncStatus(true, this.doc, this.serverVector, remembered, this.deletes()) === 'saving';
   }
 
   private deletes(): { own: DeleteSet; server: DeleteSet } | undefined {
@@ -213,10 +213,8 @@ export class SavedTracker {
   }
 
   status(): SyncStatus {
-    const connected = this.provider.wsconnected;
-    const remembered = this.remembered();
-    if (connected && !this.localLoaded && remembered.some((id) => id !== this.doc.clientID)) return 'saving';
-    return syncStatus(connected, this.doc, this.serverVector, remembered, this.deletes());
+    if (!this.provider.wsconnected) return 'offline';
+    return this.unsaved() ? 'saving' : 'saved';
   }
 }
 
