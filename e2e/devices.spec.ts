@@ -6,6 +6,7 @@ import {
   expectQuantity,
   expectSaved,
   goWithin,
+  holdSyncSends,
   line,
   logInContext,
   PASSWORD,
@@ -133,15 +134,7 @@ test('an edit made offline and kept over an offline reload is not called saved u
   await context.request.post('/api/cart/lines', { data: { productId: p, quantity: 1 } });
   const page = await context.newPage();
   // The page's sync sockets, through the test: what the page sends can be held back (below).
-  let holding = false;
-  const held: (() => void)[] = [];
-  await page.routeWebSocket(/\/sync\//, (ws) => {
-    const server = ws.connectToServer();
-    ws.onMessage((message) => {
-      if (holding) held.push(() => server.send(message));
-      else server.send(message);
-    });
-  });
+  const sends = await holdSyncSends(page);
   const badge = page.getByTestId('sync-status');
   await page.goto('/cart');
   await expectQuantity(page, p, 1);
@@ -180,16 +173,15 @@ test('an edit made offline and kept over an offline reload is not called saved u
   await expect(badge).toHaveText('Offline: saved on this device');
 
   // Online, with what the page sends on its sync socket held back: connected, nothing stored yet.
-  holding = true;
+  sends.holding = true;
   await context.setOffline(false);
   await expect(badge).toHaveText('Saving…');
   // The page is connected (its step 1 at least is held) and the server has not got the edit.
-  await expect.poll(() => held.length).toBeGreaterThan(0);
+  await expect.poll(() => sends.held).toBeGreaterThan(0);
   expect(await serverCart(context)).toEqual({ [p]: 1 });
 
   // Let it through: the server stores the edit, and then the badge says so.
-  holding = false;
-  for (const send of held.splice(0)) send();
+  sends.release();
   await expectSaved(page);
   expect(await serverCart(context)).toEqual({ [p]: 2 });
   await context.close();
@@ -286,24 +278,16 @@ test('a removed line is Saving… until the server has it, and signing out waits
     await context.request.post('/api/cart/lines', { data: { productId, quantity: 1 } });
   const page = await context.newPage();
   // What the page sends on its sync socket can be held back: a slow link, or a busy server.
-  let holding = false;
-  const held: (() => void)[] = [];
-  await page.routeWebSocket(/\/sync\//, (ws) => {
-    const server = ws.connectToServer();
-    ws.onMessage((message) => {
-      if (holding) held.push(() => server.send(message));
-      else server.send(message);
-    });
-  });
+  const sends = await holdSyncSends(page);
   let loggedOutWhileHeld = false;
   page.on('request', (r) => {
-    if (r.url().endsWith('/api/auth/logout') && holding) loggedOutWhileHeld = true;
+    if (r.url().endsWith('/api/auth/logout') && sends.holding) loggedOutWhileHeld = true;
   });
   await page.goto('/cart');
   await expectQuantity(page, gone, 1);
   await expectSaved(page);
 
-  holding = true;
+  sends.holding = true;
   await line(page, gone).getByRole('button', { name: 'Remove' }).click();
   await expect(line(page, gone)).toHaveCount(0);
   // A removal moves no clock of the document: the badge once said Saved here, the server none the wiser.
@@ -313,8 +297,7 @@ test('a removed line is Saving… until the server has it, and signing out waits
   await page.waitForTimeout(1000);
   expect(loggedOutWhileHeld).toBe(false);
   await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
-  holding = false;
-  for (const send of held.splice(0)) send();
+  sends.release();
   await expect(page.getByRole('link', { name: 'Sign in' })).toBeVisible();
   await logInContext(context, email);
   expect(await serverCart(context)).toEqual({ [kept]: 1 });
@@ -330,13 +313,7 @@ test('a sign-in ended elsewhere while signing out waits for unsaved edits is fol
   await signUpContext(context, 'Wait Out');
   await context.request.post('/api/cart/lines', { data: { productId: p, quantity: 1 } });
   const page = await context.newPage();
-  let holding = false;
-  await page.routeWebSocket(/\/sync\//, (ws) => {
-    const server = ws.connectToServer();
-    ws.onMessage((message) => {
-      if (!holding) server.send(message);
-    });
-  });
+  const sends = await holdSyncSends(page);
   const asked: string[] = [];
   page.on('dialog', (dialog) => {
     asked.push(dialog.message());
@@ -345,7 +322,7 @@ test('a sign-in ended elsewhere while signing out waits for unsaved edits is fol
   await page.goto('/cart');
   await expectQuantity(page, p, 1);
   await expectSaved(page);
-  holding = true; // the edit below never reaches the server
+  sends.holding = true; // the edit below never reaches the server (never released)
   await line(page, p).getByRole('button', { name: 'Increase quantity' }).click();
   await expect(page.getByTestId('sync-status')).toHaveText('Saving…');
   await page.getByRole('button', { name: 'Sign out' }).click();

@@ -135,3 +135,29 @@ export async function goWithin(page: Page, path: string): Promise<void> {
     dispatchEvent(new PopStateEvent('popstate'));
   }, path);
 }
+
+/**
+ * The page's cart sync sockets, through the test: while `holding`, what the page sends waits
+ * (`held` counts it) until `release()` sends it on, in order.
+ */
+export async function holdSyncSends(page: Page) {
+  const held: (() => void)[] = [];
+  const control = {
+    holding: false,
+    get held() {
+      return held.length;
+    },
+    release() {
+      control.holding = false;
+      for (const send of held.splice(0)) send();
+    },
+  };
+  await page.routeWebSocket(/\/sync\//, (ws) => {
+    const server = ws.connectToServer();
+    ws.onMessage((message) => {
+      if (control.holding) held.push(() => server.send(message));
+      else server.send(message);
+    });
+  });
+  return control;
+}
