@@ -10,6 +10,7 @@ import { navigate } from '../router.js';
 import { currentUser } from '../session.js';
 import { useStore } from '../store.js';
 import { useTitle } from '../title.js';
+import { accountHref } from './account-form.js';
 
 interface Review {
   lines: CartLine[];
@@ -25,9 +26,9 @@ export default function Checkout() {
       <section>
         <h1>Checkout</h1>
         <p>
-          Please <a href="/signin?next=/checkout">sign in</a> or{' '}
-          <a href="/signup?next=/checkout">create an account</a> to place your order. Your cart comes with
-          you.
+          Please <a href={accountHref('signin', '/checkout')}>sign in</a> or{' '}
+          <a href={accountHref('signup', '/checkout')}>create an account</a> to place your order. Your cart
+          comes with you.
         </p>
       </section>
     );

@@ -1,4 +1,5 @@
 import { useTitle } from '../title.js';
+import { accountHref } from './account-form.js';
 
 /**
  * What a page of the shopper's own (orders, an order) shows to nobody signed in: also the moment
@@ -10,7 +11,7 @@ export function SignInPrompt({ heading, next, what }: { heading: string; next: s
     <section>
       <h1>{heading}</h1>
       <p>
-        <a href={`/signin?next=${encodeURIComponent(next)}`}>Sign in</a> to see {what}.
+        <a href={accountHref('signin', next)}>Sign in</a> to see {what}.
       </p>
     </section>
   );
