@@ -119,7 +119,7 @@ async function start(config: Config, logger: Logger, lock: DataDirLock): Promise
       authorizeSync(req, cartId, {
         tokens,
         accounts,
-        owner: (id) => carts!.ownerOf(id),
+        owns: (owner, id) => carts!.owns(owner, id),
         trustedProxies: config.trustedProxies,
         secureCookies: config.secureCookies,
       }),

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { Client, startTestServer } from './harness.js';
+import { guestCartId } from '../src/cart/carts.js';
+import { admin, Client, createProduct, startTestServer } from './harness.js';
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
 beforeAll(async () => {
@@ -86,6 +87,51 @@ describe('sync authorization without a sync token', () => {
     expect(await open(cartId, { cookie: a.cookieHeader()! })).toBeUndefined();
     expect(await open(cartId, { cookie: b.cookieHeader()! })).toBe(403);
     expect(await open(cartId, { cookie: a.cookieHeader()!, origin: 'http://evil.example' })).toBe(403);
+  });
+
+  it('stores nothing for a guest who only looks, and opens the cart by cookie and token all the same', async () => {
+    const rows = () => (server.db.prepare('SELECT count(*) AS n FROM carts').get() as { n: number }).n;
+    const stored = (cartId: string) =>
+      (server.db.prepare('SELECT count(*) AS n FROM sync_updates WHERE doc = ?').get(cartId) as { n: number })
+        .n;
+    const before = rows();
+    // Cookie-less visits (a crawler, every first page view) each get a cart id and a cookie.
+    for (let i = 0; i < 5; i++) expect((await new Client(server.url).get('/api/cart')).status).toBe(200);
+    const guest = new Client(server.url);
+    const view = (await guest.get('/api/cart')).json;
+    expect(rows()).toBe(before);
+    expect((await guest.get('/api/cart')).json.cartId).toBe(view.cartId);
+    expect(await open(view.cartId, { cookie: guest.cookieHeader()! })).toBeUndefined();
+    const ws = await connect(view.cartId, { token: view.syncToken as string });
+    expect(ws).toBeInstanceOf(WebSocket);
+    (ws as WebSocket).close();
+    // A cookie the shop could not have made opens nothing, even for the cart its value names.
+    expect(await open(view.cartId, { cookie: 'shopsync_guest=not-a-guest-id' })).toBe(403);
+    expect(rows()).toBe(before);
+    expect(stored(view.cartId)).toBe(0);
+
+    // Written, the cart's document is stored (still no row), and it joins the account at sign-in.
+    const product = await createProduct(admin(server.url), 5);
+    expect((await guest.post('/api/cart/lines', { productId: product, quantity: 2 })).status).toBe(200);
+    expect(stored(view.cartId)).toBeGreaterThan(0);
+    expect(rows()).toBe(before);
+    const email = `guest-${Math.random().toString(36).slice(2)}@example.com`;
+    const signup = await guest.post('/api/auth/signup', { email, password: 'correct horse 1', name: 'G' });
+    expect(signup.json.guestLinesMerged).toBe(1);
+    expect((await guest.get('/api/cart')).json.lines).toMatchObject([{ productId: product, quantity: 2 }]);
+  });
+
+  it('keeps the cart of a guest whose cart an older version stored as a row', async () => {
+    const guestId = `g_${'L'.repeat(16)}`;
+    server.db
+      .prepare('INSERT INTO carts (id, owner, created_at) VALUES (?, ?, 0)')
+      .run('c_legacyguestcart', `guest:${guestId}`);
+    const guest = new Client(server.url);
+    guest.cookies.set('shopsync_guest', guestId);
+    expect((await guest.get('/api/cart')).json.cartId).toBe('c_legacyguestcart');
+    expect(await open('c_legacyguestcart', { cookie: guest.cookieHeader()! })).toBeUndefined();
+    // The id derived for this guest is not a second cart of theirs.
+    expect(await open(guestCartId(guestId), { cookie: guest.cookieHeader()! })).toBe(403);
   });
 });
 

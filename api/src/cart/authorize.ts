@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { bearerToken } from '@shopsync/sync-server/tokens';
 import { parse as parseCookies } from 'hono/utils/cookie';
 import { type Accounts, sessionId } from '../accounts/accounts.js';
-import { cookieNames } from '../http/auth.js';
+import { cookieNames, isGuestId } from '../http/auth.js';
 import { fromAnotherSite, originIsHost } from '../http/cross-site.js';
 import type { Owner } from './carts.js';
 import type { SyncTokens } from './tokens.js';
@@ -25,21 +25,22 @@ export function authorizeSync(
   deps: {
     tokens: SyncTokens;
     accounts: Accounts;
-    owner: (cartId: string) => Owner | undefined;
+    /** Whether `cartId` is this owner's cart (Carts.owns). */
+    owns: (owner: Owner, cartId: string) => boolean;
     /** Reverse proxies in front of the shop: only behind one is X-Forwarded-Host read. */
     trustedProxies?: number;
     /** The cookies are `Secure`, and named so (cookieNames). */
     secureCookies?: boolean;
   },
 ): SyncDecision {
-  const owner = deps.owner(cartId);
   const token = new URL(req.url ?? '/', 'http://localhost').searchParams.get('token');
   if (token) {
     const named = deps.tokens.verify(token, cartId);
     if (!named) return { ok: false, status: 401, reason: 'invalid or expired sync token' };
     if (named.session !== undefined && !deps.accounts.sessionLive(named.session))
       return { ok: false, status: 401, reason: 'the sign-in this token was issued on has ended' };
-    if (named.owner !== owner) return { ok: false, status: 403, reason: 'this token does not own the cart' };
+    if (!deps.owns(named.owner, cartId))
+      return { ok: false, status: 403, reason: 'this token does not own the cart' };
     return { ok: true, principal: named.owner, ...(named.session ? { session: named.session } : {}) };
   }
   // Cookies go with a WebSocket a page of any site opens: one opened from another site or a
@@ -52,10 +53,11 @@ export function authorizeSync(
   const bearer = bearerToken(req.headers.authorization);
   const session = bearer ?? cookies[names.session];
   const user = session ? deps.accounts.userForToken(session) : undefined;
-  if (user && owner === `user:${user.id}`)
-    return { ok: true, principal: owner, session: sessionId(session!) };
+  if (user && deps.owns(`user:${user.id}`, cartId))
+    return { ok: true, principal: `user:${user.id}`, session: sessionId(session!) };
   const guest = cookies[names.guest];
-  if (guest && owner === `guest:${guest}`) return { ok: true, principal: owner };
+  if (guest && isGuestId(guest) && deps.owns(`guest:${guest}`, cartId))
+    return { ok: true, principal: `guest:${guest}` };
   return { ok: false, status: user || guest ? 403 : 401, reason: 'no credentials for this cart' };
 }
 

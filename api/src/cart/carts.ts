@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { type CartView, lineTag, mergeYjsCart, YjsCart } from '@shopsync/core';
 import type * as Y from 'yjs';
 import { rememberBounded } from '../bounded.js';
@@ -26,10 +27,16 @@ export class Carts {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** The owner's cart id, creating the cart on first use. */
+  /**
+   * The owner's cart id. A user's cart is a row, made on first use. A guest's is not: its id is
+   * derived from the guest id (guestCartId), so a visit that only looks (every first page view,
+   * every cookie-less crawler) stores nothing; its document is stored once a device writes to it.
+   * A guest cart made as a row before (older versions did) keeps its row and its id.
+   */
   cartFor(owner: Owner): string {
     const existing = this.findCart(owner);
     if (existing) return existing;
+    if (owner.startsWith('guest:')) return guestCartId(owner.slice('guest:'.length));
     // OR IGNORE: a concurrent first use may have created it; the owner is UNIQUE either way.
     statement(this.db, 'INSERT OR IGNORE INTO carts (id, owner, created_at) VALUES (?, ?, ?)').run(
       newId('c', 12),
@@ -39,12 +46,20 @@ export class Carts {
     return this.findCart(owner)!;
   }
 
+  /** Whether `cartId` is the owner's cart (as cartFor names it), without making anything. */
+  owns(owner: Owner, cartId: string): boolean {
+    const existing = this.findCart(owner);
+    if (existing) return existing === cartId;
+    return owner.startsWith('guest:') && guestCartId(owner.slice('guest:'.length)) === cartId;
+  }
+
   findCart(owner: Owner): string | undefined {
     return (
       statement(this.db, 'SELECT id FROM carts WHERE owner = ?').get(owner) as { id: string } | undefined
     )?.id;
   }
 
+  /** The owner of a cart that is a row: a user's (a guest's cart has none, see cartFor). */
   ownerOf(cartId: string): Owner | undefined {
     const known = this.owners.get(cartId);
     if (known) return known;
@@ -83,8 +98,7 @@ export class Carts {
    * empties. Returns how many of its lines (products) it brought, 0 when it had none.
    */
   async mergeGuestCart(guestId: string, userId: string): Promise<number> {
-    const guestCart = this.findCart(`guest:${guestId}`);
-    if (!guestCart) return 0;
+    const guestCart = this.cartFor(`guest:${guestId}`);
     const guestDoc = await this.documents.getDocument(guestCart);
     const lines = new YjsCart(guestDoc).lines().length;
     if (lines === 0) return 0;
@@ -101,4 +115,12 @@ export class Carts {
     await this.documents.withDocument(guestCart, (doc) => new YjsCart(doc).clear(merged));
     return lines;
   }
+}
+
+/**
+ * A guest's cart id: a one-way hash of the guest id, so the id (in sync URLs, logs, links) does
+ * not give away the cookie that owns it, and the shop needs no row to know whose cart it is.
+ */
+export function guestCartId(guestId: string): string {
+  return `c_${createHash('sha256').update(`shopsync guest cart\0${guestId}`).digest('base64url').slice(0, 16)}`;
 }

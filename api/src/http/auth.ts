@@ -96,7 +96,12 @@ export function clearSessionCookie(c: Context, secure: boolean): void {
 
 export function readGuestId(c: Context, secure: boolean): string | undefined {
   const id = requestCookie(c, cookieNames(secure).guest);
-  return id && GUEST_ID.test(id) ? id : undefined;
+  return id && isGuestId(id) ? id : undefined;
+}
+
+/** Whether a guest cookie's value is one the shop could have made (guestId). */
+export function isGuestId(id: string): boolean {
+  return GUEST_ID.test(id);
 }
 
 /** The guest id from the cookie, creating one (and its cookie) on first use. */
