@@ -4,6 +4,7 @@ import {
   ADMIN,
   addAddress,
   createProduct,
+  expectQuantity,
   family,
   line,
   PASSWORD,
@@ -208,6 +209,34 @@ test('the cart shows line totals and a removed line comes back with Undo', async
   await expect(page.getByTestId('cart-empty')).toBeVisible();
   await page.getByTestId('removed').getByRole('button', { name: 'Undo' }).click();
   await expect(line(page, id).getByTestId('quantity')).toHaveText('3');
+});
+
+test('the cart shows the most recently added item first, and a line keeps its place when its quantity changes', async ({
+  page,
+  request,
+}) => {
+  const [first, second, third] = [
+    await createProduct(request, 'Order Pan', 10),
+    await createProduct(request, 'Order Pot', 10),
+    await createProduct(request, 'Order Lid', 10),
+  ];
+  const order = () =>
+    page
+      .locator('.lines > [data-product]')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-product')));
+  for (const [i, id] of [first, second, third].entries()) {
+    await page.goto(`/products/${id}`);
+    await page.getByRole('button', { name: 'Add to cart' }).click();
+    await expect(page.getByTestId('cart-count')).toHaveText(String(i + 1));
+  }
+  await page.goto('/cart');
+  await expect.poll(order).toEqual([third, second, first]);
+  await line(page, first).getByRole('button', { name: 'Increase quantity' }).click();
+  await line(page, first).getByRole('button', { name: 'Decrease quantity' }).click();
+  await expectQuantity(page, first, 1);
+  await page.reload();
+  await expectQuantity(page, first, 1);
+  expect(await order()).toEqual([third, second, first]);
 });
 
 test('a password the shop turns down says why', async ({ page }) => {

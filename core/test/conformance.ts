@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { newestFirst } from '../src/cart/entry.js';
 import type { CartBackend, CartReplica } from '../src/cart/replica.js';
 import { changeEventConformance } from './change-events.js';
 import { syncAll, countingTags as tags } from './exchange.js';
@@ -137,6 +138,38 @@ export function cartConformance(backend: CartBackend): void {
       expect(r.cart.lines()).toEqual([{ productId: 'a', quantity: 7, tags: expect.any(Array) }]);
       expect(r.cart.lines()[0]!.tags).toHaveLength(1);
       expect([...r.cart.entries().values()][0]).toMatchObject({ kind: 'set', qty: 7 });
+    });
+
+    it('shows the most recently added line first, and a line keeps its place when its quantity changes', () => {
+      let clock = 1000;
+      const now = () => clock++;
+      const [phone, laptop] = [backend.create({ now }), backend.create({ now })];
+      const shown = (r: CartReplica) => newestFirst(r.cart.lines(), r.cart.entries()).map((l) => l.productId);
+      phone.cart.add('b', 1);
+      phone.cart.add('a', 1);
+      phone.cart.add('c', 2);
+      expect(shown(phone)).toEqual(['c', 'a', 'b']);
+      syncAll(phone, laptop);
+      // A decrease, a set and a compaction rewrite a line's entries; its place stays.
+      laptop.cart.setQuantity('b', 3);
+      phone.cart.setQuantity('c', 1);
+      syncAll(phone, laptop);
+      laptop.cart.add('b', 1);
+      laptop.cart.normalize('b');
+      syncAll(phone, laptop);
+      expect(laptop.cart.quantity('b')).toBe(4);
+      expect(shown(phone)).toEqual(['c', 'a', 'b']);
+      expect(shown(laptop)).toEqual(['c', 'a', 'b']);
+      // Removed and added again, a product is new to the cart: it goes first.
+      phone.cart.remove('b');
+      phone.cart.add('b', 1);
+      syncAll(phone, laptop);
+      expect(shown(laptop)).toEqual(['b', 'c', 'a']);
+      // Lines added at the same moment (or with no time) go by product id.
+      const same = backend.create({ now: () => 5 });
+      same.cart.add('y', 1);
+      same.cart.add('x', 1);
+      expect(shown(same)).toEqual(['x', 'y']);
     });
 
     it('refuses invalid quantities from its own caller (a bug), never from a remote', () => {

@@ -1,4 +1,5 @@
 import type { CartLine } from '@shopsync/core';
+import { newestFirst } from '@shopsync/core/cart/entry';
 // The Yjs cart alone: the package index would also pull in zod's schemas.
 import { YjsCart } from '@shopsync/core/cart/yjs';
 import { IndexeddbPersistence } from 'y-indexeddb';
@@ -158,7 +159,7 @@ export class CartSession {
     const current = cartState.get();
     cartState.set({
       cartId: this.cartId,
-      lines: this.cart.lines(),
+      lines: newestFirst(this.cart.lines(), this.cart.entries()),
       status: this.retry.status(this.saved.status()),
       refusal: this.retry.refusal,
       otherDevices: otherDevices(this.provider),

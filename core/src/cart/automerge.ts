@@ -1,5 +1,12 @@
 import * as A from '@automerge/automerge';
-import { DEFAULT_MAX_PER_LINE, parseEntry, randomTag, readEntries, validateQuantity } from './entry.js';
+import {
+  addedSince,
+  DEFAULT_MAX_PER_LINE,
+  parseEntry,
+  randomTag,
+  readEntries,
+  validateQuantity,
+} from './entry.js';
 import type { CartBackend, CartReplica } from './replica.js';
 import type { CartChange, CartDocument, CartEntry, CartLine, CartOptions } from './types.js';
 
@@ -16,6 +23,7 @@ function stored(entry: CartEntry): Record<string, unknown> {
     kind: new A.ImmutableString(entry.kind),
     qty: entry.qty,
     at: entry.at,
+    ...(entry.since === undefined ? {} : { since: entry.since }),
   };
 }
 
@@ -109,7 +117,15 @@ export class AutomergeCart implements CartDocument {
   setQuantity(productId: string, q: number): void {
     validateQuantity(q, 'quantity');
     const observed = this.tagsOf(productId);
-    const entry: CartEntry = { productId, kind: 'set', qty: q, at: this.now() };
+    const all = this.entries();
+    const since = addedSince(observed.flatMap((t) => all.get(t) ?? []));
+    const entry: CartEntry = {
+      productId,
+      kind: 'set',
+      qty: q,
+      at: this.now(),
+      ...(since === undefined ? {} : { since }),
+    };
     const tag = q > 0 ? this.newTag() : undefined;
     if (observed.length === 0 && !tag) return;
     this.change((d) => {

@@ -20,14 +20,49 @@ export function validTag(tag: string): boolean {
 export function parseEntry(value: unknown): CartEntry | null {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
   const v = value as Record<string, unknown>;
-  const { productId, kind, qty, at } = v;
+  const { productId, kind, qty, at, since } = v;
   if (typeof productId !== 'string' || productId.length === 0 || productId.length > MAX_PRODUCT_ID_LENGTH)
     return null;
   if (kind !== 'set' && kind !== 'add') return null;
   if (typeof qty !== 'number' || !Number.isSafeInteger(qty) || qty < 0 || qty > MAX_ENTRY_QTY) return null;
   if (kind === 'add' && qty === 0) return null;
   const when = typeof at === 'number' && Number.isFinite(at) ? at : 0;
-  return { productId, kind, qty, at: when };
+  const entry: CartEntry = { productId, kind, qty, at: when };
+  if (typeof since === 'number' && Number.isFinite(since)) entry.since = since;
+  return entry;
+}
+
+/** When the line of these entries was first added: the earliest `since` (or `at`) among them. */
+export function addedSince(entries: Iterable<CartEntry>): number | undefined {
+  let first: number | undefined;
+  for (const e of entries) {
+    const t = e.since ?? e.at;
+    if (first === undefined || t < first) first = t;
+  }
+  return first;
+}
+
+/**
+ * The lines in the order a cart is shown in: the most recently added product first, a line keeping
+ * its place when its quantity changes (`CartEntry.since`), then by product id. A pure function of
+ * the entries, so devices that hold the same entries show the same order. The times are the
+ * writing devices' clocks: display only, never what the cart holds.
+ */
+export function newestFirst(lines: readonly CartLine[], entries: ReadonlyMap<string, CartEntry>): CartLine[] {
+  const added = new Map<string, number>();
+  for (const line of lines) {
+    const own: CartEntry[] = [];
+    for (const tag of line.tags) {
+      const e = entries.get(tag);
+      if (e) own.push(e);
+    }
+    added.set(line.productId, addedSince(own) ?? 0);
+  }
+  return [...lines].sort(
+    (a, b) =>
+      added.get(b.productId)! - added.get(a.productId)! ||
+      (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0),
+  );
 }
 
 export interface ReadResult {

@@ -1,4 +1,11 @@
-import { DEFAULT_MAX_PER_LINE, parseEntry, randomTag, readEntries, validateQuantity } from './entry.js';
+import {
+  addedSince,
+  DEFAULT_MAX_PER_LINE,
+  parseEntry,
+  randomTag,
+  readEntries,
+  validateQuantity,
+} from './entry.js';
 import type { CartBackend, CartReplica } from './replica.js';
 import type { CartChange, CartDocument, CartEntry, CartLine, CartOptions } from './types.js';
 
@@ -48,9 +55,16 @@ export class ReferenceCart implements CartDocument {
   setQuantity(productId: string, q: number): void {
     validateQuantity(q, 'quantity');
     const observed = this.observedTags(productId);
+    const since = addedSince(observed.flatMap((t) => parseEntry(this.added.get(t)) ?? []));
     for (const tag of observed) this.removed.add(tag);
     if (q > 0)
-      this.added.set(this.newTag(), { productId, kind: 'set', qty: q, at: this.now() } satisfies CartEntry);
+      this.added.set(this.newTag(), {
+        productId,
+        kind: 'set',
+        qty: q,
+        at: this.now(),
+        ...(since === undefined ? {} : { since }),
+      } satisfies CartEntry);
     if (q > 0 || observed.length > 0) this.emit(true);
   }
 

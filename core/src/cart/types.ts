@@ -10,6 +10,12 @@ export interface CartEntry {
   qty: number;
   /** Epoch milliseconds when the entry was written (informational; never used to order). */
   at: number;
+  /**
+   * Epoch milliseconds when the line this entry continues was first added: a `set` that replaces
+   * a line's entries carries the earliest `since` (or `at`) of those it replaced, so the line keeps
+   * its place in the shown cart (`newestFirst`). Display only: the read rule never looks at it.
+   */
+  since?: number;
 }
 
 /** One product line of the read view. */
@@ -62,7 +68,7 @@ export interface CartDocument {
   insertEntries(entries: Iterable<[string, CartEntry]>): number;
   /** Deletes exactly the given observed entries (all observed entries when omitted); returns how many. */
   clear(observedTags?: Iterable<string>): number;
-  /** The read view, sorted by productId. */
+  /** The read view, sorted by productId (`newestFirst` gives the order a cart is shown in). */
   lines(): CartLine[];
   quantity(productId: string): number;
   /** Every well-formed entry by tag. */

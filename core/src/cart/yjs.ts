@@ -1,5 +1,12 @@
 import * as Y from 'yjs';
-import { DEFAULT_MAX_PER_LINE, parseEntry, randomTag, readEntries, validateQuantity } from './entry.js';
+import {
+  addedSince,
+  DEFAULT_MAX_PER_LINE,
+  parseEntry,
+  randomTag,
+  readEntries,
+  validateQuantity,
+} from './entry.js';
 import type { CartBackend, CartReplica } from './replica.js';
 import type { CartChange, CartDocument, CartEntry, CartLine, CartOptions } from './types.js';
 
@@ -36,9 +43,10 @@ export class YjsCart implements CartDocument {
   setQuantity(productId: string, q: number): void {
     validateQuantity(q, 'quantity');
     const observed = this.tagsOf(productId);
+    const since = addedSince(this.entriesFor(observed).values());
     this.doc.transact(() => {
       for (const tag of observed) this.map.delete(tag);
-      if (q > 0) this.map.set(this.newTag(), this.entry(productId, 'set', q));
+      if (q > 0) this.map.set(this.newTag(), this.entry(productId, 'set', q, since));
     }, this);
   }
 
@@ -132,9 +140,9 @@ export class YjsCart implements CartDocument {
     return tags;
   }
 
-  private entry(productId: string, kind: CartEntry['kind'], qty: number): CartEntry {
+  private entry(productId: string, kind: CartEntry['kind'], qty: number, since?: number): CartEntry {
     if (typeof productId !== 'string' || productId.length === 0) throw new TypeError('productId is required');
-    return { productId, kind, qty, at: this.now() };
+    return { productId, kind, qty, at: this.now(), ...(since === undefined ? {} : { since }) };
   }
 }
 
