@@ -1,18 +1,23 @@
 import path from 'node:path';
-import { isHost, LIMIT_RANGES, LOG_LEVELS } from '@shopsync/sync-server/limits';
+import { isHost, LIMIT_RANGES, LOG_LEVELS, wholeNumber } from '@shopsync/sync-server/limits';
 import { z } from 'zod';
 import type { Durability } from './db.js';
 
-/**
- * A whole number written in decimal digits, in [min, max], or `fallback` when unset. Not
- * `z.coerce.number()`: it reads "1e3" as 1000 and "0x10" as 16, so `PORT=0x10` listened on 16.
- */
+/** A whole number in plain digits in [min, max] (wholeNumber), or `fallback` when unset. */
 const whole = (min: number, max: number, fallback: number) =>
   z
     .string()
-    .regex(/^\d+$/, 'must be a whole number written in digits')
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max))
+    .transform((raw, ctx) => {
+      const n = wholeNumber(raw, { min, max });
+      if (n === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be a whole number from ${min} to ${max} in plain digits`,
+        });
+        return z.NEVER;
+      }
+      return n;
+    })
     .default(fallback);
 
 /** A whole number in one of the sync server's ranges (limits.ts), or the default when unset. */

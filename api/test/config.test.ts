@@ -21,6 +21,10 @@ describe('configuration', () => {
     for (const port of ['1e3', '0x10', '8080.0', ' 8080', '-1', '65536'])
       expect(() => loadConfig({ PORT: port }), port).toThrow(/invalid configuration: PORT/);
     expect(loadConfig({ PORT: '8080' }).port).toBe(8080);
+    // The same words as the standalone sync server's refusal (one reader of numbers, wholeNumber).
+    expect(() => loadConfig({ PORT: '1e3' })).toThrow(
+      /PORT: must be a whole number from 0 to 65535 in plain digits/,
+    );
     expect(() => loadConfig({ SHOPSYNC_SEED_COUNT: '1e4' })).toThrow(/SHOPSYNC_SEED_COUNT/);
     for (const host of ['local host', 'http://example.com', '-bad.example', 'a..b'])
       expect(() => loadConfig({ HOST: host }), host).toThrow(/invalid configuration: HOST/);

@@ -15,6 +15,18 @@ export const LIMIT_RANGES = {
   trustedProxies: { min: 0, max: 16 },
 } as const;
 
+/**
+ * The number `raw` writes, when it is a whole number in plain decimal digits within the range;
+ * otherwise undefined. Not `Number(raw)`: that reads "1e3" as 1000, "0x10" as 16 and " 8 " as 8,
+ * so `PORT=0x10` would listen on port 16. The shop's config and the standalone server read every
+ * number they are given with it.
+ */
+export function wholeNumber(raw: string, { min, max }: { min: number; max: number }): number | undefined {
+  if (!/^\d{1,16}$/.test(raw)) return undefined;
+  const n = Number(raw);
+  return n >= min && n <= max ? n : undefined;
+}
+
 /** The log levels LOG_LEVEL may name (pino's), for the shop and the standalone server alike. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 

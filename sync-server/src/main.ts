@@ -6,7 +6,7 @@ import pino from 'pino';
 import { clientAddress, listeningUrl } from './address.js';
 import { Checkpointer } from './checkpointer.js';
 import { DataDirInUse, type DataDirLock, lockDataDir } from './data-lock.js';
-import { isHost, LIMIT_RANGES, LOG_LEVELS } from './limits.js';
+import { isHost, LIMIT_RANGES, LOG_LEVELS, wholeNumber } from './limits.js';
 import { metricsAllowed } from './metrics.js';
 import { createSyncServer, type SyncServer } from './server.js';
 import { onStopSignals } from './signals.js';
@@ -40,8 +40,8 @@ if (!secret || secret.length < 16)
 function limit(name: string, { min, max }: { min: number; max: number }): number | undefined {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return undefined;
-  const n = /^\d{1,16}$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!(n >= min && n <= max))
+  const n = wholeNumber(raw, { min, max });
+  if (n === undefined)
     refuse(
       `${name} must be a whole number from ${min} to ${max} in plain digits, not ${JSON.stringify(raw)}`,
     );
