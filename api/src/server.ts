@@ -98,6 +98,31 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
 
 async function start(config: Config, logger: Logger, lock: DataDirLock): Promise<RunningServer> {
   const db = openDatabase(config.dataDir, undefined, config.durability);
+  // What a start that fails part way (a port in use, an index that cannot load) has set going:
+  // undone, last first, before the error goes on, so an embedder is left no open database,
+  // shard threads or timers, and can start again.
+  const undo: (() => unknown)[] = [() => db.close()];
+  try {
+    return await assemble(config, logger, lock, db, undo);
+  } catch (err) {
+    for (const step of undo.reverse()) {
+      try {
+        await step();
+      } catch (error) {
+        logger.warn({ error }, 'undoing a failed start');
+      }
+    }
+    throw err;
+  }
+}
+
+async function assemble(
+  config: Config,
+  logger: Logger,
+  lock: DataDirLock,
+  db: Db,
+  undo: (() => unknown)[],
+): Promise<RunningServer> {
   const catalog = new Catalog(db);
   const seeded = await ensureSeeded(
     db,
@@ -133,6 +158,7 @@ async function start(config: Config, logger: Logger, lock: DataDirLock): Promise
     // A cart's compaction point (core/README.md): when no device has it open, long lines become one entry.
     hooks: { onIdle: (_cartId, doc) => compactCart(new YjsCart(doc)) },
   });
+  undo.push(() => sync.close());
   carts = new Carts(db, sync);
   const malformed = new Counter({
     name: 'shopsync_cart_malformed_entries_total',
@@ -177,6 +203,7 @@ async function start(config: Config, logger: Logger, lock: DataDirLock): Promise
     shards: config.searchShards,
     logger: logger.child({ component: 'search' }),
   });
+  undo.push(() => feed.stop());
   const how = await feed.open();
   feed.start();
   logger.info(
@@ -255,6 +282,7 @@ async function start(config: Config, logger: Logger, lock: DataDirLock): Promise
   };
   sweep();
   const sweeper = setInterval(sweep, SWEEP_INTERVAL_MS).unref();
+  undo.push(() => clearInterval(sweeper));
 
   const server = serve({
     fetch: app.fetch,
@@ -284,6 +312,7 @@ async function start(config: Config, logger: Logger, lock: DataDirLock): Promise
     if (websocket && (path === '/sync' || path.startsWith('/sync/'))) sync.handleUpgrade(req, socket, head);
     else answerRefusedUpgrade(socket);
   });
+  undo.push(() => server.close());
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);

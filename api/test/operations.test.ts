@@ -1,8 +1,11 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
-import type { RunningServer } from '../src/server.js';
+import { type RunningServer, startServer } from '../src/server.js';
 import { ADMIN, startTestServer } from './harness.js';
 
 const started: RunningServer[] = [];
@@ -121,5 +124,35 @@ describe('/api/health', () => {
     expect(res.status).toBe(503);
     expect(await res.json()).toEqual({ status: 'error', error: 'database' });
     await server.close().catch(() => {});
+  });
+});
+
+describe('a start that fails part way', () => {
+  /** The files of `dir` this process holds open (Linux: /proc/self/fd). */
+  const openIn = (dir: string) =>
+    fs.readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return fs.readlinkSync(`/proc/self/fd/${fd}`).startsWith(dir);
+      } catch {
+        return false; // the fd readdir itself used, closed since
+      }
+    }).length;
+
+  it('leaves no database open and the data directory free for the next start', async () => {
+    const first = await startTestServer();
+    started.push(first);
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'shopsync-failed-start-'));
+    const config = loadConfig({
+      PORT: String(first.port), // taken: listen fails after the database, sync and search are up
+      DATA_DIR: dataDir,
+      SHOPSYNC_SEED_COUNT: '50',
+      SHOPSYNC_CLIENT_DIR: path.join(dataDir, 'no-client'),
+    });
+    const silent = pino({ level: 'silent' });
+    await expect(startServer(config, silent)).rejects.toThrow(/EADDRINUSE/);
+    expect(openIn(dataDir)).toBe(0);
+    const again = await startServer({ ...config, port: 0 }, silent);
+    started.push(again);
+    expect((await fetch(`${again.url}/api/health`)).status).toBe(200);
   });
 });
