@@ -121,6 +121,17 @@ describe('sync authorization without a sync token', () => {
     expect((await guest.get('/api/cart')).json.lines).toMatchObject([{ productId: product, quantity: 2 }]);
   });
 
+  it("keeps a guest's cookie for 90 days from the last visit, not from the first", async () => {
+    const guest = new Client(server.url);
+    const first = await guest.get('/api/cart');
+    const id = guest.cookies.get('shopsync_guest');
+    expect(id).toMatch(/^g_/);
+    const again = await guest.get('/api/cart');
+    expect(again.json.cartId).toBe(first.json.cartId);
+    const set = again.headers.getSetCookie().find((c) => c.startsWith('shopsync_guest='));
+    expect(set).toBe(`shopsync_guest=${id}; Max-Age=7776000; Path=/; HttpOnly; SameSite=Lax`);
+  });
+
   it('keeps the cart of a guest whose cart an older version stored as a row', async () => {
     const guestId = `g_${'L'.repeat(16)}`;
     server.db

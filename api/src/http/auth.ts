@@ -104,11 +104,13 @@ export function isGuestId(id: string): boolean {
   return GUEST_ID.test(id);
 }
 
-/** The guest id from the cookie, creating one (and its cookie) on first use. */
+/**
+ * The guest id from the cookie, creating one on first use. The cookie is set again on every use
+ * (a cart read or edit), so it lasts 90 days from the guest's last visit, not from the first:
+ * a guest who shops now and then does not lose the cart on the 90th day.
+ */
 export function guestId(c: Context, secure: boolean): string {
-  const existing = readGuestId(c, secure);
-  if (existing) return existing;
-  const id = newId('g', 16);
+  const id = readGuestId(c, secure) ?? newId('g', 16);
   setCookie(c, cookieNames(secure).guest, id, {
     httpOnly: true,
     sameSite: 'Lax',
