@@ -1,5 +1,5 @@
 import type { Product } from '@shopsync/core';
-import { firstClause, stem, tokenize } from './text.js';
+import { firstClause, inchMarks, stem, tokenize } from './text.js';
 
 /** What Lunr indexes of a product: the fields are modelled on how shoppers describe products. */
 export interface IndexedDoc {
@@ -50,12 +50,6 @@ function fitsStart(title: string, brand: string): number {
   return /(?<![\p{L}\p{N}])\p{L}{2,}(?![\p{L}\p{N}])/u.test(rest) ? cut : -1;
 }
 
-/**
- * A size in inches written with the inch mark, as Icecat titles give screens and drives ("68.6
- * cm (27\")", "2.5\" HDD"): the mark says "inch", which shoppers type.
- */
-const INCHES = /(\d)\s?(?:"|''|”|″)/g;
-
 /** Icecat's count of pieces, "1 pc(s)": 1,586 titles of 19,406, toners mostly. */
 const PIECES = /(?<=\d\s?)pc\(s\)/gi;
 
@@ -64,7 +58,7 @@ const PIECES = /(?<=\d\s?)pc\(s\)/gi;
  * "pieces", so that "pc" finds PCs, not every toner cartridge; an inch mark says "inch".
  */
 function indexedTitle(title: string): string {
-  return title.replace(PIECES, 'pieces').replace(INCHES, '$1 inch ');
+  return inchMarks(title.replace(PIECES, 'pieces'));
 }
 
 /** A description's first clause of at most this many words may be the product's name. */

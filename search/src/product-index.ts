@@ -65,10 +65,13 @@ import {
   type TypeVocabulary,
 } from './synonyms.js';
 import {
+  decimalParts,
   filterKey,
+  isDecimal,
   isStopWord,
   isUnit,
   lastTitled,
+  numberValue,
   queryTerms,
   saidInTitles,
   stem,
@@ -92,6 +95,8 @@ interface Row {
   doc: IndexedDoc;
   signature: TypeSignature;
   titleStems: string[];
+  /** The sizes its title says (`sizesSaid`: "33.8 cm (13.3\")": 33.8 cm, 13.3 inch). */
+  titleSizes: Size[];
   /** The bits of its title stems (`stemBit`): a stem whose bit is clear is not in the title. */
   titleBits: number;
   /** How many of `titleStems` say what the product is: those before "for …", "with …" or "w/…". */
@@ -451,6 +456,16 @@ export class ProductIndex {
     }
     const others = new Set(alsoKnown);
     const known = (term: string) => others.has(term) || this.knows(term);
+    // A decimal ("13.3") is one word for the size it asks for ("13.3 inch"; alone, the number:
+    // `sizesOf`); the index has its runs of digits ("13", "3"), which are matched, but not as
+    // numbers of their own ("iphone 11": `decimalsOnly`; model numbers) nor joined ("133").
+    const spoken = terms.filter((t) => !isStopWord(t));
+    const sizes = sizesOf(spoken);
+    const sizeWords = spoken.flatMap((w, i) =>
+      sizeAt(spoken, i) ? [...decimalParts(w), spoken[i + 1]!] : [],
+    );
+    const fractions = new Set(spoken.filter(isDecimal).flatMap(decimalParts));
+    terms = terms.flatMap(decimalParts);
     const typed = terms;
     const inTitles = new Set(said ?? saidInTitles(typed, (word) => this.suggester.titles(word)));
     terms = terms.map((t) => this.singular(t));
@@ -522,7 +537,8 @@ export class ProductIndex {
     // Not a corrected word: "sonos" read as "soni" is no wish for Sony.
     const brands = new Set(stems.filter((w, i) => i !== at && !stemmed.has(w) && this.isMaker(w)));
     // A number that is no size ("iphone 11"; not "27 inch").
-    const isNumber = (w: string, i: number) => NUMBER.test(w) && !UNITS.has(words[i + 1] ?? '');
+    const isNumber = (w: string, i: number) =>
+      NUMBER.test(w) && !fractions.has(w) && !UNITS.has(words[i + 1] ?? '');
     // Its model numbers: numbers besides the head, which are a brand's.
     const models = new Set(brands.size === 0 ? [] : words.filter((w, i) => i !== at && isNumber(w, i)));
     // A query that only names a brand ("lenovo", "canon"): every product of it matches as well.
@@ -530,11 +546,7 @@ export class ProductIndex {
     // Its numbers (`decimalsOnly`).
     const numbers = words.filter(isNumber);
     const reading: QueryReading = {
-      sizeWords: words.flatMap((w, i) =>
-        i + 1 < words.length && (UNITS.has(words[i + 1]!) || isUnit(words[i + 1]!)) && SIZE_NUMBER.test(w)
-          ? [w, words[i + 1]!]
-          : [],
-      ),
+      sizeWords,
       numberWords: numbers,
       numbers: numbers.map(numberPattern),
       joinedSynonyms,
@@ -543,7 +555,7 @@ export class ProductIndex {
       brands,
       brandOnly,
       models,
-      sizes: sizesOf(words),
+      sizes,
       titleBits,
       at,
       head: stems[at] ?? '',
@@ -573,7 +585,7 @@ export class ProductIndex {
     // not those that say them only elsewhere: "1tb hard drive" matched a 1500 GB drive described
     // "1.5TB" and an enclosure, where titles say "1000 GB" (`sizesOf`).
     if (reading.sizes.length > 0) {
-      const sized = strict.candidates.filter(({ row }) => saysSizes(row.titleStems, reading.sizes));
+      const sized = strict.candidates.filter(({ row }) => saysSizes(row.titleSizes, reading.sizes));
       strict.candidates =
         sized.length > 0
           ? sized
@@ -603,8 +615,9 @@ export class ProductIndex {
     };
     if (!few) return result;
     const seen = new Set(strict.candidates.map(({ row }) => row.id));
-    // A one-character word ("iphone x") says little alone: any-term matching leaves it out.
-    const informative = terms.filter((t) => t.length > 1);
+    // A one-character word ("iphone x") says little alone: any-term matching leaves it out, but
+    // for the number of a size ("3 inch", "2 m", the 3 of "13.3 inch").
+    const informative = terms.filter((t) => t.length > 1 || reading.sizeWords.includes(t));
     const relaxed = this.segmentMatches(informative.length > 0 ? informative : terms, false, reading);
     relaxed.candidates = relaxed.candidates.filter(({ row }) => !seen.has(row.id));
     result.relaxed = {
@@ -803,7 +816,7 @@ export class ProductIndex {
               : 1;
       // A size asked for ("27 inch monitor") that the title does not say as one: another size, or
       // the number said as something else (a model's "225B1CB/27", a "10.2 Gbps" cable's 2).
-      const size = sizes.length > 0 && !saysSizes(row.titleStems, sizes) ? OTHER_SIZE : 1;
+      const size = sizes.length > 0 && !saysSizes(row.titleSizes, sizes) ? OTHER_SIZE : 1;
       // A number asked for ("iphone 11") that the title says only in a decimal ("11.9 cm"); in
       // any-term matching it matched no number already (`offBrand`).
       const decimal = all && queryNumbers.length > 0 && decimalsOnly(row, queryNumbers) ? DECIMAL_ONLY : 1;
@@ -848,7 +861,7 @@ export class ProductIndex {
         ((models.size > 0 &&
           (!brands.has(facetStems[row.brandId]!) || quantitiesOnly(row.titleStems, models, units))) ||
           (decimalTerms && decimalsOnly(row, queryNumbers)) ||
-          (sizes.length > 0 && !saysSizes(row.titleStems, sizes)))
+          (sizes.length > 0 && !saysSizes(row.titleSizes, sizes)))
       );
     };
     const numbers = (rows: (Row | undefined)[]): ModelNumbers | undefined =>
@@ -1357,6 +1370,7 @@ export class ProductIndex {
       doc,
       signature: typeSignature(p.category),
       titleStems,
+      titleSizes: sizesSaid(parts.title + parts.fits),
       titleBits,
       titleTypeEnd: typeEnd(parts.title, parts.fits !== ''),
       name: this.nameOf(p.description),
@@ -1616,43 +1630,62 @@ export interface Size {
   unit: string;
 }
 
+/** Whether the query word at `i` is a number right before a unit ("27 inch", "13.3 inch", "32 gb"). */
+function sizeAt(words: readonly string[], i: number): boolean {
+  const next = words[i + 1];
+  return next !== undefined && (UNITS.has(next) || isUnit(next)) && SIZE_NUMBER.test(words[i]!);
+}
+
 /**
- * The sizes a query asks for: each number (whole or decimal) right before a unit ("27 inch", "2
- * m"; written joined, "32gb" and "2m" are the same two words, text.ts `tokenize`).
+ * The sizes a query asks for: each number (whole or decimal) right before a unit ("27 inch",
+ * "13.3 inch", "2 m"; written joined, "32gb" and "2m" are the same two words, text.ts `tokenize`).
+ * `words`: the query's, decimals whole (text.ts `queryTerms`).
  */
 export function sizesOf(words: readonly string[]): Size[] {
   const out: Size[] = [];
   for (let i = 0; i + 1 < words.length; i++)
-    if (UNITS.has(words[i + 1]!) || isUnit(words[i + 1]!)) {
+    if (sizeAt(words, i)) {
       const size = sizeOf(words[i]!, stem(words[i + 1] === 'in' ? 'inch' : words[i + 1]!));
       if (size) out.push(size);
     }
   return out;
 }
 
+/**
+ * The sizes a title says: each number (whole or decimal, "33.8", "10,000") and the word after
+ * it, stemmed ("33.8 cm (13.3 inch)": 33.8 cm, 13.3 inch): "13.3 inch" is no 3 inch, "1.5 m" no
+ * 5 m, "2.0 m" is 2 m.
+ */
+export function sizesSaid(title: string): Size[] {
+  const words = tokenize(title, Number.POSITIVE_INFINITY, true);
+  const out: Size[] = [];
+  for (let i = 0; i + 1 < words.length; i++) {
+    const size = sizeOf(words[i]!, stem(words[i + 1]!));
+    if (size) out.push(size);
+  }
+  return out;
+}
+
 /** A number and a unit (stemmed) as a size, terabytes in gigabytes ("1 tb": "1000 GB"); else undefined. */
 function sizeOf(number: string, unit: string): Size | undefined {
   if (!SIZE_NUMBER.test(number)) return undefined;
-  const value = Number(number);
+  const value = numberValue(number);
   return unit === 'tb' ? { value: value * 1000, unit: 'gb' } : { value, unit };
 }
 
 /**
- * Whether a title (its stems) says every size, as a number right before its unit: "2.0 m" is
- * "2 m", a screen's "11.9 cm" is no "11", a model's "225B1CB/27" no "27 inch".
+ * Whether a title (its sizes, `sizesSaid`) says every size, as a number right before its unit:
+ * "2.0 m" is "2 m", a screen's "11.9 cm" is no "11", a model's "225B1CB/27" no "27 inch", a
+ * "33.8 cm (13.3\")" notebook no "3 inch".
  */
-export function saysSizes(titleStems: readonly string[], sizes: readonly Size[]): boolean {
-  return sizes.every(({ value, unit }) => {
-    for (let i = 0; i + 1 < titleStems.length; i++) {
-      const said = sizeOf(titleStems[i]!, titleStems[i + 1]!);
-      if (said && said.unit === unit && said.value === value) return true;
-    }
-    return false;
-  });
+export function saysSizes(titleSizes: readonly Size[], sizes: readonly Size[]): boolean {
+  return sizes.every(({ value, unit }) =>
+    titleSizes.some((said) => said.unit === unit && said.value === value),
+  );
 }
 
-/** A number a size is written with: whole or decimal ("2", "11.9"). */
-const SIZE_NUMBER = /^\d+(?:\.\d+)?$/;
+/** A number a size is written with: whole or decimal ("2", "11.9", "30,5"). */
+const SIZE_NUMBER = /^\d+(?:[.,]\d+)?$/;
 /**
  * A product whose title does not say the size the query asks for ("27 inch monitor": a 22"
  * whose model code ends "/27"; "32gb sd card": a notebook with "32" in its text).

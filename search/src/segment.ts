@@ -193,6 +193,9 @@ export function joinedTerms(
 ): { term: string; first: number }[] {
   const out: { term: string; first: number }[] = [];
   for (let i = 0; i + 1 < words.length; i++) {
+    // Two numbers are one only as thousands ("10 000"): "13.3" (13, 3) is no 133, "2.0" no 20.
+    if (DIGITS.test(words[i]!) && DIGITS.test(words[i + 1]!) && !THOUSANDS_GROUP.test(words[i + 1]!))
+      continue;
     const term = stem(words[i]! + words[i + 1]!);
     if (known(term)) out.push({ term, first: i });
   }
@@ -200,6 +203,8 @@ export function joinedTerms(
 }
 
 const NONE: ReadonlySet<string> = new Set();
+const DIGITS = /^\d+$/;
+const THOUSANDS_GROUP = /^\d{3}$/;
 
 /** Endings a word may be typed partway into ("printin" of printing, "protectio" of protection). */
 const ENDINGS = ['ing', 'ion', 'able', 'ed', 'er', 'es', 'ers'];

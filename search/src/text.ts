@@ -19,15 +19,53 @@ export function filterKey(name: string): string {
  * separates words, so no query syntax (`:`, `~`, `^`, `*`, `+`, `-`, quotes) survives, and
  * control characters and emoji simply vanish.
  */
-export function tokenize(text: string, maxTerms = Number.POSITIVE_INFINITY): string[] {
+export function tokenize(text: string, maxTerms = Number.POSITIVE_INFINITY, decimals = false): string[] {
   const out: string[] = [];
   for (const m of joinThousands(text.slice(0, MAX_QUERY_CHARS * 4).toLowerCase()).matchAll(
-    /[\p{L}\p{N}]+/gu,
+    decimals ? DECIMAL_OR_WORD : WORD,
   )) {
     pushWord(out, m[0].slice(0, MAX_TERM_CHARS));
     if (out.length >= maxTerms) break;
   }
   return out.length > maxTerms ? out.slice(0, maxTerms) : out;
+}
+
+const WORD = /[\p{L}\p{N}]+/gu;
+/**
+ * A decimal ("13.3", "1.5" of "1.5tb", "30,5") as one word, else a run of letters and digits. Not
+ * a part of a longer run of numbers and points ("192.168.1.1", "3.0.1"), nor after a letter ("v1.5").
+ */
+const DECIMAL_OR_WORD = /(?<![\p{L}\p{N}.,])\d+[.,]\d+(?![\p{N}]|[.,]\d)|[\p{L}\p{N}]+/gu;
+const DECIMAL = /^\d+[.,]\d+$/;
+
+/** Whether a word is a decimal (`tokenize` with decimals: "13.3"). */
+export function isDecimal(word: string): boolean {
+  return DECIMAL.test(word);
+}
+
+/** A decimal as the two runs of digits the index has ("13.3": 13, 3); any other word as it is. */
+export function decimalParts(word: string): string[] {
+  return DECIMAL.test(word) ? word.split(/[.,]/) : [word];
+}
+
+/** A decimal's value ("13.3", "30,5"); NaN for a word that is no number. */
+export function numberValue(word: string): number {
+  return /^\d+(?:[.,]\d+)?$/.test(word) ? Number(word.replace(',', '.')) : Number.NaN;
+}
+
+/**
+ * An inch mark after a number ("13.3\"", "27''", "2.5”"), as Icecat titles give screens and
+ * drives: it says "inch", which is what shoppers type. In a query, a double quote that closes one
+ * opened before it ("\"hp 301\"") is a quote, no inch mark.
+ */
+const INCH_MARK = /(\d)\s?(?:"|''|”|″)/g;
+
+/** Inch marks written as the word "inch" (`INCH_MARK`), for titles and queries alike. */
+export function inchMarks(text: string, quotes = false): string {
+  if (!/["'”″]/.test(text)) return text;
+  return text.replace(INCH_MARK, (mark: string, digit: string, offset: number) =>
+    quotes && (text.slice(0, offset).match(/["“]/g)?.length ?? 0) % 2 === 1 ? mark : `${digit} inch `,
+  );
 }
 
 /**
@@ -176,8 +214,13 @@ export function indexTerms(text: string): string[] {
   return out;
 }
 
+/**
+ * A query's words: inch marks read as "inch" ("13.3\"": 13.3 inch), as titles are indexed, and
+ * decimals kept whole ("13.3"), for the size they say (product-index.ts `sizesOf`); a search
+ * matches their runs of digits (`decimalParts`), which is what the index has.
+ */
 export function queryTerms(q: string): string[] {
-  return tokenize(q.slice(0, MAX_QUERY_CHARS), MAX_QUERY_TERMS);
+  return tokenize(inchMarks(q.slice(0, MAX_QUERY_CHARS), true), MAX_QUERY_TERMS, true);
 }
 
 const stopWords = new Set(
@@ -241,6 +284,7 @@ export function stem(term: string): string {
  */
 export function highlight(title: string, terms: string[]): string {
   if (terms.length === 0) return escapeHtml(title);
+  terms = terms.flatMap(decimalParts);
   const stems = new Set(terms.map(stem));
   const prefix = terms[terms.length - 1]!;
   const matches = (word: string) => {

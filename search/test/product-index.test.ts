@@ -1350,6 +1350,42 @@ describe('Synonyms from the catalog', () => {
     );
   });
 
+  it('reads a query\'s inch mark and decimal as the size a title says ("13.3"", "2m")', () => {
+    const index = new ProductIndex();
+    const items = [
+      product('Orbit N1 notebook 33.8 cm (13.3") Black', 'Orbit', 'Notebook', 90000),
+      product('Orbit N2 notebook 39.6 cm (15.6") Black', 'Orbit', 'Notebook', 80000),
+      product('Orbit N3 notebook 43.9 cm (17.3") Black', 'Orbit', 'Notebook', 95000),
+      product('Zed Z3 phone 7.62 cm (3") Silver', 'Zed', 'Mobile phone', 9900),
+      // "13" and "3" of 13.3 written together are another number: a memory module's 133 MHz.
+      ...['A', 'B', 'C'].map((m) =>
+        product(`Kappa ${m} 64MB SDRAM 133 MHz memory module`, 'Kappa', 'Memory module', 900),
+      ),
+      product('Cabo C1 HDMI cable 2.0 m Black', 'Cabo', 'Cable', 1500),
+      product('Cabo C2 HDMI cable 1.2 m Black', 'Cabo', 'Cable', 1200),
+    ];
+    index.replaceAll(items);
+    const titles = (query: string) => index.search(q({ q: query, pageSize: 50 })).hits.map((h) => h.title);
+    for (const query of ['13.3"', '13.3 inch', "13.3''", 'notebook 13.3"', '13.3in notebook']) {
+      const hits = titles(query);
+      expect(hits[0], query).toBe(items[0]!.title);
+      expect(
+        hits.some((t) => t.includes('133 MHz')),
+        query,
+      ).toBe(false);
+    }
+    // A 13.3" or 17.3" notebook is no 3" phone.
+    for (const query of ['3 inch', '3"']) expect(titles(query), query).toEqual([items[3]!.title]);
+    // "2.0 m" is 2 m; "1.2 m" is not.
+    expect(titles('hdmi cable 2m')[0]).toBe('Cabo C1 HDMI cable 2.0 m Black');
+    // A quote closed after a number is no inch mark.
+    expect(titles('"orbit n1"')[0]).toBe(items[0]!.title);
+    // Highlights mark the decimal's digits.
+    expect(index.search(q({ q: '13.3"' })).hits[0]!.highlights.title).toContain(
+      '<mark>13</mark>.<mark>3</mark>',
+    );
+  });
+
   it('reads a head word said only in what a product comes with or fits as an accessory\'s ("w/ Fan")', () => {
     const index = new ProductIndex();
     const items: Product[] = [];
