@@ -535,14 +535,22 @@ export class ProductIndex {
     // Brands the query names besides its head ("hp toner", "samsung monitor"): a product of
     // another brand that matched the word (a compatible toner, a mount that fits) scores less.
     // Not a corrected word: "sonos" read as "soni" is no wish for Sony.
-    const brands = new Set(stems.filter((w, i) => i !== at && !stemmed.has(w) && this.isMaker(w)));
+    // A brand and numbers alone ("canon 540", "hp 301") name the brand as their head too
+    // (`headPosition`): the numbers are its model numbers.
+    const modelHead = at < words.length - 1 && this.isMaker(stems[at]!);
+    const brands = new Set(
+      stems.filter((w, i) => (i !== at || modelHead) && !stemmed.has(w) && this.isMaker(w)),
+    );
     // A number that is no size ("iphone 11"; not "27 inch").
     const isNumber = (w: string, i: number) =>
       NUMBER.test(w) && !fractions.has(w) && !UNITS.has(words[i + 1] ?? '');
     // Its model numbers: numbers besides the head, which are a brand's.
     const models = new Set(brands.size === 0 ? [] : words.filter((w, i) => i !== at && isNumber(w, i)));
     // A query that only names a brand ("lenovo", "canon"): every product of it matches as well.
-    const brandOnly = stems.length > 0 && stems.every((w) => !stemmed.has(w) && this.isMaker(w));
+    // So does one that names a brand and its model numbers, which its products may not say.
+    const brandOnly =
+      (stems.length > 0 && stems.every((w) => !stemmed.has(w) && this.isMaker(w))) ||
+      (modelHead && !stemmed.has(stems[at]!));
     // Its numbers (`decimalsOnly`).
     const numbers = words.filter(isNumber);
     const reading: QueryReading = {
@@ -1135,7 +1143,13 @@ export class ProductIndex {
       (this.isMaker(stems[i]!) && !isType(i));
     let at = last;
     while (at > 0 && qualifies(at)) at--;
-    return at !== last && isType(at) ? at : last;
+    if (at !== last && isType(at)) return at;
+    // A brand and numbers alone ("canon 540", "hp 301"): the brand's products are asked for, the
+    // numbers are its model numbers. The last number was the head, so that the brand was no brand
+    // named: Intel's "540" processors came first for "canon 540".
+    if (at !== last && this.isMaker(stems[at]!) && words.slice(at + 1).every((w) => NUMBER.test(w)))
+      return at;
+    return last;
   }
 
   /**

@@ -1278,6 +1278,29 @@ describe('Synonyms from the catalog', () => {
     expect(hits('acme 27 inch monitor').some((h) => h.title === 'Zed Z27 monitor 27 inch')).toBe(true);
   });
 
+  it('reads a brand and a number alone as the brand and its model number ("canon 540")', () => {
+    const index = new ProductIndex();
+    const items: Product[] = [];
+    // Another brand's model 540, in short titles, and the brand's own products without it.
+    for (let i = 0; i < 3; i++) items.push(product(`Intelo ${i} 540 processor`, 'Intelo', 'Processor', 9000));
+    items.push(product('Herma labels 540 pcs', 'Herma', 'Labels', 500));
+    for (let i = 0; i < 4; i++)
+      items.push(product(`Canon PIXMA M${i} inkjet printer Colour A4`, 'Canon', 'Inkjet printer', 9000));
+    items.push(product('Canon PG-545 ink cartridge Black', 'Canon', 'Ink cartridge', 1500));
+    index.replaceAll(items);
+    const brands = (query: string) => index.search(q({ q: query, pageSize: 50 })).hits.map((h) => h.brand);
+    // No Canon product says 540: Canon's products, not Intelo's processors nor Herma's labels.
+    expect(brands('canon 540').length).toBeGreaterThan(0);
+    expect(brands('canon 540').every((b) => b === 'Canon')).toBe(true);
+    // The model that says it comes first.
+    items.push(product('Canon PG-540 ink cartridge Black', 'Canon', 'Ink cartridge', 1500));
+    index.replaceAll(items);
+    expect(index.search(q({ q: 'canon 540' })).hits[0]!.title).toBe('Canon PG-540 ink cartridge Black');
+    expect(brands('canon 540').every((b) => b === 'Canon')).toBe(true);
+    // Without a brand named, the number counts for every product.
+    expect(brands('540')).toContain('Intelo');
+  });
+
   it('reads a number before a learnt unit as a quantity, not a model number ("3000 Pages")', () => {
     const index = new ProductIndex();
     const items: Product[] = [];
