@@ -242,6 +242,8 @@ export class ProductIndex {
   private units: Set<string> | undefined;
   /** The corpus's terms as an automaton, for typo corrections every shard agrees on. */
   private corpusTokens: lunr.TokenSet | undefined;
+  /** The corpus's terms sorted, for `begun` in every shard alike. */
+  private corpusTerms: string[] | undefined;
   /** How the titles pair words with types, which the synonyms and `readType` read. */
   private types: TypeVocabulary | undefined;
   /**
@@ -370,6 +372,7 @@ export class ProductIndex {
   useStatistics(corpus: CorpusStatistics | undefined): void {
     this.corpus = corpus;
     this.corpusTokens = undefined;
+    this.corpusTerms = undefined;
     this.synonyms = undefined;
     this.acronyms = undefined;
     this.abbreviations = undefined;
@@ -466,6 +469,10 @@ export class ProductIndex {
     );
     const fractions = new Set(spoken.filter(isDecimal).flatMap(decimalParts));
     terms = terms.flatMap(decimalParts);
+    // A model code typed joined that no product says as one word ("pg510"): the words titles
+    // write it as ("PG-510"; `codeParts`).
+    const lastAt = terms.length - 1;
+    terms = terms.flatMap((t, i) => this.codeParts(t, known, i === lastAt) ?? [t]);
     const typed = terms;
     const inTitles = new Set(said ?? saidInTitles(typed, (word) => this.suggester.titles(word)));
     terms = terms.map((t) => this.singular(t));
@@ -1058,6 +1065,45 @@ export class ProductIndex {
   }
 
   /** Whether some title word starts with `prefix` (a last word being typed), from the suggester's words. */
+  /**
+   * A model code typed joined ("pg510", "rtx2060", "dcs8325lh", "cli521bk") that no product says
+   * as one word, as the words titles write it ("PG-510", "RTX 2060", "DCS-8325LH", "CLI-521 BK"):
+   * split where letters and digits meet, at the first place where both halves are catalog words
+   * ("wh1000xm4": wh, 1000xm4), else at every place when each run is one. Undefined to keep the
+   * word: one a product says, a learnt abbreviation ("ps5": PlayStation 5), or a last word some
+   * term starts with (being typed: "u272" of "u2720q").
+   */
+  private codeParts(word: string, known: (term: string) => boolean, last: boolean): string[] | undefined {
+    if (!DIGIT.test(word) || !LETTER.test(word) || known(stem(word))) return undefined;
+    if (abbreviationOf(this.learntAbbreviations(), word) || (last && this.begun(word))) return undefined;
+    const runs = word.match(/\p{L}+|\p{N}+/gu) ?? [];
+    if (runs.length < 2 || runs.join('') !== word) return undefined;
+    let at = 0;
+    for (let i = 0; i + 1 < runs.length; i++) {
+      at += runs[i]!.length;
+      const [head, rest] = [word.slice(0, at), word.slice(at)];
+      if (known(stem(head)) && known(stem(rest))) return [head, rest];
+    }
+    return runs.every((run) => known(stem(run))) ? runs : undefined;
+  }
+
+  /** Whether some term starts with `prefix`: the corpus's in a shard (every shard agrees), else this index's. */
+  private begun(prefix: string): boolean {
+    if (this.delta.begins(prefix)) return true;
+    const { corpus } = this;
+    if (!corpus) return this.base.begins(prefix);
+    this.corpusTerms ??= [...corpus.frequency.keys()].sort();
+    const terms = this.corpusTerms;
+    let lo = 0;
+    let hi = terms.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (terms[mid]! < prefix) lo = mid + 1;
+      else hi = mid;
+    }
+    return terms[lo]?.startsWith(prefix) ?? false;
+  }
+
   private typing(prefix: string): boolean {
     return this.suggester.begins(prefix) || this.base.begins(prefix) || this.delta.begins(prefix);
   }
@@ -1546,6 +1592,7 @@ export function newSince(p: Pick<Product, 'attributes' | 'createdAt'>): number {
 }
 
 const DIGIT = /\d/;
+const LETTER = /\p{L}/u;
 const NO_UNITS: ReadonlySet<string> = new Set();
 /**
  * A product of another type whose title says the query's head only in what it comes with or fits

@@ -1301,6 +1301,30 @@ describe('Synonyms from the catalog', () => {
     expect(brands('540')).toContain('Intelo');
   });
 
+  it('reads a model code typed joined as the words titles write it ("pg510": PG-510)', () => {
+    const index = new ProductIndex();
+    const items = [
+      product('Canon PG-510 Original Photo black', 'Canon', 'Ink cartridge', 1500),
+      product('Canon PG-40 Original Black', 'Canon', 'Ink cartridge', 1500),
+      product('Canon CLI-521 BK Original Black', 'Canon', 'Ink cartridge', 1500),
+      product('Canon CLI-521 C Original Cyan', 'Canon', 'Ink cartridge', 1500),
+      product('D-Link DCS-8325LH security camera Indoor', 'D-Link', 'Security camera', 9900),
+      product('Asus Dual GeForce RTX 2060 graphics card 6 GB', 'Asus', 'Graphics card', 29900),
+      product('Asus Dual GeForce RTX 2070 graphics card 8 GB', 'Asus', 'Graphics card', 39900),
+      product('DELL UltraSharp U2720Q monitor 68.6 cm (27")', 'DELL', 'Monitor', 59900),
+    ];
+    index.replaceAll(items);
+    const first = (query: string) => index.search(q({ q: query })).hits[0]?.title;
+    expect(first('pg510')).toBe('Canon PG-510 Original Photo black');
+    expect(first('canon pg510')).toBe('Canon PG-510 Original Photo black');
+    expect(first('cli521bk')).toBe('Canon CLI-521 BK Original Black');
+    expect(first('dcs8325lh')).toBe('D-Link DCS-8325LH security camera Indoor');
+    expect(first('rtx2060')).toBe('Asus Dual GeForce RTX 2060 graphics card 6 GB');
+    // A code a title says joined is kept, and so is a last word being typed.
+    expect(first('u2720q')).toBe('DELL UltraSharp U2720Q monitor 68.6 cm (27")');
+    expect(first('u272')).toBe('DELL UltraSharp U2720Q monitor 68.6 cm (27")');
+  });
+
   it('reads a number before a learnt unit as a quantity, not a model number ("3000 Pages")', () => {
     const index = new ProductIndex();
     const items: Product[] = [];
