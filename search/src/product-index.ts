@@ -472,7 +472,14 @@ export class ProductIndex {
     // A model code typed joined that no product says as one word ("pg510"): the words titles
     // write it as ("PG-510"; `codeParts`).
     const lastAt = terms.length - 1;
-    terms = terms.flatMap((t, i) => this.codeParts(t, known, i === lastAt) ?? [t]);
+    // Its pieces are a model code's, as numbers are ("epson 29xl": no "XL" shaver of another brand).
+    const codePieces = new Set<string>();
+    terms = terms.flatMap((t, i) => {
+      const parts = this.codeParts(t, known, i === lastAt);
+      if (!parts) return [t];
+      for (const part of parts) codePieces.add(part);
+      return parts;
+    });
     const typed = terms;
     const inTitles = new Set(said ?? saidInTitles(typed, (word) => this.suggester.titles(word)));
     terms = terms.map((t) => this.singular(t));
@@ -491,7 +498,7 @@ export class ProductIndex {
     // What the shopper wants is the query's head noun: its last word ("gaming laptop": a laptop,
     // not a game), or the last two joined ("head set"), but for a brand, number or unit after it
     // ("toner hp", "ssd 1tb").
-    const at = this.headPosition(words, stems);
+    const at = this.headPosition(words, stems, codePieces);
     // Or of the head joined with the word before it ("lap top": laptop, notebook).
     const joinedSynonyms = new Map<string, string>();
     for (const { term } of joined) {
@@ -552,7 +559,9 @@ export class ProductIndex {
     const isNumber = (w: string, i: number) =>
       NUMBER.test(w) && !fractions.has(w) && !UNITS.has(words[i + 1] ?? '');
     // Its model numbers: numbers besides the head, which are a brand's.
-    const models = new Set(brands.size === 0 ? [] : words.filter((w, i) => i !== at && isNumber(w, i)));
+    const models = new Set(
+      brands.size === 0 ? [] : words.filter((w, i) => i !== at && (isNumber(w, i) || codePieces.has(w))),
+    );
     // A query that only names a brand ("lenovo", "canon"): every product of it matches as well.
     // So does one that names a brand and its model numbers, which its products may not say.
     const brandOnly =
@@ -1174,7 +1183,11 @@ export class ProductIndex {
    * samsung"), a number or model ("ssd 1tb", "windows 10"), a unit after a number ("laptop 15
    * inch"). "night vision" stays as it is: "night" names no type, whatever brand "Vision" is.
    */
-  private headPosition(words: readonly string[], stems: readonly string[]): number {
+  private headPosition(
+    words: readonly string[],
+    stems: readonly string[],
+    codePieces: ReadonlySet<string> = new Set(),
+  ): number {
     const last = stems.length - 1;
     const { heads } = this.learntTypes();
     // A type of 10+ products, counting its learnt kinds ("ink": every "Ink cartridge").
@@ -1185,6 +1198,7 @@ export class ProductIndex {
       initialismOf(this.learntAcronyms(), words[i]!) !== undefined;
     const qualifies = (i: number) =>
       DIGIT.test(words[i]!) ||
+      codePieces.has(words[i]!) ||
       (UNITS.has(words[i]!) && DIGIT.test(words[i - 1] ?? '')) ||
       (this.isMaker(stems[i]!) && !isType(i));
     let at = last;
@@ -1193,7 +1207,11 @@ export class ProductIndex {
     // A brand and numbers alone ("canon 540", "hp 301"): the brand's products are asked for, the
     // numbers are its model numbers. The last number was the head, so that the brand was no brand
     // named: Intel's "540" processors came first for "canon 540".
-    if (at !== last && this.isMaker(stems[at]!) && words.slice(at + 1).every((w) => NUMBER.test(w)))
+    if (
+      at !== last &&
+      this.isMaker(stems[at]!) &&
+      words.slice(at + 1).every((w) => NUMBER.test(w) || codePieces.has(w))
+    )
       return at;
     return last;
   }

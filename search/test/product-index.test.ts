@@ -1312,9 +1312,18 @@ describe('Synonyms from the catalog', () => {
       product('Asus Dual GeForce RTX 2060 graphics card 6 GB', 'Asus', 'Graphics card', 29900),
       product('Asus Dual GeForce RTX 2070 graphics card 8 GB', 'Asus', 'Graphics card', 39900),
       product('DELL UltraSharp U2720Q monitor 68.6 cm (27")', 'DELL', 'Monitor', 59900),
+      // "29" and "XL" said by other brands; no Epson product says 29XL.
+      product('Philips SmartTouch-XL electric shaver', 'Philips', 'Shaver', 9900),
+      product('Zeta Z-29 USB cable', 'Zeta', 'Cable', 500),
+      product('Epson T488 ink cartridge Colour', 'Epson', 'Ink cartridge', 1500),
+      product('Epson GT-1500 scanner A4', 'Epson', 'Scanner', 19900),
     ];
     index.replaceAll(items);
     const first = (query: string) => index.search(q({ q: query })).hits[0]?.title;
+    // A brand and a code: the code's pieces are the brand's model, as a number is ("canon 540").
+    const epson = index.search(q({ q: 'epson 29xl' })).hits.map((h) => h.brand);
+    expect(epson.length).toBeGreaterThan(0);
+    expect(epson.every((b) => b === 'Epson')).toBe(true);
     expect(first('pg510')).toBe('Canon PG-510 Original Photo black');
     expect(first('canon pg510')).toBe('Canon PG-510 Original Photo black');
     expect(first('cli521bk')).toBe('Canon CLI-521 BK Original Black');
