@@ -79,6 +79,17 @@ addEventListener('click', (e) => {
   const a = (e.target as Element).closest?.('a');
   if (!a || a.target || a.hasAttribute('download') || a.origin !== location.origin) return;
   if (a.pathname.startsWith('/api/')) return;
+  // A link to a part of this page ("Skip to content", href="#main") is no navigation: the focus
+  // moves to the part (main takes it, tabIndex -1), where the browser's own jump would only
+  // scroll and leave the focus on the link; and no history entry, for Back to undo.
+  if (a.hash && a.pathname === location.pathname && a.search === location.search) {
+    const target = document.getElementById(a.hash.slice(1));
+    if (!target) return;
+    e.preventDefault();
+    target.focus();
+    if (document.activeElement !== target) target.scrollIntoView();
+    return;
+  }
   e.preventDefault();
   navigate(a.pathname + a.search + a.hash);
 });
