@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { expect, test } from '@playwright/test';
-import { contrast } from './helpers.js';
+import { contrast, family } from './helpers.js';
 
 // Keyboard and screen-reader users moving around the shop: where the focus goes, what is said.
 
@@ -40,4 +41,69 @@ test('Skip to content moves the focus to the page, and the focus ring shows on t
   });
   expect(ring.inHeader && ring.visible).toBe(true);
   expect(contrast(ring.outline, ring.header)).toBeGreaterThanOrEqual(3);
+});
+
+test('changing the results from within them brings the focus to their heading, and says which page', async ({
+  page,
+  request,
+}) => {
+  const word = `leaf${randomUUID().slice(0, 6)}`;
+  await family(request, word, [
+    ['Alpha', 1000],
+    ['Alpha', 2000],
+    ['Beta', 3000],
+    ['Beta', 4000],
+    ['Beta', 5000],
+  ]);
+  await page.goto(`/search?q=${word}&pageSize=2&sort=price_asc`);
+  const heading = page.getByRole('main').getByRole('heading', { level: 1 });
+  const status = page.getByRole('status').filter({ has: page.getByTestId('result-count') });
+  const pager = page.getByRole('navigation', { name: 'Pages' });
+  await expect(status).toHaveText('5 results, page 1 of 3');
+  await expect(pager.getByRole('link', { name: 'Previous' })).toHaveAttribute('aria-disabled', 'true');
+
+  await pager.getByRole('link', { name: 'Next' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(status).toHaveText('5 results, page 2 of 3');
+  await expect(heading).toBeFocused();
+  await pager.getByRole('link', { name: 'Page 3' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(status).toHaveText('5 results, page 3 of 3');
+  await expect(heading).toBeFocused();
+  await expect(heading).toBeInViewport();
+  const next = pager.getByRole('link', { name: 'Next' });
+  await expect(next).toHaveAttribute('aria-disabled', 'true');
+  await expect(next).not.toHaveAttribute('href');
+
+  // The filters and the sort keep the focus on themselves.
+  const inStock = page.getByLabel('In stock only');
+  await inStock.check();
+  await expect(status).toHaveText('5 results, page 1 of 3');
+  await expect(inStock).toBeFocused();
+  const sort = page.getByLabel('Sort by');
+  await sort.focus();
+  await page.keyboard.press('ArrowDown');
+  await expect(page).toHaveURL(/sort=price_desc/);
+  await expect(sort).toBeFocused();
+
+  // Nothing left with the filters: "Clear the filters" goes, the focus with it.
+  await page.goto(`/search?q=${word}&brand=Nosuchbrand`);
+  await page.getByRole('button', { name: 'Clear the filters' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('result-count')).toHaveText('5 results');
+  await expect(heading).toBeFocused();
+
+  // The words as typed, then a popular category from their empty result.
+  await page.goto('/search?q=blendre');
+  await page.getByTestId('corrected-query').getByRole('link', { name: 'blendre' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('result-count')).toHaveText('0 results');
+  await expect(heading).toBeFocused();
+  const chip = page.getByRole('navigation', { name: 'Popular categories' }).getByRole('link').first();
+  const category = (await chip.textContent())!;
+  await chip.focus();
+  await page.keyboard.press('Enter');
+  await expect(heading).toHaveText(category);
+  await expect(page.getByTestId('result-count')).not.toHaveText('0 results');
+  await expect(heading).toBeFocused();
 });

@@ -89,14 +89,14 @@ test('the pager links every page by number, the first and the last always among 
     );
   await expect.poll(numbers).toBe('1 2 3 4 5 … 12');
   await current(1);
-  await expect(pager.getByRole('link', { name: 'Previous' })).toHaveCount(0);
+  await expect(pager.getByRole('link', { name: 'Previous' })).toHaveAttribute('aria-disabled', 'true');
   // The last page is one click away, at an address that can be shared.
   const last = pager.getByRole('link', { name: 'Page 12' });
   await expect(last).toHaveAttribute('href', /[?&]page=12(&|$)/);
   await last.click();
   await expect.poll(numbers).toBe('1 … 8 9 10 11 12');
   await expect(page.locator('ul.grid > li')).toContainText('model 12');
-  await expect(pager.getByRole('link', { name: 'Next' })).toHaveCount(0);
+  await expect(pager.getByRole('link', { name: 'Next' })).toHaveAttribute('aria-disabled', 'true');
   await pager.getByRole('link', { name: 'Previous' }).click();
   await current(11);
   await pager.getByRole('link', { name: 'Page 8', exact: true }).click();

@@ -1,9 +1,10 @@
 import type { SearchResult } from '@shopsync/core';
+import type { RefObject } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { formatMoney } from '../format.js';
 import { GAP, pageNumbers } from '../pager.js';
-import { navigate, plainClick } from '../router.js';
+import { navigate, plainClick, route } from '../router.js';
 import { apiSearchParams } from '../search-params.js';
 import { useTitle } from '../title.js';
 import { ProductCard } from './product-card.js';
@@ -22,9 +23,13 @@ const phone = matchMedia('(max-width: 760px)');
 export default function Search({ url }: { url: URL }) {
   const params = apiSearchParams(url.search);
   const q = params.get('q') ?? '';
-  // Each answer keeps the words it answered: the last one stays while the next loads.
-  const result = useFetch(async () => ({ ...(await api.search(params)), q }), params.toString());
+  const key = params.toString();
+  // Each answer keeps the words it answered: the last one stays while the next loads; and what it
+  // answers (`key`), to tell the answer to this very search from the one before it.
+  const result = useFetch(async () => ({ ...(await api.search(params)), q, key }), key);
   const folder = useRef<HTMLDetailsElement>(null);
+  const heading = useRef<HTMLHeadingElement>(null);
+  const results = useRef<HTMLElement>(null);
 
   const change = (updates: Record<string, string | null>, replace = false) =>
     navigate(searchWith(url.search, updates), replace);
@@ -67,20 +72,21 @@ export default function Search({ url }: { url: URL }) {
   const fresh = result.state === 'ok' ? result.data : null;
   // While the next answer loads, the last one stays (marked busy): the filters stay where they
   // are, open or folded, with the focus on the choice just made, rather than vanish and return.
-  const last = useRef<(SearchResult & { q: string }) | null>(null);
+  const last = useRef<(SearchResult & { q: string; key: string }) | null>(null);
   if (fresh) last.current = fresh;
   const data = fresh ?? last.current;
   // A query read as a typo was searched as corrected: the heading names the words searched (the
   // note below the count offers the words as typed). Only the answer to these very words counts.
   const corrected = data?.q === q ? data.correctedQuery : undefined;
-  const heading = q
+  const title = q
     ? `Results for “${corrected ?? q}”`
     : (params.get('category') ?? params.get('brand') ?? 'All products');
   const page = Number(params.get('page') ?? 1);
   const pages = data ? Math.max(1, Math.ceil(data.total / data.pageSize)) : 1;
   // Only the answer to this very page says it is past the last (not the one before it).
   const pastLast = fresh !== null && fresh.page === page && page > pages;
-  useTitle(heading);
+  useTitle(title);
+  useFocusAfterResultsChange(results, heading, result.state === 'error' || fresh?.key === key);
   // A page past the last (an old link, results that shrank) shows the last page instead.
   useEffect(() => {
     if (pastLast) change({ page: pages > 1 ? String(pages) : null }, true);
@@ -171,7 +177,15 @@ export default function Search({ url }: { url: URL }) {
               />
               In stock only
             </label>
-            <button type="button" class="primary show-results" onClick={showResults}>
+            <button
+              type="button"
+              class="primary show-results"
+              onClick={() => {
+                showResults();
+                // The button folds away with the filters: the focus goes on to what it shows.
+                heading.current?.focus({ preventScroll: true });
+              }}
+            >
               {fresh
                 ? `Show ${fresh.total.toLocaleString()} result${fresh.total === 1 ? '' : 's'}`
                 : 'Show results'}
@@ -179,9 +193,12 @@ export default function Search({ url }: { url: URL }) {
           </details>
         )}
       </aside>
-      <section class="results" aria-busy={result.state === 'loading'}>
+      <section ref={results} class="results" aria-busy={result.state === 'loading'}>
         <div class="results-head">
-          <h1>{heading}</h1>
+          {/* Takes the focus when the results change from within them (useFocusAfterResultsChange). */}
+          <h1 ref={heading} tabIndex={-1}>
+            {title}
+          </h1>
           {data?.total !== 0 && (
             <label>
               Sort by{' '}
@@ -199,11 +216,15 @@ export default function Search({ url }: { url: URL }) {
           )}
         </div>
         {/* A polite live region, mounted before the count comes: a screen reader hears the
-            new count after a filter, sort or page, as a sighted shopper sees it change. */}
-        <div role="status">
+            new count after a filter, sort or page, as a sighted shopper sees it change; and which
+            page of them, so that a page turned (the count the same) is heard too. */}
+        <div role="status" aria-atomic="true">
           {data ? (
-            <p class="count" data-testid="result-count">
-              {data.total.toLocaleString()} result{data.total === 1 ? '' : 's'}
+            <p class="count">
+              <span data-testid="result-count">
+                {data.total.toLocaleString()} result{data.total === 1 ? '' : 's'}
+              </span>
+              {pages > 1 && data.page <= pages && `, page ${data.page} of ${pages}`}
             </p>
           ) : (
             <p class="loading">Searching…</p>
@@ -253,6 +274,49 @@ export default function Search({ url }: { url: URL }) {
       </section>
     </div>
   );
+}
+
+/**
+ * A change of the results begun among them (a page turned, "Clear the filters", the words as
+ * typed, a popular category) keeps this page, so the Router, which moves the focus when the path
+ * changes, leaves it where it was: on a pager link replaced or scrolled out of view, or on a
+ * button gone with the empty result. Such a change brings the focus to the results' heading
+ * once the new answer shows (`ready`), as a new page would. The filters, the sort and the search
+ * box keep their focus: their changes do not begin among the results, or not with a click.
+ */
+function useFocusAfterResultsChange(
+  results: RefObject<HTMLElement>,
+  heading: RefObject<HTMLElement>,
+  ready: boolean,
+) {
+  const pending = useRef(false);
+  useEffect(() => {
+    // Whether a click in the results is being handled: a link followed (by the router, on the
+    // window) or a button's change comes within it.
+    let clicking = false;
+    const start = (e: MouseEvent) => {
+      clicking = !!results.current?.contains(e.target as Node);
+    };
+    const end = () => {
+      clicking = false;
+    };
+    addEventListener('click', start, true);
+    addEventListener('click', end);
+    // Any other change (a filter, Back) cancels one still waiting for its answer.
+    const stop = route.subscribe(() => {
+      pending.current = clicking;
+    });
+    return () => {
+      removeEventListener('click', start, true);
+      removeEventListener('click', end);
+      stop();
+    };
+  }, []);
+  useEffect(() => {
+    if (!pending.current || !ready) return;
+    pending.current = false;
+    (heading.current ?? document.getElementById('main'))?.focus({ preventScroll: true });
+  });
 }
 
 /** Somewhere to go from an empty result: the catalog's biggest categories. */
@@ -361,13 +425,18 @@ function Pager({
     e.preventDefault();
     onTurn(to);
   };
+  // One element each, kept from page to page (keyed): at the first or last page it stays, a link
+  // that leads nowhere, rather than be replaced by another element (and the focus lost with it).
   const step = (to: number, label: string, rel: 'prev' | 'next') =>
     to >= 1 && to <= pages ? (
-      <a class="step" href={href(to)} rel={rel} onClick={follow(to)}>
+      <a key={rel} class="step" href={href(to)} rel={rel} onClick={follow(to)}>
         {label}
       </a>
     ) : (
-      <span class="step off">{label}</span>
+      // biome-ignore lint/a11y/useValidAnchor: a link with nowhere to go, said so (aria-disabled)
+      <a key={rel} class="step off" role="link" aria-disabled="true">
+        {label}
+      </a>
     );
   return (
     <nav class="pager" aria-label="Pages">
