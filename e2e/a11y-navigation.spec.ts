@@ -107,3 +107,34 @@ test('changing the results from within them brings the focus to their heading, a
   await expect(page.getByTestId('result-count')).not.toHaveText('0 results');
   await expect(heading).toBeFocused();
 });
+
+test('the suggestion the arrow keys reach stands out, in a named list the box controls only while shown', async ({
+  page,
+  request,
+}) => {
+  await family(request, 'Zindlewort', [['Acme', 1000]]);
+  await expect
+    .poll(async () => (await (await request.get('/api/suggest?q=zindle')).json()).suggestions.length)
+    .toBeGreaterThan(0);
+  await page.goto('/');
+  const box = page.getByRole('combobox', { name: 'Search products' });
+  await box.click();
+  await expect(box).not.toHaveAttribute('aria-controls');
+  await box.pressSequentially('zindle');
+  const list = page.getByRole('listbox', { name: 'Suggestions' });
+  await expect(list).toBeVisible();
+  await expect(box).toHaveAttribute('aria-controls', 'suggestions');
+  await box.press('ArrowDown');
+  const option = list.getByRole('option', { selected: true });
+  const look = await option.evaluate((li) => ({
+    background: getComputedStyle(li).backgroundColor,
+    text: getComputedStyle(li).color,
+    list: getComputedStyle(li.parentElement!).backgroundColor,
+  }));
+  expect(contrast(look.background, look.list)).toBeGreaterThanOrEqual(3);
+  expect(contrast(look.text, look.background)).toBeGreaterThanOrEqual(4.5);
+  await box.press('Escape');
+  await box.press('Escape');
+  await expect(list).toHaveCount(0);
+  await expect(box).not.toHaveAttribute('aria-controls');
+});

@@ -46,6 +46,7 @@ export function SearchBox() {
   }, [q]);
 
   const chosen = active >= 0 ? items[active] : undefined;
+  const listed = open && items.length > 0;
 
   const go = (text: string, suggestion?: Suggestion) => {
     setOpen(false);
@@ -75,8 +76,9 @@ export function SearchBox() {
         placeholder="Search products, brands and categories"
         autocomplete="off"
         role="combobox"
-        aria-expanded={open && items.length > 0}
-        aria-controls="suggestions"
+        aria-expanded={listed}
+        // Only while the list is there: a reference to no element is an error to a screen reader.
+        aria-controls={listed ? 'suggestions' : undefined}
         aria-activedescendant={active >= 0 ? `suggestion-${active}` : undefined}
         value={chosen && open ? chosen.text : q}
         onInput={(e) => {
@@ -110,8 +112,8 @@ export function SearchBox() {
         }}
       />
       <button type="submit">Search</button>
-      {open && items.length > 0 && (
-        <ul id="suggestions" role="listbox" class="suggestions">
+      {listed && (
+        <ul id="suggestions" role="listbox" aria-label="Suggestions" class="suggestions">
           {items.map((s, i) => (
             <li
               id={`suggestion-${i}`}
