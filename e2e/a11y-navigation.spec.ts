@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect, test } from '@playwright/test';
-import { contrast, family } from './helpers.js';
+import { contrast, createProduct, family, productTitle } from './helpers.js';
 
 // Keyboard and screen-reader users moving around the shop: where the focus goes, what is said.
 
@@ -137,4 +137,22 @@ test('the suggestion the arrow keys reach stands out, in a named list the box co
   await box.press('Escape');
   await expect(list).toHaveCount(0);
   await expect(box).not.toHaveAttribute('aria-controls');
+});
+
+test('each add to the cart is said in a live region there from the start', async ({ page, request }) => {
+  const id = await createProduct(request, 'Announced kettle', 10);
+  const title = await productTitle(request, id);
+  await page.goto(`/products/${id}`);
+  await expect(page.getByTestId('product-title')).toHaveText(title);
+  const status = page.locator('.product .buy [role="status"]');
+  // Mounted empty, so that what comes into it is announced.
+  await expect(status).toHaveCount(1);
+  await expect(status).toHaveText('');
+  await page.getByRole('button', { name: 'Add to cart' }).click();
+  await expect(status).toHaveText(`Added 1 × ${title}. Your cart has 1 item. View cart`);
+  await expect(page.getByTestId('cart-count')).toHaveText('1');
+  // A second add says something new.
+  await page.getByLabel('Quantity').selectOption('2');
+  await page.getByRole('button', { name: 'Add to cart' }).click();
+  await expect(status).toHaveText(`Added 2 × ${title}. Your cart has 3 items. View cart`);
 });

@@ -16,7 +16,8 @@ export default function ProductPage({ params }: { params: string[] }) {
   const id = params[0]!;
   const result = useFetch(() => api.product(id), id);
   const [qty, setQty] = useState(1);
-  const [added, setAdded] = useState(false);
+  // What the last add did, said in a live region mounted empty: each add says something new.
+  const [added, setAdded] = useState('');
   const cart = useStore(cartState);
   // A line holds at most MAX_PER_LINE units: offer only what still fits, rather than let the cart
   // clamp an add silently.
@@ -48,8 +49,10 @@ export default function ProductPage({ params }: { params: string[] }) {
   const offer = Math.min(room, left);
   const add = () => {
     // Kept for the cart if it has not opened yet (a page opened from a link loads first).
-    editCart((cart) => cart.add(p.id, Math.min(qty, offer)));
-    setAdded(true);
+    const n = Math.min(qty, offer);
+    editCart((cart) => cart.add(p.id, n));
+    const items = cart.lines.reduce((sum, l) => sum + l.quantity, 0) + n;
+    setAdded(`Added ${n} × ${p.title}. Your cart has ${items} item${items === 1 ? '' : 's'}.`);
   };
   const image = p.images[shown] ?? p.images[0];
   const allSpecRows = Object.entries(p.attributes);
@@ -120,11 +123,13 @@ export default function ProductPage({ params }: { params: string[] }) {
             Your cart holds {MAX_PER_LINE} of this product, the most one order can take.
           </p>
         )}
-        {added && (
-          <p class="notice ok" role="status">
-            Added to your cart. <a href="/cart">View cart</a>
-          </p>
-        )}
+        <div role="status">
+          {added && (
+            <p class="notice ok" data-testid="added">
+              {added} <a href="/cart">View cart</a>
+            </p>
+          )}
+        </div>
         {p.description && <p class="description">{p.description}</p>}
       </div>
       {specs.length > 0 && (
