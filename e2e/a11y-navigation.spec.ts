@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect, test } from '@playwright/test';
-import { contrast, createProduct, family, productTitle } from './helpers.js';
+import { contrast, createProduct, family, productTitle, signUpContext } from './helpers.js';
 
 // Keyboard and screen-reader users moving around the shop: where the focus goes, what is said.
 
@@ -155,4 +155,39 @@ test('each add to the cart is said in a live region there from the start', async
   await page.getByLabel('Quantity').selectOption('2');
   await page.getByRole('button', { name: 'Add to cart' }).click();
   await expect(status).toHaveText(`Added 2 × ${title}. Your cart has 3 items. View cart`);
+});
+
+test('signing out, and showing the results on a phone, leave the focus on the page', async ({
+  page,
+  context,
+  browser,
+  request,
+}) => {
+  await signUpContext(context);
+  await page.goto('/');
+  await page.getByRole('button', { name: 'Sign out' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('link', { name: 'Sign in' })).toBeVisible();
+  await expect(page.getByRole('main')).toBeFocused();
+
+  const word = `fold${randomUUID().slice(0, 6)}`;
+  await family(request, word, [
+    ['Alpha', 1000],
+    ['Alpha', 2000],
+    ['Beta', 3000],
+  ]);
+  const phone = await browser.newContext({
+    viewport: { width: 390, height: 844 },
+    isMobile: true,
+    hasTouch: true,
+  });
+  const small = await phone.newPage();
+  await small.goto(`/search?q=${word}`);
+  await expect(small.getByTestId('result-count')).toHaveText('3 results');
+  await small.getByText('Filters', { exact: true }).click();
+  await small.getByRole('group', { name: 'Brand' }).getByRole('radio', { name: /Alpha/ }).check();
+  await expect(small.getByTestId('result-count')).toHaveText('2 results');
+  await small.getByRole('button', { name: 'Show 2 results' }).click();
+  await expect(small.getByRole('main').getByRole('heading', { level: 1 })).toBeFocused();
+  await phone.close();
 });

@@ -168,7 +168,7 @@ function Header() {
           <>
             <a href="/account">Account</a>
             <a href="/orders">Orders</a>
-            <button type="button" class="link" onClick={() => void signOut()}>
+            <button type="button" class="link" onClick={signOutHere}>
               Sign out
             </button>
           </>
@@ -184,6 +184,20 @@ function Header() {
       </nav>
     </header>
   );
+}
+
+/**
+ * Signs out from the header. The button goes with the sign-in, which would leave the focus on
+ * the page's body (a screen reader at the top of the document): it goes to the page instead,
+ * unless the shopper has moved it meanwhile (a sign-out can wait a few seconds for the cart).
+ */
+function signOutHere() {
+  void signOut().then(() => {
+    if (currentUser.get()) return; // they chose to stay signed in
+    const active = document.activeElement;
+    if (active && active !== document.body && active.isConnected) return;
+    document.getElementById('main')?.focus({ preventScroll: true });
+  });
 }
 
 /** The message for this page (flash.ts), in a live region mounted empty so it is announced. */
