@@ -1,6 +1,6 @@
 import { DEFAULT_MAX_PER_LINE as MAX_PER_LINE } from '@shopsync/core/cart/entry';
 import type { YjsCart } from '@shopsync/core/cart/yjs';
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { cartState, currentCart } from '../cart/session.js';
 import { decrease, increase } from '../cart/steppers.js';
 import { ProductImage } from '../components/image.js';
@@ -34,6 +34,26 @@ export default function CartPage() {
     quantity: number;
     title: string;
   } | null>(null);
+  // The line whose quantity the shopper last changed with "+" or "−": its new quantity is said in
+  // the one status region below (a live region per line announced a bare number, of no line).
+  const [stepped, setStepped] = useState<string | null>(null);
+  // The button pressed is gone after a removal or an Undo: where keyboard focus goes instead, once
+  // the page shows the change (the Undo button, or the restored line's Remove button).
+  const focusNext = useRef<{ undo: true } | { line: string } | null>(null);
+  const heading = useRef<HTMLHeadingElement>(null);
+  const undoButton = useRef<HTMLButtonElement>(null);
+  const list = useRef<HTMLUListElement>(null);
+  useEffect(() => {
+    const next = focusNext.current;
+    if (!next) return;
+    focusNext.current = null;
+    const target =
+      'undo' in next
+        ? undoButton.current
+        : list.current?.querySelector<HTMLElement>(`[data-product="${CSS.escape(next.line)}"] .remove`);
+    // Not there (the cart on the screen changed meanwhile): the page's heading, not <body>.
+    (target ?? heading.current)?.focus();
+  });
   useTitle('Your cart');
   // "Remove", and "−" down to none: either way the line can come back with one tap.
   const remove = (productId: string, quantity: number, title: string) => {
@@ -41,6 +61,8 @@ export default function CartPage() {
     if (!cart) return;
     cart.remove(productId);
     setRemoved({ cartId: state.cartId!, productId, quantity, title });
+    setStepped(null);
+    focusNext.current = { undo: true };
   };
   // Another cart is on the screen now (signed in or out): the last one's removal is not undone here.
   const undoable = removed && removed.cartId === state.cartId ? removed : null;
@@ -55,9 +77,17 @@ export default function CartPage() {
     (s, l) => s + (products.get(l.productId)?.price.amount ?? 0) * l.quantity,
     0,
   );
+  // The stepped line's quantity as the cart now has it (after edits elsewhere too); nothing once the
+  // line is gone (the Undo notice speaks then).
+  const steppedLine = stepped ? state.lines.find((l) => l.productId === stepped) : undefined;
+  const steppedText = steppedLine
+    ? `Quantity of ${nameOf(products.get(steppedLine.productId))}: ${steppedLine.quantity}`
+    : '';
   return (
     <section class="cart">
-      <h1>Your cart</h1>
+      <h1 tabIndex={-1} ref={heading}>
+        Your cart
+      </h1>
       <SyncBadge />
       {/* Mounted empty, so that screen readers announce the text when it comes. */}
       <div role="status">
@@ -67,9 +97,11 @@ export default function CartPage() {
             <button
               type="button"
               class="link"
+              ref={undoButton}
               onClick={() => {
                 shown()?.add(undoable.productId, undoable.quantity);
                 setRemoved(null);
+                focusNext.current = { line: undoable.productId };
               }}
             >
               Undo
@@ -77,6 +109,10 @@ export default function CartPage() {
           </p>
         )}
       </div>
+      {/* One region for every line's quantity: "Quantity of Desk lamp: 3", not a bare "3". */}
+      <p class="visually-hidden" role="status" data-testid="quantity-status">
+        {steppedText}
+      </p>
       {loading ? (
         <p class="loading" data-testid="cart-loading">
           Loading your cart…
@@ -87,10 +123,12 @@ export default function CartPage() {
         </p>
       ) : (
         <>
-          <ul class="lines" data-testid="cart-lines">
+          <ul class="lines" data-testid="cart-lines" ref={list}>
             {state.lines.map((line) => {
               const p = products.get(line.productId);
               const problem = lineProblem(line, products);
+              // What each control names, so that a list of buttons tells the lines apart.
+              const what = nameOf(p);
               return (
                 <li key={line.productId} class="line" data-product={line.productId}>
                   <ProductImage src={p?.images[0]} alt="" size="sm" />
@@ -115,29 +153,34 @@ export default function CartPage() {
                     )}
                   </div>
                   <fieldset class="qty">
-                    <legend class="visually-hidden">Quantity</legend>
+                    <legend class="visually-hidden">Quantity of {what}</legend>
                     <button
                       type="button"
-                      aria-label="Decrease quantity"
-                      onClick={() =>
-                        line.quantity > 1
-                          ? withCart((cart) => decrease(cart, line.productId, line.quantity))
-                          : remove(line.productId, line.quantity, p?.title ?? 'the item')
-                      }
+                      aria-label={`Decrease quantity of ${what}`}
+                      onClick={() => {
+                        if (line.quantity > 1) {
+                          withCart((cart) => decrease(cart, line.productId, line.quantity));
+                          setStepped(line.productId);
+                        } else remove(line.productId, line.quantity, p?.title ?? 'the item');
+                      }}
                     >
                       −
                     </button>
-                    <output data-testid="quantity" aria-live="polite">
+                    {/* Not a live region (an <output> is one by default): the region above speaks. */}
+                    <output data-testid="quantity" aria-live="off">
                       {line.quantity}
                     </output>
                     <button
                       type="button"
-                      aria-label="Increase quantity"
+                      aria-label={`Increase quantity of ${what}`}
                       // Up to what one order takes and what the shop has (the notice above says why).
                       disabled={
                         line.quantity >= MAX_PER_LINE || (!!p && line.quantity >= p.stock) || p === null
                       }
-                      onClick={() => withCart((cart) => increase(cart, line.productId))}
+                      onClick={() => {
+                        withCart((cart) => increase(cart, line.productId));
+                        setStepped(line.productId);
+                      }}
                     >
                       +
                     </button>
@@ -147,7 +190,8 @@ export default function CartPage() {
                   </span>
                   <button
                     type="button"
-                    class="link"
+                    class="link remove"
+                    aria-label={`Remove ${what}`}
                     onClick={() => remove(line.productId, line.quantity, p?.title ?? 'the item')}
                   >
                     Remove
@@ -166,4 +210,9 @@ export default function CartPage() {
       )}
     </section>
   );
+}
+
+/** How the cart's controls name a line's product: its title, or what stands for it. */
+function nameOf(p: { title: string } | null | undefined): string {
+  return p?.title ?? (p === null ? 'the item no longer sold' : 'this item');
 }
