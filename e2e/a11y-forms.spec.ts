@@ -1,8 +1,22 @@
-import { expect, test } from '@playwright/test';
+import { randomUUID } from 'node:crypto';
+import { type BrowserContext, expect, test } from '@playwright/test';
 import { createProduct, expectQuantity, line, productTitle } from './helpers.js';
 
 // Keyboard and screen-reader problems an accessibility audit found in the cart, sign-in and
 // checkout forms (2026-12-05): each test failed before its fix.
+
+/** Holds the context's requests to `url` until the returned function lets them through. */
+async function hold(context: BrowserContext, url: string): Promise<() => void> {
+  let release = () => {};
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  await context.route(url, async (route) => {
+    await held;
+    await route.fallback();
+  });
+  return release;
+}
 
 test('removing a cart line, and undoing it, leaves keyboard focus on what comes next', async ({
   page,
@@ -65,4 +79,52 @@ test("a cart line's controls name its product, and one status region says its ne
   await expectQuantity(page, id, 2);
   await expect(page.getByTestId('quantity-status')).toHaveText(`Quantity of ${title}: 2`);
   await expect(page.getByTestId('quantity-status')).toHaveRole('status');
+});
+
+test.describe(() => {
+  // These tests hold back the page's own requests: without a service worker (races.spec.ts says why).
+  test.use({ serviceWorkers: 'block' });
+
+  test('sign-in and sign-up keep focus while busy, focus the error, and mark the fields it concerns', async ({
+    page,
+    context,
+  }) => {
+    const release = await hold(context, '**/api/auth/login');
+    await page.goto('/signin');
+    await page.getByLabel('Email').fill(`e2e-${randomUUID()}@example.com`);
+    await page.getByLabel('Password').fill('not-the-password');
+    const signIn = page.getByRole('button', { name: 'Sign in' });
+    await signIn.press('Enter');
+    // While the shop is asked: still focused (a disabled button dropped focus to <body>).
+    await expect(signIn).toBeFocused();
+    await expect(signIn).toHaveAttribute('aria-disabled', 'true');
+    release();
+    const alert = page.getByRole('alert');
+    await expect(alert).toHaveText("That email and password don't match an account.");
+    await expect(alert).toBeFocused();
+    for (const field of ['Email', 'Password']) {
+      await expect(page.getByLabel(field)).toHaveAttribute('aria-invalid', 'true');
+      await expect(page.getByLabel(field)).toHaveAccessibleDescription(
+        "That email and password don't match an account.",
+      );
+    }
+    // The next Tab stays in the form.
+    await page.keyboard.press('Tab');
+    await expect(signIn).toBeFocused();
+    await expect(signIn).not.toHaveAttribute('aria-disabled', 'true');
+
+    await page.goto('/signup');
+    const hint = 'At least 8 characters; a few words make a good one.';
+    await expect(page.getByLabel('Password')).toHaveAccessibleDescription(hint);
+    await page.getByLabel('Name').fill('Wren Weak');
+    await page.getByLabel('Email').fill(`e2e-${randomUUID()}@example.com`);
+    await page.getByLabel('Password').fill('iloveyou');
+    await page.getByRole('button', { name: 'Create account' }).press('Enter');
+    await expect(page.getByRole('alert')).toBeFocused();
+    await expect(page.getByLabel('Password')).toHaveAttribute('aria-invalid', 'true');
+    await expect(page.getByLabel('Password')).toHaveAccessibleDescription(
+      `${hint} Password is one of the first that attackers try.`,
+    );
+    await expect(page.getByLabel('Name')).not.toHaveAttribute('aria-invalid', 'true');
+  });
 });

@@ -1,5 +1,5 @@
-import { useState } from 'preact/hooks';
-import { api, asApiError } from '../api.js';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { ApiError, api, asApiError } from '../api.js';
 import { showFlash } from '../flash.js';
 import { navigate } from '../router.js';
 import { currentUser, signedIn, signOut } from '../session.js';
@@ -14,10 +14,40 @@ import { accountErrorText, accountHref, safeNext } from './account-form.js';
  */
 let typedEmail = '';
 
+type Field = 'name' | 'email' | 'password';
+
+/** The fields a failed sign-in or sign-up is about, to mark them invalid (none: not a field's fault). */
+function fieldsOf(err: unknown): Field[] {
+  if (!(err instanceof ApiError)) return [];
+  if (err.code === 'email_taken') return ['email'];
+  // Which of the two is wrong the shop does not say (nor should it).
+  if (err.code === 'invalid_credentials') return ['email', 'password'];
+  if (!Array.isArray(err.details)) return [];
+  const paths = (err.details as { path?: unknown }[]).map((d) => d?.path);
+  return (['name', 'email', 'password'] as const).filter((f) => paths.includes(f));
+}
+
 export default function Account({ params, url }: { params: string[]; url: URL }) {
   const mode = params[0] as 'signin' | 'signup';
-  const [error, setError] = useState<{ text: string; taken: boolean } | null>(null);
+  const [error, setError] = useState<{ text: string; taken: boolean; fields: Field[] } | null>(null);
   const [busy, setBusy] = useState(false);
+  // A second press while the first is under way does nothing (the button stays focusable:
+  // `disabled` on the focused button dropped keyboard focus to <body>).
+  const sending = useRef(false);
+  // After a failure, focus goes to the message saying why (each failure, even the same again).
+  const errorBox = useRef<HTMLParagraphElement>(null);
+  useEffect(() => {
+    if (error) errorBox.current?.focus();
+  }, [error]);
+  /** What a field says of itself: invalid, and which texts describe it. */
+  const described = (field: Field, ...also: string[]) => {
+    const invalid = !!error?.fields.includes(field);
+    const ids = [...also, ...(invalid ? ['account-error'] : [])];
+    return {
+      'aria-invalid': invalid ? ('true' as const) : undefined,
+      'aria-describedby': ids.length ? ids.join(' ') : undefined,
+    };
+  };
   // Only a path of this shop: "//host" and "/\host" would name another origin (account-form.ts).
   const asked = url.searchParams.get('next') ?? '';
   const next = safeNext(asked, location.origin);
@@ -62,6 +92,8 @@ export default function Account({ params, url }: { params: string[]; url: URL })
       <form
         onSubmit={async (e) => {
           e.preventDefault();
+          if (sending.current) return;
+          sending.current = true;
           const f = new FormData(e.currentTarget as HTMLFormElement);
           setBusy(true);
           setError(null);
@@ -82,14 +114,19 @@ export default function Account({ params, url }: { params: string[]; url: URL })
               );
             navigate(next, true);
           } catch (err) {
-            setError({ text: accountErrorText(err), taken: asApiError(err).code === 'email_taken' });
+            setError({
+              text: accountErrorText(err),
+              taken: asApiError(err).code === 'email_taken',
+              fields: fieldsOf(err),
+            });
+            sending.current = false;
             setBusy(false);
           }
         }}
       >
         {mode === 'signup' && (
           <label>
-            Name <input name="name" required maxLength={100} autocomplete="name" />
+            Name <input name="name" required maxLength={100} autocomplete="name" {...described('name')} />
           </label>
         )}
         <label>
@@ -101,6 +138,7 @@ export default function Account({ params, url }: { params: string[]; url: URL })
             maxLength={254}
             autocomplete="email"
             defaultValue={typedEmail}
+            {...described('email')}
             onInput={(e) => {
               typedEmail = (e.target as HTMLInputElement).value;
             }}
@@ -115,11 +153,16 @@ export default function Account({ params, url }: { params: string[]; url: URL })
             minLength={mode === 'signup' ? 8 : 1}
             maxLength={200}
             autocomplete={mode === 'signin' ? 'current-password' : 'new-password'}
+            {...(mode === 'signup' ? described('password', 'password-hint') : described('password'))}
           />
         </label>
-        {mode === 'signup' && <p class="hint">At least 8 characters; a few words make a good one.</p>}
+        {mode === 'signup' && (
+          <p class="hint" id="password-hint">
+            At least 8 characters; a few words make a good one.
+          </p>
+        )}
         {error && (
-          <p class="notice error" role="alert">
+          <p class="notice error" role="alert" id="account-error" tabIndex={-1} ref={errorBox}>
             {error.text}
             {error.taken && (
               <>
@@ -129,7 +172,13 @@ export default function Account({ params, url }: { params: string[]; url: URL })
             )}
           </p>
         )}
-        <button type="submit" class="primary" disabled={busy}>
+        {/* Looks as button.primary:disabled does (styles.css has no rule for aria-disabled). */}
+        <button
+          type="submit"
+          class="primary"
+          aria-disabled={busy ? 'true' : undefined}
+          style={busy ? { opacity: 0.55, cursor: 'default' } : undefined}
+        >
           {mode === 'signin' ? 'Sign in' : 'Create account'}
         </button>
       </form>
