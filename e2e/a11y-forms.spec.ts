@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type BrowserContext, expect, test } from '@playwright/test';
-import { createProduct, expectQuantity, line, productTitle } from './helpers.js';
+import { addAddress, createProduct, expectQuantity, line, productTitle, signUpContext } from './helpers.js';
 
 // Keyboard and screen-reader problems an accessibility audit found in the cart, sign-in and
 // checkout forms (2026-12-05): each test failed before its fix.
@@ -126,5 +126,60 @@ test.describe(() => {
       `${hint} Password is one of the first that attackers try.`,
     );
     await expect(page.getByLabel('Name')).not.toHaveAttribute('aria-invalid', 'true');
+  });
+
+  test('checkout keeps keyboard focus through adding an address and a failed order', async ({
+    page,
+    context,
+    request,
+  }) => {
+    const id = await createProduct(request, 'Focus Kettle');
+    await signUpContext(context);
+    await addAddress(context);
+    await context.request.post('/api/cart/lines', { data: { productId: id, quantity: 1 } });
+    await page.goto('/checkout');
+    const add = page.getByRole('button', { name: 'Add an address' });
+    await expect(page.getByRole('radio', { name: /2 Device Row, Leeds/ })).toBeChecked();
+
+    // Add an address: to its first field; Cancel: back to Add an address.
+    await add.press('Enter');
+    await expect(page.getByLabel('Full name')).toBeFocused();
+    await page.getByRole('button', { name: 'Cancel' }).press('Enter');
+    await expect(add).toBeFocused();
+
+    // Saving: the button stays focused while busy, then focus goes to the new address's radio.
+    await add.press('Enter');
+    await page.getByLabel('Full name').fill('Kay Board');
+    await page.getByLabel('Address').fill('9 Tab Street');
+    await page.getByLabel('City').fill('York');
+    await page.getByLabel('Postal code').fill('YO1 7HH');
+    await page.getByLabel('Country code').fill('GB');
+    const releaseSave = await hold(context, '**/api/me/addresses');
+    const save = page.getByRole('button', { name: 'Save address' });
+    await save.press('Enter');
+    await expect(save).toBeFocused();
+    await expect(save).toHaveAttribute('aria-disabled', 'true');
+    releaseSave();
+    const added = page.getByRole('radio', { name: /9 Tab Street, York/ });
+    await expect(added).toBeChecked();
+    await expect(added).toBeFocused();
+    await context.unroute('**/api/me/addresses');
+
+    // Removed on another device, then Place order: focus stays while placing, then goes to the alert.
+    const { items } = await (await context.request.get('/api/me/addresses')).json();
+    const mine = items.find((a: { line1: string }) => a.line1 === '9 Tab Street');
+    expect((await context.request.delete(`/api/me/addresses/${mine.id}`)).status()).toBe(204);
+    const releaseOrder = await hold(context, '**/api/orders');
+    const place = page.getByRole('button', { name: 'Place order' });
+    await place.press('Enter');
+    await expect(page.getByRole('button', { name: 'Placing your order…' })).toBeFocused();
+    await expect(page.getByRole('button', { name: 'Placing your order…' })).toHaveAttribute(
+      'aria-disabled',
+      'true',
+    );
+    releaseOrder();
+    const alert = page.getByRole('alert');
+    await expect(alert).toHaveText('That address was removed on another device. Choose where to deliver.');
+    await expect(alert).toBeFocused();
   });
 });

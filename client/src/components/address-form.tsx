@@ -1,15 +1,37 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { type Address, api, errorText } from '../api.js';
 
-/** A form that saves a delivery address to the account; `onCancel` adds a Cancel button. */
-export function AddressForm(props: { onSaved: (a: Address) => void; onCancel?: (() => void) | undefined }) {
+/**
+ * A form that saves a delivery address to the account; `onCancel` adds a Cancel button.
+ * `focusFirst`: the form was opened by a button (now gone), so keyboard focus starts in its first field.
+ */
+export function AddressForm(props: {
+  onSaved: (a: Address) => void;
+  onCancel?: (() => void) | undefined;
+  focusFirst?: boolean;
+}) {
   const [error, setError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
+  // A second press while saving does nothing (the button stays focusable: `disabled` on the
+  // focused button dropped keyboard focus to <body>).
+  const sending = useRef(false);
+  const first = useRef<HTMLInputElement>(null);
+  // After each failure focus goes to the message saying why.
+  const errorBox = useRef<HTMLParagraphElement>(null);
+  const [failures, setFailures] = useState(0);
+  useEffect(() => {
+    if (failures) errorBox.current?.focus();
+  }, [failures]);
+  useEffect(() => {
+    if (props.focusFirst) first.current?.focus();
+  }, []);
   return (
     <form
       class="address"
       onSubmit={async (e) => {
         e.preventDefault();
+        if (sending.current) return;
+        sending.current = true;
         const f = new FormData(e.currentTarget as HTMLFormElement);
         setSaving(true);
         try {
@@ -24,14 +46,16 @@ export function AddressForm(props: { onSaved: (a: Address) => void; onCancel?: (
           props.onSaved(a);
         } catch (err) {
           setError(errorText(err));
+          setFailures((n) => n + 1);
         }
+        sending.current = false;
         setSaving(false);
       }}
     >
       <fieldset>
         <legend>Delivery address</legend>
         <label>
-          Full name <input name="name" required autocomplete="name" />
+          Full name <input name="name" required autocomplete="name" ref={first} />
         </label>
         <label>
           Address <input name="line1" required autocomplete="address-line1" />
@@ -54,11 +78,17 @@ export function AddressForm(props: { onSaved: (a: Address) => void; onCancel?: (
           />
         </label>
         {error && (
-          <p class="notice error" role="alert">
+          <p class="notice error" role="alert" tabIndex={-1} ref={errorBox}>
             {error}
           </p>
         )}
-        <button type="submit" class="primary" disabled={saving}>
+        {/* Looks as button.primary:disabled does (styles.css has no rule for aria-disabled). */}
+        <button
+          type="submit"
+          class="primary"
+          aria-disabled={saving ? 'true' : undefined}
+          style={saving ? { opacity: 0.55, cursor: 'default' } : undefined}
+        >
           Save address
         </button>
         {props.onCancel && (

@@ -56,6 +56,13 @@ function CheckoutPage() {
   const [unsure, setUnsure] = useState(false);
   // The latest `place` (defined below, once there is a review), for the retries.
   const placeAgain = useRef<() => Promise<boolean>>(async () => false);
+  // Each Place order pressed that did not lead to the order: focus goes to the alert saying why
+  // (not for the retries in the background, which must not move it).
+  const alertBox = useRef<HTMLParagraphElement>(null);
+  const [notPlaced, setNotPlaced] = useState(0);
+  useEffect(() => {
+    if (notPlaced) alertBox.current?.focus();
+  }, [notPlaced]);
   useEffect(() => {
     if (unsure) return retryWhenOnline(async () => !(await placeAgain.current()));
   }, [unsure]);
@@ -296,15 +303,22 @@ function CheckoutPage() {
         </p>
       )}
       {error && (
-        <p class="notice error" role="alert">
+        <p class="notice error" role="alert" tabIndex={-1} ref={alertBox}>
           {error}
         </p>
       )}
+      {/* While placing, aria-disabled, not disabled: that dropped keyboard focus to <body>. It
+          looks as button.primary:disabled does (styles.css has no rule for aria-disabled). */}
       <button
         type="button"
         class="primary"
-        disabled={placing || !addresses || waiting || failed || unavailable.length > 0}
-        onClick={() => void place()}
+        disabled={!addresses || waiting || failed || unavailable.length > 0}
+        aria-disabled={placing ? 'true' : undefined}
+        style={placing ? { opacity: 0.55, cursor: 'default' } : undefined}
+        onClick={() => {
+          if (placing) return;
+          void place().then(() => setNotPlaced((n) => n + 1));
+        }}
       >
         {placing ? 'Placing your order…' : 'Place order'}
       </button>
@@ -324,9 +338,21 @@ function AddressPicker(props: {
   onAdded: (a: Address) => void;
 }) {
   const [adding, setAdding] = useState(false);
+  // The button pressed (Save address, Add an address, Cancel) is gone once the picker changes:
+  // where keyboard focus goes instead, after it has.
+  const focusNext = useRef<'checked' | 'add' | null>(null);
+  const choices = useRef<HTMLFieldSetElement>(null);
+  const add = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    const next = focusNext.current;
+    if (!next || !choices.current) return;
+    focusNext.current = null;
+    if (next === 'add') add.current?.focus();
+    else choices.current.querySelector<HTMLInputElement>('input[type=radio]:checked')?.focus();
+  });
   if (props.addresses.length && !adding) {
     return (
-      <fieldset>
+      <fieldset ref={choices}>
         <legend>Deliver to</legend>
         {props.addresses.map((a) => (
           <label key={a.id} class="check">
@@ -339,7 +365,7 @@ function AddressPicker(props: {
             {a.name}, {a.line1}, {a.city} {a.postalCode}, {a.country}
           </label>
         ))}
-        <button type="button" class="link" onClick={() => setAdding(true)}>
+        <button type="button" class="link" ref={add} onClick={() => setAdding(true)}>
           Add an address
         </button>
       </fieldset>
@@ -347,11 +373,20 @@ function AddressPicker(props: {
   }
   return (
     <AddressForm
+      focusFirst={adding}
       onSaved={(a) => {
         props.onAdded(a);
         setAdding(false);
+        focusNext.current = 'checked';
       }}
-      onCancel={props.addresses.length ? () => setAdding(false) : undefined}
+      onCancel={
+        props.addresses.length
+          ? () => {
+              setAdding(false);
+              focusNext.current = 'add';
+            }
+          : undefined
+      }
     />
   );
 }
