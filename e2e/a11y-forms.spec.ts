@@ -183,3 +183,17 @@ test.describe(() => {
     await expect(alert).toBeFocused();
   });
 });
+
+test('checkout announces that the cart changed on another device', async ({ page, context, request }) => {
+  const id = await createProduct(request, 'Changed Kettle');
+  await signUpContext(context);
+  await addAddress(context);
+  await context.request.post('/api/cart/lines', { data: { productId: id, quantity: 1 } });
+  await page.goto('/checkout');
+  await expect(page.getByTestId('review-lines')).toContainText('× 1');
+  await context.request.post('/api/cart/lines', { data: { productId: id, quantity: 1 } });
+  // Inside a status region mounted before the text came, so that screen readers announce it.
+  await expect(
+    page.getByRole('status').filter({ hasText: 'Your cart changed on another device.' }),
+  ).toBeVisible();
+});

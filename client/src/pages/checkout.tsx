@@ -288,20 +288,23 @@ function CheckoutPage() {
           <p class="loading">Loading prices…</p>
         ) : null}
       </div>
-      {changed && !unsure && (
-        <p class="notice">
-          Your cart changed on another device.{' '}
-          <button
-            type="button"
-            class="link"
-            onClick={() =>
-              setReview(state.lines.length ? { lines: state.lines, key: crypto.randomUUID() } : null)
-            }
-          >
-            Review the new cart
-          </button>
-        </p>
-      )}
+      {/* Mounted empty, so that screen readers announce the text when it comes. */}
+      <div role="status" data-testid="checkout-changed">
+        {changed && !unsure && (
+          <p class="notice">
+            Your cart changed on another device.{' '}
+            <button
+              type="button"
+              class="link"
+              onClick={() =>
+                setReview(state.lines.length ? { lines: state.lines, key: crypto.randomUUID() } : null)
+              }
+            >
+              Review the new cart
+            </button>
+          </p>
+        )}
+      </div>
       {error && (
         <p class="notice error" role="alert" tabIndex={-1} ref={alertBox}>
           {error}
