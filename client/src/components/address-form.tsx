@@ -82,13 +82,7 @@ export function AddressForm(props: {
             {error}
           </p>
         )}
-        {/* Looks as button.primary:disabled does (styles.css has no rule for aria-disabled). */}
-        <button
-          type="submit"
-          class="primary"
-          aria-disabled={saving ? 'true' : undefined}
-          style={saving ? { opacity: 0.55, cursor: 'default' } : undefined}
-        >
+        <button type="submit" class="primary" aria-disabled={saving ? 'true' : undefined}>
           Save address
         </button>
         {props.onCancel && (

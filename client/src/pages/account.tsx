@@ -172,13 +172,7 @@ export default function Account({ params, url }: { params: string[]; url: URL })
             )}
           </p>
         )}
-        {/* Looks as button.primary:disabled does (styles.css has no rule for aria-disabled). */}
-        <button
-          type="submit"
-          class="primary"
-          aria-disabled={busy ? 'true' : undefined}
-          style={busy ? { opacity: 0.55, cursor: 'default' } : undefined}
-        >
+        <button type="submit" class="primary" aria-disabled={busy ? 'true' : undefined}>
           {mode === 'signin' ? 'Sign in' : 'Create account'}
         </button>
       </form>

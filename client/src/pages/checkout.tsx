@@ -310,14 +310,12 @@ function CheckoutPage() {
           {error}
         </p>
       )}
-      {/* While placing, aria-disabled, not disabled: that dropped keyboard focus to <body>. It
-          looks as button.primary:disabled does (styles.css has no rule for aria-disabled). */}
+      {/* While placing, aria-disabled, not disabled: that dropped keyboard focus to <body>. */}
       <button
         type="button"
         class="primary"
         disabled={!addresses || waiting || failed || unavailable.length > 0}
         aria-disabled={placing ? 'true' : undefined}
-        style={placing ? { opacity: 0.55, cursor: 'default' } : undefined}
         onClick={() => {
           if (placing) return;
           void place().then(() => setNotPlaced((n) => n + 1));
