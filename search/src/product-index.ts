@@ -1073,7 +1073,6 @@ export class ProductIndex {
     return this.suggester.commonestWith(prefix, (word) => stem(word) === term) ?? term;
   }
 
-  /** Whether some title word starts with `prefix` (a last word being typed), from the suggester's words. */
   /**
    * A model code typed joined ("pg510", "rtx2060", "dcs8325lh", "cli521bk") that no product says
    * as one word, as the words titles write it ("PG-510", "RTX 2060", "DCS-8325LH", "CLI-521 BK"):
@@ -1113,6 +1112,7 @@ export class ProductIndex {
     return terms[lo]?.startsWith(prefix) ?? false;
   }
 
+  /** Whether some title word starts with `prefix` (a last word being typed), from the suggester's words. */
   private typing(prefix: string): boolean {
     return this.suggester.begins(prefix) || this.base.begins(prefix) || this.delta.begins(prefix);
   }
