@@ -34,9 +34,8 @@ export class Carts {
    * A guest cart made as a row before (older versions did) keeps its row and its id.
    */
   cartFor(owner: Owner): string {
-    const existing = this.findCart(owner);
+    const existing = this.findCart(owner) ?? derivedCart(owner);
     if (existing) return existing;
-    if (owner.startsWith('guest:')) return guestCartId(owner.slice('guest:'.length));
     // OR IGNORE: a concurrent first use may have created it; the owner is UNIQUE either way.
     statement(this.db, 'INSERT OR IGNORE INTO carts (id, owner, created_at) VALUES (?, ?, ?)').run(
       newId('c', 12),
@@ -48,9 +47,7 @@ export class Carts {
 
   /** Whether `cartId` is the owner's cart (as cartFor names it), without making anything. */
   owns(owner: Owner, cartId: string): boolean {
-    const existing = this.findCart(owner);
-    if (existing) return existing === cartId;
-    return owner.startsWith('guest:') && guestCartId(owner.slice('guest:'.length)) === cartId;
+    return (this.findCart(owner) ?? derivedCart(owner)) === cartId;
   }
 
   findCart(owner: Owner): string | undefined {
@@ -116,6 +113,11 @@ export class Carts {
     await this.documents.withDocument(guestCart, (doc) => new YjsCart(doc).clear(merged));
     return lines;
   }
+}
+
+/** A guest's cart id (guestCartId); none for a user, whose cart is a row. */
+function derivedCart(owner: Owner): string | undefined {
+  return owner.startsWith('guest:') ? guestCartId(owner.slice('guest:'.length)) : undefined;
 }
 
 /**
