@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { LINES_KEY, mergeYjsCart, YjsCart } from '../src/index.js';
+import { LINES_KEY, mergeYjsCart, newestFirst, YjsCart } from '../src/index.js';
 
 /** Round-trips a document through its encoded state, as a server that reloads it from storage. */
 const reload = (doc: Y.Doc) => {
@@ -42,6 +42,18 @@ describe('YjsCart specifics', () => {
     const cart = new YjsCart(loadedFirst);
     cart.add('q', 2);
     expect(cart.lines().map((l) => [l.productId, l.quantity])).toEqual([['q', 2]]);
+  });
+
+  it('shows its lines as newestFirst orders lines() by entries(), and counts what it skipped', () => {
+    let clock = 0;
+    const cart = new YjsCart(new Y.Doc(), { now: () => ++clock });
+    cart.add('b', 1);
+    cart.add('a', 2);
+    cart.setQuantity('b', 3);
+    cart.map.set('junk', { kind: 'add' });
+    expect(cart.shownLines().map((l) => l.productId)).toEqual(['a', 'b']);
+    expect(cart.shownLines()).toEqual(newestFirst(cart.lines(), cart.entries()));
+    expect(cart.malformedCount()).toBe(1);
   });
 
   it('reads the named entries alone, leaving out missing and malformed tags, as entries() would', () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type CartView, lineTag, mergeYjsCart, newestFirst, YjsCart } from '@shopsync/core';
+import { type CartView, lineTag, mergeYjsCart, YjsCart } from '@shopsync/core';
 import type * as Y from 'yjs';
 import { rememberBounded } from '../bounded.js';
 import { type Db, statement } from '../db.js';
@@ -71,7 +71,7 @@ export class Carts {
   async lines(cartId: string): Promise<CartView['lines']> {
     const cart = new YjsCart(await this.documents.getDocument(cartId));
     // The order the storefront shows: the most recently added first.
-    const lines = newestFirst(cart.lines(), cart.entries());
+    const lines = cart.shownLines();
     if (cart.malformedCount() > 0) this.onMalformed(cart.malformedCount());
     return lines.map((l) => ({
       tag: lineTag(l.tags),

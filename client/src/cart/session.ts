@@ -1,5 +1,4 @@
 import type { CartLine } from '@shopsync/core';
-import { newestFirst } from '@shopsync/core/cart/entry';
 // The Yjs cart alone: the package index would also pull in zod's schemas.
 import { YjsCart } from '@shopsync/core/cart/yjs';
 import { IndexeddbPersistence } from 'y-indexeddb';
@@ -159,7 +158,7 @@ export class CartSession {
     const current = cartState.get();
     cartState.set({
       cartId: this.cartId,
-      lines: newestFirst(this.cart.lines(), this.cart.entries()),
+      lines: this.cart.shownLines(),
       status: this.retry.status(this.saved.status()),
       refusal: this.retry.refusal,
       otherDevices: otherDevices(this.provider),

@@ -2,6 +2,7 @@ import * as Y from 'yjs';
 import {
   addedSince,
   DEFAULT_MAX_PER_LINE,
+  newestFirst,
   parseEntry,
   randomTag,
   readEntries,
@@ -93,6 +94,13 @@ export class YjsCart implements CartDocument {
     const result = readEntries(this.map.entries(), this.maxPerLine);
     this.lastMalformed = result.malformed;
     return result.lines;
+  }
+
+  /** The read view in the order a cart is shown in (`newestFirst`), from one read of the entries. */
+  shownLines(): CartLine[] {
+    const result = readEntries(this.map.entries(), this.maxPerLine);
+    this.lastMalformed = result.malformed;
+    return newestFirst(result.lines, result.valid);
   }
 
   quantity(productId: string): number {
