@@ -14,6 +14,7 @@ import {
   lockDataDir,
   metricsAllowed,
   type SyncServer,
+  TOUCH_SLACK_MS,
 } from '@shopsync/sync-server';
 import type { Logger } from 'pino';
 import { Counter, collectDefaultMetrics, Gauge, Histogram } from 'prom-client';
@@ -36,6 +37,7 @@ import { StockWriter } from './checkout/writer.js';
 import type { Config } from './config.js';
 import { type Db, metaOr, openDatabase, statement } from './db.js';
 import { createApp } from './http/app.js';
+import { GUEST_COOKIE_MS } from './http/auth.js';
 import { answerClientError, answerRefusedUpgrade } from './http/client-error.js';
 import { compressor } from './http/compress.js';
 import { errorBody } from './http/errors.js';
@@ -276,9 +278,23 @@ async function assemble(
     logger.info(recovered, 'recovered orders left open by the last run');
   // Expired sessions and idempotency keys no longer count for anything (reads check their age),
   // but their rows would pile up for as long as the shop runs: swept at start and every hour.
+  // So would the carts of guests who never come back. A guest's cart is kept two days past its
+  // cookie (a use is recorded to the day): by then no cookie can open it. Users' carts stay.
+  let expiring: Promise<unknown> | undefined;
   const sweep = () => {
     const swept = { sessions: accounts.expireSessions(), idempotencyKeys: orders.expireIdempotencyKeys() };
     if (swept.sessions || swept.idempotencyKeys) logger.info(swept, 'removed expired rows');
+    expiring ??= sync
+      .expireDocuments(Date.now() - GUEST_COOKIE_MS - 2 * TOUCH_SLACK_MS, (cartId) =>
+        carts.isUsersCart(cartId),
+      )
+      .then((guestCarts) => {
+        if (guestCarts) logger.info({ guestCarts }, 'removed the carts of guests gone for 90 days');
+      })
+      .catch((err) => logger.error({ err }, 'removing the carts of guests gone for 90 days failed'))
+      .finally(() => {
+        expiring = undefined;
+      });
   };
   sweep();
   const sweeper = setInterval(sweep, SWEEP_INTERVAL_MS).unref();
@@ -338,6 +354,8 @@ async function assemble(
         clearInterval(sweeper);
         await feed.stop();
         await sync.close();
+        // It stops at its next batch once the sync server is closed; the database is still open.
+        await expiring;
         // serve() built it with http.createServer (above).
         await stopServing(server as http.Server, SHUTDOWN_GRACE_MS);
         orders.flush();

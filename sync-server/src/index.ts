@@ -19,5 +19,5 @@ export {
   type SyncServer,
   type SyncServerOptions,
 } from './server.js';
-export { type DocumentStorage, SqliteDocumentStorage } from './storage.js';
+export { type DocumentStorage, SqliteDocumentStorage, TOUCH_SLACK_MS, type UsedCursor } from './storage.js';
 export { bearerToken, createSyncToken, type SyncClaims, sameSecret, verifySyncToken } from './tokens.js';

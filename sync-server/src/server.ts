@@ -19,7 +19,7 @@ import {
   updateMessage,
 } from './protocol.js';
 import { type Connection, LOAD_ORIGIN, type Relay, Room } from './room.js';
-import { type DocumentStorage, SqliteDocumentStorage } from './storage.js';
+import { type DocumentStorage, SqliteDocumentStorage, type UsedCursor } from './storage.js';
 
 /**
  * `session`: the sign-in the connection rests on, when it rests on one; `endSession` with it
@@ -119,6 +119,14 @@ export interface SyncServer {
    * keep a connection it opened before.
    */
   endSession(session: string, reason?: string): number;
+  /**
+   * Deletes the stored documents that nobody has written or opened since `before` (a device, or
+   * getDocument / withDocument), except those `keep` names and those held in memory; resolves
+   * with how many. Logs a crash left unfolded are folded first (a fold counts as a use). Works
+   * through the store in batches, a turn of the event loop each. Needs a storage with `touch`,
+   * `logged`, `unused` and `remove` (the SQLite one has them); with another, it deletes nothing.
+   */
+  expireDocuments(before: number, keep: (docName: string) => boolean): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -220,6 +228,11 @@ const MAX_AWARENESS_CLIENTS = 8;
  * typical cart takes ~1 KB, one of 10,000 edits a few hundred.
  */
 const LARGE_ROOM_BYTES = 64 * 1024;
+
+/** Documents expireDocuments lists (and folds or deletes) in one turn of the event loop. */
+const EXPIRE_BATCH = 500;
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Why a frame that left parts waiting for structs the server lacks was refused (relayUpdate). */
 const DEPENDENT = 'an update that depends on changes the server does not have';
@@ -449,6 +462,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     });
     // Applied when first needed: a device's first sync can be answered from the stored snapshot.
     room.defer(storage.load(name));
+    touch([name], room.lastUsed);
     heldBytes += room.bytes;
     r.awareness.on('update', ({ added, updated, removed }: Record<string, number[]>, origin: unknown) => {
       const changed = [...added!, ...updated!, ...removed!];
@@ -864,6 +878,11 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       return;
     }
     compactRooms(idle.filter((room) => room.logLength > 0));
+    // A room held for days (a device kept connected) was last used now, not when it was loaded.
+    touch(
+      idle.map((room) => room.name),
+      Date.now(),
+    );
     for (const room of idle) {
       rooms.delete(room.name);
       idleRooms.delete(room.name);
@@ -871,6 +890,66 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       room.destroy();
     }
     metrics.rooms.set(rooms.size);
+  }
+
+  /**
+   * Records a use of these documents (expireDocuments). Best effort: a failure is logged, not
+   * thrown, since the load or eviction it rides on has done its work.
+   */
+  function touch(names: string[], at: number): void {
+    if (!storage.touch) return;
+    try {
+      storage.touch(names, at);
+    } catch (err) {
+      logger.warn({ err }, 'recording when cart documents were used failed');
+    }
+  }
+
+  /** Folds a document's stored log into one snapshot, outside any room; undefined if it does not apply. */
+  function foldStored(name: string): Uint8Array | undefined {
+    const doc = new Y.Doc({ gc: true });
+    try {
+      for (const update of storage.load(name)) Y.applyUpdate(doc, update);
+      return Y.encodeStateAsUpdate(doc);
+    } catch (err) {
+      logger.error({ err, doc: name }, 'a stored cart document does not apply; left as it is');
+      return undefined;
+    } finally {
+      doc.destroy();
+    }
+  }
+
+  async function expireDocuments(before: number, keep: (docName: string) => boolean): Promise<number> {
+    const { logged, unused, remove } = storage;
+    if (!logged || !unused || !remove || !storage.touch) return 0;
+    // A log is folded when its room is let go; one left by a crash (kill -9) has no time of use
+    // until it is: folded here, it counts as used now.
+    for (let after = ''; !closed; ) {
+      const names = logged.call(storage, after, EXPIRE_BATCH);
+      if (names.length === 0) break;
+      after = names.at(-1)!;
+      const folds = names
+        .filter((name) => !rooms.has(name))
+        .map((docName) => ({ docName, snapshot: foldStored(docName) }))
+        .filter((f): f is { docName: string; snapshot: Uint8Array } => f.snapshot !== undefined);
+      if (folds.length > 0) {
+        if (storage.compactAll) storage.compactAll(folds);
+        else for (const { docName, snapshot } of folds) storage.compact(docName, snapshot);
+      }
+      await nextTurn();
+    }
+    let removed = 0;
+    for (let after: UsedCursor | undefined; !closed; ) {
+      // Listed and removed in one turn: a room cannot open in between.
+      const found = unused.call(storage, before, after, EXPIRE_BATCH);
+      if (found.length === 0) break;
+      after = found.at(-1);
+      const going = found.map((f) => f.docName).filter((name) => !rooms.has(name) && !keep(name));
+      remove.call(storage, going);
+      removed += going.length;
+      await nextTurn();
+    }
+    return removed;
   }
 
   /**
@@ -925,6 +1004,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       bytes: heldBytes,
       connections: [...rooms.values()].reduce((n, r) => n + r.connections.size, 0),
     }),
+    expireDocuments,
     endSession(session, reason = 'signed out') {
       const open = bySession.get(session);
       if (!open) return 0;
@@ -944,6 +1024,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       evictIdle(true);
       // Rooms still open fold their log into a snapshot too: the next start loads one blob.
       compactRooms([...rooms.values()].filter((room) => room.logLength > 0));
+      touch([...rooms.keys()], Date.now());
       for (const room of rooms.values()) room.destroy();
       rooms.clear();
       idleRooms.clear();

@@ -18,11 +18,37 @@ export interface DocumentStorage {
   compactAll?(snapshots: { docName: string; snapshot: Uint8Array }[]): void;
   /** Number of updates logged since the last snapshot. */
   logLength(docName: string): number;
+  /**
+   * Optional, with `logged`, `unused` and `remove`: what lets documents nobody uses expire
+   * (SyncServer.expireDocuments). Records that these documents were used (opened or let go) at
+   * `at`; a store may keep the time coarse, to a day.
+   */
+  touch?(docNames: string[], at: number): void;
+  /** Documents with updates logged since their snapshot, by name, the first `limit` after `after`. */
+  logged?(after: string, limit: number): string[];
+  /**
+   * Documents whose log is folded into their snapshot and that were last written or used (touch)
+   * before `before`: the first `limit` after the cursor, least recently used first.
+   */
+  unused?(before: number, after: UsedCursor | undefined, limit: number): UsedCursor[];
+  /** Deletes these documents, snapshot and log. */
+  remove?(docNames: string[]): void;
 }
+
+/** A document and when it was last written or used: a place in `unused`'s order. */
+export interface UsedCursor {
+  docName: string;
+  at: number;
+}
+
+/** `touch` moves a document's time only when it is older than this: a write a day at most. */
+export const TOUCH_SLACK_MS = 24 * 3600_000;
 
 export class SqliteDocumentStorage implements DocumentStorage {
   private readonly stmts;
   private readonly appendAll;
+  private readonly touchAll;
+  private readonly removeAll;
 
   constructor(private readonly db: Database.Database) {
     // A plain rowid key (not AUTOINCREMENT): a new row's id is above every id in the table, which is
@@ -47,7 +73,12 @@ export class SqliteDocumentStorage implements DocumentStorage {
         `);
       }).immediate();
     }
-    db.exec('CREATE INDEX IF NOT EXISTS sync_updates_doc ON sync_updates(doc, id);');
+    // A snapshot's updated_at is when it was last written or its document last used (touch):
+    // what `unused` walks, oldest first, without reading every snapshot.
+    db.exec(`
+      CREATE INDEX IF NOT EXISTS sync_updates_doc ON sync_updates(doc, id);
+      CREATE INDEX IF NOT EXISTS sync_snapshots_used ON sync_snapshots(updated_at, doc);
+    `);
     this.stmts = {
       snapshot: db.prepare('SELECT state FROM sync_snapshots WHERE doc = ?'),
       updates: db.prepare('SELECT data FROM sync_updates WHERE doc = ? ORDER BY id'),
@@ -56,11 +87,27 @@ export class SqliteDocumentStorage implements DocumentStorage {
       save: db.prepare(`INSERT INTO sync_snapshots (doc, state, updated_at) VALUES (?, ?, ?)
         ON CONFLICT(doc) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`),
       drop: db.prepare('DELETE FROM sync_updates WHERE doc = ?'),
+      touch: db.prepare('UPDATE sync_snapshots SET updated_at = ? WHERE doc = ? AND updated_at < ?'),
+      logged: db.prepare('SELECT DISTINCT doc FROM sync_updates WHERE doc > ? ORDER BY doc LIMIT ?').pluck(),
+      unused: db.prepare(`SELECT doc AS docName, updated_at AS at FROM sync_snapshots s
+        WHERE updated_at < ? AND (updated_at, doc) > (?, ?)
+          AND NOT EXISTS (SELECT 1 FROM sync_updates u WHERE u.doc = s.doc)
+        ORDER BY updated_at, doc LIMIT ?`),
+      removeSnapshot: db.prepare('DELETE FROM sync_snapshots WHERE doc = ?'),
     };
     const append = this.stmts.append;
     // One transaction function for the life of the storage, not one per commit.
     this.appendAll = db.transaction((batch: { docName: string; update: Uint8Array }[]) => {
       for (const { docName, update } of batch) append.run(docName, asBuffer(update));
+    });
+    this.touchAll = db.transaction((docNames: string[], at: number) => {
+      for (const docName of docNames) this.stmts.touch.run(at, docName, at - TOUCH_SLACK_MS);
+    });
+    this.removeAll = db.transaction((docNames: string[]) => {
+      for (const docName of docNames) {
+        this.stmts.removeSnapshot.run(docName);
+        this.stmts.drop.run(docName);
+      }
     });
   }
 
@@ -96,6 +143,22 @@ export class SqliteDocumentStorage implements DocumentStorage {
 
   logLength(docName: string): number {
     return (this.stmts.count.get(docName) as { n: number }).n;
+  }
+
+  touch(docNames: string[], at: number): void {
+    if (docNames.length > 0) this.touchAll.immediate(docNames, at);
+  }
+
+  logged(after: string, limit: number): string[] {
+    return this.stmts.logged.all(after, limit) as string[];
+  }
+
+  unused(before: number, after: UsedCursor | undefined, limit: number): UsedCursor[] {
+    return this.stmts.unused.all(before, after?.at ?? -1, after?.docName ?? '', limit) as UsedCursor[];
+  }
+
+  remove(docNames: string[]): void {
+    if (docNames.length > 0) this.removeAll.immediate(docNames);
   }
 }
 

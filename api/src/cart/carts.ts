@@ -56,6 +56,13 @@ export class Carts {
     )?.id;
   }
 
+  /** Whether `cartId` is a user's cart (kept for good; a guest's goes when the guest does). */
+  isUsersCart(cartId: string): boolean {
+    return (
+      statement(this.db, "SELECT 1 FROM carts WHERE id = ? AND owner LIKE 'user:%'").get(cartId) !== undefined
+    );
+  }
+
   /** The owner of a cart that is a row: a user's (a guest's cart has none, see cartFor). */
   ownerOf(cartId: string): Owner | undefined {
     const known = this.owners.get(cartId);

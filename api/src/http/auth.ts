@@ -104,6 +104,9 @@ export function isGuestId(id: string): boolean {
   return GUEST_ID.test(id);
 }
 
+/** How long a guest cookie lasts after the guest's last visit; the cart goes soon after it. */
+export const GUEST_COOKIE_MS = 90 * 24 * 3600_000;
+
 /**
  * The guest id from the cookie, creating one on first use. The cookie is set again on every use
  * (a cart read or edit), so it lasts 90 days from the guest's last visit, not from the first:
@@ -116,7 +119,7 @@ export function guestId(c: Context, secure: boolean): string {
     sameSite: 'Lax',
     path: '/',
     secure,
-    maxAge: 90 * 24 * 3600,
+    maxAge: GUEST_COOKIE_MS / 1000,
   });
   return id;
 }
