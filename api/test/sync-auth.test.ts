@@ -1,3 +1,5 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { guestCartId } from '../src/cart/carts.js';
@@ -334,5 +336,53 @@ describe('a new password, or "sign out everywhere else", ends the other sign-ins
     expect((await a.client.get('/api/me')).status).toBe(200);
     expect((await b.client.get('/api/me')).status).toBe(200);
     expect((await new Client(server.url).post('/api/auth/logout-others', {})).status).toBe(401);
+  });
+});
+
+describe("a guest's sync token and connections", () => {
+  it("never carry the guest cookie's value, which is the guest's whole credential", async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const shop = await startTestServer({}, pino({ level: 'debug' }, sink));
+    try {
+      const guest = new Client(shop.url);
+      const view = (await guest.get('/api/cart')).json;
+      const guestId = guest.cookies.get('shopsync_guest')!;
+      expect(guestId).toMatch(/^g_/);
+      const token = view.syncToken as string;
+      const claims = JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString('utf8'));
+      expect(JSON.stringify(claims)).not.toContain(guestId);
+      expect(claims).toMatchObject({ sub: `guest:${view.cartId}`, cart: view.cartId });
+
+      // The token still opens the guest's cart, and only it.
+      const ws = new WebSocket(`${shop.url.replace(/^http/, 'ws')}/sync/${view.cartId}?token=${token}`);
+      await new Promise((resolve, reject) => {
+        ws.on('open', resolve);
+        ws.on('unexpected-response', (_req, res) => reject(new Error(`refused ${res.statusCode}`)));
+      });
+      const other = (await new Client(shop.url).get('/api/cart')).json.cartId as string;
+      const refused = new WebSocket(`${shop.url.replace(/^http/, 'ws')}/sync/${other}?token=${token}`);
+      expect(
+        await new Promise((resolve) =>
+          refused.on('unexpected-response', (_req, res) => resolve(res.statusCode)),
+        ),
+      ).toBe(401);
+      // A frame the server refuses closes the connection, and the close is logged with whom it
+      // was for: by the cart, not by the cookie.
+      const closing = closed(ws);
+      ws.send('not binary');
+      expect((await closing).code).toBe(4400);
+      const log = lines.join('');
+      expect(log).toContain('closing a sync connection');
+      expect(log).toContain(`guest:${view.cartId}`);
+      expect(log).not.toContain(guestId);
+    } finally {
+      await shop.close();
+    }
   });
 });

@@ -5,7 +5,7 @@ import { type Accounts, sessionId } from '../accounts/accounts.js';
 import { cookieNames, isGuestId } from '../http/auth.js';
 import { fromAnotherSite, originIsHost } from '../http/cross-site.js';
 import type { Owner } from './carts.js';
-import type { SyncTokens } from './tokens.js';
+import { guestPrincipal, type SyncTokens } from './tokens.js';
 
 export type SyncDecision =
   | { ok: true; principal: string; session?: string }
@@ -39,9 +39,13 @@ export function authorizeSync(
     if (!named) return { ok: false, status: 401, reason: 'invalid or expired sync token' };
     if (named.session !== undefined && !deps.accounts.sessionLive(named.session))
       return { ok: false, status: 401, reason: 'the sign-in this token was issued on has ended' };
-    if (!deps.owns(named.owner, cartId))
-      return { ok: false, status: 403, reason: 'this token does not own the cart' };
-    return { ok: true, principal: named.owner, ...(named.session ? { session: named.session } : {}) };
+    // A user's token opens the cart while it is the user's. A guest's names the cart its MAC
+    // binds, which the shop issued to the cart's guest only (a guest's cart is never a user's).
+    const owner = named.principal.startsWith('user:')
+      ? deps.owns(named.principal as Owner, cartId)
+      : named.principal === guestPrincipal(cartId);
+    if (!owner) return { ok: false, status: 403, reason: 'this token does not own the cart' };
+    return { ok: true, principal: named.principal, ...(named.session ? { session: named.session } : {}) };
   }
   // Cookies go with a WebSocket a page of any site opens: one opened from another site or a
   // sibling subdomain is not the shopper's own (cross-site WebSocket hijacking).
@@ -57,7 +61,7 @@ export function authorizeSync(
     return { ok: true, principal: `user:${user.id}`, session: sessionId(session!) };
   const guest = cookies[names.guest];
   if (guest && isGuestId(guest) && deps.owns(`guest:${guest}`, cartId))
-    return { ok: true, principal: `guest:${guest}` };
+    return { ok: true, principal: guestPrincipal(cartId) };
   return { ok: false, status: user || guest ? 403 : 401, reason: 'no credentials for this cart' };
 }
 
