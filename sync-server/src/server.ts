@@ -594,6 +594,9 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
 
   // One set of socket handlers for every connection (no closures per connection): `this` is the socket.
   function onMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
+    // A connection the server is closing (signed out, over a limit) is heard no more: ws goes on
+    // emitting what the device sends until the device answers the close, or for 30 s if it never does.
+    if (this.readyState !== 1 /* OPEN */) return;
     const conn = (this as ConnSocket)[CONN];
     const room = conn.room;
     // A room evicted while in use (freeMemory) closed its devices; frames still in flight are dropped.
@@ -1009,7 +1012,11 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       const open = bySession.get(session);
       if (!open) return 0;
       bySession.delete(session);
-      for (const conn of open) conn.ws.close(4401, reason);
+      for (const conn of open) {
+        conn.ws.close(4401, reason);
+        // A device that does not answer the close keeps its socket (ws waits 30 s): not after a sign-out.
+        setTimeout(() => conn.ws.terminate(), 1000).unref();
+      }
       logger.info({ connections: open.size }, 'closed the sync connections of a sign-in that ended');
       return open.size;
     },

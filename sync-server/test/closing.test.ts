@@ -1,0 +1,143 @@
+import crypto from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import net from 'node:net';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import * as encoding from 'lib0/encoding';
+import { afterEach, describe, expect, it } from 'vitest';
+import * as syncProtocol from 'y-protocols/sync';
+import * as Y from 'yjs';
+import { createSyncServer, type SyncServer } from '../src/index.js';
+import { tmpDir } from './harness.js';
+
+/**
+ * A device that never answers a close frame (a hostile one): a WebSocket client on a bare socket,
+ * sending masked binary frames and recording the frames it gets.
+ */
+function hostileDevice(port: number, docName: string) {
+  const sock = net.connect(port, '127.0.0.1');
+  const frames: { op: number; payload: Buffer }[] = [];
+  let ended = false;
+  sock.on('close', () => {
+    ended = true;
+  });
+  sock.on('error', () => {});
+  const opened = new Promise<void>((resolve, reject) => {
+    let buf = Buffer.alloc(0);
+    let upgraded = false;
+    sock.on('data', (chunk) => {
+      buf = Buffer.concat([buf, chunk]);
+      if (!upgraded) {
+        const end = buf.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const status = buf.subarray(0, end).toString().split(' ')[1];
+        if (status !== '101') return reject(new Error(`refused: ${status}`));
+        upgraded = true;
+        buf = buf.subarray(end + 4);
+        resolve();
+      }
+      // Frames from the server are unmasked, and small here (no 64-bit lengths).
+      while (buf.length >= 2) {
+        let len = buf[1]! & 0x7f;
+        let at = 2;
+        if (len === 126) {
+          if (buf.length < 4) return;
+          len = buf.readUInt16BE(2);
+          at = 4;
+        }
+        if (buf.length < at + len) return;
+        frames.push({ op: buf[0]! & 0x0f, payload: buf.subarray(at, at + len) });
+        buf = buf.subarray(at + len);
+      }
+    });
+  });
+  sock.on('connect', () => {
+    sock.write(
+      `GET /sync/${docName} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+        `Sec-WebSocket-Key: ${crypto.randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+    );
+  });
+  return {
+    opened,
+    frames,
+    ended: () => ended,
+    send(payload: Uint8Array): void {
+      const mask = crypto.randomBytes(4);
+      const masked = Buffer.from(payload.map((b, i) => b ^ mask[i % 4]!));
+      if (payload.length >= 126) throw new Error('small frames only');
+      sock.write(Buffer.concat([Buffer.from([0x82, 0x80 | payload.length]), mask, masked]));
+    },
+    destroy: () => sock.destroy(),
+  };
+}
+
+/** A sync update message adding `item` to the document's `items` array, made on a device's own doc. */
+function addItem(item: string): Uint8Array {
+  const doc = new Y.Doc();
+  let update!: Uint8Array;
+  doc.on('update', (u: Uint8Array) => {
+    update = u;
+  });
+  doc.getArray<string>('items').push([item]);
+  const enc = encoding.createEncoder();
+  encoding.writeVarUint(enc, 0); // messageSync
+  syncProtocol.writeUpdate(enc, update);
+  return encoding.toUint8Array(enc);
+}
+
+async function until(done: () => boolean, timeoutMs: number): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > end) return false;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return true;
+}
+
+describe('a connection the server closes', () => {
+  let stop: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    await stop?.();
+    stop = undefined;
+  });
+
+  async function serve(): Promise<{ sync: SyncServer; port: number }> {
+    const db = new Database(path.join(tmpDir(), 'sync.sqlite'));
+    const sync = createSyncServer({
+      db,
+      authorize: () => ({ ok: true, principal: 'user:u1', session: 'sign-in-1' }),
+    });
+    const server = http.createServer((_req, res) => res.writeHead(404).end());
+    server.on('upgrade', (req, socket, head) => sync.handleUpgrade(req, socket, head));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    stop = async () => {
+      await sync.close();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      db.close();
+    };
+    return { sync, port: (server.address() as AddressInfo).port };
+  }
+
+  it('after a sign-out, takes no more edits from a device that never answers the close, and drops it', async () => {
+    const { sync, port } = await serve();
+    const device = hostileDevice(port, 'cart-1');
+    await device.opened;
+    device.send(addItem('before'));
+    await until(() => sync.stats().rooms === 1, 5000);
+    const doc = await sync.getDocument('cart-1');
+    expect(await until(() => doc.getArray('items').length === 1, 5000)).toBe(true);
+
+    expect(sync.endSession('sign-in-1')).toBe(1);
+    expect(await until(() => device.frames.some((f) => f.op === 8), 5000)).toBe(true);
+    const close = device.frames.find((f) => f.op === 8)!;
+    expect(close.payload.readUInt16BE(0)).toBe(4401);
+    // The device ignores the close and goes on editing the cart it was signed out of.
+    device.send(addItem('after'));
+    // Dropped well before ws's own 30 s wait for an answer to the close.
+    expect(await until(device.ended, 10_000)).toBe(true);
+    expect(doc.getArray('items').toArray()).toEqual(['before']);
+    device.destroy();
+  });
+});
