@@ -128,6 +128,8 @@ async function setUp(variant: Variant, scenario: Scenario, total: number): Promi
       // minute on a busy machine) would compact their long lines, and every saved tag would then
       // be out of date (409 cart_out_of_date for every order).
       SHOPSYNC_SYNC_IDLE_MS: '3600000',
+      // Every cart is filled from this one address, faster than any shopper writes.
+      SHOPSYNC_SYNC_WRITE_KIB_PER_ADDRESS: '1000000',
       LOG_LEVEL: 'info',
     },
     SERVER_PROF ? ['--cpu-prof', '--cpu-prof-dir', SERVER_PROF] : [],

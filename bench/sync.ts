@@ -68,6 +68,7 @@ async function serve(kind: Kind, dataDir: string): Promise<void> {
         maxConnectionsPerPrincipal: 1_000_000,
         maxConnectionsPerAddress: 1_000_000,
         messagesPerSecond: 10_000,
+        writeBytesPerAddressPerSecond: 1 << 30,
       },
     });
     const server = http.createServer((_q, s) => s.writeHead(404).end());

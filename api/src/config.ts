@@ -41,6 +41,7 @@ const Env = z.object({
   SHOPSYNC_SYNC_MAX_ROOMS: within(LIMIT_RANGES.maxRooms, 50_000),
   SHOPSYNC_SYNC_MAX_MEMORY_MB: within(LIMIT_RANGES.maxMemoryMb, 32),
   SHOPSYNC_SYNC_MAX_PER_ADDRESS: within(LIMIT_RANGES.maxConnectionsPerAddress, 256),
+  SHOPSYNC_SYNC_WRITE_KIB_PER_ADDRESS: within(LIMIT_RANGES.writeKibPerAddress, 32),
   SHOPSYNC_TRUSTED_PROXIES: within(LIMIT_RANGES.trustedProxies, 0),
   SHOPSYNC_CHECKOUT_BATCH: whole(1, 10_000, 512),
   SHOPSYNC_SEARCH_SHARDS: whole(0, 64, 0),
@@ -69,6 +70,8 @@ export interface Config {
   syncMaxMemoryMb: number;
   /** Open sync connections from one client address (see SyncLimits.maxConnectionsPerAddress). */
   syncMaxPerAddress: number;
+  /** Sustained KiB of cart changes per second one client address may send (writeBytesPerAddressPerSecond). */
+  syncWriteKibPerAddress: number;
   /**
    * Reverse proxies in front of the shop that append to X-Forwarded-For: the client address of
    * the per-address limits (sync connections, sign-in attempts) is read through them.
@@ -114,6 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     syncMaxRooms: e.SHOPSYNC_SYNC_MAX_ROOMS,
     syncMaxMemoryMb: e.SHOPSYNC_SYNC_MAX_MEMORY_MB,
     syncMaxPerAddress: e.SHOPSYNC_SYNC_MAX_PER_ADDRESS,
+    syncWriteKibPerAddress: e.SHOPSYNC_SYNC_WRITE_KIB_PER_ADDRESS,
     trustedProxies: e.SHOPSYNC_TRUSTED_PROXIES,
     durability: e.SHOPSYNC_DURABILITY,
     checkoutBatch: e.SHOPSYNC_CHECKOUT_BATCH,

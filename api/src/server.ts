@@ -155,6 +155,7 @@ async function assemble(
       maxRooms: config.syncMaxRooms,
       maxMemoryBytes: config.syncMaxMemoryMb * 1024 * 1024,
       maxConnectionsPerAddress: config.syncMaxPerAddress,
+      writeBytesPerAddressPerSecond: config.syncWriteKibPerAddress * 1024,
     },
     clientAddress: (req) => clientAddress(req, config.trustedProxies),
     // A cart's compaction point (core/README.md): when no device has it open, long lines become one entry.

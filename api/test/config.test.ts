@@ -39,6 +39,11 @@ describe('configuration', () => {
     expect([proxied.syncMaxPerAddress, proxied.trustedProxies]).toEqual([8, 1]);
     expect(() => loadConfig({ SHOPSYNC_TRUSTED_PROXIES: '-1' })).toThrow(/SHOPSYNC_TRUSTED_PROXIES/);
     expect(() => loadConfig({ SHOPSYNC_SYNC_MAX_PER_ADDRESS: '0' })).toThrow(/SHOPSYNC_SYNC_MAX_PER_ADDRESS/);
+    expect(defaults.syncWriteKibPerAddress).toBe(32);
+    expect(loadConfig({ SHOPSYNC_SYNC_WRITE_KIB_PER_ADDRESS: '1024' }).syncWriteKibPerAddress).toBe(1024);
+    expect(() => loadConfig({ SHOPSYNC_SYNC_WRITE_KIB_PER_ADDRESS: '0' })).toThrow(
+      /SHOPSYNC_SYNC_WRITE_KIB_PER_ADDRESS/,
+    );
     // Set to nothing is not set: not port 0 (any free port), not an idle time refused as too short.
     const empty = loadConfig({ PORT: '', SHOPSYNC_SYNC_IDLE_MS: '', HOST: '', SHOPSYNC_SEED: '' });
     expect([empty.port, empty.syncIdleMs, empty.host, empty.seed]).toEqual([

@@ -11,6 +11,8 @@ export const LIMIT_RANGES = {
   /** maxMemoryBytes, in MiB. */
   maxMemoryMb: { min: 1, max: 65_536 },
   maxConnectionsPerAddress: { min: 1, max: 10_000_000 },
+  /** writeBytesPerAddressPerSecond, in KiB. */
+  writeKibPerAddress: { min: 1, max: 10_000_000 },
   /** Reverse proxies in front of the server that append to X-Forwarded-For (address.ts). */
   trustedProxies: { min: 0, max: 16 },
 } as const;

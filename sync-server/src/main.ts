@@ -15,6 +15,7 @@ import { verifySyncToken } from './tokens.js';
 /**
  * The sync server alone: `npm run sync-server` (PORT, HOST, DATA_DIR, SHOPSYNC_SYNC_SECRET or SHOPSYNC_SECRET,
  * SHOPSYNC_SYNC_IDLE_MS, SHOPSYNC_SYNC_MAX_ROOMS, SHOPSYNC_SYNC_MAX_MEMORY_MB, SHOPSYNC_SYNC_MAX_PER_ADDRESS,
+ * SHOPSYNC_SYNC_WRITE_KIB_PER_ADDRESS,
  * SHOPSYNC_TRUSTED_PROXIES, SHOPSYNC_DURABILITY, SHOPSYNC_REQUEST_TIMEOUT_MS, SHOPSYNC_METRICS_TOKEN, LOG_LEVEL). Devices
  * authenticate with sync tokens signed by the same secret the shop uses. It refuses to start (one
  * line on stderr, exit 2) on a bad variable, an address it cannot listen on, or a data directory
@@ -63,6 +64,7 @@ const maxConnectionsPerAddress = limit(
   'SHOPSYNC_SYNC_MAX_PER_ADDRESS',
   LIMIT_RANGES.maxConnectionsPerAddress,
 );
+const writeKibPerAddress = limit('SHOPSYNC_SYNC_WRITE_KIB_PER_ADDRESS', LIMIT_RANGES.writeKibPerAddress);
 const trustedProxies = limit('SHOPSYNC_TRUSTED_PROXIES', LIMIT_RANGES.trustedProxies) ?? 0;
 
 // As the shop's: when set, /metrics needs it as a bearer token.
@@ -102,6 +104,7 @@ try {
       ...(maxRooms ? { maxRooms } : {}),
       ...(maxMemoryMb ? { maxMemoryBytes: maxMemoryMb * 1024 * 1024 } : {}),
       ...(maxConnectionsPerAddress ? { maxConnectionsPerAddress } : {}),
+      ...(writeKibPerAddress ? { writeBytesPerAddressPerSecond: writeKibPerAddress * 1024 } : {}),
     },
     clientAddress: (req) => clientAddress(req, trustedProxies),
     logger,

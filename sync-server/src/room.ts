@@ -8,6 +8,8 @@ export interface Connection {
   principal: string;
   /** The sign-in it was authorized by (AuthDecision.session), if any. */
   session: string | undefined;
+  /** The client address it came from (SyncServerOptions.clientAddress): its write budget's key. */
+  address: string;
   /** Gives back the connection's place under its client address's limit; once, however often called. */
   releaseAddress: () => void;
   wantsSaved: boolean;

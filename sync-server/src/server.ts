@@ -47,6 +47,16 @@ export interface SyncLimits {
    * costs nothing to start, so without it one client could hold every room the server keeps.
    */
   maxConnectionsPerAddress: number;
+  /**
+   * Sustained bytes of document changes one client address may send per second, over all its
+   * connections and carts, in bursts up to twice `maxDocumentBytes` (a device back online with a
+   * full cart's edits). Past it the connection is closed with 4529 (the stock client retries).
+   * Carts are free to start and each may take `maxDocumentBytes`, so without it one client could
+   * fill the disk as fast as it can write (30 made-up guest carts grew the database by 39 MiB in
+   * 8 s). A shopper's edit is ~100 bytes: the default 32 KiB/s serves hundreds of shoppers
+   * behind one address, and bounds one client to ~2.7 GB a day.
+   */
+  writeBytesPerAddressPerSecond: number;
   /** Idle rooms (no connection) are flushed and evicted after this long. */
   idleRoomMs: number;
   /**
@@ -206,6 +216,7 @@ const DEFAULT_LIMITS: SyncLimits = {
   messagesPerSecond: 50,
   maxConnectionsPerPrincipal: 20,
   maxConnectionsPerAddress: 256,
+  writeBytesPerAddressPerSecond: 32 * 1024,
   idleRoomMs: 60_000,
   maxRooms: 50_000,
   compactAfterUpdates: 200,
@@ -228,6 +239,9 @@ const MAX_AWARENESS_CLIENTS = 8;
  * typical cart takes ~1 KB, one of 10,000 edits a few hundred.
  */
 const LARGE_ROOM_BYTES = 64 * 1024;
+
+/** Client addresses whose write budget is remembered (writeBytesPerAddressPerSecond): ~1 MB. */
+const WRITE_BUDGETS = 10_000;
 
 /** Documents expireDocuments lists (and folds or deletes) in one turn of the event loop. */
 const EXPIRE_BATCH = 500;
@@ -269,6 +283,12 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
   /** Open connections by the sign-in they rest on (only those that rest on one). */
   const bySession = new Map<string, Set<Connection>>();
   const perAddress = new Map<string, number>();
+  /**
+   * Write budgets by client address (writeBytesPerAddressPerSecond), kept past the address's last
+   * connection so reconnecting does not refill one; the least recently used go first past
+   * WRITE_BUDGETS (an address forgotten starts with a full budget).
+   */
+  const writeBudgets = new Map<string, { bytes: number; at: number }>();
   const addressOf = options.clientAddress ?? ((req: IncomingMessage) => clientAddress(req));
   /** When an address last hit its limit was logged: once a minute at most. */
   let addressLimitLogged = 0;
@@ -631,6 +651,10 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
         closeFor(conn, 4413, 'cart document too large');
         return;
       }
+      if (!spend(conn.address, msg.payload.length)) {
+        closeFor(conn, 4529, 'too much written from this address; retry later');
+        return;
+      }
       if (heldBytes + msg.payload.length > limits.maxMemoryBytes && !freeMemory(msg.payload.length, room)) {
         // 45xx: the stock client retries, by when idle rooms may have gone.
         closeFor(conn, 4503, 'cart memory full; retry later');
@@ -708,6 +732,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     room: Room,
     principal: string,
     session: string | undefined,
+    address: string,
     releaseAddress: () => void,
     wantsSaved: boolean,
   ): void {
@@ -716,6 +741,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       room,
       principal,
       session,
+      address,
       releaseAddress,
       wantsSaved,
       awarenessIds: undefined,
@@ -799,7 +825,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       // to in this same turn, before the room limit or the sweeper could take it as idle.
       wss.handleUpgrade(req, socket, head, (ws) => {
         attached = true;
-        attach(ws, room, decision.principal, decision.session, releaseAddress, wantsSaved);
+        attach(ws, room, decision.principal, decision.session, address, releaseAddress, wantsSaved);
       });
     } finally {
       // Given back unless a connection holds it (then its close gives it back, once).
@@ -906,6 +932,24 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     } catch (err) {
       logger.warn({ err }, 'recording when cart documents were used failed');
     }
+  }
+
+  /** Takes `bytes` from the address's write budget; false (nothing taken) when it has not got them. */
+  function spend(address: string, bytes: number): boolean {
+    const now = Date.now();
+    const burst = 2 * limits.maxDocumentBytes;
+    const budget = writeBudgets.get(address) ?? { bytes: burst, at: now };
+    writeBudgets.delete(address);
+    budget.bytes = Math.min(
+      burst,
+      budget.bytes + ((now - budget.at) / 1000) * limits.writeBytesPerAddressPerSecond,
+    );
+    budget.at = now;
+    writeBudgets.set(address, budget);
+    if (writeBudgets.size > WRITE_BUDGETS) writeBudgets.delete(writeBudgets.keys().next().value!);
+    if (budget.bytes < bytes) return false;
+    budget.bytes -= bytes;
+    return true;
   }
 
   /** Folds a document's stored log into one snapshot, outside any room; undefined if it does not apply. */

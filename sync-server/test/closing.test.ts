@@ -6,10 +6,11 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import * as encoding from 'lib0/encoding';
 import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import * as syncProtocol from 'y-protocols/sync';
 import * as Y from 'yjs';
 import { createSyncServer, type SyncServer } from '../src/index.js';
-import { tmpDir } from './harness.js';
+import { startSync, type TestSyncServer, tmpDir, token } from './harness.js';
 
 /**
  * A device that never answers a close frame (a hostile one): a WebSocket client on a bare socket,
@@ -139,5 +140,47 @@ describe('a connection the server closes', () => {
     expect(await until(device.ended, 10_000)).toBe(true);
     expect(doc.getArray('items').toArray()).toEqual(['before']);
     device.destroy();
+  });
+});
+
+describe('the write budget of a client address', () => {
+  let s: TestSyncServer | undefined;
+  afterEach(async () => {
+    await s?.close();
+    s = undefined;
+  });
+
+  /**
+   * Opens `cart` and sends `count` updates of ~1 KB: 'stored' once the server's document has them
+   * all, else the close code of the connection.
+   */
+  async function write(server: TestSyncServer, cart: string, count: number): Promise<number | 'stored'> {
+    const ws = new WebSocket(`${server.url}/${cart}?token=${token(cart)}`);
+    let code: number | undefined;
+    ws.on('close', (c) => {
+      code = c;
+    });
+    await new Promise((resolve, reject) => {
+      ws.on('open', resolve);
+      ws.on('error', reject);
+    });
+    for (let i = 0; i < count; i++) ws.send(addItem(`${cart}-${i}-${'x'.repeat(900)}`));
+    const doc = await server.sync.getDocument(cart);
+    expect(await until(() => code !== undefined || doc.getArray('items').length === count, 10_000)).toBe(
+      true,
+    );
+    ws.close();
+    return code ?? 'stored';
+  }
+
+  it('is shared by its connections and carts, outlives them, and closes the one that passes it with 4529', async () => {
+    // Bursts of twice maxDocumentBytes (6,000 bytes here), refilled at 1 byte a second.
+    s = await startSync({ writeBytesPerAddressPerSecond: 1, maxDocumentBytes: 3000 });
+    // Three carts of two ~930-byte updates each, under each cart's own limit: ~5,600 bytes.
+    for (const cart of ['cart-a', 'cart-b', 'cart-c']) expect(await write(s, cart, 2)).toBe('stored');
+    // A fourth cart's first update passes the address's budget; so does a new connection's.
+    expect(await write(s, 'cart-d', 1)).toBe(4529);
+    expect(await write(s, 'cart-e', 1)).toBe(4529);
+    expect((await s.sync.getDocument('cart-d')).getArray('items').length).toBe(0);
   });
 });
