@@ -437,6 +437,48 @@ test('pages not visited yet open offline, and a page that failed offline loads w
   await bare.close();
 });
 
+test("opening the API's JSON in the tab does not make it the shop's offline page", async ({ browser }) => {
+  const context = await browser.newContext();
+  const email = await signUpContext(context, 'Private Person');
+  await addAddress(context);
+  const page = await context.newPage();
+  await page.goto('/');
+  await expect(page.locator('html[data-offline-ready="true"]')).toHaveCount(1, { timeout: 15_000 });
+  // The shopper's own data, opened in the tab (a link from anywhere does it: the cookie is Lax),
+  // through the worker that now controls the tab. Online, it is what the server says.
+  for (const path of ['/api/me', '/api/me/addresses', '/%61pi/me']) {
+    const res = await page.goto(path);
+    expect(res?.headers()['content-type']).toContain('application/json');
+    expect(await page.content()).toContain(path.endsWith('addresses') ? '2 Device Row' : email);
+  }
+  // Nothing of it is in the worker's caches: what it keeps under "/" is the storefront's page.
+  const kept = await page.evaluate(async () => {
+    const found: { cache: string; url: string; type: string | null; body: string }[] = [];
+    for (const name of await caches.keys())
+      for (const req of await (await caches.open(name)).keys()) {
+        const res = (await caches.match(req, { cacheName: name }))!;
+        found.push({
+          cache: name,
+          url: req.url,
+          type: res.headers.get('content-type'),
+          body: await res.text(),
+        });
+      }
+    return found;
+  });
+  expect(kept.filter((k) => k.body.includes(email) || k.body.includes('2 Device Row'))).toEqual([]);
+  const shell = kept.filter((k) => new URL(k.url).pathname === '/');
+  expect(shell).toEqual([expect.objectContaining({ type: expect.stringMatching(/^text\/html/) })]);
+
+  // Offline, the shop opens as the shop; the API's address is not answered from a cache.
+  await context.setOffline(true);
+  await page.goto('/');
+  await expect(page.getByRole('link', { name: /^Cart/ })).toBeVisible();
+  expect(await page.content()).not.toContain(email);
+  await expect(page.goto('/api/me')).rejects.toThrow(/ERR_INTERNET_DISCONNECTED/);
+  await context.close();
+});
+
 test("a new build's service worker takes over and drops the cache of the code it replaces", async ({
   browser,
 }) => {
