@@ -19,6 +19,12 @@ describe('the service worker version', () => {
     expect(withVersion(worker, ['assets/index-a1.js', 'assets/cart-c3.js'])).not.toBe(a);
   });
 
+  it('changes when the worker alone changes, so that what the worker before it kept is dropped', () => {
+    const files = ['assets/index-a1.js', 'assets/cart-b2.js'];
+    const shell = (source: string) => /const SHELL = '([^']+)';/.exec(withVersion(source, files))?.[1];
+    expect(shell(`${worker}\n// a change to what the worker keeps\n`)).not.toBe(shell(worker));
+  });
+
   it('lists the scripts and stylesheets of the build for the worker to cache when it installs', () => {
     const built = withVersion(worker, [
       'assets/index-a1.js',
