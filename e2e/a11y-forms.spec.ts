@@ -182,6 +182,74 @@ test.describe(() => {
     await expect(alert).toHaveText('That address was removed on another device. Choose where to deliver.');
     await expect(alert).toBeFocused();
   });
+
+  test('the account page keeps keyboard focus through adding and removing addresses, and says what happened', async ({
+    page,
+    context,
+  }) => {
+    await signUpContext(context);
+    await addAddress(context); // 2 Device Row, Leeds
+    const second = {
+      name: 'Dee Vice',
+      line1: '5 Side Lane',
+      city: 'Hull',
+      postalCode: 'HU1 1AA',
+      country: 'GB',
+    };
+    expect((await context.request.post('/api/me/addresses', { data: second })).status()).toBe(201);
+    await page.goto('/account');
+    const list = page.getByTestId('addresses');
+    const status = page.getByTestId('addresses-status');
+    await expect(list).toContainText('2 Device Row');
+    await expect(status).toHaveRole('status');
+    const add = page.getByRole('button', { name: 'Add an address' });
+
+    // Add an address: to its first field; Cancel: back to Add an address.
+    await add.press('Enter');
+    await expect(page.getByLabel('Full name')).toBeFocused();
+    await page.getByRole('button', { name: 'Cancel' }).press('Enter');
+    await expect(add).toBeFocused();
+
+    // Saving: the button stays focused while busy, then focus goes to the new address, which is said.
+    await add.press('Enter');
+    await page.getByLabel('Full name').fill('Kay Board');
+    await page.getByLabel('Address').fill('9 Tab Street');
+    await page.getByLabel('City').fill('York');
+    await page.getByLabel('Postal code').fill('YO1 7HH');
+    await page.getByLabel('Country code').fill('GB');
+    const releaseSave = await hold(context, '**/api/me/addresses');
+    const save = page.getByRole('button', { name: 'Save address' });
+    await save.press('Enter');
+    await expect(save).toBeFocused();
+    await expect(save).toHaveAttribute('aria-disabled', 'true');
+    releaseSave();
+    await expect(list.getByRole('listitem').filter({ hasText: '9 Tab Street' })).toBeFocused();
+    await expect(status).toHaveText('Added 9 Tab Street, York.');
+    await context.unroute('**/api/me/addresses');
+
+    // Remove: the button stays focused while busy, then focus goes to the next address's Remove.
+    const releaseRemove = await hold(context, '**/api/me/addresses/*');
+    const first = page.getByRole('button', { name: 'Remove 2 Device Row, Leeds' });
+    await first.press('Enter');
+    await expect(first).toBeFocused();
+    await expect(first).toHaveAttribute('aria-disabled', 'true');
+    releaseRemove();
+    await expect(list).not.toContainText('2 Device Row');
+    const side = page.getByRole('button', { name: 'Remove 5 Side Lane, Hull' });
+    await expect(side).toBeFocused();
+    await expect(status).toHaveText('Removed 2 Device Row, Leeds.');
+    await context.unroute('**/api/me/addresses/*');
+
+    // The last in the list: focus goes to the one before; the only one: to Add an address.
+    await page.getByRole('button', { name: 'Remove 9 Tab Street, York' }).press('Enter');
+    await expect(list).not.toContainText('9 Tab Street');
+    await expect(side).toBeFocused();
+    await expect(status).toHaveText('Removed 9 Tab Street, York.');
+    await side.press('Enter');
+    await expect(page.getByText('No addresses yet.')).toBeVisible();
+    await expect(add).toBeFocused();
+    await expect(status).toHaveText('Removed 5 Side Lane, Hull.');
+  });
 });
 
 test('checkout announces that the cart changed on another device', async ({ page, context, request }) => {

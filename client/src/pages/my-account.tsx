@@ -1,5 +1,5 @@
 import type { User } from '@shopsync/core';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { type Address, type ApiError, api, asApiError, errorText } from '../api.js';
 import { AddressForm } from '../components/address-form.js';
 import { SignInSecurity } from '../components/sign-in-security.js';
@@ -33,11 +33,45 @@ function Account({ user }: { user: User }) {
   const [failed, setFailed] = useState<ApiError | null>(null);
   const [removing, setRemoving] = useState<string | null>(null);
   const [removeError, setRemoveError] = useState<string | null>(null);
+  // What the last save or removal did, said in the status region below the list.
+  const [said, setSaid] = useState('');
+  // The button pressed (Add an address, Cancel, Save address, Remove) is gone once the list or the
+  // form changes: where keyboard focus goes instead, after it has (an address's item, an address's
+  // Remove button, or Add an address). A layout effect: a plain one left over from the render before
+  // can run at the start of the next, before the list has changed (a quick removal's answer).
+  const focusNext = useRef<{ item: string } | { remove: string } | 'add' | null>(null);
+  const list = useRef<HTMLUListElement>(null);
+  const add = useRef<HTMLButtonElement>(null);
+  useLayoutEffect(() => {
+    const next = focusNext.current;
+    if (!next) return;
+    focusNext.current = null;
+    // Only when the focus went with the button: not away from where the shopper went meanwhile.
+    if (document.activeElement && document.activeElement !== document.body) return;
+    const item = (id: string) =>
+      list.current?.querySelector<HTMLElement>(`[data-address="${CSS.escape(id)}"]`);
+    const target =
+      next === 'add'
+        ? add.current
+        : 'item' in next
+          ? item(next.item)
+          : item(next.remove)?.querySelector('button');
+    (target ?? add.current)?.focus();
+  });
   // Orders already sent to an address keep it; it only leaves the list checkout offers.
   const remove = (a: Address) => {
+    if (removing === a.id) return;
     setRemoving(a.id);
     setRemoveError(null);
-    const gone = () => setAddresses((list) => list?.filter((x) => x.id !== a.id) ?? null);
+    setSaid('');
+    const gone = () => {
+      // The next address's Remove button takes the focus, or the one before, or Add an address.
+      const li = list.current?.querySelector<HTMLElement>(`[data-address="${CSS.escape(a.id)}"]`);
+      const neighbour = (li?.nextElementSibling ?? li?.previousElementSibling) as HTMLElement | null;
+      focusNext.current = neighbour?.dataset.address ? { remove: neighbour.dataset.address } : 'add';
+      setAddresses((list) => list?.filter((x) => x.id !== a.id) ?? null);
+      setSaid(`Removed ${a.line1}, ${a.city}.`);
+    };
     api.removeAddress(a.id).then(
       () => {
         setRemoving(null);
@@ -80,15 +114,17 @@ function Account({ user }: { user: User }) {
       ) : (
         <>
           {addresses.length === 0 && !adding && <p class="empty">No addresses yet.</p>}
-          <ul class="addresses" data-testid="addresses">
+          <ul class="addresses" data-testid="addresses" ref={list}>
             {addresses.map((a) => (
-              <li key={a.id}>
+              // Focusable by script only: a saved address takes the focus from the form it came from.
+              <li key={a.id} data-address={a.id} tabIndex={-1}>
                 {a.name}, {a.line1}, {a.city} {a.postalCode}, {a.country}{' '}
+                {/* Busy: aria-disabled, not disabled, which dropped keyboard focus to <body>. */}
                 <button
                   type="button"
                   class="link"
                   aria-label={`Remove ${a.line1}, ${a.city}`}
-                  disabled={removing === a.id}
+                  aria-disabled={removing === a.id ? 'true' : undefined}
                   onClick={() => remove(a)}
                 >
                   Remove
@@ -96,6 +132,10 @@ function Account({ user }: { user: User }) {
               </li>
             ))}
           </ul>
+          {/* Mounted empty, so that screen readers announce the text when it comes. */}
+          <p class="visually-hidden" role="status" data-testid="addresses-status">
+            {said}
+          </p>
           {removeError && (
             <p class="notice error" role="alert">
               {removeError}
@@ -103,14 +143,28 @@ function Account({ user }: { user: User }) {
           )}
           {adding ? (
             <AddressForm
+              focusFirst
               onSaved={(a) => {
                 setAddresses([...addresses, a]);
                 setAdding(false);
+                setSaid(`Added ${a.line1}, ${a.city}.`);
+                focusNext.current = { item: a.id };
               }}
-              onCancel={() => setAdding(false)}
+              onCancel={() => {
+                setAdding(false);
+                focusNext.current = 'add';
+              }}
             />
           ) : (
-            <button type="button" class="link" onClick={() => setAdding(true)}>
+            <button
+              type="button"
+              class="link"
+              ref={add}
+              onClick={() => {
+                setAdding(true);
+                setSaid('');
+              }}
+            >
               Add an address
             </button>
           )}
