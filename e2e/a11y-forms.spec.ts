@@ -265,3 +265,31 @@ test('checkout announces that the cart changed on another device', async ({ page
     page.getByRole('status').filter({ hasText: 'Your cart changed on another device.' }),
   ).toBeVisible();
 });
+
+test('"Review the new cart" brings the focus to the new review, or to the page when the cart is empty', async ({
+  page,
+  context,
+  request,
+}) => {
+  const id = await createProduct(request, 'Reviewed Kettle');
+  await signUpContext(context);
+  await addAddress(context);
+  await context.request.post('/api/cart/lines', { data: { productId: id, quantity: 1 } });
+  await page.goto('/checkout');
+  const lines = page.getByTestId('review-lines');
+  await expect(lines).toContainText('× 1');
+  const again = page.getByRole('button', { name: 'Review the new cart' });
+
+  // Changed on another device: the button pressed is gone, the focus on the review's heading.
+  await context.request.post('/api/cart/lines', { data: { productId: id, quantity: 1 } });
+  await again.press('Enter');
+  await expect(lines).toContainText('× 2');
+  await expect(again).toHaveCount(0);
+  await expect(page.getByRole('heading', { name: 'Review your order' })).toBeFocused();
+
+  // Emptied on another device: nothing to review, the focus on the page's heading.
+  await context.request.patch(`/api/cart/lines/${id}`, { data: { quantity: 0 } });
+  await again.press('Enter');
+  await expect(page.getByText('Your cart is empty.')).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Checkout', level: 1 })).toBeFocused();
+});

@@ -63,6 +63,14 @@ function CheckoutPage() {
   useEffect(() => {
     if (notPlaced) alertBox.current?.focus();
   }, [notPlaced]);
+  // "Review the new cart" is gone once pressed: focus goes to the new review's heading (the page's,
+  // when the new cart is empty).
+  const pageHeading = useRef<HTMLHeadingElement>(null);
+  const reviewHeading = useRef<HTMLHeadingElement>(null);
+  const [reviewedAgain, setReviewedAgain] = useState(0);
+  useEffect(() => {
+    if (reviewedAgain) (reviewHeading.current ?? pageHeading.current)?.focus();
+  }, [reviewedAgain]);
   useEffect(() => {
     if (unsure) return retryWhenOnline(async () => !(await placeAgain.current()));
   }, [unsure]);
@@ -100,7 +108,9 @@ function CheckoutPage() {
   if (!review)
     return (
       <section>
-        <h1>Checkout</h1>
+        <h1 tabIndex={-1} ref={pageHeading}>
+          Checkout
+        </h1>
         {/* Until this device's copy and the server's have loaded, no lines does not mean empty;
             lines that have loaded become the review as soon as this renders. */}
         {!state.ready || !state.synced || state.lines.length ? (
@@ -213,7 +223,9 @@ function CheckoutPage() {
 
   return (
     <section class="checkout">
-      <h1>Checkout</h1>
+      <h1 tabIndex={-1} ref={pageHeading}>
+        Checkout
+      </h1>
       {addresses ? (
         <AddressPicker
           addresses={addresses}
@@ -235,7 +247,9 @@ function CheckoutPage() {
       ) : (
         <p class="loading">Loading your addresses…</p>
       )}
-      <h2>Review your order</h2>
+      <h2 tabIndex={-1} ref={reviewHeading}>
+        Review your order
+      </h2>
       <ul class="lines review" data-testid="review-lines">
         {review.lines.map((l, i) => {
           const product = products.get(l.productId);
@@ -296,9 +310,10 @@ function CheckoutPage() {
             <button
               type="button"
               class="link"
-              onClick={() =>
-                setReview(state.lines.length ? { lines: state.lines, key: crypto.randomUUID() } : null)
-              }
+              onClick={() => {
+                setReview(state.lines.length ? { lines: state.lines, key: crypto.randomUUID() } : null);
+                setReviewedAgain((n) => n + 1);
+              }}
             >
               Review the new cart
             </button>
