@@ -250,6 +250,28 @@ test.describe(() => {
     await expect(add).toBeFocused();
     await expect(status).toHaveText('Removed 5 Side Lane, Hull.');
   });
+
+  test('a failed address save focuses the alert saying why, each time', async ({ page, context }) => {
+    await signUpContext(context);
+    await page.goto('/account');
+    await expect(page.getByText('No addresses yet.')).toBeVisible();
+    await context.route('**/api/me/addresses', (route) =>
+      route.request().method() === 'POST' ? route.abort('connectionrefused') : route.fallback(),
+    );
+    await page.getByRole('button', { name: 'Add an address' }).press('Enter');
+    await page.getByLabel('Full name').fill('Kay Board');
+    await page.getByLabel('Address').fill('9 Tab Street');
+    await page.getByLabel('City').fill('York');
+    await page.getByLabel('Postal code').fill('YO1 7HH');
+    await page.getByLabel('Country code').fill('GB');
+    const save = page.getByRole('button', { name: 'Save address' });
+    const alert = page.getByRole('alert');
+    for (let i = 0; i < 2; i++) {
+      await save.press('Enter');
+      await expect(alert).toBeFocused();
+      await expect(save).not.toHaveAttribute('aria-disabled', 'true');
+    }
+  });
 });
 
 test('checkout announces that the cart changed on another device', async ({ page, context, request }) => {
