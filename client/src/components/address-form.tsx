@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { type Address, api, errorText } from '../api.js';
+import { useFocusOnError } from '../focus.js';
 
 /**
  * A form that saves a delivery address to the account; `onCancel` adds a Cancel button.
@@ -17,11 +18,7 @@ export function AddressForm(props: {
   const sending = useRef(false);
   const first = useRef<HTMLInputElement>(null);
   // After each failure focus goes to the message saying why.
-  const errorBox = useRef<HTMLParagraphElement>(null);
-  const [failures, setFailures] = useState(0);
-  useEffect(() => {
-    if (failures) errorBox.current?.focus();
-  }, [failures]);
+  const [errorBox, focusError] = useFocusOnError();
   useEffect(() => {
     if (props.focusFirst) first.current?.focus();
   }, []);
@@ -46,7 +43,7 @@ export function AddressForm(props: {
           props.onSaved(a);
         } catch (err) {
           setError(errorText(err));
-          setFailures((n) => n + 1);
+          focusError();
         }
         sending.current = false;
         setSaving(false);

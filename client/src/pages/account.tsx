@@ -1,6 +1,7 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { ApiError, api, asApiError } from '../api.js';
 import { showFlash } from '../flash.js';
+import { useFocusOnError } from '../focus.js';
 import { navigate } from '../router.js';
 import { currentUser, signedIn, signOut } from '../session.js';
 import { useStore } from '../store.js';
@@ -35,10 +36,7 @@ export default function Account({ params, url }: { params: string[]; url: URL })
   // `disabled` on the focused button dropped keyboard focus to <body>).
   const sending = useRef(false);
   // After a failure, focus goes to the message saying why (each failure, even the same again).
-  const errorBox = useRef<HTMLParagraphElement>(null);
-  useEffect(() => {
-    if (error) errorBox.current?.focus();
-  }, [error]);
+  const [errorBox, focusError] = useFocusOnError();
   /** What a field says of itself: invalid, and which texts describe it. */
   const described = (field: Field, ...also: string[]) => {
     const invalid = !!error?.fields.includes(field);
@@ -119,6 +117,7 @@ export default function Account({ params, url }: { params: string[]; url: URL })
               taken: asApiError(err).code === 'email_taken',
               fields: fieldsOf(err),
             });
+            focusError();
             sending.current = false;
             setBusy(false);
           }

@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { type Address, ApiError, api, errorText } from '../api.js';
 import { cartState } from '../cart/session.js';
 import { AddressForm } from '../components/address-form.js';
+import { useFocusOnError } from '../focus.js';
 import { formatMoney } from '../format.js';
 import { lineProblem, mustFix, problemText, reloadProducts, useProducts } from '../products.js';
 import { retryWhenOnline } from '../retry.js';
@@ -58,11 +59,7 @@ function CheckoutPage() {
   const placeAgain = useRef<() => Promise<boolean>>(async () => false);
   // Each Place order pressed that did not lead to the order: focus goes to the alert saying why
   // (not for the retries in the background, which must not move it).
-  const alertBox = useRef<HTMLParagraphElement>(null);
-  const [notPlaced, setNotPlaced] = useState(0);
-  useEffect(() => {
-    if (notPlaced) alertBox.current?.focus();
-  }, [notPlaced]);
+  const [alertBox, focusAlert] = useFocusOnError();
   // "Review the new cart" is gone once pressed: focus goes to the new review's heading (the page's,
   // when the new cart is empty).
   const pageHeading = useRef<HTMLHeadingElement>(null);
@@ -333,7 +330,7 @@ function CheckoutPage() {
         aria-disabled={placing ? 'true' : undefined}
         onClick={() => {
           if (placing) return;
-          void place().then(() => setNotPlaced((n) => n + 1));
+          void place().then(focusAlert);
         }}
       >
         {placing ? 'Placing your order…' : 'Place order'}
