@@ -557,6 +557,35 @@ test('checkout opened offline says the prices could not load, and loads them whe
   await expect(page.getByRole('button', { name: 'Place order' })).toBeEnabled();
 });
 
+// Without a service worker: Chromium does not always hand Playwright's routes a request that a
+// controlling worker lets pass (see races.spec.ts), and this test must see the page's requests.
+test.describe(() => {
+  test.use({ serviceWorkers: 'block' });
+  test('checkout asks again, unprompted, for prices and addresses the shop did not answer', async ({
+    context,
+    page,
+    request,
+  }) => {
+    const id = await createProduct(request, 'Retry Price Lamp', 3, 1999);
+    await signUpContext(context);
+    await addAddress(context);
+    await context.request.post('/api/cart/lines', { data: { productId: id, quantity: 2 } });
+    // The browser is online, and the first answers are lost: what a request made the moment the
+    // browser says it is back online meets when the network is not up yet. No 'online' event
+    // follows, and no one presses Try again.
+    await context.route(`**/api/products/${id}`, (route) => route.abort('connectionrefused'), { times: 1 });
+    await context.route('**/api/me/addresses', (route) => route.abort('connectionrefused'), { times: 1 });
+    await page.goto('/checkout');
+    await expect(page.getByTestId('checkout-blocked')).toHaveText(
+      /Prices could not load: the shop did not answer/,
+    );
+    await expect(page.getByTestId('checkout-total')).toHaveText('$39.98');
+    await expect(page.getByTestId('checkout-blocked')).toHaveText('');
+    await expect(page.getByRole('group', { name: 'Deliver to' })).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Place order' })).toBeEnabled();
+  });
+});
+
 test('lines that cannot be ordered as they are say why, in the cart and at checkout, which orders nothing', async ({
   context,
   page,

@@ -1,6 +1,7 @@
 import type { Product } from '@shopsync/core';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from './api.js';
+import { MAX_RETRY_MS } from './retry.js';
 
 const cache = new Map<string, Product | null>();
 /** Products whose last fetch failed (offline, the shop down), until one succeeds. */
@@ -16,7 +17,9 @@ export function reloadProducts(): void {
  * Product details for cart lines, fetched once each; a product that is gone maps to null. With
  * `fresh` (the cart and checkout, where stock and price matter), each product is fetched again
  * once when the page shows it, the cached copy shown meanwhile. Products that could not load
- * (offline, the shop down) are asked again when the browser comes back online.
+ * (offline, the shop down) are asked again when the browser comes back online, and while it is
+ * online after 1 s, 2 s, 4 s… (MAX_RETRY_MS at most): a request made as the browser says it is
+ * back may still fail (the network not up yet), and a shop that did not answer may answer later.
  */
 export function useProducts(ids: string[], fresh = false): Map<string, Product | null> {
   const [, setVersion] = useState(0);
@@ -37,16 +40,19 @@ export function useProducts(ids: string[], fresh = false): Map<string, Product |
   // run (an 'online' event, Try again, a new line) does not ask again for what is still on its
   // way, so tying the re-render to the run that asked would leave that line "Loading…" for good.
   const mounted = useRef(true);
+  const retries = useRef(0);
+  const retryTimer = useRef<ReturnType<typeof setTimeout>>();
   useEffect(() => {
     mounted.current = true;
     return () => {
       mounted.current = false;
+      clearTimeout(retryTimer.current);
     };
   }, []);
   useEffect(() => {
     const wanted = ids.filter((id) => (fresh ? !fetched.current.has(id) : !cache.has(id)));
     for (const id of wanted) fetched.current.add(id);
-    for (const id of wanted)
+    const asked = wanted.map((id) =>
       api
         .product(id)
         .then(
@@ -65,7 +71,21 @@ export function useProducts(ids: string[], fresh = false): Map<string, Product |
             }
           },
         )
-        .then(() => mounted.current && setVersion((v) => v + 1));
+        .then(() => mounted.current && setVersion((v) => v + 1)),
+    );
+    if (asked.length === 0) return;
+    void Promise.all(asked).then(() => {
+      if (!mounted.current) return;
+      if (!wanted.some((id) => failed.has(id))) {
+        retries.current = 0;
+        return;
+      }
+      // Offline, the 'online' event asks again.
+      if (!navigator.onLine) return;
+      clearTimeout(retryTimer.current);
+      const wait = Math.min(MAX_RETRY_MS, 1000 * 2 ** retries.current++);
+      retryTimer.current = setTimeout(() => setAttempt((n) => n + 1), wait);
+    });
   }, [key, attempt]);
   return cache;
 }

@@ -6,7 +6,7 @@ import { AddressForm } from '../components/address-form.js';
 import { useFocusOnError } from '../focus.js';
 import { formatMoney } from '../format.js';
 import { lineProblem, mustFix, problemText, reloadProducts, useProducts } from '../products.js';
-import { retryWhenOnline } from '../retry.js';
+import { MAX_RETRY_MS, retryWhenOnline } from '../retry.js';
 import { navigate } from '../router.js';
 import { currentUser } from '../session.js';
 import { useStore } from '../store.js';
@@ -83,6 +83,7 @@ function CheckoutPage() {
     setAddressesFailed(null);
     api.addresses().then(
       (r) => {
+        addressRetries.current = 0;
         setAddresses(r.items);
         if (r.items[0]) setAddressId((id) => (r.items.some((a) => a.id === id) ? id : r.items[0]!.id));
       },
@@ -94,12 +95,19 @@ function CheckoutPage() {
         ),
     );
   }, [loadAddresses]);
-  // Addresses that could not load offline load when the connection returns.
+  // Addresses that could not load are asked again when the connection returns, and while online
+  // after 1 s, 2 s, 4 s… (a request made as the browser says it is back may still fail).
+  const addressRetries = useRef(0);
   useEffect(() => {
     if (!addressesFailed) return;
     const again = () => setLoadAddresses((n) => n + 1);
     addEventListener('online', again);
-    return () => removeEventListener('online', again);
+    const wait = Math.min(MAX_RETRY_MS, 1000 * 2 ** addressRetries.current++);
+    const timer = navigator.onLine ? setTimeout(again, wait) : undefined;
+    return () => {
+      removeEventListener('online', again);
+      clearTimeout(timer);
+    };
   }, [addressesFailed]);
 
   if (!review)
