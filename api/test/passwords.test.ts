@@ -4,7 +4,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { Accounts } from '../src/accounts/accounts.js';
-import { HashQueue, PasswordsBusy } from '../src/accounts/passwords.js';
+import { HashQueue, PasswordsBusy, ShareTaken } from '../src/accounts/passwords.js';
 import { accountRoutes } from '../src/accounts/routes.js';
 import type { Carts } from '../src/cart/carts.js';
 import { openDatabase } from '../src/db.js';
@@ -55,6 +55,38 @@ describe('password hash queue', () => {
     await expect(waiting).rejects.toThrow('scrypt failed');
     expect(await signIn).toBe('in');
     expect(await queue.run('sign-up', async () => 2)).toBe(2);
+  });
+
+  it("lets one client's hashes take only its share of the waiting places, and gives them back", async () => {
+    const queue = new HashQueue(1, 10);
+    const A = { key: '203.0.113.5', most: 2 };
+    const first = gate();
+    // Running is not waiting: A's first hash takes the one thread and none of A's share.
+    const running = queue.run('sign-in', () => first.opened, A);
+    const mine = [
+      queue.run('sign-in', async () => 'a1', A),
+      // Both priorities count against one share.
+      queue.run('sign-up', async () => 'a2', A),
+    ];
+    await expect(queue.run('sign-in', async () => 'a3', A)).rejects.toBeInstanceOf(ShareTaken);
+    await expect(queue.run('sign-in', async () => 'a3', A)).rejects.toBeInstanceOf(PasswordsBusy);
+    // Another client still gets a place, and so does a hash asked without a share.
+    const theirs = queue.run('sign-in', async () => 'b', { key: '198.51.100.7', most: 2 });
+    const unshared = queue.run('sign-up', async () => 'u');
+    expect(queue.queued).toEqual({ 'sign-in': 2, 'sign-up': 2 });
+    expect(queue.waitingFor(A.key)).toBe(2);
+    first.open();
+    await running;
+    expect(await Promise.all([...mine, theirs, unshared])).toEqual(['a1', 'a2', 'b', 'u']);
+    expect(queue.waitingFor(A.key)).toBe(0);
+    // Its places are back: A may wait again.
+    const again = gate();
+    const holding = queue.run('sign-up', () => again.opened);
+    const later = [queue.run('sign-in', async () => 1, A), queue.run('sign-in', async () => 2, A)];
+    expect(queue.waitingFor(A.key)).toBe(2);
+    again.open();
+    await holding;
+    expect(await Promise.all(later)).toEqual([1, 2]);
   });
 });
 

@@ -14,9 +14,25 @@ export type HashPriority = 'sign-in' | 'sign-up';
 
 /** Too many hashes of this priority are waiting; answer 503 and let the client retry. */
 export class PasswordsBusy extends Error {
-  constructor() {
-    super('too many password checks are waiting');
+  constructor(message = 'too many password checks are waiting') {
+    super(message);
   }
+}
+
+/**
+ * Too many hashes of one asker (HashShare.key: a client address) are waiting: its fair share of
+ * the queue is taken. A PasswordsBusy, so whatever is not done for one is not counted either.
+ */
+export class ShareTaken extends PasswordsBusy {
+  constructor() {
+    super("too many of this client's password checks are waiting");
+  }
+}
+
+/** Who asks for a hash (a client address), and how many of its hashes may wait at once. */
+export interface HashShare {
+  key: string;
+  most: number;
 }
 
 /**
@@ -24,24 +40,46 @@ export class PasswordsBusy extends Error {
  * libuv's pool (four, shared with file I/O) for a few hundred milliseconds; unqueued, a burst of
  * signups would take every thread and each sign-in would wait behind all of them. Here a sign-in
  * waits at most for the hashes already running, and a priority with `maxWaiting` hashes waiting
- * refuses the next (PasswordsBusy) instead of queueing it for minutes.
+ * refuses the next (PasswordsBusy) instead of queueing it for minutes. A hash run with a share
+ * waits only while fewer than `share.most` of its key's wait (else ShareTaken): one client sending
+ * hundreds at once cannot fill the queue and keep everyone else's out.
  */
 export class HashQueue {
   private running = 0;
   private readonly waiting: Record<HashPriority, Array<() => void>> = { 'sign-in': [], 'sign-up': [] };
+  /** Hashes waiting, of both priorities, by share key; a key none wait for has no entry. */
+  private readonly waitingBy = new Map<string, number>();
 
   constructor(
     readonly atOnce = Math.max(1, Math.min(4, availableParallelism())),
     readonly maxWaiting = 256,
   ) {}
 
-  run<T>(priority: HashPriority, work: () => Promise<T>): Promise<T> {
+  run<T>(priority: HashPriority, work: () => Promise<T>, share?: HashShare): Promise<T> {
     if (this.running < this.atOnce) return this.start(work);
+    // The share first: a client over its share is told so (its doing), not that the shop is busy.
+    const mine = share ? (this.waitingBy.get(share.key) ?? 0) : 0;
+    if (share && mine >= share.most) return Promise.reject(new ShareTaken());
     const queue = this.waiting[priority];
     if (queue.length >= this.maxWaiting) return Promise.reject(new PasswordsBusy());
+    if (share) this.waitingBy.set(share.key, mine + 1);
     return new Promise<T>((resolve, reject) => {
-      queue.push(() => this.start(work).then(resolve, reject));
+      queue.push(() => {
+        if (share) this.leave(share.key);
+        this.start(work).then(resolve, reject);
+      });
     });
+  }
+
+  /** Hashes of this share key waiting (for tests). */
+  waitingFor(key: string): number {
+    return this.waitingBy.get(key) ?? 0;
+  }
+
+  private leave(key: string): void {
+    const left = (this.waitingBy.get(key) ?? 1) - 1;
+    if (left > 0) this.waitingBy.set(key, left);
+    else this.waitingBy.delete(key);
   }
 
   /** Hashes waiting, by priority (for metrics and tests). */
@@ -83,23 +121,26 @@ async function hashUnqueued(password: string): Promise<string> {
 
 /**
  * Returns a self-describing hash: `scrypt$N$r$p$salt$key` (base64url). Queued as a sign-up's:
- * rejects with PasswordsBusy when too many are waiting.
+ * rejects with PasswordsBusy when too many are waiting (ShareTaken: too many of `share`'s).
  */
-export function hashPassword(password: string, queue = passwordHashes): Promise<string> {
-  return queue.run('sign-up', () => hashUnqueued(password));
+export function hashPassword(password: string, queue = passwordHashes, share?: HashShare): Promise<string> {
+  return queue.run('sign-up', () => hashUnqueued(password), share);
 }
 
-/** Queued as a sign-in's: rejects with PasswordsBusy when too many are waiting. */
+/** Queued as a sign-in's: rejects with PasswordsBusy when too many are waiting (as hashPassword). */
 export async function verifyPassword(
   password: string,
   stored: string,
   queue = passwordHashes,
+  share?: HashShare,
 ): Promise<boolean> {
   const [scheme, n, r, p, salt, key] = stored.split('$');
   if (scheme !== 'scrypt' || !salt || !key) return false;
   const expected = Buffer.from(key, 'base64url');
-  const actual = await queue.run('sign-in', () =>
-    derive(password, Buffer.from(salt, 'base64url'), Number(n), Number(r), Number(p)),
+  const actual = await queue.run(
+    'sign-in',
+    () => derive(password, Buffer.from(salt, 'base64url'), Number(n), Number(r), Number(p)),
+    share,
   );
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
