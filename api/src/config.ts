@@ -46,6 +46,9 @@ const Env = z.object({
   SHOPSYNC_CHECKOUT_BATCH: whole(1, 10_000, 512),
   SHOPSYNC_SEARCH_SHARDS: whole(0, 64, 0),
   SHOPSYNC_REQUEST_TIMEOUT_MS: whole(100, 600_000, 60_000),
+  SHOPSYNC_PASSWORD_CHECKS_PER_ADDRESS: whole(1, 1_000_000, 100),
+  // The hash queue holds 256 of a kind: a share larger than that is no share.
+  SHOPSYNC_PASSWORD_WAITING_PER_ADDRESS: whole(1, 256, 8),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
 });
 
@@ -88,6 +91,13 @@ export interface Config {
    * answered 408 and closed rather than hold a socket for Node's default 5 minutes.
    */
   requestTimeoutMs: number;
+  /**
+   * Password checks (sign-ins, sign-ups, password changes) one client address may have across
+   * all emails in 15 minutes; they come back steadily (AccountsOptions.addressChecks).
+   */
+  passwordChecksPerAddress: number;
+  /** Password checks of one client address that may wait for the hash queue at once. */
+  passwordWaitingPerAddress: number;
   logLevel: string;
 }
 
@@ -123,6 +133,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     checkoutBatch: e.SHOPSYNC_CHECKOUT_BATCH,
     searchShards: e.SHOPSYNC_SEARCH_SHARDS,
     requestTimeoutMs: e.SHOPSYNC_REQUEST_TIMEOUT_MS,
+    passwordChecksPerAddress: e.SHOPSYNC_PASSWORD_CHECKS_PER_ADDRESS,
+    passwordWaitingPerAddress: e.SHOPSYNC_PASSWORD_WAITING_PER_ADDRESS,
     logLevel: e.LOG_LEVEL,
   };
 }

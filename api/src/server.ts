@@ -136,7 +136,10 @@ async function assemble(
   );
   if (seeded) logger.info({ products: seeded }, 'seeded a fresh data directory');
 
-  const accounts = new Accounts(db);
+  const accounts = new Accounts(db, Date.now, {
+    addressChecks: config.passwordChecksPerAddress,
+    addressWaiting: config.passwordWaitingPerAddress,
+  });
   const tokens = new SyncTokens(syncSecret(db, config.secret));
   let carts: Carts | undefined;
   const sync = createSyncServer({

@@ -44,6 +44,18 @@ describe('configuration', () => {
     expect(() => loadConfig({ SHOPSYNC_SYNC_WRITE_KIB_PER_ADDRESS: '0' })).toThrow(
       /SHOPSYNC_SYNC_WRITE_KIB_PER_ADDRESS/,
     );
+    expect([defaults.passwordChecksPerAddress, defaults.passwordWaitingPerAddress]).toEqual([100, 8]);
+    const passwords = loadConfig({
+      SHOPSYNC_PASSWORD_CHECKS_PER_ADDRESS: '1000',
+      SHOPSYNC_PASSWORD_WAITING_PER_ADDRESS: '256',
+    });
+    expect([passwords.passwordChecksPerAddress, passwords.passwordWaitingPerAddress]).toEqual([1000, 256]);
+    expect(() => loadConfig({ SHOPSYNC_PASSWORD_CHECKS_PER_ADDRESS: '0' })).toThrow(
+      /SHOPSYNC_PASSWORD_CHECKS_PER_ADDRESS/,
+    );
+    expect(() => loadConfig({ SHOPSYNC_PASSWORD_WAITING_PER_ADDRESS: '257' })).toThrow(
+      /SHOPSYNC_PASSWORD_WAITING_PER_ADDRESS/,
+    );
     // Set to nothing is not set: not port 0 (any free port), not an idle time refused as too short.
     const empty = loadConfig({ PORT: '', SHOPSYNC_SYNC_IDLE_MS: '', HOST: '', SHOPSYNC_SEED: '' });
     expect([empty.port, empty.syncIdleMs, empty.host, empty.seed]).toEqual([

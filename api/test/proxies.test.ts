@@ -4,8 +4,13 @@ import { Client, startTestServer } from './harness.js';
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
 beforeAll(async () => {
-  // One reverse proxy in front; one open cart connection per client address.
-  server = await startTestServer({ SHOPSYNC_TRUSTED_PROXIES: '1', SHOPSYNC_SYNC_MAX_PER_ADDRESS: '1' });
+  // One reverse proxy in front; one open cart connection per client address; room in the hash
+  // queue for a burst of 20 sign-ins from one address (8 may wait by default).
+  server = await startTestServer({
+    SHOPSYNC_TRUSTED_PROXIES: '1',
+    SHOPSYNC_SYNC_MAX_PER_ADDRESS: '1',
+    SHOPSYNC_PASSWORD_WAITING_PER_ADDRESS: '32',
+  });
 });
 afterAll(() => server.close());
 

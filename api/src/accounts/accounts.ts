@@ -3,12 +3,15 @@ import type { Address, AddressInput, User } from '@shopsync/core';
 import { rememberBounded } from '../bounded.js';
 import { type Db, statement } from '../db.js';
 import { newId } from '../ids.js';
+import { Budget } from './budget.js';
 import {
   dummyPasswordHash,
   type HashQueue,
+  type HashShare,
   hashPassword,
   PasswordsBusy,
   passwordHashes,
+  ShareTaken,
   verifyPassword,
 } from './passwords.js';
 
@@ -30,11 +33,32 @@ const MAX_TOKEN_LENGTH = 200;
 const LOGIN_ATTEMPTS = 20;
 const LOGIN_WINDOW_MS = 15 * 60 * 1000;
 const LOGIN_TRACKED = 100_000;
+/**
+ * Password checks (each an scrypt hash: a core for up to a second) one client address may have
+ * across all emails within the window: sign-ins, sign-ups (a taken email too) and password
+ * changes, failed or not. All of them at once, then one back every window / checks (Budget).
+ * Past it the address is refused without a hash, so one address can neither take the shop's
+ * CPU with sign-ins for random emails nor try one password on every account.
+ */
+const ADDRESS_CHECKS = 100;
+const ADDRESS_WINDOW_MS = 15 * 60 * 1000;
+const ADDRESS_TRACKED = 100_000;
+/**
+ * Password checks of one client address that may wait in the hash queue at once (its share of
+ * the 256 places); the next is refused, to be tried again in a moment.
+ */
+const ADDRESS_WAITING = 8;
+const SHARE_RETRY_MS = 1000;
 
 export interface AccountsOptions {
   /** Sign-in attempts without a success allowed per client address and email in a window. */
   loginAttempts?: number;
   loginWindowMs?: number;
+  /** Password checks allowed per client address, across emails, in a window (ADDRESS_CHECKS). */
+  addressChecks?: number;
+  addressWindowMs?: number;
+  /** Password checks of one client address that may wait in the hash queue at once. */
+  addressWaiting?: number;
   /** Where password hashes wait their turn (default: the process's, passwordHashes). */
   hashQueue?: HashQueue;
 }
@@ -58,23 +82,41 @@ export const hashToken = (token: string) => createHash('sha256').update(token).d
  */
 export const sessionId = hashToken;
 
+/**
+ * Refused without a password check: past the attempts for this address and email, or with `per`
+ * 'address', past the address's password checks (or its share of the queue) across all emails.
+ */
+export type TooManyAttempts = {
+  ok: false;
+  reason: 'too_many_attempts';
+  retryAfterMs: number;
+  per?: 'address';
+};
 /** `busy`: too many password hashes are waiting (PasswordsBusy); nothing was done. */
 export type SignupResult =
   | { ok: true; user: User; token: string }
   | { ok: false; reason: 'email_taken' }
-  | { ok: false; reason: 'busy' };
+  | { ok: false; reason: 'busy' }
+  | TooManyAttempts;
 export type LoginResult =
   | { ok: true; user: User; token: string }
   | { ok: false; reason: 'invalid_credentials' }
   | { ok: false; reason: 'busy' }
-  | { ok: false; reason: 'too_many_attempts'; retryAfterMs: number };
+  | TooManyAttempts;
 /** `ended`: the ids (sessionId) of the user's other sign-ins, which ended with the change. */
 export type PasswordChangeResult =
   | { ok: true; ended: string[] }
   | { ok: false; reason: 'wrong_password' }
   | { ok: false; reason: 'changed_meanwhile' }
   | { ok: false; reason: 'busy' }
-  | { ok: false; reason: 'too_many_attempts'; retryAfterMs: number };
+  | TooManyAttempts;
+
+const perAddress = (retryAfterMs: number): TooManyAttempts => ({
+  ok: false,
+  reason: 'too_many_attempts',
+  retryAfterMs,
+  per: 'address',
+});
 
 /** Accounts and sessions. Session tokens are random; only their hash is stored. */
 export class Accounts {
@@ -88,6 +130,9 @@ export class Accounts {
   private readonly loginAttempts: number;
   private readonly loginWindowMs: number;
   private readonly hashQueue: HashQueue;
+  /** Password checks per client address, across emails. In memory: per process. */
+  private readonly checks: Budget;
+  private readonly addressWaiting: number;
 
   constructor(
     private readonly db: Db,
@@ -97,12 +142,24 @@ export class Accounts {
     this.loginAttempts = options.loginAttempts ?? LOGIN_ATTEMPTS;
     this.loginWindowMs = options.loginWindowMs ?? LOGIN_WINDOW_MS;
     this.hashQueue = options.hashQueue ?? passwordHashes;
+    this.checks = new Budget(
+      options.addressChecks ?? ADDRESS_CHECKS,
+      options.addressWindowMs ?? ADDRESS_WINDOW_MS,
+      now,
+      ADDRESS_TRACKED,
+    );
+    this.addressWaiting = options.addressWaiting ?? ADDRESS_WAITING;
   }
 
-  async signup(email: string, password: string, name: string): Promise<SignupResult> {
+  /** `from`: the client's address; its password checks are counted (see ADDRESS_CHECKS). */
+  async signup(email: string, password: string, name: string, from = ''): Promise<SignupResult> {
+    // Spent before the email is looked up, a taken one too: that answer is instant, and one
+    // address could otherwise ask about every email there is.
+    const wait = this.checks.take(from);
+    if (wait !== undefined) return perAddress(wait);
     if (this.findByEmail(email)) return { ok: false, reason: 'email_taken' };
-    const hash = await this.hash(password);
-    if (hash === undefined) return { ok: false, reason: 'busy' };
+    const hash = await this.hash(password, from);
+    if (hash instanceof PasswordsBusy) return this.refused(hash, from);
     const user: User = { id: newId('u'), email, name, createdAt: this.now() };
     try {
       statement(
@@ -142,8 +199,11 @@ export class Accounts {
       if (checked.reason === 'too_many_attempts') return checked;
       return { ok: false, reason: checked.reason === 'busy' ? 'busy' : 'wrong_password' };
     }
-    const hash = await this.hash(next);
-    if (hash === undefined) return { ok: false, reason: 'busy' };
+    // The new password's hash is a check of its own.
+    const wait = this.checks.take(from);
+    if (wait !== undefined) return perAddress(wait);
+    const hash = await this.hash(next, from);
+    if (hash instanceof PasswordsBusy) return this.refused(hash, from);
     // Only over the password just checked, and only while this sign-in lasts: while the hashes
     // ran, another device may have changed it (and ended this sign-in), and the later change
     // must not silently undo the earlier one.
@@ -162,14 +222,28 @@ export class Accounts {
     return { ok: true, ended };
   }
 
-  /** A password's stored hash; undefined when too many hashes wait (PasswordsBusy). */
-  private async hash(password: string): Promise<string | undefined> {
+  /** A password's stored hash, or the queue's refusal (PasswordsBusy). */
+  private async hash(password: string, from: string): Promise<string | PasswordsBusy> {
     try {
-      return await hashPassword(password, this.hashQueue);
+      return await hashPassword(password, this.hashQueue, this.share(from));
     } catch (err) {
-      if (err instanceof PasswordsBusy) return undefined;
+      if (err instanceof PasswordsBusy) return err;
       throw err;
     }
+  }
+
+  /** The address's place in the hash queue: at most addressWaiting of its checks wait. */
+  private share(from: string): HashShare {
+    return { key: from, most: this.addressWaiting };
+  }
+
+  /**
+   * What a check the hash queue refused answers: the address gets it back (it was not made).
+   * Over the address's share, it is told to slow down; the queue full for everyone, it is 'busy'.
+   */
+  private refused(err: PasswordsBusy, from: string): TooManyAttempts | { ok: false; reason: 'busy' } {
+    this.checks.giveBack(from);
+    return err instanceof ShareTaken ? perAddress(SHARE_RETRY_MS) : { ok: false, reason: 'busy' };
   }
 
   /** Ends every sign-in of the user but `token`'s; their ids (sessionId). */
@@ -186,15 +260,16 @@ export class Accounts {
     return ids;
   }
 
-  /** The account of `email` if `password` is its password, counting failures per address and email. */
+  /**
+   * The account of `email` if `password` is its password, counting failures per address and
+   * email, and the check against the address's budget.
+   */
   private async checkPassword(
     email: string,
     password: string,
     from: string,
   ): Promise<
-    | { ok: true; row: UserRow }
-    | { ok: false; reason: 'invalid_credentials' | 'busy' }
-    | { ok: false; reason: 'too_many_attempts'; retryAfterMs: number }
+    { ok: true; row: UserRow } | { ok: false; reason: 'invalid_credentials' | 'busy' } | TooManyAttempts
   > {
     const key = `${from} ${email.toLowerCase()}`;
     const start = this.now();
@@ -202,12 +277,16 @@ export class Accounts {
     if (attempts && start - attempts.since >= this.loginWindowMs) attempts = undefined;
     const count = attempts?.count ?? 0;
     const since = attempts?.since ?? start;
-    // Re-inserted at every attempt, so a pair still being tried is the last the bounded map drops.
-    this.failures.delete(key);
     if (count >= this.loginAttempts) {
+      // Re-inserted at every attempt, so a pair still being tried is the last the bounded map drops.
+      this.failures.delete(key);
       rememberBounded(this.failures, key, { count, since }, LOGIN_TRACKED);
       return { ok: false, reason: 'too_many_attempts', retryAfterMs: since + this.loginWindowMs - start };
     }
+    // After the refusal above, which costs no hash and so spends none of the address's checks.
+    const wait = this.checks.take(from);
+    if (wait !== undefined) return perAddress(wait);
+    this.failures.delete(key);
     // Counted before the slow password check, so a burst of parallel guesses is held to the limit
     // too; a successful sign-in clears the count.
     rememberBounded(this.failures, key, { count: count + 1, since }, LOGIN_TRACKED);
@@ -218,13 +297,14 @@ export class Accounts {
         password,
         row?.password_hash ?? (await dummyPasswordHash()),
         this.hashQueue,
+        this.share(from),
       );
     } catch (err) {
       if (!(err instanceof PasswordsBusy)) throw err;
       // Not checked, so not counted.
       if (count === 0) this.failures.delete(key);
       else rememberBounded(this.failures, key, { count, since }, LOGIN_TRACKED);
-      return { ok: false, reason: 'busy' };
+      return this.refused(err, from);
     }
     if (!row || !valid) return { ok: false, reason: 'invalid_credentials' };
     this.failures.delete(key);

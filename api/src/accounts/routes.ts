@@ -4,7 +4,7 @@ import type { Carts } from '../cart/carts.js';
 import { type AppEnv, clearSessionCookie, readGuestId, requireUser, setSessionCookie } from '../http/auth.js';
 import { ApiError, parseBody } from '../http/errors.js';
 import { requestAddress } from '../http/headers.js';
-import { type Accounts, sessionId } from './accounts.js';
+import { type Accounts, sessionId, type TooManyAttempts } from './accounts.js';
 
 /**
  * `trustedProxies`: reverse proxies whose X-Forwarded-For gives the client address (address.ts).
@@ -21,7 +21,13 @@ export function accountRoutes(
 
   app.post('/auth/signup', async (c) => {
     const input = await parseBody(c, SignupInput);
-    const result = await accounts.signup(input.email, input.password, input.name);
+    const result = await accounts.signup(
+      input.email,
+      input.password,
+      input.name,
+      requestAddress(c, trustedProxies),
+    );
+    if (!result.ok && result.reason === 'too_many_attempts') throw tooManyAttempts(c, result);
     if (!result.ok && result.reason === 'busy') throw busy(c);
     if (!result.ok) throw new ApiError(409, 'email_taken', 'an account with this email exists');
     setSessionCookie(c, result.token, secureCookies);
@@ -33,7 +39,7 @@ export function accountRoutes(
   app.post('/auth/login', async (c) => {
     const input = await parseBody(c, LoginInput);
     const result = await accounts.login(input.email, input.password, requestAddress(c, trustedProxies));
-    if (!result.ok && result.reason === 'too_many_attempts') throw tooManyAttempts(c, result.retryAfterMs);
+    if (!result.ok && result.reason === 'too_many_attempts') throw tooManyAttempts(c, result);
     if (!result.ok && result.reason === 'busy') throw busy(c);
     if (!result.ok) throw new ApiError(401, 'invalid_credentials', 'the email or the password is wrong');
     setSessionCookie(c, result.token, secureCookies);
@@ -67,7 +73,7 @@ export function accountRoutes(
       input.newPassword,
       requestAddress(c, trustedProxies),
     );
-    if (!result.ok && result.reason === 'too_many_attempts') throw tooManyAttempts(c, result.retryAfterMs);
+    if (!result.ok && result.reason === 'too_many_attempts') throw tooManyAttempts(c, result);
     if (!result.ok && result.reason === 'busy') throw busy(c);
     if (!result.ok && result.reason === 'changed_meanwhile')
       throw new ApiError(409, 'password_changed', 'the password was changed or this sign-in ended meanwhile');
@@ -110,21 +116,33 @@ export function accountRoutes(
   return app;
 }
 
-/** "1 minute", "14 minutes": a wait in whole minutes, rounded up. */
-function minutesText(seconds: number): string {
+/** "45 seconds", "1 minute", "14 minutes": a wait, under a minute in seconds, else in whole minutes rounded up. */
+function waitText(seconds: number): string {
+  if (seconds < 60) return `${seconds} second${seconds === 1 ? '' : 's'}`;
   const minutes = Math.ceil(seconds / 60);
   return `${minutes} minute${minutes === 1 ? '' : 's'}`;
 }
 
-/** Too many failed password checks for this email from this address: 429 with when to try again. */
-function tooManyAttempts(c: Context, retryAfterMs: number): ApiError {
-  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+/**
+ * Too many failed password checks for this email from this address, or (`per` 'address') too
+ * many password checks from this address for any email: 429 with when to try again.
+ * `details.per` tells the second apart (the storefront says so), the code is the same.
+ */
+function tooManyAttempts(c: Context, refused: TooManyAttempts): ApiError {
+  const seconds = Math.max(1, Math.ceil(refused.retryAfterMs / 1000));
   c.header('Retry-After', String(seconds));
+  if (refused.per === 'address')
+    return new ApiError(
+      429,
+      'too_many_attempts',
+      `too many password checks from this address; try again in ${waitText(seconds)}`,
+      { retryAfterSeconds: seconds, per: 'address' },
+    );
   return new ApiError(
     429,
     'too_many_attempts',
     // Shown as it is by the storefront's forms.
-    `too many failed sign-ins for this email from here; try again in ${minutesText(seconds)}`,
+    `too many failed sign-ins for this email from here; try again in ${waitText(seconds)}`,
     { retryAfterSeconds: seconds },
   );
 }
