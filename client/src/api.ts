@@ -27,11 +27,14 @@ function waitText(seconds: number): string {
 const CODE_TEXT: Record<string, (err: ApiError) => string | undefined> = {
   invalid_credentials: () => "That email and password don't match an account.",
   too_many_attempts: (err) => {
-    const wait = (err.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+    const details = err.details as { retryAfterSeconds?: unknown; per?: unknown } | undefined;
+    const wait = details?.retryAfterSeconds;
     const when =
       typeof wait === 'number' && Number.isFinite(wait) && wait > 0
         ? waitText(Math.ceil(wait))
         : 'in a few minutes';
+    // Per address, across emails: sign-ups and password changes too, whatever the email.
+    if (details?.per === 'address') return `Too many attempts from your network. Please try again ${when}.`;
     return `Too many sign-in attempts for this email. Please try again ${when}.`;
   },
   busy: () => 'The shop is busy right now. Please try again in a moment.',

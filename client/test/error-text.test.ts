@@ -44,6 +44,16 @@ describe('errorText', () => {
     expect(tooMany()).toBe('Too many sign-in attempts for this email. Please try again in a few minutes.');
   });
 
+  it('says when the limit is the address, not the email', () => {
+    const err = new ApiError(
+      429,
+      'too_many_attempts',
+      'too many password checks from this address; try again in 9 seconds',
+      { retryAfterSeconds: 9, per: 'address' },
+    );
+    expect(errorText(err)).toBe('Too many attempts from your network. Please try again in 9 seconds.');
+  });
+
   it('says a busy shop in a sentence', () => {
     expect(
       errorText(new ApiError(503, 'busy', 'the shop is busy checking passwords; try again in a moment')),
