@@ -33,7 +33,7 @@ units(
    gross_weight_inner_carton net_weight_inner_carton packaging_tare_weight packaging_net_weight`,
 );
 units('lbs', 'weight__imperial_ package_weight__imperial_ pallet_weight__imperial_');
-units('m', 'cable_length operating_altitude non_operating_altitude roll_length tape_length');
+units('m', 'operating_altitude non_operating_altitude roll_length tape_length');
 units(
   '°C',
   `operating_temperature__t_t_ storage_temperature__t_t_ recommended_operating_temperature_range__t_t_
@@ -116,6 +116,30 @@ const BY_SIZE = new Map([
   ['processor_cache', { small: 64, smallUnit: 'MB', large: 128, largeUnit: 'KB' }],
 ]);
 
+/**
+ * A cable's length is in metres for most products (a 2 m HDMI cable, a 305 m drum of Cat6) but in
+ * millimetres for some (a 6in power adapter's 152.4, a laptop lock's 1800, a PDU's 3050, a fan's
+ * 580). Below LONG_CABLE the unit is metres. From it on, the value is shown with a unit only when
+ * the title states the same length: in metres or feet ("305m", "1000 ft.") it is metres, in
+ * inches ("6in") millimetres; else it keeps its bare value.
+ */
+const LONG_CABLE = 100;
+/** A length in a title: "305m", "304.8 m", "1000-ft.", "6in", "10 feet". */
+const TITLE_LENGTH = /(\d+(?:\.\d+)?)\s*-?\s*(m|meters?|metres?|ft|feet|foot|in|inch(?:es)?)(?![a-z])/gi;
+
+function cableLength(value: string, title: string): string {
+  const n = Number(value);
+  if (n < LONG_CABLE) return withUnit(value, 'm');
+  for (const [, amount, unit] of title.matchAll(TITLE_LENGTH)) {
+    const said = Number(amount);
+    const u = unit!.toLowerCase();
+    const metres = u.startsWith('m') ? said : u.startsWith('f') ? said * 0.3048 : undefined;
+    if (metres !== undefined && Math.abs(metres - n) <= 0.5) return withUnit(value, 'm');
+    if (metres === undefined && Math.abs(said * 25.4 - n) <= 0.5) return withUnit(value, 'mm');
+  }
+  return value;
+}
+
 /** A number, or a range of two ("0 - 35", "100-240"): what a unit can follow. */
 const NUMBER = /^-?\d+(?:\.\d+)?$/;
 const RANGE = /^(-?\d+(?:\.\d+)?)\s*-\s*(-?\d+(?:\.\d+)?)$/;
@@ -130,10 +154,11 @@ function withUnit(value: string, unit: string): string {
 /**
  * A specification's value as Icecat presents it, with its unit: `feature` is the record's key
  * without `attr_n_`/`attr_t_`. A value that is no number (or already says its unit, "3.5 mm")
- * is returned as it is.
+ * is returned as it is. `title`, the product's, tells a long cable's unit (cableLength).
  */
-export function presentedValue(feature: string, value: string): string {
+export function presentedValue(feature: string, value: string, title = ''): string {
   const v = value.trim();
+  if (feature === 'cable_length' && NUMBER.test(v)) return cableLength(v, title);
   if (DIAGONALS.has(feature) && NUMBER.test(v)) {
     const cm = Math.round(Number(v) * 25.4) / 10;
     return `${cm} cm (${v}")`;

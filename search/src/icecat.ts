@@ -77,7 +77,7 @@ export function icecatToProduct(
     // A value of markup alone (Intel's block diagrams, "<div><img …></div>") says nothing.
     const text = typeof value === 'string' ? plainText(value) : String(value);
     if (!text) continue;
-    attributes[label] = presentedValue(feature, text).slice(0, 2000);
+    attributes[label] = presentedValue(feature, text, title).slice(0, 2000);
     // A bound, as imports are untrusted files (MAX_ATTRIBUTES × 2,000 characters a product): well
     // above what the catalog states (at most 186 with model and release date; the old bound, 60,
     // cut the specifications of 1,148 products, a notebook's weight and size among them).

@@ -120,6 +120,35 @@ describe('presentedValue (a specification with its unit)', () => {
     expect(presentedValue('processor_cache', '6144')).toBe('6144 KB');
   });
 
+  it("tells a long cable's unit by its title: metres or millimetres, or none when the title does not say", () => {
+    expect(presentedValue('cable_length', '2')).toBe('2 m');
+    expect(presentedValue('cable_length', '0.5')).toBe('0.5 m');
+    expect(presentedValue('cable_length', '305', 'Equip Cat.5e U/UTP Installation Cable, 305m')).toBe(
+      '305 m',
+    );
+    expect(presentedValue('cable_length', '304.8', 'C2G Cat5E, 1000ft networking cable 304.8 m Blue')).toBe(
+      '304.8 m',
+    );
+    expect(
+      presentedValue('cable_length', '304.9', 'StarTech.com Bulk Cat6 Ethernet Cable - 1000 ft. - Solid'),
+    ).toBe('304.9 m');
+    expect(presentedValue('cable_length', '152.4', 'C2G 500ft 16/2 CL2 In Wall Speaker Wire')).toBe(
+      '152.4 m',
+    );
+    expect(
+      presentedValue(
+        'cable_length',
+        '152.4',
+        'StarTech.com 6in 20 Pin ATX Power Supply to 24 Pin Motherboard Adapter',
+      ),
+    ).toBe('152.4 mm');
+    // Millimetres that the title does not state: no unit rather than "1800 m" for a laptop lock.
+    expect(presentedValue('cable_length', '1800', 'Kensington MicroSaver® Duo Laptop Lock')).toBe('1800');
+    expect(presentedValue('cable_length', '3050', 'APC RACK PDU. BASIC. ZERO U. 32A. 230V.')).toBe('3050');
+    // An altitude from 100 m on is metres all the same.
+    expect(presentedValue('operating_altitude', '3048')).toBe('3048 m');
+  });
+
   it('leaves a value that is no number, or a feature of no known unit, as it is', () => {
     expect(presentedValue('headphone_connectivity', '3.5 mm')).toBe('3.5 mm');
     expect(presentedValue('processor_frequency', 'varies')).toBe('varies');
