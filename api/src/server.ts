@@ -246,8 +246,13 @@ async function assemble(
     trustedProxies: config.trustedProxies,
     secureCookies: config.secureCookies,
     routes: [
-      accountRoutes(accounts, carts, config.secureCookies, config.trustedProxies, (session) =>
-        sync.endSession(session),
+      accountRoutes(
+        accounts,
+        carts,
+        config.secureCookies,
+        config.trustedProxies,
+        (session) => sync.endSession(session),
+        logger,
       ),
       catalogRoutes(catalog, feed),
       cartRoutes(carts, catalog, tokens, config.secureCookies),

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Accounts } from '../src/accounts/accounts.js';
 import { dummyPasswordHash, HashQueue } from '../src/accounts/passwords.js';
@@ -171,5 +173,38 @@ describe('password checks per client address, through HTTP behind a proxy', () =
     expect((await login('y1@example.com', '2001:db8:1:2::1')).status).toBe(401);
     expect((await login('y2@example.com', '2001:db8:1:2::ffff')).status).toBe(401);
     expect((await login('y3@example.com', '2001:db8:1:2:abcd::1')).status).toBe(429);
+  }, 120_000);
+});
+
+describe('an address out of password checks, as the operator hears of it', () => {
+  it('is logged, naming SHOPSYNC_TRUSTED_PROXIES when the request came through an undeclared proxy', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    // No proxies declared: every request is the socket's address, 127.0.0.1.
+    const shop = await startTestServer(
+      { SHOPSYNC_PASSWORD_CHECKS_PER_ADDRESS: '1' },
+      pino({ level: 'info' }, sink),
+    );
+    try {
+      const login = (email: string) =>
+        new Client(shop.url).post(
+          '/api/auth/login',
+          { email, password: 'guess-123' },
+          { 'x-forwarded-for': '203.0.113.9' },
+        );
+      expect((await login('z1@example.com')).status).toBe(401);
+      expect(lines.join('')).not.toContain('ran out of password checks');
+      expect((await login('z2@example.com')).status).toBe(429);
+      const warning = lines.map((l) => JSON.parse(l)).find((l) => /ran out of password checks/.test(l.msg));
+      expect(warning).toMatchObject({ level: 40, address: '127.0.0.1', forwarded: true });
+      expect(warning.msg).toContain('SHOPSYNC_TRUSTED_PROXIES');
+    } finally {
+      await shop.close();
+    }
   }, 120_000);
 });

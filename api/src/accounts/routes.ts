@@ -1,5 +1,6 @@
 import { AddressInput, LoginInput, PasswordChangeInput, SignupInput } from '@shopsync/core';
 import { type Context, Hono } from 'hono';
+import type { Logger } from 'pino';
 import type { Carts } from '../cart/carts.js';
 import { type AppEnv, clearSessionCookie, readGuestId, requireUser, setSessionCookie } from '../http/auth.js';
 import { ApiError, parseBody } from '../http/errors.js';
@@ -9,6 +10,7 @@ import { type Accounts, sessionId, type TooManyAttempts } from './accounts.js';
 /**
  * `trustedProxies`: reverse proxies whose X-Forwarded-For gives the client address (address.ts).
  * `signedOut`: told the id (sessionId) of each sign-in that ends, to end what rests on it.
+ * `logger`: told (once a minute at most) when an address runs out of password checks.
  */
 export function accountRoutes(
   accounts: Accounts,
@@ -16,8 +18,26 @@ export function accountRoutes(
   secureCookies: boolean,
   trustedProxies = 0,
   signedOut: (session: string) => void = () => {},
+  logger?: Pick<Logger, 'warn'>,
 ) {
   const app = new Hono<AppEnv>();
+  let addressLimitLogged = 0;
+
+  /** The 429; an address out of password checks is logged, as the sync server logs its limit. */
+  const refuse = (c: Context, refused: TooManyAttempts): ApiError => {
+    if (refused.per === 'address' && Date.now() - addressLimitLogged > 60_000) {
+      addressLimitLogged = Date.now();
+      // Behind a reverse proxy not declared as trusted, every shopper is the proxy's address.
+      const forwarded = trustedProxies === 0 && c.req.header('x-forwarded-for') !== undefined;
+      logger?.warn(
+        { address: requestAddress(c, trustedProxies), forwarded },
+        forwarded
+          ? 'a client address ran out of password checks; if the shop is behind reverse proxies, set SHOPSYNC_TRUSTED_PROXIES'
+          : 'a client address ran out of password checks',
+      );
+    }
+    return tooManyAttempts(c, refused);
+  };
 
   app.post('/auth/signup', async (c) => {
     const input = await parseBody(c, SignupInput);
@@ -27,7 +47,7 @@ export function accountRoutes(
       input.name,
       requestAddress(c, trustedProxies),
     );
-    if (!result.ok && result.reason === 'too_many_attempts') throw tooManyAttempts(c, result);
+    if (!result.ok && result.reason === 'too_many_attempts') throw refuse(c, result);
     if (!result.ok && result.reason === 'busy') throw busy(c);
     if (!result.ok) throw new ApiError(409, 'email_taken', 'an account with this email exists');
     setSessionCookie(c, result.token, secureCookies);
@@ -39,7 +59,7 @@ export function accountRoutes(
   app.post('/auth/login', async (c) => {
     const input = await parseBody(c, LoginInput);
     const result = await accounts.login(input.email, input.password, requestAddress(c, trustedProxies));
-    if (!result.ok && result.reason === 'too_many_attempts') throw tooManyAttempts(c, result);
+    if (!result.ok && result.reason === 'too_many_attempts') throw refuse(c, result);
     if (!result.ok && result.reason === 'busy') throw busy(c);
     if (!result.ok) throw new ApiError(401, 'invalid_credentials', 'the email or the password is wrong');
     setSessionCookie(c, result.token, secureCookies);
@@ -73,7 +93,7 @@ export function accountRoutes(
       input.newPassword,
       requestAddress(c, trustedProxies),
     );
-    if (!result.ok && result.reason === 'too_many_attempts') throw tooManyAttempts(c, result);
+    if (!result.ok && result.reason === 'too_many_attempts') throw refuse(c, result);
     if (!result.ok && result.reason === 'busy') throw busy(c);
     if (!result.ok && result.reason === 'changed_meanwhile')
       throw new ApiError(409, 'password_changed', 'the password was changed or this sign-in ended meanwhile');
