@@ -1,6 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { type BrowserContext, expect, test } from '@playwright/test';
-import { addAddress, createProduct, expectQuantity, line, productTitle, signUpContext } from './helpers.js';
+import {
+  addAddress,
+  createProduct,
+  expectQuantity,
+  line,
+  logInContext,
+  PASSWORD,
+  productTitle,
+  signUpContext,
+} from './helpers.js';
 
 // Keyboard and screen-reader problems an accessibility audit found in the cart, sign-in and
 // checkout forms (2026-12-05): each test failed before its fix.
@@ -271,6 +280,84 @@ test.describe(() => {
       await expect(alert).toBeFocused();
       await expect(save).not.toHaveAttribute('aria-disabled', 'true');
     }
+  });
+
+  test('Change password keeps focus while busy, focuses the error on the field it concerns, and announces a change', async ({
+    page,
+    context,
+  }) => {
+    await signUpContext(context);
+    await page.goto('/account');
+    const current = page.getByLabel('Current password');
+    const fresh = page.getByLabel('New password');
+    const change = page.getByRole('button', { name: 'Change password' });
+    const status = page.getByTestId('password-status');
+    // Mounted empty, before any change: screen readers announce what comes into it.
+    await expect(status).toHaveRole('status');
+    await expect(status).toHaveText('');
+
+    // A wrong current password: the button keeps the focus while busy, then the alert takes it.
+    await current.fill('not my password');
+    await fresh.fill('a brand new passphrase');
+    const release = await hold(context, '**/api/me/password');
+    await change.press('Enter');
+    await expect(change).toBeFocused();
+    await expect(change).toHaveAttribute('aria-disabled', 'true');
+    release();
+    const alert = page.getByRole('alert');
+    await expect(alert).toHaveText('That is not your current password.');
+    await expect(alert).toBeFocused();
+    await expect(current).toHaveAttribute('aria-invalid', 'true');
+    await expect(current).toHaveAccessibleDescription('That is not your current password.');
+    await expect(fresh).not.toHaveAttribute('aria-invalid', 'true');
+    // The next Tab stays in the form.
+    await page.keyboard.press('Tab');
+    await expect(change).toBeFocused();
+    await expect(change).not.toHaveAttribute('aria-disabled', 'true');
+    await context.unroute('**/api/me/password');
+
+    // The right one: said in the status region, the focus still on the button, the fields cleared.
+    await current.fill(PASSWORD);
+    await change.press('Enter');
+    await expect(status).toHaveText('Password changed.');
+    await expect(change).toBeFocused();
+    await expect(alert).toHaveCount(0);
+    await expect(current).not.toHaveAttribute('aria-invalid', 'true');
+    await expect(current).toHaveValue('');
+    await expect(fresh).toHaveValue('');
+  });
+
+  test('"Sign out on other devices" keeps focus while busy, announces the result, and focuses a failure', async ({
+    page,
+    context,
+    browser,
+  }) => {
+    const email = await signUpContext(context);
+    const other = await browser.newContext();
+    await logInContext(other, email);
+    await page.goto('/account');
+    const button = page.getByRole('button', { name: 'Sign out on other devices' });
+    const status = page.getByTestId('devices-status');
+    await expect(status).toHaveRole('status');
+    await expect(status).toHaveText('');
+
+    const release = await hold(context, '**/api/auth/logout-others');
+    await button.press('Enter');
+    await expect(button).toBeFocused();
+    await expect(button).toHaveAttribute('aria-disabled', 'true');
+    release();
+    await expect(status).toHaveText('Signed out on 1 other device.');
+    await expect(button).toBeFocused();
+    await expect(button).not.toHaveAttribute('aria-disabled', 'true');
+    await context.unroute('**/api/auth/logout-others');
+    expect((await other.request.get('/api/me')).status()).toBe(401);
+    await other.close();
+
+    // Not answered: the alert saying why takes the focus, and the status no longer says it was done.
+    await context.route('**/api/auth/logout-others', (route) => route.abort('connectionrefused'));
+    await button.press('Enter');
+    await expect(page.getByRole('alert')).toBeFocused();
+    await expect(status).toHaveText('');
   });
 });
 

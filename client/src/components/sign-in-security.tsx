@@ -1,20 +1,49 @@
-import { useState } from 'preact/hooks';
-import { api, errorText } from '../api.js';
+import { useRef, useState } from 'preact/hooks';
+import { ApiError, api, errorText } from '../api.js';
+import { useFocusOnError } from '../focus.js';
 
 /** "2 other devices", "1 other device". */
 function devicesText(n: number): string {
   return `${n} other device${n === 1 ? '' : 's'}`;
 }
 
+type Field = 'currentPassword' | 'newPassword';
+
+/** The fields a failed password change is about, to mark them invalid (none: not a field's fault). */
+function fieldsOf(err: unknown): Field[] {
+  if (!(err instanceof ApiError)) return [];
+  if (err.code === 'wrong_password') return ['currentPassword'];
+  if (!Array.isArray(err.details)) return [];
+  const paths = (err.details as { path?: unknown }[]).map((d) => d?.path);
+  return (['currentPassword', 'newPassword'] as const).filter((f) => paths.includes(f));
+}
+
 /**
  * A new password (with the current one), and signing out everywhere else: both end the account's
  * other sign-ins (a lost phone, a shared computer, a password that leaked); this device stays.
+ *
+ * While busy each button is aria-disabled, not disabled (which dropped the keyboard focus of the
+ * button pressed to <body>), a ref ignoring a second press. A failure focuses the alert saying
+ * why; a success is said in a status region mounted empty (so that screen readers announce it),
+ * the focus staying where it was.
  */
 export function SignInSecurity() {
   const [busy, setBusy] = useState(false);
-  const [said, setSaid] = useState<{ text: string; error: boolean } | null>(null);
+  const sending = useRef(false);
+  const [error, setError] = useState<{ text: string; fields: Field[] } | null>(null);
+  const [changed, setChanged] = useState('');
+  const [errorBox, focusError] = useFocusOnError();
+  /** What a field says of itself: invalid, and described by the alert saying why. */
+  const described = (field: Field) =>
+    error?.fields.includes(field)
+      ? { 'aria-invalid': 'true' as const, 'aria-describedby': 'password-error' }
+      : { 'aria-invalid': undefined, 'aria-describedby': undefined };
+
   const [ending, setEnding] = useState(false);
-  const [ended, setEnded] = useState<{ text: string; error: boolean } | null>(null);
+  const endingNow = useRef(false);
+  const [endError, setEndError] = useState<string | null>(null);
+  const [ended, setEnded] = useState('');
+  const [endErrorBox, focusEndError] = useFocusOnError();
 
   return (
     <>
@@ -23,41 +52,62 @@ export function SignInSecurity() {
         class="password-form"
         onSubmit={async (e) => {
           e.preventDefault();
+          if (sending.current) return;
+          sending.current = true;
           const form = e.currentTarget as HTMLFormElement;
           const f = new FormData(form);
           setBusy(true);
-          setSaid(null);
+          setError(null);
+          setChanged('');
           try {
             const { endedSessions } = await api.changePassword(
               String(f.get('currentPassword')),
               String(f.get('newPassword')),
             );
             form.reset();
-            setSaid({
-              text: `Password changed.${endedSessions ? ` ${devicesText(endedSessions)} signed out.` : ''}`,
-              error: false,
-            });
+            setChanged(
+              `Password changed.${endedSessions ? ` ${devicesText(endedSessions)} signed out.` : ''}`,
+            );
           } catch (err) {
-            setSaid({ text: errorText(err), error: true });
+            setError({ text: errorText(err), fields: fieldsOf(err) });
+            focusError();
           }
+          sending.current = false;
           setBusy(false);
         }}
       >
         <label>
           Current password{' '}
-          <input name="currentPassword" type="password" required autocomplete="current-password" />
+          <input
+            name="currentPassword"
+            type="password"
+            required
+            autocomplete="current-password"
+            {...described('currentPassword')}
+          />
         </label>
         <label>
           New password{' '}
-          <input name="newPassword" type="password" required minLength={8} autocomplete="new-password" />
+          <input
+            name="newPassword"
+            type="password"
+            required
+            minLength={8}
+            autocomplete="new-password"
+            {...described('newPassword')}
+          />
         </label>
         <p class="hint">Changing it signs you out on your other devices.</p>
-        {said && (
-          <p class={`notice${said.error ? ' error' : ''}`} role={said.error ? 'alert' : 'status'}>
-            {said.text}
+        {error && (
+          <p class="notice error" role="alert" id="password-error" tabIndex={-1} ref={errorBox}>
+            {error.text}
           </p>
         )}
-        <button type="submit" class="primary" disabled={busy}>
+        {/* Mounted empty, so that screen readers announce the text when it comes. */}
+        <p class={changed ? 'notice' : 'visually-hidden'} role="status" data-testid="password-status">
+          {changed}
+        </p>
+        <button type="submit" class="primary" aria-disabled={busy ? 'true' : undefined}>
           Change password
         </button>
       </form>
@@ -65,32 +115,39 @@ export function SignInSecurity() {
         <button
           type="button"
           class="link"
-          disabled={ending}
+          aria-disabled={ending ? 'true' : undefined}
           onClick={async () => {
+            if (endingNow.current) return;
+            endingNow.current = true;
             setEnding(true);
-            setEnded(null);
+            setEndError(null);
+            setEnded('');
             try {
               const { endedSessions } = await api.logoutOthers();
-              setEnded({
-                text: endedSessions
+              setEnded(
+                endedSessions
                   ? `Signed out on ${devicesText(endedSessions)}.`
                   : 'You were not signed in anywhere else.',
-                error: false,
-              });
+              );
             } catch (err) {
-              setEnded({ text: errorText(err), error: true });
+              setEndError(errorText(err));
+              focusEndError();
             }
+            endingNow.current = false;
             setEnding(false);
           }}
         >
           Sign out on other devices
         </button>
       </p>
-      {ended && (
-        <p class={`notice${ended.error ? ' error' : ''}`} role={ended.error ? 'alert' : 'status'}>
-          {ended.text}
+      {endError && (
+        <p class="notice error" role="alert" tabIndex={-1} ref={endErrorBox}>
+          {endError}
         </p>
       )}
+      <p class={ended ? 'notice' : 'visually-hidden'} role="status" data-testid="devices-status">
+        {ended}
+      </p>
     </>
   );
 }
