@@ -73,12 +73,19 @@ export class SqliteDocumentStorage implements DocumentStorage {
         `);
       }).immediate();
     }
+    db.exec('CREATE INDEX IF NOT EXISTS sync_updates_doc ON sync_updates(doc, id);');
     // A snapshot's updated_at is when it was last written or its document last used (touch):
-    // what `unused` walks, oldest first, without reading every snapshot.
-    db.exec(`
-      CREATE INDEX IF NOT EXISTS sync_updates_doc ON sync_updates(doc, id);
-      CREATE INDEX IF NOT EXISTS sync_snapshots_used ON sync_snapshots(updated_at, doc);
-    `);
+    // what `unused` walks, oldest first, without reading every snapshot. Versions before that
+    // index moved it on writes only, so a document only read since (a guest who looks at the cart
+    // now and then) would seem unused: uses are counted from the upgrade on instead.
+    const tracked = db
+      .prepare(`SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'sync_snapshots_used'`)
+      .get();
+    if (!tracked)
+      db.transaction(() => {
+        db.prepare('UPDATE sync_snapshots SET updated_at = max(updated_at, ?)').run(Date.now());
+        db.exec('CREATE INDEX sync_snapshots_used ON sync_snapshots(updated_at, doc);');
+      }).immediate();
     this.stmts = {
       snapshot: db.prepare('SELECT state FROM sync_snapshots WHERE doc = ?'),
       updates: db.prepare('SELECT data FROM sync_updates WHERE doc = ? ORDER BY id'),

@@ -50,3 +50,33 @@ describe('document storage', () => {
     expect(after.getArray('a').toArray()).toEqual([0, 1, 2, 3, 4, 5]);
   });
 });
+
+describe('times of use, on a database of a version that did not keep them', () => {
+  it('counts every stored document as used at the upgrade, once', () => {
+    const file = path.join(tmpDir(), 'old.sqlite');
+    const old = new Database(file);
+    old.exec(`
+      CREATE TABLE sync_snapshots (doc TEXT PRIMARY KEY, state BLOB NOT NULL, updated_at INTEGER NOT NULL);
+      CREATE TABLE sync_updates (id INTEGER PRIMARY KEY, doc TEXT NOT NULL, data BLOB NOT NULL);
+      CREATE INDEX sync_updates_doc ON sync_updates(doc, id);
+    `);
+    // Written 95 days ago: before, updated_at moved on writes only, whatever was read since.
+    const written = Date.now() - 95 * 24 * 3600_000;
+    old
+      .prepare('INSERT INTO sync_snapshots VALUES (?, ?, ?)')
+      .run('read-since', Buffer.from([0, 0]), written);
+    old.close();
+
+    const before = Date.now();
+    const db = new Database(file);
+    const storage = new SqliteDocumentStorage(db);
+    const usedAt = () => db.prepare('SELECT updated_at FROM sync_snapshots').pluck().get() as number;
+    expect(usedAt()).toBeGreaterThanOrEqual(before);
+    expect(storage.unused(before, undefined, 10)).toEqual([]);
+    // Once: a later start leaves the times it keeps alone.
+    db.prepare('UPDATE sync_snapshots SET updated_at = ?').run(written);
+    new SqliteDocumentStorage(db);
+    expect(usedAt()).toBe(written);
+    db.close();
+  });
+});
