@@ -81,6 +81,8 @@ export async function stopServing(server: http.Server, graceMs: number): Promise
 
 /** How often expired sessions and idempotency keys are deleted. */
 const SWEEP_INTERVAL_MS = 3600_000;
+/** How often the carts of guests gone for good are looked for. */
+const GUEST_CART_SWEEP_MS = 24 * 3600_000;
 
 function syncSecret(db: Db, configured: string | undefined): string {
   return configured ?? metaOr(db, 'sync_secret', () => randomBytes(32).toString('base64url'));
@@ -287,14 +289,19 @@ async function assemble(
     logger.info(recovered, 'recovered orders left open by the last run');
   // Expired sessions and idempotency keys no longer count for anything (reads check their age),
   // but their rows would pile up for as long as the shop runs: swept at start and every hour.
-  // So would the carts of guests who never come back. A guest's cart is kept two days past its
-  // cookie (a use is recorded to the day): by then no cookie can open it. Users' carts stay.
+  // So would the carts of guests who never come back: looked for at start and once a day (each
+  // look reads every cart unused for 90 days, users' too). A guest's cart is kept three days past
+  // its cookie, when no cookie can open it: a recorded use may lag the last real one by a day and
+  // a half (a use is recorded to the day; a room held for days, twice a day). Users' carts stay.
   let expiring: Promise<unknown> | undefined;
+  let expired = Number.NEGATIVE_INFINITY;
   const sweep = () => {
     const swept = { sessions: accounts.expireSessions(), idempotencyKeys: orders.expireIdempotencyKeys() };
     if (swept.sessions || swept.idempotencyKeys) logger.info(swept, 'removed expired rows');
-    expiring ??= sync
-      .expireDocuments(Date.now() - GUEST_COOKIE_MS - 2 * TOUCH_SLACK_MS, (cartId) =>
+    if (expiring || Date.now() - expired < GUEST_CART_SWEEP_MS) return;
+    expired = Date.now();
+    expiring = sync
+      .expireDocuments(Date.now() - GUEST_COOKIE_MS - 3 * TOUCH_SLACK_MS, (cartId) =>
         carts.isUsersCart(cartId),
       )
       .then((guestCarts) => {

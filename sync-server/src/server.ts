@@ -19,7 +19,7 @@ import {
   updateMessage,
 } from './protocol.js';
 import { type Connection, LOAD_ORIGIN, type Relay, Room } from './room.js';
-import { type DocumentStorage, SqliteDocumentStorage, type UsedCursor } from './storage.js';
+import { type DocumentStorage, SqliteDocumentStorage, TOUCH_SLACK_MS, type UsedCursor } from './storage.js';
 
 /**
  * `session`: the sign-in the connection rests on, when it rests on one; `endSession` with it
@@ -292,6 +292,8 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
   const addressOf = options.clientAddress ?? ((req: IncomingMessage) => clientAddress(req));
   /** When an address last hit its limit was logged: once a minute at most. */
   let addressLimitLogged = 0;
+  /** The same for an address out of cart writes. */
+  let writeLimitLogged = 0;
   let queue: { docName: string; update: Uint8Array; room: Room }[] = [];
   let flushScheduled = false;
   let flushWaiters: { resolve(): void; reject(err: unknown): void }[] = [];
@@ -651,13 +653,14 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
         closeFor(conn, 4413, 'cart document too large');
         return;
       }
-      if (!spend(conn.address, msg.payload.length)) {
-        closeFor(conn, 4529, 'too much written from this address; retry later');
-        return;
-      }
       if (heldBytes + msg.payload.length > limits.maxMemoryBytes && !freeMemory(msg.payload.length, room)) {
         // 45xx: the stock client retries, by when idle rooms may have gone.
         closeFor(conn, 4503, 'cart memory full; retry later');
+        return;
+      }
+      // Last: a frame refused for another reason costs the address nothing.
+      if (!spend(conn.address, msg.payload.length)) {
+        closeFor(conn, 4529, 'too much written from this address; retry later');
         return;
       }
     } else if (msg.type !== MESSAGE_SYNC && msg.payload.length > MAX_AWARENESS_BYTES) {
@@ -796,6 +799,23 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       }
       return refuse(socket, 429, 'too many connections from this address', 'address');
     }
+    // An address that ran out of writes waits for a sixteenth of its burst before it connects
+    // again: closed with 4529, the stock client reconnects at once (it counts a connection that
+    // synced as a success and resets its backoff), and would be closed again at its first write.
+    // Refused here, before authorization, its retries back off and cost no handshake.
+    if (writeBudgets.has(address) && budgetOf(address).bytes < limits.maxDocumentBytes / 8) {
+      if (Date.now() - writeLimitLogged > 60_000) {
+        writeLimitLogged = Date.now();
+        const forwarded = req.headers['x-forwarded-for'] !== undefined;
+        logger.warn(
+          { address, limit: limits.writeBytesPerAddressPerSecond, forwarded },
+          forwarded
+            ? 'a client address ran out of cart writes; if the shop is behind reverse proxies, set SHOPSYNC_TRUSTED_PROXIES'
+            : 'a client address ran out of cart writes',
+        );
+      }
+      return refuse(socket, 429, 'too much written from this address; retry later', 'writes');
+    }
     take(perAddress, address);
     let released = false;
     const releaseAddress = () => {
@@ -833,10 +853,18 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     }
   }
 
+  /** When the rooms held were last recorded as used (expireDocuments). */
+  let heldTouched = Date.now();
   const sweeper = setInterval(
     () => {
       syncCounters();
       evictIdle(false);
+      // A room held for days is in use without loads or evictions to say so: recorded twice a
+      // touch slack, so a kill -9 loses at most half a day of its uses.
+      if (Date.now() - heldTouched >= TOUCH_SLACK_MS / 2) {
+        heldTouched = Date.now();
+        touch([...rooms.keys()], heldTouched);
+      }
     },
     Math.max(1000, limits.idleRoomMs / 2),
   );
@@ -934,33 +962,44 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     }
   }
 
-  /** Takes `bytes` from the address's write budget; false (nothing taken) when it has not got them. */
-  function spend(address: string, bytes: number): boolean {
+  /** The address's write budget, refilled to now and made its most recently used. */
+  function budgetOf(address: string): { bytes: number; at: number } {
     const now = Date.now();
     const burst = 2 * limits.maxDocumentBytes;
     const budget = writeBudgets.get(address) ?? { bytes: burst, at: now };
     writeBudgets.delete(address);
-    budget.bytes = Math.min(
-      burst,
-      budget.bytes + ((now - budget.at) / 1000) * limits.writeBytesPerAddressPerSecond,
-    );
+    // A clock stepped back refills nothing (and takes nothing).
+    const refill = (Math.max(0, now - budget.at) / 1000) * limits.writeBytesPerAddressPerSecond;
+    budget.bytes = Math.min(burst, budget.bytes + refill);
     budget.at = now;
     writeBudgets.set(address, budget);
     if (writeBudgets.size > WRITE_BUDGETS) writeBudgets.delete(writeBudgets.keys().next().value!);
+    return budget;
+  }
+
+  /** Takes `bytes` from the address's write budget; false (nothing taken) when it has not got them. */
+  function spend(address: string, bytes: number): boolean {
+    const budget = budgetOf(address);
     if (budget.bytes < bytes) return false;
     budget.bytes -= bytes;
     return true;
   }
 
-  /** Folds a document's stored log into one snapshot, outside any room; undefined if it does not apply. */
-  function foldStored(name: string): Uint8Array | undefined {
+  /**
+   * Folds a document's stored log into one snapshot, outside any room. A stored update that does
+   * not apply is skipped, as loading the room skips it.
+   */
+  function foldStored(name: string): Uint8Array {
     const doc = new Y.Doc({ gc: true });
     try {
-      for (const update of storage.load(name)) Y.applyUpdate(doc, update);
+      for (const update of storage.load(name)) {
+        try {
+          Y.applyUpdate(doc, update);
+        } catch (err) {
+          logger.error({ err, doc: name }, 'a stored update of a cart document does not apply; skipped it');
+        }
+      }
       return Y.encodeStateAsUpdate(doc);
-    } catch (err) {
-      logger.error({ err, doc: name }, 'a stored cart document does not apply; left as it is');
-      return undefined;
     } finally {
       doc.destroy();
     }
@@ -977,8 +1016,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       after = names.at(-1)!;
       const folds = names
         .filter((name) => !rooms.has(name))
-        .map((docName) => ({ docName, snapshot: foldStored(docName) }))
-        .filter((f): f is { docName: string; snapshot: Uint8Array } => f.snapshot !== undefined);
+        .map((docName) => ({ docName, snapshot: foldStored(docName) }));
       if (folds.length > 0) {
         if (storage.compactAll) storage.compactAll(folds);
         else for (const { docName, snapshot } of folds) storage.compact(docName, snapshot);

@@ -154,7 +154,12 @@ describe('the write budget of a client address', () => {
    * Opens `cart` and sends `count` updates of ~1 KB: 'stored' once the server's document has them
    * all, else the close code of the connection.
    */
-  async function write(server: TestSyncServer, cart: string, count: number): Promise<number | 'stored'> {
+  async function write(
+    server: TestSyncServer,
+    cart: string,
+    count: number,
+    size = 900,
+  ): Promise<number | 'stored'> {
     const ws = new WebSocket(`${server.url}/${cart}?token=${token(cart)}`);
     let code: number | undefined;
     ws.on('close', (c) => {
@@ -164,7 +169,7 @@ describe('the write budget of a client address', () => {
       ws.on('open', resolve);
       ws.on('error', reject);
     });
-    for (let i = 0; i < count; i++) ws.send(addItem(`${cart}-${i}-${'x'.repeat(900)}`));
+    for (let i = 0; i < count; i++) ws.send(addItem(`${cart}-${i}-${'x'.repeat(size)}`));
     const doc = await server.sync.getDocument(cart);
     expect(await until(() => code !== undefined || doc.getArray('items').length === count, 10_000)).toBe(
       true,
@@ -182,5 +187,19 @@ describe('the write budget of a client address', () => {
     expect(await write(s, 'cart-d', 1)).toBe(4529);
     expect(await write(s, 'cart-e', 1)).toBe(4529);
     expect((await s.sync.getDocument('cart-d')).getArray('items').length).toBe(0);
+  });
+
+  it("refuses the address's new connections with 429 until a sixteenth of its burst is back", async () => {
+    // Bursts of 6,000 bytes; a connection needs 375 of them to open.
+    s = await startSync({ writeBytesPerAddressPerSecond: 1, maxDocumentBytes: 3000 });
+    // Two carts of two ~1,430-byte updates each: ~5,700 bytes, ~300 left. Its next write would be
+    // closed with 4529 and the stock client would reconnect at once: refused before a handshake.
+    for (const cart of ['cart-a', 'cart-b']) expect(await write(s, cart, 2, 1400)).toBe('stored');
+    const refused = new WebSocket(`${s.url}/cart-c?token=${token('cart-c')}`);
+    const status = await new Promise<number>((resolve, reject) => {
+      refused.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      refused.on('open', () => reject(new Error('opened')));
+    });
+    expect(status).toBe(429);
   });
 });
