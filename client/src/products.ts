@@ -1,7 +1,7 @@
 import type { Product } from '@shopsync/core';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from './api.js';
-import { MAX_RETRY_MS } from './retry.js';
+import { MAX_RETRY_MS, worthRetrying } from './retry.js';
 
 const cache = new Map<string, Product | null>();
 /** Products whose last fetch failed (offline, the shop down), until one succeeds. */
@@ -52,6 +52,7 @@ export function useProducts(ids: string[], fresh = false): Map<string, Product |
   useEffect(() => {
     const wanted = ids.filter((id) => (fresh ? !fetched.current.has(id) : !cache.has(id)));
     for (const id of wanted) fetched.current.add(id);
+    let retry = false;
     const asked = wanted.map((id) =>
       api
         .product(id)
@@ -68,6 +69,7 @@ export function useProducts(ids: string[], fresh = false): Map<string, Product |
               // Offline or failed: the cached copy (if any) stays; the next showing asks again.
               fetched.current.delete(id);
               failed.add(id);
+              retry ||= worthRetrying(err);
             }
           },
         )
@@ -80,8 +82,8 @@ export function useProducts(ids: string[], fresh = false): Map<string, Product |
         retries.current = 0;
         return;
       }
-      // Offline, the 'online' event asks again.
-      if (!navigator.onLine) return;
+      // Offline, the 'online' event asks again; an answer such as 400 stays what it is (Try again).
+      if (!retry || !navigator.onLine) return;
       clearTimeout(retryTimer.current);
       const wait = Math.min(MAX_RETRY_MS, 1000 * 2 ** retries.current++);
       retryTimer.current = setTimeout(() => setAttempt((n) => n + 1), wait);

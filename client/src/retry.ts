@@ -16,6 +16,16 @@ const browser: Connectivity = {
 export const MAX_RETRY_MS = 30_000;
 
 /**
+ * Whether a failed request may succeed if asked again as it is: no answer (status 0), the shop
+ * failing or busy (5xx, 408, 429). Any other 4xx answers the same however often it is asked.
+ */
+export function worthRetrying(err: unknown): boolean {
+  const status = (err as { status?: unknown } | null)?.status;
+  if (typeof status !== 'number') return true;
+  return status === 0 || status >= 500 || status === 408 || status === 429;
+}
+
+/**
  * Tries `attempt` again until it says it is done: after 1 s, then twice as long each time up to
  * MAX_RETRY_MS, and at once whenever the browser comes back online. While offline the timer does
  * not try (the 'online' event will). For a request whose answer was lost: the browser may never

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type Connectivity, MAX_RETRY_MS, retryWhenOnline } from '../src/retry.js';
+import { type Connectivity, MAX_RETRY_MS, retryWhenOnline, worthRetrying } from '../src/retry.js';
 
 /** A browser whose connection the test switches. */
 function fakeNet(online = true) {
@@ -70,5 +70,15 @@ describe('retryWhenOnline', () => {
     await vi.advanceTimersByTimeAsync(100_000);
     expect(attempt).toHaveBeenCalledTimes(2);
     expect(net.listening()).toBe(0);
+  });
+});
+
+describe('worthRetrying', () => {
+  it('asks again for no answer and for the shop failing or busy, not for an answer that would repeat', () => {
+    for (const status of [0, 500, 502, 503, 408, 429])
+      expect(worthRetrying({ status }), String(status)).toBe(true);
+    for (const status of [400, 401, 403, 404, 409, 422])
+      expect(worthRetrying({ status }), String(status)).toBe(false);
+    expect(worthRetrying(new TypeError('Failed to fetch'))).toBe(true);
   });
 });

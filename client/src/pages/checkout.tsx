@@ -6,7 +6,7 @@ import { AddressForm } from '../components/address-form.js';
 import { useFocusOnError } from '../focus.js';
 import { formatMoney } from '../format.js';
 import { lineProblem, mustFix, problemText, reloadProducts, useProducts } from '../products.js';
-import { MAX_RETRY_MS, retryWhenOnline } from '../retry.js';
+import { MAX_RETRY_MS, retryWhenOnline, worthRetrying } from '../retry.js';
 import { navigate } from '../router.js';
 import { currentUser } from '../session.js';
 import { useStore } from '../store.js';
@@ -87,23 +87,29 @@ function CheckoutPage() {
         setAddresses(r.items);
         if (r.items[0]) setAddressId((id) => (r.items.some((a) => a.id === id) ? id : r.items[0]!.id));
       },
-      (err: unknown) =>
+      (err: unknown) => {
+        addressesRetry.current = worthRetrying(err);
         setAddressesFailed(
           err instanceof ApiError && err.status === 0
             ? `Your addresses could not load: ${navigator.onLine ? 'the shop did not answer' : 'you are offline'}.`
             : `Your addresses could not load. ${errorText(err)}`,
-        ),
+        );
+      },
     );
   }, [loadAddresses]);
   // Addresses that could not load are asked again when the connection returns, and while online
-  // after 1 s, 2 s, 4 s… (a request made as the browser says it is back may still fail).
+  // after 1 s, 2 s, 4 s… (a request made as the browser says it is back may still fail), unless
+  // the shop's answer would be the same (worthRetrying).
   const addressRetries = useRef(0);
+  const addressesRetry = useRef(false);
   useEffect(() => {
     if (!addressesFailed) return;
     const again = () => setLoadAddresses((n) => n + 1);
     addEventListener('online', again);
-    const wait = Math.min(MAX_RETRY_MS, 1000 * 2 ** addressRetries.current++);
-    const timer = navigator.onLine ? setTimeout(again, wait) : undefined;
+    const timer =
+      navigator.onLine && addressesRetry.current
+        ? setTimeout(again, Math.min(MAX_RETRY_MS, 1000 * 2 ** addressRetries.current++))
+        : undefined;
     return () => {
       removeEventListener('online', again);
       clearTimeout(timer);

@@ -31,7 +31,11 @@ function Account({ user }: { user: User }) {
   const [addresses, setAddresses] = useState<Address[] | null>(null);
   const [adding, setAdding] = useState(false);
   const [failed, setFailed] = useState<ApiError | null>(null);
-  const [removing, setRemoving] = useState<string | null>(null);
+  // The addresses whose removal is on its way: each busy until its own answer (a Set, so that one
+  // answering does not make another pressable again mid-way).
+  const [removing, setRemoving] = useState<ReadonlySet<string>>(new Set());
+  // The same, read by a second press before the next render.
+  const inFlight = useRef(new Set<string>());
   const [removeError, setRemoveError] = useState<string | null>(null);
   // What the last save or removal did, said in the status region below the list.
   const [said, setSaid] = useState('');
@@ -60,8 +64,17 @@ function Account({ user }: { user: User }) {
   });
   // Orders already sent to an address keep it; it only leaves the list checkout offers.
   const remove = (a: Address) => {
-    if (removing === a.id) return;
-    setRemoving(a.id);
+    if (inFlight.current.has(a.id)) return;
+    inFlight.current.add(a.id);
+    setRemoving((ids) => new Set(ids).add(a.id));
+    const done = () => {
+      inFlight.current.delete(a.id);
+      setRemoving((ids) => {
+        const left = new Set(ids);
+        left.delete(a.id);
+        return left;
+      });
+    };
     setRemoveError(null);
     setSaid('');
     const gone = () => {
@@ -74,11 +87,11 @@ function Account({ user }: { user: User }) {
     };
     api.removeAddress(a.id).then(
       () => {
-        setRemoving(null);
+        done();
         gone();
       },
       (err: unknown) => {
-        setRemoving(null);
+        done();
         // Removed already (in another tab, on another device): gone, as asked.
         if (asApiError(err).status === 404) gone();
         else setRemoveError(`${a.line1} was not removed. ${errorText(err)}`);
@@ -124,7 +137,7 @@ function Account({ user }: { user: User }) {
                   type="button"
                   class="link"
                   aria-label={`Remove ${a.line1}, ${a.city}`}
-                  aria-disabled={removing === a.id ? 'true' : undefined}
+                  aria-disabled={removing.has(a.id) ? 'true' : undefined}
                   onClick={() => remove(a)}
                 >
                   Remove
