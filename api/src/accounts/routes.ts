@@ -32,8 +32,8 @@ export function accountRoutes(
       logger?.warn(
         { address: requestAddress(c, trustedProxies), forwarded },
         forwarded
-          ? 'a client address ran out of password checks; if the shop is behind reverse proxies, set SHOPSYNC_TRUSTED_PROXIES'
-          : 'a client address ran out of password checks',
+          ? 'a client address was refused password checks (its budget or its share of the queue); if the shop is behind reverse proxies, set SHOPSYNC_TRUSTED_PROXIES'
+          : 'a client address was refused password checks (its budget or its share of the queue)',
       );
     }
     return tooManyAttempts(c, refused);
