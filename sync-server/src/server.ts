@@ -290,10 +290,8 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
    */
   const writeBudgets = new Map<string, { bytes: number; at: number }>();
   const addressOf = options.clientAddress ?? ((req: IncomingMessage) => clientAddress(req));
-  /** When an address last hit its limit was logged: once a minute at most. */
-  let addressLimitLogged = 0;
-  /** The same for an address out of cart writes. */
-  let writeLimitLogged = 0;
+  /** When an address last hit each limit was logged: once a minute at most. */
+  const addressLimitLogged = { connections: 0, writes: 0 };
   let queue: { docName: string; update: Uint8Array; room: Room }[] = [];
   let flushScheduled = false;
   let flushWaiters: { resolve(): void; reject(err: unknown): void }[] = [];
@@ -776,6 +774,27 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     if (states.length) send(conn, awarenessMessage(room.awareness, states));
   }
 
+  /** Logs (once a minute at most) that an address met a limit; `limit` is the limit's value. */
+  function warnAddressLimit(
+    kind: keyof typeof addressLimitLogged,
+    req: IncomingMessage,
+    address: string,
+    limit: number,
+  ): void {
+    if (Date.now() - addressLimitLogged[kind] <= 60_000) return;
+    addressLimitLogged[kind] = Date.now();
+    // Behind a reverse proxy not declared as trusted, every client is the proxy's address.
+    const forwarded = req.headers['x-forwarded-for'] !== undefined;
+    const what =
+      kind === 'connections'
+        ? 'a client address reached its sync connection limit'
+        : 'a client address ran out of cart writes';
+    logger.warn(
+      { address, limit, forwarded },
+      forwarded ? `${what}; if the shop is behind reverse proxies, set SHOPSYNC_TRUSTED_PROXIES` : what,
+    );
+  }
+
   async function handle(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     if (closed) return refuse(socket, 503, 'shutting down');
     const target = upgradeTarget(req.url ?? '/');
@@ -786,17 +805,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     // the connection keeps it, or it is given back.
     const address = addressOf(req);
     if ((perAddress.get(address) ?? 0) >= limits.maxConnectionsPerAddress) {
-      if (Date.now() - addressLimitLogged > 60_000) {
-        addressLimitLogged = Date.now();
-        // Behind a reverse proxy not declared as trusted, every client is the proxy's address.
-        const forwarded = req.headers['x-forwarded-for'] !== undefined;
-        logger.warn(
-          { address, limit: limits.maxConnectionsPerAddress, forwarded },
-          forwarded
-            ? 'a client address reached its sync connection limit; if the shop is behind reverse proxies, set SHOPSYNC_TRUSTED_PROXIES'
-            : 'a client address reached its sync connection limit',
-        );
-      }
+      warnAddressLimit('connections', req, address, limits.maxConnectionsPerAddress);
       return refuse(socket, 429, 'too many connections from this address', 'address');
     }
     // An address that ran out of writes waits for a sixteenth of its burst before it connects
@@ -804,16 +813,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     // synced as a success and resets its backoff), and would be closed again at its first write.
     // Refused here, before authorization, its retries back off and cost no handshake.
     if (writeBudgets.has(address) && budgetOf(address).bytes < limits.maxDocumentBytes / 8) {
-      if (Date.now() - writeLimitLogged > 60_000) {
-        writeLimitLogged = Date.now();
-        const forwarded = req.headers['x-forwarded-for'] !== undefined;
-        logger.warn(
-          { address, limit: limits.writeBytesPerAddressPerSecond, forwarded },
-          forwarded
-            ? 'a client address ran out of cart writes; if the shop is behind reverse proxies, set SHOPSYNC_TRUSTED_PROXIES'
-            : 'a client address ran out of cart writes',
-        );
-      }
+      warnAddressLimit('writes', req, address, limits.writeBytesPerAddressPerSecond);
       return refuse(socket, 429, 'too much written from this address; retry later', 'writes');
     }
     take(perAddress, address);

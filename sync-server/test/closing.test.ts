@@ -143,6 +143,55 @@ describe('a connection the server closes', () => {
   });
 });
 
+describe('an address at a limit, as the operator hears of it', () => {
+  let stop: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    await stop?.();
+    stop = undefined;
+  });
+
+  it('is logged once a minute, naming SHOPSYNC_TRUSTED_PROXIES when the request was forwarded', async () => {
+    const warnings: { obj: Record<string, unknown>; msg?: string }[] = [];
+    const noop = () => {};
+    const db = new Database(path.join(tmpDir(), 'sync.sqlite'));
+    const sync = createSyncServer({
+      db,
+      authorize: () => ({ ok: true, principal: 'guest:x' }),
+      limits: { maxConnectionsPerAddress: 1 },
+      logger: {
+        info: noop,
+        error: noop,
+        debug: noop,
+        warn: (obj, msg) => warnings.push({ obj: obj as never, msg }),
+      },
+    });
+    const server = http.createServer((_req, res) => res.writeHead(404).end());
+    server.on('upgrade', (req, socket, head) => sync.handleUpgrade(req, socket, head));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    stop = async () => {
+      await sync.close();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      db.close();
+    };
+    const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/sync/cart-1`;
+    const open = (headers: Record<string, string>) =>
+      new Promise<WebSocket | number>((resolve) => {
+        const ws = new WebSocket(url, { headers });
+        ws.on('open', () => resolve(ws));
+        ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      });
+    const first = await open({});
+    expect(first).toBeInstanceOf(WebSocket);
+    expect(await open({ 'x-forwarded-for': '203.0.113.7' })).toBe(429);
+    expect(await open({ 'x-forwarded-for': '203.0.113.8' })).toBe(429);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]!.obj).toMatchObject({ limit: 1, forwarded: true });
+    expect(warnings[0]!.msg).toMatch(/sync connection limit; .*SHOPSYNC_TRUSTED_PROXIES/);
+    (first as WebSocket).close();
+  });
+});
+
 describe('the write budget of a client address', () => {
   let s: TestSyncServer | undefined;
   afterEach(async () => {
