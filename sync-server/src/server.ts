@@ -50,7 +50,8 @@ export interface SyncLimits {
   /**
    * Sustained bytes of document changes one client address may send per second, over all its
    * connections and carts, in bursts up to twice `maxDocumentBytes` (a device back online with a
-   * full cart's edits). Past it the connection is closed with 4529 (the stock client retries).
+   * full cart's edits). Past it the connection is closed with 4529, and the address's new
+   * connections get 429 until a sixteenth of the burst is back.
    * Carts are free to start and each may take `maxDocumentBytes`, so without it one client could
    * fill the disk as fast as it can write (30 made-up guest carts grew the database by 39 MiB in
    * 8 s). A shopper's edit is ~100 bytes: the default 32 KiB/s serves hundreds of shoppers
