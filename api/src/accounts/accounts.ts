@@ -4,6 +4,7 @@ import { rememberBounded } from '../bounded.js';
 import { type Db, statement } from '../db.js';
 import { newId } from '../ids.js';
 import { Budget } from './budget.js';
+import { DeviceCookies } from './devices.js';
 import {
   dummyPasswordHash,
   type HashQueue,
@@ -49,6 +50,26 @@ const ADDRESS_TRACKED = 100_000;
  */
 const ADDRESS_WAITING = 8;
 const SHARE_RETRY_MS = 1000;
+/**
+ * A sign-in that presents a device cookie of the account it signs in to (devices.ts) is held
+ * neither to the address's password checks nor to the per-address-and-email lockout, so a bot on
+ * an address shared with real shoppers neither takes their checks nor locks them out. Instead the
+ * cookie has DEVICE_ATTEMPTS failures within the window (counted from its first); past them it no
+ * longer exempts, and its sign-ins are counted as any other's. Keyed by the cookie's user and
+ * nonce, for the 100,000 cookies used last.
+ */
+const DEVICE_ATTEMPTS = 10;
+const DEVICE_WINDOW_MS = 15 * 60 * 1000;
+const DEVICE_TRACKED = 100_000;
+/**
+ * Password checks one account may have through its device cookies within the window, across all
+ * of them (a Budget, as ADDRESS_CHECKS): each successful sign-in issues a new cookie, so without it
+ * whoever knows an account's password could have the shop hash without end. Past it the account's
+ * sign-ins are counted as any other's.
+ */
+const TRUSTED_CHECKS = 100;
+const TRUSTED_WINDOW_MS = 15 * 60 * 1000;
+const TRUSTED_TRACKED = 100_000;
 
 export interface AccountsOptions {
   /** Sign-in attempts without a success allowed per client address and email in a window. */
@@ -61,6 +82,13 @@ export interface AccountsOptions {
   addressWaiting?: number;
   /** Where password hashes wait their turn (default: the process's, passwordHashes). */
   hashQueue?: HashQueue;
+  /** Signs device cookies (devices.ts deviceKey); default: a random key, for this process only. */
+  deviceKey?: Buffer;
+  /** Failed sign-ins one device cookie may have in a window before it no longer exempts. */
+  deviceAttempts?: number;
+  deviceWindowMs?: number;
+  /** Password checks one account may have through device cookies in a window (TRUSTED_CHECKS). */
+  trustedChecks?: number;
 }
 
 interface UserRow {
@@ -111,6 +139,12 @@ export type PasswordChangeResult =
   | { ok: false; reason: 'busy' }
   | TooManyAttempts;
 
+/** What a password check comes to: the account, or why not. */
+type Checked =
+  | { ok: true; row: UserRow }
+  | { ok: false; reason: 'invalid_credentials' | 'busy' }
+  | TooManyAttempts;
+
 const perAddress = (retryAfterMs: number): TooManyAttempts => ({
   ok: false,
   reason: 'too_many_attempts',
@@ -133,6 +167,13 @@ export class Accounts {
   /** Password checks per client address, across emails. In memory: per process. */
   private readonly checks: Budget;
   private readonly addressWaiting: number;
+  private readonly devices: DeviceCookies;
+  /** Device cookie (user id and nonce) -> failed sign-ins since `since`; bounded, oldest first out. */
+  private readonly deviceFailures = new Map<string, { count: number; since: number }>();
+  private readonly deviceAttempts: number;
+  private readonly deviceWindowMs: number;
+  /** Password checks per account through its device cookies. In memory: per process. */
+  private readonly trustedChecks: Budget;
 
   constructor(
     private readonly db: Db,
@@ -149,6 +190,23 @@ export class Accounts {
       ADDRESS_TRACKED,
     );
     this.addressWaiting = options.addressWaiting ?? ADDRESS_WAITING;
+    this.devices = new DeviceCookies(options.deviceKey ?? randomBytes(32));
+    this.deviceAttempts = options.deviceAttempts ?? DEVICE_ATTEMPTS;
+    this.deviceWindowMs = options.deviceWindowMs ?? DEVICE_WINDOW_MS;
+    this.trustedChecks = new Budget(
+      options.trustedChecks ?? TRUSTED_CHECKS,
+      TRUSTED_WINDOW_MS,
+      now,
+      TRUSTED_TRACKED,
+    );
+  }
+
+  /**
+   * A new device cookie's value for a browser that just signed in to (or signed up for) `userId`:
+   * that browser's later sign-ins to the account are then told apart from a bot's (DEVICE_ATTEMPTS).
+   */
+  deviceCookie(userId: string): string {
+    return this.devices.issue(userId);
   }
 
   /** `from`: the client's address; its password checks are counted (see ADDRESS_CHECKS). */
@@ -175,9 +233,13 @@ export class Accounts {
     return { ok: true, user, token: this.createSession(user.id) };
   }
 
-  /** `from`: the client's address; attempts are counted per address and email. */
-  async login(email: string, password: string, from = ''): Promise<LoginResult> {
-    const checked = await this.checkPassword(email, password, from);
+  /**
+   * `from`: the client's address; attempts are counted per address and email. `device`: the
+   * browser's device cookie, if any: one of this email's account exempts the sign-in from those
+   * counts while it has failures left (DEVICE_ATTEMPTS); any other counts for nothing.
+   */
+  async login(email: string, password: string, from = '', device?: string): Promise<LoginResult> {
+    const checked = await this.checkPassword(email, password, from, device);
     if (!checked.ok) return checked;
     return { ok: true, user: toUser(checked.row), token: this.createSession(checked.row.id) };
   }
@@ -268,9 +330,12 @@ export class Accounts {
     email: string,
     password: string,
     from: string,
-  ): Promise<
-    { ok: true; row: UserRow } | { ok: false; reason: 'invalid_credentials' | 'busy' } | TooManyAttempts
-  > {
+    device?: string,
+  ): Promise<Checked> {
+    if (device !== undefined) {
+      const trusted = await this.checkFromDevice(email, password, from, device);
+      if (trusted) return trusted;
+    }
     const key = `${from} ${email.toLowerCase()}`;
     const start = this.now();
     let attempts = this.failures.get(key);
@@ -308,6 +373,52 @@ export class Accounts {
     }
     if (!row || !valid) return { ok: false, reason: 'invalid_credentials' };
     this.failures.delete(key);
+    return { ok: true, row };
+  }
+
+  /**
+   * checkPassword for a sign-in presenting a device cookie: undefined, and nothing counted, when
+   * the cookie does not exempt it (malformed, not signed by us, another account's, past its
+   * failures, or the account past its trusted checks); the caller then counts it as any other.
+   * Otherwise neither the address's checks nor its per-email failures are touched: a failure is
+   * counted against the cookie, and a success does not reset the address's count for the email
+   * (else each of the owner's sign-ins would give a guesser there another 20).
+   */
+  private async checkFromDevice(
+    email: string,
+    password: string,
+    from: string,
+    cookie: string,
+  ): Promise<Checked | undefined> {
+    const device = this.devices.read(cookie);
+    if (!device) return undefined;
+    const row = this.findByEmail(email);
+    if (!row || row.id !== device.userId) return undefined;
+    const key = `${device.userId}.${device.nonce}`;
+    const start = this.now();
+    let failed = this.deviceFailures.get(key);
+    if (failed && start - failed.since >= this.deviceWindowMs) failed = undefined;
+    const count = failed?.count ?? 0;
+    const since = failed?.since ?? start;
+    if (count >= this.deviceAttempts) return undefined;
+    if (this.trustedChecks.take(row.id) !== undefined) return undefined;
+    // Counted before the slow check, as checkPassword does, so parallel guesses are held too.
+    this.deviceFailures.delete(key);
+    rememberBounded(this.deviceFailures, key, { count: count + 1, since }, DEVICE_TRACKED);
+    let valid: boolean;
+    try {
+      // The address's share of the queue still applies: it bounds how much of it one address holds.
+      valid = await verifyPassword(password, row.password_hash, this.hashQueue, this.share(from));
+    } catch (err) {
+      if (!(err instanceof PasswordsBusy)) throw err;
+      // Not checked, so not counted.
+      if (count === 0) this.deviceFailures.delete(key);
+      else rememberBounded(this.deviceFailures, key, { count, since }, DEVICE_TRACKED);
+      this.trustedChecks.giveBack(row.id);
+      return err instanceof ShareTaken ? perAddress(SHARE_RETRY_MS) : { ok: false, reason: 'busy' };
+    }
+    if (!valid) return { ok: false, reason: 'invalid_credentials' };
+    this.deviceFailures.delete(key);
     return { ok: true, row };
   }
 
