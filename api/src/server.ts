@@ -19,6 +19,7 @@ import {
 import type { Logger } from 'pino';
 import { Counter, collectDefaultMetrics, Gauge, Histogram } from 'prom-client';
 import { Accounts } from './accounts/accounts.js';
+import { deviceKey } from './accounts/devices.js';
 import { passwordHashes } from './accounts/passwords.js';
 import { accountRoutes } from './accounts/routes.js';
 import { authorizeSync } from './cart/authorize.js';
@@ -138,11 +139,14 @@ async function assemble(
   );
   if (seeded) logger.info({ products: seeded }, 'seeded a fresh data directory');
 
+  const secret = syncSecret(db, config.secret);
   const accounts = new Accounts(db, Date.now, {
     addressChecks: config.passwordChecksPerAddress,
     addressWaiting: config.passwordWaitingPerAddress,
+    // Device cookies stay valid across restarts and across processes that share the secret.
+    deviceKey: deviceKey(secret),
   });
-  const tokens = new SyncTokens(syncSecret(db, config.secret));
+  const tokens = new SyncTokens(secret);
   let carts: Carts | undefined;
   const sync = createSyncServer({
     db,

@@ -1,9 +1,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Accounts } from '../src/accounts/accounts.js';
+import { DeviceCookies, deviceKey } from '../src/accounts/devices.js';
 import { openDatabase } from '../src/db.js';
+import { cookieNames } from '../src/http/auth.js';
+import { Client, startTestServer } from './harness.js';
 
 // Device cookies: a browser that signed in to an account before is not held to the limits of the
 // address it shares with a bot. Every password check is a real scrypt hash: the budgets are tiny
@@ -23,6 +26,100 @@ function tempDb() {
 
 const SHARED = '203.0.113.77'; // a carrier's NAT: the bot and the real shoppers
 const ELSEWHERE = '192.0.2.1';
+const DEVICE = cookieNames(false).device;
+
+describe('device cookies, through HTTP behind a proxy', () => {
+  let server: Awaited<ReturnType<typeof startTestServer>>;
+  beforeAll(async () => {
+    server = await startTestServer({
+      SHOPSYNC_TRUSTED_PROXIES: '1',
+      SHOPSYNC_PASSWORD_CHECKS_PER_ADDRESS: '2',
+    });
+  });
+  afterAll(() => server.close());
+
+  const login = (browser: Client, email: string, password: string, address = SHARED) =>
+    browser.post('/api/auth/login', { email, password }, { 'x-forwarded-for': address });
+  const signup = (browser: Client, email: string, name: string, address = ELSEWHERE) =>
+    browser.post('/api/auth/signup', { email, password: 'password-7', name }, { 'x-forwarded-for': address });
+
+  const ann = 'ann@example.com';
+
+  it('lets a browser that signed in before past the budget a bot spent; a new browser gets 429', async () => {
+    const annBrowser = new Client(server.url);
+    expect((await signup(annBrowser, ann, 'Ann')).status).toBe(201);
+    // Signed in once from the shared address: its device cookie is set.
+    annBrowser.cookies.clear();
+    const first = await login(annBrowser, ann, 'password-7');
+    expect(first.status).toBe(200);
+    const set = first.headers.getSetCookie().find((c) => c.startsWith(`${DEVICE}=`));
+    expect(set).toMatch(/; HttpOnly/i);
+    expect(set).toMatch(/; SameSite=Lax/i);
+    expect(set).toMatch(/; Path=\//i);
+    const value = annBrowser.cookies.get(DEVICE)!;
+    expect(value.startsWith(`${first.json.user.id}.`)).toBe(true);
+    expect(value).not.toContain(first.json.token);
+    // Signing out leaves it: it is for the next sign-in.
+    expect((await annBrowser.post('/api/auth/logout')).status).toBe(204);
+    expect(annBrowser.cookies.get(DEVICE)).toBe(value);
+
+    // The bot spends the address's last check (and would take each one that comes back).
+    expect((await login(new Client(server.url), 'x1@example.com', 'guess-123')).status).toBe(401);
+    expect((await login(new Client(server.url), 'x2@example.com', 'guess-123')).status).toBe(429);
+
+    // Ann on a new browser, right password: refused with everyone else on the address.
+    const fresh = await login(new Client(server.url), ann, 'password-7');
+    expect(fresh.status).toBe(429);
+    expect(fresh.json.error.details.per).toBe('address');
+    // Ann on the browser she signed in with: a typo, then in.
+    expect((await login(annBrowser, ann, 'password-8')).status).toBe(401);
+    const back = await login(annBrowser, ann, 'password-7');
+    expect(back.status).toBe(200);
+    expect(back.json.user.email).toBe(ann);
+    // Each sign-in sets a new cookie.
+    expect(annBrowser.cookies.get(DEVICE)).not.toBe(value);
+    // The bot, still refused.
+    expect((await login(new Client(server.url), 'x3@example.com', 'guess-123')).status).toBe(429);
+  }, 120_000);
+
+  it("does not let a forged, malformed or another account's device cookie past", async () => {
+    const office = '198.51.100.40';
+    const home = '192.0.2.2';
+    const cy = 'cy@example.com';
+    const bea = new Client(server.url);
+    expect((await signup(bea, 'bea@example.com', 'Bea', home)).status).toBe(201);
+    const beaCookie = bea.cookies.get(DEVICE)!;
+    expect((await signup(new Client(server.url), cy, 'Cy', home)).status).toBe(201);
+    // Cy signs in at the office (its first check), a bot there spends the second.
+    const cyBrowser = new Client(server.url);
+    expect((await login(cyBrowser, cy, 'password-7', office)).status).toBe(200);
+    expect((await login(new Client(server.url), 'x4@example.com', 'guess-123', office)).status).toBe(401);
+    const own = cyBrowser.cookies.get(DEVICE)!;
+    const [userId, nonce, mac] = own.split('.') as [string, string, string];
+    const flipped = `${mac.slice(0, -2)}${mac.at(-2) === 'A' ? 'B' : 'A'}${mac.at(-1)}`;
+    const forged = [
+      beaCookie, // signed by the shop, but for Bea
+      `${userId}.${nonce}.${flipped}`,
+      `${userId}.${'n'.repeat(22)}.${mac}`, // another nonce under Cy's signature
+      new DeviceCookies(deviceKey('not the shop secret at all')).issue(userId),
+      `${userId}.${nonce}`,
+      'garbage',
+    ];
+    for (const value of forged) {
+      const browser = new Client(server.url);
+      browser.cookies.set(DEVICE, value);
+      const res = await login(browser, cy, 'password-7', office);
+      expect(res.status, value).toBe(429);
+      expect(res.json.error.details.per).toBe('address');
+    }
+    // Cy's own lets Cy in.
+    expect((await login(cyBrowser, cy, 'password-7', office)).status).toBe(200);
+  }, 120_000);
+
+  it('names the cookie __Host- when cookies are Secure', () => {
+    expect(cookieNames(true).device).toBe('__Host-shopsync_device');
+  });
+});
 
 describe('device cookies, in Accounts', () => {
   it("exempts the account's cookie from the per-address-and-email lockout a bot caused", async () => {

@@ -162,12 +162,15 @@ describe('behind HTTPS (SHOPSYNC_SECURE_COOKIES=1)', () => {
       // What the browser is told: Secure, Path=/ and no Domain, as the prefix requires.
       const set = (
         await victim.client.post('/api/auth/login', { email: victim.email, password: 'correct horse 1' })
-      ).headers
-        .getSetCookie()
-        .find((c) => c.startsWith('__Host-shopsync_session='))!;
-      expect(set).toMatch(/; Path=\/(;|$)/);
-      expect(set).toMatch(/; Secure(;|$)/);
-      expect(set).not.toMatch(/domain=/i);
+      ).headers.getSetCookie();
+      // The session cookie, and the device cookie (accounts/devices.ts) alike.
+      for (const name of ['__Host-shopsync_session=', '__Host-shopsync_device=']) {
+        const cookie = set.find((c) => c.startsWith(name));
+        expect(cookie, name).toMatch(/; Path=\/(;|$)/);
+        expect(cookie).toMatch(/; Secure(;|$)/);
+        expect(cookie).toMatch(/; HttpOnly(;|$)/);
+        expect(cookie).not.toMatch(/domain=/i);
+      }
       expect((await victim.client.get('/api/me')).status).toBe(200);
       expect(
         await open(victim.cartId, { cookie: victim.client.cookieHeader()! }, secure.url),

@@ -2,7 +2,15 @@ import { AddressInput, LoginInput, PasswordChangeInput, SignupInput } from '@sho
 import { type Context, Hono } from 'hono';
 import type { Logger } from 'pino';
 import type { Carts } from '../cart/carts.js';
-import { type AppEnv, clearSessionCookie, readGuestId, requireUser, setSessionCookie } from '../http/auth.js';
+import {
+  type AppEnv,
+  clearSessionCookie,
+  readDeviceCookie,
+  readGuestId,
+  requireUser,
+  setDeviceCookie,
+  setSessionCookie,
+} from '../http/auth.js';
 import { ApiError, parseBody } from '../http/errors.js';
 import { requestAddress } from '../http/headers.js';
 import { type Accounts, sessionId, type TooManyAttempts } from './accounts.js';
@@ -51,6 +59,7 @@ export function accountRoutes(
     if (!result.ok && result.reason === 'busy') throw busy(c);
     if (!result.ok) throw new ApiError(409, 'email_taken', 'an account with this email exists');
     setSessionCookie(c, result.token, secureCookies);
+    setDeviceCookie(c, accounts.deviceCookie(result.user.id), secureCookies);
     const guest = readGuestId(c, secureCookies);
     const guestLinesMerged = guest ? await carts.mergeGuestCart(guest, result.user.id) : 0;
     return c.json({ user: result.user, token: result.token, guestLinesMerged }, 201);
@@ -58,11 +67,19 @@ export function accountRoutes(
 
   app.post('/auth/login', async (c) => {
     const input = await parseBody(c, LoginInput);
-    const result = await accounts.login(input.email, input.password, requestAddress(c, trustedProxies));
+    // The browser's device cookie, if it signed in to this account before, exempts it from the
+    // address's limits (Accounts.login); each success sets a new one.
+    const result = await accounts.login(
+      input.email,
+      input.password,
+      requestAddress(c, trustedProxies),
+      readDeviceCookie(c, secureCookies),
+    );
     if (!result.ok && result.reason === 'too_many_attempts') throw refuse(c, result);
     if (!result.ok && result.reason === 'busy') throw busy(c);
     if (!result.ok) throw new ApiError(401, 'invalid_credentials', 'the email or the password is wrong');
     setSessionCookie(c, result.token, secureCookies);
+    setDeviceCookie(c, accounts.deviceCookie(result.user.id), secureCookies);
     const guest = readGuestId(c, secureCookies);
     const guestLinesMerged = guest ? await carts.mergeGuestCart(guest, result.user.id) : 0;
     return c.json({ user: result.user, token: result.token, guestLinesMerged });

@@ -14,11 +14,16 @@ import { requestCookie, requestHeader } from './headers.js';
  * tossing"; SameSite and the Origin checks do not stop it). A planted session cookie would sign
  * the shopper into someone else's account, whose checkout then keeps the address they type; a
  * planted guest cookie would share a guest cart with whoever chose its id. Over plain HTTP (local
- * use) the prefix cannot be set, and the names are plain.
+ * use) the prefix cannot be set, and the names are plain. The device cookie (accounts/devices.ts)
+ * is signed by the shop, so a planted one counts for nothing; it is named alike all the same.
  */
-export function cookieNames(secure: boolean): { session: string; guest: string } {
+export function cookieNames(secure: boolean): { session: string; guest: string; device: string } {
   const prefix = secure ? '__Host-' : '';
-  return { session: `${prefix}shopsync_session`, guest: `${prefix}shopsync_guest` };
+  return {
+    session: `${prefix}shopsync_session`,
+    guest: `${prefix}shopsync_guest`,
+    device: `${prefix}shopsync_device`,
+  };
 }
 
 const GUEST_ID = /^g_[A-Za-z0-9_-]{16,32}$/;
@@ -92,6 +97,28 @@ export function setSessionCookie(c: Context, token: string, secure: boolean): vo
 /** Clears the session cookie, with the attributes it was set with (so no browser keeps it). */
 export function clearSessionCookie(c: Context, secure: boolean): void {
   deleteCookie(c, cookieNames(secure).session, { path: '/', httpOnly: true, sameSite: 'Lax', secure });
+}
+
+/** How long a device cookie lasts after the sign-in that set it (each sign-in sets a new one). */
+export const DEVICE_COOKIE_MS = 365 * 24 * 3600_000;
+
+/**
+ * Sets the device cookie (accounts/devices.ts) on a sign-in or signup that succeeded. It outlives
+ * the session, and signing out leaves it: it is for the next sign-in.
+ */
+export function setDeviceCookie(c: Context, value: string, secure: boolean): void {
+  setCookie(c, cookieNames(secure).device, value, {
+    httpOnly: true,
+    sameSite: 'Lax',
+    path: '/',
+    secure,
+    maxAge: DEVICE_COOKIE_MS / 1000,
+  });
+}
+
+/** The device cookie the request presents, unchecked (Accounts checks it). */
+export function readDeviceCookie(c: Context, secure: boolean): string | undefined {
+  return requestCookie(c, cookieNames(secure).device);
 }
 
 export function readGuestId(c: Context, secure: boolean): string | undefined {
