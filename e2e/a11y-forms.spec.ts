@@ -90,6 +90,49 @@ test("a cart line's controls name its product, and one status region says its ne
   await expect(page.getByTestId('quantity-status')).toHaveRole('status');
 });
 
+test('the same status region says, briefly, what changed in the cart on another device, and not the own edits', async ({
+  page,
+  context,
+  request,
+}) => {
+  const [lamp, mug, kettle] = [
+    await createProduct(request, 'Remote Lamp'),
+    await createProduct(request, 'Remote Mug'),
+    await createProduct(request, 'Remote Kettle'),
+  ];
+  const [lampTitle, mugTitle, kettleTitle] = [
+    await productTitle(request, lamp),
+    await productTitle(request, mug),
+    await productTitle(request, kettle),
+  ];
+  await context.request.post('/api/cart/lines', { data: { productId: lamp, quantity: 1 } });
+  await context.request.post('/api/cart/lines', { data: { productId: mug, quantity: 1 } });
+  await page.goto('/cart');
+  await expectQuantity(page, lamp, 1);
+  await expectQuantity(page, mug, 1);
+  const status = page.getByTestId('quantity-status');
+  // The first load is not a change: nothing said, even after the page has waited for more updates.
+  await page.waitForTimeout(1500);
+  await expect(status).toHaveText('');
+  // Another device (the API, same session): adds a line, changes one, removes one.
+  await context.request.post('/api/cart/lines', { data: { productId: kettle, quantity: 1 } });
+  await context.request.patch(`/api/cart/lines/${lamp}`, { data: { quantity: 3 } });
+  await context.request.patch(`/api/cart/lines/${mug}`, { data: { quantity: 0 } });
+  await expectQuantity(page, kettle, 1);
+  await expectQuantity(page, lamp, 3);
+  await expect(line(page, mug)).toHaveCount(0);
+  await expect(status).toHaveText(
+    `Your cart changed on another device: ${kettleTitle} added; ${lampTitle} now 3; ${mugTitle} removed.`,
+  );
+  await expect(status).toHaveRole('status');
+  // This page's own "+": its quantity only, as before, and not said again as a change elsewhere.
+  await line(page, lamp).getByRole('button', { name: 'Increase quantity' }).click();
+  await expectQuantity(page, lamp, 4);
+  await expect(status).toHaveText(`Quantity of ${lampTitle}: 4`);
+  await page.waitForTimeout(1500);
+  await expect(status).toHaveText(`Quantity of ${lampTitle}: 4`);
+});
+
 test.describe(() => {
   // These tests hold back the page's own requests: without a service worker (races.spec.ts says why).
   test.use({ serviceWorkers: 'block' });

@@ -10,6 +10,21 @@ import { lineProblem, mustFix, problemText, useProducts } from '../products.js';
 import { useStore } from '../store.js';
 import { useTitle } from '../title.js';
 
+/** A line changed elsewhere: its quantity before and after (0: not in the cart). */
+interface RemoteChange {
+  productId: string;
+  from: number;
+  to: number;
+}
+
+/**
+ * How long the cart must stay still before a change made elsewhere is announced: one change there
+ * (an add, then another line's quantity) reaches this page as several updates, said as one.
+ */
+const REMOTE_QUIET_MS = 700;
+/** Lines named in that announcement; the rest are counted ("and 2 more"). */
+const REMOTE_NAMED = 3;
+
 export default function CartPage() {
   const state = useStore(cartState);
   // Stock and price as the shop has them now, not as they were when first seen this session.
@@ -34,9 +49,62 @@ export default function CartPage() {
     quantity: number;
     title: string;
   } | null>(null);
-  // The line whose quantity the shopper last changed with "+" or "−": its new quantity is said in
-  // the one status region below (a live region per line announced a bare number, of no line).
-  const [stepped, setStepped] = useState<string | null>(null);
+  // What the one status region below says (a live region per line announced a bare number, of no
+  // line): the new quantity of the line the shopper last changed with "+" or "−", or what changed
+  // in the cart elsewhere (another device), whichever came last.
+  const [said, setSaid] = useState<{ stepped: string } | { remote: RemoteChange[] } | null>(null);
+  const setStepped = (productId: string | null) => setSaid(productId ? { stepped: productId } : null);
+  // Telling the shopper's own edits from changes made elsewhere: the cart's state does not say which
+  // device made a change (checkout, likewise, compares the cart with the one it reviewed). So the
+  // page keeps the quantities it has accounted for: the lines as it last rendered them, updated at
+  // once by its own edits (`own`, right after making them; a Yjs edit publishes the new state
+  // synchronously). Whatever differs from them at the next render came from elsewhere. Until this
+  // device's copy and the server's have loaded (the first load: the render saying so may bring the
+  // server's lines too, so `settled` is of the lines kept, taken once both had loaded), and when
+  // another cart is on the screen (signed in or out), the lines are taken as they are, unannounced.
+  const known = useRef<{ cartId: string | null; settled: boolean; lines: Map<string, number> } | null>(null);
+  // Changes from elsewhere not yet announced (each line's quantity before the first of them).
+  const pending = useRef(new Map<string, { from: number; to: number }>());
+  const quiet = useRef<ReturnType<typeof setTimeout>>();
+  const own = (productId: string) => {
+    const mine = known.current;
+    const now = cartState.get();
+    if (!mine || mine.cartId !== now.cartId) return;
+    const quantity = now.lines.find((l) => l.productId === productId)?.quantity ?? 0;
+    if (quantity) mine.lines.set(productId, quantity);
+    else mine.lines.delete(productId);
+    pending.current.delete(productId);
+  };
+  useEffect(() => {
+    const now = new Map(state.lines.map((l) => [l.productId, l.quantity]));
+    const mine = known.current;
+    if (!mine || mine.cartId !== state.cartId || !mine.settled) {
+      if (mine && mine.cartId !== state.cartId) setSaid(null);
+      known.current = { cartId: state.cartId, settled: state.ready && state.synced, lines: now };
+      pending.current.clear();
+      clearTimeout(quiet.current);
+      return;
+    }
+    let changed = false;
+    for (const id of new Set([...mine.lines.keys(), ...now.keys()])) {
+      const before = mine.lines.get(id) ?? 0;
+      const after = now.get(id) ?? 0;
+      if (before === after) continue;
+      pending.current.set(id, { from: pending.current.get(id)?.from ?? before, to: after });
+      changed = true;
+    }
+    mine.lines = now;
+    if (!changed) return;
+    clearTimeout(quiet.current);
+    quiet.current = setTimeout(() => {
+      const changes = [...pending.current]
+        .filter(([, c]) => c.from !== c.to)
+        .map(([productId, c]) => ({ productId, ...c }));
+      pending.current.clear();
+      if (changes.length) setSaid({ remote: changes });
+    }, REMOTE_QUIET_MS);
+  }, [state]);
+  useEffect(() => () => clearTimeout(quiet.current), []);
   // The button pressed is gone after a removal or an Undo: where keyboard focus goes instead, once
   // the page shows the change (the Undo button, or the restored line's Remove button).
   const focusNext = useRef<{ undo: true } | { line: string } | null>(null);
@@ -60,6 +128,7 @@ export default function CartPage() {
     const cart = shown();
     if (!cart) return;
     cart.remove(productId);
+    own(productId);
     setRemoved({ cartId: state.cartId!, productId, quantity, title });
     setStepped(null);
     focusNext.current = { undo: true };
@@ -77,12 +146,15 @@ export default function CartPage() {
     (s, l) => s + (products.get(l.productId)?.price.amount ?? 0) * l.quantity,
     0,
   );
-  // The stepped line's quantity as the cart now has it (after edits elsewhere too); nothing once the
-  // line is gone (the Undo notice speaks then).
+  // The stepped line's quantity as the cart now has it; nothing once the line is gone (the Undo
+  // notice speaks then).
+  const stepped = said && 'stepped' in said ? said.stepped : null;
   const steppedLine = stepped ? state.lines.find((l) => l.productId === stepped) : undefined;
-  const steppedText = steppedLine
+  const statusText = steppedLine
     ? `Quantity of ${nameOf(products.get(steppedLine.productId))}: ${steppedLine.quantity}`
-    : '';
+    : said && 'remote' in said
+      ? remoteText(said.remote, products)
+      : '';
   return (
     <section class="cart">
       <h1 tabIndex={-1} ref={heading}>
@@ -100,6 +172,7 @@ export default function CartPage() {
               ref={undoButton}
               onClick={() => {
                 shown()?.add(undoable.productId, undoable.quantity);
+                own(undoable.productId);
                 setRemoved(null);
                 focusNext.current = { line: undoable.productId };
               }}
@@ -109,9 +182,10 @@ export default function CartPage() {
           </p>
         )}
       </div>
-      {/* One region for every line's quantity: "Quantity of Desk lamp: 3", not a bare "3". */}
+      {/* One region for every line's quantity: "Quantity of Desk lamp: 3", not a bare "3"; and for
+          what changed elsewhere. */}
       <p class="visually-hidden" role="status" data-testid="quantity-status">
-        {steppedText}
+        {statusText}
       </p>
       {loading ? (
         <p class="loading" data-testid="cart-loading">
@@ -160,6 +234,7 @@ export default function CartPage() {
                       onClick={() => {
                         if (line.quantity > 1) {
                           withCart((cart) => decrease(cart, line.productId, line.quantity));
+                          own(line.productId);
                           setStepped(line.productId);
                         } else remove(line.productId, line.quantity, p?.title ?? 'the item');
                       }}
@@ -179,6 +254,7 @@ export default function CartPage() {
                       }
                       onClick={() => {
                         withCart((cart) => increase(cart, line.productId));
+                        own(line.productId);
                         setStepped(line.productId);
                       }}
                     >
@@ -215,4 +291,23 @@ export default function CartPage() {
 /** How the cart's controls name a line's product: its title, or what stands for it. */
 function nameOf(p: { title: string } | null | undefined): string {
   return p?.title ?? (p === null ? 'the item no longer sold' : 'this item');
+}
+
+/**
+ * What changed in the cart elsewhere, briefly: "Your cart changed on another device: Kettle added;
+ * Lamp now 3; Mug removed; and 2 more." Adds first, then new quantities, then removals. Nothing until
+ * the named lines' products have loaded (the cache keeps removed ones): a text that changed from
+ * "this item" to the title would be announced twice.
+ */
+function remoteText(changes: RemoteChange[], products: Map<string, { title: string } | null>): string {
+  const order = (c: RemoteChange) => (c.from === 0 ? 0 : c.to === 0 ? 2 : 1);
+  const sorted = [...changes].sort((a, b) => order(a) - order(b));
+  const named = sorted.slice(0, REMOTE_NAMED);
+  if (named.some((c) => products.get(c.productId) === undefined)) return '';
+  const parts = named.map((c) => {
+    const what = nameOf(products.get(c.productId));
+    return c.from === 0 ? `${what} added` : c.to === 0 ? `${what} removed` : `${what} now ${c.to}`;
+  });
+  const rest = sorted.length - named.length;
+  return `Your cart changed on another device: ${parts.join('; ')}${rest ? `; and ${rest} more` : ''}.`;
 }
