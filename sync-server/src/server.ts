@@ -311,6 +311,12 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     bytesOut = 0;
   }
 
+  /** Replaces these documents' snapshots and drops their logs: in one transaction where the storage can. */
+  function storeSnapshots(snapshots: { docName: string; snapshot: Uint8Array }[]): void {
+    if (storage.compactAll) storage.compactAll(snapshots);
+    else for (const { docName, snapshot } of snapshots) storage.compact(docName, snapshot);
+  }
+
   /**
    * Folds the rooms' logs into snapshots, in one transaction where the storage can (compactAll):
    * with an fsync per commit, one fsync for the lot. The updates are stored already: a fold that
@@ -320,8 +326,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     if (list.length === 0) return;
     const snapshots = list.map((room) => ({ docName: room.name, snapshot: Y.encodeStateAsUpdate(room.doc) }));
     try {
-      if (storage.compactAll) storage.compactAll(snapshots);
-      else for (const { docName, snapshot } of snapshots) storage.compact(docName, snapshot);
+      storeSnapshots(snapshots);
     } catch (err) {
       logger.error({ err }, 'folding cart update logs into snapshots failed');
       return;
@@ -1007,31 +1012,27 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
   }
 
   async function expireDocuments(before: number, keep: (docName: string) => boolean): Promise<number> {
-    const { logged, unused, remove } = storage;
-    if (!logged || !unused || !remove || !storage.touch) return 0;
+    if (!storage.logged || !storage.unused || !storage.remove || !storage.touch) return 0;
     // A log is folded when its room is let go; one left by a crash (kill -9) has no time of use
     // until it is: folded here, it counts as used now.
     for (let after = ''; !closed; ) {
-      const names = logged.call(storage, after, EXPIRE_BATCH);
+      const names = storage.logged(after, EXPIRE_BATCH);
       if (names.length === 0) break;
       after = names.at(-1)!;
       const folds = names
         .filter((name) => !rooms.has(name))
         .map((docName) => ({ docName, snapshot: foldStored(docName) }));
-      if (folds.length > 0) {
-        if (storage.compactAll) storage.compactAll(folds);
-        else for (const { docName, snapshot } of folds) storage.compact(docName, snapshot);
-      }
+      if (folds.length > 0) storeSnapshots(folds);
       await nextTurn();
     }
     let removed = 0;
     for (let after: UsedCursor | undefined; !closed; ) {
       // Listed and removed in one turn: a room cannot open in between.
-      const found = unused.call(storage, before, after, EXPIRE_BATCH);
+      const found = storage.unused(before, after, EXPIRE_BATCH);
       if (found.length === 0) break;
       after = found.at(-1);
       const going = found.map((f) => f.docName).filter((name) => !rooms.has(name) && !keep(name));
-      remove.call(storage, going);
+      storage.remove(going);
       removed += going.length;
       await nextTurn();
     }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Checkpointer, type CheckpointResult, MAIN_CHECKPOINT_PAGES } from '../src/checkpointer.js';
+import { until } from './harness.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -29,14 +30,6 @@ function write(db: Database.Database): void {
   for (let i = 0; i < 512; i++) insert.run(Buffer.alloc(4000, i));
 }
 
-async function until(condition: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 describe('Checkpointer', () => {
   it('copies committed pages into the database file from its own thread', async () => {
     const { db, size } = database();
@@ -45,7 +38,7 @@ describe('Checkpointer', () => {
     const before = size();
     write(db);
     // The main connection checkpoints only at MAIN_CHECKPOINT_PAGES: the file grows by the worker.
-    await until(() => size() > before + 2_000_000);
+    await until(() => size() > before + 2_000_000, 'the pages copied into the file', 5000);
     expect((db.prepare('SELECT count(*) AS n FROM blobs').get() as { n: number }).n).toBe(512);
     await checkpointer.stop();
     db.close();
@@ -65,7 +58,7 @@ describe('Checkpointer', () => {
       for (let i = 0; i < 64; i++) insert.run(Buffer.alloc(4000, i));
       largest = Math.max(largest, fs.statSync(`${file}-wal`).size);
       const ended = Date.now();
-      await until(() => checkpoints.some((c) => c.startedAt > ended));
+      await until(() => checkpoints.some((c) => c.startedAt > ended), 'a checkpoint after the last', 5000);
       const after = checkpoints.find((c) => c.startedAt > ended);
       expect(after).toMatchObject({ busy: 0, checkpointed: after?.log });
     }
@@ -144,10 +137,14 @@ describe('Checkpointer', () => {
     fs.rmSync(file);
     const errors: string[] = [];
     const checkpointer = Checkpointer.start(db, { intervalMs: 20, onError: (e) => errors.push(e) });
-    await until(() => errors.length > 0);
+    await until(() => errors.length > 0, 'an error reported', 5000);
     expect(errors[0]).toMatch(/does not exist|unable to open/i);
     // Without its worker the main connection checkpoints as often as SQLite would.
-    await until(() => db.pragma('wal_autocheckpoint', { simple: true }) === 1000);
+    await until(
+      () => db.pragma('wal_autocheckpoint', { simple: true }) === 1000,
+      'the main connection checkpointing again',
+      5000,
+    );
     await checkpointer.stop();
     db.close();
   });
@@ -163,7 +160,7 @@ describe('Checkpointer', () => {
     const db = new Database(file);
     const errors: string[] = [];
     const checkpointer = Checkpointer.start(db, { intervalMs: 20, onError: (e) => errors.push(e) });
-    await until(() => errors.length >= 2);
+    await until(() => errors.length >= 2, 'a second error reported', 5000);
     expect(errors[0]).toMatch(/^cannot open .*not-a-database\.sqlite: file is not a database/);
     expect(errors[1]).toMatch(/checkpoint worker ended .* every 1000 pages/);
     const started = Date.now();

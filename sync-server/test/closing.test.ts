@@ -9,8 +9,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import * as syncProtocol from 'y-protocols/sync';
 import * as Y from 'yjs';
-import { createSyncServer, type SyncServer } from '../src/index.js';
-import { startSync, type TestSyncServer, tmpDir, token } from './harness.js';
+import { createSyncServer, type SyncServer, type SyncServerOptions } from '../src/index.js';
+import { startSync, type TestSyncServer, tmpDir, token, until } from './harness.js';
 
 /**
  * A device that never answers a close frame (a hostile one): a WebSocket client on a bare socket,
@@ -87,75 +87,64 @@ function addItem(item: string): Uint8Array {
   return encoding.toUint8Array(enc);
 }
 
-async function until(done: () => boolean, timeoutMs: number): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > end) return false;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return true;
+/** The server of the test that is running, stopped after it (serve). */
+let stop: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await stop?.();
+  stop = undefined;
+});
+
+/**
+ * A sync server on an ephemeral port whose authorization decides as the test says (by default,
+ * everyone is user u1 on sign-in-1), stopped after the test.
+ */
+async function serve(options: Partial<SyncServerOptions> = {}): Promise<{ sync: SyncServer; port: number }> {
+  const db = new Database(path.join(tmpDir(), 'sync.sqlite'));
+  const sync = createSyncServer({
+    db,
+    authorize: () => ({ ok: true, principal: 'user:u1', session: 'sign-in-1' }),
+    ...options,
+  });
+  const server = http.createServer((_req, res) => res.writeHead(404).end());
+  server.on('upgrade', (req, socket, head) => sync.handleUpgrade(req, socket, head));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  stop = async () => {
+    await sync.close();
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+    db.close();
+  };
+  return { sync, port: (server.address() as AddressInfo).port };
 }
 
 describe('a connection the server closes', () => {
-  let stop: (() => Promise<void>) | undefined;
-  afterEach(async () => {
-    await stop?.();
-    stop = undefined;
-  });
-
-  async function serve(): Promise<{ sync: SyncServer; port: number }> {
-    const db = new Database(path.join(tmpDir(), 'sync.sqlite'));
-    const sync = createSyncServer({
-      db,
-      authorize: () => ({ ok: true, principal: 'user:u1', session: 'sign-in-1' }),
-    });
-    const server = http.createServer((_req, res) => res.writeHead(404).end());
-    server.on('upgrade', (req, socket, head) => sync.handleUpgrade(req, socket, head));
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    stop = async () => {
-      await sync.close();
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
-      db.close();
-    };
-    return { sync, port: (server.address() as AddressInfo).port };
-  }
-
   it('after a sign-out, takes no more edits from a device that never answers the close, and drops it', async () => {
     const { sync, port } = await serve();
     const device = hostileDevice(port, 'cart-1');
     await device.opened;
     device.send(addItem('before'));
-    await until(() => sync.stats().rooms === 1, 5000);
+    await until(() => sync.stats().rooms === 1, 'the room to open', 5000);
     const doc = await sync.getDocument('cart-1');
-    expect(await until(() => doc.getArray('items').length === 1, 5000)).toBe(true);
+    await until(() => doc.getArray('items').length === 1, 'the edit made before the sign-out', 5000);
 
     expect(sync.endSession('sign-in-1')).toBe(1);
-    expect(await until(() => device.frames.some((f) => f.op === 8), 5000)).toBe(true);
+    await until(() => device.frames.some((f) => f.op === 8), 'the close frame', 5000);
     const close = device.frames.find((f) => f.op === 8)!;
     expect(close.payload.readUInt16BE(0)).toBe(4401);
     // The device ignores the close and goes on editing the cart it was signed out of.
     device.send(addItem('after'));
     // Dropped well before ws's own 30 s wait for an answer to the close.
-    expect(await until(device.ended, 10_000)).toBe(true);
+    await until(device.ended, 'the server to drop the socket');
     expect(doc.getArray('items').toArray()).toEqual(['before']);
     device.destroy();
   });
 });
 
 describe('an address at a limit, as the operator hears of it', () => {
-  let stop: (() => Promise<void>) | undefined;
-  afterEach(async () => {
-    await stop?.();
-    stop = undefined;
-  });
-
   it('is logged once a minute, naming SHOPSYNC_TRUSTED_PROXIES when the request was forwarded', async () => {
     const warnings: { obj: Record<string, unknown>; msg?: string }[] = [];
     const noop = () => {};
-    const db = new Database(path.join(tmpDir(), 'sync.sqlite'));
-    const sync = createSyncServer({
-      db,
+    const { port } = await serve({
       authorize: () => ({ ok: true, principal: 'guest:x' }),
       limits: { maxConnectionsPerAddress: 1 },
       logger: {
@@ -165,16 +154,7 @@ describe('an address at a limit, as the operator hears of it', () => {
         warn: (obj, msg) => warnings.push({ obj: obj as never, msg }),
       },
     });
-    const server = http.createServer((_req, res) => res.writeHead(404).end());
-    server.on('upgrade', (req, socket, head) => sync.handleUpgrade(req, socket, head));
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    stop = async () => {
-      await sync.close();
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
-      db.close();
-    };
-    const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/sync/cart-1`;
+    const url = `ws://127.0.0.1:${port}/sync/cart-1`;
     const open = (headers: Record<string, string>) =>
       new Promise<WebSocket | number>((resolve) => {
         const ws = new WebSocket(url, { headers });
@@ -220,9 +200,7 @@ describe('the write budget of a client address', () => {
     });
     for (let i = 0; i < count; i++) ws.send(addItem(`${cart}-${i}-${'x'.repeat(size)}`));
     const doc = await server.sync.getDocument(cart);
-    expect(await until(() => code !== undefined || doc.getArray('items').length === count, 10_000)).toBe(
-      true,
-    );
+    await until(() => code !== undefined || doc.getArray('items').length === count, 'the updates or a close');
     ws.close();
     return code ?? 'stored';
   }

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { SqliteDocumentStorage, TOUCH_SLACK_MS } from '../src/index.js';
-import { startSync, type TestSyncServer } from './harness.js';
+import { startSync, type TestSyncServer, until } from './harness.js';
 
 const DAY = 24 * 3600_000;
 
@@ -100,7 +100,7 @@ describe('documents nobody uses expire (expireDocuments)', () => {
     await again.sync.getDocument('long-held');
     age(again.db, 'long-held', Date.now() - 100 * DAY);
     // The sweeper lets it go once idle for idleRoomMs (it runs every second at this limit).
-    await until(() => again.sync.stats().rooms === 0);
+    await until(() => again.sync.stats().rooms === 0, 'the idle room to be let go');
     expect(usedAt(again.db, 'long-held')).toBeGreaterThan(Date.now() - DAY);
     expect(await again.sync.expireDocuments(Date.now() - 92 * DAY, () => false)).toBe(0);
     expect(stored(again.db, 'long-held')).toBe(1);
@@ -157,12 +157,4 @@ describe('documents nobody uses expire (expireDocuments)', () => {
 
 function dirOf(db: Database.Database): string {
   return db.name.slice(0, db.name.lastIndexOf('/'));
-}
-
-async function until(done: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
