@@ -2,7 +2,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DB_FILE } from '../src/db.js';
-import { admin, Client, createProduct, signUp, startTestServer } from './harness.js';
+import { admin, Client, createProduct, signUp, startTestServer, until } from './harness.js';
 
 const DAY = 24 * 3600_000;
 
@@ -15,14 +15,6 @@ function stored(db: Database.Database, cartId: string): number {
     n('SELECT COUNT(*) AS n FROM sync_snapshots WHERE doc = ?') +
     n('SELECT COUNT(*) AS n FROM sync_updates WHERE doc = ?')
   );
-}
-
-async function until(done: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe("guests' carts expire 90 days after the guest's last visit", () => {
@@ -59,7 +51,7 @@ describe("guests' carts expire 90 days after the guest's last visit", () => {
     shop = await startTestServer({ DATA_DIR: dataDir });
     const running = shop;
     // Swept at start, then every hour.
-    await until(() => stored(running.db, carts.gone) === 0);
+    await until(() => stored(running.db, carts.gone) === 0, "the gone guest's cart removed");
     expect(stored(running.db, carts.back)).toBeGreaterThan(0);
     expect(stored(running.db, carts.user)).toBeGreaterThan(0);
 

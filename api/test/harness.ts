@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
 import { hashToken } from '../src/accounts/accounts.js';
 import { loadConfig } from '../src/config.js';
@@ -141,4 +142,34 @@ export async function createProduct(vendor: Client, stock: number, price = 500):
   });
   if (res.status !== 201) throw new Error(`product create failed: ${res.status} ${res.text}`);
   return res.json.id;
+}
+
+/** A line of a kept log (keptLog), parsed. */
+export type LogRecord = { level: number; msg: string } & Record<string, unknown>;
+
+/**
+ * A logger at `level` whose JSON lines are kept: parsed in `records` as they come, and as written
+ * by `text()`. For tests that read what the shop logs.
+ */
+export function keptLog(level: string): { logger: Logger; records: LogRecord[]; text(): string } {
+  const chunks: string[] = [];
+  const records: LogRecord[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      const text = String(chunk);
+      chunks.push(text);
+      for (const line of text.split('\n')) if (line) records.push(JSON.parse(line));
+      done();
+    },
+  });
+  return { logger: pino({ level }, sink), records, text: () => chunks.join('') };
+}
+
+/** Waits until `check` holds, asking every 20 ms; fails naming `what` after `timeoutMs`. */
+export async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }

@@ -1,12 +1,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { type RunningServer, startServer } from '../src/server.js';
-import { ADMIN, startTestServer } from './harness.js';
+import { ADMIN, keptLog, startTestServer } from './harness.js';
 
 const started: RunningServer[] = [];
 afterAll(async () => {
@@ -46,16 +45,10 @@ describe('/metrics with SHOPSYNC_METRICS_TOKEN', () => {
 describe('access log', () => {
   /** A shop whose log lines (JSON) are kept in `lines`, at `level`. */
   async function shopLoggingAt(level: string) {
-    const lines: Record<string, unknown>[] = [];
-    const sink = new Writable({
-      write(chunk, _encoding, done) {
-        for (const line of String(chunk).split('\n')) if (line) lines.push(JSON.parse(line));
-        done();
-      },
-    });
-    const server = await startTestServer({}, pino({ level }, sink));
+    const log = keptLog(level);
+    const server = await startTestServer({}, log.logger);
     started.push(server);
-    return { server, lines };
+    return { server, lines: log.records };
   }
 
   it('at debug, logs each request with its method, path (no query), status and time', async () => {
@@ -82,14 +75,8 @@ describe('access log', () => {
 
 describe('/api/health', () => {
   it('says 503 "search" while the catalog feed cannot read, logs it once, and the shop serves on', async () => {
-    const lines: { msg: string; level: number }[] = [];
-    const sink = new Writable({
-      write(chunk, _enc, done) {
-        for (const line of String(chunk).split('\n')) if (line) lines.push(JSON.parse(line));
-        done();
-      },
-    });
-    const server = await startTestServer({}, pino({ level: 'info' }, sink));
+    const { logger, records: lines } = keptLog('info');
+    const server = await startTestServer({}, logger);
     started.push(server);
     const health = async () => {
       const res = await fetch(`${server.url}/api/health`);

@@ -1,13 +1,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Accounts } from '../src/accounts/accounts.js';
 import { dummyPasswordHash, HashQueue } from '../src/accounts/passwords.js';
 import { openDatabase } from '../src/db.js';
-import { Client, startTestServer } from './harness.js';
+import { Client, keptLog, startTestServer } from './harness.js';
 
 // Every password check here is a real scrypt hash at OWASP's cost: the budgets are tiny (2-3
 // checks) and the clock injected, so each test makes a handful.
@@ -178,18 +176,9 @@ describe('password checks per client address, through HTTP behind a proxy', () =
 
 describe('an address out of password checks, as the operator hears of it', () => {
   it('is logged, naming SHOPSYNC_TRUSTED_PROXIES when the request came through an undeclared proxy', async () => {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    });
+    const log = keptLog('info');
     // No proxies declared: every request is the socket's address, 127.0.0.1.
-    const shop = await startTestServer(
-      { SHOPSYNC_PASSWORD_CHECKS_PER_ADDRESS: '1' },
-      pino({ level: 'info' }, sink),
-    );
+    const shop = await startTestServer({ SHOPSYNC_PASSWORD_CHECKS_PER_ADDRESS: '1' }, log.logger);
     try {
       const login = (email: string) =>
         new Client(shop.url).post(
@@ -198,11 +187,11 @@ describe('an address out of password checks, as the operator hears of it', () =>
           { 'x-forwarded-for': '203.0.113.9' },
         );
       expect((await login('z1@example.com')).status).toBe(401);
-      expect(lines.join('')).not.toContain('refused password checks');
+      expect(log.text()).not.toContain('refused password checks');
       expect((await login('z2@example.com')).status).toBe(429);
-      const warning = lines.map((l) => JSON.parse(l)).find((l) => /refused password checks/.test(l.msg));
+      const warning = log.records.find((l) => /refused password checks/.test(l.msg));
       expect(warning).toMatchObject({ level: 40, address: '127.0.0.1', forwarded: true });
-      expect(warning.msg).toContain('SHOPSYNC_TRUSTED_PROXIES');
+      expect(warning?.msg).toContain('SHOPSYNC_TRUSTED_PROXIES');
     } finally {
       await shop.close();
     }

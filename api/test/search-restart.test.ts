@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ADMIN, admin, KETTLE, signUp } from './harness.js';
+import { ADMIN, admin, KETTLE, signUp, until } from './harness.js';
 import { type ShopProcess, startShopProcess } from './process.js';
 
 /** The "search index ready" log line: how the index came up and what it replayed. */
@@ -17,11 +17,6 @@ function indexReady(shop: ShopProcess): { how?: string; replayed?: number } {
 
 /** "restored" from the saved base or "built" from the catalog. */
 const howIndexed = (shop: ShopProcess) => indexReady(shop).how;
-
-async function waitFor(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 400 && !check(); i++) await new Promise((r) => setTimeout(r, 25));
-  if (!check()) throw new Error(`timed out waiting for ${what}`);
-}
 
 async function stop(shop: ShopProcess, signal: NodeJS.Signals): Promise<void> {
   shop.child.kill(signal);
@@ -40,7 +35,7 @@ describe('search across restarts', () => {
 
     const first = await startShopProcess(env);
     expect(howIndexed(first)).toBe('built');
-    await waitFor(() => first.output().includes('saved the search base'), 'the first base to be saved');
+    await until(() => first.output().includes('saved the search base'), 'the first base to be saved');
     const vendor = admin(first.url);
     const created = await vendor.post('/api/products', KETTLE);
     expect(created.status).toBe(201);
@@ -97,7 +92,7 @@ describe('search across restarts', () => {
       expect(howIndexed(third)).toBe('built');
       expect(third.output()).toContain('another format; rebuilding');
       expect(await ids(third.url, 'zanzibar kettle')).toEqual([created.json.id]);
-      await waitFor(() => third.output().includes('saved the search base'), 'the rebuilt base to be saved');
+      await until(() => third.output().includes('saved the search base'), 'the rebuilt base to be saved');
     } finally {
       await stop(third, 'SIGTERM');
     }
@@ -127,7 +122,7 @@ describe('search across restarts', () => {
 
     const first = await startShopProcess(shards(2));
     expect(howIndexed(first)).toBe('built');
-    await waitFor(() => bases().length === 2, 'both shards to save their bases');
+    await until(() => bases().length === 2, 'both shards to save their bases');
     expect(bases()).toEqual(['search-base.1-of-2.json', 'search-base.2-of-2.json']);
     const vendor = admin(first.url);
     const created = await vendor.post('/api/products', KETTLE);

@@ -1,9 +1,7 @@
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { guestCartId } from '../src/cart/carts.js';
-import { admin, Client, createProduct, startTestServer } from './harness.js';
+import { admin, Client, createProduct, keptLog, startTestServer } from './harness.js';
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
 beforeAll(async () => {
@@ -344,14 +342,8 @@ describe('a new password, or "sign out everywhere else", ends the other sign-ins
 
 describe("a guest's sync token and connections", () => {
   it("never carry the guest cookie's value, which is the guest's whole credential", async () => {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    });
-    const shop = await startTestServer({}, pino({ level: 'debug' }, sink));
+    const log = keptLog('debug');
+    const shop = await startTestServer({}, log.logger);
     try {
       const guest = new Client(shop.url);
       const view = (await guest.get('/api/cart')).json;
@@ -380,10 +372,10 @@ describe("a guest's sync token and connections", () => {
       const closing = closed(ws);
       ws.send('not binary');
       expect((await closing).code).toBe(4400);
-      const log = lines.join('');
-      expect(log).toContain('closing a sync connection');
-      expect(log).toContain(`guest:${view.cartId}`);
-      expect(log).not.toContain(guestId);
+      const text = log.text();
+      expect(text).toContain('closing a sync connection');
+      expect(text).toContain(`guest:${view.cartId}`);
+      expect(text).not.toContain(guestId);
     } finally {
       await shop.close();
     }
