@@ -1,7 +1,7 @@
 import type { Product } from '@shopsync/core';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from './api.js';
-import { MAX_RETRY_MS, worthRetrying } from './retry.js';
+import { retryDelay, worthRetrying } from './retry.js';
 
 const cache = new Map<string, Product | null>();
 /** Products whose last fetch failed (offline, the shop down), until one succeeds. */
@@ -85,8 +85,7 @@ export function useProducts(ids: string[], fresh = false): Map<string, Product |
       // Offline, the 'online' event asks again; an answer such as 400 stays what it is (Try again).
       if (!retry || !navigator.onLine) return;
       clearTimeout(retryTimer.current);
-      const wait = Math.min(MAX_RETRY_MS, 1000 * 2 ** retries.current++);
-      retryTimer.current = setTimeout(() => setAttempt((n) => n + 1), wait);
+      retryTimer.current = setTimeout(() => setAttempt((n) => n + 1), retryDelay(retries.current++));
     });
   }, [key, attempt]);
   return cache;

@@ -15,6 +15,11 @@ const browser: Connectivity = {
 /** The longest wait between two tries. */
 export const MAX_RETRY_MS = 30_000;
 
+/** The wait before try number `tries` + 1 after a failure: 1 s, then twice as long each time, MAX_RETRY_MS at most. */
+export function retryDelay(tries: number): number {
+  return Math.min(MAX_RETRY_MS, 1000 * 2 ** tries);
+}
+
 /**
  * Whether a failed request may succeed if asked again as it is: no answer (status 0), the shop
  * failing or busy (5xx, 408, 429). Any other 4xx answers the same however often it is asked.
@@ -43,7 +48,7 @@ export function retryWhenOnline(attempt: () => Promise<boolean>, net: Connectivi
     unlisten();
   };
   const schedule = () => {
-    timer = setTimeout(() => void run(), Math.min(MAX_RETRY_MS, 1000 * 2 ** tries++));
+    timer = setTimeout(() => void run(), retryDelay(tries++));
   };
   const run = async () => {
     if (stopped || running || !net.online()) return;

@@ -6,7 +6,7 @@ import { AddressForm } from '../components/address-form.js';
 import { useFocusOnError } from '../focus.js';
 import { formatMoney } from '../format.js';
 import { lineProblem, mustFix, problemText, reloadProducts, useProducts } from '../products.js';
-import { MAX_RETRY_MS, retryWhenOnline, worthRetrying } from '../retry.js';
+import { retryDelay, retryWhenOnline, worthRetrying } from '../retry.js';
 import { navigate } from '../router.js';
 import { currentUser } from '../session.js';
 import { useStore } from '../store.js';
@@ -108,7 +108,7 @@ function CheckoutPage() {
     addEventListener('online', again);
     const timer =
       navigator.onLine && addressesRetry.current
-        ? setTimeout(again, Math.min(MAX_RETRY_MS, 1000 * 2 ** addressRetries.current++))
+        ? setTimeout(again, retryDelay(addressRetries.current++))
         : undefined;
     return () => {
       removeEventListener('online', again);
