@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { type BrowserContext, expect, test } from '@playwright/test';
+import { type BrowserContext, expect, type Locator, type Page, test } from '@playwright/test';
 import {
   addAddress,
   createProduct,
   expectQuantity,
+  fillAddressForm,
   line,
   logInContext,
   PASSWORD,
@@ -13,6 +14,28 @@ import {
 
 // Keyboard and screen-reader problems an accessibility audit found in the cart, sign-in and
 // checkout forms (2026-12-05): each test failed before its fix.
+
+/** The address the tests below type in. */
+const KAY = { name: 'Kay Board', line1: '9 Tab Street', city: 'York', postalCode: 'YO1 7HH', country: 'GB' };
+
+/**
+ * By keyboard: Add an address takes the focus to the form's first field, and Cancel back to Add an
+ * address; then KAY is typed and saved, Save address keeping the focus (busy) until it is stored.
+ */
+async function addAddressByKeyboard(page: Page, context: BrowserContext, add: Locator): Promise<void> {
+  await add.press('Enter');
+  await expect(page.getByLabel('Full name')).toBeFocused();
+  await page.getByRole('button', { name: 'Cancel' }).press('Enter');
+  await expect(add).toBeFocused();
+  await add.press('Enter');
+  await fillAddressForm(page, KAY);
+  const releaseSave = await hold(context, '**/api/me/addresses');
+  const save = page.getByRole('button', { name: 'Save address' });
+  await save.press('Enter');
+  await expect(save).toBeFocused();
+  await expect(save).toHaveAttribute('aria-disabled', 'true');
+  releaseSave();
+}
 
 /** Holds the context's requests to `url` until the returned function lets them through. */
 async function hold(context: BrowserContext, url: string): Promise<() => void> {
@@ -193,25 +216,8 @@ test.describe(() => {
     const add = page.getByRole('button', { name: 'Add an address' });
     await expect(page.getByRole('radio', { name: /2 Device Row, Leeds/ })).toBeChecked();
 
-    // Add an address: to its first field; Cancel: back to Add an address.
-    await add.press('Enter');
-    await expect(page.getByLabel('Full name')).toBeFocused();
-    await page.getByRole('button', { name: 'Cancel' }).press('Enter');
-    await expect(add).toBeFocused();
-
-    // Saving: the button stays focused while busy, then focus goes to the new address's radio.
-    await add.press('Enter');
-    await page.getByLabel('Full name').fill('Kay Board');
-    await page.getByLabel('Address').fill('9 Tab Street');
-    await page.getByLabel('City').fill('York');
-    await page.getByLabel('Postal code').fill('YO1 7HH');
-    await page.getByLabel('Country code').fill('GB');
-    const releaseSave = await hold(context, '**/api/me/addresses');
-    const save = page.getByRole('button', { name: 'Save address' });
-    await save.press('Enter');
-    await expect(save).toBeFocused();
-    await expect(save).toHaveAttribute('aria-disabled', 'true');
-    releaseSave();
+    await addAddressByKeyboard(page, context, add);
+    // Saved: focus goes to the new address's radio.
     const added = page.getByRole('radio', { name: /9 Tab Street, York/ });
     await expect(added).toBeChecked();
     await expect(added).toBeFocused();
@@ -256,25 +262,8 @@ test.describe(() => {
     await expect(status).toHaveRole('status');
     const add = page.getByRole('button', { name: 'Add an address' });
 
-    // Add an address: to its first field; Cancel: back to Add an address.
-    await add.press('Enter');
-    await expect(page.getByLabel('Full name')).toBeFocused();
-    await page.getByRole('button', { name: 'Cancel' }).press('Enter');
-    await expect(add).toBeFocused();
-
-    // Saving: the button stays focused while busy, then focus goes to the new address, which is said.
-    await add.press('Enter');
-    await page.getByLabel('Full name').fill('Kay Board');
-    await page.getByLabel('Address').fill('9 Tab Street');
-    await page.getByLabel('City').fill('York');
-    await page.getByLabel('Postal code').fill('YO1 7HH');
-    await page.getByLabel('Country code').fill('GB');
-    const releaseSave = await hold(context, '**/api/me/addresses');
-    const save = page.getByRole('button', { name: 'Save address' });
-    await save.press('Enter');
-    await expect(save).toBeFocused();
-    await expect(save).toHaveAttribute('aria-disabled', 'true');
-    releaseSave();
+    await addAddressByKeyboard(page, context, add);
+    // Saved: focus goes to the new address, which is said.
     await expect(list.getByRole('listitem').filter({ hasText: '9 Tab Street' })).toBeFocused();
     await expect(status).toHaveText('Added 9 Tab Street, York.');
     await context.unroute('**/api/me/addresses');
@@ -311,11 +300,7 @@ test.describe(() => {
       route.request().method() === 'POST' ? route.abort('connectionrefused') : route.fallback(),
     );
     await page.getByRole('button', { name: 'Add an address' }).press('Enter');
-    await page.getByLabel('Full name').fill('Kay Board');
-    await page.getByLabel('Address').fill('9 Tab Street');
-    await page.getByLabel('City').fill('York');
-    await page.getByLabel('Postal code').fill('YO1 7HH');
-    await page.getByLabel('Country code').fill('GB');
+    await fillAddressForm(page, KAY);
     const save = page.getByRole('button', { name: 'Save address' });
     const alert = page.getByRole('alert');
     for (let i = 0; i < 2; i++) {

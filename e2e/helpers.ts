@@ -49,16 +49,20 @@ export async function addAddress(context: BrowserContext): Promise<void> {
   expect(res.status()).toBe(201);
 }
 
-/** Fills the storefront's address form (account page or checkout) and saves it. */
-export async function saveAddressForm(
-  page: Page,
-  a: { name: string; line1: string; city: string; postalCode: string; country: string },
-): Promise<void> {
+type AddressFields = { name: string; line1: string; city: string; postalCode: string; country: string };
+
+/** Fills the storefront's address form (account page or checkout). */
+export async function fillAddressForm(page: Page, a: AddressFields): Promise<void> {
   await page.getByLabel('Full name').fill(a.name);
   await page.getByLabel('Address').fill(a.line1);
   await page.getByLabel('City').fill(a.city);
   await page.getByLabel('Postal code').fill(a.postalCode);
   await page.getByLabel('Country code').fill(a.country);
+}
+
+/** Fills the storefront's address form (account page or checkout) and saves it. */
+export async function saveAddressForm(page: Page, a: AddressFields): Promise<void> {
+  await fillAddressForm(page, a);
   await page.getByRole('button', { name: 'Save address' }).click();
 }
 
