@@ -488,7 +488,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     });
     // Applied when first needed: a device's first sync can be answered from the stored snapshot.
     room.defer(storage.load(name));
-    touch([name], room.lastUsed);
+    touch([room], room.lastUsed);
     heldBytes += room.bytes;
     r.awareness.on('update', ({ added, updated, removed }: Record<string, number[]>, origin: unknown) => {
       const changed = [...added!, ...updated!, ...removed!];
@@ -869,7 +869,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       // touch slack, so a kill -9 loses at most half a day of its uses.
       if (Date.now() - heldTouched >= TOUCH_SLACK_MS / 2) {
         heldTouched = Date.now();
-        touch([...rooms.keys()], heldTouched);
+        touch(rooms.values(), heldTouched);
       }
     },
     Math.max(1000, limits.idleRoomMs / 2),
@@ -942,10 +942,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     }
     compactRooms(idle.filter((room) => room.logLength > 0));
     // A room held for days (a device kept connected) was last used now, not when it was loaded.
-    touch(
-      idle.map((room) => room.name),
-      Date.now(),
-    );
+    touch(idle, Date.now());
     for (const room of idle) {
       rooms.delete(room.name);
       idleRooms.delete(room.name);
@@ -956,11 +953,16 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
   }
 
   /**
-   * Records a use of these documents (expireDocuments). Best effort: a failure is logged, not
-   * thrown, since the load or eviction it rides on has done its work.
+   * Records a use of these rooms' documents (expireDocuments), of those stored: a room of a cart
+   * nobody wrote (every first page view opens one) has nothing to record it on, and costs no
+   * statement. Best effort: a failure is logged, not thrown, since the load or eviction it rides
+   * on has done its work.
    */
-  function touch(names: string[], at: number): void {
+  function touch(list: Iterable<Room>, at: number): void {
     if (!storage.touch) return;
+    const names: string[] = [];
+    for (const room of list) if (room.bytes > 0) names.push(room.name);
+    if (names.length === 0) return;
     try {
       storage.touch(names, at);
     } catch (err) {
@@ -1115,7 +1117,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       evictIdle(true);
       // Rooms still open fold their log into a snapshot too: the next start loads one blob.
       compactRooms([...rooms.values()].filter((room) => room.logLength > 0));
-      touch([...rooms.keys()], Date.now());
+      touch(rooms.values(), Date.now());
       for (const room of rooms.values()) room.destroy();
       rooms.clear();
       idleRooms.clear();

@@ -68,6 +68,25 @@ describe('documents nobody uses expire (expireDocuments)', () => {
     expect((await again.sync.getDocument('kept-user')).getArray('items').toArray()).toEqual(['kept-user']);
   });
 
+  it('records no use of a cart nobody wrote (every first page view opens one), and one of a stored cart', async () => {
+    const touched: string[][] = [];
+    server = await startSync({}, undefined, undefined, (db) => {
+      const storage = new SqliteDocumentStorage(db);
+      const touch = storage.touch.bind(storage);
+      storage.touch = (names, at) => {
+        touched.push(names);
+        touch(names, at);
+      };
+      return storage;
+    });
+    await server.sync.getDocument('never-written');
+    await write(server, 'written', 'x');
+    await server.close();
+    expect(touched.flat()).not.toContain('never-written');
+    expect(touched.flat()).toContain('written');
+    server = undefined;
+  });
+
   it('opening a document counts as a use: one opened again since the cutoff stays', async () => {
     server = await startSync();
     const s = server;
