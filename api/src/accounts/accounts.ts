@@ -5,6 +5,7 @@ import { type Db, statement } from '../db.js';
 import { newId } from '../ids.js';
 import { Budget } from './budget.js';
 import { DeviceCookies } from './devices.js';
+import { Failures } from './failures.js';
 import {
   dummyPasswordHash,
   type HashQueue,
@@ -160,18 +161,14 @@ export class Accounts {
    * Client address and email -> sign-in attempts not yet followed by a success, since `since`;
    * bounded, oldest first out. In memory: per process.
    */
-  private readonly failures = new Map<string, { count: number; since: number }>();
-  private readonly loginAttempts: number;
-  private readonly loginWindowMs: number;
+  private readonly failures: Failures;
   private readonly hashQueue: HashQueue;
   /** Password checks per client address, across emails. In memory: per process. */
   private readonly checks: Budget;
   private readonly addressWaiting: number;
   private readonly devices: DeviceCookies;
   /** Device cookie (user id and nonce) -> failed sign-ins since `since`; bounded, oldest first out. */
-  private readonly deviceFailures = new Map<string, { count: number; since: number }>();
-  private readonly deviceAttempts: number;
-  private readonly deviceWindowMs: number;
+  private readonly deviceFailures: Failures;
   /** Password checks per account through its device cookies. In memory: per process. */
   private readonly trustedChecks: Budget;
 
@@ -180,8 +177,11 @@ export class Accounts {
     private readonly now: () => number = Date.now,
     options: AccountsOptions = {},
   ) {
-    this.loginAttempts = options.loginAttempts ?? LOGIN_ATTEMPTS;
-    this.loginWindowMs = options.loginWindowMs ?? LOGIN_WINDOW_MS;
+    this.failures = new Failures(
+      options.loginAttempts ?? LOGIN_ATTEMPTS,
+      options.loginWindowMs ?? LOGIN_WINDOW_MS,
+      LOGIN_TRACKED,
+    );
     this.hashQueue = options.hashQueue ?? passwordHashes;
     this.checks = new Budget(
       options.addressChecks ?? ADDRESS_CHECKS,
@@ -191,8 +191,11 @@ export class Accounts {
     );
     this.addressWaiting = options.addressWaiting ?? ADDRESS_WAITING;
     this.devices = new DeviceCookies(options.deviceKey ?? randomBytes(32));
-    this.deviceAttempts = options.deviceAttempts ?? DEVICE_ATTEMPTS;
-    this.deviceWindowMs = options.deviceWindowMs ?? DEVICE_WINDOW_MS;
+    this.deviceFailures = new Failures(
+      options.deviceAttempts ?? DEVICE_ATTEMPTS,
+      options.deviceWindowMs ?? DEVICE_WINDOW_MS,
+      DEVICE_TRACKED,
+    );
     this.trustedChecks = new Budget(
       options.trustedChecks ?? TRUSTED_CHECKS,
       TRUSTED_WINDOW_MS,
@@ -338,23 +341,22 @@ export class Accounts {
     }
     const key = `${from} ${email.toLowerCase()}`;
     const start = this.now();
-    let attempts = this.failures.get(key);
-    if (attempts && start - attempts.since >= this.loginWindowMs) attempts = undefined;
-    const count = attempts?.count ?? 0;
-    const since = attempts?.since ?? start;
-    if (count >= this.loginAttempts) {
-      // Re-inserted at every attempt, so a pair still being tried is the last the bounded map drops.
-      this.failures.delete(key);
-      rememberBounded(this.failures, key, { count, since }, LOGIN_TRACKED);
-      return { ok: false, reason: 'too_many_attempts', retryAfterMs: since + this.loginWindowMs - start };
+    const counted = this.failures.read(key, start);
+    if (this.failures.spent(counted)) {
+      // Set again at every attempt, so a pair still being tried is the last the bound drops.
+      this.failures.set(key, counted);
+      return {
+        ok: false,
+        reason: 'too_many_attempts',
+        retryAfterMs: counted.since + this.failures.windowMs - start,
+      };
     }
     // After the refusal above, which costs no hash and so spends none of the address's checks.
     const wait = this.checks.take(from);
     if (wait !== undefined) return perAddress(wait);
-    this.failures.delete(key);
     // Counted before the slow password check, so a burst of parallel guesses is held to the limit
     // too; a successful sign-in clears the count.
-    rememberBounded(this.failures, key, { count: count + 1, since }, LOGIN_TRACKED);
+    this.failures.set(key, { count: counted.count + 1, since: counted.since });
     const row = this.findByEmail(email);
     let valid: boolean;
     try {
@@ -367,12 +369,11 @@ export class Accounts {
     } catch (err) {
       if (!(err instanceof PasswordsBusy)) throw err;
       // Not checked, so not counted.
-      if (count === 0) this.failures.delete(key);
-      else rememberBounded(this.failures, key, { count, since }, LOGIN_TRACKED);
+      this.failures.set(key, counted);
       return this.refused(err, from);
     }
     if (!row || !valid) return { ok: false, reason: 'invalid_credentials' };
-    this.failures.delete(key);
+    this.failures.clear(key);
     return { ok: true, row };
   }
 
@@ -395,16 +396,11 @@ export class Accounts {
     const row = this.findByEmail(email);
     if (!row || row.id !== device.userId) return undefined;
     const key = `${device.userId}.${device.nonce}`;
-    const start = this.now();
-    let failed = this.deviceFailures.get(key);
-    if (failed && start - failed.since >= this.deviceWindowMs) failed = undefined;
-    const count = failed?.count ?? 0;
-    const since = failed?.since ?? start;
-    if (count >= this.deviceAttempts) return undefined;
+    const counted = this.deviceFailures.read(key, this.now());
+    if (this.deviceFailures.spent(counted)) return undefined;
     if (this.trustedChecks.take(row.id) !== undefined) return undefined;
     // Counted before the slow check, as checkPassword does, so parallel guesses are held too.
-    this.deviceFailures.delete(key);
-    rememberBounded(this.deviceFailures, key, { count: count + 1, since }, DEVICE_TRACKED);
+    this.deviceFailures.set(key, { count: counted.count + 1, since: counted.since });
     let valid: boolean;
     try {
       // The address's share of the queue still applies: it bounds how much of it one address holds.
@@ -412,13 +408,12 @@ export class Accounts {
     } catch (err) {
       if (!(err instanceof PasswordsBusy)) throw err;
       // Not checked, so not counted.
-      if (count === 0) this.deviceFailures.delete(key);
-      else rememberBounded(this.deviceFailures, key, { count, since }, DEVICE_TRACKED);
+      this.deviceFailures.set(key, counted);
       this.trustedChecks.giveBack(row.id);
       return err instanceof ShareTaken ? perAddress(SHARE_RETRY_MS) : { ok: false, reason: 'busy' };
     }
     if (!valid) return { ok: false, reason: 'invalid_credentials' };
-    this.deviceFailures.delete(key);
+    this.deviceFailures.clear(key);
     return { ok: true, row };
   }
 
