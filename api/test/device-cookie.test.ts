@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Accounts } from '../src/accounts/accounts.js';
 import { DeviceCookies, deviceKey } from '../src/accounts/devices.js';
@@ -96,12 +97,17 @@ describe('device cookies, through HTTP behind a proxy', () => {
     expect((await login(new Client(server.url), 'x4@example.com', 'guess-123', office)).status).toBe(401);
     const own = cyBrowser.cookies.get(DEVICE)!;
     const [userId, nonce, mac] = own.split('.') as [string, string, string];
+    const raw = new Database(path.join(server.dataDir, 'shopsync.sqlite'), { readonly: true });
+    const credential = (
+      raw.prepare('SELECT password_hash FROM users WHERE id = ?').get(userId) as { password_hash: string }
+    ).password_hash;
+    raw.close();
     const flipped = `${mac.slice(0, -2)}${mac.at(-2) === 'A' ? 'B' : 'A'}${mac.at(-1)}`;
     const forged = [
       beaCookie, // signed by the shop, but for Bea
       `${userId}.${nonce}.${flipped}`,
       `${userId}.${'n'.repeat(22)}.${mac}`, // another nonce under Cy's signature
-      new DeviceCookies(deviceKey('not the shop secret at all')).issue(userId),
+      new DeviceCookies(deviceKey('not the shop secret at all')).issue({ id: userId, credential }),
       `${userId}.${nonce}`,
       'garbage',
     ];
@@ -114,6 +120,37 @@ describe('device cookies, through HTTP behind a proxy', () => {
     }
     // Cy's own lets Cy in.
     expect((await login(cyBrowser, cy, 'password-7', office)).status).toBe(200);
+  }, 120_000);
+
+  it('voids the cookies issued before a password change; the browser that changed it gets a new one', async () => {
+    const office = '198.51.100.41';
+    const dee = 'dee@example.com';
+    // Dee signs up at home, then signs in at the office twice: her browser there, and a thief's
+    // browser with her leaked password.
+    expect((await signup(new Client(server.url), dee, 'Dee', '192.0.2.3')).status).toBe(201);
+    const thief = new Client(server.url);
+    expect((await login(thief, dee, 'password-7', office)).status).toBe(200);
+    const desk = new Client(server.url);
+    expect((await login(desk, dee, 'password-7', '192.0.2.3')).status).toBe(200);
+    // Dee changes the password from home.
+    const changed = await desk.post(
+      '/api/me/password',
+      { currentPassword: 'password-7', newPassword: 'password-9' },
+      { 'x-forwarded-for': '192.0.2.4' },
+    );
+    expect(changed.status).toBe(200);
+    const renewed = desk.cookies.get(DEVICE)!;
+    expect(changed.headers.getSetCookie().some((c) => c.startsWith(`${DEVICE}=${renewed}`))).toBe(true);
+    // The office's address is out of checks: its second goes to a bot.
+    expect((await login(new Client(server.url), 'x5@example.com', 'guess-123', office)).status).toBe(401);
+    // The thief's cookie, issued under the old password, counts for nothing now.
+    const guess = await login(thief, dee, 'password-9', office);
+    expect(guess.status).toBe(429);
+    expect(guess.json.error.details.per).toBe('address');
+    // Dee's browser, with the cookie the change gave it, signs in there.
+    desk.cookies.delete(cookieNames(false).session);
+    const back = await login(desk, dee, 'password-9', office);
+    expect(back.status).toBe(200);
   }, 120_000);
 
   it('names the cookie __Host- when cookies are Secure', () => {

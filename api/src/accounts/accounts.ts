@@ -132,9 +132,12 @@ export type LoginResult =
   | { ok: false; reason: 'invalid_credentials' }
   | { ok: false; reason: 'busy' }
   | TooManyAttempts;
-/** `ended`: the ids (sessionId) of the user's other sign-ins, which ended with the change. */
+/**
+ * `ended`: the ids (sessionId) of the user's other sign-ins, which ended with the change;
+ * `device`: a device cookie under the new password, for the browser that changed it.
+ */
 export type PasswordChangeResult =
-  | { ok: true; ended: string[] }
+  | { ok: true; ended: string[]; device: string }
   | { ok: false; reason: 'wrong_password' }
   | { ok: false; reason: 'changed_meanwhile' }
   | { ok: false; reason: 'busy' }
@@ -206,10 +209,15 @@ export class Accounts {
 
   /**
    * A new device cookie's value for a browser that just signed in to (or signed up for) `userId`:
-   * that browser's later sign-ins to the account are then told apart from a bot's (DEVICE_ATTEMPTS).
+   * that browser's later sign-ins to the account are then told apart from a bot's (DEVICE_ATTEMPTS),
+   * until the account's password is next set.
    */
   deviceCookie(userId: string): string {
-    return this.devices.issue(userId);
+    const row = statement(this.db, 'SELECT password_hash FROM users WHERE id = ?').get(userId) as
+      | { password_hash: string }
+      | undefined;
+    if (!row) throw new Error(`no user ${userId}`);
+    return this.devices.issue({ id: userId, credential: row.password_hash });
   }
 
   /** `from`: the client's address; its password checks are counted (see ADDRESS_CHECKS). */
@@ -284,7 +292,8 @@ export class Accounts {
       })
       .immediate();
     if (!ended) return { ok: false, reason: 'changed_meanwhile' };
-    return { ok: true, ended };
+    // The new hash voids the account's device cookies (devices.ts); this browser gets one under it.
+    return { ok: true, ended, device: this.devices.issue({ id: user.id, credential: hash }) };
   }
 
   /** A password's stored hash, or the queue's refusal (PasswordsBusy). */
@@ -379,8 +388,9 @@ export class Accounts {
 
   /**
    * checkPassword for a sign-in presenting a device cookie: undefined, and nothing counted, when
-   * the cookie does not exempt it (malformed, not signed by us, another account's, past its
-   * failures, or the account past its trusted checks); the caller then counts it as any other.
+   * the cookie does not exempt it (malformed, not signed by us, another account's, issued before
+   * the password was last set, past its failures, or the account past its trusted checks); the
+   * caller then counts it as any other.
    * Otherwise neither the address's checks nor its per-email failures are touched: a failure is
    * counted against the cookie, and a success does not reset the address's count for the email
    * (else each of the owner's sign-ins would give a guesser there another 20).
@@ -391,10 +401,10 @@ export class Accounts {
     from: string,
     cookie: string,
   ): Promise<Checked | undefined> {
-    const device = this.devices.read(cookie);
-    if (!device) return undefined;
     const row = this.findByEmail(email);
-    if (!row || row.id !== device.userId) return undefined;
+    if (!row) return undefined;
+    const device = this.devices.read(cookie, { id: row.id, credential: row.password_hash });
+    if (!device) return undefined;
     const key = `${device.userId}.${device.nonce}`;
     const counted = this.deviceFailures.read(key, this.now());
     if (this.deviceFailures.spent(counted)) return undefined;

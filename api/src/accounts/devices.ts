@@ -8,9 +8,12 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
  * lockout, only to the cookie's own limit of failures (Accounts).
  *
  * The value is `<user id>.<nonce>.<mac>`: the nonce is 16 random bytes, so two sign-ins of one
- * account get cookies counted apart; the mac is an HMAC-SHA256 over the user id and nonce with a
- * key of the shop's (deviceKey). It carries no password and no session token, and proves only
- * that this browser signed in to that account before.
+ * account get cookies counted apart; the mac is an HMAC-SHA256, with a key of the shop's
+ * (deviceKey), over the user id, the nonce and the account's credential (its stored password
+ * hash). It carries no password and no session token, and proves only that this browser signed
+ * in to that account since its password was last set: a new password (a new hash, with a new
+ * salt) makes every cookie issued before count for nothing, so whoever signed in with a leaked
+ * password loses the exemption with it.
  */
 const NONCE_BYTES = 16;
 const COOKIE = /^([A-Za-z0-9_-]{1,64})\.([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/;
@@ -26,6 +29,12 @@ export function deviceKey(secret: string): Buffer {
   return createHmac('sha256', secret).update('shopsync device cookie v1').digest();
 }
 
+/** The account a cookie is read for: its id and its credential (the stored password hash). */
+export interface DeviceAccount {
+  id: string;
+  credential: string;
+}
+
 /** A device cookie's content, once its signature is checked. */
 export interface Device {
   userId: string;
@@ -36,26 +45,33 @@ export interface Device {
 export class DeviceCookies {
   constructor(private readonly key: Buffer) {}
 
-  /** A new cookie value naming `userId`, with a fresh nonce. */
-  issue(userId: string): string {
+  /** A new cookie value naming `account`, with a fresh nonce, valid while its credential is. */
+  issue(account: DeviceAccount): string {
     const nonce = randomBytes(NONCE_BYTES).toString('base64url');
-    return `${userId}.${nonce}.${this.mac(userId, nonce)}`;
+    return `${account.id}.${nonce}.${this.mac(account, nonce)}`;
   }
 
-  /** The user and nonce a cookie value names; undefined when it is malformed or not signed by us. */
-  read(value: string | undefined): Device | undefined {
+  /**
+   * The user and nonce a cookie value names, if it was issued for `account` under its present
+   * credential; undefined when it is malformed, not signed by us, another account's, or issued
+   * before the account's password was last set.
+   */
+  read(value: string | undefined, account: DeviceAccount): Device | undefined {
     if (!value || value.length > MAX_COOKIE_LENGTH) return undefined;
     const match = COOKIE.exec(value);
     if (!match) return undefined;
     const [, userId, nonce, mac] = match as unknown as [string, string, string, string];
+    if (userId !== account.id) return undefined;
     // Compared as text, not as decoded bytes: one mac has one spelling.
-    const expected = Buffer.from(this.mac(userId, nonce));
+    const expected = Buffer.from(this.mac(account, nonce));
     const given = Buffer.from(mac);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
     return { userId, nonce };
   }
 
-  private mac(userId: string, nonce: string): string {
-    return createHmac('sha256', this.key).update(`${userId}.${nonce}`).digest('base64url');
+  private mac(account: DeviceAccount, nonce: string): string {
+    return createHmac('sha256', this.key)
+      .update(`${account.id}.${nonce}.${account.credential}`)
+      .digest('base64url');
   }
 }

@@ -98,8 +98,9 @@ export function accountRoutes(
 
   app.get('/me', (c) => c.json({ user: requireUser(c) }));
 
-  // A new password ends the account's other sign-ins (and the cart sync opened on them); this
-  // one stays. A wrong current password is 403, not 401: the shopper is still signed in.
+  // A new password ends the account's other sign-ins (and the cart sync opened on them) and voids
+  // the account's device cookies; this sign-in stays and gets a new one. A wrong current password
+  // is 403, not 401: the shopper is still signed in.
   app.post('/me/password', async (c) => {
     const user = requireUser(c);
     const input = await parseBody(c, PasswordChangeInput);
@@ -116,6 +117,7 @@ export function accountRoutes(
       throw new ApiError(409, 'password_changed', 'the password was changed or this sign-in ended meanwhile');
     if (!result.ok) throw new ApiError(403, 'wrong_password', 'the current password is wrong');
     for (const session of result.ended) signedOut(session);
+    setDeviceCookie(c, result.device, secureCookies);
     return c.json({ endedSessions: result.ended.length });
   });
 
