@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { isHost, LIMIT_RANGES, LOG_LEVELS, wholeNumber } from '@shopsync/sync-server/limits';
 import { z } from 'zod';
+import { PASSWORD_COST, PASSWORD_COSTS } from './accounts/passwords.js';
 import type { Durability } from './db.js';
 
 /** A whole number in plain digits in [min, max] (wholeNumber), or `fallback` when unset. */
@@ -49,6 +50,7 @@ const Env = z.object({
   SHOPSYNC_PASSWORD_CHECKS_PER_ADDRESS: whole(1, 1_000_000, 100),
   // The hash queue holds 256 of a kind: a share larger than that is no share.
   SHOPSYNC_PASSWORD_WAITING_PER_ADDRESS: whole(1, 256, 8),
+  SHOPSYNC_PASSWORD_COST: whole(PASSWORD_COSTS.min, PASSWORD_COSTS.max, PASSWORD_COST),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
 });
 
@@ -98,6 +100,8 @@ export interface Config {
   passwordChecksPerAddress: number;
   /** Password checks of one client address that may wait for the hash queue at once. */
   passwordWaitingPerAddress: number;
+  /** log2 of scrypt's N for new password hashes; below 17 (OWASP's minimum) only for tests. */
+  passwordCost: number;
   logLevel: string;
 }
 
@@ -135,6 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     requestTimeoutMs: e.SHOPSYNC_REQUEST_TIMEOUT_MS,
     passwordChecksPerAddress: e.SHOPSYNC_PASSWORD_CHECKS_PER_ADDRESS,
     passwordWaitingPerAddress: e.SHOPSYNC_PASSWORD_WAITING_PER_ADDRESS,
+    passwordCost: e.SHOPSYNC_PASSWORD_COST,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -20,7 +20,7 @@ import type { Logger } from 'pino';
 import { Counter, collectDefaultMetrics, Gauge, Histogram } from 'prom-client';
 import { Accounts } from './accounts/accounts.js';
 import { deviceKey } from './accounts/devices.js';
-import { passwordHashes } from './accounts/passwords.js';
+import { PASSWORD_COST, passwordHashes } from './accounts/passwords.js';
 import { accountRoutes } from './accounts/routes.js';
 import { authorizeSync } from './cart/authorize.js';
 import { Carts } from './cart/carts.js';
@@ -140,9 +140,15 @@ async function assemble(
   if (seeded) logger.info({ products: seeded }, 'seeded a fresh data directory');
 
   const secret = syncSecret(db, config.secret);
+  if (config.passwordCost < PASSWORD_COST)
+    logger.warn(
+      { passwordCost: config.passwordCost },
+      `SHOPSYNC_PASSWORD_COST is below OWASP's minimum of ${PASSWORD_COST}: new passwords are hashed weakly (meant for test suites)`,
+    );
   const accounts = new Accounts(db, Date.now, {
     addressChecks: config.passwordChecksPerAddress,
     addressWaiting: config.passwordWaitingPerAddress,
+    passwordCost: config.passwordCost,
     // Device cookies stay valid across restarts and across processes that share the secret.
     deviceKey: deviceKey(secret),
   });

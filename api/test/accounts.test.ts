@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Accounts } from '../src/accounts/accounts.js';
 import { openDatabase } from '../src/db.js';
-import { Client, signUp, startTestServer } from './harness.js';
+import { Client, signUp, startTestServer, TEST_PASSWORD_COST } from './harness.js';
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
 beforeAll(async () => {
@@ -197,7 +197,7 @@ describe('session lookups', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shopsync-sessions-'));
     const db = openDatabase(dir);
     let now = 1_000_000;
-    const accounts = new Accounts(db, () => now);
+    const accounts = new Accounts(db, () => now, { passwordCost: TEST_PASSWORD_COST });
     const signed = await accounts.signup('fay@example.com', 'password-9', 'Fay');
     if (!signed.ok) throw new Error('signup failed');
     expect(accounts.userForToken(signed.token)?.name).toBe('Fay');
@@ -243,7 +243,11 @@ describe('failed sign-ins', () => {
     const db = openDatabase(dir);
     let now = 5_000_000;
     // Three attempts in a 15-minute window keep the test to a few slow password checks.
-    const accounts = new Accounts(db, () => now, { loginAttempts: 3, loginWindowMs: 15 * 60_000 });
+    const accounts = new Accounts(db, () => now, {
+      passwordCost: TEST_PASSWORD_COST,
+      loginAttempts: 3,
+      loginWindowMs: 15 * 60_000,
+    });
     await accounts.signup('gus@example.com', 'password-7', 'Gus');
     const A = '203.0.113.5';
     const B = '198.51.100.7';
@@ -281,7 +285,11 @@ describe('failed sign-ins', () => {
   it('counts a wrong current password in a password change as a failed sign-in', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shopsync-logins-'));
     const db = openDatabase(dir);
-    const accounts = new Accounts(db, Date.now, { loginAttempts: 2, loginWindowMs: 15 * 60_000 });
+    const accounts = new Accounts(db, Date.now, {
+      passwordCost: TEST_PASSWORD_COST,
+      loginAttempts: 2,
+      loginWindowMs: 15 * 60_000,
+    });
     const signed = await accounts.signup('hal@example.com', 'password-7', 'Hal');
     if (!signed.ok) throw new Error('signup failed');
     const A = '203.0.113.9';
@@ -303,7 +311,7 @@ describe('failed sign-ins', () => {
   it('of two password changes at once, made with the same current password, only the first counts', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shopsync-logins-'));
     const db = openDatabase(dir);
-    const accounts = new Accounts(db);
+    const accounts = new Accounts(db, Date.now, { passwordCost: TEST_PASSWORD_COST });
     const owner = await accounts.signup('ida@example.com', 'password-7', 'Ida');
     const thief = await accounts.login('ida@example.com', 'password-7');
     if (!owner.ok || !thief.ok) throw new Error('sign-in failed');

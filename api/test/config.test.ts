@@ -56,6 +56,10 @@ describe('configuration', () => {
     expect(() => loadConfig({ SHOPSYNC_PASSWORD_WAITING_PER_ADDRESS: '257' })).toThrow(
       /SHOPSYNC_PASSWORD_WAITING_PER_ADDRESS/,
     );
+    expect(defaults.passwordCost).toBe(17);
+    expect(loadConfig({ SHOPSYNC_PASSWORD_COST: '18' }).passwordCost).toBe(18);
+    for (const cost of ['9', '19', '17.5'])
+      expect(() => loadConfig({ SHOPSYNC_PASSWORD_COST: cost }), cost).toThrow(/SHOPSYNC_PASSWORD_COST/);
     // Set to nothing is not set: not port 0 (any free port), not an idle time refused as too short.
     const empty = loadConfig({ PORT: '', SHOPSYNC_SYNC_IDLE_MS: '', HOST: '', SHOPSYNC_SEED: '' });
     expect([empty.port, empty.syncIdleMs, empty.host, empty.seed]).toEqual([

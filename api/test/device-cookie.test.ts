@@ -7,7 +7,7 @@ import { Accounts } from '../src/accounts/accounts.js';
 import { DeviceCookies, deviceKey } from '../src/accounts/devices.js';
 import { openDatabase } from '../src/db.js';
 import { cookieNames } from '../src/http/auth.js';
-import { Client, startTestServer } from './harness.js';
+import { Client, startTestServer, TEST_PASSWORD_COST } from './harness.js';
 
 // Device cookies: a browser that signed in to an account before is not held to the limits of the
 // address it shares with a bot. Every password check is a real scrypt hash: the budgets are tiny
@@ -161,7 +161,11 @@ describe('device cookies, through HTTP behind a proxy', () => {
 describe('device cookies, in Accounts', () => {
   it("exempts the account's cookie from the per-address-and-email lockout a bot caused", async () => {
     const { db, done } = tempDb();
-    const accounts = new Accounts(db, () => 5_000_000, { loginAttempts: 2, addressChecks: 100 });
+    const accounts = new Accounts(db, () => 5_000_000, {
+      passwordCost: TEST_PASSWORD_COST,
+      loginAttempts: 2,
+      addressChecks: 100,
+    });
     const ann = await accounts.signup('ann@example.com', 'password-7', 'Ann', ELSEWHERE);
     if (!ann.ok) throw new Error('signup failed');
     const cookie = accounts.deviceCookie(ann.user.id);
@@ -186,6 +190,7 @@ describe('device cookies, in Accounts', () => {
     let now = 5_000_000;
     // One check per 15 minutes for the address; two failures per 5 minutes for a cookie.
     const accounts = new Accounts(db, () => now, {
+      passwordCost: TEST_PASSWORD_COST,
       addressChecks: 1,
       addressWindowMs: 15 * 60_000,
       deviceAttempts: 2,
@@ -216,7 +221,11 @@ describe('device cookies, in Accounts', () => {
 
   it("holds an account's sign-ins through its cookies to their own checks", async () => {
     const { db, done } = tempDb();
-    const accounts = new Accounts(db, () => 5_000_000, { addressChecks: 1, trustedChecks: 1 });
+    const accounts = new Accounts(db, () => 5_000_000, {
+      passwordCost: TEST_PASSWORD_COST,
+      addressChecks: 1,
+      trustedChecks: 1,
+    });
     const ann = await accounts.signup('ann@example.com', 'password-7', 'Ann', ELSEWHERE);
     if (!ann.ok) throw new Error('signup failed');
     expect((await accounts.login('x1@example.com', 'guess', SHARED)).ok).toBe(false);

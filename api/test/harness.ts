@@ -13,6 +13,13 @@ export const ADMIN = 'test-admin-token';
 /** A product no seeded catalog has a word of: what search tests create and look for. */
 export const KETTLE = { title: 'Zanzibar enamel kettle', brand: 'Quokka', price: 2500, stock: 3 };
 
+/**
+ * scrypt's cost (log2 N) for the tests' password hashes: 2^10 takes about a millisecond, where the
+ * shop's 2^17 takes a few hundred (and 128 MiB). passwords.test.ts checks the default cost's hash;
+ * tests that need hashes to be slow (a full queue) ask for the default.
+ */
+export const TEST_PASSWORD_COST = 10;
+
 export async function startTestServer(
   env: Record<string, string> = {},
   logger: Logger = pino({ level: 'silent' }),
@@ -24,6 +31,7 @@ export async function startTestServer(
     SHOPSYNC_SEED_COUNT: '200',
     SHOPSYNC_ADMIN_TOKEN: ADMIN,
     SHOPSYNC_CLIENT_DIR: path.join(dataDir, 'no-client'),
+    SHOPSYNC_PASSWORD_COST: String(TEST_PASSWORD_COST),
     ...env,
   });
   const server = await startServer(config, logger);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Accounts } from '../src/accounts/accounts.js';
 import { dummyPasswordHash, HashQueue } from '../src/accounts/passwords.js';
 import { openDatabase } from '../src/db.js';
-import { Client, keptLog, startTestServer } from './harness.js';
+import { Client, keptLog, startTestServer, TEST_PASSWORD_COST } from './harness.js';
 
 // Every password check here is a real scrypt hash at OWASP's cost: the budgets are tiny (2-3
 // checks) and the clock injected, so each test makes a handful.
@@ -40,7 +40,11 @@ describe('password checks per client address', () => {
     const { db, done } = tempDb();
     let now = 5_000_000;
     // Three checks per 15 minutes: one comes back every 5.
-    const accounts = new Accounts(db, () => now, { addressChecks: 3, addressWindowMs: 15 * 60_000 });
+    const accounts = new Accounts(db, () => now, {
+      passwordCost: TEST_PASSWORD_COST,
+      addressChecks: 3,
+      addressWindowMs: 15 * 60_000,
+    });
     const signed = await accounts.signup('gus@example.com', 'password-7', 'Gus', ELSEWHERE);
     if (!signed.ok) throw new Error('signup failed');
 
@@ -75,7 +79,11 @@ describe('password checks per client address', () => {
 
   it('counts sign-ups, a taken email too, against the same checks', async () => {
     const { db, done } = tempDb();
-    const accounts = new Accounts(db, () => 5_000_000, { addressChecks: 2, addressWindowMs: 15 * 60_000 });
+    const accounts = new Accounts(db, () => 5_000_000, {
+      passwordCost: TEST_PASSWORD_COST,
+      addressChecks: 2,
+      addressWindowMs: 15 * 60_000,
+    });
     expect((await accounts.signup('ann@example.com', 'password-7', 'Ann', A)).ok).toBe(true);
     // The contract's 409 is kept; it is a check all the same (else A could ask about every email).
     expect(await accounts.signup('ann@example.com', 'password-7', 'Ann', A)).toEqual({
@@ -99,9 +107,13 @@ describe('password checks per client address', () => {
   it("gives one address only its share of the hash queue, and another address's sign-in its place", async () => {
     const { db, done } = tempDb();
     const queue = new HashQueue(1, 256);
-    const accounts = new Accounts(db, Date.now, { hashQueue: queue, addressWaiting: 2 });
+    const accounts = new Accounts(db, Date.now, {
+      passwordCost: TEST_PASSWORD_COST,
+      hashQueue: queue,
+      addressWaiting: 2,
+    });
     expect((await accounts.signup('cy@example.com', 'password-7', 'Cy', ELSEWHERE)).ok).toBe(true);
-    await dummyPasswordHash(); // made once, outside the queue: unknown emails then queue in order
+    await dummyPasswordHash(TEST_PASSWORD_COST); // made once, outside the queue: unknown emails then queue in order
 
     // One hash running holds the queue; A floods it with sign-ins for random emails.
     const holder = gate();

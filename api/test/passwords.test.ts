@@ -4,11 +4,18 @@ import path from 'node:path';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { Accounts } from '../src/accounts/accounts.js';
-import { HashQueue, PasswordsBusy, ShareTaken } from '../src/accounts/passwords.js';
+import {
+  HashQueue,
+  hashPassword,
+  PasswordsBusy,
+  ShareTaken,
+  verifyPassword,
+} from '../src/accounts/passwords.js';
 import { accountRoutes } from '../src/accounts/routes.js';
 import type { Carts } from '../src/cart/carts.js';
 import { openDatabase } from '../src/db.js';
 import { createApp } from '../src/http/app.js';
+import { keptLog, startTestServer, TEST_PASSWORD_COST } from './harness.js';
 
 /** A job the test finishes by hand. */
 function gate() {
@@ -18,6 +25,53 @@ function gate() {
   });
   return { open, opened };
 }
+
+describe('password hashes', () => {
+  it("hash at OWASP's scrypt minimum unless told otherwise, and say their cost", async () => {
+    const hash = await hashPassword('correct horse 7');
+    expect(hash).toMatch(/^scrypt\$131072\$8\$1\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{43}$/);
+    expect(await verifyPassword('correct horse 7', hash)).toBe(true);
+    expect(await verifyPassword('correct horse 8', hash)).toBe(false);
+    // A cheaper hash is checked at its own cost, whatever the shop hashes new passwords at.
+    const cheap = await hashPassword('correct horse 7', undefined, undefined, TEST_PASSWORD_COST);
+    expect(cheap.startsWith(`scrypt$${2 ** TEST_PASSWORD_COST}$8$1$`)).toBe(true);
+    expect(await verifyPassword('correct horse 7', cheap)).toBe(true);
+    expect(await verifyPassword('correct horse 8', cheap)).toBe(false);
+  }, 60_000);
+
+  it('refuses, without hashing, a stored hash of parameters the shop never uses', async () => {
+    const [, , , , salt, key] = (await hashPassword('pw-1', undefined, undefined, TEST_PASSWORD_COST)).split(
+      '$',
+    );
+    const queue = new HashQueue(1, 0);
+    const held = gate();
+    const running = queue.run('sign-in', () => held.opened);
+    // The queue lets none wait: a check that tried to hash would be refused as busy, not false.
+    for (const params of [`${2 ** 19}$8$1`, `${2 ** 30}$8$1`, '1000$8$1', 'x$8$1', '1024$16$1', '1024$8$2'])
+      expect(await verifyPassword('pw-1', `scrypt$${params}$${salt}$${key}`, queue), params).toBe(false);
+    await expect(verifyPassword('pw-1', `scrypt$1024$8$1$${salt}$${key}`, queue)).rejects.toBeInstanceOf(
+      PasswordsBusy,
+    );
+    held.open();
+    await running;
+  });
+
+  it('warns at start when the shop hashes below that minimum', async () => {
+    const log = keptLog('warn');
+    const server = await startTestServer({}, log.logger);
+    try {
+      expect(log.records.map((r) => r.msg)).toContainEqual(
+        expect.stringMatching(/SHOPSYNC_PASSWORD_COST is below/),
+      );
+    } finally {
+      await server.close();
+    }
+    const quiet = keptLog('warn');
+    const defaultCost = await startTestServer({ SHOPSYNC_PASSWORD_COST: '17' }, quiet.logger);
+    await defaultCost.close();
+    expect(quiet.text()).not.toMatch(/SHOPSYNC_PASSWORD_COST/);
+  });
+});
 
 describe('password hash queue', () => {
   it('runs sign-ins before waiting sign-ups, a few at a time', async () => {
@@ -95,7 +149,11 @@ describe('accounts when password checks are busy', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shopsync-busy-'));
     const db = openDatabase(dir);
     const queue = new HashQueue(1, 0);
-    const accounts = new Accounts(db, Date.now, { hashQueue: queue, loginAttempts: 1 });
+    const accounts = new Accounts(db, Date.now, {
+      passwordCost: TEST_PASSWORD_COST,
+      hashQueue: queue,
+      loginAttempts: 1,
+    });
     // No guest cookie is sent, so the routes never touch the carts.
     const app = createApp({
       logger: pino({ level: 'silent' }),

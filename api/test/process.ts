@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
+import { TEST_PASSWORD_COST } from './harness.js';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 
@@ -21,7 +22,13 @@ export function startShopProcess(env: Record<string, string>, nodeArgs: string[]
     [...nodeArgs, '--import', 'tsx', path.join(repo, 'api/src/main.ts')],
     {
       cwd: repo,
-      env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', ...env },
+      env: {
+        ...process.env,
+        PORT: '0',
+        LOG_LEVEL: 'info',
+        SHOPSYNC_PASSWORD_COST: String(TEST_PASSWORD_COST),
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

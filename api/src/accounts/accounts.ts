@@ -11,6 +11,7 @@ import {
   type HashQueue,
   type HashShare,
   hashPassword,
+  PASSWORD_COST,
   PasswordsBusy,
   passwordHashes,
   ShareTaken,
@@ -83,6 +84,8 @@ export interface AccountsOptions {
   addressWaiting?: number;
   /** Where password hashes wait their turn (default: the process's, passwordHashes). */
   hashQueue?: HashQueue;
+  /** log2 of scrypt's N for new password hashes (passwords.ts PASSWORD_COST, PASSWORD_COSTS). */
+  passwordCost?: number;
   /** Signs device cookies (devices.ts deviceKey); default: a random key, for this process only. */
   deviceKey?: Buffer;
   /** Failed sign-ins one device cookie may have in a window before it no longer exempts. */
@@ -166,6 +169,7 @@ export class Accounts {
    */
   private readonly failures: Failures;
   private readonly hashQueue: HashQueue;
+  private readonly passwordCost: number;
   /** Password checks per client address, across emails. In memory: per process. */
   private readonly checks: Budget;
   private readonly addressWaiting: number;
@@ -186,6 +190,7 @@ export class Accounts {
       LOGIN_TRACKED,
     );
     this.hashQueue = options.hashQueue ?? passwordHashes;
+    this.passwordCost = options.passwordCost ?? PASSWORD_COST;
     this.checks = new Budget(
       options.addressChecks ?? ADDRESS_CHECKS,
       options.addressWindowMs ?? ADDRESS_WINDOW_MS,
@@ -299,7 +304,7 @@ export class Accounts {
   /** A password's stored hash, or the queue's refusal (PasswordsBusy). */
   private async hash(password: string, from: string): Promise<string | PasswordsBusy> {
     try {
-      return await hashPassword(password, this.hashQueue, this.share(from));
+      return await hashPassword(password, this.hashQueue, this.share(from), this.passwordCost);
     } catch (err) {
       if (err instanceof PasswordsBusy) return err;
       throw err;
@@ -371,7 +376,7 @@ export class Accounts {
     try {
       valid = await verifyPassword(
         password,
-        row?.password_hash ?? (await dummyPasswordHash()),
+        row?.password_hash ?? (await dummyPasswordHash(this.passwordCost)),
         this.hashQueue,
         this.share(from),
       );

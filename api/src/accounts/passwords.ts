@@ -3,11 +3,17 @@ import { availableParallelism } from 'node:os';
 
 // scrypt (RFC 7914) from Node's own crypto: a memory-hard, vetted password hash with no native
 // add-on to install. Parameters follow OWASP's minimum for scrypt (N=2^17, r=8, p=1).
-const N = 2 ** 17;
+/** log2 of scrypt's N for new hashes: OWASP's minimum, 2^17 (128 MiB and a few hundred ms). */
+export const PASSWORD_COST = 17;
+/**
+ * The costs a shop may hash new passwords at (SHOPSYNC_PASSWORD_COST). Below 17 is below OWASP's
+ * minimum, there for test suites (as Django's test settings swap in a fast hasher); 18 takes
+ * 256 MiB a hash. A stored hash of a higher cost is not checked (no hash of ours has one).
+ */
+export const PASSWORD_COSTS = { min: 10, max: 18 } as const;
 const R = 8;
 const P = 1;
 const KEY_LENGTH = 32;
-const MAXMEM = 256 * N * R;
 
 /** Whose hash: checking a sign-in's password goes before hashing a new account's. */
 export type HashPriority = 'sign-in' | 'sign-up';
@@ -107,24 +113,32 @@ export const passwordHashes = new HashQueue();
 
 function derive(password: string, salt: Buffer, n: number, r: number, p: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    scrypt(password.normalize('NFKC'), salt, KEY_LENGTH, { N: n, r, p, maxmem: MAXMEM }, (err, key) =>
+    // scrypt needs 128 * N * r bytes; twice that leaves room for its own bookkeeping.
+    scrypt(password.normalize('NFKC'), salt, KEY_LENGTH, { N: n, r, p, maxmem: 256 * n * r }, (err, key) =>
       err ? reject(err) : resolve(key),
     );
   });
 }
 
-async function hashUnqueued(password: string): Promise<string> {
+async function hashUnqueued(password: string, cost: number): Promise<string> {
+  const n = 2 ** cost;
   const salt = randomBytes(16);
-  const key = await derive(password, salt, N, R, P);
-  return ['scrypt', N, R, P, salt.toString('base64url'), key.toString('base64url')].join('$');
+  const key = await derive(password, salt, n, R, P);
+  return ['scrypt', n, R, P, salt.toString('base64url'), key.toString('base64url')].join('$');
 }
 
 /**
- * Returns a self-describing hash: `scrypt$N$r$p$salt$key` (base64url). Queued as a sign-up's:
- * rejects with PasswordsBusy when too many are waiting (ShareTaken: too many of `share`'s).
+ * Returns a self-describing hash: `scrypt$N$r$p$salt$key` (base64url), N = 2^cost. Queued as a
+ * sign-up's: rejects with PasswordsBusy when too many are waiting (ShareTaken: too many of
+ * `share`'s).
  */
-export function hashPassword(password: string, queue = passwordHashes, share?: HashShare): Promise<string> {
-  return queue.run('sign-up', () => hashUnqueued(password), share);
+export function hashPassword(
+  password: string,
+  queue = passwordHashes,
+  share?: HashShare,
+  cost: number = PASSWORD_COST,
+): Promise<string> {
+  return queue.run('sign-up', () => hashUnqueued(password, cost), share);
 }
 
 /** Queued as a sign-in's: rejects with PasswordsBusy when too many are waiting (as hashPassword). */
@@ -136,21 +150,30 @@ export async function verifyPassword(
 ): Promise<boolean> {
   const [scheme, n, r, p, salt, key] = stored.split('$');
   if (scheme !== 'scrypt' || !salt || !key) return false;
+  // The parameters we hash with (N = 2^cost, at most the highest cost): anything else is no hash
+  // of ours, and is not worth a thread and up to gigabytes of memory.
+  const cost = Math.log2(Number(n));
+  if (!Number.isInteger(cost) || cost < 1 || cost > PASSWORD_COSTS.max || Number(r) !== R || Number(p) !== P)
+    return false;
   const expected = Buffer.from(key, 'base64url');
   const actual = await queue.run(
     'sign-in',
-    () => derive(password, Buffer.from(salt, 'base64url'), Number(n), Number(r), Number(p)),
+    () => derive(password, Buffer.from(salt, 'base64url'), 2 ** cost, R, P),
     share,
   );
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
-let dummyHash: Promise<string> | undefined;
+const dummyHashes = new Map<number, Promise<string>>();
 /**
- * A hash to verify against for unknown emails, so both failures take the same time. Made once,
- * outside the queue (a refusal must not be remembered in its place).
+ * A hash of `cost` to verify against for unknown emails, so both failures take the same time.
+ * Made once per cost, outside the queue (a refusal must not be remembered in its place).
  */
-export function dummyPasswordHash(): Promise<string> {
-  dummyHash ??= hashUnqueued('not-a-real-password-0');
-  return dummyHash;
+export function dummyPasswordHash(cost: number = PASSWORD_COST): Promise<string> {
+  let hash = dummyHashes.get(cost);
+  if (!hash) {
+    hash = hashUnqueued('not-a-real-password-0', cost);
+    dummyHashes.set(cost, hash);
+  }
+  return hash;
 }
