@@ -1,8 +1,9 @@
 import type Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { SqliteDocumentStorage, TOUCH_SLACK_MS } from '../src/index.js';
-import { startSync, type TestSyncServer, until } from './harness.js';
+import { startSync, type TestSyncServer, token, until } from './harness.js';
 
 const DAY = 24 * 3600_000;
 
@@ -123,6 +124,36 @@ describe('documents nobody uses expire (expireDocuments)', () => {
     expect(usedAt(again.db, 'long-held')).toBeGreaterThan(Date.now() - DAY);
     expect(await again.sync.expireDocuments(Date.now() - 92 * DAY, () => false)).toBe(0);
     expect(stored(again.db, 'long-held')).toBe(1);
+  });
+
+  it('records a use of the rooms devices hold, twice a touch slack, with no load or eviction to say so', async () => {
+    const first = await startSync();
+    await write(first, 'held-open', 'x');
+    await first.close(); // folded into its snapshot
+    server = await startSync({ idleRoomMs: 1000 }, dirOf(first.db)); // the sweeper runs every second
+    const s = server;
+    const ws = new WebSocket(`${s.url}/held-open?token=${token('held-open')}`);
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    try {
+      const start = Date.now();
+      age(s.db, 'held-open', start - 100 * DAY);
+      // Its device stays connected for over half a touch slack (the clock jumps there).
+      const later = start + TOUCH_SLACK_MS / 2 + 60_000;
+      vi.useFakeTimers({ toFake: ['Date'], now: later });
+      // Waited for by turns of real time (the harness's until reads the frozen clock): the sweeper
+      // runs every second.
+      for (let i = 0; i < 1000 && usedAt(s.db, 'held-open') !== later; i++)
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(usedAt(s.db, 'held-open')).toBe(later);
+      // Still held, by its device: no eviction recorded it.
+      expect(s.sync.stats()).toMatchObject({ rooms: 1, connections: 1 });
+    } finally {
+      vi.useRealTimers();
+      ws.close();
+    }
   });
 
   it('folds a log a crash left unfolded, counting it as used now, and deletes nothing of it', async () => {
