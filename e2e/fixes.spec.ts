@@ -702,3 +702,32 @@ test('a price still on its way when Try again is pressed shows once it comes', a
   await expect(page.getByTestId('checkout-total')).toHaveText('$150.00');
   await expect(page.getByRole('button', { name: 'Place order' })).toBeEnabled();
 });
+
+test('a cart priced in two currencies shows a total per currency, and checkout says to order them apart', async ({
+  page,
+  context,
+  request,
+}) => {
+  const dollars = await createProduct(request, 'Dollar lamp', 5, 2599);
+  const euros = await createProduct(request, 'Euro kettle', 5, { amount: 5995, currency: 'EUR' });
+  await signUpContext(context);
+  await addAddress(context);
+  await context.request.post('/api/cart/lines', { data: { productId: dollars, quantity: 2 } });
+  await context.request.post('/api/cart/lines', { data: { productId: euros, quantity: 1 } });
+  await page.goto('/cart');
+  // Never added across currencies: $51.98 and €59.95, each in its own.
+  await expect(page.locator('.subtotal')).toHaveText(/Subtotal: (\$51\.98 \+ €59\.95|€59\.95 \+ \$51\.98)$/);
+  await page.goto('/checkout');
+  await expect(page.getByTestId('checkout-total')).toHaveText(/^(\$51\.98 \+ €59\.95|€59\.95 \+ \$51\.98)$/);
+  await expect(page.getByTestId('checkout-blocked')).toContainText('priced in 2 currencies');
+  await expect(page.getByRole('button', { name: 'Place order' })).toBeDisabled();
+  // With the euro line gone, the order goes through in dollars.
+  await page.goto('/cart');
+  await line(page, euros).getByRole('button', { name: 'Remove' }).click();
+  await expect(page.locator('.subtotal')).toHaveText('Subtotal: $51.98');
+  await expectSaved(page);
+  await page.goto('/checkout');
+  await expect(page.getByTestId('checkout-total')).toHaveText('$51.98');
+  await page.getByRole('button', { name: 'Place order' }).click();
+  await expect(page.getByTestId('order-status')).toHaveText('Confirmed');
+});

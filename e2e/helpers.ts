@@ -9,7 +9,7 @@ export async function createProduct(
   request: APIRequestContext,
   title: string,
   stock = 10,
-  price = 2599,
+  price: number | { amount: number; currency: string } = 2599,
 ): Promise<string> {
   const res = await request.post('/api/products', {
     headers: ADMIN,

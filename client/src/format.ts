@@ -1,2 +1,2 @@
 // The formatter alone: @shopsync/core's index also defines the zod schemas (~30 KB gzipped).
-export { escapeHtml, formatMoney } from '@shopsync/core/format';
+export { escapeHtml, formatMoney, formatTotal, totalsByCurrency } from '@shopsync/core/format';

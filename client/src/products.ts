@@ -91,6 +91,20 @@ export function useProducts(ids: string[], fresh = false): Map<string, Product |
   return cache;
 }
 
+/**
+ * What each line costs at its product's price, for lines whose product has loaded (a total adds
+ * these up per currency: formatTotal, totalsByCurrency).
+ */
+export function lineAmounts(
+  lines: readonly { productId: string; quantity: number }[],
+  products: Map<string, Product | null>,
+): { amount: number; currency: string }[] {
+  return lines.flatMap((l) => {
+    const price = products.get(l.productId)?.price;
+    return price ? [{ amount: price.amount * l.quantity, currency: price.currency }] : [];
+  });
+}
+
 /** What keeps a cart line from being ordered as it is, by what the shop says of its product. */
 export type LineProblem = 'loading' | 'failed' | 'gone' | 'out_of_stock' | 'short';
 

@@ -5,8 +5,8 @@ import { cartState, currentCart } from '../cart/session.js';
 import { decrease, increase } from '../cart/steppers.js';
 import { ProductImage } from '../components/image.js';
 import { SyncBadge } from '../components/sync-badge.js';
-import { formatMoney } from '../format.js';
-import { lineProblem, mustFix, problemText, useProducts } from '../products.js';
+import { formatMoney, formatTotal } from '../format.js';
+import { lineAmounts, lineProblem, mustFix, problemText, useProducts } from '../products.js';
 import { useStore } from '../store.js';
 import { useTitle } from '../title.js';
 
@@ -142,10 +142,7 @@ export default function CartPage() {
   // Lines whose product has not loaded have no price yet: no subtotal until they do. Lines no
   // longer sold are not counted: they cannot be ordered.
   const pricing = state.lines.some((l) => products.get(l.productId) === undefined);
-  const subtotal = state.lines.reduce(
-    (s, l) => s + (products.get(l.productId)?.price.amount ?? 0) * l.quantity,
-    0,
-  );
+  const subtotal = formatTotal(lineAmounts(state.lines, products));
   // The stepped line's quantity as the cart now has it; nothing once the line is gone (the Undo
   // notice speaks then).
   const stepped = said && 'stepped' in said ? said.stepped : null;
@@ -277,7 +274,7 @@ export default function CartPage() {
             })}
           </ul>
           <p class="subtotal">
-            Subtotal: <strong>{pricing ? '—' : formatMoney({ amount: subtotal, currency: 'USD' })}</strong>
+            Subtotal: <strong>{pricing ? '—' : subtotal}</strong>
           </p>
           <a class="button primary" href="/checkout">
             Proceed to checkout

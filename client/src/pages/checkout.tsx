@@ -4,8 +4,8 @@ import { type Address, ApiError, api, errorText } from '../api.js';
 import { cartState } from '../cart/session.js';
 import { AddressForm } from '../components/address-form.js';
 import { useFocusOnError } from '../focus.js';
-import { formatMoney } from '../format.js';
-import { lineProblem, mustFix, problemText, reloadProducts, useProducts } from '../products.js';
+import { formatMoney, formatTotal, totalsByCurrency } from '../format.js';
+import { lineAmounts, lineProblem, mustFix, problemText, reloadProducts, useProducts } from '../products.js';
 import { retryDelay, retryWhenOnline, worthRetrying } from '../retry.js';
 import { navigate } from '../router.js';
 import { currentUser } from '../session.js';
@@ -143,10 +143,10 @@ function CheckoutPage() {
   const waiting = problems.some((p) => p === 'loading');
   const failed = problems.some((p) => p === 'failed');
   const unavailable = review.lines.filter((_, i) => mustFix(problems[i]));
-  const total = review.lines.reduce(
-    (s, l) => s + (products.get(l.productId)?.price.amount ?? 0) * l.quantity,
-    0,
-  );
+  const totals = totalsByCurrency(lineAmounts(review.lines, products));
+  // An order is paid in one currency (the shop refuses one that mixes them): said before Place
+  // order rather than after it.
+  const mixed = !waiting && !failed && totals.length > 1;
 
   /** Places the reviewed order; true when the request went out and its answer was lost. */
   const place = async (): Promise<boolean> => {
@@ -289,10 +289,7 @@ function CheckoutPage() {
         })}
       </ul>
       <p class="subtotal">
-        Total:{' '}
-        <strong data-testid="checkout-total">
-          {waiting || failed ? '—' : formatMoney({ amount: total, currency: 'USD' })}
-        </strong>
+        Total: <strong data-testid="checkout-total">{waiting || failed ? '—' : formatTotal(totals)}</strong>
       </p>
       {/* Mounted empty, so that screen readers announce the text when it comes. */}
       <div role="status" data-testid="checkout-blocked">
@@ -301,6 +298,12 @@ function CheckoutPage() {
             {unavailable.length === 1 ? 'One item' : `${unavailable.length} items`} cannot be ordered as
             {unavailable.length === 1 ? ' it is' : ' they are'}. <a href="/cart">Change your cart</a>, then
             review it again.
+          </p>
+        ) : mixed ? (
+          <p class="notice error">
+            Your cart is priced in {totals.length} currencies ({totals.map((t) => t.currency).join(', ')}),
+            and an order is paid in one: <a href="/cart">remove the items of one currency</a>, order the rest,
+            then add them again.
           </p>
         ) : failed ? (
           <p class="notice error">
@@ -340,7 +343,7 @@ function CheckoutPage() {
       <button
         type="button"
         class="primary"
-        disabled={!addresses || waiting || failed || unavailable.length > 0}
+        disabled={!addresses || waiting || failed || mixed || unavailable.length > 0}
         aria-disabled={placing ? 'true' : undefined}
         onClick={() => {
           if (placing) return;

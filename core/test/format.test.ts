@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { formatMoney, formatTotal, totalsByCurrency } from '../src/format.js';
+
+describe('money totals', () => {
+  it('adds up within a currency and never across currencies', () => {
+    const items = [
+      { amount: 2599, currency: 'USD' },
+      { amount: 5995, currency: 'EUR' },
+      { amount: 2599, currency: 'USD' },
+    ];
+    expect(totalsByCurrency(items)).toEqual([
+      { amount: 5198, currency: 'USD' },
+      { amount: 5995, currency: 'EUR' },
+    ]);
+    expect(formatTotal(items)).toBe('$51.98 + €59.95');
+    expect(formatTotal(items.filter((m) => m.currency === 'USD'))).toBe('$51.98');
+  });
+
+  it('is zero in the given currency when there is nothing to add up', () => {
+    expect(totalsByCurrency([])).toEqual([]);
+    expect(formatTotal([])).toBe('$0.00');
+    expect(formatTotal([], 'INR')).toBe(formatMoney({ amount: 0, currency: 'INR' }));
+  });
+});
