@@ -210,7 +210,8 @@ test.describe(() => {
 
 test('a missing order or product says so under a heading and offers a way on', async ({ page, context }) => {
   const main = page.getByRole('main');
-  await page.goto('/products/does-not-exist');
+  // Status 404 as well: crawlers and uptime checks see what the shopper sees.
+  expect((await page.goto('/products/does-not-exist'))?.status()).toBe(404);
   await expect(main.getByRole('heading', { level: 1 })).toHaveText('Product not found');
   await expect(main).toContainText('no longer in the catalog');
   await expect(page).toHaveTitle('Product not found · ShopSync');

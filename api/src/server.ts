@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
 import { compactCart, YjsCart } from '@shopsync/core';
+import { isPagePath, PAGES } from '@shopsync/core/pages';
 import {
   Checkpointer,
   clientAddress,
@@ -253,6 +254,12 @@ async function assemble(
     },
     logger,
     clientDir: config.clientDir,
+    // A product page of no product is a 404 too (a deleted product's page, a mistyped link).
+    pageStatus: (path) => {
+      const product = PAGES.product.exec(path)?.[1];
+      if (product !== undefined) return catalog.offer(product) ? 200 : 404;
+      return isPagePath(path) ? 200 : 404;
+    },
     accounts,
     adminToken: config.adminToken,
     trustedProxies: config.trustedProxies,

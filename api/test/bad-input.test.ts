@@ -129,20 +129,67 @@ describe('bad input', () => {
     }
   });
 
-  it("serves the storefront's page for a page address with a malformed %-escape (a link cut short)", async () => {
+  it("serves the storefront's page, as a 404, for a page address with a malformed %-escape (a link cut short)", async () => {
     const clientDir = fs.mkdtempSync(path.join(os.tmpdir(), 'shopsync-client-'));
     fs.writeFileSync(path.join(clientDir, 'index.html'), '<!doctype html><title>shell</title>');
     const shop = await startTestServer({ SHOPSYNC_CLIENT_DIR: clientDir });
     try {
       for (const page of ['/products/50%', '/products/%E0%A4%A', '/%zz']) {
         const res = await new Client(shop.url).get(page);
-        expect(res.status, page).toBe(200);
+        expect(res.status, page).toBe(404);
         expect(res.headers.get('content-type'), page).toContain('text/html');
         expect(res.text, page).toContain('<title>shell</title>');
       }
       // Still no file of the storefront's folder by a malformed name, nor an API route.
       expect((await new Client(shop.url).get('/assets/%zz')).status).toBe(404);
       expect((await new Client(shop.url).get('/api/%zz')).json.error.code).toBe('not_found');
+    } finally {
+      await shop.close();
+      fs.rmSync(clientDir, { recursive: true, force: true });
+    }
+  });
+
+  it("answers the storefront's pages 200 and any other page address 404, both with its page", async () => {
+    const clientDir = fs.mkdtempSync(path.join(os.tmpdir(), 'shopsync-client-'));
+    fs.writeFileSync(path.join(clientDir, 'index.html'), '<!doctype html><title>shell</title>');
+    const shop = await startTestServer({ SHOPSYNC_CLIENT_DIR: clientDir });
+    try {
+      const vendor = admin(shop.url);
+      const product = { title: 'Page kettle', brand: 'Acme', price: 100, stock: 1 };
+      const kept = (await vendor.post('/api/products', product)).json.id as string;
+      const gone = (await vendor.post('/api/products', product)).json.id as string;
+      expect((await vendor.delete(`/api/products/${gone}`)).status).toBe(204);
+      const pages = {
+        200: [
+          '/',
+          '/search?q=kettle',
+          `/products/${kept}`,
+          `/products/${encodeURIComponent(kept)}`,
+          '/cart',
+          '/checkout',
+          '/orders',
+          '/orders/o_anyone',
+          '/signin',
+          '/signup',
+          '/account',
+        ],
+        404: [
+          '/nope/xyz',
+          '/products/doesnotexist',
+          `/products/${gone}`,
+          '/cart/extra',
+          '/products',
+          '/Cart',
+        ],
+      };
+      for (const [status, paths] of Object.entries(pages))
+        for (const page of paths) {
+          const res = await new Client(shop.url).get(page);
+          expect(res.status, page).toBe(Number(status));
+          expect(res.text, page).toContain('<title>shell</title>');
+          const head = await fetch(`${shop.url}${page}`, { method: 'HEAD' });
+          expect(head.status, `HEAD ${page}`).toBe(Number(status));
+        }
     } finally {
       await shop.close();
       fs.rmSync(clientDir, { recursive: true, force: true });

@@ -1,3 +1,4 @@
+import { PAGES } from '@shopsync/core/pages';
 import type { ComponentType } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { cartState } from './cart/session.js';
@@ -12,15 +13,15 @@ type Page = ComponentType<{ url: URL; params: string[] }>;
 
 /** Routes load their page on demand, so the first load ships only the shell. */
 const routes: [RegExp, () => Promise<{ default: Page }>][] = [
-  [/^\/$/, () => import('./pages/home.js')],
-  [/^\/search$/, () => import('./pages/search.js')],
-  [/^\/products\/([^/]+)$/, () => import('./pages/product.js')],
-  [/^\/cart$/, () => import('./pages/cart.js')],
-  [/^\/checkout$/, () => import('./pages/checkout.js')],
-  [/^\/orders$/, () => import('./pages/orders.js')],
-  [/^\/orders\/([^/]+)$/, () => import('./pages/order.js')],
-  [/^\/(signin|signup)$/, () => import('./pages/account.js')],
-  [/^\/account$/, () => import('./pages/my-account.js')],
+  [PAGES.home, () => import('./pages/home.js')],
+  [PAGES.search, () => import('./pages/search.js')],
+  [PAGES.product, () => import('./pages/product.js')],
+  [PAGES.cart, () => import('./pages/cart.js')],
+  [PAGES.checkout, () => import('./pages/checkout.js')],
+  [PAGES.orders, () => import('./pages/orders.js')],
+  [PAGES.order, () => import('./pages/order.js')],
+  [PAGES.signInOrUp, () => import('./pages/account.js')],
+  [PAGES.account, () => import('./pages/my-account.js')],
 ];
 
 /**

@@ -18,6 +18,8 @@ export interface AppParts {
   secureCookies?: boolean;
   /** Sub-apps mounted under /api. */
   routes: Hono<AppEnv>[];
+  /** The status a storefront page's path is answered with (serveClient); default 200. */
+  pageStatus?: (path: string) => 200 | 404;
   /** Extra top-level handlers (health, metrics). */
   extra?: (app: Hono<AppEnv>) => void;
   /** Told of every answered request: its route's pattern (`/api/products/:id`), not its path. */
@@ -81,6 +83,6 @@ export function createApp(parts: AppParts): Hono<AppEnv> {
 
   parts.extra?.(app);
   for (const routes of parts.routes) app.route('/api', routes);
-  app.use('*', serveClient(parts.clientDir));
+  app.use('*', serveClient(parts.clientDir, parts.pageStatus));
   return app;
 }

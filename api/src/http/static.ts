@@ -42,9 +42,14 @@ export const CONTENT_SECURITY_POLICY = [
 
 /**
  * Serves the built storefront: hashed files under /assets/ are immutable for a year, everything
- * else revalidates; unknown paths fall back to index.html so client-side routes load.
+ * else revalidates; other paths without a file extension are answered with index.html, so
+ * client-side routes load, with the status `pageStatus` gives the path (decoded; as it came when
+ * its %-escapes are malformed): 404 for no page of the shop, which the storefront then says too.
  */
-export function serveClient(root: string): MiddlewareHandler {
+export function serveClient(
+  root: string,
+  pageStatus: (path: string) => 200 | 404 = () => 200,
+): MiddlewareHandler {
   const rootDir = path.resolve(root);
   return async (c, next) => {
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD') return next();
@@ -63,6 +68,7 @@ export function serveClient(root: string): MiddlewareHandler {
     if (!file.startsWith(rootDir)) return next();
     let stat = malformed ? null : statOrNull(file);
     const isAsset = urlPath.startsWith('/assets/');
+    let status: 200 | 404 = 200;
     if (!stat?.isFile()) {
       if (isAsset || path.extname(urlPath) !== '') return next();
       file = path.join(rootDir, 'index.html');
@@ -70,14 +76,15 @@ export function serveClient(root: string): MiddlewareHandler {
       if (!stat?.isFile()) {
         return c.text('The storefront is not built. Run `npm run build -w @shopsync/client`.', 503);
       }
+      status = pageStatus(urlPath);
     }
     const headers: Record<string, string> = {
       'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream',
       'Cache-Control': isAsset ? 'public, max-age=31536000, immutable' : 'no-cache',
     };
     if (file.endsWith('.html')) headers['Content-Security-Policy'] = CONTENT_SECURITY_POLICY;
-    if (c.req.method === 'HEAD') return c.body(null, 200, headers);
-    return c.body(new Uint8Array(await fs.promises.readFile(file)), 200, headers);
+    if (c.req.method === 'HEAD') return c.body(null, status, headers);
+    return c.body(new Uint8Array(await fs.promises.readFile(file)), status, headers);
   };
 }
 
