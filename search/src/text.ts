@@ -1,5 +1,6 @@
 import { escapeHtml } from '@shopsync/core/format';
 import lunr from 'lunr';
+import { shoppersWords } from './shoppers-words.js';
 
 const MAX_QUERY_CHARS = 500;
 const MAX_QUERY_TERMS = 12;
@@ -217,10 +218,11 @@ export function indexTerms(text: string): string[] {
 /**
  * A query's words: inch marks read as "inch" ("13.3\"": 13.3 inch), as titles are indexed, and
  * decimals kept whole ("13.3"), for the size they say (product-index.ts `sizesOf`); a search
- * matches their runs of digits (`decimalParts`), which is what the index has.
+ * matches their runs of digits (`decimalParts`), which is what the index has. Shoppers' phrases
+ * the catalog says otherwise are its words ("television": tv; shoppers-words.ts).
  */
 export function queryTerms(q: string): string[] {
-  return tokenize(inchMarks(q.slice(0, MAX_QUERY_CHARS), true), MAX_QUERY_TERMS, true);
+  return shoppersWords(tokenize(inchMarks(q.slice(0, MAX_QUERY_CHARS), true), MAX_QUERY_TERMS, true));
 }
 
 const stopWords = new Set(
