@@ -54,10 +54,10 @@ type AddressFields = { name: string; line1: string; city: string; postalCode: st
 /** Fills the storefront's address form (account page or checkout). */
 export async function fillAddressForm(page: Page, a: AddressFields): Promise<void> {
   await page.getByLabel('Full name').fill(a.name);
-  await page.getByLabel('Address').fill(a.line1);
+  await page.getByLabel('Address', { exact: true }).fill(a.line1);
   await page.getByLabel('City').fill(a.city);
   await page.getByLabel('Postal code').fill(a.postalCode);
-  await page.getByLabel('Country code').fill(a.country);
+  await page.getByLabel('Country').selectOption(a.country);
 }
 
 /** Fills the storefront's address form (account page or checkout) and saves it. */

@@ -83,7 +83,9 @@ test('a shopper signs up, searches, adds to cart on one device, sees it on anoth
   await page.getByRole('button', { name: 'Place order' }).click();
 
   await expect(page.getByTestId('order-status')).toHaveText('Confirmed');
-  await expect(page.getByText('Deliver to Ada Shopper, 1 Analytical Way, London N1 9GU, GB')).toBeVisible();
+  await expect(
+    page.getByText('Deliver to Ada Shopper, 1 Analytical Way, London N1 9GU, United Kingdom'),
+  ).toBeVisible();
   await page.screenshot({ path: testInfo.outputPath('order.png'), fullPage: true });
   expect(await stockOf(request, id)).toBe(2);
   // The ordered lines leave the cart on both devices.

@@ -6,6 +6,7 @@ import {
   createProduct,
   expectQuantity,
   family,
+  fillAddressForm,
   line,
   PASSWORD,
   placeOrder,
@@ -271,9 +272,9 @@ test('the account page shows who is signed in and keeps the addresses checkout o
     line1: '3 Ledger Lane',
     city: 'Bristol',
     postalCode: 'BS1 4DJ',
-    country: 'gb',
+    country: 'United Kingdom',
   });
-  const listed = 'Ada Account, 3 Ledger Lane, Bristol BS1 4DJ, GB';
+  const listed = 'Ada Account, 3 Ledger Lane, Bristol BS1 4DJ, United Kingdom';
   await expect(page.getByTestId('addresses')).toHaveText(`${listed} Remove`);
   // Kept on the account: a reload still lists it.
   await page.reload();
@@ -299,6 +300,50 @@ test('the account page shows who is signed in and keeps the addresses checkout o
   await page.goto('/account');
   await page.getByRole('link', { name: 'Your orders' }).click();
   await expect(page.getByRole('heading', { name: 'Your orders' })).toBeVisible();
+});
+
+test('an address takes a second line, a region and a phone for the courier, and a country from the list', async ({
+  page,
+  context,
+}) => {
+  await signUpContext(context);
+  await page.goto('/account');
+  await page.getByRole('button', { name: 'Add an address' }).click();
+  const country = page.getByLabel('Country');
+  // Named by the country, stored by its code; none chosen yet.
+  await expect(country).toHaveValue('');
+  await expect(country.locator('option[value="DE"]')).toHaveText('Germany');
+  await fillAddressForm(page, {
+    name: 'Ines Region',
+    line1: '600 Capitol Way',
+    city: 'Olympia',
+    postalCode: '98501',
+    country: 'United States',
+  });
+  await page.getByLabel('Address line 2 (optional)').fill('Suite 4');
+  await page.getByLabel('State, province or region (optional)').fill('WA');
+  await page.getByLabel('Phone for the courier (optional)').fill('+1 360 555 0100');
+  await page.getByRole('button', { name: 'Save address' }).click();
+  await expect(page.getByTestId('addresses')).toHaveText(
+    'Ines Region, 600 Capitol Way, Suite 4, Olympia WA 98501, United States Remove',
+  );
+  const { items } = await (await page.request.get('/api/me/addresses')).json();
+  expect(items).toEqual([
+    expect.objectContaining({ country: 'US', region: 'WA', line2: 'Suite 4', phone: '+1 360 555 0100' }),
+  ]);
+  // A phone of too few digits is refused, naming the field, and the form keeps what was typed.
+  await page.getByRole('button', { name: 'Add an address' }).click();
+  await fillAddressForm(page, {
+    name: 'Ines Region',
+    line1: '1 Short Number Rd',
+    city: 'Olympia',
+    postalCode: '98501',
+    country: 'US',
+  });
+  await page.getByLabel('Phone for the courier (optional)').fill('555');
+  await page.getByRole('button', { name: 'Save address' }).click();
+  await expect(page.getByRole('alert')).toContainText('phone');
+  await expect(page.getByLabel('Phone for the courier (optional)')).toHaveValue('555');
 });
 
 test('cancelling an order asks first, restocks, and a rejected order leads back to the cart', async ({

@@ -137,6 +137,42 @@ describe('accounts', () => {
     expect((await c.get('/api/me/addresses')).json.items).toHaveLength(1);
     expect((await c.post('/api/me/addresses', { name: 'Eve' })).status).toBe(400);
     expect((await new Client(server.url).get('/api/me/addresses')).status).toBe(401);
+
+    // A region and a phone for the courier; optional fields sent empty (as a form sends them) are
+    // not set.
+    const full = await c.post('/api/me/addresses', {
+      name: 'Eve',
+      line1: '1 Main St',
+      line2: '',
+      city: 'Springfield',
+      region: ' IL ',
+      postalCode: '62701',
+      country: 'US',
+      phone: '+1 (217) 555-0100',
+    });
+    expect(full.status).toBe(201);
+    expect(full.json).toMatchObject({ region: 'IL', phone: '+1 (217) 555-0100' });
+    expect(full.json).not.toHaveProperty('line2');
+    const listed = (await c.get('/api/me/addresses')).json.items;
+    expect(listed[1]).toEqual(full.json);
+    // No such country, a postal code of punctuation, a phone of too few digits or of letters:
+    // 400 naming the field, and nothing stored.
+    const base = { name: 'Eve', line1: '1 Main St', city: 'Springfield', postalCode: '62701', country: 'US' };
+    for (const [field, value] of [
+      ['country', 'zz'],
+      ['country', 'UK'],
+      ['country', 'USA'],
+      ['postalCode', '***'],
+      ['postalCode', '-123'],
+      ['phone', '12345'],
+      ['phone', 'call me'],
+      ['phone', '+1 555 0100 0100 0100 00'],
+    ] as const) {
+      const refused = await c.post('/api/me/addresses', { ...base, [field]: value });
+      expect(refused.status, `${field} ${value}`).toBe(400);
+      expect(JSON.stringify(refused.json.error), `${field} ${value}`).toContain(field);
+    }
+    expect((await c.get('/api/me/addresses')).json.items).toHaveLength(2);
   });
 
   it('removes an address from the list, keeps it for the orders sent to it, and only for its owner', async () => {

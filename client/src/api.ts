@@ -104,8 +104,10 @@ export interface Address {
   line1: string;
   line2?: string;
   city: string;
+  region?: string;
   postalCode: string;
   country: string;
+  phone?: string;
 }
 
 export const api = {

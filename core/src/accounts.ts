@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isCountryCode } from './countries.js';
 
 export const Email = z.string().trim().toLowerCase().max(254).email();
 
@@ -49,13 +50,39 @@ export const PasswordChangeInput = z.object({
 export const User = z.object({ id: z.string(), email: z.string(), name: z.string(), createdAt: z.number() });
 export type User = z.infer<typeof User>;
 
+/** An optional text field: left empty (as a form sends it) is not set. */
+const optional = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max)
+    .optional()
+    .transform((v) => (v ? v : undefined));
+
 export const AddressInput = z.object({
   name: z.string().trim().min(1).max(100),
   line1: z.string().trim().min(1).max(200),
-  line2: z.string().trim().max(200).optional(),
+  line2: optional(200),
   city: z.string().trim().min(1).max(100),
-  postalCode: z.string().trim().min(1).max(20),
-  country: z.string().trim().length(2).toUpperCase(),
+  /** State, province, county or region, where the country's addresses name one. */
+  region: optional(100),
+  // Letters, digits, spaces and hyphens, as postal codes are written the world over.
+  postalCode: z
+    .string()
+    .trim()
+    .min(1)
+    .max(20)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9 -]*$/, 'must be letters, digits, spaces and hyphens'),
+  country: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .refine(isCountryCode, 'must be an ISO 3166-1 alpha-2 country code, such as GB or US'),
+  /** For the courier: digits, with spaces, dots, hyphens, brackets and a leading +; 6-15 digits. */
+  phone: optional(30).refine(
+    (v) => v === undefined || (/^\+?[0-9 ().-]+$/.test(v) && /^(\D*\d){6,15}\D*$/.test(v)),
+    'must be a phone number: 6 to 15 digits, and a leading + for the country',
+  ),
 });
 export type AddressInput = z.infer<typeof AddressInput>;
 export type Address = AddressInput & { id: string };

@@ -1,4 +1,5 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useId, useRef, useState } from 'preact/hooks';
+import { countriesByName } from '../address.js';
 import { type Address, api, errorText } from '../api.js';
 import { useFocusOnError } from '../focus.js';
 
@@ -17,6 +18,7 @@ export function AddressForm(props: {
   // focused button dropped keyboard focus to <body>).
   const sending = useRef(false);
   const first = useRef<HTMLInputElement>(null);
+  const countryId = useId();
   // After each failure focus goes to the message saying why.
   const [errorBox, focusError] = useFocusOnError();
   useEffect(() => {
@@ -32,12 +34,16 @@ export function AddressForm(props: {
         const f = new FormData(e.currentTarget as HTMLFormElement);
         setSaving(true);
         try {
+          // Optional fields left empty are sent empty: the shop reads that as not set.
           const a = await api.addAddress({
             name: String(f.get('name')),
             line1: String(f.get('line1')),
+            line2: String(f.get('line2')),
             city: String(f.get('city')),
+            region: String(f.get('region')),
             postalCode: String(f.get('postalCode')),
             country: String(f.get('country')),
+            phone: String(f.get('phone')),
           });
           setError(null);
           props.onSaved(a);
@@ -58,21 +64,31 @@ export function AddressForm(props: {
           Address <input name="line1" required autocomplete="address-line1" />
         </label>
         <label>
+          Address line 2 (optional) <input name="line2" autocomplete="address-line2" />
+        </label>
+        <label>
           City <input name="city" required autocomplete="address-level2" />
+        </label>
+        <label>
+          State, province or region (optional) <input name="region" autocomplete="address-level1" />
         </label>
         <label>
           Postal code <input name="postalCode" required autocomplete="postal-code" />
         </label>
+        {/* Labelled by `for`: a label around the list would take every country's name as its text. */}
+        <div class="field">
+          <label for={countryId}>Country</label>
+          <select id={countryId} name="country" required autocomplete="country">
+            <option value="">Choose a country</option>
+            {countriesByName().map((c) => (
+              <option key={c.code} value={c.code}>
+                {c.name}
+              </option>
+            ))}
+          </select>
+        </div>
         <label>
-          Country code{' '}
-          <input
-            name="country"
-            required
-            minLength={2}
-            maxLength={2}
-            placeholder="US"
-            autocomplete="country"
-          />
+          Phone for the courier (optional) <input name="phone" type="tel" autocomplete="tel" />
         </label>
         {error && (
           <p class="notice error" role="alert" tabIndex={-1} ref={errorBox}>

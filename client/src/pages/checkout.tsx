@@ -1,5 +1,6 @@
 import type { CartLine } from '@shopsync/core';
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { addressText } from '../address.js';
 import { type Address, ApiError, api, errorText } from '../api.js';
 import { cartState } from '../cart/session.js';
 import { AddressForm } from '../components/address-form.js';
@@ -392,7 +393,7 @@ function AddressPicker(props: {
               checked={props.selected === a.id}
               onChange={() => props.onSelect(a.id)}
             />
-            {a.name}, {a.line1}, {a.city} {a.postalCode}, {a.country}
+            {addressText(a)}
           </label>
         ))}
         <button type="button" class="link" ref={add} onClick={() => setAdding(true)}>

@@ -1,5 +1,6 @@
 import type { User } from '@shopsync/core';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { addressText } from '../address.js';
 import { type Address, type ApiError, api, asApiError, errorText } from '../api.js';
 import { AddressForm } from '../components/address-form.js';
 import { SignInSecurity } from '../components/sign-in-security.js';
@@ -131,7 +132,7 @@ function Account({ user }: { user: User }) {
             {addresses.map((a) => (
               // Focusable by script only: a saved address takes the focus from the form it came from.
               <li key={a.id} data-address={a.id} tabIndex={-1}>
-                {a.name}, {a.line1}, {a.city} {a.postalCode}, {a.country}{' '}
+                {addressText(a)}{' '}
                 {/* Busy: aria-disabled, not disabled, which dropped keyboard focus to <body>. */}
                 <button
                   type="button"

@@ -1,5 +1,6 @@
 import type { Order } from '@shopsync/core';
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { addressText } from '../address.js';
 import { type Address, ApiError, api, errorText } from '../api.js';
 import { formatMoney } from '../format.js';
 import { retryWhenOnline } from '../retry.js';
@@ -94,8 +95,7 @@ function OrderView({ id }: { id: string }) {
         {order.status === 'rejected' ? 'Tried' : 'Placed'} {placedAt(order.createdAt)}
         {address && (
           <>
-            {' · '}Deliver to {address.name}, {address.line1}, {address.city} {address.postalCode},{' '}
-            {address.country}
+            {' · '}Deliver to {addressText(address)}
           </>
         )}
       </p>
