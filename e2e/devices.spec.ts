@@ -639,6 +639,8 @@ test('a guest cart merges into the account on sign-in, and signing out clears th
   await expect(page.getByTestId('cart-count')).toHaveText('0');
   await page.goto('/cart');
   await expect(page.getByTestId('cart-empty')).toBeVisible();
+  // Signed out here, by the shopper: no word of being signed out elsewhere.
+  await expect(page.getByTestId('flash')).toHaveCount(0);
   // Nothing of the account cart is left in this browser's storage; the guest cart's copy is (once
   // the new guest cart has opened: the empty cart shows before any has).
   await expectSaved(page);
@@ -678,6 +680,8 @@ test('a new password signs the other devices out at once, their cart off the scr
   // Device B hears of it on its sync socket (4401) and shows itself signed out, without a reload.
   await expect(pageB.getByRole('link', { name: 'Sign in' })).toBeVisible({ timeout: 15_000 });
   await expect(line(pageB, p)).toHaveCount(0);
+  // It says why the cart left the screen, rather than look emptied.
+  await expect(pageB.getByTestId('flash')).toContainText('You are signed out on this device');
   // Device A is still signed in with its cart.
   await pageA.goto('/cart');
   await expectQuantity(pageA, p, 1);
@@ -808,4 +812,27 @@ test("a tab whose cart copy another tab erased keeps saving that cart's edits to
   await expect.poll(() => serverCart(context)).toEqual({ [first]: 1, [second]: 1 });
   expect(errors).toEqual([]);
   await context.close();
+});
+
+test('a sign-out in another tab of the browser signs this tab out without saying it happened elsewhere', async ({
+  context,
+  request,
+}) => {
+  const p = await createProduct(request, 'Two-tab teapot');
+  await signUpContext(context, 'Tab Two');
+  await context.request.post('/api/cart/lines', { data: { productId: p, quantity: 1 } });
+  const first = await context.newPage();
+  const second = await context.newPage();
+  for (const page of [first, second]) {
+    await page.goto('/cart');
+    await expectQuantity(page, p, 1);
+    await expectSaved(page);
+  }
+  await first.getByRole('button', { name: 'Sign out' }).click();
+  // The other tab follows (its cart sync closed by the server, and the shared storage), the
+  // account's cart off the screen, with no word of another device.
+  await expect(second.getByRole('link', { name: 'Sign in' })).toBeVisible({ timeout: 15_000 });
+  await expect(line(second, p)).toHaveCount(0);
+  await expect(second.getByTestId('cart-empty')).toBeVisible();
+  await expect(second.getByTestId('flash')).toHaveCount(0);
 });

@@ -1,6 +1,7 @@
 import type { User } from '@shopsync/core';
 import { api, isOffline } from './api.js';
 import { cartSaved, closeCart, currentCart, onCartMoved, openCart } from './cart/session.js';
+import { flash } from './flash.js';
 import { Store } from './store.js';
 
 export const currentUser = new Store<User | null | undefined>(undefined);
@@ -93,7 +94,7 @@ export async function loadSession(): Promise<void> {
  * out in another tab, which also ends this tab's cart sync). This device's copy of the account
  * cart is kept: edits made offline on it sync once the shopper signs in again.
  */
-async function recheck(): Promise<void> {
+async function recheck(why: 'server' | 'other tab'): Promise<void> {
   // A sign-out in this tab opens the next cart itself, once it has forgotten the account's: a
   // recheck meanwhile (the server closes the cart's sync at once) would switch first, and the
   // sign-out would then forget the new guest cart and keep the account's on the device.
@@ -102,15 +103,38 @@ async function recheck(): Promise<void> {
   const user = await whoIsSignedIn();
   const changed = user?.id !== before?.id;
   if (changed) currentUser.set(user);
+  // Ended by the server (signed out from another device, a new password, expired), the sign-in's
+  // cart leaves the screen: said, or it looks emptied. Not when the shopper did it in another tab
+  // of this browser (whose logout may close this tab's cart sync before that tab's storage says so).
+  if (before && !user && why === 'server' && !signedOutInThisBrowser()) showSignedOut();
   if (changed || !currentCart()) await openCart();
 }
 
-addEventListener('online', () => void recheck());
-onCartMoved(() => void recheck());
+/** When a tab of this browser last asked to sign out (signOut), for the others to tell. */
+const SIGNED_OUT_AT = 'shopsync-signed-out-at';
+
+function signedOutInThisBrowser(): boolean {
+  try {
+    return Date.now() - Number(localStorage.getItem(SIGNED_OUT_AT) ?? 0) < 30_000;
+  } catch {
+    return false;
+  }
+}
+
+/** Why the account's cart left the screen, on the page the shopper is on (flash.ts). */
+function showSignedOut(): void {
+  flash.set({
+    text: "You are signed out on this device: from another device, or your password changed. Sign in again to see your account's cart; changes made here are kept.",
+    path: location.pathname,
+  });
+}
+
+addEventListener('online', () => void recheck('server'));
+onCartMoved(() => void recheck('server'));
 // Another tab signed in or out (it keeps who is signed in in the same storage): this one follows
 // at once, rather than edit a cart the other has merged away until its next sync.
 addEventListener('storage', (e) => {
-  if (e.key === REMEMBERED || e.key === null) void recheck();
+  if (e.key === REMEMBERED || e.key === null) void recheck('other tab');
 });
 
 /** After sign-in the server has merged the guest cart into the account cart: switch to it. */
@@ -151,6 +175,11 @@ export function signOut(): Promise<void> {
     if (currentUser.get()?.id !== who?.id) return;
     if (!saved && !confirm(UNSAVED_SIGN_OUT)) return;
     leaving = true;
+    try {
+      localStorage.setItem(SIGNED_OUT_AT, String(Date.now()));
+    } catch {
+      // Storage refused: another tab may then say it was signed out elsewhere.
+    }
     // Offline, the server hears of it when the connection returns (`finishSignOut`).
     await api.logout().catch((err: unknown) => {
       if (isOffline(err)) signOutPending(true);
