@@ -170,6 +170,22 @@ describe('catalog', () => {
     const filtered = await c.get(`/api/search?q=&brand=${encodeURIComponent(brand)}&pageSize=100`);
     expect(filtered.json.total).toBe(all.json.facets.brand[0].count);
     expect(filtered.json.hits.every((h: { brand: string }) => h.brand === brand)).toBe(true);
+    // Two brands: the products of either, and the brand facet still lists every brand.
+    const [first, second] = all.json.facets.brand as { value: string; count: number }[];
+    const both = await c.get(
+      `/api/search?q=&brand=${encodeURIComponent(first!.value)}&brand=${encodeURIComponent(second!.value)}&pageSize=100`,
+    );
+    expect(both.status).toBe(200);
+    expect(both.json.total).toBe(first!.count + second!.count);
+    expect(new Set(both.json.hits.map((h: { brand: string }) => h.brand))).toEqual(
+      new Set([first!.value, second!.value]),
+    );
+    expect(both.json.facets.brand).toEqual(all.json.facets.brand);
+    // A blank among them is no brand; more than 20 is refused.
+    const blank = await c.get(`/api/search?q=&brand=&brand=${encodeURIComponent(first!.value)}&pageSize=100`);
+    expect(blank.json.total).toBe(first!.count);
+    const many = Array.from({ length: 21 }, (_, i) => `brand=b${i}`).join('&');
+    expect((await c.get(`/api/search?q=&${many}`)).json.error.code).toBe('invalid_query');
     const p1 = await c.get('/api/search?q=&sort=price_asc&page=1&pageSize=10');
     const p2 = await c.get('/api/search?q=&sort=price_asc&page=2&pageSize=10');
     const ids = [...p1.json.hits, ...p2.json.hits].map((h: { id: string }) => h.id);

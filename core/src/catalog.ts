@@ -110,10 +110,19 @@ const flag = z.preprocess(
   z.boolean().optional(),
 );
 
+/**
+ * Brands to keep, any of them: `brand=Lenovo&brand=HP` (up to 20), or one; blank ones and
+ * repeats dropped, none at all read as no filter.
+ */
+const brands = z.preprocess((v) => {
+  const list = (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((b) => b !== '');
+  return list.length === 0 ? undefined : [...new Set(list)];
+}, z.array(z.string().max(200)).max(20).optional());
+
 /** GET /api/search query string. */
 export const SearchParams = z.object({
   q: z.string().max(500).default(''),
-  brand: z.string().max(200).optional(),
+  brand: brands,
   category: z.string().max(200).optional(),
   minPrice: optionalNumber,
   maxPrice: optionalNumber,

@@ -15,7 +15,7 @@ export class QueryCache {
     return JSON.stringify([
       generation,
       terms,
-      params.brand && filterKey(params.brand),
+      params.brand?.map(filterKey).sort(),
       params.category && filterKey(params.category),
       params.minPrice,
       params.maxPrice,

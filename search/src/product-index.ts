@@ -689,10 +689,11 @@ export class ProductIndex {
   private pass({ candidates: scored, weigh, ceiling }: Matches, params: SearchParams): PassResult {
     // A filter names a brand or category however it is written ("hp", "HP ", "Hewlett  Packard").
     const { facetKeys } = this;
-    const brandKey = params.brand ? filterKey(params.brand) : '';
+    // Any of the brands named.
+    const brandKeys = params.brand ? new Set(params.brand.map(filterKey)) : undefined;
     const categoryKey = params.category ? filterKey(params.category) : '';
     const keep = (r: Row, skip?: 'brand' | 'category' | 'price') =>
-      (skip === 'brand' || !brandKey || facetKeys[r.brandId] === brandKey) &&
+      (skip === 'brand' || !brandKeys || brandKeys.has(facetKeys[r.brandId]!)) &&
       (skip === 'category' || !categoryKey || facetKeys[r.categoryId] === categoryKey) &&
       (skip === 'price' || params.minPrice === undefined || r.price >= params.minPrice) &&
       (skip === 'price' || params.maxPrice === undefined || r.price <= params.maxPrice) &&

@@ -102,6 +102,7 @@ describe('ShardedIndex', () => {
           { sort: 'newest', page: 2, pageSize: 5 },
           { sort: 'price_desc', inStock: 'true', minPrice: 10_000 },
           { sort: 'relevance', brand: 'Sony' },
+          { sort: 'price_asc', brand: ['Sony', 'dell '] },
         ]) {
           const params = q({ q: text, ...extra });
           const got = await index.search(params);

@@ -97,7 +97,8 @@ export function catalogRoutes(catalog: Catalog, feed: SearchFeed) {
   });
 
   app.get('/search', async (c) => {
-    const params = parseQuery(c, SearchParams);
+    // `brand` may be given more than once: any of them.
+    const params = parseQuery(c, SearchParams, ['brand']);
     return c.json(await feed.index.search(params));
   });
 

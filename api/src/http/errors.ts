@@ -56,8 +56,18 @@ export async function parseBody<S extends z.ZodType>(c: Context, schema: S): Pro
 }
 
 /** Parses the query string with a schema; a bad parameter is a 400. */
-export function parseQuery<S extends z.ZodType>(c: Context, schema: S): z.infer<S> {
-  const parsed = schema.safeParse(c.req.query());
+export function parseQuery<S extends z.ZodType>(
+  c: Context,
+  schema: S,
+  repeated: readonly string[] = [],
+): z.infer<S> {
+  // Each key's first value, but every value of those `repeated` names (`brand=a&brand=b`).
+  const query: Record<string, string | string[]> = c.req.query();
+  for (const key of repeated) {
+    const values = c.req.queries(key);
+    if (values) query[key] = values;
+  }
+  const parsed = schema.safeParse(query);
   if (!parsed.success)
     throw new ApiError(400, 'invalid_query', 'the query string is not valid', issues(parsed.error));
   return parsed.data;
