@@ -136,7 +136,9 @@ export class Suggester {
   /** How `q` is completed; yields what it asks of the context (only `withContext`). */
   private *plan(q: string, limit: number, withContext: boolean): Plan {
     this.counted();
-    const words = tokenize(q, 8);
+    // The words before the last are complete: one misspelt is read as the catalog's word ("lenvo
+    // lap": lenovo laptop, not "lenvo laptop"), which also lets it choose what comes after it.
+    const words = tokenize(q, 8).map((w, i, all) => (i < all.length - 1 ? this.spelled(w) : w));
     if (words.length === 0 || limit < 1) return [];
     const out: Suggestion[] = [];
     const seen = new Set<string>();
@@ -188,6 +190,21 @@ export class Suggester {
       if (!seen.has(text.toLowerCase())) out.push({ text, kind: before ? 'term' : entry.kind });
     }
     return out;
+  }
+
+  /**
+   * A whole word as the catalog spells it: itself when it is a key (a title word, a brand or
+   * category name), short, a stop word, or has a digit (a model code); else the weightiest
+   * one-word key one edit from it, if any ("logitec": logitech, though a key starts with it).
+   */
+  private spelled(word: string): string {
+    if (word.length < 4 || /\d/.test(word) || isStopWord(word) || this.has(word)) return word;
+    const near = this.heaviest(
+      word[0]!,
+      1,
+      (key) => !key.includes(' ') && !/\d/.test(key) && withinOneEdit(key, word),
+    );
+    return near[0]?.key ?? word;
   }
 
   /**

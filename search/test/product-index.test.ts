@@ -945,6 +945,26 @@ describe('ProductIndex', () => {
     expect(texts('lab')).toEqual([]);
   });
 
+  it('reads a misspelt word before the last as the catalog spells it, and completes after that', () => {
+    const index = new ProductIndex();
+    index.replaceAll([
+      product('Logitech M185 wireless mouse', 'Logitech', 'Mouse', 1500),
+      product('Logitech K120 keyboard', 'Logitech', 'Keyboard', 1500),
+      product('Acme TV wall mount', 'Acme', 'Mount', 2500),
+      product('Acme monitor wall mount', 'Acme', 'Mount', 2500),
+      product('Zed laptop stand', 'Zed', 'Stand', 3000),
+    ]);
+    const texts = (typed: string) => index.suggest(typed).map((s) => s.text);
+    // "logitec" is no word of the catalog (though "logitech" starts with it): read as logitech,
+    // whose titles say mouse, not mount.
+    expect(texts('logitec mou')).toEqual(['logitech mouse']);
+    expect(texts('lgoitech mou')).toEqual(['logitech mouse']);
+    // A word the catalog has, a stop word, a model code: as typed.
+    expect(texts('acme mou')[0]).toBe('acme mount');
+    expect(texts('stand for lap')).toEqual(['stand for laptop']);
+    expect(texts('m185 mou')).toEqual(['m185 mouse']);
+  });
+
   it('suggests brands, categories and title words by prefix', () => {
     const { index } = catalog();
     expect(index.suggest('so')).toContainEqual({ text: 'Sony', kind: 'brand' });
