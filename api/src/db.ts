@@ -6,9 +6,10 @@ export type Db = Database.Database;
 
 /**
  * Schema migrations, applied in order once each (user_version tracks the last one).
- * Append new migrations; never edit an applied one.
+ * Append new migrations; never edit an applied one. Exported for the tests that make a database
+ * as an older build left it.
  */
-const MIGRATIONS: string[] = [
+export const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   CREATE TABLE users (
@@ -99,13 +100,36 @@ export function openDatabase(dataDir: string, file = DB_FILE, durability: Durabi
   return db;
 }
 
-function migrate(db: Db): void {
+/**
+ * Opens an existing database file as it is, never migrating it: for the commands that only read
+ * beside a running shop (the ledger check). Upgrading the schema there would leave the build
+ * that is serving unable to start again (its schema would be newer than its own).
+ */
+export function openUnmigrated(file: string): Db {
+  const db = new Database(file, { fileMustExist: true });
+  try {
+    db.pragma('busy_timeout = 5000');
+    schemaVersion(db);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return db;
+}
+
+/** The database's schema version; a newer build's is refused. */
+function schemaVersion(db: Db): number {
   const current = db.pragma('user_version', { simple: true }) as number;
   // A newer build's schema (a rollback after an upgrade): this code would misread its tables.
   if (current > MIGRATIONS.length)
     throw new Error(
       `the database is at schema version ${current}, newer than this build's ${MIGRATIONS.length}: it was written by a newer ShopSync; run that version, or restore a backup made by this one`,
     );
+  return current;
+}
+
+function migrate(db: Db): void {
+  const current = schemaVersion(db);
   for (let v = current; v < MIGRATIONS.length; v++) {
     db.transaction(() => {
       db.exec(MIGRATIONS[v]!);

@@ -3,9 +3,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import Database from 'better-sqlite3';
 import pino, { type Logger } from 'pino';
 import { hashToken } from '../src/accounts/accounts.js';
 import { loadConfig } from '../src/config.js';
+import { DB_FILE, MIGRATIONS } from '../src/db.js';
 import { type RunningServer, startServer } from '../src/server.js';
 
 export const ADMIN = 'test-admin-token';
@@ -180,4 +182,82 @@ export async function until(check: () => boolean, what: string, timeoutMs = 10_0
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** The ids of what olderDataDir writes. */
+export const OLDER = {
+  product: 'p_older',
+  order: 'o_older',
+  user: 'u_older',
+  address: 'addr_older',
+  addressBody: {
+    name: 'Old Shopper',
+    line1: '1 Old Road',
+    city: 'York',
+    postalCode: 'YO1 7HH',
+    country: 'GB',
+  },
+};
+
+/**
+ * A data directory as a build of schema `version` (its first `version` migrations) left it, with
+ * the rows that build wrote for one shopper (a session for `token`, an address) who ordered 2 of
+ * a product stocked 10: the order `OLDER.order`, confirmed, its stock taken and in the ledger.
+ */
+export function olderDataDir(version: number, token: string): string {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'shopsync-older-'));
+  const db = new Database(path.join(dataDir, DB_FILE));
+  db.pragma('journal_mode = WAL');
+  for (const migration of MIGRATIONS.slice(0, version)) db.exec(migration);
+  db.pragma(`user_version = ${version}`);
+  const rows: [string, unknown[]][] = [
+    ["INSERT INTO meta (key, value) VALUES ('seed', 'none')", []],
+    [
+      `INSERT INTO products (id, title, brand, description, category, price_amount, currency, stock, images,
+        attributes, version, created_at, updated_at) VALUES (?, 'Old lamp', 'Acme', '', 'lamps', 500, 'USD', 8, '[]', '{}', 2, 0, 1)`,
+      [OLDER.product],
+    ],
+    [
+      "INSERT INTO stock_movements (product_id, delta, reason, order_id, at) VALUES (?, 10, 'initial', NULL, 0)",
+      [OLDER.product],
+    ],
+    [
+      "INSERT INTO stock_movements (product_id, delta, reason, order_id, at) VALUES (?, -2, 'order', ?, 1)",
+      [OLDER.product, OLDER.order],
+    ],
+    [
+      "INSERT INTO users (id, email, name, password_hash, created_at) VALUES (?, 'older@example.com', 'Old Shopper', 'none', 0)",
+      [OLDER.user],
+    ],
+    [
+      'INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, 0, ?)',
+      [hashToken(token), OLDER.user, Date.now() + 3600_000],
+    ],
+    [
+      'INSERT INTO addresses (id, user_id, body, created_at) VALUES (?, ?, ?, 0)',
+      [OLDER.address, OLDER.user, JSON.stringify(OLDER.addressBody)],
+    ],
+    ["INSERT INTO carts (id, owner, created_at) VALUES ('c_older', ?, 0)", [`user:${OLDER.user}`]],
+    [
+      `INSERT INTO orders (id, user_id, cart_id, status, lines, total_amount, currency, reasons, address_id,
+        created_at, updated_at, cart_cleared) VALUES (?, ?, 'c_older', 'confirmed', ?, 1000, 'USD', NULL, ?, 1, 1, 1)`,
+      [
+        OLDER.order,
+        OLDER.user,
+        JSON.stringify([
+          {
+            productId: OLDER.product,
+            title: 'Old lamp',
+            quantity: 2,
+            unitPrice: { amount: 500, currency: 'USD' },
+            tags: ['t_older'],
+          },
+        ]),
+        OLDER.address,
+      ],
+    ],
+  ];
+  for (const [sql, params] of rows) db.prepare(sql).run(...params);
+  db.close();
+  return dataDir;
 }
