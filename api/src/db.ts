@@ -58,6 +58,14 @@ export const MIGRATIONS: readonly string[] = [
   `,
   // Addresses a shopper removed stay for the orders that were sent to them.
   `ALTER TABLE addresses ADD COLUMN removed_at INTEGER;`,
+  // Fulfilment: confirmed -> shipped -> delivered, each step's time kept. The operator's list of
+  // every shopper's orders (newest first, optionally of one status) reads these two indexes.
+  `
+  ALTER TABLE orders ADD COLUMN shipped_at INTEGER;
+  ALTER TABLE orders ADD COLUMN delivered_at INTEGER;
+  CREATE INDEX orders_created ON orders(created_at, id);
+  CREATE INDEX orders_status ON orders(status, created_at, id);
+  `,
 ];
 
 /**

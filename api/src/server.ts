@@ -30,6 +30,7 @@ import { SyncTokens } from './cart/tokens.js';
 import { Catalog } from './catalog/products.js';
 import { catalogRoutes } from './catalog/routes.js';
 import { ensureSeeded } from './catalog/seed.js';
+import { adminOrderRoutes } from './checkout/admin-routes.js';
 import { Checkout } from './checkout/checkout.js';
 import { InMemoryOrderQueue } from './checkout/queue.js';
 import { orderRoutes } from './checkout/routes.js';
@@ -205,7 +206,7 @@ async function assemble(
   const checkout = new Checkout(orders, stock, writer, catalog, sync);
   const decided = new Counter({
     name: 'shopsync_orders_total',
-    help: 'Orders that reached a status: confirmed, rejected or cancelled',
+    help: 'Orders that reached a status: confirmed, rejected, cancelled, shipped or delivered',
     labelNames: ['status'] as const,
     registers: [sync.metrics.registry],
   });
@@ -246,6 +247,8 @@ async function assemble(
     registers: [sync.metrics.registry],
   });
   const accessLog = logger.isLevelEnabled('debug');
+  // Aborted when the shop stops: ends the orders' live status streams at once (routes.ts).
+  const stopping = new AbortController();
   const app = createApp({
     observe: (method, route, status, seconds, path) => {
       requests.observe({ method, route, status }, seconds);
@@ -275,7 +278,8 @@ async function assemble(
       ),
       catalogRoutes(catalog, feed),
       cartRoutes(carts, catalog, tokens, config.secureCookies),
-      orderRoutes(checkout, orders, carts, accounts),
+      orderRoutes(checkout, orders, carts, accounts, stopping.signal),
+      adminOrderRoutes(checkout, orders, accounts),
     ],
     extra: (a) => {
       // Listening means the search index is loaded; the database must still answer a read.
@@ -389,6 +393,7 @@ async function assemble(
         await sync.close();
         // It stops at its next batch once the sync server is closed; the database is still open.
         await expiring;
+        stopping.abort();
         // serve() built it with http.createServer (above).
         await stopServing(server as http.Server, SHUTDOWN_GRACE_MS);
         orders.flush();

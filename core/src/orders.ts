@@ -47,7 +47,24 @@ export const PlaceOrderInput = z.object({
 });
 export type PlaceOrderInput = z.infer<typeof PlaceOrderInput>;
 
-export type OrderStatus = 'pending' | 'confirmed' | 'rejected' | 'cancelled';
+/**
+ * An order's life: `pending` until the stock writer decides, then `rejected`, or `confirmed` (its
+ * stock taken). A confirmed order is `cancelled` by the shopper (its stock back on sale) or
+ * `shipped` by the shop, then `delivered`; once shipped it can no longer be cancelled.
+ */
+export const OrderStatus = z.enum(['pending', 'confirmed', 'rejected', 'cancelled', 'shipped', 'delivered']);
+export type OrderStatus = z.infer<typeof OrderStatus>;
+
+/** Statuses an order never leaves: its live status has nothing more to tell. */
+export const FINAL_STATUSES: ReadonlySet<OrderStatus> = new Set(['rejected', 'cancelled', 'delivered']);
+
+/** Statuses whose units are sold: taken from stock and not given back (the stock ledger counts them). */
+export const SOLD_STATUSES: ReadonlySet<OrderStatus> = new Set(['confirmed', 'shipped', 'delivered']);
+
+/** The fulfilment steps the shop takes, each from the one status it follows. */
+export const FULFILMENT_STEPS = { shipped: 'confirmed', delivered: 'shipped' } as const;
+export type FulfilmentStep = keyof typeof FULFILMENT_STEPS;
+
 export type RejectCode = 'out_of_stock' | 'price_changed' | 'not_found';
 
 export interface OrderLine {
@@ -74,6 +91,9 @@ export interface Order {
   addressId?: string | null;
   createdAt: number;
   updatedAt: number;
+  /** When the shop shipped it, and when it was delivered: present once it was. */
+  shippedAt?: number;
+  deliveredAt?: number;
 }
 
 export interface CartView {

@@ -2,8 +2,10 @@ import crypto, { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import {
   type CartEntry,
+  type FulfilmentStep,
   lineTagParts,
   type OrderLine,
+  type OrderStatus,
   type PlaceOrderInput,
   readEntries,
   YjsCart,
@@ -11,7 +13,7 @@ import {
 import type { CartDocuments } from '../cart/carts.js';
 import type { Catalog } from '../catalog/products.js';
 import type { Decision, StockStore } from './stock.js';
-import type { OrderStore, StoredOrder } from './store.js';
+import type { FulfilmentResult, OrderStore, StoredOrder } from './store.js';
 import type { StockWriter } from './writer.js';
 
 export type PlaceOrderResult =
@@ -235,14 +237,27 @@ export class Checkout extends EventEmitter<{ status: [StoredOrder]; error: [unkn
     return this.orEarlierVersion(userId, key, input, result) ?? result;
   }
 
-  /** Cancels the shopper's confirmed order and restocks it. */
-  async cancel(userId: string, orderId: string): Promise<StoredOrder | 'not_found' | 'not_cancellable'> {
+  /**
+   * Cancels the shopper's confirmed order and restocks it. Any other order is not cancellable,
+   * and says its status: a shipped one has left the shop.
+   */
+  async cancel(
+    userId: string,
+    orderId: string,
+  ): Promise<StoredOrder | 'not_found' | { notCancellable: OrderStatus }> {
     const order = this.store.getForUser(userId, orderId);
     if (!order) return 'not_found';
-    if (!(await this.stock.cancel(orderId))) return 'not_cancellable';
+    if (!(await this.stock.cancel(orderId))) return { notCancellable: this.store.get(orderId)!.status };
     const updated = this.store.get(orderId)!;
     this.emit('status', updated);
     return updated;
+  }
+
+  /** The shop ships or delivers an order (OrderStore.fulfil); a change is told as any other. */
+  fulfil(orderId: string, step: FulfilmentStep): FulfilmentResult {
+    const result = this.store.fulfil(orderId, step);
+    if (result.ok && result.changed) this.emit('status', result.order);
+    return result;
   }
 
   /** At start: decides orders left pending by a crash, and finishes clearing carts of confirmed ones. */

@@ -1,4 +1,4 @@
-import type { OrderLine } from '@shopsync/core';
+import { type OrderLine, type OrderStatus, SOLD_STATUSES } from '@shopsync/core';
 import type { Db } from '../db.js';
 
 export interface LedgerProblem {
@@ -10,10 +10,13 @@ export interface LedgerProblem {
 /**
  * Audits stock against the ledger and the orders:
  * - every product's stock equals the sum of its movements (initial, adjustments, orders, cancels);
- * - every confirmed or cancelled order has exactly one `order` movement per line, of its quantity,
- *   and every cancelled order its `cancel` movements; pending and rejected orders have none;
+ * - every order that took stock (confirmed, shipped, delivered or cancelled) has exactly one
+ *   `order` movement per line, of its quantity, and every cancelled order its `cancel` movements;
+ *   pending and rejected orders have none, and only cancelled ones give stock back;
  * - no stock is negative.
- * So for every product: initial stock = current stock + units in confirmed, uncancelled orders.
+ * So for every product: initial stock = current stock + units sold (in confirmed, shipped and
+ * delivered orders). Reads only what every schema version has: the check runs beside a shop of
+ * another build (ledger-cli.ts).
  */
 export function checkLedger(db: Db): LedgerProblem[] {
   const problems: LedgerProblem[] = [];
@@ -45,12 +48,12 @@ export function checkLedger(db: Db): LedgerProblem[] {
   }
   for (const o of db.prepare('SELECT id, status, lines FROM orders').all() as {
     id: string;
-    status: string;
+    status: OrderStatus;
     lines: string;
   }[]) {
     const moved = movements.get(o.id);
     movements.delete(o.id);
-    const decrements = o.status === 'confirmed' || o.status === 'cancelled';
+    const decrements = SOLD_STATUSES.has(o.status) || o.status === 'cancelled';
     for (const line of JSON.parse(o.lines) as OrderLine[]) {
       const out = moved?.order.get(line.productId) ?? 0;
       if (out !== (decrements ? line.quantity : 0)) {

@@ -1,4 +1,4 @@
-import { PlaceOrderInput } from '@shopsync/core';
+import { FINAL_STATUSES, PlaceOrderInput } from '@shopsync/core';
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
@@ -10,7 +10,7 @@ import { requestHeader } from '../http/headers.js';
 import type { Checkout } from './checkout.js';
 import { type OrderStore, publicOrder, type StoredOrder } from './store.js';
 
-const OrderListParams = z.object({
+export const OrderListParams = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(100),
   after: z.string().min(1).max(64).optional(),
 });
@@ -18,8 +18,29 @@ const OrderListParams = z.object({
 /** As Stripe takes them: up to 255 characters; any visible ASCII (a UUID, "order-1"). */
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
-export function orderRoutes(checkout: Checkout, orders: OrderStore, carts: Carts, accounts: Accounts) {
+/**
+ * The shopper's order routes. `closing`: aborted when the shop stops, which ends the live status
+ * streams (a confirmed order's may stay open for days) rather than hold the shutdown's grace.
+ */
+export function orderRoutes(
+  checkout: Checkout,
+  orders: OrderStore,
+  carts: Carts,
+  accounts: Accounts,
+  closing?: AbortSignal,
+) {
   const app = new Hono<AppEnv>();
+
+  // The open live status streams, by order: a change is handed to its own order's streams only,
+  // not to a listener per stream on the checkout (which would call every open order page's for
+  // every order decided).
+  const streams = new Map<string, Set<LiveStream>>();
+  checkout.on('status', (o) => {
+    for (const stream of streams.get(o.id) ?? []) stream.send(o);
+  });
+  closing?.addEventListener('abort', () => {
+    for (const open of streams.values()) for (const stream of open) stream.end();
+  });
 
   const own = (userId: string, orderId: string) => {
     const order = orders.getForUser(userId, orderId);
@@ -104,35 +125,65 @@ export function orderRoutes(checkout: Checkout, orders: OrderStore, carts: Carts
   app.post('/orders/:id/cancel', async (c) => {
     const result = await checkout.cancel(requireUser(c).id, c.req.param('id'));
     if (result === 'not_found') throw new ApiError(404, 'order_not_found', 'no such order');
-    if (result === 'not_cancellable')
-      throw new ApiError(409, 'not_cancellable', 'only a confirmed order can be cancelled');
+    if ('notCancellable' in result) {
+      const status = result.notCancellable;
+      const why =
+        status === 'shipped'
+          ? 'this order has shipped: it can no longer be cancelled'
+          : status === 'delivered'
+            ? 'this order was delivered: it can no longer be cancelled'
+            : 'only a confirmed order can be cancelled';
+      throw new ApiError(409, 'not_cancellable', why, { status });
+    }
     return c.json(publicOrder(result));
   });
 
-  /** Live status: server-sent events, one `status` event now and one at each change, until final. */
+  /**
+   * Live status: server-sent events, one `status` event now and one at each change (decided,
+   * shipped, delivered, cancelled), until a final status (FINAL_STATUSES) or the shop stops.
+   */
   app.get('/orders/:id/events', (c) => {
     const order = own(requireUser(c).id, c.req.param('id'));
     return streamSSE(c, async (stream) => {
-      let resolveDone: () => void = () => {};
+      let end: () => void = () => {};
       const done = new Promise<void>((r) => {
-        resolveDone = r;
+        end = r;
       });
-      const send = (o: StoredOrder) =>
-        stream.writeSSE({ event: 'status', data: JSON.stringify(publicOrder(o)) });
-      const listener = (o: StoredOrder) => {
-        if (o.id !== order.id) return;
-        void send(o);
-        if (o.status !== 'pending') resolveDone();
+      // Writes one after another, and the stream ends only once they are written: ended with a
+      // write unfinished, it would go without its last (final) status.
+      let written: Promise<void> = Promise.resolve();
+      const write = (o: StoredOrder) => {
+        written = written.then(() =>
+          stream.writeSSE({ event: 'status', data: JSON.stringify(publicOrder(o)) }),
+        );
+        return written;
       };
-      checkout.on('status', listener);
-      stream.onAbort(resolveDone);
+      const live: LiveStream = {
+        send: (o) => {
+          void write(o);
+          if (FINAL_STATUSES.has(o.status)) end();
+        },
+        end: () => end(),
+      };
+      const open = streams.get(order.id) ?? new Set();
+      streams.set(order.id, open.add(live));
+      stream.onAbort(end);
+      if (closing?.aborted) end();
       const current = orders.get(order.id)!;
-      await send(current);
-      if (current.status !== 'pending') resolveDone();
+      await write(current);
+      if (FINAL_STATUSES.has(current.status)) end();
       await done;
-      checkout.off('status', listener);
+      open.delete(live);
+      if (open.size === 0) streams.delete(order.id);
+      await written;
     });
   });
 
   return app;
+}
+
+/** An open live status stream: `send` writes a change of its order; `end` closes it. */
+interface LiveStream {
+  send(order: StoredOrder): void;
+  end(): void;
 }

@@ -23,7 +23,10 @@ export interface StockStore {
    * need not be read back; any other order is read from the store.
    */
   decide(orderIds: string[], known?: ReadonlyMap<string, OrderLine[]>): Decision[] | Promise<Decision[]>;
-  /** Cancels a confirmed order and puts its units back; false when it is not confirmed. */
+  /**
+   * Cancels a confirmed order and puts its units back; false when it is not confirmed (rejected,
+   * cancelled, or shipped: shipped goods are not on the shelf).
+   */
   cancel(orderId: string): boolean | Promise<boolean>;
 }
 
@@ -57,7 +60,10 @@ export class SqliteStockStore implements StockStore {
       ),
       // 'stock': only the stock moved (orders, cancels); search reads it from the row, not the text.
       change: db.prepare(`INSERT INTO product_changes (product_id, op, at) VALUES (?, 'stock', ?)`),
-      status: db.prepare('UPDATE orders SET status = ?, reasons = ?, updated_at = ? WHERE id = ?'),
+      // Only a confirmed order: one shipped meanwhile (store.ts) has left, and keeps its stock.
+      cancelled: db.prepare(
+        `UPDATE orders SET status = 'cancelled', updated_at = ? WHERE id = ? AND status = 'confirmed'`,
+      ),
       settle: db.prepare(
         `UPDATE orders SET status = ?, reasons = ?, updated_at = ? WHERE id = ? AND status = 'pending'`,
       ),
@@ -87,16 +93,18 @@ export class SqliteStockStore implements StockStore {
   cancel(orderId: string): boolean {
     return this.db
       .transaction(() => {
-        const row = this.stmts.order.get(orderId) as { status: string; lines: string } | undefined;
-        if (row?.status !== 'confirmed') return false;
+        // Settled first, as a decision is: the stock goes back only if this statement moved the
+        // order out of `confirmed`, so of a cancel and a ship (or two cancels) racing, only the
+        // first wins, in this process or another.
         const at = this.now();
+        if (this.stmts.cancelled.run(at, orderId).changes === 0) return false;
+        const row = this.stmts.order.get(orderId) as { status: string; lines: string };
         for (const line of JSON.parse(row.lines) as OrderLine[]) {
           // A product deleted since keeps no stock to return to.
           if (this.stmts.increment.run(line.quantity, at, line.productId).changes === 0) continue;
           this.stmts.movement.run(line.productId, line.quantity, 'cancel', orderId, at);
           this.stmts.change.run(line.productId, at);
         }
-        this.stmts.status.run('cancelled', null, at, orderId);
         return true;
       })
       .immediate();

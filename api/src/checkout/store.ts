@@ -1,4 +1,10 @@
-import type { Order, OrderLine, RejectReason } from '@shopsync/core';
+import {
+  FULFILMENT_STEPS,
+  type FulfilmentStep,
+  type Order,
+  type OrderLine,
+  type RejectReason,
+} from '@shopsync/core';
 import type { Db } from '../db.js';
 import { GroupCommit } from '../group-commit.js';
 import { newSortableId } from '../ids.js';
@@ -15,6 +21,8 @@ interface OrderRow {
   address_id: string | null;
   created_at: number;
   updated_at: number;
+  shipped_at: number | null;
+  delivered_at: number | null;
 }
 
 export interface StoredOrder extends Order {
@@ -36,6 +44,8 @@ function rowToOrder(r: OrderRow): StoredOrder {
     addressId: r.address_id,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
+    ...(r.shipped_at === null ? {} : { shippedAt: r.shipped_at }),
+    ...(r.delivered_at === null ? {} : { deliveredAt: r.delivered_at }),
   };
 }
 
@@ -44,6 +54,12 @@ export function publicOrder(o: StoredOrder): Order {
   const { userId: _u, cartId: _c, ...order } = o;
   return order;
 }
+
+/** What a fulfilment step did: `changed` is false for a step the order had taken already (a retry). */
+export type FulfilmentResult =
+  | { ok: true; order: StoredOrder; changed: boolean }
+  | { ok: false; reason: 'not_found' }
+  | { ok: false; reason: 'wrong_status'; status: Order['status'] };
 
 export type IdempotentInsert =
   | { ok: true; order: StoredOrder; replayed: boolean }
@@ -84,6 +100,26 @@ export class OrderStore {
       listAfter: db.prepare(
         `SELECT o.* FROM orders o, orders a WHERE a.id = ? AND a.user_id = ? AND o.user_id = a.user_id
            AND (o.created_at, o.id) < (a.created_at, a.id) ORDER BY o.created_at DESC, o.id DESC LIMIT ?`,
+      ),
+      // Every shopper's orders, for the operator: as `list` and `listAfter`, optionally of one status.
+      all: db.prepare('SELECT * FROM orders ORDER BY created_at DESC, id DESC LIMIT ?'),
+      allAfter: db.prepare(
+        `SELECT o.* FROM orders o, orders a WHERE a.id = ? AND (o.created_at, o.id) < (a.created_at, a.id)
+           ORDER BY o.created_at DESC, o.id DESC LIMIT ?`,
+      ),
+      allOf: db.prepare('SELECT * FROM orders WHERE status = ? ORDER BY created_at DESC, id DESC LIMIT ?'),
+      allOfAfter: db.prepare(
+        `SELECT o.* FROM orders o, orders a WHERE a.id = ? AND o.status = ?
+           AND (o.created_at, o.id) < (a.created_at, a.id) ORDER BY o.created_at DESC, o.id DESC LIMIT ?`,
+      ),
+      // Each step only from the status it follows (FULFILMENT_STEPS), in one statement: of a ship
+      // and a shopper's cancel racing (stock.ts cancels only a confirmed order, alike), exactly
+      // one changes the row.
+      shipped: db.prepare(
+        `UPDATE orders SET status = 'shipped', shipped_at = ?, updated_at = ? WHERE id = ? AND status = ?`,
+      ),
+      delivered: db.prepare(
+        `UPDATE orders SET status = 'delivered', delivered_at = ?, updated_at = ? WHERE id = ? AND status = ?`,
       ),
       key: db.prepare(
         'SELECT request_hash, order_id, created_at FROM idempotency_keys WHERE owner = ? AND key = ?',
@@ -131,6 +167,41 @@ export class OrderStore {
         : this.stmts.listAfter.all(after, userId, limit + 1)
     ) as OrderRow[];
     return { orders: rows.slice(0, limit).map(rowToOrder), more: rows.length > limit };
+  }
+
+  /**
+   * Every shopper's orders (`status`: of that status only), newest first, paged as `list`. The
+   * cursor is a place in that order, whatever its own status is now: an operator who ships the
+   * confirmed orders of a page as they go still gets the next page of confirmed ones.
+   */
+  listAll(limit = 100, after?: string, status?: Order['status']): { orders: StoredOrder[]; more: boolean } {
+    const { all, allAfter, allOf, allOfAfter } = this.stmts;
+    const rows = (
+      status === undefined
+        ? after === undefined
+          ? all.all(limit + 1)
+          : allAfter.all(after, limit + 1)
+        : after === undefined
+          ? allOf.all(status, limit + 1)
+          : allOfAfter.all(after, status, limit + 1)
+    ) as OrderRow[];
+    return { orders: rows.slice(0, limit).map(rowToOrder), more: rows.length > limit };
+  }
+
+  /**
+   * Takes the order one fulfilment step on (confirmed -> shipped -> delivered), recording when.
+   * An order already there answers as it is, unchanged, so a retried request changes nothing; an
+   * order in any other status is `wrong_status`.
+   */
+  fulfil(orderId: string, step: FulfilmentStep): FulfilmentResult {
+    const at = this.now();
+    if (this.stmts[step].run(at, at, orderId, FULFILMENT_STEPS[step]).changes === 1)
+      return { ok: true, order: this.get(orderId)!, changed: true };
+    const order = this.get(orderId);
+    if (!order) return { ok: false, reason: 'not_found' };
+    if (order.status === step) return { ok: true, order, changed: false };
+    // The status it follows would have been changed above: this is one it cannot take the step from.
+    return { ok: false, reason: 'wrong_status', status: order.status };
   }
 
   /** The order an earlier request with this key made, or the key's misuse; undefined for a new key. */

@@ -6,6 +6,8 @@ export const STATUS_TEXT: Record<OrderStatus, string> = {
   confirmed: 'Confirmed',
   rejected: 'Not placed',
   cancelled: 'Cancelled',
+  shipped: 'Shipped',
+  delivered: 'Delivered',
 };
 
 export const placedAt = (ms: number) =>
