@@ -1,6 +1,15 @@
 import { z } from 'zod';
 import { DEFAULT_MAX_PER_LINE } from './cart/entry.js';
 import { Money } from './money.js';
+import { ORDER_STATUSES } from './order-status.js';
+
+export {
+  FINAL_STATUSES,
+  FULFILMENT_STEPS,
+  type FulfilmentStep,
+  ORDER_STATUSES,
+  SOLD_STATUSES,
+} from './order-status.js';
 
 /** The most units of one product a cart line holds: the cart's read clamps to it (`maxPerLine`). */
 export const MAX_PER_LINE = DEFAULT_MAX_PER_LINE;
@@ -47,23 +56,9 @@ export const PlaceOrderInput = z.object({
 });
 export type PlaceOrderInput = z.infer<typeof PlaceOrderInput>;
 
-/**
- * An order's life: `pending` until the stock writer decides, then `rejected`, or `confirmed` (its
- * stock taken). A confirmed order is `cancelled` by the shopper (its stock back on sale) or
- * `shipped` by the shop, then `delivered`; once shipped it can no longer be cancelled.
- */
-export const OrderStatus = z.enum(['pending', 'confirmed', 'rejected', 'cancelled', 'shipped', 'delivered']);
+/** An order's status (order-status.ts: the statuses, their life and the sets they fall in). */
+export const OrderStatus = z.enum(ORDER_STATUSES);
 export type OrderStatus = z.infer<typeof OrderStatus>;
-
-/** Statuses an order never leaves: its live status has nothing more to tell. */
-export const FINAL_STATUSES: ReadonlySet<OrderStatus> = new Set(['rejected', 'cancelled', 'delivered']);
-
-/** Statuses whose units are sold: taken from stock and not given back (the stock ledger counts them). */
-export const SOLD_STATUSES: ReadonlySet<OrderStatus> = new Set(['confirmed', 'shipped', 'delivered']);
-
-/** The fulfilment steps the shop takes, each from the one status it follows. */
-export const FULFILMENT_STEPS = { shipped: 'confirmed', delivered: 'shipped' } as const;
-export type FulfilmentStep = keyof typeof FULFILMENT_STEPS;
 
 export type RejectCode = 'out_of_stock' | 'price_changed' | 'not_found';
 
