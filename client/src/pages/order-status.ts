@@ -10,5 +10,5 @@ export const STATUS_TEXT: Record<OrderStatus, string> = {
   delivered: 'Delivered',
 };
 
-export const placedAt = (ms: number) =>
+export const dateTime = (ms: number) =>
   new Date(ms).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });

@@ -1,4 +1,5 @@
 import type { Order } from '@shopsync/core';
+import { FINAL_STATUSES } from '@shopsync/core/order-status';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { addressText } from '../address.js';
 import { type Address, ApiError, api, errorText } from '../api.js';
@@ -7,7 +8,7 @@ import { retryWhenOnline } from '../retry.js';
 import { currentUser } from '../session.js';
 import { useStore } from '../store.js';
 import { useTitle } from '../title.js';
-import { placedAt, STATUS_TEXT } from './order-status.js';
+import { dateTime, STATUS_TEXT } from './order-status.js';
 import { SignInPrompt } from './sign-in-prompt.js';
 import { ErrorNotice, useFetch } from './use-fetch.js';
 
@@ -47,17 +48,23 @@ function OrderView({ id }: { id: string }) {
   useEffect(() => {
     if (result.state === 'ok') setOrder(result.data);
   }, [result]);
-  // Live status: the server pushes the decision as a server-sent event.
+  // Live status: the server pushes each change (the decision, shipping, delivery, a cancel made
+  // on another device) as a server-sent event, until the status is final. Only while the page is
+  // in view: an open stream holds one of the six connections a browser keeps to the shop, and
+  // order pages left open in background tabs would hold them for as long as the orders travel.
+  // Back in view, the stream's first event is the order as it is now.
+  const visible = usePageVisible();
+  const live = order !== null && !FINAL_STATUSES.has(order.status) && visible;
   useEffect(() => {
-    if (order?.status !== 'pending') return;
+    if (!live) return;
     const events = new EventSource(`/api/orders/${encodeURIComponent(id)}/events`);
     events.addEventListener('status', (e) => {
       const next = JSON.parse((e as MessageEvent<string>).data) as Order;
       setOrder(next);
-      if (next.status !== 'pending') events.close();
+      if (FINAL_STATUSES.has(next.status)) events.close();
     });
     return () => events.close();
-  }, [order?.status, id]);
+  }, [live, id]);
 
   if (result.state === 'error') {
     // The session ended since this page knew (expired, signed out elsewhere).
@@ -92,7 +99,7 @@ function OrderView({ id }: { id: string }) {
         {STATUS_TEXT[order.status]}
       </p>
       <p class="meta">
-        {order.status === 'rejected' ? 'Tried' : 'Placed'} {placedAt(order.createdAt)}
+        {order.status === 'rejected' ? 'Tried' : 'Placed'} {dateTime(order.createdAt)}
         {address && (
           <>
             {' · '}Deliver to {addressText(address)}
@@ -100,6 +107,10 @@ function OrderView({ id }: { id: string }) {
         )}
       </p>
       {order.status === 'confirmed' && <p>Thank you! We have reserved your items.</p>}
+      {order.status === 'shipped' && order.shippedAt && (
+        <p>Shipped {dateTime(order.shippedAt)}: your order is on its way.</p>
+      )}
+      {order.status === 'delivered' && order.deliveredAt && <p>Delivered {dateTime(order.deliveredAt)}.</p>}
       {order.reasons && (
         <ul class="reasons">
           {order.reasons.map((r) => (
@@ -151,8 +162,8 @@ function OrderView({ id }: { id: string }) {
 
 /**
  * Cancelling cannot be undone, so it asks first. A failure says why and leaves the order as it
- * is; when the order is no longer cancellable (cancelled on another device), the page shows it as
- * it now is.
+ * is; when the order is no longer cancellable (cancelled on another device, or shipped), the page
+ * shows it as it now is.
  */
 function CancelOrder({ id, onChange }: { id: string; onChange: (order: Order) => void }) {
   const [asking, setAsking] = useState(false);
@@ -195,7 +206,7 @@ function CancelOrder({ id, onChange }: { id: string; onChange: (order: Order) =>
         });
         return;
       }
-      // No longer confirmed (cancelled on another device): show the order as it now is.
+      // No longer confirmed (cancelled on another device, or shipped): show the order as it now is.
       if (err instanceof ApiError && err.status === 409) {
         api
           .order(id)
@@ -239,6 +250,17 @@ function CancelOrder({ id, onChange }: { id: string; onChange: (order: Order) =>
       )}
     </div>
   );
+}
+
+/** Whether the page is in view (not a background tab, not a minimized window). */
+function usePageVisible(): boolean {
+  const [visible, setVisible] = useState(() => document.visibilityState === 'visible');
+  useEffect(() => {
+    const changed = () => setVisible(document.visibilityState === 'visible');
+    document.addEventListener('visibilitychange', changed);
+    return () => document.removeEventListener('visibilitychange', changed);
+  }, []);
+  return visible;
 }
 
 /** A line's title; the shop keeps none for a product it no longer had when the order was made. */

@@ -5,7 +5,7 @@ import { formatMoney } from '../format.js';
 import { currentUser } from '../session.js';
 import { useStore } from '../store.js';
 import { useTitle } from '../title.js';
-import { placedAt, STATUS_TEXT } from './order-status.js';
+import { dateTime, STATUS_TEXT } from './order-status.js';
 import { SignInPrompt } from './sign-in-prompt.js';
 import { ErrorNotice, useFetch } from './use-fetch.js';
 
@@ -69,7 +69,7 @@ function OrderList() {
                 <td>
                   <a href={`/orders/${o.id}`}>{o.id}</a>
                 </td>
-                <td>{placedAt(o.createdAt)}</td>
+                <td>{dateTime(o.createdAt)}</td>
                 <td>{itemCount(o.lines.reduce((n, l) => n + l.quantity, 0))}</td>
                 <td>{formatMoney(o.total)}</td>
                 <td class={`status-${o.status}`}>{STATUS_TEXT[o.status]}</td>
