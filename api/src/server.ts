@@ -258,10 +258,16 @@ async function assemble(
     logger,
     clientDir: config.clientDir,
     // A product page of no product is a 404 too (a deleted product's page, a mistyped link).
+    // The page is served whatever the database says: one that cannot answer (health says so)
+    // leaves the product page's status 200, as the storefront then shows its own error.
     pageStatus: (path) => {
       const product = PAGES.product.exec(path)?.[1];
-      if (product !== undefined) return catalog.offer(product) ? 200 : 404;
-      return isPagePath(path) ? 200 : 404;
+      if (product === undefined) return isPagePath(path) ? 200 : 404;
+      try {
+        return catalog.offer(product) ? 200 : 404;
+      } catch {
+        return 200;
+      }
     },
     accounts,
     adminToken: config.adminToken,

@@ -104,13 +104,20 @@ describe('/api/health', () => {
   });
 
   it('says 503 "database" when the database does not answer a read', async () => {
-    const server = await startTestServer();
+    const clientDir = fs.mkdtempSync(path.join(os.tmpdir(), 'shopsync-client-'));
+    fs.writeFileSync(path.join(clientDir, 'index.html'), '<!doctype html><title>shell</title>');
+    const server = await startTestServer({ SHOPSYNC_CLIENT_DIR: clientDir });
     // The connection goes away under the running shop (what a vanished or unreadable file does).
     server.db.close();
     const res = await fetch(`${server.url}/api/health`);
     expect(res.status).toBe(503);
     expect(await res.json()).toEqual({ status: 'error', error: 'database' });
+    // A product page is still the storefront's page (it shows its own error), not a JSON 500.
+    const page = await fetch(`${server.url}/products/gen-000001`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<title>shell</title>');
     await server.close().catch(() => {});
+    fs.rmSync(clientDir, { recursive: true, force: true });
   });
 });
 
