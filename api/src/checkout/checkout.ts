@@ -264,7 +264,7 @@ export class Checkout extends EventEmitter<{ status: [StoredOrder]; error: [unkn
   async recover(): Promise<{ pending: number; carts: number }> {
     const pending = this.store.pendingIds();
     await Promise.all(pending.map((id) => this.writer.submit(id)));
-    const uncleared = this.store.unclearedConfirmed();
+    const uncleared = this.store.unclearedSold();
     let carts = 0;
     for (const [cartId, orders] of byCart(uncleared)) {
       // One cart that cannot be edited does not keep the shop from starting; its orders' entries

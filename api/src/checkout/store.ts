@@ -138,7 +138,11 @@ export class OrderStore {
         db.prepare(`INSERT INTO orders (id, user_id, cart_id, status, lines, total_amount, currency, address_id,
         created_at, updated_at) VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)`),
       pending: db.prepare(`SELECT id FROM orders WHERE status = 'pending' ORDER BY created_at, id`),
-      uncleared: db.prepare(`SELECT * FROM orders WHERE status = 'confirmed' AND cart_cleared = 0`),
+      // Sold orders (SOLD_STATUSES): one shipped before the next start cleared its cart is still
+      // in it, claimed in memory only, and would be ordered again.
+      uncleared: db.prepare(
+        `SELECT * FROM orders WHERE status IN ('confirmed', 'shipped', 'delivered') AND cart_cleared = 0`,
+      ),
       cleared: db.prepare('UPDATE orders SET cart_cleared = 1 WHERE id = ?'),
       expireKeys: db.prepare('DELETE FROM idempotency_keys WHERE created_at < ?'),
     };
@@ -286,7 +290,7 @@ export class OrderStore {
   }
 
   /** Confirmed orders whose entries may still be in the cart document (a crash came in between). */
-  unclearedConfirmed(): StoredOrder[] {
+  unclearedSold(): StoredOrder[] {
     return (this.stmts.uncleared.all() as OrderRow[]).map(rowToOrder);
   }
 
