@@ -425,7 +425,7 @@ export class ProductIndex {
 
   search(params: SearchParams): SearchResult {
     const started = performance.now();
-    const terms = queryTerms(params.q);
+    const terms = queryTerms(params.q, params.exact);
     const key = QueryCache.key(this.generation, terms, params);
     const cached = this.cache.get(key);
     if (cached) return { ...cached, tookMs: round(performance.now() - started) };

@@ -219,10 +219,12 @@ export function indexTerms(text: string): string[] {
  * A query's words: inch marks read as "inch" ("13.3\"": 13.3 inch), as titles are indexed, and
  * decimals kept whole ("13.3"), for the size they say (product-index.ts `sizesOf`); a search
  * matches their runs of digits (`decimalParts`), which is what the index has. Shoppers' phrases
- * the catalog says otherwise are its words ("television": tv; shoppers-words.ts).
+ * the catalog says otherwise are its words ("television": tv; shoppers-words.ts), unless `asTyped`
+ * (a search asked for as typed).
  */
-export function queryTerms(q: string): string[] {
-  return shoppersWords(tokenize(inchMarks(q.slice(0, MAX_QUERY_CHARS), true), MAX_QUERY_TERMS, true));
+export function queryTerms(q: string, asTyped = false): string[] {
+  const terms = tokenize(inchMarks(q.slice(0, MAX_QUERY_CHARS), true), MAX_QUERY_TERMS, true);
+  return asTyped ? terms : shoppersWords(terms);
 }
 
 const stopWords = new Set(

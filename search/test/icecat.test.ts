@@ -3,6 +3,8 @@ import { icecatAvailable, loadIcecat, SHARED_DATA } from '../scripts/load-icecat
 import { ICECAT_DEFAULT_STOCK, icecatToProduct, MAX_ATTRIBUTES } from '../src/icecat.js';
 import { plainText } from '../src/icecat-text.js';
 import { presentedValue } from '../src/icecat-units.js';
+import { PHRASES } from '../src/shoppers-words.js';
+import { tokenize } from '../src/text.js';
 
 const record = (fields: Record<string, unknown> = {}) => ({
   id: '4558542',
@@ -242,6 +244,21 @@ describe('the Icecat catalog as imported', () => {
       expect(products.filter((p) => p.images.length > 1).map((p) => p.id)).toEqual([]);
       // The catalog's most: 184 specifications, with model and release date (60 cut 1,148 products).
       expect(Math.max(...products.map((p) => Object.keys(p.attributes).length))).toBeLessThan(MAX_ATTRIBUTES);
+    },
+    60_000,
+  );
+
+  it.skipIf(!available)(
+    "reads as the catalog's words only phrases its titles say at most once, for words they say often",
+    () => {
+      const titles = loadIcecat().products.map((p) => ` ${tokenize(p.title, 200).join(' ')} `);
+      const says = (phrase: string) => titles.filter((t) => t.includes(` ${phrase} `)).length;
+      const saysWord = (word: string) => titles.filter((t) => t.includes(` ${word} `)).length;
+      for (const [said, catalog] of PHRASES) {
+        // Else the rewrite loses what the titles mean by it ("mobile phone": 58 titles, cases).
+        expect(says(said), said).toBeLessThanOrEqual(1);
+        for (const word of catalog.split(' ')) expect(saysWord(word), `${said}: ${word}`).toBeGreaterThan(20);
+      }
     },
     60_000,
   );
