@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Accounts } from '../src/accounts/accounts.js';
+import { HashQueue } from '../src/accounts/passwords.js';
 import { openDatabase } from '../src/db.js';
 import { Client, signUp, startTestServer, TEST_PASSWORD_COST } from './harness.js';
 
@@ -340,6 +341,27 @@ describe('failed sign-ins', () => {
       reason: 'too_many_attempts',
     });
     expect(accounts.userForToken(signed.token)?.id).toBe(signed.user.id); // still signed in
+    db.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('does not sign in, nor give a device cookie, with a password changed while it was checked', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shopsync-logins-'));
+    const db = openDatabase(dir);
+    const queue = new HashQueue(1, 10);
+    const accounts = new Accounts(db, Date.now, { passwordCost: TEST_PASSWORD_COST, hashQueue: queue });
+    const owner = await accounts.signup('joe@example.com', 'password-7', 'Joe');
+    if (!owner.ok) throw new Error('signup failed');
+    // The sign-in's check waits behind a hash; meanwhile the password is changed (a new hash
+    // stored, as a change on another device commits it).
+    let release!: () => void;
+    const held = queue.run('sign-up', () => new Promise<void>((r) => (release = r)));
+    const late = accounts.login('joe@example.com', 'password-7');
+    db.prepare('UPDATE users SET password_hash = ? WHERE id = ?').run('scrypt$1024$8$1$x$y', owner.user.id);
+    release();
+    await held;
+    expect(await late).toEqual({ ok: false, reason: 'invalid_credentials' });
+    expect(db.prepare('SELECT COUNT(*) AS n FROM sessions').get()).toEqual({ n: 1 }); // the signup's
     db.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });

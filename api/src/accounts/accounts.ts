@@ -125,13 +125,14 @@ export type TooManyAttempts = {
   per?: 'address';
 };
 /** `busy`: too many password hashes are waiting (PasswordsBusy); nothing was done. */
+/** `device`: a device cookie for the browser that signed up or in (devices.ts). */
 export type SignupResult =
-  | { ok: true; user: User; token: string }
+  | { ok: true; user: User; token: string; device: string }
   | { ok: false; reason: 'email_taken' }
   | { ok: false; reason: 'busy' }
   | TooManyAttempts;
 export type LoginResult =
-  | { ok: true; user: User; token: string }
+  | { ok: true; user: User; token: string; device: string }
   | { ok: false; reason: 'invalid_credentials' }
   | { ok: false; reason: 'busy' }
   | TooManyAttempts;
@@ -212,19 +213,6 @@ export class Accounts {
     );
   }
 
-  /**
-   * A new device cookie's value for a browser that just signed in to (or signed up for) `userId`:
-   * that browser's later sign-ins to the account are then told apart from a bot's (DEVICE_ATTEMPTS),
-   * until the account's password is next set.
-   */
-  deviceCookie(userId: string): string {
-    const row = statement(this.db, 'SELECT password_hash FROM users WHERE id = ?').get(userId) as
-      | { password_hash: string }
-      | undefined;
-    if (!row) throw new Error(`no user ${userId}`);
-    return this.devices.issue({ id: userId, credential: row.password_hash });
-  }
-
   /** `from`: the client's address; its password checks are counted (see ADDRESS_CHECKS). */
   async signup(email: string, password: string, name: string, from = ''): Promise<SignupResult> {
     // Spent before the email is looked up, a taken one too: that answer is instant, and one
@@ -246,7 +234,12 @@ export class Accounts {
         return { ok: false, reason: 'email_taken' };
       throw err;
     }
-    return { ok: true, user, token: this.createSession(user.id) };
+    return {
+      ok: true,
+      user,
+      token: this.createSession(user.id),
+      device: this.devices.issue({ id: user.id, credential: hash }),
+    };
   }
 
   /**
@@ -257,7 +250,18 @@ export class Accounts {
   async login(email: string, password: string, from = '', device?: string): Promise<LoginResult> {
     const checked = await this.checkPassword(email, password, from, device);
     if (!checked.ok) return checked;
-    return { ok: true, user: toUser(checked.row), token: this.createSession(checked.row.id) };
+    // Under the password just checked: changed while the hash ran (a password change elsewhere,
+    // which ends every other sign-in), it no longer signs in, and its cookie would be for the
+    // new password.
+    const credential = checked.row.password_hash;
+    const token = this.createSession(checked.row.id, credential);
+    if (token === undefined) return { ok: false, reason: 'invalid_credentials' };
+    return {
+      ok: true,
+      user: toUser(checked.row),
+      token,
+      device: this.devices.issue({ id: checked.row.id, credential }),
+    };
   }
 
   /**
@@ -528,13 +532,25 @@ export class Accounts {
     return statement(this.db, 'SELECT * FROM users WHERE email = ?').get(email) as UserRow | undefined;
   }
 
-  private createSession(userId: string): string {
+  /** A new sign-in's token; with `credential`, only while it is still the user's password hash. */
+  private createSession(userId: string): string;
+  private createSession(userId: string, credential: string): string | undefined;
+  private createSession(userId: string, credential?: string): string | undefined {
     const token = randomBytes(32).toString('base64url');
     const at = this.now();
-    statement(
+    const row = [hashToken(token), userId, at, at + SESSION_TTL_MS] as const;
+    if (credential === undefined) {
+      statement(
+        this.db,
+        'INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)',
+      ).run(...row);
+      return token;
+    }
+    const made = statement(
       this.db,
-      'INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)',
-    ).run(hashToken(token), userId, at, at + SESSION_TTL_MS);
-    return token;
+      `INSERT INTO sessions (token_hash, user_id, created_at, expires_at) SELECT ?, ?, ?, ?
+         WHERE EXISTS (SELECT 1 FROM users WHERE id = ? AND password_hash = ?)`,
+    ).run(...row, userId, credential).changes;
+    return made === 1 ? token : undefined;
   }
 }

@@ -59,7 +59,7 @@ export function accountRoutes(
     if (!result.ok && result.reason === 'busy') throw busy(c);
     if (!result.ok) throw new ApiError(409, 'email_taken', 'an account with this email exists');
     setSessionCookie(c, result.token, secureCookies);
-    setDeviceCookie(c, accounts.deviceCookie(result.user.id), secureCookies);
+    setDeviceCookie(c, result.device, secureCookies);
     const guest = readGuestId(c, secureCookies);
     const guestLinesMerged = guest ? await carts.mergeGuestCart(guest, result.user.id) : 0;
     return c.json({ user: result.user, token: result.token, guestLinesMerged }, 201);
@@ -79,7 +79,7 @@ export function accountRoutes(
     if (!result.ok && result.reason === 'busy') throw busy(c);
     if (!result.ok) throw new ApiError(401, 'invalid_credentials', 'the email or the password is wrong');
     setSessionCookie(c, result.token, secureCookies);
-    setDeviceCookie(c, accounts.deviceCookie(result.user.id), secureCookies);
+    setDeviceCookie(c, result.device, secureCookies);
     const guest = readGuestId(c, secureCookies);
     const guestLinesMerged = guest ? await carts.mergeGuestCart(guest, result.user.id) : 0;
     return c.json({ user: result.user, token: result.token, guestLinesMerged });
