@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -33,7 +34,7 @@ import { ensureSeeded } from './catalog/seed.js';
 import { adminOrderRoutes } from './checkout/admin-routes.js';
 import { Checkout } from './checkout/checkout.js';
 import { InMemoryOrderQueue } from './checkout/queue.js';
-import { orderRoutes } from './checkout/routes.js';
+import { orderRoutes, type SessionEnds } from './checkout/routes.js';
 import { SqliteStockStore } from './checkout/stock.js';
 import { OrderStore } from './checkout/store.js';
 import { StockWriter } from './checkout/writer.js';
@@ -249,6 +250,8 @@ async function assemble(
   const accessLog = logger.isLevelEnabled('debug');
   // Aborted when the shop stops: ends the orders' live status streams at once (routes.ts).
   const stopping = new AbortController();
+  // Each sign-in that ends, for what rests on it besides cart sync: the live status streams.
+  const sessionEnds: SessionEnds = new EventEmitter();
   const app = createApp({
     observe: (method, route, status, seconds, path) => {
       requests.observe({ method, route, status }, seconds);
@@ -279,12 +282,15 @@ async function assemble(
         carts,
         config.secureCookies,
         config.trustedProxies,
-        (session) => sync.endSession(session),
+        (session) => {
+          sync.endSession(session);
+          sessionEnds.emit('ended', session);
+        },
         logger,
       ),
       catalogRoutes(catalog, feed),
       cartRoutes(carts, catalog, tokens, config.secureCookies),
-      orderRoutes(checkout, orders, carts, accounts, stopping.signal),
+      orderRoutes(checkout, orders, carts, accounts, stopping.signal, sessionEnds),
       adminOrderRoutes(checkout, orders, accounts),
     ],
     extra: (a) => {

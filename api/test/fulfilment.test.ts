@@ -314,6 +314,35 @@ describe('the live status of a confirmed order', () => {
     expect(await live.next()).toBe('ended');
   });
 
+  it('ends with the sign-in that opened it: a password changed on another device stops its news', async () => {
+    const p = await createProduct(vendor, 5);
+    const owner = await signUp(server.url);
+    const email = (await owner.get('/api/me')).json.user.email as string;
+    const cart = await owner.post('/api/cart/lines', { productId: p, quantity: 1 });
+    const order = (
+      await owner.post('/api/orders', { cartId: cart.json.cartId }, { 'idempotency-key': randomUUID() })
+    ).json;
+    // Another device (a thief with the leaked password) follows the order.
+    const other = new Client(server.url);
+    const signedIn = await other.post('/api/auth/login', { email, password: 'correct horse 1' });
+    expect(signedIn.status).toBe(200);
+    const live = await liveStatus(server.url, signedIn.json.token, order.id);
+    expect(await live.next()).toMatchObject({ status: 'confirmed' });
+    const changed = await owner.post('/api/me/password', {
+      currentPassword: 'correct horse 1',
+      newPassword: 'correct horse 2',
+    });
+    expect(changed.json.endedSessions).toBe(1);
+    // Ended with the sign-in, before the order ships: the shipping is not told there.
+    expect(await within(live.next(), 5000)).toBe('ended');
+    expect((await ship(order.id)).status).toBe(200);
+    // Another order's stream of a sign-in still live is not ended with it.
+    const a = await shopper();
+    const kept = await liveStatus(server.url, a.client.bearer!, (await placed(a, p)).id);
+    expect(await kept.next()).toMatchObject({ status: 'confirmed' });
+    expect(await within(kept.next(), 200)).toBe('still waiting');
+  });
+
   it('is ended at once when the shop stops, not held open for the shutdown grace', async () => {
     const own = await startTestServer();
     const [client] = quickShoppers(own, 1) as [Client];

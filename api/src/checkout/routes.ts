@@ -1,8 +1,9 @@
+import type { EventEmitter } from 'node:events';
 import { FINAL_STATUSES, PlaceOrderInput } from '@shopsync/core';
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
-import type { Accounts } from '../accounts/accounts.js';
+import { type Accounts, sessionId } from '../accounts/accounts.js';
 import type { Carts } from '../cart/carts.js';
 import { type AppEnv, requireUser } from '../http/auth.js';
 import { ApiError, parseBody, parseQuery } from '../http/errors.js';
@@ -18,9 +19,14 @@ export const OrderListParams = z.object({
 /** As Stripe takes them: up to 255 characters; any visible ASCII (a UUID, "order-1"). */
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
+/** Tells of each sign-in (sessionId) that ends: signed out, ended by a new password elsewhere. */
+export type SessionEnds = EventEmitter<{ ended: [session: string] }>;
+
 /**
  * The shopper's order routes. `closing`: aborted when the shop stops, which ends the live status
  * streams (a confirmed order's may stay open for days) rather than hold the shutdown's grace.
+ * `sessionEnds`: a stream ends with the sign-in that opened it, as its cart sync does (a password
+ * changed because it leaked must lock out whoever used it, the order's news too).
  */
 export function orderRoutes(
   checkout: Checkout,
@@ -28,18 +34,23 @@ export function orderRoutes(
   carts: Carts,
   accounts: Accounts,
   closing?: AbortSignal,
+  sessionEnds?: SessionEnds,
 ) {
   const app = new Hono<AppEnv>();
 
   // The open live status streams, by order: a change is handed to its own order's streams only,
   // not to a listener per stream on the checkout (which would call every open order page's for
-  // every order decided).
+  // every order decided). And by sign-in, to end them with it.
   const streams = new Map<string, Set<LiveStream>>();
+  const bySession = new Map<string, Set<LiveStream>>();
   checkout.on('status', (o) => {
     for (const stream of streams.get(o.id) ?? []) stream.send(o);
   });
   closing?.addEventListener('abort', () => {
     for (const open of streams.values()) for (const stream of open) stream.end();
+  });
+  sessionEnds?.on('ended', (session) => {
+    for (const stream of bySession.get(session) ?? []) stream.end();
   });
 
   const own = (userId: string, orderId: string) => {
@@ -167,6 +178,11 @@ export function orderRoutes(
       };
       const open = streams.get(order.id) ?? new Set();
       streams.set(order.id, open.add(live));
+      // A stream asked with the vendor's token has no sign-in; requireUser above refuses those.
+      const token = c.get('sessionToken');
+      const session = token ? sessionId(token) : undefined;
+      const mine = session ? (bySession.get(session) ?? new Set()) : undefined;
+      if (session && mine) bySession.set(session, mine.add(live));
       stream.onAbort(end);
       if (closing?.aborted) end();
       const current = orders.get(order.id)!;
@@ -175,6 +191,8 @@ export function orderRoutes(
       await done;
       open.delete(live);
       if (open.size === 0) streams.delete(order.id);
+      mine?.delete(live);
+      if (session && mine?.size === 0) bySession.delete(session);
       await written;
     });
   });
