@@ -136,9 +136,16 @@ export class Suggester {
   /** How `q` is completed; yields what it asks of the context (only `withContext`). */
   private *plan(q: string, limit: number, withContext: boolean): Plan {
     this.counted();
-    // The words before the last are complete: one misspelt is read as the catalog's word ("lenvo
-    // lap": lenovo laptop, not "lenvo laptop"), which also lets it choose what comes after it.
-    const words = tokenize(q, 8).map((w, i, all) => (i < all.length - 1 ? this.spelled(w) : w));
+    // The words before the last are complete: one that no product says, in any field or form
+    // (the context knows; "mice" and "lamps" are said), is read as the catalog's word it misspells
+    // ("lenvo lap": lenovo laptop, not "lenvo laptop"), which also lets it choose what comes after.
+    const words = tokenize(q, 8);
+    for (let i = 0; withContext && i < words.length - 1; i++) {
+      const near = this.respelling(words[i]!);
+      if (near === undefined) continue;
+      const [says] = (yield { op: 'together', word: words[i]!, others: [words[i]!] }) as number[];
+      if (says === 0) words[i] = near;
+    }
     if (words.length === 0 || limit < 1) return [];
     const out: Suggestion[] = [];
     const seen = new Set<string>();
@@ -193,18 +200,17 @@ export class Suggester {
   }
 
   /**
-   * A whole word as the catalog spells it: itself when it is a key (a title word, a brand or
-   * category name), short, a stop word, or has a digit (a model code); else the weightiest
+   * The catalog's word a whole word may misspell: none when it is a key (a title word, a brand
+   * or category name), short, a stop word, or has a digit (a model code); else the weightiest
    * one-word key one edit from it, if any ("logitec": logitech, though a key starts with it).
    */
-  private spelled(word: string): string {
-    if (word.length < 4 || /\d/.test(word) || isStopWord(word) || this.has(word)) return word;
-    const near = this.heaviest(
+  private respelling(word: string): string | undefined {
+    if (word.length < 4 || /\d/.test(word) || isStopWord(word) || this.has(word)) return undefined;
+    return this.heaviest(
       word[0]!,
       1,
       (key) => !key.includes(' ') && !/\d/.test(key) && withinOneEdit(key, word),
-    );
-    return near[0]?.key ?? word;
+    )[0]?.key;
   }
 
   /**

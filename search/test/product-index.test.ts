@@ -963,6 +963,9 @@ describe('ProductIndex', () => {
     expect(texts('acme mou')[0]).toBe('acme mount');
     expect(texts('stand for lap')).toEqual(['stand for laptop']);
     expect(texts('m185 mou')).toEqual(['m185 mouse']);
+    // A word no key is but some product says (a plural, a word of descriptions): as typed, not
+    // respelt to a key one edit away ("mounts" is no "mount").
+    expect(texts('mounts wa')).toEqual(['mounts wall']);
   });
 
   it('suggests brands, categories and title words by prefix', () => {
