@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Accounts } from '../src/accounts/accounts.js';
+import { DeviceCookies } from '../src/accounts/devices.js';
 import { HashQueue } from '../src/accounts/passwords.js';
 import { openDatabase } from '../src/db.js';
 import { Client, signUp, startTestServer, TEST_PASSWORD_COST } from './harness.js';
@@ -362,6 +363,34 @@ describe('failed sign-ins', () => {
     await held;
     expect(await late).toEqual({ ok: false, reason: 'invalid_credentials' });
     expect(db.prepare('SELECT COUNT(*) AS n FROM sessions').get()).toEqual({ n: 1 }); // the signup's
+    db.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('hashes a password again at the shop cost when a sign-in proves it, and issues the cookie under it', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shopsync-logins-'));
+    const db = openDatabase(dir);
+    const key = Buffer.alloc(32, 7);
+    const before = new Accounts(db, Date.now, { passwordCost: TEST_PASSWORD_COST, deviceKey: key });
+    expect((await before.signup('kim@example.com', 'password-7', 'Kim')).ok).toBe(true);
+    const stored = () =>
+      (
+        db.prepare("SELECT password_hash FROM users WHERE email = 'kim@example.com'").get() as {
+          password_hash: string;
+        }
+      ).password_hash;
+    expect(stored()).toMatch(/^scrypt\$1024\$/);
+    // The shop's cost raised: the next sign-in stores the password at it.
+    const after = new Accounts(db, Date.now, { passwordCost: TEST_PASSWORD_COST + 1, deviceKey: key });
+    const signedIn = await after.login('kim@example.com', 'password-7');
+    if (!signedIn.ok) throw new Error('sign-in failed');
+    expect(stored()).toMatch(/^scrypt\$2048\$/);
+    expect(
+      new DeviceCookies(key).read(signedIn.device, { id: signedIn.user.id, credential: stored() }),
+    ).toBeDefined();
+    expect((await after.login('kim@example.com', 'password-7')).ok).toBe(true);
+    expect(stored()).toMatch(/^scrypt\$2048\$/); // once
+    expect((await after.login('kim@example.com', 'password-8')).ok).toBe(false);
     db.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });

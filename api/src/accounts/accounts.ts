@@ -7,6 +7,7 @@ import { Budget } from './budget.js';
 import { DeviceCookies } from './devices.js';
 import { Failures } from './failures.js';
 import {
+  costOf,
   dummyPasswordHash,
   type HashQueue,
   type HashShare,
@@ -253,7 +254,7 @@ export class Accounts {
     // Under the password just checked: changed while the hash ran (a password change elsewhere,
     // which ends every other sign-in), it no longer signs in, and its cookie would be for the
     // new password.
-    const credential = checked.row.password_hash;
+    const credential = await this.atCurrentCost(checked.row, password, from);
     const token = this.createSession(checked.row.id, credential);
     if (token === undefined) return { ok: false, reason: 'invalid_credentials' };
     return {
@@ -303,6 +304,25 @@ export class Accounts {
     if (!ended) return { ok: false, reason: 'changed_meanwhile' };
     // The new hash voids the account's device cookies (devices.ts); this browser gets one under it.
     return { ok: true, ended, device: this.devices.issue({ id: user.id, credential: hash }) };
+  }
+
+  /**
+   * The user's stored hash, made again at the shop's cost when it was made at another
+   * (SHOPSYNC_PASSWORD_COST changed): the sign-in that just proved the password is the one moment
+   * it can be. Until then a wrong password for that account takes the old cost's time, which tells
+   * it from an unknown email (checked at the shop's cost). The new hash voids the account's other
+   * device cookies (their signature covers it); this sign-in's cookie is issued under it. Left as
+   * it was when the queue is busy (the next sign-in tries again) or the hash changed meanwhile.
+   */
+  private async atCurrentCost(row: UserRow, password: string, from: string): Promise<string> {
+    if (costOf(row.password_hash) === this.passwordCost) return row.password_hash;
+    const fresh = await this.hash(password, from);
+    if (fresh instanceof PasswordsBusy) return row.password_hash;
+    const changed = statement(
+      this.db,
+      'UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?',
+    ).run(fresh, row.id, row.password_hash).changes;
+    return changed === 1 ? fresh : row.password_hash;
   }
 
   /** A password's stored hash, or the queue's refusal (PasswordsBusy). */

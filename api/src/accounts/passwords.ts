@@ -164,6 +164,13 @@ export async function verifyPassword(
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
+/** The cost (log2 N) a stored hash was made at; undefined for one that is no hash of ours. */
+export function costOf(stored: string): number | undefined {
+  const [scheme, n] = stored.split('$');
+  const cost = Math.log2(Number(n));
+  return scheme === 'scrypt' && Number.isInteger(cost) ? cost : undefined;
+}
+
 const dummyHashes = new Map<number, Promise<string>>();
 /**
  * A hash of `cost` to verify against for unknown emails, so both failures take the same time.
