@@ -7,8 +7,8 @@ import { dummyPasswordHash, HashQueue } from '../src/accounts/passwords.js';
 import { openDatabase } from '../src/db.js';
 import { Client, keptLog, startTestServer, TEST_PASSWORD_COST } from './harness.js';
 
-// Every password check here is a real scrypt hash at OWASP's cost: the budgets are tiny (2-3
-// checks) and the clock injected, so each test makes a handful.
+// Every password check here is a real scrypt hash, at the tests' cost (TEST_PASSWORD_COST): the
+// budgets are tiny (2-3 checks) and the clock injected, so each test makes a handful.
 
 function tempDb() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shopsync-budget-'));
