@@ -21,6 +21,16 @@ const whole = (min: number, max: number, fallback: number) =>
     })
     .default(fallback);
 
+/** An absolute URL of one of `protocols` (each with its colon, as URL.protocol has it). */
+const urlOf = (protocols: readonly string[], message: string) =>
+  z.string().refine((raw) => {
+    try {
+      return protocols.includes(new URL(raw).protocol);
+    } catch {
+      return false;
+    }
+  }, message);
+
 /** A whole number in one of the sync server's ranges (limits.ts), or the default when unset. */
 const within = ({ min, max }: { min: number; max: number }, fallback: number) => whole(min, max, fallback);
 
@@ -51,6 +61,19 @@ const Env = z.object({
   // The hash queue holds 256 of a kind: a share larger than that is no share.
   SHOPSYNC_PASSWORD_WAITING_PER_ADDRESS: whole(1, 256, 8),
   SHOPSYNC_PASSWORD_COST: whole(PASSWORD_COSTS.min, PASSWORD_COSTS.max, PASSWORD_COST),
+  // Where the shop's mails go; unset, they are written to DATA_DIR/outbox (mail/sender.ts).
+  SHOPSYNC_SMTP_URL: urlOf(['smtp:', 'smtps:'], 'must be an smtp:// or smtps:// URL').optional(),
+  // One line (a header's value), naming an address.
+  SHOPSYNC_MAIL_FROM: z
+    .string()
+    .max(320)
+    .refine((from) => from.includes('@') && !/[\r\n]/.test(from), 'must be a mail address, as `Name <a@b.c>`')
+    .default('ShopSync <no-reply@localhost>'),
+  // The shop's address as shoppers reach it, for the links in its mails; no query or fragment,
+  // since a path is appended to it.
+  SHOPSYNC_PUBLIC_URL: urlOf(['http:', 'https:'], 'must be an http:// or https:// URL')
+    .refine((raw) => !raw.includes('?') && !raw.includes('#'), 'must have no query or fragment')
+    .optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
 });
 
@@ -102,6 +125,15 @@ export interface Config {
   passwordWaitingPerAddress: number;
   /** log2 of scrypt's N for new password hashes; below 17 (OWASP's minimum) only for tests. */
   passwordCost: number;
+  /** The SMTP server mails go through (smtp://user:pass@host:587); unset: to DATA_DIR/outbox. */
+  smtpUrl: string | undefined;
+  /** The From of the shop's mails. */
+  mailFrom: string;
+  /**
+   * The shop's address as shoppers reach it, without a trailing slash, for links in mails;
+   * unset: http://HOST:PORT, as the shop listens (server.ts).
+   */
+  publicUrl: string | undefined;
   logLevel: string;
 }
 
@@ -140,6 +172,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     passwordChecksPerAddress: e.SHOPSYNC_PASSWORD_CHECKS_PER_ADDRESS,
     passwordWaitingPerAddress: e.SHOPSYNC_PASSWORD_WAITING_PER_ADDRESS,
     passwordCost: e.SHOPSYNC_PASSWORD_COST,
+    smtpUrl: e.SHOPSYNC_SMTP_URL,
+    mailFrom: e.SHOPSYNC_MAIL_FROM,
+    publicUrl: e.SHOPSYNC_PUBLIC_URL?.replace(/\/+$/, ''),
     logLevel: e.LOG_LEVEL,
   };
 }

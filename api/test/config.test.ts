@@ -70,6 +70,47 @@ describe('configuration', () => {
     ]);
   });
 
+  it('reads where mails go and the address their links name, and refuses what no mail could use', () => {
+    const defaults = loadConfig({});
+    expect([defaults.smtpUrl, defaults.mailFrom, defaults.publicUrl]).toEqual([
+      undefined,
+      'ShopSync <no-reply@localhost>',
+      undefined,
+    ]);
+    const set = loadConfig({
+      SHOPSYNC_SMTP_URL: 'smtps://user:pass@mail.example.com:465',
+      SHOPSYNC_MAIL_FROM: 'Corner Shop <help@shop.example>',
+      SHOPSYNC_PUBLIC_URL: 'https://shop.example/store/',
+    });
+    expect([set.smtpUrl, set.mailFrom, set.publicUrl]).toEqual([
+      'smtps://user:pass@mail.example.com:465',
+      'Corner Shop <help@shop.example>',
+      // Without its trailing slash: a path is appended to it.
+      'https://shop.example/store',
+    ]);
+    expect(loadConfig({ SHOPSYNC_SMTP_URL: 'smtp://localhost:25' }).smtpUrl).toBe('smtp://localhost:25');
+    for (const url of ['http://mail.example.com', 'mail.example.com:587', 'smtp//x'])
+      expect(() => loadConfig({ SHOPSYNC_SMTP_URL: url }), url).toThrow(/SHOPSYNC_SMTP_URL/);
+    // The refusal names the variable, never its value (it may hold the SMTP password).
+    let refusal = '';
+    try {
+      loadConfig({ SHOPSYNC_SMTP_URL: 'http://user:hunter2@x' });
+    } catch (err) {
+      refusal = String(err);
+    }
+    expect(refusal).toMatch(/SHOPSYNC_SMTP_URL/);
+    expect(refusal).not.toContain('hunter2');
+    for (const from of ['ShopSync', 'a@b.c\nBcc: everyone@example.com'])
+      expect(() => loadConfig({ SHOPSYNC_MAIL_FROM: from }), from).toThrow(/SHOPSYNC_MAIL_FROM/);
+    for (const url of [
+      'ftp://shop.example',
+      'shop.example',
+      'https://shop.example/?a=1',
+      'https://shop.example/#x',
+    ])
+      expect(() => loadConfig({ SHOPSYNC_PUBLIC_URL: url }), url).toThrow(/SHOPSYNC_PUBLIC_URL/);
+  });
+
   it("opens the database with an fsync per commit only when durability is 'full'", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shopsync-config-'));
     const normal = openDatabase(dir, 'normal.sqlite');
