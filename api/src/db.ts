@@ -66,6 +66,15 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX orders_created ON orders(created_at, id);
   CREATE INDEX orders_status ON orders(status, created_at, id);
   `,
+  // Password resets by mail: a token is stored only as its hash (as a session's), kept after its
+  // use or expiry until swept, so that the mails an account was sent in the last hour are counted.
+  `
+  CREATE TABLE password_resets (
+    token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id),
+    created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, used_at INTEGER
+  );
+  CREATE INDEX password_resets_user ON password_resets(user_id, created_at);
+  `,
 ];
 
 /**

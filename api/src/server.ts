@@ -23,6 +23,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram } from 'prom-client';
 import { Accounts } from './accounts/accounts.js';
 import { deviceKey } from './accounts/devices.js';
 import { PASSWORD_COST, passwordHashes } from './accounts/passwords.js';
+import { PasswordResets } from './accounts/resets.js';
 import { accountRoutes } from './accounts/routes.js';
 import { authorizeSync } from './cart/authorize.js';
 import { Carts } from './cart/carts.js';
@@ -47,6 +48,7 @@ import { compressor } from './http/compress.js';
 import { errorBody } from './http/errors.js';
 import { BASE_HEADERS, requestHeader } from './http/headers.js';
 import { responseClass } from './http/response.js';
+import { type MailSender, OUTBOX_DIR, outboxSender, smtpSender } from './mail/sender.js';
 import { SearchFeed } from './search/feed.js';
 
 export interface RunningServer {
@@ -92,26 +94,41 @@ function syncSecret(db: Db, configured: string | undefined): string {
   return configured ?? metaOr(db, 'sync_secret', () => randomBytes(32).toString('base64url'));
 }
 
+/** What an embedder (a test) may put in place of the shop's own. */
+export interface ServerSeams {
+  /** Where the shop's mails go, instead of SHOPSYNC_SMTP_URL's server or DATA_DIR/outbox. */
+  mail?: MailSender;
+}
+
 /** Starts the whole shop in this process: api, sync server, search, storefront, on one port. */
-export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  logger: Logger,
+  seams: ServerSeams = {},
+): Promise<RunningServer> {
   // One shop per data directory (lockDataDir says why); held until close, or the process ends.
   const lock = lockDataDir(config.dataDir, 'shop.lock');
   try {
-    return await start(config, logger, lock);
+    return await start(config, logger, lock, seams);
   } catch (err) {
     lock.release();
     throw err;
   }
 }
 
-async function start(config: Config, logger: Logger, lock: DataDirLock): Promise<RunningServer> {
+async function start(
+  config: Config,
+  logger: Logger,
+  lock: DataDirLock,
+  seams: ServerSeams,
+): Promise<RunningServer> {
   const db = openDatabase(config.dataDir, undefined, config.durability);
   // What a start that fails part way (a port in use, an index that cannot load) has set going:
   // undone, last first, before the error goes on, so an embedder is left no open database,
   // shard threads or timers, and can start again.
   const undo: (() => unknown)[] = [() => db.close()];
   try {
-    return await assemble(config, logger, lock, db, undo);
+    return await assemble(config, logger, lock, db, undo, seams);
   } catch (err) {
     for (const step of undo.reverse()) {
       try {
@@ -130,6 +147,7 @@ async function assemble(
   lock: DataDirLock,
   db: Db,
   undo: (() => unknown)[],
+  seams: ServerSeams,
 ): Promise<RunningServer> {
   const catalog = new Catalog(db);
   const seeded = await ensureSeeded(
@@ -155,6 +173,19 @@ async function assemble(
     // Device cookies stay valid across restarts and across processes that share the secret.
     deviceKey: deviceKey(secret),
   });
+  const outbox = seams.mail || config.smtpUrl ? undefined : path.join(config.dataDir, OUTBOX_DIR);
+  const mail =
+    seams.mail ??
+    (outbox ? outboxSender(outbox, config.mailFrom, logger) : smtpSender(config.smtpUrl!, config.mailFrom));
+  undo.push(() => mail.close());
+  // Known once the shop listens, unless set: the port may be any free one (PORT=0).
+  let publicUrl = config.publicUrl;
+  const resets = new PasswordResets(db, accounts, {
+    mail,
+    link: (token) => `${publicUrl}/reset-password?token=${token}`,
+    logger,
+  });
+  undo.push(() => resets.settle());
   const tokens = new SyncTokens(secret);
   let carts: Carts | undefined;
   const sync = createSyncServer({
@@ -287,6 +318,7 @@ async function assemble(
           sessionEnds.emit('ended', session);
         },
         logger,
+        resets,
       ),
       catalogRoutes(catalog, feed),
       cartRoutes(carts, catalog, tokens, config.secureCookies),
@@ -329,8 +361,13 @@ async function assemble(
   let expiring: Promise<unknown> | undefined;
   let expired = Number.NEGATIVE_INFINITY;
   const sweep = () => {
-    const swept = { sessions: accounts.expireSessions(), idempotencyKeys: orders.expireIdempotencyKeys() };
-    if (swept.sessions || swept.idempotencyKeys) logger.info(swept, 'removed expired rows');
+    const swept = {
+      sessions: accounts.expireSessions(),
+      idempotencyKeys: orders.expireIdempotencyKeys(),
+      passwordResets: resets.expire(),
+    };
+    if (swept.sessions || swept.idempotencyKeys || swept.passwordResets)
+      logger.info(swept, 'removed expired rows');
     if (expiring || Date.now() - expired < GUEST_CART_SWEEP_MS) return;
     expired = Date.now();
     expiring = sync
@@ -388,7 +425,9 @@ async function assemble(
   });
   const port = (server.address() as AddressInfo).port;
   const url = listeningUrl(config.host, port);
-  logger.info({ url, dataDir: config.dataDir }, 'ShopSync is listening');
+  publicUrl ??= url;
+  // Without an SMTP server, where to find the mails (a password reset's link).
+  logger.info({ url, dataDir: config.dataDir, ...(outbox && { outbox }) }, 'ShopSync is listening');
   // The API works without it, but every page of the storefront would answer 503.
   if (!fs.existsSync(path.join(config.clientDir, 'index.html')))
     logger.warn(
@@ -409,6 +448,10 @@ async function assemble(
         // serve() built it with http.createServer (above).
         await stopServing(server as http.Server, SHUTDOWN_GRACE_MS);
         orders.flush();
+        // Reset mails asked for before the stop get the grace to go out; one that a mail server
+        // still holds then is dropped with the connection (its link never reached anyone).
+        await resets.settle(SHUTDOWN_GRACE_MS);
+        mail.close();
         await checkpointer.stop();
         db.close();
       } finally {

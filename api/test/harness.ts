@@ -8,7 +8,8 @@ import pino, { type Logger } from 'pino';
 import { hashToken } from '../src/accounts/accounts.js';
 import { loadConfig } from '../src/config.js';
 import { DB_FILE, MIGRATIONS } from '../src/db.js';
-import { type RunningServer, startServer } from '../src/server.js';
+import type { Mail } from '../src/mail/sender.js';
+import { type RunningServer, type ServerSeams, startServer } from '../src/server.js';
 
 export const ADMIN = 'test-admin-token';
 
@@ -25,6 +26,7 @@ export const TEST_PASSWORD_COST = 10;
 export async function startTestServer(
   env: Record<string, string> = {},
   logger: Logger = pino({ level: 'silent' }),
+  seams: ServerSeams = {},
 ): Promise<RunningServer & { dataDir: string }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'shopsync-api-'));
   const config = loadConfig({
@@ -36,8 +38,22 @@ export async function startTestServer(
     SHOPSYNC_PASSWORD_COST: String(TEST_PASSWORD_COST),
     ...env,
   });
-  const server = await startServer(config, logger);
+  const server = await startServer(config, logger, seams);
   return { ...server, dataDir };
+}
+
+/** A mail sender that keeps what the shop sends, for tests to read (`mails`), in order. */
+export function mailbox() {
+  const mails: Mail[] = [];
+  return {
+    mails,
+    sender: {
+      async send(mail: Mail) {
+        mails.push(mail);
+      },
+      close() {},
+    },
+  };
 }
 
 /** A minimal HTTP client with its own cookie jar: one browser, or one device. */

@@ -47,6 +47,18 @@ export const PasswordChangeInput = z.object({
   newPassword: Password,
 });
 
+/** Asks for a password reset link by mail. */
+export const PasswordResetRequestInput = z.object({ email: Email });
+
+/**
+ * A new password (the rules of signup) with the token of a reset link. Our tokens are 43
+ * characters; anything much longer is no token of ours.
+ */
+export const PasswordResetInput = z.object({
+  token: z.string().min(1).max(200),
+  newPassword: Password,
+});
+
 export const User = z.object({ id: z.string(), email: z.string(), name: z.string(), createdAt: z.number() });
 export type User = z.infer<typeof User>;
 

@@ -214,6 +214,14 @@ export class Accounts {
     );
   }
 
+  /**
+   * A device cookie for a browser that just proved it knows `credential`, the user's stored
+   * password hash (a password reset sets one); sign-ins and signups return theirs.
+   */
+  deviceCookie(userId: string, credential: string): string {
+    return this.devices.issue({ id: userId, credential });
+  }
+
   /** `from`: the client's address; its password checks are counted (see ADDRESS_CHECKS). */
   async signup(email: string, password: string, name: string, from = ''): Promise<SignupResult> {
     // Spent before the email is looked up, a taken one too: that answer is instant, and one
@@ -283,10 +291,8 @@ export class Accounts {
       return { ok: false, reason: checked.reason === 'busy' ? 'busy' : 'wrong_password' };
     }
     // The new password's hash is a check of its own.
-    const wait = this.checks.take(from);
-    if (wait !== undefined) return perAddress(wait);
-    const hash = await this.hash(next, from);
-    if (hash instanceof PasswordsBusy) return this.refused(hash, from);
+    const hash = await this.newPasswordHash(next, from);
+    if (typeof hash !== 'string') return hash;
     // Only over the password just checked, and only while this sign-in lasts: while the hashes
     // ran, another device may have changed it (and ended this sign-in), and the later change
     // must not silently undo the earlier one.
@@ -323,6 +329,30 @@ export class Accounts {
       'UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?',
     ).run(fresh, row.id, row.password_hash).changes;
     return changed === 1 ? fresh : row.password_hash;
+  }
+
+  /**
+   * Spends one of the address's password checks on work as dear (a password reset mail):
+   * undefined when it had one, else the refusal.
+   */
+  spendCheck(from: string): TooManyAttempts | undefined {
+    const wait = this.checks.take(from);
+    return wait === undefined ? undefined : perAddress(wait);
+  }
+
+  /**
+   * A new password's stored hash, made in the hash queue as a check of the address's (a password
+   * change's second, a reset's): the refusal when the address has none left, its share of the
+   * queue is taken, or the queue is full ('busy').
+   */
+  async newPasswordHash(
+    password: string,
+    from: string,
+  ): Promise<string | TooManyAttempts | { ok: false; reason: 'busy' }> {
+    const refused = this.spendCheck(from);
+    if (refused) return refused;
+    const hash = await this.hash(password, from);
+    return hash instanceof PasswordsBusy ? this.refused(hash, from) : hash;
   }
 
   /** A password's stored hash, or the queue's refusal (PasswordsBusy). */
@@ -548,14 +578,29 @@ export class Accounts {
     return row.removed_at === null ? 'active' : 'removed';
   }
 
+  /** The user of this id, if there is one. */
+  user(id: string): User | undefined {
+    const row = statement(this.db, 'SELECT * FROM users WHERE id = ?').get(id) as UserRow | undefined;
+    return row && toUser(row);
+  }
+
+  /** The user of this email (as stored: lower case), if there is one. */
+  userByEmail(email: string): User | undefined {
+    const row = this.findByEmail(email);
+    return row && toUser(row);
+  }
+
   private findByEmail(email: string): UserRow | undefined {
     return statement(this.db, 'SELECT * FROM users WHERE email = ?').get(email) as UserRow | undefined;
   }
 
-  /** A new sign-in's token; with `credential`, only while it is still the user's password hash. */
-  private createSession(userId: string): string;
-  private createSession(userId: string, credential: string): string | undefined;
-  private createSession(userId: string, credential?: string): string | undefined {
+  /**
+   * A new sign-in of the user: its token, of which only the hash is stored. With `credential`,
+   * only while it is still the user's password hash.
+   */
+  createSession(userId: string): string;
+  createSession(userId: string, credential: string): string | undefined;
+  createSession(userId: string, credential?: string): string | undefined {
     const token = randomBytes(32).toString('base64url');
     const at = this.now();
     const row = [hashToken(token), userId, at, at + SESSION_TTL_MS] as const;

@@ -1,4 +1,12 @@
-import { AddressInput, LoginInput, PasswordChangeInput, SignupInput } from '@shopsync/core';
+import {
+  AddressInput,
+  LoginInput,
+  PasswordChangeInput,
+  PasswordResetInput,
+  PasswordResetRequestInput,
+  SignupInput,
+  type User,
+} from '@shopsync/core';
 import { type Context, Hono } from 'hono';
 import type { Logger } from 'pino';
 import type { Carts } from '../cart/carts.js';
@@ -14,11 +22,13 @@ import {
 import { ApiError, parseBody } from '../http/errors.js';
 import { requestAddress } from '../http/headers.js';
 import { type Accounts, sessionId, type TooManyAttempts } from './accounts.js';
+import type { PasswordResets } from './resets.js';
 
 /**
  * `trustedProxies`: reverse proxies whose X-Forwarded-For gives the client address (address.ts).
  * `signedOut`: told the id (sessionId) of each sign-in that ends, to end what rests on it.
  * `logger`: told (once a minute at most) when an address runs out of password checks.
+ * `resets`: password resets by mail; without it there are no reset routes.
  */
 export function accountRoutes(
   accounts: Accounts,
@@ -27,6 +37,7 @@ export function accountRoutes(
   trustedProxies = 0,
   signedOut: (session: string) => void = () => {},
   logger?: Pick<Logger, 'warn'>,
+  resets?: PasswordResets,
 ) {
   const app = new Hono<AppEnv>();
   let addressLimitLogged = 0;
@@ -47,6 +58,18 @@ export function accountRoutes(
     return tooManyAttempts(c, refused);
   };
 
+  /**
+   * This browser is now signed in as `user` with `token`: the session cookie, the device cookie
+   * issued under the password just checked or set, and the guest cart's lines joined to the
+   * account's; how many joined.
+   */
+  const signIn = async (c: Context, user: User, token: string, device: string): Promise<number> => {
+    setSessionCookie(c, token, secureCookies);
+    setDeviceCookie(c, device, secureCookies);
+    const guest = readGuestId(c, secureCookies);
+    return guest ? await carts.mergeGuestCart(guest, user.id) : 0;
+  };
+
   app.post('/auth/signup', async (c) => {
     const input = await parseBody(c, SignupInput);
     const result = await accounts.signup(
@@ -58,10 +81,7 @@ export function accountRoutes(
     if (!result.ok && result.reason === 'too_many_attempts') throw refuse(c, result);
     if (!result.ok && result.reason === 'busy') throw busy(c);
     if (!result.ok) throw new ApiError(409, 'email_taken', 'an account with this email exists');
-    setSessionCookie(c, result.token, secureCookies);
-    setDeviceCookie(c, result.device, secureCookies);
-    const guest = readGuestId(c, secureCookies);
-    const guestLinesMerged = guest ? await carts.mergeGuestCart(guest, result.user.id) : 0;
+    const guestLinesMerged = await signIn(c, result.user, result.token, result.device);
     return c.json({ user: result.user, token: result.token, guestLinesMerged }, 201);
   });
 
@@ -78,12 +98,46 @@ export function accountRoutes(
     if (!result.ok && result.reason === 'too_many_attempts') throw refuse(c, result);
     if (!result.ok && result.reason === 'busy') throw busy(c);
     if (!result.ok) throw new ApiError(401, 'invalid_credentials', 'the email or the password is wrong');
-    setSessionCookie(c, result.token, secureCookies);
-    setDeviceCookie(c, result.device, secureCookies);
-    const guest = readGuestId(c, secureCookies);
-    const guestLinesMerged = guest ? await carts.mergeGuestCart(guest, result.user.id) : 0;
+    const guestLinesMerged = await signIn(c, result.user, result.token, result.device);
     return c.json({ user: result.user, token: result.token, guestLinesMerged });
   });
+
+  if (resets) {
+    // "Forgot your password?" (resets.ts). The same 202 whether or not an account uses the email,
+    // and the mail is made after the answer, so neither the answer nor its time tells. The
+    // address's password checks are spent first, for any email, as a signup's is: one address
+    // cannot ask for links to every email there is.
+    app.post('/auth/password-reset', async (c) => {
+      const input = await parseBody(c, PasswordResetRequestInput);
+      const refused = accounts.spendCheck(requestAddress(c, trustedProxies));
+      if (refused) throw refuse(c, refused);
+      resets.requestLater(input.email);
+      return c.json({}, 202);
+    });
+
+    // The link's token and a new password: signed in here, as a login is; the account's other
+    // sign-ins end (and the cart sync opened on them), as a password change ends them.
+    app.post('/auth/password-reset/confirm', async (c) => {
+      const input = await parseBody(c, PasswordResetInput);
+      const result = await resets.confirm(input.token, input.newPassword, requestAddress(c, trustedProxies));
+      if (!result.ok && result.reason === 'too_many_attempts') throw refuse(c, result);
+      if (!result.ok && result.reason === 'busy') throw busy(c);
+      if (!result.ok)
+        throw new ApiError(
+          400,
+          'reset_token_invalid',
+          'this password reset link is unknown, used or expired: ask for a new one',
+        );
+      for (const session of result.ended) signedOut(session);
+      const guestLinesMerged = await signIn(c, result.user, result.token, result.device);
+      return c.json({
+        user: result.user,
+        token: result.token,
+        endedSessions: result.ended.length,
+        guestLinesMerged,
+      });
+    });
+  }
 
   app.post('/auth/logout', (c) => {
     const token = c.get('sessionToken');
