@@ -171,6 +171,8 @@ describe('bad input', () => {
           '/orders/o_anyone',
           '/signin',
           '/signup',
+          '/forgot-password',
+          '/reset-password?token=from-a-mail',
           '/account',
         ],
         404: [
@@ -180,6 +182,7 @@ describe('bad input', () => {
           '/cart/extra',
           '/products',
           '/Cart',
+          '/reset-password/from-a-mail',
         ],
       };
       for (const [status, paths] of Object.entries(pages))

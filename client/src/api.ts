@@ -121,6 +121,15 @@ export const api = {
   changePassword: (currentPassword: string, newPassword: string) =>
     request<{ endedSessions: number }>('POST', '/api/me/password', { currentPassword, newPassword }),
   logoutOthers: () => request<{ endedSessions: number }>('POST', '/api/auth/logout-others', {}),
+  /** Mails a link to choose a new password, if an account uses the email (the answer is the same). */
+  requestPasswordReset: (email: string) => request<void>('POST', '/api/auth/password-reset', { email }),
+  /** A new password with a reset link's token: signed in, the account's other sign-ins ended. */
+  resetPassword: (token: string, newPassword: string) =>
+    request<{ user: User; endedSessions: number; guestLinesMerged?: number }>(
+      'POST',
+      '/api/auth/password-reset/confirm',
+      { token, newPassword },
+    ),
   search: (params: URLSearchParams) => request<SearchResult>('GET', `/api/search?${params}`),
   suggest: (q: string) =>
     request<{ suggestions: Suggestion[] }>('GET', `/api/suggest?q=${encodeURIComponent(q)}`),

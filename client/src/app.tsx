@@ -21,6 +21,8 @@ const routes: [RegExp, () => Promise<{ default: Page }>][] = [
   [PAGES.orders, () => import('./pages/orders.js')],
   [PAGES.order, () => import('./pages/order.js')],
   [PAGES.signInOrUp, () => import('./pages/account.js')],
+  [PAGES.forgotPassword, () => import('./pages/forgot-password.js')],
+  [PAGES.resetPassword, () => import('./pages/reset-password.js')],
   [PAGES.account, () => import('./pages/my-account.js')],
 ];
 
@@ -153,11 +155,14 @@ function Header() {
   const cart = useStore(cartState);
   const count = cart.lines.reduce((n, l) => n + l.quantity, 0);
   // Signing in comes back to where the shopper was (the sign-in pages themselves pass on where
-  // they were to go back to), as the prompts of checkout and the orders pages do.
+  // they were to go back to), as the prompts of checkout and the orders pages do; not to the
+  // password reset pages, whose link holds a token that no other address should carry.
   const url = useStore(route);
   const here = /^\/(signin|signup)$/.test(url.pathname)
     ? (url.searchParams.get('next') ?? '/')
-    : url.pathname + url.search;
+    : /^\/(forgot|reset)-password$/.test(url.pathname)
+      ? '/'
+      : url.pathname + url.search;
   return (
     <header class="top">
       <a class="brand" href="/" aria-label="ShopSync home">

@@ -12,6 +12,9 @@ export const PAGES = {
   orders: /^\/orders$/,
   order: /^\/orders\/([^/]+)$/,
   signInOrUp: /^\/(signin|signup)$/,
+  forgotPassword: /^\/forgot-password$/,
+  /** The page a reset mail links to, with `?token=`. */
+  resetPassword: /^\/reset-password$/,
   account: /^\/account$/,
 } as const;
 

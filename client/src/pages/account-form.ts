@@ -20,6 +20,16 @@ export function safeNext(asked: string | null | undefined, origin: string): stri
   return /^\/(?![/\\])/.test(path) ? path : '/';
 }
 
+/**
+ * The email last typed in an account form, so that going from one to another ("Sign in
+ * instead", "Forgot your password?") keeps it. Kept in memory only (not in the address, where
+ * history and logs would keep it), and forgotten once signed in.
+ */
+export const typed = { email: '' };
+
+/** What a new password needs (core's Password), said under each field that sets one. */
+export const PASSWORD_HINT = 'At least 8 characters; a few words make a good one.';
+
 /** The sign-in or sign-up page's address, going on to `next` afterwards ("/" needs no parameter). */
 export function accountHref(mode: 'signin' | 'signup', next: string): string {
   return `/${mode}${next !== '/' ? `?next=${encodeURIComponent(next)}` : ''}`;

@@ -6,14 +6,7 @@ import { navigate } from '../router.js';
 import { currentUser, signedIn, signOut } from '../session.js';
 import { useStore } from '../store.js';
 import { useTitle } from '../title.js';
-import { accountErrorText, accountHref, safeNext } from './account-form.js';
-
-/**
- * The email last typed here, so that going from one form to the other ("Sign in instead") keeps
- * it. Kept in memory only (not in the address, where history and logs would keep it), and
- * forgotten once signed in.
- */
-let typedEmail = '';
+import { accountErrorText, accountHref, PASSWORD_HINT, safeNext, typed } from './account-form.js';
 
 type Field = 'name' | 'email' | 'password';
 
@@ -102,7 +95,7 @@ export default function Account({ params, url }: { params: string[]; url: URL })
               mode === 'signin'
                 ? await api.login(email, password)
                 : await api.signup(email, password, String(f.get('name')));
-            typedEmail = '';
+            typed.email = '';
             await signedIn(user);
             // The items added before signing in joined the account's cart: say so, rather than
             // let a cart of more lines (or more of one) than the shopper left surprise them.
@@ -136,10 +129,10 @@ export default function Account({ params, url }: { params: string[]; url: URL })
             required
             maxLength={254}
             autocomplete="email"
-            defaultValue={typedEmail}
+            defaultValue={typed.email}
             {...described('email')}
             onInput={(e) => {
-              typedEmail = (e.target as HTMLInputElement).value;
+              typed.email = (e.target as HTMLInputElement).value;
             }}
           />
         </label>
@@ -155,9 +148,13 @@ export default function Account({ params, url }: { params: string[]; url: URL })
             {...(mode === 'signup' ? described('password', 'password-hint') : described('password'))}
           />
         </label>
-        {mode === 'signup' && (
+        {mode === 'signup' ? (
           <p class="hint" id="password-hint">
-            At least 8 characters; a few words make a good one.
+            {PASSWORD_HINT}
+          </p>
+        ) : (
+          <p class="hint">
+            <a href="/forgot-password">Forgot your password?</a>
           </p>
         )}
         {error && (
