@@ -59,6 +59,8 @@ test('every page passes the WCAG 2.1 A and AA rules axe-core checks', async ({ b
   });
   await check('sign in', '/signin', h1);
   await check('sign up', '/signup', h1);
+  await check('forgot password', '/forgot-password', h1);
+  await check('reset password', '/reset-password?token=from-a-mail', h1);
   await check('not found', '/no-such-page', h1);
   await signUpContext(context);
   await addAddress(context);
