@@ -30,6 +30,35 @@ function linkOf(text: string): { page: string; token: string } {
   return { page: match[1]!, token: match[2]! };
 }
 
+/**
+ * PasswordResets on a database of its own, on a clock the test sets (`clock.now`), mailing to a
+ * list; `done()` closes and removes it.
+ */
+function resetsAlone(logger?: ReturnType<typeof keptLog>['logger']) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shopsync-reset-'));
+  const db = openDatabase(dir);
+  const clock = { now: 10_000_000 };
+  const now = () => clock.now;
+  const accounts = new Accounts(db, now, { passwordCost: TEST_PASSWORD_COST });
+  const box = mailbox();
+  const resets = new PasswordResets(db, accounts, {
+    mail: box.sender,
+    link: (token) => `https://shop.example/reset-password?token=${token}`,
+    ...(logger && { logger }),
+    now,
+  });
+  return {
+    clock,
+    accounts,
+    resets,
+    mails: box.mails,
+    done: () => {
+      db.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 describe('password reset by mail, through HTTP', () => {
   let server: Awaited<ReturnType<typeof startTestServer>>;
   const box = mailbox();
@@ -239,7 +268,7 @@ describe('a reset mail that a mail server holds', () => {
   }, 20_000);
 });
 
-describe('password reset limits per address and per account', () => {
+describe('password resets and the password checks of an address', () => {
   it("answers 429 to an address past its password checks, as a sign-in's", async () => {
     const box = mailbox();
     const server = await startTestServer({ SHOPSYNC_PASSWORD_CHECKS_PER_ADDRESS: '2' }, undefined, {
@@ -308,26 +337,17 @@ describe('password reset limits per address and per account', () => {
       await server.close();
     }
   });
+});
 
+describe('password resets on a clock of the test', () => {
   it('mails an account at most one link a minute and five an hour, and says so once in the log', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shopsync-reset-'));
-    const db = openDatabase(dir);
-    let now = 10_000_000;
-    const clock = () => now;
-    const accounts = new Accounts(db, clock, { passwordCost: TEST_PASSWORD_COST });
-    const box = mailbox();
     const log = keptLog('warn');
-    const resets = new PasswordResets(db, accounts, {
-      mail: box.sender,
-      link: (token) => `https://shop.example/reset-password?token=${token}`,
-      logger: log.logger,
-      now: clock,
-    });
+    const { clock, accounts, resets, mails, done } = resetsAlone(log.logger);
     try {
       expect((await accounts.signup('flood@example.com', PASSWORD, 'Flood')).ok).toBe(true);
       const sent: boolean[] = [];
       const ask = async (at: number) => {
-        now = 10_000_000 + at;
+        clock.now = 10_000_000 + at;
         sent.push((await resets.request('flood@example.com')).sent);
       };
       await ask(0);
@@ -336,34 +356,27 @@ describe('password reset limits per address and per account', () => {
       await ask(5 * 60_000); // a sixth within the hour
       await ask(60 * 60_000 + 1); // the first has left the hour
       expect(sent).toEqual([true, false, true, true, true, true, false, true]);
-      expect(box.mails).toHaveLength(6);
-      expect(box.mails.every((m) => m.to === 'flood@example.com')).toBe(true);
+      expect(mails).toHaveLength(6);
+      expect(mails.every((m) => m.to === 'flood@example.com')).toBe(true);
 
       // requestLater logs the refusals, at most once a minute, without the email.
-      now += 1000;
+      clock.now += 1000;
       resets.requestLater('flood@example.com');
       resets.requestLater('flood@example.com');
       await resets.settle();
       expect(log.records.filter((r) => r.msg.startsWith('password reset mails refused'))).toHaveLength(1);
       expect(log.text()).not.toContain('flood@example.com');
     } finally {
-      db.close();
+      done();
     }
   });
 
   it('lets one of two confirms of the same token at once win', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shopsync-reset-'));
-    const db = openDatabase(dir);
-    const accounts = new Accounts(db, Date.now, { passwordCost: TEST_PASSWORD_COST });
-    const box = mailbox();
-    const resets = new PasswordResets(db, accounts, {
-      mail: box.sender,
-      link: (token) => `https://shop.example/reset-password?token=${token}`,
-    });
+    const { accounts, resets, mails, done } = resetsAlone();
     try {
       expect((await accounts.signup('race@example.com', PASSWORD, 'Race')).ok).toBe(true);
       await resets.request('race@example.com');
-      const { token } = linkOf(box.mails[0]!.text);
+      const { token } = linkOf(mails[0]!.text);
       // Both find the token unused before either's hash is made: the race the claim decides.
       const passwords = ['first choice 1', 'second choice 2'];
       const results = await Promise.all(passwords.map((p) => resets.confirm(token, p)));
@@ -374,33 +387,23 @@ describe('password reset limits per address and per account', () => {
       expect((await accounts.login('race@example.com', winner)).ok).toBe(true);
       expect((await accounts.login('race@example.com', loser)).ok).toBe(false);
     } finally {
-      db.close();
+      done();
     }
   });
 
   it("voids the account's other links once one is used, and refuses a link past its hour", async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shopsync-reset-'));
-    const db = openDatabase(dir);
-    let now = 10_000_000;
-    const clock = () => now;
-    const accounts = new Accounts(db, clock, { passwordCost: TEST_PASSWORD_COST });
-    const box = mailbox();
-    const resets = new PasswordResets(db, accounts, {
-      mail: box.sender,
-      link: (token) => `https://shop.example/reset-password?token=${token}`,
-      now: clock,
-    });
-    const tokenOf = (i: number) => linkOf(box.mails[i]!.text).token;
+    const { clock, accounts, resets, mails, done } = resetsAlone();
+    const tokenOf = (i: number) => linkOf(mails[i]!.text).token;
     try {
       expect((await accounts.signup('later@example.com', PASSWORD, 'Later')).ok).toBe(true);
       await resets.request('later@example.com'); // at 0: expires at 60 min
-      now += 2 * 60_000;
+      clock.now += 2 * 60_000;
       await resets.request('later@example.com'); // at 2 min: expires at 62 min
-      now += 3 * 60_000;
+      clock.now += 3 * 60_000;
       await resets.request('later@example.com'); // at 5 min
-      expect(box.mails).toHaveLength(3);
+      expect(mails).toHaveLength(3);
 
-      now = 10_000_000 + RESET_TTL_MS;
+      clock.now = 10_000_000 + RESET_TTL_MS;
       expect(await resets.confirm(tokenOf(0), 'battery staple 2')).toEqual({
         ok: false,
         reason: 'invalid_token',
@@ -415,10 +418,10 @@ describe('password reset limits per address and per account', () => {
       expect((await accounts.login('later@example.com', 'battery staple 2')).ok).toBe(true);
       // Swept once past their hour, used or not: the first now, the other two by 65 minutes.
       expect(resets.expire()).toBe(1);
-      now += 5 * 60_000;
+      clock.now += 5 * 60_000;
       expect(resets.expire()).toBe(2);
     } finally {
-      db.close();
+      done();
     }
   });
 });
