@@ -136,6 +136,24 @@ describe('password reset by mail, through HTTP', () => {
     expect((await login('battery staple 2')).status).toBe(200);
   });
 
+  it('voids a link mailed before the password was changed', async () => {
+    const { browser, email } = await account();
+    const token = await linkFor(email);
+    const changed = await browser.post('/api/me/password', {
+      currentPassword: PASSWORD,
+      newPassword: 'battery staple 4',
+    });
+    expect(changed.status).toBe(200);
+    const late = await new Client(server.url).post('/api/auth/password-reset/confirm', {
+      token,
+      newPassword: 'battery staple 5',
+    });
+    expect([late.status, late.json.error.code]).toEqual([400, 'reset_token_invalid']);
+    expect(
+      (await new Client(server.url).post('/api/auth/login', { email, password: 'battery staple 4' })).status,
+    ).toBe(200);
+  });
+
   it('stores the token only as its SHA-256, with its user, times and use', async () => {
     const { email, userId } = await account();
     const token = await linkFor(email);

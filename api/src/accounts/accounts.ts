@@ -304,6 +304,11 @@ export class Accounts {
           'UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?',
         ).run(hash, user.id, checked.row.password_hash).changes;
         if (changed === 0) return undefined;
+        // A reset link mailed before is for the password it replaces: it no longer sets one.
+        statement(
+          this.db,
+          'UPDATE password_resets SET used_at = ? WHERE user_id = ? AND used_at IS NULL',
+        ).run(this.now(), user.id);
         return this.endOtherSessions(user.id, token);
       })
       .immediate();
