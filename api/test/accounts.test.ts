@@ -1,12 +1,8 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Accounts } from '../src/accounts/accounts.js';
 import { DeviceCookies } from '../src/accounts/devices.js';
 import { HashQueue } from '../src/accounts/passwords.js';
-import { openDatabase } from '../src/db.js';
-import { Client, signUp, startTestServer, TEST_PASSWORD_COST } from './harness.js';
+import { Client, signUp, startTestServer, TEST_PASSWORD_COST, tempDb } from './harness.js';
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
 beforeAll(async () => {
@@ -232,8 +228,7 @@ describe('accounts', () => {
 
 describe('session lookups', () => {
   it('remembers a session briefly, but never past its expiry or a logout', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shopsync-sessions-'));
-    const db = openDatabase(dir);
+    const { db, done } = tempDb('shopsync-sessions-');
     let now = 1_000_000;
     const accounts = new Accounts(db, () => now, { passwordCost: TEST_PASSWORD_COST });
     const signed = await accounts.signup('fay@example.com', 'password-9', 'Fay');
@@ -270,15 +265,13 @@ describe('session lookups', () => {
     expect(accounts.userForToken(third.token)?.name).toBe('Fay');
     accounts.logout(third.token);
     expect(accounts.userForToken(third.token)).toBeUndefined();
-    db.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    done();
   });
 });
 
 describe('failed sign-ins', () => {
   it('refuses an address and email after too many failed sign-ins, for that address only, until the window ends', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shopsync-logins-'));
-    const db = openDatabase(dir);
+    const { db, done } = tempDb('shopsync-logins-');
     let now = 5_000_000;
     // Three attempts in a 15-minute window keep the test to a few slow password checks.
     const accounts = new Accounts(db, () => now, {
@@ -316,13 +309,11 @@ describe('failed sign-ins', () => {
     expect((await accounts.login('gus@example.com', 'password-7', B)).ok).toBe(true);
     now += 14 * 60_000;
     expect((await accounts.login('gus@example.com', 'password-7', A)).ok).toBe(true);
-    db.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    done();
   });
 
   it('counts a wrong current password in a password change as a failed sign-in', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shopsync-logins-'));
-    const db = openDatabase(dir);
+    const { db, done } = tempDb('shopsync-logins-');
     const accounts = new Accounts(db, Date.now, {
       passwordCost: TEST_PASSWORD_COST,
       loginAttempts: 2,
@@ -342,13 +333,11 @@ describe('failed sign-ins', () => {
       reason: 'too_many_attempts',
     });
     expect(accounts.userForToken(signed.token)?.id).toBe(signed.user.id); // still signed in
-    db.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    done();
   });
 
   it('does not sign in, nor give a device cookie, with a password changed while it was checked', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shopsync-logins-'));
-    const db = openDatabase(dir);
+    const { db, done } = tempDb('shopsync-logins-');
     const queue = new HashQueue(1, 10);
     const accounts = new Accounts(db, Date.now, { passwordCost: TEST_PASSWORD_COST, hashQueue: queue });
     const owner = await accounts.signup('joe@example.com', 'password-7', 'Joe');
@@ -363,13 +352,11 @@ describe('failed sign-ins', () => {
     await held;
     expect(await late).toEqual({ ok: false, reason: 'invalid_credentials' });
     expect(db.prepare('SELECT COUNT(*) AS n FROM sessions').get()).toEqual({ n: 1 }); // the signup's
-    db.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    done();
   });
 
   it('hashes a password again at the shop cost when a sign-in proves it, and issues the cookie under it', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shopsync-logins-'));
-    const db = openDatabase(dir);
+    const { db, done } = tempDb('shopsync-logins-');
     const key = Buffer.alloc(32, 7);
     const before = new Accounts(db, Date.now, { passwordCost: TEST_PASSWORD_COST, deviceKey: key });
     expect((await before.signup('kim@example.com', 'password-7', 'Kim')).ok).toBe(true);
@@ -391,13 +378,11 @@ describe('failed sign-ins', () => {
     expect((await after.login('kim@example.com', 'password-7')).ok).toBe(true);
     expect(stored()).toMatch(/^scrypt\$2048\$/); // once
     expect((await after.login('kim@example.com', 'password-8')).ok).toBe(false);
-    db.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    done();
   });
 
   it('of two password changes at once, made with the same current password, only the first counts', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shopsync-logins-'));
-    const db = openDatabase(dir);
+    const { db, done } = tempDb('shopsync-logins-');
     const accounts = new Accounts(db, Date.now, { passwordCost: TEST_PASSWORD_COST });
     const owner = await accounts.signup('ida@example.com', 'password-7', 'Ida');
     const thief = await accounts.login('ida@example.com', 'password-7');
@@ -417,8 +402,7 @@ describe('failed sign-ins', () => {
     expect((await accounts.login('ida@example.com', winner.password)).ok).toBe(true);
     expect(accounts.userForToken(winner.token)).toBeDefined();
     expect(accounts.userForToken(loser)).toBeUndefined();
-    db.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    done();
   });
 
   it('answers 429 with Retry-After through HTTP, also to a burst of parallel guesses', async () => {

@@ -1,29 +1,14 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Accounts } from '../src/accounts/accounts.js';
 import { DeviceCookies, deviceKey } from '../src/accounts/devices.js';
-import { openDatabase } from '../src/db.js';
 import { cookieNames } from '../src/http/auth.js';
-import { Client, startTestServer, TEST_PASSWORD_COST } from './harness.js';
+import { Client, startTestServer, TEST_PASSWORD_COST, tempDb } from './harness.js';
 
 // Device cookies: a browser that signed in to an account before is not held to the limits of the
 // address it shares with a bot. Every password check is a real scrypt hash: the budgets are tiny
 // (1-2 checks) and the clock injected, so each test makes a handful.
-
-function tempDb() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shopsync-device-'));
-  const db = openDatabase(dir);
-  return {
-    db,
-    done: () => {
-      db.close();
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 const SHARED = '203.0.113.77'; // a carrier's NAT: the bot and the real shoppers
 const ELSEWHERE = '192.0.2.1';
@@ -160,7 +145,7 @@ describe('device cookies, through HTTP behind a proxy', () => {
 
 describe('device cookies, in Accounts', () => {
   it("exempts the account's cookie from the per-address-and-email lockout a bot caused", async () => {
-    const { db, done } = tempDb();
+    const { db, done } = tempDb('shopsync-device-');
     const accounts = new Accounts(db, () => 5_000_000, {
       passwordCost: TEST_PASSWORD_COST,
       loginAttempts: 2,
@@ -186,7 +171,7 @@ describe('device cookies, in Accounts', () => {
   }, 120_000);
 
   it('stops exempting a cookie past its failures, until its window ends', async () => {
-    const { db, done } = tempDb();
+    const { db, done } = tempDb('shopsync-device-');
     let now = 5_000_000;
     // One check per 15 minutes for the address; two failures per 5 minutes for a cookie.
     const accounts = new Accounts(db, () => now, {
@@ -222,7 +207,7 @@ describe('device cookies, in Accounts', () => {
   }, 120_000);
 
   it("holds an account's sign-ins through its cookies to their own checks", async () => {
-    const { db, done } = tempDb();
+    const { db, done } = tempDb('shopsync-device-');
     const accounts = new Accounts(db, () => 5_000_000, {
       passwordCost: TEST_PASSWORD_COST,
       addressChecks: 1,

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import pino, { type Logger } from 'pino';
 import { hashToken } from '../src/accounts/accounts.js';
 import { loadConfig } from '../src/config.js';
-import { DB_FILE, MIGRATIONS } from '../src/db.js';
+import { DB_FILE, MIGRATIONS, openDatabase } from '../src/db.js';
 import type { Mail } from '../src/mail/sender.js';
 import { type RunningServer, type ServerSeams, startServer } from '../src/server.js';
 
@@ -52,6 +52,19 @@ export function mailbox() {
         mails.push(mail);
       },
       close() {},
+    },
+  };
+}
+
+/** A shop database in a directory of its own; `done()` closes and removes it. */
+export function tempDb(prefix = 'shopsync-db-') {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const db = openDatabase(dir);
+  return {
+    db,
+    done: () => {
+      db.close();
+      fs.rmSync(dir, { recursive: true, force: true });
     },
   };
 }

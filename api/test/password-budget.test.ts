@@ -1,26 +1,10 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Accounts } from '../src/accounts/accounts.js';
 import { dummyPasswordHash, HashQueue } from '../src/accounts/passwords.js';
-import { openDatabase } from '../src/db.js';
-import { Client, keptLog, startTestServer, TEST_PASSWORD_COST } from './harness.js';
+import { Client, keptLog, startTestServer, TEST_PASSWORD_COST, tempDb } from './harness.js';
 
 // Every password check here is a real scrypt hash, at the tests' cost (TEST_PASSWORD_COST): the
 // budgets are tiny (2-3 checks) and the clock injected, so each test makes a handful.
-
-function tempDb() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shopsync-budget-'));
-  const db = openDatabase(dir);
-  return {
-    db,
-    done: () => {
-      db.close();
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 /** A job the test finishes by hand. */
 function gate() {
@@ -37,7 +21,7 @@ const ELSEWHERE = '192.0.2.1';
 
 describe('password checks per client address', () => {
   it('refuses an address past its checks across all emails, while another address signs in', async () => {
-    const { db, done } = tempDb();
+    const { db, done } = tempDb('shopsync-budget-');
     let now = 5_000_000;
     // Three checks per 15 minutes: one comes back every 5.
     const accounts = new Accounts(db, () => now, {
@@ -78,7 +62,7 @@ describe('password checks per client address', () => {
   }, 120_000);
 
   it('counts sign-ups, a taken email too, against the same checks', async () => {
-    const { db, done } = tempDb();
+    const { db, done } = tempDb('shopsync-budget-');
     const accounts = new Accounts(db, () => 5_000_000, {
       passwordCost: TEST_PASSWORD_COST,
       addressChecks: 2,
@@ -105,7 +89,7 @@ describe('password checks per client address', () => {
   }, 120_000);
 
   it("gives one address only its share of the hash queue, and another address's sign-in its place", async () => {
-    const { db, done } = tempDb();
+    const { db, done } = tempDb('shopsync-budget-');
     const queue = new HashQueue(1, 256);
     const accounts = new Accounts(db, Date.now, {
       passwordCost: TEST_PASSWORD_COST,

@@ -1,12 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { Accounts } from '../src/accounts/accounts.js';
 import { PasswordResets, RESET_TTL_MS } from '../src/accounts/resets.js';
-import { openDatabase } from '../src/db.js';
 import { cookieNames } from '../src/http/auth.js';
 import { SHUTDOWN_GRACE_MS } from '../src/server.js';
 import {
@@ -17,6 +13,7 @@ import {
   olderDataDir,
   startTestServer,
   TEST_PASSWORD_COST,
+  tempDb,
   until,
 } from './harness.js';
 
@@ -35,8 +32,7 @@ function linkOf(text: string): { page: string; token: string } {
  * list; `done()` closes and removes it.
  */
 function resetsAlone(logger?: ReturnType<typeof keptLog>['logger']) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shopsync-reset-'));
-  const db = openDatabase(dir);
+  const { db, done } = tempDb('shopsync-reset-');
   const clock = { now: 10_000_000 };
   const now = () => clock.now;
   const accounts = new Accounts(db, now, { passwordCost: TEST_PASSWORD_COST });
@@ -52,10 +48,7 @@ function resetsAlone(logger?: ReturnType<typeof keptLog>['logger']) {
     accounts,
     resets,
     mails: box.mails,
-    done: () => {
-      db.close();
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
+    done,
   };
 }
 
