@@ -30,6 +30,23 @@ export interface Connection {
 /** The origin of the transaction that applies a room's stored state: not a change, not persisted. */
 export const LOAD_ORIGIN = Symbol('load');
 
+/**
+ * Applies a document's stored state (snapshot first, then the log) in one transaction of
+ * LOAD_ORIGIN, cheaper than merging them first. An update that does not apply is told to
+ * `onError` and skipped, so the rest still loads.
+ */
+export function applyStored(doc: Y.Doc, stored: Iterable<Uint8Array>, onError: (err: unknown) => void): void {
+  doc.transact(() => {
+    for (const update of stored) {
+      try {
+        Y.applyUpdate(doc, update, LOAD_ORIGIN);
+      } catch (err) {
+        onError(err);
+      }
+    }
+  }, LOAD_ORIGIN);
+}
+
 /** The device update being applied, relayed as the bytes that device sent (server.ts relayUpdate). */
 export interface Relay {
   from: Connection;
@@ -93,18 +110,9 @@ export class Room {
   private load(): void {
     const stored = this.stored!;
     this.stored = undefined;
-    // Applying the snapshot and the log in one transaction is cheaper than merging them first.
     // One bad update must not keep the cart from loading: thrown from here it failed every read of
     // the cart, and crashed the process where a timer asked first (a device's delayed step 1).
-    this.ydoc.transact(() => {
-      for (const update of stored) {
-        try {
-          Y.applyUpdate(this.ydoc, update, LOAD_ORIGIN);
-        } catch (err) {
-          this.onLoadError(err);
-        }
-      }
-    }, LOAD_ORIGIN);
+    applyStored(this.ydoc, stored, this.onLoadError);
   }
 
   /**

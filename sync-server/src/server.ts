@@ -18,7 +18,7 @@ import {
   syncStep2Message,
   updateMessage,
 } from './protocol.js';
-import { type Connection, LOAD_ORIGIN, type Relay, Room } from './room.js';
+import { applyStored, type Connection, LOAD_ORIGIN, type Relay, Room } from './room.js';
 import { type DocumentStorage, SqliteDocumentStorage, TOUCH_SLACK_MS, type UsedCursor } from './storage.js';
 
 /**
@@ -441,6 +441,12 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     }
   }
 
+  /** What a stored update of `name` that does not apply is logged as; it is skipped. */
+  function loadError(name: string): (err: unknown) => void {
+    return (err) =>
+      logger.error({ err, doc: name }, 'a stored update of a cart document does not apply; skipped it');
+  }
+
   function loadRoom(name: string): Room {
     let room = rooms.get(name);
     if (room) {
@@ -448,9 +454,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       if (idleRooms.delete(name)) idleRooms.set(name, room);
       return room;
     }
-    room = new Room(name, (err) =>
-      logger.error({ err, doc: name }, 'a stored update of a cart document does not apply; skipped it'),
-    );
+    room = new Room(name, loadError(name));
     const r = room;
     room.logLength = storage.logLength(name);
     // Every change but a device's incremental update is encoded by Yjs ('update') and sent to all.
@@ -1000,13 +1004,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
   function foldStored(name: string): Uint8Array {
     const doc = new Y.Doc({ gc: true });
     try {
-      for (const update of storage.load(name)) {
-        try {
-          Y.applyUpdate(doc, update);
-        } catch (err) {
-          logger.error({ err, doc: name }, 'a stored update of a cart document does not apply; skipped it');
-        }
-      }
+      applyStored(doc, storage.load(name), loadError(name));
       return Y.encodeStateAsUpdate(doc);
     } finally {
       doc.destroy();
