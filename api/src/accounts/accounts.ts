@@ -125,8 +125,10 @@ export type TooManyAttempts = {
   retryAfterMs: number;
   per?: 'address';
 };
-/** `busy`: too many password hashes are waiting (PasswordsBusy); nothing was done. */
-/** `device`: a device cookie for the browser that signed up or in (devices.ts). */
+/**
+ * `busy`: too many password hashes are waiting (PasswordsBusy); nothing was done. `device`: a
+ * device cookie for the browser that signed up or in (devices.ts).
+ */
 export type SignupResult =
   | { ok: true; user: User; token: string; device: string }
   | { ok: false; reason: 'email_taken' }
@@ -160,6 +162,10 @@ const perAddress = (retryAfterMs: number): TooManyAttempts => ({
   retryAfterMs,
   per: 'address',
 });
+
+/** What a check the hash queue refused answers: over the address's share, slow down; else busy. */
+const refusal = (err: PasswordsBusy): TooManyAttempts | { ok: false; reason: 'busy' } =>
+  err instanceof ShareTaken ? perAddress(SHARE_RETRY_MS) : { ok: false, reason: 'busy' };
 
 /** Accounts and sessions. Session tokens are random; only their hash is stored. */
 export class Accounts {
@@ -299,11 +305,7 @@ export class Accounts {
     const ended = this.db
       .transaction((): string[] | undefined => {
         if (!this.sessionLive(hashToken(token))) return undefined;
-        const changed = statement(
-          this.db,
-          'UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?',
-        ).run(hash, user.id, checked.row.password_hash).changes;
-        if (changed === 0) return undefined;
+        if (!this.replaceHash(user.id, checked.row.password_hash, hash)) return undefined;
         // A reset link mailed before is for the password it replaces: it no longer sets one.
         statement(
           this.db,
@@ -329,11 +331,18 @@ export class Accounts {
     if (costOf(row.password_hash) === this.passwordCost) return row.password_hash;
     const fresh = await this.hash(password, from);
     if (fresh instanceof PasswordsBusy) return row.password_hash;
-    const changed = statement(
-      this.db,
-      'UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?',
-    ).run(fresh, row.id, row.password_hash).changes;
-    return changed === 1 ? fresh : row.password_hash;
+    return this.replaceHash(row.id, row.password_hash, fresh) ? fresh : row.password_hash;
+  }
+
+  /** Sets the user's password hash to `next`, only if it is still `was`; whether it did. */
+  private replaceHash(userId: string, was: string, next: string): boolean {
+    return (
+      statement(this.db, 'UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?').run(
+        next,
+        userId,
+        was,
+      ).changes === 1
+    );
   }
 
   /**
@@ -375,13 +384,10 @@ export class Accounts {
     return { key: from, most: this.addressWaiting };
   }
 
-  /**
-   * What a check the hash queue refused answers: the address gets it back (it was not made).
-   * Over the address's share, it is told to slow down; the queue full for everyone, it is 'busy'.
-   */
+  /** A check the hash queue refused: the address gets it back (it was not made); see `refusal`. */
   private refused(err: PasswordsBusy, from: string): TooManyAttempts | { ok: false; reason: 'busy' } {
     this.checks.giveBack(from);
-    return err instanceof ShareTaken ? perAddress(SHARE_RETRY_MS) : { ok: false, reason: 'busy' };
+    return refusal(err);
   }
 
   /** Ends every sign-in of the user but `token`'s; their ids (sessionId). */
@@ -484,7 +490,7 @@ export class Accounts {
       // Not checked, so not counted.
       this.deviceFailures.set(key, counted);
       this.trustedChecks.giveBack(row.id);
-      return err instanceof ShareTaken ? perAddress(SHARE_RETRY_MS) : { ok: false, reason: 'busy' };
+      return refusal(err);
     }
     if (!valid) return { ok: false, reason: 'invalid_credentials' };
     this.deviceFailures.clear(key);
