@@ -366,8 +366,7 @@ async function assemble(
       idempotencyKeys: orders.expireIdempotencyKeys(),
       passwordResets: resets.expire(),
     };
-    if (swept.sessions || swept.idempotencyKeys || swept.passwordResets)
-      logger.info(swept, 'removed expired rows');
+    if (Object.values(swept).some((n) => n > 0)) logger.info(swept, 'removed expired rows');
     if (expiring || Date.now() - expired < GUEST_CART_SWEEP_MS) return;
     expired = Date.now();
     expiring = sync
