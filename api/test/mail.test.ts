@@ -60,7 +60,8 @@ describe('without SHOPSYNC_SMTP_URL, mails are written to DATA_DIR/outbox', () =
     const email = await signUp(server.url);
     expect((await new Client(server.url).post('/api/auth/password-reset', { email })).status).toBe(202);
     const files = () => (fs.existsSync(outbox) ? fs.readdirSync(outbox) : []);
-    await until(() => files().length > 0, 'a file in the outbox');
+    // The mail is written under a temporary name, then renamed: wait for the name it keeps.
+    await until(() => files().some((f) => f.endsWith('.eml')), 'a mail in the outbox');
     expect(files()).toEqual([expect.stringMatching(/\.eml$/)]);
     const mail = parseMail(fs.readFileSync(path.join(outbox, files()[0]!), 'utf8'));
     expect(mail.headers.to).toBe(email);
