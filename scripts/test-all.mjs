@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 
 const root = path.resolve(import.meta.dirname, '..');
 const reports = path.join(root, 'reports');
@@ -20,6 +21,14 @@ const want = (step) => only.length === 0 || only.includes(step);
 let passed = 0;
 let failed = 0;
 let skipped = 0;
+/** Each failed test's name and the first line of why, repeated just above the summary line, so a
+ * reader of the log's end (CI shows only its tail) learns which tests failed without scrolling. */
+const failures = [];
+const firstLine = (text) =>
+  stripVTControlCharacters(String(text ?? ''))
+    .trim()
+    .split('\n')[0]
+    .slice(0, 300);
 
 function run(label, cmd, args, env = {}) {
   console.log(`\n=== ${label}: ${cmd} ${args.join(' ')}`);
@@ -65,6 +74,14 @@ if (want('unit')) {
     skipped += r.numPendingTests + r.numTodoTests;
     // A suite that failed to load has no tests to count but must still fail the run.
     if (!ok && r.numFailedTests === 0) failed++;
+    for (const file of r.testResults ?? []) {
+      const where = path.relative(root, file.name);
+      const tests = (file.assertionResults ?? []).filter((t) => t.status === 'failed');
+      for (const t of tests)
+        failures.push(`vitest ${where} > ${t.fullName}: ${firstLine(t.failureMessages?.[0])}`);
+      if (tests.length === 0 && file.status === 'failed')
+        failures.push(`vitest ${where}: ${firstLine(file.message)}`);
+    }
   } else failed++;
 }
 
@@ -88,10 +105,25 @@ if (want('e2e')) {
       failed += r.stats.unexpected + r.stats.flaky;
       skipped += r.stats.skipped;
       if (!ok && r.stats.unexpected + r.stats.flaky === 0) failed++;
+      const visit = (suite, titles) => {
+        const here = suite.title ? [...titles, suite.title] : titles;
+        for (const spec of suite.specs ?? []) {
+          for (const test of spec.tests ?? []) {
+            if (test.status !== 'unexpected' && test.status !== 'flaky') continue;
+            const error = test.results?.find((x) => x.error)?.error;
+            failures.push(
+              `playwright ${spec.file}:${spec.line} > ${[...here.slice(1), spec.title].join(' > ')} (${test.status}): ${firstLine(error?.message)}`,
+            );
+          }
+        }
+        for (const child of suite.suites ?? []) visit(child, here);
+      };
+      for (const suite of r.suites ?? []) visit(suite, []);
     } else failed++;
   }
 }
 
 fs.rmSync(tmp, { recursive: true, force: true });
+if (failures.length > 0) console.log(`\nfailed:\n${failures.map((f) => `  ${f}`).join('\n')}`);
 console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed > 0 ? 1 : 0);
