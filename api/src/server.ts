@@ -98,6 +98,8 @@ function syncSecret(db: Db, configured: string | undefined): string {
 export interface ServerSeams {
   /** Where the shop's mails go, instead of SHOPSYNC_SMTP_URL's server or DATA_DIR/outbox. */
   mail?: MailSender;
+  /** How often expired rows are swept (SWEEP_INTERVAL_MS): a test's hour is shorter. */
+  sweepEveryMs?: number;
 }
 
 /** Starts the whole shop in this process: api, sync server, search, storefront, on one port. */
@@ -283,6 +285,10 @@ async function assemble(
   const stopping = new AbortController();
   // Each sign-in that ends, for what rests on it besides cart sync: the live status streams.
   const sessionEnds: SessionEnds = new EventEmitter();
+  const endSession = (session: string, reason?: string) => {
+    sync.endSession(session, reason);
+    sessionEnds.emit('ended', session);
+  };
   const app = createApp({
     observe: (method, route, status, seconds, path) => {
       requests.observe({ method, route, status }, seconds);
@@ -308,18 +314,7 @@ async function assemble(
     trustedProxies: config.trustedProxies,
     secureCookies: config.secureCookies,
     routes: [
-      accountRoutes(
-        accounts,
-        carts,
-        config.secureCookies,
-        config.trustedProxies,
-        (session) => {
-          sync.endSession(session);
-          sessionEnds.emit('ended', session);
-        },
-        logger,
-        resets,
-      ),
+      accountRoutes(accounts, carts, config.secureCookies, config.trustedProxies, endSession, logger, resets),
       catalogRoutes(catalog, feed),
       cartRoutes(carts, catalog, tokens, config.secureCookies),
       orderRoutes(checkout, orders, carts, accounts, stopping.signal, sessionEnds),
@@ -361,8 +356,12 @@ async function assemble(
   let expiring: Promise<unknown> | undefined;
   let expired = Number.NEGATIVE_INFINITY;
   const sweep = () => {
+    // A sign-in that expired ends its cart sync and live status streams too, within the hour:
+    // they were authorized once, when they opened, and would otherwise stay open for as long.
+    const sessions = accounts.expireSessions();
+    for (const session of sessions) endSession(session, 'session expired');
     const swept = {
-      sessions: accounts.expireSessions(),
+      sessions: sessions.length,
       idempotencyKeys: orders.expireIdempotencyKeys(),
       passwordResets: resets.expire(),
     };
@@ -382,7 +381,7 @@ async function assemble(
       });
   };
   sweep();
-  const sweeper = setInterval(sweep, SWEEP_INTERVAL_MS).unref();
+  const sweeper = setInterval(sweep, seams.sweepEveryMs ?? SWEEP_INTERVAL_MS).unref();
   undo.push(() => clearInterval(sweeper));
 
   const server = serve({

@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { sessionId } from '../src/accounts/accounts.js';
 import { guestCartId } from '../src/cart/carts.js';
-import { admin, Client, createProduct, keptLog, startTestServer } from './harness.js';
+import { admin, Client, createProduct, keptLog, quickShoppers, startTestServer } from './harness.js';
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
 beforeAll(async () => {
@@ -203,8 +205,9 @@ describe('behind HTTPS (SHOPSYNC_SECURE_COOKIES=1)', () => {
 function connect(
   cartId: string,
   by: { token: string } | Record<string, string>,
+  shop = server.url,
 ): Promise<WebSocket | number> {
-  const base = `${server.url.replace(/^http/, 'ws')}/sync/${cartId}`;
+  const base = `${shop.replace(/^http/, 'ws')}/sync/${cartId}`;
   const ws =
     typeof by.token === 'string' && Object.keys(by).length === 1
       ? new WebSocket(`${base}?token=${encodeURIComponent(by.token)}`)
@@ -259,6 +262,48 @@ describe('signing out ends cart sync on that sign-in', () => {
     const ws = await connect(view.cartId as string, { token: view.syncToken as string });
     expect(ws).toBeInstanceOf(WebSocket);
     (ws as WebSocket).close();
+  });
+});
+
+describe('a sign-in that expires', () => {
+  it("ends its cart sync and its orders' live status at the next sweep; other sign-ins go on", async () => {
+    // The shop sweeps expired sign-ins every hour; this one, every 100 ms.
+    const shop = await startTestServer({}, undefined, { sweepEveryMs: 100 });
+    try {
+      const [expiring, kept] = quickShoppers(shop, 2) as [Client, Client];
+      const product = await createProduct(admin(shop.url), 5);
+      const cart = await expiring.post('/api/cart/lines', { productId: product, quantity: 1 });
+      const order = await expiring.post(
+        '/api/orders',
+        { cartId: cart.json.cartId },
+        { 'idempotency-key': randomUUID() },
+      );
+      expect(order.status).toBe(202);
+      const events = await fetch(`${shop.url}/api/orders/${order.json.id}/events`, {
+        headers: { authorization: `Bearer ${expiring.bearer}` },
+      });
+      expect(events.status).toBe(200);
+      const streamEnded = events.text().then(() => 'ended');
+      const open = async (client: Client) => {
+        const view = (await client.get('/api/cart')).json;
+        const ws = await connect(view.cartId as string, { token: view.syncToken as string }, shop.url);
+        expect(ws).toBeInstanceOf(WebSocket);
+        return ws as WebSocket;
+      };
+      const [onExpiring, onKept] = [await open(expiring), await open(kept)];
+      const expiringClosed = closed(onExpiring);
+
+      shop.db
+        .prepare('UPDATE sessions SET expires_at = ? WHERE token_hash = ?')
+        .run(Date.now() - 1, sessionId(expiring.bearer!));
+      expect(await expiringClosed).toEqual({ code: 4401, reason: 'session expired' });
+      expect(await streamEnded).toBe('ended');
+      expect(onKept.readyState).toBe(WebSocket.OPEN);
+      expect((await kept.get('/api/me')).status).toBe(200);
+      onKept.close();
+    } finally {
+      await shop.close();
+    }
   });
 });
 

@@ -124,7 +124,7 @@ function signedOutInThisBrowser(): boolean {
 /** Why the account's cart left the screen, on the page the shopper is on (flash.ts). */
 function showSignedOut(): void {
   flash.set({
-    text: "You are signed out on this device: from another device, or your password changed. Sign in again to see your account's cart; changes made here are kept.",
+    text: "You are signed out on this device: from another device, by a new password, or as a sign-in does after 30 days. Sign in again to see your account's cart; changes made here are kept.",
     path: location.pathname,
   });
 }

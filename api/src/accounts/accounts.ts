@@ -502,9 +502,18 @@ export class Accounts {
     statement(this.db, 'DELETE FROM sessions WHERE token_hash = ?').run(hashToken(token));
   }
 
-  /** Deletes the sessions that have expired (they already sign no one in); returns how many. */
-  expireSessions(): number {
-    return statement(this.db, 'DELETE FROM sessions WHERE expires_at <= ?').run(this.now()).changes;
+  /**
+   * Deletes the sessions that have expired (they already sign no one in); returns their ids
+   * (sessionId), to end what still rests on them: a cart sync, an order's live status.
+   */
+  expireSessions(): string[] {
+    return (
+      statement(this.db, 'DELETE FROM sessions WHERE expires_at <= ? RETURNING token_hash').all(
+        this.now(),
+      ) as {
+        token_hash: string;
+      }[]
+    ).map((r) => r.token_hash);
   }
 
   /** Whether the sign-in of this id (sessionId) is live: not signed out, not expired. */
