@@ -48,7 +48,14 @@ import { compressor } from './http/compress.js';
 import { errorBody } from './http/errors.js';
 import { BASE_HEADERS, requestHeader } from './http/headers.js';
 import { responseClass } from './http/response.js';
-import { type MailSender, OUTBOX_DIR, outboxSender, smtpSender } from './mail/sender.js';
+import {
+  type MailSender,
+  OUTBOX_DIR,
+  OUTBOX_KEEP_MS,
+  outboxSender,
+  smtpSender,
+  sweepOutbox,
+} from './mail/sender.js';
 import { SearchFeed } from './search/feed.js';
 
 export interface RunningServer {
@@ -366,6 +373,13 @@ async function assemble(
       passwordResets: resets.expire(),
     };
     if (Object.values(swept).some((n) => n > 0)) logger.info(swept, 'removed expired rows');
+    if (outbox) {
+      sweepOutbox(outbox, Date.now() - OUTBOX_KEEP_MS)
+        .then((mails) => {
+          if (mails > 0) logger.info({ mails, outbox }, 'removed mails older than 7 days from the outbox');
+        })
+        .catch((err) => logger.error({ err, outbox }, 'removing old mails from the outbox failed'));
+    }
     if (expiring || Date.now() - expired < GUEST_CART_SWEEP_MS) return;
     expired = Date.now();
     expiring = sync

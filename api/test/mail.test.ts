@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -80,6 +81,38 @@ describe('without SHOPSYNC_SMTP_URL, mails are written to DATA_DIR/outbox', () =
     });
     expect(reset.status).toBe(200);
     expect(log.text()).not.toContain(token!);
+  });
+});
+
+describe('the outbox keeps a mail for 7 days', () => {
+  it('removes older mails and what a crash left half written, at start and every sweep; keeps the rest', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'shopsync-outbox-'));
+    const outbox = path.join(dataDir, 'outbox');
+    fs.mkdirSync(outbox);
+    const DAY = 24 * 3600_000;
+    const file = (name: string, ageMs: number) => {
+      fs.writeFileSync(path.join(outbox, name), 'Subject: x\n\nx\n');
+      const at = new Date(Date.now() - ageMs);
+      fs.utimesSync(path.join(outbox, name), at, at);
+    };
+    file('old.eml', 8 * DAY);
+    file('crashed.eml.tmp', 8 * DAY);
+    file('recent.eml', 6 * DAY);
+    file('notes.txt', 30 * DAY); // an operator's, not the shop's
+    const log = keptLog('info');
+    const server = await startTestServer({ DATA_DIR: dataDir }, log.logger, { sweepEveryMs: 100 });
+    try {
+      await until(() => !fs.existsSync(path.join(outbox, 'old.eml')), 'the old mail removed');
+      expect(fs.readdirSync(outbox).sort()).toEqual(['notes.txt', 'recent.eml']);
+      await until(() => log.records.some((r) => r.msg.startsWith('removed mails')), 'the log line');
+      expect(log.records.find((r) => r.msg.startsWith('removed mails'))).toMatchObject({ mails: 2, outbox });
+      // A mail that ages past 7 days while the shop runs goes at a later sweep.
+      file('recent.eml', 8 * DAY);
+      await until(() => !fs.existsSync(path.join(outbox, 'recent.eml')), 'the aged mail removed');
+      expect(fs.readdirSync(outbox)).toEqual(['notes.txt']);
+    } finally {
+      await server.close();
+    }
   });
 });
 

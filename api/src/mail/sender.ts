@@ -68,3 +68,38 @@ export function outboxSender(dir: string, from: string, logger: Pick<Logger, 'in
     close: () => transport.close(),
   };
 }
+
+/**
+ * How long the outbox keeps a mail: a reset link in it works for an hour, and the file is the
+ * record an operator reads when a shopper says no mail came.
+ */
+export const OUTBOX_KEEP_MS = 7 * 24 * 3600_000;
+
+/**
+ * Removes the outbox's mails last written before `before` (ms since the epoch), and what a crash
+ * left half written; returns how many. The folder would otherwise grow with every reset asked for.
+ * Other files are not the shop's to remove; a folder not made yet holds nothing.
+ */
+export async function sweepOutbox(dir: string, before: number): Promise<number> {
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw err;
+  }
+  let removed = 0;
+  for (const name of names) {
+    if (!/\.eml(?:\.tmp)?$/.test(name)) continue;
+    const file = path.join(dir, name);
+    try {
+      if ((await fs.stat(file)).mtimeMs >= before) continue;
+      await fs.unlink(file);
+      removed++;
+    } catch (err) {
+      // Removed meanwhile (by an operator, or a write's rename): nothing left to do.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+  return removed;
+}
