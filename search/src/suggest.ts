@@ -164,21 +164,32 @@ export class Suggester {
       if (from > 0 && from < words.length - 2) continue;
       const before = words.slice(0, from).join(' ');
       const rest = words.slice(from).join(' ');
-      // One letter after other words says too little alone ("wireless m": music, magenta).
-      if (from > 0 && rest.length < 2) continue;
       const oneWord = from > 0 && from === words.length - 1;
-
-      let entries = this.best(rest, oneWord && withContext ? CONTEXT_CANDIDATES : limit, oneWord);
       // The nearest word before that is no stop word ("case for ip": case).
       const previous = words.slice(0, from).findLast((w) => !isStopWord(w));
-      if (oneWord && withContext && previous !== undefined) {
-        const counts = (yield {
-          op: 'together',
-          word: previous,
-          others: entries.map((e) => e.key),
-        }) as number[];
-        // Those said with it first; when none is (a typo before), popularity alone.
-        entries = saidWith(entries, counts) ?? entries.slice(0, limit);
+      const weighed = oneWord && withContext && previous !== undefined;
+      let entries: Entry[];
+      if (from > 0 && rest.length < 2) {
+        // One letter after other words says too little as a word ("wireless m": music, magenta),
+        // but enough for a product type of the word before's products ("samsung t": samsung
+        // toner cartridge, samsung tablet), the most products first.
+        if (!weighed) continue;
+        const types = (yield { op: 'categoriesSaying', words: [previous] }) as [string, number][];
+        entries = types
+          .filter(([type]) => type.toLowerCase().startsWith(rest))
+          .slice(0, limit)
+          .map(([type, n]) => ({ key: type.toLowerCase(), text: type, kind: 'category', weight: n }));
+      } else {
+        entries = this.best(rest, oneWord && withContext ? CONTEXT_CANDIDATES : limit, oneWord);
+        if (weighed) {
+          const counts = (yield {
+            op: 'together',
+            word: previous,
+            others: entries.map((e) => e.key),
+          }) as number[];
+          // Those said with it first; when none is (a typo before), popularity alone.
+          entries = saidWith(entries, counts) ?? entries.slice(0, limit);
+        }
       }
       for (const entry of entries) {
         const text = before ? `${before} ${entry.text.toLowerCase()}` : entry.text;

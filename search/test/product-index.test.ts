@@ -1048,6 +1048,28 @@ describe('ProductIndex', () => {
     expect(index.suggest('wirelez mo').map((s) => s.text)).toEqual(['wirelez module', 'wirelez mouse']);
   });
 
+  it("completes one letter after a word to the types of that word's products that start with it", () => {
+    const index = new ProductIndex();
+    index.replaceAll([
+      ...Array.from({ length: 3 }, (_, i) =>
+        product(`Samsung CLT-K40${i} toner`, 'Samsung', 'Toner cartridge', 5000),
+      ),
+      product('Samsung Galaxy Tab A tablet', 'Samsung', 'Tablet', 20000),
+      product('Samsung QE55 television', 'Samsung', 'Television', 50000),
+      ...Array.from({ length: 4 }, (_, i) => product(`Acme T${i} tripod`, 'Acme', 'Tripod', 3000)),
+    ]);
+    // Samsung's types, the most products first; not the commoner tripods no Samsung product is.
+    expect(index.suggest('samsung t')).toEqual([
+      { text: 'samsung toner cartridge', kind: 'term' },
+      { text: 'samsung tablet', kind: 'term' },
+      { text: 'samsung television', kind: 'term' },
+    ]);
+    expect(index.suggest('samsung t', 1)).toEqual([{ text: 'samsung toner cartridge', kind: 'term' }]);
+    // No type of theirs starts with it: nothing, rather than any word that does.
+    expect(index.suggest('samsung x')).toEqual([]);
+    expect(index.suggest('acme t')).toEqual([{ text: 'acme tripod', kind: 'term' }]);
+  });
+
   it('suggests the most popular completions of a short prefix, not the first in alphabetical order', () => {
     const index = new ProductIndex();
     // 600 words that start with "sa" and sort before "sandwich", each in two titles.

@@ -337,9 +337,10 @@ describe('ShardedIndex', () => {
     const { index } = await sharded(all, 3);
     const one = new ProductIndex();
     one.replaceAll(all);
-    for (const typed of ['64gb', 'zeta 64 gb', 'wireless mo', 'zeta wireless mo', 'logi'])
+    for (const typed of ['64gb', 'zeta 64 gb', 'wireless mo', 'zeta wireless mo', 'logi', 'zeta s'])
       expect(await index.suggest(typed)).toEqual(one.suggest(typed));
     expect((await index.suggest('64gb')).map((s) => s.text)).toEqual(['64gb memory card', '64gb smartphone']);
+    expect((await index.suggest('zeta s')).map((s) => s.text)).toEqual(['zeta smartphone']);
   });
 
   it('suggests from every shard, and fails searches once closed instead of hanging', async () => {
