@@ -373,6 +373,12 @@ export class ProductIndex {
     this.corpus = corpus;
     this.corpusTokens = undefined;
     this.corpusTerms = undefined;
+    this.forgetLearnt();
+    this.invalidate();
+  }
+
+  /** Drops what was learnt from the corpus (synonyms, types, units…), to be learnt again on use. */
+  private forgetLearnt(): void {
     this.synonyms = undefined;
     this.acronyms = undefined;
     this.abbreviations = undefined;
@@ -381,7 +387,6 @@ export class ProductIndex {
     this.lines = undefined;
     this.units = undefined;
     this.types = undefined;
-    this.invalidate();
   }
 
   /** The base segment serialized as `restore` reads it (the delta is not in it: `compact` first). */
@@ -1381,16 +1386,7 @@ export class ProductIndex {
     if (this.options.pinAverages && base.ids.size > 0) this.averages ??= base.averageFieldLength;
     // Learnt again with each base, like its IDF (a shard's come with the corpus statistics), on
     // first use: a restart does not wait for it.
-    if (!this.corpus) {
-      this.synonyms = undefined;
-      this.acronyms = undefined;
-      this.abbreviations = undefined;
-      this.typeWords = undefined;
-      this.kinds = undefined;
-      this.lines = undefined;
-      this.units = undefined;
-      this.types = undefined;
-    }
+    if (!this.corpus) this.forgetLearnt();
     this.tombstones = new Uint8Array(base.ids.size);
     for (const id of stale) {
       const ordinal = base.ids.get(id);
