@@ -47,7 +47,7 @@ describe('relevance on the Icecat catalog', () => {
       // Plain Lunr (all terms, then any) scores 0.69 here; this engine measured 0.8196.
       expect(await unsharded()).toBeGreaterThan(0.8);
     },
-    60_000,
+    120_000,
   );
 
   it.skipIf(!available)(
@@ -65,6 +65,6 @@ describe('relevance on the Icecat catalog', () => {
         await index.close();
       }
     },
-    60_000,
+    120_000,
   );
 });
