@@ -365,14 +365,20 @@ async function assemble(
   const sweep = () => {
     // A sign-in that expired ends its cart sync and live status streams too, within the hour:
     // they were authorized once, when they opened, and would otherwise stay open for as long.
-    const sessions = accounts.expireSessions();
-    for (const session of sessions) endSession(session, 'session expired');
-    const swept = {
-      sessions: sessions.length,
-      idempotencyKeys: orders.expireIdempotencyKeys(),
-      passwordResets: resets.expire(),
-    };
-    if (Object.values(swept).some((n) => n > 0)) logger.info(swept, 'removed expired rows');
+    // A delete that meets the database locked past the busy timeout (another process writing)
+    // is tried again at the next sweep: thrown from a timer, it would end the shop.
+    try {
+      const sessions = accounts.expireSessions();
+      for (const session of sessions) endSession(session, 'session expired');
+      const swept = {
+        sessions: sessions.length,
+        idempotencyKeys: orders.expireIdempotencyKeys(),
+        passwordResets: resets.expire(),
+      };
+      if (Object.values(swept).some((n) => n > 0)) logger.info(swept, 'removed expired rows');
+    } catch (err) {
+      logger.error({ err }, 'removing expired rows failed; the next sweep tries again');
+    }
     if (outbox) {
       sweepOutbox(outbox, Date.now() - OUTBOX_KEEP_MS)
         .then((mails) => {

@@ -4,7 +4,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkLedger } from '../src/checkout/ledger.js';
 import { OrderStore } from '../src/checkout/store.js';
 import { DB_FILE } from '../src/db.js';
-import { admin, type Client, createProduct, quickShoppers, startTestServer } from './harness.js';
+import {
+  admin,
+  type Client,
+  createProduct,
+  keptLog,
+  quickShoppers,
+  startTestServer,
+  until,
+} from './harness.js';
 import { holdWriteLock } from './process.js';
 
 // What an audit of the orders contract found (2026-12-04), each fixed and kept here.
@@ -236,6 +244,32 @@ describe('keys stored before request hashes sorted their tags', () => {
     );
     expect(other.status).toBe(422);
   });
+});
+
+describe('the hourly sweep of expired rows, while another process writes', () => {
+  it('logs that it failed and goes on at the next sweep, without stopping the shop', async () => {
+    const log = keptLog('info');
+    const shop = await startTestServer({}, log.logger, { sweepEveryMs: 200 });
+    try {
+      const [client] = quickShoppers(shop, 1) as [Client];
+      const failed = () => log.records.filter((r) => r.msg.startsWith('removing expired rows failed'));
+      // Past the 5 s busy timeout: the sweep's delete gives up (a thrown SQLITE_BUSY in a timer
+      // would end the process).
+      const lock = await holdWriteLock(path.join(shop.dataDir, DB_FILE));
+      await until(() => failed().length > 0, 'the failed sweep logged', 15_000);
+      await lock.release();
+      expect(failed()[0]).toMatchObject({ level: 50, err: { code: 'SQLITE_BUSY' } });
+      expect((await client.get('/api/me')).status).toBe(200);
+      // The next sweep does the work.
+      shop.db.prepare('UPDATE sessions SET expires_at = ?').run(Date.now() - 1);
+      await until(
+        () => (shop.db.prepare('SELECT count(*) AS n FROM sessions').get() as { n: number }).n === 0,
+        'the expired session removed',
+      );
+    } finally {
+      await shop.close();
+    }
+  }, 60_000);
 });
 
 describe('a cart edit whose commit meets the database locked', () => {
