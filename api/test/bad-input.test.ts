@@ -129,6 +129,39 @@ describe('bad input', () => {
     }
   });
 
+  it('answers a route asked with a method it does not take with 405 and the methods it does', async () => {
+    const vendor = admin(server.url);
+    const cases: [string, string, string][] = [
+      ['DELETE', '/api/search', 'GET, HEAD'],
+      ['PUT', '/api/cart', 'GET, HEAD'],
+      ['OPTIONS', '/api/products', 'POST'],
+      ['GET', '/api/products/p_1/stock', 'PUT'],
+      ['POST', '/api/products/p_1', 'GET, HEAD, PATCH, DELETE'],
+      ['GET', '/api/auth/login', 'POST'],
+      ['DELETE', '/api/orders/o_1/cancel', 'POST'],
+    ];
+    for (const [method, path, allow] of cases) {
+      const res = await vendor.request(
+        method,
+        path,
+        method === 'GET' || method === 'DELETE' ? undefined : {},
+      );
+      expect(res.status, `${method} ${path}`).toBe(405);
+      expect(res.json.error.code).toBe('method_not_allowed');
+      expect(res.headers.get('allow'), `${method} ${path}`).toBe(allow);
+    }
+    // A path no route takes is still 404, whatever the method.
+    for (const method of ['GET', 'POST', 'DELETE']) {
+      const res = await vendor.request(
+        method,
+        '/api/products/p_1/nothing',
+        method === 'POST' ? {} : undefined,
+      );
+      expect(res.status, method).toBe(404);
+      expect(res.json.error.code).toBe('not_found');
+    }
+  });
+
   it("serves the storefront's page, as a 404, for a page address with a malformed %-escape (a link cut short)", async () => {
     const clientDir = fs.mkdtempSync(path.join(os.tmpdir(), 'shopsync-client-'));
     fs.writeFileSync(path.join(clientDir, 'index.html'), '<!doctype html><title>shell</title>');

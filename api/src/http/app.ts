@@ -57,7 +57,23 @@ export function createApp(parts: AppParts): Hono<AppEnv> {
     parts.logger.error({ err, path: c.req.path, method: c.req.method }, 'unhandled error');
     return c.json(errorBody('internal_error', 'something went wrong on our side'), 500);
   });
-  app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
+  // A path the shop answers, asked with another method, is 405 with the methods it answers there;
+  // read from the routes at the first such request, once every route is in place.
+  let allowedAt: ((path: string) => string[]) | undefined;
+  app.notFound((c) => {
+    allowedAt ??= methodsByPath(app.routes);
+    const allowed = allowedAt(c.req.path);
+    if (allowed.length > 0)
+      return c.json(
+        errorBody(
+          'method_not_allowed',
+          `${c.req.method} is not answered at ${c.req.path}; ${allowed.join(', ')} ${allowed.length > 1 ? 'are' : 'is'}`,
+        ),
+        405,
+        { Allow: allowed.join(', ') },
+      );
+    return c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404);
+  });
 
   const observe = parts.observe;
   if (observe)
@@ -85,4 +101,32 @@ export function createApp(parts: AppParts): Hono<AppEnv> {
   for (const routes of parts.routes) app.route('/api', routes);
   app.use('*', serveClient(parts.clientDir, parts.pageStatus));
   return app;
+}
+
+/**
+ * The methods `routes` answer at a path, HEAD with GET (Hono answers HEAD by the GET route);
+ * middleware (ALL) and wildcard patterns (the storefront's `*`) answer no method of their own.
+ */
+export function methodsByPath(
+  routes: readonly { method: string; path: string }[],
+): (path: string) => string[] {
+  const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const patterns = routes
+    .filter((r) => r.method !== 'ALL' && !r.path.includes('*'))
+    .map((r) => ({
+      method: r.method,
+      path: new RegExp(
+        `^${r.path
+          .split('/')
+          .map((part) => (part.startsWith(':') ? '[^/]+' : literal(part)))
+          .join('/')}$`,
+      ),
+    }));
+  return (path) => {
+    const methods = new Set<string>();
+    for (const pattern of patterns) if (pattern.path.test(path)) methods.add(pattern.method);
+    if (methods.has('GET')) methods.add('HEAD');
+    const order = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
+    return [...methods].sort((a, b) => order.indexOf(a) - order.indexOf(b));
+  };
 }
