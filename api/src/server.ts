@@ -15,6 +15,7 @@ import {
   listeningUrl,
   lockDataDir,
   metricsAllowed,
+  NOT_UPGRADED,
   type SyncServer,
   TOUCH_SLACK_MS,
 } from '@shopsync/sync-server';
@@ -341,6 +342,9 @@ async function assemble(
         if (feed.failing) return c.json({ status: 'error', error: 'search' }, 503);
         return c.json({ status: 'ok' });
       });
+      // Cart sync is a WebSocket (the upgrade is routed before Hono sees the request).
+      a.all('/sync', (c) => c.json({ error: NOT_UPGRADED }, 426, { Upgrade: 'websocket' }));
+      a.all('/sync/*', (c) => c.json({ error: NOT_UPGRADED }, 426, { Upgrade: 'websocket' }));
       a.get('/metrics', async (c) => {
         if (!metricsAllowed(config.metricsToken, requestHeader(c, 'authorization')))
           return c.json(errorBody('unauthenticated', 'metrics need the metrics token'), 401, {

@@ -129,7 +129,7 @@ describe('bad input', () => {
     }
   });
 
-  it('answers a route asked with a method it does not take with 405 and the methods it does', async () => {
+  it('answers a route asked with a method it does not take with 405 and the methods it does, and plain HTTP to /sync with 426', async () => {
     const vendor = admin(server.url);
     const cases: [string, string, string][] = [
       ['DELETE', '/api/search', 'GET, HEAD'],
@@ -150,15 +150,26 @@ describe('bad input', () => {
       expect(res.json.error.code).toBe('method_not_allowed');
       expect(res.headers.get('allow'), `${method} ${path}`).toBe(allow);
     }
-    // A path no route takes is still 404, whatever the method.
-    for (const method of ['GET', 'POST', 'DELETE']) {
-      const res = await vendor.request(
-        method,
-        '/api/products/p_1/nothing',
-        method === 'POST' ? {} : undefined,
-      );
-      expect(res.status, method).toBe(404);
+    // A path no route takes is still 404, whatever the method; a trailing slash is another path.
+    for (const [method, path] of [
+      ['GET', '/api/products/p_1/nothing'],
+      ['POST', '/api/products/p_1/nothing'],
+      ['DELETE', '/api/orders/o_1/cancel/'],
+    ] as const) {
+      const res = await vendor.request(method, path, method === 'POST' ? {} : undefined);
+      expect(res.status, `${method} ${path}`).toBe(404);
       expect(res.json.error.code).toBe('not_found');
+    }
+    // Cart sync asked without a WebSocket upgrade says it wants one.
+    for (const [method, path] of [
+      ['GET', '/sync/c_abc'],
+      ['POST', '/sync'],
+      ['GET', '/sync/c_abc?token=x'],
+    ] as const) {
+      const res = await vendor.request(method, path, method === 'POST' ? {} : undefined);
+      expect(res.status, path).toBe(426);
+      expect(res.headers.get('upgrade')).toBe('websocket');
+      expect(res.json.error.code).toBe('upgrade_required');
     }
   });
 

@@ -8,7 +8,7 @@ import { Checkpointer } from './checkpointer.js';
 import { DataDirInUse, type DataDirLock, lockDataDir } from './data-lock.js';
 import { isHost, LIMIT_RANGES, LOG_LEVELS, wholeNumber } from './limits.js';
 import { metricsAllowed } from './metrics.js';
-import { createSyncServer, type SyncServer } from './server.js';
+import { createSyncServer, isSyncPath, NOT_UPGRADED, type SyncServer } from './server.js';
 import { onStopSignals } from './signals.js';
 import { verifySyncToken } from './tokens.js';
 
@@ -156,7 +156,19 @@ const server = http.createServer(
         return;
       }
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
-    } else res.writeHead(404).end();
+    } else if (isSyncPath(new URL(req.url ?? '/', 'http://sync').pathname))
+      res
+        .writeHead(426, { 'content-type': 'application/json', upgrade: 'websocket', connection: 'Upgrade' })
+        .end(JSON.stringify({ error: NOT_UPGRADED }));
+    else
+      res.writeHead(404, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          error: {
+            code: 'not_found',
+            message: `no route for ${req.method} ${req.url}: /sync/<cartId>, /health, /metrics`,
+          },
+        }),
+      );
   },
 );
 // A request Node refuses before it reaches the handler above (malformed, headers too large, too

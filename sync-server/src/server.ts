@@ -144,6 +144,20 @@ export interface SyncServer {
 export const DOC_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
+ * A plain HTTP request (no WebSocket upgrade) to /sync or /sync/<cart>: 426 with this error and
+ * `Upgrade: websocket`, rather than a 404 that says the path is not there.
+ */
+export const NOT_UPGRADED = {
+  code: 'upgrade_required',
+  message: 'cart sync is a WebSocket: open /sync/<cartId> with Upgrade: websocket',
+} as const;
+
+/** Whether a request's path (query left out) is the sync endpoint's. */
+export function isSyncPath(path: string): boolean {
+  return path === '/sync' || path.startsWith('/sync/');
+}
+
+/**
  * withDocument's edit is made, in memory and on the devices, but its commit failed (the
  * database locked, a full disk): it stays queued and is retried every second, so repeating the
  * edit would make it twice. Not a refusal: the caller must not say it was saved, nor that

@@ -35,6 +35,16 @@ describe('npm run sync-server', () => {
         .find((l) => l.includes('listening'))!,
     );
     expect(line).toMatchObject({ level: 30, url: `http://127.0.0.1:${port}`, service: 'shopsync-sync' });
+    // Plain HTTP to the sync path says it wants a WebSocket; other paths are a JSON 404.
+    for (const path of ['/sync/c_abc', '/sync', '/sync/c_abc?token=x']) {
+      const plain = await fetch(`http://127.0.0.1:${port}${path}`);
+      expect(plain.status, path).toBe(426);
+      expect(plain.headers.get('upgrade')).toBe('websocket');
+      expect(((await plain.json()) as { error: { code: string } }).error.code).toBe('upgrade_required');
+    }
+    const missing = await fetch(`http://127.0.0.1:${port}/`);
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('not_found');
     info.child.kill('SIGTERM');
     expect(await info.exited).toBe(0);
 
