@@ -62,6 +62,38 @@ describe('accounts', () => {
       (await c.post('/api/auth/signup', { email: 'not-an-email', password: 'longenough1', name: 'X' }))
         .status,
     ).toBe(400);
+    // The email, or its part before the @, is the first guess of whoever knows the address.
+    for (const password of ['carol.jones@example.com', 'Carol.Jones@Example.com', 'carol.jones']) {
+      const named = await c.post('/api/auth/signup', {
+        email: 'carol.jones@example.com',
+        password,
+        name: 'C',
+      });
+      expect(named.status, password).toBe(400);
+      expect(named.json.error.details).toEqual([
+        { path: 'password', message: 'password must not be your email address or its part before the @' },
+      ]);
+    }
+  });
+
+  it('refuses a new password that is the current one or the email, and changes nothing then', async () => {
+    const a = await signUp(server.url);
+    const email = (await a.get('/api/me')).json.user.email as string;
+    const other = new Client(server.url);
+    expect((await other.post('/api/auth/login', { email, password: 'correct horse 1' })).status).toBe(200);
+    for (const [newPassword, message] of [
+      ['correct horse 1', 'the new password is the one you have now'],
+      [email, 'password must not be your email address or its part before the @'],
+    ]) {
+      const res = await a.post('/api/me/password', { currentPassword: 'correct horse 1', newPassword });
+      expect(res.status, newPassword).toBe(400);
+      expect(res.json.error.details).toEqual([{ path: 'newPassword', message }]);
+    }
+    // The other device is still signed in: nothing was changed.
+    expect((await other.get('/api/me')).status).toBe(200);
+    expect(
+      (await new Client(server.url).post('/api/auth/login', { email, password: 'correct horse 1' })).status,
+    ).toBe(200);
   });
 
   it('answers unknown email and wrong password alike, and accepts the bearer token', async () => {

@@ -177,6 +177,12 @@ describe('password reset by mail, through HTTP', () => {
       new Client(server.url).post('/api/auth/password-reset/confirm', { token: t, newPassword });
     const weak = await confirm(token, 'password');
     expect([weak.status, weak.json.error.code]).toEqual([400, 'invalid_request']);
+    // Nor the account's email; the link still works after either.
+    const named = await confirm(token, email);
+    expect([named.status, named.json.error.details]).toEqual([
+      400,
+      [{ path: 'newPassword', message: 'password must not be your email address or its part before the @' }],
+    ]);
     const unknown = await confirm('A'.repeat(43));
     // Expired: its hour is over.
     server.db.prepare('UPDATE password_resets SET expires_at = ? WHERE user_id = ?').run(Date.now(), userId);

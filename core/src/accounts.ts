@@ -27,11 +27,29 @@ export const Password = z
   .refine((p) => !COMMON_PASSWORDS.has(p.toLowerCase()), 'password is one of the first that attackers try')
   .refine((p) => new Set(p).size > 2, 'password needs more than one or two different characters');
 
-export const SignupInput = z.object({
-  email: Email,
-  password: Password,
-  name: z.string().trim().min(1).max(100),
-});
+/**
+ * Why a password is not one to set for the account of `email`, beyond `Password`'s rules: the
+ * email itself, or its part before the @, is the first guess of whoever knows the address (NIST
+ * SP 800-63B's "context-specific words"). Undefined when it is fine.
+ */
+export function passwordNamesAccount(password: string, email: string): string | undefined {
+  const typed = password.trim().toLowerCase();
+  const address = email.trim().toLowerCase();
+  if (typed === address || typed === address.slice(0, address.lastIndexOf('@')))
+    return 'password must not be your email address or its part before the @';
+  return undefined;
+}
+
+export const SignupInput = z
+  .object({
+    email: Email,
+    password: Password,
+    name: z.string().trim().min(1).max(100),
+  })
+  .superRefine((input, ctx) => {
+    const why = passwordNamesAccount(input.password, input.email);
+    if (why) ctx.addIssue({ code: 'custom', path: ['password'], message: why });
+  });
 /**
  * Sign-in takes any email text: one that is not well formed belongs to no account, and gets the
  * same 401 as an unknown email or a wrong password (API.md), not a 400 that tells them apart.
@@ -42,10 +60,15 @@ export const LoginInput = z.object({
 });
 
 /** A signed-in shopper's new password, with the current one (the session alone does not do). */
-export const PasswordChangeInput = z.object({
-  currentPassword: z.string().min(1).max(200),
-  newPassword: Password,
-});
+export const PasswordChangeInput = z
+  .object({
+    currentPassword: z.string().min(1).max(200),
+    newPassword: Password,
+  })
+  .refine((input) => input.newPassword !== input.currentPassword, {
+    path: ['newPassword'],
+    message: 'the new password is the one you have now',
+  });
 
 /** Asks for a password reset link by mail. */
 export const PasswordResetRequestInput = z.object({ email: Email });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { User } from '@shopsync/core';
+import { passwordNamesAccount, type User } from '@shopsync/core';
 import type { Logger } from 'pino';
 import { type Db, statement } from '../db.js';
 import type { Mail, MailSender } from '../mail/sender.js';
@@ -41,6 +41,8 @@ export type ResetRequestResult =
 export type ResetResult =
   | { ok: true; user: User; token: string; ended: string[]; device: string }
   | { ok: false; reason: 'invalid_token' }
+  /** The new password is the account's email (passwordNamesAccount says why). */
+  | { ok: false; reason: 'weak_password'; message: string }
   | { ok: false; reason: 'busy' }
   | TooManyAttempts;
 
@@ -151,7 +153,8 @@ export class PasswordResets {
 
   /**
    * Sets a new password with a reset token: unknown, used and expired tokens alike are
-   * 'invalid_token'. The new hash spends a password check of the address `from` and waits in the
+   * 'invalid_token'; a new password that is the account's email is 'weak_password' (checked
+   * before the hash, as the token is). The new hash spends a password check of the address `from` and waits in the
    * hash queue (Accounts.newPasswordHash). Then, in one transaction: the token is taken (only if
    * still unused, so of two confirms at once one wins), the account's other reset tokens are
    * voided, the password set, a new sign-in made for this browser and every other one ended.
@@ -160,7 +163,10 @@ export class PasswordResets {
   async confirm(token: string, newPassword: string, from = ''): Promise<ResetResult> {
     const hash = hashToken(token);
     // Checked before the slow hash too, so a dead link costs no password check.
-    if (!this.usable(hash)) return { ok: false, reason: 'invalid_token' };
+    const email = this.emailFor(hash);
+    if (email === undefined) return { ok: false, reason: 'invalid_token' };
+    const weak = passwordNamesAccount(newPassword, email);
+    if (weak) return { ok: false, reason: 'weak_password', message: weak };
     const passwordHash = await this.accounts.newPasswordHash(newPassword, from);
     if (typeof passwordHash !== 'string') return passwordHash;
     const done = this.db
@@ -199,13 +205,14 @@ export class PasswordResets {
   }
 
   /** Whether the token of this hash can still set a password: known, unused, not expired. */
-  private usable(hash: string): boolean {
-    return (
-      statement(
-        this.db,
-        'SELECT 1 FROM password_resets WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?',
-      ).get(hash, this.now()) !== undefined
-    );
+  /** The email of the account whose unused, unexpired token this is; undefined for none. */
+  private emailFor(hash: string): string | undefined {
+    const row = statement(
+      this.db,
+      `SELECT u.email FROM password_resets r JOIN users u ON u.id = r.user_id
+       WHERE r.token_hash = ? AND r.used_at IS NULL AND r.expires_at > ?`,
+    ).get(hash, this.now()) as { email: string } | undefined;
+    return row?.email;
   }
 }
 

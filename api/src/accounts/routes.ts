@@ -4,6 +4,7 @@ import {
   PasswordChangeInput,
   PasswordResetInput,
   PasswordResetRequestInput,
+  passwordNamesAccount,
   SignupInput,
   type User,
 } from '@shopsync/core';
@@ -122,6 +123,7 @@ export function accountRoutes(
       const result = await resets.confirm(input.token, input.newPassword, requestAddress(c, trustedProxies));
       if (!result.ok && result.reason === 'too_many_attempts') throw refuse(c, result);
       if (!result.ok && result.reason === 'busy') throw busy(c);
+      if (!result.ok && result.reason === 'weak_password') throw weakPassword('newPassword', result.message);
       if (!result.ok)
         throw new ApiError(
           400,
@@ -158,6 +160,8 @@ export function accountRoutes(
   app.post('/me/password', async (c) => {
     const user = requireUser(c);
     const input = await parseBody(c, PasswordChangeInput);
+    const weak = passwordNamesAccount(input.newPassword, user.email);
+    if (weak) throw weakPassword('newPassword', weak);
     const result = await accounts.changePassword(
       user,
       c.get('sessionToken')!,
@@ -244,4 +248,9 @@ function tooManyAttempts(c: Context, refused: TooManyAttempts): ApiError {
 function busy(c: Context): ApiError {
   c.header('Retry-After', '1');
   return new ApiError(503, 'busy', 'the shop is busy checking passwords; try again in a moment');
+}
+
+/** A password the shop does not take, in the shape of a body's invalid field (errors.ts). */
+function weakPassword(field: string, message: string): ApiError {
+  return new ApiError(400, 'invalid_request', 'the request body is not valid', [{ path: field, message }]);
 }
