@@ -11,6 +11,12 @@ describe('safeNext', () => {
     expect(safeNext('/', ORIGIN)).toBe('/');
   });
 
+  it('leads from the pages of signing in to "/", not back to a form of no use once signed in', () => {
+    for (const asked of ['/signin', '/signup?next=%2Fcart', '/forgot-password', '/reset-password?token=x'])
+      expect(safeNext(asked, ORIGIN), asked).toBe('/');
+    expect(safeNext('/account', ORIGIN)).toBe('/account');
+  });
+
   it('turns anything that could lead to another site into "/"', () => {
     for (const asked of [
       '',

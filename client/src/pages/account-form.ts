@@ -1,8 +1,9 @@
+import { PAGES } from '@shopsync/core/pages';
 import { ApiError, errorText } from '../api.js';
 
 /**
- * Where to go after signing in: `asked` (a `next` parameter) when it is a path of this shop,
- * else "/". Only "/" and one more character that is not "/" or "\": "//host" and "/\host" name
+ * Where to go after signing in: `asked` (a `next` parameter) when it is a path of this shop and
+ * not a page of signing in, else "/". Only "/" and one more character that is not "/" or "\": "//host" and "/\host" name
  * another origin. The browser drops tabs and newlines from an address ("/<tab>/host" is
  * "//host"), so the path is also resolved against `origin` and must stay there; what is
  * returned is the path as resolved, with nothing left to read another way.
@@ -16,6 +17,9 @@ export function safeNext(asked: string | null | undefined, origin: string): stri
     return '/';
   }
   if (url.origin !== new URL(origin).origin) return '/';
+  // A page of signing in leads nowhere once signed in ("Sign in" pressed on the sign-up page).
+  if ([PAGES.signInOrUp, PAGES.forgotPassword, PAGES.resetPassword].some((page) => page.test(url.pathname)))
+    return '/';
   const path = url.pathname + url.search + url.hash;
   return /^\/(?![/\\])/.test(path) ? path : '/';
 }
