@@ -302,6 +302,38 @@ test('the account page shows who is signed in and keeps the addresses checkout o
   await expect(page.getByRole('heading', { name: 'Your orders' })).toBeVisible();
 });
 
+test('the account page changes the shopper’s name in place, says so, and keeps it', async ({
+  page,
+  context,
+}) => {
+  await signUpContext(context, 'Ada Typo');
+  await page.goto('/account');
+  const profile = page.locator('dl.profile');
+  await expect(profile).toContainText('Ada Typo');
+  await page.getByRole('button', { name: 'Change your name' }).click();
+  const field = page.getByLabel('Your name');
+  await expect(field).toBeFocused();
+  await expect(field).toHaveValue('Ada Typo');
+  // A name of spaces passes the form's check, not the shop's: said in the form's words.
+  await field.fill(' ');
+  await page.getByRole('button', { name: 'Save name' }).click();
+  await expect(page.getByRole('alert')).toBeFocused();
+  await expect(page.getByRole('alert')).toHaveText('Please enter your name.');
+  await field.fill('Ada Lovelace');
+  await page.getByRole('button', { name: 'Save name' }).click();
+  await expect(profile).toContainText('Ada Lovelace');
+  await expect(page.getByRole('status').filter({ hasText: 'Your name is now Ada Lovelace.' })).toBeAttached();
+  await expect(page.getByRole('button', { name: 'Change your name' })).toBeFocused();
+  await page.reload();
+  await expect(profile).toContainText('Ada Lovelace');
+  // Cancel leaves it as it was.
+  await page.getByRole('button', { name: 'Change your name' }).click();
+  await page.getByLabel('Your name').fill('Someone Else');
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await expect(profile).toContainText('Ada Lovelace');
+  await expect(page.getByRole('button', { name: 'Change your name' })).toBeFocused();
+});
+
 test('an address takes a second line, a region and a phone for the courier, and a country from the list', async ({
   page,
   context,

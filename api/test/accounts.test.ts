@@ -76,6 +76,30 @@ describe('accounts', () => {
     }
   });
 
+  it("changes the shopper's name, seen at once by every sign-in; nothing else, and only signed in", async () => {
+    const a = await signUp(server.url, 'Ada');
+    const email = (await a.get('/api/me')).json.user.email as string;
+    const other = new Client(server.url);
+    expect((await other.post('/api/auth/login', { email, password: 'correct horse 1' })).status).toBe(200);
+    expect((await other.get('/api/me')).json.user.name).toBe('Ada'); // remembered by that sign-in
+    const renamed = await a.patch('/api/me', { name: '  Ada Lovelace ' });
+    expect(renamed.status).toBe(200);
+    expect(renamed.json.user).toMatchObject({ name: 'Ada Lovelace', email });
+    expect((await other.get('/api/me')).json.user.name).toBe('Ada Lovelace');
+    for (const body of [
+      { name: '   ' },
+      { name: 'x'.repeat(101) },
+      {},
+      { name: 'Ada', email: 'b@example.com' },
+    ]) {
+      const res = await a.patch('/api/me', body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.json.error.code).toBe('invalid_request');
+    }
+    expect((await a.get('/api/me')).json.user).toMatchObject({ name: 'Ada Lovelace', email });
+    expect((await new Client(server.url).patch('/api/me', { name: 'Eve' })).status).toBe(401);
+  });
+
   it('refuses a new password that is the current one or the email, and changes nothing then', async () => {
     const a = await signUp(server.url);
     const email = (await a.get('/api/me')).json.user.email as string;

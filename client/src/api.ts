@@ -136,6 +136,8 @@ export const api = {
   popular: (limit = 8) => request<{ items: Product[] }>('GET', `/api/products/popular?limit=${limit}`),
   product: (id: string) => request<Product>('GET', `/api/products/${encodeURIComponent(id)}`),
   cart: () => request<CartView>('GET', '/api/cart'),
+  /** Changes the signed-in shopper's name; the account as now. */
+  rename: (name: string) => request<{ user: User }>('PATCH', '/api/me', { name }),
   addresses: () => request<{ items: Address[] }>('GET', '/api/me/addresses'),
   addAddress: (a: Omit<Address, 'id'>) => request<Address>('POST', '/api/me/addresses', a),
   /** One of the shopper's addresses, also one they removed (an order shows where it went). */

@@ -40,11 +40,17 @@ export function passwordNamesAccount(password: string, email: string): string | 
   return undefined;
 }
 
+/** The name a shopper is greeted and addressed by. */
+const Name = z.string().trim().min(1).max(100);
+
+/** What a signed-in shopper may change of their account without their password. */
+export const ProfileInput = z.object({ name: Name }).strict();
+
 export const SignupInput = z
   .object({
     email: Email,
     password: Password,
-    name: z.string().trim().min(1).max(100),
+    name: Name,
   })
   .superRefine((input, ctx) => {
     const why = passwordNamesAccount(input.password, input.email);

@@ -598,6 +598,16 @@ export class Accounts {
     return row.removed_at === null ? 'active' : 'removed';
   }
 
+  /** Sets the user's name; the user as now, or undefined when there is no such user. */
+  rename(userId: string, name: string): User | undefined {
+    const row = statement(this.db, 'UPDATE users SET name = ? WHERE id = ? RETURNING *').get(name, userId) as
+      | UserRow
+      | undefined;
+    // Sign-ins remembered with the old name (userForToken) look it up again.
+    for (const [token, entry] of this.sessions) if (entry.user.id === userId) this.sessions.delete(token);
+    return row && toUser(row);
+  }
+
   /** The user of this id, if there is one. */
   user(id: string): User | undefined {
     const row = statement(this.db, 'SELECT * FROM users WHERE id = ?').get(id) as UserRow | undefined;

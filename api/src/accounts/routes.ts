@@ -4,6 +4,7 @@ import {
   PasswordChangeInput,
   PasswordResetInput,
   PasswordResetRequestInput,
+  ProfileInput,
   passwordNamesAccount,
   SignupInput,
   type User,
@@ -153,6 +154,15 @@ export function accountRoutes(
   });
 
   app.get('/me', (c) => c.json({ user: requireUser(c) }));
+
+  // The shopper's name (the email is the sign-in, changed by no route yet).
+  app.patch('/me', async (c) => {
+    const user = requireUser(c);
+    const { name } = await parseBody(c, ProfileInput);
+    const renamed = accounts.rename(user.id, name);
+    if (!renamed) throw new ApiError(401, 'unauthenticated', 'sign in first');
+    return c.json({ user: renamed });
+  });
 
   // A new password ends the account's other sign-ins (and the cart sync opened on them) and voids
   // the account's device cookies; this sign-in stays and gets a new one. A wrong current password

@@ -4,9 +4,11 @@ import { addressText } from '../address.js';
 import { type Address, type ApiError, api, asApiError, errorText } from '../api.js';
 import { AddressForm } from '../components/address-form.js';
 import { SignInSecurity } from '../components/sign-in-security.js';
+import { useFocusOnError } from '../focus.js';
 import { currentUser } from '../session.js';
 import { useStore } from '../store.js';
 import { useTitle } from '../title.js';
+import { accountErrorText } from './account-form.js';
 import { ErrorNotice } from './use-fetch.js';
 
 /** The signed-in shopper's account: who they are, where orders go, and their orders. */
@@ -113,8 +115,7 @@ function Account({ user }: { user: User }) {
     <section class="my-account">
       <h1>Your account</h1>
       <dl class="profile">
-        <dt>Name</dt>
-        <dd>{user.name}</dd>
+        <NameRow user={user} />
         <dt>Email</dt>
         <dd>{user.email}</dd>
         <dt>Customer since</dt>
@@ -190,5 +191,104 @@ function Account({ user }: { user: User }) {
       </p>
       <SignInSecurity />
     </section>
+  );
+}
+
+/** The shopper's name, and a form to change it in place. */
+function NameRow({ user }: { user: User }) {
+  const [editing, setEditing] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [saving, setSaving] = useState(false);
+  // Said once saved, in a status region there from the start (screen readers announce it).
+  const [said, setSaid] = useState('');
+  const sending = useRef(false);
+  const input = useRef<HTMLInputElement>(null);
+  const change = useRef<HTMLButtonElement>(null);
+  // Where the focus goes once the form closes: back to Change, which opened it.
+  const backToChange = useRef(false);
+  const [errorBox, focusError] = useFocusOnError();
+  useLayoutEffect(() => {
+    if (editing) input.current?.focus();
+    else if (backToChange.current) {
+      backToChange.current = false;
+      change.current?.focus();
+    }
+  }, [editing]);
+  const close = () => {
+    backToChange.current = true;
+    setEditing(false);
+    setError(null);
+  };
+  return (
+    <>
+      <dt>Name</dt>
+      <dd>
+        {editing ? (
+          <form
+            class="account rename"
+            onSubmit={async (e) => {
+              e.preventDefault();
+              if (sending.current) return;
+              sending.current = true;
+              setSaving(true);
+              try {
+                const { user: renamed } = await api.rename(String(new FormData(e.currentTarget).get('name')));
+                // The header and every page read who is signed in from here.
+                currentUser.set(renamed);
+                setSaid(`Your name is now ${renamed.name}.`);
+                close();
+              } catch (err) {
+                setError(accountErrorText(err));
+                focusError();
+              }
+              sending.current = false;
+              setSaving(false);
+            }}
+          >
+            <label>
+              Your name{' '}
+              <input
+                name="name"
+                required
+                maxLength={100}
+                autocomplete="name"
+                defaultValue={user.name}
+                ref={input}
+              />
+            </label>
+            {error && (
+              <p class="notice error" role="alert" tabIndex={-1} ref={errorBox}>
+                {error}
+              </p>
+            )}
+            <button type="submit" class="primary" aria-disabled={saving ? 'true' : undefined}>
+              Save name
+            </button>{' '}
+            <button type="button" class="link" onClick={close}>
+              Cancel
+            </button>
+          </form>
+        ) : (
+          <>
+            {user.name}{' '}
+            <button
+              type="button"
+              class="link"
+              ref={change}
+              aria-label="Change your name"
+              onClick={() => {
+                setEditing(true);
+                setSaid('');
+              }}
+            >
+              Change
+            </button>
+          </>
+        )}
+        <span class="visually-hidden" role="status">
+          {said}
+        </span>
+      </dd>
+    </>
   );
 }
