@@ -240,8 +240,9 @@ export class Catalog {
     return { ids: rows.map((r) => r.product_id), last };
   }
 
-  setStock(id: string, stock: number): WriteResult {
-    return this.update(id, { stock });
+  /** Sets a stock level (an `adjust` movement of the difference); `expectedVersion` as `update`'s. */
+  setStock(id: string, stock: number, expectedVersion?: number): WriteResult {
+    return this.update(id, { stock }, expectedVersion);
   }
 
   delete(id: string): boolean {

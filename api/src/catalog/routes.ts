@@ -1,5 +1,5 @@
 import { ProductInput, ProductPatch, SearchParams, StockInput } from '@shopsync/core';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { z } from 'zod';
 import { type AppEnv, requireVendor } from '../http/auth.js';
 import { ApiError, parseBody, parseQuery } from '../http/errors.js';
@@ -13,6 +13,20 @@ const SuggestParams = z.object({
   q: z.string().max(200).default(''),
   limit: z.coerce.number().int().min(1).max(20).default(8),
 });
+
+/**
+ * The version a vendor write is made on: `If-Match` (`"3"`, `W/"3"` or `3`), else `fallback` (a
+ * PATCH body's `version`), else none (an unconditional write). `*` (RFC 9110: any current version)
+ * checks nothing more than that the product exists; any other value, an empty one included, is 400
+ * `invalid_if_match`, not a 412.
+ */
+function expectedVersion(c: Context<AppEnv>, fallback?: number): number | undefined {
+  const ifMatch = requestHeader(c, 'if-match');
+  if (ifMatch === undefined || ifMatch.trim() === '*') return fallback;
+  const version = /^\s*(?:W\/)?"?(\d{1,15})"?\s*$/.exec(ifMatch)?.[1];
+  if (version === undefined) throw new ApiError(400, 'invalid_if_match', 'If-Match must be a version');
+  return Number(version);
+}
 
 export function catalogRoutes(catalog: Catalog, feed: SearchFeed) {
   const app = new Hono<AppEnv>();
@@ -67,17 +81,9 @@ export function catalogRoutes(catalog: Catalog, feed: SearchFeed) {
     const patch = await parseBody(c, ProductPatch);
     if (patch.id !== undefined && patch.id !== id)
       throw new ApiError(400, 'invalid_request', "a product's id cannot change", { id: patch.id });
-    const ifMatch = requestHeader(c, 'if-match');
     // A product sent back as GET returned it carries its version: without If-Match, that is the
     // version the edit was made on (a stock level read then must not overwrite orders since).
-    // `*` (RFC 9110: any current version) checks nothing more than that the product exists.
-    let expected = patch.version;
-    if (ifMatch !== undefined && ifMatch.trim() !== '*') {
-      const version = /^\s*(?:W\/)?"?(\d{1,15})"?\s*$/.exec(ifMatch)?.[1];
-      if (version === undefined) throw new ApiError(400, 'invalid_if_match', 'If-Match must be a version');
-      expected = Number(version);
-    }
-    const product = written(catalog.update(id, patch, expected));
+    const product = written(catalog.update(id, patch, expectedVersion(c, patch.version)));
     return c.json(product, 200, { ETag: `"${product.version}"` });
   });
 
@@ -93,7 +99,9 @@ export function catalogRoutes(catalog: Catalog, feed: SearchFeed) {
     requireVendor(c);
     const id = productId(c.req.param('id'));
     const { stock } = await parseBody(c, StockInput);
-    return c.json(written(catalog.setStock(id, stock)));
+    // As PATCH: a level set on a read from before orders took stock is 412, not written over them.
+    const product = written(catalog.setStock(id, stock, expectedVersion(c)));
+    return c.json(product, 200, { ETag: `"${product.version}"` });
   });
 
   app.get('/search', async (c) => {
