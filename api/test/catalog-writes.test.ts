@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { admin, Client, createProduct, quickShoppers, startTestServer } from './harness.js';
+import { importRecords } from '../src/catalog/import.js';
+import { Catalog } from '../src/catalog/products.js';
+import { admin, Client, createProduct, quickShoppers, startTestServer, tempDb } from './harness.js';
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
 let vendor: Client;
@@ -64,5 +66,91 @@ describe('PUT /api/products/:id/stock', () => {
       (await vendor.put('/api/products/no-such/stock', { stock: 1 }, { 'if-match': '"1"' })).status,
     ).toBe(404);
     expect((await new Client(server.url).put(`/api/products/${p}/stock`, { stock: 1 })).status).toBe(401);
+  });
+});
+
+const product = (fields: Record<string, unknown> = {}) => ({
+  title: `Item ${randomUUID()}`,
+  brand: 'Acme',
+  price: 500,
+  stock: 1,
+  ...fields,
+});
+
+/** The 400 a vendor write gets for a body that is not valid: the fields named, with why. */
+function refused(res: { status: number; json: { error: { code: string; details: { path: string }[] } } }) {
+  expect(res.status).toBe(400);
+  expect(res.json.error.code).toBe('invalid_request');
+  return res.json.error.details.map((d) => d.path);
+}
+
+describe('currencies', () => {
+  it('takes only active ISO 4217 codes, on create and on update', async () => {
+    for (const currency of ['XYZ', 'usd', 'XXX', 'XTS', 'XAU', 'HRK', 'US']) {
+      const res = await vendor.post('/api/products', product({ price: { amount: 10, currency } }));
+      expect([currency, refused(res)]).toEqual([currency, ['price.currency']]);
+    }
+    for (const currency of ['EUR', 'JPY', 'CHF', 'XCG', 'ZWG']) {
+      const res = await vendor.post('/api/products', product({ price: { amount: 10, currency } }));
+      expect([currency, res.status, res.json.price]).toEqual([currency, 201, { amount: 10, currency }]);
+    }
+    const p = await createProduct(vendor, 1);
+    expect(
+      refused(await vendor.patch(`/api/products/${p}`, { price: { amount: 10, currency: 'XYZ' } })),
+    ).toEqual(['price.currency']);
+    expect((await vendor.get(`/api/products/${p}`)).json.price).toEqual({ amount: 500, currency: 'USD' });
+  });
+});
+
+describe('control characters', () => {
+  it('are refused in titles, brands and categories, line breaks and tabs included', async () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ title: 'Ctl\u0000\u0007 char' }, 'title'],
+      [{ brand: 'B\n\nC' }, 'brand'],
+      [{ category: 'Lamps\tand lights' }, 'category'],
+      [{ title: 'Next\u0085line' }, 'title'], // C1 (NEL)
+      [{ brand: 'Del\u007f' }, 'brand'],
+    ];
+    for (const [fields, field] of cases) {
+      const res = await vendor.post('/api/products', product(fields));
+      expect([fields, refused(res)]).toEqual([fields, [field]]);
+      expect(res.json.error.details[0].message).toMatch(/control characters/);
+    }
+    const p = await createProduct(vendor, 1);
+    expect(refused(await vendor.patch(`/api/products/${p}`, { title: 'A\rB' }))).toEqual(['title']);
+    expect((await vendor.get(`/api/products/${p}`)).json.version).toBe(1);
+  });
+
+  it('are refused in a description, but for its line breaks and tabs', async () => {
+    const description = 'Line one\r\n\tindented\nline three';
+    const ok = await vendor.post('/api/products', product({ description }));
+    expect(ok.status).toBe(201);
+    expect(ok.json.description).toBe(description);
+    expect(refused(await vendor.post('/api/products', product({ description: 'Bell\u0007' })))).toEqual([
+      'description',
+    ]);
+  });
+
+  it('make the importer reject the record by position and import the rest', () => {
+    const { db, done } = tempDb();
+    try {
+      const catalog = new Catalog(db);
+      const report = importRecords(catalog, (fn) => db.transaction(fn)(), 'f', [
+        { id: 'c1', ...product() },
+        { id: 'c2', ...product({ title: 'Ctl\u0000 char' }) },
+        { id: 'c3', ...product({ brand: 'B\n\nC' }) },
+        { id: 'c4', ...product({ price: { amount: 10, currency: 'XYZ' } }) },
+        { id: 'c5', ...product({ description: 'Two\nlines' }) },
+      ]);
+      expect(report.created).toBe(2);
+      expect(report.rejected).toEqual([
+        { position: 2, error: expect.stringMatching(/^title: control characters/) },
+        { position: 3, error: expect.stringMatching(/^brand: control characters/) },
+        { position: 4, error: expect.stringMatching(/^price\.currency: not an active ISO 4217/) },
+      ]);
+      expect(catalog.get('c5')?.description).toBe('Two\nlines');
+    } finally {
+      done();
+    }
   });
 });

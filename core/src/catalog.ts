@@ -1,7 +1,19 @@
 import { z } from 'zod';
-import { Money } from './money.js';
+import { CurrencyCode, Money } from './money.js';
 
-const text = (max: number) => z.string().trim().min(1).max(max);
+/** Control characters (Unicode's Cc: C0, DEL and C1): never in a single-line field. */
+const CONTROL = /\p{Cc}/u;
+/** The control characters a description may not hold: all but its line breaks and tabs. */
+const CONTROL_IN_PROSE = /[^\P{Cc}\t\n\r]/u;
+
+/** A single-line field (title, brand, category): trimmed, not blank, no control characters. */
+const text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .refine((s) => !CONTROL.test(s), 'control characters (line breaks and tabs too) are not allowed here');
 
 export const ProductId = z
   .string()
@@ -30,7 +42,7 @@ export type Product = z.infer<typeof Product>;
 
 const PriceInput = z.union([
   z.number().int().min(0).max(100_000_000),
-  Money.pick({ amount: true }).extend({ currency: Money.shape.currency.optional() }),
+  Money.pick({ amount: true }).extend({ currency: CurrencyCode.optional() }),
 ]);
 
 /**
@@ -47,7 +59,13 @@ const ImageUrl = z
 const productFields = {
   title: text(300),
   brand: text(100),
-  description: z.string().max(20_000),
+  description: z
+    .string()
+    .max(20_000)
+    .refine(
+      (s) => !CONTROL_IN_PROSE.test(s),
+      'control characters other than line breaks and tabs are not allowed in a description',
+    ),
   price: PriceInput,
   stock: z.number().int().min(0).max(10_000_000),
   category: text(100),
