@@ -75,6 +75,18 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX password_resets_user ON password_resets(user_id, created_at);
   `,
+  // A product made without a category was "Uncategorized" through the vendor API and "Other"
+  // through the importer: two buckets of one kind. "Other" (FALLBACK_CATEGORY) is kept. Each
+  // renamed product is changed as a write changes it: its version (ETag) moves and it enters the
+  // change feed, so a search index saved before this is brought up to date by its replay.
+  `
+  INSERT INTO product_changes (product_id, op, at)
+    SELECT id, 'upsert', CAST(unixepoch('subsec') * 1000 AS INTEGER) FROM products
+    WHERE category = 'Uncategorized' ORDER BY rowid;
+  UPDATE products SET category = 'Other', version = version + 1,
+    updated_at = CAST(unixepoch('subsec') * 1000 AS INTEGER)
+    WHERE category = 'Uncategorized';
+  `,
 ];
 
 /**

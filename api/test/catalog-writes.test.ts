@@ -1,8 +1,19 @@
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importRecords } from '../src/catalog/import.js';
 import { Catalog } from '../src/catalog/products.js';
-import { admin, Client, createProduct, quickShoppers, startTestServer, tempDb } from './harness.js';
+import { DB_FILE, MIGRATIONS } from '../src/db.js';
+import {
+  admin,
+  Client,
+  createProduct,
+  olderDataDir,
+  quickShoppers,
+  startTestServer,
+  tempDb,
+} from './harness.js';
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
 let vendor: Client;
@@ -151,6 +162,59 @@ describe('control characters', () => {
       expect(catalog.get('c5')?.description).toBe('Two\nlines');
     } finally {
       done();
+    }
+  });
+});
+
+describe('a product without a category', () => {
+  it('is "Other" through the vendor API, as through the importer', async () => {
+    const made = await vendor.post('/api/products', product({ title: 'Zorbulon widget' }));
+    expect(made.json.category).toBe('Other');
+    const found = await vendor.get('/api/search?q=zorbulon');
+    expect(found.json.facets.category).toEqual([{ value: 'Other', count: 1 }]);
+
+    const { db, done } = tempDb();
+    try {
+      const catalog = new Catalog(db);
+      importRecords(catalog, (fn) => db.transaction(fn)(), 'f', [{ id: 'i1', ...product() }]);
+      expect(catalog.get('i1')?.category).toBe('Other');
+    } finally {
+      done();
+    }
+  });
+
+  it('stored as "Uncategorized" by an older build is "Other" after the upgrade, as a write changes it', async () => {
+    const dataDir = olderDataDir(MIGRATIONS.length - 1, randomUUID());
+    const raw = new Database(path.join(dataDir, DB_FILE));
+    const insert = raw.prepare(
+      `INSERT INTO products (id, title, brand, description, category, price_amount, currency, stock, images,
+        attributes, version, created_at, updated_at) VALUES (?, ?, 'Acme', '', ?, 500, 'USD', 0, '[]', '{}', 3, 0, 1)`,
+    );
+    insert.run('p_uncat', 'Qwerpo gadget', 'Uncategorized');
+    insert.run('p_typed', 'Qwerpo lamp', 'Lamps');
+    raw.close();
+    const older = await startTestServer({ DATA_DIR: dataDir });
+    try {
+      const c = new Client(older.url);
+      const moved = await c.get('/api/products/p_uncat');
+      expect(moved.json).toMatchObject({ category: 'Other', version: 4 });
+      expect(moved.json.updatedAt).toBeGreaterThan(1);
+      expect((await c.get('/api/products/p_typed')).json).toMatchObject({ category: 'Lamps', version: 3 });
+      // In the change feed, so a search index saved before the upgrade replays it.
+      const feed = older.db.prepare(`SELECT product_id FROM product_changes WHERE op = 'upsert'`).all() as {
+        product_id: string;
+      }[];
+      expect(feed.map((r) => r.product_id)).toEqual(['p_uncat']);
+      const facets = (await c.get('/api/search?q=qwerpo')).json.facets.category;
+      expect(facets).toEqual(
+        expect.arrayContaining([
+          { value: 'Other', count: 1 },
+          { value: 'Lamps', count: 1 },
+        ]),
+      );
+      expect(facets).toHaveLength(2);
+    } finally {
+      await older.close();
     }
   });
 });

@@ -15,6 +15,12 @@ const text = (max: number) =>
     .max(max)
     .refine((s) => !CONTROL.test(s), 'control characters (line breaks and tabs too) are not allowed here');
 
+/**
+ * The category of a product that names none: the vendor API's and the importer's alike, and what
+ * search reads as untyped (an Icecat product whose type it cannot derive is "Other" there too).
+ */
+export const FALLBACK_CATEGORY = 'Other';
+
 export const ProductId = z
   .string()
   .min(1)

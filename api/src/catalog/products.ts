@@ -1,5 +1,6 @@
 import {
   DEFAULT_CURRENCY,
+  FALLBACK_CATEGORY,
   type Product,
   type ProductInput,
   type ProductPatch,
@@ -198,7 +199,7 @@ export class Catalog {
           title: input.title,
           brand: input.brand,
           description: input.description ?? '',
-          category: input.category ?? 'Uncategorized',
+          category: input.category ?? FALLBACK_CATEGORY,
           price: { amount: priceAmount(input.price), currency: currencyOf(input.price) },
           stock: input.stock,
           images: input.images ?? [],
