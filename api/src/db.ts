@@ -87,6 +87,15 @@ export const MIGRATIONS: readonly string[] = [
     updated_at = CAST(unixepoch('subsec') * 1000 AS INTEGER)
     WHERE category = 'Uncategorized';
   `,
+  // A brand or category is written in the spelling most products of its key (spellingKey in
+  // core: case and whitespace aside) use; these find that spelling without reading other products.
+  // The keys are made in JavaScript: the catalog fills the NULL ones of existing products at start.
+  `
+  ALTER TABLE products ADD COLUMN brand_key TEXT;
+  ALTER TABLE products ADD COLUMN category_key TEXT;
+  CREATE INDEX products_brand_key ON products(brand_key, brand);
+  CREATE INDEX products_category_key ON products(category_key, category);
+  `,
 ];
 
 /**

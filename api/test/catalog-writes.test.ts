@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importRecords } from '../src/catalog/import.js';
 import { Catalog } from '../src/catalog/products.js';
-import { DB_FILE, MIGRATIONS } from '../src/db.js';
+import { DB_FILE } from '../src/db.js';
 import {
   admin,
   Client,
@@ -184,14 +184,15 @@ describe('a product without a category', () => {
   });
 
   it('stored as "Uncategorized" by an older build is "Other" after the upgrade, as a write changes it', async () => {
-    const dataDir = olderDataDir(MIGRATIONS.length - 1, randomUUID());
+    // Schema version 4: the build before the rename.
+    const dataDir = olderDataDir(4, randomUUID());
     const raw = new Database(path.join(dataDir, DB_FILE));
     const insert = raw.prepare(
       `INSERT INTO products (id, title, brand, description, category, price_amount, currency, stock, images,
         attributes, version, created_at, updated_at) VALUES (?, ?, 'Acme', '', ?, 500, 'USD', 0, '[]', '{}', 3, 0, 1)`,
     );
     insert.run('p_uncat', 'Qwerpo gadget', 'Uncategorized');
-    insert.run('p_typed', 'Qwerpo lamp', 'Lamps');
+    insert.run('p_typed', 'Qwerpo rake', 'Garden');
     raw.close();
     const older = await startTestServer({ DATA_DIR: dataDir });
     try {
@@ -199,7 +200,7 @@ describe('a product without a category', () => {
       const moved = await c.get('/api/products/p_uncat');
       expect(moved.json).toMatchObject({ category: 'Other', version: 4 });
       expect(moved.json.updatedAt).toBeGreaterThan(1);
-      expect((await c.get('/api/products/p_typed')).json).toMatchObject({ category: 'Lamps', version: 3 });
+      expect((await c.get('/api/products/p_typed')).json).toMatchObject({ category: 'Garden', version: 3 });
       // In the change feed, so a search index saved before the upgrade replays it.
       const feed = older.db.prepare(`SELECT product_id FROM product_changes WHERE op = 'upsert'`).all() as {
         product_id: string;
@@ -209,10 +210,110 @@ describe('a product without a category', () => {
       expect(facets).toEqual(
         expect.arrayContaining([
           { value: 'Other', count: 1 },
-          { value: 'Lamps', count: 1 },
+          { value: 'Garden', count: 1 },
         ]),
       );
       expect(facets).toHaveLength(2);
+    } finally {
+      await older.close();
+    }
+  });
+});
+
+describe('brand and category spellings', () => {
+  it('are written as most products spell them, on create and on update, so facets agree with filters', async () => {
+    for (let i = 0; i < 3; i++)
+      await vendor.post('/api/products', product({ brand: 'Vexlo', category: 'Laptop Bags' }));
+    const shouted = await vendor.post('/api/products', product({ brand: 'VEXLO', category: 'LAPTOP BAGS' }));
+    expect(shouted.json).toMatchObject({ brand: 'Vexlo', category: 'Laptop Bags' });
+    const typed = await vendor.post(
+      '/api/products',
+      product({ title: 'Vexlo sleeve', brand: ' vexlo ', category: 'laptop   bags' }),
+    );
+    expect(typed.status).toBe(201);
+    expect(typed.json).toMatchObject({ brand: 'Vexlo', category: 'Laptop Bags' });
+    expect((await vendor.get(`/api/products/${typed.json.id}`)).json.brand).toBe('Vexlo');
+
+    // A PATCH (GET, edit, send back) is written the usual way too.
+    const p = await createProduct(vendor, 1);
+    const patched = await vendor.patch(`/api/products/${p}`, { brand: 'vEXLO', category: 'laptop bags' });
+    expect(patched.json).toMatchObject({ brand: 'Vexlo', category: 'Laptop Bags' });
+
+    // The facets count what the filters find, under the one spelling the product pages show.
+    const all = (await vendor.get('/api/search?q=&brand=Vexlo&category=Laptop%20Bags&pageSize=1')).json;
+    expect(all.total).toBe(6);
+    const vexlo = (values: { value: string }[]) => values.filter((b) => /vexlo|laptop bags/i.test(b.value));
+    expect(vexlo(all.facets.brand)).toEqual([{ value: 'Vexlo', count: 6 }]);
+    expect(vexlo(all.facets.category)).toEqual([{ value: 'Laptop Bags', count: 6 }]);
+  });
+
+  it('keep a new spelling as typed, its whitespace runs made one space', async () => {
+    const made = await vendor.post(
+      '/api/products',
+      product({ brand: 'Quill  and\u00a0Ink', category: 'Fountain Pens' }),
+    );
+    expect(made.json).toMatchObject({ brand: 'Quill and Ink', category: 'Fountain Pens' });
+    const again = await vendor.post(
+      '/api/products',
+      product({ brand: 'QUILL AND INK', category: 'fountain pens' }),
+    );
+    expect(again.json).toMatchObject({ brand: 'Quill and Ink', category: 'Fountain Pens' });
+  });
+
+  it("are an import's too", () => {
+    const { db, done } = tempDb();
+    try {
+      const catalog = new Catalog(db);
+      const tx = <T>(fn: () => T) => db.transaction(fn)();
+      const report = importRecords(catalog, tx, 'f', [
+        { id: 'n1', ...product({ brand: 'HP', category: 'Network Interface Card' }) },
+        { id: 'n2', ...product({ brand: 'hp', category: 'Network interface card' }) },
+        { id: 'n3', ...product({ brand: 'Hp ', category: 'network  interface card' }) },
+      ]);
+      expect(report.created).toBe(3);
+      for (const id of ['n1', 'n2', 'n3'])
+        expect(catalog.get(id)).toMatchObject({ brand: 'HP', category: 'Network Interface Card' });
+    } finally {
+      done();
+    }
+  });
+
+  it('of products stored before are made the usual one at the upgrade, each as a write', async () => {
+    // Schema version 5: the build before the spelling keys. Its product (OLDER) is in "lamps".
+    const dataDir = olderDataDir(5, randomUUID());
+    const raw = new Database(path.join(dataDir, DB_FILE));
+    const insert = raw.prepare(
+      `INSERT INTO products (id, title, brand, description, category, price_amount, currency, stock, images,
+        attributes, version, created_at, updated_at) VALUES (?, 'Thing', ?, '', ?, 500, 'USD', 0, '[]', '{}', 3, 0, 1)`,
+    );
+    insert.run('s1', 'Vexlo', 'Lamps');
+    insert.run('s2', 'Vexlo', 'lamps');
+    insert.run('s3', 'vexlo', 'Lamps');
+    raw.close();
+    const older = await startTestServer({ DATA_DIR: dataDir });
+    try {
+      const c = new Client(older.url);
+      const read = async (id: string) => (await c.get(`/api/products/${id}`)).json;
+      expect(await read('s1')).toMatchObject({ brand: 'Vexlo', category: 'Lamps', version: 3 });
+      expect(await read('s2')).toMatchObject({ brand: 'Vexlo', category: 'Lamps', version: 4 });
+      expect(await read('s3')).toMatchObject({ brand: 'Vexlo', category: 'Lamps', version: 4 });
+      const feed = older.db
+        .prepare(`SELECT product_id FROM product_changes WHERE op = 'upsert' ORDER BY seq`)
+        .all() as { product_id: string }[];
+      // "Lamps" and "lamps" are two products each: the first in code-point order is kept.
+      expect(feed.map((r) => r.product_id).sort()).toEqual(['p_older', 's2', 's3']);
+      expect((await read('p_older')).category).toBe('Lamps');
+      // Every product has its keys, and one spelling per key is left.
+      expect(
+        older.db
+          .prepare(
+            'SELECT brand_key, brand, category_key, category FROM products GROUP BY 1, 2, 3, 4 ORDER BY 1, 3',
+          )
+          .all(),
+      ).toEqual([
+        { brand_key: 'acme', brand: 'Acme', category_key: 'lamps', category: 'Lamps' },
+        { brand_key: 'vexlo', brand: 'Vexlo', category_key: 'lamps', category: 'Lamps' },
+      ]);
     } finally {
       await older.close();
     }

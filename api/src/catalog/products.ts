@@ -5,6 +5,7 @@ import {
   type ProductInput,
   type ProductPatch,
   priceAmount,
+  spellingKey,
 } from '@shopsync/core';
 import { type Db, statement } from '../db.js';
 import { newId } from '../ids.js';
@@ -42,6 +43,9 @@ export function rowToProduct(r: ProductRow): Product {
   };
 }
 
+/** The columns that name a product's brand and category by their `spellingKey`. */
+type Spelled = 'brand' | 'category';
+
 export type WriteResult =
   | {
       ok: true;
@@ -69,12 +73,13 @@ export class Catalog {
       offer: db.prepare('SELECT title, price_amount, currency FROM products WHERE id = ?'),
       insert:
         db.prepare(`INSERT INTO products (id, title, brand, description, category, price_amount, currency,
-        stock, images, attributes, version, created_at, updated_at)
+        stock, images, attributes, version, created_at, updated_at, brand_key, category_key)
         VALUES (@id, @title, @brand, @description, @category, @price_amount, @currency, @stock, @images,
-        @attributes, @version, @created_at, @updated_at)`),
+        @attributes, @version, @created_at, @updated_at, @brand_key, @category_key)`),
       update: db.prepare(`UPDATE products SET title = @title, brand = @brand, description = @description,
         category = @category, price_amount = @price_amount, currency = @currency, stock = @stock, images = @images,
-        attributes = @attributes, version = @version, updated_at = @updated_at WHERE id = @id`),
+        attributes = @attributes, version = @version, updated_at = @updated_at, brand_key = @brand_key,
+        category_key = @category_key WHERE id = @id`),
       delete: db.prepare('DELETE FROM products WHERE id = ?'),
       change: db.prepare('INSERT INTO product_changes (product_id, op, at) VALUES (?, ?, ?)'),
       movement: db.prepare(
@@ -86,7 +91,50 @@ export class Catalog {
       ),
       all: db.prepare('SELECT * FROM products ORDER BY id'),
       count: db.prepare('SELECT COUNT(*) AS n FROM products'),
+      spelling: spellingStatements(db),
     };
+    this.fillSpellingKeys();
+  }
+
+  /**
+   * The spelling a brand or category is stored in: the one most products of its `spellingKey`
+   * use (of equally many, the first in code-point order), else `name` with its whitespace runs
+   * made one space. Reads only the products of that key, through its index: the first and last
+   * spelling of the key, and the counts only when they differ (a key spelled two ways).
+   */
+  private spelling(column: Spelled, name: string): string {
+    const stmts = this.stmts.spelling[column];
+    const key = spellingKey(name);
+    const first = stmts.first.get(key) as { s: string | null };
+    if (first.s === null) return name.trim().replace(/\s+/g, ' ');
+    if ((stmts.last.get(key) as { s: string }).s === first.s) return first.s;
+    return (stmts.most.get(key) as { s: string }).s;
+  }
+
+  /**
+   * Fills the key columns a migration left NULL (products from before them), then writes each of
+   * those products' brand and category in its key's usual spelling, as a vendor's edit would be
+   * written (version, change feed): "hp" among 2,889 "HP" becomes "HP". Does nothing (one look
+   * through the keys' index) once every product has its keys.
+   */
+  private fillSpellingKeys(): void {
+    const missing = this.db.prepare(
+      'SELECT id, brand, category FROM products WHERE brand_key IS NULL OR category_key IS NULL',
+    );
+    if (!missing.get()) return;
+    this.db
+      .transaction(() => {
+        const rows = missing.all() as { id: string; brand: string; category: string }[];
+        const fill = this.db.prepare('UPDATE products SET brand_key = ?, category_key = ? WHERE id = ?');
+        for (const r of rows) fill.run(spellingKey(r.brand), spellingKey(r.category), r.id);
+        for (const r of rows) {
+          const brand = this.spelling('brand', r.brand);
+          const category = this.spelling('category', r.category);
+          if (brand !== r.brand || category !== r.category)
+            this.applyPatch(this.get(r.id)!, { brand, category });
+        }
+      })
+      .immediate();
   }
 
   get(id: string): Product | undefined {
@@ -197,9 +245,9 @@ export class Catalog {
         const product: Product = {
           id,
           title: input.title,
-          brand: input.brand,
+          brand: this.spelling('brand', input.brand),
           description: input.description ?? '',
-          category: input.category ?? FALLBACK_CATEGORY,
+          category: this.spelling('category', input.category ?? FALLBACK_CATEGORY),
           price: { amount: priceAmount(input.price), currency: currencyOf(input.price) },
           stock: input.stock,
           images: input.images ?? [],
@@ -208,7 +256,7 @@ export class Catalog {
           createdAt: at,
           updatedAt: at,
         };
-        this.stmts.insert.run(toRow(product));
+        this.stmts.insert.run(keyedRow(product));
         this.stmts.change.run(id, 'upsert', at);
         if (product.stock > 0) this.stmts.movement.run(id, product.stock, 'initial', null, at);
         return { ok: true, product, created: true, changed: true };
@@ -264,9 +312,9 @@ export class Catalog {
     const next: Product = {
       ...existing,
       title: patch.title ?? existing.title,
-      brand: patch.brand ?? existing.brand,
+      brand: patch.brand === undefined ? existing.brand : this.spelling('brand', patch.brand),
       description: patch.description ?? existing.description,
-      category: patch.category ?? existing.category,
+      category: patch.category === undefined ? existing.category : this.spelling('category', patch.category),
       price:
         patch.price === undefined
           ? existing.price
@@ -279,7 +327,7 @@ export class Catalog {
     const at = this.now();
     next.version = existing.version + 1;
     next.updatedAt = at;
-    this.stmts.update.run(toRow(next));
+    this.stmts.update.run(keyedRow(next));
     this.stmts.change.run(existing.id, 'upsert', at);
     const delta = next.stock - existing.stock;
     if (delta !== 0) this.stmts.movement.run(existing.id, delta, 'adjust', null, at);
@@ -293,6 +341,26 @@ function currencyOf(price: ProductInput['price'], fallback = DEFAULT_CURRENCY): 
 
 function sameContent(a: Product, b: Product): boolean {
   return JSON.stringify(toRow(a)) === JSON.stringify(toRow(b));
+}
+
+/**
+ * Per column: the first and last spelling of a key (each one step of its index), and the spelling
+ * most of its products use.
+ */
+function spellingStatements(db: Db) {
+  const of = (column: Spelled) => ({
+    first: db.prepare(`SELECT MIN(${column}) AS s FROM products WHERE ${column}_key = ?`),
+    last: db.prepare(`SELECT MAX(${column}) AS s FROM products WHERE ${column}_key = ?`),
+    most: db.prepare(
+      `SELECT ${column} AS s FROM products WHERE ${column}_key = ? GROUP BY ${column} ORDER BY COUNT(*) DESC, ${column} LIMIT 1`,
+    ),
+  });
+  return { brand: of('brand'), category: of('category') };
+}
+
+/** A product's row as written: its columns and the keys of its brand and category. */
+function keyedRow(p: Product) {
+  return { ...toRow(p), brand_key: spellingKey(p.brand), category_key: spellingKey(p.category) };
 }
 
 function toRow(p: Product): ProductRow {
