@@ -4,17 +4,22 @@ export interface MoneyValue {
   currency: string;
 }
 
-const formatters = new Map<string, Intl.NumberFormat>();
+const formatters = new Map<string, { format: Intl.NumberFormat; minor: number }>();
 
-/** Money in minor units as text, e.g. `{amount: 4995, currency: 'USD'}` -> "$49.95". */
+/**
+ * Money in minor units as text, e.g. `{amount: 4995, currency: 'USD'}` -> "$49.95". A minor unit
+ * is the currency's own: a cent of a dollar, a yen of a yen (`{amount: 1500, currency: 'JPY'}` ->
+ * "¥1,500"), a fils of a dinar, a thousandth (as its digits after the point, which Intl knows).
+ */
 export function formatMoney(m: MoneyValue, locale = 'en-US'): string {
   const key = `${locale}:${m.currency}`;
   let f = formatters.get(key);
   if (!f) {
-    f = new Intl.NumberFormat(locale, { style: 'currency', currency: m.currency });
+    const format = new Intl.NumberFormat(locale, { style: 'currency', currency: m.currency });
+    f = { format, minor: 10 ** (format.resolvedOptions().maximumFractionDigits ?? 2) };
     formatters.set(key, f);
   }
-  return f.format(m.amount / 100);
+  return f.format.format(m.amount / f.minor);
 }
 
 /**

@@ -22,3 +22,17 @@ describe('money totals', () => {
     expect(formatTotal([], 'INR')).toBe(formatMoney({ amount: 0, currency: 'INR' }));
   });
 });
+
+describe('formatMoney', () => {
+  it("reads an amount in the currency's own minor unit: cents, yen, fils", () => {
+    expect(formatMoney({ amount: 4995, currency: 'USD' })).toBe('$49.95');
+    expect(formatMoney({ amount: 1500, currency: 'JPY' })).toBe('¥1,500');
+    expect(formatMoney({ amount: 1250, currency: 'KWD' })).toMatch(/^KWD\s1\.250$/); // a no-break space
+    expect(
+      formatTotal([
+        { amount: 1500, currency: 'JPY' },
+        { amount: 99, currency: 'EUR' },
+      ]),
+    ).toBe('¥1,500 + €0.99');
+  });
+});
