@@ -2,6 +2,7 @@ import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { countriesByName } from '../address.js';
 import { type Address, api, errorText } from '../api.js';
 import { useFocusOnError } from '../focus.js';
+import { useSubmit } from '../submit.js';
 
 /**
  * A form that saves a delivery address to the account; `onCancel` adds a Cancel button.
@@ -13,10 +14,6 @@ export function AddressForm(props: {
   focusFirst?: boolean;
 }) {
   const [error, setError] = useState<string | null>(null);
-  const [saving, setSaving] = useState(false);
-  // A second press while saving does nothing (the button stays focusable: `disabled` on the
-  // focused button dropped keyboard focus to <body>).
-  const sending = useRef(false);
   const first = useRef<HTMLInputElement>(null);
   const countryId = useId();
   // After each failure focus goes to the message saying why.
@@ -24,37 +21,29 @@ export function AddressForm(props: {
   useEffect(() => {
     if (props.focusFirst) first.current?.focus();
   }, []);
+  const { busy: saving, onSubmit } = useSubmit(async (form) => {
+    const f = new FormData(form);
+    try {
+      // Optional fields left empty are sent empty: the shop reads that as not set.
+      const a = await api.addAddress({
+        name: String(f.get('name')),
+        line1: String(f.get('line1')),
+        line2: String(f.get('line2')),
+        city: String(f.get('city')),
+        region: String(f.get('region')),
+        postalCode: String(f.get('postalCode')),
+        country: String(f.get('country')),
+        phone: String(f.get('phone')),
+      });
+      setError(null);
+      props.onSaved(a);
+    } catch (err) {
+      setError(errorText(err));
+      focusError();
+    }
+  });
   return (
-    <form
-      class="address"
-      onSubmit={async (e) => {
-        e.preventDefault();
-        if (sending.current) return;
-        sending.current = true;
-        const f = new FormData(e.currentTarget as HTMLFormElement);
-        setSaving(true);
-        try {
-          // Optional fields left empty are sent empty: the shop reads that as not set.
-          const a = await api.addAddress({
-            name: String(f.get('name')),
-            line1: String(f.get('line1')),
-            line2: String(f.get('line2')),
-            city: String(f.get('city')),
-            region: String(f.get('region')),
-            postalCode: String(f.get('postalCode')),
-            country: String(f.get('country')),
-            phone: String(f.get('phone')),
-          });
-          setError(null);
-          props.onSaved(a);
-        } catch (err) {
-          setError(errorText(err));
-          focusError();
-        }
-        sending.current = false;
-        setSaving(false);
-      }}
-    >
+    <form class="address" onSubmit={onSubmit}>
       <fieldset>
         <legend>Delivery address</legend>
         <label>

@@ -1,6 +1,7 @@
 import { useRef, useState } from 'preact/hooks';
 import { ApiError, api, errorText } from '../api.js';
 import { useFocusOnError } from '../focus.js';
+import { useSubmit } from '../submit.js';
 
 /** "2 other devices", "1 other device". */
 function devicesText(n: number): string {
@@ -28,8 +29,6 @@ function fieldsOf(err: unknown): Field[] {
  * the focus staying where it was.
  */
 export function SignInSecurity() {
-  const [busy, setBusy] = useState(false);
-  const sending = useRef(false);
   const [error, setError] = useState<{ text: string; fields: Field[] } | null>(null);
   const [changed, setChanged] = useState('');
   const [errorBox, focusError] = useFocusOnError();
@@ -45,37 +44,26 @@ export function SignInSecurity() {
   const [ended, setEnded] = useState('');
   const [endErrorBox, focusEndError] = useFocusOnError();
 
+  const { busy, onSubmit } = useSubmit(async (form) => {
+    const f = new FormData(form);
+    setError(null);
+    setChanged('');
+    try {
+      const { endedSessions } = await api.changePassword(
+        String(f.get('currentPassword')),
+        String(f.get('newPassword')),
+      );
+      form.reset();
+      setChanged(`Password changed.${endedSessions ? ` ${devicesText(endedSessions)} signed out.` : ''}`);
+    } catch (err) {
+      setError({ text: errorText(err), fields: fieldsOf(err) });
+      focusError();
+    }
+  });
   return (
     <>
       <h2>Password and devices</h2>
-      <form
-        class="password-form"
-        onSubmit={async (e) => {
-          e.preventDefault();
-          if (sending.current) return;
-          sending.current = true;
-          const form = e.currentTarget as HTMLFormElement;
-          const f = new FormData(form);
-          setBusy(true);
-          setError(null);
-          setChanged('');
-          try {
-            const { endedSessions } = await api.changePassword(
-              String(f.get('currentPassword')),
-              String(f.get('newPassword')),
-            );
-            form.reset();
-            setChanged(
-              `Password changed.${endedSessions ? ` ${devicesText(endedSessions)} signed out.` : ''}`,
-            );
-          } catch (err) {
-            setError({ text: errorText(err), fields: fieldsOf(err) });
-            focusError();
-          }
-          sending.current = false;
-          setBusy(false);
-        }}
-      >
+      <form class="password-form" onSubmit={onSubmit}>
         <label>
           Current password{' '}
           <input

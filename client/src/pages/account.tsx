@@ -5,6 +5,7 @@ import { useFocusOnError } from '../focus.js';
 import { navigate } from '../router.js';
 import { currentUser, signedIn, signOut } from '../session.js';
 import { useStore } from '../store.js';
+import { useSubmit } from '../submit.js';
 import { useTitle } from '../title.js';
 import { accountErrorText, accountHref, PASSWORD_HINT, safeNext, typed } from './account-form.js';
 
@@ -24,10 +25,6 @@ function fieldsOf(err: unknown): Field[] {
 export default function Account({ params, url }: { params: string[]; url: URL }) {
   const mode = params[0] as 'signin' | 'signup';
   const [error, setError] = useState<{ text: string; taken: boolean; fields: Field[] } | null>(null);
-  const [busy, setBusy] = useState(false);
-  // A second press while the first is under way does nothing (the button stays focusable:
-  // `disabled` on the focused button dropped keyboard focus to <body>).
-  const sending = useRef(false);
   // After a failure, focus goes to the message saying why (each failure, even the same again).
   const [errorBox, focusError] = useFocusOnError();
   /** What a field says of itself: invalid, and which texts describe it. */
@@ -44,6 +41,36 @@ export default function Account({ params, url }: { params: string[]; url: URL })
   const next = safeNext(asked, location.origin);
   const other = mode === 'signin' ? 'signup' : 'signin';
   const user = useStore(currentUser);
+  const { busy, onSubmit } = useSubmit(async (form) => {
+    const f = new FormData(form);
+    setError(null);
+    try {
+      const email = String(f.get('email'));
+      const password = String(f.get('password'));
+      const { user, guestLinesMerged: merged = 0 } =
+        mode === 'signin'
+          ? await api.login(email, password)
+          : await api.signup(email, password, String(f.get('name')));
+      typed.email = '';
+      await signedIn(user);
+      // The items added before signing in joined the account's cart: say so, rather than
+      // let a cart of more lines (or more of one) than the shopper left surprise them.
+      if (merged > 0)
+        showFlash(
+          `The ${merged === 1 ? 'item' : `${merged} items`} you added before signing in ${merged === 1 ? 'is' : 'are'} now in your cart.`,
+        );
+      navigate(next, true);
+      // Busy until the page is gone: a press meanwhile would sign in again.
+      return 'leaving';
+    } catch (err) {
+      setError({
+        text: accountErrorText(err),
+        taken: asApiError(err).code === 'email_taken',
+        fields: fieldsOf(err),
+      });
+      focusError();
+    }
+  });
   // Already signed in (not just now, by this form: that goes on to `next` by itself): say so and
   // lead on, rather than offer a form that would sign in again or make a second account.
   const already = user && !busy;
@@ -80,42 +107,7 @@ export default function Account({ params, url }: { params: string[]; url: URL })
   return (
     <section class="account">
       <h1>{mode === 'signin' ? 'Sign in' : 'Create your account'}</h1>
-      <form
-        onSubmit={async (e) => {
-          e.preventDefault();
-          if (sending.current) return;
-          sending.current = true;
-          const f = new FormData(e.currentTarget as HTMLFormElement);
-          setBusy(true);
-          setError(null);
-          try {
-            const email = String(f.get('email'));
-            const password = String(f.get('password'));
-            const { user, guestLinesMerged: merged = 0 } =
-              mode === 'signin'
-                ? await api.login(email, password)
-                : await api.signup(email, password, String(f.get('name')));
-            typed.email = '';
-            await signedIn(user);
-            // The items added before signing in joined the account's cart: say so, rather than
-            // let a cart of more lines (or more of one) than the shopper left surprise them.
-            if (merged > 0)
-              showFlash(
-                `The ${merged === 1 ? 'item' : `${merged} items`} you added before signing in ${merged === 1 ? 'is' : 'are'} now in your cart.`,
-              );
-            navigate(next, true);
-          } catch (err) {
-            setError({
-              text: accountErrorText(err),
-              taken: asApiError(err).code === 'email_taken',
-              fields: fieldsOf(err),
-            });
-            focusError();
-            sending.current = false;
-            setBusy(false);
-          }
-        }}
-      >
+      <form onSubmit={onSubmit}>
         {mode === 'signup' && (
           <label>
             Name <input name="name" required maxLength={100} autocomplete="name" {...described('name')} />

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, api } from '../api.js';
 import { useFocusOnError } from '../focus.js';
+import { useSubmit } from '../submit.js';
 import { useTitle } from '../title.js';
 import { accountErrorText, typed } from './account-form.js';
 
@@ -11,9 +12,6 @@ import { accountErrorText, typed } from './account-form.js';
  */
 export default function ForgotPassword() {
   useTitle('Forgot your password?');
-  const [busy, setBusy] = useState(false);
-  // A second press while the first is under way does nothing (the button stays focusable).
-  const sending = useRef(false);
   const [error, setError] = useState<{ text: string; email: boolean } | null>(null);
   const [errorBox, focusError] = useFocusOnError();
   const [sent, setSent] = useState(false);
@@ -24,6 +22,21 @@ export default function ForgotPassword() {
     if (sent) said.current?.focus();
   }, [sent]);
 
+  const { busy, onSubmit } = useSubmit(async (form) => {
+    const email = String(new FormData(form).get('email'));
+    setError(null);
+    try {
+      await api.requestPasswordReset(email);
+      setSent(true);
+    } catch (err) {
+      const fields =
+        err instanceof ApiError && Array.isArray(err.details)
+          ? (err.details as { path?: unknown }[]).map((d) => d?.path)
+          : [];
+      setError({ text: accountErrorText(err), email: fields.includes('email') });
+      focusError();
+    }
+  });
   if (sent)
     return (
       <section class="account">
@@ -48,29 +61,7 @@ export default function ForgotPassword() {
     <section class="account">
       <h1>Forgot your password?</h1>
       <p>Enter the email of your account, and we will mail you a link to choose a new password.</p>
-      <form
-        onSubmit={async (e) => {
-          e.preventDefault();
-          if (sending.current) return;
-          sending.current = true;
-          const email = String(new FormData(e.currentTarget as HTMLFormElement).get('email'));
-          setBusy(true);
-          setError(null);
-          try {
-            await api.requestPasswordReset(email);
-            setSent(true);
-          } catch (err) {
-            const fields =
-              err instanceof ApiError && Array.isArray(err.details)
-                ? (err.details as { path?: unknown }[]).map((d) => d?.path)
-                : [];
-            setError({ text: accountErrorText(err), email: fields.includes('email') });
-            focusError();
-          }
-          sending.current = false;
-          setBusy(false);
-        }}
-      >
+      <form onSubmit={onSubmit}>
         <label>
           Email{' '}
           <input

@@ -7,6 +7,7 @@ import { SignInSecurity } from '../components/sign-in-security.js';
 import { useFocusOnError } from '../focus.js';
 import { currentUser } from '../session.js';
 import { useStore } from '../store.js';
+import { useSubmit } from '../submit.js';
 import { useTitle } from '../title.js';
 import { accountErrorText } from './account-form.js';
 import { ErrorNotice } from './use-fetch.js';
@@ -198,10 +199,8 @@ function Account({ user }: { user: User }) {
 function NameRow({ user }: { user: User }) {
   const [editing, setEditing] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const [saving, setSaving] = useState(false);
   // Said once saved, in a status region there from the start (screen readers announce it).
   const [said, setSaid] = useState('');
-  const sending = useRef(false);
   const input = useRef<HTMLInputElement>(null);
   const change = useRef<HTMLButtonElement>(null);
   // Where the focus goes once the form closes: back to Change, which opened it.
@@ -219,32 +218,24 @@ function NameRow({ user }: { user: User }) {
     setEditing(false);
     setError(null);
   };
+  const { busy: saving, onSubmit } = useSubmit(async (form) => {
+    try {
+      const { user: renamed } = await api.rename(String(new FormData(form).get('name')));
+      // The header and every page read who is signed in from here.
+      currentUser.set(renamed);
+      setSaid(`Your name is now ${renamed.name}.`);
+      close();
+    } catch (err) {
+      setError(accountErrorText(err));
+      focusError();
+    }
+  });
   return (
     <>
       <dt>Name</dt>
       <dd>
         {editing ? (
-          <form
-            class="account rename"
-            onSubmit={async (e) => {
-              e.preventDefault();
-              if (sending.current) return;
-              sending.current = true;
-              setSaving(true);
-              try {
-                const { user: renamed } = await api.rename(String(new FormData(e.currentTarget).get('name')));
-                // The header and every page read who is signed in from here.
-                currentUser.set(renamed);
-                setSaid(`Your name is now ${renamed.name}.`);
-                close();
-              } catch (err) {
-                setError(accountErrorText(err));
-                focusError();
-              }
-              sending.current = false;
-              setSaving(false);
-            }}
-          >
+          <form class="account rename" onSubmit={onSubmit}>
             <label>
               Your name{' '}
               <input

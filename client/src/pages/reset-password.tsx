@@ -4,6 +4,7 @@ import { showFlash } from '../flash.js';
 import { useFocusOnError } from '../focus.js';
 import { navigate } from '../router.js';
 import { signedIn } from '../session.js';
+import { useSubmit } from '../submit.js';
 import { useTitle } from '../title.js';
 import { accountErrorText, PASSWORD_HINT, typed } from './account-form.js';
 
@@ -32,13 +33,38 @@ function resetErrorText(err: unknown): string {
 export default function ResetPassword({ url }: { url: URL }) {
   useTitle('Choose a new password');
   const token = url.searchParams.get('token') ?? '';
-  const [busy, setBusy] = useState(false);
-  // A second press while the first is under way does nothing (the button stays focusable).
-  const sending = useRef(false);
   // `link`: the shop refused the link itself (used, expired, unknown), not the password.
   const [error, setError] = useState<{ text: string; link: boolean; field: boolean } | null>(null);
   const [errorBox, focusError] = useFocusOnError();
 
+  const { busy, onSubmit } = useSubmit(async (form) => {
+    const password = String(new FormData(form).get('newPassword'));
+    setError(null);
+    try {
+      const { user, guestLinesMerged: merged = 0 } = await api.resetPassword(token, password);
+      typed.email = '';
+      await signedIn(user);
+      showFlash(
+        `Your password is changed. Other devices are signed out.${
+          merged > 0
+            ? ` The ${merged === 1 ? 'item' : `${merged} items`} you added before signing in ${merged === 1 ? 'is' : 'are'} now in your cart.`
+            : ''
+        }`,
+      );
+      // In place of this page: Back does not return to a link that is now used.
+      navigate('/account', true);
+      // Busy until the page is gone: a press meanwhile would send the used link again.
+      return 'leaving';
+    } catch (err) {
+      const code = asApiError(err).code;
+      setError({
+        text: resetErrorText(err),
+        link: code === 'reset_token_invalid',
+        field: code === 'invalid_request',
+      });
+      focusError();
+    }
+  });
   // A link that cannot work (no token in it, or the shop said so) offers no form, only asking again.
   if (!token || error?.link)
     return (
@@ -53,40 +79,7 @@ export default function ResetPassword({ url }: { url: URL }) {
   return (
     <section class="account">
       <h1>Choose a new password</h1>
-      <form
-        onSubmit={async (e) => {
-          e.preventDefault();
-          if (sending.current) return;
-          sending.current = true;
-          const password = String(new FormData(e.currentTarget as HTMLFormElement).get('newPassword'));
-          setBusy(true);
-          setError(null);
-          try {
-            const { user, guestLinesMerged: merged = 0 } = await api.resetPassword(token, password);
-            typed.email = '';
-            await signedIn(user);
-            showFlash(
-              `Your password is changed. Other devices are signed out.${
-                merged > 0
-                  ? ` The ${merged === 1 ? 'item' : `${merged} items`} you added before signing in ${merged === 1 ? 'is' : 'are'} now in your cart.`
-                  : ''
-              }`,
-            );
-            // In place of this page: Back does not return to a link that is now used.
-            navigate('/account', true);
-          } catch (err) {
-            const code = asApiError(err).code;
-            setError({
-              text: resetErrorText(err),
-              link: code === 'reset_token_invalid',
-              field: code === 'invalid_request',
-            });
-            focusError();
-            sending.current = false;
-            setBusy(false);
-          }
-        }}
-      >
+      <form onSubmit={onSubmit}>
         <label>
           New password{' '}
           <input
