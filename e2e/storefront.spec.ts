@@ -334,6 +334,41 @@ test('the account page changes the shopper’s name in place, says so, and keeps
   await expect(page.getByRole('button', { name: 'Change your name' })).toBeFocused();
 });
 
+test('an address form pressed again while it saves saves one address', async ({ page, context }) => {
+  await signUpContext(context);
+  await page.goto('/account');
+  let posts = 0;
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  await page.route('**/api/me/addresses', async (route) => {
+    if (route.request().method() !== 'POST') return route.fallback();
+    posts++;
+    await held;
+    await route.fallback();
+  });
+  await page.getByRole('button', { name: 'Add an address' }).click();
+  await fillAddressForm(page, {
+    name: 'Dee Twice',
+    line1: '2 Double Row',
+    city: 'Leeds',
+    postalCode: 'LS1 4AP',
+    country: 'United Kingdom',
+  });
+  const save = page.getByRole('button', { name: 'Save address' });
+  await save.click();
+  await expect(save).toHaveAttribute('aria-disabled', 'true');
+  // Playwright waits for an aria-disabled button to be enabled: a shopper's press does not.
+  await save.click({ force: true });
+  await save.press('Enter');
+  release();
+  await expect(page.getByTestId('addresses')).toContainText('2 Double Row');
+  await page.reload();
+  await expect(page.getByTestId('addresses').getByRole('listitem')).toHaveCount(1);
+  expect(posts).toBe(1);
+});
+
 test('an address takes a second line, a region and a phone for the courier, and a country from the list', async ({
   page,
   context,
