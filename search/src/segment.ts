@@ -1,7 +1,7 @@
 import lunr from 'lunr';
 import type { IndexedDoc } from './document.js';
 import type { TypeVocabulary } from './synonyms.js';
-import { indexTerms, isStopWord, stem } from './text.js';
+import { indexedWords, isStopWord, stem } from './text.js';
 
 export type { IndexedDoc } from './document.js';
 
@@ -49,8 +49,9 @@ export const SEGMENT_FORMAT = JSON.stringify({
   // (`USAGE_ATTRIBUTES`) in the fits field; 14 saves the IDF a segment was built on, and a
   // shard's bases are built on the corpus's averages and IDF (older ones on their own: they
   // would disagree with the other shards'); 15 indexes a brand of several words as one
-  // joined word ("caselogic").
-  v: 15,
+  // joined word ("caselogic"); 16 also indexes a model code written in parts joined ("SM-G770F":
+  // smg770f), not counted in the field's length.
+  v: 16,
   lunr: lunr.version,
   b: LENGTH_NORMALIZATION,
   k1: SATURATION,
@@ -96,8 +97,9 @@ export function measure(docs: readonly IndexedDoc[]): Measure {
   const frequency = new Map<string, number>();
   for (const doc of docs)
     for (const [field] of FIELDS) {
-      const terms = fieldTerms(doc[field]).map(stem);
-      lengths[field]! += terms.length;
+      const words = fieldWords(doc[field]);
+      const terms = words.terms.map(stem);
+      lengths[field]! += terms.length - words.codes;
       for (const term of new Set(terms)) frequency.set(term, (frequency.get(term) ?? 0) + 1);
     }
   return { documents: docs.length, frequency, lengths };
@@ -308,14 +310,28 @@ function share(words: number, wordIdf: readonly number[]): number {
   return matched;
 }
 
-/** A field's words as the builder's tokenizer yields them (`measure` counts them alike). */
-function fieldTerms(value: unknown): string[] {
-  return value === null || value === undefined ? [] : indexTerms(String(value));
+const NO_WORDS = { terms: [], codes: 0 };
+
+/**
+ * A field's words as the builder's tokenizer yields them (`measure` counts them alike), and how
+ * many are model codes joined, which its length does not count (`indexedWords`).
+ */
+function fieldWords(value: unknown): { terms: string[]; codes: number } {
+  return value === null || value === undefined ? NO_WORDS : indexedWords(String(value));
 }
 
-/** A field's words for Lunr's builder (`indexTerms`): the builder's tokenizer. */
-function lunrTokens(value: unknown): lunr.Token[] {
-  return fieldTerms(value).map((term) => new lunr.Token(term, {}));
+/**
+ * The model codes joined in each field of the product being added (`lunrTokens` sets them; the
+ * build takes them off the field's length once the product is added).
+ */
+const joinedCodes = new Map<string, number>();
+
+/** A field's words for Lunr's builder (`indexedWords`): the builder's tokenizer. */
+function lunrTokens(value: unknown, metadata?: { fields?: string[] }): lunr.Token[] {
+  const words = fieldWords(value);
+  const field = metadata?.fields?.[0];
+  if (field !== undefined && words.codes > 0) joinedCodes.set(field, words.codes);
+  return words.terms.map((term) => new lunr.Token(term, {}));
 }
 
 /** Lunr's stemmer through the stem cache queries use (text.ts), as a pipeline function. */
@@ -325,6 +341,7 @@ function stemToken(token: lunr.Token): lunr.Token {
 lunr.Pipeline.registerFunction(stemToken, 'shopsyncStem');
 
 type Builder = lunr.Builder & {
+  fieldLengths: Record<string, number>;
   invertedIndex: Record<string, Record<string, object>>;
   fieldVectors: Record<string, { elements: number[] }>;
   documentCount: number;
@@ -404,8 +421,14 @@ export class SearchSegment {
         this.b(LENGTH_NORMALIZATION);
         this.k1(SATURATION);
         for (const [field, boost] of FIELDS) this.field(field, { boost });
-        for (const d of source) this.add(d);
         const builder = this as Builder;
+        for (const d of source) {
+          joinedCodes.clear();
+          this.add(d);
+          // A model code joined ("smg770f") is another spelling of words counted already: the
+          // field is no longer for it, so no other word of the product weighs less (`measure`).
+          for (const [field, codes] of joinedCodes) builder.fieldLengths[`${field}/${d.id}`]! -= codes;
+        }
         const own = builder.calculateAverageFieldLengths;
         builder.calculateAverageFieldLengths = function calculate() {
           if (given) this.averageFieldLength = { ...given };

@@ -147,46 +147,97 @@ interface TextWord {
   word: string;
   start: number;
   end: number;
-  /** A chain of words of letters written with hyphens, as one word ("Wi-Fi": wifi). */
+  /**
+   * A chain of words written with hyphens, as one word: of letters ("Wi-Fi": wifi), or a model
+   * code's parts ("SM-G770F": smg770f; `codeJoins`).
+   */
   chain: boolean;
+  /** A model code's parts joined (`chain` too): another spelling of words counted already. */
+  code?: boolean;
+}
+
+const LETTERS = /^\p{L}+$/u;
+const HAS_LETTER = /\p{L}/u;
+const HAS_DIGIT = /\p{N}/u;
+const DIGIT_CHAR = /^\p{N}$/u;
+
+/**
+ * Whether one character between two runs of letters and digits joins them into a model code
+ * (`code`, the runs joined so far): a hyphen or a slash ("SM-G770F", "DGS-1210-24", "PS/2",
+ * "HX424C15FB3K4/128"), or a point that is no decimal point: one after a letter ("Cat.5e") or in
+ * a code that has letters ("EC.K1700.001"), not one between the digits of a number ("3.0",
+ * "2.4GHz"). Alternatives joined too ("C770/C772": c770c772) are words nobody types, and cost
+ * only their postings.
+ */
+function codeJoins(text: string, end: number, start: number, code: string): boolean {
+  if (start !== end + 1) return false;
+  const sep = text[end];
+  if (sep === '-' || sep === '/') return true;
+  return (
+    sep === '.' &&
+    (HAS_LETTER.test(code) || !(DIGIT_CHAR.test(text[end - 1] ?? '') && DIGIT_CHAR.test(text[start] ?? '')))
+  );
 }
 
 /**
  * The words of a text, lowercase: each run of letters and digits, and each chain of two or more
  * runs of letters joined by single hyphens as the one word a shopper writes ("wi-fi": wifi,
- * "e-book": ebook, "plug-and-play": plugandplay), when it is not too long to be a word. Positions
- * are the text's own (lowercasing may change a text's length, so it is done word by word).
+ * "e-book": ebook, "plug-and-play": plugandplay), when it is not too long to be a word. A model
+ * code written in parts with hyphens, slashes or points, letters and digits among them, is also
+ * the one word a shopper types ("SM-G770F": smg770f, "DSC-T700": dsct700, "G83-6104": g836104;
+ * `codeJoins`). Positions are the text's own (lowercasing may change a text's length, so it is
+ * done word by word).
  */
 function* textWords(text: string): Generator<TextWord> {
   let chainStart = -1;
   let chain = '';
   let parts = 0;
   let end = -1;
+  let codeStart = -1;
+  let code = '';
+  let codeParts = 0;
   const endChain = function* (): Generator<TextWord> {
     if (parts >= 2 && chain.length <= MAX_TERM_CHARS)
       yield { word: chain, start: chainStart, end, chain: true };
     parts = 0;
     chain = '';
   };
+  const endCode = function* (): Generator<TextWord> {
+    if (codeParts >= 2 && code.length <= MAX_TERM_CHARS && HAS_LETTER.test(code) && HAS_DIGIT.test(code))
+      yield { word: code, start: codeStart, end, chain: true, code: true };
+    codeParts = 0;
+    code = '';
+  };
   for (const m of text.matchAll(/[\p{L}\p{N}]+/gu)) {
     const start = m.index!;
     const word = m[0].toLowerCase();
-    const letters = /^\p{L}+$/u.test(word);
-    if (letters && parts > 0 && start === end + 1 && text[end] === '-') {
+    const letters = LETTERS.test(word);
+    const joinsChain = letters && parts > 0 && start === end + 1 && text[end] === '-';
+    const joinsCode = codeParts > 0 && codeJoins(text, end, start, code);
+    // A chain of letters ends first: a code it is part of is the wider span ("x1-ab-cd").
+    if (!joinsChain) yield* endChain();
+    if (!joinsCode) yield* endCode();
+    if (joinsChain) {
       chain += word;
       parts++;
+    } else if (letters) {
+      chainStart = start;
+      chain = word;
+      parts = 1;
+    }
+    if (joinsCode) {
+      code += word;
+      codeParts++;
     } else {
-      yield* endChain();
-      if (letters) {
-        chainStart = start;
-        chain = word;
-        parts = 1;
-      }
+      codeStart = start;
+      code = word;
+      codeParts = 1;
     }
     end = start + m[0].length;
     yield { word: word.slice(0, MAX_TERM_CHARS), start, end, chain: false };
   }
   yield* endChain();
+  yield* endCode();
 }
 
 /**
@@ -196,10 +247,21 @@ function* textWords(text: string): Generator<TextWord> {
  * "StarTech.com" were indexed as one word each, which no query could ever say.
  */
 export function indexTerms(text: string): string[] {
+  return indexedWords(text).terms;
+}
+
+/**
+ * `indexTerms`, and how many of them are model codes joined ("SM-G770F": smg770f): another
+ * spelling of words the field says already, which the field's length for BM25 does not count
+ * (segment.ts), so that no other word of the product weighs less for it.
+ */
+export function indexedWords(text: string): { terms: string[]; codes: number } {
   const out: string[] = [];
-  for (const { word, chain } of textWords(joinThousands(text.toLowerCase()))) {
+  let codes = 0;
+  for (const { word, chain, code } of textWords(joinThousands(text.toLowerCase()))) {
     if (chain) {
       out.push(word);
+      if (code) codes++;
       continue;
     }
     if (stopWords.has(word)) continue;
@@ -212,7 +274,7 @@ export function indexTerms(text: string): string[] {
       if (singular) out.push(singular);
     }
   }
-  return out;
+  return { terms: out, codes };
 }
 
 /**

@@ -1379,6 +1379,55 @@ describe('Synonyms from the catalog', () => {
     expect(first('u272')).toBe('DELL UltraSharp U2720Q monitor 68.6 cm (27")');
   });
 
+  it('finds a model code written in parts when typed joined ("smg770f": SM-G770F)', () => {
+    const index = new ProductIndex();
+    const items = [
+      product('Samsung Galaxy S10 Lite SM-G770F 17 cm (6.7") 128 GB White', 'Samsung', 'Smartphone', 49900),
+      product('Sony Cyber-shot DSC-T700 Compact camera 10.1 MP Silver', 'Sony', 'Camera', 19900),
+      product('Samsung CLT-M4072S toner cartridge Original Magenta', 'Samsung', 'Toner cartridge', 5900),
+      product('CHERRY G83-6104 keyboard USB QWERTY US English Black', 'CHERRY', 'Keyboard', 2900),
+      product('Brother TN-8000 toner cartridge Original Black', 'Brother', 'Toner cartridge', 3900),
+      product('Xerox Black toner cartridge. Equivalent to Brother TN8000', 'Xerox', 'Toner cartridge', 2900),
+      product('Acer EC.K1700.001 projector lamp 230 W', 'Acer', 'Projector lamp', 9900),
+      product('HyperX FURY HX424C15FB3K4/128 memory module 128 GB DDR4', 'HyperX', 'Memory module', 59900),
+      product('Acme 2.5 inch drive enclosure USB 3.0', 'Acme', 'Enclosure', 1900),
+    ];
+    index.replaceAll(items);
+    const titles = (query: string) => index.search(q({ q: query })).hits.map((h) => h.title);
+    expect(titles('smg770f')[0]).toBe(items[0]!.title);
+    expect(titles('SMG770F')[0]).toBe(items[0]!.title);
+    expect(titles('dsct700')[0]).toBe(items[1]!.title);
+    expect(titles('cltm4072s')[0]).toBe(items[2]!.title);
+    expect(titles('g836104')[0]).toBe(items[3]!.title);
+    // Brother's own TN-8000, not only the compatible toner that writes it joined.
+    expect(titles('tn8000')).toEqual(expect.arrayContaining([items[4]!.title, items[5]!.title]));
+    expect(titles('eck1700001')[0]).toBe(items[6]!.title);
+    expect(titles('hx424c15fb3k4128')[0]).toBe(items[7]!.title);
+    // As written and with spaces, as before.
+    expect(titles('SM-G770F')[0]).toBe(items[0]!.title);
+    expect(titles('dsc t700')[0]).toBe(items[1]!.title);
+    // The highlight marks the code as the title writes it.
+    expect(index.search(q({ q: 'smg770f' })).hits[0]!.highlights.title).toContain('<mark>SM-G770F</mark>');
+    // A decimal is no code: "2.5" and "3.0" are numbers, not 25 and 30.
+    expect(titles('25')).toEqual([]);
+    expect(titles('usb30')).toEqual([]);
+    // A product written later (the delta) is found joined at once.
+    index.upsert(product('Canon BG-E8 battery grip', 'Canon', 'Battery grip', 14900));
+    expect(titles('bge8')).toEqual(['Canon BG-E8 battery grip']);
+  });
+
+  it('does not count a joined model code in the field length: other words weigh the same', () => {
+    const doc = (title: string) => toIndexedDoc(product(title, 'Samsung', 'Smartphone', 1));
+    const hyphen = measure([doc('Samsung Galaxy SM-G770F smartphone')]);
+    const spaced = measure([doc('Samsung Galaxy SM G770F smartphone')]);
+    expect(hyphen.lengths.title).toBe(spaced.lengths.title);
+    expect(hyphen.frequency.get('smg770f')).toBe(1);
+    expect(spaced.frequency.has('smg770f')).toBe(false);
+    // Lunr's own lengths agree with `measure`: the built segment's average is the same.
+    const built = new SearchSegment([doc('Samsung Galaxy SM-G770F smartphone')]);
+    expect(built.averageFieldLength.title).toBe(spaced.lengths.title);
+  });
+
   it('reads a number before a learnt unit as a quantity, not a model number ("3000 Pages")', () => {
     const index = new ProductIndex();
     const items: Product[] = [];
