@@ -37,7 +37,8 @@ describe('search across restarts', () => {
     expect(howIndexed(first)).toBe('built');
     await until(() => first.output().includes('saved the search base'), 'the first base to be saved');
     const vendor = admin(first.url);
-    const created = await vendor.post('/api/products', KETTLE);
+    // With a barcode, which the index is handed as it is the product's text (INDEXED_ATTRIBUTES).
+    const created = await vendor.post('/api/products', { ...KETTLE, attributes: { EAN: '4006381333931' } });
     expect(created.status).toBe(201);
     const doomed = await vendor.post('/api/products', {
       title: 'Marmoset toaster',
@@ -58,6 +59,7 @@ describe('search across restarts', () => {
     ).toBe(200);
     expect((await vendor.delete(`/api/products/${doomed.json.id}`)).status).toBe(204);
     expect(await ids(first.url, 'zanzibar kettle')).toEqual([created.json.id]);
+    expect(await ids(first.url, '4006381333931')).toEqual([created.json.id]);
     // An order moves stock only: the restart must not count it as a text change.
     const shopper = await signUp(first.url);
     const cart = await shopper.post('/api/cart/lines', { productId: sold.id, quantity: 2 });
@@ -79,6 +81,7 @@ describe('search across restarts', () => {
       );
       expect(soldHit.stock).toBe(sold.stock - 2);
       expect(await ids(second.url, 'zanzibar kettle')).toEqual([created.json.id]);
+      expect(await ids(second.url, '4006381333931')).toEqual([created.json.id]);
       expect(await ids(second.url, 'wombat cooker')).toEqual([seeded.id]);
       expect(await ids(second.url, 'marmoset')).toEqual([]);
     } finally {
@@ -125,7 +128,8 @@ describe('search across restarts', () => {
     await until(() => bases().length === 2, 'both shards to save their bases');
     expect(bases()).toEqual(['search-base.1-of-2.json', 'search-base.2-of-2.json']);
     const vendor = admin(first.url);
-    const created = await vendor.post('/api/products', KETTLE);
+    // With a barcode, which the index is handed as it is the product's text (INDEXED_ATTRIBUTES).
+    const created = await vendor.post('/api/products', { ...KETTLE, attributes: { EAN: '4006381333931' } });
     const renamed = (await search(first.url, 'headphones')).hits[0]!;
     expect(
       (await vendor.patch(`/api/products/${renamed.id}`, { title: 'Wombat pressure cooker' })).status,

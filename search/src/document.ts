@@ -1,4 +1,5 @@
 import type { Product } from '@shopsync/core';
+import { BARCODE_ATTRIBUTES } from './barcodes.js';
 import { firstClause, inchMarks, stem, tokenize } from './text.js';
 
 /** What Lunr indexes of a product: the fields are modelled on how shoppers describe products. */
@@ -32,9 +33,15 @@ export const USAGE_ATTRIBUTES = [
 ];
 /**
  * Every attribute the index reads (a caller may pass products with just these): the type and
- * usage words, and `released`, which "newest" sorts by (`newSince`).
+ * usage words, `released`, which "newest" sorts by (`newSince`), and the barcodes a search finds
+ * a product by (barcodes.ts).
  */
-export const INDEXED_ATTRIBUTES = [...TYPE_ATTRIBUTES, ...USAGE_ATTRIBUTES, 'released'];
+export const INDEXED_ATTRIBUTES = [
+  ...TYPE_ATTRIBUTES,
+  ...USAGE_ATTRIBUTES,
+  'released',
+  ...BARCODE_ATTRIBUTES,
+];
 const FITS = /\s(?:for|compatible with|f\/|suitable for|fits)\s/i;
 
 /**

@@ -17,6 +17,8 @@ const IcecatRecord = z
     img_thumb: z.string().nullish(),
     date_released: z.string().nullish(),
     name: z.string().nullish(),
+    // A list of barcodes (EAN-13, GTIN-14, UPC-12), checked one by one (`barcodes`).
+    ean: z.unknown().optional(),
     attr_t_product_type: z.unknown().optional(),
   })
   .passthrough();
@@ -66,6 +68,10 @@ export function icecatToProduct(
   const attributes: Record<string, string> = {};
   const model = r.name ? plainText(r.name) : '';
   if (model) attributes.model = model;
+  // Every record has its barcodes (19,406 of 19,406; 1 to 127 each): a shopper may scan or type
+  // one, and the product page lists them. A search for one finds its product (product-index.ts).
+  const ean = barcodes(r.ean);
+  if (ean) attributes.EAN = ean;
   if (r.date_released) attributes.released = r.date_released.slice(0, 10);
   for (const [key, value] of Object.entries(r)) {
     if (!key.startsWith('attr_')) continue;
@@ -101,6 +107,29 @@ export function icecatToProduct(
       attributes,
     },
   };
+}
+
+/** The most characters an attribute value has (`Attributes` in @shopsync/core). */
+const MAX_VALUE = 2000;
+
+/**
+ * A record's barcodes as one attribute value, "0095205603217, 0735858205177": Icecat's `ean` is a
+ * list (a string or number is read as one). Only codes of 8 to 14 digits, each once, as many as
+ * fit an attribute value; undefined when there is none.
+ */
+export function barcodes(value: unknown): string | undefined {
+  const list = Array.isArray(value) ? value : value === undefined || value === null ? [] : [value];
+  const codes: string[] = [];
+  let length = 0;
+  for (const item of list) {
+    if (typeof item !== 'string' && typeof item !== 'number') continue;
+    const code = String(item).trim();
+    if (!/^\d{8,14}$/.test(code) || codes.includes(code)) continue;
+    length += code.length + (codes.length > 0 ? 2 : 0);
+    if (length > MAX_VALUE) break;
+    codes.push(code);
+  }
+  return codes.length > 0 ? codes.join(', ') : undefined;
 }
 
 /** The attribute names a record gives a value (`attr_t_display_diagonal`…), its colour aside. */

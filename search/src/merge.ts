@@ -45,6 +45,8 @@ export interface ShardResult {
    * as its word: "tvs" searched "tv"): what the highlights mark. The same in every shard.
    */
   searched?: string[];
+  /** The query is a barcode that this shard's products carry: these are its only matches. */
+  barcode?: boolean;
   relaxed?: PassResult & {
     /** Products the relaxed pass matched, before the filters. */
     matches: number;
@@ -84,6 +86,8 @@ export const ORDERS: Record<SearchParams['sort'], Order> = {
  * order: each shard sent its own first `page * pageSize` of each pass.
  */
 export function mergeResults(results: ShardResult[], params: SearchParams, typed: string[]): SearchResult {
+  // A barcode some shard's products carry: their products are the result, not text matches.
+  if (results.some((r) => r.barcode)) results = results.filter((r) => r.barcode);
   const corrected = results.find((r) => r.corrected)?.corrected;
   const terms = results.find((r) => r.searched)?.searched ?? typed;
   const strictMatches = results.reduce((n, r) => n + r.strictMatches, 0);

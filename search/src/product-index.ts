@@ -1,5 +1,6 @@
 import type { Product, SearchParams, SearchResult, Suggestion } from '@shopsync/core';
 import type lunr from 'lunr';
+import { barcodeQuery, barcodesOf, isBarcodeKey } from './barcodes.js';
 import { inProcessBuilder, type SegmentBuilder } from './builder.js';
 import { QueryCache } from './cache.js';
 import {
@@ -110,8 +111,10 @@ interface Row {
   /** Its brand's and category's numbers in the index's facet values (`facetValue`). */
   brandId: number;
   categoryId: number;
-  /** How many attributes it states (`specsFactor`). */
+  /** How many attributes it states (`specsFactor`), its barcodes aside. */
   specs: number;
+  /** Its barcodes as lookup keys (barcodes.ts), which a search for one finds it by. */
+  barcodes: string[];
   /** Its type as its category and title say it (`readType`), for the current set of heads. */
   readType?: { heads: ReadonlyMap<string, number>; signature: TypeSignature };
 }
@@ -184,6 +187,8 @@ const CANDIDATE_ORDERS: Record<
  */
 export class ProductIndex {
   private rows = new Map<string, Row>();
+  /** Barcode lookup keys (barcodes.ts `barcodeKey`) -> the products that carry them. */
+  private barcodes = new Map<string, string[]>();
   private base = new SearchSegment([]);
   private delta = new SearchSegment([]);
   /**
@@ -398,6 +403,8 @@ export class ProductIndex {
     const previous = this.rows.get(product.id);
     const row = this.toRow(product, previous?.ordinal ?? product.ordinal);
     this.rows.set(product.id, row);
+    if (previous) this.forgetBarcodes(previous);
+    this.addBarcodes(row);
     this.place(product.id, row);
     // Stock and price live in the rows, not in Lunr: a change that leaves the text alone (every
     // order moves stock) touches no segment and never brings a compaction nearer.
@@ -415,9 +422,26 @@ export class ProductIndex {
     const row = this.rows.get(id);
     if (!row) return;
     this.rows.delete(id);
+    this.forgetBarcodes(row);
     this.suggester.remove(row);
     this.place(id, undefined);
     this.changed(id, false);
+  }
+
+  private addBarcodes(row: Row): void {
+    for (const key of row.barcodes) {
+      const ids = this.barcodes.get(key);
+      if (!ids) this.barcodes.set(key, [row.id]);
+      else if (!ids.includes(row.id)) ids.push(row.id);
+    }
+  }
+
+  private forgetBarcodes(row: Row): void {
+    for (const key of row.barcodes) {
+      const ids = this.barcodes.get(key)?.filter((id) => id !== row.id);
+      if (ids && ids.length > 0) this.barcodes.set(key, ids);
+      else this.barcodes.delete(key);
+    }
   }
 
   /** Points the segments' entries for the product at its current row. */
@@ -460,6 +484,22 @@ export class ProductIndex {
         strictMatches: all.length,
         strictFloor: 0,
         strict: this.pass({ candidates: all, weigh: UNWEIGHED, ceiling: UNWEIGHED }, params),
+      };
+    }
+    // A barcode ("0095205603217") finds the products that carry it, and only those (`mergeResults`
+    // keeps only such results of every shard).
+    const barcode = barcodeQuery(terms);
+    const scanned = barcode === undefined ? undefined : this.barcodes.get(barcode);
+    if (scanned) {
+      const found: Candidate[] = scanned.flatMap((id) => {
+        const row = this.rows.get(id);
+        return row ? [{ row, text: 1, score: 1 }] : [];
+      });
+      return {
+        strictMatches: found.length,
+        strictFloor: 1,
+        strict: this.pass({ candidates: found, weigh: UNWEIGHED, ceiling: UNWEIGHED }, params),
+        barcode: true,
       };
     }
     const others = new Set(alsoKnown);
@@ -1406,6 +1446,7 @@ export class ProductIndex {
     // A new catalog: its bases are built with its own averages, or as `build` and `restore` say.
     this.averages = undefined;
     this.rows.clear();
+    this.barcodes.clear();
     this.titleTerms.clear();
     this.names.clear();
     this.facetValues = [];
@@ -1413,7 +1454,11 @@ export class ProductIndex {
     this.facetStems = [];
     this.facetKeys = [];
     this.nextOrdinal = 0;
-    for (const p of products) this.rows.set(p.id, this.toRow(p, p.ordinal));
+    for (const p of products) {
+      const row = this.toRow(p, p.ordinal);
+      this.rows.set(p.id, row);
+      this.addBarcodes(row);
+    }
     // A new catalog: suggestions are counted again on first use.
     this.suggester.stale = true;
   }
@@ -1451,7 +1496,9 @@ export class ProductIndex {
       name: this.nameOf(p.description),
       brandId: this.facetValue(p.brand),
       categoryId: this.facetValue(p.category),
-      specs: Object.keys(p.attributes ?? {}).length,
+      // A barcode is no specification: "lenovo" ranks its products as before the import kept them.
+      specs: Object.keys(p.attributes ?? {}).filter((key) => !isBarcodeKey(key)).length,
+      barcodes: barcodesOf(p.attributes),
       // Set on first use; present from the start so that every row has the same shape.
       readType: undefined,
     };

@@ -3,6 +3,7 @@ import { icecatAvailable, loadIcecat, SHARED_DATA } from '../scripts/load-icecat
 import { ICECAT_DEFAULT_STOCK, icecatToProduct, MAX_ATTRIBUTES } from '../src/icecat.js';
 import { plainText } from '../src/icecat-text.js';
 import { presentedValue } from '../src/icecat-units.js';
+import { ProductIndex } from '../src/product-index.js';
 import { PHRASES } from '../src/shoppers-words.js';
 import { tokenize } from '../src/text.js';
 
@@ -217,6 +218,24 @@ describe('icecatToProduct', () => {
     });
   });
 
+  it("keeps the record's barcodes as the EAN a product page lists, each once", () => {
+    expect(mapped({ ean: ['0095205603217'] }).attributes.EAN).toBe('0095205603217');
+    expect(
+      mapped({ ean: ['5032037041478', '00735858205177', '5032037041478', 'x', { a: 1 }, '12', null] })
+        .attributes.EAN,
+    ).toBe('5032037041478, 00735858205177');
+    // One code given alone, as a string or a number.
+    expect(mapped({ ean: ' 8710895994644 ' }).attributes.EAN).toBe('8710895994644');
+    expect(mapped({ ean: 8710895994644 }).attributes.EAN).toBe('8710895994644');
+    expect(mapped().attributes).not.toHaveProperty('EAN');
+    expect(mapped({ ean: [] }).attributes).not.toHaveProperty('EAN');
+    // As many as an attribute value holds (2,000 characters; the catalog's most, 127, fit).
+    const many = Array.from({ length: 300 }, (_, i) => String(4_000_000_000_000 + i));
+    const kept = mapped({ ean: many }).attributes.EAN!;
+    expect(kept.length).toBeLessThanOrEqual(2000);
+    expect(kept.split(', ')).toEqual(many.slice(0, kept.split(', ').length));
+  });
+
   it(`keeps a notebook's 180 specifications, and at most ${MAX_ATTRIBUTES} of a hostile record`, () => {
     const specs = (n: number) =>
       Object.fromEntries(Array.from({ length: n }, (_, i) => [`attr_t_f${i}`, 'x']));
@@ -246,6 +265,23 @@ describe('the Icecat catalog as imported', () => {
       expect(Math.max(...products.map((p) => Object.keys(p.attributes).length))).toBeLessThan(MAX_ATTRIBUTES);
     },
     60_000,
+  );
+
+  it.skipIf(!available)(
+    "keeps every product's barcodes: a search for one finds its product first",
+    () => {
+      const { products } = loadIcecat();
+      expect(products.filter((p) => !p.attributes.EAN).map((p) => p.id)).toEqual([]);
+      expect(products.find((p) => p.id === '3920564')!.attributes.EAN).toBe('0095205603217');
+      // The index finds a barcode by a lookup; its text is not needed for it.
+      const index = new ProductIndex();
+      index.replaceAll(products.map((p) => ({ ...p, title: p.id, description: '' })));
+      const first = (q: string) => index.search({ q, page: 1, pageSize: 5, sort: 'relevance' }).hits[0]?.id;
+      expect(first('0095205603217')).toBe('3920564');
+      const missed = products.filter((p) => p.attributes.EAN!.split(', ').some((ean) => first(ean) !== p.id));
+      expect(missed.map((p) => p.id)).toEqual([]);
+    },
+    120_000,
   );
 
   it.skipIf(!available)(

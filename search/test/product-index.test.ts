@@ -1379,6 +1379,43 @@ describe('Synonyms from the catalog', () => {
     expect(first('u272')).toBe('DELL UltraSharp U2720Q monitor 68.6 cm (27")');
   });
 
+  it('finds a product by its barcode first, and only it (EAN, GTIN-14, UPC-12, as printed)', () => {
+    const index = new ProductIndex();
+    const items = [
+      product('Xerox 006R90321 toner cartridge Original Black', 'Xerox', 'Toner cartridge', 4995, {
+        attributes: { model: '006R90321', EAN: '0095205603217' },
+      }),
+      product('Intel E10G41BFLR networking card', 'Intel', 'Network card', 19900, {
+        attributes: { EAN: '5032037041478, 00735858205177' },
+      }),
+      product('Philips Stereo adapter SWA2550W/10', 'Philips', 'Adapter', 900, {
+        attributes: { 'ean upc gtin': '87 10895 99464 4' },
+      }),
+      // Says the number in its text: no barcode of its own.
+      product('Acme toner for Xerox', 'Acme', 'Toner cartridge', 1900, {
+        description: 'Replaces 0095205603217 and 5032037041478',
+      }),
+    ];
+    index.replaceAll(items);
+    const ids = (query: string) => index.search(q({ q: query })).hits.map((h) => h.id);
+    expect(ids('0095205603217')).toEqual([items[0]!.id]);
+    // The UPC-12 of the same code, and the code as printed under the bars.
+    expect(ids('095205603217')).toEqual([items[0]!.id]);
+    expect(ids('0 095205 603217')).toEqual([items[0]!.id]);
+    // Any of a product's codes; a GTIN-14 is its EAN-13 with a zero before it.
+    expect(ids('5032037041478')).toEqual([items[1]!.id]);
+    expect(ids('0735858205177')).toEqual([items[1]!.id]);
+    expect(ids('8710895994644')).toEqual([items[2]!.id]);
+    // A number that is no product's barcode is searched as words.
+    expect(ids('1234567890123')).toEqual([]);
+    // Writes: a new code is found at once, an old one no more.
+    index.upsert({ ...items[0]!, attributes: { EAN: '4006381333931' } });
+    expect(ids('4006381333931')).toEqual([items[0]!.id]);
+    expect(ids('0095205603217')).toEqual([items[3]!.id]);
+    index.remove(items[1]!.id);
+    expect(ids('5032037041478')).toEqual([items[3]!.id]);
+  });
+
   it('finds a model code written in parts when typed joined ("smg770f": SM-G770F)', () => {
     const index = new ProductIndex();
     const items = [

@@ -282,6 +282,16 @@ describe('ShardedIndex', () => {
     expect(last.hits.at(-1)!.id).toBe('new-1');
   });
 
+  it('finds a product by its barcode in whichever shard holds it, and only it', async () => {
+    const { index } = await sharded(products, 3);
+    const first = products[0]!;
+    const second = products.find((p) => index.shardOf(p.id) !== index.shardOf(first.id));
+    index.upsert({ ...first!, attributes: { EAN: '0095205603217' } });
+    // Another shard's product says the number in its text.
+    index.upsert({ ...second!, description: `${second!.description} 0095205603217` });
+    expect((await index.search(q({ q: '0095205603217' }))).hits.map((h) => h.id)).toEqual([first!.id]);
+  });
+
   it('serves repeated queries from its cache until something changes', async () => {
     const { index } = await sharded(products, 2);
     const params = q({ q: 'wireless' });
