@@ -274,6 +274,25 @@ test('a filter with many values shows them all on request, and fewer again', asy
   await expect(brand.getByRole('radio')).toHaveCount(13);
 });
 
+test('a filter offers every brand of the results, past the 30 it once stopped at', async ({
+  page,
+  request,
+}) => {
+  const word = `allbrands${randomUUID().slice(0, 4)}`;
+  await family(
+    request,
+    word,
+    Array.from({ length: 44 }, (_, i): [string, number] => [`Maker${String(i).padStart(2, '0')}`, 1000]),
+  );
+  await page.goto(`/search?q=${word}`);
+  await expect(page.getByTestId('result-count')).toHaveText('44 results');
+  const brand = page.getByRole('group', { name: 'Brand' });
+  await brand.getByRole('button', { name: 'Show all 44' }).click();
+  // "Any brand" and all 44.
+  await expect(brand.getByRole('radio')).toHaveCount(45);
+  await expect(brand.getByRole('radio', { name: 'Maker43 (1)' })).toBeVisible();
+});
+
 test('the result count is a polite live region, so a screen reader hears it change', async ({
   page,
   request,

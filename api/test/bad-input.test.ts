@@ -49,6 +49,8 @@ describe('bad input', () => {
       'pageSize=1000',
       'sort=sideways',
       'minPrice=-5',
+      'facetLimit=0',
+      'facetLimit=201',
       `q=${'a'.repeat(600)}`,
     ]) {
       const res = await c.get(`/api/search?${q}`);

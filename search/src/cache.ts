@@ -24,6 +24,7 @@ export class QueryCache {
       params.sort,
       params.page,
       params.pageSize,
+      params.facetLimit,
     ]);
   }
 

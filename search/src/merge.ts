@@ -1,5 +1,12 @@
-import type { FacetValue, PriceFacet, SearchHit, SearchParams, SearchResult } from '@shopsync/core';
-import { highlight } from './text.js';
+import {
+  FACET_DEFAULT,
+  type FacetValue,
+  type PriceFacet,
+  type SearchHit,
+  type SearchParams,
+  type SearchResult,
+} from '@shopsync/core';
+import { filterKey, highlight } from './text.js';
 
 /**
  * A hit before merging: its raw score, and what orders it among hits of other shards. Its
@@ -117,6 +124,7 @@ export function mergeResults(results: ShardResult[], params: SearchParams, typed
     for (const hit of pass.hits) hits.push(hit);
   }
   const start = (params.page - 1) * params.pageSize;
+  const limit = params.facetLimit ?? FACET_DEFAULT;
   const page = passes.length === 1 ? hits : hits.sort(ORDERS[params.sort]);
   const priceFacets: PriceFacet[] = PRICE_BUCKETS.map(([min, max], i) => ({
     value: max === null ? `${min}-` : `${min}-${max}`,
@@ -134,17 +142,31 @@ export function mergeResults(results: ShardResult[], params: SearchParams, typed
     total,
     page: params.page,
     pageSize: params.pageSize,
-    facets: { brand: topFacets(brand), category: topFacets(category), price: priceFacets },
+    facets: {
+      brand: topFacets(brand, limit, params.brand),
+      category: topFacets(category, limit, params.category ? [params.category] : undefined),
+      price: priceFacets,
+    },
+    facetCounts: { brand: brand.size, category: category.size },
     tookMs: 0,
     ...(corrected ? { correctedQuery: corrected.join(' ') } : {}),
   };
 }
 
-function topFacets(counts: Map<string, number>, limit = 30): FacetValue[] {
-  return [...counts]
-    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-    .slice(0, limit)
-    .map(([value, count]) => ({ value, count }));
+/**
+ * A facet's values, most products first: `limit` of them (`facetLimit`: the storefront's filters
+ * ask for up to 200, where 30 were all there was, and "cable", whose hits have 44 brands, offered
+ * 30), and the chosen ones (`selected`, as a filter names them) wherever they rank, so that a
+ * choice stays in view.
+ */
+function topFacets(counts: Map<string, number>, limit: number, selected?: readonly string[]): FacetValue[] {
+  const sorted = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  const top = sorted.slice(0, limit);
+  if (selected && sorted.length > limit) {
+    const keys = new Set(selected.map(filterKey));
+    for (const entry of sorted.slice(limit)) if (keys.has(filterKey(entry[0]))) top.push(entry);
+  }
+  return top.map(([value, count]) => ({ value, count }));
 }
 
 export function round(n: number): number {

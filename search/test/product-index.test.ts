@@ -1379,6 +1379,45 @@ describe('Synonyms from the catalog', () => {
     expect(first('u272')).toBe('DELL UltraSharp U2720Q monitor 68.6 cm (27")');
   });
 
+  it('lists every brand and category of the matches asked for, up to 200, and says how many there are', () => {
+    const index = new ProductIndex();
+    // 44 brands make cables ("cable" on Icecat: 44 brands, of which 30 were listed), the commonest
+    // first; 250 make lamps, each one (a brand past the 200th is still chosen and shown).
+    const items: Product[] = [];
+    for (let b = 0; b < 44; b++)
+      for (let i = 0; i <= b % 3; i++)
+        items.push(product(`Brand${b} C${i} cable`, `Brand${b}`, `Cable ${b}`, 900));
+    for (let b = 0; b < 250; b++)
+      items.push(
+        product(
+          `Lumen${String(b).padStart(3, '0')} L lamp`,
+          `Lumen${String(b).padStart(3, '0')}`,
+          'Lamp',
+          900,
+        ),
+      );
+    index.replaceAll(items);
+    // Unasked, the 30 commonest, as before (the home page's departments read them); and how many.
+    const plain = index.search(q({ q: 'cable' }));
+    expect(plain.facets.brand).toHaveLength(30);
+    expect(plain.facetCounts).toEqual({ brand: 44, category: 44 });
+    const cables = index.search(q({ q: 'cable', facetLimit: '200' }));
+    expect(cables.facets.brand).toHaveLength(44);
+    expect(cables.facets.category).toHaveLength(44);
+    expect(cables.facetCounts).toEqual({ brand: 44, category: 44 });
+    expect(cables.facets.brand.slice(0, 3).every((f) => f.count === 3)).toBe(true);
+    const lamps = index.search(q({ q: 'lamp', facetLimit: '200' }));
+    expect(lamps.facets.brand).toHaveLength(200);
+    expect(lamps.facetCounts).toEqual({ brand: 250, category: 1 });
+    // A brand chosen past the 200 listed is listed too, however the filter writes it.
+    const chosen = index.search(q({ q: 'lamp', brand: 'lumen249 ', facetLimit: '200' }));
+    expect(chosen.total).toBe(1);
+    expect(chosen.facets.brand).toHaveLength(201);
+    expect(chosen.facets.brand.at(-1)).toEqual({ value: 'Lumen249', count: 1 });
+    // No more than 200 may be asked for.
+    expect(Params.safeParse({ facetLimit: '201' }).success).toBe(false);
+  });
+
   it('finds a product by its barcode first, and only it (EAN, GTIN-14, UPC-12, as printed)', () => {
     const index = new ProductIndex();
     const items = [

@@ -22,6 +22,9 @@ const phone = matchMedia('(max-width: 760px)');
 
 export default function Search({ url }: { url: URL }) {
   const params = apiSearchParams(url.search);
+  // Every brand and category a shopper can choose from, up to the API's most (FACET_LIMIT in
+  // @shopsync/core); the answer says how many there are (`facetCounts`).
+  params.set('facetLimit', '200');
   const q = params.get('q') ?? '';
   const key = params.toString();
   // Each answer keeps the words it answered: the last one stays while the next loads; and what it
@@ -123,6 +126,7 @@ export default function Search({ url }: { url: URL }) {
               title="Category"
               name="category"
               values={data.facets.category}
+              total={data.facetCounts?.category}
               selected={params.get('category')}
               onChange={choose}
             />
@@ -130,6 +134,7 @@ export default function Search({ url }: { url: URL }) {
               title="Brand"
               name="brand"
               values={data.facets.brand}
+              total={data.facetCounts?.brand}
               selected={params.get('brand')}
               onChange={choose}
             />
@@ -356,18 +361,25 @@ const FACET_VALUES = 12;
 
 /**
  * One filter's values with their counts; one value at a time (radios), or any. The commonest
- * show first; "Show all N" shows the rest.
+ * show first; "Show all N" shows the rest. The server lists up to 200 values of a facet
+ * (`facetLimit`); `total` says how many there are, so a longer list is offered as "Show 200 of
+ * 1,310", never as all.
  */
 function Facet(props: {
   title: string;
   name: string;
   values: { value: string; count: number }[];
+  /** How many values the matches have, when the server said (`facetCounts`). */
+  total?: number | undefined;
   selected: string | null;
   onChange: (u: Record<string, string | null>) => void;
 }) {
   const [all, setAll] = useState(false);
   if (props.values.length === 0) return null;
   const more = props.values.length > FACET_VALUES;
+  // The chosen value may be listed past the commonest (the server keeps it in view).
+  const listed = props.values.length;
+  const total = Math.max(listed, props.total ?? 0);
   // The chosen value stays in view even when it is not among the commonest.
   const shown = all ? [...props.values] : props.values.slice(0, FACET_VALUES);
   // A filter ignores case and spacing ("hp" selects HP), and so does the choice shown.
@@ -397,7 +409,11 @@ function Facet(props: {
       ))}
       {more && (
         <button type="button" class="link" aria-expanded={all} onClick={() => setAll(!all)}>
-          {all ? 'Show fewer' : `Show all ${props.values.length.toLocaleString()}`}
+          {all
+            ? 'Show fewer'
+            : listed < total
+              ? `Show ${listed.toLocaleString()} of ${total.toLocaleString()}`
+              : `Show all ${listed.toLocaleString()}`}
         </button>
       )}
     </fieldset>
