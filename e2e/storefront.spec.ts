@@ -212,6 +212,37 @@ test('the cart shows line totals and a removed line comes back with Undo', async
   await expect(line(page, id).getByTestId('quantity')).toHaveText('3');
 });
 
+test('the cart says when a price changed since the item was added, and Undo keeps what it was', async ({
+  page,
+  request,
+}) => {
+  const id = await createProduct(request, 'Repriced Lamp', 10, 2500);
+  await page.goto(`/products/${id}`);
+  await page.getByRole('button', { name: 'Add to cart' }).click();
+  await page.goto('/cart');
+  await expect(line(page, id).getByTestId('quantity')).toHaveText('1');
+  await expect(line(page, id).getByTestId('line-price')).toHaveCount(0);
+  const repriced = await request.patch(`/api/products/${id}`, { headers: ADMIN, data: { price: 3100 } });
+  expect(repriced.status()).toBe(200);
+  await page.reload();
+  await expect(line(page, id).getByTestId('line-price')).toHaveText(
+    'The price went up from $25.00 since you added it.',
+  );
+  // Another tap at the new price does not make it the price the line was added at.
+  await line(page, id).getByRole('button', { name: 'Increase quantity' }).click();
+  await expect(line(page, id).getByTestId('quantity')).toHaveText('2');
+  await line(page, id).getByRole('button', { name: 'Remove' }).click();
+  await page.getByTestId('removed').getByRole('button', { name: 'Undo' }).click();
+  await expect(line(page, id).getByTestId('line-price')).toHaveText(
+    'The price went up from $25.00 since you added it.',
+  );
+  await request.patch(`/api/products/${id}`, { headers: ADMIN, data: { price: 1999 } });
+  await page.reload();
+  await expect(line(page, id).getByTestId('line-price')).toHaveText(
+    'The price dropped from $25.00 since you added it.',
+  );
+});
+
 test('the cart shows the most recently added item first, and a line keeps its place when its quantity changes', async ({
   page,
   request,

@@ -8,7 +8,7 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 describe('cart compaction', () => {
-  it('folds a long line into one entry once no device has the cart open, keeping its quantity', async () => {
+  it('folds a long line into one entry once no device has the cart open, keeping its quantity and added price', async () => {
     const vendor = admin(server.url);
     const p = (
       await vendor.post('/api/products', { title: 'Tap target', brand: 'Acme', price: 100, stock: 9 })
@@ -19,7 +19,13 @@ describe('cart compaction', () => {
     while (server.sync.stats().rooms > 0) await new Promise((r) => setTimeout(r, 50));
     const after = (await shopper.get('/api/cart')).json.lines;
     expect(after).toEqual([
-      { tag: expect.any(String), productId: p, quantity: 10, tags: [expect.any(String)] },
+      {
+        tag: expect.any(String),
+        productId: p,
+        quantity: 10,
+        tags: [expect.any(String)],
+        addedPrice: { amount: 100, currency: 'USD' },
+      },
     ]);
   });
 });

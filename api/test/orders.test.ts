@@ -22,10 +22,17 @@ describe('cart and orders', () => {
     await c.post('/api/cart/lines', { productId: p, quantity: 1 });
     const view = await c.post('/api/cart/lines', { productId: p, quantity: 2 });
     expect(view.status).toBe(200);
+    // At the price of the first add, which the line keeps when the price changes.
+    const added = { amount: 1250, currency: 'USD' };
     expect(view.json.lines).toEqual([
-      { tag: expect.any(String), productId: p, quantity: 3, tags: expect.any(Array) },
+      { tag: expect.any(String), productId: p, quantity: 3, tags: expect.any(Array), addedPrice: added },
     ]);
     expect(view.json.syncUrl).toBe('/sync');
+    expect((await vendor.patch(`/api/products/${p}`, { price: 1500 })).status).toBe(200);
+    await c.post('/api/cart/lines', { productId: p, quantity: 1 });
+    expect((await c.patch(`/api/cart/lines/${p}`, { quantity: 2 })).json.lines).toMatchObject([
+      { productId: p, quantity: 2, addedPrice: added },
+    ]);
     expect((await c.patch(`/api/cart/lines/${p}`, { quantity: 0 })).json.lines).toEqual([]);
     expect((await c.post('/api/cart/lines', { productId: 'missing', quantity: 1 })).status).toBe(404);
     expect((await c.patch('/api/cart/lines/missing', { quantity: 3 })).status).toBe(404);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_MAX_PER_LINE } from './cart/entry.js';
+import type { SeenPrice } from './cart/types.js';
 import { Money } from './money.js';
 import { ORDER_STATUSES } from './order-status.js';
 
@@ -95,9 +96,17 @@ export interface CartView {
   cartId: string;
   /**
    * `tag`: the whole line (`lineTag`), for orders; `tags`: its entries'. `capped`: more was added
-   * than the line holds; its quantity is `maxPerLine` (`CartLine`).
+   * than the line holds; its quantity is `maxPerLine` (`CartLine`). `addedPrice`: the price the
+   * line was first added at, when the device (or the API's add) said it (`CartLine`).
    */
-  lines: { tag: string; productId: string; quantity: number; tags: string[]; capped?: true }[];
+  lines: {
+    tag: string;
+    productId: string;
+    quantity: number;
+    tags: string[];
+    capped?: true;
+    addedPrice?: SeenPrice;
+  }[];
   /** The most units of one product a line holds (`MAX_PER_LINE`). */
   maxPerLine: number;
   syncUrl: string;

@@ -172,6 +172,45 @@ export function cartConformance(backend: CartBackend): void {
       expect(shown(same)).toEqual(['x', 'y']);
     });
 
+    it('keeps the price a line was first added at, through sets and syncs; a line added again starts anew', () => {
+      let clock = 1000;
+      const now = () => clock++;
+      const [phone, laptop] = [backend.create({ now }), backend.create({ now })];
+      const usd = (amount: number) => ({ amount, currency: 'USD' });
+      const added = (r: CartReplica) => r.cart.lines().map((l) => [l.productId, l.addedPrice]);
+      phone.cart.add('a', 1, usd(2500));
+      phone.cart.add('b', 1); // a device that did not say the price
+      syncAll(phone, laptop);
+      expect(added(laptop)).toEqual([
+        ['a', usd(2500)],
+        ['b', undefined],
+      ]);
+      // Added again later at a new price, set, normalized, synced: still the first price.
+      laptop.cart.add('a', 1, usd(3100));
+      laptop.cart.setQuantity('a', 3);
+      phone.cart.add('a', 1, usd(3100));
+      phone.cart.normalize('a');
+      syncAll(phone, laptop);
+      expect(added(phone)).toEqual(added(laptop));
+      expect(phone.cart.lines()[0]!.addedPrice).toEqual(usd(2500));
+      // A line whose first add said no price takes the first that did.
+      laptop.cart.add('b', 1, usd(999));
+      syncAll(phone, laptop);
+      expect(phone.cart.lines()[1]!.addedPrice).toEqual(usd(999));
+      // Removed and added again: the new add's price.
+      phone.cart.remove('a');
+      phone.cart.add('a', 1, usd(3100));
+      syncAll(phone, laptop);
+      expect(laptop.cart.lines()[0]!.addedPrice).toEqual(usd(3100));
+      // Two devices adding at the same moment at two prices read the same one.
+      const [x, y] = [backend.create({ now: () => 7 }), backend.create({ now: () => 7 })];
+      x.cart.add('p', 1, usd(500));
+      y.cart.add('p', 1, usd(400));
+      syncAll(x, y);
+      expect(x.cart.lines()[0]!.addedPrice).toEqual(usd(400));
+      expect(y.cart.lines()[0]!.addedPrice).toEqual(usd(400));
+    });
+
     it('refuses invalid quantities from its own caller (a bug), never from a remote', () => {
       const r = backend.create();
       expect(() => r.cart.add('a', -1)).toThrow(RangeError);

@@ -56,6 +56,21 @@ describe('YjsCart specifics', () => {
     expect(cart.malformedCount()).toBe(1);
   });
 
+  it('reads an entry with a malformed shown price as one without, never leaving the entry out', () => {
+    const cart = new YjsCart();
+    const bad = [
+      { amount: -1, currency: 'USD' },
+      { amount: 1.5, currency: 'USD' },
+      { amount: 100, currency: 'usd' },
+      { amount: '100', currency: 'USD' },
+      'free',
+    ];
+    for (const [i, price] of bad.entries())
+      cart.map.set(`t${i}`, { productId: `p${i}`, kind: 'add', qty: 1, at: 1, price });
+    expect(cart.lines().map((l) => [l.quantity, l.addedPrice])).toEqual(bad.map(() => [1, undefined]));
+    expect(cart.malformedCount()).toBe(0);
+  });
+
   it('reads the named entries alone, leaving out missing and malformed tags, as entries() would', () => {
     const cart = new YjsCart();
     const a = cart.add('a', 1);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type CartView, lineTag, mergeYjsCart, YjsCart } from '@shopsync/core';
+import { type CartView, lineTag, mergeYjsCart, type SeenPrice, YjsCart } from '@shopsync/core';
 import type * as Y from 'yjs';
 import { rememberBounded } from '../bounded.js';
 import { type Db, statement } from '../db.js';
@@ -86,12 +86,16 @@ export class Carts {
       quantity: l.quantity,
       tags: l.tags,
       ...(l.capped ? { capped: true as const } : {}),
+      ...(l.addedPrice ? { addedPrice: l.addedPrice } : {}),
     }));
   }
 
-  /** The same `add` operation a device makes, applied to the server's copy (API clients without a CRDT). */
-  async add(cartId: string, productId: string, quantity: number): Promise<void> {
-    await this.documents.withDocument(cartId, (doc) => new YjsCart(doc).add(productId, quantity));
+  /**
+   * The same `add` operation a device makes, applied to the server's copy (API clients without a
+   * CRDT), at `price`, the product's price now (what the shopper is taken to have seen).
+   */
+  async add(cartId: string, productId: string, quantity: number, price?: SeenPrice): Promise<void> {
+    await this.documents.withDocument(cartId, (doc) => new YjsCart(doc).add(productId, quantity, price));
   }
 
   async setQuantity(cartId: string, productId: string, quantity: number): Promise<void> {

@@ -42,10 +42,12 @@ export function cartRoutes(carts: Carts, catalog: Catalog, tokens: SyncTokens, s
   app.post('/cart/lines', async (c) => {
     const owner = cartOwner(c, secureCookies);
     const { productId, quantity } = await parseBody(c, CartLineInput);
-    if (!catalog.get(productId)) throw new ApiError(404, 'product_not_found', 'no such product');
+    const product = catalog.get(productId);
+    if (!product) throw new ApiError(404, 'product_not_found', 'no such product');
     // The cart's operation, never refused (ARCHITECTURE): the read clamps a line to maxPerLine,
-    // which the view carries so a client can say so.
-    await carts.add(carts.cartFor(owner), productId, quantity);
+    // which the view carries so a client can say so. At today's price, which the cart compares
+    // with the product's later (`addedPrice`).
+    await carts.add(carts.cartFor(owner), productId, quantity, product.price);
     return c.json(await view(c, owner));
   });
 

@@ -1,6 +1,8 @@
 import { DEFAULT_MAX_PER_LINE as MAX_PER_LINE } from '@shopsync/core/cart/entry';
+import type { SeenPrice } from '@shopsync/core/cart/types';
 import type { YjsCart } from '@shopsync/core/cart/yjs';
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { priceChangeText } from '../cart/price-change.js';
 import { cartState, currentCart } from '../cart/session.js';
 import { decrease, increase } from '../cart/steppers.js';
 import { ProductImage } from '../components/image.js';
@@ -48,6 +50,8 @@ export default function CartPage() {
     productId: string;
     quantity: number;
     title: string;
+    /** The price it was added at: Undo puts it back as it was, not as added now. */
+    addedPrice: SeenPrice | undefined;
   } | null>(null);
   // What the one status region below says (a live region per line announced a bare number, of no
   // line): the new quantity of the line the shopper last changed with "+" or "−", or what changed
@@ -129,7 +133,8 @@ export default function CartPage() {
     if (!cart) return;
     cart.remove(productId);
     own(productId);
-    setRemoved({ cartId: state.cartId!, productId, quantity, title });
+    const addedPrice = state.lines.find((l) => l.productId === productId)?.addedPrice;
+    setRemoved({ cartId: state.cartId!, productId, quantity, title, addedPrice });
     setStepped(null);
     focusNext.current = { undo: true };
   };
@@ -168,7 +173,7 @@ export default function CartPage() {
               class="link"
               ref={undoButton}
               onClick={() => {
-                shown()?.add(undoable.productId, undoable.quantity);
+                shown()?.add(undoable.productId, undoable.quantity, undoable.addedPrice);
                 own(undoable.productId);
                 setRemoved(null);
                 focusNext.current = { line: undoable.productId };
@@ -208,6 +213,11 @@ export default function CartPage() {
                       {p?.title ?? (p === null ? 'No longer available' : 'Loading…')}
                     </a>
                     {p && <span class="price">{formatMoney(p.price)}</span>}
+                    {p && priceChangeText(line.addedPrice, p.price) && (
+                      <p class="notice" data-testid="line-price">
+                        {priceChangeText(line.addedPrice, p.price)}
+                      </p>
+                    )}
                     {mustFix(problem) && (
                       <p class="notice stock-short" data-testid="line-stock">
                         {problemText(

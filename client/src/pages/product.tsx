@@ -50,7 +50,8 @@ export default function ProductPage({ params }: { params: string[] }) {
   const add = () => {
     // Kept for the cart if it has not opened yet (a page opened from a link loads first).
     const n = Math.min(qty, offer);
-    editCart((cart) => cart.add(p.id, n));
+    // At the price shown here: the cart says if it changes before the order (`addedPrice`).
+    editCart((cart) => cart.add(p.id, n, p.price));
     const items = cart.lines.reduce((sum, l) => sum + l.quantity, 0) + n;
     setAdded(`Added ${n} × ${p.title}. Your cart has ${items} item${items === 1 ? '' : 's'}.`);
   };

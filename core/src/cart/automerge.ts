@@ -1,6 +1,6 @@
 import * as A from '@automerge/automerge';
 import {
-  addedSince,
+  carriedOn,
   DEFAULT_MAX_PER_LINE,
   parseEntry,
   randomTag,
@@ -8,7 +8,7 @@ import {
   validateQuantity,
 } from './entry.js';
 import type { CartBackend, CartReplica } from './replica.js';
-import type { CartChange, CartDocument, CartEntry, CartLine, CartOptions } from './types.js';
+import type { CartChange, CartDocument, CartEntry, CartLine, CartOptions, SeenPrice } from './types.js';
 
 type CartShape = { lines: Record<string, unknown> };
 
@@ -24,6 +24,9 @@ function stored(entry: CartEntry): Record<string, unknown> {
     qty: entry.qty,
     at: entry.at,
     ...(entry.since === undefined ? {} : { since: entry.since }),
+    ...(entry.price
+      ? { price: { amount: entry.price.amount, currency: new A.ImmutableString(entry.price.currency) } }
+      : {}),
   };
 }
 
@@ -31,7 +34,8 @@ function stored(entry: CartEntry): Record<string, unknown> {
 function plain(value: unknown): unknown {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = A.isImmutableString(v) ? v.toString() : v;
+  for (const [k, v] of Object.entries(value))
+    out[k] = A.isImmutableString(v) ? v.toString() : k === 'price' ? plain(v) : v;
   return out;
 }
 
@@ -103,11 +107,11 @@ export class AutomergeCart implements CartDocument {
       .map(([tag]) => tag);
   }
 
-  add(productId: string, n: number): string {
+  add(productId: string, n: number, price?: SeenPrice): string {
     validateQuantity(n, 'add quantity');
     const tag = this.newTag();
     if (n === 0) return tag;
-    const entry: CartEntry = { productId, kind: 'add', qty: n, at: this.now() };
+    const entry: CartEntry = { productId, kind: 'add', qty: n, at: this.now(), ...(price ? { price } : {}) };
     this.change((d) => {
       writableLines(d)[tag] = stored(entry);
     });
@@ -118,13 +122,12 @@ export class AutomergeCart implements CartDocument {
     validateQuantity(q, 'quantity');
     const observed = this.tagsOf(productId);
     const all = this.entries();
-    const since = addedSince(observed.flatMap((t) => all.get(t) ?? []));
     const entry: CartEntry = {
       productId,
       kind: 'set',
       qty: q,
       at: this.now(),
-      ...(since === undefined ? {} : { since }),
+      ...carriedOn(observed.flatMap((t) => all.get(t) ?? [])),
     };
     const tag = q > 0 ? this.newTag() : undefined;
     if (observed.length === 0 && !tag) return;

@@ -1,4 +1,4 @@
-import type { CartEntry, CartLine } from './types.js';
+import type { CartEntry, CartLine, SeenPrice } from './types.js';
 
 export const DEFAULT_MAX_PER_LINE = 10;
 /** Entries whose qty exceeds this are treated as hostile and ignored. */
@@ -29,7 +29,57 @@ export function parseEntry(value: unknown): CartEntry | null {
   const when = typeof at === 'number' && Number.isFinite(at) ? at : 0;
   const entry: CartEntry = { productId, kind, qty, at: when };
   if (typeof since === 'number' && Number.isFinite(since)) entry.since = since;
+  const price = parsePrice(v.price);
+  if (price) entry.price = price;
   return entry;
+}
+
+/** A well-formed shown price, else undefined (a malformed one is left out, not the entry). */
+function parsePrice(value: unknown): SeenPrice | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const { amount, currency } = value as Record<string, unknown>;
+  const code = typeof currency === 'string' ? currency : String(currency ?? '');
+  if (typeof amount !== 'number' || !Number.isSafeInteger(amount) || amount < 0 || amount > MAX_PRICE)
+    return undefined;
+  if (!/^[A-Z]{3}$/.test(code)) return undefined;
+  return { amount, currency: code };
+}
+
+/** The most a shown price can be (core's Money's bound). */
+const MAX_PRICE = 1_000_000_000_00;
+
+const startOf = (e: CartEntry) => e.since ?? e.at;
+
+/**
+ * Whether priced entry `e` was added before `than` (none yet: yes); of two at the same moment,
+ * the lower price, so that every replica, whatever order it holds them in, reads the same.
+ */
+function pricedBefore(e: CartEntry, than: CartEntry | undefined): boolean {
+  if (!e.price) return false;
+  if (!than?.price) return true;
+  const [a, b] = [startOf(e), startOf(than)];
+  if (a !== b) return a < b;
+  return e.price.currency !== than.price.currency
+    ? e.price.currency < than.price.currency
+    : e.price.amount < than.price.amount;
+}
+
+/**
+ * What a `set` entry that replaces a line's entries carries on of them: when the line was first
+ * added (`since`, the earliest) and the price the earliest priced one was added at (`price`).
+ */
+export function carriedOn(entries: Iterable<CartEntry>): Pick<CartEntry, 'since' | 'price'> {
+  const list = [...entries]; // read twice: an iterator would be spent by the first
+  const since = addedSince(list);
+  const price = addedPrice(list);
+  return { ...(since === undefined ? {} : { since }), ...(price ? { price } : {}) };
+}
+
+/** The price of the earliest of these entries that has one (`CartEntry.price`). */
+export function addedPrice(entries: Iterable<CartEntry>): SeenPrice | undefined {
+  let first: CartEntry | undefined;
+  for (const e of entries) if (pricedBefore(e, first)) first = e;
+  return first?.price;
 }
 
 /** When the line of these entries was first added: the earliest `since` (or `at`) among them. */
@@ -79,7 +129,7 @@ export interface ReadResult {
  */
 export function readEntries(raw: Iterable<[string, unknown]>, maxPerLine = DEFAULT_MAX_PER_LINE): ReadResult {
   const valid = new Map<string, CartEntry>();
-  const perProduct = new Map<string, { max: number; sum: number; tags: string[] }>();
+  const perProduct = new Map<string, { max: number; sum: number; tags: string[]; priced?: CartEntry }>();
   let malformed = 0;
   for (const [tag, value] of raw) {
     const entry = validTag(tag) ? parseEntry(value) : null;
@@ -96,6 +146,7 @@ export function readEntries(raw: Iterable<[string, unknown]>, maxPerLine = DEFAU
     if (entry.kind === 'set') acc.max = Math.max(acc.max, entry.qty);
     else acc.sum += entry.qty;
     acc.tags.push(tag);
+    if (pricedBefore(entry, acc.priced)) acc.priced = entry;
   }
   const lines: CartLine[] = [];
   for (const [productId, acc] of perProduct) {
@@ -107,6 +158,7 @@ export function readEntries(raw: Iterable<[string, unknown]>, maxPerLine = DEFAU
         quantity,
         tags: acc.tags.sort(),
         ...(asked > maxPerLine ? { capped: true } : {}),
+        ...(acc.priced?.price ? { addedPrice: acc.priced.price } : {}),
       });
   }
   lines.sort((a, b) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0));

@@ -1,5 +1,5 @@
 import {
-  addedSince,
+  carriedOn,
   DEFAULT_MAX_PER_LINE,
   parseEntry,
   randomTag,
@@ -7,7 +7,7 @@ import {
   validateQuantity,
 } from './entry.js';
 import type { CartBackend, CartReplica } from './replica.js';
-import type { CartChange, CartDocument, CartEntry, CartLine, CartOptions } from './types.js';
+import type { CartChange, CartDocument, CartEntry, CartLine, CartOptions, SeenPrice } from './types.js';
 
 /**
  * The semantics, stated plainly: a state-based observed-remove set of entries. The state is the
@@ -43,11 +43,17 @@ export class ReferenceCart implements CartDocument {
     for (const l of this.listeners) l({ local });
   }
 
-  add(productId: string, n: number): string {
+  add(productId: string, n: number, price?: SeenPrice): string {
     validateQuantity(n, 'add quantity');
     const tag = this.newTag();
     if (n === 0) return tag;
-    this.added.set(tag, { productId, kind: 'add', qty: n, at: this.now() } satisfies CartEntry);
+    this.added.set(tag, {
+      productId,
+      kind: 'add',
+      qty: n,
+      at: this.now(),
+      ...(price ? { price } : {}),
+    } satisfies CartEntry);
     this.emit(true);
     return tag;
   }
@@ -55,7 +61,7 @@ export class ReferenceCart implements CartDocument {
   setQuantity(productId: string, q: number): void {
     validateQuantity(q, 'quantity');
     const observed = this.observedTags(productId);
-    const since = addedSince(observed.flatMap((t) => parseEntry(this.added.get(t)) ?? []));
+    const carried = carriedOn(observed.flatMap((t) => parseEntry(this.added.get(t)) ?? []));
     for (const tag of observed) this.removed.add(tag);
     if (q > 0)
       this.added.set(this.newTag(), {
@@ -63,7 +69,7 @@ export class ReferenceCart implements CartDocument {
         kind: 'set',
         qty: q,
         at: this.now(),
-        ...(since === undefined ? {} : { since }),
+        ...carried,
       } satisfies CartEntry);
     if (q > 0 || observed.length > 0) this.emit(true);
   }

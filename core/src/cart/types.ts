@@ -16,6 +16,18 @@ export interface CartEntry {
    * its place in the shown cart (`newestFirst`). Display only: the read rule never looks at it.
    */
   since?: number;
+  /**
+   * The product's price when the shopper added it (as the device showed it), carried on by a `set`
+   * as `since` is: the cart says when the price has changed since. Display only, like `since`:
+   * never what the cart holds, nor what an order charges (checkout prices it anew).
+   */
+  price?: SeenPrice;
+}
+
+/** A price as a device showed it: minor units of its currency (core's Money, without zod). */
+export interface SeenPrice {
+  amount: number;
+  currency: string;
 }
 
 /** One product line of the read view. */
@@ -29,6 +41,8 @@ export interface CartLine {
    * asked for more): `quantity` is the most a line holds (`maxPerLine`), not what was asked for.
    */
   capped?: true;
+  /** The price the line was first added at, when the device that added it said (`CartEntry.price`). */
+  addedPrice?: SeenPrice;
 }
 
 export interface CartOptions {
@@ -50,8 +64,8 @@ export interface CartChange {
  * Backends (Yjs, Automerge) implement this and pass one conformance suite.
  */
 export interface CartDocument {
-  /** Inserts a new `add` entry of +n; returns its tag. */
-  add(productId: string, n: number): string;
+  /** Inserts a new `add` entry of +n (at the price shown, when given); returns its tag. */
+  add(productId: string, n: number, price?: SeenPrice): string;
   /** Deletes the observed entries of the product and inserts one `set` entry of q (q = 0 removes). */
   setQuantity(productId: string, q: number): void;
   /** Deletes the observed entries of the product. */

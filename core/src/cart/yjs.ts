@@ -1,6 +1,6 @@
 import * as Y from 'yjs';
 import {
-  addedSince,
+  carriedOn,
   DEFAULT_MAX_PER_LINE,
   newestFirst,
   parseEntry,
@@ -9,7 +9,7 @@ import {
   validateQuantity,
 } from './entry.js';
 import type { CartBackend, CartReplica } from './replica.js';
-import type { CartChange, CartDocument, CartEntry, CartLine, CartOptions } from './types.js';
+import type { CartChange, CartDocument, CartEntry, CartLine, CartOptions, SeenPrice } from './types.js';
 
 /** The name of the shared map that holds the entries (cart document format v1). */
 export const LINES_KEY = 'lines';
@@ -31,12 +31,12 @@ export class YjsCart implements CartDocument {
     this.newTag = options.newTag ?? randomTag;
   }
 
-  add(productId: string, n: number): string {
+  add(productId: string, n: number, price?: SeenPrice): string {
     validateQuantity(n, 'add quantity');
     const tag = this.newTag();
     if (n === 0) return tag;
     this.doc.transact(() => {
-      this.map.set(tag, this.entry(productId, 'add', n));
+      this.map.set(tag, this.entry(productId, 'add', n, price ? { price } : {}));
     }, this);
     return tag;
   }
@@ -44,10 +44,10 @@ export class YjsCart implements CartDocument {
   setQuantity(productId: string, q: number): void {
     validateQuantity(q, 'quantity');
     const observed = this.tagsOf(productId);
-    const since = addedSince(this.entriesFor(observed).values());
+    const carried = carriedOn(this.entriesFor(observed).values());
     this.doc.transact(() => {
       for (const tag of observed) this.map.delete(tag);
-      if (q > 0) this.map.set(this.newTag(), this.entry(productId, 'set', q, since));
+      if (q > 0) this.map.set(this.newTag(), this.entry(productId, 'set', q, carried));
     }, this);
   }
 
@@ -148,9 +148,14 @@ export class YjsCart implements CartDocument {
     return tags;
   }
 
-  private entry(productId: string, kind: CartEntry['kind'], qty: number, since?: number): CartEntry {
+  private entry(
+    productId: string,
+    kind: CartEntry['kind'],
+    qty: number,
+    carried: Pick<CartEntry, 'since' | 'price'>,
+  ): CartEntry {
     if (typeof productId !== 'string' || productId.length === 0) throw new TypeError('productId is required');
-    return { productId, kind, qty, at: this.now(), ...(since === undefined ? {} : { since }) };
+    return { productId, kind, qty, at: this.now(), ...carried };
   }
 }
 
