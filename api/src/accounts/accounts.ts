@@ -399,8 +399,7 @@ export class Accounts {
       ).all(userId, hashToken(token)) as { token_hash: string }[]
     ).map((r) => r.token_hash);
     // Remembered sign-ins would still be accepted for a few seconds.
-    for (const [cached, entry] of this.sessions)
-      if (entry.user.id === userId && cached !== token) this.sessions.delete(cached);
+    this.forgetSessions(userId, token);
     return ids;
   }
 
@@ -604,8 +603,14 @@ export class Accounts {
       | UserRow
       | undefined;
     // Sign-ins remembered with the old name (userForToken) look it up again.
-    for (const [token, entry] of this.sessions) if (entry.user.id === userId) this.sessions.delete(token);
+    this.forgetSessions(userId);
     return row && toUser(row);
+  }
+
+  /** Drops the user's remembered sign-ins (userForToken) but `except`'s: the next use reads them. */
+  private forgetSessions(userId: string, except?: string): void {
+    for (const [token, entry] of this.sessions)
+      if (entry.user.id === userId && token !== except) this.sessions.delete(token);
   }
 
   /** The user of this id, if there is one. */
