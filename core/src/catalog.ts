@@ -24,9 +24,10 @@ export const FALLBACK_CATEGORY = 'Other';
 /**
  * What makes two brands (or two categories) one: case, Unicode's compatibility forms and
  * whitespace aside ("hp", "HP ", "Ｈ Ｐ" are not one, "Hewlett  packard" and "Hewlett Packard"
- * are). The same as search's filterKey (search/src/text.ts), by which `brand=` and `category=`
- * filter, so one key is one spelling in the facets too. The catalog stores it (the key columns of
- * products): a change here needs a migration that sets them NULL, which the catalog refills.
+ * are). Search's filterKey (search/src/text.ts) is this function: `brand=` and `category=`
+ * filter by it, so one key is one spelling in the facets too. The catalog stores it (the key
+ * columns of products): a change here needs a migration that sets them NULL, which the catalog
+ * refills.
  */
 export function spellingKey(name: string): string {
   return name.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase();

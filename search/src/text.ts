@@ -1,3 +1,4 @@
+import { spellingKey } from '@shopsync/core/catalog';
 import { escapeHtml } from '@shopsync/core/format';
 import lunr from 'lunr';
 import { shoppersWords } from './shoppers-words.js';
@@ -9,11 +10,10 @@ const MAX_TERM_CHARS = 40;
 
 /**
  * A brand or category name as a filter compares it: case, width and spacing do not matter
- * ("hp", "HP ", "ＨＰ" name the brand HP).
+ * ("hp", "HP ", "ＨＰ" name the brand HP). The catalog's `spellingKey`, by which it stores one
+ * spelling per key, so that one key is one value in the facets too.
  */
-export function filterKey(name: string): string {
-  return name.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase();
-}
+export const filterKey: (name: string) => string = spellingKey;
 
 /**
  * Splits user text into lowercase word tokens. Everything that is not a letter or a digit
