@@ -203,6 +203,7 @@ export default function CartPage() {
             {state.lines.map((line) => {
               const p = products.get(line.productId);
               const problem = lineProblem(line, products);
+              const repriced = p && priceChangeText(line.addedPrice, p.price);
               // What each control names, so that a list of buttons tells the lines apart.
               const what = nameOf(p);
               return (
@@ -213,9 +214,9 @@ export default function CartPage() {
                       {p?.title ?? (p === null ? 'No longer available' : 'Loading…')}
                     </a>
                     {p && <span class="price">{formatMoney(p.price)}</span>}
-                    {p && priceChangeText(line.addedPrice, p.price) && (
+                    {repriced && (
                       <p class="notice" data-testid="line-price">
-                        {priceChangeText(line.addedPrice, p.price)}
+                        {repriced}
                       </p>
                     )}
                     {mustFix(problem) && (

@@ -86,7 +86,7 @@ export function addedPrice(entries: Iterable<CartEntry>): SeenPrice | undefined 
 export function addedSince(entries: Iterable<CartEntry>): number | undefined {
   let first: number | undefined;
   for (const e of entries) {
-    const t = e.since ?? e.at;
+    const t = startOf(e);
     if (first === undefined || t < first) first = t;
   }
   return first;
