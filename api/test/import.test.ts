@@ -367,16 +367,32 @@ describe('Catalog.forIndex', () => {
       ...good('f1', 'Kestrel 10 inch tablet'),
       description: '',
       images: ['https://img.example/f1-a.jpg', 'https://img.example/f1-b.jpg'],
-      attributes: { 'product type': 'Tablet', 'form factor': 'Slate', colour: 'Grey', "it's": '"quoted"' },
+      attributes: {
+        'product type': 'Tablet',
+        'form factor': 'Slate',
+        colour: 'Grey',
+        "it's": '"quoted"',
+        ' Ean ': '4006381333931',
+        Gtin: '00735858205177',
+        'Product Type': 'not the named one',
+      },
     });
     catalog.create({ ...good('f2', 'Plain widget'), description: '', images: [], attributes: {} });
     const wanted = ['product type', 'form factor', 'platform'];
     const full = [...catalog.all()];
-    const light = [...catalog.forIndex(wanted)];
+    const light = [...catalog.forIndex(wanted, ['ean', 'gtin'])];
     expect(light.map((p) => p.id)).toEqual(full.map((p) => p.id));
-    expect(light[0]!.attributes).toEqual({ 'product type': 'Tablet', 'form factor': 'Slate' });
+    // Named attributes by their exact name; barcodes whatever the case of theirs.
+    expect(light[0]!.attributes).toEqual({
+      'product type': 'Tablet',
+      'form factor': 'Slate',
+      ' Ean ': '4006381333931',
+      Gtin: '00735858205177',
+    });
+    // Every attribute but the two barcodes: the five the product states as specifications.
+    expect(light[0]!.specCount).toBe(5);
     expect(light[0]!.images).toEqual(['https://img.example/f1-a.jpg']);
-    expect(light[1]!).toEqual({ ...full[1]!, images: [], attributes: {} });
+    expect(light[1]!).toEqual({ ...full[1]!, images: [], attributes: {}, specCount: 0 });
     const { attributes: _a, images: _i, ...rest } = full[0]!;
     expect(light[0]!).toMatchObject(rest);
   });

@@ -4,17 +4,24 @@
  */
 
 /**
- * The attribute names a product's barcodes are kept under, as the index is handed them
- * (`INDEXED_ATTRIBUTES`: the API passes the index only those attributes).
+ * The names of the attributes that hold a product's barcodes, lower case: a name is one of them
+ * in any case and without the whitespace around it ("EAN", as the Icecat import keeps them;
+ * "GTIN", "ean upc gtin"…). The API hands the index every such attribute whatever the case of its
+ * name (`Catalog.forIndex`), so a product is found by its barcode from the first start on.
  */
-export const BARCODE_ATTRIBUTES = ['EAN', 'GTIN', 'UPC', 'ean upc gtin'];
-
-/** Attributes that hold a product's barcodes ("EAN", as the Icecat import keeps them; "GTIN"…). */
-const BARCODE_KEYS = /^(?:ean|eans|gtin|upc|barcode|ean upc gtin|ean\/upc)$/i;
+export const BARCODE_KEYS: readonly string[] = [
+  'ean',
+  'eans',
+  'gtin',
+  'upc',
+  'barcode',
+  'ean upc gtin',
+  'ean/upc',
+];
 
 /** Whether an attribute holds barcodes (such attributes are no specifications for `specsFactor`). */
 export function isBarcodeKey(key: string): boolean {
-  return BARCODE_KEYS.test(key.trim());
+  return BARCODE_KEYS.includes(key.trim().toLowerCase());
 }
 
 /**

@@ -1,5 +1,4 @@
 import type { Product } from '@shopsync/core';
-import { BARCODE_ATTRIBUTES } from './barcodes.js';
 import { firstClause, inchMarks, stem, tokenize } from './text.js';
 
 /** What Lunr indexes of a product: the fields are modelled on how shoppers describe products. */
@@ -32,16 +31,12 @@ export const USAGE_ATTRIBUTES = [
   'market positioning',
 ];
 /**
- * Every attribute the index reads (a caller may pass products with just these): the type and
- * usage words, `released`, which "newest" sorts by (`newSince`), and the barcodes a search finds
- * a product by (barcodes.ts).
+ * The attributes the index reads by name: the type and usage words, and `released`, which
+ * "newest" sorts by (`newSince`). A caller may pass products with just these and the barcodes
+ * (`BARCODE_KEYS`, read whatever their case), saying with `specCount` how many attributes each
+ * states (`OrderedProduct`).
  */
-export const INDEXED_ATTRIBUTES = [
-  ...TYPE_ATTRIBUTES,
-  ...USAGE_ATTRIBUTES,
-  'released',
-  ...BARCODE_ATTRIBUTES,
-];
+export const INDEXED_ATTRIBUTES = [...TYPE_ATTRIBUTES, ...USAGE_ATTRIBUTES, 'released'];
 const FITS = /\s(?:for|compatible with|f\/|suitable for|fits)\s/i;
 
 /**

@@ -120,10 +120,13 @@ interface Row {
 }
 
 /**
- * A product with its place in insertion order, the stable tie-break of every sort: set by a
- * sharded index, which hands each shard some of the products; otherwise the order of arrival.
+ * A product as the index takes it. `ordinal`: its place in insertion order, the stable tie-break
+ * of every sort, set by a sharded index, which hands each shard some of the products; otherwise
+ * the order of arrival. `specCount`: how many attributes it states, its barcodes aside, when
+ * `attributes` holds only those the index reads (`INDEXED_ATTRIBUTES` and the barcodes), so that
+ * it ranks as it would with all of them (`specsFactor`); otherwise they are counted.
  */
-export type OrderedProduct = Product & { ordinal?: number };
+export type OrderedProduct = Product & { ordinal?: number; specCount?: number };
 
 export interface ProductIndexOptions {
   /** The delta segment is folded into a new base beyond this many products. */
@@ -1463,7 +1466,7 @@ export class ProductIndex {
     this.suggester.stale = true;
   }
 
-  private toRow(p: Product, ordinal = this.nextOrdinal): Row {
+  private toRow(p: OrderedProduct, ordinal = this.nextOrdinal): Row {
     this.nextOrdinal = Math.max(this.nextOrdinal, ordinal + 1);
     // The title's parts are read once: for the indexed document and for the title's terms.
     const parts = titleParts(p);
@@ -1497,7 +1500,7 @@ export class ProductIndex {
       brandId: this.facetValue(p.brand),
       categoryId: this.facetValue(p.category),
       // A barcode is no specification: "lenovo" ranks its products as before the import kept them.
-      specs: Object.keys(p.attributes ?? {}).filter((key) => !isBarcodeKey(key)).length,
+      specs: p.specCount ?? Object.keys(p.attributes ?? {}).filter((key) => !isBarcodeKey(key)).length,
       barcodes: barcodesOf(p.attributes),
       // Set on first use; present from the start so that every row has the same shape.
       readType: undefined,

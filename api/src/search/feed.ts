@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { INDEXED_ATTRIBUTES, ProductIndex, ShardedIndex, workerBuilder } from '@shopsync/search';
+import {
+  BARCODE_KEYS,
+  INDEXED_ATTRIBUTES,
+  ProductIndex,
+  ShardedIndex,
+  workerBuilder,
+} from '@shopsync/search';
 import type { Logger } from 'pino';
 import type { Catalog } from '../catalog/products.js';
 import { type Db, metaOr, statement } from '../db.js';
@@ -133,7 +139,7 @@ export class SearchFeed {
     const saved = this.files.map((file) => this.readSaved(file));
     const present = saved.filter((s): s is Saved => s !== null);
     const snapshot = this.db.transaction(() => ({
-      products: this.catalog.forIndex(INDEXED_ATTRIBUTES),
+      products: this.catalog.forIndex(INDEXED_ATTRIBUTES, BARCODE_KEYS),
       changed: present.length > 0 ? this.changedSince(Math.min(...present.map((s) => s.seq))) : [],
       seq: this.maxSeq(),
     }))();
