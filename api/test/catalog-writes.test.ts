@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
+import { MAX_ATTRIBUTES } from '@shopsync/core';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importRecords } from '../src/catalog/import.js';
@@ -140,6 +141,30 @@ describe('control characters', () => {
     expect(refused(await vendor.post('/api/products', product({ description: 'Bell\u0007' })))).toEqual([
       'description',
     ]);
+  });
+
+  it('are refused in attribute names and values, and a name is not blank', async () => {
+    const cases: [Record<string, string>, string][] = [
+      [{ colour: 'Black\u0097matte' }, 'attributes.colour'], // C1, as a Windows-1252 dash misread
+      [{ features: 'one\ntwo' }, 'attributes.features'],
+      [{ 'wei\u0000ght': '2 kg' }, 'attributes.wei\u0000ght'],
+      [{ '  ': 'blank' }, 'attributes.  '],
+    ];
+    for (const [attributes, field] of cases) {
+      const res = await vendor.post('/api/products', product({ attributes }));
+      expect([attributes, refused(res)]).toEqual([attributes, [field]]);
+    }
+    const many = Object.fromEntries(Array.from({ length: MAX_ATTRIBUTES + 1 }, (_, i) => [`spec ${i}`, 'x']));
+    expect(refused(await vendor.post('/api/products', product({ attributes: many })))).toEqual([
+      'attributes',
+    ]);
+    const p = await createProduct(vendor, 1);
+    expect(refused(await vendor.patch(`/api/products/${p}`, { attributes: { size: 'XL\t' } }))).toEqual([
+      'attributes.size',
+    ]);
+    const fine = { colour: 'Black—matte', 'Screen size': '27″', 'spec 1': 'TekColor™' };
+    const ok = await vendor.patch(`/api/products/${p}`, { attributes: fine });
+    expect([ok.status, ok.json.attributes]).toEqual([200, fine]);
   });
 
   it('make the importer reject the record by position and import the rest', () => {

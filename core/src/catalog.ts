@@ -39,7 +39,35 @@ export const ProductId = z
   .max(64)
   .regex(/^[A-Za-z0-9_-]+$/, 'product ids are letters, digits, _ and -');
 
+/** A product's attributes as stored and returned: names of up to 100 characters, values 2,000. */
 export const Attributes = z.record(z.string().max(100), z.string().max(2000));
+
+/** The most attributes a product states (Icecat's most, 186, well within). */
+export const MAX_ATTRIBUTES = 250;
+
+/**
+ * Attributes as a vendor writes them (and the importer takes them): a name is not blank, and
+ * neither holds a control character. A value is one line: the product page lists them in a table.
+ */
+const AttributesInput = z
+  .record(
+    z
+      .string()
+      .max(100)
+      .refine((name) => name.trim() !== '', 'an attribute name is not blank')
+      .refine((name) => !CONTROL.test(name), 'control characters are not allowed in an attribute name'),
+    z
+      .string()
+      .max(2000)
+      .refine(
+        (value) => !CONTROL.test(value),
+        'control characters (line breaks and tabs too) are not allowed in an attribute value',
+      ),
+  )
+  .refine(
+    (attributes) => Object.keys(attributes).length <= MAX_ATTRIBUTES,
+    `at most ${MAX_ATTRIBUTES} attributes`,
+  );
 
 /** A product as the API returns it. */
 export const Product = z.object({
@@ -88,7 +116,7 @@ const productFields = {
   stock: z.number().int().min(0).max(10_000_000),
   category: text(100),
   images: z.array(ImageUrl).max(20),
-  attributes: Attributes,
+  attributes: AttributesInput,
 };
 
 /** A vendor's create request (POST /api/products). Price is minor units or a Money object. */

@@ -135,6 +135,25 @@ const isLetter = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 const isNameChar = (c: number) => isLetter(c) || (c >= 48 && c <= 57);
 
 /**
+ * Windows-1252's characters at 0x80-0x9F, where Unicode has its C1 controls; a space where it has
+ * none. Text once written in Windows-1252 and read as Latin-1 holds these controls in place of
+ * its dashes, quotes and trade marks ("performance\x97guaranteed", "TekColor\x99"); a browser
+ * reads a numeric reference to one (`&#150;`) as this character too.
+ */
+const WINDOWS_1252 = '€ ‚ƒ„…†‡ˆ‰Š‹Œ Ž  ‘’“”•–—˜™š›œ žŸ';
+
+/**
+ * `text` without control characters: a C1 control as Windows-1252's character at its place, and
+ * the other controls but line breaks and tabs as a space.
+ */
+function withoutControls(text: string): string {
+  return text.replace(/[^\P{Cc}\t\n\r]/gu, (c) => {
+    const code = c.charCodeAt(0);
+    return code >= 0x80 && code <= 0x9f ? WINDOWS_1252[code - 0x80]! : ' ';
+  });
+}
+
+/**
  * `html` as the text a browser shows of it. `lines`: keep line breaks ("\n" between lines, none
  * empty) for a description; without it the lines are joined by spaces (a title, a value).
  * Spaces run together, each line trimmed. A tag left open at the end (a field cut short) is
@@ -182,8 +201,7 @@ export function plainText(html: string, { lines = false } = {}): string {
     } else i++;
   }
   out.push(html.slice(text));
-  const kept = out
-    .join('')
+  const kept = withoutControls(out.join(''))
     .split(/\r\n|\r|\n/)
     .map((line) => line.replace(/\s+/g, ' ').trim())
     // A bullet with nothing after it (an empty <li>) is no line.

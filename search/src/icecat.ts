@@ -1,4 +1,4 @@
-import type { ProductInput } from '@shopsync/core';
+import { MAX_ATTRIBUTES, type ProductInput } from '@shopsync/core';
 import { z } from 'zod';
 import { CategoryVocabulary, deriveCategory } from './category.js';
 import { plainText } from './icecat-text.js';
@@ -24,9 +24,6 @@ const IcecatRecord = z
   .passthrough();
 
 export type IcecatProduct = ProductInput & { id: string; category: string };
-
-/** The most attributes a product keeps (see `icecatToProduct`). */
-export const MAX_ATTRIBUTES = 250;
 
 /**
  * The stock a product an Icecat import creates starts with (the data has none); vendors set real

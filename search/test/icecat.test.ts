@@ -1,6 +1,7 @@
+import { MAX_ATTRIBUTES } from '@shopsync/core';
 import { describe, expect, it } from 'vitest';
 import { icecatAvailable, loadIcecat, SHARED_DATA } from '../scripts/load-icecat.js';
-import { ICECAT_DEFAULT_STOCK, icecatToProduct, MAX_ATTRIBUTES } from '../src/icecat.js';
+import { ICECAT_DEFAULT_STOCK, icecatToProduct } from '../src/icecat.js';
 import { plainText } from '../src/icecat-text.js';
 import { presentedValue } from '../src/icecat-units.js';
 import { ProductIndex } from '../src/product-index.js';
@@ -21,6 +22,17 @@ function mapped(fields: Record<string, unknown> = {}) {
 }
 
 describe('plainText (Icecat HTML to the text a shopper reads)', () => {
+  it('reads C1 controls as the Windows-1252 characters they stand for, and drops other controls', () => {
+    // Four Icecat values hold such characters: a dash, a trade mark.
+    expect(plainText('built for performance\u0097guaranteed')).toBe('built for performance—guaranteed');
+    expect(plainText('TekColor\u0099 Corrections')).toBe('TekColor™ Corrections');
+    // As a browser reads a numeric reference to one.
+    expect(plainText('2&#150;4 pages')).toBe('2–4 pages');
+    // Controls Windows-1252 has no character for, and C0 controls, are no text.
+    expect(plainText('a\u0081b\u0000c\u0007d\u007fe')).toBe('a b c d e');
+    expect(plainText('one\u0000\ntwo', { lines: true })).toBe('one\ntwo');
+  });
+
   it('breaks lines where the markup does and starts each list item with a bullet', () => {
     expect(
       plainText('<ul><li>LEXX463H11G-Lexmark X463H11G Toner</li><li>High yield</li></ul><p>Original</p>', {
