@@ -5,13 +5,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
-import { compactCart, YjsCart } from '@shopsync/core';
+import { compactCart, LINES_KEY, YjsCart } from '@shopsync/core';
 import { isPagePath, PAGES } from '@shopsync/core/pages';
 import {
   Checkpointer,
   clientAddress,
   createSyncServer,
   type DataDirLock,
+  flatMapUpdates,
   listeningUrl,
   lockDataDir,
   metricsAllowed,
@@ -219,6 +220,8 @@ async function assemble(
     clientAddress: (req) => clientAddress(req, config.trustedProxies),
     // A cart's compaction point (core/README.md): when no device has it open, long lines become one entry.
     hooks: { onIdle: (_cartId, doc) => compactCart(new YjsCart(doc)) },
+    // A device writes cart entries, nothing else (update-check.ts: what else could cost).
+    checkUpdate: flatMapUpdates(LINES_KEY),
   });
   undo.push(() => sync.close());
   carts = new Carts(db, sync);

@@ -23,3 +23,4 @@ export {
 } from './server.js';
 export { type DocumentStorage, SqliteDocumentStorage, TOUCH_SLACK_MS, type UsedCursor } from './storage.js';
 export { bearerToken, createSyncToken, type SyncClaims, sameSecret, verifySyncToken } from './tokens.js';
+export { CART_MAP, flatMapUpdates, MAX_ITEMS_PER_KEY, type UpdateCheck } from './update-check.js';

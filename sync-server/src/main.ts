@@ -11,6 +11,7 @@ import { metricsAllowed } from './metrics.js';
 import { createSyncServer, isSyncPath, NOT_UPGRADED, type SyncServer } from './server.js';
 import { onStopSignals } from './signals.js';
 import { verifySyncToken } from './tokens.js';
+import { CART_MAP, flatMapUpdates } from './update-check.js';
 
 /**
  * The sync server alone: `npm run sync-server` (PORT, HOST, DATA_DIR, SHOPSYNC_SYNC_SECRET or SHOPSYNC_SECRET,
@@ -107,6 +108,8 @@ try {
       ...(writeKibPerAddress ? { writeBytesPerAddressPerSecond: writeKibPerAddress * 1024 } : {}),
     },
     clientAddress: (req) => clientAddress(req, trustedProxies),
+    // A device writes cart entries, nothing else (update-check.ts: what else could cost).
+    checkUpdate: flatMapUpdates(CART_MAP),
     logger,
     authorize: (req, docName) => {
       const token = new URL(req.url ?? '/', 'http://localhost').searchParams.get('token');

@@ -20,6 +20,7 @@ import {
 } from './protocol.js';
 import { applyStored, type Connection, LOAD_ORIGIN, type Relay, Room } from './room.js';
 import { type DocumentStorage, SqliteDocumentStorage, TOUCH_SLACK_MS, type UsedCursor } from './storage.js';
+import type { UpdateCheck } from './update-check.js';
 
 /**
  * `session`: the sign-in the connection rests on, when it rests on one; `endSession` with it
@@ -110,6 +111,12 @@ export interface SyncServerOptions {
    * peer; behind reverse proxies, `clientAddress(req, proxies)` (address.ts).
    */
   clientAddress?(req: IncomingMessage): string;
+  /**
+   * Looks at each update a device sends (its step 2 too) before it is applied; a reason refuses
+   * it, closing the connection with 4400 and the reason. For the cart, `flatMapUpdates('lines')`
+   * (update-check.ts): without it, a device may write anything Yjs can hold.
+   */
+  checkUpdate?: UpdateCheck;
 }
 
 export interface SyncServer {
@@ -691,7 +698,9 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     }
     try {
       if (msg.type === MESSAGE_SYNC) {
-        if (msg.sub === SYNC_STEP1) {
+        const problem = msg.sub === SYNC_STEP1 ? undefined : options.checkUpdate?.(msg.payload, room.doc);
+        if (problem) closeFor(conn, 4400, problem);
+        else if (msg.sub === SYNC_STEP1) {
           const stored = room.storedDiff(msg.payload);
           send(conn, stored ? syncStep2Message(stored) : syncStep2(room.doc, msg.payload));
           // Loading the document for the server's step 1 waits a turn: the reply goes out first.

@@ -73,14 +73,17 @@ function hostileDevice(port: number, docName: string) {
   };
 }
 
-/** A sync update message adding `item` to the document's `items` array, made on a device's own doc. */
+let itemKeys = 0;
+
+/** A sync update message setting `item` in the cart's map under a key of its own, made on a device's own doc. */
 function addItem(item: string): Uint8Array {
+  itemKeys++;
   const doc = new Y.Doc();
   let update!: Uint8Array;
   doc.on('update', (u: Uint8Array) => {
     update = u;
   });
-  doc.getArray<string>('items').push([item]);
+  doc.getMap('lines').set(`k${itemKeys}`, item);
   const enc = encoding.createEncoder();
   encoding.writeVarUint(enc, 0); // messageSync
   syncProtocol.writeUpdate(enc, update);
@@ -125,7 +128,7 @@ describe('a connection the server closes', () => {
     device.send(addItem('before'));
     await until(() => sync.stats().rooms === 1, 'the room to open', 5000);
     const doc = await sync.getDocument('cart-1');
-    await until(() => doc.getArray('items').length === 1, 'the edit made before the sign-out', 5000);
+    await until(() => doc.getMap('lines').size === 1, 'the edit made before the sign-out', 5000);
 
     expect(sync.endSession('sign-in-1')).toBe(1);
     await until(() => device.frames.some((f) => f.op === 8), 'the close frame', 5000);
@@ -135,7 +138,7 @@ describe('a connection the server closes', () => {
     device.send(addItem('after'));
     // Dropped well before ws's own 30 s wait for an answer to the close.
     await until(device.ended, 'the server to drop the socket');
-    expect(doc.getArray('items').toArray()).toEqual(['before']);
+    expect([...doc.getMap('lines').values()]).toEqual(['before']);
     device.destroy();
   });
 });
@@ -200,7 +203,7 @@ describe('the write budget of a client address', () => {
     });
     for (let i = 0; i < count; i++) ws.send(addItem(`${cart}-${i}-${'x'.repeat(size)}`));
     const doc = await server.sync.getDocument(cart);
-    await until(() => code !== undefined || doc.getArray('items').length === count, 'the updates or a close');
+    await until(() => code !== undefined || doc.getMap('lines').size === count, 'the updates or a close');
     ws.close();
     return code ?? 'stored';
   }
@@ -213,7 +216,7 @@ describe('the write budget of a client address', () => {
     // A fourth cart's first update passes the address's budget; so does a new connection's.
     expect(await write(s, 'cart-d', 1)).toBe(4529);
     expect(await write(s, 'cart-e', 1)).toBe(4529);
-    expect((await s.sync.getDocument('cart-d')).getArray('items').length).toBe(0);
+    expect((await s.sync.getDocument('cart-d')).getMap('lines').size).toBe(0);
   });
 
   it("refuses the address's new connections with 429 until a sixteenth of its burst is back", async () => {

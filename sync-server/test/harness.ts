@@ -8,7 +8,15 @@ import Database from 'better-sqlite3';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
-import { createSyncServer, type DocumentStorage, type SyncLimits, type SyncServer } from '../src/index.js';
+import {
+  CART_MAP,
+  createSyncServer,
+  type DocumentStorage,
+  flatMapUpdates,
+  type SyncLimits,
+  type SyncServer,
+  type UpdateCheck,
+} from '../src/index.js';
 import { createSyncToken } from '../src/tokens.js';
 
 export const SECRET = 'test-secret-0123456789';
@@ -31,12 +39,14 @@ export interface TestSyncServer {
 /**
  * An in-process sync server on an ephemeral port, authorizing by token like the shop does.
  * `gate`: awaited by every authorization before it decides (an authorizer that takes its time).
+ * `checkUpdate`: the cart's check of what devices write, as the shop runs it; null: none.
  */
 export async function startSync(
   limits: Partial<SyncLimits> = {},
   dataDir = tmpDir(),
   gate?: () => Promise<void>,
   storage?: (db: Database.Database) => DocumentStorage,
+  checkUpdate: UpdateCheck | null = flatMapUpdates(CART_MAP),
 ): Promise<TestSyncServer> {
   const db = new Database(path.join(dataDir, 'sync.sqlite'));
   db.pragma('journal_mode = WAL');
@@ -44,6 +54,9 @@ export async function startSync(
   const sync = createSyncServer({
     db,
     storage: storage?.(db),
+    // As the shop and the standalone server run it (every test's device edits a cart), but where
+    // a test looks at what the server does with any update.
+    checkUpdate: checkUpdate ?? undefined,
     // Every test device writes from 127.0.0.1: the address's write budget is left out of the way
     // but where a test sets it (closing.test.ts).
     limits: { writeBytesPerAddressPerSecond: 1 << 30, ...limits },

@@ -175,33 +175,54 @@ describe('sync server', () => {
   });
 
   it('never logs or relays the bytes of an update whose delete set is cut short', async () => {
-    const bystander = raw(`${server.url}/cart-cut?token=${token('cart-cut')}`);
-    const watching = await bystander;
+    // A server that checks nothing of what devices write: the cart's check refuses such an
+    // update before applying any of it (next test); without it, Yjs integrates its structs first.
+    const server = await startSync({}, undefined, undefined, undefined, null);
+    try {
+      const bystander = raw(`${server.url}/cart-cut?token=${token('cart-cut')}`);
+      const watching = await bystander;
+      const cut = cutShort('p-cut');
+      const { ws } = await raw(`${server.url}/cart-cut?token=${token('cart-cut')}`);
+      const end = closed(ws);
+      ws.send(Buffer.concat([Buffer.from([0, 2]), Buffer.from(encodeLength(cut.length)), cut]));
+      expect((await end).code).toBe(4400);
+      await server.sync.flush();
+      // What was logged and what the bystander got all apply, and hold what the server's document holds.
+      const logged = server.db
+        .prepare(`SELECT data FROM sync_updates WHERE doc = 'cart-cut' ORDER BY id`)
+        .all() as { data: Buffer }[];
+      expect(logged.length).toBeGreaterThan(0);
+      const reloaded = new Y.Doc();
+      for (const { data } of logged) Y.applyUpdate(reloaded, data);
+      const held = await server.sync.getDocument('cart-cut');
+      expect(new YjsCart(reloaded).lines()).toEqual(new YjsCart(held).lines());
+      await until(() => watching.received.length >= 2, 'the relayed update');
+      const seen = new Y.Doc();
+      for (const message of watching.received) {
+        const decoder = decoding.createDecoder(message);
+        // Awareness and the server's step 1 (a state vector) carry no document content.
+        if (decoding.readVarUint(decoder) !== 0 || decoding.readVarUint(decoder) === 0) continue;
+        Y.applyUpdate(seen, decoding.readVarUint8Array(decoder));
+      }
+      expect(new YjsCart(seen).lines()).toEqual(new YjsCart(held).lines());
+      watching.ws.close();
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('refuses a cut-short update whole when it checks what devices write', async () => {
     const cut = cutShort('p-cut');
-    const { ws } = await raw(`${server.url}/cart-cut?token=${token('cart-cut')}`);
+    const { ws } = await raw(`${server.url}/cart-cut-checked?token=${token('cart-cut-checked')}`);
     const end = closed(ws);
     ws.send(Buffer.concat([Buffer.from([0, 2]), Buffer.from(encodeLength(cut.length)), cut]));
     expect((await end).code).toBe(4400);
     await server.sync.flush();
-    // What was logged and what the bystander got all apply, and hold what the server's document holds.
     const logged = server.db
-      .prepare(`SELECT data FROM sync_updates WHERE doc = 'cart-cut' ORDER BY id`)
-      .all() as { data: Buffer }[];
-    expect(logged.length).toBeGreaterThan(0);
-    const reloaded = new Y.Doc();
-    for (const { data } of logged) Y.applyUpdate(reloaded, data);
-    const held = await server.sync.getDocument('cart-cut');
-    expect(new YjsCart(reloaded).lines()).toEqual(new YjsCart(held).lines());
-    await until(() => watching.received.length >= 2, 'the relayed update');
-    const seen = new Y.Doc();
-    for (const message of watching.received) {
-      const decoder = decoding.createDecoder(message);
-      // Awareness and the server's step 1 (a state vector) carry no document content.
-      if (decoding.readVarUint(decoder) !== 0 || decoding.readVarUint(decoder) === 0) continue;
-      Y.applyUpdate(seen, decoding.readVarUint8Array(decoder));
-    }
-    expect(new YjsCart(seen).lines()).toEqual(new YjsCart(held).lines());
-    watching.ws.close();
+      .prepare(`SELECT count(*) AS n FROM sync_updates WHERE doc = 'cart-cut-checked'`)
+      .get();
+    expect(logged).toEqual({ n: 0 });
+    expect(new YjsCart(await server.sync.getDocument('cart-cut-checked')).lines()).toEqual([]);
   });
 
   it('answers a new device from the document, not from a lone stored update it could not read', async () => {
@@ -330,7 +351,7 @@ describe('sync server', () => {
       for (let i = 0; i < 6; i++) {
         const sv = Y.encodeStateVector(source);
         cart.add(`p-${i}-${'x'.repeat(1000)}`.slice(0, 64), 1);
-        source.getMap('padding').set(String(i), 'y'.repeat(1000));
+        source.getMap('lines').set(`padding-${i}`, 'y'.repeat(1000));
         const update = Y.encodeStateAsUpdate(source, sv);
         sent += update.length;
         ws.send(Buffer.concat([Buffer.from([0, 2]), Buffer.from(encodeLength(update.length)), update]));
