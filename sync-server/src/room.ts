@@ -18,6 +18,8 @@ export interface Connection {
   /** Token bucket for the message rate limit. */
   tokens: number;
   lastRefill: number;
+  /** Token bucket for awareness frames (AWARENESS_PER_SECOND), refilled at `lastRefill` too. */
+  awarenessTokens: number;
   /** The server's sync step 1 went out (it waits for the device's own step 1 on an unloaded room). */
   step1Sent: boolean;
   /**

@@ -412,6 +412,40 @@ describe('sync server', () => {
     watcher.provider.destroy();
   });
 
+  it('drops awareness frames past ten in a burst, and charges them to the address', async () => {
+    /** An awareness message of client 5001 at `clock`, its state `state`. */
+    const presence = (clock: number, state: unknown) => {
+      const inner = encoding.createEncoder();
+      encoding.writeVarUint(inner, 1);
+      encoding.writeVarUint(inner, 5001);
+      encoding.writeVarUint(inner, clock);
+      encoding.writeVarString(inner, JSON.stringify(state));
+      const payload = encoding.toUint8Array(inner);
+      return Buffer.concat([Buffer.from([1]), Buffer.from(encodeLength(payload.length)), payload]);
+    };
+    const sender = await raw(`${server.url}/cart-aw-burst?token=${token('cart-aw-burst')}`);
+    await until(() => sender.received.length > 0, 'the server step 1');
+    for (let i = 1; i <= 15; i++) sender.ws.send(presence(i, { device: { n: i } }));
+    // A step 1 after them: its answer comes once all fifteen were handled (one ordered socket).
+    sender.ws.send(Buffer.from([0, 0, 1, 0]));
+    await until(() => sender.received.some((m, i) => i > 0 && m[0] === 0 && m[1] === 1), 'the step 2');
+    // The server tells the sender of each presence it took, as it tells every device of the cart.
+    const told = sender.received.filter((m) => m[0] === 1).map((m) => /"n":(\d+)/.exec(m.toString())?.[1]);
+    expect(told).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', '9', '10']);
+    sender.ws.close();
+
+    // A burst of twice maxDocumentBytes (2,000 bytes here), refilled at a byte a second.
+    const small = await startSync({ writeBytesPerAddressPerSecond: 1, maxDocumentBytes: 1000 });
+    try {
+      const { ws } = await raw(`${small.url}/cart-aw-spent?token=${token('cart-aw-spent')}`);
+      const end = closed(ws);
+      for (let i = 1; i <= 2; i++) ws.send(presence(i, { device: 'x'.repeat(1500) }));
+      expect(await end).toEqual({ code: 4529, reason: 'too much written from this address; retry later' });
+    } finally {
+      await small.close();
+    }
+  });
+
   it('loads a cart whose log holds an update that does not apply, and keeps serving it', async () => {
     const dataDir = tmpDir();
     const first = await startSync({}, dataDir);
