@@ -152,6 +152,38 @@ describe('cart and orders', () => {
     expect([stale.status, stale.json.error.code]).toEqual([409, 'cart_out_of_date']);
   });
 
+  it("answers a review another device's order took from the cart with that order (409 already_ordered)", async () => {
+    const c = await signUp(server.url);
+    const p = await product(10);
+    await c.post('/api/cart/lines', { productId: p, quantity: 2 });
+    const shown = (await c.post('/api/cart/lines', { productId: p, quantity: 1 })).json;
+    const tags = shown.lines.map((l: { tag: string }) => l.tag);
+    // The laptop orders the cart; the tablet's checkout page still shows it.
+    const placed = await order(c, { cartId: shown.cartId, tags });
+    expect(placed.json.status).toBe('confirmed');
+    // The order takes its entries from the cart document once it is confirmed.
+    for (let tries = 0; (await c.get('/api/cart')).json.lines.length > 0; tries++) {
+      expect(tries, 'the entries gone from the cart').toBeLessThan(250);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const again = await order(c, { cartId: shown.cartId, tags });
+    expect([again.status, again.json.error.code, again.json.error.details]).toEqual([
+      409,
+      'already_ordered',
+      { orderId: placed.json.id },
+    ]);
+    // By an entry's own tag too, and whatever became of the order since.
+    expect((await c.post(`/api/orders/${placed.json.id}/cancel`, {})).json.status).toBe('cancelled');
+    const byEntry = await order(c, { cartId: shown.cartId, tags: [shown.lines[0].tags[0]] });
+    expect(byEntry.json.error).toMatchObject({
+      code: 'already_ordered',
+      details: { orderId: placed.json.id },
+    });
+    // Tags no order took are still the device being ahead of the server.
+    const unknown = await order(c, { cartId: shown.cartId, tags: ['never-seen'] });
+    expect(unknown.json.error.code).toBe('cart_out_of_date');
+  });
+
   it('refuses an order that mixes currencies, and keeps its key free for one that does not', async () => {
     const c = await signUp(server.url);
     const usd = await product(5, 1000);

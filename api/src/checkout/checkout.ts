@@ -130,7 +130,17 @@ export class Checkout extends EventEmitter<{ status: [StoredOrder]; error: [unkn
         }
         for (const [t, entry] of found) entries.set(t, entry);
       }
-      if (missing.length) return earlier() ?? { ok: false, reason: 'cart_out_of_date', missingTags: missing };
+      if (missing.length) {
+        // Gone because an order took them (another device's, or this one's under another key): the
+        // shopper is shown that order, not asked to review a cart whose lines were bought.
+        const orderId = this.store.orderedWith(userId, input.cartId, missing.flatMap(lineTagParts));
+        return (
+          earlier() ??
+          (orderId
+            ? { ok: false, reason: 'already_ordered', orderId }
+            : { ok: false, reason: 'cart_out_of_date', missingTags: missing })
+        );
+      }
       chosen = [...entries];
     } else chosen = [...cart.entries()];
     // Quantities follow the cart's read rule over exactly the chosen entries.

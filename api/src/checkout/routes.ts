@@ -98,7 +98,7 @@ export function orderRoutes(
         throw new ApiError(
           409,
           'already_ordered',
-          'these cart items are in an order being placed (another tab or device); see your orders',
+          'these cart items are in an order already (placed on another tab or device); see that order',
           result.orderId ? { orderId: result.orderId } : undefined,
         );
       case 'empty_cart':

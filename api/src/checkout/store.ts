@@ -144,6 +144,14 @@ export class OrderStore {
         `SELECT * FROM orders WHERE status IN ('confirmed', 'shipped', 'delivered') AND cart_cleared = 0`,
       ),
       cleared: db.prepare('UPDATE orders SET cart_cleared = 1 WHERE id = ?'),
+      // The user's newest order of the cart that took any of the entry tags (a JSON array), and
+      // so removed them from it: confirmed (then maybe shipped, delivered or cancelled).
+      orderedWith: db.prepare(
+        `SELECT o.id FROM orders o WHERE o.user_id = ? AND o.cart_id = ? AND o.status NOT IN ('pending', 'rejected')
+           AND EXISTS (SELECT 1 FROM json_each(o.lines) l, json_each(l.value, '$.tags') t
+                       WHERE t.value IN (SELECT value FROM json_each(?)))
+         ORDER BY o.created_at DESC, o.id DESC LIMIT 1`,
+      ),
       expireKeys: db.prepare('DELETE FROM idempotency_keys WHERE created_at < ?'),
     };
     this.writes = new GroupCommit(db, (w) => this.writeOne(w), maxBatch);
@@ -157,6 +165,17 @@ export class OrderStore {
   getForUser(userId: string, orderId: string): StoredOrder | undefined {
     const order = this.get(orderId);
     return order?.userId === userId ? order : undefined;
+  }
+
+  /**
+   * The user's newest order of `cartId` that took any of these entry tags from the cart (one
+   * confirmed, whatever it came to since), if one did.
+   */
+  orderedWith(userId: string, cartId: string, tags: readonly string[]): string | undefined {
+    const row = this.stmts.orderedWith.get(userId, cartId, JSON.stringify(tags)) as
+      | { id: string }
+      | undefined;
+    return row?.id;
   }
 
   /**
