@@ -56,7 +56,7 @@ async function serve(kind: Kind, dataDir: string): Promise<void> {
     );
   if (kind === 'shopsync') {
     // Durable acks: SQLite WAL, group commit, the server's own defaults except the limits a load generator trips.
-    const { createSyncServer } = await import('@shopsync/sync-server');
+    const { CART_MAP, createSyncServer, flatMapUpdates } = await import('@shopsync/sync-server');
     const { default: Database } = await import('better-sqlite3');
     const db = new Database(path.join(dataDir, 'sync.sqlite'));
     db.pragma('journal_mode = WAL');
@@ -64,6 +64,8 @@ async function serve(kind: Kind, dataDir: string): Promise<void> {
     const sync = createSyncServer({
       db,
       authorize: async () => ({ ok: true, principal: 'bench' }),
+      // As the shop runs it: every update is checked before Yjs applies it (update-check.ts).
+      checkUpdate: flatMapUpdates(CART_MAP),
       limits: {
         maxConnectionsPerPrincipal: 1_000_000,
         maxConnectionsPerAddress: 1_000_000,
