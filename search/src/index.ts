@@ -3,7 +3,7 @@ export { inProcessBuilder, type SegmentBuilder, workerBuilder } from './builder.
 export { CategoryVocabulary, deriveCategory } from './category.js';
 export { INDEXED_ATTRIBUTES, TYPE_ATTRIBUTES, USAGE_ATTRIBUTES } from './document.js';
 export { ICECAT_DEFAULT_STOCK, type IcecatProduct, icecatToProduct, icecatVocabulary } from './icecat.js';
-export { type OrderedProduct, ProductIndex, type ProductIndexOptions } from './product-index.js';
+export { ProductIndex, type ProductIndexOptions } from './product-index.js';
 export { SearchSegment } from './segment.js';
 export { ShardedIndex, type ShardedIndexOptions, type ShardOpening } from './shards.js';
 export { highlight, queryTerms, tokenize } from './text.js';
