@@ -128,6 +128,23 @@ test('a reload while offline still shows the app, the cart and a viewed product'
   await context.close();
 });
 
+test('a product opened on the first visit, before the service worker took over, opens offline', async ({
+  browser,
+  request,
+}) => {
+  const p = await createProduct(request, 'First Visit Fan');
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  // Fetched before the worker controls the page: it keeps only what it serves.
+  await page.goto(`/products/${p}`);
+  await expect(page.getByTestId('product-title')).toHaveText(/First Visit Fan/);
+  await expect(page.locator('html[data-offline-ready="true"]')).toHaveCount(1, { timeout: 15_000 });
+  await context.setOffline(true);
+  await page.reload();
+  await expect(page.getByTestId('product-title')).toHaveText(/First Visit Fan/);
+  await context.close();
+});
+
 test('an edit made offline and kept over an offline reload is not called saved until the server stores it', async ({
   browser,
   request,

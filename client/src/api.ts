@@ -110,6 +110,29 @@ export interface Address {
   phone?: string;
 }
 
+const productPath = (id: string) => `/api/products/${encodeURIComponent(id)}`;
+
+/** The products this page load asked the shop for (`api.product`): viewed, or lines of the cart. */
+const askedProducts = new Set<string>();
+
+/**
+ * Asks the shop again for every product this page load asked for before the service worker took
+ * it over, so that the worker keeps them (it keeps only what it serves): without it, the product
+ * a shopper opened on the first visit, and the products of their cart, did not open offline,
+ * though the page said "the products you viewed still work". The most recent 200, as many as
+ * the worker keeps (MAX_PRODUCTS in sw.js). Failures are nothing to tell: the next view asks.
+ */
+export async function keepProductsOffline(): Promise<void> {
+  await Promise.all(
+    [...askedProducts].slice(-200).map((id) =>
+      fetch(productPath(id)).then(
+        (res) => res.body?.cancel(),
+        () => undefined,
+      ),
+    ),
+  );
+}
+
 export const api = {
   me: () => request<{ user: User }>('GET', '/api/me'),
   signup: (email: string, password: string, name: string) =>
@@ -134,7 +157,10 @@ export const api = {
   suggest: (q: string) =>
     request<{ suggestions: Suggestion[] }>('GET', `/api/suggest?q=${encodeURIComponent(q)}`),
   popular: (limit = 8) => request<{ items: Product[] }>('GET', `/api/products/popular?limit=${limit}`),
-  product: (id: string) => request<Product>('GET', `/api/products/${encodeURIComponent(id)}`),
+  product: (id: string) => {
+    askedProducts.add(id);
+    return request<Product>('GET', productPath(id));
+  },
   cart: () => request<CartView>('GET', '/api/cart'),
   /** Changes the signed-in shopper's name; the account as now. */
   rename: (name: string) => request<{ user: User }>('PATCH', '/api/me', { name }),

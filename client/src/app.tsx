@@ -28,11 +28,12 @@ const routes: [RegExp, () => Promise<{ default: Page }>][] = [
 
 /**
  * Loads every page's code, so that pages not visited yet open offline too (the service worker
- * keeps what it serves). Run once the service worker controls the page, when the browser is idle;
- * the first load still ships only the shell. Marks the document `data-offline-ready` when done.
+ * keeps what it serves), and with it whatever else `alsoKeep` fetches. Run once the service worker
+ * controls the page, when the browser is idle; the first load still ships only the shell. Marks
+ * the document `data-offline-ready` when done.
  */
-export async function preloadPages(): Promise<void> {
-  await Promise.all(routes.map(([, load]) => load().catch(() => undefined)));
+export async function preloadPages(alsoKeep?: () => Promise<void>): Promise<void> {
+  await Promise.all([...routes.map(([, load]) => load().catch(() => undefined)), alsoKeep?.()]);
   document.documentElement.dataset.offlineReady = 'true';
 }
 

@@ -1,4 +1,5 @@
 import { render } from 'preact';
+import { keepProductsOffline } from './api.js';
 import { App, preloadPages } from './app.js';
 import { loadSession } from './session.js';
 import './styles.css';
@@ -12,10 +13,11 @@ if ('serviceWorker' in navigator && import.meta.env.PROD) {
       async () => {
         const sw = navigator.serviceWorker;
         await sw.ready;
-        if (!sw.controller)
-          await new Promise((r) => sw.addEventListener('controllerchange', r, { once: true }));
+        // The first visit: what the page fetched so far went past the worker, which keeps nothing of it.
+        const firstVisit = !sw.controller;
+        if (firstVisit) await new Promise((r) => sw.addEventListener('controllerchange', r, { once: true }));
         const idle = window.requestIdleCallback ?? ((f: () => void) => setTimeout(f, 1000));
-        idle(() => void preloadPages());
+        idle(() => void preloadPages(firstVisit ? keepProductsOffline : undefined));
       },
       () => undefined,
     );
