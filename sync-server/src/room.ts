@@ -20,6 +20,8 @@ export interface Connection {
   lastRefill: number;
   /** Token bucket for awareness frames (AWARENESS_PER_SECOND), refilled at `lastRefill` too. */
   awarenessTokens: number;
+  /** A frame or a pong came since the last ping (limits.pingIntervalMs); else it is dropped. */
+  heard: boolean;
   /** The server's sync step 1 went out (it waits for the device's own step 1 on an unloaded room). */
   step1Sent: boolean;
   /**

@@ -92,6 +92,14 @@ export interface SyncLimits {
    * that never read grew the process by 37 MB/s.
    */
   maxBufferedBytes: number;
+  /**
+   * How often each connection is pinged; one that has answered neither this ping nor anything
+   * else by the next is dropped. A device that vanished without closing (a phone that lost its
+   * network, a laptop put to sleep) otherwise held its place for hours, until TCP gave up: its
+   * presence ("also open on 6 other devices") and its share of `maxConnectionsPerPrincipal`, so
+   * twenty such drops locked the shopper out of their own cart.
+   */
+  pingIntervalMs: number;
 }
 
 export interface SyncServerOptions {
@@ -245,6 +253,7 @@ const DEFAULT_LIMITS: SyncLimits = {
   maxDocumentBytes: 2 * 1024 * 1024,
   maxMemoryBytes: 32 * 1024 * 1024,
   maxBufferedBytes: 4 * 1024 * 1024,
+  pingIntervalMs: 30_000,
 };
 
 /**
@@ -659,6 +668,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     // emitting what the device sends until the device answers the close, or for 30 s if it never does.
     if (this.readyState !== 1 /* OPEN */) return;
     const conn = (this as ConnSocket)[CONN];
+    conn.heard = true;
     const room = conn.room;
     // A room evicted while in use (freeMemory) closed its devices; frames still in flight are dropped.
     if (rooms.get(room.name) !== room) return;
@@ -755,6 +765,10 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     }
   }
 
+  function onPong(this: WebSocket): void {
+    (this as ConnSocket)[CONN].heard = true;
+  }
+
   function onError(this: WebSocket): void {
     this.terminate();
   }
@@ -800,6 +814,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       tokens: limits.messagesPerSecond * 2,
       lastRefill: Date.now(),
       awarenessTokens: AWARENESS_BURST,
+      heard: true,
       step1Sent: false,
       step2Received: false,
     };
@@ -818,6 +833,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     ws.on('message', onMessage);
     ws.on('error', onError);
     ws.on('close', onClose);
+    ws.on('pong', onPong);
     // Authorized: now, and only now, the document's state goes out. On a room not loaded yet, the
     // server's step 1 waits for the device's (answered from the stored snapshot, load after).
     if (room.loaded) sendStep1(conn);
@@ -921,6 +937,22 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     Math.max(1000, limits.idleRoomMs / 2),
   );
   sweeper.unref();
+
+  // Drops the connections that answered nothing since the last round (limits.pingIntervalMs).
+  const pinger = setInterval(() => {
+    for (const room of rooms.values())
+      for (const conn of room.connections) {
+        if (conn.ws.readyState !== 1 /* OPEN */) continue;
+        if (!conn.heard) {
+          metrics.refused.inc({ reason: 'no answer' });
+          conn.ws.terminate();
+          continue;
+        }
+        conn.heard = false;
+        conn.ws.ping();
+      }
+  }, limits.pingIntervalMs);
+  pinger.unref();
 
   function evictIdle(all: boolean): void {
     const now = Date.now();
@@ -1150,6 +1182,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       if (closed) return;
       closed = true;
       clearInterval(sweeper);
+      clearInterval(pinger);
       clearTimeout(retryTimer);
       for (const room of rooms.values())
         for (const conn of room.connections) conn.ws.close(1001, 'server shutting down');

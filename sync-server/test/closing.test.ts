@@ -233,3 +233,27 @@ describe('the write budget of a client address', () => {
     expect(status).toBe(429);
   });
 });
+
+describe('a device that answers nothing', () => {
+  it('is dropped once a ping goes unanswered; a device that answers stays', async () => {
+    const { sync, port } = await serve({ limits: { pingIntervalMs: 100 } });
+    // A raw socket that reads and never answers: a phone gone without closing.
+    const gone = hostileDevice(port, 'cart-ping');
+    await gone.opened;
+    // The ws client answers pings, as browsers do.
+    const live = new WebSocket(`ws://127.0.0.1:${port}/sync/cart-ping`);
+    let pings = 0;
+    live.on('ping', () => pings++);
+    await new Promise((resolve, reject) => {
+      live.on('open', resolve);
+      live.on('error', reject);
+    });
+    await until(gone.ended, 'the silent device dropped');
+    expect(gone.frames.some((f) => f.op === 9)).toBe(true); // it was pinged first
+    await until(() => pings >= 3, 'three pings answered');
+    expect(live.readyState).toBe(WebSocket.OPEN);
+    expect(sync.stats().connections).toBe(1);
+    expect(await sync.metricsText()).toMatch(/shopsync_sync_refused_total\{reason="no answer"\} 1/);
+    live.close();
+  });
+});
