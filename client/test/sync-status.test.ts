@@ -25,7 +25,9 @@ import {
 import {
   announceDevice,
   type ClientStore,
+  countOtherDevices,
   deletesCovered,
+  deviceId,
   forgetClients,
   otherDevices,
   REMEMBERED_CLIENTS,
@@ -242,6 +244,65 @@ describe('remembered clientIDs', () => {
   });
 });
 
+describe('devices', () => {
+  const seen = (id?: string) => ({ device: id === undefined ? { since: 1 } : { id, since: 1 } });
+
+  it('counts other devices by their id: reloads and tabs of one browser are one device, this one none', () => {
+    const states = new Map<number, Record<string, unknown>>([
+      [1, seen('me')], // this page
+      [2, seen('me')], // this browser's other tab, or its page before a reload, lingering
+      [3, seen('phone')],
+      [4, seen('phone')], // the phone reloaded: its old state has not timed out yet
+      [5, seen('phone')],
+      [6, seen('tablet')],
+    ]);
+    expect(countOtherDevices(states, 1, 'me')).toBe(2);
+    expect(countOtherDevices(new Map([[1, seen('me')]]), 1, 'me')).toBe(0);
+    expect(countOtherDevices(new Map(), 1, 'me')).toBe(0);
+  });
+
+  it('counts a state without an id (an earlier version, or not announced yet) as a device of its own', () => {
+    const states = new Map<number, Record<string, unknown>>([
+      [1, seen('me')],
+      [7, {}],
+      [8, seen()],
+      [9, seen('')],
+    ]);
+    expect(countOtherDevices(states, 1, 'me')).toBe(3);
+    expect(
+      countOtherDevices(
+        new Map([
+          [1, {}],
+          [2, {}],
+        ]),
+        1,
+        undefined,
+      ),
+    ).toBe(1);
+  });
+
+  it('keeps one id per browser, made once; where storage refuses, one for the page load', () => {
+    const store = memoryStore();
+    let made = 0;
+    const newId = () => `id-${++made}`;
+    expect(deviceId(store, newId)).toBe('id-1');
+    expect(deviceId(store, newId)).toBe('id-1');
+    expect(made).toBe(1);
+    const refusing: ClientStore = {
+      getItem: () => {
+        throw new Error('SecurityError');
+      },
+      setItem: () => {
+        throw new Error('SecurityError');
+      },
+      removeItem: () => {},
+    };
+    expect(deviceId(refusing, newId)).toBe('id-2');
+    expect(deviceId(undefined, newId)).toBe('id-3');
+    expect(deviceId()).toEqual(expect.any(String));
+  });
+});
+
 describe('SavedTracker before the local copy is loaded', () => {
   /** Just what SavedTracker uses of a provider, connected. */
   function connectedProvider() {
@@ -335,6 +396,8 @@ describe('SavedTracker against the sync server', () => {
       onStatus?: (s: SyncStatus) => void;
       /** Retry after a refusal (as the storefront does), with these delays. */
       retry?: { baseMs: number; maxMs: number };
+      /** The browser's device id (by default, one of its own). */
+      deviceId?: string;
     } = {},
   ) {
     const doc = new Y.Doc();
@@ -348,7 +411,7 @@ describe('SavedTracker against the sync server', () => {
       WebSocketPolyfill: WebSocket as never,
       disableBc: true,
     });
-    announceDevice(provider);
+    announceDevice(provider, options.deviceId ?? crypto.randomUUID());
     const seen: SyncStatus[] = [];
     const waiters: { want: SyncStatus; resolve: () => void }[] = [];
     const status = () => retry?.status(tracker.status()) ?? tracker.status();
@@ -400,6 +463,19 @@ describe('SavedTracker against the sync server', () => {
     await a.reach('saved');
     a.provider.destroy();
     b.provider.destroy();
+  });
+
+  it("counts a browser's two pages (tabs, or a reload and its old page) as one device, and not from either", async () => {
+    const phone = device('cart-devices');
+    const laptop = device('cart-devices', { deviceId: 'laptop' });
+    const tab = device('cart-devices', { deviceId: 'laptop' });
+    const all = [phone, laptop, tab];
+    // Each has every state, the three of them: then the counts are what they say.
+    for (const d of all) await until(() => d.provider.awareness.getStates().size === 3, d.provider.awareness);
+    expect(otherDevices(phone.provider)).toBe(1);
+    expect(otherDevices(laptop.provider)).toBe(1);
+    expect(otherDevices(tab.provider)).toBe(1);
+    for (const d of all) d.provider.destroy();
   });
 
   /** Whether the server's storage holds `productId` in `cart` (what a saved message may claim). */

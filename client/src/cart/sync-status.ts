@@ -132,22 +132,69 @@ export function forgetClients(cartId: string, store = browserStorage()): void {
   }
 }
 
+const deviceKey = 'shopsync-device';
+
 /**
- * Makes this device visible to the others, now and again on every reconnection. Each time the
- * awareness clock must move on: peers and the server's relay ignore a state whose clock they have
- * seen (the initial `{}` has clock 0, and a reconnecting device would resend its old clock after
- * the server dropped its state), so it would only reappear at the 15 s renewal.
+ * This browser's device id: made once and kept in `store`, so that every page load and tab of
+ * the browser names the same device (a Yjs clientID is new on each load). Where storage refuses,
+ * an id for this page load only: the count then sees this browser as its clientIDs, as before.
  */
-export function announceDevice(provider: WebsocketProvider): void {
-  const announce = () => provider.awareness.setLocalStateField('device', { since: Date.now() });
+export function deviceId(store = browserStorage(), newId: () => string = () => crypto.randomUUID()): string {
+  try {
+    const kept = store?.getItem(deviceKey);
+    if (kept) return kept;
+  } catch {
+    // Refused: an id of this page load.
+  }
+  const id = newId();
+  try {
+    store?.setItem(deviceKey, id);
+  } catch {
+    // Full or refused: see above.
+  }
+  return id;
+}
+
+/**
+ * Makes this device visible to the others, now and again on every reconnection, as `device` (its
+ * id: see `deviceId`). Each time the awareness clock must move on: peers and the server's relay
+ * ignore a state whose clock they have seen (the initial `{}` has clock 0, and a reconnecting
+ * device would resend its old clock after the server dropped its state), so it would only
+ * reappear at the 15 s renewal.
+ */
+export function announceDevice(provider: WebsocketProvider, device: string = deviceId()): void {
+  const announce = () => provider.awareness.setLocalStateField('device', { id: device, since: Date.now() });
   announce();
   provider.on('status', ({ status }) => status === 'connected' && announce());
 }
 
-/** Other devices with the cart open: the awareness states in the room minus this one. */
+/** Other devices with the cart open: the awareness states in the room, told apart by device id. */
 export function otherDevices(provider: WebsocketProvider): number {
-  const states = provider.awareness.getStates();
-  return Math.max(0, states.size - (states.has(provider.awareness.clientID) ? 1 : 0));
+  const own = provider.awareness.getLocalState() as { device?: { id?: unknown } } | null;
+  return countOtherDevices(provider.awareness.getStates(), provider.awareness.clientID, own?.device?.id);
+}
+
+/**
+ * How many devices other than this one the awareness `states` name. A device is its id, not its
+ * clientID: each page load is a new clientID, a reloaded page's old state lingers until it times
+ * out (~30 s), and a browser's tabs are one device; so the states of `ownDevice` are not counted,
+ * and the others' are counted once per id. A state without an id (a client of an earlier version)
+ * counts as a device of its own.
+ */
+export function countOtherDevices(
+  states: ReadonlyMap<number, Record<string, unknown>>,
+  ownClient: number,
+  ownDevice: unknown,
+): number {
+  const others = new Set<string>();
+  for (const [client, state] of states) {
+    if (client === ownClient) continue;
+    const id = (state.device as { id?: unknown } | undefined)?.id;
+    if (typeof id === 'string' && id.length > 0) {
+      if (id !== ownDevice) others.add(`device:${id}`);
+    } else others.add(`client:${client}`);
+  }
+  return others.size;
 }
 
 /**
