@@ -1,5 +1,13 @@
 import { expect, test } from '@playwright/test';
-import { createProduct, expectQuantity, logInContext, signUpContext } from './helpers.js';
+import {
+  createProduct,
+  expectQuantity,
+  expectSaved,
+  holdSyncSends,
+  line,
+  logInContext,
+  signUpContext,
+} from './helpers.js';
 
 // Storefront problems a product review found in the cart, its sync badge, checkout and the orders
 // list (2027-01): each test failed before its fix.
@@ -32,4 +40,46 @@ test('"Also open on" counts devices, not pages: a second tab or a reload of the 
   await expect(phonePage.getByTestId('other-devices')).toHaveText(' · Also open on 1 other device');
   await phone.close();
   await laptop.close();
+});
+
+test('the sync badge is shown, not announced: only going offline and coming back are said', async ({
+  browser,
+  request,
+}) => {
+  const id = await createProduct(request, 'Quiet Mug');
+  const context = await browser.newContext();
+  await context.request.post('/api/cart/lines', { data: { productId: id, quantity: 1 } });
+  const page = await context.newPage();
+  const sync = await holdSyncSends(page);
+  await page.goto('/cart');
+  await expectQuantity(page, id, 1);
+  await expectSaved(page);
+  const badge = page.locator('p.sync');
+  const said = page.getByTestId('sync-announcement');
+  await expect(said).toHaveRole('status');
+  await expect(said).toHaveText('');
+  // Nothing that speaks around the badge: no live region, on it or above it.
+  const live = await badge.evaluate((p) => {
+    for (let e: Element | null = p; e; e = e.parentElement) {
+      const role = e.getAttribute('role');
+      if ((e.getAttribute('aria-live') ?? 'off') !== 'off' || role === 'status' || role === 'alert')
+        return true;
+    }
+    return false;
+  });
+  expect(live).toBe(false);
+  // A tap: the badge goes Saving… and Saved on the screen; nothing more is said.
+  sync.holding = true;
+  await line(page, id).getByRole('button', { name: 'Increase quantity' }).click();
+  await expect(page.getByTestId('sync-status')).toHaveText('Saving…');
+  sync.release();
+  await expectSaved(page);
+  await expect(said).toHaveText('');
+  await context.setOffline(true);
+  await expect(page.getByTestId('sync-status')).toHaveText('Offline: saved on this device');
+  await expect(said).toHaveText('Offline: your cart is saved on this device');
+  await context.setOffline(false);
+  await expectSaved(page);
+  await expect(said).toHaveText('Back online: your cart saves to the shop again');
+  await context.close();
 });
