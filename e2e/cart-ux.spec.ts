@@ -6,6 +6,8 @@ import {
   holdSyncSends,
   line,
   logInContext,
+  placeOrder,
+  serverCart,
   signUpContext,
 } from './helpers.js';
 
@@ -82,4 +84,64 @@ test('the sync badge is shown, not announced: only going offline and coming back
   await expectSaved(page);
   await expect(said).toHaveText('Back online: your cart saves to the shop again');
   await context.close();
+});
+
+test('Undo is withdrawn once another device adds to the removed line: it would add onto theirs', async ({
+  browser,
+  request,
+}) => {
+  const [mug, lamp] = [await createProduct(request, 'Undone Mug'), await createProduct(request, 'Kept Lamp')];
+  const laptop = await browser.newContext();
+  const email = await signUpContext(laptop);
+  await laptop.request.post('/api/cart/lines', { data: { productId: mug, quantity: 3 } });
+  await laptop.request.post('/api/cart/lines', { data: { productId: lamp, quantity: 1 } });
+  const phone = await browser.newContext();
+  await logInContext(phone, email);
+  const page = await laptop.newPage();
+  await page.goto('/cart');
+  await expectQuantity(page, mug, 3);
+  await line(page, mug).getByRole('button', { name: 'Remove' }).click();
+  await expect(line(page, mug)).toHaveCount(0);
+  const undo = page.getByTestId('removed').getByRole('button', { name: 'Undo' });
+  await expect(undo).toBeFocused();
+  await expectSaved(page);
+  // The phone adds one: the laptop shows it, and no longer offers 3 more.
+  await phone.request.post('/api/cart/lines', { data: { productId: mug, quantity: 1 } });
+  await expectQuantity(page, mug, 1);
+  await expect(page.getByTestId('removed')).toHaveCount(0);
+  // The focus was on Undo: it goes to the page's heading, not <body>.
+  await expect(page.getByRole('heading', { name: 'Your cart', level: 1 })).toBeFocused();
+  expect(await serverCart(laptop)).toEqual({ [mug]: 1, [lamp]: 1 });
+  await laptop.close();
+  await phone.close();
+});
+
+test('Undo of a removal made offline is withdrawn on reconnecting: the line may have been ordered meanwhile', async ({
+  browser,
+  request,
+}) => {
+  const toaster = await createProduct(request, 'Ordered Toaster');
+  const phone = await browser.newContext();
+  const email = await signUpContext(phone);
+  await phone.request.post('/api/cart/lines', { data: { productId: toaster, quantity: 3 } });
+  const laptop = await browser.newContext();
+  await logInContext(laptop, email);
+  const page = await phone.newPage();
+  await page.goto('/cart');
+  await expectQuantity(page, toaster, 3);
+  await expectSaved(page);
+  await phone.setOffline(true);
+  await expect(page.getByTestId('sync-status')).toHaveText('Offline: saved on this device');
+  await line(page, toaster).getByRole('button', { name: 'Remove' }).click();
+  await expect(page.getByTestId('removed').getByRole('button', { name: 'Undo' })).toBeVisible();
+  // Meanwhile the laptop orders the cart, Toaster and all: the one line, so the phone, which
+  // removed it, sees no line change when it reconnects.
+  await placeOrder(laptop);
+  await phone.setOffline(false);
+  await expectSaved(page);
+  await expect(page.getByTestId('cart-empty')).toBeVisible();
+  await expect(page.getByTestId('removed')).toHaveCount(0);
+  expect(await serverCart(phone)).toEqual({});
+  await phone.close();
+  await laptop.close();
 });

@@ -30,6 +30,12 @@ export interface CartState {
   refusal: Refusal | null;
   /** Other devices with this cart open right now. */
   otherDevices: number;
+  /**
+   * Moves on whenever news of the cart comes from elsewhere: an edit received (another device or
+   * tab, the shop ordering it), or this device's copy meeting the server's on (re)connecting, which
+   * may bring nothing visible (lines this device removed offline, ordered meanwhile elsewhere).
+   */
+  remoteNews: number;
   /** True once the local copy (IndexedDB) has loaded. */
   ready: boolean;
   /**
@@ -54,6 +60,7 @@ const empty: CartState = {
   status: 'offline',
   refusal: null,
   otherDevices: 0,
+  remoteNews: 0,
   ready: false,
   synced: false,
 };
@@ -72,6 +79,8 @@ export class CartSession {
   private readonly retry: RefusalRetry;
   private refreshTimer: ReturnType<typeof setInterval>;
   private destroyed = false;
+  /** See CartState.remoteNews. */
+  private remoteNews = 0;
   /** The clientID last remembered for this cart (Yjs draws a new one if another device had it). */
   private rememberedId: number;
 
@@ -102,7 +111,15 @@ export class CartSession {
     });
     const origin = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/sync`;
     this.provider = new WebsocketProvider(origin, cartId, this.doc, { params: { token, saved: '1' } });
-    this.provider.on('sync', (synced: boolean) => synced && this.publish({ synced: true }));
+    // Before the status's own listener (SavedTracker), so that the state it publishes counts it.
+    this.doc.on('update', (_update: Uint8Array, origin: unknown) => {
+      if (origin === this.provider) this.remoteNews++;
+    });
+    this.provider.on('sync', (synced: boolean) => {
+      if (!synced) return;
+      this.remoteNews++;
+      this.publish({ synced: true });
+    });
     for (const failed of ['connection-close', 'connection-error'] as const)
       this.provider.on(failed, () => this.publish({ synced: true }));
     this.saved = new SavedTracker(this.provider, this.doc, () => this.publish(), {
@@ -162,6 +179,7 @@ export class CartSession {
       status: this.retry.status(this.saved.status()),
       refusal: this.retry.refusal,
       otherDevices: otherDevices(this.provider),
+      remoteNews: this.remoteNews,
       ready: current.cartId === this.cartId ? current.ready : false,
       synced: current.cartId === this.cartId ? current.synced : false,
       ...extra,

@@ -47,6 +47,14 @@ export default function CartPage() {
   // The line last removed, and from which cart, so that one tap puts it back there.
   const [removed, setRemoved] = useState<{
     cartId: string;
+    /**
+     * The cart's `remoteNews` when it was removed. Undo adds the quantity back: right only while
+     * nothing came from elsewhere since. After another device's add, it would add onto that (3
+     * removed, 1 added there: 4); after an order placed elsewhere of the removed entries, it would
+     * put back what was bought. So any news from elsewhere (an edit received, the device
+     * reconnecting) withdraws the offer.
+     */
+    news: number;
     productId: string;
     quantity: number;
     title: string;
@@ -111,7 +119,7 @@ export default function CartPage() {
   useEffect(() => () => clearTimeout(quiet.current), []);
   // The button pressed is gone after a removal or an Undo: where keyboard focus goes instead, once
   // the page shows the change (the Undo button, or the restored line's Remove button).
-  const focusNext = useRef<{ undo: true } | { line: string } | null>(null);
+  const focusNext = useRef<{ undo: true } | { line: string } | { heading: true } | null>(null);
   const heading = useRef<HTMLHeadingElement>(null);
   const undoButton = useRef<HTMLButtonElement>(null);
   const list = useRef<HTMLUListElement>(null);
@@ -120,9 +128,11 @@ export default function CartPage() {
     if (!next) return;
     focusNext.current = null;
     const target =
-      'undo' in next
-        ? undoButton.current
-        : list.current?.querySelector<HTMLElement>(`[data-product="${CSS.escape(next.line)}"] .remove`);
+      'heading' in next
+        ? heading.current
+        : 'undo' in next
+          ? undoButton.current
+          : list.current?.querySelector<HTMLElement>(`[data-product="${CSS.escape(next.line)}"] .remove`);
     // Not there (the cart on the screen changed meanwhile): the page's heading, not <body>.
     (target ?? heading.current)?.focus();
   });
@@ -134,12 +144,24 @@ export default function CartPage() {
     cart.remove(productId);
     own(productId);
     const addedPrice = state.lines.find((l) => l.productId === productId)?.addedPrice;
-    setRemoved({ cartId: state.cartId!, productId, quantity, title, addedPrice });
+    setRemoved({
+      cartId: state.cartId!,
+      news: cartState.get().remoteNews,
+      productId,
+      quantity,
+      title,
+      addedPrice,
+    });
     setStepped(null);
     focusNext.current = { undo: true };
   };
-  // Another cart is on the screen now (signed in or out): the last one's removal is not undone here.
-  const undoable = removed && removed.cartId === state.cartId ? removed : null;
+  // Another cart is on the screen now (signed in or out), or news came from elsewhere since: the
+  // removal is not undone (see `removed`).
+  const undoable =
+    removed && removed.cartId === state.cartId && removed.news === state.remoteNews ? removed : null;
+  // Withdrawn while keyboard focus was on it: the focus goes to the page's heading, not <body>.
+  if (!undoable && undoButton.current && document.activeElement === undoButton.current)
+    focusNext.current ??= { heading: true };
   // No lines yet does not mean empty until this device's copy and the server's have loaded (or the
   // server could not be reached); with no cart open, until it opens (unless offline: there is none).
   const loading =
