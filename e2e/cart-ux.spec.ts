@@ -1,5 +1,6 @@
-import { expect, test } from '@playwright/test';
+import { expect, type Page, test } from '@playwright/test';
 import {
+  addAddress,
   createProduct,
   expectQuantity,
   expectSaved,
@@ -144,4 +145,120 @@ test('Undo of a removal made offline is withdrawn on reconnecting: the line may 
   expect(await serverCart(phone)).toEqual({});
   await phone.close();
   await laptop.close();
+});
+
+// Without a service worker: these tests see (and hold) the page's own requests (races.spec.ts
+// says why).
+test.describe(() => {
+  test.use({ serviceWorkers: 'block' });
+
+  /** Counts the order requests `page` sends. */
+  function ordersSent(page: Page): () => number {
+    let sent = 0;
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && new URL(r.url()).pathname === '/api/orders') sent++;
+    });
+    return () => sent;
+  }
+
+  test('checkout left open while another device orders the cart: Place order waits for a new review, sending nothing', async ({
+    context,
+    page,
+    request,
+  }) => {
+    const id = await createProduct(request, 'Twice Kettle');
+    await signUpContext(context);
+    await addAddress(context);
+    await context.request.post('/api/cart/lines', { data: { productId: id, quantity: 1 } });
+    const sent = ordersSent(page);
+    await page.goto('/checkout');
+    await expect(page.getByTestId('review-lines')).toContainText('× 1');
+    const placeButton = page.getByRole('button', { name: 'Place order' });
+    await expect(placeButton).toBeEnabled();
+    await expect(placeButton).not.toHaveAttribute('aria-disabled');
+    // Another device (the API, same session) orders the cart.
+    await placeOrder(context);
+    const why = page.getByTestId('checkout-changed');
+    await expect(why).toContainText(
+      'Your cart changed on another device. Some items you reviewed are no longer in it, so they cannot be ordered as reviewed.',
+    );
+    await expect(placeButton).toHaveAttribute('aria-disabled', 'true');
+    await expect(placeButton).toHaveAccessibleDescription(/Some items you reviewed are no longer in it/);
+    await placeButton.click({ force: true });
+    await expect(placeButton).toHaveText('Place order');
+    await expect(page.getByRole('alert')).toHaveCount(0);
+    expect(sent()).toBe(0);
+    // Reviewed again: the cart is empty now, nothing to order.
+    await page.getByRole('button', { name: 'Review the new cart' }).click();
+    await expect(page.getByText('Your cart is empty.')).toBeVisible();
+    expect(sent()).toBe(0);
+  });
+
+  test('an order answered out of date once the reviewed entries have left this device is not sent again', async ({
+    context,
+    page,
+    request,
+  }) => {
+    const id = await createProduct(request, 'Once Kettle');
+    await signUpContext(context);
+    await addAddress(context);
+    await context.request.post('/api/cart/lines', { data: { productId: id, quantity: 2 } });
+    const sent = ordersSent(page);
+    await page.goto('/checkout');
+    await expect(page.getByTestId('review-lines')).toContainText('× 2');
+    // The order goes out; before it reaches the shop, another device changes the line ("−" then
+    // "+": the same quantity, other entries) and this page has seen it.
+    const changedHere = page
+      .getByTestId('checkout-changed')
+      .getByText('Your cart changed on another device.');
+    await context.route(
+      '**/api/orders',
+      async (route) => {
+        await context.request.patch(`/api/cart/lines/${id}`, { data: { quantity: 1 } });
+        await context.request.post('/api/cart/lines', { data: { productId: id, quantity: 1 } });
+        await expect(changedHere).toBeVisible();
+        await route.fallback();
+      },
+      { times: 1 },
+    );
+    await page.getByRole('button', { name: 'Place order' }).click();
+    await expect(page.getByRole('alert')).toHaveText(
+      'Your cart changed since you reviewed it, so nothing was ordered. Review the new cart, then place your order.',
+    );
+    expect(sent()).toBe(1);
+    await expect(page.getByRole('button', { name: 'Place order' })).toHaveAttribute('aria-disabled', 'true');
+    expect((await (await context.request.get('/api/orders')).json()).items).toEqual([]);
+  });
+
+  test('an order answered already_ordered while the review is stale leads to that order', async ({
+    context,
+    page,
+    request,
+  }) => {
+    const id = await createProduct(request, 'Shown Kettle');
+    await signUpContext(context);
+    await addAddress(context);
+    await context.request.post('/api/cart/lines', { data: { productId: id, quantity: 1 } });
+    await page.goto('/checkout');
+    await expect(page.getByTestId('review-lines')).toContainText('× 1');
+    // Another device orders the cart while this page's order is on its way; the shop answers it
+    // as it does when the missing entries went into a confirmed order of this cart.
+    let orderId = '';
+    await context.route(
+      '**/api/orders',
+      async (route) => {
+        orderId = await placeOrder(context);
+        await expect(page.getByTestId('checkout-changed')).toContainText('Some items you reviewed');
+        await route.fulfill({
+          status: 409,
+          json: { error: { code: 'already_ordered', message: 'already ordered', details: { orderId } } },
+        });
+      },
+      { times: 1 },
+    );
+    await page.getByRole('button', { name: 'Place order' }).click();
+    await expect(page).toHaveURL(/\/orders\/[^/]+$/);
+    expect(new URL(page.url()).pathname).toBe(`/orders/${orderId}`);
+    await expect(page.getByRole('heading', { name: `Order ${orderId}`, level: 1 })).toBeVisible();
+  });
 });

@@ -138,6 +138,10 @@ function CheckoutPage() {
   // Changed entries count even at the same quantities ("−" then "+" elsewhere): the order names
   // the reviewed entries, and the server cannot order ones that are gone.
   const changed = linesKey(state.lines) !== linesKey(review.lines);
+  // Some reviewed entries are no longer in this device's cart (ordered or changed elsewhere): the
+  // shop cannot order them either, so Place order waits for a new review. Not while an order whose
+  // answer was lost is asked again: its own entries leave the cart when it is placed.
+  const stale = !unsure && !reviewedIn(review, state.lines);
   // The order charges the prices this page shows (they go with it, and a changed one is refused):
   // none is placed until every line shows its product and price and can be ordered as it is.
   const problems = review.lines.map((l) => lineProblem(l, products));
@@ -183,14 +187,16 @@ function CheckoutPage() {
         // The server has not received this device's latest edits yet: let them sync, then retry
         // (for about 6 s). Then say why nothing was ordered: the reviewed entries have left this
         // device's cart too (ordered or changed elsewhere), or they have not reached the shop.
+        // Only while this device still has every reviewed entry: once some are gone here too, no
+        // retry can find them (it cost five requests and some 4 s to say so).
         if (err instanceof ApiError && err.code === 'cart_out_of_date') {
-          if (attempt < 4) {
+          const here = reviewedIn(review, cartState.get().lines);
+          if (here && attempt < 4) {
             await new Promise((r) => setTimeout(r, 400 * (attempt + 1)));
             continue;
           }
-          const here = new Set(cartState.get().lines.flatMap((l) => l.tags));
           setError(
-            body.tags.every((t) => here.has(t))
+            here
               ? 'Your cart has not reached the shop yet, so nothing was ordered. Check your connection, then place your order again.'
               : 'Your cart changed since you reviewed it, so nothing was ordered. Review the new cart, then place your order.',
           );
@@ -320,8 +326,9 @@ function CheckoutPage() {
       {/* Mounted empty, so that screen readers announce the text when it comes. */}
       <div role="status" data-testid="checkout-changed">
         {changed && !unsure && (
-          <p class="notice">
-            Your cart changed on another device.{' '}
+          <p class="notice" id="checkout-changed-why">
+            Your cart changed on another device.
+            {stale && ' Some items you reviewed are no longer in it, so they cannot be ordered as reviewed.'}{' '}
             <button
               type="button"
               class="link"
@@ -340,14 +347,16 @@ function CheckoutPage() {
           {error}
         </p>
       )}
-      {/* While placing, aria-disabled, not disabled: that dropped keyboard focus to <body>. */}
+      {/* While placing, aria-disabled, not disabled: that dropped keyboard focus to <body>. Likewise
+          while the review is stale (the notice above says why), as it may become so while placing. */}
       <button
         type="button"
         class="primary"
         disabled={!addresses || waiting || failed || mixed || unavailable.length > 0}
-        aria-disabled={placing ? 'true' : undefined}
+        aria-disabled={placing || stale ? 'true' : undefined}
+        aria-describedby={stale && !placing ? 'checkout-changed-why' : undefined}
         onClick={() => {
-          if (placing) return;
+          if (placing || stale) return;
           void place().then(focusAlert);
         }}
       >
@@ -355,6 +364,12 @@ function CheckoutPage() {
       </button>
     </section>
   );
+}
+
+/** Whether every entry `review` names is still among `lines` (the entries an order takes). */
+function reviewedIn(review: Review, lines: CartLine[]): boolean {
+  const here = new Set(lines.flatMap((l) => l.tags));
+  return review.lines.every((l) => l.tags.every((t) => here.has(t)));
 }
 
 /** What identifies a cart's lines for the review: products, quantities and their entries. */
