@@ -4,6 +4,7 @@ import {
   createProduct,
   expectQuantity,
   expectSaved,
+  goWithin,
   holdSyncSends,
   line,
   logInContext,
@@ -261,4 +262,21 @@ test.describe(() => {
     expect(new URL(page.url()).pathname).toBe(`/orders/${orderId}`);
     await expect(page.getByRole('heading', { name: `Order ${orderId}`, level: 1 })).toBeVisible();
   });
+});
+
+test('your orders, opened offline, load by themselves when the connection returns', async ({ browser }) => {
+  const context = await browser.newContext();
+  await signUpContext(context);
+  const page = await context.newPage();
+  // Online first, so that the page's code is loaded (with or without the service worker).
+  await page.goto('/orders');
+  await expect(page.getByText('No orders yet.')).toBeVisible();
+  await goWithin(page, '/');
+  await context.setOffline(true);
+  await goWithin(page, '/orders');
+  await expect(page.getByRole('alert')).toContainText('You are offline.');
+  await context.setOffline(false);
+  await expect(page.getByText('No orders yet.')).toBeVisible();
+  await expect(page.getByRole('alert')).toHaveCount(0);
+  await context.close();
 });
