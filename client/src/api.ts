@@ -40,7 +40,7 @@ const CODE_TEXT: Record<string, (err: ApiError) => string | undefined> = {
   busy: () => 'The shop is busy right now. Please try again in a moment.',
   wrong_password: () => 'That is not your current password.',
   password_changed: () => 'Your password was changed on another device meanwhile. Nothing was changed here.',
-  already_ordered: () => 'These items are already in an order being placed from another tab or device.',
+  already_ordered: () => 'These items are already in an order, placed on another tab or device.',
 };
 
 /**
