@@ -19,6 +19,15 @@ export const OrderListParams = z.object({
 /** As Stripe takes them: up to 255 characters; any visible ASCII (a UUID, "order-1"). */
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
+/**
+ * Most live status streams open at once on one order, and for one shopper over all their orders.
+ * An order page open in a few tabs and devices needs a handful; each stream holds a socket and a
+ * file descriptor for as long as it stays open (days, for a confirmed order), and without a cap
+ * one shopper with one order held 2,000 (+84 MB, 2,047 fds) and could reach the process's fd
+ * limit. Past either the stream is 429 `too_many_streams`.
+ */
+export const STREAM_LIMITS = { perOrder: 10, perUser: 50 };
+
 /** Tells of each sign-in (sessionId) that ends: signed out, ended by a new password elsewhere. */
 export type SessionEnds = EventEmitter<{ ended: [session: string] }>;
 
@@ -43,6 +52,8 @@ export function orderRoutes(
   // every order decided). And by sign-in, to end them with it.
   const streams = new Map<string, Set<LiveStream>>();
   const bySession = new Map<string, Set<LiveStream>>();
+  // Open streams per shopper (STREAM_LIMITS.perUser); an order's are streams.get(order).size.
+  const byUser = new Map<string, number>();
   checkout.on('status', (o) => {
     for (const stream of streams.get(o.id) ?? []) stream.send(o);
   });
@@ -154,12 +165,51 @@ export function orderRoutes(
    * shipped, delivered, cancelled), until a final status (FINAL_STATUSES) or the shop stops.
    */
   app.get('/orders/:id/events', (c) => {
-    const order = own(requireUser(c).id, c.req.param('id'));
+    const userId = requireUser(c).id;
+    const order = own(userId, c.req.param('id'));
+    const open = streams.get(order.id) ?? new Set();
+    const usersOpen = byUser.get(userId) ?? 0;
+    // Counted before the stream starts, so streams asked at once cannot all pass the check.
+    if (open.size >= STREAM_LIMITS.perOrder || usersOpen >= STREAM_LIMITS.perUser) {
+      const per = open.size >= STREAM_LIMITS.perOrder ? 'order' : 'user';
+      const limit = STREAM_LIMITS[per === 'order' ? 'perOrder' : 'perUser'];
+      throw new ApiError(
+        429,
+        'too_many_streams',
+        per === 'order'
+          ? `at most ${limit} live status streams of one order may be open at once; close one (another tab) first`
+          : `at most ${limit} live status streams of your orders may be open at once; close one (another tab) first`,
+        { per, limit },
+      );
+    }
+    byUser.set(userId, usersOpen + 1);
+    let end: () => void = () => {};
+    const done = new Promise<void>((r) => {
+      end = r;
+    });
+    const live: LiveStream = {
+      send: () => {},
+      end: () => end(),
+    };
+    streams.set(order.id, open.add(live));
+    // A stream asked with the vendor's token has no sign-in; requireUser above refuses those.
+    const token = c.get('sessionToken');
+    const session = token ? sessionId(token) : undefined;
+    const mine = session ? (bySession.get(session) ?? new Set()) : undefined;
+    if (session && mine) bySession.set(session, mine.add(live));
+    if (closing?.aborted) end();
+    // Its place is given back however the stream ends (a final status, the client gone, the
+    // sign-in ended, the shop stopping), a write that failed included.
+    const release = () => {
+      open.delete(live);
+      if (open.size === 0 && streams.get(order.id) === open) streams.delete(order.id);
+      mine?.delete(live);
+      if (session && mine?.size === 0) bySession.delete(session);
+      const left = (byUser.get(userId) ?? 1) - 1;
+      if (left > 0) byUser.set(userId, left);
+      else byUser.delete(userId);
+    };
     return streamSSE(c, async (stream) => {
-      let end: () => void = () => {};
-      const done = new Promise<void>((r) => {
-        end = r;
-      });
       // Writes one after another, and the stream ends only once they are written: ended with a
       // write unfinished, it would go without its last (final) status.
       let written: Promise<void> = Promise.resolve();
@@ -169,30 +219,19 @@ export function orderRoutes(
         );
         return written;
       };
-      const live: LiveStream = {
-        send: (o) => {
-          void write(o);
-          if (FINAL_STATUSES.has(o.status)) end();
-        },
-        end: () => end(),
+      live.send = (o) => {
+        void write(o).catch(end);
+        if (FINAL_STATUSES.has(o.status)) end();
       };
-      const open = streams.get(order.id) ?? new Set();
-      streams.set(order.id, open.add(live));
-      // A stream asked with the vendor's token has no sign-in; requireUser above refuses those.
-      const token = c.get('sessionToken');
-      const session = token ? sessionId(token) : undefined;
-      const mine = session ? (bySession.get(session) ?? new Set()) : undefined;
-      if (session && mine) bySession.set(session, mine.add(live));
       stream.onAbort(end);
-      if (closing?.aborted) end();
-      const current = orders.get(order.id)!;
-      await write(current);
-      if (FINAL_STATUSES.has(current.status)) end();
-      await done;
-      open.delete(live);
-      if (open.size === 0) streams.delete(order.id);
-      mine?.delete(live);
-      if (session && mine?.size === 0) bySession.delete(session);
+      try {
+        const current = orders.get(order.id)!;
+        await write(current);
+        if (FINAL_STATUSES.has(current.status)) end();
+        await done;
+      } finally {
+        release();
+      }
       await written;
     });
   });
