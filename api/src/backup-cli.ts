@@ -31,6 +31,9 @@ function main(): number {
   const db = new Database(source, { fileMustExist: true });
   try {
     db.pragma('busy_timeout = 5000');
+    // The copy holds what the database does (the secret, sessions): this user's only, whatever
+    // the umask. VACUUM INTO fills an empty file and keeps its mode.
+    fs.closeSync(fs.openSync(partial, 'wx', 0o600));
     db.prepare('VACUUM INTO ?').run(partial);
   } catch (err) {
     fs.rmSync(partial, { force: true });

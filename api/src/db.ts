@@ -123,7 +123,8 @@ export function existingDatabase(dataDir: string): string | undefined {
 
 /** Opens (creating if needed) the one SQLite file of the embedded default, in WAL mode. */
 export function openDatabase(dataDir: string, file = DB_FILE, durability: Durability = 'normal'): Db {
-  fs.mkdirSync(dataDir, { recursive: true });
+  // Private: the file holds the secret, sessions and carts (the shop tightens an older one, server.ts).
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const db = new Database(path.join(dataDir, file));
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${durability === 'full' ? 'FULL' : 'NORMAL'}`);

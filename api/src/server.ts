@@ -17,6 +17,7 @@ import {
   lockDataDir,
   metricsAllowed,
   NOT_UPGRADED,
+  privateDir,
   type SyncServer,
   TOUCH_SLACK_MS,
 } from '@shopsync/sync-server';
@@ -117,6 +118,8 @@ export async function startServer(
   logger: Logger,
   seams: ServerSeams = {},
 ): Promise<RunningServer> {
+  // Readable by this user only (privateDir says why), an existing one tightened and said so.
+  privateDir(config.dataDir, logger);
   // One shop per data directory (lockDataDir says why); held until close, or the process ends.
   const lock = lockDataDir(config.dataDir, 'shop.lock');
   try {

@@ -19,10 +19,16 @@ const run = promisify(execFile);
  * npm's own start-up; npm says where it was typed in INIT_CWD).
  */
 function backup(dataDir: string, target: string) {
-  return run(process.execPath, ['--import', 'tsx', path.join(repo, 'api/src/backup-cli.ts'), target], {
-    cwd: repo,
-    env: { ...process.env, DATA_DIR: dataDir, INIT_CWD: dataDir },
-  }).then(
+  // Under umask 022, as most systems give (the child takes it when spawned): the copy is still 0600.
+  const umask = process.umask(0o022);
+  const running = run(
+    process.execPath,
+    ['--import', 'tsx', path.join(repo, 'api/src/backup-cli.ts'), target],
+    {
+      cwd: repo,
+      env: { ...process.env, DATA_DIR: dataDir, INIT_CWD: dataDir },
+    },
+  ).then(
     (r) => ({ code: 0, ...r }),
     (e: { code: number; stdout: string; stderr: string }) => ({
       code: e.code,
@@ -30,6 +36,8 @@ function backup(dataDir: string, target: string) {
       stderr: e.stderr,
     }),
   );
+  process.umask(umask);
+  return running;
 }
 
 describe('npm run backup', () => {
@@ -76,6 +84,7 @@ describe('npm run backup', () => {
       // The copy is a shop of its own: whole, every order acknowledged before it began, stock
       // and ledger agreeing, and the schema version of the original.
       expect(fs.existsSync(target)).toBe(true);
+      expect(fs.statSync(target).mode & 0o777).toBe(0o600);
       // Its schema version as copied, read before openDatabase would migrate it.
       const raw = new Database(target, { readonly: true });
       const copiedVersion = raw.pragma('user_version', { simple: true });

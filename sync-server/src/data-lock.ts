@@ -12,6 +12,25 @@ export class DataDirInUse extends Error {
   }
 }
 
+/**
+ * Makes `dir` (and any parent it needs) readable by this user only: created with mode 0700, and
+ * an existing one of this user's with a wider mode is set to 0700, which `logger` is warned of.
+ * What a data directory holds (the database with the generated secret, sessions and carts; the
+ * outbox's password reset links) is then closed to other local users whatever mode SQLite and the
+ * umask give its files. A directory of another user's is left as it is (not ours to change).
+ */
+export function privateDir(dir: string, logger?: { warn(obj: object, msg: string): void }): void {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const stat = fs.statSync(dir);
+  const mode = stat.mode & 0o777;
+  if ((mode & 0o077) === 0 || stat.uid !== process.getuid?.()) return;
+  fs.chmodSync(dir, 0o700);
+  logger?.warn(
+    { dir, mode: `0${mode.toString(8)}` },
+    "a directory of the shop's was open to other local users; it is now 0700 (this user only)",
+  );
+}
+
 /** A held data directory; `release` lets the next process take it. */
 export interface DataDirLock {
   release(): void;
@@ -31,7 +50,7 @@ export interface DataDirLock {
  */
 export function lockDataDir(dir: string, name: string): DataDirLock {
   const file = path.join(dir, name);
-  fs.mkdirSync(dir, { recursive: true });
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const db = new Database(file, { timeout: 0 });
   try {
     db.pragma('locking_mode = EXCLUSIVE');

@@ -5,7 +5,7 @@ export {
   type CheckpointResult,
   MAIN_CHECKPOINT_PAGES,
 } from './checkpointer.js';
-export { DataDirInUse, type DataDirLock, lockDataDir } from './data-lock.js';
+export { DataDirInUse, type DataDirLock, lockDataDir, privateDir } from './data-lock.js';
 export { LIMIT_RANGES, LOG_LEVELS } from './limits.js';
 export { createMetrics, metricsAllowed, type SyncMetrics } from './metrics.js';
 export { MESSAGE_AWARENESS, MESSAGE_SAVED, MESSAGE_SYNC } from './protocol.js';

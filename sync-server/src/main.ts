@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import pino from 'pino';
 import { clientAddress, listeningUrl } from './address.js';
 import { Checkpointer } from './checkpointer.js';
-import { DataDirInUse, type DataDirLock, lockDataDir } from './data-lock.js';
+import { DataDirInUse, type DataDirLock, lockDataDir, privateDir } from './data-lock.js';
 import { isHost, LIMIT_RANGES, LOG_LEVELS, wholeNumber } from './limits.js';
 import { metricsAllowed } from './metrics.js';
 import { createSyncServer, isSyncPath, NOT_UPGRADED, type SyncServer } from './server.js';
@@ -85,6 +85,8 @@ const file = path.join(dataDir, 'sync.sqlite');
 // held until shutdown, or until the process ends however it ends.
 let lock: DataDirLock;
 try {
+  // This user's only: the documents are shoppers' carts (privateDir).
+  privateDir(dataDir, logger);
   lock = lockDataDir(dataDir, 'sync.lock');
 } catch (err) {
   refuse(

@@ -1,16 +1,22 @@
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { freePort, SECRET, tmpDir, until } from './harness.js';
 
 const MAIN = path.resolve(import.meta.dirname, '../src/main.ts');
 
-/** Runs the standalone sync server with `env`; resolves its exit code and output. */
-function run(env: Record<string, string>) {
+/**
+ * Runs the standalone sync server with `env` (and `umask`, when given, for it alone); resolves its
+ * exit code and output.
+ */
+function run(env: Record<string, string>, umask?: number) {
+  const before = umask === undefined ? undefined : process.umask(umask);
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
     env: { ...process.env, DATA_DIR: tmpDir(), SHOPSYNC_SECRET: SECRET, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  if (before !== undefined) process.umask(before);
   let out = '';
   let err = '';
   child.stdout.on('data', (d) => {
@@ -96,5 +102,33 @@ describe('npm run sync-server /metrics', () => {
     const short = run({ SHOPSYNC_METRICS_TOKEN: 'short' });
     expect(await short.exited).toBe(2);
     expect(short.err()).toMatch(/SHOPSYNC_METRICS_TOKEN must be at least 16/);
+  }, 60_000);
+});
+
+describe('npm run sync-server DATA_DIR', () => {
+  it('creates it 0700 whatever the umask, and tightens one left 0755, saying so', async () => {
+    const fresh = path.join(tmpDir(), 'data');
+    const port = await freePort();
+    // The child's umask is 022, as most systems give: its files would be world-readable.
+    const first = run({ PORT: String(port), DATA_DIR: fresh }, 0o022);
+    await until(() => first.out().includes('sync server listening'), 'listening', 20_000);
+    expect(fs.statSync(fresh).mode & 0o777).toBe(0o700);
+    expect(first.out()).not.toContain('open to other local users');
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+
+    const older = tmpDir();
+    fs.chmodSync(older, 0o755);
+    const port2 = await freePort();
+    const second = run({ PORT: String(port2), DATA_DIR: older }, 0o022);
+    await until(() => second.out().includes('sync server listening'), 'listening', 20_000);
+    expect(fs.statSync(older).mode & 0o777).toBe(0o700);
+    const warned = second
+      .out()
+      .split('\n')
+      .find((l) => l.includes('open to other local users'));
+    expect(JSON.parse(warned!)).toMatchObject({ level: 40, dir: older, mode: '0755' });
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
   }, 60_000);
 });

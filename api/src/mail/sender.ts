@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { privateDir } from '@shopsync/sync-server';
 import nodemailer from 'nodemailer';
 import type { Logger } from 'pino';
 
@@ -50,18 +52,21 @@ export function smtpSender(url: string, from: string): MailSender {
  * Mails written as .eml files (RFC 5322, what a mail program opens) to `dir`, for a shop with no
  * SMTP server: a fresh machine's, a developer's, the end-to-end suite's. Each is written under a
  * temporary name and renamed, so whoever reads the folder never sees half a mail. Logged at info
- * with the file's name, never its content: the mail holds a link that signs its reader in.
+ * with the file's name, never its content: the mail holds a link that signs its reader in, so the
+ * folder is 0700 and each file 0600, whatever the umask (an older folder is tightened here).
  */
-export function outboxSender(dir: string, from: string, logger: Pick<Logger, 'info'>): MailSender {
+export function outboxSender(dir: string, from: string, logger: Pick<Logger, 'info' | 'warn'>): MailSender {
   const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  // Made at the first mail; one made before with a wider mode is tightened now.
+  if (fsSync.existsSync(dir)) privateDir(dir, logger);
   return {
     async send(mail) {
       const { message } = await transport.sendMail({ from, ...mail });
       // Named by time first, so a listing sorts oldest first.
       const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(4).toString('hex')}.eml`;
-      await fs.mkdir(dir, { recursive: true });
+      await fs.mkdir(dir, { recursive: true, mode: 0o700 });
       const file = path.join(dir, name);
-      await fs.writeFile(`${file}.tmp`, message as Buffer);
+      await fs.writeFile(`${file}.tmp`, message as Buffer, { mode: 0o600 });
       await fs.rename(`${file}.tmp`, file);
       logger.info({ file }, 'a mail was written to the outbox (no SHOPSYNC_SMTP_URL is set)');
     },
