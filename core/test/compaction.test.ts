@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { automergeBackend } from '../src/cart/automerge.js';
-import { compactCart, referenceBackend, yjsBackend } from '../src/index.js';
+import { compactCart, compactLine, referenceBackend, yjsBackend } from '../src/index.js';
 import { syncAll } from './exchange.js';
 
 const quantities = (lines: { productId: string; quantity: number }[]) =>
@@ -20,6 +20,19 @@ for (const backend of [yjsBackend, automergeBackend, referenceBackend]) {
       expect(compactCart(r.cart)).toBe(0);
       expect(compactCart(r.cart, { maxEntriesPerLine: 1 })).toBe(1);
       expect(r.cart.entries().size).toBe(2);
+    });
+
+    it('compactLine normalizes the one line named, only past the threshold', () => {
+      const r = backend.create();
+      for (let i = 0; i < 11; i++) r.cart.add('busy', 1);
+      for (let i = 0; i < 11; i++) r.cart.add('other', 1);
+      expect(compactLine(r.cart, 'busy', { maxEntriesPerLine: 11 })).toBe(false);
+      expect(compactLine(r.cart, 'missing')).toBe(false);
+      expect(compactLine(r.cart, 'busy', { maxEntriesPerLine: 10 })).toBe(true);
+      expect(r.cart.lines().map((l) => [l.productId, l.quantity, l.tags.length])).toEqual([
+        ['busy', 10, 1],
+        ['other', 10, 11],
+      ]);
     });
 
     it('keeps a clamped line at its clamped quantity', () => {

@@ -6,7 +6,7 @@ export {
   MAIN_CHECKPOINT_PAGES,
 } from './checkpointer.js';
 export { DataDirInUse, type DataDirLock, lockDataDir, privateDir } from './data-lock.js';
-export { LIMIT_RANGES, LOG_LEVELS } from './limits.js';
+export { LIMIT_RANGES, LOG_LEVELS, MAX_DOCUMENT_BYTES } from './limits.js';
 export { createMetrics, metricsAllowed, type SyncMetrics } from './metrics.js';
 export { MESSAGE_AWARENESS, MESSAGE_SAVED, MESSAGE_SYNC } from './protocol.js';
 export {

@@ -18,6 +18,13 @@ export const LIMIT_RANGES = {
 } as const;
 
 /**
+ * The most bytes a cart document may take: SyncLimits.maxDocumentBytes's default (DEFAULT_LIMITS in
+ * server.ts states the same number), which the shop keeps. The shop's HTTP cart edits are refused
+ * past it too (api/src/cart/carts.ts), as a device's are.
+ */
+export const MAX_DOCUMENT_BYTES = 2 * 1024 * 1024;
+
+/**
  * The number `raw` writes, when it is a whole number in plain decimal digits within the range;
  * otherwise undefined. Not `Number(raw)`: that reads "1e3" as 1000, "0x10" as 16 and " 8 " as 8,
  * so `PORT=0x10` would listen on port 16. The shop's config and the standalone server read every

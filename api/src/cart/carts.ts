@@ -1,6 +1,15 @@
 import { createHash } from 'node:crypto';
-import { type CartView, lineTag, mergeYjsCart, type SeenPrice, YjsCart } from '@shopsync/core';
-import type * as Y from 'yjs';
+import {
+  type CartView,
+  compactLine,
+  lineTag,
+  MAX_PER_LINE,
+  mergeYjsCart,
+  type SeenPrice,
+  YjsCart,
+} from '@shopsync/core';
+import { MAX_DOCUMENT_BYTES } from '@shopsync/sync-server/limits';
+import * as Y from 'yjs';
 import { rememberBounded } from '../bounded.js';
 import { type Db, statement } from '../db.js';
 import { newId } from '../ids.js';
@@ -16,6 +25,18 @@ export type Owner = `user:${string}` | `guest:${string}`;
 
 const OWNER_CACHE_SIZE = 10_000;
 
+/**
+ * A line an HTTP edit touches is normalized (compactLine) once it holds more entries than this:
+ * each entry is at least one unit, so a line past MAX_PER_LINE entries holds more than it can,
+ * which shoppers' devices do not make (their steppers set a quantity). Without it, 5,000 adds
+ * left 5,000 live entries on one line (GET /api/cart 140 KB, every read and add slower) until the
+ * cart's room went idle, which a cart in constant use never does.
+ */
+export const HTTP_COMPACT_AFTER = MAX_PER_LINE;
+
+/** A server-side edit: made, or refused because the document is at its size limit. */
+export type CartEdit = { ok: true } | { ok: false; reason: 'too_large'; maxBytes: number };
+
 export class Carts {
   /** Called with the number of malformed entries a read skipped (a buggy or hostile client wrote them). */
   onMalformed: (count: number) => void = () => {};
@@ -25,6 +46,7 @@ export class Carts {
     private readonly db: Db,
     private readonly documents: CartDocuments,
     private readonly now: () => number = Date.now,
+    private readonly maxDocumentBytes = MAX_DOCUMENT_BYTES,
   ) {}
 
   /**
@@ -94,12 +116,38 @@ export class Carts {
    * The same `add` operation a device makes, applied to the server's copy (API clients without a
    * CRDT), at `price`, the product's price now (what the shopper is taken to have seen).
    */
-  async add(cartId: string, productId: string, quantity: number, price?: SeenPrice): Promise<void> {
-    await this.documents.withDocument(cartId, (doc) => new YjsCart(doc).add(productId, quantity, price));
+  add(cartId: string, productId: string, quantity: number, price?: SeenPrice): Promise<CartEdit> {
+    return this.edit(cartId, productId, true, (cart) => cart.add(productId, quantity, price));
   }
 
-  async setQuantity(cartId: string, productId: string, quantity: number): Promise<void> {
-    await this.documents.withDocument(cartId, (doc) => new YjsCart(doc).setQuantity(productId, quantity));
+  /** Sets a line's quantity; 0 removes it, which is never refused. */
+  setQuantity(cartId: string, productId: string, quantity: number): Promise<CartEdit> {
+    return this.edit(cartId, productId, quantity > 0, (cart) => cart.setQuantity(productId, quantity));
+  }
+
+  /**
+   * An HTTP client's edit of one line, in one transaction with the line's compaction. One that
+   * `grows` the document is refused past `maxDocumentBytes`, as the sync server refuses a device's
+   * update (4413); a removal is not, so a full cart can still be emptied. The size read is the
+   * document encoded as one update (what its stored snapshot becomes), at most what storage holds.
+   */
+  private async edit(
+    cartId: string,
+    productId: string,
+    grows: boolean,
+    change: (cart: YjsCart) => void,
+  ): Promise<CartEdit> {
+    if (grows) {
+      const bytes = Y.encodeStateAsUpdate(await this.documents.getDocument(cartId)).byteLength;
+      if (bytes > this.maxDocumentBytes)
+        return { ok: false, reason: 'too_large', maxBytes: this.maxDocumentBytes };
+    }
+    await this.documents.withDocument(cartId, (doc) => {
+      const cart = new YjsCart(doc);
+      change(cart);
+      compactLine(cart, productId, { maxEntriesPerLine: HTTP_COMPACT_AFTER });
+    });
+    return { ok: true };
   }
 
   /**

@@ -5,7 +5,7 @@ import { sessionId } from '../accounts/accounts.js';
 import type { Catalog } from '../catalog/products.js';
 import { type AppEnv, guestId, presentsBearer } from '../http/auth.js';
 import { ApiError, parseBody } from '../http/errors.js';
-import type { Carts, Owner } from './carts.js';
+import type { CartEdit, Carts, Owner } from './carts.js';
 import type { SyncTokens } from './tokens.js';
 
 /**
@@ -47,7 +47,7 @@ export function cartRoutes(carts: Carts, catalog: Catalog, tokens: SyncTokens, s
     // The cart's operation, never refused (ARCHITECTURE): the read clamps a line to maxPerLine,
     // which the view carries so a client can say so. At today's price, which the cart compares
     // with the product's later (`addedPrice`).
-    await carts.add(carts.cartFor(owner), productId, quantity, product.price);
+    refused(await carts.add(carts.cartFor(owner), productId, quantity, product.price));
     return c.json(await view(c, owner));
   });
 
@@ -58,9 +58,20 @@ export function cartRoutes(carts: Carts, catalog: Catalog, tokens: SyncTokens, s
     // Setting 0 removes the line, also of a product deleted since; any other quantity is an add.
     if (productId.length > 64 || (quantity > 0 && !catalog.get(productId)))
       throw new ApiError(404, 'product_not_found', 'no such product');
-    await carts.setQuantity(carts.cartFor(owner), productId, quantity);
+    refused(await carts.setQuantity(carts.cartFor(owner), productId, quantity));
     return c.json(await view(c, owner));
   });
 
   return app;
+}
+
+/** An edit refused because the cart document is full: 413, as the sync server's 4413 for a device. */
+function refused(edit: CartEdit): void {
+  if (edit.ok) return;
+  throw new ApiError(
+    413,
+    'cart_too_large',
+    'this cart has reached its size limit: remove lines (or order them) before adding more',
+    { maxBytes: edit.maxBytes },
+  );
 }

@@ -21,3 +21,20 @@ export function compactCart(cart: CartDocument, policy: CompactionPolicy = { max
   }
   return normalized;
 }
+
+/**
+ * Normalizes one line when it holds more than `maxEntriesPerLine` entries: the line a server-side
+ * edit just touched (an HTTP add), so a client adding to it again and again keeps it at a few
+ * live entries rather than one per add. Returns whether it normalized. The caveats of compactCart
+ * hold: the caller picks a threshold past what shoppers' devices make.
+ */
+export function compactLine(
+  cart: CartDocument,
+  productId: string,
+  policy: CompactionPolicy = { maxEntriesPerLine: 8 },
+): boolean {
+  const line = cart.lines().find((l) => l.productId === productId);
+  if (!line || line.tags.length <= policy.maxEntriesPerLine) return false;
+  cart.normalize(productId);
+  return true;
+}

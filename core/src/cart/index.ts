@@ -1,4 +1,4 @@
-export { type CompactionPolicy, compactCart } from './compaction.js';
+export { type CompactionPolicy, compactCart, compactLine } from './compaction.js';
 export * from './entry.js';
 export { mergeCarts } from './merge.js';
 export { type CarriedOver, carryOver, rebaseCart } from './rebase.js';
