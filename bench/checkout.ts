@@ -130,6 +130,8 @@ async function setUp(variant: Variant, scenario: Scenario, total: number): Promi
       SHOPSYNC_SYNC_IDLE_MS: '3600000',
       // Every cart is filled from this one address, faster than any shopper writes.
       SHOPSYNC_SYNC_WRITE_KIB_PER_ADDRESS: '1000000',
+      // Each of its few shoppers places hundreds of orders a minute.
+      SHOPSYNC_ORDERS_PER_MINUTE: '1000000',
       LOG_LEVEL: 'info',
     },
     SERVER_PROF ? ['--cpu-prof', '--cpu-prof-dir', SERVER_PROF] : [],

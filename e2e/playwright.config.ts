@@ -56,6 +56,8 @@ export default defineConfig({
       // Every browser of the suite is 127.0.0.1: one address for all its signups and sign-ins,
       // around the default budget of 100 password checks per 15 minutes.
       SHOPSYNC_PASSWORD_CHECKS_PER_ADDRESS: '10000',
+      // And for the guests' HTTP cart edits, which count by address (120 a minute by default).
+      SHOPSYNC_CART_WRITES_PER_MINUTE: '10000',
       // Its ~100 signups and sign-ins hash at scrypt's 2^10, not the shop's 2^17 (a few hundred ms
       // and 128 MiB each); api/test/passwords.test.ts checks the shop's own cost.
       SHOPSYNC_PASSWORD_COST: '10',

@@ -61,6 +61,8 @@ const Env = z.object({
   // The hash queue holds 256 of a kind: a share larger than that is no share.
   SHOPSYNC_PASSWORD_WAITING_PER_ADDRESS: whole(1, 256, 8),
   SHOPSYNC_PASSWORD_COST: whole(PASSWORD_COSTS.min, PASSWORD_COSTS.max, PASSWORD_COST),
+  SHOPSYNC_CART_WRITES_PER_MINUTE: whole(1, 1_000_000, 120),
+  SHOPSYNC_ORDERS_PER_MINUTE: whole(1, 1_000_000, 20),
   // Where the shop's mails go; unset, they are written to DATA_DIR/outbox (mail/sender.ts).
   SHOPSYNC_SMTP_URL: urlOf(['smtp:', 'smtps:'], 'must be an smtp:// or smtps:// URL').optional(),
   // One line (a header's value), naming an address.
@@ -125,6 +127,13 @@ export interface Config {
   passwordWaitingPerAddress: number;
   /** log2 of scrypt's N for new password hashes; below 17 (OWASP's minimum) only for tests. */
   passwordCost: number;
+  /**
+   * HTTP cart edits (POST and PATCH /api/cart/lines) a signed-in shopper, or the guests of one
+   * client address together, may make in a minute; all at once, then back steadily.
+   */
+  cartWritesPerMinute: number;
+  /** Orders (POST /api/orders) a signed-in shopper may place in a minute, as cart edits come back. */
+  ordersPerMinute: number;
   /** The SMTP server mails go through (smtp://user:pass@host:587); unset: to DATA_DIR/outbox. */
   smtpUrl: string | undefined;
   /** The From of the shop's mails. */
@@ -172,6 +181,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     passwordChecksPerAddress: e.SHOPSYNC_PASSWORD_CHECKS_PER_ADDRESS,
     passwordWaitingPerAddress: e.SHOPSYNC_PASSWORD_WAITING_PER_ADDRESS,
     passwordCost: e.SHOPSYNC_PASSWORD_COST,
+    cartWritesPerMinute: e.SHOPSYNC_CART_WRITES_PER_MINUTE,
+    ordersPerMinute: e.SHOPSYNC_ORDERS_PER_MINUTE,
     smtpUrl: e.SHOPSYNC_SMTP_URL,
     mailFrom: e.SHOPSYNC_MAIL_FROM,
     publicUrl: e.SHOPSYNC_PUBLIC_URL?.replace(/\/+$/, ''),

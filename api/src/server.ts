@@ -24,6 +24,7 @@ import {
 import type { Logger } from 'pino';
 import { Counter, collectDefaultMetrics, Gauge, Histogram } from 'prom-client';
 import { Accounts } from './accounts/accounts.js';
+import { Budget } from './accounts/budget.js';
 import { deviceKey } from './accounts/devices.js';
 import { PASSWORD_COST, passwordHashes } from './accounts/passwords.js';
 import { PasswordResets } from './accounts/resets.js';
@@ -94,6 +95,12 @@ export async function stopServing(server: http.Server, graceMs: number): Promise
     clearTimeout(deadline);
   }
 }
+
+/**
+ * Shoppers and addresses whose cart edits and orders are counted (the least recently used are
+ * forgotten first, which gives them their whole budget back), as for password checks.
+ */
+const REQUEST_BUDGET_KEYS = 100_000;
 
 /** How often expired sessions and idempotency keys are deleted. */
 const SWEEP_INTERVAL_MS = 3600_000;
@@ -330,8 +337,19 @@ async function assemble(
     routes: [
       accountRoutes(accounts, carts, config.secureCookies, config.trustedProxies, endSession, logger, resets),
       catalogRoutes(catalog, feed),
-      cartRoutes(carts, catalog, tokens, config.secureCookies),
-      orderRoutes(checkout, orders, carts, accounts, stopping.signal, sessionEnds),
+      cartRoutes(carts, catalog, tokens, config.secureCookies, {
+        budget: new Budget(config.cartWritesPerMinute, 60_000, Date.now, REQUEST_BUDGET_KEYS),
+        trustedProxies: config.trustedProxies,
+      }),
+      orderRoutes(
+        checkout,
+        orders,
+        carts,
+        accounts,
+        stopping.signal,
+        sessionEnds,
+        new Budget(config.ordersPerMinute, 60_000, Date.now, REQUEST_BUDGET_KEYS),
+      ),
       adminOrderRoutes(checkout, orders, accounts),
     ],
     extra: (a) => {

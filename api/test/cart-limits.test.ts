@@ -7,7 +7,10 @@ import { admin, type Client, createProduct, quickShoppers, startTestServer } fro
 let server: Awaited<ReturnType<typeof startTestServer>>;
 beforeAll(async () => {
   // Rooms stay in memory: the idle compaction never runs, as in a cart in constant use.
-  server = await startTestServer({ SHOPSYNC_SYNC_IDLE_MS: '3600000' });
+  server = await startTestServer({
+    SHOPSYNC_SYNC_IDLE_MS: '3600000',
+    SHOPSYNC_CART_WRITES_PER_MINUTE: '1000',
+  });
 });
 afterAll(() => server.close());
 

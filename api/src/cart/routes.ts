@@ -2,9 +2,12 @@ import { CartLineInput, CartQuantityInput, type CartView, MAX_PER_LINE } from '@
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { sessionId } from '../accounts/accounts.js';
+import type { Budget } from '../accounts/budget.js';
 import type { Catalog } from '../catalog/products.js';
 import { type AppEnv, guestId, presentsBearer } from '../http/auth.js';
 import { ApiError, parseBody } from '../http/errors.js';
+import { requestAddress } from '../http/headers.js';
+import { spendRequest } from '../http/rate-limit.js';
 import type { CartEdit, Carts, Owner } from './carts.js';
 import type { SyncTokens } from './tokens.js';
 
@@ -21,8 +24,33 @@ export function cartOwner(c: Context<AppEnv>, secureCookies: boolean): Owner {
   return `guest:${guestId(c, secureCookies)}`;
 }
 
-export function cartRoutes(carts: Carts, catalog: Catalog, tokens: SyncTokens, secureCookies: boolean) {
+/**
+ * `writes`: the HTTP cart edits one signed-in shopper, or the guests of one client address
+ * together (a made-up guest cookie costs nothing), may make (SHOPSYNC_CART_WRITES_PER_MINUTE);
+ * past them 429. Edits over cart sync are the sync server's to limit.
+ */
+export function cartRoutes(
+  carts: Carts,
+  catalog: Catalog,
+  tokens: SyncTokens,
+  secureCookies: boolean,
+  writes?: { budget: Budget; trustedProxies: number },
+) {
   const app = new Hono<AppEnv>();
+
+  /** Spends a cart edit of the shopper, or of the guest's address (429 when none is left). */
+  const spendWrite = (c: Context<AppEnv>) => {
+    if (!writes) return;
+    const user = c.get('user');
+    spendRequest(
+      c,
+      writes.budget,
+      user
+        ? { per: 'user', userId: user.id }
+        : { per: 'address', address: requestAddress(c, writes.trustedProxies) },
+      'cart edits',
+    );
+  };
 
   /** The cart view of this request's owner; its sync token names the sign-in it rests on, if any. */
   const view = async (c: Context<AppEnv>, owner: Owner): Promise<CartView> => {
@@ -41,6 +69,7 @@ export function cartRoutes(carts: Carts, catalog: Catalog, tokens: SyncTokens, s
 
   app.post('/cart/lines', async (c) => {
     const owner = cartOwner(c, secureCookies);
+    spendWrite(c);
     const { productId, quantity } = await parseBody(c, CartLineInput);
     const product = catalog.get(productId);
     if (!product) throw new ApiError(404, 'product_not_found', 'no such product');
@@ -53,6 +82,7 @@ export function cartRoutes(carts: Carts, catalog: Catalog, tokens: SyncTokens, s
 
   app.patch('/cart/lines/:productId', async (c) => {
     const owner = cartOwner(c, secureCookies);
+    spendWrite(c);
     const productId = c.req.param('productId');
     const { quantity } = await parseBody(c, CartQuantityInput);
     // Setting 0 removes the line, also of a product deleted since; any other quantity is an add.

@@ -4,10 +4,12 @@ import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { type Accounts, sessionId } from '../accounts/accounts.js';
+import type { Budget } from '../accounts/budget.js';
 import type { Carts } from '../cart/carts.js';
 import { type AppEnv, requireUser } from '../http/auth.js';
 import { ApiError, parseBody, parseQuery } from '../http/errors.js';
 import { requestHeader } from '../http/headers.js';
+import { spendRequest } from '../http/rate-limit.js';
 import type { Checkout } from './checkout.js';
 import { type OrderStore, publicOrder, type StoredOrder } from './store.js';
 
@@ -36,6 +38,7 @@ export type SessionEnds = EventEmitter<{ ended: [session: string] }>;
  * streams (a confirmed order's may stay open for days) rather than hold the shutdown's grace.
  * `sessionEnds`: a stream ends with the sign-in that opened it, as its cart sync does (a password
  * changed because it leaked must lock out whoever used it, the order's news too).
+ * `placing`: the orders one shopper may place (SHOPSYNC_ORDERS_PER_MINUTE); past them 429.
  */
 export function orderRoutes(
   checkout: Checkout,
@@ -44,6 +47,7 @@ export function orderRoutes(
   accounts: Accounts,
   closing?: AbortSignal,
   sessionEnds?: SessionEnds,
+  placing?: Budget,
 ) {
   const app = new Hono<AppEnv>();
 
@@ -72,6 +76,8 @@ export function orderRoutes(
 
   app.post('/orders', async (c) => {
     const user = requireUser(c);
+    // Before any work: each order is a transaction and a stock decision. A retry counts too.
+    if (placing) spendRequest(c, placing, { per: 'user', userId: user.id }, 'orders');
     const key = requestHeader(c, 'idempotency-key');
     if (!key) throw new ApiError(400, 'idempotency_key_required', 'send an Idempotency-Key header');
     if (!IDEMPOTENCY_KEY.test(key)) {
