@@ -19,7 +19,7 @@ export const LIMIT_RANGES = {
 
 /**
  * The most bytes a cart document may take: SyncLimits.maxDocumentBytes's default (DEFAULT_LIMITS in
- * server.ts states the same number), which the shop keeps. The shop's HTTP cart edits are refused
+ * server.ts), which the shop keeps. The shop's HTTP cart edits are refused
  * past it too (api/src/cart/carts.ts), as a device's are.
  */
 export const MAX_DOCUMENT_BYTES = 2 * 1024 * 1024;

@@ -5,6 +5,7 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { clientAddress } from './address.js';
+import { MAX_DOCUMENT_BYTES } from './limits.js';
 import { createMetrics, type SyncMetrics } from './metrics.js';
 import {
   awarenessMessage,
@@ -250,7 +251,7 @@ const DEFAULT_LIMITS: SyncLimits = {
   idleRoomMs: 60_000,
   maxRooms: 50_000,
   compactAfterUpdates: 200,
-  maxDocumentBytes: 2 * 1024 * 1024,
+  maxDocumentBytes: MAX_DOCUMENT_BYTES,
   maxMemoryBytes: 32 * 1024 * 1024,
   maxBufferedBytes: 4 * 1024 * 1024,
   pingIntervalMs: 30_000,
