@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { passwordNamesAccount, type User } from '@shopsync/core';
 import type { Logger } from 'pino';
 import { type Db, statement } from '../db.js';
+import { AfterAnswer } from '../mail/after-answer.js';
 import type { Mail, MailSender } from '../mail/sender.js';
 import { type Accounts, hashToken, type TooManyAttempts } from './accounts.js';
 
@@ -57,7 +58,7 @@ export class PasswordResets {
   private readonly logger: Pick<Logger, 'warn' | 'error'> | undefined;
   private readonly now: () => number;
   /** The requests started by requestLater and not yet done. */
-  private readonly pending = new Set<Promise<void>>();
+  private readonly later = new AfterAnswer();
   private limitLogged = Number.NEGATIVE_INFINITY;
 
   constructor(
@@ -77,9 +78,8 @@ export class PasswordResets {
    * account's limit at warn once a minute), without the email, the token or the link.
    */
   requestLater(email: string): void {
-    const run = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => this.request(email))
-      .then(
+    this.later.run(() =>
+      this.request(email).then(
         (result) => {
           if (result.sent || result.reason !== 'too_many_mails') return;
           if (this.now() - this.limitLogged < 60_000) return;
@@ -90,25 +90,16 @@ export class PasswordResets {
           );
         },
         (err: unknown) => this.logger?.error({ err }, 'a password reset mail could not be sent'),
-      )
-      .finally(() => this.pending.delete(run));
-    this.pending.add(run);
+      ),
+    );
   }
 
   /**
    * Waits for the requests under way (requestLater), for at most `withinMs`: the shop stopping,
    * before the database closes.
    */
-  async settle(withinMs = Number.POSITIVE_INFINITY): Promise<void> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<void>((resolve) => {
-      if (Number.isFinite(withinMs)) timer = setTimeout(resolve, withinMs).unref();
-    });
-    const all = (async () => {
-      while (this.pending.size) await Promise.all(this.pending);
-    })();
-    await Promise.race([all, late]);
-    clearTimeout(timer);
+  settle(withinMs = Number.POSITIVE_INFINITY): Promise<void> {
+    return this.later.settle(withinMs);
   }
 
   /**
@@ -204,7 +195,6 @@ export class PasswordResets {
     return statement(this.db, 'DELETE FROM password_resets WHERE expires_at <= ?').run(this.now()).changes;
   }
 
-  /** Whether the token of this hash can still set a password: known, unused, not expired. */
   /** The email of the account whose unused, unexpired token this is; undefined for none. */
   private emailFor(hash: string): string | undefined {
     const row = statement(
