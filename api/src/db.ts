@@ -96,6 +96,17 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX products_brand_key ON products(brand_key, brand);
   CREATE INDEX products_category_key ON products(category_key, category);
   `,
+  // Email changes by mail: the link's token stored only as its hash (as a reset's), with the
+  // address it would set; kept after use or expiry until swept, so that the mails sent for an
+  // account, and to an address, in the last hour are counted.
+  `
+  CREATE TABLE email_changes (
+    token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id), new_email TEXT NOT NULL,
+    created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, used_at INTEGER
+  );
+  CREATE INDEX email_changes_user ON email_changes(user_id, created_at);
+  CREATE INDEX email_changes_new_email ON email_changes(new_email, created_at);
+  `,
 ];
 
 /**

@@ -26,6 +26,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram } from 'prom-client';
 import { Accounts } from './accounts/accounts.js';
 import { Budget } from './accounts/budget.js';
 import { deviceKey } from './accounts/devices.js';
+import { EmailChanges } from './accounts/email-changes.js';
 import { PASSWORD_COST, passwordHashes } from './accounts/passwords.js';
 import { PasswordResets } from './accounts/resets.js';
 import { accountRoutes } from './accounts/routes.js';
@@ -207,6 +208,12 @@ async function assemble(
     logger,
   });
   undo.push(() => resets.settle());
+  const emailChanges = new EmailChanges(db, accounts, {
+    mail,
+    page: (pagePath) => `${publicUrl}${pagePath}`,
+    logger,
+  });
+  undo.push(() => emailChanges.settle());
   const tokens = new SyncTokens(secret);
   let carts: Carts | undefined;
   const sync = createSyncServer({
@@ -335,7 +342,16 @@ async function assemble(
     trustedProxies: config.trustedProxies,
     secureCookies: config.secureCookies,
     routes: [
-      accountRoutes(accounts, carts, config.secureCookies, config.trustedProxies, endSession, logger, resets),
+      accountRoutes(
+        accounts,
+        carts,
+        config.secureCookies,
+        config.trustedProxies,
+        endSession,
+        logger,
+        resets,
+        emailChanges,
+      ),
       catalogRoutes(catalog, feed),
       cartRoutes(carts, catalog, tokens, config.secureCookies, {
         budget: new Budget(config.cartWritesPerMinute, 60_000, Date.now, REQUEST_BUDGET_KEYS),
@@ -402,6 +418,7 @@ async function assemble(
         sessions: sessions.length,
         idempotencyKeys: orders.expireIdempotencyKeys(),
         passwordResets: resets.expire(),
+        emailChanges: emailChanges.expire(),
       };
       if (Object.values(swept).some((n) => n > 0)) logger.info(swept, 'removed expired rows');
     } catch (err) {
@@ -494,9 +511,9 @@ async function assemble(
         // serve() built it with http.createServer (above).
         await stopServing(server as http.Server, SHUTDOWN_GRACE_MS);
         orders.flush();
-        // Reset mails asked for before the stop get the grace to go out; one that a mail server
-        // still holds then is dropped with the connection (its link never reached anyone).
-        await resets.settle(SHUTDOWN_GRACE_MS);
+        // Mails asked for before the stop get the grace to go out; one that a mail server still
+        // holds then is dropped with the connection (its link never reached anyone).
+        await Promise.all([resets.settle(SHUTDOWN_GRACE_MS), emailChanges.settle(SHUTDOWN_GRACE_MS)]);
         mail.close();
         await checkpointer.stop();
         db.close();

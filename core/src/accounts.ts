@@ -88,6 +88,18 @@ export const PasswordResetInput = z.object({
   newPassword: Password,
 });
 
+/**
+ * A signed-in shopper's new email (signup's rules), with their password: a session alone (a
+ * browser left signed in) must not move the account's sign-in and password resets elsewhere.
+ */
+export const EmailChangeInput = z.object({
+  email: Email,
+  password: z.string().min(1).max(200),
+});
+
+/** The token of an email change's link (as a reset's: 43 characters, anything much longer is none of ours). */
+export const EmailChangeConfirmInput = z.object({ token: z.string().min(1).max(200) });
+
 export const User = z.object({ id: z.string(), email: z.string(), name: z.string(), createdAt: z.number() });
 export type User = z.infer<typeof User>;
 

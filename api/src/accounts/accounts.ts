@@ -306,17 +306,65 @@ export class Accounts {
       .transaction((): string[] | undefined => {
         if (!this.sessionLive(hashToken(token))) return undefined;
         if (!this.replaceHash(user.id, checked.row.password_hash, hash)) return undefined;
-        // A reset link mailed before is for the password it replaces: it no longer sets one.
-        statement(
-          this.db,
-          'UPDATE password_resets SET used_at = ? WHERE user_id = ? AND used_at IS NULL',
-        ).run(this.now(), user.id);
+        // A reset link mailed before is for the password it replaces: it no longer sets one. Nor
+        // does an email change asked for with it (whoever asked may be who it was changed against).
+        this.voidMailedLinks(user.id);
         return this.endOtherSessions(user.id, token);
       })
       .immediate();
     if (!ended) return { ok: false, reason: 'changed_meanwhile' };
     // The new hash voids the account's device cookies (devices.ts); this browser gets one under it.
     return { ok: true, ended, device: this.devices.issue({ id: user.id, credential: hash }) };
+  }
+
+  /**
+   * Checks the password of a signed-in user before a change that needs more than the session (a
+   * new email), as a sign-in is checked: a wrong one counts as a failed sign-in for the address
+   * and the account's email, and the check spends one of the address's (429 past them).
+   */
+  async confirmPassword(
+    user: User,
+    password: string,
+    from = '',
+  ): Promise<{ ok: true } | { ok: false; reason: 'wrong_password' | 'busy' } | TooManyAttempts> {
+    const checked = await this.checkPassword(user.email, password, from);
+    if (checked.ok) return { ok: true };
+    if (checked.reason === 'too_many_attempts') return checked;
+    return { ok: false, reason: checked.reason === 'busy' ? 'busy' : 'wrong_password' };
+  }
+
+  /**
+   * Voids the user's unused links by mail (password resets, email changes): a new password or a
+   * new email makes them stale, and they must not outlive what they were mailed under. Runs in
+   * the caller's transaction.
+   */
+  voidMailedLinks(userId: string): void {
+    const at = this.now();
+    statement(this.db, 'UPDATE password_resets SET used_at = ? WHERE user_id = ? AND used_at IS NULL').run(
+      at,
+      userId,
+    );
+    statement(this.db, 'UPDATE email_changes SET used_at = ? WHERE user_id = ? AND used_at IS NULL').run(
+      at,
+      userId,
+    );
+  }
+
+  /**
+   * Sets the user's email: the user as now, or 'taken' when another account has it. Run it in an
+   * IMMEDIATE transaction, so that no signup takes the address between the check and the write.
+   * Every sign-in stays (they are the user's, whatever the address); the remembered ones read the
+   * new email at their next use.
+   */
+  setEmail(userId: string, email: string): User | 'taken' | undefined {
+    if (statement(this.db, 'SELECT 1 FROM users WHERE email = ? AND id != ?').get(email, userId))
+      return 'taken';
+    const row = statement(this.db, 'UPDATE users SET email = ? WHERE id = ? RETURNING *').get(
+      email,
+      userId,
+    ) as UserRow | undefined;
+    this.forgetSessions(userId);
+    return row && toUser(row);
   }
 
   /**

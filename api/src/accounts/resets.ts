@@ -148,7 +148,7 @@ export class PasswordResets {
    * before the hash, as the token is). The new hash spends a password check of the address `from` and waits in the
    * hash queue (Accounts.newPasswordHash). Then, in one transaction: the token is taken (only if
    * still unused, so of two confirms at once one wins), the account's other reset tokens are
-   * voided, the password set, a new sign-in made for this browser and every other one ended.
+   * voided (and its email changes under way), the password set, a new sign-in made for this browser and every other one ended.
    * The new hash also voids the account's device cookies (devices.ts).
    */
   async confirm(token: string, newPassword: string, from = ''): Promise<ResetResult> {
@@ -169,10 +169,7 @@ export class PasswordResets {
         ).get(at, hash, at) as { user_id: string } | undefined;
         if (!taken) return undefined;
         const userId = taken.user_id;
-        statement(
-          this.db,
-          'UPDATE password_resets SET used_at = ? WHERE user_id = ? AND used_at IS NULL',
-        ).run(at, userId);
+        this.accounts.voidMailedLinks(userId);
         statement(this.db, 'UPDATE users SET password_hash = ? WHERE id = ?').run(passwordHash, userId);
         const session = this.accounts.createSession(userId);
         return { userId, session, ended: this.accounts.endOtherSessions(userId, session) };

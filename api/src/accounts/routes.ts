@@ -1,5 +1,7 @@
 import {
   AddressInput,
+  EmailChangeConfirmInput,
+  EmailChangeInput,
   LoginInput,
   PasswordChangeInput,
   PasswordResetInput,
@@ -24,6 +26,7 @@ import {
 import { ApiError, parseBody } from '../http/errors.js';
 import { requestAddress } from '../http/headers.js';
 import { type Accounts, sessionId, type TooManyAttempts } from './accounts.js';
+import type { EmailChanges } from './email-changes.js';
 import type { PasswordResets } from './resets.js';
 
 /**
@@ -31,6 +34,7 @@ import type { PasswordResets } from './resets.js';
  * `signedOut`: told the id (sessionId) of each sign-in that ends, to end what rests on it.
  * `logger`: told (once a minute at most) when an address runs out of password checks.
  * `resets`: password resets by mail; without it there are no reset routes.
+ * `emailChanges`: email changes by mail; without it there are no email change routes.
  */
 export function accountRoutes(
   accounts: Accounts,
@@ -40,6 +44,7 @@ export function accountRoutes(
   signedOut: (session: string) => void = () => {},
   logger?: Pick<Logger, 'warn'>,
   resets?: PasswordResets,
+  emailChanges?: EmailChanges,
 ) {
   const app = new Hono<AppEnv>();
   let addressLimitLogged = 0;
@@ -155,7 +160,7 @@ export function accountRoutes(
 
   app.get('/me', (c) => c.json({ user: requireUser(c) }));
 
-  // The shopper's name (the email is the sign-in, changed by no route yet).
+  // The shopper's name (the email is changed by mail: POST /me/email).
   app.patch('/me', async (c) => {
     const user = requireUser(c);
     const { name } = await parseBody(c, ProfileInput);
@@ -188,6 +193,45 @@ export function accountRoutes(
     setDeviceCookie(c, result.device, secureCookies);
     return c.json({ endedSessions: result.ended.length });
   });
+
+  if (emailChanges) {
+    // A new email (email-changes.ts), with the password, checked as a sign-in's: a session alone
+    // does not move where the account's resets go. The same 202 whether or not another account
+    // uses the address, and its lookup and the mails come after the answer, so neither tells.
+    app.post('/me/email', async (c) => {
+      const user = requireUser(c);
+      const input = await parseBody(c, EmailChangeInput);
+      // Before the password's check, which it would spend for nothing.
+      if (input.email === user.email)
+        throw new ApiError(400, 'email_unchanged', 'this is the email of the account already');
+      const checked = await accounts.confirmPassword(user, input.password, requestAddress(c, trustedProxies));
+      if (!checked.ok && checked.reason === 'too_many_attempts') throw refuse(c, checked);
+      if (!checked.ok && checked.reason === 'busy') throw busy(c);
+      if (!checked.ok) throw new ApiError(403, 'wrong_password', 'the password is wrong');
+      emailChanges.requestLater(user.id, input.email);
+      return c.json({}, 202);
+    });
+
+    // The link's token, from whichever browser opens the mail: it proves the new address, and
+    // the request proved the password. Nothing else of the account changes, its sign-ins included.
+    app.post('/me/email/confirm', async (c) => {
+      const input = await parseBody(c, EmailChangeConfirmInput);
+      const result = emailChanges.confirm(input.token);
+      if (!result.ok && result.reason === 'email_taken')
+        throw new ApiError(
+          409,
+          'email_taken',
+          'another account has used this email since the link was mailed: nothing was changed',
+        );
+      if (!result.ok)
+        throw new ApiError(
+          400,
+          'email_change_token_invalid',
+          'this email change link is unknown, used or expired: ask for a new one on the account page',
+        );
+      return c.json({ email: result.user.email });
+    });
+  }
 
   // "Sign out everywhere else": a lost phone, a shared computer left signed in.
   app.post('/auth/logout-others', (c) => {
