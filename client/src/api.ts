@@ -39,6 +39,7 @@ const CODE_TEXT: Record<string, (err: ApiError) => string | undefined> = {
   },
   busy: () => 'The shop is busy right now. Please try again in a moment.',
   wrong_password: () => 'That is not your current password.',
+  email_unchanged: () => 'That is the email address your account has now.',
   password_changed: () => 'Your password was changed on another device meanwhile. Nothing was changed here.',
   already_ordered: () => 'These items are already in an order, placed on another tab or device.',
 };
@@ -153,6 +154,11 @@ export const api = {
       '/api/auth/password-reset/confirm',
       { token, newPassword },
     ),
+  /** Mails a link to `email` that makes it the account's email (the password is checked first). */
+  changeEmail: (email: string, password: string) =>
+    request<void>('POST', '/api/me/email', { email, password }),
+  /** The token of an email change's link: the account's email is now the address it was mailed to. */
+  confirmEmail: (token: string) => request<{ email: string }>('POST', '/api/me/email/confirm', { token }),
   search: (params: URLSearchParams) => request<SearchResult>('GET', `/api/search?${params}`),
   suggest: (q: string) =>
     request<{ suggestions: Suggestion[] }>('GET', `/api/suggest?q=${encodeURIComponent(q)}`),

@@ -23,6 +23,7 @@ const routes: [RegExp, () => Promise<{ default: Page }>][] = [
   [PAGES.signInOrUp, () => import('./pages/account.js')],
   [PAGES.forgotPassword, () => import('./pages/forgot-password.js')],
   [PAGES.resetPassword, () => import('./pages/reset-password.js')],
+  [PAGES.confirmEmail, () => import('./pages/confirm-email.js')],
   [PAGES.account, () => import('./pages/my-account.js')],
 ];
 
@@ -157,11 +158,12 @@ function Header() {
   const count = cart.lines.reduce((n, l) => n + l.quantity, 0);
   // Signing in comes back to where the shopper was (the sign-in pages themselves pass on where
   // they were to go back to), as the prompts of checkout and the orders pages do; not to the
-  // password reset pages, whose link holds a token that no other address should carry.
+  // password reset pages and the email change's, whose link holds a token that no other address
+  // should carry.
   const url = useStore(route);
   const here = /^\/(signin|signup)$/.test(url.pathname)
     ? (url.searchParams.get('next') ?? '/')
-    : /^\/(forgot|reset)-password$/.test(url.pathname)
+    : /^\/((forgot|reset)-password|confirm-email)$/.test(url.pathname)
       ? '/'
       : url.pathname + url.search;
   return (

@@ -12,7 +12,13 @@ describe('safeNext', () => {
   });
 
   it('leads from the pages of signing in to "/", not back to a form of no use once signed in', () => {
-    for (const asked of ['/signin', '/signup?next=%2Fcart', '/forgot-password', '/reset-password?token=x'])
+    for (const asked of [
+      '/signin',
+      '/signup?next=%2Fcart',
+      '/forgot-password',
+      '/reset-password?token=x',
+      '/confirm-email?token=x',
+    ])
       expect(safeNext(asked, ORIGIN), asked).toBe('/');
     expect(safeNext('/account', ORIGIN)).toBe('/account');
   });

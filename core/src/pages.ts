@@ -15,6 +15,8 @@ export const PAGES = {
   forgotPassword: /^\/forgot-password$/,
   /** The page a reset mail links to, with `?token=`. */
   resetPassword: /^\/reset-password$/,
+  /** The page an email change's mail links to, with `?token=`. */
+  confirmEmail: /^\/confirm-email$/,
   account: /^\/account$/,
 } as const;
 

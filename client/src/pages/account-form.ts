@@ -17,8 +17,13 @@ export function safeNext(asked: string | null | undefined, origin: string): stri
     return '/';
   }
   if (url.origin !== new URL(origin).origin) return '/';
-  // A page of signing in leads nowhere once signed in ("Sign in" pressed on the sign-up page).
-  if ([PAGES.signInOrUp, PAGES.forgotPassword, PAGES.resetPassword].some((page) => page.test(url.pathname)))
+  // A page of signing in leads nowhere once signed in ("Sign in" pressed on the sign-up page); a
+  // link from a mail holds a token that is used up.
+  if (
+    [PAGES.signInOrUp, PAGES.forgotPassword, PAGES.resetPassword, PAGES.confirmEmail].some((page) =>
+      page.test(url.pathname),
+    )
+  )
     return '/';
   const path = url.pathname + url.search + url.hash;
   return /^\/(?![/\\])/.test(path) ? path : '/';

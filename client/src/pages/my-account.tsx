@@ -3,6 +3,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { addressText } from '../address.js';
 import { type Address, type ApiError, api, asApiError, errorText } from '../api.js';
 import { AddressForm } from '../components/address-form.js';
+import { EmailRow } from '../components/email-row.js';
 import { SignInSecurity } from '../components/sign-in-security.js';
 import { useFocusOnError } from '../focus.js';
 import { currentUser } from '../session.js';
@@ -117,8 +118,7 @@ function Account({ user }: { user: User }) {
       <h1>Your account</h1>
       <dl class="profile">
         <NameRow user={user} />
-        <dt>Email</dt>
-        <dd>{user.email}</dd>
+        <EmailRow user={user} />
         <dt>Customer since</dt>
         <dd>{new Date(user.createdAt).toLocaleDateString(undefined, { dateStyle: 'medium' })}</dd>
       </dl>
