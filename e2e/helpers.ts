@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { type APIRequestContext, type BrowserContext, expect, type Page } from '@playwright/test';
 
 export const ADMIN = { Authorization: 'Bearer e2e-admin' };
@@ -177,4 +179,39 @@ export function contrast(a: string, b: string): number {
   };
   const [light, dark] = [luminance(a), luminance(b)].sort((x, y) => y - x);
   return (light! + 0.05) / (dark! + 0.05);
+}
+
+/**
+ * The texts of the mails the shop wrote to `to`, oldest first: the e2e shop has no SMTP server,
+ * so its mails are .eml files in DATA_DIR/outbox (playwright.config.ts sets E2E_DATA_DIR), named
+ * by time. Their text is quoted-printable, as a mail program reads it.
+ */
+export function mailsTo(to: string): string[] {
+  const outbox = path.join(process.env.E2E_DATA_DIR!, 'outbox');
+  const files = fs.existsSync(outbox) ? fs.readdirSync(outbox).filter((f) => f.endsWith('.eml')) : [];
+  return files
+    .sort()
+    .map((file) => fs.readFileSync(path.join(outbox, file), 'utf8'))
+    .filter((raw) => raw.includes(`\nTo: ${to}\n`))
+    .map((raw) =>
+      raw
+        .replace(/=\r?\n/g, '')
+        .replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+    );
+}
+
+/** The link to `page` (`/reset-password`, `/confirm-email`) of the last mail to `to`, once written. */
+export async function mailedLink(to: string, page: string): Promise<string> {
+  const linkIn = (text: string) => new RegExp(`^\\S+${page}\\?token=[A-Za-z0-9_-]+$`, 'm').exec(text)?.[0];
+  let link: string | undefined;
+  await expect
+    .poll(() => {
+      link = mailsTo(to)
+        .map(linkIn)
+        .filter((l) => l !== undefined)
+        .at(-1);
+      return link;
+    })
+    .toBeTruthy();
+  return link!;
 }

@@ -1,33 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import { expect, test } from '@playwright/test';
-import { PASSWORD } from './helpers.js';
-
-/**
- * The reset link of the mail the shop wrote for `email`: the e2e shop has no SMTP server, so its
- * mails are .eml files in DATA_DIR/outbox (playwright.config.ts sets E2E_DATA_DIR). Their text
- * is quoted-printable, as a mail program reads it.
- */
-async function mailedLink(email: string): Promise<string> {
-  const outbox = path.join(process.env.E2E_DATA_DIR!, 'outbox');
-  let link: string | undefined;
-  await expect
-    .poll(() => {
-      const files = fs.existsSync(outbox) ? fs.readdirSync(outbox).filter((f) => f.endsWith('.eml')) : [];
-      for (const file of files) {
-        const raw = fs.readFileSync(path.join(outbox, file), 'utf8');
-        if (!raw.includes(`\nTo: ${email}\n`)) continue;
-        const text = raw
-          .replace(/=\r?\n/g, '')
-          .replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
-        link = /^\S+\/reset-password\?token=[A-Za-z0-9_-]+$/m.exec(text)?.[0];
-      }
-      return link;
-    })
-    .toBeTruthy();
-  return link!;
-}
+import { mailedLink, PASSWORD } from './helpers.js';
 
 test('a shopper who forgot their password gets a link by mail, sets a new one and is signed in', async ({
   page,
@@ -52,7 +25,7 @@ test('a shopper who forgot their password gets a link by mail, sets a new one an
   );
   await expect(sent).toBeFocused();
 
-  const link = await mailedLink(email);
+  const link = await mailedLink(email, '/reset-password');
   expect(link.startsWith(`${baseURL}/reset-password?token=`)).toBe(true);
   await page.goto(link);
   await expect(page.getByRole('heading', { name: 'Choose a new password' })).toBeVisible();
