@@ -23,7 +23,7 @@ function mapped(fields: Record<string, unknown> = {}) {
 
 describe('plainText (Icecat HTML to the text a shopper reads)', () => {
   it('reads C1 controls as the Windows-1252 characters they stand for, and drops other controls', () => {
-    // Four Icecat values hold such characters: a dash, a trade mark.
+    // Seven Icecat values (five products) hold such characters: dashes, trade marks, a quote.
     expect(plainText('built for performance\u0097guaranteed')).toBe('built for performance—guaranteed');
     expect(plainText('TekColor\u0099 Corrections')).toBe('TekColor™ Corrections');
     // As a browser reads a numeric reference to one.
