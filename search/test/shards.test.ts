@@ -77,7 +77,9 @@ function comparable(result: SearchResult, byColumn: boolean) {
   };
 }
 
-describe('ShardedIndex', () => {
+// Each test starts shard threads (and compactions nested workers), each loading the index's code:
+// seconds alone, past 30 s on a machine loaded by a browser suite beside it (seen in a CI run here).
+describe('ShardedIndex', { timeout: 90_000 }, () => {
   const products = catalog(400);
   const single = new ProductIndex();
   single.replaceAll(products);
