@@ -8,7 +8,8 @@ import { decrease, increase } from '../cart/steppers.js';
 import { ProductImage } from '../components/image.js';
 import { SyncBadge } from '../components/sync-badge.js';
 import { formatMoney, formatTotal } from '../format.js';
-import { lineAmounts, lineProblem, mustFix, problemText, useProducts } from '../products.js';
+import { lineName, unloadedText, useOnline } from '../line-name.js';
+import { lineAmounts, lineProblem, mustFix, problemText, reloadProducts, useProducts } from '../products.js';
 import { useStore } from '../store.js';
 import { useTitle } from '../title.js';
 
@@ -34,6 +35,7 @@ export default function CartPage() {
     state.lines.map((l) => l.productId),
     true,
   );
+  const online = useOnline();
   // The cart these lines are of, looked up at each tap: the page outlives a cart switch (signing
   // in or out), and an edit must go to the cart on the screen or nowhere.
   const shown = () => {
@@ -169,13 +171,16 @@ export default function CartPage() {
   // Lines whose product has not loaded have no price yet: no subtotal until they do. Lines no
   // longer sold are not counted: they cannot be ordered.
   const pricing = state.lines.some((l) => products.get(l.productId) === undefined);
+  // Of those, lines whose product could not load (offline, the shop not answering): asked again by
+  // themselves (useProducts), meanwhile said so rather than "Loading…".
+  const unpriced = state.lines.some((l) => lineProblem(l, products) === 'failed');
   const subtotal = formatTotal(lineAmounts(state.lines, products));
   // The stepped line's quantity as the cart now has it; nothing once the line is gone (the Undo
   // notice speaks then).
   const stepped = said && 'stepped' in said ? said.stepped : null;
   const steppedLine = stepped ? state.lines.find((l) => l.productId === stepped) : undefined;
   const statusText = steppedLine
-    ? `Quantity of ${nameOf(products.get(steppedLine.productId))}: ${steppedLine.quantity}`
+    ? `Quantity of ${lineName(products.get(steppedLine.productId), state.lines.indexOf(steppedLine))}: ${steppedLine.quantity}`
     : said && 'remote' in said
       ? remoteText(said.remote, products)
       : '';
@@ -222,19 +227,32 @@ export default function CartPage() {
       ) : (
         <>
           <ul class="lines" data-testid="cart-lines" ref={list}>
-            {state.lines.map((line) => {
+            {state.lines.map((line, index) => {
               const p = products.get(line.productId);
               const problem = lineProblem(line, products);
               const repriced = p && priceChangeText(line.addedPrice, p.price);
               // What each control names, so that a list of buttons tells the lines apart.
-              const what = nameOf(p);
+              const what = lineName(p, index);
               return (
                 <li key={line.productId} class="line" data-product={line.productId}>
                   <ProductImage src={p?.images[0]} alt="" size="sm" />
                   <div class="line-info">
                     <a href={`/products/${encodeURIComponent(line.productId)}`} class="title">
-                      {p?.title ?? (p === null ? 'No longer available' : 'Loading…')}
+                      {p?.title ??
+                        (p === null
+                          ? 'No longer available'
+                          : unloadedText(problem === 'failed' ? 'failed' : 'loading', online))}
                     </a>
+                    {problem === 'failed' && online && (
+                      <button
+                        type="button"
+                        class="link"
+                        aria-label={`Try again to load ${what}`}
+                        onClick={reloadProducts}
+                      >
+                        Try again
+                      </button>
+                    )}
                     {p && <span class="price">{formatMoney(p.price)}</span>}
                     {repriced && (
                       <p class="notice" data-testid="line-price">
@@ -266,7 +284,7 @@ export default function CartPage() {
                           withCart((cart) => decrease(cart, line.productId, line.quantity));
                           own(line.productId);
                           setStepped(line.productId);
-                        } else remove(line.productId, line.quantity, p?.title ?? 'the item');
+                        } else remove(line.productId, line.quantity, p?.title ?? what);
                       }}
                     >
                       −
@@ -298,7 +316,7 @@ export default function CartPage() {
                     type="button"
                     class="link remove"
                     aria-label={`Remove ${what}`}
-                    onClick={() => remove(line.productId, line.quantity, p?.title ?? 'the item')}
+                    onClick={() => remove(line.productId, line.quantity, p?.title ?? what)}
                   >
                     Remove
                   </button>
@@ -309,6 +327,13 @@ export default function CartPage() {
           <p class="subtotal">
             Subtotal: <strong>{pricing ? '—' : subtotal}</strong>
           </p>
+          {unpriced && (
+            <p class="notice" data-testid="cart-unpriced">
+              {online
+                ? 'Some items could not load: the subtotal shows once they do.'
+                : 'Some items’ details are unavailable offline: the subtotal shows once you are back online.'}
+            </p>
+          )}
           <a class="button primary" href="/checkout">
             Proceed to checkout
           </a>

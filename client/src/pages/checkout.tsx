@@ -6,6 +6,7 @@ import { cartState } from '../cart/session.js';
 import { AddressForm } from '../components/address-form.js';
 import { useFocusOnError } from '../focus.js';
 import { formatMoney, formatTotal, totalsByCurrency } from '../format.js';
+import { unloadedText, useOnline } from '../line-name.js';
 import { lineAmounts, lineProblem, mustFix, problemText, reloadProducts, useProducts } from '../products.js';
 import { retryDelay, retryWhenOnline, worthRetrying } from '../retry.js';
 import { navigate } from '../router.js';
@@ -76,6 +77,7 @@ function CheckoutPage() {
     (review?.lines ?? []).map((l) => l.productId),
     true,
   );
+  const online = useOnline();
   useEffect(() => {
     if (!review && state.ready && state.lines.length)
       setReview({ lines: state.lines, key: crypto.randomUUID() });
@@ -275,7 +277,10 @@ function CheckoutPage() {
           return (
             <li key={l.productId} class="line" data-product={l.productId}>
               <span class="title">
-                {product?.title ?? (product === null ? 'No longer available' : 'Loading…')}
+                {product?.title ??
+                  (product === null
+                    ? 'No longer available'
+                    : unloadedText(problem === 'failed' ? 'failed' : 'loading', online))}
               </span>
               <span>× {l.quantity}</span>
               <span class="price">
@@ -314,7 +319,7 @@ function CheckoutPage() {
           </p>
         ) : failed ? (
           <p class="notice error">
-            Prices could not load: {navigator.onLine ? 'the shop did not answer' : 'you are offline'}.{' '}
+            Prices could not load: {online ? 'the shop did not answer' : 'you are offline'}.{' '}
             <button type="button" class="link" onClick={reloadProducts}>
               Try again
             </button>
