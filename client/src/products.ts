@@ -1,16 +1,32 @@
-import type { Product } from '@shopsync/core';
+import type { Product, RejectReason } from '@shopsync/core';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from './api.js';
+import { productAfter } from './checkout-fixes.js';
 import { retryDelay, worthRetrying } from './retry.js';
 
 const cache = new Map<string, Product | null>();
 /** Products whose last fetch failed (offline, the shop down), until one succeeds. */
 const failed = new Set<string>();
 const RETRY = 'shopsync-products-retry';
+const REFRESH = 'shopsync-products-refresh';
 
 /** Asks every page showing products that could not load to fetch them again. */
 export function reloadProducts(): void {
   dispatchEvent(new Event(RETRY));
+}
+
+/**
+ * Takes in what a refused order says of its products (the stock left, the new price, gone) at once,
+ * and has every page showing products fetch them afresh: the shop's answer comes after.
+ */
+export function noteRejection(reasons: readonly RejectReason[]): void {
+  for (const reason of reasons) {
+    const now = productAfter(cache.get(reason.productId), reason);
+    if (now === undefined) continue;
+    cache.set(reason.productId, now);
+    failed.delete(reason.productId);
+  }
+  dispatchEvent(new Event(REFRESH));
 }
 
 /**
@@ -29,11 +45,17 @@ export function useProducts(ids: string[], fresh = false): Map<string, Product |
   const [attempt, setAttempt] = useState(0);
   useEffect(() => {
     const again = () => setAttempt((n) => n + 1);
+    const afresh = () => {
+      fetched.current.clear();
+      again();
+    };
     addEventListener('online', again);
     addEventListener(RETRY, again);
+    addEventListener(REFRESH, afresh);
     return () => {
       removeEventListener('online', again);
       removeEventListener(RETRY, again);
+      removeEventListener(REFRESH, afresh);
     };
   }, []);
   // Each answer re-renders the page when it comes, whichever run of the effect asked: a later

@@ -2,12 +2,13 @@ import type { CartLine } from '@shopsync/core';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { addressText } from '../address.js';
 import { type Address, ApiError, api, errorText } from '../api.js';
-import { cartState } from '../cart/session.js';
+import { cartState, currentCart } from '../cart/session.js';
+import { fixText, type LineFix, lineFixes, type Rejection, rejectionOf } from '../checkout-fixes.js';
 import { AddressForm } from '../components/address-form.js';
 import { useFocusOnError } from '../focus.js';
 import { formatMoney, formatTotal, totalsByCurrency } from '../format.js';
 import { unloadedText, useOnline } from '../line-name.js';
-import { lineAmounts, lineProblem, mustFix, problemText, reloadProducts, useProducts } from '../products.js';
+import { lineAmounts, lineProblem, noteRejection, reloadProducts, useProducts } from '../products.js';
 import { retryDelay, retryWhenOnline, worthRetrying } from '../retry.js';
 import { navigate } from '../router.js';
 import { currentUser } from '../session.js';
@@ -70,6 +71,46 @@ function CheckoutPage() {
   useEffect(() => {
     if (reviewedAgain) (reviewHeading.current ?? pageHeading.current)?.focus();
   }, [reviewedAgain]);
+  // The last order the shop refused (out of stock, a new price, no longer sold): the shopper stays
+  // here, and each line says what to change, with a button that changes it. A new price is taken
+  // once pressed OK (`accepted`), so that the next order carries it knowingly.
+  const [rejection, setRejection] = useState<Rejection | null>(null);
+  const [accepted, setAccepted] = useState<ReadonlySet<string>>(new Set());
+  // What the last fix did ("Mug: quantity now 1."), said in a status region.
+  const [fixed, setFixed] = useState('');
+  // Focus goes to the first line's fix after a refusal and after each fix (the button pressed is
+  // gone), or to Place order once nothing is left to fix.
+  const reviewList = useRef<HTMLUListElement>(null);
+  const placeButton = useRef<HTMLButtonElement>(null);
+  const [focusFix, setFocusFix] = useState(0);
+  useEffect(() => {
+    if (!focusFix) return;
+    const next =
+      reviewList.current?.querySelector<HTMLElement>('.fix button') ??
+      (placeButton.current && !placeButton.current.disabled ? placeButton.current : null) ??
+      reviewHeading.current ??
+      pageHeading.current;
+    next?.focus();
+  }, [focusFix]);
+  const refused = (r: Rejection, focus: boolean) => {
+    noteRejection(r.reasons);
+    setRejection(r);
+    setAccepted(new Set());
+    setFixed('');
+    if (focus) setFocusFix((n) => n + 1);
+  };
+  // From an order page (an order refused after the shop answered "pending"): its fixes, here.
+  useEffect(() => {
+    const id = new URLSearchParams(location.search).get('order');
+    if (!id) return;
+    api.order(id).then(
+      (order) => {
+        const r = rejectionOf(order);
+        if (r) refused(r, false);
+      },
+      () => undefined,
+    );
+  }, []);
   useEffect(() => {
     if (unsure) return retryWhenOnline(async () => !(await placeAgain.current()));
   }, [unsure]);
@@ -149,7 +190,32 @@ function CheckoutPage() {
   const problems = review.lines.map((l) => lineProblem(l, products));
   const waiting = problems.some((p) => p === 'loading');
   const failed = problems.some((p) => p === 'failed');
-  const unavailable = review.lines.filter((_, i) => mustFix(problems[i]));
+  // What each line must change before it can be ordered: the stock or sale the shop has now, and
+  // a new price the last refused order named, not yet accepted.
+  const fixes = review.lines.map((l) => lineFixes(l, products.get(l.productId), rejection, accepted));
+  const unavailable = review.lines.filter((_, i) => fixes[i]!.length > 0);
+  // Fixing in place: the cart session changes the line, as the cart's steppers do, and the order is
+  // reviewed afresh (a new key: the refused one would answer with the refused order).
+  const fix = (line: CartLine, what: LineFix, title: string) => {
+    if (what.kind === 'price') {
+      setAccepted(new Set([...accepted, line.productId]));
+      setReview({ lines: review.lines, key: crypto.randomUUID() });
+      setFixed(`${title}: new price ${formatMoney(what.now)} accepted.`);
+    } else {
+      const session = currentCart();
+      if (!session || session.cartId !== state.cartId) return;
+      if (what.kind === 'reduce') session.cart.setQuantity(line.productId, what.to);
+      else session.cart.remove(line.productId);
+      // Not when the cart had changed elsewhere meanwhile: that notice still asks for a new review.
+      if (!changed) {
+        const lines = cartState.get().lines;
+        setReview(lines.length ? { lines, key: crypto.randomUUID() } : null);
+      }
+      setFixed(what.kind === 'reduce' ? `${title}: quantity now ${what.to}.` : `${title} removed.`);
+    }
+    setError(null);
+    setFocusFix((n) => n + 1);
+  };
   const totals = totalsByCurrency(lineAmounts(review.lines, products));
   // An order is paid in one currency (the shop refuses one that mixes them): said before Place
   // order rather than after it.
@@ -181,6 +247,13 @@ function CheckoutPage() {
       try {
         sentOnline = navigator.onLine;
         const order = await api.placeOrder(review.key, body);
+        // Refused (out of stock, a new price, no longer sold): the shopper stays here to fix it.
+        const r = rejectionOf(order);
+        if (r) {
+          setReview({ lines: review.lines, key: crypto.randomUUID() });
+          refused(r, true);
+          break;
+        }
         // The order takes the checkout's place in the history: Back leads to the cart, not to a
         // checkout of a cart the order has emptied.
         navigate(`/orders/${order.id}`, true);
@@ -270,13 +343,19 @@ function CheckoutPage() {
       <h2 tabIndex={-1} ref={reviewHeading}>
         Review your order
       </h2>
-      <ul class="lines review" data-testid="review-lines">
+      {rejection && unavailable.length > 0 && (
+        <p class="notice error" role="alert" key={rejection.orderId} data-testid="checkout-rejected">
+          Your order was not placed: some items changed at the shop. Fix them below, then place your order
+          again.
+        </p>
+      )}
+      <ul class="lines review" data-testid="review-lines" ref={reviewList}>
         {review.lines.map((l, i) => {
           const product = products.get(l.productId);
           const problem = problems[i];
           return (
             <li key={l.productId} class="line" data-product={l.productId}>
-              <span class="title">
+              <span class="title" id={`review-title-${i}`}>
                 {product?.title ??
                   (product === null
                     ? 'No longer available'
@@ -291,11 +370,23 @@ function CheckoutPage() {
                     })
                   : '—'}
               </span>
-              {mustFix(problem) && (
-                <span class="notice stock-short" data-testid="line-problem">
-                  {problemText(problem, product?.stock ?? 0, 'No longer sold')}
-                </span>
-              )}
+              {fixes[i]!.map((f) => {
+                const text = fixText(f, formatMoney);
+                return (
+                  <span key={f.kind} class="notice stock-short fix" data-testid="line-problem">
+                    <span id={`review-fix-${i}-${f.kind}`}>{text.problem}</span>
+                    {' — '}
+                    <button
+                      type="button"
+                      class="link"
+                      aria-describedby={`review-title-${i} review-fix-${i}-${f.kind}`}
+                      onClick={() => fix(l, f, product?.title ?? 'The item no longer sold')}
+                    >
+                      {text.action}
+                    </button>
+                  </span>
+                );
+              })}
             </li>
           );
         })}
@@ -304,13 +395,25 @@ function CheckoutPage() {
         Total: <strong data-testid="checkout-total">{waiting || failed ? '—' : formatTotal(totals)}</strong>
       </p>
       {/* Mounted empty, so that screen readers announce the text when it comes. */}
+      <div role="status" data-testid="checkout-fixed">
+        {fixed && (
+          <p class="visually-hidden">
+            {fixed}
+            {unavailable.length === 0 && ' Nothing left to fix: place your order when ready.'}
+          </p>
+        )}
+      </div>
+      {/* Mounted empty, so that screen readers announce the text when it comes. */}
       <div role="status" data-testid="checkout-blocked">
         {unavailable.length > 0 ? (
-          <p class="notice error">
-            {unavailable.length === 1 ? 'One item' : `${unavailable.length} items`} cannot be ordered as
-            {unavailable.length === 1 ? ' it is' : ' they are'}. <a href="/cart">Change your cart</a>, then
-            review it again.
-          </p>
+          // After a refusal, the alert above says it.
+          rejection ? null : (
+            <p class="notice error">
+              {unavailable.length === 1 ? 'One item' : `${unavailable.length} items`} cannot be ordered as
+              {unavailable.length === 1 ? ' it is' : ' they are'}: fix{' '}
+              {unavailable.length === 1 ? 'it' : 'them'} above, or <a href="/cart">change your cart</a>.
+            </p>
+          )
         ) : mixed ? (
           <p class="notice error">
             Your cart is priced in {totals.length} currencies ({totals.map((t) => t.currency).join(', ')}),
@@ -355,6 +458,7 @@ function CheckoutPage() {
       {/* While placing, aria-disabled, not disabled: that dropped keyboard focus to <body>. Likewise
           while the review is stale (the notice above says why), as it may become so while placing. */}
       <button
+        ref={placeButton}
         type="button"
         class="primary"
         disabled={!addresses || waiting || failed || mixed || unavailable.length > 0}

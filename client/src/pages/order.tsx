@@ -135,9 +135,16 @@ function OrderView({ id }: { id: string }) {
           </li>
         ))}
       </ul>
-      <p class="subtotal">
-        Total: <strong>{formatMoney(order.total)}</strong>
-      </p>
+      {/* A refused order charged nothing: what it would have come to, not a total as if paid. */}
+      {order.status === 'rejected' ? (
+        <p class="subtotal not-charged" data-testid="order-total">
+          Nothing was charged. The order would have come to {formatMoney(order.total)}.
+        </p>
+      ) : (
+        <p class="subtotal" data-testid="order-total">
+          Total: <strong>{formatMoney(order.total)}</strong>
+        </p>
+      )}
       {order.status === 'confirmed' && (
         <CancelOrder
           id={order.id}
@@ -149,7 +156,13 @@ function OrderView({ id }: { id: string }) {
       )}
       {order.status === 'rejected' && (
         <p>
-          Your cart is as it was. <a href="/cart">Back to your cart</a>
+          Your cart is as it was.{' '}
+          {order.reasons?.length ? (
+            <>
+              <a href={`/checkout?order=${encodeURIComponent(order.id)}`}>Fix it at checkout</a> or{' '}
+            </>
+          ) : null}
+          <a href="/cart">Back to your cart</a>
         </p>
       )}
       {order.status === 'cancelled' && <p>This order was cancelled; its items went back on sale.</p>}

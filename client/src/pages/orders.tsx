@@ -65,13 +65,14 @@ function OrderList() {
           </thead>
           <tbody>
             {items.map((o) => (
-              <tr key={o.id}>
+              <tr key={o.id} class={o.status === 'rejected' ? 'not-placed' : undefined}>
                 <td>
                   <a href={`/orders/${o.id}`}>{o.id}</a>
                 </td>
                 <td>{dateTime(o.createdAt)}</td>
                 <td>{itemCount(o.lines.reduce((n, l) => n + l.quantity, 0))}</td>
-                <td>{formatMoney(o.total)}</td>
+                {/* A refused order charged nothing: no total as if paid. */}
+                <td>{o.status === 'rejected' ? 'Not charged' : formatMoney(o.total)}</td>
                 <td class={`status-${o.status}`}>{STATUS_TEXT[o.status]}</td>
               </tr>
             ))}
