@@ -58,6 +58,9 @@ export default defineConfig({
       SHOPSYNC_PASSWORD_CHECKS_PER_ADDRESS: '10000',
       // And for the guests' HTTP cart edits, which count by address (120 a minute by default).
       SHOPSYNC_CART_WRITES_PER_MINUTE: '10000',
+      // And for orders (20 a minute a shopper by default): the orders list's test places 21 in a
+      // row to page its history.
+      SHOPSYNC_ORDERS_PER_MINUTE: '10000',
       // Its ~100 signups and sign-ins hash at scrypt's 2^10, not the shop's 2^17 (a few hundred ms
       // and 128 MiB each); api/test/passwords.test.ts checks the shop's own cost.
       SHOPSYNC_PASSWORD_COST: '10',
